@@ -1,0 +1,127 @@
+"""The composition root: the one place that builds the Bot, the Dispatcher and the services, used by
+production, the sandbox, tests and benchmarks alike."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+
+from bot.config import Settings
+from bot.context import AppContext
+from bot.fsm_storage import DatabaseStorage
+from bot.middlewares import UserContextMiddleware
+from bot.outbox import OutboxSender
+from bot.scheduler import Scheduler
+from bot.update_guard import DuplicateUpdateMiddleware
+from store.db import Database
+
+log = logging.getLogger(__name__)
+
+# Feature routers in the order they get a chance at an update: commands and buttons first, then
+# dialogues, and free text last (it goes to understanding).
+ROUTER_MODULES = (
+    "handlers.errors",
+    "handlers.chat_member",
+    "handlers.start",
+    "handlers.catalog",
+    "handlers.search",
+    "handlers.cart",
+    "handlers.checkout",
+    "handlers.payments",
+    "handlers.orders",
+    "handlers.admin",
+    "handlers.groupbuy",
+    "handlers.flashsale",
+    "handlers.loyalty",
+    "handlers.referral",
+    "handlers.support",
+    "handlers.inline",
+    "handlers.assistant",
+)
+
+
+def feature_routers() -> list[Router]:
+    routers = []
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(name)
+        routers.append(module.router)
+    return routers
+
+
+def build_bot(settings: Settings, token: str) -> Bot:
+    session = None
+    if settings.telegram.api_base:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base.rstrip("/")))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_storage(settings: Settings, db: Database) -> BaseStorage:
+    key_builder = DefaultKeyBuilder(with_destiny=True)
+    if settings.redis.url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis.url, key_builder=key_builder)
+    return DatabaseStorage(db, key_builder=key_builder)
+
+
+def build_dispatcher(ctx: AppContext) -> Dispatcher:
+    dp = Dispatcher(storage=build_storage(ctx.settings, ctx.db), ctx=ctx, db=ctx.db, settings=ctx.settings)
+    dp.update.outer_middleware(DuplicateUpdateMiddleware())
+    dp.update.outer_middleware(UserContextMiddleware(ctx))
+    dp.include_routers(*feature_routers())
+    return dp
+
+
+@dataclass
+class App:
+    ctx: AppContext
+    dp: Dispatcher
+
+    @property
+    def bot(self) -> Bot:
+        return self.ctx.bot
+
+    async def start_background(self, *, scheduler: bool = True, outbox: bool = True) -> None:
+        """Start the scheduler and the outbox sender (not needed by pure dispatch benchmarks)."""
+        if scheduler:
+            self.ctx.scheduler = Scheduler(self.ctx)
+            await self.ctx.scheduler.start()
+        if outbox:
+            self.ctx.outbox = OutboxSender(self.ctx)
+            await self.ctx.outbox.start()
+
+    async def close(self) -> None:
+        if self.ctx.outbox is not None:
+            await self.ctx.outbox.stop()
+        if self.ctx.scheduler is not None:
+            await self.ctx.scheduler.stop()
+        await self.dp.storage.close()
+        await self.ctx.bot.session.close()
+        await self.ctx.db.dispose()
+
+
+async def create_app(settings: Settings, token: str, *, db: Database | None = None, migrate: bool = True) -> App:
+    """Build everything; with `migrate`, bring the database schema to the newest revision first."""
+    from store import migrations
+
+    database = db or Database(settings.database.url, echo=settings.database.echo)
+    if migrate:
+        await migrations.upgrade(database)
+    bot = build_bot(settings, token)
+    ctx = AppContext(settings=settings, db=database, bot=bot, bot_username=settings.telegram.bot_username or "")
+    dp = build_dispatcher(ctx)
+    return App(ctx=ctx, dp=dp)
+
+
+async def resolve_bot_username(app: App) -> None:
+    if not app.ctx.bot_username:
+        me = await app.bot.get_me()
+        app.ctx.bot_username = me.username or "groupcart_bot"

@@ -1,0 +1,21 @@
+"""Opening the database from a CLI command."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.config import Settings
+from store import migrations
+from store.db import Database
+
+
+@asynccontextmanager
+async def open_db(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Database]:
+    db = Database(settings.database.url)
+    try:
+        if migrate:
+            await migrations.upgrade(db)
+        yield db
+    finally:
+        await db.dispose()

@@ -1,0 +1,114 @@
+"""Configuration sections shared by the whole bot. Feature sections live beside this module."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class LocalizedName(BaseModel):
+    en: str
+    zh: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class PickupPoint(BaseModel):
+    id: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    name: LocalizedName
+    address: LocalizedName
+    hours: str = "09:00-21:00"
+
+
+class ShopSettings(BaseModel):
+    name: str = "groupcart"
+    timezone: str = "Asia/Shanghai"
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    default_language: str = Field(default="en", pattern=r"^(en|zh)$")
+    delivery_fee: int = Field(default=800, ge=0, description="minor units")
+    free_delivery_over: int = Field(default=9900, ge=0, description="minor units; 0 disables")
+    delivery_days: str = "1-3"
+    return_days: int = Field(default=7, ge=0)
+    hours: str = "09:00-21:00"
+    pickup_points: list[PickupPoint] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+
+class WebhookSettings(BaseModel):
+    host: str = "0.0.0.0"
+    port: int = Field(default=8443, ge=1, le=65535)
+    path: str = "/telegram/webhook"
+    public_url: str | None = None
+
+
+class TelegramSettings(BaseModel):
+    api_base: str | None = None
+    bot_username: str | None = None
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    polling_timeout: int = Field(default=30, ge=0, le=50)
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///var/groupcart.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+
+class RedisSettings(BaseModel):
+    url: str | None = None
+
+
+class CatalogSettings(BaseModel):
+    page_size: int = Field(default=6, ge=1, le=20)
+    search_page_size: int = Field(default=6, ge=1, le=20)
+
+
+class OrderSettings(BaseModel):
+    reservation_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    max_quantity_per_line: int = Field(default=99, ge=1)
+
+
+class PaymentSettings(BaseModel):
+    card_enabled: bool = True
+    stars_enabled: bool = True
+    pickup_payment_enabled: bool = True
+
+
+class SandboxSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    data_dir: str = "var/sandbox"
+
+
+class SchedulerSettings(BaseModel):
+    grace_seconds: int = Field(default=300, ge=0)
+    sweep_seconds: float = Field(default=5.0, gt=0)
+
+
+class OutboxSettings(BaseModel):
+    per_second: float = Field(default=20.0, gt=0, description="paced below Telegram's ~30 msgs/s")
+    poll_seconds: float = Field(default=0.5, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+
+
+class NluSettings(BaseModel):
+    backend: str = Field(default="builtin", pattern=r"^(builtin|rasa)$")
+    rasa_url: str | None = None
+    threshold: float = Field(default=0.45, ge=0, le=1)
+    cache_dir: str = ".nlu-cache"

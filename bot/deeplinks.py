@@ -1,0 +1,67 @@
+"""Deep links (`https://t.me/<bot>?start=<payload>`): building them within Telegram's limits and routing
+an incoming /start payload to the feature that owns its prefix.
+
+Payload grammar: `<prefix>_<value>` optionally followed by `-r_<referral code>` (e.g. `p_TEA-01-r_k3x9q2`),
+at most 64 characters of A-Z a-z 0-9 _ -. Features register their prefix with `@deeplink("p")`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.types import Message
+
+PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+REFERRAL_SEPARATOR = "-r_"
+
+DeeplinkHandler = Callable[[Message, str, dict[str, Any]], Awaitable[None]]
+_handlers: dict[str, DeeplinkHandler] = {}
+
+
+@dataclass(frozen=True)
+class StartPayload:
+    prefix: str | None
+    value: str | None
+    referral: str | None
+
+
+def deeplink(prefix: str) -> Callable[[DeeplinkHandler], DeeplinkHandler]:
+    def register(func: DeeplinkHandler) -> DeeplinkHandler:
+        _handlers[prefix] = func
+        return func
+
+    return register
+
+
+def handler_for(prefix: str | None) -> DeeplinkHandler | None:
+    return _handlers.get(prefix or "")
+
+
+def parse_payload(payload: str | None) -> StartPayload:
+    if not payload or not PAYLOAD_RE.match(payload):
+        return StartPayload(None, None, None)
+    referral = None
+    if payload.startswith("r_"):
+        return StartPayload(None, None, payload[2:] or None)
+    if REFERRAL_SEPARATOR in payload:
+        payload, referral = payload.rsplit(REFERRAL_SEPARATOR, 1)
+    prefix, sep, value = payload.partition("_")
+    if not sep or not value:
+        return StartPayload(None, None, referral or None)
+    return StartPayload(prefix, value, referral or None)
+
+
+def start_payload(prefix: str, value: str, referral: str | None = None) -> str:
+    payload = f"{prefix}_{value}"
+    if referral and len(payload) + len(REFERRAL_SEPARATOR) + len(referral) <= 64:
+        payload = f"{payload}{REFERRAL_SEPARATOR}{referral}"
+    if not PAYLOAD_RE.match(payload):
+        raise ValueError(f"deep-link payload not allowed by Telegram: {payload!r}")
+    return payload
+
+
+def start_link(bot_username: str, prefix: str, value: str, referral: str | None = None) -> str:
+    return f"https://t.me/{bot_username}?start={start_payload(prefix, value, referral)}"

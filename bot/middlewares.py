@@ -1,0 +1,74 @@
+"""Per-update context: the user's row and language, a translator, and the app context."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+
+from bot.context import AppContext
+from bot.i18n import Translator, language_from_telegram
+from store import users
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+# Re-writing a known user on every update would put a write on the hot path (a flash sale is a storm of taps);
+# refresh the row only when something changed or every few minutes.
+_REFRESH_SECONDS = 600
+_CACHE_SIZE = 50_000
+
+
+class UserContextMiddleware(BaseMiddleware):
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self._known: OrderedDict[int, tuple[str, str, str | None, float]] = OrderedDict()
+
+    def forget(self, user_id: int) -> None:
+        self._known.pop(user_id, None)
+
+    def remember_language(self, user_id: int, lang: str) -> None:
+        cached = self._known.get(user_id)
+        if cached is not None:
+            self._known[user_id] = (lang, cached[1], cached[2], cached[3])
+
+    async def _language(self, tg_user: User) -> str:
+        now = time.monotonic()
+        cached = self._known.get(tg_user.id)
+        if (
+            cached is not None
+            and cached[1] == tg_user.first_name
+            and cached[2] == tg_user.username
+            and now - cached[3] < _REFRESH_SECONDS
+        ):
+            self._known.move_to_end(tg_user.id)
+            return cached[0]
+        info = await users.ensure_user(
+            self.ctx.db,
+            tg_user.id,
+            tg_user.first_name,
+            tg_user.last_name,
+            tg_user.username,
+            language_from_telegram(tg_user.language_code),
+        )
+        self._known[tg_user.id] = (info.language, tg_user.first_name, tg_user.username, now)
+        if len(self._known) > _CACHE_SIZE:
+            self._known.popitem(last=False)
+        return info.language
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: User | None = data.get("event_from_user")
+        lang = self.ctx.settings.shop.default_language
+        if tg_user is not None and not tg_user.is_bot:
+            lang = await self._language(tg_user)
+        data["ctx"] = self.ctx
+        data["lang"] = lang
+        data["_"] = Translator(lang)
+        data["user_context"] = self
+        return await handler(event, data)

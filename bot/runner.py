@@ -1,0 +1,89 @@
+"""Running the bot: long polling or webhook, with graceful shutdown on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiohttp import web
+
+from bot.app import App, resolve_bot_username
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+PUBLIC_COMMANDS = ("start", "catalog", "search", "cart", "checkout", "orders", "language", "help")
+
+
+async def register_commands(app: App) -> None:
+    """The command menu in each language (Telegram picks by the user's language_code)."""
+    for lang, code in (("en", None), ("zh", "zh")):
+        commands = [BotCommand(command=name, description=t(lang, f"commands.{name}")) for name in PUBLIC_COMMANDS]
+        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+
+
+async def prepare(app: App) -> None:
+    await resolve_bot_username(app)
+    await register_commands(app)
+    await app.start_background()
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def run_polling(app: App, stop: asyncio.Event | None = None, *, handle_as_tasks: bool = True) -> None:
+    """Poll until `stop` is set (or a signal arrives); in-flight updates finish before the app closes."""
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    await app.bot.delete_webhook(drop_pending_updates=False)
+    polling = asyncio.create_task(
+        app.dp.start_polling(
+            app.bot,
+            handle_signals=False,
+            close_bot_session=False,
+            handle_as_tasks=handle_as_tasks,
+            polling_timeout=app.ctx.settings.telegram.polling_timeout,
+            allowed_updates=app.dp.resolve_used_update_types(),
+        )
+    )
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if stopper in done:
+        await app.dp.stop_polling()
+    else:
+        stopper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await polling
+
+
+async def run_webhook(app: App, secret: str, stop: asyncio.Event | None = None) -> None:
+    """Serve updates over HTTPS behind a proxy; requests without the secret header are refused (401)."""
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+    settings = app.ctx.settings.telegram.webhook
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    web_app = web.Application()
+    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(web_app, path=settings.path)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    if settings.public_url:
+        await app.bot.set_webhook(
+            settings.public_url.rstrip("/") + settings.path,
+            secret_token=secret,
+            allowed_updates=app.dp.resolve_used_update_types(),
+        )
+    log.info("webhook listening on %s:%s%s", settings.host, settings.port, settings.path)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,157 @@
+"""The local sandbox: the Bot API emulator, the real bot pointed at it, an SQLite store with the demo
+catalog, and the web chat page. Tests and benchmarks use `start_stack` too, so they run exactly what a
+newcomer runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import App, create_app
+from bot.config import Settings
+from bot.emulator.client import EmulatorClient, UserHandle
+from bot.emulator.server import EmulatorConfig, RunningEmulator, start_emulator
+from bot.runner import prepare, run_polling
+from store import migrations, users
+from store.db import Database
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).parent / "emulator" / "web"
+SANDBOX_PROVIDER_TOKEN = "TEST:sandbox-provider"
+
+# name, Telegram language, role granted in the shop
+DEMO_USERS = (
+    ("Alice", "en", None),
+    ("李雷", "zh-hans", None),
+    ("Lena", "en", "leader"),
+    ("Sam", "en", "support"),
+    ("Ada", "en", "admin"),
+)
+
+
+@dataclass
+class Stack:
+    emulator: RunningEmulator
+    client: EmulatorClient
+    app: App
+    polling: asyncio.Task[None]
+    stop_event: asyncio.Event
+    people: dict[str, UserHandle] = field(default_factory=dict)
+    chats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.ctx.settings
+
+    @property
+    def db(self) -> Database:
+        return self.app.ctx.db
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(self.polling, timeout=10)
+        await self.app.close()
+        await self.client.close()
+        await self.emulator.stop()
+
+
+def _with(settings: Settings, **sections: dict[str, Any]) -> Settings:
+    updated = settings.model_copy(deep=True)
+    for section, values in sections.items():
+        current = getattr(updated, section)
+        setattr(updated, section, current.model_copy(update=values))
+    updated.secrets = settings.secrets.model_copy()
+    return updated
+
+
+async def start_stack(
+    settings: Settings,
+    *,
+    database_url: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    emulator_config: EmulatorConfig | None = None,
+    seed_demo: bool = False,
+    demo_people: bool = False,
+    handle_as_tasks: bool = False,
+    background: bool = True,
+) -> Stack:
+    """Emulator + migrated database + the real bot polling it. `handle_as_tasks=False` makes each update
+    finish before the next poll, which is how the emulator knows an action has been fully handled."""
+    config = emulator_config or EmulatorConfig()
+    emulator = await start_emulator(config, host=host, port=port)
+    client = EmulatorClient(emulator.base_url)
+    people: dict[str, UserHandle] = {}
+    chats: dict[str, Any] = {}
+    if demo_people:
+        for name, lang, _role in DEMO_USERS:
+            people[name] = await client.user(name, lang=lang)
+        shoppers = [people[name] for name, _, _ in DEMO_USERS]
+        chats["group"] = await client.group("Neighbours", members=shoppers, bot_admin=True)
+        chats["support"] = await client.group(
+            "groupcart Support", members=[people["Sam"], people["Ada"]], bot_admin=True, supergroup=True, forum=True
+        )
+    overrides: dict[str, dict[str, Any]] = {
+        "telegram": {"api_base": emulator.base_url, "polling_timeout": 1},
+        "database": {"url": database_url},
+    }
+    if "support" in chats:
+        overrides["support"] = {"chat_id": chats["support"].id}
+    app_settings = _with(settings, **overrides)
+    if not app_settings.secrets.payment_provider_token:
+        app_settings.secrets.payment_provider_token = SANDBOX_PROVIDER_TOKEN
+    db = Database(database_url)
+    await migrations.upgrade(db)
+    if seed_demo:
+        await seed_demo_catalog(db)
+    for name, _lang, role in DEMO_USERS if demo_people else ():
+        if role is not None:
+            await users.grant_role(db, people[name].id, role)
+    app = await create_app(app_settings, emulator.token, db=db, migrate=False)
+    if background:
+        await prepare(app)
+    else:
+        from bot.app import resolve_bot_username
+
+        await resolve_bot_username(app)
+    stop_event = asyncio.Event()
+    polling = asyncio.create_task(run_polling(app, stop_event, handle_as_tasks=handle_as_tasks))
+    return Stack(emulator, client, app, polling, stop_event, people, chats)
+
+
+async def seed_demo_catalog(db: Database) -> None:
+    try:
+        from store import seed
+    except ImportError:  # the demo catalog module arrives with the catalog feature
+        log.warning("no demo catalog available")
+        return
+    await seed.seed_demo_catalog(db)
+
+
+async def run_sandbox(settings: Settings, *, host: str | None, port: int | None, data_dir: str | None) -> int:
+    folder = Path(data_dir or settings.sandbox.data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite+aiosqlite:///{(folder / 'sandbox.db').resolve()}"
+    stack = await start_stack(
+        settings,
+        database_url=url,
+        host=host or settings.sandbox.host,
+        port=settings.sandbox.port if port is None else port,
+        emulator_config=EmulatorConfig(web_dir=WEB_DIR),
+        seed_demo=True,
+        demo_people=True,
+        handle_as_tasks=True,
+    )
+    print(f"groupcart sandbox: open {stack.emulator.base_url} in your browser", flush=True)
+    print("  (no TELEGRAM_BOT_TOKEN set: the bot talks to the local Telegram emulator; Ctrl+C stops)", flush=True)
+    try:
+        await stack.polling
+    finally:
+        await stack.stop()
+    return 0

@@ -1,0 +1,42 @@
+"""Views shared by features: the main menu, help, language picker. Pure functions: data in, text + keyboard out."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks.common import LangCB, MenuCB
+from bot.i18n import t
+
+MAIN_MENU = ("catalog", "search", "cart", "orders", "help")
+
+
+def main_menu(lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for action in MAIN_MENU:
+        builder.button(text=t(lang, f"menu.{action}"), callback_data=MenuCB(action=action))
+    builder.adjust(2, 2, 1)
+    return builder.as_markup()
+
+
+def language_picker() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="English", callback_data=LangCB(code="en").pack()),
+                InlineKeyboardButton(text="中文", callback_data=LangCB(code="zh").pack()),
+            ]
+        ]
+    )
+
+
+def open_private_chat(lang: str, url: str, label_key: str = "start.open_private") -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t(lang, label_key), url=url)]])
+
+
+def welcome_text(lang: str, name: str) -> str:
+    return t(lang, "start.welcome", name=name)
+
+
+def help_text(lang: str) -> str:
+    return t(lang, "help.text")

@@ -1,0 +1,5 @@
+"""Admin handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="admin")

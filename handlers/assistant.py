@@ -1,0 +1,5 @@
+"""Assistant handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="assistant")

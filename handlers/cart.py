@@ -1,0 +1,5 @@
+"""Cart handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="cart")

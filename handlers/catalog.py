@@ -1,0 +1,5 @@
+"""Catalog handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="catalog")

@@ -1,0 +1,5 @@
+"""Checkout handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="checkout")

@@ -1,0 +1,50 @@
+"""The last line of defence: a refused rule becomes a clear message in the user's language; anything
+unexpected is logged with context and the user gets an apology, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import ErrorEvent
+from bot.i18n import has, t
+from bot.telegram_utils import is_not_modified
+from store.errors import DomainError
+
+log = logging.getLogger(__name__)
+router = Router(name="errors")
+
+
+def error_text(lang: str, exc: DomainError) -> str:
+    key = f"errors.{exc.code}"
+    return t(lang, key, **exc.params) if has(key, lang) else t(lang, "errors.generic")
+
+
+@router.errors()
+async def on_error(event: ErrorEvent, lang: str = "en") -> bool:
+    exc = event.exception
+    update = event.update
+    if isinstance(exc, TelegramBadRequest) and is_not_modified(exc):
+        return True
+    if isinstance(exc, DomainError):
+        text = error_text(lang, exc)
+        log.info("refused update %s: %r", update.update_id, exc)
+    else:
+        text = t(lang, "errors.internal")
+        log.error(
+            "update %s failed (%s)",
+            update.update_id,
+            update.event_type,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.message is not None:
+            await update.message.answer(text)
+        elif update.pre_checkout_query is not None:
+            await update.pre_checkout_query.answer(ok=False, error_message=text[:255])
+    except Exception:
+        log.exception("could not tell the user about the error in update %s", update.update_id)
+    return True

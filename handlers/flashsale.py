@@ -1,0 +1,5 @@
+"""Flashsale handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="flashsale")

@@ -1,0 +1,5 @@
+"""Groupbuy handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="groupbuy")

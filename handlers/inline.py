@@ -1,0 +1,5 @@
+"""Inline handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="inline")

@@ -1,0 +1,5 @@
+"""Loyalty handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="loyalty")

@@ -1,0 +1,5 @@
+"""Orders handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="orders")

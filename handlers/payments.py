@@ -1,0 +1,5 @@
+"""Payments handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="payments")

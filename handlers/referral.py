@@ -1,0 +1,5 @@
+"""Referral handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="referral")

@@ -1,0 +1,5 @@
+"""Search handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="search")

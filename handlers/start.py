@@ -1,0 +1,80 @@
+"""/start (with deep links), /help, /language and the main menu."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+from bot import deeplinks
+from bot.callbacks.common import LangCB, MenuCB
+from bot.context import AppContext
+from bot.i18n import Translator, t
+from bot.middlewares import UserContextMiddleware
+from bot.telegram_utils import edit_or_answer
+from bot.views import common as views
+from store import users
+
+router = Router(name="start")
+
+
+@router.message(CommandStart(), F.chat.type == "private")
+async def start_private(message: Message, command: CommandObject, ctx: AppContext, lang: str, _: Translator) -> None:
+    payload = deeplinks.parse_payload(command.args)
+    data = {"ctx": ctx, "lang": lang, "_": _}
+    if payload.referral:
+        hook = deeplinks.handler_for("r")
+        if hook is not None:
+            await hook(message, payload.referral, data)
+    handler = deeplinks.handler_for(payload.prefix)
+    if handler is not None and payload.value:
+        await handler(message, payload.value, data)
+        return
+    if command.args and payload.prefix is not None:
+        await message.answer(_("start.bad_link"))
+    name = html.escape(message.from_user.first_name if message.from_user else "")
+    await message.answer(views.welcome_text(lang, name), reply_markup=views.main_menu(lang))
+
+
+@router.message(CommandStart())
+async def start_group(message: Message, ctx: AppContext, lang: str) -> None:
+    url = f"https://t.me/{ctx.bot_username}?start=hello"
+    await message.reply(t(lang, "start.group_hint"), reply_markup=views.open_private_chat(lang, url))
+
+
+@router.message(Command("help"))
+@router.message(Command("menu"))
+async def help_command(message: Message, lang: str) -> None:
+    await message.answer(
+        views.help_text(lang), reply_markup=views.main_menu(lang) if message.chat.type == "private" else None
+    )
+
+
+@router.callback_query(MenuCB.filter(F.action == "help"))
+async def help_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer()
+    await edit_or_answer(query, views.help_text(lang), views.main_menu(lang))
+
+
+@router.callback_query(MenuCB.filter(F.action == "home"))
+async def home_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer()
+    name = html.escape(query.from_user.first_name)
+    await edit_or_answer(query, views.welcome_text(lang, name), views.main_menu(lang))
+
+
+@router.message(Command("language"))
+async def language_command(message: Message, _: Translator) -> None:
+    await message.answer(_("language.choose"), reply_markup=views.language_picker())
+
+
+@router.callback_query(LangCB.filter())
+async def language_chosen(
+    query: CallbackQuery, callback_data: LangCB, ctx: AppContext, user_context: UserContextMiddleware
+) -> None:
+    code = callback_data.code if callback_data.code in ("en", "zh") else "en"
+    await users.set_language(ctx.db, query.from_user.id, code)
+    user_context.remember_language(query.from_user.id, code)
+    await query.answer(t(code, "language.changed"))
+    await edit_or_answer(query, t(code, "language.changed"), views.main_menu(code))

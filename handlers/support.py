@@ -1,0 +1,5 @@
+"""Support handlers (being built)."""
+
+from aiogram import Router
+
+router = Router(name="support")

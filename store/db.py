@@ -1,0 +1,103 @@
+"""Engine, sessions and the unit of work.
+
+`Database.tx()` is the unit of work for every state change: it commits when the block ends normally and rolls
+back on any exception. On SQLite the write transactions are serialised in-process (SQLite has one writer anyway)
+and start with BEGIN IMMEDIATE, so a transaction never has to upgrade a read lock and fail with "database is
+locked" under load; readers use a separate engine and are never blocked in WAL mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
+
+AfterCommitHook = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> AsyncEngine:
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so BEGIN is ours (SQLAlchemy's aiosqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            path = make_url(url).database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(url, immediate=True, echo=echo)
+            self.read_engine = _sqlite_engine(url, immediate=False, echo=echo)
+        else:
+            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.read_engine = self.engine
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
+        self._after_commit: list[AfterCommitHook] = []
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.is_sqlite else "postgresql"
+
+    def on_after_commit(self, hook: AfterCommitHook) -> None:
+        """Run `hook(session.info)` after each committed write (e.g. arm scheduler jobs, wake the outbox)."""
+        self._after_commit.append(hook)
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[AsyncSession]:
+        """A write unit of work: commit on success, roll back on error."""
+        lock: contextlib.AbstractAsyncContextManager[Any] = self._write_lock or contextlib.nullcontext()
+        async with lock, self._sessions() as session:
+            async with session.begin():
+                yield session
+            info = dict(session.info)
+        await self._fire_hooks(info)
+
+    async def _fire_hooks(self, info: dict[str, Any]) -> None:
+        if not info:
+            return
+        for hook in self._after_commit:
+            try:
+                await hook(info)
+            except Exception:
+                log.exception("after-commit hook failed")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session: never blocked by the SQLite writer lock."""
+        async with self._read_sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

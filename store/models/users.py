@@ -1,0 +1,58 @@
+"""Users, roles and the chats the bot is in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models.base import Base, UTCDateTime, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    # The messenger's user id: Telegram ids are stable and public, so they serve as our key.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    last_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when Telegram answers "bot was blocked by the user": stop messaging until they come back.
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Personal data, stored only once an order needs it; /forgetme clears it.
+    contact_name: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(512))
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Growth: the user's share code, and who brought them (first touch).
+    referral_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    referred_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    subscribed_flash: Mapped[bool] = mapped_column(Boolean, default=False)
+    checkin_reminder: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Chat(Base):
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(256), default="")
+    bot_status: Mapped[str] = mapped_column(String(16), default="member")
+    can_pin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_forum: Mapped[bool] = mapped_column(Boolean, default=False)
+    migrated_to: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,115 @@
+"""The outbox queue's storage side (rows are written by store.notify, delivered by bot.outbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from store.db import Database
+from store.models import OutboxMessage, User, utcnow
+
+
+@dataclass(frozen=True)
+class DueMessage:
+    id: int
+    chat_id: int
+    user_id: int | None
+    template: str
+    params: dict[str, Any]
+    language: str
+    user_unreachable: bool
+
+
+async def claim_due(db: Database, limit: int) -> list[DueMessage]:
+    """Take due rows for sending (pending -> sending), oldest first; another process skips them."""
+    async with db.tx() as session:
+        rows = (
+            await session.execute(
+                select(OutboxMessage, User.language, User.unreachable)
+                .outerjoin(User, User.id == OutboxMessage.user_id)
+                .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        ).all()
+        taken: list[DueMessage] = []
+        for msg, language, unreachable in rows:
+            claimed = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == msg.id, OutboxMessage.status == "pending")
+                .values(status="sending", attempts=OutboxMessage.attempts + 1)
+            )
+            if claimed.rowcount:  # type: ignore[attr-defined]
+                taken.append(
+                    DueMessage(
+                        msg.id,
+                        msg.chat_id,
+                        msg.user_id,
+                        msg.template,
+                        dict(msg.params or {}),
+                        language or "en",
+                        bool(unreachable),
+                    )
+                )
+        return taken
+
+
+async def mark(
+    db: Database, row_id: int, status: str, *, error: str | None = None, message_id: int | None = None
+) -> None:
+    async with db.tx() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status=status, error=error, message_id=message_id, sent_at=utcnow() if status == "sent" else None)
+        )
+
+
+async def retry_later(db: Database, row_id: int, when: datetime, error: str) -> None:
+    async with db.tx() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(status="pending", not_before=when, error=error)
+        )
+
+
+async def fail_or_retry(db: Database, row_id: int, max_attempts: int, error: str) -> None:
+    async with db.tx() as session:
+        row = await session.get(OutboxMessage, row_id)
+        if row is None:
+            return
+        row.error = error[:2000]
+        if row.attempts >= max_attempts:
+            row.status = "failed"
+        else:
+            row.status = "pending"
+            row.not_before = utcnow() + timedelta(seconds=2**row.attempts)
+
+
+async def requeue_stuck(db: Database, older_than: timedelta = timedelta(minutes=2)) -> int:
+    async with db.tx() as session:
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending", OutboxMessage.created_at < utcnow() - older_than)
+            .values(status="pending")
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def pending_count(db: Database) -> int:
+    from sqlalchemy import func
+
+    async with db.read() as session:
+        return int(
+            (
+                await session.execute(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.status.in_(("pending", "sending")))
+                )
+            ).scalar_one()
+        )

@@ -1,0 +1,137 @@
+"""Users, languages and roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from store.db import Database
+from store.errors import DomainError
+from store.models import Chat, Role, User, utcnow
+
+ROLES = ("admin", "leader", "support")
+LANGUAGES = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    first_name: str
+    username: str | None
+    language: str
+    is_new: bool = False
+
+
+async def ensure_user(
+    db: Database, user_id: int, first_name: str, last_name: str | None, username: str | None, language: str
+) -> UserInfo:
+    """Create the user on first contact; refresh their names; they are reachable again since they wrote."""
+    async with db.tx() as session:
+        user = await session.get(User, user_id)
+        if user is None:
+            session.add(
+                User(
+                    id=user_id,
+                    first_name=first_name[:128],
+                    last_name=(last_name or None) and last_name[:128],
+                    username=username,
+                    language=language if language in LANGUAGES else "en",
+                )
+            )
+            await session.flush()
+            return UserInfo(user_id, first_name, username, language, is_new=True)
+        user.first_name = first_name[:128]
+        user.last_name = (last_name or None) and last_name[:128]
+        user.username = username
+        user.last_seen_at = utcnow()
+        user.unreachable = False
+        return UserInfo(user.id, user.first_name, user.username, user.language)
+
+
+async def get_user(db: Database, user_id: int) -> User | None:
+    async with db.read() as session:
+        return await session.get(User, user_id)
+
+
+async def set_language(db: Database, user_id: int, language: str) -> None:
+    if language not in LANGUAGES:
+        raise DomainError("unknown_language", language=language)
+    async with db.tx() as session:
+        user = await session.get(User, user_id)
+        if user is None:
+            raise DomainError("unknown_user")
+        user.language = language
+        user.language_chosen = True
+
+
+async def mark_unreachable(db: Database, user_id: int) -> None:
+    async with db.tx() as session:
+        user = await session.get(User, user_id)
+        if user is not None:
+            user.unreachable = True
+
+
+async def grant_role(db: Database, user_id: int, role: str, granted_by: int | None = None) -> bool:
+    """Grant a role; False when the user already had it. The user need not have talked to the bot yet."""
+    if role not in ROLES:
+        raise DomainError("unknown_role", role=role)
+    async with db.tx() as session:
+        if await session.get(Role, (user_id, role)) is not None:
+            return False
+        session.add(Role(user_id=user_id, role=role, granted_by=granted_by))
+        return True
+
+
+async def revoke_role(db: Database, user_id: int, role: str) -> bool:
+    async with db.tx() as session:
+        result = await session.execute(delete(Role).where(Role.user_id == user_id, Role.role == role))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def roles_of(db: Database, user_id: int) -> set[str]:
+    async with db.read() as session:
+        rows = await session.execute(select(Role.role).where(Role.user_id == user_id))
+        return set(rows.scalars())
+
+
+async def users_with_role(db: Database, role: str) -> list[int]:
+    async with db.read() as session:
+        rows = await session.execute(select(Role.user_id).where(Role.role == role))
+        return list(rows.scalars())
+
+
+async def record_chat(
+    db: Database, chat_id: int, chat_type: str, title: str, bot_status: str, can_pin: bool, is_forum: bool
+) -> None:
+    """Remember a group the bot was added to, promoted in, or removed from (my_chat_member)."""
+    async with db.tx() as session:
+        chat = await session.get(Chat, chat_id)
+        if chat is None:
+            chat = Chat(id=chat_id, type=chat_type)
+            session.add(chat)
+        chat.type = chat_type
+        chat.title = title[:256]
+        chat.bot_status = bot_status
+        chat.can_pin = can_pin
+        chat.is_forum = is_forum
+
+
+async def migrate_chat(db: Database, old_id: int, new_id: int) -> None:
+    """A group became a supergroup: its id changes and what we stored follows it."""
+    async with db.tx() as session:
+        old = await session.get(Chat, old_id)
+        if old is None:
+            return
+        old.migrated_to = new_id
+        old.bot_status = "migrated"
+        if await session.get(Chat, new_id) is None:
+            session.add(Chat(id=new_id, type="supergroup", title=old.title, bot_status="member", can_pin=old.can_pin))
+
+
+async def active_groups(db: Database) -> list[Chat]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Chat).where(Chat.type.in_(("group", "supergroup")), Chat.bot_status.in_(("member", "administrator")))
+        )
+        return list(rows.scalars())

@@ -1,0 +1,85 @@
+"""Shared fixtures.
+
+- `db` / `any_db`: a migrated Database; `any_db` runs the test on SQLite and on PostgreSQL.
+- `settings`: the project's settings with test-friendly values.
+- `shop`: the emulator + the real aiogram bot polling it + a fresh SQLite store (optionally seeded):
+  `alice = await shop.client.user("Alice")`, `await alice.send("/start")`, ...
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings
+from store import migrations
+from store.db import Database
+from tests.backends import fresh_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Tests never talk to Telegram: make sure a developer's real token cannot leak into them.
+for _secret in ("TELEGRAM_BOT_TOKEN", "PAYMENT_PROVIDER_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "DATABASE_URL"):
+    os.environ.pop(_secret, None)
+
+ADMIN_ID = 900_000_001
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings(
+        ROOT / "config.yaml",
+        admins=[ADMIN_ID],
+        scheduler={"sweep_seconds": 0.2, "grace_seconds": 300},
+        outbox={"per_second": 200, "poll_seconds": 0.05, "max_attempts": 3},
+    )
+
+
+async def _migrated(url: str) -> Database:
+    db = Database(url)
+    await migrations.upgrade(db)
+    return db
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite database."""
+    async with fresh_database_url("sqlite", tmp_path) as url:
+        database = await _migrated(url)
+        yield database
+        await database.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database, once on SQLite and once on PostgreSQL."""
+    async with fresh_database_url(request.param, tmp_path) as url:
+        database = await _migrated(url)
+        yield database
+        await database.dispose()
+
+
+@pytest.fixture
+async def shop(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[object]:
+    """The whole bot against the emulator on a fresh SQLite store.
+
+    Mark a test with `@pytest.mark.seeded` to load the demo catalog, `@pytest.mark.demo_people` for the
+    sandbox's demo users and chats (stack.people / stack.chats).
+    """
+    from bot.emulator.server import EmulatorConfig
+    from bot.sandbox import start_stack
+
+    stack = await start_stack(
+        settings,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+        emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0),
+        seed_demo=request.node.get_closest_marker("seeded") is not None,
+        demo_people=request.node.get_closest_marker("demo_people") is not None,
+    )
+    try:
+        yield stack
+    finally:
+        await stack.stop()
