@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import ChatMemberUpdated, Message
+
 from bot.context import AppContext
 from bot.i18n import t
 from store import users

@@ -8,6 +8,7 @@ import logging
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ErrorEvent
+
 from bot.i18n import has, t
 from bot.telegram_utils import is_not_modified
 from store.errors import DomainError

@@ -7,6 +7,7 @@ import html
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
+
 from bot import deeplinks
 from bot.callbacks.common import LangCB, MenuCB
 from bot.context import AppContext
