@@ -1,0 +1,90 @@
+"""Discounts at checkout from other features (tier discount, coupons, points), without checkout knowing them.
+
+Checkout builds a `PricingRequest`, calls `adjust()` inside its transaction, and applies the returned
+adjustments in order; each provider sees what earlier ones already took off (`running_total`). Providers
+that consume something (a coupon use, points) do it in the same transaction with conditional updates, so
+a refused or rolled-back checkout consumes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    product_id: int
+    sku: str
+    category_id: int
+    unit_price: int
+    quantity: int
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclass
+class PricingRequest:
+    user_id: int
+    currency: str
+    lines: list[PricedLine]
+    subtotal: int
+    delivery_fee: int
+    coupon_code: str | None = None
+    use_points: bool = False
+    # Filled by checkout with the order id when the order row exists (consume=True); None for a preview.
+    order_id: int | None = None
+    consume: bool = False
+    running_total: int = 0
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    kind: str  # "tier" | "coupon" | "points" | "free_delivery"
+    amount: int  # minor units taken off (positive)
+    label_key: str  # locale key for the summary line
+    params: dict[str, str | int] = field(default_factory=dict)
+    points_spent: int = 0
+    coupon_code: str | None = None
+
+
+Provider = Callable[[AsyncSession, PricingRequest], Awaitable[list[Adjustment]]]
+_providers: list[tuple[int, Provider]] = []
+
+
+def provider(order: int) -> Callable[[Provider], Provider]:
+    """Register a discount provider; lower `order` runs first (tier 10, coupon 20, points 30)."""
+
+    def register(func: Provider) -> Provider:
+        if all(existing is not func for _, existing in _providers):
+            _providers.append((order, func))
+            _providers.sort(key=lambda item: item[0])
+        return func
+
+    return register
+
+
+async def adjust(session: AsyncSession, request: PricingRequest) -> list[Adjustment]:
+    request.running_total = request.subtotal + request.delivery_fee
+    result: list[Adjustment] = []
+    for _, func in _providers:
+        for adjustment in await func(session, request):
+            amount = min(adjustment.amount, request.running_total)
+            if amount <= 0:
+                continue
+            if amount != adjustment.amount:
+                adjustment = Adjustment(
+                    adjustment.kind,
+                    amount,
+                    adjustment.label_key,
+                    adjustment.params,
+                    adjustment.points_spent,
+                    adjustment.coupon_code,
+                )
+            request.running_total -= amount
+            result.append(adjustment)
+    return result
