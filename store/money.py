@@ -73,8 +73,10 @@ def parse_major(text: str, currency: str) -> int:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
         raise ValueError(f"not a price: {text!r}") from exc
+    if not value.is_finite():
+        raise ValueError(f"not a price: {text!r}")
     exp = exponent(currency)
     scaled = value.scaleb(exp)
-    if value < 0 or scaled != scaled.to_integral_value() or not value.is_finite():
+    if value < 0 or scaled != scaled.to_integral_value():
         raise ValueError(f"not a price: {text!r}")
     return int(scaled)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from bot.config.sections import Section
 
 
-class GroupBuySettings(BaseModel):
+class GroupBuySettings(Section):
     commission_percent: float = Field(default=5.0, ge=0, le=100)
     payment_window_minutes: int = Field(default=60, ge=1)
     card_edit_min_seconds: float = Field(
@@ -14,17 +16,17 @@ class GroupBuySettings(BaseModel):
     max_duration_days: int = Field(default=14, ge=1)
 
 
-class FlashSaleSettings(BaseModel):
+class FlashSaleSettings(Section):
     payment_window_minutes: int = Field(default=5, ge=1)
     start_grace_seconds: int = Field(default=300, ge=0, description="late start allowed after a restart")
 
 
-class StreakBonus(BaseModel):
+class StreakBonus(Section):
     day: int = Field(ge=2)
     points: int = Field(ge=1)
 
 
-class TierSettings(BaseModel):
+class TierSettings(Section):
     key: str = Field(pattern=r"^[a-z_]{1,20}$")
     name_en: str
     name_zh: str
@@ -57,7 +59,7 @@ def _default_tiers() -> list[TierSettings]:
     ]
 
 
-class LoyaltySettings(BaseModel):
+class LoyaltySettings(Section):
     checkin_points: int = Field(default=10, ge=0)
     streak_bonuses: list[StreakBonus] = Field(
         default_factory=lambda: [StreakBonus(day=7, points=50), StreakBonus(day=30, points=300)]
@@ -72,7 +74,7 @@ class LoyaltySettings(BaseModel):
     tiers: list[TierSettings] = Field(default_factory=_default_tiers)
 
 
-class SupportSettings(BaseModel):
+class SupportSettings(Section):
     chat_id: int | None = None
     internal_marker: str = "//"
     take_sla_minutes: int = Field(default=10, ge=1)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-class LocalizedName(BaseModel):
+class Section(BaseModel):
+    """Every section refuses unknown keys, so a typo in config.yaml stops start-up naming the key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocalizedName(Section):
     en: str
     zh: str
 
@@ -13,14 +19,14 @@ class LocalizedName(BaseModel):
         return self.zh if lang == "zh" else self.en
 
 
-class PickupPoint(BaseModel):
+class PickupPoint(Section):
     id: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
     name: LocalizedName
     address: LocalizedName
     hours: str = "09:00-21:00"
 
 
-class ShopSettings(BaseModel):
+class ShopSettings(Section):
     name: str = "groupcart"
     timezone: str = "Asia/Shanghai"
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
@@ -44,21 +50,21 @@ class ShopSettings(BaseModel):
         return value
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(Section):
     host: str = "0.0.0.0"
     port: int = Field(default=8443, ge=1, le=65535)
     path: str = "/telegram/webhook"
     public_url: str | None = None
 
 
-class TelegramSettings(BaseModel):
+class TelegramSettings(Section):
     api_base: str | None = None
     bot_username: str | None = None
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     polling_timeout: int = Field(default=30, ge=0, le=50)
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///var/groupcart.db"
     echo: bool = False
 
@@ -70,45 +76,45 @@ class DatabaseSettings(BaseModel):
         return value
 
 
-class RedisSettings(BaseModel):
+class RedisSettings(Section):
     url: str | None = None
 
 
-class CatalogSettings(BaseModel):
+class CatalogSettings(Section):
     page_size: int = Field(default=6, ge=1, le=20)
     search_page_size: int = Field(default=6, ge=1, le=20)
 
 
-class OrderSettings(BaseModel):
+class OrderSettings(Section):
     reservation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     max_quantity_per_line: int = Field(default=99, ge=1)
 
 
-class PaymentSettings(BaseModel):
+class PaymentSettings(Section):
     card_enabled: bool = True
     stars_enabled: bool = True
     pickup_payment_enabled: bool = True
 
 
-class SandboxSettings(BaseModel):
+class SandboxSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     data_dir: str = "var/sandbox"
 
 
-class SchedulerSettings(BaseModel):
+class SchedulerSettings(Section):
     grace_seconds: int = Field(default=300, ge=0)
     sweep_seconds: float = Field(default=5.0, gt=0)
 
 
-class OutboxSettings(BaseModel):
+class OutboxSettings(Section):
     per_second: float = Field(default=20.0, gt=0, description="paced below Telegram's ~30 msgs/s")
     poll_seconds: float = Field(default=0.5, gt=0)
     max_attempts: int = Field(default=5, ge=1)
 
 
-class NluSettings(BaseModel):
+class NluSettings(Section):
     backend: str = Field(default="builtin", pattern=r"^(builtin|rasa)$")
     rasa_url: str | None = None
-    threshold: float = Field(default=0.45, ge=0, le=1)
+    threshold: float = Field(default=0.6, ge=0, le=1)
     cache_dir: str = ".nlu-cache"

@@ -1,0 +1,54 @@
+"""Every user-visible string exists in English and Chinese with the same placeholders."""
+
+from __future__ import annotations
+
+from bot import i18n
+
+
+def test_every_key_has_both_languages() -> None:
+    en, zh = set(i18n.keys("en")), set(i18n.keys("zh"))
+    assert en, "no English catalogue found"
+    assert sorted(en - zh) == [], "keys missing a Chinese translation"
+    assert sorted(zh - en) == [], "keys missing an English text"
+
+
+def test_placeholders_match() -> None:
+    en, zh = i18n.catalogue("en"), i18n.catalogue("zh")
+    mismatched = [key for key in en if key in zh and i18n.placeholders(en[key]) != i18n.placeholders(zh[key])]
+    assert mismatched == []
+
+
+def test_chinese_texts_are_chinese() -> None:
+    # A copy-pasted English text in the zh catalogue is a missing translation in disguise.
+    zh = i18n.catalogue("zh")
+    en = i18n.catalogue("en")
+    untranslated = [
+        key
+        for key, text in zh.items()
+        if text == en.get(key) and any(c.isalpha() for c in text) and not _language_neutral(text)
+    ]
+    assert untranslated == []
+
+
+def _language_neutral(text: str) -> bool:
+    letters = [c for c in text if c.isascii() and c.isalpha()]
+    # Names of languages, currency codes, emoji-only labels, commands and placeholders are the same in both.
+    stripped = text
+    for token in ("English", "中文", "{", "}", "/"):
+        stripped = stripped.replace(token, "")
+    return len(letters) <= 3 or text in ("English", "中文") or stripped.strip() == ""
+
+
+def test_language_from_telegram() -> None:
+    assert i18n.language_from_telegram("zh-hans") == "zh"
+    assert i18n.language_from_telegram("zh-TW") == "zh"
+    assert i18n.language_from_telegram("en-GB") == "en"
+    assert i18n.language_from_telegram("ru") == "en"
+    assert i18n.language_from_telegram(None) == "en"
+
+
+def test_translation_formats_and_falls_back() -> None:
+    assert "Alice" in i18n.t("en", "start.welcome", name="Alice")
+    assert "Alice" in i18n.t("zh", "start.welcome", name="Alice")
+    assert i18n.t("fr", "menu.cart") == i18n.t("en", "menu.cart")
+    assert i18n.t("en", "no.such.key") == "no.such.key"

@@ -1,0 +1,183 @@
+"""Scheduled events fire exactly once (several processes, restarts); the outbox delivers each message once,
+paced, and remembers users who blocked the bot."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.context import AppContext
+from bot.outbox import OutboxSender
+from bot.scheduler import JobContext, Scheduler, job_handler
+from store import notify, outbox_rows, scheduling
+from store.db import Database
+from store.models import OutboxMessage, ScheduledJob, User, utcnow
+from tests.stubs import stub_bot
+
+FIRED: list[str] = []
+
+
+@job_handler("test_event")
+async def _test_event(job: JobContext, session: AsyncSession) -> None:
+    FIRED.append(job.ref)
+    await notify.enqueue(session, 1, "errors.generic", user_id=None, missed=job.missed)
+
+
+@job_handler("test_boom")
+async def _test_boom(job: JobContext, session: AsyncSession) -> None:
+    raise RuntimeError("boom")
+
+
+def _ctx(settings: Settings, db: Database) -> AppContext:
+    bot, _ = stub_bot()
+    return AppContext(settings=settings, db=db, bot=bot)
+
+
+async def _outbox_count(db: Database) -> int:
+    async with db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(OutboxMessage))).scalar_one())
+
+
+async def test_event_fires_once_across_two_processes(any_db: Database, settings: Settings) -> None:
+    FIRED.clear()
+    async with any_db.tx() as session:
+        job = await scheduling.schedule(session, "test_event", "once", utcnow() - timedelta(seconds=1))
+    first, second = Scheduler(_ctx(settings, any_db)), Scheduler(_ctx(settings, any_db))
+    results = await asyncio.gather(*(s.fire(job.id) for s in (first, second, first, second)))
+    assert sorted(results) == [False, False, False, True]
+    assert FIRED == ["once"]
+    assert await _outbox_count(any_db) == 1
+    async with any_db.read() as session:
+        row = await session.get(ScheduledJob, job.id)
+        assert row is not None and row.status == "done"
+
+
+async def test_restart_arms_pending_events_and_fires_late_ones(db: Database, settings: Settings) -> None:
+    FIRED.clear()
+    async with db.tx() as session:
+        await scheduling.schedule(session, "test_event", "late", utcnow() - timedelta(hours=2))
+        await scheduling.schedule(session, "test_event", "soon", utcnow() + timedelta(milliseconds=300))
+        await scheduling.schedule(session, "test_event", "later", utcnow() + timedelta(hours=1))
+    scheduler = Scheduler(_ctx(settings, db))
+    await scheduler.start()
+    try:
+        for _ in range(50):
+            if len(FIRED) >= 2:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await scheduler.stop()
+    assert sorted(FIRED) == ["late", "soon"]
+    async with db.read() as session:
+        late = await session.execute(select(OutboxMessage.params).order_by(OutboxMessage.id))
+        flags = [params["missed"] for params in late.scalars()]
+    assert sorted(flags) == [False, True], "the two-hour-late event is reported as missed"
+
+
+async def test_event_scheduled_after_start_is_armed_on_commit(db: Database, settings: Settings) -> None:
+    FIRED.clear()
+    scheduler = Scheduler(_ctx(settings, db))
+    await scheduler.start()
+    try:
+        async with db.tx() as session:
+            await scheduling.schedule(session, "test_event", "new", utcnow() + timedelta(milliseconds=100))
+        for _ in range(30):
+            if FIRED:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await scheduler.stop()
+    assert FIRED == ["new"]
+
+
+async def test_failing_event_is_marked_failed_and_rolled_back(db: Database, settings: Settings) -> None:
+    async with db.tx() as session:
+        job = await scheduling.schedule(session, "test_boom", "x", utcnow())
+    assert await Scheduler(_ctx(settings, db)).fire(job.id) is False
+    async with db.read() as session:
+        row = await session.get(ScheduledJob, job.id)
+        assert row is not None and row.status == "failed" and "boom" in (row.error or "")
+
+
+async def test_cancelled_event_never_fires(db: Database, settings: Settings) -> None:
+    FIRED.clear()
+    async with db.tx() as session:
+        job = await scheduling.schedule(session, "test_event", "cancel-me", utcnow())
+        assert await scheduling.cancel(session, job.key)
+    assert await Scheduler(_ctx(settings, db)).fire(job.id) is False
+    assert FIRED == []
+
+
+async def _add_user(db: Database, user_id: int, language: str) -> None:
+    async with db.tx() as session:
+        session.add(User(id=user_id, first_name="U", language=language))
+
+
+async def test_outbox_sends_once_in_the_users_language(db: Database, settings: Settings) -> None:
+    await _add_user(db, 11, "zh")
+    await _add_user(db, 12, "en")
+    async with db.tx() as session:
+        await notify.notify_user(session, 11, "language.changed")
+        await notify.notify_user(session, 12, "language.changed")
+        assert await notify.enqueue(session, 12, "menu.cart", dedupe_key="k1") is not None
+        assert await notify.enqueue(session, 12, "menu.cart", dedupe_key="k1") is None
+    bot, stub = stub_bot()
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot))
+    while await sender.drain_once():
+        pass
+    assert [p["text"] for p in stub.sent_to(11)] == ["语言已设置为中文。"]
+    assert [p["text"] for p in stub.sent_to(12)] == ["Language set to English.", "🛒 Cart"]
+    assert await sender.drain_once() is False, "nothing is sent twice"
+    assert await outbox_rows.pending_count(db) == 0
+
+
+async def test_outbox_marks_blocked_users_unreachable(db: Database, settings: Settings) -> None:
+    await _add_user(db, 21, "en")
+    async with db.tx() as session:
+        await notify.notify_user(session, 21, "menu.cart")
+        await notify.notify_user(session, 21, "menu.orders")
+    bot, stub = stub_bot()
+    stub.blocked.add(21)
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot))
+    while await sender.drain_once():
+        pass
+    async with db.read() as session:
+        user = await session.get(User, 21)
+        statuses = (await session.execute(select(OutboxMessage.status))).scalars().all()
+    assert user is not None and user.unreachable
+    assert list(statuses) == ["unreachable", "unreachable"]
+    assert stub.calls == [], "no retry storm against a user who blocked the bot"
+
+
+async def test_outbox_retries_after_flood_limit(db: Database, settings: Settings) -> None:
+    await _add_user(db, 31, "en")
+    async with db.tx() as session:
+        await notify.notify_user(session, 31, "menu.cart")
+    bot, stub = stub_bot()
+    stub.retry_after_once[31] = 1
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot))
+    await sender.drain_once()
+    assert stub.sent_to(31) == []
+    await asyncio.sleep(1.1)
+    while await sender.drain_once():
+        pass
+    assert [p["text"] for p in stub.sent_to(31)] == ["🛒 Cart"]
+
+
+async def test_outbox_paces_messages_to_one_chat(db: Database, settings: Settings) -> None:
+    await _add_user(db, 41, "en")
+    async with db.tx() as session:
+        for _ in range(3):
+            await notify.notify_user(session, 41, "menu.cart")
+    bot, _stub = stub_bot()
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while await sender.drain_once():
+        pass
+    # Telegram allows about one message per second in one chat: three messages take at least two seconds.
+    assert loop.time() - started >= 1.9
