@@ -1,0 +1,21 @@
+"""flash sales (placeholder: the feature's tables arrive with the feature)
+
+Revision ID: 0004_flashsale
+Revises: 0003_groupbuy
+Create Date: 2026-11-25 16:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0004_flashsale"
+down_revision: str | None = "0003_groupbuy"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
