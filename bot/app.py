@@ -56,6 +56,38 @@ def feature_routers() -> list[Router]:
     return routers
 
 
+def configure_domain(settings: Settings) -> None:
+    """Hand config values to the shop core as policy objects (store/ never reads config itself)."""
+    from store import growth
+
+    loyalty = settings.loyalty
+    growth.configure(
+        growth.GrowthPolicy(
+            timezone=settings.shop.timezone,
+            checkin_points=loyalty.checkin_points,
+            streak_bonuses={bonus.day: bonus.points for bonus in loyalty.streak_bonuses},
+            referral_points=loyalty.referral_points,
+            welcome_coupon_percent=loyalty.welcome_coupon_percent,
+            points_per_currency_unit=loyalty.points_per_currency_unit,
+            point_value_minor=loyalty.point_value_minor,
+            max_points_share_percent=loyalty.max_points_share_percent,
+            points_expiry_days=loyalty.points_expiry_days,
+            tiers=tuple(
+                growth.TierRule(
+                    t.key,
+                    t.name_en,
+                    t.name_zh,
+                    t.min_spend,
+                    t.discount_percent,
+                    t.free_delivery_over,
+                    t.early_access_minutes,
+                )
+                for t in loyalty.tiers
+            ),
+        )
+    )
+
+
 def build_bot(settings: Settings, token: str) -> Bot:
     session = None
     if settings.telegram.api_base:
@@ -112,6 +144,7 @@ async def create_app(settings: Settings, token: str, *, db: Database | None = No
     """Build everything; with `migrate`, bring the database schema to the newest revision first."""
     from store import migrations
 
+    configure_domain(settings)
     database = db or Database(settings.database.url, echo=settings.database.echo)
     if migrate:
         await migrations.upgrade(database)

@@ -9,7 +9,7 @@ from typing import Any
 class DomainError(Exception):
     """A rule refused the request; the user is told why and nothing was changed."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         super().__init__(code)
         self.code = code
         self.params = params

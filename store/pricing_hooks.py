@@ -8,6 +8,7 @@ a refused or rolled-back checkout consumes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,18 @@ class PricedLine:
         return self.unit_price * self.quantity
 
 
+@dataclass(frozen=True)
+class Adjustment:
+    kind: str  # "tier" | "coupon" | "points" | "free_delivery"
+    amount: int  # minor units taken off (positive)
+    label_key: str  # locale key for the summary line
+    params: dict[str, str | int] = field(default_factory=dict)
+    points_spent: int = 0
+    coupon_code: str | None = None
+    stacks_with_tier: bool = True
+    stacks_with_points: bool = True
+
+
 @dataclass
 class PricingRequest:
     user_id: int
@@ -40,16 +53,8 @@ class PricingRequest:
     order_id: int | None = None
     consume: bool = False
     running_total: int = 0
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    kind: str  # "tier" | "coupon" | "points" | "free_delivery"
-    amount: int  # minor units taken off (positive)
-    label_key: str  # locale key for the summary line
-    params: dict[str, str | int] = field(default_factory=dict)
-    points_spent: int = 0
-    coupon_code: str | None = None
+    # What earlier providers already applied (a later one may refuse to stack with them).
+    applied: list[Adjustment] = field(default_factory=list)
 
 
 Provider = Callable[[AsyncSession, PricingRequest], Awaitable[list[Adjustment]]]
@@ -70,21 +75,15 @@ def provider(order: int) -> Callable[[Provider], Provider]:
 
 async def adjust(session: AsyncSession, request: PricingRequest) -> list[Adjustment]:
     request.running_total = request.subtotal + request.delivery_fee
-    result: list[Adjustment] = []
+    request.applied = []
+    result = request.applied
     for _, func in _providers:
         for adjustment in await func(session, request):
             amount = min(adjustment.amount, request.running_total)
             if amount <= 0:
                 continue
             if amount != adjustment.amount:
-                adjustment = Adjustment(
-                    adjustment.kind,
-                    amount,
-                    adjustment.label_key,
-                    adjustment.params,
-                    adjustment.points_spent,
-                    adjustment.coupon_code,
-                )
+                adjustment = dataclasses.replace(adjustment, amount=amount)
             request.running_total -= amount
             result.append(adjustment)
     return result

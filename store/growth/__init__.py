@@ -1,0 +1,13 @@
+"""Growth: referral links, daily check-ins, the points ledger, membership tiers and coupons.
+
+Nothing here can be farmed: every award has an idempotency key (`checkin:<user>:<day>`, `referral:<invitee>`,
+`order:<id>`), every spend and every coupon use is a conditional update, so double taps, repeated updates and
+concurrent requests change nothing twice and no balance goes negative.
+"""
+
+from store.growth.policy import GrowthPolicy, TierRule, configure, policy
+
+__all__ = ["GrowthPolicy", "TierRule", "configure", "policy"]
+
+# Registers the checkout discount providers and the order hooks (rewards, reversals).
+from store.growth import rewards as _rewards  # noqa: F401
