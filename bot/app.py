@@ -51,8 +51,11 @@ ROUTER_MODULES = (
 def feature_routers() -> list[Router]:
     routers = []
     for name in ROUTER_MODULES:
-        module = importlib.import_module(name)
-        routers.append(module.router)
+        router: Router = importlib.import_module(name).router
+        # Routers are module-level singletons (aiogram's idiom), but tests and benchmarks build several
+        # dispatchers in one process: release the router from the previous, discarded dispatcher.
+        router._parent_router = None
+        routers.append(router)
     return routers
 
 
