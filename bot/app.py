@@ -14,6 +14,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 
+from bot import retry
 from bot.config import Settings
 from bot.context import AppContext
 from bot.fsm_storage import DatabaseStorage
@@ -95,7 +96,9 @@ def build_bot(settings: Settings, token: str) -> Bot:
     session = None
     if settings.telegram.api_base:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base.rstrip("/")))
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    retry.install(bot)
+    return bot
 
 
 def build_storage(settings: Settings, db: Database) -> BaseStorage:

@@ -53,6 +53,17 @@ def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
     return register
 
 
+StartupHook = Callable[[AppContext], Awaitable[None]]
+_startup: list[StartupHook] = []
+
+
+def on_start(func: StartupHook) -> StartupHook:
+    """Run at scheduler start-up, before pending events are armed (e.g. make sure a daily event exists)."""
+    if func not in _startup:
+        _startup.append(func)
+    return func
+
+
 def registered_kinds() -> set[str]:
     return set(_handlers)
 
@@ -67,6 +78,8 @@ class Scheduler:
         import bot.jobs  # noqa: F401  (registers the job handlers)
 
         self.app.db.on_after_commit(self._after_commit)
+        for hook in _startup:
+            await hook(self.app)
         async with self.app.db.read() as session:
             pending = await scheduling.pending_jobs(session)
         for job in pending:

@@ -16,6 +16,7 @@ from store.db import Database
 from store.errors import DomainError
 from store.models import Category, Product, utcnow
 from store.models.growth import Coupon, CouponRedemption
+from store.money import Money
 from store.pricing_hooks import PricedLine, PricingRequest
 
 CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -184,7 +185,9 @@ async def discount_for(session: AsyncSession, coupon: Coupon, request: PricingRe
     if used >= coupon.per_user_limit:
         raise DomainError("coupon_user_limit", code=coupon.code)
     if request.subtotal < coupon.min_spend:
-        raise DomainError("coupon_min_spend", code=coupon.code, min_spend=coupon.min_spend)
+        raise DomainError(
+            "coupon_min_spend", code=coupon.code, min_spend=Money(coupon.min_spend, request.currency).format()
+        )
     if coupon.kind == "fixed" and coupon.currency != request.currency:
         raise DomainError("coupon_currency", code=coupon.code)
     eligible = await _eligible_amount(session, coupon, request.lines)

@@ -99,7 +99,7 @@ async def spend(session: AsyncSession, user_id: int, points: int, key: str, kind
             session.add(PointsEntry(user_id=user_id, delta=-points, kind=kind, idem_key=key, remaining=0))
     except IntegrityError as exc:
         # The same spend committed concurrently; the caller's transaction (and this debit) rolls back.
-        raise DomainError("already_done") from exc
+        raise DomainError("points_duplicate") from exc
     await _consume_oldest(session, user_id, points)
     return True
 
