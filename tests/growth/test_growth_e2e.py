@@ -1,0 +1,105 @@
+"""Growth through the real bot and the emulator: check-ins, points, referrals, the points shop, coupons."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.sandbox import Stack
+from store.growth import points, referrals
+from store.models import OutboxMessage, ScheduledJob
+from tests.conftest import ADMIN_ID
+
+
+async def test_checkin_once_a_day_and_points_screen(shop: Stack) -> None:
+    alice = await shop.client.user("Alice")
+    await alice.send("/checkin")
+    assert "Checked in" in (await alice.last_message()).text
+    await alice.send("/checkin")
+    assert "already checked in" in (await alice.last_message()).text
+    await alice.send("/points")
+    screen = await alice.last_message()
+    assert "Your points: 10" in screen.text and "daily check-in" in screen.text
+    await alice.tap("✅ Check in")
+    assert any("already" in toast.text for toast in await alice.toasts())
+    assert await points.balance(shop.db, alice.id) == 10
+
+
+async def test_checkin_in_a_group_is_one_short_reply(shop: Stack) -> None:
+    bob = await shop.client.user("Bob", lang="zh")
+    group = await shop.client.group("Block 5", members=[bob], bot_admin=True)
+    before = len(await group.messages())
+    await bob.send("/checkin", chat=group)
+    after = await group.messages()
+    assert len(after) == before + 2  # the command and one reply
+    assert "签到成功" in after[-1].text
+
+
+async def test_referral_link_rewards_on_first_paid_order_only(shop: Stack) -> None:
+    inviter = await shop.client.user("Inviter")
+    await inviter.send("/invite")
+    invite = await inviter.last_message()
+    code = await referrals.code_for(shop.db, inviter.id)
+    assert f"start=r_{code}" in invite.text
+    assert invite.buttons[0][0].url and invite.buttons[0][0].url.startswith("https://t.me/share/url?")
+    await inviter.open_deeplink(f"r_{code}")  # opening one's own link does nothing
+    friend = await shop.client.user("Friend")
+    await friend.open_deeplink(f"r_{code}")
+    assert "Welcome" in (await friend.last_message()).text
+    stats = await referrals.stats(shop.db, inviter.id)
+    assert (stats.invited, stats.bought, stats.points_earned) == (1, 0, 0)
+    await shop.client.wait_for(lambda: _has_welcome(friend))
+
+
+async def _has_welcome(user: object) -> bool:
+    messages = await user.messages()  # type: ignore[attr-defined]
+    return any("coupon for your first order" in m.text for m in messages)
+
+
+async def test_admin_creates_coupons_and_users_buy_with_points(shop: Stack) -> None:
+    admin = await shop.client.user("Ada", id=ADMIN_ID)
+    shopper = await shop.client.user("Eve")
+    await shopper.send("/coupon_new SNEAKY 50%")
+    assert "not allowed" in (await shopper.last_message()).text
+    await admin.send("/coupon_new TREAT 5% points=10")
+    assert "Coupon TREAT created" in (await admin.last_message()).text
+    await admin.send("/coupon_new TREAT 5%")
+    assert "already exists" in (await admin.last_message()).text
+    await admin.send("/coupon_new BAD 500%")
+    assert "1-100%" in (await admin.last_message()).text
+    await shopper.send("/checkin")
+    await shopper.send("/points")
+    await shopper.tap("🎁 Points shop")
+    await shopper.tap("5% off for 10 points")
+    bought = (await shopper.toasts())[-1].text
+    assert "Your coupon code" in bought
+    assert await points.balance(shop.db, shopper.id) == 0
+    coupons_screen = await shopper.last_message()
+    assert "Your coupons" in coupons_screen.text
+
+
+async def test_reminder_opt_in_sends_one_reminder(shop: Stack) -> None:
+    frank = await shop.client.user("Frank")
+    await frank.send("/points")
+    await frank.tap("🔔 Daily reminder: off")
+    assert "🔕 Daily reminder: on" in [b.text for row in (await frank.last_message()).buttons for b in row]
+    scheduler = shop.app.ctx.scheduler
+    assert scheduler is not None
+    async with shop.db.read() as session:
+        job = (
+            await session.execute(select(ScheduledJob).where(ScheduledJob.kind == "checkin_reminders"))
+        ).scalar_one()
+    async with shop.db.tx() as session:
+        row = await session.get(ScheduledJob, job.id)
+        assert row is not None
+        row.run_at = row.created_at  # due now, not missed
+    assert await scheduler.fire(job.id)
+    await shop.client.wait_for(lambda: _reminded(frank), timeout=10)
+    async with shop.db.read() as session:
+        reminders = (
+            await session.execute(select(OutboxMessage).where(OutboxMessage.template == "growth.checkin_reminder"))
+        ).scalars().all()
+    assert [r.user_id for r in reminders] == [frank.id]
+
+
+async def _reminded(user: object) -> bool:
+    return any("daily check-in" in m.text for m in await user.messages())  # type: ignore[attr-defined]
