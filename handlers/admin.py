@@ -1,5 +1,246 @@
-"""Admin handlers (being built)."""
+"""/admin: the shared menu (sections registered in bot/admin_menu.py), order queues and actions, refunds,
+stock adjustments and simple stats. Every tap re-checks the admin role: callback data is never trusted."""
 
-from aiogram import Router
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot import payments as bot_payments
+from bot.access import has_role, require_role
+from bot.admin_menu import AdminSection, register_section, sections
+from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
+from bot.context import AppContext
+from bot.i18n import t
+from bot.telegram_utils import edit_or_answer
+from bot.views import admin as views
+from dialogues.checkout import AdminSG
+from handlers.checkout import pickup_point
+from store import catalog, orders, payments
+from store.errors import DomainError
 
 router = Router(name="admin")
+
+register_section(AdminSection("orders", "admin.section.orders", "admin", order=10))
+register_section(AdminSection("stock", "admin.section.stock", "admin", order=20))
+register_section(AdminSection("stats", "admin.section.stats", "admin", order=30))
+
+STOCK_INPUT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,31})\s+([+-])\s*(\d{1,6})\s*$")
+
+
+async def _visible_sections(ctx: AppContext, user_id: int) -> list[AdminSection]:
+    return [s for s in sections() if await has_role(ctx, user_id, s.role)]
+
+
+@router.message(Command("admin"), F.chat.type == "private")
+async def admin_command(message: Message, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    visible = await _visible_sections(ctx, message.from_user.id)
+    if not visible:
+        raise DomainError("not_allowed")
+    text, markup = views.menu(lang, visible)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(AdminMenuCB.filter(F.section == "home"))
+async def admin_home(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    visible = await _visible_sections(ctx, query.from_user.id)
+    if not visible:
+        raise DomainError("not_allowed")
+    if await state.get_state() == AdminSG.stock.state:
+        await state.set_state(None)
+    await query.answer()
+    text, markup = views.menu(lang, visible)
+    await edit_or_answer(query, text, markup)
+
+
+# ---------------------------------------------------------------- orders
+
+
+@router.callback_query(AdminMenuCB.filter(F.section == "orders"))
+async def orders_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    summary = await orders.stats(ctx.db, _start_of_today(ctx))
+    refunds = await payments.pending_refunds(ctx.db, 100)
+    await query.answer()
+    text, markup = views.orders_section(lang, summary.by_status, len(refunds))
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(AdminListCB.filter())
+async def order_queue(query: CallbackQuery, callback_data: AdminListCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    if callback_data.kind == "refunds":
+        tasks = await payments.pending_refunds(ctx.db)
+        await query.answer()
+        text, markup = views.refund_queue(lang, tasks)
+        await edit_or_answer(query, text, markup)
+        return
+    statuses = views.QUEUES.get(callback_data.kind)
+    if statuses is None:
+        raise DomainError("bad_button")
+    items = await orders.orders_by_status(ctx.db, statuses)
+    await query.answer()
+    text, markup = views.order_queue(lang, callback_data.kind, items)
+    await edit_or_answer(query, text, markup)
+
+
+async def _show_order(query: CallbackQuery, ctx: AppContext, lang: str, order: orders.OrderDetail) -> None:
+    text, markup = views.order_view(lang, order, pickup_point(ctx, order.pickup_point), ctx.settings.shop.timezone)
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(AdminOrderCB.filter(F.action == "view"))
+async def admin_order(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    order = await orders.get_order(ctx.db, callback_data.order_id)
+    await query.answer()
+    await _show_order(query, ctx, lang, order)
+
+
+_TARGETS = {"ship": orders.SHIPPED, "deliver": orders.DELIVERED, "cancel": orders.CANCELLED}
+
+
+@router.callback_query(AdminOrderCB.filter(F.action.in_(set(_TARGETS))))
+async def admin_move(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
+    """Shipped / delivered (picked up) / cancelled; the buyer is told through the outbox."""
+    await require_role(ctx, query.from_user.id, "admin")
+    target = _TARGETS[callback_data.action]
+    order = await orders.admin_transition(ctx.db, callback_data.order_id, target, query.from_user.id)
+    await query.answer(t(lang, "admin.moved", order_id=order.id, status=t(lang, f"orders.status.{target}")))
+    await _show_order(query, ctx, lang, order)
+
+
+@router.callback_query(AdminOrderCB.filter(F.action == "refund"))
+async def admin_refund_ask(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    order = await orders.get_order(ctx.db, callback_data.order_id)
+    if not orders.can_transition(order.status, orders.REFUNDED):
+        raise DomainError("illegal_transition", from_status=order.status, to_status=orders.REFUNDED)
+    await query.answer()
+    text, markup = views.refund_confirm(lang, order)
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(AdminOrderCB.filter(F.action == "refund_yes"))
+async def admin_refund(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
+    """Stars go back through Telegram at once; card refunds stay `refund_pending` for the provider's dashboard."""
+    await require_role(ctx, query.from_user.id, "admin")
+    tasks = await payments.refund_order(ctx.db, callback_data.order_id, query.from_user.id)
+    manual = 0
+    for task in tasks:
+        done = False
+        if task.method == "stars" and task.charge_id:
+            done = await bot_payments.refund_stars(ctx, task.user_id, task.payment_id, task.charge_id)
+        manual += 0 if done else 1
+    key = "admin.refunded_manual" if manual else "admin.refunded"
+    await query.answer(t(lang, key, order_id=callback_data.order_id), show_alert=bool(manual))
+    await _show_order(query, ctx, lang, await orders.get_order(ctx.db, callback_data.order_id))
+
+
+@router.callback_query(AdminRefundCB.filter(F.action == "view"))
+async def refund_view(query: CallbackQuery, callback_data: AdminRefundCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    task = await payments.refund_task(ctx.db, callback_data.payment_id)
+    await query.answer()
+    text, markup = views.refund_view(lang, task)
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(AdminRefundCB.filter(F.action.in_({"done", "retry"})))
+async def refund_action(query: CallbackQuery, callback_data: AdminRefundCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    task = await payments.refund_task(ctx.db, callback_data.payment_id)
+    if callback_data.action == "retry" and task.method == "stars" and task.charge_id:
+        ok = await bot_payments.refund_stars(ctx, task.user_id, task.payment_id, task.charge_id)
+    else:
+        ok = await payments.mark_refunded(ctx.db, task.payment_id, details=f"manual by {query.from_user.id}")
+    await query.answer(t(lang, "admin.refund_marked" if ok else "admin.refund_failed"), show_alert=not ok)
+    text, markup = views.refund_queue(lang, await payments.pending_refunds(ctx.db))
+    await edit_or_answer(query, text, markup)
+
+
+# ---------------------------------------------------------------- stock
+
+
+@router.callback_query(AdminMenuCB.filter(F.section == "stock"))
+async def stock_section(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    await state.set_state(AdminSG.stock)
+    await query.answer()
+    text, markup = views.stock_prompt(lang)
+    await edit_or_answer(query, text, markup)
+
+
+async def _adjust(ctx: AppContext, user_id: int, raw: str) -> tuple[str, int]:
+    await require_role(ctx, user_id, "admin")
+    match = STOCK_INPUT.match(raw)
+    if match is None:
+        raise DomainError("admin_bad_stock_input")
+    sku, sign, number = match.groups()
+    delta = int(number) * (-1 if sign == "-" else 1)
+    if delta == 0:
+        raise DomainError("admin_bad_stock_input")
+    try:
+        return sku, await catalog.adjust_stock(ctx.db, sku, delta)
+    except DomainError as exc:
+        if "not_found" in exc.code:
+            raise DomainError("admin_unknown_sku", sku=sku) from exc
+        if "negative" in exc.code:
+            raise DomainError("admin_stock_negative", sku=sku, stock=exc.params.get("stock", 0)) from exc
+        raise
+
+
+@router.message(StateFilter(AdminSG.stock), Command("cancel"))
+async def stock_cancel(message: Message, lang: str, state: FSMContext) -> None:
+    await state.set_state(None)
+    await message.answer(t(lang, "admin.stock_cancelled"))
+
+
+@router.message(StateFilter(AdminSG.stock), F.text, ~F.text.startswith("/"))
+async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    sku, stock = await _adjust(ctx, message.from_user.id, message.text or "")
+    await state.set_state(None)
+    text, markup = views.stock_done(lang, sku, stock)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(StateFilter(AdminSG.stock), ~F.text)
+async def stock_not_text(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "errors.admin_bad_stock_input"))
+
+
+@router.message(Command("stock"), F.chat.type == "private")
+async def stock_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
+    """`/stock SKU +5` for admins who know what they want."""
+    if message.from_user is None:
+        return
+    sku, stock = await _adjust(ctx, message.from_user.id, command.args or "")
+    text, markup = views.stock_done(lang, sku, stock)
+    await message.answer(text, reply_markup=markup)
+
+
+# ---------------------------------------------------------------- stats
+
+
+def _start_of_today(ctx: AppContext) -> datetime:
+    zone = ZoneInfo(ctx.settings.shop.timezone)
+    return datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@router.callback_query(AdminMenuCB.filter(F.section == "stats"))
+async def stats_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    data = await orders.stats(ctx.db, _start_of_today(ctx))
+    await query.answer()
+    text, markup = views.stats(lang, data)
+    await edit_or_answer(query, text, markup)

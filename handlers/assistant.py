@@ -1,5 +1,324 @@
-"""Assistant handlers (being built)."""
+"""Free text in a private chat goes to understanding (this router is registered last).
 
-from aiogram import Router
+Routing of one message that no command, button or running dialogue took (FSM state None):
+1. Bad input gets a clear answer, never silence: an empty message, a very long one (over LONG_TEXT chars),
+   text in a language other than English or Chinese, and anything that is not text (stickers, voice,
+   photos, files) — each with a "Talk to a human" button. (A shopper with an open ticket never gets here:
+   handlers/support.py relays everything they send to the agents.)
+2. Text that strongly reads like a product name goes straight to search results. "Strongly" is
+   store.search.looks_like_product_query: short, no question mark, every word a product title or tag word
+   (small typos allowed) and some product has them all. It runs BEFORE the classifier because the
+   classifier is trained on service questions only and can be confidently wrong on a bare product name
+   ("green tea" scores as a greeting), while that check is strict enough that questions such as
+   "do you have green tea?" still go to the classifier (product_availability) and keep the search button.
+3. Otherwise the intent classifier (bot.nlu_service). At or above `nlu.threshold` the intent is answered:
+   order-aware intents from the store (track_order, cancel_order, refund_request), the shopper's own
+   points / check-in streak / referrals for the loyalty intents, a ticket for human_agent, and the FAQ text
+   with the shop's values for everything else. Below the threshold the bot asks to rephrase and offers a
+   person; the second miss in a row (counted from the stored conversation, store.support) offers the
+   person directly.
+Every answer carries a "🔎 Search '<text>'" button, so search is always one tap away. The answer's language
+follows the message (Chinese characters -> zh, Latin -> en), falling back to the user's setting.
+"""
 
+from __future__ import annotations
+
+import html
+import logging
+import re
+from datetime import timedelta
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot import nlu_service
+from bot.callbacks.support import SupCB
+from bot.context import AppContext
+from bot.i18n import Translator, t
+from bot.telegram_utils import edit_or_answer
+from bot.views import support as views
+from dialogues.nlu import detect_language
+from handlers.support import open_ticket_for
+from store import orders, support
+from store.models import utcnow
+
+log = logging.getLogger(__name__)
 router = Router(name="assistant")
+router.message.filter(F.chat.type == "private", StateFilter(None))
+
+LONG_TEXT = 1000
+RECENT_ORDER_DAYS = 30
+PICKER_SIZE = 5
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def reply_language(text: str, lang: str) -> str:
+    if detect_language(text) == "zh":
+        return "zh"
+    return "en" if _LATIN.search(text) else lang
+
+
+def foreign_script(text: str) -> bool:
+    """Mostly letters of another script (Cyrillic, Arabic, Thai...): neither English nor Chinese."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 3:
+        return False
+    ours = sum(1 for c in letters if _LATIN.match(c) or _CJK.match(c))
+    return ours * 2 < len(letters)
+
+
+async def _send(
+    message: Message, ctx: AppContext, text: str, markup: InlineKeyboardMarkup | None, *, intent: str | None
+) -> None:
+    await message.answer(text, reply_markup=markup)
+    if message.from_user is not None:
+        await support.record_turn(ctx.db, message.from_user.id, "bot", text, intent)
+
+
+def _human_markup(lang: str, text: str | None = None, turn_id: int | None = None) -> InlineKeyboardMarkup:
+    return views.answer_markup(lang, text, turn_id, [[views.human_button(lang)]])
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message, _: Translator) -> None:
+    await message.answer(_("support.assistant.unknown_command"))
+
+
+@router.message(F.text)
+async def free_text(message: Message, ctx: AppContext, lang: str) -> None:
+    assert message.from_user is not None and message.text is not None
+    user_id = message.from_user.id
+    text = message.text.strip()
+    if not text:
+        await message.answer(t(lang, "support.assistant.empty"), reply_markup=_human_markup(lang))
+        return
+    if len(text) > LONG_TEXT:
+        await support.record_turn(ctx.db, user_id, "shopper", text)
+        await _send(
+            message,
+            ctx,
+            t(lang, "support.assistant.too_long", length=len(text)),
+            _human_markup(lang),
+            intent="too_long",
+        )
+        return
+    if foreign_script(text):
+        await support.record_turn(ctx.db, user_id, "shopper", text)
+        await _send(
+            message, ctx, t(lang, "support.assistant.other_language"), _human_markup(lang), intent="other_language"
+        )
+        return
+    reply_lang = reply_language(text, lang)
+    turn_id = await support.record_turn(ctx.db, user_id, "shopper", text)
+    if await _looks_like_product(ctx, text):
+        from handlers.search import answer_search
+
+        await answer_search(message, ctx, reply_lang, text)
+        await support.record_turn(ctx.db, user_id, "bot", f"🔎 {text}", "search")
+        return
+    result = await nlu_service.understand(ctx, text, reply_lang)
+    if not nlu_service.confident(ctx, result):
+        misses = await support.consecutive_misses(ctx.db, user_id)
+        key = "fallback_human" if misses >= 1 else "fallback_rephrase"
+        answer = html.escape(nlu_service.faq_answer(ctx.settings, key, reply_lang))
+        markup = views.fallback_markup(reply_lang, text, turn_id, human_first=misses >= 1)
+        await _send(message, ctx, answer, markup, intent=key)
+        return
+    await answer_intent(message, ctx, result.intent, reply_lang, text, turn_id)
+
+
+USER_CONTENT = {
+    "text",
+    "photo",
+    "sticker",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "location",
+    "contact",
+    "venue",
+    "poll",
+    "dice",
+    "story",
+}
+
+
+@router.message(F.content_type.in_(USER_CONTENT))
+async def not_text(message: Message, lang: str) -> None:
+    """Stickers, voice, photos, files, locations...: the bot reads text only; a person can see the rest."""
+    key = "support.assistant.empty" if message.text is not None else "support.assistant.not_text"
+    await message.answer(t(lang, key), reply_markup=_human_markup(lang))
+
+
+async def _looks_like_product(ctx: AppContext, text: str) -> bool:
+    try:
+        from store.search import get_index, looks_like_product_query
+    except ImportError:
+        return False
+    try:
+        index = await get_index(ctx.db, ctx.extras)
+        return looks_like_product_query(index, text)
+    except Exception:  # search trouble must not cost the shopper their answer
+        log.exception("product-query check failed")
+        return False
+
+
+# --- answering an intent --------------------------------------------------------------------------------
+
+
+async def answer_intent(message: Message, ctx: AppContext, intent: str, lang: str, text: str, turn_id: int) -> None:
+    assert message.from_user is not None
+    user_id = message.from_user.id
+    if intent == "human_agent":
+        reply, markup = await open_ticket_for(ctx, user_id, lang)
+        await _send(message, ctx, reply, markup, intent=intent)
+        return
+    if intent == "track_order":
+        reply, rows = await _track(ctx, user_id, lang)
+    elif intent == "cancel_order":
+        reply, rows = await _cancel(ctx, user_id, lang)
+    elif intent == "refund_request":
+        refund = await _refund(ctx, user_id, lang)
+        if refund is not None:
+            await _send(message, ctx, refund[0], refund[1], intent=intent)
+            return
+        reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
+    elif intent in ("points_question", "checkin_question", "referral_question"):
+        reply, rows = await _loyalty(ctx, user_id, intent, lang), []
+    elif intent in ("complaint", "payment_problem", "invoice_request"):
+        reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
+    else:
+        reply, rows = _faq(ctx, intent, lang), []
+    await _send(message, ctx, reply, views.answer_markup(lang, text, turn_id, rows), intent=intent)
+
+
+def _faq(ctx: AppContext, intent: str, lang: str) -> str:
+    return html.escape(nlu_service.faq_answer(ctx.settings, intent, lang))
+
+
+async def _recent(ctx: AppContext, user_id: int) -> list[orders.OrderSummary]:
+    return await orders.latest_orders(ctx.db, user_id, PICKER_SIZE)
+
+
+def _is_recent(order: orders.OrderSummary) -> bool:
+    return order.created_at >= utcnow() - timedelta(days=RECENT_ORDER_DAYS)
+
+
+async def order_status(ctx: AppContext, user_id: int, order_id: int, lang: str) -> tuple[str, orders.OrderDetail]:
+    detail = await orders.get_order(ctx.db, order_id, user_id)
+    text = views.order_status_text(
+        lang, ctx.settings, detail.id, detail.status, detail.total, detail.currency, detail.created_at, detail.note
+    )
+    return text, detail
+
+
+def _line(o: orders.OrderSummary) -> support.OrderLine:
+    return support.OrderLine(o.id, o.status, o.total, o.currency, o.created_at, None, o.items_count)
+
+
+async def _track(ctx: AppContext, user_id: int, lang: str) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    latest = await _recent(ctx, user_id)
+    if not latest:
+        return t(lang, "support.orders.none"), []
+    recent = [o for o in latest if _is_recent(o)]
+    if len(recent) > 1:
+        return t(lang, "support.orders.pick"), views.order_picker(lang, [_line(o) for o in recent], "trk")
+    text, _detail = await order_status(ctx, user_id, latest[0].id, lang)
+    return text, []
+
+
+async def _cancel(ctx: AppContext, user_id: int, lang: str) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    latest = await _recent(ctx, user_id)
+    if not latest:
+        return t(lang, "support.orders.none"), []
+    cancellable = [o for o in latest if o.status in orders.UNPAID]
+    if len(cancellable) > 1:
+        return t(lang, "support.orders.pick"), views.order_picker(lang, [_line(o) for o in cancellable], "cnlq")
+    if len(cancellable) == 1:
+        text, _detail = await order_status(ctx, user_id, cancellable[0].id, lang)
+        offer = t(lang, "support.orders.cancel_offer")
+        return f"{text}\n{offer}", [[views.cancel_button(lang, cancellable[0].id)]]
+    newest = latest[0]
+    text = t(lang, "support.orders.cannot_cancel", order_id=newest.id, status=views.status_name(lang, newest.status))
+    return text, [[views.human_button(lang)]]
+
+
+async def _refund(ctx: AppContext, user_id: int, lang: str) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """A refund request opens a ticket with the latest paid order attached (None: nothing to refund)."""
+    paid = [o for o in await _recent(ctx, user_id) if o.status in orders.PAID_STATUSES]
+    if not paid:
+        return None
+    return await open_ticket_for(ctx, user_id, lang, reason="refund", order_id=paid[0].id)
+
+
+async def _loyalty(ctx: AppContext, user_id: int, intent: str, lang: str) -> str:
+    """The shopper's own figures when the loyalty store is installed, then the general explanation."""
+    faq = _faq(ctx, intent, lang)
+    try:
+        from store.growth import checkin, points, referrals
+    except ImportError:
+        return faq
+    try:
+        if intent == "points_question":
+            figure = t(lang, "support.points.balance", points=await points.balance(ctx.db, user_id))
+        elif intent == "checkin_question":
+            figure = t(lang, "support.points.streak", days=await checkin.current_streak(ctx.db, user_id))
+        else:
+            stats = await referrals.stats(ctx.db, user_id)
+            figure = t(lang, "support.points.referrals", invited=stats.invited, rewarded=stats.bought)
+    except Exception:  # an answer without figures beats no answer
+        log.exception("loyalty figures failed for %s", user_id)
+        return faq
+    return f"{figure}\n{faq}"
+
+
+# --- buttons under assistant answers --------------------------------------------------------------------
+
+
+@router.callback_query(SupCB.filter(F.a == "srch"))
+async def search_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
+    turn = await support.get_turn(ctx.db, callback_data.v, query.from_user.id)
+    if turn is None or query.message is None:
+        await query.answer(t(lang, "support.assistant.search_stale"), show_alert=True)
+        return
+    await query.answer()
+    from handlers.search import answer_search
+
+    await answer_search(query.message, ctx, reply_language(turn.text, lang), turn.text)  # type: ignore[arg-type]
+
+
+@router.callback_query(SupCB.filter(F.a == "reph"))
+async def rephrase_button(query: CallbackQuery, _: Translator) -> None:
+    await query.answer(_("support.assistant.rephrase_hint"), show_alert=False)
+
+
+@router.callback_query(SupCB.filter(F.a == "trk"))
+async def track_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
+    text, _detail = await order_status(ctx, query.from_user.id, callback_data.v, lang)
+    await query.answer()
+    await edit_or_answer(query, text)
+
+
+@router.callback_query(SupCB.filter(F.a == "cnlq"))
+async def cancel_pick_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
+    text, detail = await order_status(ctx, query.from_user.id, callback_data.v, lang)
+    await query.answer()
+    if detail.cancellable:
+        markup = InlineKeyboardMarkup(inline_keyboard=[[views.cancel_button(lang, detail.id)]])
+        await edit_or_answer(query, f"{text}\n{t(lang, 'support.orders.cancel_offer')}", markup)
+    else:
+        status = views.status_name(lang, detail.status)
+        await edit_or_answer(query, t(lang, "support.orders.cannot_cancel", order_id=detail.id, status=status))
+
+
+@router.callback_query(SupCB.filter(F.a == "cnl"))
+async def cancel_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
+    # Ownership and the state rule are checked by the orders store (another shopper's order is "not found").
+    detail = await orders.cancel_by_buyer(ctx.db, callback_data.v, query.from_user.id)
+    await query.answer()
+    await edit_or_answer(query, t(lang, "support.orders.cancelled", order_id=detail.id))

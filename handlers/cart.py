@@ -1,5 +1,131 @@
-"""Cart handlers (being built)."""
+"""/cart: the user's cart in the private chat, edited in place by its buttons.
 
-from aiogram import Router
+The cart is personal: asked for in a group, it is sent to the private chat (or, when the bot may not write
+there yet, the group gets one short reply with a deep link that opens it).
+"""
 
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks.cart import PREFIX, CartCB
+from bot.callbacks.common import MenuCB
+from bot.context import AppContext
+from bot.deeplinks import deeplink
+from bot.i18n import t
+from bot.telegram_utils import edit_or_answer
+from bot.views.cart import cart_screen
+from bot.views.catalog import cart_link
+from bot.views.common import open_private_chat
+from handlers.errors import error_text
+from store import cart, users
+from store.errors import DomainError
+
+log = logging.getLogger(__name__)
 router = Router(name="cart")
+
+STALE_CODES = ("stale_button", "catalog_product_unavailable", "cart_line_gone")
+
+
+def _in_group(query: CallbackQuery) -> bool:
+    return query.message is not None and query.message.chat.type != "private"
+
+
+async def send_cart_privately(ctx: AppContext, user_id: int, lang: str, *, notice: str | None = None) -> bool:
+    """Send the user's cart to their private chat; False when the bot may not write to them (they never
+    started it, or blocked it)."""
+    screen = cart_screen(lang, await cart.get_cart(ctx.db, user_id), notice=notice)
+    try:
+        await ctx.bot.send_message(user_id, screen.text, reply_markup=screen.markup)
+    except TelegramForbiddenError as exc:
+        if "blocked" in exc.message:
+            await users.mark_unreachable(ctx.db, user_id)
+        return False
+    except TelegramBadRequest as exc:  # "chat not found": the user has no chat with the bot
+        log.info("cannot send the cart to %s: %s", user_id, exc.message)
+        return False
+    return True
+
+
+async def render_cart(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    screen = cart_screen(lang, await cart.get_cart(ctx.db, query.from_user.id))
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@router.message(Command("cart"))
+async def cart_command(message: Message, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    if message.chat.type == "private":
+        screen = cart_screen(lang, await cart.get_cart(ctx.db, message.from_user.id))
+        await message.answer(screen.text, reply_markup=screen.markup)
+        return
+    # In a group: the cart goes to the private chat and the group stays quiet.
+    if await send_cart_privately(ctx, message.from_user.id, lang):
+        return
+    markup = open_private_chat(lang, cart_link(ctx.bot_username), "cart.open_private")
+    await message.reply(t(lang, "cart.in_private"), reply_markup=markup)
+
+
+@router.callback_query(MenuCB.filter(F.action == "cart"))
+async def cart_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    if _in_group(query):
+        if await send_cart_privately(ctx, query.from_user.id, lang):
+            await query.answer(t(lang, "cart.sent_private"))
+        else:
+            await query.answer(t(lang, "cart.in_private"), url=cart_link(ctx.bot_username))
+        return
+    await query.answer()
+    await render_cart(query, ctx, lang)
+
+
+@router.callback_query(CartCB.filter())
+async def cart_action(query: CallbackQuery, callback_data: CartCB, ctx: AppContext, lang: str) -> None:
+    data = callback_data
+    if _in_group(query) or data.a not in ("inc", "dec", "rm", "clear", "show"):
+        # Cart buttons only exist in the private chat: anything else is forged.
+        await query.answer(t(lang, "errors.bad_button"), show_alert=True)
+        return
+    user_id = query.from_user.id
+    max_per_line = ctx.settings.orders.max_quantity_per_line
+    toast: str | None = None
+    alert = False
+    try:
+        if data.a in ("inc", "dec"):
+            await cart.change_quantity(
+                ctx.db, user_id, data.p, 1 if data.a == "inc" else -1, version=data.v, max_per_line=max_per_line
+            )
+        elif data.a == "rm":
+            removed = await cart.remove_line(ctx.db, user_id, data.p)
+            toast = t(lang, "cart.removed" if removed else "cart.stale")
+        elif data.a == "clear":
+            await cart.clear_cart(ctx.db, user_id)
+            toast = t(lang, "cart.cleared")
+    except DomainError as exc:
+        # Refused: nothing changed. A stale line is explained and the cart redrawn as it is now.
+        toast = t(lang, "cart.stale") if exc.code in STALE_CODES else error_text(lang, exc)
+        alert = True
+    await query.answer(toast, show_alert=alert)
+    await render_cart(query, ctx, lang)
+
+
+@router.callback_query(F.data.func(lambda value: isinstance(value, str) and value.split(":", 1)[0] == PREFIX))
+async def bad_cart_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer(t(lang, "errors.bad_button"), show_alert=True)
+
+
+@deeplink("cart")
+async def open_cart_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`t.me/<bot>?start=cart_open`: the cart, e.g. for someone who added items in a group before starting the bot."""
+    ctx: AppContext = data["ctx"]
+    lang: str = data["lang"]
+    if message.from_user is None:
+        return
+    screen = cart_screen(lang, await cart.get_cart(ctx.db, message.from_user.id))
+    await message.answer(screen.text, reply_markup=screen.markup)

@@ -1,5 +1,339 @@
-"""Catalog handlers (being built)."""
+"""/catalog: categories -> a page of products -> the product card, all in one message edited in place.
 
-from aiogram import Router
+A card with a photo is a photo message; Telegram cannot turn a text message into a photo (or back), so those
+transitions replace the message instead of editing it. In a group the catalog stays one shared message and the
+personal part (the cart) continues in the private chat.
+"""
 
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import replace
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, FSInputFile, InputFile, Message
+
+from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
+from bot.callbacks.common import MenuCB
+from bot.context import AppContext
+from bot.deeplinks import deeplink
+from bot.i18n import t
+from bot.telegram_utils import edit_or_answer, is_not_modified
+from bot.views import catalog as views
+from bot.views.catalog import CardOptions, Screen
+from handlers.cart import render_cart, send_cart_privately
+from handlers.errors import error_text
+from store import cart, catalog
+from store.catalog import ProductView
+from store.errors import DomainError, NotFound
+
+log = logging.getLogger(__name__)
 router = Router(name="catalog")
+
+STALE_CODES = ("stale_button", "catalog_product_unavailable")
+TOAST_TITLE_MAX = 30
+
+
+def in_group(query: CallbackQuery) -> bool:
+    return query.message is not None and query.message.chat.type != "private"
+
+
+def _thread_id(message: Message | None) -> int | None:
+    return message.message_thread_id if message is not None and message.is_topic_message else None
+
+
+# ---------------------------------------------------------------------------------------------- photos
+
+
+def photo_input(product: ProductView, *, cached: bool = True) -> str | InputFile | None:
+    """What to send as the card's photo: Telegram's cached file id, else the file (or URL) itself."""
+    if cached and product.photo_file_id:
+        return product.photo_file_id
+    if product.photo and product.photo.startswith(("http://", "https://")):
+        return product.photo
+    path = catalog.resolve_photo(product.photo)
+    return FSInputFile(path) if path is not None else None
+
+
+def has_photo(product: ProductView) -> bool:
+    return bool(product.photo_file_id) or photo_input(product, cached=False) is not None
+
+
+async def send_card(
+    ctx: AppContext,
+    chat_id: int,
+    lang: str,
+    product: ProductView,
+    options: CardOptions,
+    *,
+    thread_id: int | None = None,
+) -> Message:
+    """Post a product card as a new message: a photo with a caption when the product has a picture.
+
+    The first upload's file id is cached on the product, so later cards resend it without uploading. A cached
+    id Telegram no longer knows (another bot, a reset sandbox) is replaced by uploading the file again.
+    """
+    bot = ctx.bot
+    with_photo = has_photo(product)
+    screen = views.product_card(lang, product, replace(options, with_photo=with_photo), ctx.bot_username)
+    sources = [photo_input(product), photo_input(product, cached=False)] if with_photo else []
+    tried: list[Any] = []
+    for source in sources:
+        if source is None or source in tried:
+            continue
+        tried.append(source)
+        try:
+            sent = await bot.send_photo(
+                chat_id, source, caption=screen.text, reply_markup=screen.markup, message_thread_id=thread_id
+            )
+        except TelegramBadRequest as exc:
+            log.warning("photo of %s could not be sent (%s)", product.sku, exc.message)
+            continue
+        if sent.photo and sent.photo[-1].file_id != product.photo_file_id:
+            await catalog.save_photo_file_id(ctx.db, product.id, product.photo, sent.photo[-1].file_id)
+        return sent
+    if with_photo:  # no picture could be sent: the card without it
+        screen = views.product_card(lang, product, replace(options, with_photo=False), ctx.bot_username)
+    return await bot.send_message(chat_id, screen.text, reply_markup=screen.markup, message_thread_id=thread_id)
+
+
+async def show_card(
+    query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, options: CardOptions, *, same: bool
+) -> None:
+    """Draw the card in place of the message the button belongs to. `same`: that message already shows this
+    product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited."""
+    message = query.message if isinstance(query.message, Message) else None
+    if not has_photo(product):
+        screen = views.product_card(lang, product, options, ctx.bot_username)
+        await edit_or_answer(query, screen.text, screen.markup)
+        return
+    if message is not None and message.photo and same:
+        screen = views.product_card(lang, product, replace(options, with_photo=True), ctx.bot_username)
+        try:
+            await message.edit_caption(caption=screen.text, reply_markup=screen.markup)
+        except TelegramBadRequest as exc:
+            if not is_not_modified(exc):
+                raise
+        return
+    # Text cannot become a photo: post the photo card, then remove the message it replaces.
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    await send_card(ctx, chat_id, lang, product, options, thread_id=_thread_id(message))
+    if message is not None:
+        with contextlib.suppress(TelegramBadRequest):
+            await message.delete()
+
+
+def card_options(ctx: AppContext, data: ProductCB, *, group: bool, quantity: int = 1) -> CardOptions:
+    return CardOptions(
+        quantity=quantity,
+        max_per_line=ctx.settings.orders.max_quantity_per_line,
+        back_start=max(0, data.s),
+        back_number=max(0, data.n),
+        origin=data.o if data.o in ("l", "c", "d", "x") else "l",
+        group=group,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- categories and pages
+
+
+async def categories_screen(ctx: AppContext, lang: str, *, group: bool) -> Screen:
+    items = await catalog.list_categories(ctx.db)
+    return views.categories(lang, items, group=group, bot_username=ctx.bot_username)
+
+
+@router.message(Command("catalog"))
+async def catalog_command(message: Message, ctx: AppContext, lang: str) -> None:
+    screen = await categories_screen(ctx, lang, group=message.chat.type != "private")
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+@router.callback_query(MenuCB.filter(F.action == "catalog"))
+async def catalog_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    await query.answer()
+    screen = await categories_screen(ctx, lang, group=in_group(query))
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+async def show_page(
+    query: CallbackQuery, ctx: AppContext, lang: str, category_id: int, *, start: int = 0, number: int = 0,
+    backward: bool = False, toast: str | None = None,
+) -> None:
+    try:
+        page = await catalog.product_page(
+            ctx.db, category_id, start=start, backward=backward, number=number, size=ctx.settings.catalog.page_size
+        )
+    except NotFound as exc:
+        await query.answer(error_text(lang, exc))
+        screen = await categories_screen(ctx, lang, group=in_group(query))
+    else:
+        await query.answer(toast)
+        screen = views.product_list(lang, page)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@router.callback_query(CategoryCB.filter())
+async def category_page(query: CallbackQuery, callback_data: CategoryCB, ctx: AppContext, lang: str) -> None:
+    await show_page(
+        query, ctx, lang, callback_data.c, start=max(0, callback_data.s), number=max(0, callback_data.n),
+        backward=callback_data.b,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- product card
+
+
+@router.callback_query(ProductCB.filter())
+async def product_action(query: CallbackQuery, callback_data: ProductCB, ctx: AppContext, lang: str) -> None:
+    data = callback_data
+    group = in_group(query)
+    if data.a not in ("open", "inc", "dec", "qty", "add"):
+        await query.answer(t(lang, "errors.bad_button"), show_alert=True)
+        return
+    product = await catalog.get_product(ctx.db, data.p)
+    if product is None or not product.active:
+        await _gone(query, ctx, lang, product, data)
+        return
+    if data.a == "open":
+        await query.answer()
+        await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=False)
+        return
+    if data.v != product.version:
+        # The product changed since this card was drawn (price, title, ...): show it as it is now.
+        await query.answer(t(lang, "catalog.stale"), show_alert=True)
+        await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True)
+        return
+    if data.a == "add":
+        if group:
+            await _add_from_group(query, ctx, lang, product, data)
+        else:
+            await _add(query, ctx, lang, product, data)
+        return
+    await _pick_quantity(query, ctx, lang, product, data, group=group)
+
+
+async def _gone(
+    query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView | None, data: ProductCB
+) -> None:
+    """The product was hidden or deleted: say so and show where the card came from."""
+    toast = t(lang, "catalog.unavailable")
+    if product is not None and data.o != "c":
+        await show_page(query, ctx, lang, product.category_id, start=max(0, data.s), number=max(0, data.n),
+                        toast=toast)
+        return
+    await query.answer(toast, show_alert=True)
+    if data.o == "c" and not in_group(query):
+        await render_cart(query, ctx, lang)
+        return
+    screen = await categories_screen(ctx, lang, group=in_group(query))
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+async def _pick_quantity(
+    query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, data: ProductCB, *, group: bool
+) -> None:
+    limit = views.quantity_limit(product, ctx.settings.orders.max_quantity_per_line)
+    if product.sold_out:
+        await query.answer(t(lang, "catalog.sold_out_toast"))
+        await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True)
+        return
+    if group or data.a == "qty":
+        await query.answer(t(lang, "catalog.qty_info", qty=max(1, min(data.q, limit)), max=limit))
+        return
+    wanted = data.q + (1 if data.a == "inc" else -1)
+    if wanted < 1:
+        await query.answer(t(lang, "catalog.qty_min"))
+        return
+    if wanted > limit:
+        await query.answer(t(lang, "catalog.qty_max", max=limit))
+        if data.q > limit:  # the stock shrank under the picker: bring it back within bounds
+            await show_card(query, ctx, lang, product, card_options(ctx, data, group=False, quantity=limit), same=True)
+        return
+    await query.answer()
+    await show_card(query, ctx, lang, product, card_options(ctx, data, group=False, quantity=wanted), same=True)
+
+
+async def _add(query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, data: ProductCB) -> None:
+    quantity = max(1, data.q)
+    try:
+        change = await cart.add_to_cart(
+            ctx.db,
+            query.from_user.id,
+            product.id,
+            quantity,
+            version=data.v,
+            max_per_line=ctx.settings.orders.max_quantity_per_line,
+        )
+    except DomainError as exc:
+        await _refused(query, ctx, lang, exc, data)
+        return
+    title = views.clip(change.product.title(lang), TOAST_TITLE_MAX)
+    await query.answer(t(lang, "catalog.added", qty=quantity, title=title, in_cart=change.quantity))
+    # Redraw with the stock as it is now and the picker back at 1.
+    await show_card(query, ctx, lang, change.product, card_options(ctx, data, group=False), same=True)
+
+
+async def _add_from_group(
+    query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, data: ProductCB
+) -> None:
+    """One item into the tapper's cart; the group only sees a toast, the cart continues in the private chat
+    (or, for someone who never started the bot, after they open it through the deep link)."""
+    try:
+        change = await cart.add_to_cart(
+            ctx.db,
+            query.from_user.id,
+            product.id,
+            1,
+            version=data.v,
+            max_per_line=ctx.settings.orders.max_quantity_per_line,
+        )
+    except DomainError as exc:
+        await _refused(query, ctx, lang, exc, data)
+        return
+    title = views.clip(change.product.title(lang), TOAST_TITLE_MAX)
+    notice = t(lang, "catalog.added_from_group", title=title)
+    if await send_cart_privately(ctx, query.from_user.id, lang, notice=notice):
+        await query.answer(t(lang, "catalog.added_group", title=title))
+    else:
+        await query.answer(t(lang, "catalog.added_group_start", title=title), url=views.cart_link(ctx.bot_username))
+
+
+async def _refused(query: CallbackQuery, ctx: AppContext, lang: str, exc: DomainError, data: ProductCB) -> None:
+    """A refused add: the reason as a toast; when the product moved on, the card as it is now."""
+    if exc.code not in STALE_CODES:
+        await query.answer(error_text(lang, exc), show_alert=True)
+        return
+    product = await catalog.get_product(ctx.db, data.p)
+    if product is None or not product.active:
+        await _gone(query, ctx, lang, product, data)
+        return
+    await query.answer(t(lang, "catalog.stale"), show_alert=True)
+    await show_card(query, ctx, lang, product, card_options(ctx, data, group=in_group(query)), same=True)
+
+
+@router.callback_query(F.data.func(lambda value: isinstance(value, str) and value.split(":", 1)[0] in PREFIXES))
+async def bad_button(query: CallbackQuery, lang: str) -> None:
+    """Catalog callback data that does not parse (forged, or from an incompatible older version)."""
+    await query.answer(t(lang, "errors.bad_button"), show_alert=True)
+
+
+# ---------------------------------------------------------------------------------------------- deep link
+
+
+@deeplink("p")
+async def open_product_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`t.me/<bot>?start=p_<sku>`: the product's card in the private chat."""
+    ctx: AppContext = data["ctx"]
+    lang: str = data["lang"]
+    product = await catalog.get_product_by_sku(ctx.db, value) if catalog.valid_sku(value) else None
+    if product is None or not product.active:
+        items = await catalog.list_categories(ctx.db)
+        screen = views.unavailable(lang, items, group=False, bot_username=ctx.bot_username)
+        await message.answer(screen.text, reply_markup=screen.markup)
+        return
+    options = CardOptions(max_per_line=ctx.settings.orders.max_quantity_per_line, origin="d")
+    await send_card(ctx, message.chat.id, lang, product, options)

@@ -1,5 +1,420 @@
-"""Checkout handlers (being built)."""
+"""Checkout dialogue: delivery or pickup, contact details, summary with discounts, payment method, order.
 
-from aiogram import Router
+The dialogue's state and answers live in the FSM storage (the database by default), so it continues after a
+restart. Every button carries the dialogue's token: a button from an older checkout is refused as stale.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+)
+
+from bot import deeplinks
+from bot import payments as bot_payments
+from bot.callbacks.checkout import CheckoutCB
+from bot.callbacks.common import MenuCB
+from bot.config.sections import PickupPoint
+from bot.context import AppContext
+from bot.i18n import LANGUAGES, Translator, t
+from bot.telegram_utils import edit_or_answer
+from bot.views import checkout as views
+from bot.views import common as common_views
+from dialogues import checkout as keys
+from dialogues.checkout import CheckoutSG
+from store import checkout, orders
+from store.errors import Conflict, DomainError
 
 router = Router(name="checkout")
+DEEPLINK = "co"
+OWN_KEYS = (
+    keys.TOKEN,
+    keys.DELIVERY,
+    keys.POINT,
+    keys.NAME,
+    keys.PHONE,
+    keys.ADDRESS,
+    keys.COUPON,
+    keys.POINTS,
+    keys.EXPECTED_TOTAL,
+    keys.EXPECTED_CURRENCY,
+    keys.ORDER_ID,
+    "ck_stars",
+)
+
+
+def policy(ctx: AppContext) -> checkout.CheckoutPolicy:
+    s = ctx.settings
+    return checkout.CheckoutPolicy(
+        currency=s.shop.currency,
+        delivery_fee=s.shop.delivery_fee,
+        free_delivery_over=s.shop.free_delivery_over,
+        reservation_minutes=s.orders.reservation_minutes,
+        pickup_hold_minutes=s.orders.pickup_hold_minutes,
+        max_quantity_per_line=s.orders.max_quantity_per_line,
+        pickup_points=tuple(p.id for p in s.shop.pickup_points),
+        card_enabled=bot_payments.card_payments_available(ctx),
+        stars_enabled=s.payments.stars_enabled,
+        pickup_payment_enabled=s.payments.pickup_payment_enabled,
+    )
+
+
+def pickup_point(ctx: AppContext, point_id: str | None) -> PickupPoint | None:
+    return next((p for p in ctx.settings.shop.pickup_points if p.id == point_id), None)
+
+
+async def _reset(state: FSMContext, **keep: Any) -> None:
+    """Drop this dialogue's answers (other features' data in the same storage key stays)."""
+    data = {k: v for k, v in (await state.get_data()).items() if k not in OWN_KEYS}
+    data.update(keep)
+    await state.set_data(data)
+    await state.set_state(None)
+
+
+def _contact(data: dict[str, Any]) -> orders.Contact:
+    return orders.Contact(data.get(keys.NAME), data.get(keys.PHONE), data.get(keys.ADDRESS))
+
+
+def private_link(ctx: AppContext) -> str:
+    return deeplinks.start_link(ctx.bot_username, DEEPLINK, "cart")
+
+
+# ---------------------------------------------------------------- entry
+
+
+async def _begin(ctx: AppContext, user_id: int, lang: str, state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
+    """Start (or restart) the dialogue; the cart is checked first so a bad cart is refused right away."""
+    if await checkout.cart_is_empty(ctx.db, user_id):
+        raise DomainError("checkout_cart_empty")
+    quote = await checkout.preview(ctx.db, user_id, "pickup", policy(ctx), lang=lang)
+    await _reset(state)
+    token = secrets.token_hex(4)
+    await state.update_data({keys.TOKEN: token})
+    if quote.all_digital:
+        await state.update_data({keys.DELIVERY: "digital"})
+        return await _summary(ctx, user_id, lang, state)
+    await state.set_state(CheckoutSG.delivery)
+    return views.delivery_choice(lang, token, ctx.settings.shop.pickup_points)
+
+
+@router.message(Command("checkout"), F.chat.type == "private")
+async def checkout_command(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    text, markup = await _begin(ctx, message.from_user.id, lang, state)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(Command("checkout"))
+async def checkout_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    await message.reply(t(lang, "checkout.in_private"), reply_markup=views.open_private(lang, private_link(ctx)))
+
+
+@router.callback_query(MenuCB.filter(F.action == "checkout"))
+async def checkout_button(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    message = query.message
+    if message is None or message.chat.type != "private":
+        # Groups stay quiet: a toast, and Telegram opens the private chat through the start link.
+        await query.answer(t(lang, "checkout.in_private"), url=private_link(ctx))
+        return
+    text, markup = await _begin(ctx, query.from_user.id, lang, state)
+    await query.answer()
+    await edit_or_answer(query, text, markup)
+
+
+@deeplinks.deeplink(DEEPLINK)
+async def checkout_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    lang = data["lang"]
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "checkout.continue_button"), callback_data=MenuCB(action="checkout").pack()
+                )
+            ]
+        ]
+    )
+    await message.answer(t(lang, "checkout.continue_here"), reply_markup=markup)
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def _own_button(
+    query: CallbackQuery, callback_data: CheckoutCB, state: FSMContext, lang: str
+) -> dict[str, Any] | None:
+    """The dialogue's data when the button belongs to the current checkout; otherwise the tap is refused."""
+    data = await state.get_data()
+    if data.get(keys.TOKEN) != callback_data.token:
+        await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+        return None
+    if data.get(keys.ORDER_ID):
+        await query.answer(t(lang, "checkout.already_placed", order_id=data[keys.ORDER_ID]), show_alert=True)
+        return None
+    return data
+
+
+@router.callback_query(CheckoutCB.filter(F.action == "cancel"))
+async def cancel_button(query: CallbackQuery, callback_data: CheckoutCB, lang: str, state: FSMContext) -> None:
+    if await _own_button(query, callback_data, state, lang) is None:
+        return
+    await _reset(state)
+    await query.answer()
+    await edit_or_answer(query, t(lang, "checkout.cancelled"), common_views.main_menu(lang))
+
+
+@router.callback_query(CheckoutCB.filter(F.action == "dlv"), StateFilter(CheckoutSG.delivery))
+async def delivery_chosen(
+    query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    if await _own_button(query, callback_data, state, lang) is None:
+        return
+    await state.update_data({keys.DELIVERY: "delivery", keys.POINT: None})
+    saved = await checkout.saved_contact(ctx.db, query.from_user.id)
+    await query.answer()
+    if saved is not None:
+        await state.set_state(CheckoutSG.contact_choice)
+        text, markup = views.contact_choice(lang, callback_data.token, saved)
+        await edit_or_answer(query, text, markup)
+        return
+    await state.set_state(CheckoutSG.name)
+    await edit_or_answer(query, t(lang, "checkout.ask_name"))
+
+
+@router.callback_query(CheckoutCB.filter(F.action == "pick"), StateFilter(CheckoutSG.delivery))
+async def pickup_chosen(
+    query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    if await _own_button(query, callback_data, state, lang) is None:
+        return
+    if pickup_point(ctx, callback_data.value) is None:
+        await query.answer(t(lang, "errors.bad_button"), show_alert=True)
+        return
+    await state.update_data({keys.DELIVERY: "pickup", keys.POINT: callback_data.value})
+    text, markup = await _summary(ctx, query.from_user.id, lang, state)
+    await query.answer()
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(CheckoutCB.filter(F.action.in_({"saved", "new"})), StateFilter(CheckoutSG.contact_choice))
+async def contact_chosen(
+    query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    if await _own_button(query, callback_data, state, lang) is None:
+        return
+    saved = await checkout.saved_contact(ctx.db, query.from_user.id) if callback_data.action == "saved" else None
+    await query.answer()
+    if saved is None:
+        await state.set_state(CheckoutSG.name)
+        await edit_or_answer(query, t(lang, "checkout.ask_name"))
+        return
+    await state.update_data({keys.NAME: saved.name, keys.PHONE: saved.phone, keys.ADDRESS: saved.address})
+    text, markup = await _summary(ctx, query.from_user.id, lang, state)
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(
+    CheckoutCB.filter(F.action.in_({"coupon", "nocoupon", "pts", "back"})),
+    StateFilter(CheckoutSG.summary, CheckoutSG.coupon),
+)
+async def summary_option(
+    query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    data = await _own_button(query, callback_data, state, lang)
+    if data is None:
+        return
+    await query.answer()
+    if callback_data.action == "coupon":
+        await state.set_state(CheckoutSG.coupon)
+        text, coupon_markup = views.ask_coupon(lang, callback_data.token)
+        await edit_or_answer(query, text, coupon_markup)
+        return
+    if callback_data.action == "nocoupon":
+        await state.update_data({keys.COUPON: None})
+    elif callback_data.action == "pts":
+        await state.update_data({keys.POINTS: not data.get(keys.POINTS, False)})
+    text, markup = await _summary(ctx, query.from_user.id, lang, state)
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(CheckoutCB.filter(F.action == "pay"))
+async def pay_chosen(
+    query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    data = await _own_button(query, callback_data, state, lang)
+    if data is None:
+        return
+    if await state.get_state() != CheckoutSG.summary.state:
+        await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+        return
+    method = callback_data.value
+    stars = method == "stars"
+    choice = checkout.CheckoutChoice(
+        user_id=query.from_user.id,
+        delivery_method=data.get(keys.DELIVERY) or "delivery",
+        payment_method=method,
+        pickup_point=data.get(keys.POINT),
+        contact=_contact(data),
+        coupon_code=None if stars else data.get(keys.COUPON),
+        use_points=False if stars else bool(data.get(keys.POINTS)),
+        lang=lang,
+        expected_total=data.get("ck_stars") if stars else data.get(keys.EXPECTED_TOTAL),
+        expected_currency="XTR" if stars else data.get(keys.EXPECTED_CURRENCY),
+    )
+    try:
+        placed = await checkout.place_order(ctx.db, choice, policy(ctx))
+    except Conflict as exc:
+        if exc.code != "checkout_price_changed":
+            raise
+        text, markup = await _summary(ctx, query.from_user.id, lang, state)
+        await query.answer(t(lang, "errors.checkout_price_changed"), show_alert=True)
+        await edit_or_answer(query, text, markup)
+        return
+    await _reset(state, **{keys.TOKEN: callback_data.token, keys.ORDER_ID: placed.order_id})
+    await query.answer()
+    chat_id = (
+        query.message.chat.id
+        if query.message and not isinstance(query.message, InaccessibleMessage)
+        else query.from_user.id
+    )
+    if placed.status == orders.CONFIRMED:
+        point = pickup_point(ctx, choice.pickup_point)
+        text = views.placed_pickup(lang, placed.order_id, placed.total, placed.currency, point)
+        await edit_or_answer(query, text, views.order_button(lang, placed.order_id))
+        return
+    if placed.status == orders.PAID:  # nothing left to pay after discounts
+        await edit_or_answer(
+            query, t(lang, "checkout.placed_free", order_id=placed.order_id), views.order_button(lang, placed.order_id)
+        )
+        return
+    minutes = ctx.settings.orders.reservation_minutes
+    await edit_or_answer(query, views.placed_for_payment(lang, placed.order_id, placed.total, placed.currency, minutes))
+    order = await orders.get_order(ctx.db, placed.order_id, user_id=query.from_user.id)
+    await bot_payments.send_order_invoice(ctx, chat_id, order, lang)
+
+
+@router.callback_query(CheckoutCB.filter())
+async def stale_checkout_button(query: CallbackQuery, callback_data: CheckoutCB, lang: str, state: FSMContext) -> None:
+    """A checkout button from a step that is over (or another checkout)."""
+    if await _own_button(query, callback_data, state, lang) is None:
+        return
+    await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+
+
+# ---------------------------------------------------------------- typed answers
+
+
+@router.message(Command("cancel"), StateFilter(CheckoutSG))
+@router.message(
+    StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon),
+    F.text.in_({t(language, "checkout.cancel_text") for language in LANGUAGES}),
+)
+async def cancel_typed(message: Message, lang: str, state: FSMContext) -> None:
+    await _reset(state)
+    await message.answer(t(lang, "checkout.cancelled"), reply_markup=ReplyKeyboardRemove())
+
+
+@router.message(StateFilter(CheckoutSG.name), F.text)
+async def name_typed(message: Message, lang: str, state: FSMContext) -> None:
+    name = checkout.clean_name(message.text or "")
+    await state.update_data({keys.NAME: name})
+    await state.set_state(CheckoutSG.phone)
+    text, markup = views.ask_phone(lang)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(StateFilter(CheckoutSG.phone), F.contact)
+@router.message(StateFilter(CheckoutSG.phone), F.text)
+async def phone_given(message: Message, lang: str, state: FSMContext) -> None:
+    raw = message.contact.phone_number if message.contact else (message.text or "")
+    phone = checkout.clean_phone(raw)
+    await state.update_data({keys.PHONE: phone})
+    await state.set_state(CheckoutSG.address)
+    text, markup = views.ask_address(lang)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(StateFilter(CheckoutSG.address), F.text)
+async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    address = checkout.clean_address(message.text or "")
+    await state.update_data({keys.ADDRESS: address})
+    text, markup = await _summary(ctx, message.from_user.id, lang, state)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(StateFilter(CheckoutSG.coupon), F.text)
+async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    code = checkout.clean_coupon(message.text or "")
+    data = await state.get_data()
+    quote = await checkout.preview(
+        ctx.db,
+        message.from_user.id,
+        data.get(keys.DELIVERY) or "delivery",
+        policy(ctx),
+        coupon_code=code,
+        use_points=bool(data.get(keys.POINTS)),
+        lang=lang,
+    )
+    if quote.coupon_code is None:
+        raise DomainError("checkout_coupon_not_applicable", code=code)
+    await state.update_data({keys.COUPON: code})
+    text, markup = await _summary(ctx, message.from_user.id, lang, state)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon))
+async def not_text(message: Message, state: FSMContext, _: Translator) -> None:
+    """A sticker, photo or voice where an answer was expected: say what is needed, keep the step."""
+    current = await state.get_state()
+    step = (current or "").rsplit(":", 1)[-1]
+    await message.answer(_("checkout.expect_text", step=_(f"checkout.step.{step}")))
+
+
+# ---------------------------------------------------------------- summary
+
+
+async def _summary(ctx: AppContext, user_id: int, lang: str, state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
+    data = await state.get_data()
+    delivery = data.get(keys.DELIVERY) or "delivery"
+    quote = await checkout.preview(
+        ctx.db,
+        user_id,
+        delivery,
+        policy(ctx),
+        coupon_code=data.get(keys.COUPON),
+        use_points=bool(data.get(keys.POINTS)),
+        lang=lang,
+    )
+    await state.update_data(
+        {keys.EXPECTED_TOTAL: quote.total, keys.EXPECTED_CURRENCY: quote.currency, "ck_stars": quote.stars_total}
+    )
+    await state.set_state(CheckoutSG.summary)
+    payments = ctx.settings.payments
+    return views.summary(
+        lang,
+        data[keys.TOKEN],
+        quote,
+        point=pickup_point(ctx, data.get(keys.POINT)),
+        contact=_contact(data) if quote.delivery_method == "delivery" else None,
+        coupon=data.get(keys.COUPON),
+        use_points=bool(data.get(keys.POINTS)),
+        free_delivery_over=ctx.settings.shop.free_delivery_over,
+        card=bot_payments.card_payments_available(ctx),
+        stars=payments.stars_enabled,
+        pay_on_pickup=payments.pickup_payment_enabled and quote.delivery_method == "pickup",
+    )

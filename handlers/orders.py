@@ -1,5 +1,90 @@
-"""Orders handlers (being built)."""
+"""/orders: the buyer's orders, their details and history, paying again and cancelling an unpaid one."""
 
-from aiogram import Router
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot import payments as bot_payments
+from bot.callbacks.common import MenuCB
+from bot.callbacks.orders import OrderCB
+from bot.context import AppContext
+from bot.i18n import t
+from bot.telegram_utils import edit_or_answer
+from bot.views import orders as views
+from bot.views.checkout import open_private
+from handlers.checkout import pickup_point, private_link
+from store import orders
+from store.errors import DomainError
 
 router = Router(name="orders")
+LIST_SIZE = 10
+
+
+@router.message(Command("orders"), F.chat.type == "private")
+async def orders_command(message: Message, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    items = await orders.latest_orders(ctx.db, message.from_user.id, LIST_SIZE)
+    text, markup = views.order_list(lang, items, ctx.settings.shop.timezone)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(Command("orders"))
+async def orders_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    await message.reply(t(lang, "orders.in_private"), reply_markup=open_private(lang, private_link(ctx)))
+
+
+@router.callback_query(MenuCB.filter(F.action == "orders"))
+@router.callback_query(OrderCB.filter(F.action == "list"))
+async def orders_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    if query.message is None or query.message.chat.type != "private":
+        await query.answer(t(lang, "orders.in_private"), url=private_link(ctx))
+        return
+    items = await orders.latest_orders(ctx.db, query.from_user.id, LIST_SIZE)
+    await query.answer()
+    text, markup = views.order_list(lang, items, ctx.settings.shop.timezone)
+    await edit_or_answer(query, text, markup)
+
+
+async def _render(query: CallbackQuery, ctx: AppContext, lang: str, order: orders.OrderDetail) -> None:
+    text, markup = views.detail(lang, order, pickup_point(ctx, order.pickup_point), ctx.settings.shop.timezone)
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(OrderCB.filter(F.action == "view"))
+async def order_view(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
+    order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
+    await query.answer()
+    await _render(query, ctx, lang, order)
+
+
+@router.callback_query(OrderCB.filter(F.action == "cancel"))
+async def order_cancel_ask(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
+    order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
+    if not order.cancellable:
+        raise DomainError("order_not_cancellable", order_id=order.id)
+    await query.answer()
+    text, markup = views.cancel_confirm(lang, order)
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(OrderCB.filter(F.action == "cancel_yes"))
+async def order_cancel(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
+    order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
+    if not order.cancellable:
+        raise DomainError("order_not_cancellable", order_id=order.id)
+    order = await orders.cancel_by_buyer(ctx.db, order.id, query.from_user.id)
+    await query.answer(t(lang, "orders.cancelled_toast", order_id=order.id))
+    await _render(query, ctx, lang, order)
+
+
+@router.callback_query(OrderCB.filter(F.action == "pay"))
+async def order_pay(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
+    """A new invoice for an unpaid order (the old one may be lost in the chat)."""
+    order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
+    if not order.payable:
+        raise DomainError("payment_order_not_payable", order_id=order.id)
+    await query.answer()
+    await bot_payments.send_order_invoice(ctx, query.from_user.id, order, lang)

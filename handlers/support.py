@@ -1,5 +1,590 @@
-"""Support handlers (being built)."""
+"""Human takeover (issue 6): tickets in a forum-topic support group.
 
-from aiogram import Router
+Shopper side (private chat): /support or a "Talk to a human" button opens a ticket; while a ticket is active
+every message the shopper sends (text, photos, stickers, voice, files) is copied into their topic, and the
+bot's automatic answers stay silent; "Back to the bot" ends it; after an agent closes it the shopper rates
+it 1-5 with an optional comment (dialogues/support_chat.py).
 
+Support-group side (settings.support.chat_id; the bot is an admin there, so it sees every topic message):
+one topic per shopper, reused by later tickets, headed by a card (Take over / Assign to… / Close). An agent's
+message in a topic is copied to the shopper as the shop; messages starting with the internal marker stay
+notes. Writing in an untaken ticket's topic takes it for that agent. /close, /canned, /canned_add,
+/canned_del, /support_stats. Every button and command re-checks the role (bot.access): callback data is
+never trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, ChatMemberUpdated, InaccessibleMessage, InlineKeyboardMarkup, Message
+
+from bot import nlu_service
+from bot.access import has_role
+from bot.admin_menu import AdminSection, register_section
+from bot.callbacks.support import SupCB, SupStatsCB
+from bot.context import AppContext
+from bot.i18n import Translator, t
+from bot.telegram_utils import edit_or_answer
+from bot.views import support as views
+from dialogues import support_chat
+from store import support, users
+from store.errors import Forbidden
+
+log = logging.getLogger(__name__)
 router = Router(name="support")
+router.include_router(support_chat.router)
+
+register_section(AdminSection(key="support", label_key="support.admin.section", role="support", order=60))
+
+# Content a shopper or an agent may send that is relayed with copyMessage (service messages are not).
+RELAYED = {
+    "text",
+    "photo",
+    "sticker",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "location",
+    "contact",
+}
+_KINDS = RELAYED - {"text"}
+
+
+def _kind(message: Message) -> str:
+    kind = str(message.content_type)
+    return kind if kind in RELAYED else "other"
+
+
+def _summary(message: Message) -> str:
+    """What the transcript keeps of a message: its text or caption (media are kept as their kind)."""
+    return message.text or message.caption or ""
+
+
+# --- tickets: opening, the card, closing ---------------------------------------------------------------
+
+
+async def _create_topic(ctx: AppContext, chat_id: int, user_id: int) -> int | None:
+    snap = await support.snapshot(ctx.db, user_id, orders=0)
+    try:
+        topic = await ctx.bot.create_forum_topic(chat_id, views.topic_name(views.staff_lang(ctx.settings), snap))
+    except TelegramAPIError as exc:
+        # Not a forum or the bot lost its admin rights: the card still goes to the group's General topic.
+        log.warning("could not create a support topic in %s: %s", chat_id, exc)
+        return None
+    await support.set_topic(ctx.db, user_id, chat_id, topic.message_thread_id)
+    return topic.message_thread_id
+
+
+def _thread_gone(exc: TelegramBadRequest) -> bool:
+    text = exc.message.lower()
+    return "thread not found" in text or "topic_deleted" in text or "topic_closed" in text or "topic not found" in text
+
+
+async def _tier_name(ctx: AppContext, user_id: int, lang: str) -> str | None:
+    try:
+        from store.growth import tiers
+    except ImportError:  # loyalty not installed
+        return None
+    try:
+        return (await tiers.status(ctx.db, user_id)).tier.name(lang)
+    except Exception:  # the card must not fail because of a loyalty problem
+        log.exception("tier lookup failed for %s", user_id)
+        return None
+
+
+async def _card(ctx: AppContext, ticket: support.TicketInfo) -> tuple[str, InlineKeyboardMarkup | None]:
+    lang = views.staff_lang(ctx.settings)
+    snap = await support.snapshot(ctx.db, ticket.user_id)
+    assignee = None
+    if ticket.assignee_id is not None:
+        assignee = (await support.names(ctx.db, [ticket.assignee_id]))[ticket.assignee_id]
+    tier = await _tier_name(ctx, ticket.user_id, lang)
+    text = views.ticket_card_text(lang, ctx.settings, ticket, snap, assignee=assignee, tier=tier)
+    return text, views.card_markup(lang, ticket)
+
+
+async def _post_card(ctx: AppContext, ticket: support.TicketInfo) -> bool:
+    """Post the ticket's card in the shopper's topic (re-creating a deleted topic once)."""
+    assert ticket.chat_id is not None
+    thread_id = ticket.thread_id
+    if thread_id is None:
+        thread_id = await _create_topic(ctx, ticket.chat_id, ticket.user_id)
+    for attempt in range(2):
+        text, markup = await _card(ctx, ticket)
+        try:
+            sent = await ctx.bot.send_message(ticket.chat_id, text, reply_markup=markup, message_thread_id=thread_id)
+        except TelegramBadRequest as exc:
+            if attempt == 0 and thread_id is not None and _thread_gone(exc):
+                thread_id = await _create_topic(ctx, ticket.chat_id, ticket.user_id)
+                continue
+            log.warning("could not post the card of ticket %s: %s", ticket.id, exc.message)
+            return False
+        except TelegramAPIError as exc:
+            log.warning("could not post the card of ticket %s: %s", ticket.id, exc)
+            return False
+        await support.set_card(ctx.db, ticket.id, sent.message_id)
+        return True
+    return False
+
+
+async def open_ticket_for(
+    ctx: AppContext, user_id: int, lang: str, *, reason: str = "request", order_id: int | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Open (or find) the shopper's ticket; returns the one message to answer the shopper with."""
+    chat_id = ctx.settings.support.chat_id
+    hours = ctx.settings.shop.hours
+    if chat_id is None:
+        return t(lang, "support.ticket.unavailable", hours=hours), None
+    result = await support.open_ticket(
+        ctx.db,
+        user_id,
+        support_chat_id=chat_id,
+        take_sla_minutes=ctx.settings.support.take_sla_minutes,
+        reason=reason,
+        order_id=order_id,
+    )
+    ticket = result.ticket
+    if not result.created:
+        return t(lang, "support.ticket.already_open"), views.back_to_bot_markup(lang, ticket.id)
+    if not await _post_card(ctx, ticket):
+        await support.close(ctx.db, ticket.id, closed_by=None, reason="unreachable_desk")
+        return t(lang, "support.ticket.unavailable", hours=hours), None
+    intro = nlu_service.faq_answer(ctx.settings, "human_agent", lang)
+    return t(lang, "support.ticket.opened", intro=intro), views.back_to_bot_markup(lang, ticket.id)
+
+
+async def refresh_card(ctx: AppContext, ticket_id: int) -> None:
+    ticket = await support.get_ticket(ctx.db, ticket_id)
+    if ticket.chat_id is None or ticket.card_message_id is None:
+        return
+    text, markup = await _card(ctx, ticket)
+    try:
+        await ctx.bot.edit_message_text(
+            text=text, chat_id=ticket.chat_id, message_id=ticket.card_message_id, reply_markup=markup
+        )
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            log.info("card of ticket %s not edited: %s", ticket_id, exc.message)
+
+
+async def topic_note(ctx: AppContext, ticket: support.TicketInfo, key: str, **params: Any) -> None:
+    if ticket.chat_id is None:
+        return
+    text = t(views.staff_lang(ctx.settings), key, **params)
+    try:
+        await ctx.bot.send_message(ticket.chat_id, text, message_thread_id=ticket.thread_id)
+    except TelegramAPIError as exc:
+        log.info("note for ticket %s not posted: %s", ticket.id, exc)
+
+
+async def shopper_blocked(ctx: AppContext, ticket_id: int) -> None:
+    """The shopper blocked the bot: nobody can answer them any more; close with a note for the agents."""
+    closed = await support.close(ctx.db, ticket_id, closed_by=None, reason="blocked")
+    if closed is None:
+        return
+    await refresh_card(ctx, ticket_id)
+    await topic_note(ctx, closed, "support.topic.blocked_note", ticket_id=ticket_id)
+
+
+async def _shopper_language(ctx: AppContext, user_id: int) -> str:
+    user = await users.get_user(ctx.db, user_id)
+    return user.language if user is not None else ctx.settings.shop.default_language
+
+
+async def close_ticket(ctx: AppContext, ticket_id: int, agent_id: int) -> bool:
+    """An agent closes: the card loses its buttons, the topic gets a note, the shopper is asked for a rating."""
+    closed = await support.close(ctx.db, ticket_id, closed_by=agent_id, reason="agent")
+    if closed is None:
+        return False
+    await refresh_card(ctx, ticket_id)
+    agent = (await support.names(ctx.db, [agent_id]))[agent_id]
+    await topic_note(ctx, closed, "support.topic.closed_note", ticket_id=ticket_id, agent=html.escape(agent))
+    lang = await _shopper_language(ctx, closed.user_id)
+    try:
+        await ctx.bot.send_message(
+            closed.user_id, t(lang, "support.ticket.closed"), reply_markup=views.rating_markup(ticket_id)
+        )
+    except TelegramForbiddenError:
+        await users.mark_unreachable(ctx.db, closed.user_id)
+    return True
+
+
+async def require_agent(ctx: AppContext, user_id: int) -> None:
+    if not await has_role(ctx, user_id, "support"):
+        raise Forbidden("not_an_agent")
+
+
+# --- shopper side ---------------------------------------------------------------------------------------
+
+
+@router.message(Command("support"), F.chat.type == "private")
+async def support_command(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    await state.clear()
+    text, markup = await open_ticket_for(ctx, message.from_user.id, lang)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(SupCB.filter(F.a == "human"))
+async def human_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
+    await query.answer()
+    text, markup = await open_ticket_for(ctx, query.from_user.id, lang, order_id=callback_data.v or None)
+    await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+@router.callback_query(SupCB.filter(F.a == "back"))
+async def back_to_bot(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
+    ticket = await support.get_ticket(ctx.db, callback_data.t)
+    if ticket.user_id != query.from_user.id:
+        raise Forbidden("not_your_ticket")
+    closed = await support.close(ctx.db, ticket.id, closed_by=query.from_user.id, reason="shopper")
+    await query.answer()
+    if closed is not None:
+        await refresh_card(ctx, ticket.id)
+        await topic_note(ctx, closed, "support.topic.closed_by_shopper_note", ticket_id=ticket.id)
+    await edit_or_answer(query, _("support.ticket.closed_by_shopper"))
+
+
+@router.callback_query(SupCB.filter(F.a == "rate"))
+async def rate_button(
+    query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator, state: FSMContext
+) -> None:
+    stored = await support.rate(ctx.db, callback_data.t, query.from_user.id, callback_data.v)
+    if not stored:
+        await query.answer(_("support.ticket.already_rated"))
+        return
+    await query.answer()
+    await support_chat.ask_for_comment(state, callback_data.t)
+    await edit_or_answer(query, _("support.ticket.rated"), views.skip_markup(_.lang, callback_data.t))
+    ticket = await support.get_ticket(ctx.db, callback_data.t)
+    await topic_note(ctx, ticket, "support.topic.rating_note", ticket_id=ticket.id, rating=callback_data.v)
+
+
+async def _active_ticket_filter(message: Message, ctx: AppContext) -> bool | dict[str, Any]:
+    """Messages (not commands) from a shopper who has an active ticket go to the agents."""
+    if message.from_user is None or (message.text or "").startswith("/"):
+        return False
+    ticket = await support.active_ticket(ctx.db, message.from_user.id)
+    return {"ticket": ticket} if ticket is not None and ticket.chat_id is not None else False
+
+
+async def _relay_to_topic(ctx: AppContext, message: Message, ticket: support.TicketInfo) -> bool:
+    chat_id = ticket.chat_id
+    assert chat_id is not None
+    thread_id = ticket.thread_id
+    for attempt in range(2):
+        try:
+            await ctx.bot.copy_message(chat_id, message.chat.id, message.message_id, message_thread_id=thread_id)
+            return True
+        except TelegramBadRequest as exc:
+            if attempt == 0 and thread_id is not None and _thread_gone(exc):
+                # Someone deleted the topic: open a new one with a fresh card and try again.
+                thread_id = await _create_topic(ctx, chat_id, ticket.user_id)
+                ticket = await support.get_ticket(ctx.db, ticket.id)
+                await _post_card(ctx, ticket)
+                continue
+            log.warning("relay of a shopper message for ticket %s failed: %s", ticket.id, exc.message)
+            break
+        except TelegramAPIError as exc:
+            log.warning("relay of a shopper message for ticket %s failed: %s", ticket.id, exc)
+            break
+    # Not copyable (e.g. a poll): at least tell the agents what kind of message arrived.
+    kind = t(views.staff_lang(ctx.settings), f"support.kind.{_kind(message)}")
+    try:
+        await ctx.bot.send_message(
+            chat_id,
+            t(views.staff_lang(ctx.settings), "support.topic.relayed_kind", kind=kind),
+            message_thread_id=thread_id,
+        )
+        return True
+    except TelegramAPIError:
+        return False
+
+
+@router.message(F.chat.type == "private", StateFilter(None), _active_ticket_filter)
+async def shopper_message(message: Message, ctx: AppContext, ticket: support.TicketInfo, _: Translator) -> None:
+    assert message.from_user is not None
+    if not await _relay_to_topic(ctx, message, ticket):
+        await message.answer(_("support.ticket.relay_failed"))
+        return
+    await support.record_shopper_message(
+        ctx.db,
+        ticket.id,
+        message.from_user.id,
+        kind=_kind(message),
+        text=_summary(message),
+        reply_sla_minutes=ctx.settings.support.reply_sla_minutes,
+    )
+
+
+@router.my_chat_member(F.chat.type == "private")
+async def shopper_left(event: ChatMemberUpdated, ctx: AppContext) -> None:
+    # handlers.chat_member marks the user unreachable; this closes their ticket (see the report to the lead).
+    if event.new_chat_member.status != "kicked":
+        return
+    await users.mark_unreachable(ctx.db, event.from_user.id)
+    ticket = await support.active_ticket(ctx.db, event.from_user.id)
+    if ticket is not None:
+        await shopper_blocked(ctx, ticket.id)
+
+
+# --- support-group side ---------------------------------------------------------------------------------
+
+
+def _in_support_chat(message: Message, ctx: AppContext) -> bool:
+    return ctx.settings.support.chat_id is not None and message.chat.id == ctx.settings.support.chat_id
+
+
+async def _topic_ticket(ctx: AppContext, message: Message) -> tuple[int, support.TicketInfo | None] | None:
+    if message.message_thread_id is None or not message.is_topic_message:
+        return None
+    return await support.ticket_in_topic(ctx.db, message.chat.id, message.message_thread_id)
+
+
+@router.message(Command("close"), _in_support_chat)
+async def close_command(message: Message, ctx: AppContext) -> None:
+    if message.from_user is None:
+        return
+    await require_agent(ctx, message.from_user.id)
+    found = await _topic_ticket(ctx, message)
+    staff = views.staff_lang(ctx.settings)
+    if found is None or found[1] is None:
+        await message.reply(t(staff, "support.topic.already_closed"))
+        return
+    await close_ticket(ctx, found[1].id, message.from_user.id)
+
+
+@router.message(Command("canned"))
+async def canned_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    await require_agent(ctx, message.from_user.id)
+    staff = views.staff_lang(ctx.settings) if _in_support_chat(message, ctx) else lang
+    name = (command.args or "").strip()
+    if not name:
+        replies = await support.list_canned(ctx.db)
+        if not replies:
+            await message.answer(t(staff, "support.canned.empty"))
+            return
+        items = "\n".join(
+            t(staff, "support.canned.item", name=html.escape(c.name), text=html.escape(views.short(c.text(staff), 60)))
+            for c in replies
+        )
+        await message.answer(t(staff, "support.canned.list", items=items))
+        return
+    found = await _topic_ticket(ctx, message) if _in_support_chat(message, ctx) else None
+    if found is None or found[1] is None:
+        await message.reply(t(staff, "support.canned.only_in_topic"))
+        return
+    canned = await support.get_canned(ctx.db, name)
+    if canned is None:
+        await message.reply(t(staff, "support.canned.unknown", name=html.escape(name)))
+        return
+    ticket = found[1]
+    shopper_lang = await _shopper_language(ctx, ticket.user_id)
+    text = canned.text(shopper_lang)
+    if not await _send_to_shopper(ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, html.escape(text))):
+        return
+    await _agent_replied(ctx, ticket, message.from_user.id, kind="text", text=text)
+    await message.reply(
+        t(staff, "support.topic.canned_sent", name=html.escape(canned.name), text=html.escape(views.short(text, 200)))
+    )
+
+
+def _split_canned(args: str) -> tuple[str, str, str] | None:
+    parts = [p.strip() for p in args.split("|")]
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+@router.message(Command("canned_add"))
+async def canned_add(message: Message, command: CommandObject, ctx: AppContext, _: Translator) -> None:
+    if message.from_user is None:
+        return
+    if not await has_role(ctx, message.from_user.id, "admin"):
+        raise Forbidden("not_allowed", role="admin")
+    parsed = _split_canned(command.args or "")
+    if parsed is None:
+        await message.answer(_("support.canned.usage_add"))
+        return
+    name, en, zh = parsed
+    created = await support.save_canned(ctx.db, name, en, zh, by=message.from_user.id)
+    key = "support.canned.saved" if created else "support.canned.updated"
+    await message.answer(_(key, name=html.escape(support.normalize_canned_name(name))))
+
+
+@router.message(Command("canned_del"))
+async def canned_del(message: Message, command: CommandObject, ctx: AppContext, _: Translator) -> None:
+    if message.from_user is None:
+        return
+    if not await has_role(ctx, message.from_user.id, "admin"):
+        raise Forbidden("not_allowed", role="admin")
+    name = (command.args or "").strip()
+    if not name:
+        await message.answer(_("support.canned.usage_del"))
+        return
+    deleted = await support.delete_canned(ctx.db, name)
+    key = "support.canned.deleted" if deleted else "support.canned.not_found"
+    await message.answer(_(key, name=html.escape(name)))
+
+
+async def _send_to_shopper(ctx: AppContext, ticket: support.TicketInfo, send: Any) -> bool:
+    try:
+        await send()
+        return True
+    except TelegramForbiddenError:
+        await users.mark_unreachable(ctx.db, ticket.user_id)
+        await shopper_blocked(ctx, ticket.id)
+        return False
+
+
+async def _agent_replied(ctx: AppContext, ticket: support.TicketInfo, agent_id: int, *, kind: str, text: str) -> None:
+    if ticket.status == "open":
+        # Answering an untaken ticket takes it: the shopper now talks to this agent.
+        await support.assign(ctx.db, ticket.id, agent_id, by=agent_id)
+        await refresh_card(ctx, ticket.id)
+    await support.record_agent_message(ctx.db, ticket.id, agent_id, kind=kind, text=text, note=False)
+
+
+@router.message(_in_support_chat, F.message_thread_id, F.content_type.in_(RELAYED))
+async def agent_message(message: Message, ctx: AppContext) -> None:
+    sender = message.from_user
+    if sender is None or sender.is_bot or (message.text or "").startswith("/"):
+        return
+    found = await _topic_ticket(ctx, message)
+    if found is None or not await has_role(ctx, sender.id, "support"):
+        return  # the General topic, or a member who is not an agent: staff chatter stays in the group
+    _user_id, ticket = found
+    summary = _summary(message)
+    marker = ctx.settings.support.internal_marker
+    if marker and (message.text or message.caption or "").lstrip().startswith(marker):
+        if ticket is not None:
+            await support.record_agent_message(
+                ctx.db, ticket.id, sender.id, kind=_kind(message), text=summary, note=True
+            )
+        return
+    if ticket is None:
+        await message.reply(t(views.staff_lang(ctx.settings), "support.topic.not_delivered"))
+        return
+    delivered = await _send_to_shopper(
+        ctx, ticket, lambda: ctx.bot.copy_message(ticket.user_id, message.chat.id, message.message_id)
+    )
+    if delivered:
+        await _agent_replied(ctx, ticket, sender.id, kind=_kind(message), text=summary)
+
+
+# --- card buttons (agents) ------------------------------------------------------------------------------
+
+
+async def _agents(ctx: AppContext) -> list[tuple[int, str]]:
+    ids = set(await users.users_with_role(ctx.db, "support")) | set(await users.users_with_role(ctx.db, "admin"))
+    ids |= set(ctx.settings.admins)
+    names = await support.names(ctx.db, sorted(ids))
+    return sorted(names.items(), key=lambda item: item[1].lower())
+
+
+@router.callback_query(SupCB.filter(F.a.in_({"take", "asg", "asgto", "close", "card"})))
+async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext) -> None:
+    await require_agent(ctx, query.from_user.id)
+    staff = views.staff_lang(ctx.settings)
+    ticket = await support.get_ticket(ctx.db, callback_data.t)
+    action = callback_data.a
+    if not ticket.active:
+        await query.answer(t(staff, "support.topic.already_closed"), show_alert=True)
+        await refresh_card(ctx, ticket.id)
+        return
+    if action == "take":
+        was_open = ticket.status == "open"
+        _info, changed = await support.assign(ctx.db, ticket.id, query.from_user.id, by=query.from_user.id)
+        await query.answer(t(staff, "support.topic.taken_toast"))
+        if changed:
+            await refresh_card(ctx, ticket.id)
+        if was_open:
+            lang = await _shopper_language(ctx, ticket.user_id)
+            await _send_to_shopper(
+                ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, t(lang, "support.ticket.joined"))
+            )
+    elif action == "asg":
+        await query.answer()
+        agents = await _agents(ctx)
+        if not agents:
+            await query.answer(t(staff, "support.topic.no_agents"), show_alert=True)
+            return
+        message = query.message
+        if message is not None and not isinstance(message, InaccessibleMessage):
+            await message.edit_reply_markup(reply_markup=views.agents_markup(staff, ticket.id, agents))
+    elif action == "asgto":
+        target = callback_data.v
+        if not await has_role(ctx, target, "support"):
+            raise Forbidden("not_an_agent")
+        was_open = ticket.status == "open"
+        _info, changed = await support.assign(ctx.db, ticket.id, target, by=query.from_user.id)
+        name = (await support.names(ctx.db, [target]))[target]
+        await query.answer(
+            t(staff, "support.topic.assigned_toast" if changed else "support.topic.already_yours", agent=name)
+        )
+        await refresh_card(ctx, ticket.id)
+        if changed:
+            await topic_note(
+                ctx, ticket, "support.topic.assigned_note", ticket_id=ticket.id, agent=views.mention(target, name)
+            )
+        if was_open:
+            lang = await _shopper_language(ctx, ticket.user_id)
+            await _send_to_shopper(
+                ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, t(lang, "support.ticket.joined"))
+            )
+    elif action == "close":
+        await query.answer(t(staff, "support.topic.closed_toast"))
+        await close_ticket(ctx, ticket.id, query.from_user.id)
+    else:  # "card": back from the agent list
+        await query.answer()
+        await refresh_card(ctx, ticket.id)
+
+
+# --- statistics (/admin section and /support_stats) -----------------------------------------------------
+
+
+async def _stats_view(ctx: AppContext, lang: str, days: int) -> tuple[str, InlineKeyboardMarkup]:
+    days = days if days in (7, 30) else 7
+    stats = await support.stats(ctx.db, days)
+    return views.stats_text(lang, stats), views.stats_markup(lang, days)
+
+
+@router.message(Command("support_stats"))
+async def stats_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    await require_agent(ctx, message.from_user.id)
+    days = 30 if (command.args or "").strip() == "30" else 7
+    text, markup = await _stats_view(ctx, lang, days)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(SupStatsCB.filter())
+async def stats_button(query: CallbackQuery, callback_data: SupStatsCB, ctx: AppContext, lang: str) -> None:
+    await require_agent(ctx, query.from_user.id)
+    await query.answer()
+    text, markup = await _stats_view(ctx, lang, callback_data.days)
+    await edit_or_answer(query, text, markup)
+
+
+async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    """Entry point for the /admin menu's Support button (handlers/admin.py dispatches sections by key)."""
+    await require_agent(ctx, query.from_user.id)
+    with contextlib.suppress(TelegramBadRequest):
+        await query.answer()
+    text, markup = await _stats_view(ctx, lang, 7)
+    await edit_or_answer(query, text, markup)

@@ -14,6 +14,9 @@ class GroupBuySettings(Section):
         default=3.5, gt=0, description="minimum gap between edits of one group's cards (20/min limit)"
     )
     max_duration_days: int = Field(default=14, ge=1)
+    countdown_refresh_seconds: int = Field(
+        default=300, ge=10, description="how often an open group buy's card redraws its countdown"
+    )
 
 
 class FlashSaleSettings(Section):

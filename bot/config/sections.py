@@ -83,10 +83,14 @@ class RedisSettings(Section):
 class CatalogSettings(Section):
     page_size: int = Field(default=6, ge=1, le=20)
     search_page_size: int = Field(default=6, ge=1, le=20)
+    search_refresh_seconds: float = Field(
+        default=2.0, ge=0, description="how often a search checks the database for changed products"
+    )
 
 
 class OrderSettings(Section):
     reservation_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    pickup_hold_minutes: int = Field(default=48 * 60, ge=0, description="pay-on-pickup hold; 0 = until cancelled")
     max_quantity_per_line: int = Field(default=99, ge=1)
 
 

@@ -278,7 +278,9 @@ async def buy_with_points(db: Database, user_id: int, template_code: str, purcha
         template = await find(session, template_code)
         if template.points_cost is None or not template.active:
             raise DomainError("coupon_not_for_sale", code=template.code)
-        if not await points.spend(session, user_id, template.points_cost, f"shop:{user_id}:{purchase_key}", kind="shop"):
+        if not await points.spend(
+            session, user_id, template.points_cost, f"shop:{user_id}:{purchase_key}", kind="shop"
+        ):
             raise DomainError("points_duplicate")
         personal = Coupon(
             code="P" + secrets.token_hex(4).upper(),
