@@ -87,32 +87,17 @@ async def start_stack(
     config = emulator_config or EmulatorConfig()
     emulator = await start_emulator(config, host=host, port=port)
     client = EmulatorClient(emulator.base_url)
-    people: dict[str, UserHandle] = {}
-    chats: dict[str, Any] = {}
-    if demo_people:
-        for name, lang, _role in DEMO_USERS:
-            people[name] = await client.user(name, lang=lang)
-        shoppers = [people[name] for name, _, _ in DEMO_USERS]
-        chats["group"] = await client.group("Neighbours", members=shoppers, bot_admin=True)
-        chats["support"] = await client.group(
-            "groupcart Support", members=[people["Sam"], people["Ada"]], bot_admin=True, supergroup=True, forum=True
-        )
-    overrides: dict[str, dict[str, Any]] = {
-        "telegram": {"api_base": emulator.base_url, "polling_timeout": 1},
-        "database": {"url": database_url},
-    }
-    if "support" in chats:
-        overrides["support"] = {"chat_id": chats["support"].id}
-    app_settings = _with(settings, **overrides)
+    app_settings = _with(
+        settings,
+        telegram={"api_base": emulator.base_url, "polling_timeout": 1},
+        database={"url": database_url},
+    )
     if not app_settings.secrets.payment_provider_token:
         app_settings.secrets.payment_provider_token = SANDBOX_PROVIDER_TOKEN
     db = Database(database_url)
     await migrations.upgrade(db)
     if seed_demo:
         await seed_demo_catalog(db)
-    for name, _lang, role in DEMO_USERS if demo_people else ():
-        if role is not None:
-            await users.grant_role(db, people[name].id, role)
     app = await create_app(app_settings, emulator.token, db=db, migrate=False)
     if background:
         await prepare(app)
@@ -122,7 +107,26 @@ async def start_stack(
         await resolve_bot_username(app)
     stop_event = asyncio.Event()
     polling = asyncio.create_task(run_polling(app, stop_event, handle_as_tasks=handle_as_tasks))
-    return Stack(emulator, client, app, polling, stop_event, people, chats)
+    stack = Stack(emulator, client, app, polling, stop_event)
+    if demo_people:
+        # After the bot polls: the emulator waits for the bot to take each update these actions produce.
+        await _create_demo_people(stack)
+    return stack
+
+
+async def _create_demo_people(stack: Stack) -> None:
+    client, people = stack.client, stack.people
+    for name, lang, role in DEMO_USERS:
+        people[name] = await client.user(name, lang=lang)
+        if role is not None:
+            await users.grant_role(stack.db, people[name].id, role)
+    shoppers = [people[name] for name, _, _ in DEMO_USERS]
+    stack.chats["group"] = await client.group("Neighbours", members=shoppers, bot_admin=True)
+    support = await client.group(
+        "groupcart Support", members=[people["Sam"], people["Ada"]], bot_admin=True, supergroup=True, forum=True
+    )
+    stack.chats["support"] = support
+    stack.settings.support.chat_id = support.id
 
 
 async def seed_demo_catalog(db: Database) -> None:
