@@ -6,6 +6,7 @@ import html
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot import deeplinks
@@ -21,9 +22,12 @@ router = Router(name="start")
 
 
 @router.message(CommandStart(), F.chat.type == "private")
-async def start_private(message: Message, command: CommandObject, ctx: AppContext, lang: str, _: Translator) -> None:
+async def start_private(
+    message: Message, command: CommandObject, ctx: AppContext, lang: str, _: Translator, state: FSMContext
+) -> None:
     payload = deeplinks.parse_payload(command.args)
-    data = {"ctx": ctx, "lang": lang, "_": _}
+    # Deep-link handlers may resume a dialogue (e.g. the group-buy wizard), so they get the FSM context too.
+    data = {"ctx": ctx, "lang": lang, "_": _, "state": state}
     if payload.referral:
         hook = deeplinks.handler_for("r")
         if hook is not None:

@@ -56,7 +56,7 @@ async def fresh_database_url(kind: str, tmp_path: Path) -> AsyncIterator[str]:
         yield f"sqlite+aiosqlite:///{tmp_path / f'test-{uuid.uuid4().hex[:8]}.db'}"
         return
     require_postgres()
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     name = f"gc_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
