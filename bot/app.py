@@ -62,8 +62,9 @@ def feature_routers() -> list[Router]:
 
 def configure_domain(settings: Settings) -> None:
     """Hand config values to the shop core as policy objects (store/ never reads config itself)."""
-    from store import growth
+    from store import features, growth
 
+    features.load()
     loyalty = settings.loyalty
     growth.configure(
         growth.GrowthPolicy(

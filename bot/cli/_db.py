@@ -12,6 +12,9 @@ from store.db import Database
 
 @asynccontextmanager
 async def open_db(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Database]:
+    from bot.app import configure_domain
+
+    configure_domain(settings)
     db = Database(settings.database.url)
     try:
         if migrate:

@@ -181,3 +181,14 @@ async def test_outbox_paces_messages_to_one_chat(db: Database, settings: Setting
         pass
     # Telegram allows about one message per second in one chat: three messages take at least two seconds.
     assert loop.time() - started >= 1.9
+
+
+def test_every_entry_point_loads_the_feature_hooks() -> None:
+    from store import features, order_hooks, pricing_hooks
+
+    features.load()
+    paid = {hook.__module__ for hook in order_hooks._hooks.get("paid", [])}
+    expired = {hook.__module__ for hook in order_hooks._hooks.get("expired", [])}
+    assert "store.growth.rewards" in paid
+    assert {"store.groupbuy", "store.growth.rewards"} <= expired
+    assert len(pricing_hooks._providers) >= 3
