@@ -17,6 +17,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from bot import retry
 from bot.config import Settings
 from bot.context import AppContext
+from bot.fast_filters import inline_magic_filters
 from bot.fsm_storage import DatabaseStorage
 from bot.middlewares import UserContextMiddleware
 from bot.outbox import OutboxSender
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 # dialogues, and free text last (it goes to understanding).
 ROUTER_MODULES = (
     "handlers.errors",
+    # Flash-sale taps come in storms: let them meet their handler before every other filter.
+    "handlers.flashsale",
     "handlers.chat_member",
     "handlers.start",
     "handlers.catalog",
@@ -40,7 +43,6 @@ ROUTER_MODULES = (
     "handlers.orders",
     "handlers.admin",
     "handlers.groupbuy",
-    "handlers.flashsale",
     "handlers.loyalty",
     "handlers.referral",
     "handlers.support",
@@ -116,6 +118,7 @@ def build_dispatcher(ctx: AppContext) -> Dispatcher:
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
     dp.update.outer_middleware(UserContextMiddleware(ctx))
     dp.include_routers(*feature_routers())
+    inline_magic_filters(dp)
     return dp
 
 
@@ -144,6 +147,9 @@ class App:
             await self.ctx.scheduler.stop()
         await self.dp.storage.close()
         await self.ctx.bot.session.close()
+        index = self.ctx.extras.get("search_index")
+        if index is not None:
+            await index.close()  # waits for a background refresh still reading the database
         await self.ctx.db.dispose()
 
 

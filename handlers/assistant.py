@@ -74,7 +74,8 @@ async def _send(
 ) -> None:
     await message.answer(text, reply_markup=markup)
     if message.from_user is not None:
-        await support.record_turn(ctx.db, message.from_user.id, "bot", text, intent)
+        # The card escapes what it shows, so the transcript keeps plain text.
+        await support.record_turn(ctx.db, message.from_user.id, "bot", html.unescape(text), intent)
 
 
 def _human_markup(lang: str, text: str | None = None, turn_id: int | None = None) -> InlineKeyboardMarkup:

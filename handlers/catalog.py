@@ -1,8 +1,8 @@
 """/catalog: categories -> a page of products -> the product card, all in one message edited in place.
 
-A card with a photo is a photo message; Telegram cannot turn a text message into a photo (or back), so those
-transitions replace the message instead of editing it. In a group the catalog stays one shared message and the
-personal part (the cart) continues in the private chat.
+In the private chat a card with a photo is a photo message; Telegram cannot turn a text message into a photo (or
+back), so those transitions replace the message instead of editing it. In a group the catalog stays one shared
+message that is only ever edited (text cards), and the personal part (the cart) continues in the private chat.
 """
 
 from __future__ import annotations
@@ -107,7 +107,9 @@ async def show_card(
     """Draw the card in place of the message the button belongs to. `same`: that message already shows this
     product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited."""
     message = query.message if isinstance(query.message, Message) else None
-    if not has_photo(product):
+    if options.group or not has_photo(product):
+        # In a group every step is an edit of the one catalog message: replacing it by a photo message would
+        # post (and notify everyone) on each tap, so group cards are text.
         screen = views.product_card(lang, product, options, ctx.bot_username)
         await edit_or_answer(query, screen.text, screen.markup)
         return
@@ -160,8 +162,15 @@ async def catalog_button(query: CallbackQuery, ctx: AppContext, lang: str) -> No
 
 
 async def show_page(
-    query: CallbackQuery, ctx: AppContext, lang: str, category_id: int, *, start: int = 0, number: int = 0,
-    backward: bool = False, toast: str | None = None,
+    query: CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    category_id: int,
+    *,
+    start: int = 0,
+    number: int = 0,
+    backward: bool = False,
+    toast: str | None = None,
 ) -> None:
     try:
         page = await catalog.product_page(
@@ -179,7 +188,12 @@ async def show_page(
 @router.callback_query(CategoryCB.filter())
 async def category_page(query: CallbackQuery, callback_data: CategoryCB, ctx: AppContext, lang: str) -> None:
     await show_page(
-        query, ctx, lang, callback_data.c, start=max(0, callback_data.s), number=max(0, callback_data.n),
+        query,
+        ctx,
+        lang,
+        callback_data.c,
+        start=max(0, callback_data.s),
+        number=max(0, callback_data.n),
         backward=callback_data.b,
     )
 
@@ -216,14 +230,11 @@ async def product_action(query: CallbackQuery, callback_data: ProductCB, ctx: Ap
     await _pick_quantity(query, ctx, lang, product, data, group=group)
 
 
-async def _gone(
-    query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView | None, data: ProductCB
-) -> None:
+async def _gone(query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView | None, data: ProductCB) -> None:
     """The product was hidden or deleted: say so and show where the card came from."""
     toast = t(lang, "catalog.unavailable")
     if product is not None and data.o != "c":
-        await show_page(query, ctx, lang, product.category_id, start=max(0, data.s), number=max(0, data.n),
-                        toast=toast)
+        await show_page(query, ctx, lang, product.category_id, start=max(0, data.s), number=max(0, data.n), toast=toast)
         return
     await query.answer(toast, show_alert=True)
     if data.o == "c" and not in_group(query):

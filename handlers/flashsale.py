@@ -1,5 +1,245 @@
-"""Flashsale handlers (being built)."""
+"""Flash sales: the Buy tap (the storm path), paying a won unit, /subscribe and /unsubscribe, and the admin's
+/flash_* commands and /admin section."""
 
-from aiogram import Router
+from __future__ import annotations
+
+import html
+import shlex
+from datetime import timedelta
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+import bot.views.flashsale as views
+from bot.access import require_role
+from bot.admin_menu import AdminSection, register_section
+from bot.callbacks.admin import AdminMenuCB
+from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB
+from bot.context import AppContext
+from bot.deeplinks import deeplink, start_link
+from bot.i18n import t
+from bot.payments import send_order_invoice
+from bot.telegram_utils import edit_or_answer
+from store import flashsale, orders
+from store.errors import DomainError
+from store.flashsale_admission import FlashAdmission, admission_for
+from store.models import utcnow
+from store.money import parse_major
 
 router = Router(name="flashsale")
+
+register_section(AdminSection("flash", "flashsale.admin.section", "admin", order=40))
+
+
+def admission(ctx: AppContext) -> FlashAdmission:
+    return admission_for(ctx.extras, ctx.db, timedelta(minutes=ctx.settings.flashsale.payment_window_minutes))
+
+
+# ---------------------------------------------------------------------------------------------- buyers
+
+
+@router.callback_query(FlashBuyCB.filter())
+async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> None:
+    """Decided in memory (sold out, limit, not started, ended); a winner waits for the batch to commit.
+    The toast is the only answer here: the winner's order message goes through the outbox."""
+    gate = admission(ctx)
+    result = await gate.tap(callback_data.sale_id, query.from_user.id)
+    limit, starts_at = gate.describe(callback_data.sale_id)
+    text = views.toast(
+        lang,
+        result,
+        limit,
+        ctx.settings.flashsale.payment_window_minutes,
+        views.local_time(starts_at, ctx.settings.shop.timezone) if starts_at else "",
+    )
+    if result.outcome == flashsale.WON and result.order_id is not None:
+        # The group stays quiet and the winner may never have opened a private chat with the bot (then it cannot
+        # write to them first): the answer opens the private chat, whose /start sends the invoice.
+        url = start_link(ctx.bot_username, views.PAY_LINK, str(result.order_id))
+        await query.answer(text, show_alert=True, url=url)
+        return
+    await query.answer(text)
+
+
+@deeplink(views.PAY_LINK)
+async def pay_link(message: Message, value: str, data: dict[str, object]) -> None:
+    """`/start fsp_<order id>` from the winner's toast: the invoice for that order, in the private chat."""
+    ctx = data["ctx"]
+    lang = str(data["lang"])
+    assert isinstance(ctx, AppContext)
+    if message.from_user is None or not value.isdigit():
+        return
+    order = await orders.get_order(ctx.db, int(value), message.from_user.id)
+    if not order.payable or order.source != flashsale.SOURCE:
+        await message.answer(t(lang, "flashsale.pay_gone"))
+        return
+    await send_order_invoice(ctx, message.from_user.id, order, lang)
+
+
+@router.callback_query(FlashPayCB.filter())
+async def pay(query: CallbackQuery, callback_data: FlashPayCB, ctx: AppContext, lang: str) -> None:
+    order = await orders.get_order(ctx.db, callback_data.order_id, query.from_user.id)
+    if not order.payable or order.source != flashsale.SOURCE:
+        await query.answer(t(lang, "flashsale.pay_gone"), show_alert=True)
+        return
+    await query.answer()
+    await send_order_invoice(ctx, query.from_user.id, order, lang)
+
+
+@router.message(Command("subscribe"), F.chat.type == "private")
+async def subscribe(message: Message, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    changed = await flashsale.set_subscribed(ctx.db, message.from_user.id, True)
+    await message.answer(t(lang, "flashsale.subscribed" if changed else "flashsale.already_subscribed"))
+
+
+@router.message(Command("unsubscribe"), F.chat.type == "private")
+async def unsubscribe(message: Message, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    changed = await flashsale.set_subscribed(ctx.db, message.from_user.id, False)
+    await message.answer(t(lang, "flashsale.unsubscribed" if changed else "flashsale.not_subscribed"))
+
+
+# ---------------------------------------------------------------------------------------------- admins
+
+CREATE_USAGE = "/flash_create sku=SKU price=19.90 stock=100 start=+10m end=+1h limit=1 groups=all"
+EDIT_USAGE = "/flash_edit ID price=… stock=… start=… end=… limit=… groups=…"
+FIELDS = {"sku", "price", "stock", "start", "end", "limit", "groups"}
+
+
+def _fields(args: str | None) -> dict[str, str]:
+    """`key=value` pairs; quotes allow spaces (`start="2026-12-01 20:00"`)."""
+    try:
+        parts = shlex.split(args or "")
+    except ValueError as exc:
+        raise DomainError("flash_bad_command", detail=str(exc)) from exc
+    out: dict[str, str] = {}
+    for part in parts:
+        key, sep, value = part.partition("=")
+        if not sep or key.lower() not in FIELDS or not value:
+            raise DomainError("flash_bad_command", detail=html.escape(part[:40]))
+        out[key.lower()] = value
+    return out
+
+
+def _int(value: str, name: str) -> int:
+    if not value.isdigit():
+        raise DomainError("flash_bad_command", detail=f"{name}={html.escape(value[:20])}")
+    return int(value)
+
+
+def _price(ctx: AppContext, value: str) -> int:
+    try:
+        return parse_major(value, ctx.settings.shop.currency)
+    except ValueError as exc:
+        raise DomainError("flash_bad_price") from exc
+
+
+def spec_from(ctx: AppContext, fields: dict[str, str]) -> flashsale.SaleSpec:
+    missing = [k for k in ("sku", "price", "stock", "start", "end") if k not in fields]
+    if missing:
+        raise DomainError("flash_bad_command", detail=", ".join(missing))
+    now = utcnow()
+    tz = ctx.settings.shop.timezone
+    starts_at = flashsale.parse_time(fields["start"], now, tz)
+    ends_at = flashsale.parse_time(fields["end"], starts_at if fields["end"].startswith("+") else now, tz)
+    return flashsale.SaleSpec(
+        sku=fields["sku"],
+        price=_price(ctx, fields["price"]),
+        stock=_int(fields["stock"], "stock"),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        per_user_limit=_int(fields.get("limit", "1"), "limit"),
+        groups=flashsale.parse_groups(fields.get("groups")),
+    )
+
+
+def edit_from(ctx: AppContext, fields: dict[str, str], current: flashsale.SaleView) -> flashsale.SaleEdit:
+    now = utcnow()
+    tz = ctx.settings.shop.timezone
+    starts_at = flashsale.parse_time(fields["start"], now, tz) if "start" in fields else None
+    ends_at = None
+    if "end" in fields:
+        base = (starts_at or current.starts_at) if fields["end"].startswith("+") else now
+        ends_at = flashsale.parse_time(fields["end"], base, tz)
+    groups_text = fields.get("groups")
+    return flashsale.SaleEdit(
+        price=_price(ctx, fields["price"]) if "price" in fields else None,
+        stock=_int(fields["stock"], "stock") if "stock" in fields else None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        per_user_limit=_int(fields["limit"], "limit") if "limit" in fields else None,
+        groups=flashsale.parse_groups(groups_text) if groups_text is not None else None,
+        all_groups=groups_text is not None and flashsale.parse_groups(groups_text) is None,
+    )
+
+
+@router.message(Command("flash_create"))
+async def create(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    if not command.args:
+        await message.answer(t(lang, "flashsale.admin.usage", usage=CREATE_USAGE))
+        return
+    sale = await flashsale.create_sale(ctx.db, spec_from(ctx, _fields(command.args)), created_by=message.from_user.id)
+    await message.answer(views.sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
+
+
+@router.message(Command("flash_edit"))
+async def edit(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    sale_id, _, rest = (command.args or "").strip().partition(" ")
+    if not sale_id.isdigit() or not rest.strip():
+        await message.answer(t(lang, "flashsale.admin.usage", usage=EDIT_USAGE))
+        return
+    current = await flashsale.get_sale(ctx.db, int(sale_id))
+    sale = await flashsale.edit_sale(ctx.db, current.id, edit_from(ctx, _fields(rest), current))
+    await message.answer(views.sale_text(lang, "flashsale.admin.edited", sale, ctx.settings.shop.timezone))
+
+
+@router.message(Command("flash_cancel"))
+async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    arg = (command.args or "").strip()
+    if not arg.isdigit():
+        await message.answer(t(lang, "flashsale.admin.usage", usage="/flash_cancel ID"))
+        return
+    sale = await flashsale.cancel_sale(ctx.db, int(arg), admin_ids=ctx.settings.admins)
+    await message.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
+
+
+@router.message(Command("flash_list"))
+async def list_command(message: Message, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    text, markup = views.admin_list(lang, await flashsale.list_sales(ctx.db), ctx.settings.shop.timezone)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(AdminMenuCB.filter(F.section == "flash"))
+async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    await query.answer()
+    text, markup = views.admin_list(lang, await flashsale.list_sales(ctx.db), ctx.settings.shop.timezone)
+    await edit_or_answer(query, text, markup)
+
+
+@router.callback_query(FlashAdminCB.filter())
+async def admin_action(query: CallbackQuery, callback_data: FlashAdminCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    if callback_data.action == "cancel":
+        sale = await flashsale.cancel_sale(ctx.db, callback_data.sale_id, admin_ids=ctx.settings.admins)
+        await query.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
+    else:
+        await query.answer()
+    text, markup = views.admin_list(lang, await flashsale.list_sales(ctx.db), ctx.settings.shop.timezone)
+    await edit_or_answer(query, text, markup)

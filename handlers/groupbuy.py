@@ -1,5 +1,493 @@
-"""Groupbuy handlers (being built)."""
+"""Group buys: a leader's /groupbuy in a group starts a wizard in private chat; the card in the group takes
+Join / Leave taps (answered with toasts, the rest continues in private chat); participants pick quantity,
+how to receive and pay there. The leader's desk (/leader) lives in handlers/leader.py, included here."""
 
-from aiogram import Router
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.types import CallbackQuery, Message
+
+from bot import access
+from bot.callbacks.groupbuy import DELIVERY_CHOICES, GroupBuyCB, WizardCB
+from bot.context import AppContext
+from bot.deeplinks import deeplink, start_link
+from bot.i18n import t
+from bot.jobs.groupbuy import policy, post_card, refresher
+from bot.payments import send_order_invoice
+from bot.telegram_utils import edit_or_answer
+from bot.views import groupbuy as views
+from dialogues.groupbuy_wizard import GroupBuyWizard, ParticipantContact
+from handlers import leader
+from store import groupbuy, orders
+from store.errors import Conflict, DomainError, Forbidden
+from store.groupbuy import GroupBuyView, Tier
+from store.models import utcnow
+
+log = logging.getLogger(__name__)
 
 router = Router(name="groupbuy")
+router.include_router(leader.router)
+
+GROUPS = {"group", "supergroup"}
+STORAGE_KEY = "groupbuy.fsm_storage"
+
+
+def private_context(storage: BaseStorage, bot: Bot, user_id: int) -> FSMContext:
+    """The FSM of the user's private chat, reachable from a group update (the wizard continues there)."""
+    return FSMContext(storage=storage, key=StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id))
+
+
+def _pickup(ctx: AppContext, view: GroupBuyView, lang: str) -> str | None:
+    return views.pickup_label(ctx.settings.shop.pickup_points, view.pickup_point, lang)
+
+
+def _private_screen(
+    ctx: AppContext, lang: str, view: GroupBuyView, part: groupbuy.ParticipantView | None
+) -> views.Screen:
+    return views.private_view(
+        lang,
+        view,
+        part,
+        utcnow(),
+        _pickup(ctx, view, lang),
+        ctx.settings.shop.timezone,
+        pickup_payment=ctx.settings.payments.pickup_payment_enabled,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the wizard
+
+
+@router.message(Command("groupbuy"), F.chat.type.in_(GROUPS))
+async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_storage: BaseStorage, bot: Bot) -> None:
+    user = message.from_user
+    if user is None:
+        return
+    if not await access.has_role(ctx, user.id, "leader"):
+        raise Forbidden("gb_not_leader")
+    ctx.extras.setdefault(STORAGE_KEY, fsm_storage)
+    state = private_context(fsm_storage, bot, user.id)
+    await state.set_state(GroupBuyWizard.product)
+    await state.set_data(
+        {
+            "chat_id": message.chat.id,
+            "chat_title": message.chat.title or "",
+            "thread_id": message.message_thread_id if message.is_topic_message else None,
+        }
+    )
+    screen = views.product_picker(lang, await groupbuy.candidate_products(ctx.db))
+    try:
+        await bot.send_message(user.id, screen.text, reply_markup=screen.markup)
+    except TelegramForbiddenError:
+        # The leader never opened a private chat with the bot: one short hint in the group, with the way in.
+        hint = views.start_bot_hint(lang, ctx.bot_username)
+        await message.reply(hint.text, reply_markup=hint.markup)
+
+
+@router.message(Command("groupbuy"), F.chat.type == "private")
+async def groupbuy_in_private(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "groupbuy.use_in_group"))
+
+
+@deeplink(views.WIZARD_LINK_PREFIX)
+async def resume_wizard(message: Message, value: str, data: dict[str, Any]) -> None:
+    lang: str = data["lang"]
+    ctx: AppContext = data["ctx"]
+    if message.from_user is None or message.bot is None:
+        return
+    state = _deeplink_state(data, ctx, message.bot, message.from_user.id)
+    current = await state.get_state() if state is not None else None
+    if state is None or current is None or not current.startswith(GroupBuyWizard.__full_group_name__):
+        await message.answer(t(lang, "groupbuy.wizard.nothing"))
+        return
+    await _prompt(message, ctx, lang, state, current)
+
+
+def _deeplink_state(data: dict[str, Any], ctx: AppContext, bot: Bot, user_id: int) -> FSMContext | None:
+    """The private chat's FSM for a /start deep link: handlers/start.py may pass `state`; otherwise the storage
+    remembered from the /groupbuy command that started the wizard."""
+    state = data.get("state")
+    if isinstance(state, FSMContext):
+        return state
+    storage = ctx.extras.get(STORAGE_KEY)
+    return private_context(storage, bot, user_id) if isinstance(storage, BaseStorage) else None
+
+
+async def _prompt(message: Message, ctx: AppContext, lang: str, state: FSMContext, current: str) -> None:
+    """Show the question of the step the leader is at."""
+    step = current.split(":", 1)[1]
+    data = await state.get_data()
+    if step == "product":
+        screen = views.product_picker(lang, await groupbuy.candidate_products(ctx.db))
+    elif step == "pickup":
+        screen = views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
+    elif step == "confirm":
+        screen = await _summary(ctx, lang, data)
+    else:
+        screen = views.wizard_prompt(lang, step, **await _prompt_params(ctx, data))
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+async def _prompt_params(ctx: AppContext, data: dict[str, Any]) -> dict[str, Any]:
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+    return {
+        "title": product.title("en"),
+        "price": product.money.format(),
+        "stock": product.stock,
+        "min": data.get("minimum", 1),
+        "days": ctx.settings.groupbuy.max_duration_days,
+    }
+
+
+async def _ask(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, step: str) -> None:
+    await state.set_state(getattr(GroupBuyWizard, step))
+    data = await state.get_data()
+    if step == "pickup":
+        screen = views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
+    elif step == "confirm":
+        screen = await _summary(ctx, lang, data)
+    else:
+        params = await _prompt_params(ctx, data)
+        params["title"] = (await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))).title(lang)
+        screen = views.wizard_prompt(lang, step, **params)
+    if isinstance(target, CallbackQuery):
+        await target.answer()
+        await edit_or_answer(target, screen.text, screen.markup)
+    else:
+        await target.answer(screen.text, reply_markup=screen.markup)
+
+
+def _tiers(data: dict[str, Any]) -> list[Tier]:
+    return [Tier(int(n), int(p)) for n, p in data.get("tiers", [])]
+
+
+async def _summary(ctx: AppContext, lang: str, data: dict[str, Any]) -> views.Screen:
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+    pickup = views.pickup_label(ctx.settings.shop.pickup_points, data.get("pickup"), lang)
+    return views.wizard_summary(
+        lang,
+        product,
+        _tiers(data),
+        int(data["minimum"]),
+        data.get("maximum"),
+        int(data["limit"]),
+        datetime.fromisoformat(data["deadline"]),
+        pickup,
+        ctx.settings.shop.timezone,
+        str(data.get("chat_title", "")),
+    )
+
+
+PRIVATE = F.chat.type == "private"
+# Commands typed during the wizard go to their own handlers (the wizard waits for the answer meanwhile).
+ANSWER = F.text & ~F.text.startswith("/")
+
+
+async def _choose_product(
+    target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, product_id: int
+) -> None:
+    await state.update_data(product_id=product_id)
+    await _ask(target, ctx, lang, state, "tiers")
+
+
+@router.message(GroupBuyWizard.product, PRIVATE, ANSWER)
+async def wizard_sku(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    product = await groupbuy.product_for_wizard(ctx.db, sku=message.text or "")
+    await _choose_product(message, ctx, lang, state, product.id)
+
+
+@router.callback_query(WizardCB.filter(F.a == "prod"), GroupBuyWizard.product)
+async def wizard_pick_product(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    if not callback_data.v.isdigit():
+        raise DomainError("bad_button")
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(callback_data.v))
+    await _choose_product(query, ctx, lang, state, product.id)
+
+
+@router.message(GroupBuyWizard.tiers, PRIVATE, ANSWER)
+async def wizard_tiers(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    data = await state.get_data()
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+    tiers = groupbuy.parse_tiers(message.text or "", product.price, product.currency)
+    await state.update_data(tiers=[[tier.min_participants, tier.unit_price] for tier in tiers])
+    await _ask(message, ctx, lang, state, "minimum")
+
+
+@router.message(GroupBuyWizard.minimum, PRIVATE, ANSWER)
+async def wizard_minimum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    data = await state.get_data()
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+    minimum = groupbuy.parse_count(message.text or "", 1, groupbuy.MAX_PARTICIPANTS)
+    groupbuy.check_participants([], minimum, None, 1, product.stock)
+    await state.update_data(minimum=minimum)
+    await _ask(message, ctx, lang, state, "maximum")
+
+
+async def _set_maximum(
+    target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, maximum: int | None
+) -> None:
+    data = await state.get_data()
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+    groupbuy.check_participants(_tiers(data), int(data["minimum"]), maximum, 1, product.stock)
+    await state.update_data(maximum=maximum)
+    await _ask(target, ctx, lang, state, "limit")
+
+
+@router.message(GroupBuyWizard.maximum, PRIVATE, ANSWER)
+async def wizard_maximum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _set_maximum(
+        message, ctx, lang, state, groupbuy.parse_count(message.text or "", 1, groupbuy.MAX_PARTICIPANTS)
+    )
+
+
+@router.callback_query(WizardCB.filter(F.a == "nomax"), GroupBuyWizard.maximum)
+async def wizard_no_maximum(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _set_maximum(query, ctx, lang, state, None)
+
+
+async def _set_limit(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, text: str) -> None:
+    limit = groupbuy.parse_count(text, 1, groupbuy.MAX_PER_PERSON)
+    await state.update_data(limit=limit)
+    await _ask(target, ctx, lang, state, "deadline")
+
+
+@router.message(GroupBuyWizard.limit, PRIVATE, ANSWER)
+async def wizard_limit(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _set_limit(message, ctx, lang, state, message.text or "")
+
+
+@router.callback_query(WizardCB.filter(F.a == "lim"), GroupBuyWizard.limit)
+async def wizard_limit_button(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await _set_limit(query, ctx, lang, state, callback_data.v)
+
+
+@router.message(GroupBuyWizard.deadline, PRIVATE, ANSWER)
+async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    settings = ctx.settings
+    deadline = groupbuy.parse_deadline(
+        message.text or "", utcnow(), settings.shop.timezone, settings.groupbuy.max_duration_days
+    )
+    await state.update_data(deadline=deadline.isoformat())
+    await _ask(message, ctx, lang, state, "pickup")
+
+
+@router.message(GroupBuyWizard.pickup, PRIVATE, ANSWER)
+async def wizard_pickup_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await state.update_data(pickup=groupbuy.clean_pickup_text(message.text or ""))
+    await _ask(message, ctx, lang, state, "confirm")
+
+
+@router.callback_query(WizardCB.filter(F.a == "pick"), GroupBuyWizard.pickup)
+async def wizard_pickup_button(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    known = {point.id for point in ctx.settings.shop.pickup_points}
+    if callback_data.v != "-" and callback_data.v not in known:
+        raise DomainError("bad_button")
+    await state.update_data(pickup=None if callback_data.v == "-" else callback_data.v)
+    await _ask(query, ctx, lang, state, "confirm")
+
+
+@router.callback_query(WizardCB.filter(F.a == "pub"), GroupBuyWizard.confirm)
+async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await access.require_role(ctx, query.from_user.id, "leader")  # the role may have been revoked meanwhile
+    data = await state.get_data()
+    spec = groupbuy.GroupBuySpec(
+        chat_id=int(data["chat_id"]),
+        product_id=int(data["product_id"]),
+        tiers=tuple(_tiers(data)),
+        min_participants=int(data["minimum"]),
+        max_participants=data.get("maximum"),
+        per_person_limit=int(data["limit"]),
+        deadline=datetime.fromisoformat(data["deadline"]),
+        pickup_point=data.get("pickup"),
+        message_thread_id=data.get("thread_id"),
+        lang=lang,
+    )
+    view = await groupbuy.publish(ctx.db, query.from_user.id, spec, policy(ctx.settings))
+    await state.clear()
+    try:
+        await post_card(ctx, view)
+    except (TelegramForbiddenError, TelegramBadRequest) as exc:
+        # The bot cannot post there (removed from the group): nobody could join, so the buy is withdrawn.
+        log.warning("group-buy card for %s refused: %s", view.chat_id, exc.message)
+        await groupbuy.cancel(ctx.db, view.id, query.from_user.id, is_admin=True)
+        raise DomainError("gb_cannot_post") from exc
+    await query.answer(t(lang, "groupbuy.published_toast"))
+    await edit_or_answer(query, t(lang, "groupbuy.published", id=view.id, title=view.title(lang)))
+
+
+@router.callback_query(WizardCB.filter(F.a == "stop"))
+async def wizard_stop(query: CallbackQuery, lang: str, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    await edit_or_answer(query, t(lang, "groupbuy.wizard.stopped"))
+
+
+@router.callback_query(WizardCB.filter())
+async def wizard_stale(query: CallbackQuery, lang: str) -> None:
+    """A wizard button from an earlier step or an abandoned set-up."""
+    await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+
+
+@router.message(StateFilter(GroupBuyWizard), PRIVATE, ~F.text.startswith("/"))
+async def wizard_needs_text(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "groupbuy.wizard.text_please"))
+
+
+# ---------------------------------------------------------------------------------------------- participants
+
+
+async def _answer_join(query: CallbackQuery, ctx: AppContext, lang: str, result: groupbuy.JoinResult) -> None:
+    view = result.group_buy
+    in_group = query.message is not None and query.message.chat.type in GROUPS
+    if result.status in ("full", "closed", "sold_out"):
+        await query.answer(t(lang, f"groupbuy.join.{result.status}"), show_alert=not in_group)
+        return
+    if not in_group:
+        await query.answer(t(lang, f"groupbuy.join.{result.status}_private"))
+        await _show(query, _private_screen(ctx, lang, view, result.participant))
+        return
+    if result.status == "already":
+        await query.answer(t(lang, "groupbuy.join.already"))
+        return
+    # Joined from the group: the rest continues in private chat.
+    screen = _private_screen(ctx, lang, view, result.participant)
+    try:
+        await ctx.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.markup)
+    except (TelegramForbiddenError, TelegramRetryAfter):
+        # Never talked to the bot (or a storm): the toast opens the private chat on this buy instead.
+        url = start_link(ctx.bot_username, views.DEEPLINK_PREFIX, str(view.id))
+        await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
+        return
+    await query.answer(t(lang, "groupbuy.join.joined"))
+
+
+async def _show(query: CallbackQuery, screen: views.Screen) -> None:
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@router.callback_query(GroupBuyCB.filter(F.a == "j"))
+async def join_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+    result = await groupbuy.join(ctx.db, callback_data.g, query.from_user.id)
+    if result.status == "joined":
+        refresher(ctx).request(result.group_buy.chat_id, result.group_buy.id)
+    await _answer_join(query, ctx, lang, result)
+
+
+@router.callback_query(GroupBuyCB.filter(F.a == "l"))
+async def leave_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+    in_group = query.message is not None and query.message.chat.type in GROUPS
+    try:
+        view = await groupbuy.leave(ctx.db, callback_data.g, query.from_user.id)
+    except Conflict as exc:
+        if exc.code != "gb_not_joined":
+            raise
+        await query.answer(t(lang, "errors.gb_not_joined"))
+        return
+    refresher(ctx).request(view.chat_id, view.id)
+    await query.answer(t(lang, "groupbuy.left_toast"))
+    if not in_group:
+        await _show(query, _private_screen(ctx, lang, view, None))
+
+
+@router.callback_query(GroupBuyCB.filter(F.a == "q"))
+async def quantity_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+    part = await groupbuy.set_quantity(ctx.db, callback_data.g, query.from_user.id, callback_data.v)
+    view = await groupbuy.get(ctx.db, callback_data.g)
+    await query.answer(t(lang, "groupbuy.qty_toast", qty=part.quantity))
+    await _show(query, _private_screen(ctx, lang, view, part))
+
+
+@router.callback_query(GroupBuyCB.filter(F.a == "s"))
+async def panel_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+    view = await groupbuy.get(ctx.db, callback_data.g)
+    part = await groupbuy.participant(ctx.db, callback_data.g, query.from_user.id)
+    await query.answer()
+    await _show(query, _private_screen(ctx, lang, view, part))
+
+
+@router.callback_query(GroupBuyCB.filter(F.a == "d"))
+async def delivery_tap(
+    query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    method = DELIVERY_CHOICES.get(callback_data.v)
+    if method is None:
+        raise DomainError("bad_button")
+    try:
+        part = await groupbuy.set_delivery(
+            ctx.db, callback_data.g, query.from_user.id, method, None, policy(ctx.settings)
+        )
+    except DomainError as exc:
+        if exc.code != "gb_contact_needed":
+            raise
+        await state.set_state(ParticipantContact.contact)
+        await state.update_data(gb_id=callback_data.g)
+        await query.answer()
+        await edit_or_answer(query, t(lang, "groupbuy.ask_contact"))
+        return
+    view = await groupbuy.get(ctx.db, callback_data.g)
+    await query.answer(t(lang, "groupbuy.receive_toast"))
+    await _show(query, _private_screen(ctx, lang, view, part))
+
+
+@router.message(ParticipantContact.contact, PRIVATE, ANSWER)
+async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    data = await state.get_data()
+    group_buy_id = int(data.get("gb_id", 0))
+    contact = groupbuy.parse_contact(message.text or "")
+    part = await groupbuy.set_delivery(
+        ctx.db, group_buy_id, message.from_user.id if message.from_user else 0, "delivery", contact
+    )
+    await state.clear()
+    view = await groupbuy.get(ctx.db, group_buy_id)
+    screen = _private_screen(ctx, lang, view, part)
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+@router.callback_query(GroupBuyCB.filter(F.a == "p"))
+async def pay_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+    # Ownership: another user's order id is "not found" (callback data is never trusted).
+    order = await orders.get_order(ctx.db, callback_data.v, user_id=query.from_user.id)
+    if order.source != groupbuy.SOURCE or order.source_ref != callback_data.g or not order.payable:
+        await query.answer(t(lang, "groupbuy.not_payable"), show_alert=True)
+        return
+    await query.answer()
+    await send_order_invoice(ctx, query.from_user.id, order, lang)
+
+
+@router.callback_query(GroupBuyCB.filter())
+async def unknown_tap(query: CallbackQuery, lang: str) -> None:
+    await query.answer(t(lang, "errors.bad_button"), show_alert=True)
+
+
+@deeplink(views.DEEPLINK_PREFIX)
+async def open_group_buy(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`start=g_<id>`: the buy in private chat (Share button, or a Join from someone new to the bot)."""
+    ctx: AppContext = data["ctx"]
+    lang: str = data["lang"]
+    if not value.isdigit() or message.from_user is None:
+        await message.answer(t(lang, "start.bad_link"))
+        return
+    try:
+        view = await groupbuy.get(ctx.db, int(value))
+    except DomainError:
+        await message.answer(t(lang, "start.bad_link"))
+        return
+    part = await groupbuy.participant(ctx.db, view.id, message.from_user.id)
+    screen = _private_screen(ctx, lang, view, part)
+    with contextlib.suppress(TelegramBadRequest):
+        await message.answer(screen.text, reply_markup=screen.markup)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import payments as bot_payments
 from bot.callbacks.common import MenuCB
-from bot.callbacks.orders import OrderCB
+from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.context import AppContext
 from bot.i18n import t
 from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
 from bot.views.checkout import open_private
 from handlers.checkout import pickup_point, private_link
-from store import orders
+from store import orders, privacy
 from store.errors import DomainError
 
 router = Router(name="orders")
@@ -88,3 +91,45 @@ async def order_pay(query: CallbackQuery, callback_data: OrderCB, ctx: AppContex
         raise DomainError("payment_order_not_payable", order_id=order.id)
     await query.answer()
     await bot_payments.send_order_invoice(ctx, query.from_user.id, order, lang)
+
+
+# ---------------------------------------------------------------- personal data
+
+
+@router.message(Command("mydata"), F.chat.type == "private")
+async def my_data(message: Message, ctx: AppContext, lang: str) -> None:
+    """The user's stored personal data as a JSON document."""
+    if message.from_user is None:
+        return
+    data = await privacy.export_user_data(ctx.db, message.from_user.id)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    await message.answer_document(
+        BufferedInputFile(content, filename=f"mydata-{message.from_user.id}.json"),
+        caption=t(lang, "privacy.export_caption", orders=len(data["orders"])),
+    )
+
+
+@router.message(Command("forgetme"), F.chat.type == "private")
+async def forget_me(message: Message, lang: str) -> None:
+    text, markup = views.forget_confirm(lang)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.message(Command("mydata", "forgetme"))
+async def privacy_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    await message.reply(t(lang, "privacy.in_private"), reply_markup=open_private(lang, private_link(ctx)))
+
+
+@router.callback_query(PrivacyCB.filter())
+async def forget_answer(
+    query: CallbackQuery, callback_data: PrivacyCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    if callback_data.action != "forget":
+        await query.answer()
+        await edit_or_answer(query, t(lang, "privacy.kept"))
+        return
+    erased = await privacy.forget_user(ctx.db, query.from_user.id)
+    # A checkout in progress keeps typed details in the conversation state: they go too.
+    await state.clear()
+    await query.answer()
+    await edit_or_answer(query, t(lang, "privacy.forgotten", orders=erased.orders_anonymised))

@@ -52,7 +52,9 @@ async def successful_payment(message: Message, ctx: AppContext, _: Translator) -
         log.info("payment %s delivered again: ignored", outcome.charge_id)
         return
     if outcome.needs_star_refund:
-        await bot_payments.refund_stars(ctx, message.from_user.id, outcome.payment_id, outcome.charge_id)
+        await bot_payments.refund_stars(
+            ctx, message.from_user.id, outcome.payment_id, outcome.charge_id, bot=message.bot
+        )
     if outcome.kind == "orphan":
         # No order to attach it to (should not happen: the payload is ours); the user must not be left wondering.
         await message.answer(_("payments.orphan"))

@@ -29,6 +29,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, InaccessibleMessage,
 from bot import nlu_service
 from bot.access import has_role
 from bot.admin_menu import AdminSection, register_section
+from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.context import AppContext
 from bot.i18n import Translator, t
@@ -58,7 +59,7 @@ RELAYED = {
     "location",
     "contact",
 }
-_KINDS = RELAYED - {"text"}
+MAX_AGENTS_LISTED = 30
 
 
 def _kind(message: Message) -> str:
@@ -86,6 +87,20 @@ async def _create_topic(ctx: AppContext, chat_id: int, user_id: int) -> int | No
     return topic.message_thread_id
 
 
+async def agent_name(ctx: AppContext, user_id: int) -> str:
+    """An agent's name: from the shop's users, else from the support group (agents need not have used the bot)."""
+    user = await users.get_user(ctx.db, user_id)
+    if user is not None and user.first_name:
+        return user.first_name
+    chat_id = ctx.settings.support.chat_id
+    if chat_id is not None:
+        try:
+            return (await ctx.bot.get_chat_member(chat_id, user_id)).user.full_name
+        except TelegramAPIError:
+            pass
+    return str(user_id)
+
+
 def _thread_gone(exc: TelegramBadRequest) -> bool:
     text = exc.message.lower()
     return "thread not found" in text or "topic_deleted" in text or "topic_closed" in text or "topic not found" in text
@@ -108,7 +123,7 @@ async def _card(ctx: AppContext, ticket: support.TicketInfo) -> tuple[str, Inlin
     snap = await support.snapshot(ctx.db, ticket.user_id)
     assignee = None
     if ticket.assignee_id is not None:
-        assignee = (await support.names(ctx.db, [ticket.assignee_id]))[ticket.assignee_id]
+        assignee = await agent_name(ctx, ticket.assignee_id)
     tier = await _tier_name(ctx, ticket.user_id, lang)
     text = views.ticket_card_text(lang, ctx.settings, ticket, snap, assignee=assignee, tier=tier)
     return text, views.card_markup(lang, ticket)
@@ -160,7 +175,9 @@ async def open_ticket_for(
     if not await _post_card(ctx, ticket):
         await support.close(ctx.db, ticket.id, closed_by=None, reason="unreachable_desk")
         return t(lang, "support.ticket.unavailable", hours=hours), None
-    intro = nlu_service.faq_answer(ctx.settings, "human_agent", lang)
+    intro = html.escape(nlu_service.faq_answer(ctx.settings, "human_agent", lang))
+    if reason == "refund" and order_id is not None:
+        intro = t(lang, "support.orders.refund_ticket", order_id=order_id) + intro
     return t(lang, "support.ticket.opened", intro=intro), views.back_to_bot_markup(lang, ticket.id)
 
 
@@ -208,7 +225,7 @@ async def close_ticket(ctx: AppContext, ticket_id: int, agent_id: int) -> bool:
     if closed is None:
         return False
     await refresh_card(ctx, ticket_id)
-    agent = (await support.names(ctx.db, [agent_id]))[agent_id]
+    agent = await agent_name(ctx, agent_id)
     await topic_note(ctx, closed, "support.topic.closed_note", ticket_id=ticket_id, agent=html.escape(agent))
     lang = await _shopper_language(ctx, closed.user_id)
     try:
@@ -238,9 +255,10 @@ async def support_command(message: Message, ctx: AppContext, lang: str, state: F
 
 
 @router.callback_query(SupCB.filter(F.a == "human"))
-async def human_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
+async def human_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    # The button carries no ids: nothing in it could point the ticket at someone else's order.
     await query.answer()
-    text, markup = await open_ticket_for(ctx, query.from_user.id, lang, order_id=callback_data.v or None)
+    text, markup = await open_ticket_for(ctx, query.from_user.id, lang)
     await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
@@ -347,6 +365,11 @@ def _in_support_chat(message: Message, ctx: AppContext) -> bool:
     return ctx.settings.support.chat_id is not None and message.chat.id == ctx.settings.support.chat_id
 
 
+def _desk_or_private(message: Message, ctx: AppContext) -> bool:
+    """Staff commands work in the support group and in a private chat, never in shoppers' groups."""
+    return message.chat.type == "private" or _in_support_chat(message, ctx)
+
+
 async def _topic_ticket(ctx: AppContext, message: Message) -> tuple[int, support.TicketInfo | None] | None:
     if message.message_thread_id is None or not message.is_topic_message:
         return None
@@ -366,7 +389,7 @@ async def close_command(message: Message, ctx: AppContext) -> None:
     await close_ticket(ctx, found[1].id, message.from_user.id)
 
 
-@router.message(Command("canned"))
+@router.message(Command("canned"), _desk_or_private)
 async def canned_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -410,7 +433,7 @@ def _split_canned(args: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
-@router.message(Command("canned_add"))
+@router.message(Command("canned_add"), _desk_or_private)
 async def canned_add(message: Message, command: CommandObject, ctx: AppContext, _: Translator) -> None:
     if message.from_user is None:
         return
@@ -426,7 +449,7 @@ async def canned_add(message: Message, command: CommandObject, ctx: AppContext, 
     await message.answer(_(key, name=html.escape(support.normalize_canned_name(name))))
 
 
-@router.message(Command("canned_del"))
+@router.message(Command("canned_del"), _desk_or_private)
 async def canned_del(message: Message, command: CommandObject, ctx: AppContext, _: Translator) -> None:
     if message.from_user is None:
         return
@@ -462,15 +485,17 @@ async def _agent_replied(ctx: AppContext, ticket: support.TicketInfo, agent_id: 
 @router.message(_in_support_chat, F.message_thread_id, F.content_type.in_(RELAYED))
 async def agent_message(message: Message, ctx: AppContext) -> None:
     sender = message.from_user
-    if sender is None or sender.is_bot or (message.text or "").startswith("/"):
+    marker = ctx.settings.support.internal_marker
+    body = (message.text or message.caption or "").lstrip()
+    is_note = bool(marker) and body.startswith(marker)
+    if sender is None or sender.is_bot or (body.startswith("/") and not is_note and message.text):
         return
     found = await _topic_ticket(ctx, message)
     if found is None or not await has_role(ctx, sender.id, "support"):
         return  # the General topic, or a member who is not an agent: staff chatter stays in the group
     _user_id, ticket = found
     summary = _summary(message)
-    marker = ctx.settings.support.internal_marker
-    if marker and (message.text or message.caption or "").lstrip().startswith(marker):
+    if is_note:
         if ticket is not None:
             await support.record_agent_message(
                 ctx.db, ticket.id, sender.id, kind=_kind(message), text=summary, note=True
@@ -489,11 +514,19 @@ async def agent_message(message: Message, ctx: AppContext) -> None:
 # --- card buttons (agents) ------------------------------------------------------------------------------
 
 
-async def _agents(ctx: AppContext) -> list[tuple[int, str]]:
+async def _agents(ctx: AppContext, chat_id: int) -> list[tuple[int, str]]:
+    """Agents and admins who are in the support group (an agent elsewhere could not see the topic)."""
     ids = set(await users.users_with_role(ctx.db, "support")) | set(await users.users_with_role(ctx.db, "admin"))
     ids |= set(ctx.settings.admins)
-    names = await support.names(ctx.db, sorted(ids))
-    return sorted(names.items(), key=lambda item: item[1].lower())
+    found: list[tuple[int, str]] = []
+    for user_id in sorted(ids)[:MAX_AGENTS_LISTED]:
+        try:
+            member = await ctx.bot.get_chat_member(chat_id, user_id)
+        except TelegramAPIError:
+            continue
+        if member.status in ("creator", "administrator", "member", "restricted"):
+            found.append((user_id, member.user.full_name or str(user_id)))
+    return sorted(found, key=lambda item: item[1].lower())
 
 
 @router.callback_query(SupCB.filter(F.a.in_({"take", "asg", "asgto", "close", "card"})))
@@ -519,7 +552,7 @@ async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
             )
     elif action == "asg":
         await query.answer()
-        agents = await _agents(ctx)
+        agents = await _agents(ctx, ticket.chat_id or 0)
         if not agents:
             await query.answer(t(staff, "support.topic.no_agents"), show_alert=True)
             return
@@ -532,7 +565,7 @@ async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
             raise Forbidden("not_an_agent")
         was_open = ticket.status == "open"
         _info, changed = await support.assign(ctx.db, ticket.id, target, by=query.from_user.id)
-        name = (await support.names(ctx.db, [target]))[target]
+        name = await agent_name(ctx, target)
         await query.answer(
             t(staff, "support.topic.assigned_toast" if changed else "support.topic.already_yours", agent=name)
         )
@@ -563,7 +596,7 @@ async def _stats_view(ctx: AppContext, lang: str, days: int) -> tuple[str, Inlin
     return views.stats_text(lang, stats), views.stats_markup(lang, days)
 
 
-@router.message(Command("support_stats"))
+@router.message(Command("support_stats"), _desk_or_private)
 async def stats_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -581,8 +614,9 @@ async def stats_button(query: CallbackQuery, callback_data: SupStatsCB, ctx: App
     await edit_or_answer(query, text, markup)
 
 
+@router.callback_query(AdminMenuCB.filter(F.section == "support"))
 async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
-    """Entry point for the /admin menu's Support button (handlers/admin.py dispatches sections by key)."""
+    """The /admin menu's Support button: ticket statistics over 7 days (30 with a tap)."""
     await require_agent(ctx, query.from_user.id)
     with contextlib.suppress(TelegramBadRequest):
         await query.answer()

@@ -11,7 +11,7 @@ from bot.emulator.engine import ControlError, Emulator
 from bot.emulator.entities import auto_entities
 from bot.emulator.files import image_size, placeholder_png
 from bot.emulator.methods.media import document_json, photo_json, sticker_json
-from bot.emulator.rules import TEXT_LIMIT, valid_deeplink_payload
+from bot.emulator.rules import INLINE_QUERY_LIMIT, TEXT_LIMIT, valid_deeplink_payload
 from bot.emulator.state import (
     JSON,
     PRESENT_STATUSES,
@@ -229,10 +229,13 @@ async def press(emu: Emulator, user: User, chat: Chat, label: str) -> StoredMess
 
 
 # ---- inline mode -----------------------------------------------------------------------------------------
-async def inline_query(emu: Emulator, user: User, query: str, chat_type: str | None) -> JSON:
+async def inline_query(emu: Emulator, user: User, query: str, chat_type: str | None, offset: str = "") -> JSON:
+    """`offset` is what the bot's previous answer gave as next_offset (the client scrolling further)."""
+    if len(query) > INLINE_QUERY_LIMIT:
+        raise ControlError(f"an inline query has at most {INLINE_QUERY_LIMIT} characters")
     record = InlineQueryRecord(id=emu.next_query_id(), user_id=user.id, query=query, created=emu.clock.now())
     emu.inline_queries[record.id] = record
-    payload: JSON = {"id": record.id, "from": user_json(user), "query": query, "offset": ""}
+    payload: JSON = {"id": record.id, "from": user_json(user), "query": query, "offset": offset}
     if chat_type:
         payload["chat_type"] = chat_type
     await emu.queue.mark_busy(1)

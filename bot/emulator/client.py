@@ -405,10 +405,15 @@ class UserHandle:
         result: JSON = await self.sb.post("/control/deeplink", {"user_id": self.id, "payload": payload})
         return result
 
-    async def inline_query(self, query: str, chat_type: str | None = None) -> list[JSON]:
-        data = await self.sb.post("/control/inline", {"user_id": self.id, "query": query, "chat_type": chat_type})
-        results: list[JSON] = data.get("results", [])
+    async def inline_query(self, query: str, chat_type: str | None = None, offset: str = "") -> list[JSON]:
+        results: list[JSON] = (await self.inline_answer(query, chat_type, offset)).get("results", [])
         return results
+
+    async def inline_answer(self, query: str, chat_type: str | None = None, offset: str = "") -> JSON:
+        """The bot's whole answer: results, next_offset, cache_time, is_personal (answered False if none)."""
+        data: JSON = await self.sb.post("/control/inline", {"user_id": self.id, "query": query,
+                                                            "chat_type": chat_type, "offset": offset})
+        return data
 
     async def choose_inline(self, result: JSON | str, chat: ChatHandle | int | None = None) -> JSON:
         result_id = result if isinstance(result, str) else result["id"]

@@ -119,6 +119,7 @@ async def state(request: web.Request) -> web.Response:
         "chats": [emu.chat_state(c) for c in emu.chats.values()],
         "webhook": emu.queue.webhook_info(),
         "pending_updates": emu.queue.unsettled(),
+        "event_seq": emu.event_seq,
         "config": {"time_scale": emu.clock.scale, "flood_limits": emu.limiter.enabled},
     })
 
@@ -276,7 +277,8 @@ async def inline(request: web.Request) -> web.Response:
     emu = request.app[EMU]
     body = await _body(request)
     user = emu.user(body.get("user_id"))
-    result = await actions.inline_query(emu, user, str(body.get("query") or ""), body.get("chat_type"))
+    result = await actions.inline_query(emu, user, str(body.get("query") or ""), body.get("chat_type"),
+                                        offset=str(body.get("offset") or ""))
     return await _settled(emu, body, result)
 
 
@@ -318,7 +320,9 @@ async def events(request: web.Request) -> web.Response:
     emu = request.app[EMU]
     since = _int(request.query.get("since"), "since") or 0
     timeout = min(60.0, float(request.query.get("timeout") or 0))
-    return web.json_response(await emu.events_since(since, timeout))
+    found = await emu.events_since(since, timeout)
+    # the body stays a plain list (older callers); the header tells a caller past the end where numbering is
+    return web.json_response(found, headers={"X-Event-Seq": str(emu.event_seq)})
 
 
 async def settle(request: web.Request) -> web.Response:

@@ -145,9 +145,13 @@ class Emulator:
                 raise ControlError("chat_id is required")
             return self.private_chat(user)
         try:
-            chat = self.chats.get(int(chat_id))
+            ref = int(chat_id)
         except (TypeError, ValueError):
-            chat = None
+            raise ControlError(f"unknown chat {chat_id!r}") from None
+        chat = self.chats.get(ref)
+        if chat is None and ref in self.users and ref != self.bot.id:
+            # a user's private chat exists (empty) before their first message, as for the bot in resolve_chat
+            chat = self.private_chat(self.users[ref])
         if chat is None:
             raise ControlError(f"unknown chat {chat_id!r}")
         return chat
@@ -362,8 +366,9 @@ class Emulator:
         data["edited"] = stored.edited
         data["pinned"] = bool(chat and stored.message_id in chat.pinned)
         data["from_bot"] = stored.from_bot
-        if stored.keyboard is not None:
-            data["reply_keyboard"] = stored.keyboard
+        # the reply keyboard this message brought up (a removal or force_reply is not a keyboard to show)
+        keyboard = stored.keyboard
+        data["reply_keyboard"] = keyboard if keyboard is not None and "keyboard" in keyboard else None
         if "photo" in data:
             data["photo"] = [dict(size, url=f"/control/files/{size['file_id']}") for size in data["photo"]]
         for kind in ("document", "sticker", "voice"):
@@ -400,7 +405,15 @@ class Emulator:
         async with self._events_changed:
             self._events_changed.notify_all()
 
+    @property
+    def event_seq(self) -> int:
+        """Number of the last event; it restarts after a reset."""
+        return len(self.events)
+
     async def events_since(self, since: int, timeout: float) -> list[JSON]:
+        if since > len(self.events):
+            # the caller counted events from before a reset: waiting would only time out, answer now
+            return []
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with self._events_changed:

@@ -343,7 +343,7 @@ _AUTO_RE = re.compile(
     r"(?P<bot_command>(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/]))"
     r"|(?P<url>\bhttps?://[^\s<>\"]+)"
     r"|(?P<mention>(?<!\w)@[A-Za-z][A-Za-z0-9_]{3,31}\b)"
-    r"|(?P<hashtag>(?<![\w#])#\w+)"
+    r"|(?P<hashtag>(?<![\w#])#(?=\w*[^\W\d])\w+)"  # Telegram: not digits only ("#1" is no hashtag)
 )
 
 

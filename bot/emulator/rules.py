@@ -15,6 +15,9 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 CALLBACK_ANSWER_LIMIT = 200
+INLINE_QUERY_LIMIT = 256  # characters of an inline query's text
+INLINE_RESULTS_LIMIT = 50
+INLINE_OFFSET_LIMIT = 64  # bytes of next_offset
 DEEPLINK_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 

@@ -10,7 +10,12 @@ from bot.emulator.errors import QUERY_TOO_OLD, bad_request
 from bot.emulator.methods.common import validate_markup
 from bot.emulator.methods.registry import method
 from bot.emulator.params import Params
-from bot.emulator.rules import CALLBACK_ANSWER_LIMIT, TEXT_LIMIT
+from bot.emulator.rules import (
+    CALLBACK_ANSWER_LIMIT,
+    INLINE_OFFSET_LIMIT,
+    INLINE_RESULTS_LIMIT,
+    TEXT_LIMIT,
+)
 from bot.emulator.state import JSON
 
 
@@ -72,9 +77,13 @@ async def answer_inline_query(emu: Emulator, p: Params) -> bool:
     results: Any = p.json("results", "inline query results")
     if not isinstance(results, list):
         raise bad_request("can't parse JSON encoded inline query results")
-    if len(results) > 50:
+    if len(results) > INLINE_RESULTS_LIMIT:
         raise bad_request("too many inline query results specified")
+    next_offset = p.str("next_offset", "") or ""
+    if len(next_offset.encode()) > INLINE_OFFSET_LIMIT:
+        raise bad_request("NEXT_OFFSET_INVALID")
     seen: set[str] = set()
     checked = [_check_result(result, seen) for result in results]
-    record.answer.set_result({"results": checked, "next_offset": p.str("next_offset", "") or ""})
+    record.answer.set_result({"results": checked, "next_offset": next_offset,
+                              "cache_time": p.int("cache_time"), "is_personal": p.bool("is_personal")})
     return True

@@ -172,7 +172,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('sku', name=op.f('uq_products_sku'))
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_products_category_id'), ['category_id'], unique=False)
+        batch_op.create_index('ix_products_category_page', ['category_id', 'id'], unique=False)
+        batch_op.create_index('ix_products_updated_at', ['updated_at'], unique=False)
 
     op.create_table('cart_items',
     sa.Column('user_id', sa.BigInteger(), nullable=False),
@@ -252,7 +253,8 @@ def downgrade() -> None:
     op.drop_table('order_events')
     op.drop_table('cart_items')
     with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_products_category_id'))
+        batch_op.drop_index('ix_products_updated_at')
+        batch_op.drop_index('ix_products_category_page')
 
     op.drop_table('products')
     with op.batch_alter_table('orders', schema=None) as batch_op:

@@ -1,0 +1,24 @@
+"""Flash-sale buttons. The sale or order id in the data is never trusted: the store re-checks everything."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class FlashBuyCB(CallbackData, prefix="fs"):
+    """The Buy button on an announcement (group card or private message)."""
+
+    sale_id: int
+
+
+class FlashPayCB(CallbackData, prefix="fsp"):
+    """ "Pay" on the private "you got one" message: sends the order's invoice."""
+
+    order_id: int
+
+
+class FlashAdminCB(CallbackData, prefix="fsa"):
+    """action: list | cancel"""
+
+    action: str
+    sale_id: int = 0

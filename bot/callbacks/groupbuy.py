@@ -1,0 +1,33 @@
+"""Group-buy buttons. Data is short (64-byte limit) and never trusted: handlers re-check who taps."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class GroupBuyCB(CallbackData, prefix="gb"):
+    """A participant's buttons. a: j join | l leave | q quantity (v) | d delivery (v: 0 pickup, 1 pay on pickup,
+    2 delivery) | p pay order v | s show the panel."""
+
+    a: str
+    g: int
+    v: int = 0
+
+
+class WizardCB(CallbackData, prefix="gbw"):
+    """The leader's set-up wizard. a: prod (v product id) | nomax | lim (v) | pick (v point id, "-" none) |
+    pub | stop."""
+
+    a: str
+    v: str = ""
+
+
+class LeaderCB(CallbackData, prefix="gbl"):
+    """/leader desk. a: home | view | csv | ext (v hours) | cancel (asks) | cancel_yes."""
+
+    a: str
+    g: int = 0
+    v: int = 0
+
+
+DELIVERY_CHOICES = {0: "pickup", 1: "pickup_pay", 2: "delivery"}

@@ -1,0 +1,18 @@
+"""Buttons on the buyer's orders. The order id in the data is never trusted: the store checks ownership."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class OrderCB(CallbackData, prefix="od"):
+    """action: list | view | pay | cancel (asks) | cancel_yes"""
+
+    action: str
+    order_id: int = 0
+
+
+class PrivacyCB(CallbackData, prefix="pv"):
+    """action: forget (erase now) | keep"""
+
+    action: str

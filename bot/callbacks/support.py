@@ -1,0 +1,18 @@
+"""Callback data of customer service. Ids in here are never trusted: handlers re-check who taps."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class SupCB(CallbackData, prefix="sp"):
+    """a: human | back | rate | skip (shopper) ; take | asg | asgto | close | card (agents) ;
+    srch | trk | cnl (assistant answers). t = ticket id, v = a number (rating, agent, order or turn id)."""
+
+    a: str
+    t: int = 0
+    v: int = 0
+
+
+class SupStatsCB(CallbackData, prefix="sps"):
+    days: int

@@ -1,0 +1,204 @@
+"""/admin screens: the shared menu, order queues, one order with its actions, refunds, stock and stats."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.admin_menu import AdminSection
+from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
+from bot.config.sections import PickupPoint
+from bot.i18n import t
+from bot.views.orders import detail_text, money, status_label
+from store import orders
+from store.orders import OrderDetail, OrderSummary, Stats
+from store.payments import RefundTask
+
+# The order queues an admin works through, and the statuses each shows.
+QUEUES: dict[str, tuple[str, ...]] = {
+    "paid": (orders.PAID,),
+    "shipped": (orders.SHIPPED,),
+    "pickup": (orders.CONFIRMED,),
+    "pending": (orders.PENDING_PAYMENT,),
+}
+
+
+def _menu_button(lang: str, section: str, key: str = "admin.back") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=t(lang, key), callback_data=AdminMenuCB(section=section).pack())
+
+
+def menu(lang: str, sections: Sequence[AdminSection]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [[_menu_button(lang, s.key, s.label_key)] for s in sections]
+    return t(lang, "admin.title"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def orders_section(lang: str, by_status: dict[str, int], refunds: int) -> tuple[str, InlineKeyboardMarkup]:
+    rows = []
+    for kind, statuses in QUEUES.items():
+        count = sum(by_status.get(s, 0) for s in statuses)
+        label = t(lang, f"admin.queue.{kind}", count=count)
+        rows.append([InlineKeyboardButton(text=label, callback_data=AdminListCB(kind=kind).pack())])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=t(lang, "admin.queue.refunds", count=refunds), callback_data=AdminListCB(kind="refunds").pack()
+            )
+        ]
+    )
+    rows.append([_menu_button(lang, "home")])
+    return t(lang, "admin.orders_title"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def order_queue(lang: str, kind: str, items: Sequence[OrderSummary]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(
+                    lang,
+                    "admin.order_item",
+                    order_id=o.id,
+                    status=status_label(lang, o.status),
+                    amount=money(o.total, o.currency),
+                    count=o.items_count,
+                ),
+                callback_data=AdminOrderCB(action="view", order_id=o.id).pack(),
+            )
+        ]
+        for o in items
+    ]
+    rows.append([_menu_button(lang, "orders")])
+    title = t(lang, f"admin.queue_title.{kind}") if items else t(lang, "admin.queue_empty")
+    return title, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _actions(order: OrderDetail) -> list[str]:
+    status = order.status
+    if status == orders.PAID:
+        handover = "deliver" if order.delivery_method != "delivery" else "ship"
+        return [handover, "refund"]
+    if status == orders.SHIPPED:
+        return ["deliver", "refund"]
+    if status == orders.DELIVERED:
+        return ["refund"]
+    if status == orders.CONFIRMED:
+        return ["pickedup", "cancel"]
+    if status == orders.PENDING_PAYMENT:
+        return ["cancel"]
+    return []
+
+
+def order_view(
+    lang: str, order: OrderDetail, point: PickupPoint | None, timezone: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = t(lang, "admin.order_buyer", user_id=order.user_id) + "\n" + detail_text(lang, order, point, timezone)
+    rows = []
+    for action in _actions(order):
+        callback = "deliver" if action == "pickedup" else action
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t(lang, f"admin.action.{action}"),
+                    callback_data=AdminOrderCB(action=callback, order_id=order.id).pack(),
+                )
+            ]
+        )
+    rows.append([_menu_button(lang, "orders")])
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def refund_confirm(lang: str, order: OrderDetail) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(lang, "admin.refund_yes"),
+                callback_data=AdminOrderCB(action="refund_yes", order_id=order.id).pack(),
+            )
+        ],
+        [
+            InlineKeyboardButton(
+                text=t(lang, "admin.refund_no"), callback_data=AdminOrderCB(action="view", order_id=order.id).pack()
+            )
+        ],
+    ]
+    text = t(lang, "admin.refund_question", order_id=order.id, amount=money(order.total, order.currency))
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def refund_queue(lang: str, tasks: Sequence[RefundTask]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(
+                    lang,
+                    "admin.refund_item",
+                    payment_id=task.payment_id,
+                    order_id=task.order_id,
+                    amount=money(task.amount, task.currency),
+                    method=t(lang, f"orders.method.{task.method}"),
+                ),
+                callback_data=AdminRefundCB(action="view", payment_id=task.payment_id).pack(),
+            )
+        ]
+        for task in tasks
+    ]
+    rows.append([_menu_button(lang, "orders")])
+    title = t(lang, "admin.queue_title.refunds") if tasks else t(lang, "admin.queue_empty")
+    return title, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def refund_view(lang: str, task: RefundTask) -> tuple[str, InlineKeyboardMarkup]:
+    action = "retry" if task.method == "stars" else "done"
+    text = t(
+        lang,
+        "admin.refund_detail",
+        payment_id=task.payment_id,
+        order_id=task.order_id,
+        user_id=task.user_id,
+        amount=money(task.amount, task.currency),
+        method=t(lang, f"orders.method.{task.method}"),
+        charge=html.escape(task.charge_id or "-"),
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(lang, f"admin.refund_{action}"),
+                callback_data=AdminRefundCB(action=action, payment_id=task.payment_id).pack(),
+            )
+        ],
+        [InlineKeyboardButton(text=t(lang, "admin.back"), callback_data=AdminListCB(kind="refunds").pack())],
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def stock_prompt(lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    return t(lang, "admin.stock_prompt"), InlineKeyboardMarkup(inline_keyboard=[[_menu_button(lang, "home")]])
+
+
+def stock_done(lang: str, sku: str, stock: int) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [InlineKeyboardButton(text=t(lang, "admin.stock_again"), callback_data=AdminMenuCB(section="stock").pack())],
+        [_menu_button(lang, "home")],
+    ]
+    return t(lang, "admin.stock_done", sku=html.escape(sku), stock=stock), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _amounts(values: dict[str, int]) -> str:
+    return ", ".join(money(amount, cur) for cur, amount in sorted(values.items())) or "0"
+
+
+def stats(lang: str, data: Stats) -> tuple[str, InlineKeyboardMarkup]:
+    statuses = "\n".join(
+        t(lang, "admin.stats_status", status=status_label(lang, s), count=n) for s, n in sorted(data.by_status.items())
+    )
+    text = t(
+        lang,
+        "admin.stats",
+        orders=data.orders_since,
+        paid=data.paid_since,
+        revenue_today=_amounts(data.revenue_since),
+        revenue_total=_amounts(data.revenue_total),
+        statuses=statuses or "-",
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=[[_menu_button(lang, "home")]])

@@ -1,0 +1,79 @@
+"""The cart screen: lines with their quantity buttons, the subtotal, clear and checkout. Pure: cart in, text out."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks.cart import CartCB
+from bot.callbacks.catalog import ProductCB
+from bot.callbacks.common import MenuCB
+from bot.i18n import t
+from bot.views.catalog import Screen, clip
+from store.cart import CartLine, CartView
+
+LINE_BUTTON_TITLE_MAX = 24
+# Telegram allows 100 buttons per message: lines past this many are shown but edited by opening their card.
+MAX_LINE_ROWS = 20
+
+
+def _button(text: str, callback_data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=callback_data)
+
+
+def _line_text(lang: str, number: int, line: CartLine) -> str:
+    title = html.escape(line.product.title(lang))
+    if not line.available:
+        return t(lang, "cart.line_unavailable", n=number, title=title, qty=line.quantity)
+    text = t(lang, "cart.line", n=number, title=title, qty=line.quantity, total=line.total.format())
+    if line.over_stock:
+        text += "\n" + t(lang, "cart.line_over_stock", stock=line.product.stock)
+    return text
+
+
+def _line_buttons(lang: str, line: CartLine) -> list[InlineKeyboardButton]:
+    product = line.product
+    label = t(lang, "cart.line_button", title=clip(product.title(lang), LINE_BUTTON_TITLE_MAX), qty=line.quantity)
+    open_card = ProductCB(a="open", p=product.id, o="c").pack()
+    remove = _button("✖️", CartCB(a="rm", p=product.id, v=product.version).pack())
+    if not line.available:
+        return [_button(label, open_card), remove]
+    return [
+        _button("➖", CartCB(a="dec", p=product.id, v=product.version).pack()),
+        _button(label, open_card),
+        _button("➕", CartCB(a="inc", p=product.id, v=product.version).pack()),
+        remove,
+    ]
+
+
+def cart_screen(lang: str, cart: CartView, *, notice: str | None = None) -> Screen:
+    """`notice` is a first line such as "Added ... from the group"."""
+    head = f"{notice}\n\n" if notice else ""
+    if cart.empty:
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    _button(t(lang, "cart.catalog"), MenuCB(action="catalog").pack()),
+                    _button(t(lang, "cart.menu"), MenuCB(action="home").pack()),
+                ]
+            ]
+        )
+        return Screen(head + t(lang, "cart.empty"), markup)
+    lines = [_line_text(lang, number, line) for number, line in enumerate(cart.lines, start=1)]
+    subtotals = cart.subtotals
+    parts = [head + t(lang, "cart.title"), "\n".join(lines)]
+    if subtotals:
+        parts.append(t(lang, "cart.subtotal", subtotal=" + ".join(m.format() for m in subtotals)))
+    rows = [_line_buttons(lang, line) for line in cart.lines[:MAX_LINE_ROWS]]
+    bottom = [_button(t(lang, "cart.clear"), CartCB(a="clear").pack())]
+    if subtotals:
+        bottom.append(_button(t(lang, "cart.checkout"), MenuCB(action="checkout").pack()))
+    rows.append(bottom)
+    rows.append(
+        [
+            _button(t(lang, "cart.catalog"), MenuCB(action="catalog").pack()),
+            _button(t(lang, "cart.menu"), MenuCB(action="home").pack()),
+        ]
+    )
+    return Screen("\n\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows))

@@ -1,0 +1,207 @@
+"""Catalog views: the category list, a page of products and the product card. Pure: data in, text + keyboard out.
+
+In a group the screens are compact and carry no personal controls (no quantity picker, no cart screen): a tap on
+"Add to cart" puts one item in the tapper's cart and the cart itself lives in the private chat.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks.catalog import CategoryCB, ProductCB
+from bot.callbacks.common import MenuCB
+from bot.deeplinks import start_link
+from bot.i18n import t
+from store.catalog import CategoryView, ProductPage, ProductView
+
+BUTTON_TITLE_MAX = 40
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CART_LINK = ("cart", "open")  # deep-link prefix and value that open the cart in the private chat
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+
+@dataclass(frozen=True)
+class CardOptions:
+    """How a card is drawn: quantity picked, where "Back" leads, group or private chat."""
+
+    quantity: int = 1
+    max_per_line: int = 99
+    back_start: int = 0
+    back_number: int = 0
+    origin: str = "l"
+    group: bool = False
+    with_photo: bool = False
+
+
+def clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _button(text: str, callback_data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=callback_data)
+
+
+def cart_link(bot_username: str) -> str:
+    return start_link(bot_username, *CART_LINK)
+
+
+def product_link(bot_username: str, sku: str) -> str:
+    return start_link(bot_username, "p", sku)
+
+
+# ---------------------------------------------------------------------------------------------- categories
+
+
+def categories(lang: str, items: list[CategoryView], *, group: bool = False, bot_username: str = "") -> Screen:
+    rows: list[list[InlineKeyboardButton]] = []
+    pair: list[InlineKeyboardButton] = []
+    for category in items:
+        pair.append(_button(clip(category.name(lang)), CategoryCB(c=category.id).pack()))
+        if len(pair) == 2:
+            rows.append(pair)
+            pair = []
+    if pair:
+        rows.append(pair)
+    if group:
+        if bot_username:
+            rows.append([InlineKeyboardButton(text=t(lang, "catalog.my_cart"), url=cart_link(bot_username))])
+    else:
+        rows.append(
+            [
+                _button(t(lang, "catalog.cart"), MenuCB(action="cart").pack()),
+                _button(t(lang, "catalog.menu"), MenuCB(action="home").pack()),
+            ]
+        )
+    text = t(lang, "catalog.title") if items else t(lang, "catalog.empty")
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+# ---------------------------------------------------------------------------------------------- product list
+
+
+def item_button(lang: str, product: ProductView, page: ProductPage) -> InlineKeyboardButton:
+    title = clip(product.title(lang))
+    label = (
+        t(lang, "catalog.item_sold_out", title=title)
+        if product.sold_out
+        else t(lang, "catalog.item_button", title=title, price=product.money.format())
+    )
+    return _button(label, ProductCB(a="open", p=product.id, s=page.start, n=page.number).pack())
+
+
+def product_list(lang: str, page: ProductPage) -> Screen:
+    name = html.escape(page.category.name(lang))
+    rows = [[item_button(lang, product, page)] for product in page.items]
+    nav: list[InlineKeyboardButton] = []
+    if page.has_prev:
+        nav.append(
+            _button(
+                t(lang, "catalog.prev"), CategoryCB(c=page.category.id, s=page.start, n=page.number - 1, b=True).pack()
+            )
+        )
+    if page.has_next and page.items:
+        nav.append(
+            _button(
+                t(lang, "catalog.next"),
+                CategoryCB(c=page.category.id, s=page.items[-1].id + 1, n=page.number + 1).pack(),
+            )
+        )
+    if nav:
+        rows.append(nav)
+    rows.append([_button(t(lang, "catalog.categories"), MenuCB(action="catalog").pack())])
+    if page.items:
+        text = t(lang, "catalog.page_title", category=name, page=page.number + 1)
+    else:
+        text = t(lang, "catalog.page_empty", category=name)
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+# ---------------------------------------------------------------------------------------------- product card
+
+
+def quantity_limit(product: ProductView, max_per_line: int) -> int:
+    return max(0, min(product.stock, max_per_line))
+
+
+def card_text(lang: str, product: ProductView, limit: int) -> str:
+    """The card's text, with the description shortened so the whole fits Telegram's limit."""
+    price = product.money.format()
+    if product.is_digital and product.stars_price:
+        price_line = t(lang, "catalog.stars_price", price=price, stars=product.stars_price)
+    else:
+        price_line = t(lang, "catalog.price", price=price)
+    facts = [price_line]
+    if product.is_digital:
+        facts.append(t(lang, "catalog.digital"))
+    facts.append(t(lang, "catalog.sold_out") if product.sold_out else t(lang, "catalog.stock", stock=product.stock))
+    head = f"<b>{html.escape(product.title(lang))}</b>"
+    tail = "\n\n" + "\n".join(facts)
+    description = product.description(lang)
+    # Limits count visible characters; tags are not counted, so measure the escaped text conservatively.
+    room = limit - len(head) - len(tail) - 2
+    if len(html.escape(description)) > room:
+        description = description[: max(0, room - 1 - (len(html.escape(description)) - len(description)))] + "…"
+    body = f"\n{html.escape(description)}" if description.strip() else ""
+    return head + body + tail
+
+
+def product_card(lang: str, product: ProductView, options: CardOptions, bot_username: str) -> Screen:
+    limit = CAPTION_LIMIT if options.with_photo else TEXT_LIMIT
+    text = card_text(lang, product, limit)
+    max_qty = quantity_limit(product, options.max_per_line)
+    quantity = max(1, min(options.quantity, max_qty or 1))
+
+    def cb(action: str, qty: int = quantity) -> str:
+        return ProductCB(
+            a=action,
+            p=product.id,
+            v=product.version,
+            q=qty,
+            s=options.back_start,
+            n=options.back_number,
+            o=options.origin,
+        ).pack()
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if product.sold_out:
+        rows.append([_button(t(lang, "catalog.sold_out_button"), cb("qty"))])
+    elif options.group:
+        rows.append([_button(t(lang, "catalog.add_group"), cb("add", 1))])
+    else:
+        rows.append(
+            [
+                _button("➖", cb("dec")),
+                _button(t(lang, "catalog.qty", qty=quantity), cb("qty")),
+                _button("➕", cb("inc")),
+            ]
+        )
+        rows.append([_button(t(lang, "catalog.add", qty=quantity), cb("add"))])
+    links = [InlineKeyboardButton(text=t(lang, "catalog.share"), url=product_link(bot_username, product.sku))]
+    if options.group:
+        links.insert(0, InlineKeyboardButton(text=t(lang, "catalog.my_cart"), url=cart_link(bot_username)))
+    else:
+        links.append(_button(t(lang, "catalog.cart"), MenuCB(action="cart").pack()))
+    rows.append(links)
+    rows.append([_button(t(lang, "catalog.back"), back_callback(product, options))])
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def back_callback(product: ProductView, options: CardOptions) -> str:
+    if options.origin == "c" and not options.group:
+        return MenuCB(action="cart").pack()
+    return CategoryCB(c=product.category_id, s=options.back_start, n=options.back_number).pack()
+
+
+def unavailable(lang: str, items: list[CategoryView], *, group: bool, bot_username: str) -> Screen:
+    """A product that is gone: say so and offer the categories instead."""
+    screen = categories(lang, items, group=group, bot_username=bot_username)
+    return Screen(t(lang, "catalog.link_unavailable"), screen.markup)

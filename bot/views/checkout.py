@@ -1,0 +1,196 @@
+"""Checkout screens: pure functions from data to text and keyboards."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.callbacks.checkout import CheckoutCB
+from bot.callbacks.orders import OrderCB
+from bot.config.sections import PickupPoint
+from bot.i18n import t
+from store.checkout import Quote
+from store.money import STARS, Money
+from store.orders import Contact
+
+
+def money(amount: int, currency: str) -> str:
+    return Money(amount, currency).format()
+
+
+def _button(text: str, action: str, token: str, value: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=CheckoutCB(action=action, token=token, value=value).pack())
+
+
+def _cancel_row(lang: str, token: str) -> list[InlineKeyboardButton]:
+    return [_button(t(lang, "checkout.cancel"), "cancel", token)]
+
+
+def delivery_choice(lang: str, token: str, points: Sequence[PickupPoint]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [[_button(t(lang, "checkout.delivery_button"), "dlv", token)]]
+    rows += [[_button(t(lang, "checkout.pickup_button", name=p.name.get(lang)), "pick", token, p.id)] for p in points]
+    rows.append(_cancel_row(lang, token))
+    return t(lang, "checkout.choose_delivery"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def contact_text(lang: str, contact: Contact) -> str:
+    return t(
+        lang,
+        "checkout.contact_line",
+        name=html.escape(contact.name or ""),
+        phone=html.escape(contact.phone or ""),
+        address=html.escape(contact.address or ""),
+    )
+
+
+def contact_choice(lang: str, token: str, contact: Contact) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [_button(t(lang, "checkout.use_saved"), "saved", token)],
+        [_button(t(lang, "checkout.enter_new"), "new", token)],
+        _cancel_row(lang, token),
+    ]
+    text = t(lang, "checkout.saved_contact", contact=contact_text(lang, contact))
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def ask_name(lang: str) -> tuple[str, ReplyKeyboardRemove]:
+    return t(lang, "checkout.ask_name"), ReplyKeyboardRemove()
+
+
+def ask_phone(lang: str) -> tuple[str, ReplyKeyboardMarkup]:
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=t(lang, "checkout.share_phone"), request_contact=True)],
+            [KeyboardButton(text=t(lang, "checkout.cancel_text"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    return t(lang, "checkout.ask_phone"), keyboard
+
+
+def ask_address(lang: str) -> tuple[str, ReplyKeyboardRemove]:
+    return t(lang, "checkout.ask_address"), ReplyKeyboardRemove()
+
+
+def ask_coupon(lang: str, token: str) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [[_button(t(lang, "checkout.back_to_summary"), "back", token)]]
+    return t(lang, "checkout.ask_coupon"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _delivery_line(lang: str, quote: Quote, point: PickupPoint | None, contact: Contact | None) -> str:
+    if quote.delivery_method == "digital":
+        return t(lang, "checkout.digital_delivery")
+    if quote.delivery_method == "pickup" and point is not None:
+        return t(
+            lang,
+            "checkout.pickup_at",
+            name=html.escape(point.name.get(lang)),
+            address=html.escape(point.address.get(lang)),
+            hours=point.hours,
+        )
+    return t(lang, "checkout.deliver_to", contact=contact_text(lang, contact or Contact()))
+
+
+def summary(
+    lang: str,
+    token: str,
+    quote: Quote,
+    *,
+    point: PickupPoint | None,
+    contact: Contact | None,
+    coupon: str | None,
+    use_points: bool,
+    free_delivery_over: int,
+    card: bool,
+    stars: bool,
+    pay_on_pickup: bool,
+    coupons_enabled: bool = True,
+) -> tuple[str, InlineKeyboardMarkup]:
+    cur = quote.currency
+    lines = [t(lang, "checkout.summary_title")]
+    for line in quote.lines:
+        lines.append(
+            t(
+                lang,
+                "checkout.summary_line",
+                title=html.escape(line.title(lang)),
+                qty=line.quantity,
+                amount=money(line.amount, cur),
+            )
+        )
+    lines.append(t(lang, "checkout.subtotal", amount=money(quote.subtotal, cur)))
+    if quote.delivery_method == "delivery":
+        if quote.delivery_fee:
+            hint = t(lang, "checkout.free_over", amount=money(free_delivery_over, cur)) if free_delivery_over else ""
+            lines.append(t(lang, "checkout.delivery_fee", amount=money(quote.delivery_fee, cur), hint=hint))
+        else:
+            lines.append(t(lang, "checkout.delivery_free"))
+    for adj in quote.adjustments:
+        label = t(lang, adj.label_key, **adj.params)
+        lines.append(t(lang, "checkout.adjustment", label=html.escape(label), amount=money(adj.amount, cur)))
+    if coupon and not quote.coupon_code:
+        lines.append(t(lang, "checkout.coupon_not_applied", code=html.escape(coupon)))
+    lines.append(t(lang, "checkout.total", amount=money(quote.total, cur)))
+    if quote.stars_total is not None and stars:
+        lines.append(t(lang, "checkout.stars_total", amount=money(quote.stars_total, STARS)))
+    lines.append("")
+    lines.append(_delivery_line(lang, quote, point, contact))
+    lines.append("")
+    lines.append(t(lang, "checkout.choose_payment"))
+
+    rows: list[list[InlineKeyboardButton]] = []
+    options: list[InlineKeyboardButton] = []
+    if coupons_enabled:
+        label = t(lang, "checkout.coupon_remove", code=coupon) if coupon else t(lang, "checkout.coupon_button")
+        options.append(_button(label, "nocoupon" if coupon else "coupon", token))
+    options.append(_button(t(lang, "checkout.points_on" if use_points else "checkout.points_off"), "pts", token))
+    rows.append(options)
+    if card:
+        rows.append([_button(t(lang, "checkout.pay_card", amount=money(quote.total, cur)), "pay", token, "card")])
+    if stars and quote.stars_total is not None:
+        rows.append(
+            [_button(t(lang, "checkout.pay_stars", amount=money(quote.stars_total, STARS)), "pay", token, "stars")]
+        )
+    if pay_on_pickup:
+        rows.append([_button(t(lang, "checkout.pay_pickup", amount=money(quote.total, cur)), "pay", token, "pickup")])
+    rows.append(_cancel_row(lang, token))
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def order_button(lang: str, order_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "orders.view_button"), callback_data=OrderCB(action="view", order_id=order_id).pack()
+                )
+            ]
+        ]
+    )
+
+
+def placed_for_payment(lang: str, order_id: int, total: int, currency: str, minutes: int) -> str:
+    return t(lang, "checkout.placed_pay", order_id=order_id, amount=money(total, currency), minutes=minutes)
+
+
+def placed_pickup(lang: str, order_id: int, total: int, currency: str, point: PickupPoint | None) -> str:
+    name = html.escape(point.name.get(lang)) if point else ""
+    address = html.escape(point.address.get(lang)) if point else ""
+    return t(
+        lang, "checkout.placed_pickup", order_id=order_id, amount=money(total, currency), name=name, address=address
+    )
+
+
+def open_private(lang: str, url: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=t(lang, "checkout.open_private"), url=url)]]
+    )

@@ -1,0 +1,202 @@
+"""Flash-sale texts and keyboards (pure: data in, text + markup out) and the outbox renderers for the
+announcement card, the winner's message and the admins' notes."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks.admin import AdminMenuCB
+from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB
+from bot.context import AppContext
+from bot.i18n import t
+from bot.outbox import Outgoing, renderer
+from store import flashsale
+from store.flashsale import ClaimResult, SaleView
+from store.money import Money
+
+# /start payload prefix of the winner's "pay now" link (`fsp_<order id>`).
+PAY_LINK = "fsp"
+
+
+def money(amount: int, currency: str) -> str:
+    return Money(int(amount), currency).format()
+
+
+def local_time(value: datetime | str, timezone: str) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M")
+
+
+def _title(params: dict[str, Any], lang: str) -> str:
+    return html.escape(str(params["title_zh"] if lang == "zh" else params["title_en"]))
+
+
+# ---------------------------------------------------------------------------------------------- card
+
+
+def card(lang: str, params: dict[str, Any], timezone: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The announcement in one of its states: live (Buy), sold_out (Buy: returned units), ended (no button)."""
+    state = params["state"]
+    price = money(params["price"], params["currency"])
+    text = t(
+        lang,
+        f"flashsale.card.{state if state in ('live', 'sold_out') else 'ended'}",
+        title=_title(params, lang),
+        regular=money(params["regular_price"], params["currency"]),
+        price=price,
+        stock=params["stock"],
+        limit=params["limit"],
+        ends=local_time(params["ends_at"], timezone),
+    )
+    if state not in ("live", "sold_out"):
+        return text, None
+    button = InlineKeyboardButton(
+        text=t(lang, "flashsale.card.buy", price=price), callback_data=FlashBuyCB(sale_id=params["sale_id"]).pack()
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+@renderer(flashsale.CARD_TEMPLATE)
+def render_card(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    text, markup = card(lang, params, app.settings.shop.timezone)
+    return Outgoing(text=text, reply_markup=markup, edit_message_id=params.get("edit_message_id"))
+
+
+def toast(lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, starts: str) -> str:
+    if result.outcome == flashsale.WON:
+        return t(lang, "flashsale.toast.won", minutes=window_minutes)
+    if result.outcome == flashsale.LIMIT:
+        return t(lang, "flashsale.toast.limit", limit=sale_limit)
+    if result.outcome == flashsale.NOT_STARTED:
+        return t(lang, "flashsale.toast.not_started", starts=starts)
+    if result.outcome == flashsale.SOLD_OUT:
+        return t(lang, "flashsale.toast.sold_out")
+    return t(lang, "flashsale.toast.ended")
+
+
+# ---------------------------------------------------------------------------------------------- winner
+
+
+@renderer(flashsale.WON_TEMPLATE)
+def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    price = money(params["price"], params["currency"])
+    text = t(
+        lang,
+        "flashsale.won",
+        title=_title(params, lang),
+        price=price,
+        order_id=params["order_id"],
+        minutes=params["minutes"],
+        until=local_time(params["expires_at"], app.settings.shop.timezone),
+    )
+    pay = InlineKeyboardButton(
+        text=t(lang, "flashsale.pay", price=price), callback_data=FlashPayCB(order_id=params["order_id"]).pack()
+    )
+    return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[pay]]))
+
+
+# ---------------------------------------------------------------------------------------------- admins
+
+
+@renderer(flashsale.SUMMARY_TEMPLATE)
+def render_summary(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    return Outgoing(
+        text=t(
+            lang,
+            "flashsale.summary",
+            sale_id=params["sale_id"],
+            title=_title(params, lang),
+            reason=t(lang, f"flashsale.reason.{params['reason']}"),
+            paid=params["paid"],
+            stock=params["stock"],
+            revenue=money(params["revenue"], params["currency"]),
+            pending=params["pending"],
+            returned=params["returned"],
+        )
+    )
+
+
+@renderer(flashsale.MISSED_TEMPLATE)
+def render_missed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    return Outgoing(
+        text=t(
+            lang,
+            "flashsale.missed_note",
+            sale_id=params["sale_id"],
+            title=_title(params, lang),
+            late_seconds=params["late_seconds"],
+        )
+    )
+
+
+def groups_label(lang: str, sale: SaleView) -> str:
+    if sale.groups is None:
+        return t(lang, "flashsale.admin.all_groups")
+    return t(lang, "flashsale.admin.some_groups", count=len(sale.groups))
+
+
+def sale_text(lang: str, key: str, sale: SaleView, timezone: str) -> str:
+    """`flashsale.admin.created` / `edited`."""
+    return t(
+        lang,
+        key,
+        sale_id=sale.id,
+        title=html.escape(sale.title(lang)),
+        price=money(sale.price, sale.currency),
+        stock=sale.stock,
+        limit=sale.per_user_limit,
+        starts=local_time(sale.starts_at, timezone),
+        ends=local_time(sale.ends_at, timezone),
+        groups=groups_label(lang, sale),
+    )
+
+
+def admin_list(lang: str, sales: Sequence[SaleView], timezone: str) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [t(lang, "flashsale.admin.title")]
+    if not sales:
+        lines.append(t(lang, "flashsale.admin.empty"))
+    for sale in sales:
+        lines.append(
+            t(
+                lang,
+                "flashsale.admin.line",
+                sale_id=sale.id,
+                status=t(lang, f"flashsale.status.{sale.status}"),
+                title=html.escape(sale.title(lang)),
+                price=money(sale.price, sale.currency),
+                sold=sale.sold,
+                stock=sale.stock,
+                paid=sale.paid,
+                starts=local_time(sale.starts_at, timezone),
+                ends=local_time(sale.ends_at, timezone),
+            )
+        )
+    lines.append("")
+    lines.append(t(lang, "flashsale.admin.help"))
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(lang, "flashsale.admin.cancel", sale_id=sale.id),
+                callback_data=FlashAdminCB(action="cancel", sale_id=sale.id).pack(),
+            )
+        ]
+        for sale in sales
+        if sale.status in (flashsale.SCHEDULED, flashsale.LIVE)
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=t(lang, "flashsale.admin.refresh"), callback_data=FlashAdminCB(action="list").pack()
+            ),
+            InlineKeyboardButton(
+                text=t(lang, "flashsale.admin.back"), callback_data=AdminMenuCB(section="home").pack()
+            ),
+        ]
+    )
+    return "\n".join(lines)[:4000], InlineKeyboardMarkup(inline_keyboard=rows)

@@ -1,0 +1,431 @@
+"""Group-buy screens: the group card, a participant's panel, the leader's wizard and desk, and the outbox
+renderers for participants' notices. Pure functions: data in, text and keyboard out."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
+from bot.config.sections import PickupPoint
+from bot.context import AppContext
+from bot.deeplinks import start_link
+from bot.i18n import t
+from bot.outbox import Outgoing, renderer
+from store.catalog import ProductView
+from store.groupbuy import GroupBuyView, LeaderLine, LeaderOverview, ParticipantView, Tier, format_remaining, next_tier
+from store.money import Money
+
+CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096
+DEEPLINK_PREFIX = "g"
+WIZARD_LINK_PREFIX = "gw"
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def _button(text: str, callback_data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=callback_data)
+
+
+def _markup(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    kept = [list(row) for row in rows if row]
+    return InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
+
+
+def _money(amount: int, currency: str) -> str:
+    return Money(amount, currency).format()
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def pickup_label(points: Sequence[PickupPoint], value: str | None, lang: str) -> str | None:
+    """A configured point shows its name and address; typed text shows as typed."""
+    if not value:
+        return None
+    for point in points:
+        if point.id == value:
+            return f"{point.name.get(lang)} — {point.address.get(lang)}"
+    return value
+
+
+def remaining(lang: str, deadline: datetime, now: datetime) -> str:
+    days, hours, minutes = format_remaining(deadline, now)
+    if days:
+        return t(lang, "groupbuy.left.days", d=days, h=hours)
+    if hours:
+        return t(lang, "groupbuy.left.hours", h=hours, m=minutes)
+    return t(lang, "groupbuy.left.minutes", m=minutes)
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def tier_lines(lang: str, tiers: Sequence[Tier], base_price: int, currency: str, reached: int | None = None) -> str:
+    lines = []
+    for tier in tiers:
+        mark = "✅" if reached is not None and reached >= tier.min_participants else "▫️"
+        lines.append(
+            t(
+                lang,
+                "groupbuy.tier_line",
+                mark=mark,
+                n=tier.min_participants,
+                price=_money(tier.unit_price, currency),
+                off=(base_price - tier.unit_price) * 100 // base_price,
+            )
+        )
+    return "\n".join(lines)
+
+
+def progress(lang: str, view: GroupBuyView, now: datetime) -> str:
+    target = view.max_participants or view.min_participants
+    if view.is_open:
+        return t(lang, "groupbuy.progress", joined=view.joined, target=target, left=remaining(lang, view.deadline, now))
+    return t(lang, "groupbuy.progress_closed", joined=view.joined, target=target)
+
+
+def _status_line(lang: str, view: GroupBuyView) -> str:
+    if view.is_open:
+        missing = max(0, view.min_participants - view.joined)
+        upcoming = next_tier(view.tiers, view.joined)
+        if missing:
+            return t(lang, "groupbuy.needs_more", n=missing)
+        if upcoming is not None:
+            return t(
+                lang,
+                "groupbuy.next_tier",
+                n=upcoming.min_participants - view.joined,
+                price=_money(upcoming.unit_price, view.currency),
+            )
+        return t(lang, "groupbuy.best_price")
+    if view.status == "succeeded":
+        return t(lang, "groupbuy.status.succeeded", price=_money(view.current_price, view.currency))
+    return t(lang, f"groupbuy.status.{view.status}")
+
+
+def describe(lang: str, view: GroupBuyView, now: datetime, pickup: str | None, timezone: str) -> str:
+    """The body shared by the group card and the private view."""
+    parts = [
+        t(lang, "groupbuy.card_title", title=html.escape(view.title(lang))),
+        t(
+            lang,
+            "groupbuy.price_line",
+            price=_money(view.current_price, view.currency),
+            regular=_money(view.base_price, view.currency),
+        ),
+        tier_lines(lang, view.tiers, view.base_price, view.currency, view.joined),
+        progress(lang, view, now),
+        _status_line(lang, view),
+        t(lang, "groupbuy.deadline_line", at=local_time(view.deadline, timezone)),
+        t(lang, "groupbuy.limit_line", n=view.per_person_limit, min=view.min_participants),
+    ]
+    if pickup:
+        parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
+    return "\n".join(parts)
+
+
+def share_url(bot_username: str, group_buy_id: int) -> str:
+    return start_link(bot_username, DEEPLINK_PREFIX, str(group_buy_id))
+
+
+def card(
+    lang: str, view: GroupBuyView, now: datetime, bot_username: str, pickup: str | None, timezone: str, *, photo: bool
+) -> Screen:
+    """The card in the group: edited in place as people join and the countdown moves."""
+    text = _clip(describe(lang, view, now, pickup, timezone), CAPTION_LIMIT if photo else TEXT_LIMIT)
+    if not view.is_open:
+        return Screen(text, None)
+    rows = [
+        [
+            _button(t(lang, "groupbuy.btn.join"), GroupBuyCB(a="j", g=view.id).pack()),
+            _button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack()),
+        ],
+        [InlineKeyboardButton(text=t(lang, "groupbuy.btn.share"), url=share_url(bot_username, view.id))],
+    ]
+    return Screen(text, _markup(rows))
+
+
+def private_view(
+    lang: str,
+    view: GroupBuyView,
+    part: ParticipantView | None,
+    now: datetime,
+    pickup: str | None,
+    timezone: str,
+    *,
+    pickup_payment: bool,
+) -> Screen:
+    """The group buy in a private chat: a join button, or the participant's own panel."""
+    body = describe(lang, view, now, pickup, timezone)
+    if part is None:
+        if not view.is_open:
+            return Screen(body)
+        rows = [[_button(t(lang, "groupbuy.btn.join"), GroupBuyCB(a="j", g=view.id).pack())]]
+        return Screen(body, _markup(rows))
+    return panel(lang, view, part, body, pickup, pickup_payment=pickup_payment)
+
+
+def panel(
+    lang: str,
+    view: GroupBuyView,
+    part: ParticipantView,
+    body: str,
+    pickup: str | None,
+    *,
+    pickup_payment: bool,
+) -> Screen:
+    """A participant's choices while the buy is open: quantity, how to receive, leave."""
+    if part.delivery_method != "delivery" and not view.pickup_point:
+        receive = t(lang, "groupbuy.receive.needs_address")
+    elif part.delivery_method == "delivery":
+        receive = t(lang, "groupbuy.receive.delivery", address=html.escape(part.address or ""))
+    elif part.pay_on_pickup:
+        receive = t(lang, "groupbuy.receive.pickup_pay", point=html.escape(pickup or ""))
+    else:
+        receive = t(lang, "groupbuy.receive.pickup", point=html.escape(pickup or ""))
+    text = "\n".join(
+        [
+            body,
+            "",
+            t(lang, "groupbuy.you_joined", qty=part.quantity, limit=view.per_person_limit),
+            receive,
+            t(lang, "groupbuy.pay_later", price=_money(view.current_price, view.currency)),
+        ]
+    )
+    if not view.is_open:
+        return Screen(text)
+    qty_row = []
+    if part.quantity > 1:
+        qty_row.append(_button("➖", GroupBuyCB(a="q", g=view.id, v=part.quantity - 1).pack()))
+    qty_row.append(_button(t(lang, "groupbuy.btn.qty", qty=part.quantity), GroupBuyCB(a="s", g=view.id).pack()))
+    if part.quantity < view.per_person_limit:
+        qty_row.append(_button("➕", GroupBuyCB(a="q", g=view.id, v=part.quantity + 1).pack()))
+    receive_row = []
+    if view.pickup_point:
+        receive_row.append(_button(t(lang, "groupbuy.btn.pickup"), GroupBuyCB(a="d", g=view.id, v=0).pack()))
+        if pickup_payment:
+            receive_row.append(_button(t(lang, "groupbuy.btn.pickup_pay"), GroupBuyCB(a="d", g=view.id, v=1).pack()))
+    receive_row.append(_button(t(lang, "groupbuy.btn.delivery"), GroupBuyCB(a="d", g=view.id, v=2).pack()))
+    leave_row = [_button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack())]
+    return Screen(_clip(text, TEXT_LIMIT), _markup([qty_row, receive_row, leave_row]))
+
+
+# ---------------------------------------------------------------------------------------------- wizard
+
+
+def product_picker(lang: str, products: Sequence[ProductView]) -> Screen:
+    rows = [
+        [
+            _button(
+                _clip(f"{p.title(lang)} · {p.money.format()} · {t(lang, 'groupbuy.stock_short', n=p.stock)}", 60),
+                WizardCB(a="prod", v=str(p.id)).pack(),
+            )
+        ]
+        for p in products
+    ]
+    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    return Screen(t(lang, "groupbuy.wizard.product"), _markup(rows))
+
+
+def wizard_prompt(lang: str, step: str, **params: Any) -> Screen:
+    stop = [_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())]
+    rows: list[list[InlineKeyboardButton]] = []
+    if step == "maximum":
+        rows.append([_button(t(lang, "groupbuy.btn.no_max"), WizardCB(a="nomax").pack())])
+    if step == "limit":
+        rows.append([_button(str(n), WizardCB(a="lim", v=str(n)).pack()) for n in (1, 2, 3, 5)])
+    rows.append(stop)
+    return Screen(t(lang, f"groupbuy.wizard.{step}", **params), _markup(rows))
+
+
+def pickup_prompt(lang: str, points: Sequence[PickupPoint]) -> Screen:
+    rows = [[_button(_clip(point.name.get(lang), 60), WizardCB(a="pick", v=point.id).pack())] for point in points]
+    rows.append([_button(t(lang, "groupbuy.btn.no_pickup"), WizardCB(a="pick", v="-").pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    return Screen(t(lang, "groupbuy.wizard.pickup"), _markup(rows))
+
+
+def wizard_summary(
+    lang: str,
+    product: ProductView,
+    tiers: Sequence[Tier],
+    minimum: int,
+    maximum: int | None,
+    limit: int,
+    deadline: datetime,
+    pickup: str | None,
+    timezone: str,
+    group_title: str,
+) -> Screen:
+    text = t(
+        lang,
+        "groupbuy.wizard.summary",
+        group=html.escape(group_title),
+        title=html.escape(product.title(lang)),
+        regular=product.money.format(),
+        tiers=tier_lines(lang, tiers, product.price, product.currency),
+        min=minimum,
+        max=maximum if maximum is not None else t(lang, "groupbuy.no_max"),
+        limit=limit,
+        deadline=local_time(deadline, timezone),
+        pickup=html.escape(pickup) if pickup else t(lang, "groupbuy.no_pickup"),
+    )
+    rows = [
+        [_button(t(lang, "groupbuy.btn.publish"), WizardCB(a="pub").pack())],
+        [_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())],
+    ]
+    return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
+
+
+def start_bot_hint(lang: str, bot_username: str) -> Screen:
+    """Said in the group when the leader has not opened a private chat with the bot yet."""
+    url = start_link(bot_username, WIZARD_LINK_PREFIX, "go")
+    return Screen(
+        t(lang, "groupbuy.start_bot"),
+        InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t(lang, "groupbuy.btn.open_bot"), url=url)]]),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- leader desk
+
+
+def _line(lang: str, line: LeaderLine) -> str:
+    view = line.group_buy
+    return t(
+        lang,
+        "groupbuy.leader.line",
+        id=view.id,
+        title=html.escape(view.title(lang)),
+        status=t(lang, f"groupbuy.state.{view.status}"),
+        joined=line.participants,
+        units=line.units,
+        paid=_money(line.paid_total, view.currency),
+        commission=_money(line.commission, view.currency),
+    )
+
+
+def leader_home(lang: str, overview: LeaderOverview, currency: str) -> Screen:
+    parts = [t(lang, "groupbuy.leader.title")]
+    parts.append(t(lang, "groupbuy.leader.open"))
+    parts.extend(_line(lang, line) for line in overview.open)
+    if not overview.open:
+        parts.append(t(lang, "groupbuy.leader.none"))
+    parts.append(t(lang, "groupbuy.leader.past"))
+    parts.extend(_line(lang, line) for line in overview.past)
+    if not overview.past:
+        parts.append(t(lang, "groupbuy.leader.none"))
+    parts.append(
+        t(lang, "groupbuy.leader.commission", amount=_money(overview.commission_total, overview.currency or currency))
+    )
+    rows = [
+        [
+            _button(
+                _clip(f"#{line.group_buy.id} {line.group_buy.title(lang)}", 60),
+                LeaderCB(a="view", g=line.group_buy.id).pack(),
+            )
+        ]
+        for line in (*overview.open, *overview.past)
+    ]
+    return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
+
+
+def leader_detail(
+    lang: str, line: LeaderLine, people: Sequence[ParticipantView], now: datetime, pickup: str | None, timezone: str
+) -> Screen:
+    view = line.group_buy
+    parts = [
+        _line(lang, line),
+        progress(lang, view, now),
+        t(lang, "groupbuy.deadline_line", at=local_time(view.deadline, timezone)),
+    ]
+    if pickup:
+        parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
+    parts.append(t(lang, "groupbuy.leader.people"))
+    for person in people:
+        status = t(lang, f"groupbuy.order_state.{person.order_status}") if person.order_status else ""
+        amount = _money(person.order_total, view.currency) if person.order_total is not None else ""
+        parts.append(
+            t(
+                lang,
+                "groupbuy.leader.person",
+                name=html.escape(person.name),
+                qty=person.quantity,
+                receive=t(lang, f"groupbuy.receive_short.{person.delivery_method}"),
+                status=status,
+                amount=amount,
+            ).rstrip(" ·")
+        )
+    if not people:
+        parts.append(t(lang, "groupbuy.leader.none"))
+    rows: list[list[InlineKeyboardButton]] = []
+    if view.is_open:
+        rows.append(
+            [
+                _button(t(lang, "groupbuy.btn.extend", h=24), LeaderCB(a="ext", g=view.id, v=24).pack()),
+                _button(t(lang, "groupbuy.btn.extend", h=72), LeaderCB(a="ext", g=view.id, v=72).pack()),
+            ]
+        )
+        rows.append([_button(t(lang, "groupbuy.btn.cancel_buy"), LeaderCB(a="cancel", g=view.id).pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.csv"), LeaderCB(a="csv", g=view.id).pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="home").pack())])
+    return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
+
+
+def confirm_cancel(lang: str, view: GroupBuyView) -> Screen:
+    rows = [
+        [_button(t(lang, "groupbuy.btn.cancel_yes"), LeaderCB(a="cancel_yes", g=view.id).pack())],
+        [_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="view", g=view.id).pack())],
+    ]
+    return Screen(
+        t(lang, "groupbuy.leader.cancel_ask", title=html.escape(view.title(lang)), n=view.joined), _markup(rows)
+    )
+
+
+# ---------------------------------------------------------------------------------------------- notices (outbox)
+
+
+def _title(lang: str, params: dict[str, Any]) -> str:
+    return html.escape(str(params.get("title_zh") if lang == "zh" else params.get("title_en")))
+
+
+@renderer("groupbuy.success")
+def render_success(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    currency = str(params["currency"])
+    pickup = pickup_label(app.settings.shop.pickup_points, params.get("pickup_point"), lang)
+    text = t(
+        lang,
+        "groupbuy.notice.success",
+        title=_title(lang, params),
+        qty=params["quantity"],
+        price=_money(int(params["unit_price"]), currency),
+        regular=_money(int(params["base_price"]), currency),
+        total=_money(int(params["total"]), currency),
+        order_id=params["order_id"],
+    )
+    if params.get("pay_on_pickup"):
+        text += "\n" + t(lang, "groupbuy.notice.pay_on_pickup", point=html.escape(pickup or ""))
+        return Outgoing(text=text)
+    text += "\n" + t(lang, "groupbuy.notice.pay_within", minutes=params["window_minutes"])
+    pay = GroupBuyCB(a="p", g=int(params["group_buy_id"]), v=int(params["order_id"])).pack()
+    button = _button(t(lang, "groupbuy.btn.pay", total=_money(int(params["total"]), currency)), pay)
+    return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
+
+
+@renderer("groupbuy.closed_notice")
+def render_closed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    key = "groupbuy.notice.cancelled" if params.get("reason") == "cancelled" else "groupbuy.notice.failed"
+    return Outgoing(text=t(lang, key, title=_title(lang, params), joined=params["joined"], minimum=params["minimum"]))

@@ -1,0 +1,208 @@
+"""Search views: the results message (text + buttons to open products, sort, filter and page) and the prompt.
+Pure functions: results in, text and keyboard out."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks.common import MenuCB
+from bot.callbacks.search import SORT_CODES, SearchCB
+from bot.i18n import t
+from store.money import Money
+from store.search import ResultItem, SearchResults
+
+BUTTON_TITLE_MAX = 40
+CATEGORY_BUTTONS = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a product button leads: a callback (the catalog's card) or a deep link."""
+
+    callback_data: str | None = None
+    url: str | None = None
+
+
+def short_price(amount: int, currency: str) -> str:
+    """¥20 rather than ¥20.00 for round range bounds."""
+    text = Money(amount, currency).format()
+    return text[:-3] if text.endswith((".00", ",00")) else text
+
+
+def _clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _item_line(lang: str, number: int, item: ResultItem) -> str:
+    price = Money(item.price, item.currency).format()
+    title = html.escape(item.title(lang))
+    if item.stock <= 0:
+        return t(lang, "search.line_sold_out", n=number, title=title, price=price)
+    return t(lang, "search.line", n=number, title=title, price=price, stock=item.stock)
+
+
+def product_button(lang: str, number: int, item: ResultItem, target: Target) -> InlineKeyboardButton:
+    price = Money(item.price, item.currency).format()
+    label = t(lang, "search.open", n=number, title=_clip(item.title(lang)), price=price)
+    return InlineKeyboardButton(text=label, callback_data=target.callback_data, url=target.url)
+
+
+def _range_label(lang: str, low: int | None, high: int | None, currency: str) -> str:
+    if low is None and high is not None:
+        return t(lang, "search.price.under", high=short_price(high, currency))
+    if high is None and low is not None:
+        return t(lang, "search.price.over", low=short_price(low, currency))
+    if low is not None and high is not None:
+        return t(lang, "search.price.between", low=short_price(low, currency), high=short_price(high, currency))
+    return t(lang, "search.price.all")
+
+
+def _mark(label: str, selected: bool) -> str:
+    return f"• {label}" if selected else label
+
+
+def results_view(
+    lang: str,
+    results: SearchResults,
+    query_ref: str,
+    product_targets: list[Target],
+    suggested_targets: list[Target],
+    currency: str,
+    suggestion_ref: str | None = None,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """`query_ref` / `suggestion_ref` are what buttons carry for the words and the suggested words;
+    `product_targets[i]` opens `results.items[i]`, `suggested_targets[i]` opens `results.suggested[i]`."""
+    if not results.items:
+        return _empty_view(lang, results, query_ref, suggested_targets, suggestion_ref)
+
+    def cb(**changes: object) -> str:
+        state: dict[str, object] = {
+            "q": query_ref,
+            "o": SORT_CODES[results.sort],
+            "p": results.page,
+            "c": results.category_id,
+            "lo": results.price_min,
+            "hi": results.price_max,
+        }
+        state.update(changes)
+        return SearchCB.model_validate(state).pack()
+
+    first = results.page * results.page_size
+    lines = [_header(lang, results)]
+    if results.partial:
+        lines.append(t(lang, "search.partial"))
+    lines.append("")
+    lines += [_item_line(lang, first + i + 1, item) for i, item in enumerate(results.items)]
+    rows: list[list[InlineKeyboardButton]] = [
+        [product_button(lang, first + i + 1, item, product_targets[i])] for i, item in enumerate(results.items)
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=_mark(t(lang, f"search.sort.{name}"), name == results.sort), callback_data=cb(o=code, p=0)
+            )
+            for name, code in SORT_CODES.items()
+        ]
+    )
+    price_row = [
+        InlineKeyboardButton(
+            text=_mark(_range_label(lang, low, high, currency), (low, high) == (results.price_min, results.price_max)),
+            callback_data=cb(lo=low, hi=high, p=0),
+        )
+        for low, high in results.price_ranges
+    ]
+    if results.price_min is not None or results.price_max is not None:
+        price_row.append(
+            InlineKeyboardButton(text=t(lang, "search.price.all"), callback_data=cb(lo=None, hi=None, p=0))
+        )
+    if price_row:
+        rows.append(price_row)
+    category_row = []
+    if len(results.categories) > 1 or results.category_id is not None:
+        category_row = [
+            InlineKeyboardButton(
+                text=_mark(
+                    t(lang, "search.category", name=_clip(facet.name(lang), 20), count=facet.count),
+                    facet.id == results.category_id,
+                ),
+                callback_data=cb(c=facet.id, p=0),
+            )
+            for facet in results.categories[:CATEGORY_BUTTONS]
+        ]
+    if results.category_id is not None:
+        category_row.append(InlineKeyboardButton(text=t(lang, "search.category_all"), callback_data=cb(c=None, p=0)))
+    if category_row:
+        rows.append(category_row)
+    nav = []
+    if results.page > 0:
+        nav.append(InlineKeyboardButton(text=t(lang, "search.prev"), callback_data=cb(p=results.page - 1)))
+    if results.page + 1 < results.pages:
+        nav.append(InlineKeyboardButton(text=t(lang, "search.next"), callback_data=cb(p=results.page + 1)))
+    if nav:
+        rows.append(nav)
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _header(lang: str, results: SearchResults) -> str:
+    if results.query:
+        head = t(lang, "search.header", query=html.escape(results.query), total=results.total)
+    else:
+        head = t(lang, "search.header_all", total=results.total)
+    details = [t(lang, "search.sorted_by", sort=t(lang, f"search.sort.{results.sort}"))]
+    if results.pages > 1:
+        details.append(t(lang, "search.page", page=results.page + 1, pages=results.pages))
+    return head + "\n" + " · ".join(details)
+
+
+def _empty_view(
+    lang: str, results: SearchResults, query_ref: str, suggested_targets: list[Target], suggestion_ref: str | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    query = html.escape(results.query)
+    rows: list[list[InlineKeyboardButton]] = []
+    if results.filtered:
+        lines = [t(lang, "search.empty_filtered", query=query)]
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "search.clear_filters"),
+                    callback_data=SearchCB(q=query_ref, o=SORT_CODES[results.sort]).pack(),
+                )
+            ]
+        )
+    else:
+        lines = [t(lang, "search.empty", query=query)]
+        if results.suggestion:
+            lines.append(t(lang, "search.did_you_mean", suggestion=html.escape(results.suggestion)))
+            if suggestion_ref:
+                rows.append(
+                    [
+                        InlineKeyboardButton(
+                            text=t(lang, "search.try", suggestion=_clip(results.suggestion)),
+                            callback_data=SearchCB(q=suggestion_ref).pack(),
+                        )
+                    ]
+                )
+        if results.suggested:
+            lines.append(t(lang, "search.close_matches"))
+            lines += [_item_line(lang, i + 1, item) for i, item in enumerate(results.suggested)]
+            rows += [
+                [product_button(lang, i + 1, item, suggested_targets[i])] for i, item in enumerate(results.suggested)
+            ]
+        if not results.suggestion and not results.suggested:
+            lines.append(t(lang, "search.try_other"))
+    rows.append([InlineKeyboardButton(text=t(lang, "menu.home"), callback_data=MenuCB(action="home").pack())])
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def prompt_view(lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=t(lang, "menu.home"), callback_data=MenuCB(action="home").pack())]]
+    )
+    return t(lang, "search.prompt"), markup
+
+
+def usage_text(lang: str) -> str:
+    return t(lang, "search.usage")

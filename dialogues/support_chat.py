@@ -1,0 +1,77 @@
+"""The support conversation's FSM: after a shopper rates a closed ticket, one optional comment.
+
+While the shopper is in a state here, free text belongs to this dialogue, not to the assistant (whose
+router only takes updates with no state). Anything that is not text ends the step politely.
+"""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks.support import SupCB
+from bot.context import AppContext
+from bot.i18n import Translator, t
+from bot.telegram_utils import edit_or_answer
+from bot.views.support import staff_lang
+from store import support
+
+COMMENT_MAX = 1000
+
+
+class SupportChat(StatesGroup):
+    rating_comment = State()
+
+
+router = Router(name="support_chat")
+router.message.filter(F.chat.type == "private")
+
+
+async def ask_for_comment(state: FSMContext, ticket_id: int) -> None:
+    await state.set_state(SupportChat.rating_comment)
+    await state.update_data(support_ticket=ticket_id)
+
+
+@router.message(StateFilter(SupportChat.rating_comment), F.text)
+async def comment_given(message: Message, state: FSMContext, ctx: AppContext, _: Translator) -> None:
+    data = await state.get_data()
+    ticket_id = int(data.get("support_ticket") or 0)
+    await state.clear()
+    text = (message.text or "").strip()
+    if text.startswith("/"):
+        # A command while we wait for a comment: the shopper moved on; do not store it as feedback.
+        await message.answer(_("support.ticket.comment_skipped"))
+        return
+    if not ticket_id or not message.from_user:
+        await message.answer(_("support.ticket.comment_skipped"))
+        return
+    await support.comment(ctx.db, ticket_id, message.from_user.id, text[:COMMENT_MAX])
+    await message.answer(_("support.ticket.comment_saved"))
+    ticket = await support.get_ticket(ctx.db, ticket_id)
+    if ticket.chat_id is not None and text:
+        note = t(
+            staff_lang(ctx.settings),
+            "support.topic.comment_note",
+            ticket_id=ticket_id,
+            comment=html.escape(text[:COMMENT_MAX]),
+        )
+        await ctx.bot.send_message(ticket.chat_id, note, message_thread_id=ticket.thread_id)
+
+
+@router.message(StateFilter(SupportChat.rating_comment))
+async def comment_not_text(message: Message, state: FSMContext, _: Translator) -> None:
+    await state.clear()
+    await message.answer(_("support.ticket.comment_skipped"))
+
+
+@router.callback_query(SupCB.filter(F.a == "skip"))
+async def comment_skipped(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    if await state.get_state() == SupportChat.rating_comment.state:
+        await state.clear()
+    await query.answer()
+    await edit_or_answer(query, _("support.ticket.comment_skipped"))

@@ -1,0 +1,138 @@
+"""The leader's desk (/leader, private chat): open and past group buys, participants, amounts, commission,
+the pickup list as CSV, extending and cancelling. Admins manage every buy and grant the leader role.
+
+Every tap re-checks the role and that the buy is the tapping leader's own (store.groupbuy refuses others)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from bot import access
+from bot.admin_menu import AdminSection, register_section
+from bot.callbacks.admin import AdminMenuCB
+from bot.callbacks.groupbuy import LeaderCB
+from bot.context import AppContext
+from bot.i18n import t
+from bot.jobs.groupbuy import policy, refresher
+from bot.telegram_utils import edit_or_answer
+from bot.views import groupbuy as views
+from store import groupbuy, users
+from store.errors import DomainError
+from store.models import utcnow
+
+router = Router(name="leader")
+PRIVATE = F.chat.type == "private"
+
+register_section(AdminSection(key="gbl", label_key="groupbuy.admin.section", role="admin", order=40))
+
+
+async def _is_admin(ctx: AppContext, user_id: int) -> bool:
+    return "admin" in await access.roles(ctx, user_id)
+
+
+async def _home(ctx: AppContext, lang: str, user_id: int) -> views.Screen:
+    overview = await groupbuy.leader_overview(ctx.db, user_id)
+    return views.leader_home(lang, overview, ctx.settings.shop.currency)
+
+
+async def _detail(ctx: AppContext, lang: str, user_id: int, group_buy_id: int) -> views.Screen:
+    line, people = await groupbuy.leader_detail(ctx.db, group_buy_id, user_id, await _is_admin(ctx, user_id))
+    pickup = views.pickup_label(ctx.settings.shop.pickup_points, line.group_buy.pickup_point, lang)
+    return views.leader_detail(lang, line, people, utcnow(), pickup, ctx.settings.shop.timezone)
+
+
+@router.message(Command("leader"), PRIVATE)
+async def leader_command(message: Message, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    await access.require_role(ctx, message.from_user.id, "leader")
+    screen = await _home(ctx, lang, message.from_user.id)
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+@router.message(Command("leader"))
+async def leader_in_group(message: Message, lang: str) -> None:
+    await message.reply(t(lang, "groupbuy.leader.private_only"))
+
+
+@router.callback_query(LeaderCB.filter())
+async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppContext, lang: str) -> None:
+    uid = query.from_user.id
+    await access.require_role(ctx, uid, "leader")
+    action, gid = callback_data.a, callback_data.g
+    admin = await _is_admin(ctx, uid)
+    if action == "home":
+        await query.answer()
+        await _show(query, await _home(ctx, lang, uid))
+    elif action == "view":
+        await query.answer()
+        await _show(query, await _detail(ctx, lang, uid, gid))
+    elif action == "csv":
+        name, content = await groupbuy.pickup_csv(ctx.db, gid, uid, admin)
+        await query.answer()
+        await ctx.bot.send_document(
+            uid, BufferedInputFile(content, filename=name), caption=t(lang, "groupbuy.leader.csv_caption", id=gid)
+        )
+    elif action == "ext":
+        if callback_data.v not in (24, 72):
+            raise DomainError("bad_button")
+        view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
+        later = max(view.deadline, utcnow()) + timedelta(hours=callback_data.v)
+        view = await groupbuy.extend(ctx.db, gid, uid, admin, later, policy(ctx.settings))
+        refresher(ctx).request(view.chat_id, view.id)
+        await query.answer(t(lang, "groupbuy.leader.extended"))
+        await _show(query, await _detail(ctx, lang, uid, gid))
+    elif action == "cancel":
+        view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
+        await query.answer()
+        await _show(query, views.confirm_cancel(lang, view))
+    elif action == "cancel_yes":
+        view = await groupbuy.cancel(ctx.db, gid, uid, admin)
+        refresher(ctx).request(view.chat_id, view.id)
+        await query.answer(t(lang, "groupbuy.leader.cancelled"))
+        await _show(query, await _detail(ctx, lang, uid, gid))
+    else:
+        raise DomainError("bad_button")
+
+
+async def _show(query: CallbackQuery, screen: views.Screen) -> None:
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+# ---------------------------------------------------------------------------------------------- admin
+
+
+@router.callback_query(AdminMenuCB.filter(F.section == "gbl"))
+async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    await access.require_role(ctx, query.from_user.id, "admin")
+    leaders = await users.users_with_role(ctx.db, "leader")
+    buys = await groupbuy.open_buys_of(ctx.db)
+    lines = [t(lang, "groupbuy.admin.leaders", ids=", ".join(map(str, leaders)) or "—")]
+    lines.append(t(lang, "groupbuy.admin.open", n=len(buys)))
+    lines.extend(f"#{b.id} {b.title(lang)} · {b.joined}/{b.max_participants or b.min_participants}" for b in buys)
+    lines.append(t(lang, "groupbuy.admin.howto"))
+    await query.answer()
+    await edit_or_answer(query, "\n".join(lines))
+
+
+@router.message(Command("leader_grant", "leader_revoke"), PRIVATE)
+async def admin_grant(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
+        return
+    await access.require_role(ctx, message.from_user.id, "admin")
+    arg = (command.args or "").strip()
+    if not arg.lstrip("-").isdigit():
+        await message.answer(t(lang, "groupbuy.admin.usage"))
+        return
+    user_id = int(arg)
+    if command.command == "leader_grant":
+        changed = await users.grant_role(ctx.db, user_id, "leader", granted_by=message.from_user.id)
+        key = "groupbuy.admin.granted" if changed else "groupbuy.admin.had"
+    else:
+        changed = await users.revoke_role(ctx.db, user_id, "leader")
+        key = "groupbuy.admin.revoked" if changed else "groupbuy.admin.had_not"
+    await message.answer(t(lang, key, id=user_id))

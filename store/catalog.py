@@ -1,0 +1,550 @@
+"""The catalog: categories, product pages, product cards, stock adjustments and the bulk upsert used by the demo
+seed and the import.
+
+Every function takes the `Database` and runs its own unit of work; views get frozen dataclasses, never ORM rows.
+Pages use keyset pagination over (category_id, id) so that a page costs the same on page 1 and page 2,000.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row, exists, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.db import Database
+from store.errors import Conflict, NotFound
+from store.models import Category, Product, utcnow
+from store.money import Money
+
+SEED_DATA_DIR = Path(__file__).parent / "seed_data"
+# Deep links carry the SKU (`p_<sku>`), so a SKU is limited to what a /start payload allows; "-r_" would be read
+# as the referral separator.
+SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+# A change to any of these is visible on a card or decides what a tap means, so it makes old buttons stale.
+# Stock is not among them: it changes with every purchase and is re-checked live whenever it matters.
+VISIBLE_FIELDS = (
+    "category_id",
+    "title_en",
+    "title_zh",
+    "description_en",
+    "description_zh",
+    "price",
+    "currency",
+    "is_digital",
+    "stars_price",
+    "photo",
+    "active",
+)
+
+
+def valid_sku(sku: str) -> bool:
+    return bool(SKU_RE.match(sku)) and "-r_" not in sku
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    id: int
+    slug: str
+    name_en: str
+    name_zh: str
+    position: int = 0
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" and self.name_zh else self.name_en
+
+
+@dataclass(frozen=True)
+class ProductView:
+    id: int
+    sku: str
+    category_id: int
+    title_en: str
+    title_zh: str
+    description_en: str
+    description_zh: str
+    price: int
+    currency: str
+    is_digital: bool
+    stars_price: int | None
+    stock: int
+    photo: str | None
+    photo_file_id: str | None
+    tags: str
+    active: bool
+    version: int
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" and self.title_zh else self.title_en
+
+    def description(self, lang: str) -> str:
+        return self.description_zh if lang == "zh" and self.description_zh else self.description_en
+
+    @property
+    def money(self) -> Money:
+        return Money(self.price, self.currency)
+
+    @property
+    def sold_out(self) -> bool:
+        return self.stock <= 0
+
+
+PRODUCT_COLUMNS = (
+    Product.id,
+    Product.sku,
+    Product.category_id,
+    Product.title_en,
+    Product.title_zh,
+    Product.description_en,
+    Product.description_zh,
+    Product.price,
+    Product.currency,
+    Product.is_digital,
+    Product.stars_price,
+    Product.stock,
+    Product.photo,
+    Product.photo_file_id,
+    Product.tags,
+    Product.active,
+    Product.version,
+)
+
+
+def product_from_row(row: Row[Any] | Any) -> ProductView:
+    """A ProductView from a row selected with PRODUCT_COLUMNS (other store modules join on it)."""
+    return ProductView(
+        id=row.id,
+        sku=row.sku,
+        category_id=row.category_id,
+        title_en=row.title_en,
+        title_zh=row.title_zh,
+        description_en=row.description_en or "",
+        description_zh=row.description_zh or "",
+        price=row.price,
+        currency=row.currency,
+        is_digital=bool(row.is_digital),
+        stars_price=row.stars_price,
+        stock=row.stock,
+        photo=row.photo,
+        photo_file_id=row.photo_file_id,
+        tags=row.tags or "",
+        active=bool(row.active),
+        version=row.version,
+    )
+
+
+def _category(row: Any) -> CategoryView:
+    return CategoryView(row.id, row.slug, row.name_en, row.name_zh, row.position)
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """One page of a category. `start` is the first product id on the page (the keyset anchor)."""
+
+    category: CategoryView
+    items: tuple[ProductView, ...]
+    number: int
+    start: int
+    has_prev: bool
+    has_next: bool
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+async def list_categories(db: Database) -> list[CategoryView]:
+    """Categories that have at least one active product, in shop order."""
+    has_products = exists().where(Product.category_id == Category.id, Product.active.is_(True))
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Category.id, Category.slug, Category.name_en, Category.name_zh, Category.position)
+            .where(has_products)
+            .order_by(Category.position, Category.id)
+        )
+        return [_category(row) for row in rows]
+
+
+async def get_category(db: Database, category_id: int) -> CategoryView | None:
+    async with db.read() as session:
+        row = await session.get(Category, category_id)
+        return _category(row) if row is not None else None
+
+
+async def product_page(
+    db: Database, category_id: int, *, start: int = 0, backward: bool = False, number: int = 0, size: int = 6
+) -> ProductPage:
+    """A page of active products of a category ordered by id.
+
+    Forward: the first `size` products with id >= start. Backward: the `size` products just before `start`
+    (the previous page). Both are index range scans on (category_id, id), whatever the page number, and a page
+    costs two queries: the category with "is there anything before start", then the products.
+    """
+    async with db.read() as session:
+        earlier = (
+            exists()
+            .where(Product.category_id == Category.id, Product.active.is_(True), Product.id < start)
+            .label("earlier")
+        )
+        columns = (Category.id, Category.slug, Category.name_en, Category.name_zh, Category.position, earlier)
+        head = (await session.execute(select(*columns).where(Category.id == category_id))).first()
+        if head is None:
+            raise NotFound("catalog_not_found")
+        category = _category(head)
+        base = select(*PRODUCT_COLUMNS).where(Product.category_id == category_id, Product.active.is_(True))
+        if backward:
+            rows = list(
+                await session.execute(base.where(Product.id < start).order_by(Product.id.desc()).limit(size + 1))
+            )
+            if rows:
+                has_prev = len(rows) > size
+                rows = rows[:size][::-1]
+                number = max(number, 1) if has_prev else 0
+                return ProductPage(category, tuple(map(product_from_row, rows)), number, rows[0].id, has_prev, True)
+        else:
+            rows = await _from(session, base, max(start, 0), size)
+            if rows or start <= 0:
+                # Nothing active lies between `start` and the page's first row: "anything before start" is has_prev.
+                return _forward_page(category, rows, number, size, has_prev=bool(head.earlier) and start > 0)
+        # Nothing before (or the page emptied meanwhile): show the first page instead.
+        return _forward_page(category, await _from(session, base, 0, size), 0, size, has_prev=False)
+
+
+async def _from(session: AsyncSession, base: Any, start: int, size: int) -> list[Any]:
+    return list(await session.execute(base.where(Product.id >= start).order_by(Product.id).limit(size + 1)))
+
+
+def _forward_page(category: CategoryView, rows: list[Any], number: int, size: int, *, has_prev: bool) -> ProductPage:
+    has_next = len(rows) > size
+    rows = rows[:size]
+    first = rows[0].id if rows else 0
+    return ProductPage(
+        category, tuple(map(product_from_row, rows)), number if has_prev else 0, first, has_prev, has_next
+    )
+
+
+async def get_product(db: Database, product_id: int) -> ProductView | None:
+    async with db.read() as session:
+        row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))).first()
+        return product_from_row(row) if row is not None else None
+
+
+async def get_product_by_sku(db: Database, sku: str) -> ProductView | None:
+    async with db.read() as session:
+        row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.sku == sku))).first()
+        return product_from_row(row) if row is not None else None
+
+
+async def count_products(db: Database) -> int:
+    async with db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(Product))).scalar_one())
+
+
+def resolve_photo(photo: str | None) -> Path | None:
+    """The local file behind a product's `photo` (None for URLs and missing files).
+
+    Relative paths are relative to the demo data folder (where the seed's photos live), then to the working
+    directory; imports store absolute paths for files elsewhere.
+    """
+    if not photo or photo.startswith(("http://", "https://")):
+        return None
+    path = Path(photo)
+    candidates = [path] if path.is_absolute() else [SEED_DATA_DIR / path, Path.cwd() / path]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def portable_photo_path(path: Path) -> str:
+    """How to store a local photo: relative to the demo data folder when inside it, else absolute."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(SEED_DATA_DIR.resolve()).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+async def save_photo_file_id(db: Database, product_id: int, photo: str | None, file_id: str) -> None:
+    """Cache Telegram's file id for the product's current photo (no version bump: the picture is the same).
+
+    The update only applies while `photo` is still the product's photo, so a photo replaced in the meantime
+    never gets the old picture's id.
+    """
+    async with db.tx() as session:
+        await session.execute(
+            update(Product)
+            .where(Product.id == product_id, Product.photo == photo)
+            .values(photo_file_id=file_id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def adjust_stock(db: Database, sku: str, delta: int) -> int:
+    """Add `delta` (may be negative) to a product's stock; refused when it would go below zero. Returns the new
+    stock. A conditional update, so concurrent adjustments and purchases never oversell (DESIGN.md)."""
+    async with db.tx() as session:
+        result = await session.execute(
+            update(Product)
+            .where(Product.sku == sku, Product.stock + delta >= 0)
+            .values(stock=Product.stock + delta, updated_at=utcnow())
+            .returning(Product.stock)
+            .execution_options(synchronize_session=False)
+        )
+        row = result.first()
+        if row is not None:
+            return int(row[0])
+        current = (await session.execute(select(Product.stock).where(Product.sku == sku))).first()
+        if current is None:
+            raise NotFound("catalog_product_not_found", sku=sku)
+        raise Conflict("catalog_stock_negative", sku=sku, stock=int(current[0]), delta=delta)
+
+
+async def set_active(db: Database, sku: str, active: bool) -> bool:
+    """Show or hide a product; True when it changed. Hiding makes its old buttons stale (version bump)."""
+    async with db.tx() as session:
+        result = await session.execute(
+            update(Product)
+            .where(Product.sku == sku, Product.active.is_(not active))
+            .values(active=active, version=Product.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result):
+            return True
+        if (await session.execute(select(Product.id).where(Product.sku == sku))).first() is None:
+            raise NotFound("catalog_product_not_found", sku=sku)
+        return False
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# ---------------------------------------------------------------------------------------------- bulk upsert
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    slug: str
+    name_en: str | None = None
+    name_zh: str | None = None
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """A validated product from the seed or an import file (price already in minor units)."""
+
+    sku: str
+    title_en: str
+    title_zh: str
+    category: str
+    price: int
+    currency: str
+    stock: int
+    description_en: str = ""
+    description_zh: str = ""
+    category_en: str | None = None
+    category_zh: str | None = None
+    photo: str | None = None
+    tags: str = ""
+    is_digital: bool = False
+    stars_price: int | None = None
+    active: bool = True
+
+
+@dataclass
+class UpsertStats:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    categories_created: int = 0
+    skus: list[str] = field(default_factory=list)
+
+
+_CHUNK = 500
+_WHOLE_TABLE_ROWS = 2000
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+async def _upsert_categories(
+    session: AsyncSession, categories: Sequence[CategoryRow], rows: Sequence[ProductRow], stats: UpsertStats
+) -> dict[str, int]:
+    wanted: dict[str, CategoryRow] = {c.slug: c for c in categories}
+    for row in rows:
+        if row.category not in wanted:
+            wanted[row.category] = CategoryRow(row.category, row.category_en, row.category_zh)
+        elif row.category_en or row.category_zh:
+            known = wanted[row.category]
+            wanted[row.category] = CategoryRow(
+                row.category,
+                known.name_en or row.category_en,
+                known.name_zh or row.category_zh,
+                known.position,
+            )
+    existing = {
+        c.slug: c for c in (await session.execute(select(Category).where(Category.slug.in_(list(wanted))))).scalars()
+    }
+    next_position = int((await session.execute(select(func.coalesce(func.max(Category.position), 0)))).scalar_one())
+    ids: dict[str, int] = {}
+    for slug, spec in wanted.items():
+        cat = existing.get(slug)
+        if cat is None:
+            next_position += 1
+            cat = Category(
+                slug=slug,
+                name_en=spec.name_en or slug,
+                name_zh=spec.name_zh or spec.name_en or slug,
+                position=spec.position if spec.position is not None else next_position,
+            )
+            session.add(cat)
+            await session.flush()
+            stats.categories_created += 1
+        else:
+            if spec.name_en:
+                cat.name_en = spec.name_en
+            if spec.name_zh:
+                cat.name_zh = spec.name_zh
+            if spec.position is not None:
+                cat.position = spec.position
+        ids[slug] = cat.id
+    return ids
+
+
+async def upsert_products(
+    session: AsyncSession,
+    rows: Sequence[ProductRow],
+    *,
+    categories: Sequence[CategoryRow] = (),
+    progress: Callable[[int], None] | None = None,
+    keep_stock: bool = False,
+) -> UpsertStats:
+    """Insert or update products by SKU inside the caller's transaction, in bulk (no per-row round trips).
+
+    A product's version goes up only when a visible field changed. Stock is set to the given value, unless
+    `keep_stock` (the demo seed re-run on a live sandbox must not refill what shoppers bought).
+    """
+    stats = UpsertStats()
+    category_ids = await _upsert_categories(session, categories, rows, stats)
+    now = utcnow()
+    columns = (
+        Product.id,
+        Product.sku,
+        Product.stock,
+        Product.tags,
+        Product.version,
+        Product.photo_file_id,
+        *_visible_columns(),
+    )
+    everything: dict[str, Any] | None = None
+    if len(rows) >= _WHOLE_TABLE_ROWS:
+        # A big file touches much of the table: one scan beats thousands of IN lookups (whose plans PostgreSQL
+        # sometimes gets badly wrong on a table that grew inside this very transaction).
+        everything = {r.sku: r for r in await session.execute(select(*columns))}
+    for chunk in _chunks(rows):
+        skus = [r.sku for r in chunk]
+        if everything is not None:
+            current = {sku: everything[sku] for sku in skus if sku in everything}
+        else:
+            current = {r.sku: r for r in await session.execute(select(*columns).where(Product.sku.in_(skus)))}
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for row in chunk:
+            values = _values(row, category_ids[row.category])
+            old = current.get(row.sku)
+            if old is None:
+                inserts.append({**values, "sku": row.sku, "version": 1, "created_at": now, "updated_at": now})
+                continue
+            if keep_stock:
+                values["stock"] = old.stock
+            visible_changed = any(getattr(old, name) != values[name] for name in VISIBLE_FIELDS)
+            if not visible_changed and old.stock == values["stock"] and old.tags == values["tags"]:
+                stats.unchanged += 1
+                continue
+            updates.append(
+                {
+                    **values,
+                    "id": old.id,
+                    "updated_at": now,
+                    "version": old.version + int(visible_changed),
+                    # A new picture needs a new upload: forget Telegram's id for the old one.
+                    "photo_file_id": old.photo_file_id if old.photo == values["photo"] else None,
+                }
+            )
+        if inserts:
+            await session.execute(insert(Product), inserts)
+            stats.inserted += len(inserts)
+        if updates:
+            await session.execute(update(Product), updates)  # bulk UPDATE by primary key (executemany)
+        stats.updated += len(updates)
+        stats.skus.extend(skus)
+        if progress is not None:
+            progress(len(chunk))
+    return stats
+
+
+async def analyze_products(db: Database) -> None:
+    """Refresh the planner's statistics after a big import, so catalog pages keep their index plans at once
+    instead of after the next autovacuum (PostgreSQL)."""
+    if db.dialect == "postgresql":
+        async with db.tx() as session:
+            await session.execute(text("ANALYZE products"))
+
+
+def _visible_columns() -> list[Any]:
+    return [getattr(Product, name) for name in VISIBLE_FIELDS]
+
+
+def _values(row: ProductRow, category_id: int) -> dict[str, Any]:
+    return {
+        "category_id": category_id,
+        "title_en": row.title_en,
+        "title_zh": row.title_zh,
+        "description_en": row.description_en,
+        "description_zh": row.description_zh,
+        "price": row.price,
+        "currency": row.currency,
+        "is_digital": row.is_digital,
+        "stars_price": row.stars_price,
+        "stock": row.stock,
+        "photo": row.photo,
+        "tags": row.tags,
+        "active": row.active,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- export
+
+
+@dataclass(frozen=True)
+class ExportedProduct:
+    product: ProductView
+    category: CategoryView
+
+
+async def export_catalog(db: Database) -> tuple[list[CategoryView], list[ExportedProduct]]:
+    """Every category and product (inactive ones too), for the export."""
+    async with db.read() as session:
+        cats = [
+            _category(c)
+            for c in await session.execute(
+                select(Category.id, Category.slug, Category.name_en, Category.name_zh, Category.position).order_by(
+                    Category.position, Category.id
+                )
+            )
+        ]
+        by_id = {c.id: c for c in cats}
+        rows = await session.execute(select(*PRODUCT_COLUMNS).order_by(Product.id))
+        return cats, [ExportedProduct(p, by_id[p.category_id]) for p in map(product_from_row, rows)]

@@ -1,0 +1,495 @@
+"""Orders: the state machine, creating an order, transitions and queries.
+
+Statuses (an order is in exactly one):
+
+    pending_payment --paid--> paid --shipped--> shipped --delivered--> delivered
+          |                    |  \\--delivered (pickup and digital orders skip shipping)
+          |                    \\--refunded (also from shipped and delivered: a return)
+          +--cancelled (the buyer or an admin) / expired (the reservation ran out)
+    confirmed (pay on pickup) --delivered (picked up and paid) | cancelled | expired (not collected in time)
+
+Every transition goes through `transition()`: the row is locked, the rule checked (an illegal move raises
+DomainError "illegal_transition", it is never silently ignored), an order_event written, reserved stock
+released when an unpaid cart order ends, the buyer told through the outbox (unless the buyer made the change
+themselves and already sees it), and `order_hooks.run` called, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store import notify, order_hooks, scheduling
+from store.db import Database
+from store.errors import Conflict, DomainError, NotFound
+from store.models import Order, OrderEvent, OrderItem, Payment, Product, utcnow
+
+PENDING_PAYMENT = "pending_payment"
+CONFIRMED = "confirmed"  # pay on pickup: stock held, money taken at the counter
+PAID = "paid"
+SHIPPED = "shipped"
+DELIVERED = "delivered"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+REFUNDED = "refunded"
+
+STATUSES = (PENDING_PAYMENT, CONFIRMED, PAID, SHIPPED, DELIVERED, CANCELLED, EXPIRED, REFUNDED)
+INITIAL_STATUSES = (PENDING_PAYMENT, CONFIRMED)
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING_PAYMENT: frozenset({PAID, CANCELLED, EXPIRED}),
+    CONFIRMED: frozenset({DELIVERED, CANCELLED, EXPIRED}),
+    PAID: frozenset({SHIPPED, DELIVERED, REFUNDED}),
+    SHIPPED: frozenset({DELIVERED, REFUNDED}),
+    DELIVERED: frozenset({REFUNDED}),
+    CANCELLED: frozenset(),
+    EXPIRED: frozenset(),
+    REFUNDED: frozenset(),
+}
+# Orders that still hold stock and money has not been taken: the buyer may cancel, the reservation may expire.
+UNPAID = frozenset({PENDING_PAYMENT, CONFIRMED})
+# Orders whose money counts as revenue.
+PAID_STATUSES = frozenset({PAID, SHIPPED, DELIVERED})
+# Group buys and flash sales reserve their own stock (and return it with an order hook on cancelled/expired);
+# only cart orders hold units of products.stock that this module gives back.
+STOCK_RELEASING_SOURCES = frozenset({"cart"})
+
+DELIVERY_METHODS = ("delivery", "pickup", "digital")
+PAYMENT_METHODS = ("card", "stars", "pickup")
+
+
+def can_transition(from_status: str, to_status: str, *, delivery_method: str = "delivery") -> bool:
+    """The rule, free of the database (unit-tested on its own)."""
+    if to_status not in TRANSITIONS.get(from_status, frozenset()):
+        return False
+    # A parcel is shipped before it is delivered; pickup and digital orders are handed over directly.
+    return not (from_status == PAID and to_status == DELIVERED and delivery_method == "delivery")
+
+
+def buyer_actor(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def admin_actor(user_id: int) -> str:
+    return f"admin:{user_id}"
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    product_id: int
+    sku: str
+    title_en: str
+    title_zh: str
+    unit_price: int
+    quantity: int
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+def expiry_key(order_id: int) -> str:
+    return f"order_expiry:{order_id}"
+
+
+async def create_order(
+    session: AsyncSession,
+    user_id: int,
+    lines: Sequence[OrderLine],
+    *,
+    currency: str,
+    payment_method: str,
+    delivery_method: str,
+    source: str = "cart",
+    source_ref: int | None = None,
+    expires_at: datetime | None = None,
+    delivery_fee: int = 0,
+    discount: int = 0,
+    points_discount: int = 0,
+    points_spent: int = 0,
+    coupon_code: str | None = None,
+    pickup_point: str | None = None,
+    contact: Contact | None = None,
+    status: str = PENDING_PAYMENT,
+    actor: str = "system",
+) -> Order:
+    """Write an order in the caller's transaction (stock must already be reserved by the caller).
+
+    Group buys and flash sales call this with their own `source`/`source_ref`; with `expires_at` the order's
+    reservation expiry is scheduled (the `order_expiry` job moves it to expired and runs the hooks).
+    """
+    if not lines:
+        raise DomainError("checkout_cart_empty")
+    if status not in INITIAL_STATUSES:
+        raise DomainError("illegal_transition", from_status="-", to_status=status)
+    if payment_method not in PAYMENT_METHODS or delivery_method not in DELIVERY_METHODS:
+        raise DomainError("checkout_bad_option")
+    subtotal = sum(line.amount for line in lines)
+    total = subtotal + delivery_fee - discount - points_discount
+    if total < 0 or any(line.quantity <= 0 or line.unit_price < 0 for line in lines):
+        raise DomainError("checkout_bad_amount")
+    contact = contact or Contact()
+    order = Order(
+        user_id=user_id,
+        status=status,
+        currency=currency,
+        subtotal=subtotal,
+        delivery_fee=delivery_fee,
+        discount=discount,
+        points_discount=points_discount,
+        points_spent=points_spent,
+        total=total,
+        payment_method=payment_method,
+        delivery_method=delivery_method,
+        pickup_point=pickup_point,
+        contact_name=contact.name,
+        phone=contact.phone,
+        address=contact.address,
+        source=source,
+        source_ref=source_ref,
+        coupon_code=coupon_code,
+        expires_at=expires_at,
+    )
+    session.add(order)
+    await session.flush()
+    session.add_all(
+        OrderItem(
+            order_id=order.id,
+            product_id=line.product_id,
+            sku=line.sku,
+            title_en=line.title_en,
+            title_zh=line.title_zh,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+        )
+        for line in lines
+    )
+    session.add(OrderEvent(order_id=order.id, from_status=None, to_status=status, actor=actor))
+    if expires_at is not None:
+        await scheduling.schedule(session, "order_expiry", order.id, expires_at, key=expiry_key(order.id))
+    await session.flush()
+    await order_hooks.run(session, order_hooks.Transition(order, None, status, actor))
+    return order
+
+
+async def set_totals(
+    session: AsyncSession,
+    order: Order,
+    *,
+    discount: int,
+    points_discount: int,
+    points_spent: int,
+    coupon_code: str | None,
+) -> None:
+    """Apply checkout discounts computed after the order row exists (providers need its id)."""
+    total = order.subtotal + order.delivery_fee - discount - points_discount
+    if total < 0:
+        raise DomainError("checkout_bad_amount")
+    order.discount = discount
+    order.points_discount = points_discount
+    order.points_spent = points_spent
+    order.coupon_code = coupon_code
+    order.total = total
+    await session.flush()
+
+
+async def _lock(session: AsyncSession, order_id: int) -> Order:
+    order = (
+        await session.execute(
+            select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound("order_not_found", order_id=order_id)
+    return order
+
+
+async def release_stock(session: AsyncSession, order_id: int) -> None:
+    """Give an unpaid order's units back (a plain increment: it cannot oversell)."""
+    items = (await session.execute(select(OrderItem).where(OrderItem.order_id == order_id))).scalars().all()
+    for item in sorted(items, key=lambda i: i.product_id):
+        await session.execute(
+            update(Product)
+            .where(Product.id == item.product_id)
+            .values(stock=Product.stock + item.quantity, version=Product.version + 1)
+        )
+
+
+async def transition(
+    session: AsyncSession,
+    order_id: int,
+    to_status: str,
+    actor: str,
+    *,
+    from_statuses: Iterable[str] | None = None,
+    user_id: int | None = None,
+    notify_buyer: bool = True,
+) -> order_hooks.Transition:
+    """Move an order to `to_status` in the caller's transaction.
+
+    `from_statuses` narrows what the caller expects (e.g. the expiry job only expires pending orders);
+    `user_id` makes it an ownership-checked action by that buyer (another user's order is "not found").
+    """
+    if to_status not in STATUSES:
+        raise DomainError("illegal_transition", from_status="-", to_status=to_status)
+    order = await _lock(session, order_id)
+    if user_id is not None and order.user_id != user_id:
+        raise NotFound("order_not_found", order_id=order_id)
+    from_status = order.status
+    allowed = can_transition(from_status, to_status, delivery_method=order.delivery_method)
+    if not allowed or (from_statuses is not None and from_status not in set(from_statuses)):
+        raise Conflict("illegal_transition", from_status=from_status, to_status=to_status, order_id=order_id)
+    order.status = to_status
+    order.updated_at = utcnow()
+    if to_status == PAID:
+        order.paid_at = utcnow()
+    session.add(OrderEvent(order_id=order.id, from_status=from_status, to_status=to_status, actor=actor))
+    if from_status in UNPAID:
+        await scheduling.cancel(session, expiry_key(order.id))
+        if to_status in (CANCELLED, EXPIRED) and order.source in STOCK_RELEASING_SOURCES:
+            await release_stock(session, order.id)
+    await session.flush()
+    if notify_buyer and actor != buyer_actor(order.user_id):
+        await notify.enqueue(
+            session,
+            order.user_id,
+            "orders.status_changed",
+            user_id=order.user_id,
+            dedupe_key=f"order:{order.id}:{to_status}",
+            order_id=order.id,
+            status=to_status,
+        )
+    change = order_hooks.Transition(order, from_status, to_status, actor)
+    await order_hooks.run(session, change)
+    return change
+
+
+async def extend_hold(session: AsyncSession, order_id: int, until: datetime) -> None:
+    """Keep an unpaid order's reservation at least until `until` (a payment is under way)."""
+    order = await _lock(session, order_id)
+    if order.status != PENDING_PAYMENT or order.expires_at is None or order.expires_at >= until:
+        return
+    order.expires_at = until
+    await scheduling.schedule(session, "order_expiry", order.id, until, key=expiry_key(order.id))
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    id: int
+    status: str
+    total: int
+    currency: str
+    created_at: datetime
+    items_count: int
+
+
+@dataclass(frozen=True)
+class OrderItemView:
+    sku: str
+    title_en: str
+    title_zh: str
+    unit_price: int
+    quantity: int
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+@dataclass(frozen=True)
+class EventView:
+    from_status: str | None
+    to_status: str
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    id: int
+    user_id: int
+    status: str
+    currency: str
+    subtotal: int
+    delivery_fee: int
+    discount: int
+    points_discount: int
+    points_spent: int
+    total: int
+    payment_method: str
+    delivery_method: str
+    pickup_point: str | None
+    contact_name: str | None
+    phone: str | None
+    address: str | None
+    source: str
+    source_ref: int | None
+    coupon_code: str | None
+    note: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    paid_at: datetime | None
+    items: tuple[OrderItemView, ...]
+    events: tuple[EventView, ...]
+
+    @property
+    def cancellable(self) -> bool:
+        return self.status in UNPAID
+
+    @property
+    def payable(self) -> bool:
+        return self.status == PENDING_PAYMENT and self.payment_method in ("card", "stars")
+
+
+async def load_detail(session: AsyncSession, order_id: int, user_id: int | None = None) -> OrderDetail:
+    order = await session.get(Order, order_id, populate_existing=True)
+    if order is None or (user_id is not None and order.user_id != user_id):
+        raise NotFound("order_not_found", order_id=order_id)
+    items = (
+        (await session.execute(select(OrderItem).where(OrderItem.order_id == order_id).order_by(OrderItem.id)))
+        .scalars()
+        .all()
+    )
+    events = (
+        (await session.execute(select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)))
+        .scalars()
+        .all()
+    )
+    return OrderDetail(
+        id=order.id,
+        user_id=order.user_id,
+        status=order.status,
+        currency=order.currency,
+        subtotal=order.subtotal,
+        delivery_fee=order.delivery_fee,
+        discount=order.discount,
+        points_discount=order.points_discount,
+        points_spent=order.points_spent,
+        total=order.total,
+        payment_method=order.payment_method,
+        delivery_method=order.delivery_method,
+        pickup_point=order.pickup_point,
+        contact_name=order.contact_name,
+        phone=order.phone,
+        address=order.address,
+        source=order.source,
+        source_ref=order.source_ref,
+        coupon_code=order.coupon_code,
+        note=order.note,
+        expires_at=order.expires_at,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+        items=tuple(OrderItemView(i.sku, i.title_en, i.title_zh, i.unit_price, i.quantity) for i in items),
+        events=tuple(EventView(e.from_status, e.to_status, e.actor, e.at) for e in events),
+    )
+
+
+async def get_order(db: Database, order_id: int, user_id: int | None = None) -> OrderDetail:
+    """One order; with `user_id`, only that buyer's (another user's order is reported as not found)."""
+    async with db.read() as session:
+        return await load_detail(session, order_id, user_id)
+
+
+async def _summaries(session: AsyncSession, query: object) -> list[OrderSummary]:
+    rows = (await session.execute(query)).scalars().all()  # type: ignore[call-overload]
+    if not rows:
+        return []
+    counts = dict(
+        (
+            await session.execute(
+                select(OrderItem.order_id, func.sum(OrderItem.quantity))
+                .where(OrderItem.order_id.in_([o.id for o in rows]))
+                .group_by(OrderItem.order_id)
+            )
+        ).all()
+    )
+    return [OrderSummary(o.id, o.status, o.total, o.currency, o.created_at, int(counts.get(o.id, 0))) for o in rows]
+
+
+async def latest_orders(db: Database, user_id: int, n: int = 10) -> list[OrderSummary]:
+    async with db.read() as session:
+        query = select(Order).where(Order.user_id == user_id).order_by(Order.id.desc()).limit(n)
+        return await _summaries(session, query)
+
+
+async def orders_by_status(db: Database, statuses: Iterable[str], n: int = 20) -> list[OrderSummary]:
+    """For the admin: the oldest first, so the queue is worked in order."""
+    async with db.read() as session:
+        query = select(Order).where(Order.status.in_(list(statuses))).order_by(Order.id).limit(n)
+        return await _summaries(session, query)
+
+
+async def cancel_by_buyer(db: Database, order_id: int, user_id: int) -> OrderDetail:
+    """The buyer cancels an unpaid order (ownership checked); the reserved stock goes back."""
+    async with db.tx() as session:
+        await transition(session, order_id, CANCELLED, buyer_actor(user_id), from_statuses=UNPAID, user_id=user_id)
+        return await load_detail(session, order_id, user_id)
+
+
+async def admin_transition(db: Database, order_id: int, to_status: str, admin_id: int) -> OrderDetail:
+    """Shipped / delivered by an admin (refunds go through store.payments.refund_order)."""
+    if to_status not in (SHIPPED, DELIVERED, CANCELLED):
+        raise DomainError("illegal_transition", from_status="-", to_status=to_status)
+    async with db.tx() as session:
+        change = await transition(session, order_id, to_status, admin_actor(admin_id))
+        if change.from_status == CONFIRMED and to_status == DELIVERED:
+            # Pay on pickup: the money taken at the counter is recorded when the order is handed over.
+            order = change.order
+            session.add(Payment(order_id=order.id, method="pickup", amount=order.total, currency=order.currency))
+            order.paid_at = utcnow()
+        return await load_detail(session, order_id)
+
+
+async def payments_of(db: Database, order_id: int) -> list[Payment]:
+    async with db.read() as session:
+        rows = await session.execute(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id))
+        return list(rows.scalars())
+
+
+@dataclass(frozen=True)
+class Stats:
+    orders_since: int
+    paid_since: int
+    revenue_since: dict[str, int]
+    revenue_total: dict[str, int]
+    by_status: dict[str, int]
+
+
+async def stats(db: Database, since: datetime) -> Stats:
+    """Counts for the admin: orders placed and paid since `since` (start of the shop's day), revenue by currency."""
+    async with db.read() as session:
+        placed = (
+            await session.execute(select(func.count()).select_from(Order).where(Order.created_at >= since))
+        ).scalar()
+        paid_q = select(Order.currency, func.count(), func.sum(Order.total)).where(
+            Order.status.in_(list(PAID_STATUSES)), Order.paid_at >= since
+        )
+        paid_rows = (await session.execute(paid_q.group_by(Order.currency))).all()
+        total_rows = (
+            await session.execute(
+                select(Order.currency, func.sum(Order.total))
+                .where(Order.status.in_(list(PAID_STATUSES)))
+                .group_by(Order.currency)
+            )
+        ).all()
+        status_rows = (await session.execute(select(Order.status, func.count()).group_by(Order.status))).all()
+    return Stats(
+        orders_since=int(placed or 0),
+        paid_since=sum(int(n) for _, n, _ in paid_rows),
+        revenue_since={cur: int(amount or 0) for cur, _, amount in paid_rows},
+        revenue_total={cur: int(amount or 0) for cur, amount in total_rows},
+        by_status={status: int(n) for status, n in status_rows},
+    )

@@ -1,0 +1,254 @@
+"""Payments: the pre-checkout re-check, recording a successful payment exactly once, and refunds.
+
+Money is never lost silently: a payment that cannot be applied to its order (expired, cancelled, already paid,
+amount changed) is still recorded, with status `refund_pending`; Star payments are then refunded by the bot
+(`refundStarPayment`) and marked refunded, card payments wait for an admin to refund them with the provider.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store import notify, orders
+from store.db import Database
+from store.errors import DomainError, NotFound
+from store.models import Order, Payment, utcnow
+from store.money import STARS
+
+log = logging.getLogger(__name__)
+
+PAYLOAD_PREFIX = "order"
+PAID = "paid"
+REFUND_PENDING = "refund_pending"
+REFUNDED = "refunded"
+# A payment that passed pre-checkout keeps its reservation at least this long (the buyer is paying).
+PAYMENT_GRACE = timedelta(minutes=3)
+
+
+def invoice_payload(order_id: int) -> str:
+    """`order:<id>:<nonce>` (well under Telegram's 128 bytes); the nonce makes every invoice distinct."""
+    return f"{PAYLOAD_PREFIX}:{order_id}:{secrets.token_hex(4)}"
+
+
+def parse_payload(payload: str) -> int | None:
+    parts = payload.split(":")
+    if len(parts) != 3 or parts[0] != PAYLOAD_PREFIX or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
+def method_for_currency(currency: str) -> str:
+    return "stars" if currency == STARS else "card"
+
+
+# ---------------------------------------------------------------- pre-checkout
+
+
+async def check_pre_checkout(db: Database, payer_id: int, payload: str, currency: str, total_amount: int) -> int:
+    """Refuse (DomainError) unless the order is still payable by this user for exactly this amount.
+
+    Returns the order id. A short write keeps the reservation alive while Telegram charges the buyer.
+    """
+    order_id = parse_payload(payload)
+    if order_id is None:
+        raise DomainError("payment_order_unknown")
+    now = utcnow()
+    async with db.read() as session:  # readers never wait for the SQLite writer: answered well within 10 s
+        order = await session.get(Order, order_id)
+        if order is None or order.user_id != payer_id:
+            raise DomainError("payment_order_unknown")
+        if order.status == orders.EXPIRED or (
+            order.status == orders.PENDING_PAYMENT and order.expires_at is not None and order.expires_at <= now
+        ):
+            raise DomainError("payment_order_expired", order_id=order_id)
+        if order.status != orders.PENDING_PAYMENT:
+            raise DomainError("payment_order_not_payable", order_id=order_id)
+        if order.currency != currency or order.total != total_amount:
+            raise DomainError("payment_amount_changed", order_id=order_id)
+        expires_at = order.expires_at
+    if expires_at is not None and expires_at < now + PAYMENT_GRACE:
+        # About to expire while Telegram charges the buyer: hold it a little longer (a short write, rarely).
+        async with db.tx() as session:
+            await orders.extend_hold(session, order_id, now + PAYMENT_GRACE)
+    return order_id
+
+
+# ---------------------------------------------------------------- successful payment
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    kind: str  # paid | duplicate | refund (recorded, to be refunded) | orphan (no such order)
+    order_id: int | None
+    payment_id: int | None
+    currency: str
+    amount: int
+    charge_id: str
+
+    @property
+    def needs_star_refund(self) -> bool:
+        return self.kind in ("refund", "orphan") and self.currency == STARS
+
+
+@dataclass(frozen=True)
+class IncomingPayment:
+    payer_id: int
+    payload: str
+    currency: str
+    total_amount: int
+    telegram_charge_id: str
+    provider_charge_id: str | None = None
+
+
+async def _existing(session: AsyncSession, charge_id: str) -> Payment | None:
+    return (await session.execute(select(Payment).where(Payment.telegram_charge_id == charge_id))).scalar_one_or_none()
+
+
+async def record_payment(db: Database, incoming: IncomingPayment) -> PaymentOutcome:
+    """Apply a successful_payment exactly once (keyed by telegram_payment_charge_id)."""
+    try:
+        async with db.tx() as session:
+            return await _record(session, incoming)
+    except IntegrityError:
+        # PostgreSQL: a concurrent delivery of the same charge inserted first; ours rolled back entirely.
+        async with db.read() as session:
+            existing = await _existing(session, incoming.telegram_charge_id)
+        if existing is None:
+            raise
+        return _duplicate(existing, incoming)
+
+
+def _duplicate(existing: Payment, incoming: IncomingPayment) -> PaymentOutcome:
+    return PaymentOutcome(
+        "duplicate", existing.order_id, existing.id, existing.currency, existing.amount, incoming.telegram_charge_id
+    )
+
+
+async def _record(session: AsyncSession, incoming: IncomingPayment) -> PaymentOutcome:
+    existing = await _existing(session, incoming.telegram_charge_id)
+    if existing is not None:
+        return _duplicate(existing, incoming)
+    order_id = parse_payload(incoming.payload)
+    order = await session.get(Order, order_id, with_for_update=True) if order_id is not None else None
+    if order is None:
+        log.error("payment %s for unknown payload %r", incoming.telegram_charge_id, incoming.payload)
+        return PaymentOutcome(
+            "orphan", None, None, incoming.currency, incoming.total_amount, incoming.telegram_charge_id
+        )
+    applicable = (
+        order.status == orders.PENDING_PAYMENT
+        and order.user_id == incoming.payer_id
+        and order.currency == incoming.currency
+        and order.total == incoming.total_amount
+    )
+    payment = Payment(
+        order_id=order.id,
+        method=method_for_currency(incoming.currency),
+        amount=incoming.total_amount,
+        currency=incoming.currency,
+        telegram_charge_id=incoming.telegram_charge_id,
+        provider_charge_id=incoming.provider_charge_id,
+        status=PAID if applicable else REFUND_PENDING,
+        details={"payer_id": incoming.payer_id, "order_status": order.status},
+    )
+    session.add(payment)
+    await session.flush()  # the UNIQUE charge id is checked here (IntegrityError on a race)
+    if applicable:
+        await orders.transition(session, order.id, orders.PAID, "payment", from_statuses=[orders.PENDING_PAYMENT])
+        kind = "paid"
+    else:
+        log.warning("payment %s cannot apply to order %s (%s): refund", payment.id, order.id, order.status)
+        template = "payments.late_refund_stars" if incoming.currency == STARS else "payments.late_refund_card"
+        await notify.notify_user(session, incoming.payer_id, template, order_id=order.id)
+        kind = "refund"
+    return PaymentOutcome(
+        kind, order.id, payment.id, incoming.currency, incoming.total_amount, incoming.telegram_charge_id
+    )
+
+
+async def mark_refunded(db: Database, payment_id: int, details: str | None = None) -> bool:
+    """A refund went through (Stars refunded by the bot, or a card refund done by an admin)."""
+    async with db.tx() as session:
+        payment = await session.get(Payment, payment_id, with_for_update=True)
+        if payment is None or payment.status != REFUND_PENDING:
+            return False
+        payment.status = REFUNDED
+        payment.refunded_at = utcnow()
+        if details:
+            payment.details = {**(payment.details or {}), "refund": details}
+        return True
+
+
+# ---------------------------------------------------------------- admin refunds
+
+
+@dataclass(frozen=True)
+class RefundTask:
+    payment_id: int
+    order_id: int
+    user_id: int
+    method: str
+    currency: str
+    amount: int
+    charge_id: str | None
+    created_at: datetime
+
+
+async def refund_order(db: Database, order_id: int, admin_id: int) -> list[RefundTask]:
+    """Move a paid order to refunded; its payments become refund_pending (the caller refunds Stars)."""
+    async with db.tx() as session:
+        change = await orders.transition(session, order_id, orders.REFUNDED, orders.admin_actor(admin_id))
+        rows = (
+            (await session.execute(select(Payment).where(Payment.order_id == order_id, Payment.status == PAID)))
+            .scalars()
+            .all()
+        )
+        for payment in rows:
+            payment.status = REFUND_PENDING
+        return [_task(p, change.order.user_id) for p in rows]
+
+
+def _task(payment: Payment, user_id: int) -> RefundTask:
+    return RefundTask(
+        payment.id,
+        payment.order_id,
+        user_id,
+        payment.method,
+        payment.currency,
+        payment.amount,
+        payment.telegram_charge_id,
+        payment.created_at,
+    )
+
+
+async def pending_refunds(db: Database, n: int = 20) -> list[RefundTask]:
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(Payment, Order.user_id)
+                .join(Order, Order.id == Payment.order_id)
+                .where(Payment.status == REFUND_PENDING)
+                .order_by(Payment.id)
+                .limit(n)
+            )
+        ).all()
+        return [_task(p, uid) for p, uid in rows]
+
+
+async def refund_task(db: Database, payment_id: int) -> RefundTask:
+    async with db.read() as session:
+        row = (
+            await session.execute(
+                select(Payment, Order.user_id).join(Order, Order.id == Payment.order_id).where(Payment.id == payment_id)
+            )
+        ).first()
+    if row is None or row[0].status != REFUND_PENDING:
+        raise NotFound("payment_not_found")
+    return _task(row[0], row[1])

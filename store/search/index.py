@@ -1,0 +1,509 @@
+"""The in-memory search index: postings from terms to products, scored with numpy so that a query over
+100,000 products stays within a few milliseconds.
+
+Documents are numbered densely as they are added. A product that changes gets a new document number and its old
+one is marked dead (postings are append-only; `compact` drops dead entries). Changes that do not alter the text
+(price, stock) are applied in place, so a flash sale's stream of stock updates costs nothing here.
+Prices in the index only rank and filter; what a shopper sees is read from the database.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from store.search.text import ParsedQuery, cjk_grams, parse_query, stem, tokens
+
+# Heaviest first (indexing relies on the order).
+FIELD_WEIGHTS = (("title_en", 3.0), ("title_zh", 3.0), ("tags", 2.0), ("description_en", 1.0), ("description_zh", 1.0))
+# Terms from titles and tags are "strong": they name products (used by looks_like_product_query).
+STRONG_WEIGHT = 2.0
+PREFIX_FACTOR = 0.8
+MAX_PREFIX_TERMS = 40
+SORTS = ("relevance", "price_asc", "price_desc", "newest")
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+Posting = tuple[npt.NDArray[np.int32], FloatArray]
+Expansions = list[tuple[str, float]]
+# A query word: its units (a Latin word, or a Chinese run's pairs) and, for long Chinese runs, its characters.
+QueryTerms = tuple[list[Expansions], list[Expansions] | None]
+
+
+@dataclass(frozen=True)
+class IndexedProduct:
+    id: int
+    category_id: int
+    price: int
+    created: int  # epoch seconds
+    title_en: str
+    title_zh: str
+    description_en: str
+    description_zh: str
+    tags: str
+    active: bool = True
+
+    def signature(self) -> int:
+        """What decides the product's postings; a change elsewhere (price) is applied in place.
+
+        Kept as a hash: 100,000 tuples of strings would be a burden to the garbage collector, and the chance
+        that an edit keeps the same 64-bit hash is negligible."""
+        return hash(
+            (
+                self.category_id,
+                self.created,
+                self.title_en,
+                self.title_zh,
+                self.description_en,
+                self.description_zh,
+                self.tags,
+                self.active,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Hits:
+    product_ids: list[int]  # the requested page, best first
+    total: int
+    partial: bool  # no product matched every word; these match the most words
+    prices: list[int]  # prices of all matches before the price filter (for range buttons)
+    categories: list[tuple[int, int]]  # (category id, matches) before the category filter, most first
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str | None  # a corrected query that finds something
+    product_ids: list[int] = field(default_factory=list)  # close products
+
+
+def fuzzy_limit(term: str) -> int:
+    """Edits allowed between a typed word and a known word."""
+    if len(term) < 3:
+        return 0
+    return 1 if len(term) <= 7 else 2
+
+
+class SearchIndex:
+    def __init__(self) -> None:
+        self._n = 0
+        self._cap = 0
+        self._pid: IntArray = np.zeros(0, np.int64)
+        self._price: IntArray = np.zeros(0, np.int64)
+        self._category: IntArray = np.zeros(0, np.int64)
+        self._created: IntArray = np.zeros(0, np.int64)
+        self._alive: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)
+        self._doc: dict[int, int] = {}  # product id -> live document
+        self._signatures: dict[int, int] = {}  # every known product, inactive ones too
+        self._base: dict[str, Posting] = {}
+        self._delta: dict[str, tuple[list[int], list[float]]] = {}
+        self._delta_entries = 0
+        self._strong: set[str] = set()
+        self._surface: dict[str, str] = {}
+        self._latin_by_len: dict[int, list[str]] = {}
+        self._latin_sorted: list[str] = []
+        self._bulk = False
+
+    # ------------------------------------------------------------------------------------------ building
+
+    @classmethod
+    def build(cls, products: Iterable[IndexedProduct]) -> SearchIndex:
+        index = cls()
+        index._bulk = True
+        for product in products:
+            index.upsert(product)
+        index._bulk = False
+        index._latin_sorted.sort()
+        index.compact()
+        return index
+
+    def __len__(self) -> int:
+        return len(self._doc)
+
+    @property
+    def known_ids(self) -> set[int]:
+        return set(self._signatures)
+
+    @property
+    def known_count(self) -> int:
+        return len(self._signatures)
+
+    @property
+    def pending(self) -> int:
+        """Postings entries not yet compacted."""
+        return self._delta_entries
+
+    def upsert(self, product: IndexedProduct) -> bool:
+        """Add or refresh a product; True when its text was (re)indexed."""
+        signature = product.signature()
+        doc = self._doc.get(product.id)
+        if self._signatures.get(product.id) == signature:
+            if doc is not None:
+                self._price[doc] = product.price
+            return False
+        self.remove(product.id)
+        self._signatures[product.id] = signature
+        if product.active:
+            self._add(product)
+        return True
+
+    def remove(self, product_id: int) -> None:
+        self._signatures.pop(product_id, None)
+        doc = self._doc.pop(product_id, None)
+        if doc is not None:
+            self._alive[doc] = False
+
+    def _grow(self) -> None:
+        cap = max(1024, self._cap * 2)
+        for name in ("_pid", "_price", "_category", "_created", "_alive"):
+            old = getattr(self, name)
+            new = np.zeros(cap, old.dtype)
+            new[: self._n] = old[: self._n]
+            setattr(self, name, new)
+        self._cap = cap
+
+    def _add(self, product: IndexedProduct) -> None:
+        if self._n == self._cap:
+            self._grow()
+        doc = self._n
+        self._n += 1
+        self._pid[doc] = product.id
+        self._price[doc] = product.price
+        self._category[doc] = product.category_id
+        self._created[doc] = product.created
+        self._alive[doc] = True
+        self._doc[product.id] = doc
+        # Fields come heaviest first, so a term's first weight is its best one.
+        weights: dict[str, float] = {}
+        surface = self._surface
+        for name, weight in FIELD_WEIGHTS:
+            text = getattr(product, name)
+            if not text:
+                continue
+            for token in tokens(text):
+                if token[0].isascii():
+                    term = stem(token)
+                    if term not in surface:
+                        self._learn(term, token)
+                    weights.setdefault(term, weight)
+                else:
+                    for gram in cjk_grams(token):
+                        weights.setdefault(gram, weight)
+        for term, weight in weights.items():
+            if weight >= STRONG_WEIGHT:
+                self._strong.add(term)
+            entry = self._delta.get(term)
+            if entry is None:
+                self._delta[term] = ([doc], [weight])
+            else:
+                entry[0].append(doc)
+                entry[1].append(weight)
+        self._delta_entries += len(weights)
+
+    def _learn(self, term: str, surface: str) -> None:
+        self._surface[term] = surface
+        if len(term) >= 3:
+            self._latin_by_len.setdefault(len(term), []).append(term)
+        if self._bulk:
+            self._latin_sorted.append(term)
+        else:
+            bisect.insort(self._latin_sorted, term)
+
+    def compact(self) -> None:
+        """Fold recent additions into the numpy postings and drop dead documents from them."""
+        alive = self._alive
+        merged: dict[str, Posting] = {}
+        for term in set(self._base) | set(self._delta):
+            base = self._base.get(term)
+            delta = self._delta.get(term)
+            if delta is not None:
+                docs = np.asarray(delta[0], np.int32)
+                weights = np.asarray(delta[1], np.float32)
+                if base is not None:
+                    docs = np.concatenate((base[0], docs))
+                    weights = np.concatenate((base[1], weights))
+            else:
+                assert base is not None
+                docs, weights = base
+            keep = alive[docs]
+            if not keep.all():
+                docs, weights = docs[keep], weights[keep]
+            if len(docs):
+                merged[term] = (docs, weights)
+        self._base = merged
+        self._delta = {}
+        self._delta_entries = 0
+
+    # ------------------------------------------------------------------------------------------ terms
+
+    def _posting(self, term: str) -> Posting | None:
+        base = self._base.get(term)
+        delta = self._delta.get(term)
+        if delta is None:
+            return base
+        docs = np.asarray(delta[0], np.int32)
+        weights = np.asarray(delta[1], np.float32)
+        if base is None:
+            return docs, weights
+        return np.concatenate((base[0], docs)), np.concatenate((base[1], weights))
+
+    def has_term(self, term: str) -> bool:
+        return term in self._base or term in self._delta
+
+    def surface(self, term: str) -> str:
+        return self._surface.get(term, term)
+
+    def _prefixed(self, term: str) -> list[str]:
+        found: list[str] = []
+        start = bisect.bisect_right(self._latin_sorted, term)
+        for candidate in self._latin_sorted[start : start + 10 * MAX_PREFIX_TERMS]:
+            if not candidate.startswith(term):
+                break
+            if self.has_term(candidate):
+                found.append(candidate)
+                if len(found) >= MAX_PREFIX_TERMS:
+                    break
+        return found
+
+    def _near(self, term: str, max_edits: int, limit: int = 5) -> list[tuple[str, int]]:
+        """Known words within `max_edits` (transpositions count once), closest first."""
+        if max_edits <= 0:
+            return []
+        candidates: list[str] = []
+        for length in range(len(term) - max_edits, len(term) + max_edits + 1):
+            candidates.extend(self._latin_by_len.get(length, ()))
+        if not candidates:
+            return []
+        matches = process.extract(term, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=limit * 4)
+        out = [(str(word), int(dist)) for word, dist, _ in matches if self.has_term(str(word))]
+        # Closest first; among equals prefer words that name products, then the shorter word.
+        out.sort(key=lambda item: (item[1], item[0] not in self._strong, len(item[0])))
+        return out[:limit]
+
+    def expand(self, unit: str, *, relaxed: bool = False) -> list[tuple[str, float]]:
+        """Index terms a query unit stands for, with a factor: exact 1.0, prefix 0.8, typo 0.75/0.5."""
+        if not unit[0].isascii():
+            return [(unit, 1.0)] if self.has_term(unit) else []
+        out: list[tuple[str, float]] = []
+        if self.has_term(unit):
+            out.append((unit, 1.0))
+        if len(unit) >= 3:
+            out.extend((term, PREFIX_FACTOR) for term in self._prefixed(unit))
+        if not out:
+            limit = fuzzy_limit(unit) + (1 if relaxed and len(unit) >= 4 else 0)
+            near = self._near(unit, limit)
+            if near:
+                best = near[0][1]
+                out.extend((term, 1.0 - 0.25 * dist) for term, dist in near if dist == best)
+        return out
+
+    # ------------------------------------------------------------------------------------------ querying
+
+    def _unit_score(self, expansions: list[tuple[str, float]]) -> FloatArray | None:
+        """Per document, the best weight among the terms a query unit stands for (None: no term matched)."""
+        postings = [(p, factor) for term, factor in expansions if (p := self._posting(term)) is not None]
+        if not postings:
+            return None
+        best = np.zeros(self._n, np.float32)
+        for (docs, weights), factor in postings:
+            if len(postings) == 1:
+                best[docs] = weights * np.float32(factor)
+            else:
+                best[docs] = np.maximum(best[docs], weights * np.float32(factor))
+        return best
+
+    def _score(self, query_words: list[QueryTerms]) -> tuple[FloatArray, npt.NDArray[np.int16]]:
+        """Score and the number of query words each document matches.
+
+        A Chinese run is matched by its character pairs. A run of three or more characters also matches when at
+        least half its pairs match and each remaining character occurs on its own, so "云南咖啡" finds
+        "云南精选咖啡" and "龙井茶" finds "西湖龙井绿茶" although "南咖" and "井茶" are in no title.
+        """
+        n = self._n
+        score = np.zeros(n, np.float32)
+        cover = np.zeros(n, np.int16)
+        nothing = np.zeros(n, np.bool_)
+        for units, chars in query_words:
+            bests = [self._unit_score(expansions) for expansions in units]
+            for best in bests:
+                if best is not None:
+                    score += best
+            matched = [best > 0 if best is not None else nothing for best in bests]
+            if not chars:
+                covered = matched[0]
+                for other in matched[1:]:
+                    covered = covered & other
+                cover += covered
+                continue
+            singles = [(b > 0) if (b := self._unit_score(c)) is not None else nothing for c in chars]
+            pair_count = np.zeros(n, np.int16)
+            for pair in matched:
+                pair_count += pair
+            covered = pair_count * 2 >= len(matched)
+            edges = [matched[0], *(left | right for left, right in itertools.pairwise(matched)), matched[-1]]
+            for by_pair, alone in zip(edges, singles, strict=True):
+                covered &= by_pair | alone
+            cover += covered
+        return score, cover
+
+    def _sort_keys(self, docs: IntArray, score: npt.NDArray[np.float32] | None, sort: str) -> IntArray:
+        """One int64 per match giving a total order (ties broken by product id), so pages never overlap."""
+        pid = self._pid[docs]
+        shift = np.int64(1 << 32)
+        if sort == "price_asc":
+            return np.minimum(self._price[docs], (1 << 30) - 1) * shift + pid
+        if sort == "price_desc":
+            return -np.minimum(self._price[docs], (1 << 30) - 1) * shift + pid
+        if sort == "newest" or score is None:
+            return -self._created[docs] * shift - pid
+        quantised = np.rint(score[docs].astype(np.float64) * 100).astype(np.int64)
+        return -quantised * shift - pid
+
+    def _matches(
+        self, parsed: ParsedQuery, relaxed: bool = False
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float32] | None, bool]:
+        n = self._n
+        alive = self._alive[:n]
+        if parsed.empty:
+            return alive.copy(), None, False
+        query_words: list[QueryTerms] = []
+        for word in parsed.words:
+            if relaxed and not word.latin:
+                # The loosest Chinese match: each character on its own counts as a word.
+                query_words += [([self.expand(char)], None) for char in dict.fromkeys(word.surface)]
+            elif not word.latin and len(word.surface) >= 3:
+                pairs = [self.expand(unit) for unit in word.units]
+                query_words.append((pairs, [self.expand(char) for char in word.surface]))
+            else:
+                query_words.append(([self.expand(unit, relaxed=relaxed) for unit in word.units], None))
+        score, cover = self._score(query_words)
+        live_cover = np.where(alive, cover, 0)
+        target = int(live_cover.max()) if n else 0
+        if target == 0 or (relaxed and target * 2 < len(query_words)):
+            return np.zeros(n, np.bool_), score, False
+        return live_cover == target, score, target < len(query_words)
+
+    def search(
+        self,
+        parsed: ParsedQuery,
+        *,
+        category_id: int | None = None,
+        price_min: int | None = None,
+        price_max: int | None = None,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 6,
+    ) -> Hits:
+        matched, score, partial = self._matches(parsed)
+        n = self._n
+        in_category = matched if category_id is None else matched & (self._category[:n] == category_id)
+        in_price = matched
+        if price_min is not None:
+            in_price = in_price & (self._price[:n] >= price_min)
+        if price_max is not None:
+            in_price = in_price & (self._price[:n] < price_max)
+        prices = self._price[:n][in_category]
+        counts = np.bincount(self._category[:n][in_price]) if in_price.any() else np.zeros(0, np.int64)
+        categories = sorted(
+            ((int(c), int(counts[c])) for c in np.flatnonzero(counts)), key=lambda item: (-item[1], item[0])
+        )
+        docs = np.flatnonzero(in_category & in_price)
+        page = self._page(docs, score, sort, offset, limit)
+        return Hits(
+            product_ids=[int(p) for p in self._pid[page]],
+            total=len(docs),
+            partial=partial,
+            prices=prices.tolist(),
+            categories=categories,
+        )
+
+    def _page(
+        self, docs: IntArray, score: npt.NDArray[np.float32] | None, sort: str, offset: int, limit: int
+    ) -> IntArray:
+        end = offset + limit
+        if offset >= len(docs) or limit <= 0:
+            return np.zeros(0, np.int64)
+        keys = self._sort_keys(docs, score if sort == "relevance" else None, sort)
+        if end < len(docs):
+            top = np.argpartition(keys, end - 1)[:end]
+            top = top[np.argsort(keys[top], kind="stable")]
+        else:
+            top = np.argsort(keys, kind="stable")
+        return docs[top[offset:end]]
+
+    def suggest(self, parsed: ParsedQuery, limit: int = 3) -> Suggestion:
+        """For a query that found nothing: a corrected query that finds something, and close products."""
+        corrected: list[str] = []
+        for word in parsed.words:
+            if not word.latin:
+                if all(self.has_term(unit) for unit in word.units):
+                    corrected.append(word.surface)
+                continue
+            unit = word.units[0]
+            if self.has_term(unit) or (len(unit) >= 3 and self._prefixed(unit)):
+                corrected.append(word.surface)
+                continue
+            near = self._near(unit, fuzzy_limit(unit) + 1, limit=1)
+            if near:
+                corrected.append(self.surface(near[0][0]))
+        text = " ".join(corrected) or None
+        if text is not None and text != parsed.text:
+            if not self.search(parse_query(text), limit=0).total:
+                text = None
+        else:
+            text = None
+        matched, score, _partial = self._matches(parsed, relaxed=True)
+        docs = np.flatnonzero(matched)
+        page = self._page(docs, score, "relevance", 0, limit)
+        return Suggestion(text, [int(p) for p in self._pid[page]])
+
+    def looks_like_product(self, parsed: ParsedQuery) -> bool:
+        """Every word names products (titles or tags, allowing a small typo) and some product has them all."""
+        if parsed.empty or len(parsed.words) > 6 or len(parsed.ignored) > 2:
+            return False
+        for word in parsed.words:
+            for unit in word.units:
+                if unit in self._strong:
+                    continue
+                if not word.latin:
+                    return False
+                prefixed = len(unit) >= 4 and any(term in self._strong for term in self._prefixed(unit))
+                near = len(unit) >= 5 and any(term in self._strong for term, _ in self._near(unit, 1))
+                if not (prefixed or near):
+                    return False
+        hits = self.search(parsed, limit=0)
+        return hits.total > 0 and not hits.partial
+
+
+def price_ranges(prices: list[int], exponent: int = 2) -> list[tuple[int | None, int | None]]:
+    """Up to three price ranges (under a / a-b / over b) with round bounds splitting the prices in thirds."""
+    if len(prices) < 4:
+        return []
+    values = np.asarray(prices, np.int64)
+    low, high = int(values.min()), int(values.max())
+    bounds: list[int] = []
+    for q in (33.3, 66.7):
+        bound = _round_price(float(np.percentile(values, q)), exponent)
+        if low < bound <= high and (not bounds or bound > bounds[-1]):
+            bounds.append(bound)
+    if not bounds:
+        return []
+    edges: list[int | None] = [None, *bounds, None]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+
+
+def _round_price(value: float, exponent: int) -> int:
+    """The nearest round amount (1, 1.5, 2, 3, 4, 5, 6, 8 x 10^k major units; at least one major unit)."""
+    unit = 10**exponent
+    major = max(value / unit, 1.0)
+    magnitude = 10 ** math.floor(math.log10(major))
+    best = min((m * magnitude for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10)), key=lambda c: abs(c - major))
+    return round(best * unit)

@@ -1,0 +1,348 @@
+"""Search use cases over the database: the index's life cycle (built lazily, kept fresh) and a page of results
+read from the database.
+
+Freshness: at most every `refresh_seconds` a search first asks the database for products changed since the
+last look (`updated_at` at or after the newest change already seen, minus a slack that covers transactions
+that committed late) and for the product count (which reveals deletions). Changed products are re-indexed
+in place; a large change (an import) rebuilds the index off the event loop. So a product edited in the admin
+or imported becomes searchable within `refresh_seconds` (0 in tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.db import Database
+from store.models import Category, Product
+from store.money import exponent
+from store.search.index import SORTS, Hits, IndexedProduct, SearchIndex, price_ranges
+from store.search.text import ParsedQuery, parse_query
+
+log = logging.getLogger(__name__)
+
+CACHE_KEY = "search_index"
+DEFAULT_REFRESH_SECONDS = 2.0
+# Commits can land out of timestamp order (several writers, PostgreSQL); re-reading this much history on each
+# check makes a late commit visible anyway. Re-reading an unchanged product costs a tuple comparison.
+LATE_COMMIT_SLACK = timedelta(seconds=30)
+# Above this many changed products, rebuilding in a worker thread beats re-indexing on the event loop.
+REBUILD_ABOVE = 5000
+# Recent additions live in Python lists until there are this many postings entries.
+COMPACT_ABOVE = 50_000
+
+_INDEX_COLUMNS = (
+    Product.id,
+    Product.category_id,
+    Product.price,
+    Product.created_at,
+    Product.updated_at,
+    Product.title_en,
+    Product.title_zh,
+    Product.description_en,
+    Product.description_zh,
+    Product.tags,
+    Product.active,
+)
+
+
+@dataclass(frozen=True)
+class ResultItem:
+    """A product on a results page, read from the database when the page is shown (live price and stock)."""
+
+    id: int
+    sku: str
+    category_id: int
+    title_en: str
+    title_zh: str
+    price: int
+    currency: str
+    stock: int
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" and self.title_zh else self.title_en
+
+
+@dataclass(frozen=True)
+class CategoryFacet:
+    id: int
+    name_en: str
+    name_zh: str
+    count: int
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" and self.name_zh else self.name_en
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str  # the words, canonical (what buttons carry)
+    parsed: ParsedQuery
+    items: tuple[ResultItem, ...]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    sort: str
+    category_id: int | None
+    price_min: int | None
+    price_max: int | None
+    price_ranges: list[tuple[int | None, int | None]] = field(default_factory=list)
+    categories: list[CategoryFacet] = field(default_factory=list)
+    partial: bool = False
+    suggestion: str | None = None
+    suggested: tuple[ResultItem, ...] = ()
+
+    @property
+    def filtered(self) -> bool:
+        return self.category_id is not None or self.price_min is not None or self.price_max is not None
+
+
+def _indexed(row: Any) -> IndexedProduct:
+    return IndexedProduct(
+        id=row.id,
+        category_id=row.category_id,
+        price=row.price,
+        created=int(row.created_at.timestamp()) if row.created_at else 0,
+        title_en=row.title_en or "",
+        title_zh=row.title_zh or "",
+        description_en=row.description_en or "",
+        description_zh=row.description_zh or "",
+        tags=row.tags or "",
+        active=bool(row.active),
+    )
+
+
+class SearchEngine:
+    """Owns one index for one database; kept in the app's `extras` under CACHE_KEY."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.index: SearchIndex | None = None
+        self.build_seconds = 0.0
+        self._lock = asyncio.Lock()
+        self._checked = -math.inf
+        self._watermark: datetime | None = None
+        self._background: asyncio.Task[None] | None = None
+
+    async def current(self, refresh_seconds: float = DEFAULT_REFRESH_SECONDS) -> SearchIndex:
+        """The index, built on first use and checked for changes when the last check is older than
+        `refresh_seconds`.
+
+        With a window the check runs in the background and this search uses the index as it is (so a change
+        shows within the window plus one check, and no shopper waits for the check); with 0 the check
+        completes first (tests).
+        """
+        if self.index is None:
+            async with self._lock:
+                if self.index is None:
+                    await self.rebuild()
+        elif time.monotonic() - self._checked >= refresh_seconds:
+            if refresh_seconds <= 0:
+                await self._refresh_locked()
+            elif self._background is None or self._background.done():
+                self._background = asyncio.create_task(self._refresh_locked(), name="search-index-refresh")
+        assert self.index is not None
+        return self.index
+
+    async def _refresh_locked(self) -> None:
+        async with self._lock:
+            try:
+                await self._refresh()
+            except Exception:  # the next search tries again; the old index keeps answering meanwhile
+                log.exception("search index refresh failed")
+
+    async def close(self) -> None:
+        """Wait for a background check in flight (before the database is disposed)."""
+        if self._background is not None and not self._background.done():
+            await self._background
+
+    async def rebuild(self) -> None:
+        started = time.perf_counter()
+        checked = time.monotonic()
+        async with self.db.read() as session:
+            rows = (await session.execute(select(*_INDEX_COLUMNS))).all()
+        products = [_indexed(row) for row in rows]
+        if len(products) > REBUILD_ABOVE:
+            # Tokenising 100k products takes a few seconds; the bot keeps answering meanwhile.
+            index = await asyncio.to_thread(SearchIndex.build, products)
+        else:
+            index = SearchIndex.build(products)
+        self.index = index
+        self._watermark = max((row.updated_at for row in rows if row.updated_at), default=None)
+        self._checked = checked
+        self.build_seconds = time.perf_counter() - started
+        log.info("search index built: %d products in %.2f s", len(index), self.build_seconds)
+
+    async def _refresh(self) -> None:
+        assert self.index is not None
+        checked = time.monotonic()
+        query = select(*_INDEX_COLUMNS)
+        if self._watermark is not None:
+            query = query.where(Product.updated_at >= self._watermark - LATE_COMMIT_SLACK)
+        async with self.db.read() as session:
+            count = int((await session.execute(select(func.count()).select_from(Product))).scalar_one())
+            rows = (await session.execute(query)).all()
+            if len(rows) > REBUILD_ABOVE:
+                self._checked = checked
+                await self.rebuild()
+                return
+            index = self.index
+            for row in rows:
+                index.upsert(_indexed(row))
+                if row.updated_at and (self._watermark is None or row.updated_at > self._watermark):
+                    self._watermark = row.updated_at
+            if index.known_count != count:
+                await self._reconcile(session, index)
+        if index.pending > COMPACT_ABOVE:
+            index.compact()
+        self._checked = checked
+
+    async def _reconcile(self, session: AsyncSession, index: SearchIndex) -> None:
+        """Deleted products leave the index; products inserted with an old timestamp join it."""
+        ids = set((await session.execute(select(Product.id))).scalars())
+        known = index.known_ids
+        for gone in known - ids:
+            index.remove(gone)
+        missing = list(ids - known)
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            for row in await session.execute(select(*_INDEX_COLUMNS).where(Product.id.in_(chunk))):
+                index.upsert(_indexed(row))
+
+
+def engine_for(db: Database, cache: dict[str, Any]) -> SearchEngine:
+    engine = cache.get(CACHE_KEY)
+    if not isinstance(engine, SearchEngine) or engine.db is not db:
+        engine = SearchEngine(db)
+        cache[CACHE_KEY] = engine
+    return engine
+
+
+async def get_index(
+    db: Database, cache: dict[str, Any], refresh_seconds: float = DEFAULT_REFRESH_SECONDS
+) -> SearchIndex:
+    """The shared index (build it at start-up with this to spare the first shopper the wait)."""
+    return await engine_for(db, cache).current(refresh_seconds)
+
+
+def looks_like_product_query(index: SearchIndex, text: str) -> bool:
+    """True when the text reads as a product name: each word is in product titles or tags (a small typo allowed),
+    it is short, not a question, and some product matches all of it. For the assistant's free-text routing."""
+    if "?" in text or "？" in text or len(text) > 60:
+        return False
+    try:
+        parsed = parse_query(text)
+    except ValueError:
+        return False
+    return index.looks_like_product(parsed)
+
+
+async def search_products(
+    db: Database,
+    cache: dict[str, Any],
+    text: str,
+    *,
+    sort: str = "relevance",
+    category_id: int | None = None,
+    price_min: int | None = None,
+    price_max: int | None = None,
+    page: int = 0,
+    page_size: int = 6,
+    currency: str = "CNY",
+    refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+) -> SearchResults:
+    """One page of products matching `text` (words plus optional typed price bounds like `<30` or `20-50`).
+
+    Explicit price bounds override typed ones. With nothing found and no filters, a corrected query and close
+    products are suggested.
+    """
+    parsed = parse_query(text, currency)
+    sort = sort if sort in SORTS else "relevance"
+    low = price_min if price_min is not None else parsed.price_min
+    high = price_max if price_max is not None else parsed.price_max
+    index = await get_index(db, cache, refresh_seconds)
+    page = max(page, 0)
+
+    def run(page: int) -> Hits:
+        return index.search(
+            parsed,
+            category_id=category_id,
+            price_min=low,
+            price_max=high,
+            sort=sort,
+            offset=page * page_size,
+            limit=page_size,
+        )
+
+    hits = run(page)
+    pages = max(1, math.ceil(hits.total / page_size))
+    if page >= pages:  # the results shrank since the button was drawn
+        page = pages - 1
+        hits = run(page)
+    suggestion = None
+    suggested_ids: list[int] = []
+    if hits.total == 0 and not parsed.empty and category_id is None and low is None and high is None:
+        found = index.suggest(parsed)
+        suggestion, suggested_ids = found.text, found.product_ids
+    facet_ids = [category for category, _count in hits.categories[:8]]
+    async with db.read() as session:
+        rows = await _products(session, [*hits.product_ids, *suggested_ids])
+        names = await _category_names(session, facet_ids)
+    items = tuple(rows[i] for i in hits.product_ids if i in rows)
+    suggested = tuple(rows[i] for i in suggested_ids if i in rows)
+    counts = dict(hits.categories)
+    return SearchResults(
+        query=parsed.text,
+        parsed=parsed,
+        items=items,
+        total=hits.total,
+        page=page,
+        pages=pages,
+        page_size=page_size,
+        sort=sort,
+        category_id=category_id,
+        price_min=low,
+        price_max=high,
+        price_ranges=price_ranges(hits.prices, exponent(currency)),
+        categories=[CategoryFacet(c, *names[c], counts[c]) for c in facet_ids if c in names],
+        partial=hits.partial,
+        suggestion=suggestion,
+        suggested=suggested,
+    )
+
+
+async def _products(session: AsyncSession, ids: Sequence[int]) -> dict[int, ResultItem]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Product.id,
+            Product.sku,
+            Product.category_id,
+            Product.title_en,
+            Product.title_zh,
+            Product.price,
+            Product.currency,
+            Product.stock,
+        ).where(Product.id.in_(list(ids)), Product.active.is_(True))
+    )
+    return {row.id: ResultItem(*row) for row in rows}
+
+
+async def _category_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Category.id, Category.name_en, Category.name_zh).where(Category.id.in_(list(ids)))
+    )
+    return {row.id: (row.name_en, row.name_zh) for row in rows}

@@ -1,0 +1,159 @@
+"""Text normalisation for search: the same rules turn product text into index terms and a shopper's words
+into query units, so both sides always agree.
+
+- Latin script and digits: lower-cased, accents dropped, split into words; a plural "s" is dropped so that
+  "apples" finds "apple" (a light stemmer; the first spelling seen is kept for display).
+- Chinese (CJK ideographs): no spaces to split on, so a run of characters becomes its single characters and
+  its overlapping character pairs (bigrams). "苹果" then matches inside "红富士苹果" without a word segmenter.
+- Price filters typed into the query: `<30`, `<=30`, `>20`, `>=20`, `20-50` (major units, optional currency
+  sign) are taken out of the words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from store.money import parse_major
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"[a-z0-9]+|[{_CJK}]+")
+_CJK_RE = re.compile(rf"^[{_CJK}]+$")
+_ACCENTED_RE = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")  # Latin letters that may carry accents
+_NUMBER = r"(?:[¥$€£]\s*)?(\d+(?:\.\d{1,2})?)"
+_PRICE_RE = re.compile(rf"^(<=|>=|<|>){_NUMBER}$")
+_RANGE_RE = re.compile(rf"^{_NUMBER}-{_NUMBER}$")
+
+# Words that say nothing about a product; dropped from queries (not from the index) unless nothing else is left.
+STOPWORDS = frozenset(
+    {
+        *("a", "an", "and", "any", "are", "at", "by", "do", "does", "for", "from", "have", "i", "in", "is"),
+        *("it", "me", "my", "of", "on", "or", "please", "show", "some", "the", "to", "want", "with", "you", "your"),
+    }
+)
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, accents removed."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    if text.isascii() or not _ACCENTED_RE.search(text):
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+def stem(word: str) -> str:
+    if len(word) > 3 and word.endswith("s") and word[-2] not in "su" and not word[-2].isdigit():
+        return word[:-1]
+    return word
+
+
+def is_cjk(token: str) -> bool:
+    return bool(_CJK_RE.match(token))
+
+
+def cjk_grams(run: str) -> list[str]:
+    """Single characters and overlapping pairs of a run of Chinese characters."""
+    return list(run) + [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def query_grams(run: str) -> list[str]:
+    """What a Chinese query run must match: its pairs (or the character itself when alone)."""
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def tokens(text: str) -> list[str]:
+    """Latin words (unstemmed) and Chinese runs of the folded text."""
+    return _TOKEN_RE.findall(fold(text))
+
+
+def words(text: str) -> Iterator[tuple[str, str]]:
+    """(term, surface) for every Latin word and (run, run) for every Chinese run in the text."""
+    for token in tokens(text):
+        if token[0].isascii():
+            yield stem(token), token
+        else:
+            yield token, token
+
+
+def index_terms(text: str) -> Iterator[str]:
+    for term, _surface in words(text):
+        if term[0].isascii():
+            yield term
+        else:
+            yield from cjk_grams(term)
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """One thing the shopper typed: a Latin word (one unit) or a Chinese run (one unit per character pair)."""
+
+    surface: str
+    units: tuple[str, ...]
+    latin: bool
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[QueryWord, ...]
+    price_min: int | None = None  # minor units, inclusive
+    price_max: int | None = None  # minor units, exclusive
+    ignored: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        """The words as a canonical query string (what buttons carry)."""
+        return " ".join(w.surface for w in self.words)
+
+    @property
+    def units(self) -> list[str]:
+        return [unit for word in self.words for unit in word.units]
+
+    @property
+    def empty(self) -> bool:
+        return not self.words
+
+
+def _price(value: str, currency: str) -> int:
+    return parse_major(value, currency)
+
+
+def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
+    """Split what the shopper typed into words and price bounds."""
+    price_min: int | None = None
+    price_max: int | None = None
+    rest: list[str] = []
+    for chunk in fold(text).replace("，", " ").split():
+        bound = _PRICE_RE.match(chunk)
+        span = _RANGE_RE.match(chunk)
+        if bound:
+            op, value = bound.group(1), _price(bound.group(2), currency)
+            if op == "<":
+                price_max = value
+            elif op == "<=":
+                price_max = value + 1
+            elif op == ">":
+                price_min = value + 1
+            else:
+                price_min = value
+        elif span:
+            low, high = sorted((_price(span.group(1), currency), _price(span.group(2), currency)))
+            price_min, price_max = low, high + 1
+        else:
+            rest.append(chunk)
+    found: list[QueryWord] = []
+    dropped: list[str] = []
+    for term, surface in words(" ".join(rest)):
+        if term[0].isascii():
+            found.append(QueryWord(surface, (term,), True))
+        else:
+            found.append(QueryWord(surface, tuple(query_grams(term)), False))
+    meaningful = [w for w in found if not (w.latin and w.units[0] in STOPWORDS)]
+    if meaningful:
+        dropped = [w.surface for w in found if w not in meaningful]
+        found = meaningful
+    return ParsedQuery(tuple(found), price_min, price_max, tuple(dropped))

@@ -1,0 +1,648 @@
+"""Customer service: tickets and their forum topics, assignment, transcripts, ratings, canned replies,
+SLA events and statistics.
+
+A ticket is `open` until an agent takes it, `taken` while an agent talks to the shopper, then `closed`.
+A shopper has at most one active ticket (a partial unique index), and one forum topic in the support
+group that every later ticket reuses. Telegram calls (creating the topic, relaying messages) belong to
+bot/; this module only records what happened and schedules the SLA events as rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store import scheduling
+from store.db import Database
+from store.errors import Conflict, DomainError, Forbidden, NotFound
+from store.models import CartItem, Order, Product, User, utcnow
+from store.models.support import (
+    ACTIVE_STATUSES,
+    AssistantTurn,
+    CannedReply,
+    SupportMessage,
+    SupportTicket,
+    SupportTopic,
+)
+
+TAKE_SLA = "support_take"
+REPLY_SLA = "support_reply"
+HISTORY_KEEP = 20  # about ten shopper/bot exchanges
+MISS_INTENTS = ("fallback_rephrase", "fallback_human")
+CANNED_NAME_MAX = 32
+CANNED_TEXT_MAX = 3500
+MESSAGE_TEXT_MAX = 4000
+# Closed by a person (agent or shopper); tickets closed because the shopper blocked the bot or the support
+# group could not be reached say nothing about resolution time.
+RESOLVED = ("agent", "shopper")
+
+
+@dataclass(frozen=True)
+class TicketInfo:
+    id: int
+    user_id: int
+    status: str
+    reason: str
+    order_id: int | None
+    assignee_id: int | None
+    chat_id: int | None
+    thread_id: int | None
+    card_message_id: int | None
+    opened_at: datetime
+    taken_at: datetime | None
+    first_response_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str | None
+    rating: int | None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def _info(t: SupportTicket) -> TicketInfo:
+    return TicketInfo(
+        id=t.id,
+        user_id=t.user_id,
+        status=t.status,
+        reason=t.reason,
+        order_id=t.order_id,
+        assignee_id=t.assignee_id,
+        chat_id=t.chat_id,
+        thread_id=t.thread_id,
+        card_message_id=t.card_message_id,
+        opened_at=t.opened_at,
+        taken_at=t.taken_at,
+        first_response_at=t.first_response_at,
+        closed_at=t.closed_at,
+        close_reason=t.close_reason,
+        rating=t.rating,
+    )
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    ticket: TicketInfo
+    created: bool  # False: the shopper already had an active ticket
+
+
+def _take_key(ticket_id: int) -> str:
+    return f"{TAKE_SLA}:{ticket_id}"
+
+
+def _reply_key(ticket_id: int) -> str:
+    return f"{REPLY_SLA}:{ticket_id}"
+
+
+async def _active_row(session: AsyncSession, user_id: int) -> SupportTicket | None:
+    query = select(SupportTicket).where(SupportTicket.user_id == user_id, SupportTicket.status.in_(ACTIVE_STATUSES))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def _row(session: AsyncSession, ticket_id: int) -> SupportTicket:
+    ticket = await session.get(SupportTicket, ticket_id, populate_existing=True)
+    if ticket is None:
+        raise NotFound("ticket_not_found")
+    return ticket
+
+
+# --- tickets -------------------------------------------------------------------------------------------
+
+
+async def open_ticket(
+    db: Database,
+    user_id: int,
+    *,
+    support_chat_id: int,
+    take_sla_minutes: int,
+    reason: str = "request",
+    order_id: int | None = None,
+) -> OpenResult:
+    """Open a ticket for the shopper, or return the active one (a second tap opens nothing).
+
+    The ticket starts in the shopper's existing topic when they have one in this support chat; the caller
+    creates a topic otherwise (`set_topic`). The take-SLA event is scheduled here.
+    """
+    for _attempt in range(2):
+        try:
+            async with db.tx() as session:
+                existing = await _active_row(session, user_id)
+                if existing is not None:
+                    if order_id is not None and existing.order_id is None:
+                        existing.order_id = order_id
+                    return OpenResult(_info(existing), created=False)
+                topic = await session.get(SupportTopic, user_id)
+                thread_id = topic.thread_id if topic is not None and topic.chat_id == support_chat_id else None
+                now = utcnow()
+                ticket = SupportTicket(
+                    user_id=user_id,
+                    status="open",
+                    reason=reason[:24],
+                    order_id=order_id,
+                    chat_id=support_chat_id,
+                    thread_id=thread_id,
+                    opened_at=now,
+                )
+                session.add(ticket)
+                await session.flush()
+                await scheduling.schedule(
+                    session, TAKE_SLA, ticket.id, now + timedelta(minutes=take_sla_minutes), key=_take_key(ticket.id)
+                )
+                return OpenResult(_info(ticket), created=True)
+        except IntegrityError:
+            # Another process opened one at the same moment (PostgreSQL): return theirs.
+            continue
+    ticket_info = await active_ticket(db, user_id)
+    if ticket_info is None:
+        raise Conflict("ticket_busy")
+    return OpenResult(ticket_info, created=False)
+
+
+async def set_topic(db: Database, user_id: int, chat_id: int, thread_id: int) -> None:
+    """Remember the shopper's topic (a new one replaces a deleted one) and move the active ticket there."""
+    async with db.tx() as session:
+        topic = await session.get(SupportTopic, user_id)
+        if topic is None:
+            session.add(SupportTopic(user_id=user_id, chat_id=chat_id, thread_id=thread_id))
+        else:
+            topic.chat_id = chat_id
+            topic.thread_id = thread_id
+        ticket = await _active_row(session, user_id)
+        if ticket is not None:
+            ticket.chat_id = chat_id
+            ticket.thread_id = thread_id
+
+
+async def topic_of(db: Database, user_id: int) -> tuple[int, int] | None:
+    async with db.read() as session:
+        topic = await session.get(SupportTopic, user_id)
+        return (topic.chat_id, topic.thread_id) if topic is not None else None
+
+
+async def set_card(db: Database, ticket_id: int, message_id: int) -> None:
+    async with db.tx() as session:
+        ticket = await _row(session, ticket_id)
+        ticket.card_message_id = message_id
+
+
+async def get_ticket(db: Database, ticket_id: int) -> TicketInfo:
+    async with db.read() as session:
+        return _info(await _row(session, ticket_id))
+
+
+async def active_ticket(db: Database, user_id: int) -> TicketInfo | None:
+    async with db.read() as session:
+        row = await _active_row(session, user_id)
+        return _info(row) if row is not None else None
+
+
+async def ticket_in_topic(db: Database, chat_id: int, thread_id: int) -> tuple[int, TicketInfo | None] | None:
+    """(shopper id, their active ticket or None) for a support topic; None when the topic is not a shopper's."""
+    async with db.read() as session:
+        topic = (
+            await session.execute(
+                select(SupportTopic).where(SupportTopic.chat_id == chat_id, SupportTopic.thread_id == thread_id)
+            )
+        ).scalar_one_or_none()
+        if topic is None:
+            return None
+        row = await _active_row(session, topic.user_id)
+        return topic.user_id, (_info(row) if row is not None else None)
+
+
+async def assign(db: Database, ticket_id: int, agent_id: int, *, by: int | None = None) -> tuple[TicketInfo, bool]:
+    """Give the ticket to `agent_id` (Take over: by = the agent; Assign to: by = who assigned).
+
+    Returns (ticket, changed); assigning to the current assignee again changes nothing. The caller checks
+    roles (bot.access); a closed ticket cannot be taken.
+    """
+    async with db.tx() as session:
+        now = utcnow()
+        result = await session.execute(
+            update(SupportTicket)
+            .where(SupportTicket.id == ticket_id, SupportTicket.status.in_(ACTIVE_STATUSES))
+            .where((SupportTicket.assignee_id.is_(None)) | (SupportTicket.assignee_id != agent_id))
+            .values(
+                status="taken",
+                assignee_id=agent_id,
+                taken_at=func.coalesce(SupportTicket.taken_at, now),
+            )
+        )
+        ticket = await _row(session, ticket_id)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            if ticket.status == "closed":
+                raise Conflict("ticket_closed")
+            return _info(ticket), False
+        await scheduling.cancel(session, _take_key(ticket_id))
+        return _info(ticket), True
+
+
+async def close(db: Database, ticket_id: int, *, closed_by: int | None, reason: str) -> TicketInfo | None:
+    """Close the ticket and hand the shopper back to the bot; None when it was closed already."""
+    async with db.tx() as session:
+        result = await session.execute(
+            update(SupportTicket)
+            .where(SupportTicket.id == ticket_id, SupportTicket.status.in_(ACTIVE_STATUSES))
+            .values(
+                status="closed", closed_at=utcnow(), closed_by=closed_by, close_reason=reason[:24], waiting_since=None
+            )
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            await _row(session, ticket_id)  # NotFound for a wrong id
+            return None
+        await scheduling.cancel(session, _take_key(ticket_id))
+        await scheduling.cancel(session, _reply_key(ticket_id))
+        return _info(await _row(session, ticket_id))
+
+
+async def rate(db: Database, ticket_id: int, user_id: int, rating: int) -> bool:
+    """The shopper's 1-5 rating of a closed ticket; False when already rated (a double tap)."""
+    if not 1 <= rating <= 5:
+        raise DomainError("bad_rating")
+    async with db.tx() as session:
+        ticket = await _row(session, ticket_id)
+        if ticket.user_id != user_id:
+            raise Forbidden("not_your_ticket")
+        if ticket.status != "closed":
+            raise Conflict("ticket_not_closed")
+        result = await session.execute(
+            update(SupportTicket)
+            .where(SupportTicket.id == ticket_id, SupportTicket.rating.is_(None))
+            .values(rating=rating, rated_at=utcnow())
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def comment(db: Database, ticket_id: int, user_id: int, text: str) -> None:
+    async with db.tx() as session:
+        ticket = await _row(session, ticket_id)
+        if ticket.user_id != user_id:
+            raise Forbidden("not_your_ticket")
+        ticket.rating_comment = text.strip()[:1000] or None
+
+
+# --- transcripts ---------------------------------------------------------------------------------------
+
+
+async def record_shopper_message(
+    db: Database, ticket_id: int, user_id: int, *, kind: str, text: str, reply_sla_minutes: int
+) -> None:
+    """A shopper message relayed to the topic; while an agent has the ticket, the reply SLA starts ticking
+    from the oldest unanswered message."""
+    async with db.tx() as session:
+        ticket = await _row(session, ticket_id)
+        session.add(
+            SupportMessage(
+                ticket_id=ticket_id, author_id=user_id, role="shopper", kind=kind, text=text[:MESSAGE_TEXT_MAX]
+            )
+        )
+        if ticket.status == "taken" and ticket.waiting_since is None:
+            now = utcnow()
+            ticket.waiting_since = now
+            await scheduling.schedule(
+                session, REPLY_SLA, ticket_id, now + timedelta(minutes=reply_sla_minutes), key=_reply_key(ticket_id)
+            )
+
+
+async def record_agent_message(
+    db: Database, ticket_id: int, agent_id: int, *, kind: str, text: str, note: bool
+) -> None:
+    """An agent's reply relayed to the shopper (or an internal note, which answers nobody)."""
+    async with db.tx() as session:
+        ticket = await _row(session, ticket_id)
+        session.add(
+            SupportMessage(
+                ticket_id=ticket_id,
+                author_id=agent_id,
+                role="note" if note else "agent",
+                kind=kind,
+                text=text[:MESSAGE_TEXT_MAX],
+            )
+        )
+        if note:
+            return
+        if ticket.first_response_at is None:
+            ticket.first_response_at = utcnow()
+        ticket.waiting_since = None
+        await scheduling.cancel(session, _reply_key(ticket_id))
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    role: str
+    kind: str
+    text: str
+    at: datetime
+
+
+async def transcript(db: Database, ticket_id: int) -> list[TranscriptLine]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(SupportMessage).where(SupportMessage.ticket_id == ticket_id).order_by(SupportMessage.id)
+        )
+        return [TranscriptLine(m.role, m.kind, m.text, m.created_at) for m in rows.scalars()]
+
+
+# --- the assistant's conversation ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turn:
+    id: int
+    role: str
+    text: str
+    intent: str | None
+    at: datetime
+
+
+async def record_turn(db: Database, user_id: int, role: str, text: str, intent: str | None = None) -> int:
+    """Append a shopper or bot turn and keep only the last HISTORY_KEEP turns of this shopper."""
+    async with db.tx() as session:
+        turn = AssistantTurn(user_id=user_id, role=role, text=text[:MESSAGE_TEXT_MAX], intent=intent)
+        session.add(turn)
+        await session.flush()
+        keep = (
+            select(AssistantTurn.id)
+            .where(AssistantTurn.user_id == user_id)
+            .order_by(AssistantTurn.id.desc())
+            .limit(HISTORY_KEEP)
+        )
+        oldest_kept = (await session.execute(select(func.min(keep.subquery().c.id)))).scalar_one()
+        await session.execute(
+            delete(AssistantTurn).where(AssistantTurn.user_id == user_id, AssistantTurn.id < oldest_kept)
+        )
+        return turn.id
+
+
+async def recent_turns(db: Database, user_id: int, limit: int = HISTORY_KEEP) -> list[Turn]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(AssistantTurn).where(AssistantTurn.user_id == user_id).order_by(AssistantTurn.id.desc()).limit(limit)
+        )
+        turns = [Turn(r.id, r.role, r.text, r.intent, r.created_at) for r in rows.scalars()]
+    return list(reversed(turns))
+
+
+async def get_turn(db: Database, turn_id: int, user_id: int) -> Turn | None:
+    """A shopper's own turn (the text behind a "Search" button); another shopper's id gives None."""
+    async with db.read() as session:
+        row = await session.get(AssistantTurn, turn_id)
+        if row is None or row.user_id != user_id:
+            return None
+        return Turn(row.id, row.role, row.text, row.intent, row.created_at)
+
+
+async def consecutive_misses(db: Database, user_id: int) -> int:
+    """How many of the bot's latest answers in a row were "I did not understand"."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(AssistantTurn.intent)
+            .where(AssistantTurn.user_id == user_id, AssistantTurn.role == "bot")
+            .order_by(AssistantTurn.id.desc())
+            .limit(HISTORY_KEEP)
+        )
+        misses = 0
+        for intent in rows.scalars():
+            if intent not in MISS_INTENTS:
+                break
+            misses += 1
+        return misses
+
+
+# --- what the card shows about the shopper ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    id: int
+    status: str
+    total: int
+    currency: str
+    created_at: datetime
+    note: str | None
+    items: int
+
+
+@dataclass(frozen=True)
+class CartLine:
+    title_en: str
+    title_zh: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShopperSnapshot:
+    user_id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language: str
+    unreachable: bool
+    orders: list[OrderLine] = field(default_factory=list)
+    cart: list[CartLine] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+
+
+async def recent_orders(db: Database, user_id: int, limit: int = 5) -> list[OrderLine]:
+    async with db.read() as session:
+        return await _recent_orders(session, user_id, limit)
+
+
+async def _recent_orders(session: AsyncSession, user_id: int, limit: int) -> list[OrderLine]:
+    from store.models import OrderItem
+
+    items = (
+        select(func.coalesce(func.sum(OrderItem.quantity), 0))
+        .where(OrderItem.order_id == Order.id)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Order, items)
+        .where(Order.user_id == user_id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    return [
+        OrderLine(o.id, o.status, o.total, o.currency, o.created_at, o.note, int(count or 0)) for o, count in rows.all()
+    ]
+
+
+async def order_of(db: Database, user_id: int, order_id: int) -> OrderLine | None:
+    """One of the shopper's own orders; another shopper's order id gives None."""
+    async with db.read() as session:
+        order = await session.get(Order, order_id)
+        if order is None or order.user_id != user_id:
+            return None
+        return OrderLine(order.id, order.status, order.total, order.currency, order.created_at, order.note, 0)
+
+
+async def snapshot(db: Database, user_id: int, *, orders: int = 3) -> ShopperSnapshot:
+    async with db.read() as session:
+        user = await session.get(User, user_id)
+        if user is None:
+            raise NotFound("unknown_user")
+        order_lines = await _recent_orders(session, user_id, orders)
+        cart_rows = await session.execute(
+            select(Product.title_en, Product.title_zh, CartItem.quantity)
+            .join(Product, Product.id == CartItem.product_id)
+            .where(CartItem.user_id == user_id)
+            .order_by(CartItem.added_at)
+        )
+        cart = [CartLine(en, zh, qty) for en, zh, qty in cart_rows.all()]
+        user_info = (user.first_name, user.last_name, user.username, user.language, user.unreachable)
+    turns = await recent_turns(db, user_id)
+    first, last, username, language, unreachable = user_info
+    return ShopperSnapshot(user_id, first, last, username, language, unreachable, order_lines, cart, turns)
+
+
+# --- canned replies -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Canned:
+    name: str
+    text_en: str
+    text_zh: str
+
+    def text(self, lang: str) -> str:
+        return self.text_zh if lang == "zh" else self.text_en
+
+
+def normalize_canned_name(name: str) -> str:
+    cleaned = name.strip().lower()
+    if not cleaned or len(cleaned) > CANNED_NAME_MAX or not all(c.isalnum() or c in "_-" for c in cleaned):
+        raise DomainError("bad_canned_name", max=CANNED_NAME_MAX)
+    return cleaned
+
+
+async def save_canned(db: Database, name: str, text_en: str, text_zh: str, *, by: int | None) -> bool:
+    """Add or replace a canned reply; True when it is new."""
+    key = normalize_canned_name(name)
+    en, zh = text_en.strip(), text_zh.strip()
+    if not en or not zh:
+        raise DomainError("canned_needs_both")
+    if len(en) > CANNED_TEXT_MAX or len(zh) > CANNED_TEXT_MAX:
+        raise DomainError("canned_too_long", max=CANNED_TEXT_MAX)
+    async with db.tx() as session:
+        row = await session.get(CannedReply, key)
+        if row is None:
+            session.add(CannedReply(name=key, text_en=en, text_zh=zh, created_by=by))
+            return True
+        row.text_en, row.text_zh, row.created_by = en, zh, by
+        return False
+
+
+async def delete_canned(db: Database, name: str) -> bool:
+    async with db.tx() as session:
+        result = await session.execute(delete(CannedReply).where(CannedReply.name == name.strip().lower()))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_canned(db: Database, name: str) -> Canned | None:
+    async with db.read() as session:
+        row = await session.get(CannedReply, name.strip().lower())
+        return Canned(row.name, row.text_en, row.text_zh) if row is not None else None
+
+
+async def list_canned(db: Database) -> list[Canned]:
+    async with db.read() as session:
+        rows = await session.execute(select(CannedReply).order_by(CannedReply.name))
+        return [Canned(r.name, r.text_en, r.text_zh) for r in rows.scalars()]
+
+
+# --- SLA events (run inside the scheduler's claiming transaction) ---------------------------------------
+
+
+async def untaken_ticket(session: AsyncSession, ticket_id: int) -> TicketInfo | None:
+    """The ticket when nobody has taken it yet (the take-SLA ping is due), else None."""
+    ticket = await session.get(SupportTicket, int(ticket_id), populate_existing=True)
+    if ticket is None or ticket.status != "open":
+        return None
+    return _info(ticket)
+
+
+async def unanswered_ticket(session: AsyncSession, ticket_id: int) -> tuple[TicketInfo, datetime] | None:
+    """(ticket, waiting since) when a taken ticket's shopper still waits for an agent's reply, else None."""
+    ticket = await session.get(SupportTicket, int(ticket_id), populate_existing=True)
+    if ticket is None or ticket.status != "taken" or ticket.waiting_since is None:
+        return None
+    return _info(ticket), ticket.waiting_since
+
+
+async def shopper_unreachable(session: AsyncSession, user_id: int) -> bool:
+    user = await session.get(User, user_id)
+    return bool(user is not None and user.unreachable)
+
+
+async def close_in_session(session: AsyncSession, ticket_id: int, *, reason: str) -> bool:
+    """Close from a scheduled event (the shopper turned out to have blocked the bot)."""
+    result = await session.execute(
+        update(SupportTicket)
+        .where(SupportTicket.id == ticket_id, SupportTicket.status.in_(ACTIVE_STATUSES))
+        .values(status="closed", closed_at=utcnow(), close_reason=reason[:24], waiting_since=None)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await scheduling.cancel(session, _take_key(ticket_id))
+    await scheduling.cancel(session, _reply_key(ticket_id))
+    return True
+
+
+# --- statistics -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupportStats:
+    days: int
+    opened: int
+    open_now: int
+    closed: int
+    avg_first_response_seconds: float | None
+    avg_resolution_seconds: float | None
+    avg_rating: float | None
+    rated: int
+
+
+async def stats(db: Database, days: int, *, now: datetime | None = None) -> SupportStats:
+    """Tickets opened in the last `days` days: first-response and resolution times, ratings; plus how many
+    tickets are open right now. Averages are computed here so SQLite and PostgreSQL agree."""
+    since = (now or utcnow()) - timedelta(days=days)
+    async with db.read() as session:
+        rows = (await session.execute(select(SupportTicket).where(SupportTicket.opened_at >= since))).scalars().all()
+        open_now = (
+            await session.execute(
+                select(func.count()).select_from(SupportTicket).where(SupportTicket.status.in_(ACTIVE_STATUSES))
+            )
+        ).scalar_one()
+    first = [(t.first_response_at - t.opened_at).total_seconds() for t in rows if t.first_response_at]
+    resolution = [
+        (t.closed_at - t.opened_at).total_seconds() for t in rows if t.closed_at and t.close_reason in RESOLVED
+    ]
+    ratings = [t.rating for t in rows if t.rating is not None]
+    return SupportStats(
+        days=days,
+        opened=len(rows),
+        open_now=int(open_now),
+        closed=sum(1 for t in rows if t.status == "closed"),
+        avg_first_response_seconds=sum(first) / len(first) if first else None,
+        avg_resolution_seconds=sum(resolution) / len(resolution) if resolution else None,
+        avg_rating=sum(ratings) / len(ratings) if ratings else None,
+        rated=len(ratings),
+    )
+
+
+async def display_name(session: AsyncSession, user_id: int) -> str:
+    user = await session.get(User, user_id)
+    if user is None:
+        return str(user_id)
+    return user.first_name or (f"@{user.username}" if user.username else str(user_id))
+
+
+async def names(db: Database, user_ids: list[int]) -> dict[int, str]:
+    async with db.read() as session:
+        return {uid: await display_name(session, uid) for uid in user_ids}
