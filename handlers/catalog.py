@@ -30,6 +30,7 @@ from handlers.errors import error_text
 from store import cart, catalog
 from store.catalog import ProductView
 from store.errors import DomainError, NotFound
+from store.growth import referrals
 
 log = logging.getLogger(__name__)
 router = Router(name="catalog")
@@ -101,12 +102,22 @@ async def send_card(
     return await bot.send_message(chat_id, screen.text, reply_markup=screen.markup, message_thread_id=thread_id)
 
 
+async def referral_code(ctx: AppContext, user_id: int) -> str:
+    """The viewer's code for share links, remembered per process (created once, never changes)."""
+    codes: dict[int, str] = ctx.extras.setdefault("referral_codes", {})
+    if user_id not in codes:
+        codes[user_id] = await referrals.code_for(ctx.db, user_id)
+    return codes[user_id]
+
+
 async def show_card(
     query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, options: CardOptions, *, same: bool
 ) -> None:
     """Draw the card in place of the message the button belongs to. `same`: that message already shows this
     product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited."""
     message = query.message if isinstance(query.message, Message) else None
+    if not options.group:
+        options = replace(options, referral=await referral_code(ctx, query.from_user.id))
     if options.group or not has_photo(product):
         # In a group every step is an edit of the one catalog message: replacing it by a photo message would
         # post (and notify everyone) on each tap, so group cards are text.
@@ -347,4 +358,6 @@ async def open_product_link(message: Message, value: str, data: dict[str, Any]) 
         await message.answer(screen.text, reply_markup=screen.markup)
         return
     options = CardOptions(max_per_line=ctx.settings.orders.max_quantity_per_line, origin="d")
+    if message.from_user is not None:
+        options = replace(options, referral=await referral_code(ctx, message.from_user.id))
     await send_card(ctx, message.chat.id, lang, product, options)

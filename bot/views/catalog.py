@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -40,6 +41,8 @@ class CardOptions:
     origin: str = "l"
     group: bool = False
     with_photo: bool = False
+    # The viewer's referral code: a card shared from a private chat earns the sharer the referral reward.
+    referral: str | None = None
 
 
 def clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
@@ -54,8 +57,13 @@ def cart_link(bot_username: str) -> str:
     return start_link(bot_username, *CART_LINK)
 
 
-def product_link(bot_username: str, sku: str) -> str:
-    return start_link(bot_username, "p", sku)
+def product_link(bot_username: str, sku: str, referral: str | None = None) -> str:
+    return start_link(bot_username, "p", sku, referral)
+
+
+def share_url(link: str, text: str) -> str:
+    """Telegram's share dialog: the user picks a chat and the link is posted there."""
+    return f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(text, safe='')}"
 
 
 # ---------------------------------------------------------------------------------------------- categories
@@ -185,7 +193,9 @@ def product_card(lang: str, product: ProductView, options: CardOptions, bot_user
             ]
         )
         rows.append([_button(t(lang, "catalog.add", qty=quantity), cb("add"))])
-    links = [InlineKeyboardButton(text=t(lang, "catalog.share"), url=product_link(bot_username, product.sku))]
+    link = product_link(bot_username, product.sku, None if options.group else options.referral)
+    share = link if options.group else share_url(link, product.title(lang))
+    links = [InlineKeyboardButton(text=t(lang, "catalog.share"), url=share)]
     if options.group:
         links.insert(0, InlineKeyboardButton(text=t(lang, "catalog.my_cart"), url=cart_link(bot_username)))
     else:

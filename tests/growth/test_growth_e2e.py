@@ -103,3 +103,21 @@ async def test_reminder_opt_in_sends_one_reminder(shop: Stack) -> None:
 
 async def _reminded(user: object) -> bool:
     return any("daily check-in" in m.text for m in await user.messages())  # type: ignore[attr-defined]
+
+
+async def test_a_shared_product_link_carries_the_sharers_referral(shop: Stack) -> None:
+    from urllib.parse import unquote
+
+    from tests.catalog.helpers import add_products, product
+
+    await add_products(shop.db, product("TEA-9", stock=5))
+    sharer = await shop.client.user("Sharer")
+    await sharer.open_deeplink("p_TEA-9")
+    card = await sharer.last_message()
+    share = next(b for row in card.buttons for b in row if b.url and "share/url" in b.url)
+    code = await referrals.code_for(shop.db, sharer.id)
+    assert f"start=p_TEA-9-r_{code}" in unquote(share.url or "")
+    newcomer = await shop.client.user("Newcomer")
+    await newcomer.open_deeplink(f"p_TEA-9-r_{code}")
+    assert (await newcomer.last_message()).buttons, "the product card opens"
+    assert (await referrals.stats(shop.db, sharer.id)).invited == 1
