@@ -8,6 +8,7 @@ edits, True for answers), so `dp.feed_update(bot, update)` measures our handlers
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import statistics
 import time
@@ -20,6 +21,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 from sqlalchemy import insert
 
@@ -30,18 +32,17 @@ BOT_ID = 123456
 BOT_USERNAME = "groupcart_bot"
 TOKEN = f"{BOT_ID}:BENCHMARK-TOKEN"
 
+# Methods whose result is a Message (by their Bot API names); everything else returns True.
 _MESSAGE_METHODS = {
-    "SendMessage",
-    "SendPhoto",
-    "SendDocument",
-    "SendInvoice",
-    "SendMediaGroup",
-    "EditMessageText",
-    "EditMessageCaption",
-    "EditMessageMedia",
-    "EditMessageReplyMarkup",
-    "CopyMessage",
-    "ForwardMessage",
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "sendInvoice",
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageMedia",
+    "editMessageReplyMarkup",
+    "forwardMessage",
 }
 
 
@@ -49,12 +50,18 @@ def bot_user() -> User:
     return User(id=BOT_ID, is_bot=True, first_name="groupcart", username=BOT_USERNAME)
 
 
+_BOT_USER_JSON = {"id": BOT_ID, "is_bot": True, "first_name": "groupcart", "username": BOT_USERNAME}
+
+
 class StubSession(BaseSession):
-    """Answers Bot API calls in memory; counts them by method name."""
+    """Answers Bot API calls in memory, counting them by method name. The reply still goes through aiogram's
+    response parsing (`check_response` on JSON text), so the bot pays the serialisation it pays against
+    Telegram. `on_answer(query_id, text)` sees every answerCallbackQuery (time-to-answer measurements)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: Counter[str] = Counter()
+        self.on_answer: Callable[[str, str | None], None] | None = None
         self._message_ids = itertools.count(1_000_000)
 
     async def close(self) -> None:
@@ -70,26 +77,32 @@ class StubSession(BaseSession):
     ) -> AsyncGenerator[bytes, None]:  # pragma: no cover - benchmarks download nothing
         yield b""
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
-        name = type(method).__name__
-        self.calls[name] += 1
-        if name == "GetMe":
-            return bot_user()
+    def _result(self, name: str, method: TelegramMethod[Any]) -> Any:
+        if name == "getMe":
+            return _BOT_USER_JSON
+        if name == "copyMessage":
+            return {"message_id": next(self._message_ids)}
         if name in _MESSAGE_METHODS:
             chat_id = getattr(method, "chat_id", None)
-            if chat_id is None and name.startswith("Edit"):
+            if chat_id is None and name.startswith("edit"):
                 return True  # an inline message
-            message_id = getattr(method, "message_id", None) or next(self._message_ids)
-            text = getattr(method, "text", None) or getattr(method, "caption", None)
-            return Message(
-                message_id=message_id,
-                date=datetime.now(UTC),
-                chat=Chat(id=chat_id if isinstance(chat_id, int) else 0, type="private"),
-                from_user=bot_user(),
-                text=text,
-                reply_markup=getattr(method, "reply_markup", None),
-            )
+            chat = int(chat_id) if isinstance(chat_id, int) else 0
+            return {
+                "message_id": getattr(method, "message_id", None) or next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "private" if chat > 0 else "group", "title": "bench"},
+                "from": _BOT_USER_JSON,
+                "text": str(getattr(method, "text", None) or getattr(method, "caption", None) or "ok"),
+            }
         return True
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None) -> Any:
+        name = method.__api_method__
+        self.calls[name] += 1
+        if name == "answerCallbackQuery" and self.on_answer is not None:
+            self.on_answer(getattr(method, "callback_query_id", ""), getattr(method, "text", None))
+        content = json.dumps({"ok": True, "result": self._result(name, method)})
+        return self.check_response(bot, method, 200, content).result
 
 
 def stub_bot(session: StubSession | None = None) -> tuple[Bot, StubSession]:

@@ -6,7 +6,7 @@
 
 Each tap is a callback_query Update fed to `dp.feed_update` of the app built by bot.app.create_app (middlewares,
 every feature router, the FSM storage as configured, the real store on a fresh database); outgoing Bot API calls
-are answered by benchmarks/_flash_stub.py (no HTTP, responses still parsed by aiogram). The outbox sender runs
+are answered by benchmarks/_stub.py (no HTTP, responses still parsed by aiogram). The outbox sender runs
 (it delivers the winners' messages to the stub while the storm goes on); the scheduler does not (the sale is
 started directly by the store's start transition).
 
@@ -43,7 +43,7 @@ if __package__ in (None, ""):  # `python benchmarks/flash_sale.py`
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Update
 
-from benchmarks._flash_stub import StubSession, stub_bot
+from benchmarks._stub import StubSession, stub_bot
 from bot.callbacks.flashsale import FlashBuyCB
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +151,7 @@ async def database_url(backend: str, folder: Path) -> AsyncIterator[str]:
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{folder / 'flash.db'}"
         return
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     name = f"gc_flashbench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")

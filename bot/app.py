@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # Feature routers in the order they get a chance at an update: commands and buttons first, then
 # dialogues, and free text last (it goes to understanding).
-ROUTER_MODULES = (
+ROUTER_MODULES: tuple[str, ...] = (
     "handlers.errors",
     # Flash-sale taps come in storms: let them meet their handler before every other filter.
     "handlers.flashsale",
@@ -147,6 +147,9 @@ class App:
             await self.ctx.scheduler.stop()
         await self.dp.storage.close()
         await self.ctx.bot.session.close()
+        from bot import nlu_service
+
+        await nlu_service.close(self.ctx)
         index = self.ctx.extras.get("search_index")
         if index is not None:
             await index.close()  # waits for a background refresh still reading the database

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import ChatMemberUpdated, Message
 
 from bot.context import AppContext
@@ -18,7 +19,8 @@ async def on_bot_membership(event: ChatMemberUpdated, ctx: AppContext) -> None:
     if chat.type == "private":
         if event.new_chat_member.status == "kicked":
             await users.mark_unreachable(ctx.db, event.from_user.id)
-        return
+        # Other features react to a shopper blocking the bot too (support closes their ticket).
+        raise SkipHandler
     member = event.new_chat_member
     can_pin = bool(getattr(member, "can_pin_messages", False)) or member.status == "creator"
     await users.record_chat(ctx.db, chat.id, chat.type, chat.title or "", member.status, can_pin, bool(chat.is_forum))

@@ -365,7 +365,8 @@ class UserHandle:
         return result
 
     async def _upload(self, kind: str, content: Path | str | bytes, *, filename: str | None,
-                      caption: str | None, chat: ChatHandle | int | None, content_type: str | None) -> JSON:
+                      caption: str | None, chat: ChatHandle | int | None, content_type: str | None,
+                      thread: Topic | int | None = None) -> JSON:
         if isinstance(content, bytes):
             data = content
         else:
@@ -373,7 +374,9 @@ class UserHandle:
             data = path.read_bytes()
             filename = filename or path.name
         form = aiohttp.FormData()
-        for key, value in {**self._where(chat), "caption": caption, "timeout": self.sb.settle_timeout}.items():
+        fields = {**self._where(chat), "caption": caption, "thread_id": _thread_id(thread),
+                  "timeout": self.sb.settle_timeout}
+        for key, value in fields.items():
             if value is not None:
                 form.add_field(key, str(value))
         form.add_field("file", data, filename=filename or f"{kind}.bin",
@@ -382,9 +385,10 @@ class UserHandle:
         return result
 
     async def send_photo(self, content: Path | str | bytes, caption: str | None = None,
-                         chat: ChatHandle | int | None = None, filename: str | None = None) -> JSON:
+                         chat: ChatHandle | int | None = None, filename: str | None = None,
+                         thread: Topic | int | None = None) -> JSON:
         return await self._upload("photo", content, filename=filename or "photo.jpg", caption=caption, chat=chat,
-                                  content_type="image/jpeg")
+                                  content_type="image/jpeg", thread=thread)
 
     async def send_document(self, content: Path | str | bytes, filename: str | None = None,
                             caption: str | None = None, chat: ChatHandle | int | None = None,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from aiogram.types import Update
 
-from benchmarks._flash_stub import StubSession
-from benchmarks._flash_stub import stub_bot as bench_bot
+from benchmarks._stub import StubSession
+from benchmarks._stub import stub_bot as bench_bot
 from bot.app import create_app
 from bot.callbacks.flashsale import FlashBuyCB
 from bot.config import Settings
