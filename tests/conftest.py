@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,14 +29,20 @@ for _secret in ("TELEGRAM_BOT_TOKEN", "PAYMENT_PROVIDER_TOKEN", "TELEGRAM_WEBHOO
 ADMIN_ID = 900_000_001
 
 
-@pytest.fixture
-def settings() -> Settings:
+def make_test_settings(**overrides: Any) -> Settings:
+    """The project's config with test-friendly timings; feature test folders add their own overrides."""
     return load_settings(
         ROOT / "config.yaml",
         admins=[ADMIN_ID],
         scheduler={"sweep_seconds": 0.2, "grace_seconds": 300},
         outbox={"per_second": 200, "poll_seconds": 0.05, "max_attempts": 3},
+        **overrides,
     )
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_test_settings()
 
 
 async def _migrated(url: str) -> Database:

@@ -8,28 +8,12 @@ from sqlalchemy import insert, select
 
 from store import flashsale
 from store.db import Database
-from store.models import Category, Product, User, utcnow
+from store.models import Product, User, utcnow
+from tests.orders import helpers as orders_helpers
 
 
 async def make_product(db: Database, sku: str = "FLASH-1", *, price: int = 9900, stock: int = 500) -> int:
-    async with db.tx() as session:
-        category = (await session.execute(select(Category).where(Category.slug == "flash"))).scalar_one_or_none()
-        if category is None:
-            category = Category(slug="flash", name_en="Flash", name_zh="秒杀")
-            session.add(category)
-            await session.flush()
-        product = Product(
-            sku=sku,
-            category_id=category.id,
-            title_en=f"Rice cooker {sku}",
-            title_zh=f"电饭煲 {sku}",
-            price=price,
-            currency="CNY",
-            stock=stock,
-        )
-        session.add(product)
-        await session.flush()
-        return product.id
+    return await orders_helpers.make_product(db, sku, price=price, stock=stock)
 
 
 async def make_users(db: Database, ids: list[int], *, subscribed: bool = False) -> None:
