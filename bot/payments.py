@@ -54,6 +54,9 @@ async def send_order_invoice(ctx: AppContext, chat_id: int, order: OrderDetail, 
     """Send the invoice for an unpaid order (payload `order:<id>:<nonce>`; Stars use XTR and no provider)."""
     stars = order.currency == STARS
     provider_token = "" if stars else (ctx.settings.secrets.payment_provider_token or "")
+    # Group-buy and flash-sale orders can be created before the buyer gave an address: let Telegram's payment
+    # form collect it (Stars are digital goods and never ship).
+    collect = not stars and order.delivery_method == "delivery" and not order.address
     return await ctx.bot.send_invoice(
         chat_id=chat_id,
         title=_clip(t(lang, "payments.title", order_id=order.id), TITLE_MAX),
@@ -62,6 +65,9 @@ async def send_order_invoice(ctx: AppContext, chat_id: int, order: OrderDetail, 
         provider_token=provider_token,
         currency=order.currency,
         prices=invoice_prices(order, lang),
+        need_name=collect or None,
+        need_phone_number=collect or None,
+        need_shipping_address=collect or None,
     )
 
 

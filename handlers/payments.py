@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
-from aiogram.types import Message, PreCheckoutQuery
+from aiogram.types import Message, OrderInfo, PreCheckoutQuery
 
 from bot import payments as bot_payments
 from bot.context import AppContext
@@ -13,6 +13,7 @@ from bot.i18n import Translator
 from handlers.errors import error_text
 from store import payments
 from store.errors import DomainError
+from store.orders import Contact
 
 log = logging.getLogger(__name__)
 router = Router(name="payments")
@@ -31,6 +32,15 @@ async def pre_checkout(query: PreCheckoutQuery, ctx: AppContext, lang: str) -> N
     await query.answer(ok=True)
 
 
+def contact_from(info: OrderInfo | None) -> Contact | None:
+    """Delivery details collected by Telegram's payment form (invoices for orders that had no address)."""
+    if info is None or info.shipping_address is None:
+        return None
+    a = info.shipping_address
+    parts = [a.street_line1, a.street_line2, a.city, a.state, a.post_code, a.country_code]
+    return Contact(info.name, info.phone_number, ", ".join(p for p in parts if p)[:512])
+
+
 @router.message(F.successful_payment)
 async def successful_payment(message: Message, ctx: AppContext, _: Translator) -> None:
     """Recorded exactly once per charge id; the buyer hears about it once, through the outbox."""
@@ -46,6 +56,7 @@ async def successful_payment(message: Message, ctx: AppContext, _: Translator) -
             total_amount=paid.total_amount,
             telegram_charge_id=paid.telegram_payment_charge_id,
             provider_charge_id=paid.provider_payment_charge_id or None,
+            contact=contact_from(paid.order_info),
         ),
     )
     if outcome.kind == "duplicate":

@@ -105,6 +105,8 @@ class IncomingPayment:
     total_amount: int
     telegram_charge_id: str
     provider_charge_id: str | None = None
+    # Filled when the invoice asked Telegram's payment form for the delivery details (orders without an address).
+    contact: orders.Contact | None = None
 
 
 async def _existing(session: AsyncSession, charge_id: str) -> Payment | None:
@@ -161,6 +163,10 @@ async def _record(session: AsyncSession, incoming: IncomingPayment) -> PaymentOu
     session.add(payment)
     await session.flush()  # the UNIQUE charge id is checked here (IntegrityError on a race)
     if applicable:
+        if incoming.contact is not None and order.delivery_method == "delivery" and not order.address:
+            order.contact_name = incoming.contact.name or order.contact_name
+            order.phone = incoming.contact.phone or order.phone
+            order.address = incoming.contact.address
         await orders.transition(session, order.id, orders.PAID, "payment", from_statuses=[orders.PENDING_PAYMENT])
         kind = "paid"
     else:

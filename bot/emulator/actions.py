@@ -300,8 +300,23 @@ def _invoice_message(emu: Emulator, chat: Chat, message_id: int | None) -> Store
     raise ControlError(f"no invoice in chat {chat.id}")
 
 
+def _order_info(user: User, invoice: InvoiceInfo, given: JSON | None) -> JSON | None:
+    """What Telegram's payment form collects for an invoice that asks (need_name, need_shipping_address ...)."""
+    wanted = {"name": invoice.need_name, "phone_number": invoice.need_phone_number, "email": invoice.need_email,
+              "shipping_address": invoice.need_shipping_address}
+    if not any(wanted.values()):
+        return None
+    defaults: JSON = {
+        "name": user.first_name, "phone_number": "+8613800138000", "email": f"user{user.id}@example.com",
+        "shipping_address": {"country_code": "CN", "state": "Shanghai", "city": "Shanghai",
+                             "street_line1": "100 Century Avenue", "street_line2": "Apt 8", "post_code": "200120"},
+    }
+    source = {**defaults, **(given or {})}
+    return {key: source[key] for key, needed in wanted.items() if needed}
+
+
 async def pay(emu: Emulator, user: User, chat: Chat, *, message_id: int | None = None, card: str = "ok",
-              link: str | None = None, duplicate: bool = False) -> JSON:
+              link: str | None = None, duplicate: bool = False, order_info: JSON | None = None) -> JSON:
     """Telegram's payment flow: pre_checkout_query, the bot's answer within 10 s, then successful_payment."""
     if link:
         invoice: InvoiceInfo | None = emu.invoice_links.get(link)
@@ -317,6 +332,9 @@ async def pay(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
     emu.pre_checkouts[record.id] = record
     query: JSON = {"id": record.id, "from": user_json(user), "currency": invoice.currency,
                    "total_amount": invoice.total_amount, "invoice_payload": invoice.payload}
+    info = _order_info(user, invoice, order_info)
+    if info is not None:
+        query["order_info"] = info
     await emu.queue.mark_busy(1)
     try:
         await emu.queue.push("pre_checkout_query", query)
@@ -331,7 +349,7 @@ async def pay(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
             return await _payment_result(emu, user, chat, "rejected", error=answer["error_message"])
         if card == "declined":
             return await _payment_result(emu, user, chat, "declined", error="card declined")
-        return await _complete_payment(emu, user, chat, invoice, duplicate)
+        return await _complete_payment(emu, user, chat, invoice, duplicate, info)
     finally:
         await emu.queue.mark_busy(-1)
 
@@ -343,7 +361,7 @@ async def _payment_result(emu: Emulator, user: User, chat: Chat, status: str, er
 
 
 async def _complete_payment(emu: Emulator, user: User, chat: Chat, invoice: InvoiceInfo,
-                            duplicate: bool) -> JSON:
+                            duplicate: bool, order_info: JSON | None = None) -> JSON:
     stars = invoice.currency == "XTR"
     charge = Charge(telegram_payment_charge_id=emu.next_charge_id(stars), user_id=user.id,
                     currency=invoice.currency, total_amount=invoice.total_amount, payload=invoice.payload)
@@ -352,6 +370,8 @@ async def _complete_payment(emu: Emulator, user: User, chat: Chat, invoice: Invo
                "invoice_payload": invoice.payload,
                "telegram_payment_charge_id": charge.telegram_payment_charge_id,
                "provider_payment_charge_id": "" if stars else f"prov_{charge.telegram_payment_charge_id[-12:]}"}
+    if order_info is not None:
+        payment["order_info"] = order_info
     stored = await emu.post(chat, user, {"successful_payment": payment})
     if duplicate:
         # Telegram may deliver the same payment twice; the bot must credit it once

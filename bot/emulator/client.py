@@ -426,9 +426,13 @@ class UserHandle:
         return data
 
     async def pay(self, message: MessageView | int | None = None, card: str = "ok", *,
-                  chat: ChatHandle | int | None = None, duplicate: bool = False, link: str | None = None) -> JSON:
+                  chat: ChatHandle | int | None = None, duplicate: bool = False, link: str | None = None,
+                  order_info: JSON | None = None) -> JSON:
+        """`order_info` is what the payment form collects when the invoice asks for it (name, phone_number,
+        email, shipping_address); by default the emulator fills in plausible values."""
         data: JSON = await self.sb.post("/control/pay", {**self._where(chat), "message_id": _message_id(message),
-                                                         "card": card, "duplicate": duplicate, "link": link})
+                                                         "card": card, "duplicate": duplicate, "link": link,
+                                                         "order_info": order_info})
         return data
 
     async def block_bot(self) -> None:

@@ -298,8 +298,12 @@ async def pay(request: web.Request) -> web.Response:
     card = str(body.get("card") or "ok")
     if card not in ("ok", "declined"):
         raise ControlError("card must be ok or declined")
+    order_info = body.get("order_info")
+    if order_info is not None and not isinstance(order_info, dict):
+        raise ControlError("order_info must be an object")
     result = await actions.pay(emu, user, chat, message_id=_int(body.get("message_id"), "message_id"), card=card,
-                               link=body.get("link"), duplicate=_truthy(body.get("duplicate"), False))
+                               link=body.get("link"), duplicate=_truthy(body.get("duplicate"), False),
+                               order_info=order_info)
     return await _settled(emu, body, result)
 
 
