@@ -3,6 +3,8 @@ buttons that are stale or forged."""
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -91,7 +93,9 @@ async def test_browse_pick_add_and_manage_the_cart(shop: Stack) -> None:
     assert "Kyoho grapes, 1 kg" in caption and "rich, sweet" in caption
     assert "¥26.80" in caption and "25 left" in caption
     share = card.button("Share")
-    assert share.url == f"https://t.me/{shop.app.ctx.bot_username}?start=p_FRU-GRAPE"
+    # Sharing opens Telegram's share dialog with the product link carrying the sharer's referral code.
+    assert share.url is not None and share.url.startswith("https://t.me/share/url?url=")
+    assert f"t.me/{shop.app.ctx.bot_username}?start=p_FRU-GRAPE-r_" in unquote(share.url)
 
     await alice.tap("➕")
     await alice.tap("➕")
