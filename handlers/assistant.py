@@ -39,7 +39,7 @@ from bot.i18n import Translator, t
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from dialogues.nlu import detect_language
-from handlers.support import open_ticket_for
+from handlers.support import RELAYED, open_ticket_for
 from store import orders, support
 from store.models import utcnow
 
@@ -130,23 +130,8 @@ async def free_text(message: Message, ctx: AppContext, lang: str) -> None:
     await answer_intent(message, ctx, result.intent, reply_lang, text, turn_id)
 
 
-USER_CONTENT = {
-    "text",
-    "photo",
-    "sticker",
-    "voice",
-    "video",
-    "video_note",
-    "audio",
-    "document",
-    "animation",
-    "location",
-    "contact",
-    "venue",
-    "poll",
-    "dice",
-    "story",
-}
+# Anything a shopper can send that is not text gets a clear answer (never silence).
+USER_CONTENT = RELAYED | {"venue", "poll", "dice", "story"}
 
 
 @router.message(F.content_type.in_(USER_CONTENT))

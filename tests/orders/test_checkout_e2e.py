@@ -266,12 +266,12 @@ async def test_admin_marks_shipped_and_buyer_is_notified(shop: Any) -> None:
     assert (await _order_rows(shop))[0].status == "delivered"
     # An old "Mark shipped" button (forged or stale) is refused: illegal transition, nothing changes.
     calls = await _forged_tap(shop, ADMIN_ID, AdminOrderCB(action="ship", order_id=1).pack())
-    answers = [params for name, params in calls if name == "AnswerCallbackQuery"]
+    answers = [params for name, params in calls if name == "answerCallbackQuery"]
     assert answers and "cannot change" in answers[0]["text"]
     assert (await _order_rows(shop))[0].status == "delivered"
     # Non-admins cannot use admin buttons even with valid data.
     calls = await _forged_tap(shop, bob.id, AdminOrderCB(action="ship", order_id=1).pack())
-    assert next(p for n, p in calls if n == "AnswerCallbackQuery")["text"] == "You are not allowed to do that."
+    assert next(p for n, p in calls if n == "answerCallbackQuery")["text"] == "You are not allowed to do that."
 
 
 async def test_stale_and_forged_buttons_are_refused(shop: Any) -> None:
@@ -293,7 +293,7 @@ async def test_stale_and_forged_buttons_are_refused(shop: Any) -> None:
     # Mallory forges callback data naming Alice's order: the real dispatcher refuses it.
     for action in ("cancel_yes", "view", "pay"):
         calls = await _forged_tap(shop, mallory.id, OrderCB(action=action, order_id=1).pack())
-        answers = [params for name, params in calls if name == "AnswerCallbackQuery"]
+        answers = [params for name, params in calls if name == "answerCallbackQuery"]
         assert answers and "not found" in answers[0]["text"], calls
         assert not [name for name, _ in calls if name in ("SendInvoice", "EditMessageText")]
     assert (await _order_rows(shop))[0].status == "pending_payment"
@@ -322,7 +322,7 @@ async def _forged_tap(shop: Any, user_id: int, data: str) -> list[tuple[str, dic
         message=message,
     )
     await shop.app.dp.feed_update(bot, Update(update_id=next(_FORGED_IDS), callback_query=query))
-    return session.calls
+    return session.sent
 
 
 async def test_restart_mid_checkout_continues(shop: Any) -> None:
@@ -500,7 +500,7 @@ async def test_late_star_payment_is_refunded(shop: Any) -> None:
     )
     for update_id in (next(_FORGED_IDS), next(_FORGED_IDS)):  # delivered twice: refunded once
         await shop.app.dp.feed_update(bot, Update(update_id=update_id, message=message))
-    refunds = [params for name, params in session.calls if name == "RefundStarPayment"]
+    refunds = [params for name, params in session.sent if name == "refundStarPayment"]
     assert refunds == [{"user_id": alice.id, "telegram_payment_charge_id": "stxLATE"}]
     assert await payments.pending_refunds(shop.db) == []
     rows = await orders_payments(shop)
