@@ -40,8 +40,9 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from dialogues.nlu import detect_language
 from handlers.support import RELAYED, open_ticket_for
-from store import orders, support
+from store import groupbuy, orders, support
 from store.models import utcnow
+from store.money import Money
 
 log = logging.getLogger(__name__)
 router = Router(name="assistant")
@@ -176,6 +177,8 @@ async def answer_intent(message: Message, ctx: AppContext, intent: str, lang: st
         reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
     elif intent in ("points_question", "checkin_question", "referral_question"):
         reply, rows = await _loyalty(ctx, user_id, intent, lang), []
+    elif intent == "group_buy_rules":
+        reply, rows = await _group_buys(ctx, user_id, lang), []
     elif intent in ("complaint", "payment_problem", "invoice_request"):
         reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
     else:
@@ -261,6 +264,31 @@ async def _loyalty(ctx: AppContext, user_id: int, intent: str, lang: str) -> str
         log.exception("loyalty figures failed for %s", user_id)
         return faq
     return f"{figure}\n{faq}"
+
+
+async def _group_buys(ctx: AppContext, user_id: int, lang: str) -> str:
+    """The shopper's open group buys (progress, price now, time left), then the general rules."""
+    faq = _faq(ctx, "group_buy_rules", lang)
+    mine = await groupbuy.my_group_buys(ctx.db, user_id)
+    if not mine:
+        return faq
+    now = utcnow()
+    lines = [t(lang, "support.groupbuy.mine")]
+    for view, quantity in mine:
+        days, hours, minutes = groupbuy.format_remaining(view.deadline, now)
+        lines.append(
+            t(
+                lang,
+                "support.groupbuy.line",
+                title=html.escape(view.title(lang)),
+                quantity=quantity,
+                joined=view.joined,
+                minimum=view.min_participants,
+                price=Money(view.current_price, view.currency).format(),
+                left=t(lang, "support.groupbuy.left", days=days, hours=hours, minutes=minutes),
+            )
+        )
+    return "\n".join(lines) + "\n\n" + faq
 
 
 # --- buttons under assistant answers --------------------------------------------------------------------

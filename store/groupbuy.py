@@ -1213,3 +1213,18 @@ async def open_buys_of(db: Database, limit: int = 20) -> list[GroupBuyView]:
             )
         ).scalars()
         return [await _load(session, gid) for gid in list(ids)]
+
+
+async def my_group_buys(db: Database, user_id: int, limit: int = 5) -> list[tuple[GroupBuyView, int]]:
+    """The user's open group buys, newest first, with the quantity each reserved (customer service answers)."""
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(GroupBuyParticipant.group_buy_id, GroupBuyParticipant.quantity)
+                .join(GroupBuy, GroupBuy.id == GroupBuyParticipant.group_buy_id)
+                .where(GroupBuyParticipant.user_id == user_id, GroupBuy.status == OPEN)
+                .order_by(GroupBuy.deadline)
+                .limit(limit)
+            )
+        ).all()
+        return [(await _load(session, group_buy_id), quantity) for group_buy_id, quantity in rows]
