@@ -1,7 +1,9 @@
 """Personal data: export (/mydata) and erasure (/forgetme).
 
-Erasure clears the contact details (name, phone, address) on the user row and on every order, and stamps
-users.erased_at; the orders themselves stay, anonymised, because the shop must keep its accounting records.
+Erasure clears the contact details (name, phone, address) on the user row, on every order and on group-buy
+participations, deletes what the shopper wrote to the assistant and to support agents (and their rating
+comments), and stamps users.erased_at. Orders stay, anonymised, because the shop must keep its accounting
+records; the points ledger stays because it holds no personal data beyond the user id.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
 from store.errors import DomainError
 from store.models import Order, OrderItem, Payment, User, utcnow
+from store.models.groupbuy import GroupBuyParticipant
+from store.models.growth import Checkin, PointsAccount, Referral
+from store.models.support import AssistantTurn, SupportMessage, SupportTicket
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -45,7 +51,9 @@ async def export_user_data(db: Database, user_id: int) -> dict[str, Any]:
             if ids
             else []
         )
+        extra = await _feature_data(session, user_id)
     return {
+        **extra,
         "user": {
             "id": user.id,
             "first_name": user.first_name,
@@ -87,6 +95,43 @@ async def export_user_data(db: Database, user_id: int) -> dict[str, Any]:
     }
 
 
+async def _feature_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
+    account = await session.get(PointsAccount, user_id)
+    checkins = (await session.execute(select(func.count()).where(Checkin.user_id == user_id))).scalar_one()
+    referral = await session.get(Referral, user_id)
+    participations = (
+        await session.execute(select(GroupBuyParticipant).where(GroupBuyParticipant.user_id == user_id))
+    ).scalars()
+    tickets = (await session.execute(select(SupportTicket).where(SupportTicket.user_id == user_id))).scalars()
+    turns = (
+        await session.execute(
+            select(AssistantTurn).where(AssistantTurn.user_id == user_id, AssistantTurn.role == "shopper")
+        )
+    ).scalars()
+    return {
+        "loyalty": {
+            "points": account.balance if account else 0,
+            "check_ins": int(checkins),
+            "referred_by": referral.referrer_id if referral else None,
+        },
+        "group_buys": [
+            {
+                "group_buy_id": p.group_buy_id,
+                "quantity": p.quantity,
+                "delivery_method": p.delivery_method,
+                "contact_name": p.contact_name,
+                "phone": p.phone,
+                "address": p.address,
+            }
+            for p in participations
+        ],
+        "support_tickets": [
+            {"id": t.id, "status": t.status, "opened_at": _iso(t.opened_at), "rating": t.rating} for t in tickets
+        ],
+        "messages_to_assistant": [{"text": turn.text, "at": _iso(turn.created_at)} for turn in turns],
+    }
+
+
 @dataclass(frozen=True)
 class Erasure:
     orders_anonymised: int
@@ -107,4 +152,17 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
             .values(contact_name=None, phone=None, address=None)
             .execution_options(synchronize_session=False)
         )
+        await session.execute(
+            update(GroupBuyParticipant)
+            .where(GroupBuyParticipant.user_id == user_id)
+            .values(contact_name=None, phone=None, address=None)
+        )
+        await session.execute(delete(AssistantTurn).where(AssistantTurn.user_id == user_id))
+        tickets = select(SupportTicket.id).where(SupportTicket.user_id == user_id)
+        await session.execute(
+            update(SupportMessage)
+            .where(SupportMessage.ticket_id.in_(tickets), SupportMessage.role == "shopper")
+            .values(text="")
+        )
+        await session.execute(update(SupportTicket).where(SupportTicket.user_id == user_id).values(rating_comment=None))
         return Erasure(int(getattr(result, "rowcount", 0) or 0))
