@@ -44,11 +44,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coupons')),
     sa.UniqueConstraint('code', name=op.f('uq_coupons_code'))
     )
-    sa.Column('name', sa.String(length=32), nullable=False),
-    sa.Column('text_en', sa.Text(), nullable=False),
-    sa.Column('text_zh', sa.Text(), nullable=False),
-    sa.Column('created_by', sa.BigInteger(), nullable=True),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     op.create_table('checkins',
     sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -115,43 +110,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referrals_referrer_id'), ['referrer_id'], unique=False)
-
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.BigInteger(), nullable=False),
-    sa.Column('role', sa.String(length=8), nullable=False),
-    sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('intent', sa.String(length=32), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('user_id', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('chat_id', sa.BigInteger(), nullable=False),
-    sa.Column('thread_id', sa.BigInteger(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.BigInteger(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('reason', sa.String(length=24), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=True),
-    sa.Column('assignee_id', sa.BigInteger(), nullable=True),
-    sa.Column('chat_id', sa.BigInteger(), nullable=True),
-    sa.Column('thread_id', sa.BigInteger(), nullable=True),
-    sa.Column('card_message_id', sa.BigInteger(), nullable=True),
-    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('taken_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('waiting_since', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('closed_by', sa.BigInteger(), nullable=True),
-    sa.Column('close_reason', sa.String(length=24), nullable=True),
-    sa.Column('rating', sa.Integer(), nullable=True),
-    sa.Column('rating_comment', sa.Text(), nullable=True),
-    sa.Column('rated_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('author_id', sa.BigInteger(), nullable=False),
-    sa.Column('role', sa.String(length=12), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
 
 
 def downgrade() -> None:
