@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import notify, order_hooks, orders, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
+from store.growth import tiers
 from store.models import Chat, OutboxMessage, Product, Role, User, utcnow
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
@@ -41,6 +42,8 @@ SOURCE = "flashsale"
 SCHEDULED, LIVE, ENDED, CANCELLED, MISSED = "scheduled", "live", "ended", "cancelled", "missed"
 STATUSES = (SCHEDULED, LIVE, ENDED, CANCELLED, MISSED)
 START_JOB, END_JOB = "flash_start", "flash_end"
+# With tier early access the sale goes live early for those members; this event opens it to everyone.
+PUBLIC_JOB = "flash_public"
 # Set in session.info when a sale's state changed, so in-memory admission gates reload it after commit.
 SESSION_KEY = "flashsale_changed"
 
@@ -56,6 +59,18 @@ MAX_PER_USER = 100
 
 def start_key(sale_id: int) -> str:
     return f"{START_JOB}:{sale_id}"
+
+
+def public_key(sale_id: int) -> str:
+    return f"{PUBLIC_JOB}:{sale_id}"
+
+
+def opening_time(starts_at: datetime) -> datetime:
+    """When the start event fires: the public start less the best tier's early access. A sale created inside
+    that window opens now (not "late", which would mark it missed)."""
+    opening = starts_at - tiers.max_early_access()
+    now = utcnow()
+    return now if opening < now < starts_at else opening
 
 
 def end_key(sale_id: int) -> str:
@@ -330,7 +345,7 @@ async def create_sale(db: Database, spec: SaleSpec, created_by: int | None = Non
         )
         session.add(sale)
         await session.flush()
-        await scheduling.schedule(session, START_JOB, sale.id, spec.starts_at, key=start_key(sale.id))
+        await scheduling.schedule(session, START_JOB, sale.id, opening_time(spec.starts_at), key=start_key(sale.id))
         await scheduling.schedule(session, END_JOB, sale.id, spec.ends_at, key=end_key(sale.id))
         _changed(session, sale.id)
         return (await _load(session, sale.id))[1]
@@ -367,7 +382,7 @@ async def edit_sale(db: Database, sale_id: int, edit: SaleEdit) -> SaleView:
         if not _rowcount(result):
             raise Conflict("flash_not_editable", status="changed")
         if starts_at != view.starts_at:
-            await scheduling.schedule(session, START_JOB, sale_id, starts_at, key=start_key(sale_id))
+            await scheduling.schedule(session, START_JOB, sale_id, opening_time(starts_at), key=start_key(sale_id))
         if ends_at != view.ends_at:
             await scheduling.schedule(session, END_JOB, sale_id, ends_at, key=end_key(sale_id))
         _changed(session, sale_id)
@@ -494,8 +509,40 @@ async def start_sale(
     )
     if not _rowcount(result):
         return StartOutcome("noop")
+    if now < sale.starts_at and tiers.max_early_access() > timedelta(0):
+        # Early access: members whose tier grants a head start hear first; everyone else at the public start.
+        await scheduling.schedule(session, PUBLIC_JOB, sale_id, sale.starts_at, key=public_key(sale_id))
+        early = [
+            user_id
+            for user_id in await _subscribers(session)
+            if now >= sale.starts_at - await tiers.early_access_in(session, user_id)
+        ]
+        await _announce(session, view, groups=[], subscribers=early)
+        _changed(session, sale_id)
+        return StartOutcome(LIVE, groups=0, subscribers=len(early))
     groups = await _target_groups(session, view.groups)
     subscribers = await _subscribers(session)
+    await _announce(session, view, groups=groups, subscribers=subscribers)
+    _changed(session, sale_id)
+    return StartOutcome(LIVE, groups=len(groups), subscribers=len(subscribers))
+
+
+async def open_to_everyone(session: AsyncSession, sale_id: int) -> StartOutcome:
+    """The public start of a sale that went live early for some tiers: the group cards and the remaining
+    subscribers' announcements (those already told are skipped by their dedupe keys)."""
+    sale, view = await _load(session, sale_id)
+    if sale.status != LIVE:
+        return StartOutcome("noop")
+    groups = await _target_groups(session, view.groups)
+    subscribers = await _subscribers(session)
+    await _announce(session, view, groups=groups, subscribers=subscribers)
+    return StartOutcome(LIVE, groups=len(groups), subscribers=len(subscribers))
+
+
+async def _announce(
+    session: AsyncSession, view: SaleView, *, groups: Sequence[int], subscribers: Sequence[int]
+) -> None:
+    sale_id = view.id
     existing = await _existing_keys(session, f"flash:{sale_id}:")
     params = view.card_params(LIVE)
     rows: list[dict[str, Any]] = []
@@ -512,8 +559,6 @@ async def start_sale(
                 {"chat_id": user_id, "user_id": user_id, "template": CARD_TEMPLATE, "dedupe_key": key, "params": params}
             )
     await _enqueue_many(session, rows)
-    _changed(session, sale_id)
-    return StartOutcome(LIVE, groups=len(groups), subscribers=len(subscribers))
 
 
 async def _sent_cards(session: AsyncSession, sale_id: int, *, groups_only: bool) -> list[tuple[int, int]]:

@@ -30,6 +30,7 @@ from typing import Any
 from store import flashsale
 from store.db import Database
 from store.flashsale import ClaimRequest, ClaimResult
+from store.growth import tiers
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class _Gate:
     inflight: int = 0
     flusher: asyncio.Task[None] | None = None
     refresher: asyncio.Task[None] | None = None
+    # Each user's tier head start, looked up once per sale, only for taps before the public start.
+    early: dict[int, timedelta] = field(default_factory=dict)
 
 
 class FlashAdmission:
@@ -87,6 +90,12 @@ class FlashAdmission:
             return ClaimResult(flashsale.NOT_STARTED)
         if gate.status != flashsale.LIVE or now >= gate.ends_at:
             return ClaimResult(flashsale.ENDED_OUTCOME)
+        if (
+            now < gate.starts_at
+            and tiers.max_early_access() > timedelta(0)
+            and now < gate.starts_at - await self._head_start(gate, user_id)
+        ):
+            return ClaimResult(flashsale.NOT_STARTED)  # live early for tiers with early access, not for this user
         count = gate.counts.get(user_id, 0)
         if count >= gate.limit:
             return ClaimResult(flashsale.LIMIT)
@@ -105,6 +114,14 @@ class FlashAdmission:
         elif result.outcome != flashsale.WON and gate.counts.get(user_id, 0) == count + 1:
             gate.counts[user_id] = count
         return result
+
+    async def _head_start(self, gate: _Gate, user_id: int) -> timedelta:
+        head = gate.early.get(user_id)
+        if head is None:
+            async with self.db.read() as session:
+                head = await tiers.early_access_in(session, user_id)
+            gate.early[user_id] = head
+        return head
 
     async def _flush(self, gate: _Gate) -> None:
         try:

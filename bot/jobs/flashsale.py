@@ -50,6 +50,13 @@ async def start(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     return preload
 
 
+@job_handler(flashsale.PUBLIC_JOB)
+async def open_to_everyone(job: JobContext, session: AsyncSession) -> AfterCommit | None:
+    outcome = await flashsale.open_to_everyone(session, int(job.ref))
+    log.info("flash sale %s public start: %s (%d groups)", job.ref, outcome.status, outcome.groups)
+    return None
+
+
 @job_handler(flashsale.END_JOB)
 async def end(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     ended = await flashsale.end_sale(session, int(job.ref), admin_ids=job.app.settings.admins)

@@ -81,3 +81,13 @@ async def refresh(session: AsyncSession, user_id: int) -> TierRule:
             discount=f"{current.discount_percent:g}",
         )
     return current
+
+
+def max_early_access() -> timedelta:
+    """How long before a flash sale's public start its earliest buyers may tap (the best tier's benefit)."""
+    return timedelta(minutes=max((t.early_access_minutes for t in policy().tiers), default=0))
+
+
+async def early_access_in(session: AsyncSession, user_id: int) -> timedelta:
+    """This user's head start on flash sales, from their tier."""
+    return timedelta(minutes=(await status_in(session, user_id)).tier.early_access_minutes)
