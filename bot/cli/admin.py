@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bot.cli._db import open_db
+from bot.cli._report import refused
 from bot.config import Settings
 from store import users
 from store.errors import DomainError
@@ -26,8 +27,7 @@ async def _grant(args: argparse.Namespace, settings: Settings) -> int:
         try:
             added = await users.grant_role(db, args.user_id, args.role)
         except DomainError as exc:
-            print(f"groupcart: {exc.code}")
-            return 2
+            return refused(exc)
     print(f"{'granted' if added else 'already had'} {args.role} for {args.user_id}")
     return 0
 

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bot.cli._db import open_db
+from bot.cli._report import refused
 from bot.config import Settings
 from bot.coupon_syntax import parse_coupon
 from store.errors import DomainError
@@ -36,8 +37,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
         async with open_db(settings) as db:
             created = await coupons.create_coupon(db, spec)
     except DomainError as exc:
-        print(f"groupcart: coupon refused: {exc.code} {exc.params or ''}".rstrip())
-        return 2
+        return refused(exc, "coupon refused")
     print(f"created {created.code}")
     return 0
 

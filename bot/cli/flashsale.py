@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bot.cli._db import open_db
+from bot.cli._report import refused
 from bot.config import Settings
 from store import flashsale
 from store.errors import DomainError
@@ -81,8 +82,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
         async with open_db(settings) as db:
             sale = await flashsale.create_sale(db, spec)
     except DomainError as exc:
-        print(f"groupcart: {exc.code} {exc.params}")
-        return 2
+        return refused(exc)
     print(f"scheduled {_line(sale)}")
     return 0
 
@@ -120,8 +120,7 @@ async def _edit(args: argparse.Namespace, settings: Settings) -> int:
             )
             sale = await flashsale.edit_sale(db, args.sale_id, edit)
     except DomainError as exc:
-        print(f"groupcart: {exc.code} {exc.params}")
-        return 2
+        return refused(exc)
     print(f"updated {_line(sale)}")
     return 0
 
@@ -131,7 +130,6 @@ async def _cancel(args: argparse.Namespace, settings: Settings) -> int:
         async with open_db(settings) as db:
             sale = await flashsale.cancel_sale(db, args.sale_id, admin_ids=settings.admins)
     except DomainError as exc:
-        print(f"groupcart: {exc.code} {exc.params}")
-        return 2
+        return refused(exc)
     print(f"{sale.status} {_line(sale)}")
     return 0

@@ -193,13 +193,13 @@ class EmulatorClient:
         return self._session
 
     async def request(self, verb: str, path: str, *, json: JSON | None = None, data: Any = None,
-                      params: JSON | None = None) -> Any:
+                      params: JSON | None = None, raw: bool = False) -> Any:
         if json is not None and "timeout" not in json and verb == "POST":
             json = {**json, "timeout": self.settle_timeout}
         clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
         async with self._http().request(verb, f"{self.base_url}{path}", json=json, data=data,
                                         params=clean) as resp:
-            if resp.content_type == "application/json":
+            if resp.content_type == "application/json" and not (raw and resp.status < 400):
                 body = await resp.json()
             else:
                 body = await resp.read()
@@ -268,7 +268,8 @@ class EmulatorClient:
         return result
 
     async def download(self, file_id: str) -> bytes:
-        data: bytes = await self.request("GET", f"/control/files/{file_id}")
+        # A file is bytes whatever its type: a JSON document (e.g. the /mydata export) must not be decoded.
+        data: bytes = await self.request("GET", f"/control/files/{file_id}", raw=True)
         return data
 
     async def messages(self, chat_id: int, *, user_id: int | None = None,

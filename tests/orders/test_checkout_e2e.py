@@ -36,10 +36,16 @@ async def _shopper(shop: Any, name: str = "Alice", lang: str = "en", *, fast: bo
     return user
 
 
-async def test_pickup_card_checkout_to_paid(shop: Any) -> None:
+async def _shopper_with_tea(shop: Any, quantity: int = 1) -> tuple[UserHandle, int]:
+    """Alice, with `quantity` of a ¥25.00 tea (5 in stock) in her cart."""
     tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
     alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 2})
+    await fill_cart(shop.db, alice.id, {tea: quantity})
+    return alice, tea
+
+
+async def test_pickup_card_checkout_to_paid(shop: Any) -> None:
+    alice, tea = await _shopper_with_tea(shop, 2)
     await alice.send("/checkout")
     assert "How would you like" in await last_text(alice)
     await alice.tap("Pick up: Central Store")
@@ -66,9 +72,7 @@ async def test_pickup_card_checkout_to_paid(shop: Any) -> None:
 
 @pytest.mark.parametrize("share", [True, False])
 async def test_delivery_with_contact(shop: Any, share: bool) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
+    alice, tea = await _shopper_with_tea(shop)
     await alice.send("/checkout")
     await alice.tap("Delivery to my address")
     assert "recipient's name" in await last_text(alice)
@@ -118,9 +122,7 @@ async def _order_rows(shop: Any) -> list[Any]:
 
 
 async def test_duplicate_payment_update_credits_once(shop: Any) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
+    alice, _tea = await _shopper_with_tea(shop)
     await _checkout_pickup(alice, "by card")
     result = await alice.pay(duplicate=True)
     assert result["status"] == "paid"
@@ -138,9 +140,7 @@ async def test_duplicate_payment_update_credits_once(shop: Any) -> None:
 
 
 async def test_expired_order_refuses_pre_checkout_and_returns_stock(shop: Any) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 2})
+    alice, tea = await _shopper_with_tea(shop, 2)
     await _checkout_pickup(alice, "by card")
     assert await stock_of(shop.db, tea) == 3
     from sqlalchemy import select
@@ -165,9 +165,7 @@ async def test_reservation_expires_by_itself(shop: Any) -> None:
 
     from store.models import ScheduledJob, utcnow
 
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
+    alice, tea = await _shopper_with_tea(shop)
     await _checkout_pickup(alice, "by card")
     async with shop.db.tx() as session:
         await session.execute(update(ScheduledJob).values(run_at=utcnow() - timedelta(seconds=1)))
@@ -215,9 +213,7 @@ async def test_stars_for_digital_products_and_admin_refund(shop: Any) -> None:
 async def test_pay_on_pickup_then_admin_hands_over(shop: Any) -> None:
     from tests.conftest import ADMIN_ID
 
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
+    alice, tea = await _shopper_with_tea(shop)
     await _checkout_pickup(alice, "on pickup")
     confirmation = await alice.last_message()
     assert confirmation is not None and "is confirmed" in (confirmation.text or "")
@@ -332,9 +328,7 @@ async def test_restart_mid_checkout_continues(shop: Any) -> None:
     from bot.app import create_app
     from bot.runner import prepare, run_polling
 
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
+    alice, _tea = await _shopper_with_tea(shop)
     await alice.send("/checkout")
     await alice.tap("Delivery to my address")
     await alice.send("Alice Liddell")
@@ -371,15 +365,8 @@ async def test_checkout_in_a_group_goes_private(shop: Any) -> None:
     assert "How would you like" in await last_text(alice)
 
 
-def _json_document(raw: Any) -> Any:
-    # The emulator client decodes a file served as application/json; accept both forms.
-    return raw if isinstance(raw, dict) else json.loads(raw)
-
-
 async def test_mydata_and_forgetme(shop: Any) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
+    alice, _tea = await _shopper_with_tea(shop)
     await alice.send("/checkout")
     await alice.tap("Delivery to my address")
     await alice.send("Alice Liddell")
@@ -389,7 +376,7 @@ async def test_mydata_and_forgetme(shop: Any) -> None:
     await alice.send("/mydata")
     export = await alice.last_message()
     assert export is not None and export.document is not None
-    data = _json_document(export.document.data)
+    data = json.loads(export.document.data)
     assert data["user"]["phone"] == "+15551234567" and data["orders"][0]["address"] == "1 Rabbit Hole Lane, Flat 2"
     await alice.send("/forgetme")
     await alice.tap("No, keep it")
@@ -403,7 +390,7 @@ async def test_mydata_and_forgetme(shop: Any) -> None:
     await alice.send("/mydata")
     export = await alice.last_message()
     assert export is not None and export.document is not None
-    data = _json_document(export.document.data)
+    data = json.loads(export.document.data)
     assert data["user"]["phone"] is None and data["user"]["erased_at"] and data["orders"][0]["phone"] is None
 
 
@@ -435,9 +422,7 @@ async def test_one_reply_per_action_under_flood_limits(shop: Any) -> None:
 
 
 async def test_orders_detail_pay_again_and_cancel(shop: Any) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 2})
+    alice, tea = await _shopper_with_tea(shop, 2)
     await _checkout_pickup(alice, "by card")
     await alice.send("/orders")
     await alice.tap("Awaiting payment")
