@@ -17,6 +17,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from bot import retry
 from bot.config import Settings
 from bot.context import AppContext
+from bot.etiquette import Etiquette
 from bot.fast_filters import inline_magic_filters
 from bot.fsm_storage import DatabaseStorage
 from bot.middlewares import UserContextMiddleware
@@ -95,11 +96,13 @@ def configure_domain(settings: Settings) -> None:
     )
 
 
-def build_bot(settings: Settings, token: str) -> Bot:
+def build_bot(settings: Settings, token: str, etiquette: Etiquette | None = None) -> Bot:
     session = None
     if settings.telegram.api_base:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base.rstrip("/")))
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    if etiquette is not None:
+        etiquette.install(bot)
     retry.install(bot)
     return bot
 
@@ -117,6 +120,8 @@ def build_dispatcher(ctx: AppContext) -> Dispatcher:
     dp = Dispatcher(storage=build_storage(ctx.settings, ctx.db), ctx=ctx, db=ctx.db, settings=ctx.settings)
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
     dp.update.outer_middleware(UserContextMiddleware(ctx))
+    if ctx.etiquette is not None:
+        ctx.etiquette.attach(dp)
     dp.include_routers(*feature_routers())
     inline_magic_filters(dp)
     return dp
@@ -164,8 +169,15 @@ async def create_app(settings: Settings, token: str, *, db: Database | None = No
     database = db or Database(settings.database.url, echo=settings.database.echo)
     if migrate:
         await migrations.upgrade(database)
-    bot = build_bot(settings, token)
-    ctx = AppContext(settings=settings, db=database, bot=bot, bot_username=settings.telegram.bot_username or "")
+    etiquette = Etiquette.build(settings)
+    bot = build_bot(settings, token, etiquette)
+    ctx = AppContext(
+        settings=settings,
+        db=database,
+        bot=bot,
+        bot_username=settings.telegram.bot_username or "",
+        etiquette=etiquette,
+    )
     dp = build_dispatcher(ctx)
     return App(ctx=ctx, dp=dp)
 

@@ -11,6 +11,7 @@ from bot.config import Settings
 from store.db import Database
 
 if TYPE_CHECKING:
+    from bot.etiquette import Etiquette
     from bot.outbox import OutboxSender
     from bot.scheduler import Scheduler
 
@@ -23,6 +24,7 @@ class AppContext:
     bot_username: str = "groupcart_bot"
     scheduler: Scheduler | None = None
     outbox: OutboxSender | None = None
+    etiquette: Etiquette | None = None
     # Feature singletons (search index, NLU classifier, admission gates) keyed by name, built lazily.
     extras: dict[str, Any] = field(default_factory=dict)
 

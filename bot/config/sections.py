@@ -57,11 +57,22 @@ class WebhookSettings(Section):
     public_url: str | None = None
 
 
+class PacingSettings(Section):
+    """Telegram's flood limits as the bot keeps them (a little under the real ones, so jitter stays inside)."""
+
+    per_chat_per_second: float = Field(default=0.9, gt=0, le=30)
+    per_chat_burst: int = Field(default=3, ge=1, le=30)
+    per_group_per_minute: int = Field(default=19, ge=1, le=60)
+    global_per_second: float = Field(default=28, gt=0, le=1000)
+    repeat_window_seconds: float = Field(default=0.0, ge=0, le=60)
+
+
 class TelegramSettings(Section):
     api_base: str | None = None
     bot_username: str | None = None
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     polling_timeout: int = Field(default=30, ge=0, le=50)
+    pacing: PacingSettings = Field(default_factory=PacingSettings)
 
 
 class DatabaseSettings(Section):
