@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV_RUN  := .venv-run
 VENV_TEST := .venv
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean rasa-check
 
 $(VENV_RUN)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV_RUN)
@@ -30,3 +30,8 @@ test: lint
 
 clean:
 	rm -rf $(VENV_RUN) $(VENV_TEST) .mypy_cache .ruff_cache
+
+# The Rasa backend for real (issue: named systems): trains Rasa 3.6 per language in .venv-rasa (Python 3.10),
+# serves it, compares it with the builtin model and runs the live-server tests. Minutes, not for every CI run.
+rasa-check: $(VENV_TEST)/.stamp
+	$(VENV_TEST)/bin/python scripts/rasa_check.py

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from bot.config import Settings
@@ -35,7 +35,12 @@ async def classifier(ctx: AppContext) -> IntentClassifier:
         found = ctx.extras.get(EXTRAS_KEY)
         if found is None:
             nlu = ctx.settings.nlu
-            found = await asyncio.to_thread(build_classifier, nlu.backend, nlu.rasa_url, Path(nlu.cache_dir))
+            found = await asyncio.to_thread(
+                partial(build_classifier, rasa_url_zh=nlu.rasa_url_zh, rasa_timeout=nlu.rasa_timeout),
+                nlu.backend,
+                nlu.rasa_url,
+                Path(nlu.cache_dir),
+            )
             ctx.extras[EXTRAS_KEY] = found
             log.info("NLU classifier ready (%s backend)", nlu.backend)
     assert found is not None

@@ -131,5 +131,7 @@ class OutboxSettings(Section):
 class NluSettings(Section):
     backend: str = Field(default="builtin", pattern=r"^(builtin|rasa)$")
     rasa_url: str | None = None
+    rasa_url_zh: str | None = None
+    rasa_timeout: float = Field(default=0.8, gt=0, le=30)
     threshold: float = Field(default=0.6, ge=0, le=1)
     cache_dir: str = ".nlu-cache"

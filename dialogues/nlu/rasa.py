@@ -20,11 +20,19 @@ class RasaUnavailable(Exception):
     pass
 
 
-class RasaClassifier:
-    """POSTs to `{url}/model/parse`; on any failure answers with the builtin classifier.
+def text_language(text: str) -> str:
+    """Which model reads `text`: the one for its script, whatever the language of the shopper's app."""
+    if any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text):
+        return "zh"
+    return "en"
 
-    After a failure Rasa is not asked again for `retry_after` seconds, so a dead server costs one
-    timeout, not one per message.
+
+class RasaClassifier:
+    """POSTs to `{url}/model/parse` of the model for the message's language; on any failure answers with the
+    builtin classifier.
+
+    After a failure that server is not asked again for `retry_after` seconds, so a dead server costs one
+    timeout, not one per message; `timeout` bounds how long a shopper waits for a server that hangs.
     """
 
     def __init__(
@@ -34,32 +42,38 @@ class RasaClassifier:
         timeout: float = 2.0,
         *,
         retry_after: float = 30.0,
+        language_urls: dict[str, str] | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self.language_urls = {lang: u.rstrip("/") for lang, u in (language_urls or {}).items() if u}
         self.fallback = fallback
         self.timeout = timeout
         self.retry_after = retry_after
-        self._down_until = 0.0
+        self._down_until: dict[str, float] = {}
         self._session: aiohttp.ClientSession | None = None
+
+    def url_for(self, text: str) -> str:
+        return self.language_urls.get(text_language(text), self.url)
 
     async def parse(self, text: str, lang: str | None = None) -> IntentResult:
         if not text or not text.strip():
             return IntentResult(FALLBACK_INTENT, 0.0, BACKEND)
-        if time.monotonic() < self._down_until:
+        url = self.url_for(text)
+        if time.monotonic() < self._down_until.get(url, 0.0):
             return self.fallback.classify(text)
         try:
-            result = await self._ask_rasa(text)
+            result = await self._ask_rasa(url, text)
         except (aiohttp.ClientError, TimeoutError, RasaUnavailable, ValueError) as exc:
-            log.warning("Rasa at %s unavailable (%s); using builtin NLU", self.url, exc)
-            self._down_until = time.monotonic() + self.retry_after
+            log.warning("Rasa at %s unavailable (%r); using builtin NLU", url, exc)
+            self._down_until[url] = time.monotonic() + self.retry_after
             return self.fallback.classify(text)
-        self._down_until = 0.0
+        self._down_until.pop(url, None)
         return result
 
-    async def _ask_rasa(self, text: str) -> IntentResult:
+    async def _ask_rasa(self, url: str, text: str) -> IntentResult:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-        async with self._session.post(f"{self.url}/model/parse", json={"text": text}) as response:
+        async with self._session.post(f"{url}/model/parse", json={"text": text}) as response:
             if response.status != 200:
                 raise RasaUnavailable(f"HTTP {response.status}")
             payload: Any = await response.json(content_type=None)

@@ -164,17 +164,34 @@ def test_parse_rasa_response_rejects_garbage() -> None:
     assert parse_rasa_response({"intent": {"name": "greet", "confidence": 1.7}}).confidence == 1.0
 
 
+async def test_chinese_text_goes_to_the_chinese_model(fake_rasa: FakeRasa, builtin: BuiltinClassifier) -> None:
+    english_port = _free_port()  # nothing listens: an English question must fall back, never reach the zh server
+    fake_rasa.payload = _rasa_payload("我要退款", "refund_request", 0.9)
+    classifier = RasaClassifier(
+        f"http://127.0.0.1:{english_port}", fallback=builtin, language_urls={"zh": fake_rasa.url}
+    )
+    try:
+        chinese = await classifier.parse("我要退款", "en")  # an English app, a Chinese message
+        assert (chinese.intent, chinese.backend) == ("refund_request", "rasa")
+        english = await classifier.parse("where is my order", "zh")
+        assert english.backend == "builtin"
+    finally:
+        await classifier.aclose()
+    assert [r["text"] for r in fake_rasa.requests] == ["我要退款"]
+
+
 RASA_URL = os.environ.get("RASA_URL")
+RASA_URL_ZH = os.environ.get("RASA_URL_ZH")
 
 
-@pytest.mark.skipif(not RASA_URL, reason="RASA_URL not set: start scripts/rasa-server and export RASA_URL")
+@pytest.mark.skipif(not RASA_URL, reason="RASA_URL not set: `make rasa-check` starts scripts/rasa-server and sets it")
 async def test_real_rasa_server(builtin: BuiltinClassifier) -> None:
     assert RASA_URL
-    classifier = RasaClassifier(RASA_URL, fallback=builtin, timeout=10.0)
+    classifier = RasaClassifier(RASA_URL, fallback=builtin, timeout=10.0, language_urls={"zh": RASA_URL_ZH or ""})
     try:
         for text, intent in [("where is my order", "track_order"), ("我要退款", "refund_request")]:
             result = await classifier.parse(text)
-            assert result.backend == "rasa", f"Rasa at {RASA_URL} did not answer"
+            assert result.backend == "rasa", f"Rasa at {classifier.url_for(text)} did not answer"
             assert result.intent == intent and 0.0 < result.confidence <= 1.0
     finally:
         await classifier.aclose()
