@@ -33,8 +33,7 @@ from bot.config import Settings
 from bot.context import AppContext
 from bot.i18n import language_from_telegram, t
 from bot.payment_spool import PaymentSpool, SpoolEntry
-from store import orders, payments
-from store.models import utcnow
+from store import payments
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +215,7 @@ class PaymentInbox:
                 self.ctx.settings.shop.default_language,
                 "payment_inbox.admin_stuck",
                 key=key,
-                user_id=user_id or "?",
+                buyer_id=user_id or "?",
                 order_id=order_id or "?",
                 error=error[:300],
             )
@@ -289,8 +288,7 @@ def defer_expiry(ctx: AppContext, order_id: int) -> Callable[[], Awaitable[None]
         return None
 
     async def hold() -> None:
-        async with ctx.db.tx() as session:
-            await orders.extend_hold(session, order_id, utcnow() + payments.PAYMENT_GRACE)
+        await payments.hold_for_payment(ctx.db, order_id)
 
     log.info("order %s keeps its reservation: its payment is in the inbox", order_id)
     return hold

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import notify, orders
+from store import notify, orders, scheduling
 from store.db import Database
 from store.errors import DomainError, NotFound
 from store.models import Order, Payment, Role, utcnow
@@ -79,6 +79,18 @@ async def check_pre_checkout(db: Database, payer_id: int, payload: str, currency
         async with db.tx() as session:
             await orders.extend_hold(session, order_id, now + PAYMENT_GRACE)
     return order_id
+
+
+async def hold_for_payment(db: Database, order_id: int) -> None:
+    """A payment for this order is on its way (Telegram charged the buyer, the record is pending): its expiry
+    event, already fired, comes back PAYMENT_GRACE from now, so the reservation holds but is not forgotten."""
+    async with db.tx() as session:
+        order = await session.get(Order, order_id, with_for_update=True)
+        if order is None or order.status != orders.PENDING_PAYMENT:
+            return
+        until = max(order.expires_at or utcnow(), utcnow() + PAYMENT_GRACE)
+        order.expires_at = until
+        await scheduling.schedule(session, "order_expiry", order.id, until, key=orders.expiry_key(order.id))
 
 
 # ---------------------------------------------------------------- successful payment
@@ -170,7 +182,7 @@ async def _record(session: AsyncSession, incoming: IncomingPayment, admin_ids: t
                 session,
                 admin_ids,
                 "payment_inbox.admin_orphan",
-                user_id=incoming.payer_id,
+                buyer_id=incoming.payer_id,
                 amount=Money(incoming.total_amount, incoming.currency).format(),
                 charge=incoming.telegram_charge_id,
                 provider_charge=incoming.provider_charge_id or "-",
@@ -225,7 +237,7 @@ def _refund_params(payment: Payment, order: Order) -> dict[str, object]:
     return {
         "payment_id": payment.id,
         "order_id": order.id,
-        "user_id": order.user_id,
+        "buyer_id": order.user_id,
         "order_status": order.status,
         "amount": Money(payment.amount, payment.currency).format(),
         "charge": payment.telegram_charge_id or "-",
