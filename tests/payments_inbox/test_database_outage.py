@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import payment_inbox
 from store import orders, payments
 from store.models import Order, Payment, ScheduledJob
 from tests.conftest import ADMIN_ID
@@ -29,7 +28,9 @@ from tests.payments_inbox.helpers import (
 )
 
 
-def _inbox(shop: Any) -> payment_inbox.PaymentInbox:
+def _inbox(shop: Any) -> Any:
+    from bot import payment_inbox
+
     inbox = payment_inbox.of(shop.app.ctx)
     assert inbox is not None
     return inbox
