@@ -69,9 +69,7 @@ class PrivatePostgres:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
 
     def _run(self, tool: str, *args: str) -> None:
-        subprocess.run(
-            [*self._as_user, str(self.bindir / tool), *args], check=True, capture_output=True, timeout=120
-        )
+        subprocess.run([*self._as_user, str(self.bindir / tool), *args], check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"

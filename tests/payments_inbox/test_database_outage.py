@@ -51,8 +51,9 @@ async def test_database_down_at_successful_payment(shop: Any) -> None:
     assert outage.failures > 0
     assert not any(PAID_NOTE in text for text in await bot_texts(alice))
     [spooled] = _inbox(shop).pending()
-    assert spooled.update["message"]["successful_payment"]["telegram_payment_charge_id"] == (
-        result["telegram_payment_charge_id"]
+    assert (
+        spooled.update["message"]["successful_payment"]["telegram_payment_charge_id"]
+        == (result["telegram_payment_charge_id"])
     )
     outage.down = False  # the database is back: the retries record it, the outbox says "paid"
     await assert_paid_once(shop.client, shop.db, alice, tea)
