@@ -14,7 +14,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 
-from bot import retry
+from bot import payment_inbox, retry
 from bot.config import Settings
 from bot.context import AppContext
 from bot.etiquette import Etiquette
@@ -117,7 +117,9 @@ def build_storage(settings: Settings, db: Database) -> BaseStorage:
 
 
 def build_dispatcher(ctx: AppContext) -> Dispatcher:
-    dp = Dispatcher(storage=build_storage(ctx.settings, ctx.db), ctx=ctx, db=ctx.db, settings=ctx.settings)
+    storage = build_storage(ctx.settings, ctx.db)
+    dp = payment_inbox.InboxDispatcher(storage=storage, ctx=ctx, db=ctx.db, settings=ctx.settings)
+    payment_inbox.install(ctx, dp)  # payments are spooled before any middleware may fail (DESIGN.md)
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
     dp.update.outer_middleware(UserContextMiddleware(ctx))
     if ctx.etiquette is not None:
@@ -138,6 +140,9 @@ class App:
 
     async def start_background(self, *, scheduler: bool = True, outbox: bool = True) -> None:
         """Start the scheduler and the outbox sender (not needed by pure dispatch benchmarks)."""
+        inbox = payment_inbox.of(self.ctx)
+        if inbox is not None:  # first: it knows which reservations must not expire yet
+            await inbox.start()
         if scheduler:
             self.ctx.scheduler = Scheduler(self.ctx)
             await self.ctx.scheduler.start()
@@ -146,6 +151,9 @@ class App:
             await self.ctx.outbox.start()
 
     async def close(self) -> None:
+        inbox = payment_inbox.of(self.ctx)
+        if inbox is not None:
+            await inbox.stop()
         if self.ctx.outbox is not None:
             await self.ctx.outbox.stop()
         if self.ctx.scheduler is not None:
@@ -159,6 +167,8 @@ class App:
         if index is not None:
             await index.close()  # waits for a background refresh still reading the database
         await self.ctx.db.dispose()
+        if inbox is not None:
+            inbox.close()
 
 
 async def create_app(settings: Settings, token: str, *, db: Database | None = None, migrate: bool = True) -> App:

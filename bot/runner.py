@@ -7,14 +7,18 @@ import contextlib
 import gc
 import logging
 import signal
+from typing import Any
 
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiohttp import web
 
+from bot import payment_inbox
 from bot.app import App, resolve_bot_username
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 PUBLIC_COMMANDS = (
     "start",
@@ -91,15 +95,45 @@ async def run_polling(app: App, stop: asyncio.Event | None = None, *, handle_as_
         await polling
 
 
-async def run_webhook(app: App, secret: str, stop: asyncio.Event | None = None) -> None:
-    """Serve updates over HTTPS behind a proxy; requests without the secret header are refused (401)."""
+def webhook_handler(app: App, secret: str) -> web.Application:
+    """The webhook endpoint. Telegram takes a 2xx answer as "delivered" and never sends that update again, so
+    an update is answered only once it is safe: a payment once it is in the payment inbox's spool (recorded in
+    the background), anything else once it has been handled. A payment that cannot be spooled gets a 500, and
+    Telegram delivers it again."""
+    from aiogram.types import Update
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
+    inbox = payment_inbox.of(app.ctx)
+
+    class Handler(SimpleRequestHandler):
+        async def handle(self, request: web.Request) -> web.Response:
+            if inbox is None or not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
+                return await super().handle(request)
+            raw = await request.json(loads=self.bot.session.json_loads)
+            update = Update.model_validate(raw, context={"bot": self.bot})
+            if payment_inbox.payment_kind(update) is None:
+                result: Any = await self.dispatcher.feed_webhook_update(self.bot, update, **self.data)
+                return web.Response(body=self._build_response_writer(bot=self.bot, result=result))
+            try:
+                inbox.accept(update)
+            except Exception:
+                log.exception("payment update %s not spooled: Telegram will deliver it again", update.update_id)
+                return web.Response(status=500, text="payment not recorded")
+            return web.json_response({})
+
+    web_app = web.Application()
+    Handler(dispatcher=app.dp, bot=app.bot, secret_token=secret, handle_in_background=False).register(
+        web_app, path=app.ctx.settings.telegram.webhook.path
+    )
+    return web_app
+
+
+async def run_webhook(app: App, secret: str, stop: asyncio.Event | None = None) -> None:
+    """Serve updates over HTTPS behind a proxy; requests without the secret header are refused (401)."""
     settings = app.ctx.settings.telegram.webhook
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
-    web_app = web.Application()
-    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(web_app, path=settings.path)
+    web_app = webhook_handler(app, secret)
     runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

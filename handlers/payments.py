@@ -1,18 +1,20 @@
-"""Telegram Payments: the pre-checkout re-check and the successful payment (for every feature's orders)."""
+"""Telegram Payments: the pre-checkout re-check, and applying a successful (or refunded) payment for every
+feature's orders (called by the payment inbox, bot/payment_inbox.py)."""
 
 from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Bot, Router
 from aiogram.types import Message, OrderInfo, PreCheckoutQuery
 
 from bot import payments as bot_payments
 from bot.context import AppContext
-from bot.i18n import Translator
+from bot.i18n import language_from_telegram, t
 from handlers.errors import error_text
 from store import payments
 from store.errors import DomainError
+from store.money import STARS
 from store.orders import Contact
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,12 @@ def contact_from(info: OrderInfo | None) -> Contact | None:
     return Contact(info.name, info.phone_number, ", ".join(p for p in parts if p)[:512])
 
 
-@router.message(F.successful_payment)
-async def successful_payment(message: Message, ctx: AppContext, _: Translator) -> None:
+# No router handler for `successful_payment` / `refunded_payment`: those updates never reach the routers.
+# bot/payment_inbox.py spools them first (ahead of conversation state, middlewares and the error handler) and
+# calls the two functions below until they succeed; an exception here means "retry later", never an apology.
+
+
+async def apply_successful_payment(ctx: AppContext, bot: Bot, message: Message, retried: bool) -> None:
     """Recorded exactly once per charge id; the buyer hears about it once, through the outbox."""
     paid = message.successful_payment
     if paid is None or message.from_user is None:
@@ -58,14 +64,32 @@ async def successful_payment(message: Message, ctx: AppContext, _: Translator) -
             provider_charge_id=paid.provider_payment_charge_id or None,
             contact=contact_from(paid.order_info),
         ),
+        admin_ids=ctx.settings.admins,
     )
     if outcome.kind == "duplicate":
         log.info("payment %s delivered again: ignored", outcome.charge_id)
+        if retried and outcome.status == payments.REFUND_PENDING and outcome.currency == STARS:
+            # An earlier attempt recorded the late payment but stopped before giving the Stars back.
+            await _refund_stars(ctx, bot, message.from_user.id, outcome)
         return
     if outcome.needs_star_refund:
-        await bot_payments.refund_stars(
-            ctx, message.from_user.id, outcome.payment_id, outcome.charge_id, bot=message.bot
-        )
+        await _refund_stars(ctx, bot, message.from_user.id, outcome)
     if outcome.kind == "orphan":
         # No order to attach it to (should not happen: the payload is ours); the user must not be left wondering.
-        await message.answer(_("payments.orphan"))
+        lang = language_from_telegram(message.from_user.language_code)
+        await bot.send_message(message.chat.id, t(lang, "payments.orphan"))
+
+
+async def _refund_stars(ctx: AppContext, bot: Bot, user_id: int, outcome: payments.PaymentOutcome) -> None:
+    done = await bot_payments.refund_stars(ctx, user_id, outcome.payment_id, outcome.charge_id, bot=bot)
+    if not done and outcome.payment_id is not None:
+        await payments.refund_failed(ctx.db, outcome.payment_id, ctx.settings.admins)
+
+
+async def apply_refunded_payment(ctx: AppContext, bot: Bot, message: Message, retried: bool) -> None:
+    """Telegram reports a refund: the payment (and a still paid order) becomes refunded, once."""
+    refund = message.refunded_payment
+    if refund is None:
+        return
+    outcome = await payments.record_refund(ctx.db, refund.telegram_payment_charge_id)
+    log.info("refund of %s reported by Telegram: %s", refund.telegram_payment_charge_id, outcome.kind)

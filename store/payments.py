@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import notify, orders
+from store import notify, orders, scheduling
 from store.db import Database
 from store.errors import DomainError, NotFound
-from store.models import Order, Payment, utcnow
-from store.money import STARS
+from store.models import Order, Payment, Role, utcnow
+from store.money import STARS, Money
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,18 @@ async def check_pre_checkout(db: Database, payer_id: int, payload: str, currency
     return order_id
 
 
+async def hold_for_payment(db: Database, order_id: int) -> None:
+    """A payment for this order is on its way (Telegram charged the buyer, the record is pending): its expiry
+    event, already fired, comes back PAYMENT_GRACE from now, so the reservation holds but is not forgotten."""
+    async with db.tx() as session:
+        order = await session.get(Order, order_id, with_for_update=True)
+        if order is None or order.status != orders.PENDING_PAYMENT:
+            return
+        until = max(order.expires_at or utcnow(), utcnow() + PAYMENT_GRACE)
+        order.expires_at = until
+        await scheduling.schedule(session, "order_expiry", order.id, until, key=orders.expiry_key(order.id))
+
+
 # ---------------------------------------------------------------- successful payment
 
 
@@ -91,6 +104,7 @@ class PaymentOutcome:
     currency: str
     amount: int
     charge_id: str
+    status: str | None = None  # the payment row's status (for a duplicate: what the first delivery left)
 
     @property
     def needs_star_refund(self) -> bool:
@@ -113,11 +127,15 @@ async def _existing(session: AsyncSession, charge_id: str) -> Payment | None:
     return (await session.execute(select(Payment).where(Payment.telegram_charge_id == charge_id))).scalar_one_or_none()
 
 
-async def record_payment(db: Database, incoming: IncomingPayment) -> PaymentOutcome:
-    """Apply a successful_payment exactly once (keyed by telegram_payment_charge_id)."""
+async def record_payment(db: Database, incoming: IncomingPayment, *, admin_ids: Iterable[int] = ()) -> PaymentOutcome:
+    """Apply a successful_payment exactly once (keyed by telegram_payment_charge_id).
+
+    `admin_ids` (the configured admins; granted admins are added) hear about money that needs a person: a card
+    payment that arrived for an order it can no longer pay, or a payment that matches no order.
+    """
     try:
         async with db.tx() as session:
-            return await _record(session, incoming)
+            return await _record(session, incoming, tuple(admin_ids))
     except IntegrityError:
         # PostgreSQL: a concurrent delivery of the same charge inserted first; ours rolled back entirely.
         async with db.read() as session:
@@ -129,11 +147,29 @@ async def record_payment(db: Database, incoming: IncomingPayment) -> PaymentOutc
 
 def _duplicate(existing: Payment, incoming: IncomingPayment) -> PaymentOutcome:
     return PaymentOutcome(
-        "duplicate", existing.order_id, existing.id, existing.currency, existing.amount, incoming.telegram_charge_id
+        "duplicate",
+        existing.order_id,
+        existing.id,
+        existing.currency,
+        existing.amount,
+        incoming.telegram_charge_id,
+        existing.status,
     )
 
 
-async def _record(session: AsyncSession, incoming: IncomingPayment) -> PaymentOutcome:
+async def admins_of(session: AsyncSession, configured: Iterable[int]) -> list[int]:
+    """Configured admins plus those granted the role in the shop."""
+    ids = set(configured)
+    ids.update(int(u) for u in (await session.execute(select(Role.user_id).where(Role.role == "admin"))).scalars())
+    return sorted(ids)
+
+
+async def tell_admins(session: AsyncSession, admin_ids: Iterable[int], template: str, **params: object) -> None:
+    for admin_id in await admins_of(session, admin_ids):
+        await notify.notify_user(session, admin_id, template, **params)
+
+
+async def _record(session: AsyncSession, incoming: IncomingPayment, admin_ids: tuple[int, ...] = ()) -> PaymentOutcome:
     existing = await _existing(session, incoming.telegram_charge_id)
     if existing is not None:
         return _duplicate(existing, incoming)
@@ -141,6 +177,16 @@ async def _record(session: AsyncSession, incoming: IncomingPayment) -> PaymentOu
     order = await session.get(Order, order_id, with_for_update=True) if order_id is not None else None
     if order is None:
         log.error("payment %s for unknown payload %r", incoming.telegram_charge_id, incoming.payload)
+        if incoming.currency != STARS:  # Stars go back through Telegram at once; a card needs a person
+            await tell_admins(
+                session,
+                admin_ids,
+                "payment_inbox.admin_orphan",
+                buyer_id=incoming.payer_id,
+                amount=Money(incoming.total_amount, incoming.currency).format(),
+                charge=incoming.telegram_charge_id,
+                provider_charge=incoming.provider_charge_id or "-",
+            )
         return PaymentOutcome(
             "orphan", None, None, incoming.currency, incoming.total_amount, incoming.telegram_charge_id
         )
@@ -173,10 +219,71 @@ async def _record(session: AsyncSession, incoming: IncomingPayment) -> PaymentOu
         log.warning("payment %s cannot apply to order %s (%s): refund", payment.id, order.id, order.status)
         template = "payments.late_refund_stars" if incoming.currency == STARS else "payments.late_refund_card"
         await notify.notify_user(session, incoming.payer_id, template, order_id=order.id)
+        if incoming.currency != STARS:
+            await tell_admins(session, admin_ids, "payment_inbox.admin_refund_card", **_refund_params(payment, order))
         kind = "refund"
     return PaymentOutcome(
-        kind, order.id, payment.id, incoming.currency, incoming.total_amount, incoming.telegram_charge_id
+        kind,
+        order.id,
+        payment.id,
+        incoming.currency,
+        incoming.total_amount,
+        incoming.telegram_charge_id,
+        payment.status,
     )
+
+
+def _refund_params(payment: Payment, order: Order) -> dict[str, object]:
+    return {
+        "payment_id": payment.id,
+        "order_id": order.id,
+        "buyer_id": order.user_id,
+        "order_status": order.status,
+        "amount": Money(payment.amount, payment.currency).format(),
+        "charge": payment.telegram_charge_id or "-",
+    }
+
+
+async def refund_failed(db: Database, payment_id: int, admin_ids: Iterable[int]) -> None:
+    """The bot could not give Stars back by itself: the payment stays in the admins' refund queue; tell them."""
+    async with db.tx() as session:
+        payment = await session.get(Payment, payment_id)
+        order = await session.get(Order, payment.order_id) if payment is not None else None
+        if payment is None or order is None or payment.status != REFUND_PENDING:
+            return
+        params = _refund_params(payment, order)
+        await tell_admins(session, admin_ids, "payment_inbox.admin_refund_stars_failed", **params)
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    kind: str  # refunded (recorded now) | already (nothing to do) | unknown (no such charge)
+    order_id: int | None = None
+
+
+async def record_refund(db: Database, charge_id: str, actor: str = "telegram") -> RefundOutcome:
+    """Telegram reports a refund (`refunded_payment`): ours through refundStarPayment, or one done outside the
+    shop. The payment becomes refunded once; a still paid order moves to refunded with the buyer told."""
+    async with db.tx() as session:
+        payment = (
+            await session.execute(select(Payment).where(Payment.telegram_charge_id == charge_id).with_for_update())
+        ).scalar_one_or_none()
+        if payment is None:
+            log.warning("refund reported for unknown charge %s", charge_id)
+            return RefundOutcome("unknown")
+        if payment.status == REFUNDED:
+            return RefundOutcome("already", payment.order_id)
+        was_paid = payment.status == PAID
+        payment.status = REFUNDED
+        payment.refunded_at = utcnow()
+        payment.details = {**(payment.details or {}), "refund": "refunded_payment"}
+        if was_paid:
+            order = await session.get(Order, payment.order_id)
+            if order is not None and orders.can_transition(order.status, orders.REFUNDED):
+                await orders.transition(session, order.id, orders.REFUNDED, actor)
+            else:
+                log.warning("charge %s refunded outside the shop; order %s left as is", charge_id, payment.order_id)
+        return RefundOutcome("refunded", payment.order_id)
 
 
 async def mark_refunded(db: Database, payment_id: int, details: str | None = None) -> bool:

@@ -109,6 +109,11 @@ class PaymentSettings(Section):
     card_enabled: bool = True
     stars_enabled: bool = True
     pickup_payment_enabled: bool = True
+    inbox_path: str | None = Field(
+        default=None, description="local spool of payments not yet recorded; default: beside the SQLite database"
+    )
+    inbox_retry_seconds: float = Field(default=1.0, gt=0, description="first retry of an unrecorded payment")
+    inbox_retry_max_seconds: float = Field(default=60.0, gt=0, description="retries back off up to this")
 
 
 class SandboxSettings(Section):

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import payment_inbox
 from bot.scheduler import AfterCommit, JobContext, job_handler
 from store import orders
 from store.errors import DomainError
@@ -19,6 +20,9 @@ async def expire_order(job: JobContext, session: AsyncSession) -> AfterCommit | 
 
     The transition releases the reserved stock and queues the buyer's notification in this transaction.
     """
+    hold = payment_inbox.defer_expiry(job.app, int(job.ref))
+    if hold is not None:  # Telegram charged the buyer; the payment waits in the inbox for the database
+        return hold
     try:
         await orders.transition(session, int(job.ref), orders.EXPIRED, "system", from_statuses=orders.UNPAID)
     except DomainError as exc:
