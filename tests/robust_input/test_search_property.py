@@ -96,7 +96,7 @@ ALPHABETS = {
     "emoji": _chars(0x1F300, 0x1FAFF),
     "rtl": st.one_of(_chars(0x0590, 0x05FF), _chars(0x0600, 0x06FF)),
     "control": st.one_of(_chars(0x00, 0x1F), _chars(0x7F, 0x9F), st.sampled_from("\u200b\u200e\u200f\u202e\ufeff")),
-    "html": st.sampled_from(list("<>&\"'/=;#ab ") + ["<b>", "</b>", "&amp;", '<a href="javascript:x">', "*_["]),
+    "html": st.sampled_from([*"<>&\"'/=;#ab ", "<b>", "</b>", "&amp;", '<a href="javascript:x">', "*_["]),
     "any": st.characters(exclude_categories=("Cs",)),
 }
 
