@@ -100,6 +100,14 @@ def tier_lines(lang: str, tiers: Sequence[Tier], base_price: int, currency: str,
     return "\n".join(lines)
 
 
+def joined_count(view: GroupBuyView) -> str:
+    """ "3/10" towards the maximum (or the minimum while it is not reached); just "12" past a minimum with no
+    maximum."""
+    if view.max_participants is None and view.joined >= view.min_participants:
+        return str(view.joined)
+    return f"{view.joined}/{view.max_participants or view.min_participants}"
+
+
 def progress(lang: str, view: GroupBuyView, now: datetime) -> str:
     """ "3/10 joined" counts towards the maximum, or towards the minimum while it is not reached; with no maximum
     and the minimum reached there is no "out of" left to show ("50/10 joined" read as a bug)."""
@@ -411,6 +419,15 @@ def leader_detail(
     rows.append([_button(t(lang, "groupbuy.btn.csv"), LeaderCB(a="csv", g=view.id).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="home").pack())])
     return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
+
+
+def admin_section(lang: str, leaders: Sequence[int], buys: Sequence[GroupBuyView]) -> str:
+    """The admin menu's leaders section: who leads, and the open buys."""
+    lines = [t(lang, "groupbuy.admin.leaders", ids=", ".join(map(str, leaders)) or "—")]
+    lines.append(t(lang, "groupbuy.admin.open", n=len(buys)))
+    lines.extend(t(lang, "groupbuy.admin.line", id=b.id, title=b.title(lang), joined=joined_count(b)) for b in buys)
+    lines.append(t(lang, "groupbuy.admin.howto"))
+    return _clip("\n".join(lines), TEXT_LIMIT)
 
 
 def confirm_cancel(lang: str, view: GroupBuyView) -> Screen:

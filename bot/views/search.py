@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.common import MenuCB
 from bot.callbacks.search import SORT_CODES, SearchCB
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from store.money import Money
 from store.search import ResultItem, SearchResults, SearchTarget
 
@@ -66,7 +66,7 @@ def _item_line(lang: str, number: int, item: ResultItem) -> str:
 
 def product_button(lang: str, number: int, item: ResultItem, target: Target) -> InlineKeyboardButton:
     price = Money(item.price, item.currency).format()
-    label = t(lang, "search.open", n=number, title=_clip(item.title(lang)), price=price)
+    label = t_plain(lang, "search.open", n=number, title=_clip(item.title(lang)), price=price)
     return InlineKeyboardButton(text=label, callback_data=target.callback_data, url=target.url)
 
 
@@ -147,7 +147,7 @@ def results_view(
         category_row = [
             InlineKeyboardButton(
                 text=_mark(
-                    t(lang, "search.category", name=_clip(facet.name(lang), 20), count=facet.count),
+                    t_plain(lang, "search.category", name=_clip(facet.name(lang), 20), count=facet.count),
                     facet.id == results.category_id,
                 ),
                 callback_data=cb(category_id=facet.id, page=0),
@@ -203,7 +203,7 @@ def _empty_view(
             rows.append(
                 [
                     InlineKeyboardButton(
-                        text=t(lang, "search.try", suggestion=_clip(results.suggestion)),
+                        text=t_plain(lang, "search.try", suggestion=_clip(results.suggestion)),
                         callback_data=buttons.data(SearchTarget(words=results.suggestion)),
                     )
                 ]
