@@ -11,9 +11,10 @@ import pytest
 from bot.emulator.client import ChatHandle, MessageView, UserHandle
 from bot.sandbox import Stack
 from store import groupbuy, users
+from store.db import Database
 from store.groupbuy import DeadlineChoice
 from store.models import utcnow
-from tests.groupbuy.helpers import make_product
+from tests.groupbuy.helpers import POLICY, make_product, make_users
 
 
 async def started(shop: Stack, name: str, lang: str = "en") -> UserHandle:
@@ -122,3 +123,20 @@ def test_a_time_that_came_too_close_moves_to_the_minimum_lead() -> None:
     choice = groupbuy.parse_deadline_choice("2026-12-04 20:02", typed, "Asia/Shanghai", 14)  # 12:02 UTC
     published = typed + timedelta(minutes=1, seconds=30)
     assert groupbuy.publish_deadline(choice, published, 14) == published + groupbuy.MIN_DURATION
+
+
+async def test_publish_counts_a_duration_from_publishing(any_db: Database) -> None:
+    product_id = await make_product(any_db)
+    await make_users(any_db, [1])
+    spec = groupbuy.GroupBuySpec(
+        chat_id=-100,
+        product_id=product_id,
+        tiers=(groupbuy.Tier(3, 9000),),
+        min_participants=2,
+        max_participants=None,
+        per_person_limit=1,
+        duration=timedelta(minutes=1),
+    )
+    before = utcnow()
+    view = await groupbuy.publish(any_db, 1, spec, POLICY)
+    assert before + timedelta(minutes=1) <= view.deadline <= utcnow() + timedelta(minutes=1)

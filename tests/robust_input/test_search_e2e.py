@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import delete
 
 from bot.emulator.client import MessageView, UserHandle
 from bot.emulator.rules import CALLBACK_DATA_LIMIT
 from bot.sandbox import Stack
+from store.models.search import SearchState
 
 pytestmark = pytest.mark.seeded
 
@@ -107,3 +109,16 @@ async def test_long_words_in_a_group_and_in_inline_mode(shop: Stack) -> None:
         answer = await alice.inline_answer(query)
         assert isinstance(answer.get("results", []), list)
     assert await alice.inline_query("<b>tea</b> &")
+
+
+async def test_a_button_whose_state_expired_asks_to_search_again(shop: Stack) -> None:
+    alice = await shopper(shop, "Alice")
+    await alice.send("/search " + PASTE)
+    before = await alice.last_message()
+    async with shop.db.tx() as session:
+        await session.execute(delete(SearchState))  # pruned after STATE_TTL
+    tap = await alice.tap("Next ▶")
+    assert tap.toast is not None and tap.toast.show_alert
+    assert "This search has expired. Please search again." in (tap.toast.text or "")
+    after = await alice.last_message()
+    assert after is not None and before is not None and after.text == before.text

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, Update
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,10 +39,13 @@ class Recorder(StubSession):
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[SendMessage | EditMessageText] = []
+        self.answers: list[AnswerCallbackQuery] = []
 
     async def make_request(self, bot: Any, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
         if isinstance(method, SendMessage | EditMessageText):
             self.sent.append(method)
+        if isinstance(method, AnswerCallbackQuery):
+            self.answers.append(method)
         return await super().make_request(bot, method, timeout)
 
 
@@ -56,6 +59,7 @@ class Harness:
 
     def feed(self, update: Update) -> list[SendMessage | EditMessageText]:
         self.recorder.sent.clear()
+        self.recorder.answers.clear()
         self.loop.run_until_complete(self.app.dp.feed_update(self.app.bot, update))
         return list(self.recorder.sent)
 
@@ -169,3 +173,12 @@ def test_search_command_with_any_words(harness: Harness, text: str) -> None:
     if text.strip():
         assert _is_answer(answers[0]), answers[0].text
     _check_message(answers[0])
+
+
+@pytest.mark.parametrize("data", ["sq:tea:pd:2::100:5000", "sq:~a1b2c3d4e5f6:r:0:::", "sq:nosuchid:3", "sq:x:99"])
+def test_old_and_unknown_search_buttons_ask_to_search_again(harness: Harness, data: str) -> None:
+    """Buttons drawn before the words moved server-side, and ids that never existed or expired."""
+    sent = harness.feed(harness.updates.callback(next(harness.users), data))
+    assert sent == []
+    [answer] = harness.recorder.answers
+    assert answer.show_alert and answer.text == "This search has expired. Please search again."
