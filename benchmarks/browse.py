@@ -201,13 +201,16 @@ async def run_size(size: int, iterations: int, folder: Path) -> list[str]:
 
         results.append(await measure("  (store.search.search_products alone)", iterations, store_only))
         from bot.callbacks.search import SearchCB
+        from store.search import SearchTarget, new_state_id, save_targets
 
-        sorts = ("pa", "pd", "n", "r")
+        # what the results messages' buttons point at (saved when those messages were sent)
+        sorts = ("price_asc", "price_desc", "newest", "relevance")
+        state_id = new_state_id()
+        targets = [SearchTarget(TYPICAL_QUERIES[i % 6], sort=sorts[i % 4], page=i % 3) for i in range(24)]
+        await save_targets(db, state_id, targets)
         await timed(
             "search sort/page button (edit)",
-            lambda i: bench.updates.callback(
-                bench.user(i), SearchCB(q=TYPICAL_QUERIES[i % 6], o=sorts[i % 4], p=i % 3).pack()
-            ),
+            lambda i: bench.updates.callback(bench.user(i), SearchCB(s=state_id, i=i % len(targets)).pack()),
         )
         await engine.close()
         app.ctx.settings.catalog.search_refresh_seconds = 0.0

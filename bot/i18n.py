@@ -1,10 +1,19 @@
 """Translations: YAML catalogues under bot/locales/<lang>/<feature>.yaml, one file per feature so features
 can be added without touching a shared file. Nested keys are joined with dots; values are str.format
-templates. A test checks that both languages have the same keys and placeholders."""
+templates. A test checks that both languages have the same keys and placeholders.
+
+Messages are sent with parse_mode HTML, so `t()` escapes every parameter (`&`, `<`, `>`): a product title
+like `<b>Tom & Jerry</b>` shows literally instead of making Telegram refuse the message ("can't parse
+entities"). Entities already in a value (`&amp;`, `&lt;`, `&#39;`) are kept, so a value escaped by its caller
+is not escaped twice. A pre-rendered HTML fragment goes in unescaped when wrapped in `Html(...)`; what `t()`
+returns is `Html`, so one template's output can be another's parameter. Text that is not HTML (button labels,
+alerts, invoice titles) comes from `t_plain()` / `Translator.plain()`, which leave parameters as they are.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import string
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -50,12 +59,41 @@ def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
+class Html(str):
+    """Text that is already valid Telegram HTML: `t()` inserts it as it is."""
+
+    __slots__ = ()
+
+
+# `&` that does not start an entity, and the angle brackets: what Telegram's HTML parser would choke on.
+_UNSAFE = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)|<|>")
+_REPLACEMENT = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape(value: Any) -> str:
+    """`value` as HTML text; entities already present are kept (so escaping twice changes nothing)."""
+    if isinstance(value, Html):
+        return str(value)
+    return _UNSAFE.sub(lambda match: _REPLACEMENT[match.group(0)[0]], str(value))
+
+
 def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
     return key in catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
 
 
 def t(lang: str | None, key: str, /, **params: Any) -> str:
-    """The text for `key` in `lang`, formatted with params. A missing key is a bug: log it, show the key."""
+    """The HTML text for `key` in `lang`, formatted with params escaped (pass `Html(...)` for a fragment).
+    Typed `str` so callers may keep building on it; at run time it is `Html`."""
+    return Html(_format(lang, key, {name: escape(value) for name, value in params.items()}))
+
+
+def t_plain(lang: str | None, key: str, /, **params: Any) -> str:
+    """The text for `key` in `lang` with params as they are: for button labels, alerts and other plain text."""
+    return _format(lang, key, params)
+
+
+def _format(lang: str | None, key: str, params: dict[str, Any]) -> str:
+    """A missing key is a bug: log it, show the key."""
     language = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
     template = catalogue(language).get(key)
     if template is None:
@@ -84,3 +122,6 @@ class Translator:
 
     def __call__(self, key: str, /, **params: Any) -> str:
         return t(self.lang, key, **params)
+
+    def plain(self, key: str, /, **params: Any) -> str:
+        return t_plain(self.lang, key, **params)

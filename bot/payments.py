@@ -13,7 +13,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import LabeledPrice, Message
 
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from store import payments
 from store.money import STARS, Money
 from store.orders import OrderDetail
@@ -46,7 +46,7 @@ def invoice_prices(order: OrderDetail, lang: str) -> list[LabeledPrice]:
 
 def invoice_description(order: OrderDetail, lang: str) -> str:
     items = ", ".join(f"{item.title(lang)} × {item.quantity}" for item in order.items)
-    text = t(lang, "payments.description", items=items, amount=Money(order.total, order.currency).format())
+    text = t_plain(lang, "payments.description", items=items, amount=Money(order.total, order.currency).format())
     return _clip(text, DESCRIPTION_MAX)
 
 
@@ -59,7 +59,7 @@ async def send_order_invoice(ctx: AppContext, chat_id: int, order: OrderDetail, 
     collect = not stars and order.delivery_method == "delivery" and not order.address
     return await ctx.bot.send_invoice(
         chat_id=chat_id,
-        title=_clip(t(lang, "payments.title", order_id=order.id), TITLE_MAX),
+        title=_clip(t_plain(lang, "payments.title", order_id=order.id), TITLE_MAX),
         description=invoice_description(order, lang),
         payload=payments.invoice_payload(order.id),
         provider_token=provider_token,

@@ -21,7 +21,7 @@ from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
 from bot.context import AppContext
 from bot.deeplinks import deeplink
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import catalog as views
 from bot.views.catalog import CardOptions, Screen
@@ -294,7 +294,7 @@ async def _add(query: CallbackQuery, ctx: AppContext, lang: str, product: Produc
         await _refused(query, ctx, lang, exc, data)
         return
     title = views.clip(change.product.title(lang), TOAST_TITLE_MAX)
-    await query.answer(t(lang, "catalog.added", qty=quantity, title=title, in_cart=change.quantity))
+    await query.answer(t_plain(lang, "catalog.added", qty=quantity, title=title, in_cart=change.quantity))
     # Redraw with the stock as it is now and the picker back at 1.
     await show_card(query, ctx, lang, change.product, card_options(ctx, data, group=False), same=True)
 
@@ -319,9 +319,11 @@ async def _add_from_group(
     title = views.clip(change.product.title(lang), TOAST_TITLE_MAX)
     notice = t(lang, "catalog.added_from_group", title=title)
     if await send_cart_privately(ctx, query.from_user.id, lang, notice=notice):
-        await query.answer(t(lang, "catalog.added_group", title=title))
+        await query.answer(t_plain(lang, "catalog.added_group", title=title))
     else:
-        await query.answer(t(lang, "catalog.added_group_start", title=title), url=views.cart_link(ctx.bot_username))
+        await query.answer(
+            t_plain(lang, "catalog.added_group_start", title=title), url=views.cart_link(ctx.bot_username)
+        )
 
 
 async def _refused(query: CallbackQuery, ctx: AppContext, lang: str, exc: DomainError, data: ProductCB) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -170,6 +170,14 @@ def _tiers(data: dict[str, Any]) -> list[Tier]:
     return [Tier(int(n), int(p)) for n, p in data.get("tiers", [])]
 
 
+def _deadline_choice(data: dict[str, Any]) -> groupbuy.DeadlineChoice:
+    seconds = data.get("deadline_seconds")
+    if seconds:
+        return groupbuy.DeadlineChoice(duration=timedelta(seconds=int(seconds)))
+    at = data.get("deadline")
+    return groupbuy.DeadlineChoice(at=datetime.fromisoformat(at) if at else None)
+
+
 async def _summary(ctx: AppContext, lang: str, data: dict[str, Any]) -> views.Screen:
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
     pickup = views.pickup_label(ctx.settings.shop.pickup_points, data.get("pickup"), lang)
@@ -180,7 +188,8 @@ async def _summary(ctx: AppContext, lang: str, data: dict[str, Any]) -> views.Sc
         int(data["minimum"]),
         data.get("maximum"),
         int(data["limit"]),
-        datetime.fromisoformat(data["deadline"]),
+        _deadline_choice(data),
+        utcnow(),
         pickup,
         ctx.settings.shop.timezone,
         str(data.get("chat_title", "")),
@@ -277,10 +286,14 @@ async def wizard_limit_button(
 @router.message(GroupBuyWizard.deadline, PRIVATE, ANSWER)
 async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     settings = ctx.settings
-    deadline = groupbuy.parse_deadline(
+    choice = groupbuy.parse_deadline_choice(
         message.text or "", utcnow(), settings.shop.timezone, settings.groupbuy.max_duration_days
     )
-    await state.update_data(deadline=deadline.isoformat())
+    # A duration is kept as a duration: the buy runs that long from Publish, however long the rest takes.
+    await state.update_data(
+        deadline=choice.at.isoformat() if choice.at else None,
+        deadline_seconds=int(choice.duration.total_seconds()) if choice.duration else None,
+    )
     await _ask(message, ctx, lang, state, "pickup")
 
 
@@ -305,6 +318,7 @@ async def wizard_pickup_button(
 async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await access.require_role(ctx, query.from_user.id, "leader")  # the role may have been revoked meanwhile
     data = await state.get_data()
+    choice = _deadline_choice(data)
     spec = groupbuy.GroupBuySpec(
         chat_id=int(data["chat_id"]),
         product_id=int(data["product_id"]),
@@ -312,12 +326,22 @@ async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state
         min_participants=int(data["minimum"]),
         max_participants=data.get("maximum"),
         per_person_limit=int(data["limit"]),
-        deadline=datetime.fromisoformat(data["deadline"]),
+        deadline=choice.at,
+        duration=choice.duration,
         pickup_point=data.get("pickup"),
         message_thread_id=data.get("thread_id"),
         lang=lang,
     )
-    view = await groupbuy.publish(ctx.db, query.from_user.id, spec, policy(ctx.settings))
+    try:
+        view = await groupbuy.publish(ctx.db, query.from_user.id, spec, policy(ctx.settings))
+    except DomainError as exc:
+        if exc.code != "gb_deadline_passed":
+            raise
+        # The time chosen has passed while the set-up was open: ask for the deadline again, keep the rest.
+        await query.answer(t(lang, "errors.gb_deadline_passed"), show_alert=True)
+        if isinstance(query.message, Message):
+            await _ask(query.message, ctx, lang, state, "deadline")
+        return
     await state.clear()
     try:
         await post_card(ctx, view)

@@ -111,12 +111,8 @@ async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> Non
     await access.require_role(ctx, query.from_user.id, "admin")
     leaders = await users.users_with_role(ctx.db, "leader")
     buys = await groupbuy.open_buys_of(ctx.db)
-    lines = [t(lang, "groupbuy.admin.leaders", ids=", ".join(map(str, leaders)) or "—")]
-    lines.append(t(lang, "groupbuy.admin.open", n=len(buys)))
-    lines.extend(f"#{b.id} {b.title(lang)} · {b.joined}/{b.max_participants or b.min_participants}" for b in buys)
-    lines.append(t(lang, "groupbuy.admin.howto"))
     await query.answer()
-    await edit_or_answer(query, "\n".join(lines))
+    await edit_or_answer(query, views.admin_section(lang, leaders, buys))
 
 
 @router.message(Command("leader_grant", "leader_revoke"), PRIVATE)

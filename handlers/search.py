@@ -10,9 +10,7 @@ button asked for words (the short `SearchFlow.words` state, valid for PROMPT_TTL
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections import OrderedDict
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -23,43 +21,21 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks.catalog import ProductCB
 from bot.callbacks.common import MenuCB
-from bot.callbacks.search import SearchCB, fits
+from bot.callbacks.search import PREFIX, SearchCB
 from bot.context import AppContext
 from bot.i18n import t
 from bot.telegram_utils import edit_or_answer, is_private
 from bot.views import search as views
 from store import search
-from store.search import ResultItem, SearchResults
+from store.search import ResultItem, SearchResults, SearchTarget
 
 router = Router(name="search")
 
 PROMPT_TTL = 600
-QUERY_CACHE_KEY = "search_queries"
-QUERY_CACHE_SIZE = 20_000
 
 
 class SearchFlow(StatesGroup):
     words = State()
-
-
-def query_ref(ctx: AppContext, words: str) -> str:
-    """What buttons carry for `words`: the words themselves, or a short key when they are too long."""
-    if fits(words):
-        return words
-    cache: OrderedDict[str, str] = ctx.extras.setdefault(QUERY_CACHE_KEY, OrderedDict())
-    key = hashlib.blake2s(words.encode(), digest_size=6).hexdigest()
-    cache[key] = words
-    cache.move_to_end(key)
-    while len(cache) > QUERY_CACHE_SIZE:
-        cache.popitem(last=False)
-    return "~" + key
-
-
-def resolve_ref(ctx: AppContext, ref: str) -> str | None:
-    if not ref.startswith("~"):
-        return ref
-    cache: OrderedDict[str, str] = ctx.extras.get(QUERY_CACHE_KEY) or OrderedDict()
-    return cache.get(ref[1:])
 
 
 def product_target(item: ResultItem) -> views.Target:
@@ -67,55 +43,53 @@ def product_target(item: ResultItem) -> views.Target:
     return views.Target(callback_data=ProductCB(a="open", p=item.id, o="x").pack())
 
 
-async def run_search(
-    ctx: AppContext,
-    words: str,
-    *,
-    sort: str = "relevance",
-    category_id: int | None = None,
-    price_min: int | None = None,
-    price_max: int | None = None,
-    page: int = 0,
-) -> SearchResults:
+async def run_search(ctx: AppContext, target: SearchTarget) -> SearchResults:
     settings = ctx.settings
     return await search.search_products(
         ctx.db,
         ctx.extras,
-        words,
-        sort=sort,
-        category_id=category_id,
-        price_min=price_min,
-        price_max=price_max,
-        page=page,
+        target.words,
+        sort=target.sort,
+        category_id=target.category_id,
+        price_min=target.price_min,
+        price_max=target.price_max,
+        page=target.page,
         page_size=settings.catalog.search_page_size,
         currency=settings.shop.currency,
         refresh_seconds=settings.catalog.search_refresh_seconds,
     )
 
 
-def render(ctx: AppContext, lang: str, results: SearchResults) -> tuple[str, InlineKeyboardMarkup]:
-    return views.results_view(
+async def render(
+    ctx: AppContext, lang: str, results: SearchResults, typed: str = ""
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The results message; its buttons' destinations are saved first, so every button works once it is seen."""
+    buttons = views.StateButtons(search.new_state_id())
+    body, markup = views.results_view(
         lang,
         results,
-        query_ref(ctx, results.query),
+        buttons,
         [product_target(item) for item in results.items],
         [product_target(item) for item in results.suggested],
         ctx.settings.shop.currency,
-        suggestion_ref=query_ref(ctx, results.suggestion) if results.suggestion else None,
+        typed=typed,
     )
+    if buttons.targets:
+        await search.save_targets(ctx.db, buttons.state_id, buttons.targets)
+    return body, markup
 
 
 async def answer_search(message: Message, ctx: AppContext, lang: str, text: str) -> None:
     """Reply with the first page of results for `text` (also used by the assistant for product-like text)."""
     try:
-        results = await run_search(ctx, text)
+        results = await run_search(ctx, SearchTarget(words=text))
     except ValueError:  # a typed price the currency cannot have (e.g. <1.234)
         await message.answer(views.usage_text(lang))
         return
     if results.parsed.empty and results.price_min is None and results.price_max is None:
-        await message.answer(views.usage_text(lang))
-        return
-    body, markup = render(ctx, lang, results)
+        # Only emoji or punctuation: nothing to search for, and the shopper should hear exactly that.
+        results = views.nothing_searchable(results)
+    body, markup = await render(ctx, lang, results, typed=text)
     await message.answer(body, reply_markup=markup)
 
 
@@ -161,19 +135,21 @@ async def search_words(message: Message, ctx: AppContext, lang: str, state: FSMC
 
 @router.callback_query(SearchCB.filter())
 async def search_button(query: CallbackQuery, callback_data: SearchCB, ctx: AppContext, lang: str) -> None:
-    words = resolve_ref(ctx, callback_data.q)
-    if words is None:
+    target = await search.load_target(ctx.db, callback_data.s, callback_data.i)
+    if target is None:
         await query.answer(t(lang, "search.expired"), show_alert=True)
         return
     await query.answer()
-    results = await run_search(
-        ctx,
-        words,
-        sort=callback_data.sort,
-        category_id=callback_data.c,
-        price_min=callback_data.lo,
-        price_max=callback_data.hi,
-        page=max(callback_data.p, 0),
-    )
-    body, markup = render(ctx, lang, results)
+    try:
+        results = await run_search(ctx, target)
+    except ValueError:  # words saved by an older version that this one parses differently
+        await edit_or_answer(query, views.usage_text(lang), None)
+        return
+    body, markup = await render(ctx, lang, results)
     await edit_or_answer(query, body, markup)
+
+
+@router.callback_query(F.data.startswith(PREFIX + ":"))
+async def stale_search_button(query: CallbackQuery, lang: str) -> None:
+    """A button from before search state moved server-side (it carried the words): ask for a new search."""
+    await query.answer(t(lang, "search.expired"), show_alert=True)

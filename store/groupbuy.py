@@ -205,25 +205,46 @@ def _parse_duration(text: str) -> timedelta | None:
     return timedelta(seconds=seconds)
 
 
-def parse_deadline(text: str, now: datetime, timezone: str, max_days: int) -> datetime:
-    """`24h`, `3d`, `1d12h`, `90m` from now, or a time in the shop's timezone like `2026-12-01 18:00` (UTC out)."""
+@dataclass(frozen=True)
+class DeadlineChoice:
+    """What the leader typed at the deadline step: a duration (counted from publishing, so a slow leader does
+    not eat into it) or a moment in time."""
+
+    duration: timedelta | None = None
+    at: datetime | None = None
+
+    def resolve(self, now: datetime) -> datetime:
+        if self.duration is not None:
+            return now + self.duration
+        assert self.at is not None
+        return self.at
+
+
+def parse_deadline_choice(text: str, now: datetime, timezone: str, max_days: int) -> DeadlineChoice:
+    """`24h`, `3d`, `1d12h`, `90m` (a duration) or a time in the shop's timezone like `2026-12-01 18:00` (UTC out),
+    checked against `now`."""
     duration = _parse_duration(text)
     if duration is not None:
-        deadline = now + duration
-    else:
-        value = " ".join(text.split())
-        parsed = None
-        for fmt in _DATETIME_FORMATS:
-            try:
-                parsed = datetime.strptime(value, fmt)
-                break
-            except ValueError:
-                continue
-        if parsed is None:
-            raise DomainError("gb_bad_deadline")
-        deadline = parsed.replace(tzinfo=ZoneInfo(timezone)).astimezone(now.tzinfo)
+        check_deadline(now + duration, now, max_days)
+        return DeadlineChoice(duration=duration)
+    value = " ".join(text.split())
+    parsed = None
+    for fmt in _DATETIME_FORMATS:
+        try:
+            parsed = datetime.strptime(value, fmt)
+            break
+        except ValueError:
+            continue
+    if parsed is None:
+        raise DomainError("gb_bad_deadline")
+    deadline = parsed.replace(tzinfo=ZoneInfo(timezone)).astimezone(now.tzinfo)
     check_deadline(deadline, now, max_days)
-    return deadline
+    return DeadlineChoice(at=deadline)
+
+
+def parse_deadline(text: str, now: datetime, timezone: str, max_days: int) -> datetime:
+    """The deadline `text` means when published at `now`."""
+    return parse_deadline_choice(text, now, timezone, max_days).resolve(now)
 
 
 def check_deadline(deadline: datetime, now: datetime, max_days: int) -> None:
@@ -231,6 +252,21 @@ def check_deadline(deadline: datetime, now: datetime, max_days: int) -> None:
         raise DomainError("gb_deadline_past")
     if deadline > now + timedelta(days=max_days):
         raise DomainError("gb_deadline_too_far", days=max_days)
+
+
+def publish_deadline(choice: DeadlineChoice, now: datetime, max_days: int) -> datetime:
+    """The deadline of a buy published at `now`. Whatever the deadline step accepted is accepted here too: a
+    duration counts from now; a time that came closer than the minimum lead while the leader finished the
+    set-up moves to the minimum. Only a time that has already passed is refused (a buy that ends before anyone
+    can see it helps nobody): the leader is asked for a new one."""
+    if choice.duration is not None:
+        duration = min(max(choice.duration, MIN_DURATION), timedelta(days=max_days))
+        return now + duration
+    if choice.at is None:
+        raise DomainError("gb_bad_deadline")
+    if choice.at <= now:
+        raise DomainError("gb_deadline_passed")
+    return min(max(choice.at, now + MIN_DURATION), now + timedelta(days=max_days))
 
 
 def clean_pickup_text(text: str) -> str:
@@ -339,7 +375,8 @@ class GroupBuySpec:
     min_participants: int
     max_participants: int | None
     per_person_limit: int
-    deadline: datetime
+    deadline: datetime | None = None  # a moment chosen in the wizard...
+    duration: timedelta | None = None  # ...or a duration, counted from publishing
     pickup_point: str | None = None
     message_thread_id: int | None = None
     lang: str = "en"
@@ -468,7 +505,9 @@ async def publish(db: Database, leader_id: int, spec: GroupBuySpec, policy: Grou
         if not tiers or any(not 0 < tier.unit_price < product.price for tier in tiers):
             raise DomainError("gb_tier_not_cheaper", price=product.money.format())
         check_participants(tiers, spec.min_participants, spec.max_participants, spec.per_person_limit, product.stock)
-        check_deadline(spec.deadline, now, policy.max_duration_days)
+        deadline = publish_deadline(
+            DeadlineChoice(duration=spec.duration, at=spec.deadline), now, policy.max_duration_days
+        )
         row = GroupBuy(
             leader_id=leader_id,
             chat_id=spec.chat_id,
@@ -481,7 +520,7 @@ async def publish(db: Database, leader_id: int, spec: GroupBuySpec, policy: Grou
             min_participants=spec.min_participants,
             max_participants=spec.max_participants,
             per_person_limit=spec.per_person_limit,
-            deadline=spec.deadline,
+            deadline=deadline,
             pickup_point=spec.pickup_point,
             joined=0,
             commission_bp=round(policy.commission_percent * 100),
@@ -490,9 +529,9 @@ async def publish(db: Database, leader_id: int, spec: GroupBuySpec, policy: Grou
         )
         session.add(row)
         await session.flush()
-        await scheduling.schedule(session, DEADLINE_JOB, row.id, spec.deadline)
+        await scheduling.schedule(session, DEADLINE_JOB, row.id, deadline)
         first_tick = now + timedelta(seconds=policy.countdown_refresh_seconds)
-        if first_tick < spec.deadline:
+        if first_tick < deadline:
             await schedule_tick(session, row.id, first_tick, 0)
         return _view(row, product)
 

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks.cart import CartCB
 from bot.callbacks.catalog import ProductCB
 from bot.callbacks.common import MenuCB
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.views.catalog import Screen, clip
 from store.cart import CartLine, CartView
 
@@ -34,7 +34,7 @@ def _line_text(lang: str, number: int, line: CartLine) -> str:
 
 def _line_buttons(lang: str, line: CartLine) -> list[InlineKeyboardButton]:
     product = line.product
-    label = t(lang, "cart.line_button", title=clip(product.title(lang), LINE_BUTTON_TITLE_MAX), qty=line.quantity)
+    label = t_plain(lang, "cart.line_button", title=clip(product.title(lang), LINE_BUTTON_TITLE_MAX), qty=line.quantity)
     open_card = ProductCB(a="open", p=product.id, o="c").pack()
     remove = _button("✖️", CartCB(a="rm", p=product.id, v=product.version).pack())
     if not line.available:

@@ -15,7 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks.catalog import CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
 from bot.deeplinks import start_link
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from store.catalog import CategoryView, ProductPage, ProductView
 
 BUTTON_TITLE_MAX = 40
@@ -99,9 +99,9 @@ def categories(lang: str, items: list[CategoryView], *, group: bool = False, bot
 def item_button(lang: str, product: ProductView, page: ProductPage) -> InlineKeyboardButton:
     title = clip(product.title(lang))
     label = (
-        t(lang, "catalog.item_sold_out", title=title)
+        t_plain(lang, "catalog.item_sold_out", title=title)
         if product.sold_out
-        else t(lang, "catalog.item_button", title=title, price=product.money.format())
+        else t_plain(lang, "catalog.item_button", title=title, price=product.money.format())
     )
     return _button(label, ProductCB(a="open", p=product.id, s=page.start, n=page.number).pack())
 

@@ -16,7 +16,7 @@ from aiogram.types import (
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.orders import OrderCB
 from bot.config.sections import PickupPoint
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from store.checkout import Quote
 from store.money import STARS, Money
 from store.orders import Contact
@@ -36,7 +36,9 @@ def _cancel_row(lang: str, token: str) -> list[InlineKeyboardButton]:
 
 def delivery_choice(lang: str, token: str, points: Sequence[PickupPoint]) -> tuple[str, InlineKeyboardMarkup]:
     rows = [[_button(t(lang, "checkout.delivery_button"), "dlv", token)]]
-    rows += [[_button(t(lang, "checkout.pickup_button", name=p.name.get(lang)), "pick", token, p.id)] for p in points]
+    rows += [
+        [_button(t_plain(lang, "checkout.pickup_button", name=p.name.get(lang)), "pick", token, p.id)] for p in points
+    ]
     rows.append(_cancel_row(lang, token))
     return t(lang, "checkout.choose_delivery"), InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -136,7 +138,7 @@ def summary(
             lines.append(t(lang, "checkout.delivery_free"))
     for adj in quote.adjustments:
         label = t(lang, adj.label_key, **adj.params)
-        lines.append(t(lang, "checkout.adjustment", label=html.escape(label), amount=money(adj.amount, cur)))
+        lines.append(t(lang, "checkout.adjustment", label=label, amount=money(adj.amount, cur)))
     if coupon and not quote.coupon_code:
         lines.append(t(lang, "checkout.coupon_not_applied", code=html.escape(coupon)))
     lines.append(t(lang, "checkout.total", amount=money(quote.total, cur)))

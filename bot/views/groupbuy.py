@@ -19,7 +19,16 @@ from bot.deeplinks import start_link
 from bot.i18n import t
 from bot.outbox import Outgoing, renderer
 from store.catalog import ProductView
-from store.groupbuy import GroupBuyView, LeaderLine, LeaderOverview, ParticipantView, Tier, format_remaining, next_tier
+from store.groupbuy import (
+    DeadlineChoice,
+    GroupBuyView,
+    LeaderLine,
+    LeaderOverview,
+    ParticipantView,
+    Tier,
+    format_remaining,
+    next_tier,
+)
 from store.money import Money
 
 CAPTION_LIMIT = 1024
@@ -91,11 +100,24 @@ def tier_lines(lang: str, tiers: Sequence[Tier], base_price: int, currency: str,
     return "\n".join(lines)
 
 
+def joined_count(view: GroupBuyView) -> str:
+    """ "3/10" towards the maximum (or the minimum while it is not reached); just "12" past a minimum with no
+    maximum."""
+    if view.max_participants is None and view.joined >= view.min_participants:
+        return str(view.joined)
+    return f"{view.joined}/{view.max_participants or view.min_participants}"
+
+
 def progress(lang: str, view: GroupBuyView, now: datetime) -> str:
+    """ "3/10 joined" counts towards the maximum, or towards the minimum while it is not reached; with no maximum
+    and the minimum reached there is no "out of" left to show ("50/10 joined" read as a bug)."""
+    key = "groupbuy.progress"
     target = view.max_participants or view.min_participants
+    if view.max_participants is None and view.joined >= view.min_participants:
+        key = "groupbuy.progress_count"
     if view.is_open:
-        return t(lang, "groupbuy.progress", joined=view.joined, target=target, left=remaining(lang, view.deadline, now))
-    return t(lang, "groupbuy.progress_closed", joined=view.joined, target=target)
+        return t(lang, key, joined=view.joined, target=target, left=remaining(lang, view.deadline, now))
+    return t(lang, key + "_closed", joined=view.joined, target=target)
 
 
 def _status_line(lang: str, view: GroupBuyView) -> str:
@@ -266,7 +288,8 @@ def wizard_summary(
     minimum: int,
     maximum: int | None,
     limit: int,
-    deadline: datetime,
+    deadline: DeadlineChoice,
+    now: datetime,
     pickup: str | None,
     timezone: str,
     group_title: str,
@@ -281,7 +304,7 @@ def wizard_summary(
         min=minimum,
         max=maximum if maximum is not None else t(lang, "groupbuy.no_max"),
         limit=limit,
-        deadline=local_time(deadline, timezone),
+        deadline=ends_text(lang, deadline, now, timezone),
         pickup=html.escape(pickup) if pickup else t(lang, "groupbuy.no_pickup"),
     )
     rows = [
@@ -289,6 +312,19 @@ def wizard_summary(
         [_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())],
     ]
     return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
+
+
+def ends_text(lang: str, deadline: DeadlineChoice, now: datetime, timezone: str) -> str:
+    """A duration is shown as such (it starts at Publish), with the moment it would end if published now."""
+    at = local_time(deadline.resolve(now), timezone)
+    if deadline.duration is None:
+        return at
+    days, hours, minutes = format_remaining(now + deadline.duration, now)
+    if days:
+        return t(lang, "groupbuy.wizard.after.days", d=days, h=hours, at=at)
+    if hours:
+        return t(lang, "groupbuy.wizard.after.hours", h=hours, m=minutes, at=at)
+    return t(lang, "groupbuy.wizard.after.minutes", m=minutes, at=at)
 
 
 def start_bot_hint(lang: str, bot_username: str) -> Screen:
@@ -383,6 +419,15 @@ def leader_detail(
     rows.append([_button(t(lang, "groupbuy.btn.csv"), LeaderCB(a="csv", g=view.id).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="home").pack())])
     return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
+
+
+def admin_section(lang: str, leaders: Sequence[int], buys: Sequence[GroupBuyView]) -> str:
+    """The admin menu's leaders section: who leads, and the open buys."""
+    lines = [t(lang, "groupbuy.admin.leaders", ids=", ".join(map(str, leaders)) or "—")]
+    lines.append(t(lang, "groupbuy.admin.open", n=len(buys)))
+    lines.extend(t(lang, "groupbuy.admin.line", id=b.id, title=b.title(lang), joined=joined_count(b)) for b in buys)
+    lines.append(t(lang, "groupbuy.admin.howto"))
+    return _clip("\n".join(lines), TEXT_LIMIT)
 
 
 def confirm_cancel(lang: str, view: GroupBuyView) -> Screen:

@@ -4,18 +4,19 @@ Pure functions: results in, text and keyboard out."""
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.common import MenuCB
 from bot.callbacks.search import SORT_CODES, SearchCB
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from store.money import Money
-from store.search import ResultItem, SearchResults
+from store.search import ResultItem, SearchResults, SearchTarget
 
 BUTTON_TITLE_MAX = 40
 CATEGORY_BUTTONS = 3
+QUERY_SHOWN_MAX = 80  # a pasted page stays readable (and the message far below 4,096 characters)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,20 @@ class Target:
 
     callback_data: str | None = None
     url: str | None = None
+
+
+@dataclass
+class StateButtons:
+    """Where each search button of one message leads. The view asks for callback data per destination; the
+    handler saves `targets` under `state_id` (store.search.save_targets) before the message goes out."""
+
+    state_id: str
+    targets: list[SearchTarget] = field(default_factory=list)
+
+    def data(self, target: SearchTarget) -> str:
+        if target not in self.targets:
+            self.targets.append(target)
+        return SearchCB(s=self.state_id, i=self.targets.index(target)).pack()
 
 
 def short_price(amount: int, currency: str) -> str:
@@ -36,6 +51,11 @@ def _clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown_query(text: str) -> str:
+    """The words as the message shows them: clipped, escaped, on one line."""
+    return html.escape(_clip(" ".join(text.split()), QUERY_SHOWN_MAX))
+
+
 def _item_line(lang: str, number: int, item: ResultItem) -> str:
     price = Money(item.price, item.currency).format()
     title = html.escape(item.title(lang))
@@ -46,7 +66,7 @@ def _item_line(lang: str, number: int, item: ResultItem) -> str:
 
 def product_button(lang: str, number: int, item: ResultItem, target: Target) -> InlineKeyboardButton:
     price = Money(item.price, item.currency).format()
-    label = t(lang, "search.open", n=number, title=_clip(item.title(lang)), price=price)
+    label = t_plain(lang, "search.open", n=number, title=_clip(item.title(lang)), price=price)
     return InlineKeyboardButton(text=label, callback_data=target.callback_data, url=target.url)
 
 
@@ -67,28 +87,28 @@ def _mark(label: str, selected: bool) -> str:
 def results_view(
     lang: str,
     results: SearchResults,
-    query_ref: str,
+    buttons: StateButtons,
     product_targets: list[Target],
     suggested_targets: list[Target],
     currency: str,
-    suggestion_ref: str | None = None,
+    typed: str = "",
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """`query_ref` / `suggestion_ref` are what buttons carry for the words and the suggested words;
-    `product_targets[i]` opens `results.items[i]`, `suggested_targets[i]` opens `results.suggested[i]`."""
+    """Sort, filter and page buttons get their data from `buttons`; `product_targets[i]` opens
+    `results.items[i]`, `suggested_targets[i]` opens `results.suggested[i]`. `typed` is what the shopper sent,
+    shown when nothing searchable was left of it (only emoji or punctuation)."""
     if not results.items:
-        return _empty_view(lang, results, query_ref, suggested_targets, suggestion_ref)
+        return _empty_view(lang, results, buttons, suggested_targets, typed)
+    current = SearchTarget(
+        words=results.query,
+        sort=results.sort,
+        page=results.page,
+        category_id=results.category_id,
+        price_min=results.price_min,
+        price_max=results.price_max,
+    )
 
     def cb(**changes: object) -> str:
-        state: dict[str, object] = {
-            "q": query_ref,
-            "o": SORT_CODES[results.sort],
-            "p": results.page,
-            "c": results.category_id,
-            "lo": results.price_min,
-            "hi": results.price_max,
-        }
-        state.update(changes)
-        return SearchCB.model_validate(state).pack()
+        return buttons.data(replace(current, **changes))  # type: ignore[arg-type]
 
     first = results.page * results.page_size
     lines = [_header(lang, results)]
@@ -102,21 +122,23 @@ def results_view(
     rows.append(
         [
             InlineKeyboardButton(
-                text=_mark(t(lang, f"search.sort.{name}"), name == results.sort), callback_data=cb(o=code, p=0)
+                text=_mark(t(lang, f"search.sort.{name}"), name == results.sort), callback_data=cb(sort=name, page=0)
             )
-            for name, code in SORT_CODES.items()
+            for name in SORT_CODES
         ]
     )
     price_row = [
         InlineKeyboardButton(
             text=_mark(_range_label(lang, low, high, currency), (low, high) == (results.price_min, results.price_max)),
-            callback_data=cb(lo=low, hi=high, p=0),
+            callback_data=cb(price_min=low, price_max=high, page=0),
         )
         for low, high in results.price_ranges
     ]
     if results.price_min is not None or results.price_max is not None:
         price_row.append(
-            InlineKeyboardButton(text=t(lang, "search.price.all"), callback_data=cb(lo=None, hi=None, p=0))
+            InlineKeyboardButton(
+                text=t(lang, "search.price.all"), callback_data=cb(price_min=None, price_max=None, page=0)
+            )
         )
     if price_row:
         rows.append(price_row)
@@ -125,22 +147,24 @@ def results_view(
         category_row = [
             InlineKeyboardButton(
                 text=_mark(
-                    t(lang, "search.category", name=_clip(facet.name(lang), 20), count=facet.count),
+                    t_plain(lang, "search.category", name=_clip(facet.name(lang), 20), count=facet.count),
                     facet.id == results.category_id,
                 ),
-                callback_data=cb(c=facet.id, p=0),
+                callback_data=cb(category_id=facet.id, page=0),
             )
             for facet in results.categories[:CATEGORY_BUTTONS]
         ]
     if results.category_id is not None:
-        category_row.append(InlineKeyboardButton(text=t(lang, "search.category_all"), callback_data=cb(c=None, p=0)))
+        category_row.append(
+            InlineKeyboardButton(text=t(lang, "search.category_all"), callback_data=cb(category_id=None, page=0))
+        )
     if category_row:
         rows.append(category_row)
     nav = []
     if results.page > 0:
-        nav.append(InlineKeyboardButton(text=t(lang, "search.prev"), callback_data=cb(p=results.page - 1)))
+        nav.append(InlineKeyboardButton(text=t(lang, "search.prev"), callback_data=cb(page=results.page - 1)))
     if results.page + 1 < results.pages:
-        nav.append(InlineKeyboardButton(text=t(lang, "search.next"), callback_data=cb(p=results.page + 1)))
+        nav.append(InlineKeyboardButton(text=t(lang, "search.next"), callback_data=cb(page=results.page + 1)))
     if nav:
         rows.append(nav)
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
@@ -148,7 +172,7 @@ def results_view(
 
 def _header(lang: str, results: SearchResults) -> str:
     if results.query:
-        head = t(lang, "search.header", query=html.escape(results.query), total=results.total)
+        head = t(lang, "search.header", query=shown_query(results.query), total=results.total)
     else:
         head = t(lang, "search.header_all", total=results.total)
     details = [t(lang, "search.sorted_by", sort=t(lang, f"search.sort.{results.sort}"))]
@@ -158,9 +182,9 @@ def _header(lang: str, results: SearchResults) -> str:
 
 
 def _empty_view(
-    lang: str, results: SearchResults, query_ref: str, suggested_targets: list[Target], suggestion_ref: str | None
+    lang: str, results: SearchResults, buttons: StateButtons, suggested_targets: list[Target], typed: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    query = html.escape(results.query)
+    query = shown_query(results.query or typed)
     rows: list[list[InlineKeyboardButton]] = []
     if results.filtered:
         lines = [t(lang, "search.empty_filtered", query=query)]
@@ -168,23 +192,22 @@ def _empty_view(
             [
                 InlineKeyboardButton(
                     text=t(lang, "search.clear_filters"),
-                    callback_data=SearchCB(q=query_ref, o=SORT_CODES[results.sort]).pack(),
+                    callback_data=buttons.data(SearchTarget(words=results.query, sort=results.sort)),
                 )
             ]
         )
     else:
         lines = [t(lang, "search.empty", query=query)]
         if results.suggestion:
-            lines.append(t(lang, "search.did_you_mean", suggestion=html.escape(results.suggestion)))
-            if suggestion_ref:
-                rows.append(
-                    [
-                        InlineKeyboardButton(
-                            text=t(lang, "search.try", suggestion=_clip(results.suggestion)),
-                            callback_data=SearchCB(q=suggestion_ref).pack(),
-                        )
-                    ]
-                )
+            lines.append(t(lang, "search.did_you_mean", suggestion=shown_query(results.suggestion)))
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        text=t_plain(lang, "search.try", suggestion=_clip(results.suggestion)),
+                        callback_data=buttons.data(SearchTarget(words=results.suggestion)),
+                    )
+                ]
+            )
         if results.suggested:
             lines.append(t(lang, "search.close_matches"))
             lines += [_item_line(lang, i + 1, item) for i, item in enumerate(results.suggested)]
@@ -206,3 +229,8 @@ def prompt_view(lang: str) -> tuple[str, InlineKeyboardMarkup]:
 
 def usage_text(lang: str) -> str:
     return t(lang, "search.usage")
+
+
+def nothing_searchable(results: SearchResults) -> SearchResults:
+    """Results for text with no searchable words left (only emoji or punctuation): nothing found, no suggestions."""
+    return replace(results, items=(), total=0, pages=1, suggestion=None, suggested=(), categories=[])

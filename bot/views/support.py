@@ -18,7 +18,7 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.config import Settings
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import Html, t, t_plain
 from store.money import Money
 from store.support import OrderLine, ShopperSnapshot, SupportStats, TicketInfo
 
@@ -59,7 +59,7 @@ def status_name(lang: str, status: str) -> str:
 
 
 def search_button(lang: str, text: str, turn_id: int) -> InlineKeyboardButton:
-    label = t(lang, "support.button.search", text=short(text, BUTTON_TEXT_MAX))
+    label = t_plain(lang, "support.button.search", text=short(text, BUTTON_TEXT_MAX))
     return _button(label, SupCB(a="srch", v=turn_id))
 
 
@@ -254,8 +254,8 @@ def agents_markup(lang: str, ticket_id: int, agents: Sequence[tuple[int, str]]) 
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def mention(user_id: int, name: str) -> str:
-    return f'<a href="tg://user?id={user_id}">{html.escape(name)}</a>'
+def mention(user_id: int, name: str) -> Html:
+    return Html(f'<a href="tg://user?id={user_id}">{html.escape(name)}</a>')
 
 
 # --- statistics -----------------------------------------------------------------------------------------

@@ -77,7 +77,12 @@ def normalise(code: str) -> str:
 
 
 def validate_spec(spec: CouponSpec) -> None:
-    if not spec.code or len(spec.code) > 32 or not all(ch.isalnum() or ch in "-_" for ch in spec.code):
+    # ASCII only: a code travels in the points shop's Buy button (callback data, 64 bytes) and is typed by shoppers
+    if (
+        not spec.code
+        or len(spec.code) > 32
+        or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in spec.code)
+    ):
         raise DomainError("coupon_bad_code")
     if spec.kind not in ("percent", "fixed"):
         raise DomainError("coupon_bad_kind")

@@ -26,6 +26,7 @@ from store.search.service import (
     looks_like_product_query,
     search_products,
 )
+from store.search.states import SearchTarget, load_target, new_state_id, save_targets
 from store.search.text import ParsedQuery, parse_query
 
 __all__ = [
@@ -38,11 +39,15 @@ __all__ = [
     "SearchEngine",
     "SearchIndex",
     "SearchResults",
+    "SearchTarget",
     "Suggestion",
     "engine_for",
     "get_index",
+    "load_target",
     "looks_like_product_query",
+    "new_state_id",
     "parse_query",
     "price_ranges",
+    "save_targets",
     "search_products",
 ]
