@@ -113,7 +113,7 @@ async def _app(db: Database) -> tuple[App, StubSession]:
     app = await create_app(_settings(), TOKEN, db=db, migrate=False)
     bot, session = stub_bot()
     await app.ctx.bot.session.close()
-    app.ctx.bot = bot
+    app.use_bot(bot)
     app.ctx.bot_username = BOT_USERNAME
     return app, session
 

@@ -245,7 +245,7 @@ async def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any
             app = await create_app(settings, "123456:BENCHMARK", db=db)
             await app.ctx.bot.session.close()
             bot, session = stub_bot()
-            app.ctx.bot = bot
+            app.use_bot(bot)
             app.ctx.bot_username = "groupcart_bot"
             if args.fsm == "memory":
                 from aiogram.fsm.storage.memory import MemoryStorage

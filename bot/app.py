@@ -138,6 +138,13 @@ class App:
     def bot(self) -> Bot:
         return self.ctx.bot
 
+    def use_bot(self, bot: Bot) -> None:
+        """Talk through another Bot (tests and benchmarks use one with a stub session), with the same manners."""
+        if self.ctx.etiquette is not None:
+            self.ctx.etiquette.install(bot)
+        retry.install(bot)
+        self.ctx.bot = bot
+
     async def start_background(self, *, scheduler: bool = True, outbox: bool = True) -> None:
         """Start the scheduler and the outbox sender (not needed by pure dispatch benchmarks)."""
         inbox = payment_inbox.of(self.ctx)

@@ -100,7 +100,7 @@ async def test_tap_delivered_twice_counts_once(db: Database, settings: Settings)
     answers: list[str | None] = []
     assert isinstance(session, StubSession)
     session.on_answer = lambda _qid, text: answers.append(text)
-    app.ctx.bot = bot
+    app.use_bot(bot)
     await app.dp.feed_update(bot, _tap(1, 42, sale.id))
     await app.dp.feed_update(bot, _tap(1, 42, sale.id))  # re-delivered
     await app.dp.feed_update(bot, _tap(2, 42, sale.id))  # a double tap

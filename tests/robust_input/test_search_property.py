@@ -78,7 +78,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         recorder = Recorder()
         bot, _ = stub_bot(recorder)
         await app.ctx.bot.session.close()
-        app.ctx.bot = bot
+        app.use_bot(bot)
         return app, recorder, db
 
     app, recorder, db = loop.run_until_complete(start())
