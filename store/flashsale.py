@@ -34,7 +34,7 @@ from store import notify, order_hooks, orders, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
 from store.growth import tiers
-from store.models import Chat, OutboxMessage, Product, Role, User, utcnow
+from store.models import Chat, Order, OutboxMessage, Product, Role, User, utcnow
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
 
@@ -900,6 +900,7 @@ async def commit_claims(
                 currency=sale.currency,
                 minutes=max(1, int(payment_window.total_seconds() // 60)),
                 expires_at=expires_at.isoformat(),
+                digital=product.is_digital,
             )
         if claim_orders:
             await session.execute(update(FlashClaim), claim_orders)
@@ -964,6 +965,34 @@ async def _paid(session: AsyncSession, change: order_hooks.Transition) -> None:
 order_hooks.on(orders.EXPIRED)(_unit_back)
 order_hooks.on(orders.CANCELLED)(_unit_back)
 order_hooks.on(orders.PAID)(_paid)
+
+
+# ---------------------------------------------------------------------------------------------- receipt
+
+
+async def choose_receipt(
+    db: Database, order_id: int, user_id: int, pickup_point: str | None, pickup_points: Sequence[str]
+) -> orders.OrderDetail:
+    """Before paying a won unit, its winner picks delivery (None) or one of the shop's pick-up points, as at a
+    normal checkout. Only the winner's own unpaid, physical flash order can change (callback data is never
+    trusted); its price stays the flash price."""
+    if pickup_point is not None and pickup_point not in pickup_points:
+        raise DomainError("checkout_bad_pickup_point")
+    async with db.tx() as session:
+        result = await session.execute(
+            update(Order)
+            .where(
+                Order.id == order_id,
+                Order.user_id == user_id,
+                Order.source == SOURCE,
+                Order.status == orders.PENDING_PAYMENT,
+                Order.delivery_method.in_(("delivery", "pickup")),
+            )
+            .values(delivery_method="delivery" if pickup_point is None else "pickup", pickup_point=pickup_point)
+        )
+        if not _rowcount(result):
+            raise Conflict("flash_not_payable")
+        return await orders.load_detail(session, order_id, user_id)
 
 
 # ---------------------------------------------------------------------------------------------- subscriptions
