@@ -67,9 +67,10 @@ def public_key(sale_id: int) -> str:
 
 def opening_time(starts_at: datetime) -> datetime:
     """When the start event fires: the public start less the best tier's early access. A sale created inside
-    that window, or with a start that has already come (`start=now`), opens now: an event scheduled in the past
-    would look "late" and mark the sale missed as if the bot had been down."""
-    return max(starts_at - tiers.max_early_access(), utcnow())
+    that window opens now, and one whose start has already come (`start=now`) at its start: the early access
+    must not date the event back, or it would look "late" and mark the sale missed as if the bot had been
+    down. Lateness is still counted from the start itself, so a start long past stays missed."""
+    return max(starts_at - tiers.max_early_access(), min(utcnow(), starts_at))
 
 
 def end_key(sale_id: int) -> str:
