@@ -29,9 +29,13 @@ DEFAULT_LANGUAGE = "en"
 log = logging.getLogger(__name__)
 
 
-def language_from_telegram(language_code: str | None) -> str:
-    """Telegram's language_code starting with 'zh' means Chinese; everything else gets English."""
-    return "zh" if (language_code or "").lower().startswith("zh") else "en"
+def language_from_telegram(language_code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Telegram's language_code ('en-US', 'zh-hans', 'de') to one of ours by its primary subtag; a language we
+    do not speak (or none) gets `default`, the shop's default language."""
+    primary = (language_code or "").lower().replace("_", "-").split("-", 1)[0]
+    if primary in LANGUAGES:
+        return primary
+    return default if default in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:

@@ -55,7 +55,7 @@ class UserContextMiddleware(BaseMiddleware):
             tg_user.first_name,
             tg_user.last_name,
             tg_user.username,
-            language_from_telegram(tg_user.language_code),
+            language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language),
         )
         self._known[tg_user.id] = (info.language, tg_user.first_name, tg_user.username, now)
         if len(self._known) > _CACHE_SIZE:

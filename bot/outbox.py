@@ -140,7 +140,7 @@ class OutboxSender:
             await outbox_rows.mark(self.app.db, row.id, "unreachable", error="user blocked the bot")
             return
         try:
-            out = render(self.app, row.template, row.language, row.params)
+            out = render(self.app, row.template, row.language or self.app.settings.shop.default_language, row.params)
             if out is None:
                 await outbox_rows.mark(self.app.db, row.id, "sent", error="nothing to send")
                 return

@@ -15,8 +15,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks.support import SupCB
+from bot.chat_language import follow_conversation
 from bot.context import AppContext
 from bot.i18n import Translator, t
+from bot.middlewares import UserContextMiddleware
 from bot.telegram_utils import edit_or_answer
 from bot.views.support import staff_lang
 from store import support
@@ -38,7 +40,16 @@ async def ask_for_comment(state: FSMContext, ticket_id: int) -> None:
 
 
 @router.message(StateFilter(SupportChat.rating_comment), F.text)
-async def comment_given(message: Message, state: FSMContext, ctx: AppContext, _: Translator) -> None:
+async def comment_given(
+    message: Message,
+    state: FSMContext,
+    ctx: AppContext,
+    _: Translator,
+    user_context: UserContextMiddleware | None = None,
+) -> None:
+    if message.from_user is not None and message.text:
+        # A comment written in Chinese from an English Telegram app is answered in Chinese, like the rest.
+        _ = Translator(await follow_conversation(ctx, message.from_user.id, message.text, _.lang, user_context))
     data = await state.get_data()
     ticket_id = int(data.get("support_ticket") or 0)
     await state.clear()

@@ -34,8 +34,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot import nlu_service
 from bot.callbacks.support import SupCB
+from bot.chat_language import follow_conversation
 from bot.context import AppContext
 from bot.i18n import Translator, t
+from bot.middlewares import UserContextMiddleware
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from dialogues.nlu import detect_language
@@ -89,10 +91,13 @@ async def unknown_command(message: Message, _: Translator) -> None:
 
 
 @router.message(F.text)
-async def free_text(message: Message, ctx: AppContext, lang: str) -> None:
+async def free_text(
+    message: Message, ctx: AppContext, lang: str, user_context: UserContextMiddleware | None = None
+) -> None:
     assert message.from_user is not None and message.text is not None
     user_id = message.from_user.id
     text = message.text.strip()
+    lang = await follow_conversation(ctx, user_id, text, lang, user_context)
     if not text:
         await message.answer(t(lang, "support.assistant.empty"), reply_markup=_human_markup(lang))
         return

@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, FSInputFile, InputFile, Message
 
 from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
+from bot.chat_language import group_language
 from bot.context import AppContext
 from bot.deeplinks import deeplink
 from bot.i18n import t, t_plain
@@ -27,7 +28,7 @@ from bot.views import catalog as views
 from bot.views.catalog import CardOptions, Screen
 from handlers.cart import render_cart, send_cart_privately
 from handlers.errors import error_text
-from store import cart, catalog
+from store import cart, catalog, flashsale
 from store.catalog import ProductView
 from store.errors import DomainError, NotFound
 from store.growth import referrals
@@ -41,6 +42,14 @@ TOAST_TITLE_MAX = 30
 
 def in_group(query: CallbackQuery) -> bool:
     return query.message is not None and query.message.chat.type != "private"
+
+
+async def card_language(ctx: AppContext, query: CallbackQuery, lang: str) -> str:
+    """A shared card in a group is redrawn in the group's language whoever tapped it (the tapper's own
+    language is for their toast); in the private chat it is the user's language."""
+    if in_group(query) and query.message is not None:
+        return await group_language(ctx, query.message.chat.id)
+    return lang
 
 
 def _thread_id(message: Message | None) -> int | None:
@@ -80,7 +89,8 @@ async def send_card(
     """
     bot = ctx.bot
     with_photo = has_photo(product)
-    screen = views.product_card(lang, product, replace(options, with_photo=with_photo), ctx.bot_username)
+    flash = await live_flash(ctx, product)
+    screen = views.product_card(lang, product, replace(options, with_photo=with_photo), ctx.bot_username, flash)
     sources = [photo_input(product), photo_input(product, cached=False)] if with_photo else []
     tried: list[Any] = []
     for source in sources:
@@ -98,8 +108,13 @@ async def send_card(
             await catalog.save_photo_file_id(ctx.db, product.id, product.photo, sent.photo[-1].file_id)
         return sent
     if with_photo:  # no picture could be sent: the card without it
-        screen = views.product_card(lang, product, replace(options, with_photo=False), ctx.bot_username)
+        screen = views.product_card(lang, product, replace(options, with_photo=False), ctx.bot_username, flash)
     return await bot.send_message(chat_id, screen.text, reply_markup=screen.markup, message_thread_id=thread_id)
+
+
+async def live_flash(ctx: AppContext, product: ProductView) -> flashsale.LivePrice | None:
+    """A live flash sale of the product: its card shows (and its Buy button charges) the flash price."""
+    return (await flashsale.live_prices(ctx.db, [product.id])).get(product.id)
 
 
 async def referral_code(ctx: AppContext, user_id: int) -> str:
@@ -116,16 +131,18 @@ async def show_card(
     """Draw the card in place of the message the button belongs to. `same`: that message already shows this
     product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited."""
     message = query.message if isinstance(query.message, Message) else None
+    lang = await card_language(ctx, query, lang)
+    flash = await live_flash(ctx, product)
     if not options.group:
         options = replace(options, referral=await referral_code(ctx, query.from_user.id))
     if options.group or not has_photo(product):
         # In a group every step is an edit of the one catalog message: replacing it by a photo message would
         # post (and notify everyone) on each tap, so group cards are text.
-        screen = views.product_card(lang, product, options, ctx.bot_username)
+        screen = views.product_card(lang, product, options, ctx.bot_username, flash)
         await edit_or_answer(query, screen.text, screen.markup)
         return
     if message is not None and message.photo and same:
-        screen = views.product_card(lang, product, replace(options, with_photo=True), ctx.bot_username)
+        screen = views.product_card(lang, product, replace(options, with_photo=True), ctx.bot_username, flash)
         try:
             await message.edit_caption(caption=screen.text, reply_markup=screen.markup)
         except TelegramBadRequest as exc:
@@ -161,14 +178,17 @@ async def categories_screen(ctx: AppContext, lang: str, *, group: bool) -> Scree
 
 @router.message(Command("catalog"))
 async def catalog_command(message: Message, ctx: AppContext, lang: str) -> None:
-    screen = await categories_screen(ctx, lang, group=message.chat.type != "private")
+    group = message.chat.type != "private"
+    if group:
+        lang = await group_language(ctx, message.chat.id)
+    screen = await categories_screen(ctx, lang, group=group)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
 @router.callback_query(MenuCB.filter(F.action == "catalog"))
 async def catalog_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await query.answer()
-    screen = await categories_screen(ctx, lang, group=in_group(query))
+    screen = await categories_screen(ctx, await card_language(ctx, query, lang), group=in_group(query))
     await edit_or_answer(query, screen.text, screen.markup)
 
 
@@ -183,16 +203,17 @@ async def show_page(
     backward: bool = False,
     toast: str | None = None,
 ) -> None:
+    screen_lang = await card_language(ctx, query, lang)
     try:
         page = await catalog.product_page(
             ctx.db, category_id, start=start, backward=backward, number=number, size=ctx.settings.catalog.page_size
         )
     except NotFound as exc:
         await query.answer(error_text(lang, exc))
-        screen = await categories_screen(ctx, lang, group=in_group(query))
+        screen = await categories_screen(ctx, screen_lang, group=in_group(query))
     else:
         await query.answer(toast)
-        screen = views.product_list(lang, page)
+        screen = views.product_list(screen_lang, page)
     await edit_or_answer(query, screen.text, screen.markup)
 
 
@@ -251,7 +272,7 @@ async def _gone(query: CallbackQuery, ctx: AppContext, lang: str, product: Produ
     if data.o == "c" and not in_group(query):
         await render_cart(query, ctx, lang)
         return
-    screen = await categories_screen(ctx, lang, group=in_group(query))
+    screen = await categories_screen(ctx, await card_language(ctx, query, lang), group=in_group(query))
     await edit_or_answer(query, screen.text, screen.markup)
 
 

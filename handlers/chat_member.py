@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.types import ChatMemberUpdated, Message
 
+from bot.chat_language import group_language, set_group_language
 from bot.context import AppContext
 from bot.i18n import t
 from store import users
@@ -14,7 +15,7 @@ router = Router(name="chat_member")
 
 
 @router.my_chat_member()
-async def on_bot_membership(event: ChatMemberUpdated, ctx: AppContext) -> None:
+async def on_bot_membership(event: ChatMemberUpdated, ctx: AppContext, lang: str) -> None:
     chat = event.chat
     if chat.type == "private":
         if event.new_chat_member.status == "kicked":
@@ -26,7 +27,17 @@ async def on_bot_membership(event: ChatMemberUpdated, ctx: AppContext) -> None:
     await users.record_chat(ctx.db, chat.id, chat.type, chat.title or "", member.status, can_pin, bool(chat.is_forum))
     old_status = event.old_chat_member.status
     if member.status in ("member", "administrator") and old_status in ("left", "kicked"):
-        await event.bot.send_message(chat.id, t(ctx.settings.shop.default_language, "start.group_hello"))  # type: ignore[union-attr]
+        await _first_language(event, ctx, lang)
+        await event.bot.send_message(chat.id, t(await group_language(ctx, chat.id), "start.group_hello"))  # type: ignore[union-attr]
+
+
+async def _first_language(event: ChatMemberUpdated, ctx: AppContext, lang: str) -> None:
+    """A group's language starts as that of whoever added the bot (an admin can change it with /language).
+    `lang` is the adder's own language (their /language choice, else Telegram's). The support forum is the
+    agents' room and keeps the shop's default."""
+    if event.chat.id == ctx.settings.support.chat_id or event.from_user.is_bot:
+        return
+    await set_group_language(ctx, event.chat.id, lang, only_if_unset=True)
 
 
 @router.message(F.migrate_to_chat_id)

@@ -15,7 +15,7 @@ import bot.views.flashsale as views
 from bot.access import require_role
 from bot.admin_menu import AdminSection, register_section
 from bot.callbacks.admin import AdminMenuCB
-from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB
+from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.context import AppContext
 from bot.deeplinks import deeplink, start_link
 from bot.i18n import t
@@ -74,7 +74,26 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
     if not order.payable or order.source != flashsale.SOURCE:
         await message.answer(t(lang, "flashsale.pay_gone"))
         return
+    points = ctx.settings.shop.pickup_points
+    if points and order.delivery_method in ("delivery", "pickup"):
+        # Like a normal checkout, the winner picks delivery or a pick-up point first; that button sends the invoice.
+        price = views.money(order.total, order.currency)
+        await message.answer(
+            t(lang, "flashsale.pickup.choose"), reply_markup=views.receipt_markup(lang, order.id, price, points)
+        )
+        return
     await send_order_invoice(ctx, message.from_user.id, order, lang)
+
+
+@router.callback_query(FlashReceiptCB.filter())
+async def receipt(query: CallbackQuery, callback_data: FlashReceiptCB, ctx: AppContext, lang: str) -> None:
+    """Delivery or a pick-up point for a won unit, then its invoice (no address asked for a pick-up)."""
+    points = {p.id: p for p in ctx.settings.shop.pickup_points}
+    chosen = None if callback_data.r == views.DELIVERY else callback_data.r
+    order = await flashsale.choose_receipt(ctx.db, callback_data.order_id, query.from_user.id, chosen, list(points))
+    point = points.get(chosen) if chosen is not None else None
+    await query.answer(views.pickup_toast(lang, point) if point is not None else None)
+    await send_order_invoice(ctx, query.from_user.id, order, lang)
 
 
 @router.callback_query(FlashPayCB.filter())

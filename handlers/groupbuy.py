@@ -18,6 +18,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import access
 from bot.callbacks.groupbuy import DELIVERY_CHOICES, GroupBuyCB, WizardCB
+from bot.chat_language import group_language
 from bot.context import AppContext
 from bot.deeplinks import deeplink, start_link
 from bot.i18n import t
@@ -330,7 +331,8 @@ async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state
         duration=choice.duration,
         pickup_point=data.get("pickup"),
         message_thread_id=data.get("thread_id"),
-        lang=lang,
+        # The card is the group's: drawn in the group's language, not the leader's.
+        lang=await group_language(ctx, int(data["chat_id"])),
     )
     try:
         view = await groupbuy.publish(ctx.db, query.from_user.id, spec, policy(ctx.settings))

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import deeplinks
 from bot.callbacks.common import LangCB, MenuCB
+from bot.chat_language import group_language, set_group_language
 from bot.context import AppContext
 from bot.i18n import Translator, t
 from bot.middlewares import UserContextMiddleware
@@ -43,7 +44,8 @@ async def start_private(
 
 
 @router.message(CommandStart())
-async def start_group(message: Message, ctx: AppContext, lang: str) -> None:
+async def start_group(message: Message, ctx: AppContext) -> None:
+    lang = await group_language(ctx, message.chat.id)
     url = f"https://t.me/{ctx.bot_username}?start=hello"
     await message.reply(t(lang, "start.group_hint"), reply_markup=views.open_private_chat(lang, url))
 
@@ -69,16 +71,45 @@ async def home_button(query: CallbackQuery, lang: str) -> None:
     await edit_or_answer(query, views.welcome_text(lang, name), views.main_menu(lang))
 
 
+GROUPS = ("group", "supergroup")
+ADMIN_STATUSES = ("creator", "administrator")
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+
+@router.message(Command("language"), F.chat.type.in_(GROUPS))
+async def group_language_command(message: Message, ctx: AppContext) -> None:
+    """In a group, /language sets the group's language (its shared cards), which is a group admin's call."""
+    lang = await group_language(ctx, message.chat.id)
+    await message.reply(t(lang, "language.group_choose"), reply_markup=views.language_picker())
+
+
 @router.message(Command("language"))
 async def language_command(message: Message, _: Translator) -> None:
     await message.answer(_("language.choose"), reply_markup=views.language_picker())
 
 
+async def _group_language_chosen(query: CallbackQuery, ctx: AppContext, code: str, lang: str) -> None:
+    message = query.message
+    assert message is not None
+    member = await ctx.bot.get_chat_member(message.chat.id, query.from_user.id)
+    if member.status not in ADMIN_STATUSES:
+        await query.answer(t(lang, "language.group_admins_only"), show_alert=True)
+        return
+    await set_group_language(ctx, message.chat.id, code)
+    name = LANGUAGE_NAMES[code]
+    # The toast is the tapper's; the edited message is the group's, in the group's new language.
+    await query.answer(t(lang, "language.group_changed", language=name))
+    await edit_or_answer(query, t(code, "language.group_changed", language=name))
+
+
 @router.callback_query(LangCB.filter())
 async def language_chosen(
-    query: CallbackQuery, callback_data: LangCB, ctx: AppContext, user_context: UserContextMiddleware
+    query: CallbackQuery, callback_data: LangCB, ctx: AppContext, lang: str, user_context: UserContextMiddleware
 ) -> None:
     code = callback_data.code if callback_data.code in ("en", "zh") else "en"
+    if query.message is not None and query.message.chat.type in GROUPS:
+        await _group_language_chosen(query, ctx, code, lang)
+        return
     await users.set_language(ctx.db, query.from_user.id, code)
     user_context.remember_language(query.from_user.id, code)
     await query.answer(t(code, "language.changed"))

@@ -31,8 +31,10 @@ from bot.access import has_role
 from bot.admin_menu import AdminSection, register_section
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.support import SupCB, SupStatsCB
+from bot.chat_language import follow_conversation
 from bot.context import AppContext
 from bot.i18n import Translator, t
+from bot.middlewares import UserContextMiddleware
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from dialogues import support_chat
@@ -332,8 +334,17 @@ async def _relay_to_topic(ctx: AppContext, message: Message, ticket: support.Tic
 
 
 @router.message(F.chat.type == "private", StateFilter(None), _active_ticket_filter)
-async def shopper_message(message: Message, ctx: AppContext, ticket: support.TicketInfo, _: Translator) -> None:
+async def shopper_message(
+    message: Message,
+    ctx: AppContext,
+    ticket: support.TicketInfo,
+    _: Translator,
+    user_context: UserContextMiddleware | None = None,
+) -> None:
     assert message.from_user is not None
+    if message.text:
+        # What the shopper writes in is the language support answers in (rating request, notices).
+        _ = Translator(await follow_conversation(ctx, message.from_user.id, message.text, _.lang, user_context))
     if not await _relay_to_topic(ctx, message, ticket):
         await message.answer(_("support.ticket.relay_failed"))
         return

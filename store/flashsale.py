@@ -34,7 +34,7 @@ from store import notify, order_hooks, orders, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
 from store.growth import tiers
-from store.models import Chat, OutboxMessage, Product, Role, User, utcnow
+from store.models import Chat, Order, OutboxMessage, Product, Role, User, utcnow
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
 
@@ -67,10 +67,10 @@ def public_key(sale_id: int) -> str:
 
 def opening_time(starts_at: datetime) -> datetime:
     """When the start event fires: the public start less the best tier's early access. A sale created inside
-    that window opens now (not "late", which would mark it missed)."""
-    opening = starts_at - tiers.max_early_access()
-    now = utcnow()
-    return now if opening < now < starts_at else opening
+    that window opens now, and one whose start has already come (`start=now`) at its start: the early access
+    must not date the event back, or it would look "late" and mark the sale missed as if the bot had been
+    down. Lateness is still counted from the start itself, so a start long past stays missed."""
+    return max(starts_at - tiers.max_early_access(), min(utcnow(), starts_at))
 
 
 def end_key(sale_id: int) -> str:
@@ -282,6 +282,45 @@ def _changed(session: AsyncSession, sale_id: int) -> None:
     session.info.setdefault(SESSION_KEY, set()).add(sale_id)
 
 
+@dataclass(frozen=True)
+class LivePrice:
+    """A live sale's price for a product, for the catalog card and search results."""
+
+    sale_id: int
+    price: int
+    remaining: int
+
+
+async def live_prices_in(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, LivePrice]:
+    """Products with a sale open to everyone and units left: the card and search show (and the Buy button
+    charges) the flash price. A sale still in its early-access phase, or with every unit won, leaves the regular
+    price on show, since that is what a shopper who is not a winner pays."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    now = utcnow()
+    rows = await session.execute(
+        select(FlashSale.id, FlashSale.product_id, FlashSale.price, FlashSale.stock - FlashSale.sold)
+        .where(
+            FlashSale.product_id.in_(ids),
+            FlashSale.status == LIVE,
+            FlashSale.starts_at <= now,
+            FlashSale.ends_at > now,
+            FlashSale.sold < FlashSale.stock,
+        )
+        .order_by(FlashSale.price, FlashSale.id)
+    )
+    out: dict[int, LivePrice] = {}
+    for sale_id, product_id, price, remaining in rows.all():
+        out.setdefault(int(product_id), LivePrice(int(sale_id), int(price), int(remaining)))
+    return out
+
+
+async def live_prices(db: Database, product_ids: Iterable[int]) -> dict[int, LivePrice]:
+    async with db.read() as session:
+        return await live_prices_in(session, product_ids)
+
+
 # ---------------------------------------------------------------------------------------------- admin
 
 
@@ -424,13 +463,15 @@ class StartOutcome:
     subscribers: int = 0
 
 
-async def _target_groups(session: AsyncSession, groups: Sequence[int] | None) -> list[int]:
+async def _target_groups(session: AsyncSession, groups: Sequence[int] | None, exclude: Iterable[int] = ()) -> list[int]:
+    """Shopper groups the bot is in; `exclude` holds chats that are not for shoppers (the support forum)."""
     query = select(Chat.id).where(
         Chat.type.in_(("group", "supergroup")), Chat.bot_status.in_(("member", "administrator"))
     )
     if groups is not None:
         query = query.where(Chat.id.in_(list(groups)))
-    return sorted(int(c) for c in (await session.execute(query)).scalars())
+    excluded = set(exclude)
+    return sorted(int(c) for c in (await session.execute(query)).scalars() if int(c) not in excluded)
 
 
 async def _subscribers(session: AsyncSession) -> list[int]:
@@ -470,7 +511,13 @@ async def admins_to_tell(session: AsyncSession, extra: Iterable[int], created_by
 
 
 async def start_sale(
-    session: AsyncSession, sale_id: int, *, late_by: timedelta, grace: timedelta, admin_ids: Sequence[int] = ()
+    session: AsyncSession,
+    sale_id: int,
+    *,
+    late_by: timedelta,
+    grace: timedelta,
+    admin_ids: Sequence[int] = (),
+    exclude_chats: Iterable[int] = (),
 ) -> StartOutcome:
     """`scheduled -> live` (in the start event's transaction) and queue the announcements; a start later than
     `grace` (the bot was down) or after the end time marks the sale missed and gives its units back."""
@@ -520,20 +567,20 @@ async def start_sale(
         await _announce(session, view, groups=[], subscribers=early)
         _changed(session, sale_id)
         return StartOutcome(LIVE, groups=0, subscribers=len(early))
-    groups = await _target_groups(session, view.groups)
+    groups = await _target_groups(session, view.groups, exclude_chats)
     subscribers = await _subscribers(session)
     await _announce(session, view, groups=groups, subscribers=subscribers)
     _changed(session, sale_id)
     return StartOutcome(LIVE, groups=len(groups), subscribers=len(subscribers))
 
 
-async def open_to_everyone(session: AsyncSession, sale_id: int) -> StartOutcome:
+async def open_to_everyone(session: AsyncSession, sale_id: int, exclude_chats: Iterable[int] = ()) -> StartOutcome:
     """The public start of a sale that went live early for some tiers: the group cards and the remaining
     subscribers' announcements (those already told are skipped by their dedupe keys)."""
     sale, view = await _load(session, sale_id)
     if sale.status != LIVE:
         return StartOutcome("noop")
-    groups = await _target_groups(session, view.groups)
+    groups = await _target_groups(session, view.groups, exclude_chats)
     subscribers = await _subscribers(session)
     await _announce(session, view, groups=groups, subscribers=subscribers)
     return StartOutcome(LIVE, groups=len(groups), subscribers=len(subscribers))
@@ -854,6 +901,7 @@ async def commit_claims(
                 currency=sale.currency,
                 minutes=max(1, int(payment_window.total_seconds() // 60)),
                 expires_at=expires_at.isoformat(),
+                digital=product.is_digital,
             )
         if claim_orders:
             await session.execute(update(FlashClaim), claim_orders)
@@ -918,6 +966,34 @@ async def _paid(session: AsyncSession, change: order_hooks.Transition) -> None:
 order_hooks.on(orders.EXPIRED)(_unit_back)
 order_hooks.on(orders.CANCELLED)(_unit_back)
 order_hooks.on(orders.PAID)(_paid)
+
+
+# ---------------------------------------------------------------------------------------------- receipt
+
+
+async def choose_receipt(
+    db: Database, order_id: int, user_id: int, pickup_point: str | None, pickup_points: Sequence[str]
+) -> orders.OrderDetail:
+    """Before paying a won unit, its winner picks delivery (None) or one of the shop's pick-up points, as at a
+    normal checkout. Only the winner's own unpaid, physical flash order can change (callback data is never
+    trusted); its price stays the flash price."""
+    if pickup_point is not None and pickup_point not in pickup_points:
+        raise DomainError("checkout_bad_pickup_point")
+    async with db.tx() as session:
+        result = await session.execute(
+            update(Order)
+            .where(
+                Order.id == order_id,
+                Order.user_id == user_id,
+                Order.source == SOURCE,
+                Order.status == orders.PENDING_PAYMENT,
+                Order.delivery_method.in_(("delivery", "pickup")),
+            )
+            .values(delivery_method="delivery" if pickup_point is None else "pickup", pickup_point=pickup_point)
+        )
+        if not _rowcount(result):
+            raise Conflict("flash_not_payable")
+        return await orders.load_detail(session, order_id, user_id)
 
 
 # ---------------------------------------------------------------------------------------------- subscriptions

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from store.db import Database
-from store.models import OutboxMessage, User, utcnow
+from store.models import Chat, OutboxMessage, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,10 @@ async def claim_due(db: Database, limit: int) -> list[DueMessage]:
     async with db.tx() as session:
         rows = (
             await session.execute(
-                select(OutboxMessage, User.language, User.unreachable)
+                # A row for a group (no user) is the group's shared message: in the group's language.
+                select(OutboxMessage, func.coalesce(User.language, Chat.language), User.unreachable)
                 .outerjoin(User, User.id == OutboxMessage.user_id)
+                .outerjoin(Chat, (Chat.id == OutboxMessage.chat_id) & OutboxMessage.user_id.is_(None))
                 .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
                 .order_by(OutboxMessage.id)
                 .limit(limit)
@@ -50,7 +52,7 @@ async def claim_due(db: Database, limit: int) -> list[DueMessage]:
                         msg.user_id,
                         msg.template,
                         dict(msg.params or {}),
-                        language or "en",
+                        language or "",  # "": the shop's default language (bot/ knows it)
                         bool(unreachable),
                     )
                 )

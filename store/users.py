@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from store.db import Database
 from store.errors import DomainError
@@ -63,6 +63,43 @@ async def set_language(db: Database, user_id: int, language: str) -> None:
             raise DomainError("unknown_user")
         user.language = language
         user.language_chosen = True
+
+
+async def set_conversation_language(db: Database, user_id: int, language: str) -> bool:
+    """The language a shopper writes in becomes the language of the conversation, unless they picked one with
+    /language (that choice always wins). False when nothing changed."""
+    if language not in LANGUAGES:
+        return False
+    async with db.tx() as session:
+        result = await session.execute(
+            update(User)
+            .where(User.id == user_id, User.language_chosen.is_(False), User.language != language)
+            .values(language=language)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def chat_language(db: Database, chat_id: int) -> str | None:
+    """The language of the bot's shared messages in a group; None when the group has none yet."""
+    async with db.read() as session:
+        chat = await session.get(Chat, chat_id)
+        return chat.language if chat is not None else None
+
+
+async def set_chat_language(db: Database, chat_id: int, language: str, *, only_if_unset: bool = False) -> bool:
+    """Set a group's language (an admin's /language there); `only_if_unset` for the first one (whoever added
+    the bot). False when nothing changed."""
+    if language not in LANGUAGES:
+        raise DomainError("unknown_language", language=language)
+    async with db.tx() as session:
+        chat = await session.get(Chat, chat_id)
+        if chat is None:
+            chat = Chat(id=chat_id, type="group", bot_status="member")
+            session.add(chat)
+        if chat.language == language or (only_if_unset and chat.language is not None):
+            return False
+        chat.language = language
+        return True
 
 
 async def mark_unreachable(db: Database, user_id: int) -> None:
@@ -126,7 +163,16 @@ async def migrate_chat(db: Database, old_id: int, new_id: int) -> None:
         old.migrated_to = new_id
         old.bot_status = "migrated"
         if await session.get(Chat, new_id) is None:
-            session.add(Chat(id=new_id, type="supergroup", title=old.title, bot_status="member", can_pin=old.can_pin))
+            session.add(
+                Chat(
+                    id=new_id,
+                    type="supergroup",
+                    title=old.title,
+                    bot_status="member",
+                    can_pin=old.can_pin,
+                    language=old.language,
+                )
+            )
 
 
 async def active_groups(db: Database) -> list[Chat]:

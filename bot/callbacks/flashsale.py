@@ -17,6 +17,13 @@ class FlashPayCB(CallbackData, prefix="fsp"):
     order_id: int
 
 
+class FlashReceiptCB(CallbackData, prefix="fsr"):
+    """Delivery (`r="-"`) or a pick-up point id, then the invoice: on the winner's private message."""
+
+    order_id: int
+    r: str
+
+
 class FlashAdminCB(CallbackData, prefix="fsa"):
     """action: list | cancel"""
 

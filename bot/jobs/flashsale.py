@@ -21,6 +21,12 @@ from store.flashsale_admission import admission_for
 log = logging.getLogger(__name__)
 
 
+def _not_for_shoppers(job: JobContext) -> tuple[int, ...]:
+    """The support forum is a supergroup the bot administers, but it is the agents' room, not a shop window."""
+    support = job.app.settings.support.chat_id
+    return () if support is None else (int(support),)
+
+
 @job_handler(flashsale.START_JOB)
 async def start(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     settings = job.app.settings
@@ -30,6 +36,7 @@ async def start(job: JobContext, session: AsyncSession) -> AfterCommit | None:
         late_by=job.late_by,
         grace=timedelta(seconds=settings.flashsale.start_grace_seconds),
         admin_ids=settings.admins,
+        exclude_chats=_not_for_shoppers(job),
     )
     log.info(
         "flash sale %s start: %s (%d groups, %d subscribers, late by %.1fs)",
@@ -52,7 +59,7 @@ async def start(job: JobContext, session: AsyncSession) -> AfterCommit | None:
 
 @job_handler(flashsale.PUBLIC_JOB)
 async def open_to_everyone(job: JobContext, session: AsyncSession) -> AfterCommit | None:
-    outcome = await flashsale.open_to_everyone(session, int(job.ref))
+    outcome = await flashsale.open_to_everyone(session, int(job.ref), _not_for_shoppers(job))
     log.info("flash sale %s public start: %s (%d groups)", job.ref, outcome.status, outcome.groups)
     return None
 

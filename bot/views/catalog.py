@@ -14,9 +14,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.catalog import CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
+from bot.callbacks.flashsale import FlashBuyCB
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
 from store.catalog import CategoryView, ProductPage, ProductView
+from store.flashsale import LivePrice
+from store.money import Money
 
 BUTTON_TITLE_MAX = 40
 TEXT_LIMIT = 4096
@@ -140,17 +143,31 @@ def quantity_limit(product: ProductView, max_per_line: int) -> int:
     return max(0, min(product.stock, max_per_line))
 
 
-def card_text(lang: str, product: ProductView, limit: int) -> str:
-    """The card's text, with the description shortened so the whole fits Telegram's limit."""
+def flash_price_line(lang: str, product: ProductView, flash: LivePrice) -> str:
+    return t(
+        lang,
+        "flashsale.price.line",
+        price=Money(flash.price, product.currency).format(),
+        regular=product.money.format(),
+        remaining=flash.remaining,
+    )
+
+
+def card_text(lang: str, product: ProductView, limit: int, flash: LivePrice | None = None) -> str:
+    """The card's text, with the description shortened so the whole fits Telegram's limit. During a live flash
+    sale the flash price leads and the regular price is struck through."""
     price = product.money.format()
-    if product.is_digital and product.stars_price:
+    if flash is not None:
+        price_line = flash_price_line(lang, product, flash)
+    elif product.is_digital and product.stars_price:
         price_line = t(lang, "catalog.stars_price", price=price, stars=product.stars_price)
     else:
         price_line = t(lang, "catalog.price", price=price)
     facts = [price_line]
     if product.is_digital:
         facts.append(t(lang, "catalog.digital"))
-    facts.append(t(lang, "catalog.sold_out") if product.sold_out else t(lang, "catalog.stock", stock=product.stock))
+    if flash is None:
+        facts.append(t(lang, "catalog.sold_out") if product.sold_out else t(lang, "catalog.stock", stock=product.stock))
     head = f"<b>{html.escape(product.title(lang))}</b>"
     tail = "\n\n" + "\n".join(facts)
     description = product.description(lang)
@@ -162,9 +179,13 @@ def card_text(lang: str, product: ProductView, limit: int) -> str:
     return head + body + tail
 
 
-def product_card(lang: str, product: ProductView, options: CardOptions, bot_username: str) -> Screen:
+def product_card(
+    lang: str, product: ProductView, options: CardOptions, bot_username: str, flash: LivePrice | None = None
+) -> Screen:
+    """`flash`: a live flash sale of the product. Its Buy button replaces "Add to cart", so what the card shows
+    is what the shopper is charged (the sale's order at the flash price, within its per-person limit)."""
     limit = CAPTION_LIMIT if options.with_photo else TEXT_LIMIT
-    text = card_text(lang, product, limit)
+    text = card_text(lang, product, limit, flash)
     max_qty = quantity_limit(product, options.max_per_line)
     quantity = max(1, min(options.quantity, max_qty or 1))
 
@@ -180,7 +201,10 @@ def product_card(lang: str, product: ProductView, options: CardOptions, bot_user
         ).pack()
 
     rows: list[list[InlineKeyboardButton]] = []
-    if product.sold_out:
+    if flash is not None:
+        price = Money(flash.price, product.currency).format()
+        rows.append([_button(t(lang, "flashsale.card.buy", price=price), FlashBuyCB(sale_id=flash.sale_id).pack())])
+    elif product.sold_out:
         rows.append([_button(t(lang, "catalog.sold_out_button"), cb("qty"))])
     elif options.group:
         rows.append([_button(t(lang, "catalog.add_group"), cb("add", 1))])

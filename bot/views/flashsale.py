@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.admin import AdminMenuCB
-from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB
+from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
+from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import t
 from bot.outbox import Outgoing, renderer
@@ -95,10 +96,40 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
         minutes=params["minutes"],
         until=local_time(params["expires_at"], app.settings.shop.timezone),
     )
+    points = app.settings.shop.pickup_points
+    if points and not params.get("digital", False):
+        return Outgoing(text=text, reply_markup=receipt_markup(lang, int(params["order_id"]), price, points))
     pay = InlineKeyboardButton(
         text=t(lang, "flashsale.pay", price=price), callback_data=FlashPayCB(order_id=params["order_id"]).pack()
     )
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[pay]]))
+
+
+DELIVERY = "-"  # FlashReceiptCB.r for delivery; otherwise a pick-up point id
+
+
+def receipt_markup(lang: str, order_id: int, price: str, points: Sequence[PickupPoint]) -> InlineKeyboardMarkup:
+    """Delivery or one of the pick-up points, as at a normal checkout; each button then sends the invoice."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(lang, "flashsale.pickup.delivery", price=price),
+                callback_data=FlashReceiptCB(order_id=order_id, r=DELIVERY).pack(),
+            )
+        ]
+    ]
+    for point in points:
+        label = t(lang, "flashsale.pickup.point", name=point.name.get(lang), price=price)
+        rows.append(
+            [InlineKeyboardButton(text=label, callback_data=FlashReceiptCB(order_id=order_id, r=point.id).pack())]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def pickup_toast(lang: str, point: PickupPoint) -> str:
+    return t(
+        lang, "flashsale.pickup.chosen", name=point.name.get(lang), address=point.address.get(lang), hours=point.hours
+    )
 
 
 # ---------------------------------------------------------------------------------------------- admins

@@ -56,16 +56,30 @@ def shown_query(text: str) -> str:
     return html.escape(_clip(" ".join(text.split()), QUERY_SHOWN_MAX))
 
 
+def _flash(lang: str, item: ResultItem, key: str, *, plain: bool = False) -> str:
+    """A live flash sale's price with the regular one struck through (or noted, where HTML cannot go)."""
+    assert item.flash_price is not None
+    regular = Money(item.price, item.currency).format()
+    render = t_plain if plain else t
+    return render(lang, key, price=Money(item.flash_price, item.currency).format(), regular=regular)
+
+
 def _item_line(lang: str, number: int, item: ResultItem) -> str:
     price = Money(item.price, item.currency).format()
     title = html.escape(item.title(lang))
+    if item.flash_price is not None:
+        # The flash pool is apart from the product's stock, so the product may show 0 while the sale has units.
+        return t(lang, "search.line_flash", n=number, title=title, price=_flash(lang, item, "flashsale.price.inline"))
     if item.stock <= 0:
         return t(lang, "search.line_sold_out", n=number, title=title, price=price)
     return t(lang, "search.line", n=number, title=title, price=price, stock=item.stock)
 
 
 def product_button(lang: str, number: int, item: ResultItem, target: Target) -> InlineKeyboardButton:
-    price = Money(item.price, item.currency).format()
+    if item.flash_price is not None:
+        price = _flash(lang, item, "flashsale.price.plain", plain=True)
+    else:
+        price = Money(item.price, item.currency).format()
     label = t_plain(lang, "search.open", n=number, title=_clip(item.title(lang)), price=price)
     return InlineKeyboardButton(text=label, callback_data=target.callback_data, url=target.url)
 

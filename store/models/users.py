@@ -55,4 +55,6 @@ class Chat(Base):
     can_pin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_forum: Mapped[bool] = mapped_column(Boolean, default=False)
     migrated_to: Mapped[int | None] = mapped_column(BigInteger)
+    # The language of the bot's shared messages in this group (cards, announcements); None: the shop's default.
+    language: Mapped[str | None] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

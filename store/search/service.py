@@ -15,13 +15,14 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store import flashsale
 from store.db import Database
 from store.models import Category, Product
 from store.money import exponent
@@ -67,6 +68,8 @@ class ResultItem:
     price: int
     currency: str
     stock: int
+    # The price of a live flash sale of this product (what its Buy button charges); None without one.
+    flash_price: int | None = None
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" and self.title_zh else self.title_en
@@ -336,7 +339,9 @@ async def _products(session: AsyncSession, ids: Sequence[int]) -> dict[int, Resu
             Product.stock,
         ).where(Product.id.in_(list(ids)), Product.active.is_(True))
     )
-    return {row.id: ResultItem(*row) for row in rows}
+    items = {row.id: ResultItem(*row) for row in rows}
+    flash = await flashsale.live_prices_in(session, items)
+    return {pid: replace(item, flash_price=flash[pid].price) if pid in flash else item for pid, item in items.items()}
 
 
 async def _category_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, str]]:

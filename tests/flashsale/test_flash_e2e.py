@@ -146,6 +146,8 @@ async def test_sold_out_when_every_unit_is_paid_ends_the_sale(shop: Stack) -> No
     url = (won.toast.url if won.toast else None) or won.url
     assert url is not None and "start=fsp_" in url
     await alice.open_deeplink(url.split("start=", 1)[1])
+    # Like a normal checkout, the winner first picks delivery or a pick-up point; that tap sends the invoice.
+    await alice.tap("Delivery")
     invoice = await shop.client.wait_for(lambda: _last_invoice(alice), timeout=5)
     assert invoice.invoice["total_amount"] == 500
     await alice.pay(message=invoice)

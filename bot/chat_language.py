@@ -1,0 +1,72 @@
+"""The language of a group's shared messages (catalog card, group-buy card, flash-sale card).
+
+Also the language of a private conversation: a shopper who writes in another language than their current
+one (and never chose one with /language) gets the conversation in the language they write.
+
+A shared message is read by everyone in the group, so it is drawn in the group's language whoever tapped it;
+the toast answering a tap is personal and stays in the tapper's language. A group's language is the language
+of whoever added the bot, until a group admin picks one with /language there; without either it is the shop's
+default language.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from bot.context import AppContext
+from bot.middlewares import UserContextMiddleware
+from store import users
+
+CACHE_KEY = "group_languages"
+# Another process may change a group's language (an admin's /language): a short life keeps this one in step.
+TTL_SECONDS = 60.0
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _cache(ctx: AppContext) -> dict[int, tuple[str, float]]:
+    cache: dict[int, tuple[str, float]] = ctx.extras.setdefault(CACHE_KEY, {})
+    return cache
+
+
+async def group_language(ctx: AppContext, chat_id: int) -> str:
+    cached = _cache(ctx).get(chat_id)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < TTL_SECONDS:
+        return cached[0]
+    lang = await users.chat_language(ctx.db, chat_id) or ctx.settings.shop.default_language
+    _cache(ctx)[chat_id] = (lang, now)
+    return lang
+
+
+async def set_group_language(ctx: AppContext, chat_id: int, lang: str, *, only_if_unset: bool = False) -> bool:
+    changed = await users.set_chat_language(ctx.db, chat_id, lang, only_if_unset=only_if_unset)
+    _cache(ctx).pop(chat_id, None)
+    return changed
+
+
+def spoken_language(text: str) -> str | None:
+    """The language a message is written in, when its script says so clearly: any Chinese character -> zh;
+    Latin letters forming at least two words -> en (a lone Latin word such as a brand name says little)."""
+    if _CJK.search(text):
+        return "zh"
+    if len(_LATIN_WORD.findall(text)) >= 2:
+        return "en"
+    return None
+
+
+async def follow_conversation(
+    ctx: AppContext, user_id: int, text: str, lang: str, user_context: UserContextMiddleware | None
+) -> str:
+    """A shopper who writes in a language other than their current one (and never chose one with /language)
+    gets the rest of the conversation in it too: buttons, follow-ups, support's messages, not just this
+    reply. Returns the conversation's language now."""
+    spoken = spoken_language(text)
+    if spoken is None or spoken == lang:
+        return lang
+    if await users.set_conversation_language(ctx.db, user_id, spoken):
+        if user_context is not None:
+            user_context.remember_language(user_id, spoken)
+        return spoken
+    return lang
