@@ -13,7 +13,7 @@ from bot import deeplinks
 from bot.callbacks.common import LangCB, MenuCB
 from bot.chat_language import group_language, set_group_language
 from bot.context import AppContext
-from bot.i18n import Translator, t
+from bot.i18n import Translator, t, t_plain
 from bot.middlewares import UserContextMiddleware
 from bot.telegram_utils import edit_or_answer
 from bot.views import common as views
@@ -93,12 +93,12 @@ async def _group_language_chosen(query: CallbackQuery, ctx: AppContext, code: st
     assert message is not None
     member = await ctx.bot.get_chat_member(message.chat.id, query.from_user.id)
     if member.status not in ADMIN_STATUSES:
-        await query.answer(t(lang, "language.group_admins_only"), show_alert=True)
+        await query.answer(t_plain(lang, "language.group_admins_only"), show_alert=True)
         return
     await set_group_language(ctx, message.chat.id, code)
     name = LANGUAGE_NAMES[code]
     # The toast is the tapper's; the edited message is the group's, in the group's new language.
-    await query.answer(t(lang, "language.group_changed", language=name))
+    await query.answer(t_plain(lang, "language.group_changed", language=name))
     await edit_or_answer(query, t(code, "language.group_changed", language=name))
 
 

@@ -15,7 +15,7 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.outbox import Outgoing, renderer
 from store import flashsale
 from store.flashsale import ClaimResult, SaleView
@@ -113,13 +113,13 @@ def receipt_markup(lang: str, order_id: int, price: str, points: Sequence[Pickup
     rows = [
         [
             InlineKeyboardButton(
-                text=t(lang, "flashsale.pickup.delivery", price=price),
+                text=t_plain(lang, "flashsale.pickup.delivery", price=price),
                 callback_data=FlashReceiptCB(order_id=order_id, r=DELIVERY).pack(),
             )
         ]
     ]
     for point in points:
-        label = t(lang, "flashsale.pickup.point", name=point.name.get(lang), price=price)
+        label = t_plain(lang, "flashsale.pickup.point", name=point.name.get(lang), price=price)
         rows.append(
             [InlineKeyboardButton(text=label, callback_data=FlashReceiptCB(order_id=order_id, r=point.id).pack())]
         )
@@ -127,7 +127,7 @@ def receipt_markup(lang: str, order_id: int, price: str, points: Sequence[Pickup
 
 
 def pickup_toast(lang: str, point: PickupPoint) -> str:
-    return t(
+    return t_plain(
         lang, "flashsale.pickup.chosen", name=point.name.get(lang), address=point.address.get(lang), hours=point.hours
     )
 
