@@ -26,8 +26,10 @@ class Order(Base):
     points_spent: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(BigInteger)
     payment_method: Mapped[str] = mapped_column(String(16))  # card | stars | pickup
-    delivery_method: Mapped[str] = mapped_column(String(16))  # delivery | pickup
+    delivery_method: Mapped[str] = mapped_column(String(16))  # delivery | pickup | digital
     pickup_point: Mapped[str | None] = mapped_column(String(32))
+    # Shown to the buyer and to admins: the counter hands a pickup order over to whoever says this code.
+    pickup_code: Mapped[str | None] = mapped_column(String(8))
     contact_name: Mapped[str | None] = mapped_column(String(128))
     phone: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(512))
