@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify, order_hooks
@@ -125,17 +125,24 @@ async def _deliver_when_paid_at_pickup(session: AsyncSession, change: order_hook
 
 
 async def resend(db: Database, order_id: int, user_id: int) -> int:
-    """The buyer's "Send again": queue the goods of their paid order anew. Returns how many messages were queued
-    (0 when the same request came a moment ago: the messages are already on their way)."""
-    bucket = str(int(utcnow().timestamp()) // RESEND_SECONDS)
-    try:
-        async with db.tx() as session:
-            order = await session.get(Order, order_id)
-            if order is None or order.user_id != user_id:
-                raise NotFound("order_not_found", order_id=order_id)
-            if order.status not in OWNED or not await goods_of(session, order):
-                raise DomainError("order_no_goods", order_id=order_id)
-            return await enqueue_goods(session, order, confirm_payment=False, again=bucket)
-    except IntegrityError:
-        # PostgreSQL: a concurrent double tap inserted the same dedupe key first; that one will be sent.
-        return 0
+    """The buyer's "Send again": queue the goods of their paid order anew. Returns how many messages were queued;
+    0 when they were sent again less than RESEND_SECONDS ago (a double tap: they are already on their way)."""
+    now = utcnow()
+    async with db.tx() as session:
+        order = await session.get(Order, order_id)
+        if order is None or order.user_id != user_id:
+            raise NotFound("order_not_found", order_id=order_id)
+        if order.status not in OWNED or not await goods_of(session, order):
+            raise DomainError("order_no_goods", order_id=order_id)
+        claimed = await session.execute(
+            update(Order)
+            .where(
+                Order.id == order_id,
+                or_(Order.goods_resent_at.is_(None), Order.goods_resent_at <= now - timedelta(seconds=RESEND_SECONDS)),
+            )
+            .values(goods_resent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            return 0
+        return await enqueue_goods(session, order, confirm_payment=False, again=now.isoformat())

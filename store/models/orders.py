@@ -42,6 +42,8 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last "Send again" of the digital goods: a conditional update on it turns a double tap into one resend.
+    goods_resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrderItem(Base):

@@ -1,4 +1,4 @@
-"""delivery: what a digital product hands over once paid, and the pickup code of a pickup order
+"""delivery: what a digital product hands over once paid (and when it was last sent again), the pickup code
 
 Revision ID: 0008_delivery
 Revises: 0006_support
@@ -22,10 +22,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("digital_content", sa.Text(), nullable=True))
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pickup_code", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("goods_resent_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("goods_resent_at")
         batch_op.drop_column("pickup_code")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_column("digital_content")
