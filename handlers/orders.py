@@ -132,11 +132,7 @@ async def privacy_in_group(message: Message, ctx: AppContext, lang: str) -> None
 
 @router.callback_query(PrivacyCB.filter())
 async def forget_answer(
-    query: CallbackQuery,
-    callback_data: PrivacyCB,
-    ctx: AppContext,
-    lang: str,
-    state: FSMContext,
+    query: CallbackQuery, callback_data: PrivacyCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
     if callback_data.action != "forget":
         await query.answer()

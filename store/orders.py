@@ -12,6 +12,8 @@ Every transition goes through `transition()`: the row is locked, the rule checke
 DomainError "illegal_transition", it is never silently ignored), an order_event written, reserved stock
 released when an unpaid cart order ends, the buyer told through the outbox (unless the buyer made the change
 themselves and already sees it), and `order_hooks.run` called, all in the caller's transaction.
+A pickup order carries a short pickup code from the start; an order becoming paid hands its digital goods over
+through a hook in store.delivery (for an all-digital order that message is also the payment confirmation).
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def render_status_changed(app: AppContext, lang: str, params: dict[str, Any]) ->
     if params.get("delivery_method") == "pickup" and has(pickup_key):
         point = _point_text(app, lang, params.get("pickup_point"))
         text = t(lang, pickup_key, order_id=order_id, point=point)
-        if params.get("pickup_code") and status in ("confirmed", "paid"):
+        if params.get("pickup_code") and status == "paid":
             text += "\n" + t(lang, "orders.pickup_code", code=html.escape(str(params["pickup_code"])))
     else:
         text = t(lang, f"orders.notify.{status}", order_id=order_id)
