@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import TelegramObject, Update, User
 
 from bot.context import AppContext
 from bot.i18n import Translator, language_from_telegram
-from store import users
+from store import reachability, users
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class UserContextMiddleware(BaseMiddleware):
         if cached is not None:
             self._known[user_id] = (lang, cached[1], cached[2], cached[3])
 
-    async def _language(self, tg_user: User) -> str:
+    async def _language(self, tg_user: User, reachable: bool) -> str:
         now = time.monotonic()
         cached = self._known.get(tg_user.id)
         if (
@@ -48,6 +48,9 @@ class UserContextMiddleware(BaseMiddleware):
             and now - cached[3] < _REFRESH_SECONDS
         ):
             self._known.move_to_end(tg_user.id)
+            if reachable and reachability.known_unreachable(tg_user.id):
+                # Only here is a write worth it: the user was marked unreachable and is back in their chat.
+                await users.mark_reachable(self.ctx.db, tg_user.id)
             return cached[0]
         info = await users.ensure_user(
             self.ctx.db,
@@ -56,6 +59,7 @@ class UserContextMiddleware(BaseMiddleware):
             tg_user.last_name,
             tg_user.username,
             language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language),
+            reachable=reachable,
         )
         self._known[tg_user.id] = (info.language, tg_user.first_name, tg_user.username, now)
         if len(self._known) > _CACHE_SIZE:
@@ -66,9 +70,35 @@ class UserContextMiddleware(BaseMiddleware):
         tg_user: User | None = data.get("event_from_user")
         lang = self.ctx.settings.shop.default_language
         if tg_user is not None and not tg_user.is_bot:
-            lang = await self._language(tg_user)
+            reachable = proves_reachable(event)
+            lang = await self._language(tg_user, reachable)
+            if reachable and is_start(event):
+                # /start is where a returning user lands (often through a deep link); another process may have
+                # marked them, which this process's memory cannot know. A read, and a write only if marked.
+                await users.mark_reachable(self.ctx.db, tg_user.id)
         data["ctx"] = self.ctx
         data["lang"] = lang
         data["_"] = Translator(lang)
         data["user_context"] = self
         return await handler(event, data)
+
+
+def proves_reachable(event: TelegramObject) -> bool:
+    """Whether the update shows the bot may write to its sender: it comes from their private chat with the bot
+    (a group tap does not; a shopper who never started the bot still taps there), or they unblocked it."""
+    if not isinstance(event, Update):
+        return False
+    message = event.message or event.edited_message
+    if message is not None:
+        return message.chat.type == "private"
+    query = event.callback_query
+    if query is not None:
+        return query.message is not None and query.message.chat.type == "private"
+    member = event.my_chat_member
+    if member is not None:
+        return member.chat.type == "private" and member.new_chat_member.status == "member"
+    return False
+
+
+def is_start(event: TelegramObject) -> bool:
+    return isinstance(event, Update) and event.message is not None and (event.message.text or "").startswith("/start")

@@ -1,5 +1,6 @@
 """Delivers the outbox (store.notify): in the recipient's language, paced under Telegram's flood limits,
-each row marked sent once delivered, unreachable users remembered instead of retried forever."""
+each row marked sent once delivered, unreachable users remembered instead of retried forever (their messages
+are parked and sent when they come back: store.reachability)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.context import AppContext
 from bot.i18n import t
-from store import outbox_rows, users
+from store import outbox_rows, reachability
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +137,12 @@ class OutboxSender:
         wait = self._pacer.delay(row.chat_id, now)
         if wait > 0:
             await asyncio.sleep(wait)
-        if row.user_id is not None and row.user_unreachable and row.chat_id == row.user_id:
-            await outbox_rows.mark(self.app.db, row.id, "unreachable", error="user blocked the bot")
+        private = row.user_id is not None and row.chat_id == row.user_id
+        if private and row.user_unreachable:
+            # Parked, not dropped: it goes back to the queue when the user next opens the chat (store.reachability).
+            await reachability.park(self.app.db, row.id, row.chat_id, "user unreachable")
             return
+        attempted_at = datetime.now(UTC)
         try:
             out = render(self.app, row.template, row.language or self.app.settings.shop.default_language, row.params)
             if out is None:
@@ -151,9 +155,10 @@ class OutboxSender:
             await asyncio.sleep(min(exc.retry_after, 5))
             return
         except TelegramForbiddenError as exc:
-            if row.user_id is not None and row.chat_id == row.user_id:
-                await users.mark_unreachable(self.app.db, row.user_id)
-            await outbox_rows.mark(self.app.db, row.id, "unreachable", error=exc.message)
+            if private:
+                await reachability.blocked(self.app.db, row.id, row.chat_id, exc.message, attempted_at)
+            else:
+                await outbox_rows.mark(self.app.db, row.id, "unreachable", error=exc.message)
             return
         except TelegramBadRequest as exc:
             if "message is not modified" in exc.message:

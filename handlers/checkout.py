@@ -291,6 +291,9 @@ async def pay_chosen(
     if placed.status == orders.CONFIRMED:
         point = pickup_point(ctx, choice.pickup_point)
         text = views.placed_pickup(lang, placed.order_id, placed.total, placed.currency, point)
+        code = (await orders.get_order(ctx.db, placed.order_id)).pickup_code
+        if code:  # what the counter asks for when it hands the order over
+            text += "\n" + t(lang, "orders.pickup_code", code=code)
         await edit_or_answer(query, text, views.order_button(lang, placed.order_id))
         return
     if placed.status == orders.PAID:  # nothing left to pay after discounts

@@ -1,4 +1,5 @@
-"""/orders: the buyer's orders, their details and history, paying again and cancelling an unpaid one."""
+"""/orders: the buyer's orders, their details and history, paying again, cancelling an unpaid one and having a
+paid digital good sent again; /mydata and /forgetme."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from bot.i18n import t
 from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
 from bot.views.checkout import open_private
+from handlers import support as support_handlers
 from handlers.checkout import pickup_point, private_link
-from store import orders, privacy
+from store import delivery, orders, privacy
 from store.errors import DomainError
 
 router = Router(name="orders")
@@ -83,6 +85,14 @@ async def order_cancel(query: CallbackQuery, callback_data: OrderCB, ctx: AppCon
     await _render(query, ctx, lang, order)
 
 
+@router.callback_query(OrderCB.filter(F.action == "resend"))
+async def order_resend(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
+    """A paid digital order's goods, again (lost in the chat, or a new phone): through the outbox like the first
+    time, so a file or code looks the same and the sends are paced."""
+    queued = await delivery.resend(ctx.db, callback_data.order_id, query.from_user.id)
+    await query.answer(t(lang, "orders.resent_toast" if queued else "orders.resend_busy_toast"))
+
+
 @router.callback_query(OrderCB.filter(F.action == "pay"))
 async def order_pay(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
     """A new invoice for an unpaid order (the old one may be lost in the chat)."""
@@ -131,5 +141,6 @@ async def forget_answer(
     erased = await privacy.forget_user(ctx.db, query.from_user.id)
     # A checkout in progress keeps typed details in the conversation state: they go too.
     await state.clear()
+    await support_handlers.anonymise_topic(ctx, query.from_user.id)
     await query.answer()
     await edit_or_answer(query, t(lang, "privacy.forgotten", orders=erased.orders_anonymised))

@@ -197,6 +197,24 @@ async def refresh_card(ctx: AppContext, ticket_id: int) -> None:
             log.info("card of ticket %s not edited: %s", ticket_id, exc.message)
 
 
+async def anonymise_topic(ctx: AppContext, user_id: int) -> None:
+    """After /forgetme: the shopper's topic loses their name from its title, and the active card is redrawn
+    without it (the store already erased the name)."""
+    topic = await support.topic_of(ctx.db, user_id)
+    if topic is None:
+        return
+    chat_id, thread_id = topic
+    try:
+        await ctx.bot.edit_forum_topic(
+            chat_id, thread_id, name=t(views.staff_lang(ctx.settings), "privacy.topic_erased")
+        )
+    except TelegramAPIError as exc:  # already renamed (TOPIC_NOT_MODIFIED), deleted, or no admin rights
+        log.info("support topic of %s not renamed: %s", user_id, exc)
+    ticket = await support.active_ticket(ctx.db, user_id)
+    if ticket is not None:
+        await refresh_card(ctx, ticket.id)
+
+
 async def topic_note(ctx: AppContext, ticket: support.TicketInfo, key: str, **params: Any) -> None:
     if ticket.chat_id is None:
         return

@@ -44,6 +44,10 @@ VISIBLE_FIELDS = (
 )
 
 
+# What a paid digital product hands over: not on any card, so a change to it does not make buttons stale.
+DELIVERY_FIELDS = ("digital_kind", "digital_content")
+
+
 def valid_sku(sku: str) -> bool:
     return bool(SKU_RE.match(sku)) and "-r_" not in sku
 
@@ -359,6 +363,8 @@ class ProductRow:
     is_digital: bool = False
     stars_price: int | None = None
     active: bool = True
+    digital_kind: str | None = None  # code | link | file (store.delivery)
+    digital_content: str | None = None
 
 
 @dataclass
@@ -446,6 +452,8 @@ async def upsert_products(
         Product.tags,
         Product.version,
         Product.photo_file_id,
+        Product.digital_kind,
+        Product.digital_content,
         *_visible_columns(),
     )
     everything: dict[str, Any] | None = None
@@ -470,7 +478,13 @@ async def upsert_products(
             if keep_stock:
                 values["stock"] = old.stock
             visible_changed = any(getattr(old, name) != values[name] for name in VISIBLE_FIELDS)
-            if not visible_changed and old.stock == values["stock"] and old.tags == values["tags"]:
+            delivery_changed = any(getattr(old, name) != values[name] for name in DELIVERY_FIELDS)
+            if (
+                not visible_changed
+                and not delivery_changed
+                and old.stock == values["stock"]
+                and old.tags == values["tags"]
+            ):
                 stats.unchanged += 1
                 continue
             updates.append(
@@ -522,6 +536,8 @@ def _values(row: ProductRow, category_id: int) -> dict[str, Any]:
         "photo": row.photo,
         "tags": row.tags,
         "active": row.active,
+        "digital_kind": row.digital_kind,
+        "digital_content": row.digital_content,
     }
 
 

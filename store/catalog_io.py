@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 
+from store import delivery
 from store.catalog import (
     SLUG_RE,
     CategoryRow,
@@ -29,6 +31,7 @@ from store.catalog import (
     valid_sku,
 )
 from store.db import Database
+from store.models import Product
 from store.money import exponent, parse_major
 
 COLUMNS = (
@@ -48,6 +51,8 @@ COLUMNS = (
     "is_digital",
     "stars_price",
     "active",
+    "digital_kind",
+    "digital_content",
 )
 REQUIRED = ("sku", "title_en", "category", "price")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -200,6 +205,53 @@ def _photo(value: str, base_dir: Path | None, problems: list[str]) -> str | None
     return None
 
 
+def _digital(
+    record: Mapping[str, Any], is_digital: bool, base_dir: Path | None, problems: list[str]
+) -> tuple[str | None, str | None]:
+    """What a digital product hands over once paid: a code, an http(s) link, or a small file (a path like `photo`).
+    Without `digital_kind` the kind is read from the content: a URL is a link, an existing file a file, else a
+    code."""
+    kind = _text(record, "digital_kind").lower() or None
+    content = _text(record, "digital_content") or None
+    if content is None:
+        if kind is not None:
+            problems.append("digital_kind needs a digital_content (the code, link or file to send)")
+        return None, None
+    if not is_digital:
+        problems.append("digital_content is only for digital products (is_digital: true)")
+        return None, None
+    if kind is None:
+        if content.startswith(("http://", "https://")):
+            kind = "link"
+        elif _local_file(content, base_dir) is not None:
+            kind = "file"
+        else:
+            kind = "code"
+    if kind not in delivery.KINDS:
+        problems.append(f"digital_kind must be one of {', '.join(delivery.KINDS)}, got {kind!r}")
+        return None, None
+    if kind == "link" and (not content.startswith(("http://", "https://")) or any(c.isspace() for c in content)):
+        problems.append(f"digital_content {content!r} must be an http(s) link without spaces")
+    elif kind == "code" and len(content) > delivery.CODE_MAX:
+        problems.append(f"digital_content is longer than {delivery.CODE_MAX} characters")
+    elif kind == "file":
+        path = _local_file(content, base_dir)
+        if path is None:
+            problems.append(f"digital_content {content!r} is not an existing file")
+        elif path.stat().st_size > delivery.MAX_FILE_BYTES:
+            problems.append(f"digital_content {content!r} is larger than {delivery.MAX_FILE_BYTES // 2**20} MB")
+        else:
+            content = portable_photo_path(path)
+    return kind, content
+
+
+def _local_file(value: str, base_dir: Path | None) -> Path | None:
+    path = Path(value)
+    if not path.is_absolute() and base_dir is not None and (base_dir / path).is_file():
+        return base_dir / path
+    return resolve_photo(value)
+
+
 def validate_record(
     record: Mapping[str, Any], *, default_currency: str, base_dir: Path | None
 ) -> tuple[ProductRow | None, list[str]]:
@@ -251,6 +303,7 @@ def validate_record(
     if stars_price is not None and not is_digital:
         problems.append("stars_price is only allowed for digital products (Telegram Stars pay for digital goods)")
     photo = _photo(_text(record, "photo"), base_dir, problems)
+    digital_kind, digital_content = _digital(record, is_digital, base_dir, problems)
     if problems or price is None:
         return None, problems
     return (
@@ -271,6 +324,8 @@ def validate_record(
             is_digital=is_digital,
             stars_price=stars_price,
             active=active,
+            digital_kind=digital_kind,
+            digital_content=digital_content,
         ),
         [],
     )
@@ -365,6 +420,15 @@ def format_major(amount: int, currency: str) -> str:
 
 async def export_records(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     categories, products = await export_catalog(db)
+    async with db.read() as session:
+        handed_over = {
+            sku: (kind, content)
+            for sku, kind, content in await session.execute(
+                select(Product.sku, Product.digital_kind, Product.digital_content).where(
+                    Product.digital_content.is_not(None)
+                )
+            )
+        }
     cat_records = [
         {"slug": c.slug, "name_en": c.name_en, "name_zh": c.name_zh, "position": c.position} for c in categories
     ]
@@ -389,6 +453,8 @@ async def export_records(db: Database) -> tuple[list[dict[str, Any]], list[dict[
                 "is_digital": p.is_digital,
                 "stars_price": p.stars_price,
                 "active": p.active,
+                "digital_kind": handed_over.get(p.sku, (None, None))[0],
+                "digital_content": handed_over.get(p.sku, (None, None))[1],
             }
         )
     return cat_records, records

@@ -12,6 +12,8 @@ Every transition goes through `transition()`: the row is locked, the rule checke
 DomainError "illegal_transition", it is never silently ignored), an order_event written, reserved stock
 released when an unpaid cart order ends, the buyer told through the outbox (unless the buyer made the change
 themselves and already sees it), and `order_hooks.run` called, all in the caller's transaction.
+A pickup order carries a short pickup code from the start; an order becoming paid hands its digital goods over
+through a hook in store.delivery (for an all-digital order that message is also the payment confirmation).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import notify, order_hooks, scheduling
+from store import delivery, notify, order_hooks, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
 from store.models import Order, OrderEvent, OrderItem, Payment, Product, utcnow
@@ -59,6 +61,7 @@ PAID_STATUSES = frozenset({PAID, SHIPPED, DELIVERED})
 STOCK_RELEASING_SOURCES = frozenset({"cart"})
 
 DELIVERY_METHODS = ("delivery", "pickup", "digital")
+STATUS_TEMPLATE = "orders.status_changed"
 PAYMENT_METHODS = ("card", "stars", "pickup")
 
 
@@ -153,6 +156,7 @@ async def create_order(
         payment_method=payment_method,
         delivery_method=delivery_method,
         pickup_point=pickup_point,
+        pickup_code=delivery.new_pickup_code() if delivery_method == "pickup" else None,
         contact_name=contact.name,
         phone=contact.phone,
         address=contact.address,
@@ -260,15 +264,20 @@ async def transition(
         if to_status in (CANCELLED, EXPIRED) and order.source in STOCK_RELEASING_SOURCES:
             await release_stock(session, order.id)
     await session.flush()
-    if notify_buyer and actor != buyer_actor(order.user_id):
+    # An all-digital order hears about its payment with its first good (store.delivery, a paid hook below).
+    goods_confirm = to_status == PAID and delivery.confirms_payment_itself(order)
+    if notify_buyer and actor != buyer_actor(order.user_id) and not goods_confirm:
         await notify.enqueue(
             session,
             order.user_id,
-            "orders.status_changed",
+            STATUS_TEMPLATE,
             user_id=order.user_id,
             dedupe_key=f"order:{order.id}:{to_status}",
             order_id=order.id,
             status=to_status,
+            delivery_method=order.delivery_method,
+            pickup_point=order.pickup_point,
+            pickup_code=order.pickup_code,
         )
     change = order_hooks.Transition(order, from_status, to_status, actor)
     await order_hooks.run(session, change)
@@ -332,6 +341,7 @@ class OrderDetail:
     payment_method: str
     delivery_method: str
     pickup_point: str | None
+    pickup_code: str | None
     contact_name: str | None
     phone: str | None
     address: str | None
@@ -344,10 +354,16 @@ class OrderDetail:
     paid_at: datetime | None
     items: tuple[OrderItemView, ...]
     events: tuple[EventView, ...]
+    has_goods: bool = False  # digital lines the chat hands over (store.delivery)
 
     @property
     def cancellable(self) -> bool:
         return self.status in UNPAID
+
+    @property
+    def resendable(self) -> bool:
+        """The buyer may have their digital goods sent again."""
+        return self.has_goods and self.status in PAID_STATUSES
 
     @property
     def payable(self) -> bool:
@@ -368,6 +384,7 @@ async def load_detail(session: AsyncSession, order_id: int, user_id: int | None 
         .scalars()
         .all()
     )
+    goods = await delivery.goods_of(session, order)
     return OrderDetail(
         id=order.id,
         user_id=order.user_id,
@@ -382,6 +399,7 @@ async def load_detail(session: AsyncSession, order_id: int, user_id: int | None 
         payment_method=order.payment_method,
         delivery_method=order.delivery_method,
         pickup_point=order.pickup_point,
+        pickup_code=order.pickup_code,
         contact_name=order.contact_name,
         phone=order.phone,
         address=order.address,
@@ -394,6 +412,7 @@ async def load_detail(session: AsyncSession, order_id: int, user_id: int | None 
         paid_at=order.paid_at,
         items=tuple(OrderItemView(i.sku, i.title_en, i.title_zh, i.unit_price, i.quantity) for i in items),
         events=tuple(EventView(e.from_status, e.to_status, e.actor, e.at) for e in events),
+        has_goods=bool(goods),
     )
 
 

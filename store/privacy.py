@@ -1,9 +1,10 @@
 """Personal data: export (/mydata) and erasure (/forgetme).
 
-Erasure clears the contact details (name, phone, address) on the user row, on every order and on group-buy
-participations, deletes what the shopper wrote to the assistant and to support agents (and their rating
-comments), and stamps users.erased_at. Orders stay, anonymised, because the shop must keep its accounting
-records; the points ledger stays because it holds no personal data beyond the user id.
+Erasure clears the contact details (name, phone, address) and the Telegram first name, last name and username
+on the user row, the contact details on every order and on group-buy participations, deletes what the shopper
+wrote to the assistant and to support agents (and their rating comments), and stamps users.erased_at. Orders
+stay, anonymised, because the shop must keep its accounting records; the points ledger stays because it holds
+no personal data beyond the user id. (The bot renames the shopper's support topic: handlers.support.)
 """
 
 from __future__ import annotations
@@ -102,7 +103,33 @@ async def _feature_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
     participations = (
         await session.execute(select(GroupBuyParticipant).where(GroupBuyParticipant.user_id == user_id))
     ).scalars()
-    tickets = (await session.execute(select(SupportTicket).where(SupportTicket.user_id == user_id))).scalars()
+    tickets = (
+        (
+            await session.execute(
+                select(SupportTicket).where(SupportTicket.user_id == user_id).order_by(SupportTicket.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    # What the shopper wrote to the agents (agents' replies and internal notes are the shop's, not the shopper's).
+    written = (
+        (
+            await session.execute(
+                select(SupportMessage)
+                .where(
+                    SupportMessage.ticket_id.in_([t.id for t in tickets]),
+                    SupportMessage.role == "shopper",
+                    SupportMessage.author_id == user_id,
+                )
+                .order_by(SupportMessage.id)
+            )
+        )
+        .scalars()
+        .all()
+        if tickets
+        else []
+    )
     turns = (
         await session.execute(
             select(AssistantTurn).where(AssistantTurn.user_id == user_id, AssistantTurn.role == "shopper")
@@ -126,7 +153,17 @@ async def _feature_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
             for p in participations
         ],
         "support_tickets": [
-            {"id": t.id, "status": t.status, "opened_at": _iso(t.opened_at), "rating": t.rating} for t in tickets
+            {
+                "id": t.id,
+                "status": t.status,
+                "opened_at": _iso(t.opened_at),
+                "rating": t.rating,
+                "rating_comment": t.rating_comment,
+                "messages": [
+                    {"kind": m.kind, "text": m.text, "at": _iso(m.created_at)} for m in written if m.ticket_id == t.id
+                ],
+            }
+            for t in tickets
         ],
         "messages_to_assistant": [{"text": turn.text, "at": _iso(turn.created_at)} for turn in turns],
     }
@@ -145,6 +182,10 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         user.contact_name = None
         user.phone = None
         user.address = None
+        # Telegram names too: nothing needs them, and the bot stops refreshing them (store.users.ensure_user).
+        user.first_name = ""
+        user.last_name = None
+        user.username = None
         user.erased_at = utcnow()
         result = await session.execute(
             update(Order)

@@ -1,5 +1,7 @@
 """The demo catalog (store/seed_data/demo_catalog.yaml): bilingual products in six categories, some with photos,
-some digital and payable in Stars. Used by the sandbox, the tests and the benchmarks."""
+some digital and payable in Stars, each digital one with what it hands over once paid (gift-card codes, VIP
+activation links, the recipe e-book as a PDF in store/seed_data/digital/). Used by the sandbox, the tests and
+the benchmarks."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
+from store import reachability
 from store.db import Database
 from store.errors import DomainError
 from store.models import Chat, Role, User, utcnow
@@ -24,9 +25,22 @@ class UserInfo:
 
 
 async def ensure_user(
-    db: Database, user_id: int, first_name: str, last_name: str | None, username: str | None, language: str
+    db: Database,
+    user_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    language: str,
+    *,
+    reachable: bool = True,
 ) -> UserInfo:
-    """Create the user on first contact; refresh their names; they are reachable again since they wrote."""
+    """Create the user on first contact and refresh their names.
+
+    `reachable`: the update proves the bot can write to them (it came from their private chat), so an
+    unreachable mark is cleared and the messages parked meanwhile go back to the queue. An update from a group
+    proves nothing: a shopper who never opened the bot still taps buttons there.
+    After /forgetme the Telegram names are not stored again (the shop does not need them).
+    """
     async with db.tx() as session:
         user = await session.get(User, user_id)
         if user is None:
@@ -41,11 +55,15 @@ async def ensure_user(
             )
             await session.flush()
             return UserInfo(user_id, first_name, username, language, is_new=True)
-        user.first_name = first_name[:128]
-        user.last_name = (last_name or None) and last_name[:128]
-        user.username = username
+        if user.erased_at is None:
+            user.first_name = first_name[:128]
+            user.last_name = (last_name or None) and last_name[:128]
+            user.username = username
         user.last_seen_at = utcnow()
-        user.unreachable = False
+        if reachable and user.unreachable:
+            await session.flush()
+            await reachability.clear_in(session, user_id)
+            user.unreachable = False  # the row already says so; keep the loaded object in step
         return UserInfo(user.id, user.first_name, user.username, user.language)
 
 
@@ -103,10 +121,12 @@ async def set_chat_language(db: Database, chat_id: int, language: str, *, only_i
 
 
 async def mark_unreachable(db: Database, user_id: int) -> None:
-    async with db.tx() as session:
-        user = await session.get(User, user_id)
-        if user is not None:
-            user.unreachable = True
+    """Telegram will not deliver to this user (blocked, or never opened the chat); see store.reachability."""
+    await reachability.mark_unreachable(db, user_id)
+
+
+async def mark_reachable(db: Database, user_id: int) -> int:
+    return await reachability.mark_reachable(db, user_id)
 
 
 async def grant_role(db: Database, user_id: int, role: str, granted_by: int | None = None) -> bool:

@@ -1,8 +1,10 @@
-"""The buyer's orders: list, detail with history, cancel confirmation, and status-change notifications."""
+"""The buyer's orders: list, detail with history (and pickup code), cancel confirmation, status-change
+notifications, and the message that hands over a paid digital good."""
 
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,10 +16,14 @@ from bot.callbacks.common import MenuCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import has, t
 from bot.outbox import Outgoing, renderer
+from store import delivery
+from store.delivery import GOODS_TEMPLATE
 from store.money import Money
-from store.orders import OrderDetail, OrderSummary
+from store.orders import STATUS_TEMPLATE, OrderDetail, OrderSummary
+
+log = logging.getLogger(__name__)
 
 
 def money(amount: int, currency: str) -> str:
@@ -77,6 +83,10 @@ def _delivery(lang: str, order: OrderDetail, point: PickupPoint | None) -> str:
     )
 
 
+# The code means "hand it over": shown while the order waits at the counter, and after, for the record.
+_PICKUP_CODE_SHOWN = frozenset({"confirmed", "paid", "delivered"})
+
+
 def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezone: str) -> str:
     cur = order.currency
     parts = [
@@ -108,6 +118,8 @@ def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezo
     parts.append(t(lang, "orders.total", amount=money(order.total, cur)))
     parts.append(t(lang, "orders.payment_method", method=t(lang, f"orders.method.{order.payment_method}")))
     parts.append(_delivery(lang, order, point))
+    if order.pickup_code and order.status in _PICKUP_CODE_SHOWN:
+        parts.append(t(lang, "orders.pickup_code", code=html.escape(order.pickup_code)))
     if order.note:
         parts.append(t(lang, "orders.note", note=html.escape(order.note)))
     if order.status == "pending_payment" and order.expires_at is not None:
@@ -127,6 +139,8 @@ def detail(lang: str, order: OrderDetail, point: PickupPoint | None, timezone: s
         rows.append([_button(t(lang, "orders.pay_button"), "pay", order.id)])
     if order.cancellable:
         rows.append([_button(t(lang, "orders.cancel_button"), "cancel", order.id)])
+    if order.resendable:
+        rows.append([_button(t(lang, "orders.resend_button"), "resend", order.id)])
     rows.append([_button(t(lang, "orders.back_button"), "list")])
     return detail_text(lang, order, point, timezone), InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -143,12 +157,59 @@ def view_button(lang: str, order_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[_button(t(lang, "orders.view_button"), "view", order_id)]])
 
 
-@renderer("orders.status_changed")
+def _point_text(app: AppContext, lang: str, point_id: str | None) -> str:
+    """A configured pickup point by id; group buys name theirs in free text."""
+    point = next((p for p in app.settings.shop.pickup_points if p.id == point_id), None)
+    if point is None:
+        return html.escape(point_id or "")
+    return f"{html.escape(point.name.get(lang))} ({html.escape(point.address.get(lang))})"
+
+
+@renderer(STATUS_TEMPLATE)
 def render_status_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
-    """Every status change the buyer did not make themselves reaches them once, with a button to the order."""
+    """Every status change the buyer did not make themselves reaches them once, with a button to the order.
+    A pickup order is told where to collect it and its code, never that it "ships"."""
     order_id = int(params["order_id"])
-    text = t(lang, f"orders.notify.{params['status']}", order_id=order_id)
+    status = str(params["status"])
+    pickup_key = f"orders.notify_pickup.{status}"
+    if params.get("delivery_method") == "pickup" and has(pickup_key):
+        point = _point_text(app, lang, params.get("pickup_point"))
+        text = t(lang, pickup_key, order_id=order_id, point=point)
+        if params.get("pickup_code") and status == "paid":
+            text += "\n" + t(lang, "orders.pickup_code", code=html.escape(str(params["pickup_code"])))
+    else:
+        text = t(lang, f"orders.notify.{status}", order_id=order_id)
     return Outgoing(text=text, reply_markup=view_button(lang, order_id))
+
+
+@renderer(GOODS_TEMPLATE)
+def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    """One paid digital good: its code, link or file, in the buyer's language (store.delivery)."""
+    order_id = int(params["order_id"])
+    title = html.escape(str(params["title_zh"] if lang == "zh" and params.get("title_zh") else params["title_en"]))
+    qty = int(params.get("quantity") or 1)
+    quantity = t(lang, "orders.goods.quantity", qty=qty) if qty > 1 else ""
+    head = "orders.goods.again_title" if params.get("again") else "orders.goods.title"
+    lines = [t(lang, head, title=title, quantity=quantity, order_id=order_id)]
+    if params.get("confirm_payment"):
+        lines.insert(0, t(lang, "orders.goods.paid_header", order_id=order_id))
+    kind, content = params.get("kind"), str(params.get("content") or "")
+    buttons = [[_button(t(lang, "orders.view_button"), "view", order_id)]]
+    if kind == "file":
+        path = delivery.resolve_file(content)
+        if path is not None:
+            lines.append(t(lang, "orders.goods.file"))
+            return Outgoing(text="\n".join(lines), document=(path.name, path.read_bytes()))
+        log.error("order %s: digital file %r is missing or too large", order_id, content)
+        kind = None
+    if kind == "code":
+        lines.append(t(lang, "orders.goods.code", code=html.escape(content)))
+    elif kind == "link":
+        lines.append(t(lang, "orders.goods.link", url=html.escape(content)))
+        buttons.insert(0, [InlineKeyboardButton(text=t(lang, "orders.goods.open_button"), url=content)])
+    else:
+        lines.append(t(lang, "orders.goods.missing"))
+    return Outgoing(text="\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
 
 
 def forget_confirm(lang: str) -> tuple[str, InlineKeyboardMarkup]:

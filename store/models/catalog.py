@@ -43,6 +43,10 @@ class Product(Base):
     # Telegram allows Stars only for digital goods; such products carry a Star price.
     is_digital: Mapped[bool] = mapped_column(Boolean, default=False)
     stars_price: Mapped[int | None] = mapped_column(Integer)
+    # What a digital product hands over once paid: a code, a link, or a file (path as for `photo`).
+    # Never shown on cards; only the buyer of a paid order receives it.
+    digital_kind: Mapped[str | None] = mapped_column(String(8))  # code | link | file
+    digital_content: Mapped[str | None] = mapped_column(Text)
     stock: Mapped[int] = mapped_column(Integer, default=0)
     photo: Mapped[str | None] = mapped_column(String(512))  # file path (seed/import) or URL
     photo_file_id: Mapped[str | None] = mapped_column(String(256))  # Telegram's cached file id after first send

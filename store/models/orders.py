@@ -26,8 +26,10 @@ class Order(Base):
     points_spent: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(BigInteger)
     payment_method: Mapped[str] = mapped_column(String(16))  # card | stars | pickup
-    delivery_method: Mapped[str] = mapped_column(String(16))  # delivery | pickup
+    delivery_method: Mapped[str] = mapped_column(String(16))  # delivery | pickup | digital
     pickup_point: Mapped[str | None] = mapped_column(String(32))
+    # Shown to the buyer and to admins: the counter hands a pickup order over to whoever says this code.
+    pickup_code: Mapped[str | None] = mapped_column(String(8))
     contact_name: Mapped[str | None] = mapped_column(String(128))
     phone: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(512))
@@ -40,6 +42,8 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last "Send again" of the digital goods: a conditional update on it turns a double tap into one resend.
+    goods_resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrderItem(Base):

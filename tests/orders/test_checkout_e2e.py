@@ -226,7 +226,7 @@ async def test_pay_on_pickup_then_admin_hands_over(shop: Any) -> None:
     await ada.tap("#1")
     await ada.tap("Picked up and paid")
     assert (await _order_rows(shop))[0].status == "delivered"
-    await _bot_says(alice, "has been delivered")
+    await _bot_says(alice, "was picked up")
 
 
 async def test_admin_marks_shipped_and_buyer_is_notified(shop: Any) -> None:

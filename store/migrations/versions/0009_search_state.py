@@ -1,7 +1,7 @@
 """search_state: results-message buttons point at server-side state behind a short id
 
 Revision ID: 0009_search_state
-Revises: 0006_support
+Revises: 0008_delivery
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_search_state"
-down_revision: str | None = "0006_support"
+down_revision: str | None = "0008_delivery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

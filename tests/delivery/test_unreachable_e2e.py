@@ -1,0 +1,152 @@
+"""Item 7: a shopper the bot could not reach (never started it, or blocked it) gets "Payment received" and the
+status messages that waited once they open the chat again: /start through the deep link, any private update,
+or unblocking. End to end through the emulator."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from bot.config import Settings
+from bot.emulator.client import MessageView, UserHandle
+from store import flashsale, growth, scheduling
+from store.db import Database
+from store.models import OutboxMessage, User
+from tests.conftest import ADMIN_ID, make_test_settings
+from tests.delivery.helpers import bot_messages, bot_says, orders_of, outbox_rows, shopper, text_of
+from tests.flashsale.helpers import make_product as make_flash_product
+from tests.orders.helpers import fill_cart, make_product
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """No tier early access: a brand-new shopper may tap Buy as soon as the sale starts."""
+    base = make_test_settings()
+    tiers = [t.model_copy(update={"early_access_minutes": 0}).model_dump() for t in base.loyalty.tiers]
+    return make_test_settings(loyalty={"tiers": tiers})
+
+
+@pytest.fixture(autouse=True)
+def no_early_access() -> Iterator[None]:
+    previous = growth.policy()
+    tiers = tuple(dataclasses.replace(t, early_access_minutes=0) for t in previous.tiers)
+    growth.configure(dataclasses.replace(previous, tiers=tiers))
+    yield
+    growth.configure(previous)
+
+
+async def _unreachable(db: Database, user_id: int) -> bool:
+    async with db.read() as session:
+        user = await session.get(User, user_id)
+    return user is not None and user.unreachable
+
+
+async def _parked(db: Database, template: str) -> bool:
+    return any(row.status == "unreachable" for row in await outbox_rows(db, template))
+
+
+async def _flash_card(shop: Any, user: UserHandle, group: Any) -> MessageView:
+    async def find() -> MessageView | None:
+        for message in reversed(await user.messages(group)):
+            if message.from_bot and "Flash sale" in (message.text or ""):
+                return message
+        return None
+
+    card: MessageView = await shop.client.wait_for(find, timeout=10)
+    return card
+
+
+async def _last_invoice(user: UserHandle) -> MessageView | None:
+    return next((m for m in reversed(await user.messages()) if m.invoice), None)
+
+
+async def test_group_winner_who_never_started_the_bot_gets_payment_received(shop: Any) -> None:
+    await make_flash_product(shop.db, "TEA-9", stock=5)
+    ada = await shop.client.user("Ada", id=ADMIN_ID)
+    dave = await shop.client.user("Dave")  # never opens the private chat before winning
+    group = await shop.client.group("Tea lovers", members=[dave], bot_admin=True)
+    await ada.send("/start")
+    await ada.send("/flash_create sku=TEA-9 price=5 stock=2 start=+1h end=+2h")
+    sale = (await flashsale.list_sales(shop.db))[0]
+    async with shop.db.read() as session:
+        start_job = next(j.id for j in await scheduling.pending_jobs(session) if j.key == flashsale.start_key(sale.id))
+    assert await shop.app.ctx.scheduler.fire(start_job)
+    card = await _flash_card(shop, dave, group)
+
+    won = await dave.tap(message=card, chat=group)
+    url = (won.toast.url if won.toast else None) or won.url
+    assert url is not None and "start=fsp_" in url
+    # The private "you got one" note cannot reach him yet: Telegram refuses, the outbox parks it.
+    await shop.client.wait_for(lambda: _parked(shop.db, flashsale.WON_TEMPLATE), timeout=10)
+    assert await _unreachable(shop.db, dave.id)
+
+    await dave.open_deeplink(url.split("start=", 1)[1])
+    invoice = await shop.client.wait_for(lambda: _last_invoice(dave), timeout=10)
+    assert (await dave.pay(message=invoice))["status"] == "paid"
+    paid = await bot_says(shop, dave, "Payment received")
+    assert "ships" in text_of(paid)  # a delivery order: the ordinary wording
+    assert not await _unreachable(shop.db, dave.id)
+    # The note that waited arrives too (its payment window is still open).
+    await bot_says(shop, dave, "flash price")
+    (order,) = await orders_of(shop.db, dave.id)
+    assert order.status == "paid"
+
+
+async def _paid_pickup_order(shop: Any) -> UserHandle:
+    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
+    alice = await shopper(shop)
+    await fill_cart(shop.db, alice.id, {tea: 1})
+    await alice.send("/checkout")
+    await alice.tap("Pick up: Central Store")
+    await alice.tap("by card")
+    assert (await alice.pay())["status"] == "paid"
+    await bot_says(shop, alice, "Payment received")
+    return alice
+
+
+async def _admin_hands_over(shop: Any) -> None:
+    ada = await shop.client.user("Ada", id=ADMIN_ID)
+    await ada.send("/admin")
+    await ada.tap("Orders")
+    await ada.tap("Paid, to ship")
+    await ada.tap("#1")
+    await ada.tap("Mark delivered")
+
+
+async def test_status_change_while_blocked_arrives_after_unblocking(shop: Any) -> None:
+    alice = await _paid_pickup_order(shop)
+    await alice.block_bot()
+    assert await _unreachable(shop.db, alice.id)
+    await _admin_hands_over(shop)
+    await shop.client.wait_for(lambda: _parked(shop.db, "orders.status_changed"), timeout=10)
+    assert not await bot_messages(alice, "was picked up")
+
+    await alice.unblock_bot()  # an update from her private chat: no /start needed
+    await bot_says(shop, alice, "was picked up")
+    assert not await _unreachable(shop.db, alice.id)
+
+
+async def test_start_clears_a_mark_this_process_did_not_make(shop: Any) -> None:
+    """Another bot process marked her and parked a message (both only in the database): an ordinary update does
+    not look (no write on the hot path), /start does."""
+    alice = await shopper(shop)
+    async with shop.db.tx() as session:
+        await session.execute(update(User).where(User.id == alice.id).values(unreachable=True))
+        session.add(
+            OutboxMessage(
+                chat_id=alice.id,
+                user_id=alice.id,
+                template="orders.notify.shipped",
+                params={"order_id": 7},
+                status="unreachable",
+            )
+        )
+    await alice.send("/orders")
+    assert await _unreachable(shop.db, alice.id)
+    await alice.send("/start")
+    await bot_says(shop, alice, "Order #7 has been shipped")
+    assert not await _unreachable(shop.db, alice.id)
