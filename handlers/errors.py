@@ -1,15 +1,19 @@
-"""The last line of defence: a refused rule becomes a clear message in the user's language; anything
-unexpected is logged with context and the user gets an apology, never a traceback."""
+"""The last line of defence: a refused rule becomes a clear message in the user's language; a database or
+Redis outage becomes "temporarily unavailable, try again in a moment" (the app recovers by itself when the
+service is back, so that is the truth); Telegram's flood control is not the user's problem and gets no
+message at all; anything else unexpected is logged with context and the user gets an apology, never a
+traceback."""
 
 from __future__ import annotations
 
 import logging
 
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import ErrorEvent
 
 from bot.i18n import has, t
+from bot.outages import is_outage
 from bot.telegram_utils import is_not_modified
 from store.errors import DomainError
 
@@ -28,9 +32,17 @@ async def on_error(event: ErrorEvent, lang: str = "en") -> bool:
     update = event.update
     if isinstance(exc, TelegramBadRequest) and is_not_modified(exc):
         return True
+    if isinstance(exc, TelegramRetryAfter):
+        # bot.retry already waited out what it reasonably could; a reply now would meet the same limit, and an
+        # apology for Telegram's pacing would be wrong anyway.
+        log.warning("update %s: flood control outlasted the retries (%ss)", update.update_id, exc.retry_after)
+        return True
     if isinstance(exc, DomainError):
         text = error_text(lang, exc)
         log.info("refused update %s: %r", update.update_id, exc)
+    elif is_outage(exc):
+        text = t(lang, "errors.unavailable")
+        log.warning("update %s: a service is unavailable: %r", update.update_id, exc)
     else:
         text = t(lang, "errors.internal")
         log.error(
@@ -41,7 +53,8 @@ async def on_error(event: ErrorEvent, lang: str = "en") -> bool:
         )
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            # A toast for a passing outage; an alert for what the user has to read.
+            await update.callback_query.answer(text[:200], show_alert=not is_outage(exc))
         elif update.message is not None:
             await update.message.answer(text)
         elif update.pre_checkout_query is not None:
