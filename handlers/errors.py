@@ -10,9 +10,9 @@ import logging
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Update
 
-from bot.i18n import has, t
+from bot.i18n import has, language_from_telegram, t
 from bot.outages import is_outage
 from bot.telegram_utils import is_not_modified
 from store.errors import DomainError
@@ -26,10 +26,20 @@ def error_text(lang: str, exc: DomainError) -> str:
     return t(lang, key, **exc.params) if has(key, lang) else t(lang, "errors.generic")
 
 
+def _language(update: Update, lang: str | None) -> str:
+    """The user's language; when the failure came before it was looked up (the database being down), the one
+    Telegram reports for them."""
+    if lang:
+        return lang
+    user = getattr(update.event, "from_user", None)
+    return language_from_telegram(getattr(user, "language_code", None))
+
+
 @router.errors()
-async def on_error(event: ErrorEvent, lang: str = "en") -> bool:
+async def on_error(event: ErrorEvent, lang: str | None = None) -> bool:
     exc = event.exception
     update = event.update
+    lang = _language(update, lang)
     if isinstance(exc, TelegramBadRequest) and is_not_modified(exc):
         return True
     if isinstance(exc, TelegramRetryAfter):
