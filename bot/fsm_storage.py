@@ -171,7 +171,7 @@ class RedisCachedStorage(BaseStorage):
             if self._suspect:
                 try:
                     await self._drop_cached()
-                except Exception as exc:  # noqa: BLE001 - any Redis trouble means "not yet"
+                except Exception as exc:
                     self._failed(exc)
                     return False
                 self._suspect = False
@@ -194,7 +194,7 @@ class RedisCachedStorage(BaseStorage):
             return _MISSING
         try:
             raw = await self.redis.get(name)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._failed(exc)
             return _MISSING
         return _MISSING if raw is None else json.loads(raw)
@@ -204,7 +204,7 @@ class RedisCachedStorage(BaseStorage):
             return
         try:
             await self.redis.set(name, json.dumps(value), ex=self.ttl_seconds, nx=only_new)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._failed(exc)
 
     # --- aiogram storage ------------------------------------------------------------------------------

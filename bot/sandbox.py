@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 
+from bot import warmup
 from bot.app import App, create_app
 from bot.config import Settings
 from bot.emulator.client import EmulatorClient, UserHandle
@@ -92,9 +93,12 @@ async def start_stack(
     demo_people: bool = False,
     handle_as_tasks: bool = False,
     background: bool = True,
+    await_warm_up: bool = True,
 ) -> Stack:
     """Emulator + migrated database + the real bot polling it. `handle_as_tasks=False` makes each update
-    finish before the next poll, which is how the emulator knows an action has been fully handled."""
+    finish before the next poll, which is how the emulator knows an action has been fully handled.
+    `await_warm_up=False` starts polling while the search index and classifier are still being built, as
+    `groupcart run` does; by default tests get the full index from their first search."""
     config = emulator_config or EmulatorConfig()
     emulator = await start_emulator(config, host=host, port=port)
     http = None
@@ -117,6 +121,8 @@ async def start_stack(
     app = await create_app(app_settings, emulator.token, db=db, migrate=False)
     if background:
         await prepare(app)
+        if await_warm_up:
+            await warmup.wait(app)
     else:
         from bot.app import resolve_bot_username
 

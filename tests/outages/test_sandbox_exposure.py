@@ -78,7 +78,8 @@ def test_remote_access_decision(settings: Settings, monkeypatch: pytest.MonkeyPa
     generated, refusal = remote_access(settings, "0.0.0.0", True)
     assert refusal is None and generated and len(generated) >= 24
     assert remote_access(settings, "0.0.0.0", True)[0] != generated  # a new one each start
-    allowed_by_config = settings.model_copy(update={"sandbox": settings.sandbox.model_copy(update={"allow_remote": True})})
+    sandbox = settings.sandbox.model_copy(update={"allow_remote": True})
+    allowed_by_config = settings.model_copy(update={"sandbox": sandbox})
     assert remote_access(allowed_by_config, "0.0.0.0", False)[0]
     monkeypatch.setenv(TOKEN_ENV, "from-the-environment")
     assert remote_access(settings, "0.0.0.0", True) == ("from-the-environment", None)
