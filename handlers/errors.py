@@ -6,6 +6,7 @@ traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import Router
@@ -31,7 +32,10 @@ def _language(update: Update, lang: str | None) -> str:
     Telegram reports for them."""
     if lang:
         return lang
-    user = getattr(update.event, "from_user", None)
+    try:
+        user = getattr(update.event, "from_user", None)
+    except Exception:  # an update of a kind this aiogram does not know
+        user = None
     return language_from_telegram(getattr(user, "language_code", None))
 
 
@@ -46,6 +50,9 @@ async def on_error(event: ErrorEvent, lang: str | None = None) -> bool:
         # bot.retry already waited out what it reasonably could; a reply now would meet the same limit, and an
         # apology for Telegram's pacing would be wrong anyway.
         log.warning("update %s: flood control outlasted the retries (%ss)", update.update_id, exc.retry_after)
+        if update.callback_query is not None:
+            with contextlib.suppress(Exception):  # every tap is answered, if only to stop the spinner
+                await update.callback_query.answer()
         return True
     if isinstance(exc, DomainError):
         text = error_text(lang, exc)
