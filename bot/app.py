@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.context import AppContext
 from bot.etiquette import Etiquette
 from bot.fast_filters import inline_magic_filters
-from bot.fsm_storage import DatabaseStorage
+from bot.fsm_storage import DatabaseStorage, RedisCachedStorage
 from bot.middlewares import UserContextMiddleware
 from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler
@@ -110,9 +110,8 @@ def build_bot(settings: Settings, token: str, etiquette: Etiquette | None = None
 def build_storage(settings: Settings, db: Database) -> BaseStorage:
     key_builder = DefaultKeyBuilder(with_destiny=True)
     if settings.redis.url:
-        from aiogram.fsm.storage.redis import RedisStorage
-
-        return RedisStorage.from_url(settings.redis.url, key_builder=key_builder)
+        # Redis shares state between processes; the database keeps it safe across a Redis restart.
+        return RedisCachedStorage(db, settings.redis.url, key_builder=key_builder)
     return DatabaseStorage(db, key_builder=key_builder)
 
 

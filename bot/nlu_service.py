@@ -2,7 +2,9 @@
 
 The classifier is built once per process and kept in `ctx.extras`: lazily on the first free-text message
 (training takes about a second and a half on a cold cache; a cached model loads in milliseconds), in a
-thread so the event loop keeps serving other updates meanwhile. `warm_up()` builds it ahead of time.
+thread so the event loop keeps serving other updates meanwhile. `start_warm_up()` builds it ahead of time in
+the background (polling does not wait for it: a restarted bot must answer taps at once); a question that
+arrives meanwhile waits for that same build (a cached model loads in milliseconds), never for an error.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 EXTRAS_KEY = "nlu.classifier"
 _LOCK_KEY = "nlu.lock"
+_WARM_KEY = "nlu.warm_up"
 RESPONSE_LANGUAGES = ("en", "zh")
 
 
@@ -52,7 +55,26 @@ async def warm_up(ctx: AppContext) -> None:
     await classifier(ctx)
 
 
+def start_warm_up(ctx: AppContext) -> asyncio.Task[None]:
+    """Build the classifier in the background (`close` waits for it)."""
+    task: asyncio.Task[None] | None = ctx.extras.get(_WARM_KEY)
+    if task is None:
+        task = asyncio.create_task(_warm_quietly(ctx), name="nlu-warm-up")
+        ctx.extras[_WARM_KEY] = task
+    return task
+
+
+async def _warm_quietly(ctx: AppContext) -> None:
+    try:
+        await classifier(ctx)
+    except Exception:  # the first question tries again
+        log.exception("NLU warm-up failed")
+
+
 async def close(ctx: AppContext) -> None:
+    warming: asyncio.Task[None] | None = ctx.extras.pop(_WARM_KEY, None)
+    if warming is not None:
+        await warming  # the model is being trained in a thread, which cannot be interrupted
     found = ctx.extras.pop(EXTRAS_KEY, None)
     if isinstance(found, RasaClassifier):
         await found.aclose()

@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
+import os
+import secrets
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
+from bot import warmup
 from bot.app import App, create_app
 from bot.config import Settings
 from bot.emulator.client import EmulatorClient, UserHandle
+from bot.emulator.control import TOKEN_HEADER
 from bot.emulator.server import EmulatorConfig, RunningEmulator, start_emulator
 from bot.runner import prepare, run_polling
 from store import migrations, users
@@ -23,6 +31,7 @@ log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent / "emulator" / "web"
 SANDBOX_PROVIDER_TOKEN = "TEST:sandbox-provider"
+TOKEN_ENV = "GROUPCART_SANDBOX_TOKEN"
 
 # name, Telegram language, role granted in the shop
 DEMO_USERS = (
@@ -43,6 +52,7 @@ class Stack:
     stop_event: asyncio.Event
     people: dict[str, UserHandle] = field(default_factory=dict)
     chats: dict[str, Any] = field(default_factory=dict)
+    http: aiohttp.ClientSession | None = None  # the client's, when it must carry the control token
 
     @property
     def settings(self) -> Settings:
@@ -58,6 +68,8 @@ class Stack:
             await asyncio.wait_for(self.polling, timeout=10)
         await self.app.close()
         await self.client.close()
+        if self.http is not None:
+            await self.http.close()
         await self.emulator.stop()
 
 
@@ -81,12 +93,20 @@ async def start_stack(
     demo_people: bool = False,
     handle_as_tasks: bool = False,
     background: bool = True,
+    await_warm_up: bool = True,
 ) -> Stack:
     """Emulator + migrated database + the real bot polling it. `handle_as_tasks=False` makes each update
-    finish before the next poll, which is how the emulator knows an action has been fully handled."""
+    finish before the next poll, which is how the emulator knows an action has been fully handled.
+    `await_warm_up=False` starts polling while the search index and classifier are still being built, as
+    `groupcart run` does; by default tests get the full index from their first search."""
     config = emulator_config or EmulatorConfig()
     emulator = await start_emulator(config, host=host, port=port)
-    client = EmulatorClient(emulator.base_url)
+    http = None
+    if config.control_token:
+        http = aiohttp.ClientSession(
+            headers={TOKEN_HEADER: config.control_token}, timeout=aiohttp.ClientTimeout(total=None)
+        )
+    client = EmulatorClient(emulator.base_url, session=http)
     app_settings = _with(
         settings,
         telegram={"api_base": emulator.base_url, "polling_timeout": 1},
@@ -101,13 +121,15 @@ async def start_stack(
     app = await create_app(app_settings, emulator.token, db=db, migrate=False)
     if background:
         await prepare(app)
+        if await_warm_up:
+            await warmup.wait(app)
     else:
         from bot.app import resolve_bot_username
 
         await resolve_bot_username(app)
     stop_event = asyncio.Event()
     polling = asyncio.create_task(run_polling(app, stop_event, handle_as_tasks=handle_as_tasks))
-    stack = Stack(emulator, client, app, polling, stop_event)
+    stack = Stack(emulator, client, app, polling, stop_event, http=http)
     if demo_people:
         # After the bot polls: the emulator waits for the bot to take each update these actions produce.
         await _create_demo_people(stack)
@@ -138,21 +160,60 @@ async def seed_demo_catalog(db: Database) -> None:
     await seed.seed_demo_catalog(db)
 
 
-async def run_sandbox(settings: Settings, *, host: str | None, port: int | None, data_dir: str | None) -> int:
+def is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def remote_access(settings: Settings, host: str, allow_remote: bool) -> tuple[str | None, str | None]:
+    """(control token, refusal). The sandbox's control API can act as any user and read every chat, and its Bot
+    API token is public: bound beyond loopback it must be asked for explicitly, and then it needs a token."""
+    if is_loopback(host):
+        return None, None
+    if not (allow_remote or settings.sandbox.allow_remote):
+        return None, (
+            f"groupcart: refusing to expose the sandbox on {host}: its control API lets anyone who reaches it act "
+            "as any user and read every chat. Use --host 127.0.0.1, or pass --allow-remote (config "
+            "sandbox.allow_remote) to expose it behind a token (GROUPCART_SANDBOX_TOKEN, or one generated now)."
+        )
+    return os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(24), None
+
+
+async def run_sandbox(
+    settings: Settings, *, host: str | None, port: int | None, data_dir: str | None, allow_remote: bool = False
+) -> int:
+    bind = host or settings.sandbox.host
+    token, refusal = remote_access(settings, bind, allow_remote)
+    if refusal is not None:
+        print(refusal, file=sys.stderr, flush=True)
+        return 2
     folder = Path(data_dir or settings.sandbox.data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite+aiosqlite:///{(folder / 'sandbox.db').resolve()}"
+    emulator_config = EmulatorConfig(web_dir=WEB_DIR, control_token=token)
+    if token is not None:
+        # The default bot token is printed in the docs: whoever knew it could read the bot's updates.
+        emulator_config.token = f"{emulator_config.bot_id}:{secrets.token_urlsafe(24)}"
     stack = await start_stack(
         settings,
         database_url=url,
-        host=host or settings.sandbox.host,
+        host=bind,
         port=settings.sandbox.port if port is None else port,
-        emulator_config=EmulatorConfig(web_dir=WEB_DIR),
+        emulator_config=emulator_config,
         seed_demo=True,
         demo_people=True,
         handle_as_tasks=True,
     )
-    print(f"groupcart sandbox: open {stack.emulator.base_url} in your browser", flush=True)
+    if token is None:
+        print(f"groupcart sandbox: open {stack.emulator.base_url} in your browser", flush=True)
+    else:
+        print(f"groupcart sandbox: open {stack.emulator.base_url}/#token={token} in your browser", flush=True)
+        print(f"  WARNING: listening on {bind}, reachable from other machines; the link's token is the only guard"
+              f" (control API header {TOKEN_HEADER})", flush=True)
     print("  (no TELEGRAM_BOT_TOKEN set: the bot talks to the local Telegram emulator; Ctrl+C stops)", flush=True)
     try:
         await stack.polling

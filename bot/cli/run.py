@@ -15,6 +15,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--webhook", action="store_true", help="serve updates over HTTP instead of long polling")
     parser.add_argument("--port", type=int, help="sandbox web chat port (default from config: sandbox.port)")
     parser.add_argument("--host", help="sandbox bind address (default 127.0.0.1)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="let the sandbox listen on a non-loopback --host; its web chat and control API then need a token",
+    )
     parser.add_argument("--data-dir", help="sandbox data folder (SQLite database); default sandbox.data_dir")
     parser.set_defaults(func=_run)
 
@@ -26,7 +31,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.sandbox_mode:
         from bot.sandbox import run_sandbox
 
-        return await run_sandbox(settings, host=args.host, port=args.port, data_dir=args.data_dir)
+        return await run_sandbox(
+            settings, host=args.host, port=args.port, data_dir=args.data_dir, allow_remote=args.allow_remote
+        )
     token = settings.secrets.bot_token
     assert token is not None
     app = await create_app(settings, token)

@@ -120,6 +120,7 @@ class SandboxSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     data_dir: str = "var/sandbox"
+    allow_remote: bool = False  # a non-loopback host needs this (or --allow-remote); a token then guards it
 
 
 class SchedulerSettings(Section):

@@ -27,6 +27,7 @@ class EmulatorConfig:
     inline_answer_window: float = 10.0
     settle_timeout: float = 10.0  # real seconds a user action waits for the bot before reporting a stall
     web_dir: Path | None = None
+    control_token: str | None = None  # when set, /control/* needs it (X-Sandbox-Token header or ?token=)
     payment_test_provider_token: str = "TEST:sandbox-provider"
     # photos "sent by URL" are only downloaded from these hosts; any other URL yields a placeholder picture
     fetch_url_hosts: tuple[str, ...] = field(default=("127.0.0.1", "localhost"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,8 +22,23 @@ EMU = web.AppKey("emulator", Emulator)
 Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+TOKEN_HEADER = "X-Sandbox-Token"
+
+
+def _authorised(request: web.Request) -> bool:
+    """With a control token configured (a sandbox reachable from other machines), every control call carries
+    it: in the header, or in the query for what a page cannot add headers to (an <img> of a sent photo)."""
+    expected = request.app[EMU].config.control_token
+    if not expected:
+        return True
+    given = request.headers.get(TOKEN_HEADER) or request.query.get("token") or ""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def _guard(handler: Route) -> Route:
     async def wrapped(request: web.Request) -> web.StreamResponse:
+        if not _authorised(request):
+            return web.json_response({"ok": False, "error": "sandbox token required"}, status=401)
         try:
             return await handler(request)
         except ControlError as exc:

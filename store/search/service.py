@@ -6,6 +6,10 @@ last look (`updated_at` at or after the newest change already seen, minus a slac
 that committed late) and for the product count (which reveals deletions). Changed products are re-indexed
 in place; a large change (an import) rebuilds the index off the event loop. So a product edited in the admin
 or imported becomes searchable within `refresh_seconds` (0 in tests).
+
+Start-up: `SearchEngine.warm_up()` builds the index in the background so the bot answers at once; until it is
+ready, searches are served by a SQL LIKE fallback (store/search/interim.py) and the assistant's "is this a product
+name?" check answers no (an empty index) rather than keeping a shopper waiting.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from store.db import Database
 from store.models import Category, Product
 from store.money import exponent
 from store.search.index import SORTS, Hits, IndexedProduct, SearchIndex, price_ranges
+from store.search.interim import interim_index
 from store.search.text import ParsedQuery, parse_query
 
 log = logging.getLogger(__name__)
@@ -125,6 +130,10 @@ def _indexed(row: Any) -> IndexedProduct:
     )
 
 
+def _build(rows: Sequence[Any]) -> SearchIndex:
+    return SearchIndex.build([_indexed(row) for row in rows])
+
+
 class SearchEngine:
     """Owns one index for one database; kept in the app's `extras` under CACHE_KEY."""
 
@@ -136,6 +145,28 @@ class SearchEngine:
         self._checked = -math.inf
         self._watermark: datetime | None = None
         self._background: asyncio.Task[None] | None = None
+        self._warming: asyncio.Task[None] | None = None
+
+    def warm_up(self) -> None:
+        """Build the index in the background (start-up); `warming` is True until it is ready."""
+        if self.index is None and self._warming is None:
+            self._warming = asyncio.create_task(self._warm(), name="search-index-warm-up")
+
+    @property
+    def warming(self) -> bool:
+        return self.index is None and self._warming is not None and not self._warming.done()
+
+    @property
+    def warming_task(self) -> asyncio.Task[None] | None:
+        return self._warming
+
+    async def _warm(self) -> None:
+        try:
+            async with self._lock:
+                if self.index is None:
+                    await self.rebuild()
+        except Exception:  # the first search builds it instead (and the fallback serves meanwhile)
+            log.exception("search index warm-up failed")
 
     async def current(self, refresh_seconds: float = DEFAULT_REFRESH_SECONDS) -> SearchIndex:
         """The index, built on first use and checked for changes when the last check is older than
@@ -165,21 +196,22 @@ class SearchEngine:
                 log.exception("search index refresh failed")
 
     async def close(self) -> None:
-        """Wait for a background check in flight (before the database is disposed)."""
+        """Wait for a background check or build in flight (before the database is disposed)."""
         if self._background is not None and not self._background.done():
             await self._background
+        if self._warming is not None and not self._warming.done():
+            await self._warming
 
     async def rebuild(self) -> None:
         started = time.perf_counter()
         checked = time.monotonic()
         async with self.db.read() as session:
             rows = (await session.execute(select(*_INDEX_COLUMNS))).all()
-        products = [_indexed(row) for row in rows]
-        if len(products) > REBUILD_ABOVE:
+        if len(rows) > REBUILD_ABOVE:
             # Tokenising 100k products takes a few seconds; the bot keeps answering meanwhile.
-            index = await asyncio.to_thread(SearchIndex.build, products)
+            index = await asyncio.to_thread(_build, rows)
         else:
-            index = SearchIndex.build(products)
+            index = _build(rows)
         self.index = index
         self._watermark = max((row.updated_at for row in rows if row.updated_at), default=None)
         self._checked = checked
@@ -234,8 +266,11 @@ def engine_for(db: Database, cache: dict[str, Any]) -> SearchEngine:
 async def get_index(
     db: Database, cache: dict[str, Any], refresh_seconds: float = DEFAULT_REFRESH_SECONDS
 ) -> SearchIndex:
-    """The shared index (build it at start-up with this to spare the first shopper the wait)."""
-    return await engine_for(db, cache).current(refresh_seconds)
+    """The shared index; while it is still being built at start-up, an empty one (nothing waits for it)."""
+    engine = engine_for(db, cache)
+    if engine.warming:
+        return SearchIndex()
+    return await engine.current(refresh_seconds)
 
 
 def looks_like_product_query(index: SearchIndex, text: str) -> bool:
@@ -273,7 +308,11 @@ async def search_products(
     sort = sort if sort in SORTS else "relevance"
     low = price_min if price_min is not None else parsed.price_min
     high = price_max if price_max is not None else parsed.price_max
-    index = await get_index(db, cache, refresh_seconds)
+    engine = engine_for(db, cache)
+    if engine.warming:
+        index = await interim_index(db, parsed, category_id=category_id, price_min=low, price_max=high)
+    else:
+        index = await engine.current(refresh_seconds)
     page = max(page, 0)
 
     def run(page: int) -> Hits:

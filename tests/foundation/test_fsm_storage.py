@@ -38,7 +38,7 @@ async def test_redis_storage_when_configured(db: Database, settings: Settings) -
     require_redis()
     configured = settings.model_copy(update={"redis": settings.redis.model_copy(update={"url": REDIS_URL})})
     storage = build_storage(configured, db)
-    assert type(storage).__name__ == "RedisStorage"
+    assert type(storage).__name__ == "RedisCachedStorage"
     user_id = uuid.uuid4().int % 10**9
     try:
         await storage.set_state(_key(user_id), "Checkout:phone")

@@ -1,5 +1,24 @@
 // Thin client for the emulator's same-origin /control API.
 
+// A sandbox reachable from other machines guards its control API with a token. `groupcart run` prints a link
+// carrying it in the fragment (never sent to the server, so it stays out of access logs); keep it for this tab
+// and take it out of the address bar.
+const TOKEN_KEY = "groupcart.sandboxToken";
+
+function takeToken() {
+  const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+  const fromLink = params.get("token");
+  if (fromLink) {
+    sessionStorage.setItem(TOKEN_KEY, fromLink);
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", window.location.pathname + window.location.search + (rest ? "#" + rest : ""));
+  }
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+const token = takeToken();
+
 export class ApiError extends Error {
   constructor(message, status, body) {
     super(message);
@@ -16,6 +35,7 @@ function describe(data) {
 
 async function request(method, path, body, signal) {
   const init = { method, headers: { Accept: "application/json" }, signal };
+  if (token) init.headers["X-Sandbox-Token"] = token;
   if (body instanceof FormData) {
     init.body = body;
   } else if (body !== undefined) {
@@ -23,6 +43,9 @@ async function request(method, path, body, signal) {
     init.body = JSON.stringify(body);
   }
   const response = await fetch(path, init);
+  if (response.status === 401) {
+    throw new ApiError("This sandbox needs its token: open the link groupcart run printed (…/#token=…).", 401, null);
+  }
   const type = response.headers.get("content-type") || "";
   const data = type.includes("json") ? await response.json() : await response.text();
   // Control errors come back as {ok: false, error} with HTTP 400/500.
@@ -56,5 +79,6 @@ export const api = {
   photo: (form) => request("POST", "/control/photo", form),
   inline: (body) => request("POST", "/control/inline", body),
   chooseInline: (body) => request("POST", "/control/inline/choose", body),
-  fileUrl: (fileId) => `/control/files/${encodeURIComponent(fileId)}`,
+  // An <img> cannot send a header: the token rides in the query for files.
+  fileUrl: (fileId) => `/control/files/${encodeURIComponent(fileId)}${query({ token })}`,
 };
