@@ -44,7 +44,7 @@ async def redis_shop(tmp_path: Path, private_redis: PrivateRedis) -> AsyncIterat
 
 async def test_redis_down_at_successful_payment(redis_shop: Stack, private_redis: PrivateRedis) -> None:
     shop: Any = redis_shop
-    assert type(shop.app.dp.storage).__name__ == "RedisStorage"
+    assert type(shop.app.dp.storage).__name__ == "RedisCachedStorage"
     alice, tea = await invoice_in_hand(shop.client, shop.db)
 
     async def redis_dies() -> None:
