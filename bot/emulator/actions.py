@@ -203,7 +203,7 @@ async def tap(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
     if "callback_data" not in button:
         return TapResult(None, button)
     record = CallbackRecord(id=emu.next_query_id(), user_id=user.id, chat_id=chat.id,
-                            message_id=stored.message_id, created=emu.clock.now())
+                            message_id=stored.message_id, created=emu.clock.now(), data=button["callback_data"])
     emu.callbacks[record.id] = record
     query: JSON = {"id": record.id, "from": user_json(user), "chat_instance": chat.chat_instance,
                    "data": button["callback_data"]}
