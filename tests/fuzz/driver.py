@@ -23,6 +23,7 @@ from bot.emulator.engine import Emulator
 from bot.sandbox import Stack
 from store import users as store_users
 from tests import strict
+from tests.conftest import ADMIN_ID
 from tests.fuzz.actions import (
     GROUP_ADMIN,
     GROUP_PLAIN,
@@ -40,7 +41,7 @@ from tests.fuzz.actions import (
     describe,
     size,
 )
-from tests.fuzz.strategies import callback_shapes
+from tests.fuzz.strategies import CONFIG_ADMIN, callback_shapes
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIRS = ("handlers", "store", "bot", "dialogues")
@@ -150,6 +151,9 @@ class World:
         for role, name in (("alice", "Alice"), ("lilei", "李雷"), ("lena", "Lena"), ("sam", "Sam"), ("ada", "Ada")):
             self.users[role] = people[name]
             await people[name].send("/start")
+        root = self.users[CONFIG_ADMIN] = await client.user("Root", id=ADMIN_ID)
+        await root.send("/start")
+        await self.stack.chats["support"].add(root)
         for role, lang in (("new_en", "en"), ("new_zh", "zh-hans"), ("new_ar", "ar"), ("new_none", None)):
             self.users[role] = await client.user(f"Fuzzy {role}", lang=lang)
         await store_users.grant_role(self.stack.db, people["Ada"].id, "admin")

@@ -38,12 +38,13 @@ BOT_USERNAME = "groupcart_bot"
 # who may act where: users by role name (tests/fuzz/driver.py creates them)
 KNOWN = ("alice", "lilei", "lena", "sam", "ada")
 NEVER_SEEN = ("new_en", "new_zh", "new_ar", "new_none")
+CONFIG_ADMIN = "root"  # the admin named in the config (tests.conftest.ADMIN_ID), not granted in the database
 MEMBERS = {
-    PRIVATE: KNOWN + NEVER_SEEN,
+    PRIVATE: (*KNOWN, CONFIG_ADMIN, *NEVER_SEEN),
     GROUP_ADMIN: KNOWN,
     GROUP_PLAIN: ("alice", "lilei", "lena"),
     GROUP_UNKNOWN: ("alice", "new_en", "new_zh", "new_ar"),
-    SUPPORT: ("sam", "ada"),
+    SUPPORT: ("sam", "ada", CONFIG_ADMIN),
 }
 CHAT_WEIGHTS = ((PRIVATE, 12), (GROUP_ADMIN, 3), (GROUP_PLAIN, 2), (GROUP_UNKNOWN, 2), (SUPPORT, 1))
 

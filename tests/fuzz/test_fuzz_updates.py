@@ -34,7 +34,7 @@ from tests.fuzz.driver import Driver, Findings, World, catching_logs
 from tests.fuzz.strategies import batches
 
 BATCH = 30
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "210"))
 MIN_UPDATES = 5_000 if "FUZZ_EXAMPLES" not in os.environ else 0
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(900)]
