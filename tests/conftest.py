@@ -72,6 +72,10 @@ async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await database.dispose()
 
 
+# A person reads the bot's answer before acting again; the emulator lets this much Telegram time pass before each
+# user action, so a 429 in a test means the bot burst out messages for one action (DESIGN: one action, one message)
+# rather than that the test clicked faster than any person could, on whatever machine it runs.
+USER_PACE_SECONDS = 3.0
 STRICT_KEY = pytest.StashKey["StrictTelegram"]()
 CALL_FAILED_KEY = pytest.StashKey[bool]()
 
@@ -120,7 +124,7 @@ async def shop(settings: Settings, tmp_path: Path, request: pytest.FixtureReques
     stack = await start_stack(
         settings,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
-        emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0),
+        emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0, user_pace_seconds=USER_PACE_SECONDS),
         seed_demo=request.node.get_closest_marker("seeded") is not None,
         demo_people=request.node.get_closest_marker("demo_people") is not None,
     )

@@ -98,6 +98,12 @@ class Emulator:
         self.queue.reset()
         self._reset_counters()
 
+    def user_acts(self) -> None:
+        """A person does something: emulated time first moves on by their pace (`user_pace_seconds`), so the
+        flood windows judge what the bot sends for each action rather than how fast a test can click."""
+        if self.config.user_pace_seconds > 0:
+            self.clock.advance(self.config.user_pace_seconds)
+
     def set_time_scale(self, scale: float) -> None:
         self.clock.scale = scale
         self.config.time_scale = scale

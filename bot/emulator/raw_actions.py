@@ -77,6 +77,7 @@ async def tap_data(emu: Emulator, user: User, chat: Chat, data: str, *, message_
         raise ControlError("callback data is 1-64 bytes")
     if chat.type != "private" and emu.status(chat, user.id) not in ("creator", "administrator", "member"):
         raise ControlError(f"user {user.id} is not a member of chat {chat.id}")
+    emu.user_acts()
     stored = emu.message(chat, message_id) if message_id is not None else _last_bot_message(chat)
     if stored is None or not stored.from_bot:
         markup = {"inline_keyboard": [[{"text": "·", "callback_data": data}]]}
@@ -112,6 +113,7 @@ async def pre_checkout(emu: Emulator, user: User, currency: str, total_amount: i
     """The pre-checkout query of an invoice the shop may no longer agree with (another price, currency or
     order). It does not wait for the answer: `unanswered_pre_checkouts` tells whether one came."""
     invoice = _invoice(currency, total_amount, payload)
+    emu.user_acts()
     chat = emu.private_chat(user)
     record = PreCheckoutRecord(id=emu.next_query_id(), user_id=user.id, chat_id=chat.id, message_id=None,
                                invoice=invoice, created=emu.clock.now())
@@ -126,6 +128,7 @@ async def successful_payment(emu: Emulator, user: User, currency: str, total_amo
     """A charge Telegram reports after the shop's state moved on (the order expired or changed between the
     pre-checkout answer and the payment). The charge is real: Stars can be refunded."""
     _invoice(currency, total_amount, payload)
+    emu.user_acts()
     stars = currency == "XTR"
     charge = Charge(telegram_payment_charge_id=emu.next_charge_id(stars), user_id=user.id, currency=currency,
                     total_amount=total_amount, payload=payload)

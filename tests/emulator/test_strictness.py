@@ -256,3 +256,22 @@ async def test_expected_errors_are_allowed_only_inside_their_block_and_must_happ
         await h.ok("editMessageText", chat_id=alice["id"], message_id=sent["message_id"], text="Changed")
     await h.error("editMessageText", chat_id=alice["id"], message_id=sent["message_id"], text="Changed")
     assert len(check.violations()) == 1  # the same error outside a declared block is a fault
+
+
+async def test_user_pace_lets_each_action_start_with_a_full_burst() -> None:
+    running = await start_emulator(EmulatorConfig(frozen_clock=True, user_pace_seconds=3.0))
+    try:
+        async with aiohttp.ClientSession() as session:
+            h = Harness(running, session)
+            alice = await started_user(h)
+            for action in range(3):
+                await h.control("send", {"user_id": alice["id"], "text": f"question {action}"})
+                for i in range(3):  # three answers to one action: within Telegram's short burst
+                    await h.ok("sendMessage", chat_id=alice["id"], text=f"answer {action}.{i}")
+            await h.control("send", {"user_id": alice["id"], "text": "one more"})
+            for i in range(3):
+                await h.ok("sendMessage", chat_id=alice["id"], text=f"part {i}")
+            body = await h.error("sendMessage", chat_id=alice["id"], text="a fourth message for one action")
+            assert body["error_code"] == 429
+    finally:
+        await running.stop()
