@@ -75,10 +75,9 @@ def test_random_updates_through_the_real_dispatcher(settings: Settings, tmp_path
             final = strict.StrictTelegram(world.emu).violations()
         finally:
             runner.run(stack.stop())
-    print(findings.report())
     assert findings.updates >= MIN_UPDATES, f"only {findings.updates} updates reached the bot"
-    assert not findings.classes, findings.report()
-    assert not final, final
+    if findings.classes or final:
+        pytest.fail(findings.report() + "".join(f"\n  at the end: {problem}" for problem in final[:20]), pytrace=False)
 
 
 settings_for_fuzz = hypothesis_settings(
