@@ -3,6 +3,7 @@ client deliver (texts 1-4,096 characters, captions up to 1,024, callback data 1-
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from functools import cache
@@ -174,5 +175,15 @@ def action(draw: st.DrawFn) -> Act:
                    draw(st.one_of(st.integers(1, 100_000), st.sampled_from([1, 2**31 - 1, 10**12]))), draw(PAYLOADS))
 
 
+@st.composite
+def burst(draw: st.DrawFn) -> list[Act]:
+    """One action done 2-5 times at once: a double tap, an impatient user, a message sent again."""
+    first = draw(action())
+    again = dataclasses.replace(first, pause=0.0)
+    return [first] + [again] * draw(st.integers(1, 4))
+
+
 def batches(size: int) -> st.SearchStrategy[list[Act]]:
-    return st.lists(action(), min_size=size, max_size=size)
+    one = action().map(lambda act: [act])
+    entries = st.lists(st.one_of(*[one] * 49, burst()), min_size=size, max_size=size)
+    return entries.map(lambda groups: [act for group in groups for act in group])
