@@ -183,7 +183,11 @@ def burst(draw: st.DrawFn) -> list[Act]:
     return [first] + [again] * draw(st.integers(1, 4))
 
 
-def batches(size: int) -> st.SearchStrategy[list[Act]]:
-    one = action().map(lambda act: [act])
-    entries = st.lists(st.one_of(*[one] * 49, burst()), min_size=size, max_size=size)
-    return entries.map(lambda groups: [act for group in groups for act in group])
+@st.composite
+def batches(draw: st.DrawFn, size: int) -> list[Act]:
+    """`size` actions at a person's pace, and in about half the batches one burst among them."""
+    acts = draw(st.lists(action(), min_size=size, max_size=size))
+    if draw(st.booleans()):
+        at = draw(st.integers(0, size))
+        acts[at:at] = draw(burst())
+    return acts
