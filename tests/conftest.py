@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +19,9 @@ from bot.config import Settings, load_settings
 from store import migrations
 from store.db import Database
 from tests.backends import fresh_database_url
+
+if TYPE_CHECKING:
+    from tests.strict import StrictTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,12 +72,51 @@ async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await database.dispose()
 
 
+# A person reads the bot's answer before acting again; the emulator lets this much Telegram time pass before each
+# user action, so a 429 in a test means the bot burst out messages for one action (DESIGN: one action, one message)
+# rather than that the test clicked faster than any person could, on whatever machine it runs.
+USER_PACE_SECONDS = 3.0
+STRICT_KEY = pytest.StashKey["StrictTelegram"]()
+CALL_FAILED_KEY = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call" and report.failed:
+        # the strict teardown check would only repeat a failure the test already reported
+        item.stash[CALL_FAILED_KEY] = True
+    return report
+
+
+async def verify_strict(stack: Any, request: pytest.FixtureRequest) -> None:
+    """The Telegram-strict teardown check (tests/strict.py) for a stack a fixture started."""
+    from tests import strict
+
+    if request.node.stash.get(CALL_FAILED_KEY, False):
+        return
+    await strict.verify(stack, request.node.stash[STRICT_KEY])
+
+
+def arm_strict(stack: Any, request: pytest.FixtureRequest) -> None:
+    from tests import strict
+
+    request.node.stash[STRICT_KEY] = strict.for_stack(stack, request)
+
+
+@pytest.fixture
+def strict(shop: Any, request: pytest.FixtureRequest) -> StrictTelegram:
+    """`with strict.expect("message is not modified"): ...` around an action that provokes an error on purpose."""
+    return request.node.stash[STRICT_KEY]
+
+
 @pytest.fixture
 async def shop(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[object]:
     """The whole bot against the emulator on a fresh SQLite store.
 
     Mark a test with `@pytest.mark.seeded` to load the demo catalog, `@pytest.mark.demo_people` for the
-    sandbox's demo users and chats (stack.people / stack.chats).
+    sandbox's demo users and chats (stack.people / stack.chats). At teardown the test fails on any Bot API
+    error it did not declare, an unanswered query or the error handler's apology (tests/strict.py).
     """
     from bot.emulator.server import EmulatorConfig
     from bot.sandbox import start_stack
@@ -82,11 +124,13 @@ async def shop(settings: Settings, tmp_path: Path, request: pytest.FixtureReques
     stack = await start_stack(
         settings,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
-        emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0),
+        emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0, user_pace_seconds=USER_PACE_SECONDS),
         seed_demo=request.node.get_closest_marker("seeded") is not None,
         demo_people=request.node.get_closest_marker("demo_people") is not None,
     )
+    arm_strict(stack, request)
     try:
         yield stack
+        await verify_strict(stack, request)
     finally:
         await stack.stop()

@@ -58,6 +58,7 @@ def _thread(chat: Chat, thread_id: int | None) -> int | None:
 async def post_from_user(emu: Emulator, user: User, chat: Chat, content: JSON, *, thread_id: int | None = None,
                          reply_to_message_id: int | None = None) -> StoredMessage:
     _check_can_write(emu, user, chat)
+    emu.user_acts()
     await _unblock_if_needed(emu, user, chat)
     reply_to = emu.message(chat, reply_to_message_id) if reply_to_message_id else None
     if reply_to_message_id and reply_to is None:
@@ -195,6 +196,7 @@ async def tap(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
     if chat.type != "private" or chat.id != user.id:
         _check_can_write(emu, user, chat)
     stored = _keyboard_message(emu, chat, message_id)
+    emu.user_acts()
     rows = stored.data.get("reply_markup", {}).get("inline_keyboard") or []
     button = _find_button(rows, label, row, col)
     if "url" in button:
@@ -203,7 +205,7 @@ async def tap(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
     if "callback_data" not in button:
         return TapResult(None, button)
     record = CallbackRecord(id=emu.next_query_id(), user_id=user.id, chat_id=chat.id,
-                            message_id=stored.message_id, created=emu.clock.now())
+                            message_id=stored.message_id, created=emu.clock.now(), data=button["callback_data"])
     emu.callbacks[record.id] = record
     query: JSON = {"id": record.id, "from": user_json(user), "chat_instance": chat.chat_instance,
                    "data": button["callback_data"]}
@@ -233,6 +235,7 @@ async def inline_query(emu: Emulator, user: User, query: str, chat_type: str | N
     """`offset` is what the bot's previous answer gave as next_offset (the client scrolling further)."""
     if len(query) > INLINE_QUERY_LIMIT:
         raise ControlError(f"an inline query has at most {INLINE_QUERY_LIMIT} characters")
+    emu.user_acts()
     record = InlineQueryRecord(id=emu.next_query_id(), user_id=user.id, query=query, created=emu.clock.now())
     emu.inline_queries[record.id] = record
     payload: JSON = {"id": record.id, "from": user_json(user), "query": query, "offset": offset}
@@ -318,6 +321,7 @@ def _order_info(user: User, invoice: InvoiceInfo, given: JSON | None) -> JSON | 
 async def pay(emu: Emulator, user: User, chat: Chat, *, message_id: int | None = None, card: str = "ok",
               link: str | None = None, duplicate: bool = False, order_info: JSON | None = None) -> JSON:
     """Telegram's payment flow: pre_checkout_query, the bot's answer within 10 s, then successful_payment."""
+    emu.user_acts()
     if link:
         invoice: InvoiceInfo | None = emu.invoice_links.get(link)
         if invoice is None:

@@ -62,6 +62,32 @@ class TapResult:
 
 
 @dataclass
+class ErrorResponse:
+    """One error answer the emulator gave the bot."""
+
+    seq: int  # the call's number in the emulator's call log
+    method: str
+    params: JSON  # which chat, message or query it was about (texts cut short)
+    error_code: int
+    description: str
+    parameters: JSON | None = None
+
+    def __str__(self) -> str:
+        return f"{self.method} -> {self.error_code} {self.description} {self.params}"
+
+
+@dataclass
+class Unanswered:
+    """Queries the bot left without an answer (or answered too late, which Telegram refuses)."""
+
+    callback_queries: list[JSON]
+    pre_checkout_queries: list[JSON]
+
+    def __bool__(self) -> bool:
+        return bool(self.callback_queries or self.pre_checkout_queries)
+
+
+@dataclass
 class Topic:
     message_thread_id: int
     name: str
@@ -262,6 +288,28 @@ class EmulatorClient:
         result: list[JSON] = await self.request("GET", "/control/calls", params={"method": method})
         return result
 
+    async def error_responses(self, since: int = 0) -> list[ErrorResponse]:
+        """Every error answer the bot got (never trimmed like `calls`); `since` is a call seq."""
+        raw: list[JSON] = await self.request("GET", "/control/errors", params={"since": since})
+        return [ErrorResponse(e["seq"], e["method"], e.get("params") or {}, e["error_code"], e["description"],
+                              e.get("parameters")) for e in raw]
+
+    async def unanswered(self) -> Unanswered:
+        raw: JSON = await self.request("GET", "/control/unanswered")
+        return Unanswered(raw["callback_queries"], raw["pre_checkout_queries"])
+
+    async def advance_clock(self, seconds: float) -> None:
+        """Let emulated time pass (flood windows, answer deadlines); with `frozen_clock` the only way it does."""
+        await self.request("POST", "/control/clock", json={"advance": seconds})
+
+    async def adopt_group(self, title: str, members: list[UserHandle], *, supergroup: bool = False,
+                          bot_admin: bool = False) -> ChatHandle:
+        """A group that has the bot although the bot never got the update saying so."""
+        data = await self.post("/control/chats/adopt", {"type": "supergroup" if supergroup else "group",
+                                                        "title": title, "members": [m.id for m in members],
+                                                        "bot_admin": bot_admin})
+        return ChatHandle(self, data)
+
     async def events(self, since: int = 0, timeout: float = 0) -> list[JSON]:
         result: list[JSON] = await self.request("GET", "/control/events", params={"since": since,
                                                                                   "timeout": timeout})
@@ -435,6 +483,31 @@ class UserHandle:
                                                          "card": card, "duplicate": duplicate, "link": link,
                                                          "order_info": order_info})
         return data
+
+    async def post(self, content: JSON, chat: ChatHandle | int | None = None, *,
+                   reply_to: MessageView | int | None = None) -> JSON:
+        """Any message content a client can send: {"location": {...}}, {"photo": True, "caption": "..."},
+        {"sticker": {...}}, {"contact": {...}} ..."""
+        result: JSON = await self.sb.post("/control/post", {**self._where(chat, None, reply_to), "content": content})
+        return result
+
+    async def tap_data(self, data: str, chat: ChatHandle | int | None = None, *,
+                       message: MessageView | int | None = None) -> JSON:
+        """Tap a button carrying any callback data (an old button, or one a modified client made up)."""
+        result: JSON = await self.sb.post("/control/tap_data", {**self._where(chat), "data": data,
+                                                                "message_id": _message_id(message)})
+        return result
+
+    async def pre_checkout(self, currency: str, total_amount: int, payload: str) -> JSON:
+        """A pre-checkout query for an invoice with these terms, whatever the shop thinks of them."""
+        result: JSON = await self.sb.post("/control/payments/pre_checkout", {
+            "user_id": self.id, "currency": currency, "total_amount": total_amount, "payload": payload})
+        return result
+
+    async def successful_payment(self, currency: str, total_amount: int, payload: str) -> JSON:
+        result: JSON = await self.sb.post("/control/payments/successful", {
+            "user_id": self.id, "currency": currency, "total_amount": total_amount, "payload": payload})
+        return result
 
     async def block_bot(self) -> None:
         await self.sb.post("/control/block", {"user_id": self.id, "blocked": True})

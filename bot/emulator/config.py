@@ -22,6 +22,12 @@ class EmulatorConfig:
     # every time-dependent rule (flood windows, retry_after, pre-checkout and callback windows, webhook
     # retry backoff) lasts `time_scale` times its Telegram duration
     time_scale: float = 1.0
+    # emulated time stands still until the control API advances it (POST /control/clock): the flood windows
+    # then see every burst a single user action causes, however fast or slow the machine is
+    frozen_clock: bool = False
+    # emulated seconds that pass before each user action (a person reads, then taps): with it, a 429 means the
+    # bot sent a burst for one action, not that a test clicked faster than any person could
+    user_pace_seconds: float = 0.0
     pre_checkout_timeout: float = 10.0
     callback_answer_window: float = 15.0
     inline_answer_window: float = 10.0

@@ -418,3 +418,99 @@ def add_routes(app: web.Application) -> None:
     ]
     for verb, path, handler in routes:
         app.router.add_route(verb, path, _guard(handler))
+
+
+# ---- strictness: what went wrong, and what a fuzzing client may send ---------------------------------------
+async def errors(request: web.Request) -> web.Response:
+    """Every error answer the bot got (never trimmed), optionally only those after call seq `since`."""
+    emu = request.app[EMU]
+    since = _int(request.query.get("since"), "since") or 0
+    return web.json_response(emu.error_responses(since), headers={"X-Call-Seq": str(emu.call_seq)})
+
+
+async def unanswered(request: web.Request) -> web.Response:
+    emu = request.app[EMU]
+    return web.json_response({
+        "callback_queries": [r.summary() for r in emu.unanswered_callbacks()],
+        "pre_checkout_queries": [r.summary() for r in emu.unanswered_pre_checkouts()],
+    })
+
+
+async def clock(request: web.Request) -> web.Response:
+    emu = request.app[EMU]
+    body = await _body(request)
+    advance = float(body.get("advance") or 0)
+    if advance < 0:
+        raise ControlError("advance must not be negative")
+    emu.clock.advance(advance)
+    return web.json_response({"frozen": emu.clock.frozen, "now": emu.clock.now()})
+
+
+async def adopt_group(request: web.Request) -> web.Response:
+    from bot.emulator import raw_actions
+
+    emu = request.app[EMU]
+    body = await _body(request)
+    members = [emu.user(uid) for uid in body.get("members") or []]
+    chat = raw_actions.adopt_group(emu, str(body.get("type") or "group"), str(body.get("title") or "Group"),
+                                   members, bot_admin=_truthy(body.get("bot_admin"), False))
+    return web.json_response(emu.chat_state(chat))
+
+
+async def post_content(request: web.Request) -> web.Response:
+    from bot.emulator import raw_actions
+
+    emu = request.app[EMU]
+    body = await _body(request)
+    user, chat = _user_and_chat(emu, body)
+    content = body.get("content")
+    if not isinstance(content, dict):
+        raise ControlError("content must be an object")
+    stored = await raw_actions.post_content(emu, user, chat, content, **_where(body))
+    return await _settled(emu, body, {"message_id": stored.message_id, "chat_id": chat.id})
+
+
+async def tap_data(request: web.Request) -> web.Response:
+    from bot.emulator import raw_actions
+
+    emu = request.app[EMU]
+    body = await _body(request)
+    user, chat = _user_and_chat(emu, body)
+    result = await raw_actions.tap_data(emu, user, chat, str(body.get("data") or ""),
+                                        message_id=_int(body.get("message_id"), "message_id"))
+    out = {**result, **await _wait(emu, body)}
+    record = emu.callbacks[result["callback_query_id"]]
+    out["answered"] = record.answered
+    return web.json_response(out)
+
+
+async def raw_payment(request: web.Request) -> web.Response:
+    from bot.emulator import raw_actions
+
+    emu = request.app[EMU]
+    body = await _body(request)
+    user = emu.user(body.get("user_id"))
+    amount = _int(body.get("total_amount"), "total_amount") or 0
+    args = (emu, user, str(body.get("currency") or ""), amount, str(body.get("payload") or ""))
+    stage = request.match_info["stage"]
+    if stage == "pre_checkout":
+        result = await raw_actions.pre_checkout(*args)
+    elif stage == "successful":
+        result = await raw_actions.successful_payment(*args)
+    else:
+        raise ControlError("stage is pre_checkout or successful")
+    return await _settled(emu, body, result)
+
+
+def add_strict_routes(app: web.Application) -> None:
+    routes: list[tuple[str, str, Route]] = [
+        ("GET", "/control/errors", errors),
+        ("GET", "/control/unanswered", unanswered),
+        ("POST", "/control/clock", clock),
+        ("POST", "/control/chats/adopt", adopt_group),
+        ("POST", "/control/post", post_content),
+        ("POST", "/control/tap_data", tap_data),
+        ("POST", "/control/payments/{stage}", raw_payment),
+    ]
+    for verb, path, handler in routes:
+        app.router.add_route(verb, path, _guard(handler))

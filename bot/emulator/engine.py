@@ -43,7 +43,7 @@ class ControlError(Exception):
 class Emulator:
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
-        self.clock = Clock(self.config.time_scale)
+        self.clock = Clock(self.config.time_scale, frozen=self.config.frozen_clock)
         self.limits = self.config.limits()
         self.limiter = FloodLimiter(self.limits, self.clock, enabled=self.config.flood_limits)
         self.queue = UpdateQueue(self.clock)
@@ -63,6 +63,8 @@ class Emulator:
         self.admin_rights: dict[bool, JSON] = {}
         self.default_menu_button: JSON | None = None
         self.calls: list[JSON] = []
+        # every error answer the bot got; unlike `calls` never trimmed, so a long test cannot lose one
+        self.errors: list[JSON] = []
         self.events: list[JSON] = []
         self._events_changed = asyncio.Condition()
         self._reset_counters()
@@ -73,6 +75,7 @@ class Emulator:
         self._group_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._charge_ids = itertools.count(1)
+        self._call_seq = 0
 
     def reset(self) -> None:
         """Forget the world (users, chats, files, queue, logs) but keep configuration."""
@@ -88,11 +91,18 @@ class Emulator:
         self.admin_rights.clear()
         self.default_menu_button = None
         self.calls.clear()
+        self.errors.clear()
         self.events.clear()
         self.files.clear()
         self.limiter.reset()
         self.queue.reset()
         self._reset_counters()
+
+    def user_acts(self) -> None:
+        """A person does something: emulated time first moves on by their pace (`user_pace_seconds`), so the
+        flood windows judge what the bot sends for each action rather than how fast a test can click."""
+        if self.config.user_pace_seconds > 0:
+            self.clock.advance(self.config.user_pace_seconds)
 
     def set_time_scale(self, scale: float) -> None:
         self.clock.scale = scale
@@ -427,11 +437,52 @@ class Emulator:
 
     def record_call(self, method: str, params: JSON, ok: bool, result: Any = None,
                     error: ApiError | None = None) -> None:
-        entry: JSON = {"seq": len(self.calls) + 1, "method": method, "params": params, "ok": ok}
+        self._call_seq += 1
+        entry: JSON = {"seq": self._call_seq, "method": method, "params": params, "ok": ok}
         if ok:
             entry["result"] = result
         elif error is not None:
             entry["error"] = {"error_code": error.code, "description": error.description}
             if error.parameters:
                 entry["error"]["parameters"] = error.parameters
+            self.errors.append({"seq": self._call_seq, "method": method, "params": params_summary(params),
+                                **entry["error"]})
         self.calls.append(entry)
+
+    def error_responses(self, since: int = 0) -> list[JSON]:
+        """Error answers sent to the bot (method, params summary, error_code, description), oldest first;
+        `since` is a call seq: only errors from later calls."""
+        return [e for e in self.errors if e["seq"] > since]
+
+    @property
+    def call_seq(self) -> int:
+        return self._call_seq
+
+    def unanswered_callbacks(self) -> list[CallbackRecord]:
+        """Callback queries the bot never answered in time (a late answer is refused, so it counts here)."""
+        return [r for r in self.callbacks.values() if not r.answered]
+
+    def unanswered_pre_checkouts(self) -> list[PreCheckoutRecord]:
+        return [r for r in self.pre_checkouts.values() if not r.answer.done()]
+
+
+SUMMARY_FIELDS = ("chat_id", "message_id", "inline_message_id", "callback_query_id", "pre_checkout_query_id",
+                  "inline_query_id", "user_id", "from_chat_id", "message_thread_id", "text", "caption",
+                  "show_alert", "ok", "error_message", "payload", "currency", "action")
+SUMMARY_TEXT = 120
+
+
+def params_summary(params: JSON) -> JSON:
+    """The parameters that say which chat, message or query a call was about, texts cut short."""
+    summary: JSON = {}
+    for key in SUMMARY_FIELDS:
+        if key not in params:
+            continue
+        value = params[key]
+        if isinstance(value, str) and len(value) > SUMMARY_TEXT:
+            value = f"{value[:SUMMARY_TEXT]}… ({len(value)} chars)"
+        summary[key] = value
+    if "reply_markup" in params:
+        summary["reply_markup"] = "inline_keyboard" if isinstance(params["reply_markup"], dict) and \
+            "inline_keyboard" in params["reply_markup"] else "other"
+    return summary

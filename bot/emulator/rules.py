@@ -36,14 +36,32 @@ class Limits:
 
 
 class Clock:
-    """Real monotonic time plus a scale: an emulated window of W seconds lasts W * scale real seconds."""
+    """Real monotonic time plus a scale: an emulated window of W seconds lasts W * scale real seconds.
 
-    def __init__(self, scale: float = 1.0, now: Callable[[], float] = time.monotonic) -> None:
+    A frozen clock stands still until `advance` is called: flood windows and answer deadlines then count only
+    what a test says happened, whatever the machine's speed (the fuzz test paces its users this way).
+    """
+
+    def __init__(self, scale: float = 1.0, now: Callable[[], float] = time.monotonic, *,
+                 frozen: bool = False) -> None:
         self.scale = scale
         self._now = now
+        self._offset = 0.0
+        self._frozen_at: float | None = now() if frozen else None
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
 
     def now(self) -> float:
-        return self._now()
+        base = self._frozen_at if self._frozen_at is not None else self._now()
+        return base + self._offset
+
+    def advance(self, emulated: float) -> None:
+        """Let `emulated` Telegram seconds pass at once (on a running clock too: they add to real time)."""
+        if emulated < 0:
+            raise ValueError("time only moves forward")
+        self._offset += self.seconds(emulated)
 
     def seconds(self, emulated: float) -> float:
         return emulated * self.scale

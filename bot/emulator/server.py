@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from bot.emulator.config import EmulatorConfig
-from bot.emulator.control import EMU, add_routes
+from bot.emulator.control import EMU, add_routes, add_strict_routes
 from bot.emulator.engine import Emulator
 from bot.emulator.errors import NOT_FOUND, ApiError, bad_request
 from bot.emulator.methods import METHODS
@@ -153,6 +153,7 @@ def build_app(emulator: Emulator) -> web.Application:
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/{path:.+}", download)
     add_routes(app)
+    add_strict_routes(app)
     if emulator.config.web_dir is not None:
         serve = _static(emulator.config.web_dir)
         app.router.add_get("/", serve)

@@ -112,6 +112,11 @@ class CallbackRecord:
     answered: bool = False
     answer: JSON | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    data: str | None = None  # the button's callback_data, to name the query in reports
+
+    def summary(self) -> JSON:
+        return {"callback_query_id": self.id, "user_id": self.user_id, "chat_id": self.chat_id,
+                "message_id": self.message_id, "data": self.data}
 
 
 @dataclass
@@ -124,6 +129,11 @@ class PreCheckoutRecord:
     created: float
     answer: asyncio.Future[JSON] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     expired: bool = False
+
+    def summary(self) -> JSON:
+        return {"pre_checkout_query_id": self.id, "user_id": self.user_id, "currency": self.invoice.currency,
+                "total_amount": self.invoice.total_amount, "invoice_payload": self.invoice.payload,
+                "expired": self.expired}
 
 
 @dataclass

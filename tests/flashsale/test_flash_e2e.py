@@ -15,6 +15,7 @@ from bot.emulator.server import EmulatorConfig
 from bot.sandbox import Stack, start_stack
 from store import flashsale, orders, scheduling
 from store.db import Database
+from tests import strict
 from tests.conftest import ADMIN_ID
 from tests.flashsale.helpers import make_product, product_stock
 
@@ -182,26 +183,23 @@ async def test_admin_menu_section_lists_and_cancels(shop: Stack) -> None:
 
 
 @pytest.mark.timeout(60)
-async def test_restart_before_start_still_starts(settings: Settings, tmp_path: Path) -> None:
+async def test_restart_before_start_still_starts(settings: Settings, tmp_path: Path,
+                                                 request: pytest.FixtureRequest) -> None:
     """The sale is scheduled, the bot stops, the start time passes, a new bot process on the same database
     starts the sale (late, within the grace) and the card appears."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'restart.db'}"
     config = EmulatorConfig(flood_limits=True)
     first = await start_stack(settings, database_url=url, emulator_config=config)
-    try:
+    async with strict.checked(first, request):
         await make_product(first.db, "RICE-2", stock=5)
         ada = await first.client.user("Ada", id=ADMIN_ID)
         await ada.send("/start")
         await ada.send("/flash_create sku=RICE-2 price=9.9 stock=2 start=+2s end=+1h")
         sale = (await flashsale.list_sales(first.db))[0]
-    finally:
-        await first.stop()
     await asyncio.sleep(2.5)  # the start time passes while no bot is running
     second = await start_stack(settings, database_url=url, emulator_config=config)
-    try:
+    async with strict.checked(second, request):
         alice = await second.client.user("Alice")
         group = await second.client.group("Street", members=[alice], bot_admin=True)
         del group  # joined after the start: the announcement targets the groups known at start time
         await second.client.wait_for(lambda: _status(second.db, sale.id, "live"), timeout=15)
-    finally:
-        await second.stop()

@@ -103,6 +103,7 @@ async def test_stars_orders_take_no_shop_discounts(any_db: Database, providers: 
     assert await _markers(any_db) == []
 
 
+@pytest.mark.api_errors("chat not found")  # the stand-in coupon hook queues a message to chat 1
 async def test_coupon_typed_in_the_dialogue(shop: Any, providers: None) -> None:
     await shop.client.set_flood_limits(False)
     tea = await make_product(shop.db, "TEA-1", price=5000, stock=5)

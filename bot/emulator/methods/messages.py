@@ -128,14 +128,15 @@ async def delete_messages(emu: Emulator, p: Params) -> bool:
     return True
 
 
-def _source(emu: Emulator, p: Params) -> tuple[Chat, StoredMessage]:
+def _source(emu: Emulator, p: Params, verb: str = "forward") -> tuple[Chat, StoredMessage]:
+    """The message to forward or copy; Telegram names the verb in its errors ("message to copy not found")."""
     source_chat = emu.resolve_chat(chat_id_arg(p, "from_chat_id"))
     emu.check_bot_access(source_chat)
     stored = emu.message(source_chat, p.required_int("message_id", "message identifier is not specified"))
     if stored is None:
-        raise bad_request("message to forward not found")
+        raise bad_request(f"message to {verb} not found")
     if SERVICE_FIELDS & stored.data.keys() or "invoice" in stored.data:
-        raise bad_request("message can't be forwarded")
+        raise bad_request("message can't be forwarded" if verb == "forward" else "message can't be copied")
     return source_chat, stored
 
 
@@ -151,7 +152,7 @@ async def forward_message(emu: Emulator, p: Params) -> JSON:
 
 @method("copyMessage")
 async def copy_message(emu: Emulator, p: Params) -> JSON:
-    _, stored = _source(emu, p)
+    _, stored = _source(emu, p, "copy")
     chat = target_chat(emu, p)
     content = {key: stored.data[key] for key in COPYABLE if key in stored.data}
     if p.has("caption") and "text" not in content:

@@ -1,0 +1,45 @@
+"""The Telegram-strict teardown check through the real stack: an error the test provokes inside
+`strict.expect(...)` is allowed, the same error outside it is a violation, and so is an unanswered query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.exceptions import TelegramBadRequest
+
+from bot.emulator.state import CallbackRecord
+from tests.strict import StrictTelegram
+
+
+async def test_declared_error_passes_and_undeclared_one_is_reported(shop: Any, strict: StrictTelegram) -> None:
+    alice = await shop.client.user("Alice")
+    await alice.send("/start")
+    await shop.client.advance_clock(5)
+    sent = await shop.app.bot.send_message(alice.id, "ping")
+    with strict.expect("message is not modified"), pytest.raises(TelegramBadRequest):
+        await shop.app.bot.edit_message_text("ping", chat_id=alice.id, message_id=sent.message_id)
+    assert strict.violations() == []
+    # the same call outside the declared block is what the teardown check would fail on
+    with pytest.raises(TelegramBadRequest):
+        await shop.app.bot.edit_message_text("ping", chat_id=alice.id, message_id=sent.message_id)
+    problems = strict.violations()
+    assert len(problems) == 1 and "editMessageText -> 400" in problems[0] and "not modified" in problems[0]
+    # declare it after the fact so this test itself passes its teardown check
+    strict.allowed = ("message is not modified",)
+    assert strict.violations() == []
+
+
+async def test_an_unanswered_query_is_reported(shop: Any, strict: StrictTelegram) -> None:
+    emu = shop.emulator.emulator
+    alice = await shop.client.user("Alice")
+    await alice.send("/start")
+    # a query the bot never got to answer (e.g. it was busy past the deadline), recorded as the emulator does
+    record = CallbackRecord(id="42", user_id=alice.id, chat_id=alice.id, message_id=None,
+                            created=emu.clock.now(), data="m:help")
+    emu.callbacks[record.id] = record
+    pending = await shop.client.unanswered()
+    assert [q["data"] for q in pending.callback_queries] == ["m:help"]
+    assert any("callback query never answered" in p and "m:help" in p for p in strict.violations())
+    record.answered = True  # so that this test's own teardown check passes
+    assert not await shop.client.unanswered()
