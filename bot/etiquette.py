@@ -3,6 +3,7 @@ nothing, every tap answered exactly once, replies paced to Telegram's limits, re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -31,6 +32,11 @@ class Etiquette:
             repeats=AnswerRepeatsOnce(pacing.repeat_window_seconds),
             default_language=settings.shop.default_language,
         )
+
+    def use_clock(self, clock: Callable[[], float]) -> None:
+        """Count pacing windows by `clock` (monotonic seconds) instead of the machine's monotonic time."""
+        self.sends.clock = clock
+        self.repeats.clock = clock
 
     def install(self, bot: Bot) -> None:
         """Request middlewares on the bot's session (the first registered is the outermost)."""

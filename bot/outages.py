@@ -45,3 +45,18 @@ def is_outage(exc: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def is_out_of_range(exc: BaseException) -> bool:
+    """True when a number from the user (a forged button, a typed id) was too large for the database: bad
+    input to refuse politely, not a bug to apologise for."""
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OverflowError | sa_exc.DataError):
+            return True
+        if type(current).__name__ in ("DataError", "NumericValueOutOfRangeError"):  # asyncpg, without importing it
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

@@ -119,6 +119,10 @@ async def start_stack(
     if seed_demo:
         await seed_demo_catalog(db)
     app = await create_app(app_settings, emulator.token, db=db, migrate=False)
+    if app.ctx.etiquette is not None:
+        # One world, one clock: the bot paces its sends by the time the emulated Telegram counts its limits in
+        # (a test may let emulated time pass faster than the machine's).
+        app.ctx.etiquette.use_clock(emulator.emulator.clock.now)
     if background:
         await prepare(app)
         if await_warm_up:

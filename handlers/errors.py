@@ -14,7 +14,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import ErrorEvent, Update
 
 from bot.i18n import has, language_from_telegram, t
-from bot.outages import is_outage
+from bot.outages import is_out_of_range, is_outage
 from bot.telegram_utils import is_not_modified
 from store.errors import DomainError
 
@@ -57,6 +57,9 @@ async def on_error(event: ErrorEvent, lang: str | None = None) -> bool:
     if isinstance(exc, DomainError):
         text = error_text(lang, exc)
         log.info("refused update %s: %r", update.update_id, exc)
+    elif is_out_of_range(exc):
+        text = t(lang, "errors.generic")
+        log.info("update %s: a number out of range: %r", update.update_id, exc)
     elif is_outage(exc):
         text = t(lang, "errors.unavailable")
         log.warning("update %s: a service is unavailable: %r", update.update_id, exc)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.callbacks.fields import Id
+
 
 class AdminMenuCB(CallbackData, prefix="adm"):
     section: str  # a registered section key, or "home" for the menu itself
@@ -20,11 +22,11 @@ class AdminOrderCB(CallbackData, prefix="ado"):
     """action: view | ship | deliver | cancel | refund (asks) | refund_yes"""
 
     action: str
-    order_id: int
+    order_id: Id
 
 
 class AdminRefundCB(CallbackData, prefix="adr"):
     """action: view | done (a card refund was made with the provider) | retry (Stars refund again)"""
 
     action: str
-    payment_id: int
+    payment_id: Id

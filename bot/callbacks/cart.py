@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.callbacks.fields import Id
+
 PREFIX = "ct"
 
 
@@ -11,5 +13,5 @@ class CartCB(CallbackData, prefix="ct"):
     """a: inc | dec | rm | clear | show"""
 
     a: str
-    p: int = 0  # product id of the line
-    v: int = 0  # product version shown on the line
+    p: Id = 0  # product id of the line
+    v: Id = 0  # product version shown on the line

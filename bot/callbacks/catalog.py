@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.callbacks.fields import Id
+
 PREFIXES = ("cg", "pd")
 
 
 class CategoryCB(CallbackData, prefix="cg"):
     """A page of a category: products with id >= s (or, with b, the page just before s)."""
 
-    c: int  # category id
-    s: int = 0  # keyset anchor: the first product id of the page (0 = first page)
-    n: int = 0  # page number, for display only
+    c: Id  # category id
+    s: Id = 0  # keyset anchor: the first product id of the page (0 = first page)
+    n: Id = 0  # page number, for display only
     b: bool = False  # the previous page: the products just before s
 
 
@@ -23,9 +25,9 @@ class ProductCB(CallbackData, prefix="pd"):
     """A product card action: open | inc | dec | qty | add."""
 
     a: str
-    p: int  # product id
-    v: int = 0  # product version the card showed (0 = not checked: opening shows the current product)
-    q: int = 1  # quantity picked on the card
-    s: int = 0  # the list page to go back to (its anchor)...
-    n: int = 0  # ...and number
+    p: Id  # product id
+    v: Id = 0  # product version the card showed (0 = not checked: opening shows the current product)
+    q: Id = 1  # quantity picked on the card
+    s: Id = 0  # the list page to go back to (its anchor)...
+    n: Id = 0  # ...and number
     o: str = "l"  # where the card was opened from: l (list) | c (cart) | d (deep link) | x (elsewhere)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.callbacks.fields import Id
+
 
 class GroupBuyCB(CallbackData, prefix="gb"):
     """A participant's buttons. a: j join | l leave | q quantity (v) | d delivery (v: 0 pickup, 1 pay on pickup,
     2 delivery) | p pay order v | s show the panel."""
 
     a: str
-    g: int
-    v: int = 0
+    g: Id
+    v: Id = 0
 
 
 class WizardCB(CallbackData, prefix="gbw"):
@@ -26,8 +28,8 @@ class LeaderCB(CallbackData, prefix="gbl"):
     """/leader desk. a: home | view | csv | ext (v hours) | cancel (asks) | cancel_yes."""
 
     a: str
-    g: int = 0
-    v: int = 0
+    g: Id = 0
+    v: Id = 0
 
 
 DELIVERY_CHOICES = {0: "pickup", 1: "pickup_pay", 2: "delivery"}

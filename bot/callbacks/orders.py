@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.callbacks.fields import Id
+
 
 class OrderCB(CallbackData, prefix="od"):
     """action: list | view | pay | cancel (asks) | cancel_yes"""
 
     action: str
-    order_id: int = 0
+    order_id: Id = 0
 
 
 class PrivacyCB(CallbackData, prefix="pv"):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.callbacks.fields import Id
+
 
 class SupCB(CallbackData, prefix="sp"):
     """a: human | back | rate | skip (shopper) ; take | asg | asgto | close | card (agents) ;
     srch | trk | cnl (assistant answers). t = ticket id, v = a number (rating, agent, order or turn id)."""
 
     a: str
-    t: int = 0
-    v: int = 0
+    t: Id = 0
+    v: Id = 0
 
 
 class SupStatsCB(CallbackData, prefix="sps"):
-    days: int
+    days: Id

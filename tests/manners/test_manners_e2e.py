@@ -50,7 +50,11 @@ async def test_taps_that_change_nothing_send_no_edit(shop: Stack) -> None:
     assert etiquette is not None and etiquette.shown.skipped_edits >= 3, "the unchanged redraws were not sent"
 
 
-STALE_OR_FORGED = ["od:cancel_yes:abc", "gb:j:999999", "sp:take:1", "gbl:cancel_yes:1", "zz", "💥", "x" * 64, ":::"]
+HUGE = str(2**63)  # past every database's 64-bit integer
+STALE_OR_FORGED = [
+    "od:cancel_yes:abc", "gb:j:999999", "sp:take:1", "gbl:cancel_yes:1", "zz", "💥", "x" * 64, ":::",
+    f"sp:trk:0:{HUGE}", f"pd:{HUGE}:0:1:0:0:l", f"ado:{HUGE}",
+]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -67,6 +71,17 @@ async def test_every_tap_is_answered_in_the_tappers_language(shop: Stack, lang: 
     assert t(lang, "buttons.inactive") in texts
     apology = t(lang, "errors.internal")
     assert all(m.text != apology for m in await frank.messages())
+    await never_refused(shop)
+
+
+async def test_a_number_too_large_for_the_database_is_refused_politely(shop: Stack) -> None:
+    from tests.conftest import ADMIN_ID
+
+    ada = await shop.client.user("Ada", id=ADMIN_ID)
+    await ada.send("/start")
+    await ada.send(f"/leader_grant {HUGE}")
+    reply = await ada.last_message()
+    assert reply is not None and reply.text != t("en", "errors.internal")
     await never_refused(shop)
 
 
