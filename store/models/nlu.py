@@ -14,6 +14,8 @@ from store.models.base import Base, UTCDateTime, utcnow
 
 class NluQuestion(Base):
     __tablename__ = "nlu_questions"
+    # Ids are never reused after pruning, so an old button can never settle a newer question.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -32,6 +32,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_nlu_questions_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nlu_questions")),
+        sqlite_autoincrement=True,  # ids never reused after pruning: an old button never settles a new question
     )
     op.create_index(op.f("ix_nlu_questions_user_id"), "nlu_questions", ["user_id"], unique=False)
     op.create_index(op.f("ix_nlu_questions_choice"), "nlu_questions", ["choice"], unique=False)
