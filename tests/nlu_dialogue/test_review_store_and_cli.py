@@ -122,4 +122,5 @@ def test_review_exports_rasa_yaml_per_language(
     capsys.readouterr()
     assert main(["--config", CONFIG, "nlu", "review"]) == 0
     documents = list(yaml.safe_load_all(capsys.readouterr().out))
-    assert [[b["intent"] for b in d["nlu"]] for d in documents] == [["delivery_cost", "delivery_time"], ["delivery_options"]]
+    intents = [[block["intent"] for block in document["nlu"]] for document in documents]
+    assert intents == [["delivery_cost", "delivery_time"], ["delivery_options"]]
