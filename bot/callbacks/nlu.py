@@ -11,5 +11,5 @@ HUMAN_BUTTON = 9
 
 
 class DidYouMeanCB(CallbackData, prefix="dym"):
-    q: int = Field(ge=1)  # the question's id (re-checked against the tapping user)
+    q: int = Field(ge=1, le=2_147_483_647)  # the question's id (re-checked against the tapping user)
     n: int = Field(ge=0, le=HUMAN_BUTTON)  # which offered intent, or HUMAN_BUTTON
