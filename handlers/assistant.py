@@ -14,9 +14,14 @@ Routing of one message that no command, button or running dialogue took (FSM sta
 3. Otherwise the intent classifier (bot.nlu_service). At or above `nlu.threshold` the intent is answered:
    order-aware intents from the store (track_order, cancel_order, refund_request), the shopper's own
    points / check-in streak / referrals for the loyalty intents, a ticket for human_agent, and the FAQ text
-   with the shop's values for everything else. Below the threshold the bot asks to rephrase and offers a
-   person; the second miss in a row (counted from the stored conversation, store.support) offers the
-   person directly.
+   with the shop's values for everything else. Small talk ("how are you", "lol", bot.nlu_scope) gets a
+   friendly word about what the bot can do before the classifier is asked.
+   Below the threshold: text in another Latin-script language ("bonjour, ça va") is told the bot reads
+   English and Chinese; a message the model can read whose best intents are plausible together (config
+   `nlu.did_you_mean`) gets "Did you mean…?" with those intents as buttons plus "Talk to a person" (a tap
+   answers that intent exactly as above, in the question's language, and keeps a labelled example,
+   store.nlu_review). Otherwise the bot asks to rephrase and offers a person; the second miss in a row
+   (counted from the stored conversation, store.support) offers the person directly.
 Every answer carries a "🔎 Search '<text>'" button, so search is always one tap away. The answer's language
 follows the message (Chinese characters -> zh, Latin -> en), falling back to the user's setting.
 """
@@ -43,6 +48,7 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from bot.views.assistant import did_you_mean_markup
 from dialogues.nlu import FALLBACK_INTENT, detect_language
+from dialogues.nlu.builtin import has_enough_signal
 from handlers.support import RELAYED, open_ticket_for
 from store import groupbuy, nlu_review, orders, support
 from store.models import utcnow
@@ -155,6 +161,8 @@ async def _unsure(message: Message, ctx: AppContext, text: str, lang: str, turn_
     model can read are offered as buttons. False when neither applies (the caller asks to rephrase)."""
     assert message.from_user is not None
     classifier = await nlu_service.classifier(ctx)
+    if not has_enough_signal(text):  # "123", "a": no intent can be read from it
+        return False
     if not nlu_scope.familiar(classifier, text):
         if not nlu_scope.foreign_latin(text):
             return False  # gibberish: no guess is worth offering

@@ -112,7 +112,8 @@ async def test_an_expired_question_button_gets_a_toast(shop: Any, classifier: Bu
     assert await nlu_review.labelled_examples(shop.db) == []
 
 
-@pytest.mark.parametrize("text", ["asdf qwer", "xyzzy", "blah blah"])  # blah blah: plausible odds, no real words
+# "blah blah" and "123" have plausible-looking odds, but no word the model knows / no signal at all.
+@pytest.mark.parametrize("text", ["asdf qwer", "xyzzy", "blah blah", "123"])
 async def test_nothing_plausible_still_asks_to_rephrase(shop: Any, text: str) -> None:
     alice = shop.people["Alice"]
     await alice.send(text)
