@@ -14,9 +14,14 @@ Routing of one message that no command, button or running dialogue took (FSM sta
 3. Otherwise the intent classifier (bot.nlu_service). At or above `nlu.threshold` the intent is answered:
    order-aware intents from the store (track_order, cancel_order, refund_request), the shopper's own
    points / check-in streak / referrals for the loyalty intents, a ticket for human_agent, and the FAQ text
-   with the shop's values for everything else. Below the threshold the bot asks to rephrase and offers a
-   person; the second miss in a row (counted from the stored conversation, store.support) offers the
-   person directly.
+   with the shop's values for everything else. Small talk ("how are you", "lol", bot.nlu_scope) gets a
+   friendly word about what the bot can do before the classifier is asked.
+   Below the threshold: text in another Latin-script language ("bonjour, ça va") is told the bot reads
+   English and Chinese; a message the model can read whose best intents are plausible together (config
+   `nlu.did_you_mean`) gets "Did you mean…?" with those intents as buttons plus "Talk to a person" (a tap
+   answers that intent exactly as above, in the question's language, and keeps a labelled example,
+   store.nlu_review). Otherwise the bot asks to rephrase and offers a person; the second miss in a row
+   (counted from the stored conversation, store.support) offers the person directly.
 Every answer carries a "🔎 Search '<text>'" button, so search is always one tap away. The answer's language
 follows the message (Chinese characters -> zh, Latin -> en), falling back to the user's setting.
 """
@@ -32,17 +37,20 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot import nlu_service
+from bot import nlu_scope, nlu_service
+from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.support import SupCB
 from bot.chat_language import follow_conversation
 from bot.context import AppContext
-from bot.i18n import Translator, t
+from bot.i18n import Translator, t, t_plain
 from bot.middlewares import UserContextMiddleware
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
-from dialogues.nlu import detect_language
+from bot.views.assistant import did_you_mean_markup
+from dialogues.nlu import FALLBACK_INTENT, detect_language
+from dialogues.nlu.builtin import has_enough_signal
 from handlers.support import RELAYED, open_ticket_for
-from store import groupbuy, orders, support
+from store import groupbuy, nlu_review, orders, support
 from store.models import utcnow
 from store.money import Money
 
@@ -51,6 +59,9 @@ router = Router(name="assistant")
 router.message.filter(F.chat.type == "private", StateFilter(None))
 
 LONG_TEXT = 1000
+OFFERED = 3  # "did you mean" buttons at most
+# Never offered as a guess: "Talk to a person" is always there, and the fallback is no intent.
+NOT_OFFERED = frozenset({"human_agent", FALLBACK_INTENT})
 RECENT_ORDER_DAYS = 30
 PICKER_SIZE = 5
 _LATIN = re.compile(r"[A-Za-z]")
@@ -77,8 +88,12 @@ async def _send(
 ) -> None:
     await message.answer(text, reply_markup=markup)
     if message.from_user is not None:
-        # The card escapes what it shows, so the transcript keeps plain text.
-        await support.record_turn(ctx.db, message.from_user.id, "bot", html.unescape(text), intent)
+        await _record_bot_turn(ctx, message.from_user.id, text, intent)
+
+
+async def _record_bot_turn(ctx: AppContext, user_id: int, text: str, intent: str | None) -> None:
+    # The card escapes what it shows, so the transcript keeps plain text.
+    await support.record_turn(ctx.db, user_id, "bot", html.unescape(text), intent)
 
 
 def _human_markup(lang: str, text: str | None = None, turn_id: int | None = None) -> InlineKeyboardMarkup:
@@ -125,8 +140,13 @@ async def free_text(
         await answer_search(message, ctx, reply_lang, text)
         await support.record_turn(ctx.db, user_id, "bot", f"🔎 {text}", "search")
         return
+    if nlu_scope.is_small_talk(text):
+        await _send(message, ctx, t(reply_lang, "nlu.smalltalk"), _human_markup(reply_lang), intent="small_talk")
+        return
     result = await nlu_service.understand(ctx, text, reply_lang)
     if not nlu_service.confident(ctx, result):
+        if await _unsure(message, ctx, text, reply_lang, turn_id):
+            return
         misses = await support.consecutive_misses(ctx.db, user_id)
         key = "fallback_human" if misses >= 1 else "fallback_rephrase"
         answer = html.escape(nlu_service.faq_answer(ctx.settings, key, reply_lang))
@@ -134,6 +154,38 @@ async def free_text(
         await _send(message, ctx, answer, markup, intent=key)
         return
     await answer_intent(message, ctx, result.intent, reply_lang, text, turn_id)
+
+
+async def _unsure(message: Message, ctx: AppContext, text: str, lang: str, turn_id: int) -> bool:
+    """Below the threshold: another Latin-script language gets told so; plausible intents of a message the
+    model can read are offered as buttons. False when neither applies (the caller asks to rephrase)."""
+    assert message.from_user is not None
+    classifier = await nlu_service.classifier(ctx)
+    if not has_enough_signal(text):  # "123", "a": no intent can be read from it
+        return False
+    if not nlu_scope.familiar(classifier, text):
+        if not nlu_scope.foreign_latin(text):
+            return False  # gibberish: no guess is worth offering
+        markup = _human_markup(lang, text, turn_id)
+        await _send(message, ctx, t(lang, "nlu.unfamiliar"), markup, intent="unfamiliar")
+        return True
+    offered = plausible_intents(ctx, nlu_scope.ranking(classifier, text, OFFERED + len(NOT_OFFERED)))
+    if not offered:
+        return False
+    question_id = await nlu_review.ask(ctx.db, message.from_user.id, text, lang, offered, turn_id)
+    markup = did_you_mean_markup(lang, question_id, offered, text, turn_id)
+    await _send(message, ctx, t(lang, "nlu.did_you_mean"), markup, intent="did_you_mean")
+    return True
+
+
+def plausible_intents(ctx: AppContext, ranking: list[tuple[str, float]]) -> list[str]:
+    """The best OFFERED intents when they are plausible together (config nlu.did_you_mean), else none."""
+    rule = ctx.settings.nlu.did_you_mean
+    best = [(intent, p) for intent, p in ranking if intent not in NOT_OFFERED and nlu_service.has_response(intent)]
+    best = best[:OFFERED]
+    if not best or best[0][1] < rule.top1 or sum(p for _, p in best) < rule.top3:
+        return []
+    return [intent for intent, _ in best]
 
 
 # Anything a shopper can send that is not text gets a clear answer (never silence).
@@ -165,11 +217,16 @@ async def _looks_like_product(ctx: AppContext, text: str) -> bool:
 
 async def answer_intent(message: Message, ctx: AppContext, intent: str, lang: str, text: str, turn_id: int) -> None:
     assert message.from_user is not None
-    user_id = message.from_user.id
+    reply, markup = await compose_answer(ctx, message.from_user.id, intent, lang, text, turn_id)
+    await _send(message, ctx, reply, markup, intent=intent)
+
+
+async def compose_answer(
+    ctx: AppContext, user_id: int, intent: str, lang: str, text: str | None, turn_id: int | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The answer to `intent` (text and buttons), whether the classifier was sure or the shopper picked it."""
     if intent == "human_agent":
-        reply, markup = await open_ticket_for(ctx, user_id, lang)
-        await _send(message, ctx, reply, markup, intent=intent)
-        return
+        return await open_ticket_for(ctx, user_id, lang)
     if intent == "track_order":
         reply, rows = await _track(ctx, user_id, lang)
     elif intent == "cancel_order":
@@ -177,8 +234,7 @@ async def answer_intent(message: Message, ctx: AppContext, intent: str, lang: st
     elif intent == "refund_request":
         refund = await _refund(ctx, user_id, lang)
         if refund is not None:
-            await _send(message, ctx, refund[0], refund[1], intent=intent)
-            return
+            return refund
         reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
     elif intent in ("points_question", "checkin_question", "referral_question"):
         reply, rows = await _loyalty(ctx, user_id, intent, lang), []
@@ -188,7 +244,7 @@ async def answer_intent(message: Message, ctx: AppContext, intent: str, lang: st
         reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
     else:
         reply, rows = _faq(ctx, intent, lang), []
-    await _send(message, ctx, reply, views.answer_markup(lang, text, turn_id, rows), intent=intent)
+    return reply, views.answer_markup(lang, text, turn_id, rows)
 
 
 def _faq(ctx: AppContext, intent: str, lang: str) -> str:
@@ -341,3 +397,19 @@ async def cancel_button(query: CallbackQuery, callback_data: SupCB, ctx: AppCont
     detail = await orders.cancel_by_buyer(ctx.db, callback_data.v, query.from_user.id)
     await query.answer()
     await edit_or_answer(query, t(lang, "support.orders.cancelled", order_id=detail.id))
+
+
+@router.callback_query(DidYouMeanCB.filter())
+async def did_you_mean_button(query: CallbackQuery, callback_data: DidYouMeanCB, ctx: AppContext, lang: str) -> None:
+    """A tap answers the picked intent as if the classifier had been sure, in the language the question was
+    asked in, and keeps the pick as a labelled example; the question's message becomes the answer."""
+    index = None if callback_data.n == HUMAN_BUTTON else callback_data.n
+    settled = await nlu_review.choose(ctx.db, callback_data.q, query.from_user.id, index)
+    if settled is None:
+        await query.answer(t_plain(lang, "nlu.stale"))
+        return
+    await query.answer()
+    intent = "human_agent" if settled.choice == nlu_review.HUMAN else settled.choice
+    reply, markup = await compose_answer(ctx, query.from_user.id, intent, settled.lang, settled.text, settled.turn_id)
+    await edit_or_answer(query, reply, markup)
+    await _record_bot_turn(ctx, query.from_user.id, reply, intent)

@@ -21,6 +21,7 @@ from store.errors import DomainError
 from store.models import Order, OrderItem, Payment, User, utcnow
 from store.models.groupbuy import GroupBuyParticipant
 from store.models.growth import Checkin, PointsAccount, Referral
+from store.models.nlu import NluQuestion
 from store.models.support import AssistantTurn, SupportMessage, SupportTicket
 
 
@@ -199,6 +200,7 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
             .values(contact_name=None, phone=None, address=None)
         )
         await session.execute(delete(AssistantTurn).where(AssistantTurn.user_id == user_id))
+        await session.execute(delete(NluQuestion).where(NluQuestion.user_id == user_id))
         tickets = select(SupportTicket.id).where(SupportTicket.user_id == user_id)
         await session.execute(
             update(SupportMessage)

@@ -134,10 +134,18 @@ class OutboxSettings(Section):
     max_attempts: int = Field(default=5, ge=1)
 
 
+class DidYouMean(Section):
+    """Below the threshold, offer the best intents as buttons when they are plausible together."""
+
+    top1: float = Field(default=0.25, ge=0, le=1, description="the best intent reaches this")
+    top3: float = Field(default=0.5, ge=0, le=1, description="and the best three together reach this")
+
+
 class NluSettings(Section):
     backend: str = Field(default="builtin", pattern=r"^(builtin|rasa)$")
     rasa_url: str | None = None
     rasa_url_zh: str | None = None
     rasa_timeout: float = Field(default=0.8, gt=0, le=30)
     threshold: float = Field(default=0.6, ge=0, le=1)
+    did_you_mean: DidYouMean = Field(default_factory=DidYouMean)
     cache_dir: str = ".nlu-cache"

@@ -27,6 +27,7 @@ from bot.callbacks.common import LangCB, MenuCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB
 from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
 from bot.callbacks.growth import GrowthCB
+from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.callbacks.search import SearchCB
 from bot.callbacks.support import SupCB, SupStatsCB
@@ -64,6 +65,7 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     WizardCB: [WizardCB(a="pick", v=POINT_ID), WizardCB(a="prod", v=str(ID))],
     LeaderCB: [LeaderCB(a="cancel_yes", g=ID, v=ID)],
     GrowthCB: [GrowthCB(action="buy", value=COUPON), GrowthCB(action="remind", value="off")],
+    DidYouMeanCB: [DidYouMeanCB(q=ID, n=HUMAN_BUTTON)],
     OrderCB: [OrderCB(action="cancel_yes", order_id=ID)],
     PrivacyCB: [PrivacyCB(action="forget")],
     SearchCB: [SearchCB(s="A" * 16, i=99)],
