@@ -24,7 +24,7 @@ from bot.callbacks.cart import CartCB
 from bot.callbacks.catalog import CategoryCB, ProductCB
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.common import LangCB, MenuCB
-from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB
+from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
 from bot.callbacks.growth import GrowthCB
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
@@ -36,7 +36,7 @@ from store.errors import DomainError
 from store.growth.coupons import CouponSpec, validate_spec
 
 ID = 2_147_483_647  # INTEGER primary keys
-BIG = -9_223_372_036_854_775_808  # user and chat ids (BIGINT), sign included
+BIG = -(2**53)  # user and chat ids: Telegram promises at most 52 significant bits; callback ids allow 2**53
 POINT_ID = "p" * 32
 COUPON = "C" * 32
 
@@ -60,6 +60,7 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     LangCB: [LangCB(code="en")],
     FlashBuyCB: [FlashBuyCB(sale_id=ID)],
     FlashPayCB: [FlashPayCB(order_id=ID)],
+    FlashReceiptCB: [FlashReceiptCB(order_id=ID, r=POINT_ID)],
     FlashAdminCB: [FlashAdminCB(action="cancel", sale_id=ID)],
     GroupBuyCB: [GroupBuyCB(a="q", g=ID, v=ID)],
     WizardCB: [WizardCB(a="pick", v=POINT_ID), WizardCB(a="prod", v=str(ID))],
