@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.sandbox import Stack, start_stack
 from tests.conftest import make_test_settings
 from tests.orders.helpers import last_text
-from tests.outages.servers import PrivatePostgres
+from tests.private_services import PrivatePostgres
 
 pytestmark = pytest.mark.postgres
 
@@ -24,18 +24,17 @@ pytestmark = pytest.mark.postgres
 def postgres() -> Iterator[PrivatePostgres]:
     server = PrivatePostgres()
     try:
-        server.init()
         server.start()
         yield server
     finally:
-        server.cleanup()
+        server.destroy()
 
 
 @pytest.fixture
 async def pg_shop(postgres: PrivatePostgres, tmp_path: Path) -> AsyncIterator[Stack]:
     stack = await start_stack(
         make_test_settings(),
-        database_url=postgres.url,
+        database_url=postgres.url("postgres"),
         emulator_config=EmulatorConfig(flood_limits=False),
         seed_demo=True,
     )

@@ -15,19 +15,19 @@ from bot.fsm_storage import RedisCachedStorage
 from bot.sandbox import Stack, start_stack
 from tests.conftest import make_test_settings
 from tests.orders.helpers import fill_cart, last_text, make_product
-from tests.outages.servers import PrivateRedis
+from tests.private_services import PrivateRedis
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
 async def redis_server(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
+    server = PrivateRedis()
     server.start()
     try:
         yield server
     finally:
-        server.stop()
+        server.kill()
 
 
 @pytest.fixture

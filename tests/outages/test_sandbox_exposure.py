@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.emulator.server import EmulatorConfig, start_emulator
 from bot.sandbox import TOKEN_ENV, remote_access
 from tests.conftest import ROOT
-from tests.outages.servers import free_port
+from tests.private_services import free_port
 
 
 def _env(**extra: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings
 from tests.conftest import make_test_settings
-from tests.payments_inbox.services import PrivatePostgres, PrivateRedis
+from tests.private_services import PrivatePostgres, PrivateRedis
 
 FAST_RETRIES = {"inbox_retry_seconds": 0.05, "inbox_retry_max_seconds": 0.3}
 

@@ -36,7 +36,7 @@ from tests.payments_inbox.helpers import (
     bot_texts,
     wait_bot_says,
 )
-from tests.payments_inbox.services import PrivatePostgres
+from tests.private_services import PrivatePostgres
 
 pytestmark = pytest.mark.postgres
 

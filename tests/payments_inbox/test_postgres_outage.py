@@ -24,7 +24,7 @@ from tests.payments_inbox.helpers import (
     invoice_in_hand,
     wait_bot_says,
 )
-from tests.payments_inbox.services import PrivatePostgres
+from tests.private_services import PrivatePostgres
 
 pytestmark = pytest.mark.postgres
 

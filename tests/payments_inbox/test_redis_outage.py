@@ -20,7 +20,7 @@ from tests.conftest import make_test_settings
 from tests.orders.helpers import last_text
 from tests.payments_inbox.conftest import FAST_RETRIES
 from tests.payments_inbox.helpers import assert_paid_once, at_payment_delivery, invoice_in_hand
-from tests.payments_inbox.services import PrivateRedis
+from tests.private_services import PrivateRedis
 
 pytestmark = pytest.mark.redis
 

@@ -32,7 +32,7 @@ from tests.payments_inbox.helpers import (
     invoice_in_hand,
     wait_bot_says,
 )
-from tests.payments_inbox.services import free_port
+from tests.private_services import free_port
 
 SECRET = "webhook-secret_1"
 

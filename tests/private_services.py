@@ -125,6 +125,7 @@ class PrivateRedis:
         _wait_port(self.port, up=True)
 
     def kill(self) -> None:
+        """kill -9: whatever Redis held is gone (it runs without persistence)."""
         if self.process is not None:
             self.process.kill()
             self.process.wait(timeout=10)
