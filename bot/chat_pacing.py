@@ -85,9 +85,15 @@ class _Bucket:
 class SendSchedule:
     """Hands out send slots per chat, per group and in total."""
 
-    def __init__(self, settings: PacingSettings, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        settings: PacingSettings,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.sleep = sleep
         self._chats: dict[int | str, _Bucket] = {}
         self._groups: dict[int | str, _Window] = {}
         self._global = _Window(max(1, int(settings.global_per_second)), 1.0)
@@ -147,7 +153,7 @@ class PaceSends(BaseRequestMiddleware):
                 if wait > 0:
                     self.schedule.waited += 1
                     self.schedule.waited_seconds += wait
-                    await asyncio.sleep(wait)
+                    await self.schedule.sleep(wait)
         return await make_request(bot, method)
 
 

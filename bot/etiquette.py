@@ -3,7 +3,7 @@ nothing, every tap answered exactly once, replies paced to Telegram's limits, re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -33,10 +33,13 @@ class Etiquette:
             default_language=settings.shop.default_language,
         )
 
-    def use_clock(self, clock: Callable[[], float]) -> None:
-        """Count pacing windows by `clock` (monotonic seconds) instead of the machine's monotonic time."""
+    def use_clock(self, clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
+        """Count pacing windows by `clock` (monotonic seconds) instead of the machine's, and wait with `sleep`
+        (a simulated world whose time moves only when told lets the wait pass instead of sleeping)."""
         self.sends.clock = clock
         self.repeats.clock = clock
+        if sleep is not None:
+            self.sends.sleep = sleep
 
     def install(self, bot: Bot) -> None:
         """Request middlewares on the bot's session (the first registered is the outermost)."""

@@ -121,8 +121,14 @@ async def start_stack(
     app = await create_app(app_settings, emulator.token, db=db, migrate=False)
     if app.ctx.etiquette is not None:
         # One world, one clock: the bot paces its sends by the time the emulated Telegram counts its limits in
-        # (a test may let emulated time pass faster than the machine's).
-        app.ctx.etiquette.use_clock(emulator.emulator.clock.now)
+        # (a test may let emulated time pass faster than the machine's, or only when it says so).
+        clock = emulator.emulator.clock
+
+        async def let_time_pass(seconds: float) -> None:
+            clock.advance(seconds / clock.scale)
+            await asyncio.sleep(0)
+
+        app.ctx.etiquette.use_clock(clock.now, let_time_pass if clock.frozen else None)
     if background:
         await prepare(app)
         if await_warm_up:

@@ -21,7 +21,7 @@ import logging
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InaccessibleMessage, InlineKeyboardMarkup, Message
@@ -335,6 +335,8 @@ async def _relay_to_topic(ctx: AppContext, message: Message, ticket: support.Tic
                 continue
             log.warning("relay of a shopper message for ticket %s failed: %s", ticket.id, exc.message)
             break
+        except TelegramRetryAfter:
+            raise  # flood control outlasted the retries: another message to the same topic would meet it too
         except TelegramAPIError as exc:
             log.warning("relay of a shopper message for ticket %s failed: %s", ticket.id, exc)
             break

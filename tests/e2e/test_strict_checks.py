@@ -17,16 +17,17 @@ async def test_declared_error_passes_and_undeclared_one_is_reported(shop: Any, s
     await alice.send("/start")
     await shop.client.advance_clock(5)
     sent = await shop.app.bot.send_message(alice.id, "ping")
-    with strict.expect("message is not modified"), pytest.raises(TelegramBadRequest):
-        await shop.app.bot.edit_message_text("ping", chat_id=alice.id, message_id=sent.message_id)
+    missing = sent.message_id + 1000  # the bot's own manners never send an identical edit: edit a lost message
+    with strict.expect("message to edit not found"), pytest.raises(TelegramBadRequest):
+        await shop.app.bot.edit_message_text("pong", chat_id=alice.id, message_id=missing)
     assert strict.violations() == []
     # the same call outside the declared block is what the teardown check would fail on
     with pytest.raises(TelegramBadRequest):
-        await shop.app.bot.edit_message_text("ping", chat_id=alice.id, message_id=sent.message_id)
+        await shop.app.bot.edit_message_text("pong", chat_id=alice.id, message_id=missing)
     problems = strict.violations()
-    assert len(problems) == 1 and "editMessageText -> 400" in problems[0] and "not modified" in problems[0]
+    assert len(problems) == 1 and "editMessageText -> 400" in problems[0] and "not found" in problems[0]
     # declare it after the fact so this test itself passes its teardown check
-    strict.allowed = ("message is not modified",)
+    strict.allowed = ("message to edit not found",)
     assert strict.violations() == []
 
 
