@@ -64,6 +64,7 @@ async def _last_invoice(user: UserHandle) -> MessageView | None:
     return next((m for m in reversed(await user.messages()) if m.invoice), None)
 
 
+@pytest.mark.api_errors("bot can't initiate conversation with a user")  # how the bot learns Dave never started it
 async def test_group_winner_who_never_started_the_bot_gets_payment_received(shop: Any) -> None:
     await make_flash_product(shop.db, "TEA-9", stock=5)
     ada = await shop.client.user("Ada", id=ADMIN_ID)
@@ -118,6 +119,7 @@ async def _admin_hands_over(shop: Any) -> None:
     await ada.tap("Mark delivered")
 
 
+@pytest.mark.api_errors("bot was blocked by the user")  # how the bot learns it was blocked
 async def test_status_change_while_blocked_arrives_after_unblocking(shop: Any) -> None:
     alice = await _paid_pickup_order(shop)
     await alice.block_bot()
