@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot import nlu_service
+from bot.context import AppContext
 from bot.emulator.client import UserHandle
+from bot.i18n import t
 from bot.sandbox import Stack, start_stack
+from dialogues.nlu import IntentResult
 from tests.conftest import make_test_settings
 
 RASA_URL = os.environ.get("RASA_URL")
@@ -52,6 +55,13 @@ async def ask(user: UserHandle, text: str) -> tuple[str, float]:
     return replies[-1].text or "", waited
 
 
+async def understood(ctx: AppContext, text: str) -> tuple[IntentResult, float]:
+    """The intent and how long finding it took (the first question after a server fails meets the failure)."""
+    started = time.monotonic()
+    result = await nlu_service.understand(ctx, text, "en")
+    return result, time.monotonic() - started
+
+
 async def test_answers_through_rasa_and_falls_back_within_a_second(rasa_shop: Stack) -> None:
     shop = rasa_shop
     ctx = shop.app.ctx
@@ -65,14 +75,15 @@ async def test_answers_through_rasa_and_falls_back_within_a_second(rasa_shop: St
 
     os.kill(PID_EN, signal.SIGSTOP)  # the English server hangs
     try:
-        reply, waited = await ask(lin, "what are your opening hours")
-        assert waited < 1.0, f"the shopper waited {waited:.2f} s for a hung server"
-        assert (await nlu_service.understand(ctx, "what are your opening hours", "en")).backend == "builtin"
+        result, seconds = await understood(ctx, "what are your opening hours")
+        assert result.backend == "builtin" and seconds < 1.0, f"{seconds:.2f} s for a hung server"
+        reply, _ = await ask(lin, "what are your opening hours")
+        assert reply and reply != t("en", "errors.internal")
     finally:
         os.kill(PID_EN, signal.SIGCONT)
 
     os.kill(PID_ZH, signal.SIGKILL)  # the Chinese server dies
-    reply, waited = await ask(lin, "优惠券怎么用")
-    assert waited < 1.0, f"the shopper waited {waited:.2f} s for a dead server"
-    assert (await nlu_service.understand(ctx, "优惠券怎么用", "en")).backend == "builtin"
-    assert "Sorry, something went wrong" not in reply
+    result, seconds = await understood(ctx, "优惠券怎么用")
+    assert result.backend == "builtin" and seconds < 1.0, f"{seconds:.2f} s for a dead server"
+    reply, _ = await ask(lin, "优惠券怎么用")
+    assert reply and reply != t("en", "errors.internal")
