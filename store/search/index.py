@@ -14,6 +14,7 @@ import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +51,22 @@ class IndexedProduct:
     description_zh: str
     tags: str
     active: bool = True
+
+    @classmethod
+    def from_row(cls, row: Any) -> IndexedProduct:
+        """From a products row (or a select of its columns; without `active`, the row is an active product)."""
+        return cls(
+            id=row.id,
+            category_id=row.category_id,
+            price=row.price,
+            created=int(row.created_at.timestamp()) if row.created_at else 0,
+            title_en=row.title_en or "",
+            title_zh=row.title_zh or "",
+            description_en=row.description_en or "",
+            description_zh=row.description_zh or "",
+            tags=row.tags or "",
+            active=bool(getattr(row, "active", True)),
+        )
 
     def signature(self) -> int:
         """What decides the product's postings; a change elsewhere (price) is applied in place.

@@ -7,8 +7,6 @@ shopper gets sensible results at once, without typo correction or prefixes, inst
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from store.db import Database
@@ -41,19 +39,6 @@ def _contains(fragment: str) -> ColumnElement[bool]:
     )
 
 
-def _indexed(row: Any) -> IndexedProduct:
-    return IndexedProduct(
-        id=row.id,
-        category_id=row.category_id,
-        price=row.price,
-        created=int(row.created_at.timestamp()) if row.created_at else 0,
-        title_en=row.title_en or "",
-        title_zh=row.title_zh or "",
-        description_en=row.description_en or "",
-        description_zh=row.description_zh or "",
-        tags=row.tags or "",
-    )
-
 
 async def interim_index(
     db: Database,
@@ -85,4 +70,4 @@ async def interim_index(
                 if seen:
                     more = more.where(Product.id.not_in(seen))
                 rows += list(await session.execute(more.limit(CANDIDATES - len(rows))))
-    return SearchIndex.build(_indexed(row) for row in rows)
+    return SearchIndex.build(IndexedProduct.from_row(row) for row in rows)

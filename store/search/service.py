@@ -115,23 +115,9 @@ class SearchResults:
         return self.category_id is not None or self.price_min is not None or self.price_max is not None
 
 
-def _indexed(row: Any) -> IndexedProduct:
-    return IndexedProduct(
-        id=row.id,
-        category_id=row.category_id,
-        price=row.price,
-        created=int(row.created_at.timestamp()) if row.created_at else 0,
-        title_en=row.title_en or "",
-        title_zh=row.title_zh or "",
-        description_en=row.description_en or "",
-        description_zh=row.description_zh or "",
-        tags=row.tags or "",
-        active=bool(row.active),
-    )
-
 
 def _build(rows: Sequence[Any]) -> SearchIndex:
-    return SearchIndex.build([_indexed(row) for row in rows])
+    return SearchIndex.build([IndexedProduct.from_row(row) for row in rows])
 
 
 class SearchEngine:
@@ -233,7 +219,7 @@ class SearchEngine:
                 return
             index = self.index
             for row in rows:
-                index.upsert(_indexed(row))
+                index.upsert(IndexedProduct.from_row(row))
                 if row.updated_at and (self._watermark is None or row.updated_at > self._watermark):
                     self._watermark = row.updated_at
             if index.known_count != count:
@@ -252,7 +238,7 @@ class SearchEngine:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             for row in await session.execute(select(*_INDEX_COLUMNS).where(Product.id.in_(chunk))):
-                index.upsert(_indexed(row))
+                index.upsert(IndexedProduct.from_row(row))
 
 
 def engine_for(db: Database, cache: dict[str, Any]) -> SearchEngine:
