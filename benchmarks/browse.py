@@ -293,6 +293,10 @@ def cli(argv: list[str] | None = None) -> None:
     logging.getLogger().addHandler(ERRORS)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     asyncio.run(main(sizes, args.iterations))
+    if ERRORS.count:
+        # A fast path that failed is not a result: a run with any logged error (an apology sent) fails.
+        print(f"FAILED: {ERRORS.count} errors logged, e.g. {ERRORS.first}", file=sys.stderr)
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
