@@ -3,7 +3,6 @@ production, the sandbox, tests and benchmarks alike."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 
@@ -24,43 +23,56 @@ from bot.middlewares import UserContextMiddleware
 from bot.outbox import OutboxSender
 from bot.scheduler import Scheduler
 from bot.update_guard import DuplicateUpdateMiddleware
+from dialogues import support_chat
+from handlers import (
+    admin,
+    assistant,
+    cart,
+    catalog,
+    chat_member,
+    checkout,
+    errors,
+    flashsale,
+    groupbuy,
+    inline,
+    leader,
+    loyalty,
+    orders,
+    payments,
+    referral,
+    search,
+    start,
+    support,
+)
 from store.db import Database
 
 log = logging.getLogger(__name__)
 
-# Feature routers in the order they get a chance at an update: commands and buttons first, then
-# dialogues, and free text last (it goes to understanding).
-ROUTER_MODULES: tuple[str, ...] = (
-    "handlers.errors",
-    # Flash-sale taps come in storms: let them meet their handler before every other filter.
-    "handlers.flashsale",
-    "handlers.chat_member",
-    "handlers.start",
-    "handlers.catalog",
-    "handlers.search",
-    "handlers.cart",
-    "handlers.checkout",
-    "handlers.payments",
-    "handlers.orders",
-    "handlers.admin",
-    "handlers.groupbuy",
-    "handlers.loyalty",
-    "handlers.referral",
-    "handlers.support",
-    "handlers.inline",
-    "handlers.assistant",
-)
-
-
 def feature_routers() -> list[Router]:
-    routers = []
-    for name in ROUTER_MODULES:
-        router: Router = importlib.import_module(name).router
-        # Routers are module-level singletons (aiogram's idiom), but tests and benchmarks build several
-        # dispatchers in one process: release the router from the previous, discarded dispatcher.
-        router._parent_router = None
-        routers.append(router)
-    return routers
+    """Feature routers in the order they get a chance at an update: commands and buttons first, then
+    dialogues, and free text last (it goes to understanding). Each call builds fresh Routers."""
+    return [
+        errors.setup(),
+        # Flash-sale taps come in storms: let them meet their handler before every other filter.
+        flashsale.setup(),
+        chat_member.setup(),
+        start.setup(),
+        catalog.setup(),
+        search.setup(),
+        cart.setup(),
+        checkout.setup(),
+        payments.setup(),
+        orders.setup(),
+        admin.setup(),
+        groupbuy.setup(),
+        leader.setup(),
+        loyalty.setup(),
+        referral.setup(),
+        support.setup(),
+        support_chat.setup(),
+        inline.setup(),
+        assistant.setup(),
+    ]
 
 
 def configure_domain(settings: Settings) -> None:

@@ -19,6 +19,7 @@ from bot.chat_language import follow_conversation
 from bot.context import AppContext
 from bot.i18n import Translator, t
 from bot.middlewares import UserContextMiddleware
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views.support import staff_lang
 from store import support
@@ -30,8 +31,8 @@ class SupportChat(StatesGroup):
     rating_comment = State()
 
 
-router = Router(name="support_chat")
-router.message.filter(F.chat.type == "private")
+routes = Routes("support_chat")
+routes.message.filter(F.chat.type == "private")
 
 
 async def ask_for_comment(state: FSMContext, ticket_id: int) -> None:
@@ -39,7 +40,7 @@ async def ask_for_comment(state: FSMContext, ticket_id: int) -> None:
     await state.update_data(support_ticket=ticket_id)
 
 
-@router.message(StateFilter(SupportChat.rating_comment), F.text)
+@routes.message(StateFilter(SupportChat.rating_comment), F.text)
 async def comment_given(
     message: Message,
     state: FSMContext,
@@ -74,15 +75,19 @@ async def comment_given(
         await ctx.bot.send_message(ticket.chat_id, note, message_thread_id=ticket.thread_id)
 
 
-@router.message(StateFilter(SupportChat.rating_comment))
+@routes.message(StateFilter(SupportChat.rating_comment))
 async def comment_not_text(message: Message, state: FSMContext, _: Translator) -> None:
     await state.clear()
     await message.answer(_("support.ticket.comment_skipped"))
 
 
-@router.callback_query(SupCB.filter(F.a == "skip"))
+@routes.callback_query(SupCB.filter(F.a == "skip"))
 async def comment_skipped(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
     if await state.get_state() == SupportChat.rating_comment.state:
         await state.clear()
     await query.answer()
     await edit_or_answer(query, _("support.ticket.comment_skipped"))
+
+
+def setup() -> Router:
+    return routes.build()

@@ -18,6 +18,7 @@ from bot.admin_menu import AdminSection, register_section, sections
 from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
 from bot.context import AppContext
 from bot.i18n import t
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import admin as views
 from dialogues.checkout import AdminSG
@@ -25,7 +26,7 @@ from handlers.checkout import pickup_point
 from store import catalog, orders, payments
 from store.errors import DomainError
 
-router = Router(name="admin")
+routes = Routes("admin")
 
 register_section(AdminSection("orders", "admin.section.orders", "admin", order=10))
 register_section(AdminSection("stock", "admin.section.stock", "admin", order=20))
@@ -38,7 +39,7 @@ async def _visible_sections(ctx: AppContext, user_id: int) -> list[AdminSection]
     return [s for s in sections() if await has_role(ctx, user_id, s.role)]
 
 
-@router.message(Command("admin"), F.chat.type == "private")
+@routes.message(Command("admin"), F.chat.type == "private")
 async def admin_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -49,7 +50,7 @@ async def admin_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(AdminMenuCB.filter(F.section == "home"))
+@routes.callback_query(AdminMenuCB.filter(F.section == "home"))
 async def admin_home(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     visible = await _visible_sections(ctx, query.from_user.id)
     if not visible:
@@ -64,7 +65,7 @@ async def admin_home(query: CallbackQuery, ctx: AppContext, lang: str, state: FS
 # ---------------------------------------------------------------- orders
 
 
-@router.callback_query(AdminMenuCB.filter(F.section == "orders"))
+@routes.callback_query(AdminMenuCB.filter(F.section == "orders"))
 async def orders_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     summary = await orders.stats(ctx.db, _start_of_today(ctx))
@@ -74,7 +75,7 @@ async def orders_section(query: CallbackQuery, ctx: AppContext, lang: str) -> No
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(AdminListCB.filter())
+@routes.callback_query(AdminListCB.filter())
 async def order_queue(query: CallbackQuery, callback_data: AdminListCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     if callback_data.kind == "refunds":
@@ -97,7 +98,7 @@ async def _show_order(query: CallbackQuery, ctx: AppContext, lang: str, order: o
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(AdminOrderCB.filter(F.action == "view"))
+@routes.callback_query(AdminOrderCB.filter(F.action == "view"))
 async def admin_order(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     order = await orders.get_order(ctx.db, callback_data.order_id)
@@ -108,7 +109,7 @@ async def admin_order(query: CallbackQuery, callback_data: AdminOrderCB, ctx: Ap
 _TARGETS = {"ship": orders.SHIPPED, "deliver": orders.DELIVERED, "cancel": orders.CANCELLED}
 
 
-@router.callback_query(AdminOrderCB.filter(F.action.in_(set(_TARGETS))))
+@routes.callback_query(AdminOrderCB.filter(F.action.in_(set(_TARGETS))))
 async def admin_move(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
     """Shipped / delivered (picked up) / cancelled; the buyer is told through the outbox."""
     await require_role(ctx, query.from_user.id, "admin")
@@ -118,7 +119,7 @@ async def admin_move(query: CallbackQuery, callback_data: AdminOrderCB, ctx: App
     await _show_order(query, ctx, lang, order)
 
 
-@router.callback_query(AdminOrderCB.filter(F.action == "refund"))
+@routes.callback_query(AdminOrderCB.filter(F.action == "refund"))
 async def admin_refund_ask(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     order = await orders.get_order(ctx.db, callback_data.order_id)
@@ -129,7 +130,7 @@ async def admin_refund_ask(query: CallbackQuery, callback_data: AdminOrderCB, ct
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(AdminOrderCB.filter(F.action == "refund_yes"))
+@routes.callback_query(AdminOrderCB.filter(F.action == "refund_yes"))
 async def admin_refund(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
     """Stars go back through Telegram at once; card refunds stay `refund_pending` for the provider's dashboard."""
     await require_role(ctx, query.from_user.id, "admin")
@@ -145,7 +146,7 @@ async def admin_refund(query: CallbackQuery, callback_data: AdminOrderCB, ctx: A
     await _show_order(query, ctx, lang, await orders.get_order(ctx.db, callback_data.order_id))
 
 
-@router.callback_query(AdminRefundCB.filter(F.action == "view"))
+@routes.callback_query(AdminRefundCB.filter(F.action == "view"))
 async def refund_view(query: CallbackQuery, callback_data: AdminRefundCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     task = await payments.refund_task(ctx.db, callback_data.payment_id)
@@ -154,7 +155,7 @@ async def refund_view(query: CallbackQuery, callback_data: AdminRefundCB, ctx: A
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(AdminRefundCB.filter(F.action.in_({"done", "retry"})))
+@routes.callback_query(AdminRefundCB.filter(F.action.in_({"done", "retry"})))
 async def refund_action(query: CallbackQuery, callback_data: AdminRefundCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     task = await payments.refund_task(ctx.db, callback_data.payment_id)
@@ -170,7 +171,7 @@ async def refund_action(query: CallbackQuery, callback_data: AdminRefundCB, ctx:
 # ---------------------------------------------------------------- stock
 
 
-@router.callback_query(AdminMenuCB.filter(F.section == "stock"))
+@routes.callback_query(AdminMenuCB.filter(F.section == "stock"))
 async def stock_section(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     await state.set_state(AdminSG.stock)
@@ -198,13 +199,13 @@ async def _adjust(ctx: AppContext, user_id: int, raw: str) -> tuple[str, int]:
         raise
 
 
-@router.message(StateFilter(AdminSG.stock), Command("cancel"))
+@routes.message(StateFilter(AdminSG.stock), Command("cancel"))
 async def stock_cancel(message: Message, lang: str, state: FSMContext) -> None:
     await state.set_state(None)
     await message.answer(t(lang, "admin.stock_cancelled"))
 
 
-@router.message(StateFilter(AdminSG.stock), F.text, ~F.text.startswith("/"))
+@routes.message(StateFilter(AdminSG.stock), F.text, ~F.text.startswith("/"))
 async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
@@ -214,12 +215,12 @@ async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMCo
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(StateFilter(AdminSG.stock), ~F.text)
+@routes.message(StateFilter(AdminSG.stock), ~F.text)
 async def stock_not_text(message: Message, lang: str) -> None:
     await message.answer(t(lang, "errors.admin_bad_stock_input"))
 
 
-@router.message(Command("stock"), F.chat.type == "private")
+@routes.message(Command("stock"), F.chat.type == "private")
 async def stock_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     """`/stock SKU +5` for admins who know what they want."""
     if message.from_user is None:
@@ -237,10 +238,14 @@ def _start_of_today(ctx: AppContext) -> datetime:
     return datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-@router.callback_query(AdminMenuCB.filter(F.section == "stats"))
+@routes.callback_query(AdminMenuCB.filter(F.section == "stats"))
 async def stats_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     data = await orders.stats(ctx.db, _start_of_today(ctx))
     await query.answer()
     text, markup = views.stats(lang, data)
     await edit_or_answer(query, text, markup)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -44,6 +44,7 @@ from bot.chat_language import follow_conversation
 from bot.context import AppContext
 from bot.i18n import Translator, t, t_plain
 from bot.middlewares import UserContextMiddleware
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from bot.views.assistant import did_you_mean_markup
@@ -55,8 +56,8 @@ from store.models import utcnow
 from store.money import Money
 
 log = logging.getLogger(__name__)
-router = Router(name="assistant")
-router.message.filter(F.chat.type == "private", StateFilter(None))
+routes = Routes("assistant")
+routes.message.filter(F.chat.type == "private", StateFilter(None))
 
 LONG_TEXT = 1000
 OFFERED = 3  # "did you mean" buttons at most
@@ -100,12 +101,12 @@ def _human_markup(lang: str, text: str | None = None, turn_id: int | None = None
     return views.answer_markup(lang, text, turn_id, [[views.human_button(lang)]])
 
 
-@router.message(F.text.startswith("/"))
+@routes.message(F.text.startswith("/"))
 async def unknown_command(message: Message, _: Translator) -> None:
     await message.answer(_("support.assistant.unknown_command"))
 
 
-@router.message(F.text)
+@routes.message(F.text)
 async def free_text(
     message: Message, ctx: AppContext, lang: str, user_context: UserContextMiddleware | None = None
 ) -> None:
@@ -192,7 +193,7 @@ def plausible_intents(ctx: AppContext, ranking: list[tuple[str, float]]) -> list
 USER_CONTENT = RELAYED | {"venue", "poll", "dice", "story"}
 
 
-@router.message(F.content_type.in_(USER_CONTENT))
+@routes.message(F.content_type.in_(USER_CONTENT))
 async def not_text(message: Message, lang: str) -> None:
     """Stickers, voice, photos, files, locations...: the bot reads text only; a person can see the rest."""
     key = "support.assistant.empty" if message.text is not None else "support.assistant.not_text"
@@ -355,7 +356,7 @@ async def _group_buys(ctx: AppContext, user_id: int, lang: str) -> str:
 # --- buttons under assistant answers --------------------------------------------------------------------
 
 
-@router.callback_query(SupCB.filter(F.a == "srch"))
+@routes.callback_query(SupCB.filter(F.a == "srch"))
 async def search_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
     turn = await support.get_turn(ctx.db, callback_data.v, query.from_user.id)
     if turn is None or query.message is None:
@@ -367,19 +368,19 @@ async def search_button(query: CallbackQuery, callback_data: SupCB, ctx: AppCont
     await answer_search(query.message, ctx, reply_language(turn.text, lang), turn.text)  # type: ignore[arg-type]
 
 
-@router.callback_query(SupCB.filter(F.a == "reph"))
+@routes.callback_query(SupCB.filter(F.a == "reph"))
 async def rephrase_button(query: CallbackQuery, _: Translator) -> None:
     await query.answer(_("support.assistant.rephrase_hint"), show_alert=False)
 
 
-@router.callback_query(SupCB.filter(F.a == "trk"))
+@routes.callback_query(SupCB.filter(F.a == "trk"))
 async def track_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
     text, _detail = await order_status(ctx, query.from_user.id, callback_data.v, lang)
     await query.answer()
     await edit_or_answer(query, text)
 
 
-@router.callback_query(SupCB.filter(F.a == "cnlq"))
+@routes.callback_query(SupCB.filter(F.a == "cnlq"))
 async def cancel_pick_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
     text, detail = await order_status(ctx, query.from_user.id, callback_data.v, lang)
     await query.answer()
@@ -391,7 +392,7 @@ async def cancel_pick_button(query: CallbackQuery, callback_data: SupCB, ctx: Ap
         await edit_or_answer(query, t(lang, "support.orders.cannot_cancel", order_id=detail.id, status=status))
 
 
-@router.callback_query(SupCB.filter(F.a == "cnl"))
+@routes.callback_query(SupCB.filter(F.a == "cnl"))
 async def cancel_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
     # Ownership and the state rule are checked by the orders store (another shopper's order is "not found").
     detail = await orders.cancel_by_buyer(ctx.db, callback_data.v, query.from_user.id)
@@ -399,7 +400,7 @@ async def cancel_button(query: CallbackQuery, callback_data: SupCB, ctx: AppCont
     await edit_or_answer(query, t(lang, "support.orders.cancelled", order_id=detail.id))
 
 
-@router.callback_query(DidYouMeanCB.filter())
+@routes.callback_query(DidYouMeanCB.filter())
 async def did_you_mean_button(query: CallbackQuery, callback_data: DidYouMeanCB, ctx: AppContext, lang: str) -> None:
     """A tap answers the picked intent as if the classifier had been sure, in the language the question was
     asked in, and keeps the pick as a labelled example; the question's message becomes the answer."""
@@ -413,3 +414,7 @@ async def did_you_mean_button(query: CallbackQuery, callback_data: DidYouMeanCB,
     reply, markup = await compose_answer(ctx, query.from_user.id, intent, settled.lang, settled.text, settled.turn_id)
     await edit_or_answer(query, reply, markup)
     await _record_bot_turn(ctx, query.from_user.id, reply, intent)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -19,6 +19,7 @@ from bot.callbacks.common import MenuCB
 from bot.context import AppContext
 from bot.deeplinks import deeplink
 from bot.i18n import t
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views.cart import cart_screen
 from bot.views.catalog import cart_link
@@ -28,7 +29,7 @@ from store import cart, users
 from store.errors import DomainError
 
 log = logging.getLogger(__name__)
-router = Router(name="cart")
+routes = Routes("cart")
 
 STALE_CODES = ("stale_button", "catalog_product_unavailable", "cart_line_gone")
 
@@ -58,7 +59,7 @@ async def render_cart(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await edit_or_answer(query, screen.text, screen.markup)
 
 
-@router.message(Command("cart"))
+@routes.message(Command("cart"))
 async def cart_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -73,7 +74,7 @@ async def cart_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.reply(t(lang, "cart.in_private"), reply_markup=markup)
 
 
-@router.callback_query(MenuCB.filter(F.action == "cart"))
+@routes.callback_query(MenuCB.filter(F.action == "cart"))
 async def cart_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     if _in_group(query):
         if await send_cart_privately(ctx, query.from_user.id, lang):
@@ -85,7 +86,7 @@ async def cart_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await render_cart(query, ctx, lang)
 
 
-@router.callback_query(CartCB.filter())
+@routes.callback_query(CartCB.filter())
 async def cart_action(query: CallbackQuery, callback_data: CartCB, ctx: AppContext, lang: str) -> None:
     data = callback_data
     if _in_group(query) or data.a not in ("inc", "dec", "rm", "clear", "show"):
@@ -115,7 +116,7 @@ async def cart_action(query: CallbackQuery, callback_data: CartCB, ctx: AppConte
     await render_cart(query, ctx, lang)
 
 
-@router.callback_query(F.data.func(lambda value: isinstance(value, str) and value.split(":", 1)[0] == PREFIX))
+@routes.callback_query(F.data.func(lambda value: isinstance(value, str) and value.split(":", 1)[0] == PREFIX))
 async def bad_cart_button(query: CallbackQuery, lang: str) -> None:
     await query.answer(t(lang, "errors.bad_button"), show_alert=True)
 
@@ -129,3 +130,7 @@ async def open_cart_link(message: Message, value: str, data: dict[str, Any]) -> 
         return
     screen = cart_screen(lang, await cart.get_cart(ctx.db, message.from_user.id))
     await message.answer(screen.text, reply_markup=screen.markup)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -23,6 +23,7 @@ from bot.chat_language import group_language
 from bot.context import AppContext
 from bot.deeplinks import deeplink
 from bot.i18n import t, t_plain
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import catalog as views
 from bot.views.catalog import CardOptions, Screen
@@ -34,7 +35,7 @@ from store.errors import DomainError, NotFound
 from store.growth import referrals
 
 log = logging.getLogger(__name__)
-router = Router(name="catalog")
+routes = Routes("catalog")
 
 STALE_CODES = ("stale_button", "catalog_product_unavailable")
 TOAST_TITLE_MAX = 30
@@ -176,7 +177,7 @@ async def categories_screen(ctx: AppContext, lang: str, *, group: bool) -> Scree
     return views.categories(lang, items, group=group, bot_username=ctx.bot_username)
 
 
-@router.message(Command("catalog"))
+@routes.message(Command("catalog"))
 async def catalog_command(message: Message, ctx: AppContext, lang: str) -> None:
     group = message.chat.type != "private"
     if group:
@@ -185,7 +186,7 @@ async def catalog_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-@router.callback_query(MenuCB.filter(F.action == "catalog"))
+@routes.callback_query(MenuCB.filter(F.action == "catalog"))
 async def catalog_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await query.answer()
     screen = await categories_screen(ctx, await card_language(ctx, query, lang), group=in_group(query))
@@ -217,7 +218,7 @@ async def show_page(
     await edit_or_answer(query, screen.text, screen.markup)
 
 
-@router.callback_query(CategoryCB.filter())
+@routes.callback_query(CategoryCB.filter())
 async def category_page(query: CallbackQuery, callback_data: CategoryCB, ctx: AppContext, lang: str) -> None:
     await show_page(
         query,
@@ -233,7 +234,7 @@ async def category_page(query: CallbackQuery, callback_data: CategoryCB, ctx: Ap
 # ---------------------------------------------------------------------------------------------- product card
 
 
-@router.callback_query(ProductCB.filter())
+@routes.callback_query(ProductCB.filter())
 async def product_action(query: CallbackQuery, callback_data: ProductCB, ctx: AppContext, lang: str) -> None:
     data = callback_data
     group = in_group(query)
@@ -360,7 +361,7 @@ async def _refused(query: CallbackQuery, ctx: AppContext, lang: str, exc: Domain
     await show_card(query, ctx, lang, product, card_options(ctx, data, group=in_group(query)), same=True)
 
 
-@router.callback_query(F.data.func(lambda value: isinstance(value, str) and value.split(":", 1)[0] in PREFIXES))
+@routes.callback_query(F.data.func(lambda value: isinstance(value, str) and value.split(":", 1)[0] in PREFIXES))
 async def bad_button(query: CallbackQuery, lang: str) -> None:
     """Catalog callback data that does not parse (forged, or from an incompatible older version)."""
     await query.answer(t(lang, "errors.bad_button"), show_alert=True)
@@ -384,3 +385,7 @@ async def open_product_link(message: Message, value: str, data: dict[str, Any]) 
     if message.from_user is not None:
         options = replace(options, referral=await referral_code(ctx, message.from_user.id))
     await send_card(ctx, message.chat.id, lang, product, options)
+
+
+def setup() -> Router:
+    return routes.build()

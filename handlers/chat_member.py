@@ -9,12 +9,13 @@ from aiogram.types import ChatMemberUpdated, Message
 from bot.chat_language import group_language, set_group_language
 from bot.context import AppContext
 from bot.i18n import t
+from bot.routes import Routes
 from store import users
 
-router = Router(name="chat_member")
+routes = Routes("chat_member")
 
 
-@router.my_chat_member()
+@routes.my_chat_member()
 async def on_bot_membership(event: ChatMemberUpdated, ctx: AppContext, lang: str) -> None:
     chat = event.chat
     if chat.type == "private":
@@ -40,7 +41,11 @@ async def _first_language(event: ChatMemberUpdated, ctx: AppContext, lang: str) 
     await set_group_language(ctx, event.chat.id, lang, only_if_unset=True)
 
 
-@router.message(F.migrate_to_chat_id)
+@routes.message(F.migrate_to_chat_id)
 async def on_migrated(message: Message, ctx: AppContext) -> None:
     if message.migrate_to_chat_id is not None:
         await users.migrate_chat(ctx.db, message.chat.id, message.migrate_to_chat_id)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -28,6 +28,7 @@ from bot.callbacks.common import MenuCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import LANGUAGES, Translator, t
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import checkout as views
 from bot.views import common as common_views
@@ -36,7 +37,7 @@ from dialogues.checkout import CheckoutSG
 from store import checkout, orders
 from store.errors import Conflict, DomainError
 
-router = Router(name="checkout")
+routes = Routes("checkout")
 DEEPLINK = "co"
 OWN_KEYS = (
     keys.TOKEN,
@@ -108,7 +109,7 @@ async def _begin(ctx: AppContext, user_id: int, lang: str, state: FSMContext) ->
     return views.delivery_choice(lang, token, ctx.settings.shop.pickup_points)
 
 
-@router.message(Command("checkout"), F.chat.type == "private")
+@routes.message(Command("checkout"), F.chat.type == "private")
 async def checkout_command(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
@@ -116,12 +117,12 @@ async def checkout_command(message: Message, ctx: AppContext, lang: str, state: 
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(Command("checkout"))
+@routes.message(Command("checkout"))
 async def checkout_in_group(message: Message, ctx: AppContext, lang: str) -> None:
     await message.reply(t(lang, "checkout.in_private"), reply_markup=views.open_private(lang, private_link(ctx)))
 
 
-@router.callback_query(MenuCB.filter(F.action == "checkout"))
+@routes.callback_query(MenuCB.filter(F.action == "checkout"))
 async def checkout_button(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     message = query.message
     if message is None or message.chat.type != "private":
@@ -165,7 +166,7 @@ async def _own_button(
     return data
 
 
-@router.callback_query(CheckoutCB.filter(F.action == "cancel"))
+@routes.callback_query(CheckoutCB.filter(F.action == "cancel"))
 async def cancel_button(query: CallbackQuery, callback_data: CheckoutCB, lang: str, state: FSMContext) -> None:
     if await _own_button(query, callback_data, state, lang) is None:
         return
@@ -174,7 +175,7 @@ async def cancel_button(query: CallbackQuery, callback_data: CheckoutCB, lang: s
     await edit_or_answer(query, t(lang, "checkout.cancelled"), common_views.main_menu(lang))
 
 
-@router.callback_query(CheckoutCB.filter(F.action == "dlv"), StateFilter(CheckoutSG.delivery))
+@routes.callback_query(CheckoutCB.filter(F.action == "dlv"), StateFilter(CheckoutSG.delivery))
 async def delivery_chosen(
     query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -192,7 +193,7 @@ async def delivery_chosen(
     await edit_or_answer(query, t(lang, "checkout.ask_name"))
 
 
-@router.callback_query(CheckoutCB.filter(F.action == "pick"), StateFilter(CheckoutSG.delivery))
+@routes.callback_query(CheckoutCB.filter(F.action == "pick"), StateFilter(CheckoutSG.delivery))
 async def pickup_chosen(
     query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -207,7 +208,7 @@ async def pickup_chosen(
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(CheckoutCB.filter(F.action.in_({"saved", "new"})), StateFilter(CheckoutSG.contact_choice))
+@routes.callback_query(CheckoutCB.filter(F.action.in_({"saved", "new"})), StateFilter(CheckoutSG.contact_choice))
 async def contact_chosen(
     query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -224,7 +225,7 @@ async def contact_chosen(
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(
+@routes.callback_query(
     CheckoutCB.filter(F.action.in_({"coupon", "nocoupon", "pts", "back"})),
     StateFilter(CheckoutSG.summary, CheckoutSG.coupon),
 )
@@ -248,7 +249,7 @@ async def summary_option(
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(CheckoutCB.filter(F.action == "pay"))
+@routes.callback_query(CheckoutCB.filter(F.action == "pay"))
 async def pay_chosen(
     query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -307,7 +308,7 @@ async def pay_chosen(
     await bot_payments.send_order_invoice(ctx, chat_id, order, lang)
 
 
-@router.callback_query(CheckoutCB.filter())
+@routes.callback_query(CheckoutCB.filter())
 async def stale_checkout_button(query: CallbackQuery, callback_data: CheckoutCB, lang: str, state: FSMContext) -> None:
     """A checkout button from a step that is over (or another checkout)."""
     if await _own_button(query, callback_data, state, lang) is None:
@@ -318,8 +319,8 @@ async def stale_checkout_button(query: CallbackQuery, callback_data: CheckoutCB,
 # ---------------------------------------------------------------- typed answers
 
 
-@router.message(Command("cancel"), StateFilter(CheckoutSG))
-@router.message(
+@routes.message(Command("cancel"), StateFilter(CheckoutSG))
+@routes.message(
     StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon),
     F.text.in_({t(language, "checkout.cancel_text") for language in LANGUAGES}),
 )
@@ -328,7 +329,7 @@ async def cancel_typed(message: Message, lang: str, state: FSMContext) -> None:
     await message.answer(t(lang, "checkout.cancelled"), reply_markup=ReplyKeyboardRemove())
 
 
-@router.message(StateFilter(CheckoutSG.name), F.text)
+@routes.message(StateFilter(CheckoutSG.name), F.text)
 async def name_typed(message: Message, lang: str, state: FSMContext) -> None:
     name = checkout.clean_name(message.text or "")
     await state.update_data({keys.NAME: name})
@@ -337,8 +338,8 @@ async def name_typed(message: Message, lang: str, state: FSMContext) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(StateFilter(CheckoutSG.phone), F.contact)
-@router.message(StateFilter(CheckoutSG.phone), F.text)
+@routes.message(StateFilter(CheckoutSG.phone), F.contact)
+@routes.message(StateFilter(CheckoutSG.phone), F.text)
 async def phone_given(message: Message, lang: str, state: FSMContext) -> None:
     raw = message.contact.phone_number if message.contact else (message.text or "")
     phone = checkout.clean_phone(raw)
@@ -348,7 +349,7 @@ async def phone_given(message: Message, lang: str, state: FSMContext) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(StateFilter(CheckoutSG.address), F.text)
+@routes.message(StateFilter(CheckoutSG.address), F.text)
 async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
@@ -358,7 +359,7 @@ async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSM
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(StateFilter(CheckoutSG.coupon), F.text)
+@routes.message(StateFilter(CheckoutSG.coupon), F.text)
 async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
@@ -380,7 +381,7 @@ async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMC
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon))
+@routes.message(StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon))
 async def not_text(message: Message, state: FSMContext, _: Translator) -> None:
     """A sticker, photo or voice where an answer was expected: say what is needed, keep the step."""
     current = await state.get_state()
@@ -421,3 +422,7 @@ async def _summary(ctx: AppContext, user_id: int, lang: str, state: FSMContext) 
         stars=payments.stars_enabled,
         pay_on_pickup=payments.pickup_payment_enabled and quote.delivery_method == "pickup",
     )
+
+
+def setup() -> Router:
+    return routes.build()

@@ -15,11 +15,12 @@ from aiogram.types import ErrorEvent, Update
 
 from bot.i18n import has, language_from_telegram, t
 from bot.outages import is_out_of_range, is_outage
+from bot.routes import Routes
 from bot.telegram_utils import is_not_modified
 from store.errors import DomainError
 
 log = logging.getLogger(__name__)
-router = Router(name="errors")
+routes = Routes("errors")
 
 
 def error_text(lang: str, exc: DomainError) -> str:
@@ -39,7 +40,7 @@ def _language(update: Update, lang: str | None) -> str:
     return language_from_telegram(getattr(user, "language_code", None))
 
 
-@router.errors()
+@routes.errors()
 async def on_error(event: ErrorEvent, lang: str | None = None) -> bool:
     exc = event.exception
     update = event.update
@@ -82,3 +83,7 @@ async def on_error(event: ErrorEvent, lang: str | None = None) -> bool:
     except Exception:
         log.exception("could not tell the user about the error in update %s", update.update_id)
     return True
+
+
+def setup() -> Router:
+    return routes.build()

@@ -20,6 +20,7 @@ from bot.context import AppContext
 from bot.deeplinks import deeplink, start_link
 from bot.i18n import t
 from bot.payments import send_order_invoice
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from store import flashsale, orders
 from store.errors import DomainError
@@ -27,7 +28,7 @@ from store.flashsale_admission import FlashAdmission, admission_for
 from store.models import utcnow
 from store.money import parse_major
 
-router = Router(name="flashsale")
+routes = Routes("flashsale")
 
 register_section(AdminSection("flash", "flashsale.admin.section", "admin", order=40))
 
@@ -39,7 +40,7 @@ def admission(ctx: AppContext) -> FlashAdmission:
 # ---------------------------------------------------------------------------------------------- buyers
 
 
-@router.callback_query(FlashBuyCB.filter())
+@routes.callback_query(FlashBuyCB.filter())
 async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> None:
     """Decided in memory (sold out, limit, not started, ended); a winner waits for the batch to commit.
     The toast is the only answer here: the winner's order message goes through the outbox."""
@@ -85,7 +86,7 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
     await send_order_invoice(ctx, message.from_user.id, order, lang)
 
 
-@router.callback_query(FlashReceiptCB.filter())
+@routes.callback_query(FlashReceiptCB.filter())
 async def receipt(query: CallbackQuery, callback_data: FlashReceiptCB, ctx: AppContext, lang: str) -> None:
     """Delivery or a pick-up point for a won unit, then its invoice (no address asked for a pick-up)."""
     points = {p.id: p for p in ctx.settings.shop.pickup_points}
@@ -96,7 +97,7 @@ async def receipt(query: CallbackQuery, callback_data: FlashReceiptCB, ctx: AppC
     await send_order_invoice(ctx, query.from_user.id, order, lang)
 
 
-@router.callback_query(FlashPayCB.filter())
+@routes.callback_query(FlashPayCB.filter())
 async def pay(query: CallbackQuery, callback_data: FlashPayCB, ctx: AppContext, lang: str) -> None:
     order = await orders.get_order(ctx.db, callback_data.order_id, query.from_user.id)
     if not order.payable or order.source != flashsale.SOURCE:
@@ -106,7 +107,7 @@ async def pay(query: CallbackQuery, callback_data: FlashPayCB, ctx: AppContext, 
     await send_order_invoice(ctx, query.from_user.id, order, lang)
 
 
-@router.message(Command("subscribe"), F.chat.type == "private")
+@routes.message(Command("subscribe"), F.chat.type == "private")
 async def subscribe(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -114,7 +115,7 @@ async def subscribe(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(t(lang, "flashsale.subscribed" if changed else "flashsale.already_subscribed"))
 
 
-@router.message(Command("unsubscribe"), F.chat.type == "private")
+@routes.message(Command("unsubscribe"), F.chat.type == "private")
 async def unsubscribe(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -196,7 +197,7 @@ def edit_from(ctx: AppContext, fields: dict[str, str], current: flashsale.SaleVi
     )
 
 
-@router.message(Command("flash_create"))
+@routes.message(Command("flash_create"))
 async def create(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -208,7 +209,7 @@ async def create(message: Message, command: CommandObject, ctx: AppContext, lang
     await message.answer(views.sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
 
 
-@router.message(Command("flash_edit"))
+@routes.message(Command("flash_edit"))
 async def edit(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -222,7 +223,7 @@ async def edit(message: Message, command: CommandObject, ctx: AppContext, lang: 
     await message.answer(views.sale_text(lang, "flashsale.admin.edited", sale, ctx.settings.shop.timezone))
 
 
-@router.message(Command("flash_cancel"))
+@routes.message(Command("flash_cancel"))
 async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -235,7 +236,7 @@ async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang
     await message.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
 
 
-@router.message(Command("flash_list"))
+@routes.message(Command("flash_list"))
 async def list_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -244,7 +245,7 @@ async def list_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(AdminMenuCB.filter(F.section == "flash"))
+@routes.callback_query(AdminMenuCB.filter(F.section == "flash"))
 async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     await query.answer()
@@ -252,7 +253,7 @@ async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> Non
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(FlashAdminCB.filter())
+@routes.callback_query(FlashAdminCB.filter())
 async def admin_action(query: CallbackQuery, callback_data: FlashAdminCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     if callback_data.action == "cancel":
@@ -262,3 +263,7 @@ async def admin_action(query: CallbackQuery, callback_data: FlashAdminCB, ctx: A
         await query.answer()
     text, markup = views.admin_list(lang, await flashsale.list_sales(ctx.db), ctx.settings.shop.timezone)
     await edit_or_answer(query, text, markup)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -24,10 +24,10 @@ from bot.deeplinks import deeplink, start_link
 from bot.i18n import t
 from bot.jobs.groupbuy import policy, post_card, refresher
 from bot.payments import send_order_invoice
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
 from dialogues.groupbuy_wizard import GroupBuyWizard, ParticipantContact
-from handlers import leader
 from store import groupbuy, orders
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy import GroupBuyView, Tier
@@ -35,8 +35,7 @@ from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-router = Router(name="groupbuy")
-router.include_router(leader.router)
+routes = Routes("groupbuy")
 
 GROUPS = {"group", "supergroup"}
 STORAGE_KEY = "groupbuy.fsm_storage"
@@ -68,7 +67,7 @@ def _private_screen(
 # ---------------------------------------------------------------------------------------------- the wizard
 
 
-@router.message(Command("groupbuy"), F.chat.type.in_(GROUPS))
+@routes.message(Command("groupbuy"), F.chat.type.in_(GROUPS))
 async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_storage: BaseStorage, bot: Bot) -> None:
     user = message.from_user
     if user is None:
@@ -94,7 +93,7 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
         await message.reply(hint.text, reply_markup=hint.markup)
 
 
-@router.message(Command("groupbuy"), F.chat.type == "private")
+@routes.message(Command("groupbuy"), F.chat.type == "private")
 async def groupbuy_in_private(message: Message, lang: str) -> None:
     await message.answer(t(lang, "groupbuy.use_in_group"))
 
@@ -209,13 +208,13 @@ async def _choose_product(
     await _ask(target, ctx, lang, state, "tiers")
 
 
-@router.message(GroupBuyWizard.product, PRIVATE, ANSWER)
+@routes.message(GroupBuyWizard.product, PRIVATE, ANSWER)
 async def wizard_sku(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     product = await groupbuy.product_for_wizard(ctx.db, sku=message.text or "")
     await _choose_product(message, ctx, lang, state, product.id)
 
 
-@router.callback_query(WizardCB.filter(F.a == "prod"), GroupBuyWizard.product)
+@routes.callback_query(WizardCB.filter(F.a == "prod"), GroupBuyWizard.product)
 async def wizard_pick_product(
     query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -225,7 +224,7 @@ async def wizard_pick_product(
     await _choose_product(query, ctx, lang, state, product.id)
 
 
-@router.message(GroupBuyWizard.tiers, PRIVATE, ANSWER)
+@routes.message(GroupBuyWizard.tiers, PRIVATE, ANSWER)
 async def wizard_tiers(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     data = await state.get_data()
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
@@ -234,7 +233,7 @@ async def wizard_tiers(message: Message, ctx: AppContext, lang: str, state: FSMC
     await _ask(message, ctx, lang, state, "minimum")
 
 
-@router.message(GroupBuyWizard.minimum, PRIVATE, ANSWER)
+@routes.message(GroupBuyWizard.minimum, PRIVATE, ANSWER)
 async def wizard_minimum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     data = await state.get_data()
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
@@ -254,14 +253,14 @@ async def _set_maximum(
     await _ask(target, ctx, lang, state, "limit")
 
 
-@router.message(GroupBuyWizard.maximum, PRIVATE, ANSWER)
+@routes.message(GroupBuyWizard.maximum, PRIVATE, ANSWER)
 async def wizard_maximum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await _set_maximum(
         message, ctx, lang, state, groupbuy.parse_count(message.text or "", 1, groupbuy.MAX_PARTICIPANTS)
     )
 
 
-@router.callback_query(WizardCB.filter(F.a == "nomax"), GroupBuyWizard.maximum)
+@routes.callback_query(WizardCB.filter(F.a == "nomax"), GroupBuyWizard.maximum)
 async def wizard_no_maximum(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await _set_maximum(query, ctx, lang, state, None)
 
@@ -272,19 +271,19 @@ async def _set_limit(target: Message | CallbackQuery, ctx: AppContext, lang: str
     await _ask(target, ctx, lang, state, "deadline")
 
 
-@router.message(GroupBuyWizard.limit, PRIVATE, ANSWER)
+@routes.message(GroupBuyWizard.limit, PRIVATE, ANSWER)
 async def wizard_limit(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await _set_limit(message, ctx, lang, state, message.text or "")
 
 
-@router.callback_query(WizardCB.filter(F.a == "lim"), GroupBuyWizard.limit)
+@routes.callback_query(WizardCB.filter(F.a == "lim"), GroupBuyWizard.limit)
 async def wizard_limit_button(
     query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
     await _set_limit(query, ctx, lang, state, callback_data.v)
 
 
-@router.message(GroupBuyWizard.deadline, PRIVATE, ANSWER)
+@routes.message(GroupBuyWizard.deadline, PRIVATE, ANSWER)
 async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     settings = ctx.settings
     choice = groupbuy.parse_deadline_choice(
@@ -298,13 +297,13 @@ async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: F
     await _ask(message, ctx, lang, state, "pickup")
 
 
-@router.message(GroupBuyWizard.pickup, PRIVATE, ANSWER)
+@routes.message(GroupBuyWizard.pickup, PRIVATE, ANSWER)
 async def wizard_pickup_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await state.update_data(pickup=groupbuy.clean_pickup_text(message.text or ""))
     await _ask(message, ctx, lang, state, "confirm")
 
 
-@router.callback_query(WizardCB.filter(F.a == "pick"), GroupBuyWizard.pickup)
+@routes.callback_query(WizardCB.filter(F.a == "pick"), GroupBuyWizard.pickup)
 async def wizard_pickup_button(
     query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -315,7 +314,7 @@ async def wizard_pickup_button(
     await _ask(query, ctx, lang, state, "confirm")
 
 
-@router.callback_query(WizardCB.filter(F.a == "pub"), GroupBuyWizard.confirm)
+@routes.callback_query(WizardCB.filter(F.a == "pub"), GroupBuyWizard.confirm)
 async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await access.require_role(ctx, query.from_user.id, "leader")  # the role may have been revoked meanwhile
     data = await state.get_data()
@@ -356,20 +355,20 @@ async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state
     await edit_or_answer(query, t(lang, "groupbuy.published", id=view.id, title=view.title(lang)))
 
 
-@router.callback_query(WizardCB.filter(F.a == "stop"))
+@routes.callback_query(WizardCB.filter(F.a == "stop"))
 async def wizard_stop(query: CallbackQuery, lang: str, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     await edit_or_answer(query, t(lang, "groupbuy.wizard.stopped"))
 
 
-@router.callback_query(WizardCB.filter())
+@routes.callback_query(WizardCB.filter())
 async def wizard_stale(query: CallbackQuery, lang: str) -> None:
     """A wizard button from an earlier step or an abandoned set-up."""
     await query.answer(t(lang, "errors.stale_button"), show_alert=True)
 
 
-@router.message(StateFilter(GroupBuyWizard), PRIVATE, ~F.text.startswith("/"))
+@routes.message(StateFilter(GroupBuyWizard), PRIVATE, ~F.text.startswith("/"))
 async def wizard_needs_text(message: Message, lang: str) -> None:
     await message.answer(t(lang, "groupbuy.wizard.text_please"))
 
@@ -406,7 +405,7 @@ async def _show(query: CallbackQuery, screen: views.Screen) -> None:
     await edit_or_answer(query, screen.text, screen.markup)
 
 
-@router.callback_query(GroupBuyCB.filter(F.a == "j"))
+@routes.callback_query(GroupBuyCB.filter(F.a == "j"))
 async def join_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
     result = await groupbuy.join(ctx.db, callback_data.g, query.from_user.id)
     if result.status == "joined":
@@ -414,7 +413,7 @@ async def join_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppCont
     await _answer_join(query, ctx, lang, result)
 
 
-@router.callback_query(GroupBuyCB.filter(F.a == "l"))
+@routes.callback_query(GroupBuyCB.filter(F.a == "l"))
 async def leave_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
     in_group = query.message is not None and query.message.chat.type in GROUPS
     try:
@@ -430,7 +429,7 @@ async def leave_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppCon
         await _show(query, _private_screen(ctx, lang, view, None))
 
 
-@router.callback_query(GroupBuyCB.filter(F.a == "q"))
+@routes.callback_query(GroupBuyCB.filter(F.a == "q"))
 async def quantity_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
     part = await groupbuy.set_quantity(ctx.db, callback_data.g, query.from_user.id, callback_data.v)
     view = await groupbuy.get(ctx.db, callback_data.g)
@@ -438,7 +437,7 @@ async def quantity_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: App
     await _show(query, _private_screen(ctx, lang, view, part))
 
 
-@router.callback_query(GroupBuyCB.filter(F.a == "s"))
+@routes.callback_query(GroupBuyCB.filter(F.a == "s"))
 async def panel_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
     view = await groupbuy.get(ctx.db, callback_data.g)
     part = await groupbuy.participant(ctx.db, callback_data.g, query.from_user.id)
@@ -446,7 +445,7 @@ async def panel_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppCon
     await _show(query, _private_screen(ctx, lang, view, part))
 
 
-@router.callback_query(GroupBuyCB.filter(F.a == "d"))
+@routes.callback_query(GroupBuyCB.filter(F.a == "d"))
 async def delivery_tap(
     query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -470,7 +469,7 @@ async def delivery_tap(
     await _show(query, _private_screen(ctx, lang, view, part))
 
 
-@router.message(ParticipantContact.contact, PRIVATE, ANSWER)
+@routes.message(ParticipantContact.contact, PRIVATE, ANSWER)
 async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     data = await state.get_data()
     group_buy_id = int(data.get("gb_id", 0))
@@ -484,7 +483,7 @@ async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMC
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-@router.callback_query(GroupBuyCB.filter(F.a == "p"))
+@routes.callback_query(GroupBuyCB.filter(F.a == "p"))
 async def pay_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
     # Ownership: another user's order id is "not found" (callback data is never trusted).
     order = await orders.get_order(ctx.db, callback_data.v, user_id=query.from_user.id)
@@ -495,7 +494,7 @@ async def pay_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppConte
     await send_order_invoice(ctx, query.from_user.id, order, lang)
 
 
-@router.callback_query(GroupBuyCB.filter())
+@routes.callback_query(GroupBuyCB.filter())
 async def unknown_tap(query: CallbackQuery, lang: str) -> None:
     await query.answer(t(lang, "errors.bad_button"), show_alert=True)
 
@@ -517,3 +516,7 @@ async def open_group_buy(message: Message, value: str, data: dict[str, Any]) -> 
     screen = _private_screen(ctx, lang, view, part)
     with contextlib.suppress(TelegramBadRequest):
         await message.answer(screen.text, reply_markup=screen.markup)
+
+
+def setup() -> Router:
+    return routes.build()

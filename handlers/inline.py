@@ -12,12 +12,13 @@ from aiogram.types import ChosenInlineResult, InlineQuery, InlineQueryResultUnio
 
 from bot.context import AppContext
 from bot.deeplinks import start_link
+from bot.routes import Routes
 from bot.views import inline as views
 from store import catalog, search
 from store.growth import referrals
 from store.search import ResultItem
 
-router = Router(name="inline")
+routes = Routes("inline")
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 20  # results per answer (Telegram allows 50)
@@ -81,7 +82,7 @@ def product_results(
     return results
 
 
-@router.inline_query()
+@routes.inline_query()
 async def inline_products(query: InlineQuery, ctx: AppContext, lang: str) -> None:
     page = parse_offset(query.offset)
     items, next_offset = await find_products(ctx, query.query, page)
@@ -91,7 +92,7 @@ async def inline_products(query: InlineQuery, ctx: AppContext, lang: str) -> Non
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True, next_offset=next_offset)
 
 
-@router.chosen_inline_result()
+@routes.chosen_inline_result()
 async def inline_chosen(chosen: ChosenInlineResult) -> None:
     # Nothing to store: the card's deep link does the attribution when someone opens it.
     log.info(
@@ -100,3 +101,7 @@ async def inline_chosen(chosen: ChosenInlineResult) -> None:
         views.product_id_of(chosen.result_id),
         chosen.from_user.id,
     )
+
+
+def setup() -> Router:
+    return routes.build()

@@ -18,13 +18,14 @@ from bot.callbacks.groupbuy import LeaderCB
 from bot.context import AppContext
 from bot.i18n import t
 from bot.jobs.groupbuy import policy, refresher
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
 from store import groupbuy, users
 from store.errors import DomainError
 from store.models import utcnow
 
-router = Router(name="leader")
+routes = Routes("leader")
 PRIVATE = F.chat.type == "private"
 
 register_section(AdminSection(key="gbl", label_key="groupbuy.admin.section", role="admin", order=40))
@@ -45,7 +46,7 @@ async def _detail(ctx: AppContext, lang: str, user_id: int, group_buy_id: int) -
     return views.leader_detail(lang, line, people, utcnow(), pickup, ctx.settings.shop.timezone)
 
 
-@router.message(Command("leader"), PRIVATE)
+@routes.message(Command("leader"), PRIVATE)
 async def leader_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -54,12 +55,12 @@ async def leader_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
-@router.message(Command("leader"))
+@routes.message(Command("leader"))
 async def leader_in_group(message: Message, lang: str) -> None:
     await message.reply(t(lang, "groupbuy.leader.private_only"))
 
 
-@router.callback_query(LeaderCB.filter())
+@routes.callback_query(LeaderCB.filter())
 async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppContext, lang: str) -> None:
     uid = query.from_user.id
     await access.require_role(ctx, uid, "leader")
@@ -106,7 +107,7 @@ async def _show(query: CallbackQuery, screen: views.Screen) -> None:
 # ---------------------------------------------------------------------------------------------- admin
 
 
-@router.callback_query(AdminMenuCB.filter(F.section == "gbl"))
+@routes.callback_query(AdminMenuCB.filter(F.section == "gbl"))
 async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await access.require_role(ctx, query.from_user.id, "admin")
     leaders = await users.users_with_role(ctx.db, "leader")
@@ -115,7 +116,7 @@ async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> Non
     await edit_or_answer(query, views.admin_section(lang, leaders, buys))
 
 
-@router.message(Command("leader_grant", "leader_revoke"), PRIVATE)
+@routes.message(Command("leader_grant", "leader_revoke"), PRIVATE)
 async def admin_grant(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -132,3 +133,7 @@ async def admin_grant(message: Message, command: CommandObject, ctx: AppContext,
         changed = await users.revoke_role(ctx.db, user_id, "leader")
         key = "groupbuy.admin.revoked" if changed else "groupbuy.admin.had_not"
     await message.answer(t(lang, key, id=user_id))
+
+
+def setup() -> Router:
+    return routes.build()

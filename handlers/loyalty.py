@@ -13,12 +13,13 @@ from bot.callbacks.growth import GrowthCB
 from bot.context import AppContext
 from bot.coupon_syntax import parse_coupon
 from bot.i18n import Translator
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import growth as views
 from store import users
 from store.growth import checkin, coupons, points, tiers
 
-router = Router(name="loyalty")
+routes = Routes("loyalty")
 register_section(AdminSection("coupons", "growth.admin_section", order=60))
 
 
@@ -32,7 +33,7 @@ async def _points_screen(ctx: AppContext, user_id: int, lang: str) -> tuple[str,
     )
 
 
-@router.message(Command("checkin"))
+@routes.message(Command("checkin"))
 async def checkin_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -45,7 +46,7 @@ async def checkin_command(message: Message, ctx: AppContext, lang: str) -> None:
         await message.reply(text.split("\n")[0])
 
 
-@router.callback_query(GrowthCB.filter(F.action == "checkin"))
+@routes.callback_query(GrowthCB.filter(F.action == "checkin"))
 async def checkin_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     result = await checkin.check_in(ctx.db, query.from_user.id)
     await query.answer(views.checkin_text(lang, result)[:200], show_alert=not result.already)
@@ -54,7 +55,7 @@ async def checkin_button(query: CallbackQuery, ctx: AppContext, lang: str) -> No
         await edit_or_answer(query, text, markup)  # type: ignore[arg-type]
 
 
-@router.message(Command("points"))
+@routes.message(Command("points"))
 async def points_command(message: Message, ctx: AppContext, lang: str, _: Translator) -> None:
     if message.from_user is None:
         return
@@ -65,14 +66,14 @@ async def points_command(message: Message, ctx: AppContext, lang: str, _: Transl
     await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
 
 
-@router.callback_query(GrowthCB.filter(F.action == "points"))
+@routes.callback_query(GrowthCB.filter(F.action == "points"))
 async def points_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await query.answer()
     text, markup = await _points_screen(ctx, query.from_user.id, lang)
     await edit_or_answer(query, text, markup)  # type: ignore[arg-type]
 
 
-@router.callback_query(GrowthCB.filter(F.action == "remind"))
+@routes.callback_query(GrowthCB.filter(F.action == "remind"))
 async def reminder_toggle(
     query: CallbackQuery, callback_data: GrowthCB, ctx: AppContext, lang: str, _: Translator
 ) -> None:
@@ -83,7 +84,7 @@ async def reminder_toggle(
     await edit_or_answer(query, text, markup)  # type: ignore[arg-type]
 
 
-@router.callback_query(GrowthCB.filter(F.action == "shop"))
+@routes.callback_query(GrowthCB.filter(F.action == "shop"))
 async def shop_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await query.answer()
     offers = await coupons.points_shop(ctx.db)
@@ -92,7 +93,7 @@ async def shop_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(GrowthCB.filter(F.action == "buy"))
+@routes.callback_query(GrowthCB.filter(F.action == "buy"))
 async def shop_buy(query: CallbackQuery, callback_data: GrowthCB, ctx: AppContext, lang: str, _: Translator) -> None:
     # The purchase key is the tapped message and button: a double tap or a repeated update buys once.
     message_id = query.message.message_id if query.message else 0
@@ -104,7 +105,7 @@ async def shop_buy(query: CallbackQuery, callback_data: GrowthCB, ctx: AppContex
     await edit_or_answer(query, text, markup)
 
 
-@router.message(Command("coupons"))
+@routes.message(Command("coupons"))
 async def coupons_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -113,7 +114,7 @@ async def coupons_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(GrowthCB.filter(F.action == "coupons"))
+@routes.callback_query(GrowthCB.filter(F.action == "coupons"))
 async def coupons_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await query.answer()
     items = await coupons.my_coupons(ctx.db, query.from_user.id)
@@ -121,7 +122,7 @@ async def coupons_button(query: CallbackQuery, ctx: AppContext, lang: str) -> No
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(AdminMenuCB.filter(F.section == "coupons"))
+@routes.callback_query(AdminMenuCB.filter(F.section == "coupons"))
 async def admin_coupons(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await access.require_role(ctx, query.from_user.id, "admin")
     await query.answer()
@@ -130,7 +131,7 @@ async def admin_coupons(query: CallbackQuery, ctx: AppContext, lang: str) -> Non
     await edit_or_answer(query, text, markup)
 
 
-@router.message(Command("coupon_new"), F.chat.type == "private")
+@routes.message(Command("coupon_new"), F.chat.type == "private")
 async def admin_coupon_new(message: Message, command: CommandObject, ctx: AppContext, _: Translator) -> None:
     if message.from_user is None:
         return
@@ -140,7 +141,7 @@ async def admin_coupon_new(message: Message, command: CommandObject, ctx: AppCon
     await message.answer(_("growth.admin_created", code=created.code))
 
 
-@router.message(Command("coupon_off"), F.chat.type == "private")
+@routes.message(Command("coupon_off"), F.chat.type == "private")
 async def admin_coupon_off(message: Message, command: CommandObject, ctx: AppContext, _: Translator) -> None:
     if message.from_user is None:
         return
@@ -148,3 +149,7 @@ async def admin_coupon_off(message: Message, command: CommandObject, ctx: AppCon
     code = (command.args or "").strip()
     done = await coupons.deactivate(ctx.db, code) if code else False
     await message.answer(_("growth.admin_disabled" if done else "errors.coupon_unknown", code=code.upper()))
+
+
+def setup() -> Router:
+    return routes.build()

@@ -15,6 +15,7 @@ from bot.callbacks.common import MenuCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.context import AppContext
 from bot.i18n import t
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
 from bot.views.checkout import open_private
@@ -23,11 +24,11 @@ from handlers.checkout import pickup_point, private_link
 from store import delivery, orders, privacy
 from store.errors import DomainError
 
-router = Router(name="orders")
+routes = Routes("orders")
 LIST_SIZE = 10
 
 
-@router.message(Command("orders"), F.chat.type == "private")
+@routes.message(Command("orders"), F.chat.type == "private")
 async def orders_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -36,13 +37,13 @@ async def orders_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(Command("orders"))
+@routes.message(Command("orders"))
 async def orders_in_group(message: Message, ctx: AppContext, lang: str) -> None:
     await message.reply(t(lang, "orders.in_private"), reply_markup=open_private(lang, private_link(ctx)))
 
 
-@router.callback_query(MenuCB.filter(F.action == "orders"))
-@router.callback_query(OrderCB.filter(F.action == "list"))
+@routes.callback_query(MenuCB.filter(F.action == "orders"))
+@routes.callback_query(OrderCB.filter(F.action == "list"))
 async def orders_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     if query.message is None or query.message.chat.type != "private":
         await query.answer(t(lang, "orders.in_private"), url=private_link(ctx))
@@ -58,14 +59,14 @@ async def _render(query: CallbackQuery, ctx: AppContext, lang: str, order: order
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(OrderCB.filter(F.action == "view"))
+@routes.callback_query(OrderCB.filter(F.action == "view"))
 async def order_view(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
     await query.answer()
     await _render(query, ctx, lang, order)
 
 
-@router.callback_query(OrderCB.filter(F.action == "cancel"))
+@routes.callback_query(OrderCB.filter(F.action == "cancel"))
 async def order_cancel_ask(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
     if not order.cancellable:
@@ -75,7 +76,7 @@ async def order_cancel_ask(query: CallbackQuery, callback_data: OrderCB, ctx: Ap
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(OrderCB.filter(F.action == "cancel_yes"))
+@routes.callback_query(OrderCB.filter(F.action == "cancel_yes"))
 async def order_cancel(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
     if not order.cancellable:
@@ -85,7 +86,7 @@ async def order_cancel(query: CallbackQuery, callback_data: OrderCB, ctx: AppCon
     await _render(query, ctx, lang, order)
 
 
-@router.callback_query(OrderCB.filter(F.action == "resend"))
+@routes.callback_query(OrderCB.filter(F.action == "resend"))
 async def order_resend(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
     """A paid digital order's goods, again (lost in the chat, or a new phone): through the outbox like the first
     time, so a file or code looks the same and the sends are paced."""
@@ -93,7 +94,7 @@ async def order_resend(query: CallbackQuery, callback_data: OrderCB, ctx: AppCon
     await query.answer(t(lang, "orders.resent_toast" if queued else "orders.resend_busy_toast"))
 
 
-@router.callback_query(OrderCB.filter(F.action == "pay"))
+@routes.callback_query(OrderCB.filter(F.action == "pay"))
 async def order_pay(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
     """A new invoice for an unpaid order (the old one may be lost in the chat)."""
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
@@ -106,7 +107,7 @@ async def order_pay(query: CallbackQuery, callback_data: OrderCB, ctx: AppContex
 # ---------------------------------------------------------------- personal data
 
 
-@router.message(Command("mydata"), F.chat.type == "private")
+@routes.message(Command("mydata"), F.chat.type == "private")
 async def my_data(message: Message, ctx: AppContext, lang: str) -> None:
     """The user's stored personal data as a JSON document."""
     if message.from_user is None:
@@ -119,18 +120,18 @@ async def my_data(message: Message, ctx: AppContext, lang: str) -> None:
     )
 
 
-@router.message(Command("forgetme"), F.chat.type == "private")
+@routes.message(Command("forgetme"), F.chat.type == "private")
 async def forget_me(message: Message, lang: str) -> None:
     text, markup = views.forget_confirm(lang)
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(Command("mydata", "forgetme"))
+@routes.message(Command("mydata", "forgetme"))
 async def privacy_in_group(message: Message, ctx: AppContext, lang: str) -> None:
     await message.reply(t(lang, "privacy.in_private"), reply_markup=open_private(lang, private_link(ctx)))
 
 
-@router.callback_query(PrivacyCB.filter())
+@routes.callback_query(PrivacyCB.filter())
 async def forget_answer(
     query: CallbackQuery, callback_data: PrivacyCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -144,3 +145,7 @@ async def forget_answer(
     await support_handlers.anonymise_topic(ctx, query.from_user.id)
     await query.answer()
     await edit_or_answer(query, t(lang, "privacy.forgotten", orders=erased.orders_anonymised))
+
+
+def setup() -> Router:
+    return routes.build()

@@ -11,6 +11,7 @@ from aiogram.types import Message, OrderInfo, PreCheckoutQuery
 from bot import payments as bot_payments
 from bot.context import AppContext
 from bot.i18n import language_from_telegram, t
+from bot.routes import Routes
 from handlers.errors import error_text
 from store import payments
 from store.errors import DomainError
@@ -18,10 +19,10 @@ from store.money import STARS
 from store.orders import Contact
 
 log = logging.getLogger(__name__)
-router = Router(name="payments")
+routes = Routes("payments")
 
 
-@router.pre_checkout_query()
+@routes.pre_checkout_query()
 async def pre_checkout(query: PreCheckoutQuery, ctx: AppContext, lang: str) -> None:
     """Answered within Telegram's 10 s: one short transaction re-checks owner, status, expiry and amount."""
     try:
@@ -93,3 +94,7 @@ async def apply_refunded_payment(ctx: AppContext, bot: Bot, message: Message, re
         return
     outcome = await payments.record_refund(ctx.db, refund.telegram_payment_charge_id)
     log.info("refund of %s reported by Telegram: %s", refund.telegram_payment_charge_id, outcome.kind)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -12,11 +12,12 @@ from aiogram.types import Message
 from bot.context import AppContext
 from bot.deeplinks import deeplink, start_link
 from bot.i18n import Translator
+from bot.routes import Routes
 from bot.views import growth as views
 from bot.views.common import open_private_chat
 from store.growth import referrals
 
-router = Router(name="referral")
+routes = Routes("referral")
 
 
 @deeplink("r")
@@ -27,7 +28,7 @@ async def referral_link(message: Message, code: str, data: dict[str, Any]) -> No
         await referrals.attribute(ctx.db, message.from_user.id, code)
 
 
-@router.message(Command("invite"))
+@routes.message(Command("invite"))
 async def invite(message: Message, ctx: AppContext, lang: str, _: Translator) -> None:
     if message.from_user is None:
         return
@@ -40,3 +41,7 @@ async def invite(message: Message, ctx: AppContext, lang: str, _: Translator) ->
     loyalty = ctx.settings.loyalty
     text, markup = views.invite_view(lang, link, stats, loyalty.referral_points, loyalty.welcome_coupon_percent)
     await message.answer(text, reply_markup=markup)
+
+
+def setup() -> Router:
+    return routes.build()

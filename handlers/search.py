@@ -24,12 +24,13 @@ from bot.callbacks.common import MenuCB
 from bot.callbacks.search import PREFIX, SearchCB
 from bot.context import AppContext
 from bot.i18n import t
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_private
 from bot.views import search as views
 from store import search
 from store.search import ResultItem, SearchResults, SearchTarget
 
-router = Router(name="search")
+routes = Routes("search")
 
 PROMPT_TTL = 600
 
@@ -98,7 +99,7 @@ async def _ask_for_words(state: FSMContext) -> None:
     await state.update_data(search_asked_at=time.time())
 
 
-@router.message(Command("search"))
+@routes.message(Command("search"))
 async def search_command(
     message: Message, command: CommandObject, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
@@ -113,7 +114,7 @@ async def search_command(
         await message.reply(views.usage_text(lang))
 
 
-@router.callback_query(MenuCB.filter(F.action == "search"))
+@routes.callback_query(MenuCB.filter(F.action == "search"))
 async def search_menu_button(query: CallbackQuery, lang: str, state: FSMContext) -> None:
     if not is_private(query.message if isinstance(query.message, Message) else None):
         await query.answer(views.usage_text(lang), show_alert=True)
@@ -124,7 +125,7 @@ async def search_menu_button(query: CallbackQuery, lang: str, state: FSMContext)
     await edit_or_answer(query, text, markup)
 
 
-@router.message(SearchFlow.words, F.chat.type == "private", F.text, ~F.text.startswith("/"))
+@routes.message(SearchFlow.words, F.chat.type == "private", F.text, ~F.text.startswith("/"))
 async def search_words(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     asked = (await state.get_data()).get("search_asked_at") or 0
     await state.set_state(None)
@@ -133,7 +134,7 @@ async def search_words(message: Message, ctx: AppContext, lang: str, state: FSMC
     await answer_search(message, ctx, lang, message.text or "")
 
 
-@router.callback_query(SearchCB.filter())
+@routes.callback_query(SearchCB.filter())
 async def search_button(query: CallbackQuery, callback_data: SearchCB, ctx: AppContext, lang: str) -> None:
     target = await search.load_target(ctx.db, callback_data.s, callback_data.i)
     if target is None:
@@ -149,7 +150,11 @@ async def search_button(query: CallbackQuery, callback_data: SearchCB, ctx: AppC
     await edit_or_answer(query, body, markup)
 
 
-@router.callback_query(F.data.startswith(PREFIX + ":"))
+@routes.callback_query(F.data.startswith(PREFIX + ":"))
 async def stale_search_button(query: CallbackQuery, lang: str) -> None:
     """A button from before search state moved server-side (it carried the words): ask for a new search."""
     await query.answer(t(lang, "search.expired"), show_alert=True)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -15,14 +15,15 @@ from bot.chat_language import group_language, set_group_language
 from bot.context import AppContext
 from bot.i18n import Translator, t, t_plain
 from bot.middlewares import UserContextMiddleware
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import common as views
 from store import users
 
-router = Router(name="start")
+routes = Routes("start")
 
 
-@router.message(CommandStart(), F.chat.type == "private")
+@routes.message(CommandStart(), F.chat.type == "private")
 async def start_private(
     message: Message, command: CommandObject, ctx: AppContext, lang: str, _: Translator, state: FSMContext
 ) -> None:
@@ -43,28 +44,28 @@ async def start_private(
     await message.answer(views.welcome_text(lang, name), reply_markup=views.main_menu(lang))
 
 
-@router.message(CommandStart())
+@routes.message(CommandStart())
 async def start_group(message: Message, ctx: AppContext) -> None:
     lang = await group_language(ctx, message.chat.id)
     url = f"https://t.me/{ctx.bot_username}?start=hello"
     await message.reply(t(lang, "start.group_hint"), reply_markup=views.open_private_chat(lang, url))
 
 
-@router.message(Command("help"))
-@router.message(Command("menu"))
+@routes.message(Command("help"))
+@routes.message(Command("menu"))
 async def help_command(message: Message, lang: str) -> None:
     await message.answer(
         views.help_text(lang), reply_markup=views.main_menu(lang) if message.chat.type == "private" else None
     )
 
 
-@router.callback_query(MenuCB.filter(F.action == "help"))
+@routes.callback_query(MenuCB.filter(F.action == "help"))
 async def help_button(query: CallbackQuery, lang: str) -> None:
     await query.answer()
     await edit_or_answer(query, views.help_text(lang), views.main_menu(lang))
 
 
-@router.callback_query(MenuCB.filter(F.action == "home"))
+@routes.callback_query(MenuCB.filter(F.action == "home"))
 async def home_button(query: CallbackQuery, lang: str) -> None:
     await query.answer()
     name = html.escape(query.from_user.first_name)
@@ -76,14 +77,14 @@ ADMIN_STATUSES = ("creator", "administrator")
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
-@router.message(Command("language"), F.chat.type.in_(GROUPS))
+@routes.message(Command("language"), F.chat.type.in_(GROUPS))
 async def group_language_command(message: Message, ctx: AppContext) -> None:
     """In a group, /language sets the group's language (its shared cards), which is a group admin's call."""
     lang = await group_language(ctx, message.chat.id)
     await message.reply(t(lang, "language.group_choose"), reply_markup=views.language_picker())
 
 
-@router.message(Command("language"))
+@routes.message(Command("language"))
 async def language_command(message: Message, _: Translator) -> None:
     await message.answer(_("language.choose"), reply_markup=views.language_picker())
 
@@ -102,7 +103,7 @@ async def _group_language_chosen(query: CallbackQuery, ctx: AppContext, code: st
     await edit_or_answer(query, t(code, "language.group_changed", language=name))
 
 
-@router.callback_query(LangCB.filter())
+@routes.callback_query(LangCB.filter())
 async def language_chosen(
     query: CallbackQuery, callback_data: LangCB, ctx: AppContext, lang: str, user_context: UserContextMiddleware
 ) -> None:
@@ -114,3 +115,7 @@ async def language_chosen(
     user_context.remember_language(query.from_user.id, code)
     await query.answer(t(code, "language.changed"))
     await edit_or_answer(query, t(code, "language.changed"), views.main_menu(code))
+
+
+def setup() -> Router:
+    return routes.build()

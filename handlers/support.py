@@ -35,6 +35,7 @@ from bot.chat_language import follow_conversation
 from bot.context import AppContext
 from bot.i18n import Translator, t
 from bot.middlewares import UserContextMiddleware
+from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from dialogues import support_chat
@@ -42,8 +43,7 @@ from store import support, users
 from store.errors import Forbidden
 
 log = logging.getLogger(__name__)
-router = Router(name="support")
-router.include_router(support_chat.router)
+routes = Routes("support")
 
 register_section(AdminSection(key="support", label_key="support.admin.section", role="support", order=60))
 
@@ -265,7 +265,7 @@ async def require_agent(ctx: AppContext, user_id: int) -> None:
 # --- shopper side ---------------------------------------------------------------------------------------
 
 
-@router.message(Command("support"), F.chat.type == "private")
+@routes.message(Command("support"), F.chat.type == "private")
 async def support_command(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
@@ -274,7 +274,7 @@ async def support_command(message: Message, ctx: AppContext, lang: str, state: F
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(SupCB.filter(F.a == "human"))
+@routes.callback_query(SupCB.filter(F.a == "human"))
 async def human_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     # The button carries no ids: nothing in it could point the ticket at someone else's order.
     await query.answer()
@@ -282,7 +282,7 @@ async def human_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None
     await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
-@router.callback_query(SupCB.filter(F.a == "back"))
+@routes.callback_query(SupCB.filter(F.a == "back"))
 async def back_to_bot(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
     ticket = await support.get_ticket(ctx.db, callback_data.t)
     if ticket.user_id != query.from_user.id:
@@ -295,7 +295,7 @@ async def back_to_bot(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
     await edit_or_answer(query, _("support.ticket.closed_by_shopper"))
 
 
-@router.callback_query(SupCB.filter(F.a == "rate"))
+@routes.callback_query(SupCB.filter(F.a == "rate"))
 async def rate_button(
     query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator, state: FSMContext
 ) -> None:
@@ -353,7 +353,7 @@ async def _relay_to_topic(ctx: AppContext, message: Message, ticket: support.Tic
         return False
 
 
-@router.message(F.chat.type == "private", StateFilter(None), _active_ticket_filter)
+@routes.message(F.chat.type == "private", StateFilter(None), _active_ticket_filter)
 async def shopper_message(
     message: Message,
     ctx: AppContext,
@@ -378,7 +378,7 @@ async def shopper_message(
     )
 
 
-@router.my_chat_member(F.chat.type == "private")
+@routes.my_chat_member(F.chat.type == "private")
 async def shopper_left(event: ChatMemberUpdated, ctx: AppContext) -> None:
     # handlers.chat_member marks the user unreachable; this closes their ticket (see the report to the lead).
     if event.new_chat_member.status != "kicked":
@@ -407,7 +407,7 @@ async def _topic_ticket(ctx: AppContext, message: Message) -> tuple[int, support
     return await support.ticket_in_topic(ctx.db, message.chat.id, message.message_thread_id)
 
 
-@router.message(Command("close"), _in_support_chat)
+@routes.message(Command("close"), _in_support_chat)
 async def close_command(message: Message, ctx: AppContext) -> None:
     if message.from_user is None:
         return
@@ -420,7 +420,7 @@ async def close_command(message: Message, ctx: AppContext) -> None:
     await close_ticket(ctx, found[1].id, message.from_user.id)
 
 
-@router.message(Command("canned"), _desk_or_private)
+@routes.message(Command("canned"), _desk_or_private)
 async def canned_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -464,7 +464,7 @@ def _split_canned(args: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
-@router.message(Command("canned_add"), _desk_or_private)
+@routes.message(Command("canned_add"), _desk_or_private)
 async def canned_add(message: Message, command: CommandObject, ctx: AppContext, _: Translator) -> None:
     if message.from_user is None:
         return
@@ -480,7 +480,7 @@ async def canned_add(message: Message, command: CommandObject, ctx: AppContext, 
     await message.answer(_(key, name=html.escape(support.normalize_canned_name(name))))
 
 
-@router.message(Command("canned_del"), _desk_or_private)
+@routes.message(Command("canned_del"), _desk_or_private)
 async def canned_del(message: Message, command: CommandObject, ctx: AppContext, _: Translator) -> None:
     if message.from_user is None:
         return
@@ -513,7 +513,7 @@ async def _agent_replied(ctx: AppContext, ticket: support.TicketInfo, agent_id: 
     await support.record_agent_message(ctx.db, ticket.id, agent_id, kind=kind, text=text, note=False)
 
 
-@router.message(_in_support_chat, F.message_thread_id, F.content_type.in_(RELAYED))
+@routes.message(_in_support_chat, F.message_thread_id, F.content_type.in_(RELAYED))
 async def agent_message(message: Message, ctx: AppContext) -> None:
     sender = message.from_user
     marker = ctx.settings.support.internal_marker
@@ -560,7 +560,7 @@ async def _agents(ctx: AppContext, chat_id: int) -> list[tuple[int, str]]:
     return sorted(found, key=lambda item: item[1].lower())
 
 
-@router.callback_query(SupCB.filter(F.a.in_({"take", "asg", "asgto", "close", "card"})))
+@routes.callback_query(SupCB.filter(F.a.in_({"take", "asg", "asgto", "close", "card"})))
 async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext) -> None:
     await require_agent(ctx, query.from_user.id)
     staff = views.staff_lang(ctx.settings)
@@ -627,7 +627,7 @@ async def _stats_view(ctx: AppContext, lang: str, days: int) -> tuple[str, Inlin
     return views.stats_text(lang, stats), views.stats_markup(lang, days)
 
 
-@router.message(Command("support_stats"), _desk_or_private)
+@routes.message(Command("support_stats"), _desk_or_private)
 async def stats_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
@@ -637,7 +637,7 @@ async def stats_command(message: Message, command: CommandObject, ctx: AppContex
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(SupStatsCB.filter())
+@routes.callback_query(SupStatsCB.filter())
 async def stats_button(query: CallbackQuery, callback_data: SupStatsCB, ctx: AppContext, lang: str) -> None:
     await require_agent(ctx, query.from_user.id)
     await query.answer()
@@ -645,7 +645,7 @@ async def stats_button(query: CallbackQuery, callback_data: SupStatsCB, ctx: App
     await edit_or_answer(query, text, markup)
 
 
-@router.callback_query(AdminMenuCB.filter(F.section == "support"))
+@routes.callback_query(AdminMenuCB.filter(F.section == "support"))
 async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     """The /admin menu's Support button: ticket statistics over 7 days (30 with a tap)."""
     await require_agent(ctx, query.from_user.id)
@@ -653,3 +653,7 @@ async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> Non
         await query.answer()
     text, markup = await _stats_view(ctx, lang, 7)
     await edit_or_answer(query, text, markup)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -24,7 +24,5 @@ def build_classifier(
     if backend == "rasa":
         if not rasa_url:
             raise ValueError("the rasa NLU backend needs rasa_url (e.g. http://127.0.0.1:5005)")
-        return RasaClassifier(
-            rasa_url, fallback=builtin, timeout=rasa_timeout, language_urls={"zh": rasa_url_zh or ""}
-        )
+        return RasaClassifier(rasa_url, fallback=builtin, timeout=rasa_timeout, language_urls={"zh": rasa_url_zh or ""})
     raise ValueError(f"unknown NLU backend {backend!r}; expected one of {', '.join(BACKENDS)}")
