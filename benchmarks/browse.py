@@ -49,7 +49,7 @@ from bot.config import Settings, load_settings
 from store import migrations
 from store.db import Database
 from store.models import Product, utcnow
-from store.search import engine_for, search_products
+from store.search import search_products
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,11 +110,8 @@ def _settings() -> Settings:
 
 
 async def _app(db: Database) -> tuple[App, StubSession]:
-    app = await create_app(_settings(), TOKEN, db=db, migrate=False)
     bot, session = stub_bot()
-    await app.ctx.bot.session.close()
-    app.use_bot(bot)
-    app.ctx.bot_username = BOT_USERNAME
+    app = await create_app(_settings(), TOKEN, db=db, migrate=False, bot=bot)
     return app, session
 
 
@@ -152,7 +149,7 @@ async def run_size(size: int, iterations: int, folder: Path) -> list[str]:
         for i in range(USERS):  # returning shoppers: their rows exist and the user middleware knows them
             await bench.feed("warm", bench.updates.message(bench.user(i), "/help"))
         started = time.perf_counter()
-        engine = engine_for(db, app.ctx.extras)
+        engine = app.ctx.search
         await engine.current(app.ctx.settings.catalog.search_refresh_seconds)
         out.append(f"search index build: {time.perf_counter() - started:.2f} s ({len(engine.index or [])} products)")
 
@@ -197,7 +194,7 @@ async def run_size(size: int, iterations: int, folder: Path) -> list[str]:
         queries = TYPICAL_QUERIES + TYPO_QUERIES
 
         async def store_only(i: int) -> None:
-            await search_products(db, app.ctx.extras, queries[i % len(queries)], refresh_seconds=3600)
+            await search_products(app.ctx.search, queries[i % len(queries)], refresh_seconds=3600)
 
         results.append(await measure("  (store.search.search_products alone)", iterations, store_only))
         from bot.callbacks.search import SearchCB
@@ -225,7 +222,7 @@ async def run_size(size: int, iterations: int, folder: Path) -> list[str]:
         out.append(f"errors logged: {ERRORS.count} {ERRORS.first}")
         out.append(f"Bot API calls answered by the stub: {dict(session.calls)}")
     finally:
-        await engine_for(db, app.ctx.extras).close()
+        await app.ctx.search.close()
         await app.close()
     return out
 

@@ -237,16 +237,9 @@ async def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any
             if args.fsm == "redis":
                 settings.redis.url = "redis://127.0.0.1:6379/14"
             db = Database(url)
-            if args.router_order == "flash-first":
-                import bot.app as app_module
-
-                modules = [m for m in app_module.ROUTER_MODULES if m != "handlers.flashsale"]
-                app_module.ROUTER_MODULES = (modules[0], "handlers.flashsale", *modules[1:])
-            app = await create_app(settings, "123456:BENCHMARK", db=db)
-            await app.ctx.bot.session.close()
+            settings.telegram.bot_username = "groupcart_bot"
             bot, session = stub_bot()
-            app.use_bot(bot)
-            app.ctx.bot_username = "groupcart_bot"
+            app = await create_app(settings, "123456:BENCHMARK", db=db, bot=bot)
             if args.fsm == "memory":
                 from aiogram.fsm.storage.memory import MemoryStorage
 

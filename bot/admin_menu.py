@@ -1,5 +1,5 @@
-"""The /admin menu is shared by features: each registers a section (a button) and handles its own
-callback data. handlers/admin.py renders the menu from this registry."""
+"""The /admin menu is shared by features: each declares a section (a button) and handles its own callback
+data; the composition root lists the sections (bot/app.py) and handlers/admin.py renders them."""
 
 from __future__ import annotations
 
@@ -12,14 +12,3 @@ class AdminSection:
     label_key: str  # locale key of the button label
     role: str = "admin"  # who sees it (admin sees everything)
     order: int = 100
-
-
-_sections: dict[str, AdminSection] = {}
-
-
-def register_section(section: AdminSection) -> None:
-    _sections[section.key] = section
-
-
-def sections() -> list[AdminSection]:
-    return sorted(_sections.values(), key=lambda s: (s.order, s.key))

@@ -3,8 +3,10 @@ production, the sandbox, tests and benchmarks alike."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -14,15 +16,30 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 
 from bot import payment_inbox, retry
+from bot.chat_language import GroupLanguages
 from bot.config import Settings
 from bot.context import AppContext
 from bot.etiquette import Etiquette
 from bot.fast_filters import inline_magic_filters
 from bot.fsm_storage import DatabaseStorage, RedisCachedStorage
+from bot.groupbuy_cards import CardRefresher
+from bot.jobs import flashsale as flash_jobs
+from bot.jobs import groupbuy as groupbuy_jobs
+from bot.jobs import growth as growth_jobs
+from bot.jobs import orders as order_jobs
+from bot.jobs import support as support_jobs
 from bot.middlewares import UserContextMiddleware
+from bot.nlu_service import Understanding
 from bot.outbox import OutboxSender
+from bot.referral_codes import ReferralCodes
 from bot.scheduler import Scheduler
 from bot.update_guard import DuplicateUpdateMiddleware
+from bot.views import flashsale as flash_views
+from bot.views import groupbuy as groupbuy_views
+from bot.views import growth as growth_views
+from bot.views import orders as order_views
+from bot.views import support as support_views
+from bot.wiring import Wiring
 from dialogues import support_chat
 from handlers import (
     admin,
@@ -44,9 +61,17 @@ from handlers import (
     start,
     support,
 )
+from store import delivery as delivery_store
+from store import flashsale as flash_store
+from store import groupbuy as groupbuy_store
+from store import orders as orders_store
+from store import support as support_store
 from store.db import Database
+from store.flashsale_admission import FlashAdmission
+from store.search import SearchEngine
 
 log = logging.getLogger(__name__)
+
 
 def feature_routers() -> list[Router]:
     """Feature routers in the order they get a chance at an update: commands and buttons first, then
@@ -73,6 +98,53 @@ def feature_routers() -> list[Router]:
         inline.setup(),
         assistant.setup(),
     ]
+
+
+def standard_wiring() -> Wiring:
+    """Every scheduled-event kind, outbox template, deep-link prefix and /admin section, and who owns it."""
+    return Wiring(
+        jobs={
+            "order_expiry": order_jobs.expire_order,
+            flash_store.START_JOB: flash_jobs.start,
+            flash_store.PUBLIC_JOB: flash_jobs.open_to_everyone,
+            flash_store.END_JOB: flash_jobs.end,
+            groupbuy_store.DEADLINE_JOB: groupbuy_jobs.deadline,
+            groupbuy_store.TICK_JOB: groupbuy_jobs.countdown,
+            support_store.TAKE_SLA: support_jobs.take_sla,
+            support_store.REPLY_SLA: support_jobs.reply_sla,
+            growth_jobs.EXPIRY_KIND: growth_jobs.expire_points,
+            growth_jobs.REMINDER_KIND: growth_jobs.remind_checkins,
+        },
+        startup=(growth_jobs.ensure_daily_events,),
+        renderers={
+            flash_store.CARD_TEMPLATE: flash_views.render_card,
+            flash_store.WON_TEMPLATE: flash_views.render_won,
+            flash_store.SUMMARY_TEMPLATE: flash_views.render_summary,
+            flash_store.MISSED_TEMPLATE: flash_views.render_missed,
+            "groupbuy.success": groupbuy_views.render_success,
+            "groupbuy.closed_notice": groupbuy_views.render_closed,
+            "support.topic": support_views.render_topic_message,
+            "growth.tier_changed": growth_views.render_tier_changed,
+            orders_store.STATUS_TEMPLATE: order_views.render_status_changed,
+            delivery_store.GOODS_TEMPLATE: order_views.render_goods,
+        },
+        deeplinks={
+            "p": catalog.open_product_link,
+            "cart": cart.open_cart_link,
+            checkout.DEEPLINK: checkout.checkout_link,
+            "r": referral.referral_link,
+            flash_views.PAY_LINK: flashsale.pay_link,
+            groupbuy_views.WIZARD_LINK_PREFIX: groupbuy.resume_wizard,
+            groupbuy_views.DEEPLINK_PREFIX: groupbuy.open_group_buy,
+        },
+        admin_sections=(
+            *admin.ADMIN_SECTIONS,
+            flashsale.ADMIN_SECTION,
+            leader.ADMIN_SECTION,
+            loyalty.ADMIN_SECTION,
+            support.ADMIN_SECTION,
+        ),
+    )
 
 
 def configure_domain(settings: Settings) -> None:
@@ -127,70 +199,106 @@ def build_storage(settings: Settings, db: Database) -> BaseStorage:
     return DatabaseStorage(db, key_builder=key_builder)
 
 
-def build_dispatcher(ctx: AppContext) -> Dispatcher:
-    storage = build_storage(ctx.settings, ctx.db)
-    dp = payment_inbox.InboxDispatcher(storage=storage, ctx=ctx, db=ctx.db, settings=ctx.settings)
-    payment_inbox.install(ctx, dp)  # payments are spooled before any middleware may fail (DESIGN.md)
+def build_dispatcher(ctx: AppContext) -> tuple[Dispatcher, payment_inbox.PaymentInbox]:
+    dp = payment_inbox.InboxDispatcher(storage=ctx.conversations, ctx=ctx, db=ctx.db, settings=ctx.settings)
+    # Payments are spooled before any middleware may fail (DESIGN.md).
+    inbox = payment_inbox.install(
+        ctx,
+        dp,
+        {
+            payment_inbox.SUCCESSFUL: payments.apply_successful_payment,
+            payment_inbox.REFUNDED: payments.apply_refunded_payment,
+        },
+    )
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
     dp.update.outer_middleware(UserContextMiddleware(ctx))
     if ctx.etiquette is not None:
         ctx.etiquette.attach(dp)
     dp.include_routers(*feature_routers())
     inline_magic_filters(dp)
-    return dp
+    return dp, inbox
 
 
 @dataclass
 class App:
     ctx: AppContext
     dp: Dispatcher
+    scheduler: Scheduler | None = None
+    outbox: OutboxSender | None = None
+    warm_up_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
     def bot(self) -> Bot:
         return self.ctx.bot
 
-    def use_bot(self, bot: Bot) -> None:
-        """Talk through another Bot (tests and benchmarks use one with a stub session), with the same manners."""
-        if self.ctx.etiquette is not None:
-            self.ctx.etiquette.install(bot)
-        retry.install(bot)
-        self.ctx.bot = bot
-
     async def start_background(self, *, scheduler: bool = True, outbox: bool = True) -> None:
         """Start the scheduler and the outbox sender (not needed by pure dispatch benchmarks)."""
-        inbox = payment_inbox.of(self.ctx)
+        inbox = self.ctx.payment_inbox
         if inbox is not None:  # first: it knows which reservations must not expire yet
             await inbox.start()
         if scheduler:
-            self.ctx.scheduler = Scheduler(self.ctx)
-            await self.ctx.scheduler.start()
+            self.scheduler = Scheduler(self.ctx)
+            await self.scheduler.start()
         if outbox:
-            self.ctx.outbox = OutboxSender(self.ctx)
-            await self.ctx.outbox.start()
+            self.outbox = OutboxSender(self.ctx)
+            await self.outbox.start()
 
     async def close(self) -> None:
-        inbox = payment_inbox.of(self.ctx)
+        inbox = self.ctx.payment_inbox
         if inbox is not None:
             await inbox.stop()
-        if self.ctx.outbox is not None:
-            await self.ctx.outbox.stop()
-        if self.ctx.scheduler is not None:
-            await self.ctx.scheduler.stop()
+        if self.outbox is not None:
+            await self.outbox.stop()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         await self.dp.storage.close()
         await self.ctx.bot.session.close()
-        from bot import nlu_service
-
-        await nlu_service.close(self.ctx)
-        index = self.ctx.extras.get("search_index")
-        if index is not None:
-            await index.close()  # waits for a background refresh still reading the database
+        await self.ctx.understanding.close()
+        await self.ctx.search.close()  # waits for a background refresh still reading the database
         await self.ctx.db.dispose()
         if inbox is not None:
             inbox.close()
 
 
-async def create_app(settings: Settings, token: str, *, db: Database | None = None, migrate: bool = True) -> App:
-    """Build everything; with `migrate`, bring the database schema to the newest revision first."""
+def build_context(
+    settings: Settings,
+    db: Database,
+    bot: Bot,
+    *,
+    bot_username: str | None = None,
+    etiquette: Etiquette | None = None,
+    wiring: Wiring | None = None,
+) -> AppContext:
+    """Every dependency a handler, job or view may use, built once (tests use this for a context without a
+    Dispatcher; the two services that need the context itself are added by create_app before sealing)."""
+    return AppContext(
+        settings=settings,
+        db=db,
+        bot=bot,
+        bot_username=bot_username if bot_username is not None else settings.telegram.bot_username or "",
+        wiring=wiring or standard_wiring(),
+        etiquette=etiquette,
+        search=SearchEngine(db),
+        understanding=Understanding(settings),
+        admission=FlashAdmission(db, payment_window=timedelta(minutes=settings.flashsale.payment_window_minutes)),
+        conversations=build_storage(settings, db),
+        group_languages=GroupLanguages(),
+        referral_codes=ReferralCodes(db),
+    )
+
+
+async def create_app(
+    settings: Settings,
+    token: str,
+    *,
+    db: Database | None = None,
+    migrate: bool = True,
+    bot: Bot | None = None,
+    resolve_username: bool = False,
+) -> App:
+    """Build everything; with `migrate`, bring the database schema to the newest revision first. `bot` replaces
+    the Telegram client (tests and benchmarks pass one with a stub session; it gets the same manners), and
+    `resolve_username` asks Telegram for the bot's username when the config does not name it."""
     from store import migrations
 
     configure_domain(settings)
@@ -198,19 +306,18 @@ async def create_app(settings: Settings, token: str, *, db: Database | None = No
     if migrate:
         await migrations.upgrade(database)
     etiquette = Etiquette.build(settings)
-    bot = build_bot(settings, token, etiquette)
-    ctx = AppContext(
-        settings=settings,
-        db=database,
-        bot=bot,
-        bot_username=settings.telegram.bot_username or "",
-        etiquette=etiquette,
-    )
-    dp = build_dispatcher(ctx)
+    if bot is None:
+        bot = build_bot(settings, token, etiquette)
+    else:
+        if etiquette is not None:
+            etiquette.install(bot)
+        retry.install(bot)
+    username = settings.telegram.bot_username or ""
+    if not username and resolve_username:
+        username = (await bot.get_me()).username or "groupcart_bot"
+    ctx = build_context(settings, database, bot, bot_username=username, etiquette=etiquette)
+    dp, inbox = build_dispatcher(ctx)
+    ctx.payment_inbox = inbox
+    ctx.groupbuy_cards = CardRefresher(ctx)
+    ctx.seal()
     return App(ctx=ctx, dp=dp)
-
-
-async def resolve_bot_username(app: App) -> None:
-    if not app.ctx.bot_username:
-        me = await app.bot.get_me()
-        app.ctx.bot_username = me.username or "groupcart_bot"

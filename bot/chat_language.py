@@ -18,16 +18,21 @@ from bot.context import AppContext
 from bot.middlewares import UserContextMiddleware
 from store import users
 
-CACHE_KEY = "group_languages"
 # Another process may change a group's language (an admin's /language): a short life keeps this one in step.
 TTL_SECONDS = 60.0
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+class GroupLanguages:
+    """Each group's language as last read from the database, kept for TTL_SECONDS."""
+
+    def __init__(self) -> None:
+        self.cache: dict[int, tuple[str, float]] = {}
+
+
 def _cache(ctx: AppContext) -> dict[int, tuple[str, float]]:
-    cache: dict[int, tuple[str, float]] = ctx.extras.setdefault(CACHE_KEY, {})
-    return cache
+    return ctx.group_languages.cache
 
 
 async def group_language(ctx: AppContext, chat_id: int) -> str:

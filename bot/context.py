@@ -1,4 +1,6 @@
-"""The application context handed to handlers, jobs and views: one object built by the composition root."""
+"""The application context handed to handlers, jobs and views: one object built by the composition root
+(bot/app.py `create_app`), holding every dependency as a typed field. It is sealed once built: nothing may
+replace a dependency afterwards, so what a handler sees is what the composition root wired."""
 
 from __future__ import annotations
 
@@ -6,14 +8,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
+from aiogram.fsm.storage.base import BaseStorage
 
 from bot.config import Settings
+from bot.wiring import Wiring
 from store.db import Database
 
 if TYPE_CHECKING:
+    from bot.chat_language import GroupLanguages
     from bot.etiquette import Etiquette
-    from bot.outbox import OutboxSender
-    from bot.scheduler import Scheduler
+    from bot.groupbuy_cards import CardRefresher
+    from bot.nlu_service import Understanding
+    from bot.payment_inbox import PaymentInbox
+    from bot.referral_codes import ReferralCodes
+    from store.flashsale_admission import FlashAdmission
+    from store.search import SearchEngine
 
 
 @dataclass
@@ -22,11 +31,26 @@ class AppContext:
     db: Database
     bot: Bot
     bot_username: str = "groupcart_bot"
-    scheduler: Scheduler | None = None
-    outbox: OutboxSender | None = None
+    wiring: Wiring = field(default_factory=Wiring)
     etiquette: Etiquette | None = None
-    # Feature singletons (search index, NLU classifier, admission gates) keyed by name, built lazily.
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Services; create_app builds each one (tests that need only a few leave the rest unset).
+    search: SearchEngine = field(default=None)  # type: ignore[assignment]
+    understanding: Understanding = field(default=None)  # type: ignore[assignment]
+    admission: FlashAdmission = field(default=None)  # type: ignore[assignment]
+    conversations: BaseStorage = field(default=None)  # type: ignore[assignment]
+    group_languages: GroupLanguages = field(default=None)  # type: ignore[assignment]
+    referral_codes: ReferralCodes = field(default=None)  # type: ignore[assignment]
+    groupbuy_cards: CardRefresher = field(default=None)  # type: ignore[assignment]
+    payment_inbox: PaymentInbox | None = None
+    _sealed: bool = field(default=False, repr=False)
+
+    def seal(self) -> None:
+        self._sealed = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_sealed", False):
+            raise AttributeError(f"AppContext is sealed: {name} is wired by the composition root only")
+        super().__setattr__(name, value)
 
     def is_config_admin(self, user_id: int) -> bool:
         return user_id in self.settings.admins

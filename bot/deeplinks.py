@@ -2,7 +2,7 @@
 an incoming /start payload to the feature that owns its prefix.
 
 Payload grammar: `<prefix>_<value>` optionally followed by `-r_<referral code>` (e.g. `p_TEA-01-r_k3x9q2`),
-at most 64 characters of A-Z a-z 0-9 _ -. Features register their prefix with `@deeplink("p")`.
+at most 64 characters of A-Z a-z 0-9 _ -. The composition root maps each prefix to its handler (bot/app.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REFERRAL_SEPARATOR = "-r_"
 
 DeeplinkHandler = Callable[[Message, str, dict[str, Any]], Awaitable[None]]
-_handlers: dict[str, DeeplinkHandler] = {}
 
 
 @dataclass(frozen=True)
@@ -26,18 +25,6 @@ class StartPayload:
     prefix: str | None
     value: str | None
     referral: str | None
-
-
-def deeplink(prefix: str) -> Callable[[DeeplinkHandler], DeeplinkHandler]:
-    def register(func: DeeplinkHandler) -> DeeplinkHandler:
-        _handlers[prefix] = func
-        return func
-
-    return register
-
-
-def handler_for(prefix: str | None) -> DeeplinkHandler | None:
-    return _handlers.get(prefix or "")
 
 
 def parse_payload(payload: str | None) -> StartPayload:

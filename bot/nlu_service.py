@@ -1,6 +1,6 @@
 """The intent classifier as an application singleton, and FAQ answers filled with the shop's values.
 
-The classifier is built once per process and kept in `ctx.extras`: lazily on the first free-text message
+The classifier is built once per application (`Understanding`, in the context): lazily on the first free-text message
 (training takes about a second and a half on a cold cache; a cached model loads in milliseconds), in a
 thread so the event loop keeps serving other updates meanwhile. `start_warm_up()` builds it ahead of time in
 the background (polling does not wait for it: a restarted bot must answer taps at once); a question that
@@ -23,61 +23,57 @@ from store.money import Money
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "nlu.classifier"
-_LOCK_KEY = "nlu.lock"
-_WARM_KEY = "nlu.warm_up"
 RESPONSE_LANGUAGES = ("en", "zh")
 
 
+class Understanding:
+    """The application's intent classifier, built once: lazily on the first question or ahead of time in the
+    background (`start_warm_up`); a question that arrives meanwhile waits for that same build."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.model: IntentClassifier | None = None
+        self._lock = asyncio.Lock()
+        self._warming: asyncio.Task[None] | None = None
+
+    async def classifier(self) -> IntentClassifier:
+        if self.model is not None:
+            return self.model
+        async with self._lock:
+            if self.model is None:
+                nlu = self.settings.nlu
+                self.model = await asyncio.to_thread(
+                    partial(build_classifier, rasa_url_zh=nlu.rasa_url_zh, rasa_timeout=nlu.rasa_timeout),
+                    nlu.backend,
+                    nlu.rasa_url,
+                    Path(nlu.cache_dir),
+                )
+                log.info("NLU classifier ready (%s backend)", nlu.backend)
+        return self.model
+
+    def start_warm_up(self) -> asyncio.Task[None]:
+        """Build the classifier in the background (`close` waits for it)."""
+        if self._warming is None:
+            self._warming = asyncio.create_task(self._warm_quietly(), name="nlu-warm-up")
+        return self._warming
+
+    async def _warm_quietly(self) -> None:
+        try:
+            await self.classifier()
+        except Exception:  # the first question tries again
+            log.exception("NLU warm-up failed")
+
+    async def close(self) -> None:
+        warming, self._warming = self._warming, None
+        if warming is not None:
+            await warming  # the model is being trained in a thread, which cannot be interrupted
+        found, self.model = self.model, None
+        if isinstance(found, RasaClassifier):
+            await found.aclose()
+
+
 async def classifier(ctx: AppContext) -> IntentClassifier:
-    found: IntentClassifier | None = ctx.extras.get(EXTRAS_KEY)
-    if found is not None:
-        return found
-    lock: asyncio.Lock = ctx.extras.setdefault(_LOCK_KEY, asyncio.Lock())
-    async with lock:
-        found = ctx.extras.get(EXTRAS_KEY)
-        if found is None:
-            nlu = ctx.settings.nlu
-            found = await asyncio.to_thread(
-                partial(build_classifier, rasa_url_zh=nlu.rasa_url_zh, rasa_timeout=nlu.rasa_timeout),
-                nlu.backend,
-                nlu.rasa_url,
-                Path(nlu.cache_dir),
-            )
-            ctx.extras[EXTRAS_KEY] = found
-            log.info("NLU classifier ready (%s backend)", nlu.backend)
-    assert found is not None
-    return found
-
-
-async def warm_up(ctx: AppContext) -> None:
-    """Build the classifier now rather than on the first question."""
-    await classifier(ctx)
-
-
-def start_warm_up(ctx: AppContext) -> asyncio.Task[None]:
-    """Build the classifier in the background (`close` waits for it)."""
-    task: asyncio.Task[None] | None = ctx.extras.get(_WARM_KEY)
-    if task is None:
-        task = asyncio.create_task(_warm_quietly(ctx), name="nlu-warm-up")
-        ctx.extras[_WARM_KEY] = task
-    return task
-
-
-async def _warm_quietly(ctx: AppContext) -> None:
-    try:
-        await classifier(ctx)
-    except Exception:  # the first question tries again
-        log.exception("NLU warm-up failed")
-
-
-async def close(ctx: AppContext) -> None:
-    warming: asyncio.Task[None] | None = ctx.extras.pop(_WARM_KEY, None)
-    if warming is not None:
-        await warming  # the model is being trained in a thread, which cannot be interrupted
-    found = ctx.extras.pop(EXTRAS_KEY, None)
-    if isinstance(found, RasaClassifier):
-        await found.aclose()
+    return await ctx.understanding.classifier()
 
 
 async def understand(ctx: AppContext, text: str, lang: str) -> IntentResult:

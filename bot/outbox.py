@@ -37,21 +37,10 @@ class Outgoing:
 
 
 Renderer = Callable[[AppContext, str, dict[str, Any]], Outgoing | None]
-_renderers: dict[str, Renderer] = {}
-
-
-def renderer(template: str) -> Callable[[Renderer], Renderer]:
-    """Register how a template becomes a message; without one, the template is a locale key."""
-
-    def register(func: Renderer) -> Renderer:
-        _renderers[template] = func
-        return func
-
-    return register
 
 
 def render(app: AppContext, template: str, lang: str, params: dict[str, Any]) -> Outgoing | None:
-    custom = _renderers.get(template)
+    custom = app.wiring.renderers.get(template)
     if custom is not None:
         return custom(app, lang, params)
     return Outgoing(text=t(lang, template, **params))

@@ -37,7 +37,6 @@ from store import payments
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "payment_inbox"
 SUCCESSFUL = "successful_payment"
 REFUNDED = "refunded_payment"
 # An entry being applied right now is left alone by the retry task (and by other processes sharing the file).
@@ -51,8 +50,7 @@ Applier = Callable[[AppContext, Bot, Message, bool], Awaitable[None]]
 
 
 def of(ctx: AppContext) -> PaymentInbox | None:
-    inbox: PaymentInbox | None = ctx.extras.get(EXTRAS_KEY)
-    return inbox
+    return ctx.payment_inbox
 
 
 def spool_path(settings: Settings) -> str:
@@ -325,15 +323,9 @@ class InboxDispatcher(Dispatcher):
         return await super().feed_update(bot, update, **kwargs)
 
 
-def install(ctx: AppContext, dp: InboxDispatcher) -> PaymentInbox:
-    """Open this process's spool and put the inbox in front of `dp` (the composition root calls this)."""
-    from handlers import payments as payment_handlers
-
-    apply: dict[str, Applier] = {
-        SUCCESSFUL: payment_handlers.apply_successful_payment,
-        REFUNDED: payment_handlers.apply_refunded_payment,
-    }
+def install(ctx: AppContext, dp: InboxDispatcher, apply: dict[str, Applier]) -> PaymentInbox:
+    """Open this process's spool and put the inbox in front of `dp`; `apply` maps each payment kind to the
+    function that records it (the composition root passes the payment handlers)."""
     inbox = PaymentInbox(ctx, PaymentSpool(spool_path(ctx.settings)), apply)
-    ctx.extras[EXTRAS_KEY] = inbox
     dp.payment_inbox = inbox
     return inbox

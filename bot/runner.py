@@ -12,7 +12,7 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiohttp import web
 
 from bot import payment_inbox
-from bot.app import App, resolve_bot_username
+from bot.app import App
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,6 @@ async def register_commands(app: App) -> None:
 async def prepare(app: App) -> None:
     from bot import warmup
 
-    await resolve_bot_username(app)
     await register_commands(app)
     # The search index (~2 s at 20,000 products, ~10 s at 100,000 on a busy machine) and the classifier are
     # built in the background: polling starts now, so a restart answers within Telegram's callback window.

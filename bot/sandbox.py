@@ -118,7 +118,7 @@ async def start_stack(
     await migrations.upgrade(db)
     if seed_demo:
         await seed_demo_catalog(db)
-    app = await create_app(app_settings, emulator.token, db=db, migrate=False)
+    app = await create_app(app_settings, emulator.token, db=db, migrate=False, resolve_username=True)
     if app.ctx.etiquette is not None:
         # One world, one clock: the bot paces its sends by the time the emulated Telegram counts its limits in
         # (a test may let emulated time pass faster than the machine's, or only when it says so).
@@ -133,10 +133,6 @@ async def start_stack(
         await prepare(app)
         if await_warm_up:
             await warmup.wait(app)
-    else:
-        from bot.app import resolve_bot_username
-
-        await resolve_bot_username(app)
     stop_event = asyncio.Event()
     polling = asyncio.create_task(run_polling(app, stop_event, handle_as_tasks=handle_as_tasks))
     stack = Stack(emulator, client, app, polling, stop_event, http=http)

@@ -40,32 +40,9 @@ class JobContext:
 
 
 JobHandler = Callable[[JobContext, AsyncSession], Awaitable[AfterCommit | None]]
-_handlers: dict[str, JobHandler] = {}
-
-
-def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Register the function that performs events of `kind` (modules under bot/jobs/ use this)."""
-
-    def register(func: JobHandler) -> JobHandler:
-        _handlers[kind] = func
-        return func
-
-    return register
 
 
 StartupHook = Callable[[AppContext], Awaitable[None]]
-_startup: list[StartupHook] = []
-
-
-def on_start(func: StartupHook) -> StartupHook:
-    """Run at scheduler start-up, before pending events are armed (e.g. make sure a daily event exists)."""
-    if func not in _startup:
-        _startup.append(func)
-    return func
-
-
-def registered_kinds() -> set[str]:
-    return set(_handlers)
 
 
 class Scheduler:
@@ -75,10 +52,8 @@ class Scheduler:
         self._started = False
 
     async def start(self) -> None:
-        import bot.jobs  # noqa: F401  (registers the job handlers)
-
         self.app.db.on_after_commit(self._after_commit)
-        for hook in _startup:
+        for hook in self.app.wiring.startup:
             await hook(self.app)
         async with self.app.db.read() as session:
             pending = await scheduling.pending_jobs(session)
@@ -133,7 +108,7 @@ class Scheduler:
                 job = await scheduling.claim(session, job_id)
                 if job is None:
                     return False
-                handler = _handlers.get(job.kind)
+                handler = self.app.wiring.jobs.get(job.kind)
                 if handler is None:
                     await scheduling.finish(session, job.id, "failed", f"no handler for {job.kind}")
                     log.error("no handler for scheduled event %s", job.key)

@@ -13,17 +13,11 @@ from bot.app import App
 
 log = logging.getLogger(__name__)
 
-_TASKS_KEY = "warm_up"
-
-
 def start(app: App) -> None:
-    from bot import nlu_service
-    from store import search
-
-    engine = search.engine_for(app.ctx.db, app.ctx.extras)
+    engine = app.ctx.search
     engine.warm_up()
-    tasks = [task for task in (engine.warming_task, nlu_service.start_warm_up(app.ctx)) if task is not None]
-    app.ctx.extras[_TASKS_KEY] = tasks
+    tasks = [task for task in (engine.warming_task, app.ctx.understanding.start_warm_up()) if task is not None]
+    app.warm_up_tasks = tasks
     pending = set(tasks)
 
     def done(task: asyncio.Task[None]) -> None:
@@ -41,5 +35,4 @@ def start(app: App) -> None:
 
 async def wait(app: App) -> None:
     """Until the background builds are done (tests and the small sandbox want the full index from the start)."""
-    tasks: list[asyncio.Task[None]] = app.ctx.extras.get(_TASKS_KEY, [])
-    await asyncio.gather(*(asyncio.shield(task) for task in tasks), return_exceptions=True)
+    await asyncio.gather(*(asyncio.shield(task) for task in app.warm_up_tasks), return_exceptions=True)

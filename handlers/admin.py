@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import payments as bot_payments
 from bot.access import has_role, require_role
-from bot.admin_menu import AdminSection, register_section, sections
+from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
 from bot.context import AppContext
 from bot.i18n import t
@@ -28,15 +28,17 @@ from store.errors import DomainError
 
 routes = Routes("admin")
 
-register_section(AdminSection("orders", "admin.section.orders", "admin", order=10))
-register_section(AdminSection("stock", "admin.section.stock", "admin", order=20))
-register_section(AdminSection("stats", "admin.section.stats", "admin", order=30))
+ADMIN_SECTIONS = (
+    AdminSection("orders", "admin.section.orders", "admin", order=10),
+    AdminSection("stock", "admin.section.stock", "admin", order=20),
+    AdminSection("stats", "admin.section.stats", "admin", order=30),
+)
 
 STOCK_INPUT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,31})\s+([+-])\s*(\d{1,6})\s*$")
 
 
 async def _visible_sections(ctx: AppContext, user_id: int) -> list[AdminSection]:
-    return [s for s in sections() if await has_role(ctx, user_id, s.role)]
+    return [s for s in ctx.wiring.sections() if await has_role(ctx, user_id, s.role)]
 
 
 @routes.message(Command("admin"), F.chat.type == "private")

@@ -206,7 +206,7 @@ async def _looks_like_product(ctx: AppContext, text: str) -> bool:
     except ImportError:
         return False
     try:
-        index = await get_index(ctx.db, ctx.extras)
+        index = await get_index(ctx.search)
         return looks_like_product_query(index, text)
     except Exception:  # search trouble must not cost the shopper their answer
         log.exception("product-query check failed")

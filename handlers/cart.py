@@ -17,7 +17,6 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks.cart import PREFIX, CartCB
 from bot.callbacks.common import MenuCB
 from bot.context import AppContext
-from bot.deeplinks import deeplink
 from bot.i18n import t
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
@@ -121,7 +120,6 @@ async def bad_cart_button(query: CallbackQuery, lang: str) -> None:
     await query.answer(t(lang, "errors.bad_button"), show_alert=True)
 
 
-@deeplink("cart")
 async def open_cart_link(message: Message, value: str, data: dict[str, Any]) -> None:
     """`t.me/<bot>?start=cart_open`: the cart, e.g. for someone who added items in a group before starting the bot."""
     ctx: AppContext = data["ctx"]

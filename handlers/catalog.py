@@ -21,7 +21,6 @@ from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
 from bot.chat_language import group_language
 from bot.context import AppContext
-from bot.deeplinks import deeplink
 from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
@@ -32,7 +31,6 @@ from handlers.errors import error_text
 from store import cart, catalog, flashsale
 from store.catalog import ProductView
 from store.errors import DomainError, NotFound
-from store.growth import referrals
 
 log = logging.getLogger(__name__)
 routes = Routes("catalog")
@@ -118,14 +116,6 @@ async def live_flash(ctx: AppContext, product: ProductView) -> flashsale.LivePri
     return (await flashsale.live_prices(ctx.db, [product.id])).get(product.id)
 
 
-async def referral_code(ctx: AppContext, user_id: int) -> str:
-    """The viewer's code for share links, remembered per process (created once, never changes)."""
-    codes: dict[int, str] = ctx.extras.setdefault("referral_codes", {})
-    if user_id not in codes:
-        codes[user_id] = await referrals.code_for(ctx.db, user_id)
-    return codes[user_id]
-
-
 async def show_card(
     query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, options: CardOptions, *, same: bool
 ) -> None:
@@ -135,7 +125,7 @@ async def show_card(
     lang = await card_language(ctx, query, lang)
     flash = await live_flash(ctx, product)
     if not options.group:
-        options = replace(options, referral=await referral_code(ctx, query.from_user.id))
+        options = replace(options, referral=await ctx.referral_codes.code_for(query.from_user.id))
     if options.group or not has_photo(product):
         # In a group every step is an edit of the one catalog message: replacing it by a photo message would
         # post (and notify everyone) on each tap, so group cards are text.
@@ -370,7 +360,6 @@ async def bad_button(query: CallbackQuery, lang: str) -> None:
 # ---------------------------------------------------------------------------------------------- deep link
 
 
-@deeplink("p")
 async def open_product_link(message: Message, value: str, data: dict[str, Any]) -> None:
     """`t.me/<bot>?start=p_<sku>`: the product's card in the private chat."""
     ctx: AppContext = data["ctx"]
@@ -383,7 +372,7 @@ async def open_product_link(message: Message, value: str, data: dict[str, Any]) 
         return
     options = CardOptions(max_per_line=ctx.settings.orders.max_quantity_per_line, origin="d")
     if message.from_user is not None:
-        options = replace(options, referral=await referral_code(ctx, message.from_user.id))
+        options = replace(options, referral=await ctx.referral_codes.code_for(message.from_user.id))
     await send_card(ctx, message.chat.id, lang, product, options)
 
 

@@ -134,7 +134,6 @@ async def checkout_button(query: CallbackQuery, ctx: AppContext, lang: str, stat
     await edit_or_answer(query, text, markup)
 
 
-@deeplinks.deeplink(DEEPLINK)
 async def checkout_link(message: Message, value: str, data: dict[str, Any]) -> None:
     lang = data["lang"]
     markup = InlineKeyboardMarkup(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import shlex
-from datetime import timedelta
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -13,28 +12,28 @@ from aiogram.types import CallbackQuery, Message
 
 import bot.views.flashsale as views
 from bot.access import require_role
-from bot.admin_menu import AdminSection, register_section
+from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.context import AppContext
-from bot.deeplinks import deeplink, start_link
+from bot.deeplinks import start_link
 from bot.i18n import t
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from store import flashsale, orders
 from store.errors import DomainError
-from store.flashsale_admission import FlashAdmission, admission_for
+from store.flashsale_admission import FlashAdmission
 from store.models import utcnow
 from store.money import parse_major
 
 routes = Routes("flashsale")
 
-register_section(AdminSection("flash", "flashsale.admin.section", "admin", order=40))
+ADMIN_SECTION = AdminSection("flash", "flashsale.admin.section", "admin", order=40)
 
 
 def admission(ctx: AppContext) -> FlashAdmission:
-    return admission_for(ctx.extras, ctx.db, timedelta(minutes=ctx.settings.flashsale.payment_window_minutes))
+    return ctx.admission
 
 
 # ---------------------------------------------------------------------------------------------- buyers
@@ -63,7 +62,6 @@ async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, 
     await query.answer(text)
 
 
-@deeplink(views.PAY_LINK)
 async def pay_link(message: Message, value: str, data: dict[str, object]) -> None:
     """`/start fsp_<order id>` from the winner's toast: the invoice for that order, in the private chat."""
     ctx = data["ctx"]

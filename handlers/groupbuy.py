@@ -20,9 +20,9 @@ from bot import access
 from bot.callbacks.groupbuy import DELIVERY_CHOICES, GroupBuyCB, WizardCB
 from bot.chat_language import group_language
 from bot.context import AppContext
-from bot.deeplinks import deeplink, start_link
+from bot.deeplinks import start_link
+from bot.groupbuy_cards import policy, post_card, refresher
 from bot.i18n import t
-from bot.jobs.groupbuy import policy, post_card, refresher
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 routes = Routes("groupbuy")
 
 GROUPS = {"group", "supergroup"}
-STORAGE_KEY = "groupbuy.fsm_storage"
 
 
 def private_context(storage: BaseStorage, bot: Bot, user_id: int) -> FSMContext:
@@ -74,7 +73,6 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
         return
     if not await access.has_role(ctx, user.id, "leader"):
         raise Forbidden("gb_not_leader")
-    ctx.extras.setdefault(STORAGE_KEY, fsm_storage)
     state = private_context(fsm_storage, bot, user.id)
     await state.set_state(GroupBuyWizard.product)
     await state.set_data(
@@ -98,7 +96,6 @@ async def groupbuy_in_private(message: Message, lang: str) -> None:
     await message.answer(t(lang, "groupbuy.use_in_group"))
 
 
-@deeplink(views.WIZARD_LINK_PREFIX)
 async def resume_wizard(message: Message, value: str, data: dict[str, Any]) -> None:
     lang: str = data["lang"]
     ctx: AppContext = data["ctx"]
@@ -118,8 +115,7 @@ def _deeplink_state(data: dict[str, Any], ctx: AppContext, bot: Bot, user_id: in
     state = data.get("state")
     if isinstance(state, FSMContext):
         return state
-    storage = ctx.extras.get(STORAGE_KEY)
-    return private_context(storage, bot, user_id) if isinstance(storage, BaseStorage) else None
+    return private_context(ctx.conversations, bot, user_id)
 
 
 async def _prompt(message: Message, ctx: AppContext, lang: str, state: FSMContext, current: str) -> None:
@@ -499,7 +495,6 @@ async def unknown_tap(query: CallbackQuery, lang: str) -> None:
     await query.answer(t(lang, "errors.bad_button"), show_alert=True)
 
 
-@deeplink(views.DEEPLINK_PREFIX)
 async def open_group_buy(message: Message, value: str, data: dict[str, Any]) -> None:
     """`start=g_<id>`: the buy in private chat (Share button, or a Join from someone new to the bot)."""
     ctx: AppContext = data["ctx"]

@@ -5,7 +5,6 @@ referral reward as an /invite link. An empty query lists the newest products. Pa
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 
 from aiogram import Router
 from aiogram.types import ChosenInlineResult, InlineQuery, InlineQueryResultUnion
@@ -15,7 +14,6 @@ from bot.deeplinks import start_link
 from bot.routes import Routes
 from bot.views import inline as views
 from store import catalog, search
-from store.growth import referrals
 from store.search import ResultItem
 
 routes = Routes("inline")
@@ -25,8 +23,6 @@ PAGE_SIZE = 20  # results per answer (Telegram allows 50)
 # Stock and price change; a short server-side cache still spares the bot a query per keystroke of a repeat.
 CACHE_SECONDS = 5
 MAX_PAGE = 1000  # an offset is ours, but a client could send anything
-CODE_CACHE_KEY = "inline_referral_codes"
-CODE_CACHE_SIZE = 50_000
 
 
 def parse_offset(offset: str) -> int:
@@ -38,8 +34,7 @@ async def find_products(ctx: AppContext, text: str, page: int) -> tuple[tuple[Re
     words = text.strip()
     try:
         results = await search.search_products(
-            ctx.db,
-            ctx.extras,
+            ctx.search,
             words,
             sort="relevance" if words else "newest",
             page=page,
@@ -58,16 +53,6 @@ async def find_products(ctx: AppContext, text: str, page: int) -> tuple[tuple[Re
     return results.items, str(page + 1) if more else ""
 
 
-async def referral_code(ctx: AppContext, user_id: int) -> str:
-    """The sharer's code; cached because inline queries come per keystroke and a code never changes."""
-    cache: OrderedDict[int, str] = ctx.extras.setdefault(CODE_CACHE_KEY, OrderedDict())
-    code = cache.get(user_id)
-    if code is None:
-        code = await referrals.code_for(ctx.db, user_id)
-        cache[user_id] = code
-        while len(cache) > CODE_CACHE_SIZE:
-            cache.popitem(last=False)
-    return code
 
 
 def product_results(
@@ -86,7 +71,7 @@ def product_results(
 async def inline_products(query: InlineQuery, ctx: AppContext, lang: str) -> None:
     page = parse_offset(query.offset)
     items, next_offset = await find_products(ctx, query.query, page)
-    code = await referral_code(ctx, query.from_user.id) if items else ""
+    code = await ctx.referral_codes.code_for(query.from_user.id) if items else ""
     results = product_results(ctx, lang, items, code)
     # is_personal: every result carries this user's referral code, so Telegram must not reuse it for others
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True, next_offset=next_offset)

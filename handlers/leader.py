@@ -12,12 +12,12 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import access
-from bot.admin_menu import AdminSection, register_section
+from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.groupbuy import LeaderCB
 from bot.context import AppContext
+from bot.groupbuy_cards import policy, refresher
 from bot.i18n import t
-from bot.jobs.groupbuy import policy, refresher
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
@@ -28,7 +28,7 @@ from store.models import utcnow
 routes = Routes("leader")
 PRIVATE = F.chat.type == "private"
 
-register_section(AdminSection(key="gbl", label_key="groupbuy.admin.section", role="admin", order=40))
+ADMIN_SECTION = AdminSection(key="gbl", label_key="groupbuy.admin.section", role="admin", order=40)
 
 
 async def _is_admin(ctx: AppContext, user_id: int) -> bool:

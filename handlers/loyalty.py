@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot import access
-from bot.admin_menu import AdminSection, register_section
+from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.growth import GrowthCB
 from bot.context import AppContext
@@ -20,7 +20,7 @@ from store import users
 from store.growth import checkin, coupons, points, tiers
 
 routes = Routes("loyalty")
-register_section(AdminSection("coupons", "growth.admin_section", order=60))
+ADMIN_SECTION = AdminSection("coupons", "growth.admin_section", order=60)
 
 
 async def _points_screen(ctx: AppContext, user_id: int, lang: str) -> tuple[str, object]:

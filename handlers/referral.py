@@ -10,7 +10,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.context import AppContext
-from bot.deeplinks import deeplink, start_link
+from bot.deeplinks import start_link
 from bot.i18n import Translator
 from bot.routes import Routes
 from bot.views import growth as views
@@ -20,7 +20,6 @@ from store.growth import referrals
 routes = Routes("referral")
 
 
-@deeplink("r")
 async def referral_link(message: Message, code: str, data: dict[str, Any]) -> None:
     # Silent on purpose: a refused referral (self, loop, not new) must not tell anyone anything.
     ctx: AppContext = data["ctx"]

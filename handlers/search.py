@@ -47,8 +47,7 @@ def product_target(item: ResultItem) -> views.Target:
 async def run_search(ctx: AppContext, target: SearchTarget) -> SearchResults:
     settings = ctx.settings
     return await search.search_products(
-        ctx.db,
-        ctx.extras,
+        ctx.search,
         target.words,
         sort=target.sort,
         category_id=target.category_id,

@@ -31,10 +31,10 @@ async def start_private(
     # Deep-link handlers may resume a dialogue (e.g. the group-buy wizard), so they get the FSM context too.
     data = {"ctx": ctx, "lang": lang, "_": _, "state": state}
     if payload.referral:
-        hook = deeplinks.handler_for("r")
+        hook = ctx.wiring.deeplinks.get("r")
         if hook is not None:
             await hook(message, payload.referral, data)
-    handler = deeplinks.handler_for(payload.prefix)
+    handler = ctx.wiring.deeplinks.get(payload.prefix or "")
     if handler is not None and payload.value:
         await handler(message, payload.value, data)
         return

@@ -28,7 +28,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, InaccessibleMessage,
 
 from bot import nlu_service
 from bot.access import has_role
-from bot.admin_menu import AdminSection, register_section
+from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.chat_language import follow_conversation
@@ -45,7 +45,7 @@ from store.errors import Forbidden
 log = logging.getLogger(__name__)
 routes = Routes("support")
 
-register_section(AdminSection(key="support", label_key="support.admin.section", role="support", order=60))
+ADMIN_SECTION = AdminSection(key="support", label_key="support.admin.section", role="support", order=60)
 
 # Content a shopper or an agent may send that is relayed with copyMessage (service messages are not).
 RELAYED = {

@@ -35,7 +35,6 @@ from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "flashsale.admission"
 
 
 @dataclass
@@ -236,13 +235,3 @@ class FlashAdmission:
             while gate.flusher is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(gate.flusher)
-
-
-def admission_for(extras: dict[str, Any], db: Database, payment_window: timedelta) -> FlashAdmission:
-    """The process's admission (one per app context), created on first use."""
-    admission = extras.get(EXTRAS_KEY)
-    if admission is None:
-        admission = FlashAdmission(db, payment_window=payment_window)
-        extras[EXTRAS_KEY] = admission
-    assert isinstance(admission, FlashAdmission)
-    return admission

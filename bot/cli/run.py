@@ -36,7 +36,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
     token = settings.secrets.bot_token
     assert token is not None
-    app = await create_app(settings, token)
+    app = await create_app(settings, token, resolve_username=True)
     try:
         await prepare(app)
         if args.webhook:

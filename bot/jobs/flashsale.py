@@ -13,10 +13,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import bot.views.flashsale  # noqa: F401  (registers the outbox renderers)
-from bot.scheduler import AfterCommit, JobContext, job_handler
+from bot.scheduler import AfterCommit, JobContext
 from store import flashsale
-from store.flashsale_admission import admission_for
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +25,6 @@ def _not_for_shoppers(job: JobContext) -> tuple[int, ...]:
     return () if support is None else (int(support),)
 
 
-@job_handler(flashsale.START_JOB)
 async def start(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     settings = job.app.settings
     outcome = await flashsale.start_sale(
@@ -48,7 +45,7 @@ async def start(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     )
     if outcome.status != flashsale.LIVE:
         return None
-    gate = admission_for(job.app.extras, job.app.db, timedelta(minutes=settings.flashsale.payment_window_minutes))
+    gate = job.app.admission
     sale_id = int(job.ref)
 
     async def preload() -> None:
@@ -57,14 +54,12 @@ async def start(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     return preload
 
 
-@job_handler(flashsale.PUBLIC_JOB)
 async def open_to_everyone(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     outcome = await flashsale.open_to_everyone(session, int(job.ref), _not_for_shoppers(job))
     log.info("flash sale %s public start: %s (%d groups)", job.ref, outcome.status, outcome.groups)
     return None
 
 
-@job_handler(flashsale.END_JOB)
 async def end(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     ended = await flashsale.end_sale(session, int(job.ref), admin_ids=job.app.settings.admins)
     log.info("flash sale %s end: %s", job.ref, "ended" if ended else "nothing to do")

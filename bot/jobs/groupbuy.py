@@ -3,182 +3,23 @@
 - `groupbuy_deadline`: closes the buy once (succeeded / failed) inside the claiming transaction; the card is
   redrawn after commit. Reaching the maximum moves this event to "now".
 - `groupbuy_tick`: redraws the countdown every `countdown_refresh_seconds` while the buy is open.
-- `CardRefresher`: edits cards in place, paced per group: at most one edit per `card_edit_min_seconds` per
-  group chat (Telegram allows ~20 messages a minute in a group, edits included), and a burst of joins
-  coalesces into one edit showing the latest state.
+- Cards are redrawn through bot/groupbuy_cards.py, paced per group chat.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import time
 from datetime import timedelta
 
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.types import FSInputFile, InputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.context import AppContext
-from bot.scheduler import AfterCommit, JobContext, job_handler
-from bot.views import groupbuy as views
-from store import catalog, groupbuy
+from bot.groupbuy_cards import policy, refresher
+from bot.scheduler import AfterCommit, JobContext
+from store import groupbuy
 from store.groupbuy import GroupBuyView
-from store.models import utcnow
 
 log = logging.getLogger(__name__)
-
-EXTRAS_KEY = "groupbuy.cards"
-
-
-def policy(settings: Settings) -> groupbuy.GroupBuyPolicy:
-    gb = settings.groupbuy
-    return groupbuy.GroupBuyPolicy(
-        commission_percent=gb.commission_percent,
-        payment_window_minutes=gb.payment_window_minutes,
-        max_duration_days=gb.max_duration_days,
-        timezone=settings.shop.timezone,
-        delivery_fee=settings.shop.delivery_fee,
-        free_delivery_over=settings.shop.free_delivery_over,
-        card_enabled=settings.payments.card_enabled,
-        pickup_payment_enabled=settings.payments.pickup_payment_enabled,
-        pickup_points=tuple(point.id for point in settings.shop.pickup_points),
-        countdown_refresh_seconds=gb.countdown_refresh_seconds,
-    )
-
-
-def card_screen(ctx: AppContext, view: GroupBuyView, *, photo: bool) -> views.Screen:
-    settings = ctx.settings
-    pickup = views.pickup_label(settings.shop.pickup_points, view.pickup_point, view.lang)
-    return views.card(view.lang, view, utcnow(), ctx.bot_username, pickup, settings.shop.timezone, photo=photo)
-
-
-def _photo_sources(view: GroupBuyView) -> list[str | InputFile]:
-    product = view.product
-    sources: list[str | InputFile] = []
-    if product.photo_file_id:
-        sources.append(product.photo_file_id)
-    if product.photo and product.photo.startswith(("http://", "https://")):
-        sources.append(product.photo)
-    path = catalog.resolve_photo(product.photo)
-    if path is not None:
-        sources.append(FSInputFile(path))
-    return sources
-
-
-async def post_card(ctx: AppContext, view: GroupBuyView) -> Message:
-    """Post the card into the group (a photo with a caption when the product has one), pin it if allowed."""
-    bot = ctx.bot
-    sent: Message | None = None
-    for source in _photo_sources(view):
-        screen = card_screen(ctx, view, photo=True)
-        try:
-            sent = await bot.send_photo(
-                view.chat_id,
-                source,
-                caption=screen.text,
-                reply_markup=screen.markup,
-                message_thread_id=view.message_thread_id,
-            )
-            break
-        except TelegramBadRequest as exc:
-            log.warning("group-buy photo for %s refused: %s", view.product.sku, exc.message)
-    if sent is None:
-        screen = card_screen(ctx, view, photo=False)
-        sent = await bot.send_message(
-            view.chat_id, screen.text, reply_markup=screen.markup, message_thread_id=view.message_thread_id
-        )
-    has_photo = bool(sent.photo)
-    if has_photo and sent.photo and sent.photo[-1].file_id != view.product.photo_file_id:
-        await catalog.save_photo_file_id(ctx.db, view.product.id, view.product.photo, sent.photo[-1].file_id)
-    await groupbuy.attach_card(ctx.db, view.id, sent.message_id, has_photo)
-    refresher(ctx).note_sent(view.chat_id)
-    # Pinning is a nicety: a bot without the right gets an error, which changes nothing.
-    with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
-        await bot.pin_chat_message(view.chat_id, sent.message_id, disable_notification=True)
-    return sent
-
-
-class CardRefresher:
-    """Coalesces card redraws per group chat and paces them under the group flood limit."""
-
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self._dirty: dict[int, list[int]] = {}
-        self._last: dict[int, float] = {}
-        self._tasks: dict[int, asyncio.Task[None]] = {}
-        self.edits = 0  # for tests and metrics
-
-    @property
-    def gap(self) -> float:
-        return float(self.ctx.settings.groupbuy.card_edit_min_seconds)
-
-    def note_sent(self, chat_id: int) -> None:
-        self._last[chat_id] = time.monotonic()
-
-    def request(self, chat_id: int, group_buy_id: int) -> None:
-        """Redraw soon; many requests before the next slot become one edit with the latest state."""
-        queue = self._dirty.setdefault(chat_id, [])
-        if group_buy_id not in queue:
-            queue.append(group_buy_id)
-        task = self._tasks.get(chat_id)
-        if task is None or task.done():
-            self._tasks[chat_id] = asyncio.create_task(self._drain(chat_id), name=f"gb-cards:{chat_id}")
-
-    async def idle(self) -> None:
-        """Wait until every requested redraw is done (tests)."""
-        while any(not task.done() for task in self._tasks.values()):
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
-
-    async def _drain(self, chat_id: int) -> None:
-        queue = self._dirty.get(chat_id, [])
-        while queue:
-            wait = self._last.get(chat_id, -1e9) + self.gap - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            group_buy_id = queue.pop(0)
-            try:
-                await self._edit(group_buy_id)
-            except TelegramRetryAfter as exc:
-                if group_buy_id not in queue:
-                    queue.insert(0, group_buy_id)
-                self._last[chat_id] = time.monotonic() + exc.retry_after
-                continue
-            except Exception:
-                log.exception("group-buy card %s could not be redrawn", group_buy_id)
-            self._last[chat_id] = time.monotonic()
-
-    async def _edit(self, group_buy_id: int) -> None:
-        view = await groupbuy.get(self.ctx.db, group_buy_id)
-        if view.card_message_id is None:
-            return
-        screen = card_screen(self.ctx, view, photo=view.card_has_photo)
-        try:
-            if view.card_has_photo:
-                await self.ctx.bot.edit_message_caption(
-                    chat_id=view.chat_id,
-                    message_id=view.card_message_id,
-                    caption=screen.text,
-                    reply_markup=screen.markup,
-                )
-            else:
-                await self.ctx.bot.edit_message_text(
-                    chat_id=view.chat_id, message_id=view.card_message_id, text=screen.text, reply_markup=screen.markup
-                )
-        except TelegramBadRequest as exc:
-            if "message is not modified" not in exc.message:
-                raise
-        self.edits += 1
-
-
-def refresher(ctx: AppContext) -> CardRefresher:
-    found = ctx.extras.get(EXTRAS_KEY)
-    if not isinstance(found, CardRefresher):
-        found = CardRefresher(ctx)
-        ctx.extras[EXTRAS_KEY] = found
-    return found
 
 
 def _redraw(ctx: AppContext, view: GroupBuyView) -> AfterCommit:
@@ -188,7 +29,6 @@ def _redraw(ctx: AppContext, view: GroupBuyView) -> AfterCommit:
     return after
 
 
-@job_handler(groupbuy.DEADLINE_JOB)
 async def deadline(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     outcome = await groupbuy.close(session, int(job.ref), policy(job.app.settings))
     if outcome.status == "noop":
@@ -197,7 +37,6 @@ async def deadline(job: JobContext, session: AsyncSession) -> AfterCommit | None
     return _redraw(job.app, outcome.group_buy)
 
 
-@job_handler(groupbuy.TICK_JOB)
 async def countdown(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     every = timedelta(seconds=job.app.settings.groupbuy.countdown_refresh_seconds)
     view = await groupbuy.tick(session, job.ref, every)

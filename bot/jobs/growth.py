@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.scheduler import AfterCommit, JobContext, job_handler, on_start
+from bot.scheduler import AfterCommit, JobContext
 from store import notify, scheduling
 from store.growth import checkin, points
 from store.models import utcnow
@@ -34,14 +34,12 @@ async def _ensure(app: AppContext, kind: str, run_at: datetime) -> None:
             await scheduling.schedule(session, kind, run_at.date().isoformat(), run_at, key=f"{kind}:{run_at.date()}")
 
 
-@on_start
 async def ensure_daily_events(app: AppContext) -> None:
     now = utcnow()
     await _ensure(app, EXPIRY_KIND, _next_local(app, 3, now))
     await _ensure(app, REMINDER_KIND, _next_local(app, app.settings.loyalty.reminder_hour, now))
 
 
-@job_handler(EXPIRY_KIND)
 async def expire_points(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     await points.expire_due(session)
     nxt = _next_local(job.app, 3, utcnow())
@@ -49,7 +47,6 @@ async def expire_points(job: JobContext, session: AsyncSession) -> AfterCommit |
     return None
 
 
-@job_handler(REMINDER_KIND)
 async def remind_checkins(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     nxt = _next_local(job.app, job.app.settings.loyalty.reminder_hour, utcnow())
     await scheduling.schedule(session, REMINDER_KIND, nxt.date().isoformat(), nxt, key=f"{REMINDER_KIND}:{nxt.date()}")

@@ -7,14 +7,13 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import payment_inbox
-from bot.scheduler import AfterCommit, JobContext, job_handler
+from bot.scheduler import AfterCommit, JobContext
 from store import orders
 from store.errors import DomainError
 
 log = logging.getLogger(__name__)
 
 
-@job_handler("order_expiry")
 async def expire_order(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     """Conditional: only an order still waiting for payment (or pickup) expires; a paid one is left alone.
 

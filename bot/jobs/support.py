@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.scheduler import AfterCommit, JobContext, job_handler
+from bot.scheduler import AfterCommit, JobContext
 from bot.views.support import mention
 from store import notify, support
 
@@ -39,7 +39,6 @@ async def _closed_if_blocked(session: AsyncSession, ticket: support.TicketInfo) 
     return True
 
 
-@job_handler(support.TAKE_SLA)
 async def take_sla(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     ticket = await support.untaken_ticket(session, int(job.ref))
     if ticket is None or await _closed_if_blocked(session, ticket):
@@ -49,7 +48,6 @@ async def take_sla(job: JobContext, session: AsyncSession) -> AfterCommit | None
     return None
 
 
-@job_handler(support.REPLY_SLA)
 async def reply_sla(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     found = await support.unanswered_ticket(session, int(job.ref))
     if found is None:

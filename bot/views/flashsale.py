@@ -16,7 +16,7 @@ from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashR
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import t, t_plain
-from bot.outbox import Outgoing, renderer
+from bot.outbox import Outgoing
 from store import flashsale
 from store.flashsale import ClaimResult, SaleView
 from store.money import Money
@@ -63,7 +63,6 @@ def card(lang: str, params: dict[str, Any], timezone: str) -> tuple[str, InlineK
     return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
-@renderer(flashsale.CARD_TEMPLATE)
 def render_card(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     text, markup = card(lang, params, app.settings.shop.timezone)
     return Outgoing(text=text, reply_markup=markup, edit_message_id=params.get("edit_message_id"))
@@ -84,7 +83,6 @@ def toast(lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, 
 # ---------------------------------------------------------------------------------------------- winner
 
 
-@renderer(flashsale.WON_TEMPLATE)
 def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     price = money(params["price"], params["currency"])
     text = t(
@@ -135,7 +133,6 @@ def pickup_toast(lang: str, point: PickupPoint) -> str:
 # ---------------------------------------------------------------------------------------------- admins
 
 
-@renderer(flashsale.SUMMARY_TEMPLATE)
 def render_summary(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     return Outgoing(
         text=t(
@@ -153,7 +150,6 @@ def render_summary(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoi
     )
 
 
-@renderer(flashsale.MISSED_TEMPLATE)
 def render_missed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     return Outgoing(
         text=t(

@@ -17,7 +17,7 @@ from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t
-from bot.outbox import Outgoing, renderer
+from bot.outbox import Outgoing
 from store.catalog import ProductView
 from store.groupbuy import (
     DeadlineChoice,
@@ -447,7 +447,6 @@ def _title(lang: str, params: dict[str, Any]) -> str:
     return html.escape(str(params.get("title_zh") if lang == "zh" else params.get("title_en")))
 
 
-@renderer("groupbuy.success")
 def render_success(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     currency = str(params["currency"])
     pickup = pickup_label(app.settings.shop.pickup_points, params.get("pickup_point"), lang)
@@ -470,7 +469,6 @@ def render_success(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoi
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
 
 
-@renderer("groupbuy.closed_notice")
 def render_closed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     key = "groupbuy.notice.cancelled" if params.get("reason") == "cancelled" else "groupbuy.notice.failed"
     return Outgoing(text=t(lang, key, title=_title(lang, params), joined=params["joined"], minimum=params["minimum"]))

@@ -13,7 +13,7 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.growth import GrowthCB
 from bot.context import AppContext
 from bot.i18n import t
-from bot.outbox import Outgoing, renderer
+from bot.outbox import Outgoing
 from store.growth.checkin import CheckinResult
 from store.growth.coupons import CouponView
 from store.growth.points import Movement
@@ -136,7 +136,6 @@ def admin_coupons_view(lang: str, items: list[CouponView], currency: str) -> tup
     return "\n".join(lines), markup
 
 
-@renderer("growth.tier_changed")
-def _tier_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+def render_tier_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     name = params.get("tier_zh") if lang == "zh" else params.get("tier_en")
     return Outgoing(text=t(lang, "growth.tier_changed", tier=name, discount=params.get("discount", "0")))

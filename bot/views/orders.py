@@ -17,11 +17,10 @@ from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import has, t
-from bot.outbox import Outgoing, renderer
+from bot.outbox import Outgoing
 from store import delivery
-from store.delivery import GOODS_TEMPLATE
 from store.money import Money
-from store.orders import STATUS_TEMPLATE, OrderDetail, OrderSummary
+from store.orders import OrderDetail, OrderSummary
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +164,6 @@ def _point_text(app: AppContext, lang: str, point_id: str | None) -> str:
     return f"{html.escape(point.name.get(lang))} ({html.escape(point.address.get(lang))})"
 
 
-@renderer(STATUS_TEMPLATE)
 def render_status_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     """Every status change the buyer did not make themselves reaches them once, with a button to the order.
     A pickup order is told where to collect it and its code, never that it "ships"."""
@@ -182,7 +180,6 @@ def render_status_changed(app: AppContext, lang: str, params: dict[str, Any]) ->
     return Outgoing(text=text, reply_markup=view_button(lang, order_id))
 
 
-@renderer(GOODS_TEMPLATE)
 def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     """One paid digital good: its code, link or file, in the buyer's language (store.delivery)."""
     order_id = int(params["order_id"])

@@ -307,7 +307,6 @@ def stats_markup(lang: str, current: int) -> InlineKeyboardMarkup:
 # --- outbox renderer: messages into a support topic (SLA pings) -----------------------------------------
 
 
-@outbox.renderer("support.topic")
 def render_topic_message(app: AppContext, lang: str, params: dict[str, Any]) -> outbox.Outgoing:
     staff = staff_lang(app.settings)
     text = t(staff, str(params.get("key", "")), **dict(params.get("params") or {}))

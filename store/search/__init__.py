@@ -9,19 +9,17 @@ in numpy; the products shown are then read from the database by id, so price and
 Plain text in a private chat (decided with the lead's plan): it belongs to customer-service understanding
 (handlers/assistant.py), not to search. Search is one tap away (main menu "Search" asks for words, or
 `/search words`). The assistant may route text that reads like a product name to search: it calls
-`looks_like_product_query(await get_index(db, ctx.extras), text)` and, when True, shows results with
+`looks_like_product_query(await get_index(engine), text)` and, when True, shows results with
 `handlers.search.answer_search(message, ctx, lang, text)`. The only plain text this feature claims itself is
 the answer right after the "Search" button asked for words (a short FSM state).
 """
 
 from store.search.index import Hits, IndexedProduct, SearchIndex, Suggestion, price_ranges
 from store.search.service import (
-    CACHE_KEY,
     CategoryFacet,
     ResultItem,
     SearchEngine,
     SearchResults,
-    engine_for,
     get_index,
     looks_like_product_query,
     search_products,
@@ -30,7 +28,6 @@ from store.search.states import SearchTarget, load_target, new_state_id, save_ta
 from store.search.text import ParsedQuery, parse_query
 
 __all__ = [
-    "CACHE_KEY",
     "CategoryFacet",
     "Hits",
     "IndexedProduct",
@@ -41,7 +38,6 @@ __all__ = [
     "SearchResults",
     "SearchTarget",
     "Suggestion",
-    "engine_for",
     "get_index",
     "load_target",
     "looks_like_product_query",

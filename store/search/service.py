@@ -36,7 +36,6 @@ from store.search.text import ParsedQuery, parse_query
 
 log = logging.getLogger(__name__)
 
-CACHE_KEY = "search_index"
 DEFAULT_REFRESH_SECONDS = 2.0
 # Commits can land out of timestamp order (several writers, PostgreSQL); re-reading this much history on each
 # check makes a late commit visible anyway. Re-reading an unchanged product costs a tuple comparison.
@@ -121,7 +120,7 @@ def _build(rows: Sequence[Any]) -> SearchIndex:
 
 
 class SearchEngine:
-    """Owns one index for one database; kept in the app's `extras` under CACHE_KEY."""
+    """Owns one index for one database; the composition root builds one per application."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -241,19 +240,8 @@ class SearchEngine:
                 index.upsert(IndexedProduct.from_row(row))
 
 
-def engine_for(db: Database, cache: dict[str, Any]) -> SearchEngine:
-    engine = cache.get(CACHE_KEY)
-    if not isinstance(engine, SearchEngine) or engine.db is not db:
-        engine = SearchEngine(db)
-        cache[CACHE_KEY] = engine
-    return engine
-
-
-async def get_index(
-    db: Database, cache: dict[str, Any], refresh_seconds: float = DEFAULT_REFRESH_SECONDS
-) -> SearchIndex:
+async def get_index(engine: SearchEngine, refresh_seconds: float = DEFAULT_REFRESH_SECONDS) -> SearchIndex:
     """The shared index; while it is still being built at start-up, an empty one (nothing waits for it)."""
-    engine = engine_for(db, cache)
     if engine.warming:
         return SearchIndex()
     return await engine.current(refresh_seconds)
@@ -272,8 +260,7 @@ def looks_like_product_query(index: SearchIndex, text: str) -> bool:
 
 
 async def search_products(
-    db: Database,
-    cache: dict[str, Any],
+    engine: SearchEngine,
     text: str,
     *,
     sort: str = "relevance",
@@ -294,9 +281,8 @@ async def search_products(
     sort = sort if sort in SORTS else "relevance"
     low = price_min if price_min is not None else parsed.price_min
     high = price_max if price_max is not None else parsed.price_max
-    engine = engine_for(db, cache)
     if engine.warming:
-        index = await interim_index(db, parsed, category_id=category_id, price_min=low, price_max=high)
+        index = await interim_index(engine.db, parsed, category_id=category_id, price_min=low, price_max=high)
     else:
         index = await engine.current(refresh_seconds)
     page = max(page, 0)
@@ -323,7 +309,7 @@ async def search_products(
         found = index.suggest(parsed)
         suggestion, suggested_ids = found.text, found.product_ids
     facet_ids = [category for category, _count in hits.categories[:8]]
-    async with db.read() as session:
+    async with engine.db.read() as session:
         rows = await _products(session, [*hits.product_ids, *suggested_ids])
         names = await _category_names(session, facet_ids)
     items = tuple(rows[i] for i in hits.product_ids if i in rows)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.app import standard_wiring
 from bot.config import Settings
 from bot.context import AppContext
 from bot.outbox import OutboxSender
@@ -50,7 +51,7 @@ async def test_parked_messages_are_sent_when_the_user_comes_back(any_db: Databas
     await _queue(any_db, 22, "menu.cart")
     bot, stub = stub_bot()
     stub.blocked.add(21)
-    sender = OutboxSender(AppContext(settings=settings, db=any_db, bot=bot))
+    sender = OutboxSender(AppContext(settings=settings, db=any_db, bot=bot, wiring=standard_wiring()))
     await _drain(sender)
     assert await _unreachable(any_db, 21) and reachability.known_unreachable(21)
     assert await _statuses(any_db) == [

@@ -75,7 +75,7 @@ async def test_group_winner_who_never_started_the_bot_gets_payment_received(shop
     sale = (await flashsale.list_sales(shop.db))[0]
     async with shop.db.read() as session:
         start_job = next(j.id for j in await scheduling.pending_jobs(session) if j.key == flashsale.start_key(sale.id))
-    assert await shop.app.ctx.scheduler.fire(start_job)
+    assert await shop.app.scheduler.fire(start_job)
     card = await _flash_card(shop, dave, group)
 
     won = await dave.tap(message=card, chat=group)

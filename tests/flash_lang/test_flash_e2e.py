@@ -114,7 +114,7 @@ async def test_announcement_reaches_groups_and_subscribers_not_the_support_forum
     await alice.send("/subscribe")
     await ada.send("/flash_create sku=TEA-9 price=5 stock=2 start=+1h end=+2h")
     sale = (await flashsale.list_sales(shop.db))[0]
-    scheduler = shop.app.ctx.scheduler
+    scheduler = shop.app.scheduler
     assert scheduler is not None
     assert await scheduler.fire(await _job_id(shop.db, flashsale.start_key(sale.id)))
     if await _has_job(shop.db, flashsale.public_key(sale.id)):

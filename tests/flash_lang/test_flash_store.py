@@ -10,8 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-import bot.jobs  # noqa: F401  (registers the job handlers)
-from bot.app import configure_domain
+from bot.app import configure_domain, standard_wiring
 from bot.config import Settings
 from bot.context import AppContext
 from bot.scheduler import Scheduler
@@ -37,7 +36,7 @@ def shop_policy(settings: Settings) -> Iterator[None]:
 
 def _ctx(settings: Settings, db: Database) -> AppContext:
     bot, _ = stub_bot()
-    return AppContext(settings=settings, db=db, bot=bot)
+    return AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring())
 
 
 async def _job(db: Database, key: str) -> scheduling.JobRef:

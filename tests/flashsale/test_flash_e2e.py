@@ -67,7 +67,7 @@ async def test_flash_sale_in_a_group(shop: Stack) -> None:
     assert sale.status == "scheduled" and await product_stock(shop.db, product_id) == 8
 
     # Start time: the start event fires (as APScheduler would) and the announcements go out.
-    assert await shop.app.ctx.scheduler.fire(await _job_id(shop.db, flashsale.start_key(sale.id)))  # type: ignore[union-attr]
+    assert await shop.app.scheduler.fire(await _job_id(shop.db, flashsale.start_key(sale.id)))  # type: ignore[union-attr]
     card = await _card(alice, group, shop)
     assert "¥19.90" in card.text and card.buttons  # type: ignore[operator]
     private_card = await _card(bob, None, shop)
@@ -97,7 +97,7 @@ async def test_flash_sale_in_a_group(shop: Stack) -> None:
     # Bob's payment window runs out: the unit goes back to the pool and carol can get it.
     bob_order = (await flashsale.claims_of(shop.db, sale.id))[1][3]
     assert bob_order is not None
-    assert await shop.app.ctx.scheduler.fire(await _job_id(shop.db, orders.expiry_key(bob_order)))  # type: ignore[union-attr]
+    assert await shop.app.scheduler.fire(await _job_id(shop.db, orders.expiry_key(bob_order)))  # type: ignore[union-attr]
     assert (await orders.get_order(shop.db, bob_order)).status == "expired"
     assert (await flashsale.get_sale(shop.db, sale.id)).sold == 1
     await shop.client.wait_for(lambda: _text_of(alice, group, card.message_id, "First come"), timeout=10)
@@ -105,7 +105,7 @@ async def test_flash_sale_in_a_group(shop: Stack) -> None:
     assert retry.toast is not None and "You got one" in retry.toast.text
 
     # End time: the card says it is over (no button), the admin gets the summary.
-    assert await shop.app.ctx.scheduler.fire(await _job_id(shop.db, flashsale.end_key(sale.id)))  # type: ignore[union-attr]
+    assert await shop.app.scheduler.fire(await _job_id(shop.db, flashsale.end_key(sale.id)))  # type: ignore[union-attr]
     await shop.client.wait_for(lambda: _text_of(alice, group, card.message_id, "is over"), timeout=10)
     summary = await _private_with(ada, shop, "is over")
     assert "Paid: 1 of 2" in summary.text and "¥19.90" in summary.text  # type: ignore[operator]
@@ -140,7 +140,7 @@ async def test_sold_out_when_every_unit_is_paid_ends_the_sale(shop: Stack) -> No
     await ada.send("/start")
     await ada.send("/flash_create sku=TEA-9 price=5 stock=1 start=+1h end=+2h")
     sale = (await flashsale.list_sales(shop.db))[0]
-    await shop.app.ctx.scheduler.fire(await _job_id(shop.db, flashsale.start_key(sale.id)))  # type: ignore[union-attr]
+    await shop.app.scheduler.fire(await _job_id(shop.db, flashsale.start_key(sale.id)))  # type: ignore[union-attr]
     card = await _card(alice, group, shop)
     # Alice never opened a private chat with the bot: the winning tap's answer opens it with a pay link.
     won = await alice.tap(message=card, chat=group)

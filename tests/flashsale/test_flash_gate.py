@@ -94,13 +94,11 @@ async def test_tap_delivered_twice_counts_once(db: Database, settings: Settings)
     """Through the real dispatcher: the same update twice is handled once; a double tap gets "limit"."""
     await make_product(db)
     sale = await live_sale(db, stock=5)
-    app = await create_app(settings, "123456:TEST", db=db, migrate=False)
-    await app.ctx.bot.session.close()
     bot, session = bench_bot()
     answers: list[str | None] = []
     assert isinstance(session, StubSession)
     session.on_answer = lambda _qid, text: answers.append(text)
-    app.use_bot(bot)
+    app = await create_app(settings, "123456:TEST", db=db, migrate=False, bot=bot)
     await app.dp.feed_update(bot, _tap(1, 42, sale.id))
     await app.dp.feed_update(bot, _tap(1, 42, sale.id))  # re-delivered
     await app.dp.feed_update(bot, _tap(2, 42, sale.id))  # a double tap

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-import bot.jobs  # noqa: F401  (registers the job handlers)
+from bot.app import standard_wiring
 from bot.config import Settings
 from bot.context import AppContext
 from bot.scheduler import Scheduler
@@ -41,7 +41,7 @@ async def _group(db: Database, chat_id: int) -> None:
 
 def _ctx(settings: Settings, db: Database) -> AppContext:
     bot, _ = stub_bot()
-    return AppContext(settings=settings, db=db, bot=bot)
+    return AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring())
 
 
 async def test_two_processes_fire_start_and_end_once(any_db: Database, settings: Settings) -> None:

@@ -4,15 +4,17 @@ paced, and remembers users who blocked the bot."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import standard_wiring
 from bot.config import Settings
 from bot.context import AppContext
 from bot.outbox import OutboxSender
-from bot.scheduler import JobContext, Scheduler, job_handler
+from bot.scheduler import JobContext, Scheduler
 from store import notify, outbox_rows, scheduling
 from store.db import Database
 from store.models import OutboxMessage, ScheduledJob, User, utcnow
@@ -21,20 +23,20 @@ from tests.stubs import stub_bot
 FIRED: list[str] = []
 
 
-@job_handler("test_event")
 async def _test_event(job: JobContext, session: AsyncSession) -> None:
     FIRED.append(job.ref)
     await notify.enqueue(session, 1, "errors.generic", user_id=None, missed=job.missed)
 
 
-@job_handler("test_boom")
 async def _test_boom(job: JobContext, session: AsyncSession) -> None:
     raise RuntimeError("boom")
 
 
 def _ctx(settings: Settings, db: Database) -> AppContext:
     bot, _ = stub_bot()
-    return AppContext(settings=settings, db=db, bot=bot)
+    standard = standard_wiring()
+    jobs = {**standard.jobs, "test_event": _test_event, "test_boom": _test_boom}
+    return AppContext(settings=settings, db=db, bot=bot, wiring=dataclasses.replace(standard, jobs=jobs))
 
 
 async def _outbox_count(db: Database) -> int:
@@ -126,7 +128,7 @@ async def test_outbox_sends_once_in_the_users_language(db: Database, settings: S
         assert await notify.enqueue(session, 12, "menu.cart", dedupe_key="k1") is not None
         assert await notify.enqueue(session, 12, "menu.cart", dedupe_key="k1") is None
     bot, stub = stub_bot()
-    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot))
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring()))
     while await sender.drain_once():
         pass
     assert [p["text"] for p in stub.sent_to(11)] == ["语言已设置为中文。"]
@@ -142,7 +144,7 @@ async def test_outbox_marks_blocked_users_unreachable(db: Database, settings: Se
         await notify.notify_user(session, 21, "menu.orders")
     bot, stub = stub_bot()
     stub.blocked.add(21)
-    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot))
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring()))
     while await sender.drain_once():
         pass
     async with db.read() as session:
@@ -159,7 +161,7 @@ async def test_outbox_retries_after_flood_limit(db: Database, settings: Settings
         await notify.notify_user(session, 31, "menu.cart")
     bot, stub = stub_bot()
     stub.retry_after_once[31] = 1
-    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot))
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring()))
     await sender.drain_once()
     assert stub.sent_to(31) == []
     await asyncio.sleep(1.1)
@@ -174,7 +176,7 @@ async def test_outbox_paces_messages_to_one_chat(db: Database, settings: Setting
         for _ in range(3):
             await notify.notify_user(session, 41, "menu.cart")
     bot, _stub = stub_bot()
-    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot))
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring()))
     loop = asyncio.get_running_loop()
     started = loop.time()
     while await sender.drain_once():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.callbacks.groupbuy import LeaderCB
 from bot.emulator.client import ChatHandle, MessageView, UserHandle
-from bot.jobs.groupbuy import post_card, refresher
+from bot.groupbuy_cards import post_card, refresher
 from bot.sandbox import Stack
 from store import groupbuy, users
 from store.models import ScheduledJob
@@ -44,7 +44,7 @@ async def fire_deadline(shop: Stack, group_buy_id: int) -> None:
                 select(ScheduledJob.id).where(ScheduledJob.key == f"groupbuy_deadline:{group_buy_id}")
             )
         ).scalar_one()
-    scheduler = shop.app.ctx.scheduler
+    scheduler = shop.app.scheduler
     assert scheduler is not None
     assert await scheduler.fire(job_id)
 

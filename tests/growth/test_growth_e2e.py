@@ -82,7 +82,7 @@ async def test_reminder_opt_in_sends_one_reminder(shop: Stack) -> None:
     await frank.send("/points")
     await frank.tap("🔔 Daily reminder: off")
     assert "🔕 Daily reminder: on" in [b.text for row in (await frank.last_message()).buttons for b in row]
-    scheduler = shop.app.ctx.scheduler
+    scheduler = shop.app.scheduler
     assert scheduler is not None
     async with shop.db.read() as session:
         job = (

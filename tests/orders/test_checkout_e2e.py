@@ -149,7 +149,7 @@ async def test_expired_order_refuses_pre_checkout_and_returns_stock(shop: Any) -
 
     async with shop.db.read() as session:
         job = (await session.execute(select(ScheduledJob).where(ScheduledJob.kind == "order_expiry"))).scalar_one()
-    assert await shop.app.ctx.scheduler.fire(job.id)
+    assert await shop.app.scheduler.fire(job.id)
     assert await stock_of(shop.db, tea) == 5
     await _bot_says(alice, "expired before it was paid")
     result = await alice.pay()

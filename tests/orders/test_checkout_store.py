@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-import bot.jobs.orders  # noqa: F401  (registers the order_expiry handler)
+from bot.app import standard_wiring
 from bot.config import Settings
 from bot.context import AppContext
 from bot.scheduler import Scheduler
@@ -22,7 +22,7 @@ from tests.stubs import stub_bot
 
 def _ctx(settings: Settings, db: Database) -> AppContext:
     bot, _ = stub_bot()
-    return AppContext(settings=settings, db=db, bot=bot)
+    return AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring())
 
 
 async def _expiry_job(db: Database, order_id: int) -> ScheduledJob:

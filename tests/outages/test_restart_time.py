@@ -22,7 +22,7 @@ from bot.emulator.server import EmulatorConfig
 from bot.sandbox import start_stack
 from store import migrations
 from store.db import Database
-from store.search import SearchIndex, engine_for
+from store.search import SearchIndex
 from tests.conftest import make_test_settings
 from tests.orders.helpers import last_text
 
@@ -93,14 +93,14 @@ async def test_bot_answers_while_the_index_is_still_building(catalog_url: str, g
         await_warm_up=False,
     )
     try:
-        engine = engine_for(shop.db, shop.app.ctx.extras)
+        engine = shop.app.ctx.search
         alice = await shop.client.user("Alice", lang="en")
         await alice.send("/start")
         welcome = await alice.last_message()
         assert welcome is not None and welcome.from_bot and welcome.buttons
         # The gate is closed, so the build cannot have finished: it is provably still running.
         assert index_gate.closed and engine.warming and engine.index is None, "answered after the index was built"
-        assert nlu_gate.closed and nlu_service.EXTRAS_KEY not in shop.app.ctx.extras
+        assert nlu_gate.closed and shop.app.ctx.understanding.model is None
 
         tapped = await alice.tap(welcome.buttons[0][0].text, message=welcome)
         answers = await shop.client.calls("answerCallbackQuery")

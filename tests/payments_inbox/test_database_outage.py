@@ -94,7 +94,7 @@ async def test_reservation_holds_while_the_payment_waits_in_the_inbox(
     await alice.pay()
     await wait_bot_says(shop.client, alice, RECORDING_NOTE)
     # The reservation runs out while the payment cannot be recorded: the order must not expire.
-    assert await shop.app.ctx.scheduler.fire(await _expiry_job(shop))
+    assert await shop.app.scheduler.fire(await _expiry_job(shop))
     async with shop.db.read() as session:
         order = (await session.execute(select(Order))).scalar_one()
         job = await session.get(ScheduledJob, await _expiry_job(shop))

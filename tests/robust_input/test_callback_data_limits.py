@@ -17,8 +17,7 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 
 import bot.callbacks
-from bot.admin_menu import sections
-from bot.app import ROUTER_MODULES
+from bot.app import standard_wiring
 from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
 from bot.callbacks.cart import CartCB
 from bot.callbacks.catalog import CategoryCB, ProductCB
@@ -42,9 +41,7 @@ COUPON = "C" * 32
 
 
 def _widest_section() -> str:
-    for module in ROUTER_MODULES:
-        importlib.import_module(module)  # sections register themselves on import
-    return max((section.key for section in sections()), key=len)
+    return max((section.key for section in standard_wiring().sections()), key=len)
 
 
 WIDEST: dict[type[CallbackData], list[CallbackData]] = {

@@ -74,11 +74,9 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         await migrations.upgrade(db)
         await seed.seed_demo_catalog(db)
         settings = make_test_settings(telegram={"bot_username": BOT_USERNAME})
-        app = await create_app(settings, TOKEN, db=db, migrate=False)
         recorder = Recorder()
         bot, _ = stub_bot(recorder)
-        await app.ctx.bot.session.close()
-        app.use_bot(bot)
+        app = await create_app(settings, TOKEN, db=db, migrate=False, bot=bot)
         return app, recorder, db
 
     app, recorder, db = loop.run_until_complete(start())

@@ -10,6 +10,7 @@ import pytest
 from bot import nlu_service
 from bot.config import Settings
 from bot.context import AppContext
+from bot.nlu_service import Understanding
 from dialogues.nlu import INTENTS, load_responses
 from handlers.assistant import foreign_script, reply_language
 
@@ -78,7 +79,7 @@ def test_reply_language_and_foreign_scripts() -> None:
 
 
 async def test_classifier_is_built_once_and_understands_both_languages(settings: Settings) -> None:
-    ctx = AppContext(settings=settings, db=None, bot=None)  # type: ignore[arg-type]
+    ctx = AppContext(settings=settings, db=None, bot=None, understanding=Understanding(settings))  # type: ignore[arg-type]
     first = await nlu_service.classifier(ctx)
     assert await nlu_service.classifier(ctx) is first
     en = await nlu_service.understand(ctx, "where is my order", "en")

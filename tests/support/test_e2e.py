@@ -275,7 +275,7 @@ async def test_blocked_shoppers_ticket_gets_no_sla_ping_afterwards(desk: Any) ->
     await alice.block_bot()
     assert (await support.get_ticket(desk.db, ticket.id)).close_reason == "blocked"
     job_id = await _job_id(desk, f"support_take:{ticket.id}")
-    await desk.app.ctx.scheduler.fire(job_id)  # the SLA event finds the ticket closed and pings nobody
+    await desk.app.scheduler.fire(job_id)  # the SLA event finds the ticket closed and pings nobody
     topic = await _topic_messages(desk, _thread(ticket))
     assert not any("nobody has taken" in (m.text or "").lower() for m in topic)
 
@@ -306,13 +306,13 @@ async def test_sla_pings_when_nobody_takes_and_when_the_shopper_waits(desk: Any)
     group = desk.chats["support"]
     ticket = await _open_ticket(desk, alice)
     assert ticket.thread_id is not None
-    assert await desk.app.ctx.scheduler.fire(await _job_id(desk, f"support_take:{ticket.id}"))
+    assert await desk.app.scheduler.fire(await _job_id(desk, f"support_take:{ticket.id}"))
     ping = await _wait_topic_text(desk, ticket.thread_id, "nobody has taken it")
     assert f"#{ticket.id}" in (ping.text or "") and ping.thread_id == ticket.thread_id
 
     await sam.tap("Take over", message=await _card(desk, ticket), chat=group)
     await alice.send("hello? anyone?")
-    assert await desk.app.ctx.scheduler.fire(await _job_id(desk, f"support_reply:{ticket.id}"))
+    assert await desk.app.scheduler.fire(await _job_id(desk, f"support_reply:{ticket.id}"))
     reminder = await _wait_topic_text(desk, ticket.thread_id, "waiting")
     assert "Sam" in (reminder.text or "")
     # an answered shopper makes the next reminder moot
@@ -320,7 +320,7 @@ async def test_sla_pings_when_nobody_takes_and_when_the_shopper_waits(desk: Any)
     await alice.send("thanks")
     await sam.send("You're welcome", chat=group, thread=ticket.thread_id)
     job = await _job_id(desk, f"support_reply:{ticket.id}")
-    assert not await desk.app.ctx.scheduler.fire(job)  # cancelled by the reply
+    assert not await desk.app.scheduler.fire(job)  # cancelled by the reply
 
 
 async def test_bad_input_gets_an_answer_or_reaches_the_agent(desk: Any) -> None:

@@ -1,0 +1,58 @@
+"""The shop's rules as one value: the growth policy (from config) and what each feature does when an order
+changes state or a checkout is priced. The composition root builds it (`standard_rules`) and hands it to the
+Database; every unit of work carries it, so store code reads `rules_of(session)` instead of a module global
+or an import-time registry, and a test wires different rules by building a Database with them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from store.growth.policy import GrowthPolicy
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from store.db import Database
+    from store.order_hooks import Hook
+    from store.pricing_hooks import Provider
+
+
+@dataclass(frozen=True)
+class ShopRules:
+    growth: GrowthPolicy = field(default_factory=GrowthPolicy)
+    # Run inside the transaction of each order transition, keyed by the status the order enters.
+    order_hooks: Mapping[str, tuple[Hook, ...]] = field(default_factory=dict)
+    # Discount providers in the order they apply (tier, coupon, points).
+    pricing: tuple[Provider, ...] = ()
+
+
+def standard_rules(growth: GrowthPolicy | None = None) -> ShopRules:
+    """Every feature's order hooks and discount providers, listed where one can read them all."""
+    from store import delivery, flashsale, groupbuy
+    from store.growth import rewards
+
+    return ShopRules(
+        growth=growth or GrowthPolicy(),
+        order_hooks={
+            "paid": (rewards.reward_paid_order, groupbuy.on_paid, flashsale.on_paid, delivery.deliver_when_paid),
+            "delivered": (groupbuy.on_delivered, delivery.deliver_when_paid_at_pickup),
+            "refunded": (rewards.reverse_refunded_order, groupbuy.on_refunded),
+            "cancelled": (rewards.give_back, groupbuy.give_back, flashsale.unit_back),
+            "expired": (rewards.give_back, groupbuy.give_back, flashsale.unit_back),
+        },
+        pricing=(rewards.tier_discount, rewards.coupon_discount, rewards.points_discount),
+    )
+
+
+def rules_of(holder: AsyncSession | Database) -> ShopRules:
+    """The rules of the Database this session (or the Database itself) belongs to."""
+    found = getattr(holder, "rules", None)
+    if isinstance(found, ShopRules):
+        return found
+    raise RuntimeError("a session made outside Database.tx()/read() has no shop rules")
+
+
+def policy(holder: AsyncSession | Database) -> GrowthPolicy:
+    return rules_of(holder).growth
