@@ -10,8 +10,16 @@ from pathlib import Path
 import opencc
 import pytest
 
-from dialogues.evaluate import EvaluationReport, evaluate, format_report, load_external
+from dialogues.evaluate import (
+    EvaluationReport,
+    evaluate,
+    evaluate_external,
+    format_external,
+    format_report,
+    load_external,
+)
 from dialogues.nlu import BuiltinClassifier, load_training_data
+from dialogues.nlu.data import DEFAULT_DATA_DIR, load_file
 from dialogues.nlu.features import JIEBA_DICT, PINYIN_SYLLABLES, analyze, normalize, split_pinyin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +29,21 @@ CHECK_SET = Path(__file__).with_name("zh_check.yml")
 HELD_OUT_FLOOR_ZH = 0.90
 # Measured 0.978 (89/91); the model before this work scored 0.824 on the same set.
 CHECK_SET_FLOOR = 0.92
+
+# An outside check in Chinese, like the Bitext one in English: not committed, and today not buildable either,
+# since no openly licensed corpus of real Chinese customer-service messages was found (dialogues/data/README.md,
+# "External check in Chinese", lists the sources checked and why each was rejected). The floors are the
+# issue's targets, not measured figures.
+EXTERNAL_ZH = DEFAULT_DATA_DIR / "external" / "customer_service_zh.csv"
+needs_external_zh = pytest.mark.skipif(
+    not EXTERNAL_ZH.is_file(),
+    reason=(
+        f"no Chinese outside corpus: {EXTERNAL_ZH.relative_to(ROOT)} is absent because no openly licensed corpus of "
+        "real Chinese customer-service messages was found (see dialogues/data/README.md, 'External check in Chinese')"
+    ),
+)
+EXTERNAL_ZH_ACCURACY_TARGET = 0.75
+EXTERNAL_ZH_REPHRASE_TARGET = 0.10
 
 # Real shopper messages the old model got wrong (issue 13): correct intent, not the predicted one.
 REAL_MESSAGES = [
@@ -171,3 +194,18 @@ def test_check_set_accuracy(classifier: BuiltinClassifier) -> None:
 
 def test_held_out_accuracy_zh(report: EvaluationReport) -> None:
     assert report.accuracy_by_lang["zh"] >= HELD_OUT_FLOOR_ZH, format_report(report)
+
+
+@needs_external_zh
+def test_chinese_external_texts_never_reach_training_data() -> None:
+    trained = {normalize(text) for text, _, _ in load_file(DEFAULT_DATA_DIR / "nlu_zh.yml")}
+    leaked = [text for text, _ in load_external(EXTERNAL_ZH) if normalize(text) in trained]
+    assert not leaked
+
+
+@needs_external_zh
+def test_chinese_external_corpus_meets_the_issue_targets(classifier: BuiltinClassifier) -> None:
+    external = evaluate_external(load_external(EXTERNAL_ZH, split="test"), classifier.classify)
+    text = format_external(external)
+    assert external.accuracy >= EXTERNAL_ZH_ACCURACY_TARGET, text
+    assert external.rephrase_rate <= EXTERNAL_ZH_REPHRASE_TARGET, text
