@@ -80,6 +80,7 @@ def _env(token: str, api_base: str, database_url: str, folder: Path) -> dict[str
         GROUPCART_TELEGRAM__POLLING_TIMEOUT="5",
         GROUPCART_PAYMENTS__INBOX_PATH=str(folder / "inbox.db"),
         GROUPCART_NLU__CACHE_DIR=str(folder / "nlu-cache"),
+        GROUPCART_TELEGRAM__STANDBY_LOCK=str(folder / "run.lock"),
     )
     return env
 

@@ -17,6 +17,9 @@ _TASKS_KEY = "warm_up"
 
 
 def start(app: App) -> None:
+    """Idempotent: a warm spare (`run --standby`) starts the builds while it waits, prepare() finds them."""
+    if _TASKS_KEY in app.ctx.extras:
+        return
     from bot import nlu_service
     from store import search
 
