@@ -59,7 +59,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             lock = await _stand_by(app, settings, token)
             if lock is None:
                 return 0
-        await prepare(app)
+        await prepare(app, commands=lock is None)
         if args.webhook:
             secret = settings.secrets.webhook_secret
             if not secret:
@@ -80,9 +80,11 @@ async def _stand_by(app: Any, settings: Settings, token: str) -> Any:
     classifier are warmed up), then wait for the lock. None when stopped by a signal while waiting."""
     from bot import warmup
     from bot.app import resolve_bot_username
+    from bot.runner import register_commands
     from bot.standby import RunLock, default_lock_path
 
     await resolve_bot_username(app)
+    await register_commands(app)  # the same menu whichever process sets it
     warmup.start(app)
     configured = settings.telegram.standby_lock
     lock = RunLock(Path(configured) if configured else default_lock_path(token))

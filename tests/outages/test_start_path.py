@@ -76,6 +76,11 @@ def _env(token: str, api_base: str, url: str, folder: Path) -> dict[str, str]:
     return env
 
 
+def _spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-c", PROBE], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
 @pytest.mark.timeout(180)
 async def test_first_answer_loads_no_heavy_module(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
@@ -84,14 +89,7 @@ async def test_first_answer_loads_no_heavy_module(tmp_path: Path) -> None:
     await db.dispose()
     emulator = await start_emulator(EmulatorConfig(flood_limits=False))
     client = EmulatorClient(emulator.base_url)
-    log = (tmp_path / "bot.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        env=_env(emulator.token, emulator.base_url, url, tmp_path),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    proc = _spawn(_env(emulator.token, emulator.base_url, url, tmp_path), tmp_path / "bot.log")
     try:
         alice = await client.user("Alice", lang="en")
         await client.post("/control/send", {"user_id": alice.id, "text": "/start", "wait": False})
@@ -112,7 +110,6 @@ async def test_first_answer_loads_no_heavy_module(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGKILL)
         await asyncio.to_thread(proc.wait)
-        log.close()
         await client.close()
         await emulator.stop()
 
@@ -121,7 +118,7 @@ def test_head_read_from_the_files_is_alembics_head() -> None:
     assert migrations.head_from_files() == migrations.revisions()[-1]
 
 
-async def test_upgrade_at_head_does_not_load_alembic(tmp_path: Path) -> None:
+def test_upgrade_at_head_does_not_load_alembic(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
     code = f"""
 import asyncio, sys
