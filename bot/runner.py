@@ -46,10 +46,12 @@ async def register_commands(app: App) -> None:
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
 
 
-async def prepare(app: App) -> None:
+async def prepare(app: App, *, commands: bool = True) -> None:
+    """`commands=False`: the command menu is already set (a warm spare sets it while it waits)."""
     from bot import warmup
 
-    await register_commands(app)
+    if commands:
+        await register_commands(app)
     # The search index (~2 s at 20,000 products, ~10 s at 100,000 on a busy machine) and the classifier are
     # built in the background: polling starts now, so a restart answers within Telegram's callback window.
     warmup.start(app)

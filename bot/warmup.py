@@ -14,6 +14,9 @@ from bot.app import App
 log = logging.getLogger(__name__)
 
 def start(app: App) -> None:
+    """Idempotent: a warm spare (`run --standby`) starts the builds while it waits, prepare() finds them."""
+    if app.warm_up_tasks:
+        return
     engine = app.ctx.search
     engine.warm_up()
     tasks = [task for task in (engine.warming_task, app.ctx.understanding.start_warm_up()) if task is not None]

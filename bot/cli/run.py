@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: Any) -> None:
@@ -13,6 +20,12 @@ def register(sub: Any) -> None:
         "run", help="run the bot (no TELEGRAM_BOT_TOKEN: the local sandbox with a web chat)"
     )
     parser.add_argument("--webhook", action="store_true", help="serve updates over HTTP instead of long polling")
+    parser.add_argument(
+        "--standby",
+        action="store_true",
+        help="run as one of several processes on this host: one polls, the others wait warm and take over within "
+        "a fraction of a second when it dies (telegram.standby_lock)",
+    )
     parser.add_argument("--port", type=int, help="sandbox web chat port (default from config: sandbox.port)")
     parser.add_argument("--host", help="sandbox bind address (default 127.0.0.1)")
     parser.add_argument(
@@ -36,9 +49,17 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
     token = settings.secrets.bot_token
     assert token is not None
+    if args.standby and args.webhook:
+        print("groupcart: --standby is for long polling (behind a webhook, run several processes behind the proxy)")
+        return 2
     app = await create_app(settings, token, resolve_username=True)
+    lock = None
     try:
-        await prepare(app)
+        if args.standby:
+            lock = await _stand_by(app, settings, token)
+            if lock is None:
+                return 0
+        await prepare(app, commands=lock is None)
         if args.webhook:
             secret = settings.secrets.webhook_secret
             if not secret:
@@ -49,4 +70,36 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             await run_polling(app)
     finally:
         await app.close()
+        if lock is not None:
+            lock.release()
     return 0
+
+
+async def _stand_by(app: Any, settings: Settings, token: str) -> Any:
+    """Everything a take-over can do ahead (the app is built; the bot's username and the search index and
+    classifier are warmed up), then wait for the lock. None when stopped by a signal while waiting."""
+    from bot import warmup
+    from bot.runner import register_commands
+    from bot.standby import RunLock, default_lock_path
+
+    await register_commands(app)  # the same menu whichever process sets it
+    warmup.start(app)
+    configured = settings.telegram.standby_lock
+    lock = RunLock(Path(configured) if configured else default_lock_path(token))
+    if not lock.try_acquire():
+        log.info("standing by: another process polls; taking over when it stops (lock %s)", lock.path)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        acquired = await lock.acquire(stop)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        if not acquired:
+            return None
+        log.info("taking over: the polling process is gone")
+    else:
+        log.info("polling (lock %s); `run --standby` processes started after this one wait warm", lock.path)
+    return lock

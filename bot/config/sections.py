@@ -72,6 +72,10 @@ class TelegramSettings(Section):
     bot_username: str | None = None
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     polling_timeout: int = Field(default=30, ge=0, le=50)
+    standby_lock: str | None = Field(
+        default=None,
+        description="`run --standby`: the file whose lock marks the polling process; default: one per bot in /tmp",
+    )
     pacing: PacingSettings = Field(default_factory=PacingSettings)
 
 
