@@ -16,7 +16,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
 
-from bot import access
+from bot import access, tap_guard
 from bot.callbacks.groupbuy import DELIVERY_CHOICES, GroupBuyCB, WizardCB
 from bot.chat_language import group_language
 from bot.context import AppContext
@@ -485,7 +485,11 @@ async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMC
 
 
 @router.callback_query(GroupBuyCB.filter(F.a == "p"))
-async def pay_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+async def pay_tap(
+    query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double-click asks for one invoice
     # Ownership: another user's order id is "not found" (callback data is never trusted).
     order = await orders.get_order(ctx.db, callback_data.v, user_id=query.from_user.id)
     if order.source != groupbuy.SOURCE or order.source_ref != callback_data.g or not order.payable:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -18,6 +17,7 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t
 from bot.outbox import Outgoing, renderer
+from bot.views.clock import zoned
 from store.catalog import ProductView
 from store.groupbuy import (
     DeadlineChoice,
@@ -80,7 +80,7 @@ def remaining(lang: str, deadline: datetime, now: datetime) -> str:
 
 
 def local_time(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return zoned(moment, timezone)
 
 
 def tier_lines(lang: str, tiers: Sequence[Tier], base_price: int, currency: str, reached: int | None = None) -> str:
