@@ -183,9 +183,9 @@ async def test_human_takeover_relay_notes_reassign_close_rating_and_topic_reuse(
     assert any(m.from_bot and m.photo and m.caption == "see the box" for m in topic)
     assert "joined" in (await _text(alice))  # no automatic answer while a person has the ticket
 
-    # Sam's reply reaches Alice as the shop; an internal note does not
+    # Sam's reply reaches Alice signed by him (support.reply_label); an internal note does not
     await sam.send("Sorry about that! A replacement is on its way.", chat=group, thread=ticket.thread_id)
-    assert (await _text(alice)) == "Sorry about that! A replacement is on its way."
+    assert (await _text(alice)) == "💬 Sam · support\nSorry about that! A replacement is on its way."
     await sam.send("// check the courier's insurance", chat=group, thread=ticket.thread_id)
     assert all("insurance" not in (m.text or "") for m in await alice.messages())
     lines = await support.transcript(desk.db, ticket.id)
