@@ -954,7 +954,51 @@ async def extend(
         if _rowcount(result) != 1:
             raise Conflict("gb_closed")
         await scheduling.schedule(session, DEADLINE_JOB, group_buy_id, new_deadline)
-        return await _load(session, group_buy_id)
+        changed = await _load(session, group_buy_id)
+        await _tell_participants(session, changed, "deadline", deadline=new_deadline.isoformat())
+        return changed
+
+
+async def _tell_participants(session: AsyncSession, view: GroupBuyView, change: str, **params: Any) -> None:
+    """A published buy changed under the people who joined it: each is told (outbox, once per change)."""
+    people = (
+        await session.execute(select(GroupBuyParticipant.user_id).where(GroupBuyParticipant.group_buy_id == view.id))
+    ).scalars()
+    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    for user_id in people:
+        await notify.enqueue(
+            session,
+            user_id,
+            "groupbuy.changed",
+            dedupe_key=f"gb:{view.id}:{change}:{stamp}:{user_id}",
+            group_buy_id=view.id,
+            change=change,
+            title_en=view.product.title_en,
+            title_zh=view.product.title_zh,
+            **params,
+        )
+
+
+async def set_maximum(
+    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, maximum: int | None
+) -> GroupBuyView:
+    """The leader changes how many may join an open buy: never below who already joined or the minimum."""
+    async with db.tx() as session:
+        view = await _managed(session, group_buy_id, actor_id, is_admin)
+        if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
+            low = max(view.joined, view.min_participants, 1)
+            raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
+        query = update(GroupBuy).where(GroupBuy.id == group_buy_id, GroupBuy.status == OPEN)
+        if maximum is not None:
+            query = query.where(GroupBuy.joined <= maximum)
+        result = await session.execute(
+            query.values(max_participants=maximum).execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            raise Conflict("gb_closed")
+        changed = await _load(session, group_buy_id)
+        await _tell_participants(session, changed, "maximum", maximum=maximum)
+        return changed
 
 
 async def manage_view(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:

@@ -493,6 +493,13 @@ def leader_detail(
                 _button(t(lang, "groupbuy.btn.extend", h=72), LeaderCB(a="ext", g=view.id, v=72).pack()),
             ]
         )
+        more = (view.max_participants or max(view.joined, view.min_participants)) + 5
+        rows.append(
+            [
+                _button(t(lang, "groupbuy.btn.max_to", n=more), LeaderCB(a="max", g=view.id, v=more).pack()),
+                _button(t(lang, "groupbuy.btn.no_max"), LeaderCB(a="max", g=view.id, v=0).pack()),
+            ]
+        )
         if view.joined >= view.min_participants:
             rows.append([_button(t(lang, "groupbuy.btn.close_now"), LeaderCB(a="close", g=view.id).pack())])
         rows.append([_button(t(lang, "groupbuy.btn.cancel_buy"), LeaderCB(a="cancel", g=view.id).pack())])
@@ -554,3 +561,16 @@ def render_success(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoi
 def render_closed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     key = "groupbuy.notice.cancelled" if params.get("reason") == "cancelled" else "groupbuy.notice.failed"
     return Outgoing(text=t(lang, key, title=_title(lang, params), joined=params["joined"], minimum=params["minimum"]))
+
+
+@renderer("groupbuy.changed")
+def render_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    """A participant is told what the leader changed in a buy they joined."""
+    title = _title(lang, params)
+    if params.get("change") == "deadline":
+        at = local_time(datetime.fromisoformat(str(params["deadline"])), app.settings.shop.timezone)
+        return Outgoing(text=t(lang, "groupbuy.notice.changed_deadline", title=title, at=at))
+    maximum = params.get("maximum")
+    if maximum is None:
+        return Outgoing(text=t(lang, "groupbuy.notice.changed_no_max", title=title))
+    return Outgoing(text=t(lang, "groupbuy.notice.changed_max", title=title, max=int(maximum)))

@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.emulator.client import ChatHandle, MessageView, UserHandle
 from store import users
 from tests.groupbuy.helpers import make_product
@@ -108,8 +106,7 @@ async def test_next_question_goes_below_the_leaders_typed_reply(shop: Any) -> No
     assert labels(above) == [], "the superseded question lost its buttons"
 
 
-@pytest.mark.api_errors("bot can't initiate conversation with a user")
-async def test_leader_closes_early_once_the_minimum_is_reached(shop: Any) -> None:
+async def test_leader_edits_and_closes_early_once_the_minimum_is_reached(shop: Any) -> None:
     await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
     alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
     lena, group = await leader_in_group(shop, alice, bob)
@@ -124,6 +121,15 @@ async def test_leader_closes_early_once_the_minimum_is_reached(shop: Any) -> Non
     await lena.tap("Oolong tea")
     detail = await lena.last_message()
     assert not any("Close now" in label for label in labels(detail)), "not before the minimum"
+    # Live edits of the published buy; whoever joined is told of each change.
+    await lena.tap("+24h")
+    await lena.tap("Max 7")
+
+    async def told_of(needle: str) -> bool:
+        return any(needle in text_of(m) for m in await private(alice))
+
+    await shop.client.wait_for(lambda: told_of("now ends"), timeout=10)
+    await shop.client.wait_for(lambda: told_of("at most 7 people"), timeout=10)
     await bob.tap("Join", message=card, chat=group)
     await lena.tap("Back")
     await lena.tap("Oolong tea")
