@@ -38,7 +38,7 @@ async def test_admin_creates_a_flash_sale_starting_now_by_taps(shop: Any) -> Non
     for label in ("−20% · ¥79.20", "10", "1", "Now", "1 h"):
         await ada.tap(label)
     summary = await ada.last_message()
-    assert summary is not None and summary.message_id == price.message_id  # type: ignore[union-attr]
+    assert summary is not None and summary.message_id == price.message_id
     assert "¥79.20" in text_of(summary) and "Starts: now" in text_of(summary) and "UTC+8" in text_of(summary)
     await ada.tap("Create flash sale")
     assert "scheduled" in text_of(await ada.last_message())

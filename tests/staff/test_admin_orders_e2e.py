@@ -55,4 +55,4 @@ async def test_pickup_queue_buyer_names_and_back_to_the_queue(shop: Any) -> None
     await ada.tap("#1")
     await ada.tap("Mark delivered")
     await ada.tap("Back")
-    assert "Nothing here right now" in ((await ada.last_message()) or view).text  # type: ignore[operator]
+    assert "Nothing here right now" in ((await ada.last_message()) or view).text
