@@ -33,6 +33,7 @@ from bot.nlu_service import Understanding
 from bot.outbox import OutboxSender
 from bot.referral_codes import ReferralCodes
 from bot.scheduler import Scheduler
+from bot.tap_guard import TapMemory
 from bot.update_guard import DuplicateUpdateMiddleware
 from bot.views import flashsale as flash_views
 from bot.views import groupbuy as groupbuy_views
@@ -43,6 +44,7 @@ from bot.wiring import Wiring
 from dialogues import support_chat
 from handlers import (
     admin,
+    admin_flash,
     assistant,
     cart,
     catalog,
@@ -89,6 +91,7 @@ def feature_routers() -> list[Router]:
         payments.setup(),
         orders.setup(),
         admin.setup(),
+        admin_flash.setup(),
         groupbuy.setup(),
         leader.setup(),
         loyalty.setup(),
@@ -123,6 +126,7 @@ def standard_wiring() -> Wiring:
             flash_store.MISSED_TEMPLATE: flash_views.render_missed,
             "groupbuy.success": groupbuy_views.render_success,
             "groupbuy.closed_notice": groupbuy_views.render_closed,
+            "groupbuy.changed": groupbuy_views.render_changed,
             "support.topic": support_views.render_topic_message,
             "growth.tier_changed": growth_views.render_tier_changed,
             orders_store.STATUS_TEMPLATE: order_views.render_status_changed,
@@ -140,6 +144,7 @@ def standard_wiring() -> Wiring:
         admin_sections=(
             *admin.ADMIN_SECTIONS,
             flashsale.ADMIN_SECTION,
+            admin_flash.ADMIN_SECTION,
             leader.ADMIN_SECTION,
             loyalty.ADMIN_SECTION,
             support.ADMIN_SECTION,
@@ -284,6 +289,7 @@ def build_context(
         conversations=build_storage(settings, db),
         group_languages=GroupLanguages(),
         referral_codes=ReferralCodes(db),
+        taps=TapMemory(),
     )
 
 

@@ -8,6 +8,10 @@ entities"). Entities already in a value (`&amp;`, `&lt;`, `&#39;`) are kept, so 
 is not escaped twice. A pre-rendered HTML fragment goes in unescaped when wrapped in `Html(...)`; what `t()`
 returns is `Html`, so one template's output can be another's parameter. Text that is not HTML (button labels,
 alerts, invoice titles) comes from `t_plain()` / `Translator.plain()`, which leave parameters as they are.
+
+Plurals: a whole-number parameter may carry a plural selector, `{days:plural:# day|# days}`, with one form per
+plural category of the language in CLDR order (English: one, other; Chinese: other only, `{days:plural:# 天}`);
+`#` stands for the number. `plural_problems()` checks every template of every language has the right count.
 """
 
 from __future__ import annotations
@@ -81,6 +85,54 @@ def escape(value: Any) -> str:
     return _UNSAFE.sub(lambda match: _REPLACEMENT[match.group(0)[0]], str(value))
 
 
+# CLDR plural categories (cardinals) of each language we speak, in the order a template lists its forms.
+PLURAL_CATEGORIES: dict[str, tuple[str, ...]] = {"en": ("one", "other"), "zh": ("other",)}
+_PLURAL_SPEC = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*:plural:([^{}]*)\}")
+
+
+def plural_category(lang: str, number: int) -> str:
+    if lang == "en":
+        return "one" if number == 1 else "other"
+    return "other"
+
+
+class Count(int):
+    """A whole number that knows its language: `format(Count(2, "en"), "plural:# day|# days")` is "2 days"."""
+
+    lang: str
+
+    def __new__(cls, value: int, lang: str) -> Count:
+        made = super().__new__(cls, value)
+        made.lang = lang
+        return made
+
+    def __format__(self, spec: str) -> str:
+        if not spec.startswith("plural:"):
+            return int.__format__(int(self), spec)
+        forms = spec[len("plural:") :].split("|")
+        categories = PLURAL_CATEGORIES.get(self.lang, ("other",))
+        category = plural_category(self.lang, int(self))
+        index = categories.index(category) if category in categories else len(categories) - 1
+        form = forms[min(index, len(forms) - 1)]
+        return form.replace("#", str(int(self)))
+
+
+def plural_problems() -> list[str]:
+    """Templates whose plural selectors do not list exactly one form per plural category of their language."""
+    found = []
+    for lang in LANGUAGES:
+        wanted = len(PLURAL_CATEGORIES[lang])
+        for key, template in catalogue(lang).items():
+            for forms in _PLURAL_SPEC.findall(template):
+                if len(forms.split("|")) != wanted:
+                    found.append(f"{lang}:{key}: {forms!r} needs {wanted} form(s)")
+    return found
+
+
+def _countable(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
     return key in catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
 
@@ -88,7 +140,9 @@ def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
 def t(lang: str | None, key: str, /, **params: Any) -> str:
     """The HTML text for `key` in `lang`, formatted with params escaped (pass `Html(...)` for a fragment).
     Typed `str` so callers may keep building on it; at run time it is `Html`."""
-    return Html(_format(lang, key, {name: escape(value) for name, value in params.items()}))
+    # Whole numbers need no escaping and stay numbers, so a plural selector can read them.
+    escaped = {name: value if _countable(value) else escape(value) for name, value in params.items()}
+    return Html(_format(lang, key, escaped))
 
 
 def t_plain(lang: str | None, key: str, /, **params: Any) -> str:
@@ -106,10 +160,26 @@ def _format(lang: str | None, key: str, params: dict[str, Any]) -> str:
         if template is None:
             return key
     try:
-        return template.format(**params)
+        return template.format(**_with_counts(template, language, params))
     except (KeyError, IndexError, ValueError):
         log.exception("bad parameters for %s: %s", key, sorted(params))
         return template
+
+
+def _with_counts(template: str, language: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Whole numbers become `Count`s of the language; a plural field given as digits (a caller that formatted
+    the number already) is read back as a number rather than failing the whole text."""
+    parsed = string.Formatter().parse(template)
+    plural_fields = {field for _, field, spec, _ in parsed if field and (spec or "").startswith("plural:")}
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if _countable(value):
+            out[name] = Count(value, language)
+        elif name in plural_fields and str(value).strip().lstrip("-").isdigit():
+            out[name] = Count(int(str(value)), language)
+        else:
+            out[name] = value
+    return out
 
 
 def keys(lang: str) -> Iterator[str]:

@@ -14,7 +14,7 @@ from aiogram.types import LabeledPrice, Message
 
 from bot.context import AppContext
 from bot.i18n import t, t_plain
-from store import payments
+from store import invoices, payments
 from store.money import STARS, Money
 from store.orders import OrderDetail
 
@@ -57,7 +57,7 @@ async def send_order_invoice(ctx: AppContext, chat_id: int, order: OrderDetail, 
     # Group-buy and flash-sale orders can be created before the buyer gave an address: let Telegram's payment
     # form collect it (Stars are digital goods and never ship).
     collect = not stars and order.delivery_method == "delivery" and not order.address
-    return await ctx.bot.send_invoice(
+    sent = await ctx.bot.send_invoice(
         chat_id=chat_id,
         title=_clip(t_plain(lang, "payments.title", order_id=order.id), TITLE_MAX),
         description=invoice_description(order, lang),
@@ -69,6 +69,18 @@ async def send_order_invoice(ctx: AppContext, chat_id: int, order: OrderDetail, 
         need_phone_number=collect or None,
         need_shipping_address=collect or None,
     )
+    await withdraw_older_invoices(ctx, order.id, await invoices.record(ctx.db, order.id, chat_id, sent.message_id))
+    return sent
+
+
+async def withdraw_older_invoices(ctx: AppContext, order_id: int, newest_id: int | None = None) -> None:
+    """Delete the order's earlier invoice messages: one order shows one live Pay button (a double-click or a
+    second "Pay" must not leave several invoices for one order in the chat)."""
+    for old in await invoices.take_superseded(ctx.db, order_id, newest_id):
+        try:
+            await ctx.bot.delete_message(old.chat_id, old.message_id)
+        except TelegramAPIError as exc:  # already gone, or older than Telegram lets a bot delete
+            log.info("old invoice %s/%s of order %s not withdrawn: %s", old.chat_id, old.message_id, order_id, exc)
 
 
 def card_payments_available(ctx: AppContext) -> bool:

@@ -23,7 +23,7 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import admin as views
 from dialogues.checkout import AdminSG
 from handlers.checkout import pickup_point
-from store import catalog, orders, payments
+from store import catalog, order_queues, orders, payments
 from store.errors import DomainError
 
 routes = Routes("admin")
@@ -70,10 +70,10 @@ async def admin_home(query: CallbackQuery, ctx: AppContext, lang: str, state: FS
 @routes.callback_query(AdminMenuCB.filter(F.section == "orders"))
 async def orders_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    summary = await orders.stats(ctx.db, _start_of_today(ctx))
+    counts = await order_queues.counts(ctx.db)
     refunds = await payments.pending_refunds(ctx.db, 100)
     await query.answer()
-    text, markup = views.orders_section(lang, summary.by_status, len(refunds))
+    text, markup = views.orders_section(lang, counts, len(refunds))
     await edit_or_answer(query, text, markup)
 
 
@@ -86,17 +86,20 @@ async def order_queue(query: CallbackQuery, callback_data: AdminListCB, ctx: App
         text, markup = views.refund_queue(lang, tasks)
         await edit_or_answer(query, text, markup)
         return
-    statuses = views.QUEUES.get(callback_data.kind)
-    if statuses is None:
+    if callback_data.kind not in views.QUEUES:
         raise DomainError("bad_button")
-    items = await orders.orders_by_status(ctx.db, statuses)
+    items = await order_queues.queue(ctx.db, callback_data.kind)
     await query.answer()
     text, markup = views.order_queue(lang, callback_data.kind, items)
     await edit_or_answer(query, text, markup)
 
 
-async def _show_order(query: CallbackQuery, ctx: AppContext, lang: str, order: orders.OrderDetail) -> None:
-    text, markup = views.order_view(lang, order, pickup_point(ctx, order.pickup_point), ctx.settings.shop.timezone)
+async def _show_order(
+    query: CallbackQuery, ctx: AppContext, lang: str, order: orders.OrderDetail, queue: str = ""
+) -> None:
+    buyer = await order_queues.buyer(ctx.db, order.user_id)
+    point = pickup_point(ctx, order.pickup_point)
+    text, markup = views.order_view(lang, order, point, ctx.settings.shop.timezone, buyer, queue)
     await edit_or_answer(query, text, markup)
 
 
@@ -105,7 +108,7 @@ async def admin_order(query: CallbackQuery, callback_data: AdminOrderCB, ctx: Ap
     await require_role(ctx, query.from_user.id, "admin")
     order = await orders.get_order(ctx.db, callback_data.order_id)
     await query.answer()
-    await _show_order(query, ctx, lang, order)
+    await _show_order(query, ctx, lang, order, callback_data.q)
 
 
 _TARGETS = {"ship": orders.SHIPPED, "deliver": orders.DELIVERED, "cancel": orders.CANCELLED}
@@ -118,7 +121,7 @@ async def admin_move(query: CallbackQuery, callback_data: AdminOrderCB, ctx: App
     target = _TARGETS[callback_data.action]
     order = await orders.admin_transition(ctx.db, callback_data.order_id, target, query.from_user.id)
     await query.answer(t(lang, "admin.moved", order_id=order.id, status=t(lang, f"orders.status.{target}")))
-    await _show_order(query, ctx, lang, order)
+    await _show_order(query, ctx, lang, order, callback_data.q)
 
 
 @routes.callback_query(AdminOrderCB.filter(F.action == "refund"))
@@ -128,7 +131,7 @@ async def admin_refund_ask(query: CallbackQuery, callback_data: AdminOrderCB, ct
     if not orders.can_transition(order.status, orders.REFUNDED):
         raise DomainError("illegal_transition", from_status=order.status, to_status=orders.REFUNDED)
     await query.answer()
-    text, markup = views.refund_confirm(lang, order)
+    text, markup = views.refund_confirm(lang, order, callback_data.q)
     await edit_or_answer(query, text, markup)
 
 
@@ -145,7 +148,7 @@ async def admin_refund(query: CallbackQuery, callback_data: AdminOrderCB, ctx: A
         manual += 0 if done else 1
     key = "admin.refunded_manual" if manual else "admin.refunded"
     await query.answer(t(lang, key, order_id=callback_data.order_id), show_alert=bool(manual))
-    await _show_order(query, ctx, lang, await orders.get_order(ctx.db, callback_data.order_id))
+    await _show_order(query, ctx, lang, await orders.get_order(ctx.db, callback_data.order_id), callback_data.q)
 
 
 @routes.callback_query(AdminRefundCB.filter(F.action == "view"))

@@ -15,8 +15,10 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, FSInputFile, InputFile, Message
 
+from bot import tap_guard
 from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
 from bot.chat_language import group_language
@@ -225,7 +227,9 @@ async def category_page(query: CallbackQuery, callback_data: CategoryCB, ctx: Ap
 
 
 @routes.callback_query(ProductCB.filter())
-async def product_action(query: CallbackQuery, callback_data: ProductCB, ctx: AppContext, lang: str) -> None:
+async def product_action(
+    query: CallbackQuery, callback_data: ProductCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
     data = callback_data
     group = in_group(query)
     if data.a not in ("open", "inc", "dec", "qty", "add"):
@@ -245,6 +249,8 @@ async def product_action(query: CallbackQuery, callback_data: ProductCB, ctx: Ap
         await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True)
         return
     if data.a == "add":
+        if await tap_guard.repeated(ctx, query, fsm_storage):
+            return  # a double-click adds once
         if group:
             await _add_from_group(query, ctx, lang, product, data)
         else:

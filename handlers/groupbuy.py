@@ -16,7 +16,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
 
-from bot import access
+from bot import access, tap_guard
 from bot.callbacks.groupbuy import DELIVERY_CHOICES, GroupBuyCB, WizardCB
 from bot.chat_language import group_language
 from bot.context import AppContext
@@ -84,7 +84,8 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
     )
     screen = views.product_picker(lang, await groupbuy.candidate_products(ctx.db))
     try:
-        await bot.send_message(user.id, screen.text, reply_markup=screen.markup)
+        sent = await bot.send_message(user.id, screen.text, reply_markup=screen.markup)
+        await _supersede(bot, user.id, state, sent.message_id)
     except TelegramForbiddenError:
         # The leader never opened a private chat with the bot: one short hint in the group, with the way in.
         hint = views.start_bot_hint(lang, ctx.bot_username)
@@ -119,18 +120,12 @@ def _deeplink_state(data: dict[str, Any], ctx: AppContext, bot: Bot, user_id: in
 
 
 async def _prompt(message: Message, ctx: AppContext, lang: str, state: FSMContext, current: str) -> None:
-    """Show the question of the step the leader is at."""
+    """Show the question of the step the leader is at (a new message: the old one is somewhere above)."""
     step = current.split(":", 1)[1]
-    data = await state.get_data()
-    if step == "product":
-        screen = views.product_picker(lang, await groupbuy.candidate_products(ctx.db))
-    elif step == "pickup":
-        screen = views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
-    elif step == "confirm":
-        screen = await _summary(ctx, lang, data)
-    else:
-        screen = views.wizard_prompt(lang, step, **await _prompt_params(ctx, data))
-    await message.answer(screen.text, reply_markup=screen.markup)
+    screen = await _screen(ctx, lang, step, await state.get_data())
+    sent = await message.answer(screen.text, reply_markup=screen.markup)
+    if message.bot is not None:
+        await _supersede(message.bot, message.chat.id, state, sent.message_id)
 
 
 async def _prompt_params(ctx: AppContext, data: dict[str, Any]) -> dict[str, Any]:
@@ -144,22 +139,67 @@ async def _prompt_params(ctx: AppContext, data: dict[str, Any]) -> dict[str, Any
     }
 
 
+def _deadline_presets(ctx: AppContext) -> list[tuple[str, groupbuy.DeadlineChoice]]:
+    now = utcnow()
+    return [(key, groupbuy.deadline_preset(key, now, ctx.settings.shop.timezone)) for key in groupbuy.DEADLINE_PRESETS]
+
+
+async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -> views.Screen:
+    if step == "product":
+        return views.product_picker(lang, await groupbuy.candidate_products(ctx.db))
+    if step == "pickup":
+        return views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
+    if step == "confirm":
+        return await _summary(ctx, lang, data)
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+    if step == "tiers":
+        presets = [groupbuy.tier_preset(product.price, i) for i in range(len(groupbuy.TIER_PRESETS))]
+        return views.tiers_prompt(lang, product, presets)
+    if step == "deadline":
+        settings = ctx.settings
+        return views.deadline_prompt(
+            lang, settings.groupbuy.max_duration_days, _deadline_presets(ctx), utcnow(), settings.shop.timezone
+        )
+    params = await _prompt_params(ctx, data)
+    params["title"] = product.title(lang)
+    return views.wizard_prompt(lang, step, **params)
+
+
+async def _supersede(bot: Bot, chat_id: int, state: FSMContext, prompt_id: int) -> None:
+    """`prompt_id` is now the wizard's one live question: the previous question loses its buttons (one working
+    Stop set-up, no answer to a question already answered)."""
+    data = await state.get_data()
+    old = data.get("prompt_id")
+    await state.update_data(prompt_id=prompt_id, typed=False)
+    if old and old != prompt_id:
+        with contextlib.suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=int(old), reply_markup=None)
+
+
+async def _typed(state: FSMContext) -> None:
+    """The leader typed an answer: whatever comes next (the question, or an error) appears below it, so the
+    next question must not be edited into the message above."""
+    await state.update_data(typed=True)
+
+
 async def _ask(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, step: str) -> None:
     await state.set_state(getattr(GroupBuyWizard, step))
     data = await state.get_data()
-    if step == "pickup":
-        screen = views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
-    elif step == "confirm":
-        screen = await _summary(ctx, lang, data)
-    else:
-        params = await _prompt_params(ctx, data)
-        params["title"] = (await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))).title(lang)
-        screen = views.wizard_prompt(lang, step, **params)
+    screen = await _screen(ctx, lang, step, data)
     if isinstance(target, CallbackQuery):
         await target.answer()
-        await edit_or_answer(target, screen.text, screen.markup)
+        message = target.message
+        live = isinstance(message, Message) and message.message_id == data.get("prompt_id")
+        if live and not data.get("typed"):
+            # Tapped on the question at the bottom of the chat: the next question replaces it in place.
+            await edit_or_answer(target, screen.text, screen.markup)
+            return
+        sent = await ctx.bot.send_message(target.from_user.id, screen.text, reply_markup=screen.markup)
+        await _supersede(ctx.bot, target.from_user.id, state, sent.message_id)
     else:
-        await target.answer(screen.text, reply_markup=screen.markup)
+        sent = await target.answer(screen.text, reply_markup=screen.markup)
+        if target.bot is not None:
+            await _supersede(target.bot, target.chat.id, state, sent.message_id)
 
 
 def _tiers(data: dict[str, Any]) -> list[Tier]:
@@ -205,9 +245,19 @@ async def _choose_product(
 
 
 @routes.message(GroupBuyWizard.product, PRIVATE, ANSWER)
-async def wizard_sku(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    product = await groupbuy.product_for_wizard(ctx.db, sku=message.text or "")
-    await _choose_product(message, ctx, lang, state, product.id)
+async def wizard_product_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    """A name (or part of one) or a SKU: one match is chosen, several are offered as buttons."""
+    await _typed(state)
+    found = await groupbuy.find_products_for_wizard(ctx.db, message.text or "")
+    if not found:
+        raise DomainError("gb_product_not_found")
+    if len(found) == 1:
+        await _choose_product(message, ctx, lang, state, found[0].id)
+        return
+    screen = views.product_picker(lang, found, query=(message.text or "").strip()[:64])
+    sent = await message.answer(screen.text, reply_markup=screen.markup)
+    if message.bot is not None:
+        await _supersede(message.bot, message.chat.id, state, sent.message_id)
 
 
 @routes.callback_query(WizardCB.filter(F.a == "prod"), GroupBuyWizard.product)
@@ -222,6 +272,7 @@ async def wizard_pick_product(
 
 @routes.message(GroupBuyWizard.tiers, PRIVATE, ANSWER)
 async def wizard_tiers(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _typed(state)
     data = await state.get_data()
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
     tiers = groupbuy.parse_tiers(message.text or "", product.price, product.currency)
@@ -229,14 +280,60 @@ async def wizard_tiers(message: Message, ctx: AppContext, lang: str, state: FSMC
     await _ask(message, ctx, lang, state, "minimum")
 
 
-@routes.message(GroupBuyWizard.minimum, PRIVATE, ANSWER)
-async def wizard_minimum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+@routes.callback_query(WizardCB.filter(F.a == "tp"), GroupBuyWizard.tiers)
+async def wizard_tier_preset(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    if not callback_data.v.isdigit():
+        raise DomainError("bad_button")
     data = await state.get_data()
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
-    minimum = groupbuy.parse_count(message.text or "", 1, groupbuy.MAX_PARTICIPANTS)
+    tiers = groupbuy.tier_preset(product.price, int(callback_data.v))
+    await state.update_data(tiers=[[tier.min_participants, tier.unit_price] for tier in tiers])
+    await _ask(query, ctx, lang, state, "minimum")
+
+
+async def _set_minimum(
+    target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, minimum: int
+) -> None:
+    data = await state.get_data()
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
     groupbuy.check_participants([], minimum, None, 1, product.stock)
     await state.update_data(minimum=minimum)
-    await _ask(message, ctx, lang, state, "maximum")
+    await _ask(target, ctx, lang, state, "maximum")
+
+
+@routes.callback_query(WizardCB.filter(F.a == "min"), GroupBuyWizard.minimum)
+async def wizard_minimum_button(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await _set_minimum(query, ctx, lang, state, groupbuy.parse_count(callback_data.v, 1, groupbuy.MAX_PARTICIPANTS))
+
+
+@routes.callback_query(WizardCB.filter(F.a == "max"), GroupBuyWizard.maximum)
+async def wizard_maximum_button(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await _set_maximum(query, ctx, lang, state, groupbuy.parse_count(callback_data.v, 1, groupbuy.MAX_PARTICIPANTS))
+
+
+@routes.callback_query(WizardCB.filter(F.a == "dl"), GroupBuyWizard.deadline)
+async def wizard_deadline_button(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    choice = groupbuy.deadline_preset(callback_data.v, utcnow(), ctx.settings.shop.timezone)
+    await state.update_data(
+        deadline=choice.at.isoformat() if choice.at else None,
+        deadline_seconds=int(choice.duration.total_seconds()) if choice.duration else None,
+    )
+    await _ask(query, ctx, lang, state, "pickup")
+
+
+@routes.message(GroupBuyWizard.minimum, PRIVATE, ANSWER)
+async def wizard_minimum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _typed(state)
+    minimum = groupbuy.parse_count(message.text or "", 1, groupbuy.MAX_PARTICIPANTS)
+    await _set_minimum(message, ctx, lang, state, minimum)
 
 
 async def _set_maximum(
@@ -251,6 +348,7 @@ async def _set_maximum(
 
 @routes.message(GroupBuyWizard.maximum, PRIVATE, ANSWER)
 async def wizard_maximum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _typed(state)
     await _set_maximum(
         message, ctx, lang, state, groupbuy.parse_count(message.text or "", 1, groupbuy.MAX_PARTICIPANTS)
     )
@@ -269,6 +367,7 @@ async def _set_limit(target: Message | CallbackQuery, ctx: AppContext, lang: str
 
 @routes.message(GroupBuyWizard.limit, PRIVATE, ANSWER)
 async def wizard_limit(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _typed(state)
     await _set_limit(message, ctx, lang, state, message.text or "")
 
 
@@ -281,6 +380,7 @@ async def wizard_limit_button(
 
 @routes.message(GroupBuyWizard.deadline, PRIVATE, ANSWER)
 async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _typed(state)
     settings = ctx.settings
     choice = groupbuy.parse_deadline_choice(
         message.text or "", utcnow(), settings.shop.timezone, settings.groupbuy.max_duration_days
@@ -295,6 +395,7 @@ async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: F
 
 @routes.message(GroupBuyWizard.pickup, PRIVATE, ANSWER)
 async def wizard_pickup_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _typed(state)
     await state.update_data(pickup=groupbuy.clean_pickup_text(message.text or ""))
     await _ask(message, ctx, lang, state, "confirm")
 
@@ -480,7 +581,11 @@ async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMC
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "p"))
-async def pay_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+async def pay_tap(
+    query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double-click asks for one invoice
     # Ownership: another user's order id is "not found" (callback data is never trusted).
     order = await orders.get_order(ctx.db, callback_data.v, user_id=query.from_user.id)
     if order.source != groupbuy.SOURCE or order.source_ref != callback_data.g or not order.payable:

@@ -87,6 +87,17 @@ async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppCont
         refresher(ctx).request(view.chat_id, view.id)
         await query.answer(t(lang, "groupbuy.leader.extended"))
         await _show(query, await _detail(ctx, lang, uid, gid))
+    elif action == "max":
+        maximum = callback_data.v or None  # 0: no maximum
+        view = await groupbuy.set_maximum(ctx.db, gid, uid, admin, maximum)
+        refresher(ctx).request(view.chat_id, view.id)
+        await query.answer(t(lang, "groupbuy.leader.changed"))
+        await _show(query, await _detail(ctx, lang, uid, gid))
+    elif action == "close":
+        # Minimum reached: close now instead of waiting for the deadline (the deadline job does the closing).
+        await groupbuy.close_early(ctx.db, gid, uid, admin)
+        await query.answer(t(lang, "groupbuy.leader.closing"))
+        await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "cancel":
         view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
         await query.answer()

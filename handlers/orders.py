@@ -8,9 +8,11 @@ import json
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import payments as bot_payments
+from bot import tap_guard
 from bot.callbacks.common import MenuCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.context import AppContext
@@ -95,8 +97,12 @@ async def order_resend(query: CallbackQuery, callback_data: OrderCB, ctx: AppCon
 
 
 @routes.callback_query(OrderCB.filter(F.action == "pay"))
-async def order_pay(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
-    """A new invoice for an unpaid order (the old one may be lost in the chat)."""
+async def order_pay(
+    query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    """A new invoice for an unpaid order (the old one may be lost in the chat, and is withdrawn)."""
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double-click asks for one invoice
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
     if not order.payable:
         raise DomainError("payment_order_not_payable", order_id=order.id)

@@ -449,7 +449,9 @@ async def canned_command(message: Message, command: CommandObject, ctx: AppConte
     ticket = found[1]
     shopper_lang = await _shopper_language(ctx, ticket.user_id)
     text = canned.text(shopper_lang)
-    if not await _send_to_shopper(ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, html.escape(text))):
+    label = await _reply_label(ctx, ticket.user_id, message.from_user.id)
+    body = f"{label}\n{html.escape(text)}" if label else html.escape(text)
+    if not await _send_to_shopper(ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, body)):
         return
     await _agent_replied(ctx, ticket, message.from_user.id, kind="text", text=text)
     await message.reply(
@@ -535,11 +537,34 @@ async def agent_message(message: Message, ctx: AppContext) -> None:
     if ticket is None:
         await message.reply(t(views.staff_lang(ctx.settings), "support.topic.not_delivered"))
         return
-    delivered = await _send_to_shopper(
-        ctx, ticket, lambda: ctx.bot.copy_message(ticket.user_id, message.chat.id, message.message_id)
-    )
+    label = await _reply_label(ctx, ticket.user_id, sender.id)
+    delivered = await _send_to_shopper(ctx, ticket, lambda: _relay_labelled(ctx, message, ticket.user_id, label))
     if delivered:
         await _agent_replied(ctx, ticket, sender.id, kind=_kind(message), text=summary)
+
+
+# Kinds that take a caption, so the signature can ride along in the same message (one message per reply).
+CAPTIONED = {"photo", "video", "audio", "document", "animation", "voice"}
+
+
+async def _reply_label(ctx: AppContext, shopper_id: int, agent_id: int) -> str:
+    style = ctx.settings.support.reply_label
+    if style == "none":
+        return ""
+    lang = await _shopper_language(ctx, shopper_id)
+    return views.reply_label(lang, style, await agent_name(ctx, agent_id) if style == "name" else "")
+
+
+async def _relay_labelled(ctx: AppContext, message: Message, shopper_id: int, label: str) -> Any:
+    """The agent's message for the shopper, signed: a shopper should know a person answers, and who."""
+    if label and message.text:
+        return await ctx.bot.send_message(shopper_id, f"{label}\n{message.html_text}")
+    if label and message.content_type in CAPTIONED:
+        caption = f"{label}\n{message.html_text}" if message.caption else label
+        if len(caption) <= 1024:
+            return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id, caption=caption)
+    # Stickers, locations, contacts take no caption: they go as they are (the conversation is already signed).
+    return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id)
 
 
 # --- card buttons (agents) ------------------------------------------------------------------------------
@@ -560,7 +585,7 @@ async def _agents(ctx: AppContext, chat_id: int) -> list[tuple[int, str]]:
     return sorted(found, key=lambda item: item[1].lower())
 
 
-@routes.callback_query(SupCB.filter(F.a.in_({"take", "asg", "asgto", "close", "card"})))
+@routes.callback_query(SupCB.filter(F.a.in_({"take", "rel", "asg", "asgto", "close", "card"})))
 async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext) -> None:
     await require_agent(ctx, query.from_user.id)
     staff = views.staff_lang(ctx.settings)
@@ -581,6 +606,14 @@ async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
             await _send_to_shopper(
                 ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, t(lang, "support.ticket.joined"))
             )
+    elif action == "rel":
+        is_admin = await has_role(ctx, query.from_user.id, "admin")
+        if not await support.release(ctx.db, ticket.id, query.from_user.id, may_release_others=is_admin):
+            await query.answer(t(staff, "support.topic.not_yours"), show_alert=True)
+            await refresh_card(ctx, ticket.id)
+            return
+        await query.answer(t(staff, "support.topic.released_toast"))
+        await refresh_card(ctx, ticket.id)
     elif action == "asg":
         await query.answer()
         agents = await _agents(ctx, ticket.chat_id or 0)

@@ -954,7 +954,51 @@ async def extend(
         if _rowcount(result) != 1:
             raise Conflict("gb_closed")
         await scheduling.schedule(session, DEADLINE_JOB, group_buy_id, new_deadline)
-        return await _load(session, group_buy_id)
+        changed = await _load(session, group_buy_id)
+        await _tell_participants(session, changed, "deadline", deadline=new_deadline.isoformat())
+        return changed
+
+
+async def _tell_participants(session: AsyncSession, view: GroupBuyView, change: str, **params: Any) -> None:
+    """A published buy changed under the people who joined it: each is told (outbox, once per change)."""
+    people = (
+        await session.execute(select(GroupBuyParticipant.user_id).where(GroupBuyParticipant.group_buy_id == view.id))
+    ).scalars()
+    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    for user_id in people:
+        await notify.enqueue(
+            session,
+            user_id,
+            "groupbuy.changed",
+            dedupe_key=f"gb:{view.id}:{change}:{stamp}:{user_id}",
+            group_buy_id=view.id,
+            change=change,
+            title_en=view.product.title_en,
+            title_zh=view.product.title_zh,
+            **params,
+        )
+
+
+async def set_maximum(
+    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, maximum: int | None
+) -> GroupBuyView:
+    """The leader changes how many may join an open buy: never below who already joined or the minimum."""
+    async with db.tx() as session:
+        view = await _managed(session, group_buy_id, actor_id, is_admin)
+        if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
+            low = max(view.joined, view.min_participants, 1)
+            raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
+        query = update(GroupBuy).where(GroupBuy.id == group_buy_id, GroupBuy.status == OPEN)
+        if maximum is not None:
+            query = query.where(GroupBuy.joined <= maximum)
+        result = await session.execute(
+            query.values(max_participants=maximum).execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            raise Conflict("gb_closed")
+        changed = await _load(session, group_buy_id)
+        await _tell_participants(session, changed, "maximum", maximum=maximum)
+        return changed
 
 
 async def manage_view(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
@@ -1267,3 +1311,75 @@ async def my_group_buys(db: Database, user_id: int, limit: int = 5) -> list[tupl
             )
         ).all()
         return [(await _load(session, group_buy_id), quantity) for group_buy_id, quantity in rows]
+
+
+async def find_products_for_wizard(db: Database, text: str, limit: int = 8) -> list[ProductView]:
+    """What a leader typed at the product step: an exact SKU first, else products whose title (English or
+    Chinese) contains the words typed. Only products a group buy could sell (active, in stock)."""
+    wanted = " ".join(text.split())[:64]
+    if not wanted:
+        return []
+    async with db.read() as session:
+        base = select(*PRODUCT_COLUMNS).where(Product.active.is_(True), Product.stock > 0)
+        exact = (await session.execute(base.where(func.upper(Product.sku) == wanted.upper()))).first()
+        if exact is not None:
+            return [product_from_row(exact)]
+        query = base
+        for word in wanted.lower().split()[:4]:
+            pattern = f"%{word.replace('%', '').replace('_', '')}%"
+            query = query.where(func.lower(Product.title_en).like(pattern) | Product.title_zh.like(pattern))
+        rows = (await session.execute(query.order_by(Product.stock.desc(), Product.id).limit(limit))).all()
+        return [product_from_row(row) for row in rows]
+
+
+async def close_early(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
+    """The leader closes an open buy now that its minimum is reached: its deadline becomes now and the deadline
+    job (the one way a buy closes, with its orders and notices) runs at once."""
+    async with db.tx() as session:
+        view = await _managed(session, group_buy_id, actor_id, is_admin)
+        now = utcnow()
+        result = await session.execute(
+            update(GroupBuy)
+            .where(
+                GroupBuy.id == group_buy_id,
+                GroupBuy.status == OPEN,
+                GroupBuy.joined >= GroupBuy.min_participants,
+            )
+            .values(deadline=now)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(result) != 1:
+            if not view.is_open:
+                raise Conflict("gb_closed")
+            raise Conflict("gb_below_minimum", minimum=view.min_participants, joined=view.joined)
+        await scheduling.schedule(session, DEADLINE_JOB, group_buy_id, now)
+        return await _load(session, group_buy_id)
+
+
+# Tier presets the wizard offers as buttons: (people, percent off) steps, priced from the product's own price.
+TIER_PRESETS: tuple[tuple[tuple[int, int], ...], ...] = (((3, 10), (10, 20)), ((3, 5), (5, 10)), ((5, 15),))
+
+
+def tier_preset(base_price: int, index: int) -> tuple[Tier, ...]:
+    if not 0 <= index < len(TIER_PRESETS):
+        raise DomainError("bad_button")
+    return tuple(Tier(people, _percent_price(base_price, str(percent))) for people, percent in TIER_PRESETS[index])
+
+
+# Deadline presets: tonight 20:00 (tomorrow's when that is too close), tomorrow 12:00, or 48 hours from publishing.
+DEADLINE_PRESETS = ("tonight", "noon", "48h")
+
+
+def deadline_preset(key: str, now: datetime, timezone: str) -> DeadlineChoice:
+    if key == "48h":
+        return DeadlineChoice(duration=timedelta(hours=48))
+    local = now.astimezone(ZoneInfo(timezone))
+    if key == "tonight":
+        at = local.replace(hour=20, minute=0, second=0, microsecond=0)
+        if at < local + MIN_DURATION:
+            at += timedelta(days=1)
+    elif key == "noon":
+        at = (local + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    else:
+        raise DomainError("bad_button")
+    return DeadlineChoice(at=at.astimezone(now.tzinfo))

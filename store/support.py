@@ -241,6 +241,17 @@ async def assign(db: Database, ticket_id: int, agent_id: int, *, by: int | None 
         return _info(ticket), True
 
 
+async def release(db: Database, ticket_id: int, agent_id: int, *, may_release_others: bool = False) -> bool:
+    """Give a taken ticket back to the queue (Release): it waits for an agent again. Only its assignee releases
+    it unless `may_release_others` (an admin); False when it was not taken by them (nothing changed)."""
+    async with db.tx() as session:
+        query = update(SupportTicket).where(SupportTicket.id == ticket_id, SupportTicket.status == "taken")
+        if not may_release_others:
+            query = query.where(SupportTicket.assignee_id == agent_id)
+        result = await session.execute(query.values(status="open", assignee_id=None))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def close(db: Database, ticket_id: int, *, closed_by: int | None, reason: str) -> TicketInfo | None:
     """Close the ticket and hand the shopper back to the bot; None when it was closed already."""
     async with db.tx() as session:

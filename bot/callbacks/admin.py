@@ -19,10 +19,11 @@ class AdminListCB(CallbackData, prefix="adl"):
 
 
 class AdminOrderCB(CallbackData, prefix="ado"):
-    """action: view | ship | deliver | cancel | refund (asks) | refund_yes"""
+    """action: view | ship | deliver | cancel | refund (asks) | refund_yes; q: the queue it was opened from"""
 
     action: str
     order_id: Id
+    q: str = ""
 
 
 class AdminRefundCB(CallbackData, prefix="adr"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from bot.config.sections import Section
@@ -82,3 +84,5 @@ class SupportSettings(Section):
     internal_marker: str = "//"
     take_sla_minutes: int = Field(default=10, ge=1)
     reply_sla_minutes: int = Field(default=15, ge=1)
+    # How an agent's reply is signed for the shopper: "name" ("Sam · support"), "team" ("Support") or "none".
+    reply_label: Literal["name", "team", "none"] = "name"

@@ -10,19 +10,15 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
 from bot.config.sections import PickupPoint
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.views.orders import detail_text, money, status_label
 from store import orders
-from store.orders import OrderDetail, OrderSummary, Stats
+from store.order_queues import QUEUE_KINDS, Buyer, QueueLine
+from store.orders import OrderDetail, Stats
 from store.payments import RefundTask
 
-# The order queues an admin works through, and the statuses each shows.
-QUEUES: dict[str, tuple[str, ...]] = {
-    "paid": (orders.PAID,),
-    "shipped": (orders.SHIPPED,),
-    "pickup": (orders.CONFIRMED,),
-    "pending": (orders.PENDING_PAYMENT,),
-}
+# The order queues an admin works through (store.order_queues decides which orders each holds).
+QUEUES: tuple[str, ...] = QUEUE_KINDS
 
 
 def _menu_button(lang: str, section: str, key: str = "admin.back") -> InlineKeyboardButton:
@@ -34,11 +30,10 @@ def menu(lang: str, sections: Sequence[AdminSection]) -> tuple[str, InlineKeyboa
     return t(lang, "admin.title"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def orders_section(lang: str, by_status: dict[str, int], refunds: int) -> tuple[str, InlineKeyboardMarkup]:
+def orders_section(lang: str, counts: dict[str, int], refunds: int) -> tuple[str, InlineKeyboardMarkup]:
     rows = []
-    for kind, statuses in QUEUES.items():
-        count = sum(by_status.get(s, 0) for s in statuses)
-        label = t(lang, f"admin.queue.{kind}", count=count)
+    for kind in QUEUES:
+        label = t(lang, f"admin.queue.{kind}", count=counts.get(kind, 0))
         rows.append([InlineKeyboardButton(text=label, callback_data=AdminListCB(kind=kind).pack())])
     rows.append(
         [
@@ -51,19 +46,26 @@ def orders_section(lang: str, by_status: dict[str, int], refunds: int) -> tuple[
     return t(lang, "admin.orders_title"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def order_queue(lang: str, kind: str, items: Sequence[OrderSummary]) -> tuple[str, InlineKeyboardMarkup]:
+def buyer_label(buyer: Buyer) -> str:
+    """`Alice Liddell (@alice)`: who the order is for, as the admin would call them."""
+    return f"{buyer.name} (@{buyer.username})" if buyer.username else buyer.name
+
+
+def order_queue(lang: str, kind: str, items: Sequence[QueueLine]) -> tuple[str, InlineKeyboardMarkup]:
     rows = [
         [
             InlineKeyboardButton(
-                text=t(
+                text=t_plain(
                     lang,
                     "admin.order_item",
                     order_id=o.id,
+                    buyer=o.buyer.name,
                     status=status_label(lang, o.status),
                     amount=money(o.total, o.currency),
                     count=o.items_count,
-                ),
-                callback_data=AdminOrderCB(action="view", order_id=o.id).pack(),
+                )
+                + (t_plain(lang, "admin.order_item_code", code=o.pickup_code) if o.pickup_code else ""),
+                callback_data=AdminOrderCB(action="view", order_id=o.id, q=kind).pack(),
             )
         ]
         for o in items
@@ -89,10 +91,18 @@ def _actions(order: OrderDetail) -> list[str]:
     return []
 
 
+def back_to_queue(lang: str, queue: str) -> InlineKeyboardButton:
+    """Back from an order goes to the queue it was opened from (the orders menu when that is unknown)."""
+    if queue in QUEUES:
+        return InlineKeyboardButton(text=t(lang, "admin.back"), callback_data=AdminListCB(kind=queue).pack())
+    return _menu_button(lang, "orders")
+
+
 def order_view(
-    lang: str, order: OrderDetail, point: PickupPoint | None, timezone: str
+    lang: str, order: OrderDetail, point: PickupPoint | None, timezone: str, buyer: Buyer | None = None, queue: str = ""
 ) -> tuple[str, InlineKeyboardMarkup]:
-    text = t(lang, "admin.order_buyer", user_id=order.user_id) + "\n" + detail_text(lang, order, point, timezone)
+    who = t(lang, "admin.order_buyer", name=buyer_label(buyer), user_id=order.user_id) if buyer is not None else ""
+    text = (who + "\n" if who else "") + detail_text(lang, order, point, timezone)
     rows = []
     for action in _actions(order):
         callback = "deliver" if action == "pickedup" else action
@@ -100,25 +110,26 @@ def order_view(
             [
                 InlineKeyboardButton(
                     text=t(lang, f"admin.action.{action}"),
-                    callback_data=AdminOrderCB(action=callback, order_id=order.id).pack(),
+                    callback_data=AdminOrderCB(action=callback, order_id=order.id, q=queue).pack(),
                 )
             ]
         )
-    rows.append([_menu_button(lang, "orders")])
+    rows.append([back_to_queue(lang, queue)])
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def refund_confirm(lang: str, order: OrderDetail) -> tuple[str, InlineKeyboardMarkup]:
+def refund_confirm(lang: str, order: OrderDetail, queue: str = "") -> tuple[str, InlineKeyboardMarkup]:
     rows = [
         [
             InlineKeyboardButton(
                 text=t(lang, "admin.refund_yes"),
-                callback_data=AdminOrderCB(action="refund_yes", order_id=order.id).pack(),
+                callback_data=AdminOrderCB(action="refund_yes", order_id=order.id, q=queue).pack(),
             )
         ],
         [
             InlineKeyboardButton(
-                text=t(lang, "admin.refund_no"), callback_data=AdminOrderCB(action="view", order_id=order.id).pack()
+                text=t(lang, "admin.refund_no"),
+                callback_data=AdminOrderCB(action="view", order_id=order.id, q=queue).pack(),
             )
         ],
     ]

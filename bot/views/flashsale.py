@@ -7,7 +7,6 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -17,6 +16,7 @@ from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
+from bot.views.clock import zoned
 from store import flashsale
 from store.flashsale import ClaimResult, SaleView
 from store.money import Money
@@ -31,7 +31,7 @@ def money(amount: int, currency: str) -> str:
 
 def local_time(value: datetime | str, timezone: str) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%m-%d %H:%M")
+    return zoned(moment, timezone, "%m-%d %H:%M")
 
 
 def _title(params: dict[str, Any], lang: str) -> str:

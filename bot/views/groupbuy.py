@@ -18,6 +18,7 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t
 from bot.outbox import Outgoing
+from bot.views.clock import zone_label, zoned
 from store.catalog import ProductView
 from store.groupbuy import (
     DeadlineChoice,
@@ -28,8 +29,9 @@ from store.groupbuy import (
     Tier,
     format_remaining,
     next_tier,
+    price_for,
 )
-from store.money import Money
+from store.money import Money, exponent
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -80,7 +82,7 @@ def remaining(lang: str, deadline: datetime, now: datetime) -> str:
 
 
 def local_time(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return zoned(moment, timezone)
 
 
 def tier_lines(lang: str, tiers: Sequence[Tier], base_price: int, currency: str, reached: int | None = None) -> str:
@@ -249,7 +251,7 @@ def panel(
 # ---------------------------------------------------------------------------------------------- wizard
 
 
-def product_picker(lang: str, products: Sequence[ProductView]) -> Screen:
+def product_picker(lang: str, products: Sequence[ProductView], query: str | None = None) -> Screen:
     rows = [
         [
             _button(
@@ -260,18 +262,88 @@ def product_picker(lang: str, products: Sequence[ProductView]) -> Screen:
         for p in products
     ]
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    if query is not None:
+        return Screen(t(lang, "groupbuy.wizard.product_matches", query=query), _markup(rows))
     return Screen(t(lang, "groupbuy.wizard.product"), _markup(rows))
 
 
 def wizard_prompt(lang: str, step: str, **params: Any) -> Screen:
     stop = [_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())]
     rows: list[list[InlineKeyboardButton]] = []
+    if step == "minimum":
+        counts = [n for n in (2, 3, 5, 10) if n <= int(params.get("stock", 0))] or [1]
+        rows.append([_button(str(n), WizardCB(a="min", v=str(n)).pack()) for n in counts])
     if step == "maximum":
+        low = int(params.get("min", 1))
+        counts = [n for n in (10, 20, 50) if low <= n <= int(params.get("stock", 0))]
+        if counts:
+            rows.append([_button(str(n), WizardCB(a="max", v=str(n)).pack()) for n in counts])
         rows.append([_button(t(lang, "groupbuy.btn.no_max"), WizardCB(a="nomax").pack())])
     if step == "limit":
         rows.append([_button(str(n), WizardCB(a="lim", v=str(n)).pack()) for n in (1, 2, 3, 5)])
     rows.append(stop)
     return Screen(t(lang, f"groupbuy.wizard.{step}", **params), _markup(rows))
+
+
+def _typed_amount(amount: int, currency: str) -> str:
+    """An amount as a leader would type it (`15.21`): what the wizard's examples show."""
+    places = exponent(currency)
+    whole, frac = divmod(amount, 10**places)
+    return f"{whole}.{frac:0{places}d}" if places else str(whole)
+
+
+def _tier_example(tiers: Sequence[Tier], currency: str) -> str:
+    return ", ".join(f"{tier.min_participants}: {_typed_amount(tier.unit_price, currency)}" for tier in tiers)
+
+
+def tiers_prompt(lang: str, product: ProductView, presets: Sequence[Sequence[Tier]]) -> Screen:
+    """The price question, with examples worked out from the product's own price and presets as buttons."""
+    first = presets[0] if presets else ()
+    example = _typed_amount(first[-1].unit_price, product.currency) if first else ""
+    text = t(
+        lang,
+        "groupbuy.wizard.tiers",
+        title=product.title(lang),
+        price=product.money.format(),
+        stock=product.stock,
+        example=example,
+        example_tiers=_tier_example(first, product.currency),
+    )
+    rows = [
+        [
+            _button(
+                _clip(
+                    " · ".join(
+                        f"{tier.min_participants}+ {_money(tier.unit_price, product.currency)}" for tier in preset
+                    ),
+                    60,
+                ),
+                WizardCB(a="tp", v=str(index)).pack(),
+            )
+        ]
+        for index, preset in enumerate(presets)
+    ]
+    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    return Screen(text, _markup(rows))
+
+
+def deadline_prompt(
+    lang: str, days: int, choices: Sequence[tuple[str, DeadlineChoice]], now: datetime, timezone: str
+) -> Screen:
+    example = next((choice.at for _, choice in choices if choice.at is not None), now)
+    text = t(
+        lang,
+        "groupbuy.wizard.deadline",
+        example=example.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"),
+        zone=zone_label(now, timezone),
+        days=days,
+    )
+    rows = []
+    for key, choice in choices:
+        at = choice.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M") if choice.at is not None else ""
+        rows.append([_button(t(lang, f"groupbuy.wizard.preset_{key}", at=at), WizardCB(a="dl", v=key).pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    return Screen(text, _markup(rows))
 
 
 def pickup_prompt(lang: str, points: Sequence[PickupPoint]) -> Screen:
@@ -306,6 +378,12 @@ def wizard_summary(
         limit=limit,
         deadline=ends_text(lang, deadline, now, timezone),
         pickup=html.escape(pickup) if pickup else t(lang, "groupbuy.no_pickup"),
+    )
+    # The price people pay if only the minimum joins: below the first tier that is the regular price.
+    at_minimum = price_for(tiers, product.price, minimum)
+    note = t(lang, "groupbuy.wizard.full_price") if at_minimum == product.price else ""
+    text += "\n" + t(
+        lang, "groupbuy.wizard.at_minimum", min=minimum, price=_money(at_minimum, product.currency), note=note
     )
     rows = [
         [_button(t(lang, "groupbuy.btn.publish"), WizardCB(a="pub").pack())],
@@ -415,6 +493,15 @@ def leader_detail(
                 _button(t(lang, "groupbuy.btn.extend", h=72), LeaderCB(a="ext", g=view.id, v=72).pack()),
             ]
         )
+        more = (view.max_participants or max(view.joined, view.min_participants)) + 5
+        rows.append(
+            [
+                _button(t(lang, "groupbuy.btn.max_to", n=more), LeaderCB(a="max", g=view.id, v=more).pack()),
+                _button(t(lang, "groupbuy.btn.no_max"), LeaderCB(a="max", g=view.id, v=0).pack()),
+            ]
+        )
+        if view.joined >= view.min_participants:
+            rows.append([_button(t(lang, "groupbuy.btn.close_now"), LeaderCB(a="close", g=view.id).pack())])
         rows.append([_button(t(lang, "groupbuy.btn.cancel_buy"), LeaderCB(a="cancel", g=view.id).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.csv"), LeaderCB(a="csv", g=view.id).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="home").pack())])
@@ -472,3 +559,15 @@ def render_success(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoi
 def render_closed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     key = "groupbuy.notice.cancelled" if params.get("reason") == "cancelled" else "groupbuy.notice.failed"
     return Outgoing(text=t(lang, key, title=_title(lang, params), joined=params["joined"], minimum=params["minimum"]))
+
+
+def render_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    """A participant is told what the leader changed in a buy they joined."""
+    title = _title(lang, params)
+    if params.get("change") == "deadline":
+        at = local_time(datetime.fromisoformat(str(params["deadline"])), app.settings.shop.timezone)
+        return Outgoing(text=t(lang, "groupbuy.notice.changed_deadline", title=title, at=at))
+    maximum = params.get("maximum")
+    if maximum is None:
+        return Outgoing(text=t(lang, "groupbuy.notice.changed_no_max", title=title))
+    return Outgoing(text=t(lang, "groupbuy.notice.changed_max", title=title, max=int(maximum)))

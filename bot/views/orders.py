@@ -8,7 +8,6 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -18,6 +17,7 @@ from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import has, t
 from bot.outbox import Outgoing
+from bot.views.clock import zoned
 from store import delivery
 from store.money import Money
 from store.orders import OrderDetail, OrderSummary
@@ -30,7 +30,7 @@ def money(amount: int, currency: str) -> str:
 
 
 def when(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    return zoned(moment, timezone)
 
 
 def status_label(lang: str, status: str) -> str:

@@ -237,12 +237,15 @@ def ticket_card_text(
 def card_markup(lang: str, ticket: TicketInfo) -> InlineKeyboardMarkup | None:
     if not ticket.active:
         return None
+    # Once taken, "Take over" would do nothing: the card offers to give the ticket back instead.
+    first = (
+        _button(t(lang, "support.topic.release"), SupCB(a="rel", t=ticket.id))
+        if ticket.status == "taken"
+        else _button(t(lang, "support.topic.take"), SupCB(a="take", t=ticket.id))
+    )
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                _button(t(lang, "support.topic.take"), SupCB(a="take", t=ticket.id)),
-                _button(t(lang, "support.topic.assign"), SupCB(a="asg", t=ticket.id)),
-            ],
+            [first, _button(t(lang, "support.topic.assign"), SupCB(a="asg", t=ticket.id))],
             [_button(t(lang, "support.topic.close"), SupCB(a="close", t=ticket.id))],
         ]
     )
@@ -252,6 +255,15 @@ def agents_markup(lang: str, ticket_id: int, agents: Sequence[tuple[int, str]]) 
     rows = [[_button(short(name, 40), SupCB(a="asgto", t=ticket_id, v=agent_id))] for agent_id, name in agents]
     rows.append([_button(t(lang, "support.topic.back"), SupCB(a="card", t=ticket_id))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def reply_label(lang: str, style: str, agent: str) -> str:
+    """How an agent's reply is signed for the shopper (config support.reply_label); "" for none."""
+    if style == "none":
+        return ""
+    if style == "team" or not agent:
+        return t(lang, "support.reply.team")
+    return t(lang, "support.reply.agent", name=agent)
 
 
 def mention(user_id: int, name: str) -> Html:

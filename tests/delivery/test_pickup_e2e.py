@@ -50,7 +50,7 @@ async def test_paid_pickup_order_gets_pickup_wording_and_code_never_ships(shop: 
     detail = await alice.last_message()
     assert detail is not None and f"Pickup code: {order.pickup_code}" in text_of(detail)
 
-    ada = await _admin_order_view(shop, "Paid, to ship")
+    ada = await _admin_order_view(shop, "Pickup orders")  # a paid pickup never waits for a courier
     view = await ada.last_message()
     assert view is not None and f"Pickup code: {order.pickup_code}" in text_of(view)
     await ada.tap("Mark delivered")
@@ -71,7 +71,7 @@ async def test_pay_on_pickup_order_shows_its_code_to_buyer_and_admin(shop: Any) 
     await alice.tap("Confirmed")
     detail = await alice.last_message()
     assert detail is not None and f"Pickup code: {order.pickup_code}" in text_of(detail)
-    ada = await _admin_order_view(shop, "Pay on pickup")
+    ada = await _admin_order_view(shop, "Pickup orders")
     view = await ada.last_message()
     assert view is not None and f"Pickup code: {order.pickup_code}" in text_of(view)
 

@@ -114,7 +114,7 @@ async def _admin_hands_over(shop: Any) -> None:
     ada = await shop.client.user("Ada", id=ADMIN_ID)
     await ada.send("/admin")
     await ada.tap("Orders")
-    await ada.tap("Paid, to ship")
+    await ada.tap("Pickup orders")  # a paid pickup waits at the counter, not for a courier
     await ada.tap("#1")
     await ada.tap("Mark delivered")
 

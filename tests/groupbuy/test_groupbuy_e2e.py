@@ -71,7 +71,7 @@ async def test_leader_runs_a_group_buy_from_wizard_to_commission(shop: Stack) ->
     assert picker is not None and "Which product" in (picker.text or "")
     assert any("Oolong tea" in label for label in labels(picker))
     await lena.send("NOPE-1")
-    assert "No product with that SKU" in ((await lena.last_message()) or picker).text  # type: ignore[operator]
+    assert "No product matches that name or SKU" in ((await lena.last_message()) or picker).text  # type: ignore[operator]
     await lena.send("gb-tea")
     await lena.send("3+ 150%")
     assert "less than 100%" in ((await lena.last_message()) or picker).text  # type: ignore[operator]

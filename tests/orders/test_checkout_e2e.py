@@ -222,7 +222,7 @@ async def test_pay_on_pickup_then_admin_hands_over(shop: Any) -> None:
     ada = await shop.client.user("Ada", id=ADMIN_ID)
     await ada.send("/admin")
     await ada.tap("Orders")
-    await ada.tap("Pay on pickup")
+    await ada.tap("Pickup orders")
     await ada.tap("#1")
     await ada.tap("Picked up and paid")
     assert (await _order_rows(shop))[0].status == "delivered"

@@ -19,6 +19,7 @@ from aiogram.filters.callback_data import CallbackData
 import bot.callbacks
 from bot.app import standard_wiring
 from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
+from bot.callbacks.admin_flash import FlashWizardCB
 from bot.callbacks.cart import CartCB
 from bot.callbacks.catalog import CategoryCB, ProductCB
 from bot.callbacks.checkout import CheckoutCB
@@ -47,7 +48,7 @@ def _widest_section() -> str:
 WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     AdminMenuCB: [AdminMenuCB(section="home")],
     AdminListCB: [AdminListCB(kind="refunds")],
-    AdminOrderCB: [AdminOrderCB(action="refund_yes", order_id=ID)],
+    AdminOrderCB: [AdminOrderCB(action="refund_yes", order_id=ID, q="shipped")],
     AdminRefundCB: [AdminRefundCB(action="retry", payment_id=ID)],
     CartCB: [CartCB(a="clear", p=ID, v=ID)],
     CategoryCB: [CategoryCB(c=ID, s=ID, n=ID, b=True)],
@@ -59,6 +60,7 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     FlashPayCB: [FlashPayCB(order_id=ID)],
     FlashReceiptCB: [FlashReceiptCB(order_id=ID, r=POINT_ID)],
     FlashAdminCB: [FlashAdminCB(action="cancel", sale_id=ID)],
+    FlashWizardCB: [FlashWizardCB(a="price", v=str(ID)), FlashWizardCB(a="start", v="now")],
     GroupBuyCB: [GroupBuyCB(a="q", g=ID, v=ID)],
     WizardCB: [WizardCB(a="pick", v=POINT_ID), WizardCB(a="prod", v=str(ID))],
     LeaderCB: [LeaderCB(a="cancel_yes", g=ID, v=ID)],

@@ -183,9 +183,9 @@ async def test_human_takeover_relay_notes_reassign_close_rating_and_topic_reuse(
     assert any(m.from_bot and m.photo and m.caption == "see the box" for m in topic)
     assert "joined" in (await _text(alice))  # no automatic answer while a person has the ticket
 
-    # Sam's reply reaches Alice as the shop; an internal note does not
+    # Sam's reply reaches Alice signed by him (support.reply_label); an internal note does not
     await sam.send("Sorry about that! A replacement is on its way.", chat=group, thread=ticket.thread_id)
-    assert (await _text(alice)) == "Sorry about that! A replacement is on its way."
+    assert (await _text(alice)) == "💬 Sam · support\nSorry about that! A replacement is on its way."
     await sam.send("// check the courier's insurance", chat=group, thread=ticket.thread_id)
     assert all("insurance" not in (m.text or "") for m in await alice.messages())
     lines = await support.transcript(desk.db, ticket.id)
@@ -347,7 +347,7 @@ async def test_bad_input_gets_an_answer_or_reaches_the_agent(desk: Any) -> None:
     assert any(m.raw.get("sticker") for m in topic) and any(m.raw.get("voice") for m in topic)
     await _photo_in_topic(desk, sam, group.id, _thread(ticket), caption="your return label")
     label = await _last(alice)
-    assert label.photo and label.caption == "your return label"
+    assert label.photo and label.caption == "💬 Sam · support\nyour return label"
 
 
 async def test_canned_replies_in_the_shoppers_language(desk: Any) -> None:
@@ -364,7 +364,7 @@ async def test_canned_replies_in_the_shoppers_language(desk: Any) -> None:
     ticket = await _open_ticket(desk, lilei, "转人工")
     await sam.tap("Take over", message=await _card(desk, ticket), chat=group)
     await sam.send("/canned thanks", chat=group, thread=ticket.thread_id)
-    assert (await _text(lilei)) == "感谢您的耐心等待！"
+    assert (await _text(lilei)) == "💬 Sam · 客服\n感谢您的耐心等待！"
     assert (await support.get_ticket(desk.db, ticket.id)).first_response_at is not None
     await sam.send("/canned nope", chat=group, thread=ticket.thread_id)
     topic = await _topic_messages(desk, _thread(ticket))

@@ -1,0 +1,24 @@
+"""Times as chats show them. Telegram does not tell a bot the user's time zone, and a shopper reads "22:05"
+as their own clock: every time shown carries its zone ("22:05 UTC+8"), so nobody has to guess."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+def zone_label(moment: datetime, timezone: str) -> str:
+    """`UTC+8`, `UTC-3:30`, `UTC`: an offset reads the same in every language, unlike zone abbreviations."""
+    offset = moment.astimezone(ZoneInfo(timezone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def zoned(moment: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`moment` on the shop's clock, with the zone named."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local.strftime(fmt)} {zone_label(moment, timezone)}"

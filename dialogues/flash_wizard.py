@@ -1,0 +1,16 @@
+"""The admin's flash-sale set-up in private chat: product, sale price, units, per-person limit, start and
+duration, then a summary to confirm. What is chosen so far lives in the FSM data."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class FlashWizard(StatesGroup):
+    product = State()
+    price = State()
+    stock = State()
+    limit = State()
+    start = State()
+    duration = State()
+    confirm = State()
