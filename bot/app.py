@@ -43,6 +43,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.payments",
     "handlers.orders",
     "handlers.admin",
+    "handlers.stock_alerts",
     "handlers.groupbuy",
     "handlers.loyalty",
     "handlers.referral",
