@@ -44,6 +44,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.orders",
     "handlers.admin",
     "handlers.stock_alerts",
+    "handlers.admin_ops",
     "handlers.groupbuy",
     "handlers.loyalty",
     "handlers.referral",

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store import order_hooks
 from store.db import Database
 from store.models.ops import AuditEntry
 
@@ -54,6 +55,53 @@ async def record(
         )
     )
     await session.flush()
+
+
+async def record_role(session: AsyncSession, actor_id: int | None, user_id: int, role: str, *, granted: bool) -> None:
+    await record(
+        session,
+        actor_id=actor_id,
+        actor_role="admin" if actor_id is not None else CLI,
+        action="role.grant" if granted else "role.revoke",
+        target=f"user:{user_id}",
+        before={"role": None if granted else role},
+        after={"role": role if granted else None},
+    )
+
+
+async def record_stock(session: AsyncSession, actor_id: int | None, sku: str, before: int, after: int) -> None:
+    await record(
+        session,
+        actor_id=actor_id,
+        actor_role="admin" if actor_id is not None else CLI,
+        action="stock.adjust",
+        target=f"product:{sku}",
+        before={"stock": before},
+        after={"stock": after},
+    )
+
+
+STAFF_ACTORS = ("admin", "leader", "agent", "support")
+
+
+async def _order_changed(session: AsyncSession, change: order_hooks.Transition) -> None:
+    """Orders name who moved them (`admin:<id>`); the staff's moves (ship, deliver, cancel, refund) are logged."""
+    kind, _, who = change.actor.partition(":")
+    if kind not in STAFF_ACTORS or not who.isdigit():
+        return
+    await record(
+        session,
+        actor_id=int(who),
+        actor_role=kind,
+        action=f"order.{change.to_status}",
+        target=f"order:{change.order.id}",
+        before={"status": change.from_status},
+        after={"status": change.to_status, "total": change.order.total, "currency": change.order.currency},
+    )
+
+
+for _status in ("paid", "confirmed", "shipped", "delivered", "cancelled", "expired", "refunded"):
+    order_hooks.on(_status)(_order_changed)
 
 
 def _entry(row: AuditEntry) -> Entry:

@@ -110,3 +110,30 @@ async def test_notify_me_on_sold_out_card_is_told_once(shop: Any) -> None:
     await shop.client.settle()
     assert await _rows(shop, stock_alerts.BACK_IN_STOCK_TEMPLATE) == 1  # told once, though the sweep ran on
     assert await stock_alerts.waiting_count(shop.db, gone) == 0
+
+
+async def test_admin_audit_view_pages_and_is_admin_only(shop: Any) -> None:
+    await shop.client.set_flood_limits(False)
+    await make_product(shop.db, "TEA-1", stock=50)
+    admin = await shop.client.user("Ada", id=ADMIN_ID, lang="zh")
+    await admin.send("/start")
+    for n in range(1, 13):  # more than one page (10)
+        await admin.send(f"/stock TEA-1 +{n}")
+    await admin.send("/admin")
+    await admin.tap("📜 操作日志")
+    page = await admin.last_message()
+    text = page.text or ""
+    assert "操作日志" in text and text.count("stock.adjust") == 10
+    assert f"{ADMIN_ID}（admin）" in text and "stock: 116 → 128" in text  # the newest: +12
+    await admin.tap("⬅️ 更早", message=page)
+    older = await admin.last_message()
+    assert (older.text or "").count("stock.adjust") == 2 and "stock: 50 → 51" in (older.text or "")
+    await admin.tap("⏮ 最新", message=older)
+    assert "stock: 116 → 128" in ((await admin.last_message()).text or "")
+
+    from bot.callbacks.ops import AuditCB
+
+    eve = await shop.client.user("Eve")
+    await eve.send("/start")
+    tapped = await eve.tap_data(AuditCB(b=0).pack())
+    assert "stock.adjust" not in str(tapped) and not any("stock.adjust" in (m.text or "") for m in await eve.messages())
