@@ -45,6 +45,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.admin",
     "handlers.stock_alerts",
     "handlers.admin_ops",
+    "handlers.broadcasts",
     "handlers.groupbuy",
     "handlers.loyalty",
     "handlers.referral",

@@ -10,3 +10,6 @@ RESTOCK_PRODUCT = "ops_restock_product"  # FSM data key: the product being resto
 class OpsSG(StatesGroup):
     restock_amount = State()
     broadcast_text = State()
+
+
+BROADCAST_AUDIENCE = "ops_broadcast_audience"  # FSM data key: who the broadcast being typed is for

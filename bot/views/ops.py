@@ -3,6 +3,7 @@ back-in-stock messages."""
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,11 +12,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.catalog import ProductCB
-from bot.callbacks.ops import AuditCB, RestockCB, WatchCB
+from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing, renderer
-from store import audit, stock_alerts
+from store import audit, broadcasts, stock_alerts
 
 RESTOCK_STEPS = (10, 50)
 
@@ -131,4 +132,61 @@ def audit_page(
     text = "\n".join(lines)
     if len(text) > 4000:  # 10 long entries could pass Telegram's 4096: keep whole lines
         text = text[:4000].rsplit("\n", 1)[0]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# ---------------------------------------------------------------- broadcasts
+
+
+def opt_out_markup(lang: str) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=t_plain(lang, "ops_bc.opt_out"), callback_data=BroadcastCB(a="optout").pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
+    """The admin's own words (their HTML is escaped: a broadcast cannot break the message) and the frame."""
+    body = html.escape(text_zh if lang == "zh" else text_en)
+    return body + t(lang, "ops_bc.footer")
+
+
+@renderer(broadcasts.TEMPLATE)
+def render_broadcast(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    text = broadcast_text(lang, str(params.get("text_en", "")), str(params.get("text_zh", "")))
+    return Outgoing(text=text, reply_markup=opt_out_markup(lang))
+
+
+def broadcast_audiences(lang: str, counts: dict[str, int]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t_plain(lang, f"ops_bc.audience_{audience}", count=counts[audience]),
+                callback_data=BroadcastCB(a="aud", v=audience).pack(),
+            )
+        ]
+        for audience in broadcasts.AUDIENCES
+    ]
+    rows.append(
+        [InlineKeyboardButton(text=t_plain(lang, "admin.back"), callback_data=AdminMenuCB(section="home").pack())]
+    )
+    return t(lang, "ops_bc.title"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = "\n\n".join(
+        (
+            t(lang, "ops_bc.preview_head", count=count),
+            broadcast_text("en", draft.text_en, draft.text_zh),
+            broadcast_text("zh", draft.text_en, draft.text_zh),
+        )
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t_plain(lang, "ops_bc.send", count=count), callback_data=BroadcastCB(a="send", d=draft.id).pack()
+            ),
+            InlineKeyboardButton(
+                text=t_plain(lang, "ops_bc.cancel"), callback_data=BroadcastCB(a="cancel", d=draft.id).pack()
+            ),
+        ]
+    ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
