@@ -46,6 +46,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.stock_alerts",
     "handlers.admin_ops",
     "handlers.broadcasts",
+    "handlers.admin_analytics",
     "handlers.groupbuy",
     "handlers.loyalty",
     "handlers.referral",

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 import bot.views.ops  # noqa: F401  (registers the outbox renderers)
+from bot import analytics
 from bot.context import AppContext
 from bot.scheduler import on_start
 from store import stock_alerts
@@ -40,6 +41,12 @@ async def arm_stock_checks(app: AppContext) -> None:
         except Exception:
             log.exception("stock sweep failed")
 
+    async def flush_events() -> None:
+        try:
+            await analytics.flush(app)
+        except Exception:
+            log.exception("analytics flush failed")
+
     app.db.on_after_commit(after_commit)
     if app.scheduler is not None:
         app.scheduler.aps.add_job(
@@ -47,6 +54,15 @@ async def arm_stock_checks(app: AppContext) -> None:
             "interval",
             seconds=app.settings.ops.stock_check_seconds,
             id="__stock_sweep__",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
+        app.scheduler.aps.add_job(
+            flush_events,
+            "interval",
+            seconds=app.settings.ops.analytics_flush_seconds,
+            id="__analytics_flush__",
             max_instances=1,
             coalesce=True,
             replace_existing=True,

@@ -1,0 +1,145 @@
+"""Analytics figures on a generated history with known answers (SQLite and PostgreSQL), batched event counts,
+and the charts: valid PNGs drawn with the expected series (checked on the figure, not by pixels)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from store import analytics
+from store.analytics import charts
+from store.analytics.events import EventCounter
+from store.db import Database
+from store.models import Order, OrderItem
+from store.models.ops import AnalyticsCounter
+from tests.orders.helpers import make_product, make_users
+
+TZ = "Asia/Shanghai"  # UTC+8: 17:00 UTC is already the next local day
+DAY1 = date(2026, 11, 2)
+
+
+def _at(day: date, hour_utc: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour_utc, tzinfo=UTC)
+
+
+async def _history(db: Database) -> None:
+    """Day 1: buyer 1 pays 2×TEA (¥50) and buyer 2 pays 1×CUP (¥30); day 2: buyer 1 pays 1×TEA (¥25); day 3:
+    an unpaid order and a refunded one (neither is GMV); plus an order paid the day before the period."""
+    await make_users(db, [1, 2, 3])
+    tea = await make_product(db, "TEA", price=2500)
+    cup = await make_product(db, "CUP", price=3000)
+    plan = [
+        # user, status, created, paid, lines
+        (1, "delivered", _at(DAY1, 1), _at(DAY1, 2), [(tea, "TEA", 2500, 2)]),
+        (2, "paid", _at(DAY1, 3), _at(DAY1, 15), [(cup, "CUP", 3000, 1)]),  # 23:00 local, still day 1
+        (1, "shipped", _at(DAY1, 20), _at(DAY1, 20), [(tea, "TEA", 2500, 1)]),  # 04:00 local on day 2
+        (3, "pending_payment", _at(DAY1 + timedelta(days=2), 1), None, [(cup, "CUP", 3000, 1)]),
+        (3, "refunded", _at(DAY1 + timedelta(days=2), 2), _at(DAY1 + timedelta(days=2), 2), [(cup, "CUP", 3000, 4)]),
+        (2, "paid", _at(DAY1, 0) - timedelta(days=1), _at(DAY1, 0) - timedelta(days=1), [(tea, "TEA", 2500, 9)]),
+    ]
+    async with db.tx() as session:
+        for user, status, created, paid, lines in plan:
+            total = sum(price * qty for _p, _s, price, qty in lines)
+            order = Order(
+                user_id=user,
+                status=status,
+                currency="CNY",
+                subtotal=total,
+                total=total,
+                payment_method="card",
+                delivery_method="pickup",
+                created_at=created,
+                paid_at=paid,
+            )
+            session.add(order)
+            await session.flush()
+            for product_id, sku, price, qty in lines:
+                session.add(
+                    OrderItem(
+                        order_id=order.id,
+                        product_id=product_id,
+                        sku=sku,
+                        title_en=f"Product {sku}",
+                        title_zh=f"商品 {sku}",
+                        unit_price=price,
+                        quantity=qty,
+                    )
+                )
+    events = EventCounter(TZ)
+    for _ in range(40):
+        events.count(analytics.VIEW, tea, _at(DAY1, 4))
+    for _ in range(10):
+        events.count(analytics.ADD, tea, _at(DAY1, 4))
+    events.count(analytics.VIEW, cup, _at(DAY1 - timedelta(days=5), 4))  # outside the period
+    await events.flush(db)
+
+
+async def test_figures_on_known_history(any_db: Database) -> None:
+    await _history(any_db)
+    period = analytics.Period(DAY1, DAY1 + timedelta(days=2), TZ)
+    report = await analytics.report(any_db, period)
+    assert report.orders_placed == 5  # placed in the period, paid or not
+    assert report.paid_orders == 3
+    assert report.gmv == {"CNY": 10500}
+    assert report.aov == {"CNY": 3500}
+    assert [(d.isoformat(), n, g) for d, n, g in report.by_day] == [
+        ("2026-11-02", 2, {"CNY": 8000}),
+        ("2026-11-03", 1, {"CNY": 2500}),
+        ("2026-11-04", 0, {}),
+    ]
+    assert [(p.sku, p.units, p.revenue) for p in report.top_products] == [("TEA", 3, 7500), ("CUP", 1, 3000)]
+    assert [(s.key, s.count, s.drop_percent) for s in report.funnel] == [
+        ("view", 40, None),
+        ("add_to_cart", 10, 75.0),
+        ("placed", 5, 50.0),
+        ("paid", 3, 40.0),
+    ]
+    assert (report.buyers, report.repeat_buyers, report.repeat_rate) == (2, 1, 0.5)
+    empty = await analytics.report(any_db, analytics.Period(date(2020, 1, 1), date(2020, 1, 1), TZ))
+    assert (empty.paid_orders, empty.gmv, empty.aov, empty.repeat_rate) == (0, {}, {}, 0.0)
+
+
+async def test_event_counts_are_batched_and_added(db: Database) -> None:
+    events = EventCounter(TZ)
+    for _ in range(1000):
+        events.count(analytics.VIEW, 7)
+    assert await events.flush(db) == 1  # one row written for a thousand views
+    events.count(analytics.VIEW, 7, n=5)
+    await events.flush(db)
+    assert await events.flush(db) == 0
+    async with db.read() as session:
+        rows = (await session.execute(select(AnalyticsCounter))).scalars().all()
+    assert [(r.kind, r.product_id, r.count) for r in rows] == [("view", 7, 1005)]
+
+
+async def test_charts_are_pngs_with_the_expected_series(db: Database) -> None:
+    import io
+
+    from matplotlib import pyplot as plt
+    from PIL import Image
+
+    await _history(db)
+    report = await analytics.report(db, analytics.Period(DAY1, DAY1 + timedelta(days=2), TZ))
+    for lang in ("en", "zh"):
+        png = charts.dashboard(report, lang)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        image = Image.open(io.BytesIO(png))
+        image.verify()
+        assert image.size == (800, 800)
+        fig = charts.dashboard_figure(report, lang)
+        try:
+            orders, funnel, gmv = fig.axes  # the twin axis is added last
+            assert [p.get_height() for p in orders.patches] == [2, 1, 0]
+            assert [tick.get_text() for tick in orders.get_xticklabels()] == ["11-02", "11-03", "11-04"]
+            assert list(gmv.lines[0].get_ydata()) == [80.0, 25.0, 0.0]
+            assert [p.get_width() for p in funnel.patches] == [3, 5, 10, 40]  # paid at the bottom, views on top
+            labels = [tick.get_text() for tick in funnel.get_yticklabels()]
+            assert labels == (
+                ["付款", "下单", "加入购物车", "商品浏览"]
+                if lang == "zh"
+                else ["Paid", "Orders placed", "Added to cart", "Card views"]
+            )
+        finally:
+            plt.close(fig)
+    assert charts.cjk_font() is not None, "no CJK font installed (Debian: fonts-wqy-microhei, see .ci/run)"
