@@ -4,7 +4,9 @@ and the charts: valid PNGs drawn with the expected series (checked on the figure
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from store import analytics
@@ -143,3 +145,35 @@ async def test_charts_are_pngs_with_the_expected_series(db: Database) -> None:
         finally:
             plt.close(fig)
     assert charts.cjk_font() is not None, "no CJK font installed (Debian: fonts-wqy-microhei, see .ci/run)"
+
+
+def test_report_cli_writes_html_and_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from bot.cli import main
+    from tests.conftest import ROOT
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("GROUPCART_SHOP__TIMEZONE", TZ)
+    config = str(ROOT / "config.yaml")
+    assert main(["--config", config, "db", "upgrade"]) == 0
+
+    async def seed() -> None:
+        db = Database(url)
+        try:
+            await _history(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(seed())
+    out = tmp_path / "rep"
+    args = ["--config", config, "report", "--from", "2026-11-02", "--to", "2026-11-04", "--out", str(out)]
+    assert main(args) == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 3 and "3 paid orders of 5 placed" in page
+    assert "http" not in page.replace("charset", "")  # self-contained: nothing fetched from elsewhere
+    by_day = (out / "orders_by_day.csv").read_text(encoding="utf-8").splitlines()
+    assert by_day == ["day,paid_orders,gmv_CNY_minor", "2026-11-02,2,8000", "2026-11-03,1,2500", "2026-11-04,0,0"]
+    assert "TEA,Product TEA,商品 TEA,3,7500,CNY" in (out / "top_products.csv").read_text(encoding="utf-8")
+    assert main(["--config", config, "report", "--from", "2026-11-04", "--to", "2026-11-02"]) == 2
