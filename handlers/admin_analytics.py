@@ -56,6 +56,15 @@ def summary_line(lang: str, report: analytics.Report) -> str:
         conversion=conversion,
         repeat=round(100.0 * report.repeat_rate, 1),
     )
+    progs = report.programs
+    text += "\n" + t(
+        lang,
+        "ops_an.programs",
+        groupbuy=round(100 * progs.groupbuy_success_rate, 1),
+        flash=round(100 * progs.flash_sell_through, 1),
+        referral=round(100 * progs.referral_conversion, 1),
+        day1=round(100 * progs.retention(1), 1),
+    )
     if report.top_products:
         items = ", ".join(f"{p.title_zh if lang == 'zh' else p.title_en} ×{p.units}" for p in report.top_products[:3])
         text += "\n" + t(lang, "ops_an.top", items=items)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from store.analytics.programs import Programs, programs
 from store.db import Database
 from store.models import Order, OrderItem
 from store.models.ops import AnalyticsCounter
@@ -76,6 +77,7 @@ class Report:
     funnel: list[FunnelStep] = field(default_factory=list)
     buyers: int = 0
     repeat_buyers: int = 0
+    programs: Programs = field(default_factory=Programs)
 
     @property
     def repeat_rate(self) -> float:
@@ -139,6 +141,7 @@ async def report(db: Database, period: Period, top: int = 5) -> Report:
                 .group_by(AnalyticsCounter.kind)
             )
         ).all()
+        out.programs = await programs(session, lo, hi, period.start.isoformat(), period.end.isoformat())
     per_day: dict[date, list[int]] = {d: [] for d in period.days}
     gmv_day: dict[date, Counter[str]] = defaultdict(Counter)
     per_buyer: Counter[int] = Counter()

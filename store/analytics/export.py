@@ -45,6 +45,13 @@ def csv_files(report: Report) -> dict[str, str]:
                 ["buyers", report.buyers],
                 ["repeat_buyers", report.repeat_buyers],
                 ["repeat_rate", round(report.repeat_rate, 4)],
+                ["groupbuy_success_rate", round(report.programs.groupbuy_success_rate, 4)],
+                ["groupbuy_avg_participants", report.programs.groupbuy_avg_participants],
+                ["flash_sell_through", round(report.programs.flash_sell_through, 4)],
+                ["flash_avg_sellout_seconds", report.programs.flash_avg_sellout_seconds or ""],
+                ["referral_conversion", round(report.programs.referral_conversion, 4)],
+                ["checkin_retention_day1", round(report.programs.retention(1), 4)],
+                ["checkin_retention_day7", round(report.programs.retention(7), 4)],
             ],
         ),
     }

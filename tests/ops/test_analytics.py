@@ -177,3 +177,86 @@ def test_report_cli_writes_html_and_csv(tmp_path: Path, monkeypatch: pytest.Monk
     assert by_day == ["day,paid_orders,gmv_CNY_minor", "2026-11-02,2,8000", "2026-11-03,1,2500", "2026-11-04,0,0"]
     assert "TEA,Product TEA,商品 TEA,3,7500,CNY" in (out / "top_products.csv").read_text(encoding="utf-8")
     assert main(["--config", config, "report", "--from", "2026-11-04", "--to", "2026-11-02"]) == 2
+
+
+async def test_program_figures_on_known_history(any_db: Database) -> None:
+    from store.models.flashsale import FlashSale
+    from store.models.groupbuy import GroupBuy
+    from store.models.growth import Checkin, Referral
+
+    await make_users(any_db, list(range(1, 11)))
+    tea = await make_product(any_db, "TEA", price=2500)
+    inside, outside = _at(DAY1, 4), _at(DAY1 - timedelta(days=10), 4)
+    async with any_db.tx() as session:
+        for status, joined, closed in (
+            ("succeeded", 6, inside),
+            ("succeeded", 4, inside),
+            ("failed", 2, inside),
+            ("cancelled", 1, inside),
+            ("succeeded", 9, outside),
+        ):
+            session.add(
+                GroupBuy(
+                    leader_id=1,
+                    chat_id=-100,
+                    product_id=tea,
+                    status=status,
+                    currency="CNY",
+                    base_price=2500,
+                    min_participants=3,
+                    deadline=closed,
+                    joined=joined,
+                    closed_at=closed,
+                )
+            )
+        # 100 units sold out in 90 s (80 paid), 50 units ran out of time (10 paid).
+        session.add(
+            FlashSale(
+                product_id=tea,
+                price=900,
+                currency="CNY",
+                stock=100,
+                sold=100,
+                paid=80,
+                starts_at=inside,
+                ends_at=inside + timedelta(hours=1),
+                status="ended",
+                end_reason="sold_out",
+                started_at=inside,
+                ended_at=inside + timedelta(seconds=90),
+            )
+        )
+        session.add(
+            FlashSale(
+                product_id=tea,
+                price=900,
+                currency="CNY",
+                stock=50,
+                sold=10,
+                paid=10,
+                starts_at=inside,
+                ends_at=inside + timedelta(hours=1),
+                status="ended",
+                end_reason="time",
+                started_at=inside,
+                ended_at=inside + timedelta(hours=1),
+            )
+        )
+        for invitee, rewarded in ((2, 11), (3, None), (4, None), (5, 12)):
+            session.add(Referral(invitee_id=invitee, referrer_id=1, created_at=inside, rewarded_order_id=rewarded))
+        session.add(Referral(invitee_id=6, referrer_id=1, created_at=outside, rewarded_order_id=13))
+        # Cohort (first check-in in the period): users 1, 2, 3. Day 1: users 1 and 2 come back; day 7: user 1.
+        # User 4 first checked in before the period: not in the cohort.
+        days = {1: [0, 1, 7], 2: [0, 1], 3: [0], 4: [-3, 0, 1]}
+        for user, offsets in days.items():
+            for offset in offsets:
+                session.add(Checkin(user_id=user, day=DAY1 + timedelta(days=offset), streak=1, points=1))
+    report = await analytics.report(any_db, analytics.Period(DAY1, DAY1 + timedelta(days=2), TZ))
+    p = report.programs
+    assert (p.groupbuys_closed, p.groupbuys_succeeded, p.groupbuy_avg_participants) == (3, 2, 4.0)
+    assert p.groupbuy_success_rate == 2 / 3
+    assert (p.flash_units, p.flash_paid, p.flash_sell_through) == (150, 90, 0.6)
+    assert (p.flash_sold_out, p.flash_avg_sellout_seconds) == (1, 90.0)
+    assert (p.invites, p.invites_converted, p.referral_conversion) == (4, 2, 0.5)
+    assert (p.checkin_cohort, p.checkin_day1, p.checkin_day7) == (3, 2, 1)
+    assert p.retention(1) == 2 / 3 and p.retention(7) == 1 / 3

@@ -30,6 +30,7 @@ async def test_analytics_photo_with_summary(shop: Any) -> None:
     assert chart is not None and chart.photo
     caption = chart.caption or ""
     assert caption.startswith("📈 ") and "已付款订单 0 笔" in caption and "复购率 0.0%" in caption
+    assert "拼团成功率 0.0%" in caption and "签到次日留存 0.0%" in caption
     async with shop.db.read() as session:
         rows = (await session.execute(select(AnalyticsCounter))).scalars().all()
     assert [(r.kind, r.product_id, r.count) for r in rows] == [(analytics.VIEW, tea, 3)]
