@@ -52,6 +52,10 @@ def csv_files(report: Report) -> dict[str, str]:
                 ["referral_conversion", round(report.programs.referral_conversion, 4)],
                 ["checkin_retention_day1", round(report.programs.retention(1), 4)],
                 ["checkin_retention_day7", round(report.programs.retention(7), 4)],
+                ["support_tickets", report.programs.tickets],
+                ["support_first_response_seconds", report.programs.first_response_seconds or ""],
+                ["support_resolution_seconds", report.programs.resolution_seconds or ""],
+                ["support_csat", report.programs.csat or ""],
             ],
         ),
     }

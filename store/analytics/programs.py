@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.models.flashsale import FlashSale
 from store.models.groupbuy import GroupBuy
 from store.models.growth import Checkin, Referral
+from store.models.support import SupportTicket
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class Programs:
     checkin_cohort: int = 0
     checkin_day1: int = 0
     checkin_day7: int = 0
+    tickets: int = 0
+    first_response_seconds: float | None = None  # mean over tickets answered
+    resolution_seconds: float | None = None  # mean over tickets closed
+    ratings: int = 0
+    csat: float | None = None  # mean rating (1-5)
 
     @property
     def groupbuy_success_rate(self) -> float:
@@ -81,6 +87,16 @@ async def programs(session: AsyncSession, lo: datetime, hi: datetime, first_day:
         }
         day1 = sum(1 for user, first in cohort.items() if (user, first + timedelta(days=1)) in seen)
         day7 = sum(1 for user, first in cohort.items() if (user, first + timedelta(days=7)) in seen)
+    tickets = (
+        await session.execute(
+            select(
+                SupportTicket.opened_at, SupportTicket.first_response_at, SupportTicket.closed_at, SupportTicket.rating
+            ).where(SupportTicket.opened_at >= lo, SupportTicket.opened_at < hi)
+        )
+    ).all()
+    responses = [(r - o).total_seconds() for o, r, _c, _x in tickets if r is not None]
+    resolutions = [(c - o).total_seconds() for o, _r, c, _x in tickets if c is not None]
+    ratings = [int(x) for *_rest, x in tickets if x is not None]
     sellouts = [
         (ended - started).total_seconds()
         for _stock, _paid, reason, started, ended in sales
@@ -99,4 +115,13 @@ async def programs(session: AsyncSession, lo: datetime, hi: datetime, first_day:
         checkin_cohort=len(cohort),
         checkin_day1=day1,
         checkin_day7=day7,
+        tickets=len(tickets),
+        first_response_seconds=_mean(responses),
+        resolution_seconds=_mean(resolutions),
+        ratings=len(ratings),
+        csat=_mean([float(x) for x in ratings], 2),
     )
+
+
+def _mean(values: list[float], digits: int = 1) -> float | None:
+    return round(sum(values) / len(values), digits) if values else None

@@ -183,6 +183,7 @@ async def test_program_figures_on_known_history(any_db: Database) -> None:
     from store.models.flashsale import FlashSale
     from store.models.groupbuy import GroupBuy
     from store.models.growth import Checkin, Referral
+    from store.models.support import SupportTicket
 
     await make_users(any_db, list(range(1, 11)))
     tea = await make_product(any_db, "TEA", price=2500)
@@ -251,8 +252,22 @@ async def test_program_figures_on_known_history(any_db: Database) -> None:
         for user, offsets in days.items():
             for offset in offsets:
                 session.add(Checkin(user_id=user, day=DAY1 + timedelta(days=offset), streak=1, points=1))
+        # Tickets: answered after 60 s and 180 s (one never), closed after 1 h and 3 h; rated 5 and 4.
+        for user, answered, closed, rating in ((1, 60, 3600, 5), (2, 180, 10800, 4), (3, None, None, None)):
+            session.add(
+                SupportTicket(
+                    user_id=user,
+                    opened_at=inside,
+                    first_response_at=None if answered is None else inside + timedelta(seconds=answered),
+                    closed_at=None if closed is None else inside + timedelta(seconds=closed),
+                    rating=rating,
+                )
+            )
+        session.add(SupportTicket(user_id=4, opened_at=outside, first_response_at=outside, rating=1))
     report = await analytics.report(any_db, analytics.Period(DAY1, DAY1 + timedelta(days=2), TZ))
     p = report.programs
+    assert (p.tickets, p.first_response_seconds, p.resolution_seconds) == (3, 120.0, 7200.0)
+    assert (p.ratings, p.csat) == (2, 4.5)
     assert (p.groupbuys_closed, p.groupbuys_succeeded, p.groupbuy_avg_participants) == (3, 2, 4.0)
     assert p.groupbuy_success_rate == 2 / 3
     assert (p.flash_units, p.flash_paid, p.flash_sell_through) == (150, 90, 0.6)
