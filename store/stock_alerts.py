@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import audit, notify, order_hooks
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
-from store.models import OrderItem, Product, Role, utcnow
+from store.models import OrderItem, Product, Role, User, utcnow
 from store.models.ops import LowStockAlert, RestockWaiter, StockThreshold
 
 LOW_STOCK_TEMPLATE = "ops.low_stock"
@@ -68,8 +68,14 @@ class LowStock:
 
 
 async def admin_ids(session: AsyncSession, configured: Iterable[int]) -> list[int]:
-    granted = (await session.execute(select(Role.user_id).where(Role.role == "admin"))).scalars()
-    return sorted(set(configured) | set(granted))
+    """Admins the bot can write to: those who have talked to it (a private chat exists) and not blocked it.
+    Telegram refuses a message to someone who never opened the chat, so the others would only fail."""
+    granted = set((await session.execute(select(Role.user_id).where(Role.role == "admin"))).scalars())
+    wanted = granted | set(configured)
+    if not wanted:
+        return []
+    reachable = await session.execute(select(User.id).where(User.id.in_(wanted), User.unreachable.is_(False)))
+    return sorted(int(uid) for uid in reachable.scalars())
 
 
 def _threshold(default: int) -> Any:

@@ -121,3 +121,20 @@ async def test_restock_tells_waiters_in_the_same_transaction(db: Database) -> No
     await stock_alerts.watch(db, 101, tea)
     await stock_alerts.restock(db, tea, 10, actor_id=ADMINS[0], actor_role="admin", default_threshold=5)
     assert [r.chat_id for r in await _outbox(db, stock_alerts.BACK_IN_STOCK_TEMPLATE)] == [101]
+
+
+async def test_alerts_go_to_admins_the_bot_can_reach(any_db: Database) -> None:
+    from sqlalchemy import update
+
+    from store import users
+    from store.models import User
+
+    await make_users(any_db, [ADMINS[0], 77, 78])
+    await users.grant_role(any_db, 77, "admin")
+    await users.grant_role(any_db, 78, "admin")
+    await users.grant_role(any_db, 79, "admin")  # granted before ever opening the chat
+    async with any_db.tx() as session:
+        await session.execute(update(User).where(User.id == 78).values(unreachable=True))
+    async with any_db.read() as session:
+        # ADMINS[1] is configured but never talked to the bot; 78 blocked it; 79 never opened it.
+        assert await stock_alerts.admin_ids(session, ADMINS) == [77, ADMINS[0]]
