@@ -26,6 +26,7 @@ from bot.groupbuy_cards import CardRefresher
 from bot.jobs import flashsale as flash_jobs
 from bot.jobs import groupbuy as groupbuy_jobs
 from bot.jobs import growth as growth_jobs
+from bot.jobs import ops as ops_jobs
 from bot.jobs import orders as order_jobs
 from bot.jobs import support as support_jobs
 from bot.middlewares import UserContextMiddleware
@@ -38,14 +39,18 @@ from bot.update_guard import DuplicateUpdateMiddleware
 from bot.views import flashsale as flash_views
 from bot.views import groupbuy as groupbuy_views
 from bot.views import growth as growth_views
+from bot.views import ops as ops_views
 from bot.views import orders as order_views
 from bot.views import support as support_views
 from bot.wiring import Wiring
 from dialogues import support_chat
 from handlers import (
     admin,
+    admin_analytics,
     admin_flash,
+    admin_ops,
     assistant,
+    broadcasts,
     cart,
     catalog,
     chat_member,
@@ -61,13 +66,17 @@ from handlers import (
     referral,
     search,
     start,
+    stock_alerts,
     support,
 )
+from store import broadcasts as broadcasts_store
 from store import delivery as delivery_store
 from store import flashsale as flash_store
 from store import groupbuy as groupbuy_store
 from store import orders as orders_store
+from store import stock_alerts as stock_alerts_store
 from store import support as support_store
+from store.analytics.events import EventCounter
 from store.db import Database
 from store.flashsale_admission import FlashAdmission
 from store.search import SearchEngine
@@ -92,6 +101,10 @@ def feature_routers() -> list[Router]:
         orders.setup(),
         admin.setup(),
         admin_flash.setup(),
+        stock_alerts.setup(),
+        admin_ops.setup(),
+        broadcasts.setup(),
+        admin_analytics.setup(),
         groupbuy.setup(),
         leader.setup(),
         loyalty.setup(),
@@ -118,7 +131,7 @@ def standard_wiring() -> Wiring:
             growth_jobs.EXPIRY_KIND: growth_jobs.expire_points,
             growth_jobs.REMINDER_KIND: growth_jobs.remind_checkins,
         },
-        startup=(growth_jobs.ensure_daily_events,),
+        startup=(growth_jobs.ensure_daily_events, ops_jobs.arm_stock_checks),
         renderers={
             flash_store.CARD_TEMPLATE: flash_views.render_card,
             flash_store.WON_TEMPLATE: flash_views.render_won,
@@ -127,6 +140,9 @@ def standard_wiring() -> Wiring:
             "groupbuy.success": groupbuy_views.render_success,
             "groupbuy.closed_notice": groupbuy_views.render_closed,
             "groupbuy.changed": groupbuy_views.render_changed,
+            stock_alerts_store.LOW_STOCK_TEMPLATE: ops_views.render_low_stock,
+            stock_alerts_store.BACK_IN_STOCK_TEMPLATE: ops_views.render_back_in_stock,
+            broadcasts_store.TEMPLATE: ops_views.render_broadcast,
             "support.topic": support_views.render_topic_message,
             "growth.tier_changed": growth_views.render_tier_changed,
             orders_store.STATUS_TEMPLATE: order_views.render_status_changed,
@@ -145,6 +161,9 @@ def standard_wiring() -> Wiring:
             *admin.ADMIN_SECTIONS,
             flashsale.ADMIN_SECTION,
             admin_flash.ADMIN_SECTION,
+            admin_ops.ADMIN_SECTION,
+            broadcasts.ADMIN_SECTION,
+            admin_analytics.ADMIN_SECTION,
             leader.ADMIN_SECTION,
             loyalty.ADMIN_SECTION,
             support.ADMIN_SECTION,
@@ -290,6 +309,7 @@ def build_context(
         group_languages=GroupLanguages(),
         referral_codes=ReferralCodes(db),
         taps=TapMemory(),
+        events=EventCounter(settings.shop.timezone),
     )
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.payment_inbox import PaymentInbox
     from bot.referral_codes import ReferralCodes
     from bot.tap_guard import TapMemory
+    from store.analytics.events import EventCounter
     from store.flashsale_admission import FlashAdmission
     from store.search import SearchEngine
 
@@ -42,6 +43,7 @@ class AppContext:
     group_languages: GroupLanguages = field(default=None)  # type: ignore[assignment]
     referral_codes: ReferralCodes = field(default=None)  # type: ignore[assignment]
     taps: TapMemory = field(default=None)  # type: ignore[assignment]
+    events: EventCounter = field(default=None)  # type: ignore[assignment]
     groupbuy_cards: CardRefresher = field(default=None)  # type: ignore[assignment]
     payment_inbox: PaymentInbox | None = None
     _sealed: bool = field(default=False, repr=False)

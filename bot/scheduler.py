@@ -42,7 +42,8 @@ class JobContext:
 JobHandler = Callable[[JobContext, AsyncSession], Awaitable[AfterCommit | None]]
 
 
-StartupHook = Callable[[AppContext], Awaitable[None]]
+# Run at start-up with the scheduler itself (e.g. make sure a daily event exists, add an interval job).
+StartupHook = Callable[[AppContext, "Scheduler"], Awaitable[None]]
 
 
 class Scheduler:
@@ -54,7 +55,7 @@ class Scheduler:
     async def start(self) -> None:
         self.app.db.on_after_commit(self._after_commit)
         for hook in self.app.wiring.startup:
-            await hook(self.app)
+            await hook(self.app, self)
         async with self.app.db.read() as session:
             pending = await scheduling.pending_jobs(session)
         for job in pending:

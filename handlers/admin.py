@@ -195,7 +195,7 @@ async def _adjust(ctx: AppContext, user_id: int, raw: str) -> tuple[str, int]:
     if delta == 0:
         raise DomainError("admin_bad_stock_input")
     try:
-        return sku, await catalog.adjust_stock(ctx.db, sku, delta)
+        return sku, await catalog.adjust_stock(ctx.db, sku, delta, actor_id=user_id)
     except DomainError as exc:
         if "not_found" in exc.code:
             raise DomainError("admin_unknown_sku", sku=sku) from exc

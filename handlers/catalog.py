@@ -18,7 +18,7 @@ from aiogram.filters import Command
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, FSInputFile, InputFile, Message
 
-from bot import tap_guard
+from bot import analytics, tap_guard
 from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
 from bot.chat_language import group_language
@@ -89,6 +89,7 @@ async def send_card(
     id Telegram no longer knows (another bot, a reset sandbox) is replaced by uploading the file again.
     """
     bot = ctx.bot
+    analytics.viewed(ctx, product.id)
     with_photo = has_photo(product)
     flash = await live_flash(ctx, product)
     screen = views.product_card(lang, product, replace(options, with_photo=with_photo), ctx.bot_username, flash)
@@ -124,6 +125,8 @@ async def show_card(
     """Draw the card in place of the message the button belongs to. `same`: that message already shows this
     product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited."""
     message = query.message if isinstance(query.message, Message) else None
+    if not same:
+        analytics.viewed(ctx, product.id)
     lang = await card_language(ctx, query, lang)
     flash = await live_flash(ctx, product)
     if not options.group:
@@ -311,6 +314,7 @@ async def _add(query: CallbackQuery, ctx: AppContext, lang: str, product: Produc
     except DomainError as exc:
         await _refused(query, ctx, lang, exc, data)
         return
+    analytics.added(ctx, product.id)
     title = views.clip(change.product.title(lang), TOAST_TITLE_MAX)
     await query.answer(t_plain(lang, "catalog.added", qty=quantity, title=title, in_cart=change.quantity))
     # Redraw with the stock as it is now and the picker back at 1.

@@ -141,7 +141,7 @@ async def admin_grant(message: Message, command: CommandObject, ctx: AppContext,
         changed = await users.grant_role(ctx.db, user_id, "leader", granted_by=message.from_user.id)
         key = "groupbuy.admin.granted" if changed else "groupbuy.admin.had"
     else:
-        changed = await users.revoke_role(ctx.db, user_id, "leader")
+        changed = await users.revoke_role(ctx.db, user_id, "leader", revoked_by=message.from_user.id)
         key = "groupbuy.admin.revoked" if changed else "groupbuy.admin.had_not"
     await message.answer(t(lang, key, id=user_id))
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row, exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store import audit
 from store.db import Database
 from store.errors import Conflict, NotFound
 from store.models import Category, Product, utcnow
@@ -292,7 +293,7 @@ async def save_photo_file_id(db: Database, product_id: int, photo: str | None, f
         )
 
 
-async def adjust_stock(db: Database, sku: str, delta: int) -> int:
+async def adjust_stock(db: Database, sku: str, delta: int, actor_id: int | None = None) -> int:
     """Add `delta` (may be negative) to a product's stock; refused when it would go below zero. Returns the new
     stock. A conditional update, so concurrent adjustments and purchases never oversell (DESIGN.md)."""
     async with db.tx() as session:
@@ -305,7 +306,9 @@ async def adjust_stock(db: Database, sku: str, delta: int) -> int:
         )
         row = result.first()
         if row is not None:
-            return int(row[0])
+            stock = int(row[0])
+            await audit.record_stock(session, actor_id, sku, stock - delta, stock)
+            return stock
         current = (await session.execute(select(Product.stock).where(Product.sku == sku))).first()
         if current is None:
             raise NotFound("catalog_product_not_found", sku=sku)

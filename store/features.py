@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import importlib
 
-FEATURE_MODULES = ("store.growth", "store.groupbuy", "store.flashsale", "store.support")
+FEATURE_MODULES = (
+    "store.growth",
+    "store.groupbuy",
+    "store.flashsale",
+    "store.support",
+    "store.stock_alerts",
+    "store.audit",
+)
 
 
 def load() -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
-from store import reachability
+from store import audit, reachability
 from store.db import Database
 from store.errors import DomainError
 from store.models import Chat, Role, User, utcnow
@@ -137,12 +137,15 @@ async def grant_role(db: Database, user_id: int, role: str, granted_by: int | No
         if await session.get(Role, (user_id, role)) is not None:
             return False
         session.add(Role(user_id=user_id, role=role, granted_by=granted_by))
+        await audit.record_role(session, granted_by, user_id, role, granted=True)
         return True
 
 
-async def revoke_role(db: Database, user_id: int, role: str) -> bool:
+async def revoke_role(db: Database, user_id: int, role: str, revoked_by: int | None = None) -> bool:
     async with db.tx() as session:
         result = await session.execute(delete(Role).where(Role.user_id == user_id, Role.role == role))
+        if result.rowcount:  # type: ignore[attr-defined]
+            await audit.record_role(session, revoked_by, user_id, role, granted=False)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -22,6 +22,7 @@ from bot.config.features import (
     LoyaltySettings,
     SupportSettings,
 )
+from bot.config.ops import OpsSettings
 from bot.config.sections import (
     CatalogSettings,
     DatabaseSettings,
@@ -78,6 +79,7 @@ class Settings(BaseSettings):
     flashsale: FlashSaleSettings = Field(default_factory=FlashSaleSettings)
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     secrets: Secrets = Field(default_factory=Secrets, exclude=True)
 
     @classmethod

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
-from bot.scheduler import AfterCommit, JobContext
+from bot.scheduler import AfterCommit, JobContext, Scheduler
 from store import notify, scheduling
 from store.growth import checkin, points
 from store.models import utcnow
@@ -34,7 +34,7 @@ async def _ensure(app: AppContext, kind: str, run_at: datetime) -> None:
             await scheduling.schedule(session, kind, run_at.date().isoformat(), run_at, key=f"{kind}:{run_at.date()}")
 
 
-async def ensure_daily_events(app: AppContext) -> None:
+async def ensure_daily_events(app: AppContext, _scheduler: Scheduler) -> None:
     now = utcnow()
     await _ensure(app, EXPIRY_KIND, _next_local(app, 3, now))
     await _ensure(app, REMINDER_KIND, _next_local(app, app.settings.loyalty.reminder_hour, now))

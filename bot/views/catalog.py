@@ -15,6 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks.catalog import CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
 from bot.callbacks.flashsale import FlashBuyCB
+from bot.callbacks.ops import WatchCB
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
 from store.catalog import CategoryView, ProductPage, ProductView
@@ -206,6 +207,8 @@ def product_card(
         rows.append([_button(t(lang, "flashsale.card.buy", price=price), FlashBuyCB(sale_id=flash.sale_id).pack())])
     elif product.sold_out:
         rows.append([_button(t(lang, "catalog.sold_out_button"), cb("qty"))])
+        if not options.group:
+            rows.append([_button(t_plain(lang, "ops.notify_me"), WatchCB(p=product.id).pack())])
     elif options.group:
         rows.append([_button(t(lang, "catalog.add_group"), cb("add", 1))])
     else:

@@ -1,0 +1,42 @@
+"""Operations buttons: restock from a low-stock alert, "Notify me" on a sold-out card, the audit log pages,
+broadcasts and analytics periods. Ids only; everything else is looked up (and re-checked) on tap."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.callbacks.fields import Id
+
+
+class RestockCB(CallbackData, prefix="rs"):
+    """a: add (n units) | custom (asks for a number)"""
+
+    a: str
+    p: Id
+    n: Id = 0
+
+
+class WatchCB(CallbackData, prefix="wt"):
+    """ "Notify me when it is back" on a sold-out product card."""
+
+    p: Id
+
+
+class AuditCB(CallbackData, prefix="au"):
+    """A page of the audit log: entries older than id `b` (0: the newest)."""
+
+    b: Id = 0
+
+
+class BroadcastCB(CallbackData, prefix="bc"):
+    """a: new | aud (audience chosen: v) | send (confirm draft d) | cancel | optout"""
+
+    a: str
+    v: str = ""
+    d: Id = 0
+
+
+class AnalyticsCB(CallbackData, prefix="an"):
+    """days: the period (1 = today, 7, 30)"""
+
+    days: Id

@@ -1,0 +1,189 @@
+"""Operations screens (pure: data in, text + keyboard out) and the outbox renderers of stock alerts and
+back-in-stock messages."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks.admin import AdminMenuCB
+from bot.callbacks.catalog import ProductCB
+from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
+from bot.context import AppContext
+from bot.i18n import t, t_plain
+from bot.outbox import Outgoing
+from store import audit, broadcasts, stock_alerts
+
+RESTOCK_STEPS = (10, 50)
+
+
+def _title(lang: str, params: dict[str, Any]) -> str:
+    return str(params.get("title_zh") if lang == "zh" else params.get("title_en")) or str(params.get("sku", ""))
+
+
+def restock_keyboard(lang: str, product_id: int) -> InlineKeyboardMarkup:
+    steps = [
+        InlineKeyboardButton(
+            text=t_plain(lang, "ops.restock_add", n=n), callback_data=RestockCB(a="add", p=product_id, n=n).pack()
+        )
+        for n in RESTOCK_STEPS
+    ]
+    custom = InlineKeyboardButton(
+        text=t_plain(lang, "ops.restock_custom"), callback_data=RestockCB(a="custom", p=product_id).pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[steps, [custom]])
+
+
+def render_low_stock(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    text = t(
+        lang,
+        "ops.low_stock",
+        title=_title(lang, params),
+        sku=params.get("sku", ""),
+        stock=params.get("stock", 0),
+        threshold=params.get("threshold", 0),
+    )
+    return Outgoing(text=text, reply_markup=restock_keyboard(lang, int(params["product_id"])))
+
+
+def restocked(lang: str, done: stock_alerts.Restocked) -> tuple[str, InlineKeyboardMarkup]:
+    title = done.title_zh if lang == "zh" else done.title_en
+    text = t(lang, "ops.restocked_card", title=title, sku=done.sku, before=done.before, stock=done.stock)
+    return text, restock_keyboard(lang, done.product_id)
+
+
+def product_button(lang: str, product_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t_plain(lang, "ops.open_product"), callback_data=ProductCB(a="open", p=product_id, o="x").pack()
+    )
+
+
+def render_back_in_stock(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    text = t(lang, "ops.back_in_stock", title=_title(lang, params))
+    markup = InlineKeyboardMarkup(inline_keyboard=[[product_button(lang, int(params["product_id"]))]])
+    return Outgoing(text=text, reply_markup=markup)
+
+
+def notify_me_button(lang: str, product_id: int) -> InlineKeyboardButton:
+    """For a sold-out product's card in a private chat (bot/views/catalog.py adds it)."""
+    return InlineKeyboardButton(text=t_plain(lang, "ops.notify_me"), callback_data=WatchCB(p=product_id).pack())
+
+
+# ---------------------------------------------------------------- audit log
+
+
+def _change(entry: audit.Entry) -> str:
+    """`stock: 3 → 13` for the keys that changed; the full record is in the CSV export."""
+    before = entry.before or {}
+    after = entry.after or {}
+    parts = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            parts.append(f"{key}: {_short(old)} → {_short(new)}")
+    return (" · " + "; ".join(parts)) if parts else ""
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def audit_page(
+    lang: str, entries: list[audit.Entry], timezone: str, *, page_size: int, first_page: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    zone = ZoneInfo(timezone)
+    rows: list[list[InlineKeyboardButton]] = []
+    nav: list[InlineKeyboardButton] = []
+    if not first_page:
+        nav.append(InlineKeyboardButton(text=t_plain(lang, "ops.audit_newest"), callback_data=AuditCB(b=0).pack()))
+    if len(entries) >= page_size:
+        nav.append(
+            InlineKeyboardButton(text=t_plain(lang, "ops.audit_older"), callback_data=AuditCB(b=entries[-1].id).pack())
+        )
+    if nav:
+        rows.append(nav)
+    rows.append(
+        [InlineKeyboardButton(text=t_plain(lang, "admin.back"), callback_data=AdminMenuCB(section="home").pack())]
+    )
+    if not entries:
+        return t(lang, "ops.audit_empty"), InlineKeyboardMarkup(inline_keyboard=rows)
+    lines = [t(lang, "ops.audit_title", tz=timezone)]
+    for e in entries:
+        who = str(e.actor_id) if e.actor_id is not None else t_plain(lang, "ops.audit_nobody")
+        lines.append(
+            t(
+                lang,
+                "ops.audit_line",
+                when=e.created_at.astimezone(zone).strftime("%m-%d %H:%M"),
+                who=who,
+                role=e.actor_role,
+                action=e.action,
+                target=e.target,
+                change=_change(e),
+            )
+        )
+    text = "\n".join(lines)
+    if len(text) > 4000:  # 10 long entries could pass Telegram's 4096: keep whole lines
+        text = text[:4000].rsplit("\n", 1)[0]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# ---------------------------------------------------------------- broadcasts
+
+
+def opt_out_markup(lang: str) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=t_plain(lang, "ops_bc.opt_out"), callback_data=BroadcastCB(a="optout").pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
+    """The admin's own words (their HTML is escaped: a broadcast cannot break the message) and the frame."""
+    body = html.escape(text_zh if lang == "zh" else text_en)
+    return body + t(lang, "ops_bc.footer")
+
+
+def render_broadcast(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    text = broadcast_text(lang, str(params.get("text_en", "")), str(params.get("text_zh", "")))
+    return Outgoing(text=text, reply_markup=opt_out_markup(lang))
+
+
+def broadcast_audiences(lang: str, counts: dict[str, int]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t_plain(lang, f"ops_bc.audience_{audience}", count=counts[audience]),
+                callback_data=BroadcastCB(a="aud", v=audience).pack(),
+            )
+        ]
+        for audience in broadcasts.AUDIENCES
+    ]
+    rows.append(
+        [InlineKeyboardButton(text=t_plain(lang, "admin.back"), callback_data=AdminMenuCB(section="home").pack())]
+    )
+    return t(lang, "ops_bc.title"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = "\n\n".join(
+        (
+            t(lang, "ops_bc.preview_head", count=count),
+            broadcast_text("en", draft.text_en, draft.text_zh),
+            broadcast_text("zh", draft.text_en, draft.text_zh),
+        )
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t_plain(lang, "ops_bc.send", count=count), callback_data=BroadcastCB(a="send", d=draft.id).pack()
+            ),
+            InlineKeyboardButton(
+                text=t_plain(lang, "ops_bc.cancel"), callback_data=BroadcastCB(a="cancel", d=draft.id).pack()
+            ),
+        ]
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)

@@ -1,0 +1,15 @@
+"""Operations conversations: an admin typing a restock amount, composing a broadcast."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+RESTOCK_PRODUCT = "ops_restock_product"  # FSM data key: the product being restocked
+
+
+class OpsSG(StatesGroup):
+    restock_amount = State()
+    broadcast_text = State()
+
+
+BROADCAST_AUDIENCE = "ops_broadcast_audience"  # FSM data key: who the broadcast being typed is for

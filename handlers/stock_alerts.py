@@ -1,0 +1,108 @@
+"""Stock operations in chat: the Restock buttons under a low-stock alert (+10, +50, or a typed amount) and the
+shopper's "Notify me" on a sold-out card. Every restock tap re-checks the admin role and is audited."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.access import require_role
+from bot.callbacks.ops import RestockCB, WatchCB
+from bot.context import AppContext
+from bot.i18n import t, t_plain
+from bot.routes import Routes
+from bot.telegram_utils import edit_or_answer
+from bot.views import ops as views
+from dialogues.ops import RESTOCK_PRODUCT, OpsSG
+from store import catalog, stock_alerts
+from store.errors import DomainError
+
+routes = Routes("stock_alerts")
+
+AMOUNT = re.compile(r"^\s*\+?\s*(\d{1,9})\s*$")
+
+
+async def _restock(ctx: AppContext, user_id: int, product_id: int, amount: int) -> stock_alerts.Restocked:
+    await require_role(ctx, user_id, "admin")
+    return await stock_alerts.restock(
+        ctx.db,
+        product_id,
+        amount,
+        actor_id=user_id,
+        actor_role="admin",
+        default_threshold=ctx.settings.ops.low_stock_threshold,
+    )
+
+
+@routes.callback_query(RestockCB.filter(F.a == "add"))
+async def restock_add(query: CallbackQuery, callback_data: RestockCB, ctx: AppContext, lang: str) -> None:
+    if callback_data.n not in views.RESTOCK_STEPS:
+        raise DomainError("bad_button")
+    done = await _restock(ctx, query.from_user.id, callback_data.p, callback_data.n)
+    await query.answer(t_plain(lang, "ops.restocked_toast", sku=done.sku, stock=done.stock))
+    text, markup = views.restocked(lang, done)
+    await edit_or_answer(query, text, markup)
+
+
+@routes.callback_query(RestockCB.filter(F.a == "custom"))
+async def restock_custom(
+    query: CallbackQuery, callback_data: RestockCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    product = await catalog.get_product(ctx.db, callback_data.p)
+    if product is None:
+        raise DomainError("ops_product_gone")
+    await state.set_state(OpsSG.restock_amount)
+    await state.update_data({RESTOCK_PRODUCT: product.id})
+    await query.answer()
+    if query.bot is not None:
+        await query.bot.send_message(
+            query.from_user.id,
+            t(lang, "ops.restock_prompt", title=product.title(lang), sku=product.sku, max=stock_alerts.MAX_RESTOCK),
+        )
+
+
+@routes.message(StateFilter(OpsSG.restock_amount), Command("cancel"))
+async def restock_cancel(message: Message, lang: str, state: FSMContext) -> None:
+    await state.set_state(None)
+    await message.answer(t(lang, "ops.restock_cancelled"))
+
+
+@routes.message(StateFilter(OpsSG.restock_amount), F.text, ~F.text.startswith("/"))
+async def restock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    match = AMOUNT.match(message.text or "")
+    amount = int(match.group(1)) if match else 0
+    if not 0 < amount <= stock_alerts.MAX_RESTOCK:
+        await message.answer(t(lang, "ops.restock_bad_number", max=stock_alerts.MAX_RESTOCK))
+        return
+    product_id = int((await state.get_data()).get(RESTOCK_PRODUCT) or 0)
+    await state.set_state(None)
+    done = await _restock(ctx, message.from_user.id, product_id, amount)
+    text, markup = views.restocked(lang, done)
+    await message.answer(text, reply_markup=markup)
+
+
+@routes.message(StateFilter(OpsSG.restock_amount), ~F.text)
+async def restock_not_text(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "ops.restock_bad_number", max=stock_alerts.MAX_RESTOCK))
+
+
+@routes.callback_query(WatchCB.filter())
+async def notify_me(query: CallbackQuery, callback_data: WatchCB, ctx: AppContext, lang: str) -> None:
+    outcome = await stock_alerts.watch(ctx.db, query.from_user.id, callback_data.p)
+    key = {
+        stock_alerts.WATCHING: "ops.watching",
+        stock_alerts.ALREADY: "ops.watching_already",
+        stock_alerts.IN_STOCK: "ops.watch_in_stock",
+    }[outcome]
+    await query.answer(t_plain(lang, key), show_alert=outcome == stock_alerts.WATCHING)
+
+
+def setup() -> Router:
+    return routes.build()

@@ -1,0 +1,139 @@
+"""Stock operations end to end through the emulator: a checkout that leaves stock low alerts the admin once,
+the Restock buttons (+10, a typed amount) work and are audited, and a shopper who tapped "Notify me" on a
+sold-out card is told once when it is back, in their language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.emulator.client import MessageView, UserHandle
+from store import audit, stock_alerts
+from tests.conftest import ADMIN_ID
+from tests.orders.helpers import fill_cart, make_product, stock_of
+
+
+async def _bot_says(user: UserHandle, needle: str, timeout: float = 8.0) -> MessageView:
+    async def find() -> MessageView | None:
+        for message in reversed(await user.messages()):
+            if message.from_bot and needle in (message.text or message.caption or ""):
+                return message
+        return None
+
+    found: MessageView = await user.sb.wait_for(find, timeout=timeout)
+    return found
+
+
+async def _low_stock_rows(shop: Any) -> int:
+    return await _rows(shop, stock_alerts.LOW_STOCK_TEMPLATE)
+
+
+async def _rows(shop: Any, template: str) -> int:
+    from sqlalchemy import func, select
+
+    from store.models import OutboxMessage
+
+    async with shop.db.read() as session:
+        query = select(func.count()).where(OutboxMessage.template == template)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_checkout_below_threshold_alerts_admin_once_and_restock(shop: Any) -> None:
+    await shop.client.set_flood_limits(False)
+    tea = await make_product(shop.db, "TEA-1", price=2500, stock=6)
+    admin = await shop.client.user("Ada", id=ADMIN_ID)
+    await admin.send("/start")
+    alice = await shop.client.user("Alice")
+    await alice.send("/start")
+    await fill_cart(shop.db, alice.id, {tea: 2})
+    await alice.send("/checkout")
+    await alice.tap("Pick up: Central Store")
+    await alice.tap("by card")
+    assert await stock_of(shop.db, tea) == 4  # reserved: below the default threshold of 5
+    alert = await _bot_says(admin, "Low stock")
+    assert "TEA-1" in (alert.text or "") and "Only 4 left (threshold 5)" in (alert.text or "")
+    labels = [b.text for row in alert.buttons for b in row]
+    assert labels == ["+10", "+50", "✏️ Other amount"]
+
+    tapped = await admin.tap("+10", message=alert)
+    assert tapped.toast is not None and "stock is now 14" in tapped.toast.text
+    card = await admin.last_message()
+    assert card is not None and "4 → 14" in (card.text or "")
+    assert await stock_of(shop.db, tea) == 14
+
+    await admin.tap("✏️ Other amount", message=card)
+    assert "How many units" in ((await admin.last_message()).text or "")
+    await admin.send("lots")
+    assert "whole number from 1 to 100000" in ((await admin.last_message()).text or "")
+    await admin.send("25")
+    done = await admin.last_message()
+    assert done is not None and "14 → 39" in (done.text or "")
+    assert await stock_of(shop.db, tea) == 39
+
+    # A shopper cannot use the admin's buttons, whatever the callback data says.
+    from bot.callbacks.ops import RestockCB
+
+    await alice.tap_data(RestockCB(a="add", p=tea, n=10).pack())
+    assert await stock_of(shop.db, tea) == 39
+
+    await shop.client.settle()
+    assert await _low_stock_rows(shop) == 1  # one fall, one alert (its message now shows the restock)
+    entries = await audit.latest(shop.db)
+    assert [(e.actor_id, e.action, e.before, e.after) for e in entries] == [
+        (ADMIN_ID, "stock.restock", {"stock": 14}, {"stock": 39}),
+        (ADMIN_ID, "stock.restock", {"stock": 4}, {"stock": 14}),
+    ]
+
+
+async def test_notify_me_on_sold_out_card_is_told_once(shop: Any) -> None:
+    await shop.client.set_flood_limits(False)
+    gone = await make_product(shop.db, "GONE-1", stock=0)
+    admin = await shop.client.user("Ada", id=ADMIN_ID)
+    await admin.send("/start")
+    li = await shop.client.user("李雷", lang="zh")
+    await li.send("/start p_GONE-1")
+    card = await li.last_message()
+    assert card is not None
+    assert any(b.text == "🔔 到货通知我" for row in card.buttons for b in row)
+    first = await li.tap("🔔 到货通知我", message=card)
+    assert first.toast is not None and "到货后我们会通知您一次" in first.toast.text
+    again = await li.tap("🔔 到货通知我", message=card)
+    assert again.toast is not None and "已在到货通知名单" in again.toast.text
+    assert await stock_alerts.waiting_count(shop.db, gone) == 1
+
+    alert = await _bot_says(admin, "Low stock")  # the sweep saw the sold-out product
+    await admin.tap("+50", message=alert)
+    back = await _bot_says(li, "已到货")
+    assert "商品 GONE-1" in (back.text or "")
+    await li.tap("🛍 查看", message=back)
+    opened = await li.last_message()
+    assert opened is not None and "商品 GONE-1" in (opened.text or opened.caption or "")
+    await shop.client.settle()
+    assert await _rows(shop, stock_alerts.BACK_IN_STOCK_TEMPLATE) == 1  # told once, though the sweep ran on
+    assert await stock_alerts.waiting_count(shop.db, gone) == 0
+
+
+async def test_admin_audit_view_pages_and_is_admin_only(shop: Any) -> None:
+    await shop.client.set_flood_limits(False)
+    await make_product(shop.db, "TEA-1", stock=50)
+    admin = await shop.client.user("Ada", id=ADMIN_ID, lang="zh")
+    await admin.send("/start")
+    for n in range(1, 13):  # more than one page (10)
+        await admin.send(f"/stock TEA-1 +{n}")
+    await admin.send("/admin")
+    await admin.tap("📜 操作日志")
+    page = await admin.last_message()
+    text = page.text or ""
+    assert "操作日志" in text and text.count("stock.adjust") == 10
+    assert f"{ADMIN_ID}（admin）" in text and "stock: 116 → 128" in text  # the newest: +12
+    await admin.tap("⬅️ 更早", message=page)
+    older = await admin.last_message()
+    assert (older.text or "").count("stock.adjust") == 2 and "stock: 50 → 51" in (older.text or "")
+    await admin.tap("⏮ 最新", message=older)
+    assert "stock: 116 → 128" in ((await admin.last_message()).text or "")
+
+    from bot.callbacks.ops import AuditCB
+
+    eve = await shop.client.user("Eve")
+    await eve.send("/start")
+    tapped = await eve.tap_data(AuditCB(b=0).pack())
+    assert "stock.adjust" not in str(tapped) and not any("stock.adjust" in (m.text or "") for m in await eve.messages())
