@@ -37,6 +37,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.chat_member",
     "handlers.start",
     "handlers.catalog",
+    "handlers.social",
     "handlers.search",
     "handlers.cart",
     "handlers.checkout",

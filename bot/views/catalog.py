@@ -46,6 +46,8 @@ class CardOptions:
     with_photo: bool = False
     # The viewer's referral code: a card shared from a private chat earns the sharer the referral reward.
     referral: str | None = None
+    # Rows other features add above "Back" (bot/social.py: the wishlist heart, "You may also like").
+    extra_rows: tuple[tuple[InlineKeyboardButton, ...], ...] = ()
 
 
 def clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
@@ -225,6 +227,7 @@ def product_card(
     else:
         links.append(_button(t(lang, "catalog.cart"), MenuCB(action="cart").pack()))
     rows.append(links)
+    rows.extend(list(row) for row in options.extra_rows)
     rows.append([_button(t(lang, "catalog.back"), back_callback(product, options))])
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
 

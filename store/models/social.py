@@ -38,7 +38,9 @@ class WishlistNotice(Base):
     """One row per thing a shopper was told about a wished product: the unique key makes it "told once"."""
 
     __tablename__ = "wishlist_notices"
-    __table_args__ = (UniqueConstraint("user_id", "product_id", "event", name="uq_wishlist_notices_user_product_event"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "product_id", "event", name="uq_wishlist_notices_user_product_event"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
@@ -83,4 +85,3 @@ class GroupDigest(Base):
 
 
 __all__ = ["GroupDigest", "ProductVisit", "Review", "WishlistItem", "WishlistNotice"]
-

@@ -98,10 +98,10 @@ def build(
             last_seen[event.user_id][event.product_id] = (event.at, max(weight, seen[1] if seen else 0.0))
         if is_buy:
             bought[event.user_id].add(event.product_id)
-            recent = _decay(now, event.at, p.popularity_half_life_days)
-            popularity[event.product_id] += recent
+            fresh = _decay(now, event.at, p.popularity_half_life_days)
+            popularity[event.product_id] += fresh
             for chat in groups.get(event.user_id, ()):
-                group_scores[chat][event.product_id] += recent
+                group_scores[chat][event.product_id] += fresh
 
     # Item-to-item cosine, accumulated per shopper so the cost is the sum of each shopper's pairs.
     dot: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
@@ -110,8 +110,8 @@ def build(
     for user, items in per_user.items():
         ranked = items
         if len(items) > p.max_items_per_user:
-            recent = sorted(last_seen[user].items(), key=lambda kv: kv[1][0], reverse=True)[: p.max_items_per_user]
-            ranked = {product: items[product] for product, _ in recent}
+            latest = sorted(last_seen[user].items(), key=lambda kv: kv[1][0], reverse=True)[: p.max_items_per_user]
+            ranked = {product: items[product] for product, _ in latest}
         pairs = list(ranked.items())
         for product, weight in pairs:
             norm[product] += weight * weight
@@ -190,7 +190,7 @@ def for_user(
 
 
 def similar(snapshot: Snapshot, product_id: int, n: int, *, exclude: Iterable[int] = ()) -> list[int]:
-    """"You may also like" for a product, backfilled with what is popular when it has few neighbours."""
+    """ "You may also like" for a product, backfilled with what is popular when it has few neighbours."""
     skip = set(exclude) | {product_id}
     picked = [other for other, _ in snapshot.neighbours.get(product_id, ()) if other not in skip]
     for other, _ in snapshot.popular:

@@ -74,9 +74,16 @@ async def load_events(db: Database, now: datetime) -> tuple[list[model.Event], d
                 GroupBuy, GroupBuy.id == GroupBuyParticipant.group_buy_id
             )
         )
-        for row in joined:
-            memberships[row.user_id].add(row.chat_id)
+        for user_id, chat_id in joined:
+            memberships[user_id].add(chat_id)
     return events, memberships
+
+
+async def order_products(db: Database, order_id: int) -> list[int]:
+    """The products of an order: the seeds of the suggestions shown once it is placed."""
+    async with db.read() as session:
+        rows = await session.scalars(select(OrderItem.product_id).where(OrderItem.order_id == order_id))
+        return list(rows)
 
 
 class Recommender:
@@ -150,7 +157,10 @@ class Recommender:
             async with self.db.tx() as session:
                 await session.execute(
                     insert(ProductVisit),
-                    [{"user_id": v.user_id, "product_id": v.product_id, "chat_id": v.chat_id, "at": v.at} for v in batch],
+                    [
+                        {"user_id": v.user_id, "product_id": v.product_id, "chat_id": v.chat_id, "at": v.at}
+                        for v in batch
+                    ],
                 )
         except Exception:
             log.exception("%d product visits could not be saved", len(batch))
@@ -158,7 +168,7 @@ class Recommender:
     # ------------------------------------------------------------------------------------------ lookups
 
     async def similar(self, user_id: int | None, product_id: int, n: int = 3) -> list[ProductView]:
-        """"You may also like" on a product card."""
+        """ "You may also like" on a product card."""
         snapshot = self.current()
         if snapshot is None:
             return []
@@ -166,7 +176,7 @@ class Recommender:
         return await self.available(candidates, user_id, n)
 
     async def for_user(self, user_id: int, n: int = 5, *, seeds: Iterable[int] = ()) -> list[ProductView]:
-        """"For you" in the private menu, and after checkout (`seeds`: what was just ordered)."""
+        """ "For you" in the private menu, and after checkout (`seeds`: what was just ordered)."""
         snapshot = self.current()
         if snapshot is None:
             return []
@@ -175,7 +185,7 @@ class Recommender:
         return await self.available(candidates, user_id, n, exclude=seed_list)
 
     async def for_group(self, chat_id: int, n: int = 3) -> list[ProductView]:
-        """"Popular in this group" on the group's catalog card."""
+        """ "Popular in this group" on the group's catalog card."""
         snapshot = self.current()
         if snapshot is None:
             return []
