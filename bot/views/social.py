@@ -3,15 +3,21 @@ heart and the wishlist page. Pure: data in, buttons or a screen out."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.catalog import ProductCB
 from bot.callbacks.common import MenuCB
 from bot.callbacks.social import WishCB
+from bot.context import AppContext
+from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
+from bot.outbox import Outgoing, renderer
 from bot.views.catalog import Screen, clip
 from store.catalog import ProductView
-from store.social.wishlist import WishlistPage
+from store.money import Money
+from store.social.wishlist import NOTICE_TEMPLATE, WishlistPage
 
 SUGGESTION_TITLE_MAX = 28
 
@@ -125,3 +131,21 @@ def wishlist(lang: str, page: WishlistPage) -> Screen:
     else:
         text = t(lang, "social.wishlist_empty")
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+@renderer(NOTICE_TEMPLATE)
+def render_wish_notice(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    """A wished product's news, in the shopper's language, with a button that opens its card."""
+    title = params["title_zh"] if lang == "zh" and params.get("title_zh") else params["title_en"]
+    currency = params["currency"]
+    was = params.get("was")
+    text = t(
+        lang,
+        f"social.notice_{params['event']}",
+        title=title,
+        price=Money(params["price"], currency).format(),
+        was=Money(was, currency).format() if was is not None else "",
+    )
+    link = start_link(app.bot_username, "p", params["sku"])
+    button = InlineKeyboardButton(text=t_plain(lang, "social.open_product"), url=link)
+    return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))

@@ -11,17 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store import flashsale, notify
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
 from store.errors import Conflict, NotFound
 from store.models import Product, User
+from store.models.groupbuy import GroupBuy
 from store.models.social import WishlistItem, WishlistNotice
 
 PAGE_SIZE = 8
+NOTICE_TEMPLATE = "social.wish_notice"
+SOLD_OUT = "soldout"  # a marker, not a notice: the product was seen sold out, so its return will be told
 MAX_ITEMS = 200  # a wishlist is a short list a person reads, not a second catalog
 
 
@@ -64,7 +68,11 @@ async def add(db: Database, user_id: int, product_id: int) -> bool:
         count = await session.scalar(select(func.count()).where(WishlistItem.user_id == user_id))
         if (count or 0) >= MAX_ITEMS:
             raise Conflict("wishlist_full")
-        return await _insert_ignore(session, WishlistItem(user_id=user_id, product_id=product_id, price_seen=price))
+        added = await _insert_ignore(session, WishlistItem(user_id=user_id, product_id=product_id, price_seen=price))
+        stock = await session.scalar(select(Product.stock).where(Product.id == product_id))
+        if added and not stock:  # wished while sold out: its return is news
+            await _insert_ignore(session, WishlistNotice(user_id=user_id, product_id=product_id, event=SOLD_OUT))
+        return added
 
 
 async def remove(db: Database, user_id: int, product_id: int) -> bool:
@@ -145,3 +153,95 @@ async def changes_since(db: Database, since: datetime) -> list[int]:
             .distinct()
         )
         return list(rows)
+
+
+async def _wishers(session: AsyncSession, product_id: int, *, with_marker: bool = False) -> list[tuple[int, str]]:
+    query = (
+        select(WishlistItem.user_id, User.language)
+        .join(User, User.id == WishlistItem.user_id)
+        .where(WishlistItem.product_id == product_id, User.unreachable.is_(False), User.erased_at.is_(None))
+    )
+    if with_marker:
+        query = query.join(
+            WishlistNotice,
+            (WishlistNotice.user_id == WishlistItem.user_id)
+            & (WishlistNotice.product_id == WishlistItem.product_id)
+            & (WishlistNotice.event == SOLD_OUT),
+        )
+    return [(user_id, language or "en") for user_id, language in (await session.execute(query)).all()]
+
+
+async def scan(session: AsyncSession) -> list[Notice]:
+    """Find what wished products have news (cheaper, back in stock, in a live flash sale, in an open group
+    buy), and queue one outbox message per shopper and event, in the caller's transaction. Re-running it
+    queues nothing new: every notice is a unique row, and the outbox is paced per chat when it sends."""
+    rows = (
+        await session.execute(
+            select(*PRODUCT_COLUMNS)
+            .where(Product.id.in_(select(WishlistItem.product_id).distinct()), Product.active.is_(True))
+            .order_by(Product.id)
+        )
+    ).all()
+    products = {row.id: product_from_row(row) for row in rows}
+    notices: list[Notice] = []
+    for product in products.values():
+        notices += await claim_notices(session, product.id, "price", product.price)
+        if product.stock <= 0:
+            for user_id, _ in await _wishers(session, product.id):
+                await _insert_ignore(session, WishlistNotice(user_id=user_id, product_id=product.id, event=SOLD_OUT))
+        else:
+            back = await _wishers(session, product.id, with_marker=True)
+            if back:
+                marker_ids = list(
+                    await session.scalars(
+                        select(WishlistNotice.id).where(
+                            WishlistNotice.product_id == product.id,
+                            WishlistNotice.event == SOLD_OUT,
+                            WishlistNotice.user_id.in_([user for user, _ in back]),
+                        )
+                    )
+                )
+                await session.execute(delete(WishlistNotice).where(WishlistNotice.id.in_(marker_ids)))
+                # The marker's id makes each return its own event: sold out twice, told twice.
+                notices += [Notice(user, lang, product, "stock", max(marker_ids)) for user, lang in back]
+    for product_id, live in (await flashsale.live_prices_in(session, products)).items():
+        notices += await claim_notices(session, product_id, "flash", live.sale_id)
+    buys = await session.execute(
+        select(GroupBuy.id, GroupBuy.product_id).where(GroupBuy.status == "open", GroupBuy.product_id.in_(products))
+    )
+    for buy_id, product_id in buys.all():
+        notices += await claim_notices(session, product_id, "groupbuy", buy_id)
+    for notice in notices:
+        await _queue(session, notice)
+    return notices
+
+
+async def _queue(session: AsyncSession, notice: Notice) -> None:
+    product = notice.product
+    was = None
+    if notice.event == "price":
+        was = await session.scalar(
+            select(WishlistItem.price_seen).where(
+                WishlistItem.user_id == notice.user_id, WishlistItem.product_id == product.id
+            )
+        )
+        # Told about this price: only a lower one is news again.
+        await session.execute(
+            update(WishlistItem)
+            .where(WishlistItem.user_id == notice.user_id, WishlistItem.product_id == product.id)
+            .values(price_seen=product.price)
+        )
+    await notify.enqueue(
+        session,
+        notice.user_id,
+        NOTICE_TEMPLATE,
+        user_id=notice.user_id,
+        dedupe_key=f"wish:{notice.user_id}:{product.id}:{notice.event}:{notice.ref}",
+        event=notice.event,
+        sku=product.sku,
+        title_en=product.title_en,
+        title_zh=product.title_zh,
+        price=product.price,
+        was=was,
+        currency=product.currency,
+    )

@@ -145,3 +145,26 @@ async def test_suggestions_after_a_pickup_checkout(shop: Stack) -> None:
     assert placed is not None and "#" in (placed.text or "")
     suggestions = [label for label in labels(placed) if "You may also like" in label]
     assert suggestions and not any("Pu'er" in label for label in suggestions)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "is now ¥"), ("zh", "降价了")])
+async def test_a_wished_product_that_gets_cheaper_is_told_once(shop: Stack, lang: str, words: str) -> None:
+    from store.social import wishlist
+    from tests.catalog.test_catalog_e2e import change_product
+
+    dana = await started(shop, "Dana", lang)
+    await dana.open_deeplink("p_TEA-PUER")
+    await dana.tap("🤍")
+    await change_product(shop, "TEA-PUER", price=19900)
+    for _ in range(2):  # a second scan finds nothing new
+        async with shop.db.tx() as session:
+            await wishlist.scan(session)
+
+    async def told() -> list[str]:
+        return [m.text or "" for m in await dana.messages() if m.from_bot and words in (m.text or "")]
+
+    await shop.client.wait_for(told, timeout=10)
+    assert len(await told()) == 1
+    notice = await dana.last_message()
+    assert notice is not None and "199.00" in (notice.text or "") and "258.00" in (notice.text or "")
+    assert notice.buttons[0][0].url is not None and "p_TEA-PUER" in notice.buttons[0][0].url
