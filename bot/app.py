@@ -38,6 +38,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.start",
     "handlers.catalog",
     "handlers.social",
+    "handlers.reviews",
     "handlers.search",
     "handlers.cart",
     "handlers.checkout",

@@ -14,11 +14,12 @@ from dataclasses import replace
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.context import AppContext
+from bot.views import reviews as review_views
 from bot.views import social as views
 from bot.views.catalog import CardOptions, Screen
 from store.catalog import ProductView
 from store.recommend.service import Recommender, order_products
-from store.social import wishlist
+from store.social import reviews, wishlist
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,16 @@ async def decorate_card(
             wished = await wishlist.contains(ctx.db, user_id, product.id)
             similar = await rec.similar(user_id, product.id, CARD_SUGGESTIONS)
             rows = views.card_rows(lang, product.id, wished=wished, group=False, similar=similar)
+        rating = (await reviews.ratings(ctx.db, [product.id])).get(product.id)
+        button = review_views.reviews_button(lang, product.id, rating)
+        if button:
+            rows.insert(0, button)
     except Exception:
         log.exception("card extras for product %s failed", product.id)
         return options
-    return replace(options, extra_rows=tuple(tuple(row) for row in rows))
+    return replace(
+        options, extra_rows=tuple(tuple(row) for row in rows), extra_line=review_views.rating_line(lang, rating)
+    )
 
 
 async def group_catalog(ctx: AppContext, chat_id: int, lang: str, screen: Screen) -> Screen:

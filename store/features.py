@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-FEATURE_MODULES = ("store.growth", "store.groupbuy", "store.flashsale", "store.support")
+FEATURE_MODULES = ("store.growth", "store.groupbuy", "store.flashsale", "store.support", "store.social.reviews")
 
 
 def load() -> None:

@@ -20,3 +20,15 @@ class ForYouCB(CallbackData, prefix="fy"):
     """ "For you" in the private menu (a: show)."""
 
     a: str = "show"
+
+
+class ReviewCB(CallbackData, prefix="rv"):
+    """a: list (product p's reviews, page n) | ask (rate order line l) | rate (line l, stars s)
+    | del (the author deletes review r)."""
+
+    a: str
+    p: Id = 0
+    n: Id = 0
+    l: Id = 0  # noqa: E741  (short: callback data is limited to 64 bytes)
+    s: Id = 0
+    r: Id = 0

@@ -48,6 +48,7 @@ class CardOptions:
     referral: str | None = None
     # Rows other features add above "Back" (bot/social.py: the wishlist heart, "You may also like").
     extra_rows: tuple[tuple[InlineKeyboardButton, ...], ...] = ()
+    extra_line: str = ""  # a line other features add under the facts (HTML, e.g. the rating)
 
 
 def clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
@@ -187,7 +188,8 @@ def product_card(
     """`flash`: a live flash sale of the product. Its Buy button replaces "Add to cart", so what the card shows
     is what the shopper is charged (the sale's order at the flash price, within its per-person limit)."""
     limit = CAPTION_LIMIT if options.with_photo else TEXT_LIMIT
-    text = card_text(lang, product, limit, flash)
+    extra = f"\n{options.extra_line}" if options.extra_line else ""
+    text = card_text(lang, product, limit - len(extra), flash) + extra
     max_qty = quantity_limit(product, options.max_per_line)
     quantity = max(1, min(options.quantity, max_qty or 1))
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store import notify, order_hooks
 from store.db import Database
 from store.errors import Conflict, Forbidden, NotFound
 from store.growth import points
@@ -32,6 +33,8 @@ HIDDEN = "hidden"
 REVIEWABLE_STATUSES = ("delivered",)  # a pickup order is "delivered" when it is collected
 TEXT_MAX = 1000
 PAGE_SIZE = 5
+ASK_TEMPLATE = "reviews.ask_card"
+ASK_AFTER = timedelta(days=1)  # the next day: the shopper has had time to try what they bought
 
 _LINK = re.compile(r"(https?://|www\.|t\.me/|@\w{4,}|\b[\w-]+\.(com|net|org|ru|cn|io|xyz|top|me)\b)", re.IGNORECASE)
 _REPEAT = re.compile(r"(.)\1{9,}")
@@ -230,3 +233,44 @@ async def get(db: Database, review_id: int) -> ReviewView | None:
         if row is None:
             raise NotFound("review_not_found")
         return _view(row)
+
+
+@dataclass(frozen=True)
+class LineInfo:
+    id: int
+    product_id: int
+    title_en: str
+    title_zh: str
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" and self.title_zh else self.title_en
+
+
+async def line_for(db: Database, user_id: int, order_item_id: int) -> LineInfo:
+    """The buyer's delivered line to rate (refused for anyone else, or before delivery)."""
+    async with db.read() as session:
+        line = await _own_line(session, user_id, order_item_id)
+        return LineInfo(line.id, line.product_id, line.title_en, line.title_zh)
+
+
+@order_hooks.on("delivered")
+async def ask_for_reviews(session: AsyncSession, transition: order_hooks.Transition) -> None:
+    """Once per order, the next day, paced by the outbox: a button per product to rate it."""
+    order = transition.order
+    lines = (
+        await session.execute(
+            select(OrderItem.id, OrderItem.title_en, OrderItem.title_zh).where(OrderItem.order_id == order.id)
+        )
+    ).all()
+    if not lines:
+        return
+    await notify.enqueue(
+        session,
+        order.user_id,
+        ASK_TEMPLATE,
+        user_id=order.user_id,
+        dedupe_key=f"review_ask:{order.id}",
+        not_before=utcnow() + ASK_AFTER,
+        order_id=order.id,
+        lines=[[line.id, line.title_en, line.title_zh] for line in lines[:8]],
+    )

@@ -168,3 +168,67 @@ async def test_a_wished_product_that_gets_cheaper_is_told_once(shop: Stack, lang
     notice = await dana.last_message()
     assert notice is not None and "199.00" in (notice.text or "") and "258.00" in (notice.text or "")
     assert notice.buttons[0][0].url is not None and "p_TEA-PUER" in notice.buttons[0][0].url
+
+
+@pytest.mark.parametrize(
+    ("lang", "rate", "thanks", "line", "reviews_button"),
+    [
+        ("en", "Rate:", "+10 points", "⭐ 4.0 · 1 reviews", "Reviews (1)"),
+        ("zh", "评价：", "获得 10 积分", "⭐ 4.0 · 1 条评价", "评价（1）"),
+    ],
+)
+async def test_asked_after_delivery_rated_once_and_shown_on_the_card(
+    shop: Stack, lang: str, rate: str, thanks: str, line: str, reviews_button: str
+) -> None:
+    from sqlalchemy import update
+
+    from store import orders
+    from store.growth import points
+    from store.models import OutboxMessage, utcnow
+    from store.social import reviews
+    from tests.conftest import ADMIN_ID
+
+    await shop.client.set_flood_limits(False)
+    erin = await started(shop, "Erin", lang)
+    order_id, (tea_line,) = await bought(shop.db, erin.id, ["TEA-PUER"], status="shipped")
+    await orders.admin_transition(shop.db, order_id, "delivered", ADMIN_ID)
+    async with shop.db.read() as session:
+        from sqlalchemy import select
+
+        ask = (await session.scalars(select(OutboxMessage).where(OutboxMessage.template == reviews.ASK_TEMPLATE))).one()
+    assert ask.not_before > utcnow(), "asked the next day, not at once"
+    async with shop.db.tx() as session:  # the day passes
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == ask.id).values(not_before=utcnow()))
+    shop.app.ctx.outbox.wake()  # type: ignore[union-attr]
+
+    async def asked() -> bool:
+        last = await erin.last_message()
+        return last is not None and any(rate in label for label in labels(last))
+
+    await shop.client.wait_for(asked, timeout=10)
+    await erin.tap(rate)
+    await erin.tap("⭐⭐⭐⭐")
+    assert thanks in ((await erin.last_message()).text or "")  # type: ignore[union-attr]
+    assert await points.balance(shop.db, erin.id) == 10
+    # A second rating of the same line (another device, a re-sent button) edits and earns nothing.
+    await erin.tap_data(f"rv:rate:0:0:{tea_line}:2:0")
+    assert await points.balance(shop.db, erin.id) == 10
+
+    await erin.open_deeplink("p_TEA-PUER")
+    card = await erin.last_message()
+    assert card is not None and line.replace("4.0", "2.0") in (card.text or card.caption or "")
+    await erin.tap(reviews_button)
+    page = await erin.last_message()
+    assert page is not None and "★★☆☆☆" in (page.text or "")
+
+
+async def test_someone_who_did_not_buy_cannot_rate(shop: Stack) -> None:
+    from store.growth import points
+
+    await shop.client.set_flood_limits(False)
+    erin = await started(shop, "Erin", "en")
+    frank = await started(shop, "Frank", "en")
+    _, (tea_line,) = await bought(shop.db, erin.id, ["TEA-PUER"], status="delivered")
+    await frank.tap_data(f"rv:rate:0:0:{tea_line}:5:0")
+    assert any("Only the buyer" in (toast.text or "") for toast in await frank.toasts())
+    assert await points.balance(shop.db, frank.id) == 0

@@ -1,0 +1,72 @@
+"""Reviews in the chat: a product's reviews from its card (paged, edited in place), the star picker the
+after-delivery message opens, and the rating itself."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+
+from bot.callbacks.social import ReviewCB
+from bot.context import AppContext
+from bot.i18n import has, t, t_plain
+from bot.telegram_utils import edit_or_answer
+from bot.views import reviews as views
+from store import catalog
+from store.errors import DomainError
+from store.social import reviews
+
+router = Router(name="reviews")
+
+
+def _error(lang: str, exc: DomainError) -> str:
+    key = f"errors.{exc.code}"
+    return t(lang, key, **exc.params) if has(key, lang) else t(lang, "errors.generic")
+
+
+@router.callback_query(ReviewCB.filter(F.a == "list"))
+async def product_reviews(query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, lang: str) -> None:
+    product = await catalog.get_product(ctx.db, callback_data.p)
+    if product is None or not product.active:
+        await query.answer(t(lang, "catalog.unavailable"), show_alert=True)
+        return
+    await query.answer()
+    page = await reviews.page(ctx.db, product.id, max(0, callback_data.n))
+    rating = (await reviews.ratings(ctx.db, [product.id])).get(product.id)
+    screen = views.reviews_page(lang, product, page, rating)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@router.callback_query(ReviewCB.filter(F.a == "ask"))
+async def pick_stars(query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, lang: str) -> None:
+    try:
+        line = await reviews.line_for(ctx.db, query.from_user.id, callback_data.l)
+    except DomainError as exc:
+        await query.answer(_error(lang, exc), show_alert=True)
+        return
+    await query.answer()
+    screen = views.star_picker(lang, line.id, line.title(lang))
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@router.callback_query(ReviewCB.filter(F.a == "rate"))
+async def rate(query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, lang: str) -> None:
+    try:
+        done = await reviews.submit(ctx.db, query.from_user.id, callback_data.l, callback_data.s)
+    except DomainError as exc:
+        await query.answer(_error(lang, exc), show_alert=True)
+        return
+    if done.status == reviews.HELD:
+        text = t(lang, "reviews.held")
+    elif done.points:
+        text = t(lang, "reviews.thanks_points", points=done.points)
+    elif not done.created:
+        text = t(lang, "reviews.updated")
+    else:
+        text = t(lang, "reviews.thanks")
+    await query.answer(t_plain(lang, "reviews.thanks"))
+    await edit_or_answer(query, f"{text}\n{views.stars(callback_data.s)}")
+
+
+@router.callback_query(ReviewCB.filter())
+async def bad_review_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer(t(lang, "errors.bad_button"), show_alert=True)
