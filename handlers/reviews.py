@@ -6,6 +6,9 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
+from bot.access import require_role
+from bot.admin_menu import AdminSection, register_section
+from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.social import ReviewCB
 from bot.context import AppContext
 from bot.i18n import has, t, t_plain
@@ -16,6 +19,7 @@ from store.errors import DomainError
 from store.social import reviews
 
 router = Router(name="reviews")
+register_section(AdminSection("reviews", "admin.section.reviews", "admin", order=60))
 
 
 def _error(lang: str, exc: DomainError) -> str:
@@ -65,6 +69,29 @@ async def rate(query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, l
         text = t(lang, "reviews.thanks")
     await query.answer(t_plain(lang, "reviews.thanks"))
     await edit_or_answer(query, f"{text}\n{views.stars(callback_data.s)}")
+
+
+async def _moderation_screen(ctx: AppContext, lang: str) -> views.Screen:
+    first = await reviews.held(ctx.db, 1)
+    return views.moderation(lang, first[0] if first else None, await reviews.held_count(ctx.db))
+
+
+@router.callback_query(AdminMenuCB.filter(F.section == "reviews"))
+async def moderation_queue(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    await query.answer()
+    screen = await _moderation_screen(ctx, lang)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@router.callback_query(ReviewCB.filter(F.a.in_({"pub", "hide"})))
+async def moderate(query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")  # callback data is never trusted
+    status = reviews.PUBLISHED if callback_data.a == "pub" else reviews.HIDDEN
+    await reviews.moderate(ctx.db, callback_data.r, status)
+    await query.answer(t_plain(lang, "moderation.published" if status == reviews.PUBLISHED else "moderation.hidden"))
+    screen = await _moderation_screen(ctx, lang)
+    await edit_or_answer(query, screen.text, screen.markup)
 
 
 @router.callback_query(ReviewCB.filter())

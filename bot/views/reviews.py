@@ -7,6 +7,7 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.catalog import ProductCB
 from bot.callbacks.social import ReviewCB
 from bot.context import AppContext
@@ -14,7 +15,7 @@ from bot.i18n import t, t_plain
 from bot.outbox import Outgoing, renderer
 from bot.views.catalog import Screen, clip
 from store.catalog import ProductView
-from store.social.reviews import ASK_TEMPLATE, Rating, ReviewPage
+from store.social.reviews import ASK_TEMPLATE, Rating, ReviewPage, ReviewView
 
 REVIEW_TEXT_MAX = 300
 
@@ -88,3 +89,24 @@ def render_ask(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
         text=t(lang, "reviews.ask", order_id=params["order_id"]),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
     )
+
+
+def moderation(lang: str, review: ReviewView | None, waiting: int) -> Screen:
+    """The first held review with Publish / Hide, and the way back to /admin."""
+    back = [_button(t(lang, "admin.back"), AdminMenuCB(section="home").pack())]
+    if review is None:
+        return Screen(t(lang, "moderation.empty"), InlineKeyboardMarkup(inline_keyboard=[back]))
+    text = t(
+        lang,
+        "moderation.title",
+        count=waiting,
+        stars=stars(review.rating),
+        text=clip(review.text or "", REVIEW_TEXT_MAX),
+        reason=review.hold_reason or "",
+        user_id=review.user_id,
+    )
+    actions = [
+        _button(t(lang, "moderation.publish"), ReviewCB(a="pub", r=review.id).pack()),
+        _button(t(lang, "moderation.hide"), ReviewCB(a="hide", r=review.id).pack()),
+    ]
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=[actions, back]))

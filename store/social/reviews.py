@@ -70,6 +70,7 @@ class ReviewView:
     has_photo: bool
     photo_file_id: str | None
     created_at: datetime
+    hold_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,9 +189,21 @@ async def held(db: Database, limit: int = 20) -> list[ReviewView]:
         return [_view(row) for row in rows]
 
 
+async def held_count(db: Database) -> int:
+    async with db.read() as session:
+        return int(await session.scalar(select(func.count()).where(Review.status == HELD)) or 0)
+
+
 def _view(row: Review) -> ReviewView:
     return ReviewView(
-        row.id, row.user_id, row.rating, row.text, bool(row.photo_file_id), row.photo_file_id, row.created_at
+        row.id,
+        row.user_id,
+        row.rating,
+        row.text,
+        bool(row.photo_file_id),
+        row.photo_file_id,
+        row.created_at,
+        row.hold_reason,
     )
 
 

@@ -232,3 +232,32 @@ async def test_someone_who_did_not_buy_cannot_rate(shop: Stack) -> None:
     await frank.tap_data(f"rv:rate:0:0:{tea_line}:5:0")
     assert any("Only the buyer" in (toast.text or "") for toast in await frank.toasts())
     assert await points.balance(shop.db, frank.id) == 0
+
+
+@pytest.mark.parametrize(("lang", "section", "publish"), [("en", "Reviews", "Publish"), ("zh", "评价", "发布")])
+async def test_a_review_with_a_link_waits_for_an_admin(shop: Stack, lang: str, section: str, publish: str) -> None:
+    from store.social import reviews
+    from tests.conftest import ADMIN_ID
+
+    await shop.client.set_flood_limits(False)
+    erin = await started(shop, "Erin", "en")
+    _, (tea_line,) = await bought(shop.db, erin.id, ["TEA-PUER"], status="delivered")
+    held = await reviews.submit(shop.db, erin.id, tea_line, 5, "great, more at https://example.com")
+    assert held.status == reviews.HELD
+    tea = await product_id(shop.db, "TEA-PUER")
+    assert await reviews.ratings(shop.db, [tea]) == {}
+
+    ada = await shop.client.user("Ada", id=ADMIN_ID, lang=lang)
+    await ada.send("/start")
+    await ada.send("/admin")
+    await ada.tap(section)
+    queue = await ada.last_message()
+    assert queue is not None and "example.com" in (queue.text or "") and "link" in (queue.text or "")
+    await ada.tap(publish)
+    assert (await reviews.ratings(shop.db, [tea]))[tea].count == 1
+    emptied = await ada.last_message()
+    assert emptied is not None and emptied.message_id == queue.message_id and "example.com" not in (emptied.text or "")
+
+    # Someone who is not an admin cannot moderate, whatever their client sends.
+    await erin.tap_data(f"rv:hide:0:0:0:0:{held.review_id}")
+    assert (await reviews.ratings(shop.db, [tea]))[tea].count == 1
