@@ -15,6 +15,7 @@ from bot.i18n import has, t, t_plain
 from bot.telegram_utils import edit_or_answer
 from bot.views import reviews as views
 from store import catalog
+from store.catalog import ProductView
 from store.errors import DomainError
 from store.social import reviews
 
@@ -34,10 +35,25 @@ async def product_reviews(query: CallbackQuery, callback_data: ReviewCB, ctx: Ap
         await query.answer(t(lang, "catalog.unavailable"), show_alert=True)
         return
     await query.answer()
-    page = await reviews.page(ctx.db, product.id, max(0, callback_data.n))
+    await _show_reviews(query, ctx, lang, product, max(0, callback_data.n))
+
+
+async def _show_reviews(query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, number: int) -> None:
+    page = await reviews.page(ctx.db, product.id, number)
     rating = (await reviews.ratings(ctx.db, [product.id])).get(product.id)
-    screen = views.reviews_page(lang, product, page, rating)
+    own = await reviews.own_review(ctx.db, query.from_user.id, product.id)
+    screen = views.reviews_page(lang, product, page, rating, own)
     await edit_or_answer(query, screen.text, screen.markup)
+
+
+@router.callback_query(ReviewCB.filter(F.a == "del"))
+async def delete_own(query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, lang: str) -> None:
+    """Only the author's own review goes (the store checks the author, not the button)."""
+    removed = await reviews.remove(ctx.db, query.from_user.id, callback_data.r)
+    await query.answer(t_plain(lang, "reviews.deleted") if removed else t_plain(lang, "errors.review_not_found"))
+    product = await catalog.get_product(ctx.db, callback_data.p)
+    if product is not None and product.active:
+        await _show_reviews(query, ctx, lang, product, 0)
 
 
 @router.callback_query(ReviewCB.filter(F.a == "ask"))

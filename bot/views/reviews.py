@@ -38,7 +38,10 @@ def stars(rating: int) -> str:
     return "★" * rating + "☆" * (5 - rating)
 
 
-def reviews_page(lang: str, product: ProductView, page: ReviewPage, rating: Rating | None) -> Screen:
+def reviews_page(
+    lang: str, product: ProductView, page: ReviewPage, rating: Rating | None, own: int | None = None
+) -> Screen:
+    """`own`: the viewer's review of this product, which they may delete from here."""
     title = product.title(lang)
     if not page.items:
         text = t(lang, "reviews.empty", title=title)
@@ -65,6 +68,8 @@ def reviews_page(lang: str, product: ProductView, page: ReviewPage, rating: Rati
         nav.append(_button(t(lang, "catalog.next"), ReviewCB(a="list", p=product.id, n=page.page + 1).pack()))
     if nav:
         rows.append(nav)
+    if own is not None:
+        rows.append([_button(t(lang, "reviews.delete"), ReviewCB(a="del", p=product.id, r=own).pack())])
     rows.append([_button(t(lang, "reviews.back"), ProductCB(a="open", p=product.id, o="x").pack())])
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
 

@@ -173,6 +173,17 @@ async def remove(db: Database, user_id: int, review_id: int) -> bool:
         return bool(getattr(result, "rowcount", 0))
 
 
+async def own_review(db: Database, user_id: int, product_id: int) -> int | None:
+    """The id of the viewer's latest review of the product (to offer its deletion), if any."""
+    async with db.read() as session:
+        return await session.scalar(
+            select(Review.id)
+            .where(Review.user_id == user_id, Review.product_id == product_id)
+            .order_by(Review.id.desc())
+            .limit(1)
+        )
+
+
 async def moderate(db: Database, review_id: int, status: str) -> bool:
     if status not in (PUBLISHED, HIDDEN):
         raise Conflict("review_bad_status")

@@ -261,3 +261,23 @@ async def test_a_review_with_a_link_waits_for_an_admin(shop: Stack, lang: str, s
     # Someone who is not an admin cannot moderate, whatever their client sends.
     await erin.tap_data(f"rv:hide:0:0:0:0:{held.review_id}")
     assert (await reviews.ratings(shop.db, [tea]))[tea].count == 1
+
+
+async def test_the_author_deletes_their_review_and_nobody_else_can(shop: Stack) -> None:
+    from store.social import reviews
+
+    await shop.client.set_flood_limits(False)
+    erin = await started(shop, "Erin", "en")
+    frank = await started(shop, "Frank", "en")
+    _, (tea_line,) = await bought(shop.db, erin.id, ["TEA-PUER"], status="delivered")
+    mine = await reviews.submit(shop.db, erin.id, tea_line, 3, "Fine tea")
+    tea = await product_id(shop.db, "TEA-PUER")
+    await frank.tap_data(f"rv:del:{tea}:0:0:0:{mine.review_id}")  # a forged delete of someone else's review
+    assert (await reviews.ratings(shop.db, [tea]))[tea].count == 1
+    await erin.open_deeplink("p_TEA-PUER")
+    await erin.tap("Reviews (1)")
+    page = await erin.last_message()
+    assert page is not None and "Fine tea" in (page.text or "")
+    await erin.tap("Delete my review")
+    assert await reviews.ratings(shop.db, [tea]) == {}
+    assert "no reviews yet" in ((await erin.last_message()).text or "")  # type: ignore[union-attr]
