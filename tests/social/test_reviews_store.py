@@ -33,7 +33,7 @@ async def test_only_the_buyer_of_a_delivered_line_reviews_it(db: Database) -> No
         await reviews.submit(db, 1, tea_line, 0)
     _, (paid_line,) = await bought(db, 1, ["TEA"], status="paid")
     with pytest.raises(Conflict):
-        await reviews.submit(db, 1, paid_line, 5), "not delivered yet"
+        await reviews.submit(db, 1, paid_line, 5)  # not delivered yet
     assert await points.balance(db, 2) == 0 and await points.balance(db, 1) == 0
 
 
