@@ -94,3 +94,18 @@ async def test_unreachable_and_erased_shoppers_are_not_told(db: Database) -> Non
         await session.execute(update(User).where(User.id == 2).values(erased_at=utcnow()))
     await add_products(db, product("POT", price=100, stock=3))
     assert await scan(db) == 0
+
+
+async def test_concurrent_hearts_and_scans_tell_once(any_db: Database) -> None:
+    import asyncio
+
+    await add_products(any_db, product("POT", price=500, stock=3))
+    await make_user(any_db, 1)
+    pot = await product_id(any_db, "POT")
+    added = await asyncio.gather(*(wishlist.add(any_db, 1, pot) for _ in range(20)))
+    assert sum(added) == 1
+    await add_products(any_db, product("POT", price=100, stock=3))
+    counts = await asyncio.gather(*(scan(any_db) for _ in range(10)), return_exceptions=True)
+    assert not [c for c in counts if isinstance(c, BaseException)], counts
+    assert sum(c for c in counts if isinstance(c, int)) == 1
+    assert await queued(any_db) == [(1, "price", 100)]
