@@ -28,6 +28,7 @@ from bot.jobs import groupbuy as groupbuy_jobs
 from bot.jobs import growth as growth_jobs
 from bot.jobs import ops as ops_jobs
 from bot.jobs import orders as order_jobs
+from bot.jobs import social as social_jobs
 from bot.jobs import support as support_jobs
 from bot.middlewares import UserContextMiddleware
 from bot.nlu_service import Understanding
@@ -41,6 +42,8 @@ from bot.views import groupbuy as groupbuy_views
 from bot.views import growth as growth_views
 from bot.views import ops as ops_views
 from bot.views import orders as order_views
+from bot.views import reviews as review_views
+from bot.views import social as social_views
 from bot.views import support as support_views
 from bot.wiring import Wiring
 from dialogues import support_chat
@@ -64,7 +67,9 @@ from handlers import (
     orders,
     payments,
     referral,
+    reviews,
     search,
+    social,
     start,
     stock_alerts,
     support,
@@ -79,7 +84,10 @@ from store import support as support_store
 from store.analytics.events import EventCounter
 from store.db import Database
 from store.flashsale_admission import FlashAdmission
+from store.recommend.service import Recommender
 from store.search import SearchEngine
+from store.social import reviews as reviews_store
+from store.social import wishlist as wishlist_store
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +102,8 @@ def feature_routers() -> list[Router]:
         chat_member.setup(),
         start.setup(),
         catalog.setup(),
+        social.setup(),
+        reviews.setup(),
         search.setup(),
         cart.setup(),
         checkout.setup(),
@@ -130,8 +140,9 @@ def standard_wiring() -> Wiring:
             support_store.REPLY_SLA: support_jobs.reply_sla,
             growth_jobs.EXPIRY_KIND: growth_jobs.expire_points,
             growth_jobs.REMINDER_KIND: growth_jobs.remind_checkins,
+            social_jobs.SCAN_KIND: social_jobs.scan_wishlists,
         },
-        startup=(growth_jobs.ensure_daily_events, ops_jobs.arm_stock_checks),
+        startup=(growth_jobs.ensure_daily_events, ops_jobs.arm_stock_checks, social_jobs.ensure_wishlist_scan),
         renderers={
             flash_store.CARD_TEMPLATE: flash_views.render_card,
             flash_store.WON_TEMPLATE: flash_views.render_won,
@@ -143,6 +154,8 @@ def standard_wiring() -> Wiring:
             stock_alerts_store.LOW_STOCK_TEMPLATE: ops_views.render_low_stock,
             stock_alerts_store.BACK_IN_STOCK_TEMPLATE: ops_views.render_back_in_stock,
             broadcasts_store.TEMPLATE: ops_views.render_broadcast,
+            reviews_store.ASK_TEMPLATE: review_views.render_ask,
+            wishlist_store.NOTICE_TEMPLATE: social_views.render_wish_notice,
             "support.topic": support_views.render_topic_message,
             "growth.tier_changed": growth_views.render_tier_changed,
             orders_store.STATUS_TEMPLATE: order_views.render_status_changed,
@@ -164,6 +177,7 @@ def standard_wiring() -> Wiring:
             admin_ops.ADMIN_SECTION,
             broadcasts.ADMIN_SECTION,
             admin_analytics.ADMIN_SECTION,
+            reviews.ADMIN_SECTION,
             leader.ADMIN_SECTION,
             loyalty.ADMIN_SECTION,
             support.ADMIN_SECTION,
@@ -279,6 +293,7 @@ class App:
         await self.ctx.bot.session.close()
         await self.ctx.understanding.close()
         await self.ctx.search.close()  # waits for a background refresh still reading the database
+        await self.ctx.recommender.wait_idle()
         await self.ctx.db.dispose()
         if inbox is not None:
             inbox.close()
@@ -310,6 +325,7 @@ def build_context(
         referral_codes=ReferralCodes(db),
         taps=TapMemory(),
         events=EventCounter(settings.shop.timezone),
+        recommender=Recommender(db),
     )
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.tap_guard import TapMemory
     from store.analytics.events import EventCounter
     from store.flashsale_admission import FlashAdmission
+    from store.recommend.service import Recommender
     from store.search import SearchEngine
 
 
@@ -44,6 +45,7 @@ class AppContext:
     referral_codes: ReferralCodes = field(default=None)  # type: ignore[assignment]
     taps: TapMemory = field(default=None)  # type: ignore[assignment]
     events: EventCounter = field(default=None)  # type: ignore[assignment]
+    recommender: Recommender = field(default=None)  # type: ignore[assignment]
     groupbuy_cards: CardRefresher = field(default=None)  # type: ignore[assignment]
     payment_inbox: PaymentInbox | None = None
     _sealed: bool = field(default=False, repr=False)

@@ -18,7 +18,7 @@ from aiogram.filters import Command
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, FSInputFile, InputFile, Message
 
-from bot import analytics, tap_guard
+from bot import analytics, social, tap_guard
 from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
 from bot.chat_language import group_language
@@ -131,6 +131,8 @@ async def show_card(
     flash = await live_flash(ctx, product)
     if not options.group:
         options = replace(options, referral=await ctx.referral_codes.code_for(query.from_user.id))
+    where = message.chat.id if message is not None else None
+    options = await social.decorate_card(ctx, query.from_user.id, where, lang, product, options, visit=not same)
     if options.group or not has_photo(product):
         # In a group every step is an edit of the one catalog message: replacing it by a photo message would
         # post (and notify everyone) on each tap, so group cards are text.
@@ -178,6 +180,8 @@ async def catalog_command(message: Message, ctx: AppContext, lang: str) -> None:
     if group:
         lang = await group_language(ctx, message.chat.id)
     screen = await categories_screen(ctx, lang, group=group)
+    if group:
+        screen = await social.group_catalog(ctx, message.chat.id, lang, screen)
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
@@ -383,6 +387,7 @@ async def open_product_link(message: Message, value: str, data: dict[str, Any]) 
     options = CardOptions(max_per_line=ctx.settings.orders.max_quantity_per_line, origin="d")
     if message.from_user is not None:
         options = replace(options, referral=await ctx.referral_codes.code_for(message.from_user.id))
+        options = await social.decorate_card(ctx, message.from_user.id, None, lang, product, options)
     await send_card(ctx, message.chat.id, lang, product, options)
 
 

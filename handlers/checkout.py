@@ -21,7 +21,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from bot import deeplinks
+from bot import deeplinks, social
 from bot import payments as bot_payments
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.common import MenuCB
@@ -294,12 +294,14 @@ async def pay_chosen(
         code = (await orders.get_order(ctx.db, placed.order_id)).pickup_code
         if code:  # what the counter asks for when it hands the order over
             text += "\n" + t(lang, "orders.pickup_code", code=code)
-        await edit_or_answer(query, text, views.order_button(lang, placed.order_id))
+        markup = views.order_button(lang, placed.order_id)
+        markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
+        await edit_or_answer(query, text, markup)
         return
     if placed.status == orders.PAID:  # nothing left to pay after discounts
-        await edit_or_answer(
-            query, t(lang, "checkout.placed_free", order_id=placed.order_id), views.order_button(lang, placed.order_id)
-        )
+        markup = views.order_button(lang, placed.order_id)
+        markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
+        await edit_or_answer(query, t(lang, "checkout.placed_free", order_id=placed.order_id), markup)
         return
     minutes = ctx.settings.orders.reservation_minutes
     await edit_or_answer(query, views.placed_for_payment(lang, placed.order_id, placed.total, placed.currency, minutes))

@@ -13,6 +13,7 @@ FEATURE_MODULES = (
     "store.support",
     "store.stock_alerts",
     "store.audit",
+    "store.social.reviews",
 )
 
 

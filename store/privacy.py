@@ -22,6 +22,7 @@ from store.models import Order, OrderItem, Payment, User, utcnow
 from store.models.groupbuy import GroupBuyParticipant
 from store.models.growth import Checkin, PointsAccount, Referral
 from store.models.nlu import NluQuestion
+from store.models.social import ProductVisit, Review
 from store.models.support import AssistantTurn, SupportMessage, SupportTicket
 
 
@@ -208,4 +209,7 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
             .values(text="")
         )
         await session.execute(update(SupportTicket).where(SupportTicket.user_id == user_id).values(rating_comment=None))
+        # Reviews keep their rating (anonymous); their words and photos go, and so does what the shopper looked at.
+        await session.execute(update(Review).where(Review.user_id == user_id).values(text=None, photo_file_id=None))
+        await session.execute(delete(ProductVisit).where(ProductVisit.user_id == user_id))
         return Erasure(int(getattr(result, "rowcount", 0) or 0))

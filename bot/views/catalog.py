@@ -47,6 +47,9 @@ class CardOptions:
     with_photo: bool = False
     # The viewer's referral code: a card shared from a private chat earns the sharer the referral reward.
     referral: str | None = None
+    # Rows other features add above "Back" (bot/social.py: the wishlist heart, "You may also like").
+    extra_rows: tuple[tuple[InlineKeyboardButton, ...], ...] = ()
+    extra_line: str = ""  # a line other features add under the facts (HTML, e.g. the rating)
 
 
 def clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
@@ -186,7 +189,8 @@ def product_card(
     """`flash`: a live flash sale of the product. Its Buy button replaces "Add to cart", so what the card shows
     is what the shopper is charged (the sale's order at the flash price, within its per-person limit)."""
     limit = CAPTION_LIMIT if options.with_photo else TEXT_LIMIT
-    text = card_text(lang, product, limit, flash)
+    extra = f"\n{options.extra_line}" if options.extra_line else ""
+    text = card_text(lang, product, limit - len(extra), flash) + extra
     max_qty = quantity_limit(product, options.max_per_line)
     quantity = max(1, min(options.quantity, max_qty or 1))
 
@@ -228,6 +232,7 @@ def product_card(
     else:
         links.append(_button(t(lang, "catalog.cart"), MenuCB(action="cart").pack()))
     rows.append(links)
+    rows.extend(list(row) for row in options.extra_rows)
     rows.append([_button(t(lang, "catalog.back"), back_callback(product, options))])
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
 

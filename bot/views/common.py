@@ -8,14 +8,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks.common import LangCB, MenuCB
 from bot.i18n import t
 
-MAIN_MENU = ("catalog", "search", "cart", "orders", "help")
+MAIN_MENU = ("catalog", "search", "cart", "orders", "foryou", "wishlist", "help")
 
 
 def main_menu(lang: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for action in MAIN_MENU:
         builder.button(text=t(lang, f"menu.{action}"), callback_data=MenuCB(action=action))
-    builder.adjust(2, 2, 1)
+    builder.adjust(2, 2, 2, 1)
     return builder.as_markup()
 
 

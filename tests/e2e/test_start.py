@@ -13,7 +13,7 @@ async def test_start_greets_in_the_users_language(shop: Stack) -> None:
     greeting = await alice.last_message()
     assert "Hi Alice" in greeting.text
     labels = [b.text for row in greeting.buttons for b in row]
-    assert labels == ["🛍 Catalog", "🔎 Search", "🛒 Cart", "📦 Orders", "❓ Help"]
+    assert labels == ["🛍 Catalog", "🔎 Search", "🛒 Cart", "📦 Orders", "✨ For you", "❤️ Wishlist", "❓ Help"]
     zh = await li.last_message()
     assert "李雷，你好" in zh.text
     assert "🛒 购物车" in [b.text for row in zh.buttons for b in row]

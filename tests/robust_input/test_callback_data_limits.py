@@ -30,6 +30,7 @@ from bot.callbacks.growth import GrowthCB
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.callbacks.search import SearchCB
+from bot.callbacks.social import ForYouCB, ReviewCB, WishCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.emulator.rules import CALLBACK_DATA_LIMIT
 from store.errors import DomainError
@@ -71,6 +72,9 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     SearchCB: [SearchCB(s="A" * 16, i=99)],
     SupCB: [SupCB(a="asgto", t=ID, v=BIG)],
     SupStatsCB: [SupStatsCB(days=99_999)],
+    WishCB: [WishCB(a="list", p=ID, n=ID)],
+    ForYouCB: [ForYouCB(a="show")],
+    ReviewCB: [ReviewCB(a="list", p=ID, n=ID, l=ID, s=5, r=ID)],
 }
 
 

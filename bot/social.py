@@ -1,0 +1,88 @@
+"""Social pieces other screens carry: the heart and "You may also like" on a product card, "Popular in this
+group" on a group's catalog card, suggestions after checkout. Each is one call from the screen's handler, so
+the catalog and checkout handlers stay unaware of how suggestions are made.
+
+Every piece is best effort: a failure to suggest is logged and the screen is drawn without it, never an
+error for the shopper.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.context import AppContext
+from bot.views import reviews as review_views
+from bot.views import social as views
+from bot.views.catalog import CardOptions, Screen
+from store.catalog import ProductView
+from store.recommend.service import Recommender, order_products
+from store.social import reviews, wishlist
+
+log = logging.getLogger(__name__)
+
+CARD_SUGGESTIONS = 3
+GROUP_SUGGESTIONS = 3
+CHECKOUT_SUGGESTIONS = 3
+
+
+def recommender(ctx: AppContext) -> Recommender:
+    return ctx.recommender
+
+
+async def decorate_card(
+    ctx: AppContext,
+    user_id: int,
+    chat_id: int | None,
+    lang: str,
+    product: ProductView,
+    options: CardOptions,
+    *,
+    visit: bool = True,
+) -> CardOptions:
+    """The card's options with the heart and, in the private chat, suggestions. `visit`: the card was opened
+    (not redrawn after a quantity tap), which the recommender counts as a view."""
+    rec = recommender(ctx)
+    if visit:
+        rec.note_visit(user_id, product.id, chat_id if options.group else None)
+    try:
+        if options.group:
+            rows = views.card_rows(lang, product.id, wished=False, group=True, similar=[])
+        else:
+            wished = await wishlist.contains(ctx.db, user_id, product.id)
+            similar = await rec.similar(user_id, product.id, CARD_SUGGESTIONS)
+            rows = views.card_rows(lang, product.id, wished=wished, group=False, similar=similar)
+        rating = (await reviews.ratings(ctx.db, [product.id])).get(product.id)
+        button = review_views.reviews_button(lang, product.id, rating)
+        if button:
+            rows.insert(0, button)
+    except Exception:
+        log.exception("card extras for product %s failed", product.id)
+        return options
+    return replace(
+        options, extra_rows=tuple(tuple(row) for row in rows), extra_line=review_views.rating_line(lang, rating)
+    )
+
+
+async def group_catalog(ctx: AppContext, chat_id: int, lang: str, screen: Screen) -> Screen:
+    try:
+        popular = await recommender(ctx).for_group(chat_id, GROUP_SUGGESTIONS)
+    except Exception:
+        log.exception("group suggestions for %s failed", chat_id)
+        return screen
+    return views.group_catalog(screen, lang, popular)
+
+
+async def after_checkout(
+    ctx: AppContext, user_id: int, lang: str, order_id: int, markup: InlineKeyboardMarkup
+) -> InlineKeyboardMarkup:
+    """The placed order's buttons with suggestions seeded by what was just ordered."""
+    try:
+        seeds = await order_products(ctx.db, order_id)
+        products = await recommender(ctx).for_user(user_id, CHECKOUT_SUGGESTIONS, seeds=seeds)
+    except Exception:
+        log.exception("suggestions after checkout for %s failed", user_id)
+        return markup
+    return views.after_checkout(markup, lang, products) if products else markup

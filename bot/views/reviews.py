@@ -1,0 +1,116 @@
+"""Review views: the rating line on a card, the paged reviews of a product, the star picker. Pure."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks.admin import AdminMenuCB
+from bot.callbacks.catalog import ProductCB
+from bot.callbacks.social import ReviewCB
+from bot.context import AppContext
+from bot.i18n import t, t_plain
+from bot.outbox import Outgoing
+from bot.views.catalog import Screen, clip
+from store.catalog import ProductView
+from store.social.reviews import Rating, ReviewPage, ReviewView
+
+REVIEW_TEXT_MAX = 300
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data)
+
+
+def rating_line(lang: str, rating: Rating | None) -> str:
+    return t(lang, "reviews.rating_line", average=f"{rating.average:.1f}", count=rating.count) if rating else ""
+
+
+def reviews_button(lang: str, product_id: int, rating: Rating | None) -> list[InlineKeyboardButton]:
+    if rating is None:
+        return []
+    return [_button(t_plain(lang, "reviews.button", count=rating.count), ReviewCB(a="list", p=product_id).pack())]
+
+
+def stars(rating: int) -> str:
+    return "★" * rating + "☆" * (5 - rating)
+
+
+def reviews_page(
+    lang: str, product: ProductView, page: ReviewPage, rating: Rating | None, own: int | None = None
+) -> Screen:
+    """`own`: the viewer's review of this product, which they may delete from here."""
+    title = product.title(lang)
+    if not page.items:
+        text = t(lang, "reviews.empty", title=title)
+    else:
+        head = t(
+            lang,
+            "reviews.title",
+            title=title,
+            average=f"{rating.average:.1f}" if rating else "-",
+            count=page.total,
+            page=page.page + 1,
+            pages=page.pages,
+        )
+        lines = [
+            f"{stars(item.rating)} {html.escape(clip(item.text or '', REVIEW_TEXT_MAX))}".rstrip()
+            for item in page.items
+        ]
+        text = head + "\n\n" + "\n\n".join(lines)
+    rows: list[list[InlineKeyboardButton]] = []
+    nav = []
+    if page.page > 0:
+        nav.append(_button(t(lang, "catalog.prev"), ReviewCB(a="list", p=product.id, n=page.page - 1).pack()))
+    if page.page + 1 < page.pages:
+        nav.append(_button(t(lang, "catalog.next"), ReviewCB(a="list", p=product.id, n=page.page + 1).pack()))
+    if nav:
+        rows.append(nav)
+    if own is not None:
+        rows.append([_button(t(lang, "reviews.delete"), ReviewCB(a="del", p=product.id, r=own).pack())])
+    rows.append([_button(t(lang, "reviews.back"), ProductCB(a="open", p=product.id, o="x").pack())])
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def star_picker(lang: str, line_id: int, title: str) -> Screen:
+    row = [_button("⭐" * n, ReviewCB(a="rate", l=line_id, s=n).pack()) for n in range(1, 6)]
+    return Screen(t(lang, "reviews.pick", title=title), InlineKeyboardMarkup(inline_keyboard=[row[:3], row[3:]]))
+
+
+def render_ask(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    rows = [
+        [
+            _button(
+                t_plain(lang, "reviews.rate_line", title=clip(title_zh if lang == "zh" and title_zh else title_en)),
+                ReviewCB(a="ask", l=line_id).pack(),
+            )
+        ]
+        for line_id, title_en, title_zh in params["lines"]
+    ]
+    return Outgoing(
+        text=t(lang, "reviews.ask", order_id=params["order_id"]),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+
+
+def moderation(lang: str, review: ReviewView | None, waiting: int) -> Screen:
+    """The first held review with Publish / Hide, and the way back to /admin."""
+    back = [_button(t(lang, "admin.back"), AdminMenuCB(section="home").pack())]
+    if review is None:
+        return Screen(t(lang, "moderation.empty"), InlineKeyboardMarkup(inline_keyboard=[back]))
+    text = t(
+        lang,
+        "moderation.title",
+        count=waiting,
+        stars=stars(review.rating),
+        text=clip(review.text or "", REVIEW_TEXT_MAX),
+        reason=review.hold_reason or "",
+        user_id=review.user_id,
+    )
+    actions = [
+        _button(t(lang, "moderation.publish"), ReviewCB(a="pub", r=review.id).pack()),
+        _button(t(lang, "moderation.hide"), ReviewCB(a="hide", r=review.id).pack()),
+    ]
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=[actions, back]))
