@@ -14,7 +14,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 
-from bot import payment_inbox, retry
+from bot import flash_lane, payment_inbox, retry
 from bot.config import Settings
 from bot.context import AppContext
 from bot.etiquette import Etiquette
@@ -118,6 +118,7 @@ def build_storage(settings: Settings, db: Database) -> BaseStorage:
 def build_dispatcher(ctx: AppContext) -> Dispatcher:
     storage = build_storage(ctx.settings, ctx.db)
     dp = payment_inbox.InboxDispatcher(storage=storage, ctx=ctx, db=ctx.db, settings=ctx.settings)
+    flash_lane.install(dp)  # no conversation-state read for a flash tap (first: it replaces the FSM middleware)
     payment_inbox.install(ctx, dp)  # payments are spooled before any middleware may fail (DESIGN.md)
     dp.update.outer_middleware(DuplicateUpdateMiddleware())
     dp.update.outer_middleware(UserContextMiddleware(ctx))
@@ -164,6 +165,7 @@ class App:
             await self.ctx.outbox.stop()
         if self.ctx.scheduler is not None:
             await self.ctx.scheduler.stop()
+        await flash_lane.drain(self.ctx)
         await self.dp.storage.close()
         await self.ctx.bot.session.close()
         from bot import nlu_service

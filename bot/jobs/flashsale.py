@@ -14,9 +14,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import bot.views.flashsale  # noqa: F401  (registers the outbox renderers)
+from bot.admission import admission_for
 from bot.scheduler import AfterCommit, JobContext, job_handler
 from store import flashsale
-from store.flashsale_admission import admission_for
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ async def start(job: JobContext, session: AsyncSession) -> AfterCommit | None:
     )
     if outcome.status != flashsale.LIVE:
         return None
-    gate = admission_for(job.app.extras, job.app.db, timedelta(minutes=settings.flashsale.payment_window_minutes))
+    gate = admission_for(job.app)
     sale_id = int(job.ref)
 
     async def preload() -> None:
