@@ -85,6 +85,9 @@ class UserContextMiddleware(BaseMiddleware):
         lang = self.ctx.settings.shop.default_language
         if tg_user is not None and not tg_user.is_bot and is_flash_tap(event):
             lang = self.storm_language(tg_user)
+            if proves_reachable(event) and reachability.known_unreachable(tg_user.id):
+                # A subscriber tapping in their private chat is back: their "you got it" must not stay parked.
+                await users.mark_reachable(self.ctx.db, tg_user.id)
         elif tg_user is not None and not tg_user.is_bot:
             reachable = proves_reachable(event)
             lang = await self._language(tg_user, reachable)
