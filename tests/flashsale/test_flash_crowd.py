@@ -22,7 +22,7 @@ from bot.app import App, create_app
 from bot.callbacks.flashsale import FlashBuyCB
 from bot.config import Settings
 from bot.i18n import t
-from store import flashsale
+from store import flashsale, users
 from store.db import Database
 from store.models import Order, Product, User
 from store.users import NewUser
@@ -216,3 +216,19 @@ async def test_failed_batch_says_tap_again(sqlite_bench: Bench, db: Database, mo
     text = sqlite_bench.answers["q2"]
     assert text is not None and text.startswith("🎉")
     assert len(await flashsale.claims_of(db, sale.id)) == 1
+
+
+async def test_first_contacts_at_once_make_one_row(any_db: Database) -> None:
+    """The same never-seen user arriving through several updates at once (ensure_user) and through a batch
+    (create_users): one row, created once, no duplicate-key error."""
+    results = await asyncio.gather(
+        *(users.ensure_user(any_db, 77, "Mei", None, "mei", "zh", reachable=False) for _ in range(20)),
+        users.create_users(any_db, [NewUser(77, "Mei", None, "mei", "zh"), NewUser(78, "Li", None, None, "en")]),
+    )
+    infos = [r for r in results if isinstance(r, users.UserInfo)]
+    created_by_batch = next(r for r in results if isinstance(r, set))
+    assert sum(info.is_new for info in infos) + (77 in created_by_batch) == 1
+    assert 78 in created_by_batch
+    async with any_db.read() as session:
+        rows = (await session.execute(select(User.id, User.language).order_by(User.id))).all()
+    assert [tuple(r) for r in rows] == [(77, "zh"), (78, "en")]
