@@ -1,22 +1,20 @@
-"""Flash-sale storm benchmark: N buyers tap Buy within one second, through the real Dispatcher and store.
+"""Flash-sale storm benchmark: a crowd taps Buy at once, through the real Dispatcher and store, next to bare
+aiogram fed the same updates through the same Bot API stub in the same process.
 
-    .venv/bin/python -m benchmarks.flash_sale                      # SQLite and PostgreSQL, 5,000 buyers, 100 units
-    .venv/bin/python -m benchmarks.flash_sale --backend sqlite --cold-users
-    .venv/bin/python -m benchmarks.flash_sale --fsm memory         # diagnosis: FSM state kept in memory
+    .venv/bin/python -m benchmarks.flash_sale                        # every scenario, SQLite and PostgreSQL, 3 runs
+    .venv/bin/python -m benchmarks.flash_sale --scenario cold5k --backend sqlite --runs 1
 
-Each tap is a callback_query Update fed to `dp.feed_update` of the app built by bot.app.create_app (middlewares,
-every feature router, the FSM storage as configured, the real store on a fresh database); outgoing Bot API calls
-are answered by benchmarks/_stub.py (no HTTP, responses still parsed by aiogram). The outbox sender runs
-(it delivers the winners' messages to the stub while the storm goes on); the scheduler does not (the sale is
-started directly by the store's start transition).
+Scenarios (all taps fed at once, as when an announcement lands in a busy group):
+- cold5k: 5,000 never-seen users (no rows, nothing in any cache) for 100 units;
+- known5k: 5,000 users whose rows exist, in a freshly started process (its caches are cold) for 100 units;
+- cold50k: 50,000 never-seen users for 1,000 units.
+Each (scenario, backend, run) runs in its own interpreter, so peak RSS is that run's own.
 
-Printed per backend:
-- taps/s over the paced run (first tap sent -> last tap answered) and at saturation (all taps at once);
-- p50 / p99 time to answer: from feeding a tap to the bot's answerCallbackQuery for it;
-- oversold units, winners, per-user violations, unanswered taps;
-- bare aiogram: a Dispatcher with one trivial callback handler answering the query, same updates, same stub.
-By default the buyers are known to the process (their first contact happened before the sale, as for people who
-saw the announcement): `--cold-users` makes every tap a first contact (one user write each).
+Per scenario: taps/s (first tap fed -> last tap answered), the share of bare aiogram's taps/s, answer latency
+p50/p95/p99, the count of every answer text, failed taps (the error handler's apology in any language, an
+exception out of feed_update, an unanswered tap), and the oversold check: units taken (sold), claim rows,
+orders and the product's stock must agree and stay within the sale's units. Exits non-zero on any failed tap,
+unanswered tap or oversold unit. Printed figures are medians over the runs.
 """
 
 from __future__ import annotations
@@ -26,13 +24,15 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -49,25 +49,12 @@ from bot.callbacks.flashsale import FlashBuyCB
 ROOT = Path(__file__).resolve().parent.parent
 GROUP_ID = -1_000_000_001
 FIRST_USER = 5_000_000
-
-
-@dataclass
-class Run:
-    taps: int
-    seconds: float
-    latencies: list[float]
-    answered: int
-    texts: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def per_second(self) -> float:
-        return self.taps / self.seconds if self.seconds else 0.0
-
-    def pct(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+PRODUCT_STOCK_EXTRA = 7  # units the product keeps outside the sale: its stock must end exactly there
+SCENARIOS: dict[str, tuple[int, int, bool]] = {  # name: (taps, units, rows exist)
+    "cold5k": (5_000, 100, False),
+    "known5k": (5_000, 100, True),
+    "cold50k": (50_000, 1_000, False),
+}
 
 
 def tap_updates(sale_id: int, users: list[int], first_update: int) -> list[Update]:
@@ -95,43 +82,49 @@ def tap_updates(sale_id: int, users: list[int], first_update: int) -> list[Updat
     ]
 
 
-async def feed(
-    dp: Dispatcher, bot: Bot, session: StubSession, updates: list[Update], spread: float, **kwargs: Any
-) -> Run:
-    """Feed the updates evenly over `spread` seconds (0 = all at once); time each until its answer."""
+async def feed(dp: Dispatcher, bot: Bot, session: StubSession, updates: list[Update], **kwargs: Any) -> dict[str, Any]:
+    """Feed every update at once; time each until its answerCallbackQuery."""
     sent: dict[str, float] = {}
     answered: dict[str, float] = {}
     texts: Counter[str] = Counter()
+    double = 0
 
     def on_answer(query_id: str, text: str | None) -> None:
-        answered.setdefault(query_id, time.perf_counter())
-        texts[(text or "")[:24]] += 1
+        nonlocal double
+        if query_id in answered:
+            double += 1
+            return
+        answered[query_id] = time.perf_counter()
+        texts[text or ""] += 1
 
     session.on_answer = on_answer
-    loop = asyncio.get_running_loop()
-    tasks: list[asyncio.Task[Any]] = []
     start = time.perf_counter()
-
-    def launch(update: Update) -> None:
+    tasks = []
+    for update in updates:
         assert update.callback_query is not None
         sent[update.callback_query.id] = time.perf_counter()
         tasks.append(asyncio.ensure_future(dp.feed_update(bot, update, **kwargs)))
-
-    if spread <= 0:
-        for update in updates:
-            launch(update)
-    else:
-        step = spread / len(updates)
-        base = loop.time()
-        for i, update in enumerate(updates):
-            loop.call_at(base + i * step, launch, update)
-        while len(tasks) < len(updates):
-            await asyncio.sleep(0.01)
-    await asyncio.gather(*tasks)
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     session.on_answer = None
     end = max(answered.values()) if answered else time.perf_counter()
-    latencies = [answered[q] - sent[q] for q in sent if q in answered]
-    return Run(len(updates), end - start, latencies, len(answered), texts)
+    latencies = sorted(answered[q] - sent[q] for q in answered)
+
+    def pct(q: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1) if latencies else -1.0
+
+    return {
+        "taps": len(updates),
+        "seconds": round(end - start, 3),
+        "taps_per_s": round(len(updates) / (end - start)) if end > start else 0,
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "answered": len(answered),
+        "unanswered": len(updates) - len(answered),
+        "answered_twice": double,
+        "exceptions": sum(1 for o in outcomes if isinstance(o, BaseException)),
+        "texts": texts,
+    }
 
 
 def bare_dispatcher() -> Dispatcher:
@@ -169,8 +162,8 @@ async def database_url(backend: str, folder: Path) -> AsyncIterator[str]:
             await admin.close()
 
 
-async def seed(db: Any, buyers: list[int], units: int) -> tuple[int, int]:
-    """A product, the buyers, the group; a live sale of `units` and a sold-out warm-up sale."""
+async def seed(db: Any, units: int, users: list[int] | None) -> tuple[int, int]:
+    """A product, the group, optionally the users' rows, and a live sale of `units`."""
     from sqlalchemy import insert
 
     from store import flashsale
@@ -181,150 +174,169 @@ async def seed(db: Any, buyers: list[int], units: int) -> tuple[int, int]:
         category = Category(slug="bench", name_en="Bench", name_zh="测试")
         session.add(category)
         await session.flush()
-        session.add(
-            Product(
-                sku="FLASH-BENCH",
-                category_id=category.id,
-                title_en="Rice cooker",
-                title_zh="电饭煲",
-                price=29900,
-                currency="CNY",
-                stock=units + 1,
-            )
+        product = Product(
+            sku="FLASH-BENCH",
+            category_id=category.id,
+            title_en="Rice cooker",
+            title_zh="电饭煲",
+            price=29900,
+            currency="CNY",
+            stock=units + PRODUCT_STOCK_EXTRA,
         )
+        session.add(product)
         session.add(Chat(id=GROUP_ID, type="supergroup", title="Neighbours", bot_status="administrator"))
-        rows = [
-            {
-                "id": uid,
-                "first_name": f"buyer{uid}",
-                "language": "en",
-                "language_chosen": False,
-                "created_at": now,
-                "last_seen_at": now,
-                "unreachable": False,
-                "subscribed_flash": False,
-                "checkin_reminder": False,
-            }
-            for uid in buyers
-        ]
-        for i in range(0, len(rows), 1000):
-            await session.execute(insert(User), rows[i : i + 1000])
-    sale_ids = []
-    for stock in (1, units):
-        spec = flashsale.SaleSpec(
-            "FLASH-BENCH", 9900, stock, now - timedelta(seconds=1), now + timedelta(hours=1), per_user_limit=1
-        )
-        sale = await flashsale.create_sale(db, spec)
-        async with db.tx() as session:
-            await flashsale.start_sale(session, sale.id, late_by=timedelta(0), grace=timedelta(minutes=5))
-        sale_ids.append(sale.id)
-    return sale_ids[0], sale_ids[1]
+        await session.flush()
+        product_id = product.id
+        if users:
+            rows = [
+                {
+                    "id": uid,
+                    "first_name": f"buyer{uid}",
+                    "language": "en",
+                    "language_chosen": False,
+                    "created_at": now,
+                    "last_seen_at": now,
+                    "unreachable": False,
+                    "subscribed_flash": False,
+                    "checkin_reminder": False,
+                }
+                for uid in users
+            ]
+            for i in range(0, len(rows), 1000):
+                await session.execute(insert(User), rows[i : i + 1000])
+    spec = flashsale.SaleSpec(
+        "FLASH-BENCH", 9900, units, now - timedelta(seconds=1), now + timedelta(hours=1), per_user_limit=1
+    )
+    sale = await flashsale.create_sale(db, spec)
+    async with db.tx() as session:
+        await flashsale.start_sale(session, sale.id, late_by=timedelta(0), grace=timedelta(minutes=5))
+    return sale.id, product_id
 
 
-async def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+def classify(texts: Counter[str]) -> tuple[dict[str, int], int]:
+    """Answer texts by meaning (en and zh), and how many were the error handler's apology."""
+    from bot.i18n import LANGUAGES, t
+
+    known: dict[str, str] = {}
+    for lang in LANGUAGES:
+        for key in ("sold_out", "busy", "retry", "ended", "limit"):
+            known[t(lang, f"flashsale.toast.{key}", limit=1)] = key
+    apology = {t(lang, "errors.internal") for lang in LANGUAGES}
+    counts: Counter[str] = Counter()
+    failed = 0
+    for text, n in texts.items():
+        if text in apology:
+            counts["APOLOGY"] += n
+            failed += n
+        elif text.startswith("🎉"):
+            counts["won"] += n
+        else:
+            counts[known.get(text, f"other: {text[:40]}")] += n
+    return dict(counts), failed
+
+
+async def run_one(scenario: str, backend: str) -> dict[str, Any]:
     from sqlalchemy import func, select
 
+    from bot import flash_lane
     from bot.app import create_app
     from bot.config import load_settings
     from store import flashsale
     from store.db import Database
-    from store.models import Order
+    from store.models import Order, Product, User
 
-    buyers = list(range(FIRST_USER, FIRST_USER + args.buyers))
+    taps, units, rows_exist = SCENARIOS[scenario]
+    buyers = list(range(FIRST_USER, FIRST_USER + taps))
     with tempfile.TemporaryDirectory() as tmp:
         async with database_url(backend, Path(tmp)) as url:
             settings = load_settings(ROOT / "config.yaml", database={"url": url})
-            if args.fsm == "redis":
-                settings.redis.url = "redis://127.0.0.1:6379/14"
             db = Database(url)
             settings.telegram.bot_username = "groupcart_bot"
             bot, session = stub_bot()
             app = await create_app(settings, "123456:BENCHMARK", db=db, bot=bot)
-            if args.fsm == "memory":
-                from aiogram.fsm.storage.memory import MemoryStorage
-
-                app.dp.fsm.storage = MemoryStorage()
             await app.start_background(scheduler=False, outbox=True)
-            warm_sale, sale_id = await seed(db, buyers, args.units)
+            sale_id, product_id = await seed(db, units, buyers if rows_exist else None)
             try:
-                result: dict[str, Any] = {"backend": backend}
-                update_id = 1
-                if not args.cold_users:
-                    # Every buyer has talked to this process before (the user middleware knows them);
-                    # the warm-up sale is sold out, so these taps are answered from memory.
-                    warm = await feed(app.dp, bot, session, tap_updates(warm_sale, buyers, update_id), 0)
-                    update_id += len(buyers)
-                    result["warmup_taps_per_s"] = round(warm.per_second)
                 # What the start event does after its commit (bot/jobs/flashsale.py): load the sale's gate.
-                from handlers.flashsale import admission
-
-                await admission(app.ctx).preload(sale_id)
-                storm = await feed(app.dp, bot, session, tap_updates(sale_id, buyers, update_id), args.spread)
-                update_id += len(buyers)
-                await asyncio.sleep(0.2)
+                await app.ctx.admission.preload(sale_id)
+                rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                storm = await feed(app.dp, bot, session, tap_updates(sale_id, buyers, 1))
+                rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                await flash_lane.drain(app.ctx)
+                bare = await feed(bare_dispatcher(), bot, session, tap_updates(sale_id, buyers, taps + 1))
                 sale = await flashsale.get_sale(db, sale_id)
                 claims = await flashsale.claims_of(db, sale_id)
-                per_user = Counter(u for u, _, _, _ in claims)
                 async with db.read() as s:
                     n_orders = (
                         await s.execute(select(func.count()).select_from(Order).where(Order.source_ref == sale_id))
                     ).scalar_one()
-                won = sum(n for text, n in storm.texts.items() if text.startswith("🎉"))
-                # Saturation: the same buyers tap again all at once (now all "limit"/"sold out" from memory).
-                burst = await feed(app.dp, bot, session, tap_updates(sale_id, buyers, update_id), 0)
-                update_id += len(buyers)
-                bare_dp = bare_dispatcher()
-                bare_burst = await feed(bare_dp, bot, session, tap_updates(sale_id, buyers, update_id), 0)
-                update_id += len(buyers)
-                bare_paced = await feed(bare_dp, bot, session, tap_updates(sale_id, buyers, update_id), args.spread)
-                result.update(
-                    {
-                        "buyers": args.buyers,
-                        "units": args.units,
-                        "users": "cold (first contact)" if args.cold_users else "known to the process",
-                        "fsm": args.fsm,
-                        "router_order": args.router_order,
-                        "paced_taps_per_s": round(storm.per_second),
-                        "paced_seconds": round(storm.seconds, 3),
-                        "p50_ms": round(storm.pct(0.50), 1),
-                        "p99_ms": round(storm.pct(0.99), 1),
-                        "answered": storm.answered,
-                        "unanswered": storm.taps - storm.answered,
-                        "won_toasts": won,
-                        "sold": sale.sold,
-                        "claims": len(claims),
-                        "orders": n_orders,
-                        "oversold": max(0, len(claims) - args.units) + max(0, sale.sold - args.units),
-                        "over_limit_users": sum(1 for n in per_user.values() if n > 1),
-                        "burst_taps_per_s": round(burst.per_second),
-                        "bare_burst_taps_per_s": round(bare_burst.per_second),
-                        "bare_paced_taps_per_s": round(bare_paced.per_second),
-                        "bare_p50_ms": round(bare_paced.pct(0.50), 1),
-                        "bare_p99_ms": round(bare_paced.pct(0.99), 1),
-                        "share_of_bare_burst": round(burst.per_second / bare_burst.per_second, 3),
-                    }
+                    product_stock = (
+                        await s.execute(select(Product.stock).where(Product.id == product_id))
+                    ).scalar_one()
+                    user_rows = (
+                        await s.execute(select(func.count()).select_from(User).where(User.id >= FIRST_USER))
+                    ).scalar_one()
+                per_user = Counter(u for u, _, _, _ in claims)
+                answers, apologies = classify(storm.pop("texts"))
+                bare.pop("texts")
+                oversold = (
+                    max(0, sale.sold - units)
+                    + max(0, len(claims) - units)
+                    + max(0, n_orders - units)
+                    + abs(len(claims) - sale.sold)
+                    + abs(n_orders - len(claims))
+                    + abs(product_stock - PRODUCT_STOCK_EXTRA)
+                    + sum(n - 1 for n in per_user.values() if n > 1)
                 )
-                return result
+                failed = apologies + storm["exceptions"] + storm["unanswered"] + storm["answered_twice"]
+                return {
+                    "scenario": scenario,
+                    "backend": backend,
+                    "taps": taps,
+                    "units": units,
+                    "flash": storm,
+                    "bare": bare,
+                    "share_of_bare": round(storm["taps_per_s"] / bare["taps_per_s"], 3) if bare["taps_per_s"] else 0,
+                    "answers": answers,
+                    "failed": failed,
+                    "sold": sale.sold,
+                    "claims": len(claims),
+                    "orders": n_orders,
+                    "product_stock_left": product_stock - PRODUCT_STOCK_EXTRA,
+                    "oversold": oversold,
+                    "user_rows": user_rows,
+                    "peak_rss_mb": round(rss_peak / 1024),
+                    "rss_before_storm_mb": round(rss_before / 1024),
+                }
             finally:
                 await app.close()
 
 
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 1)
+
+
 def report(results: list[dict[str, Any]]) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"cores: {cores} (os.cpu_count={os.cpu_count()}), python {sys.version.split()[0]}")
+    print(f"cores: {cores} (os.cpu_count={os.cpu_count()}), python {sys.version.split()[0]}; medians of the runs")
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in results:
+        groups.setdefault((r["scenario"], r["backend"]), []).append(r)
+    for (scenario, backend), runs in groups.items():
+        f = [r["flash"] for r in runs]
+        b = [r["bare"] for r in runs]
         print(
-            f"\n[{r['backend']}] {r['buyers']} buyers, {r['units']} units, users {r['users']}, fsm storage {r['fsm']}, "
-            f"routers {r['router_order']}"
-            f"\n  storm (taps spread over {r['paced_seconds']:.2f}s): {r['paced_taps_per_s']} taps/s end to end, "
-            f"time to answer p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms"
-            f"\n  answered {r['answered']}/{r['buyers']}, won {r['won_toasts']}, claims {r['claims']}, "
-            f"orders {r['orders']}, sold {r['sold']}, OVERSOLD {r['oversold']}, "
-            f"over-limit users {r['over_limit_users']}"
-            f"\n  saturation (all taps at once): {r['burst_taps_per_s']} taps/s"
-            f"\n  bare aiogram dispatch (trivial handler): {r['bare_burst_taps_per_s']} taps/s at saturation, "
-            f"paced p50 {r['bare_p50_ms']} ms p99 {r['bare_p99_ms']} ms"
-            f"\n  flash path / bare at saturation: {r['share_of_bare_burst'] * 100:.0f}%"
+            f"\n[{scenario} / {backend}] {runs[0]['taps']} taps for {runs[0]['units']} units, {len(runs)} run(s)"
+            f"\n  flash path: {median([x['taps_per_s'] for x in f]):.0f} taps/s, "
+            f"answer p50 {median([x['p50_ms'] for x in f])} ms, p95 {median([x['p95_ms'] for x in f])} ms, "
+            f"p99 {median([x['p99_ms'] for x in f])} ms"
+            f"\n  bare aiogram, same updates and stub: {median([x['taps_per_s'] for x in b]):.0f} taps/s "
+            f"-> flash path is {median([r['share_of_bare'] * 100 for r in runs]):.0f}% of bare"
+            f"\n  peak RSS {median([r['peak_rss_mb'] for r in runs]):.0f} MB"
+            f"\n  per run: failed {[r['failed'] for r in runs]}, OVERSOLD {[r['oversold'] for r in runs]}, "
+            f"sold/claims/orders/stock taken {[(r['sold'], r['claims'], r['orders'], r['product_stock_left']) for r in runs]}, "  # noqa: E501
+            f"user rows {[r['user_rows'] for r in runs]}"
+            f"\n  answers (run 1): {runs[0]['answers']}"
         )
     print("\nJSON " + json.dumps(results))
 
@@ -332,26 +344,45 @@ def report(results: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--buyers", type=int, default=5000)
-    parser.add_argument("--units", type=int, default=100)
-    parser.add_argument("--spread", type=float, default=1.0, help="seconds over which the taps arrive")
-    parser.add_argument("--cold-users", action="store_true", help="every tap is the buyer's first contact")
-    parser.add_argument("--fsm", choices=("as-built", "memory", "redis"), default="as-built")
-    parser.add_argument(
-        "--router-order",
-        choices=("as-built", "flash-first"),
-        default="as-built",
-        help="diagnosis: put handlers.flashsale right after handlers.errors",
-    )
+    parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--one", nargs=2, metavar=("SCENARIO", "BACKEND"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     import logging
 
     logging.basicConfig(level=logging.WARNING)
+    if args.one:
+        print("RESULT " + json.dumps(asyncio.run(run_one(args.one[0], args.one[1]))), flush=True)
+        return 0
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
-    runner: Callable[[str, argparse.Namespace], Any] = bench_backend
-    results = [asyncio.run(runner(backend, args)) for backend in backends]
+    scenarios = tuple(SCENARIOS) if args.scenario == "all" else (args.scenario,)
+    results: list[dict[str, Any]] = []
+    crashed = 0
+    for _ in range(args.runs):
+        for scenario in scenarios:
+            for backend in backends:
+                proc = subprocess.run(
+                    [sys.executable, "-m", "benchmarks.flash_sale", "--one", scenario, backend],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                )
+                lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+                if proc.returncode != 0 or not lines:
+                    crashed += 1
+                    print(f"[{scenario} / {backend}] run crashed (rc {proc.returncode}):\n{proc.stderr[-2000:]}")
+                    continue
+                result = json.loads(lines[-1][len("RESULT ") :])
+                print(
+                    f"  {scenario}/{backend}: {result['flash']['taps_per_s']} taps/s "
+                    f"({result['share_of_bare'] * 100:.0f}% of bare), failed {result['failed']}, "
+                    f"oversold {result['oversold']}",
+                    flush=True,
+                )
+                results.append(result)
     report(results)
-    return 0 if all(r["oversold"] == 0 and r["unanswered"] == 0 for r in results) else 1
+    bad = crashed + sum(r["failed"] + r["oversold"] for r in results)
+    return 0 if bad == 0 else 1
 
 
 if __name__ == "__main__":

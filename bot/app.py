@@ -15,7 +15,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 
-from bot import payment_inbox, retry
+from bot import flash_lane, payment_inbox, retry
+from bot.admission import MemoryAdmissionGate, db_slots
 from bot.chat_language import GroupLanguages
 from bot.config import Settings
 from bot.context import AppContext
@@ -37,6 +38,7 @@ from bot.referral_codes import ReferralCodes
 from bot.scheduler import Scheduler
 from bot.tap_guard import TapMemory
 from bot.update_guard import DuplicateUpdateMiddleware
+from bot.user_rows import UserRowWriter
 from bot.views import flashsale as flash_views
 from bot.views import groupbuy as groupbuy_views
 from bot.views import growth as growth_views
@@ -83,7 +85,6 @@ from store import stock_alerts as stock_alerts_store
 from store import support as support_store
 from store.analytics.events import EventCounter
 from store.db import Database
-from store.flashsale_admission import FlashAdmission
 from store.recommend.service import Recommender
 from store.search import SearchEngine
 from store.social import reviews as reviews_store
@@ -239,6 +240,7 @@ def build_storage(settings: Settings, db: Database) -> BaseStorage:
 
 def build_dispatcher(ctx: AppContext) -> tuple[Dispatcher, payment_inbox.PaymentInbox]:
     dp = payment_inbox.InboxDispatcher(storage=ctx.conversations, ctx=ctx, db=ctx.db, settings=ctx.settings)
+    flash_lane.install(dp)  # no conversation-state read for a flash tap (first: it replaces the FSM middleware)
     # Payments are spooled before any middleware may fail (DESIGN.md).
     inbox = payment_inbox.install(
         ctx,
@@ -289,6 +291,7 @@ class App:
             await self.outbox.stop()
         if self.scheduler is not None:
             await self.scheduler.stop()
+        await flash_lane.drain(self.ctx)
         await self.dp.storage.close()
         await self.ctx.bot.session.close()
         await self.ctx.understanding.close()
@@ -310,6 +313,7 @@ def build_context(
 ) -> AppContext:
     """Every dependency a handler, job or view may use, built once (tests use this for a context without a
     Dispatcher; the two services that need the context itself are added by create_app before sealing)."""
+    slots = db_slots(db)  # one budget for every storm-path database operation of the process
     return AppContext(
         settings=settings,
         db=db,
@@ -319,7 +323,11 @@ def build_context(
         etiquette=etiquette,
         search=SearchEngine(db),
         understanding=Understanding(settings),
-        admission=FlashAdmission(db, payment_window=timedelta(minutes=settings.flashsale.payment_window_minutes)),
+        admission=MemoryAdmissionGate(
+            db, payment_window=timedelta(minutes=settings.flashsale.payment_window_minutes), slots=slots
+        ),
+        db_slots=slots,
+        user_rows=UserRowWriter(db, slots),
         conversations=build_storage(settings, db),
         group_languages=GroupLanguages(),
         referral_codes=ReferralCodes(db),

@@ -4,6 +4,7 @@ replace a dependency afterwards, so what a handler sees is what the composition 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
     from bot.payment_inbox import PaymentInbox
     from bot.referral_codes import ReferralCodes
     from bot.tap_guard import TapMemory
+    from bot.user_rows import UserRowWriter
     from store.analytics.events import EventCounter
-    from store.flashsale_admission import FlashAdmission
+    from store.flashsale import AdmissionGate
     from store.recommend.service import Recommender
     from store.search import SearchEngine
 
@@ -39,7 +41,10 @@ class AppContext:
     # Services; create_app builds each one (tests that need only a few leave the rest unset).
     search: SearchEngine = field(default=None)  # type: ignore[assignment]
     understanding: Understanding = field(default=None)  # type: ignore[assignment]
-    admission: FlashAdmission = field(default=None)  # type: ignore[assignment]
+    admission: AdmissionGate = field(default=None)  # type: ignore[assignment]
+    # Concurrent database operations the flash storm path may hold (gate batches, user rows).
+    db_slots: asyncio.Semaphore = field(default=None)  # type: ignore[assignment]
+    user_rows: UserRowWriter = field(default=None)  # type: ignore[assignment]
     conversations: BaseStorage = field(default=None)  # type: ignore[assignment]
     group_languages: GroupLanguages = field(default=None)  # type: ignore[assignment]
     referral_codes: ReferralCodes = field(default=None)  # type: ignore[assignment]

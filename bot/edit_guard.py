@@ -34,13 +34,23 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, MessageE
 log = logging.getLogger(__name__)
 
 # Entities Telegram finds by itself in any text (links, @mentions, /commands...): not part of what the bot sent.
-AUTO_ENTITIES = frozenset(
-    {"mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bank_card"}
-)
+AUTO_ENTITIES = frozenset({"mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bank_card"})
 HTML_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "tg-spoiler": "spoiler",
-    "code": "code", "pre": "pre", "a": "text_link", "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "code": "code",
+    "pre": "pre",
+    "a": "text_link",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 
 Key = tuple[int | str, int | str]

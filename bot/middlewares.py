@@ -12,7 +12,9 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 
 from bot.context import AppContext
+from bot.flash_lane import is_flash_tap
 from bot.i18n import Translator, language_from_telegram
+from bot.user_rows import user_rows_for
 from store import reachability, users
 
 log = logging.getLogger(__name__)
@@ -66,10 +68,27 @@ class UserContextMiddleware(BaseMiddleware):
             self._known.popitem(last=False)
         return info.language
 
+    def storm_language(self, tg_user: User) -> str:
+        """A flash tap's language without a round trip: what this process knows, else what Telegram says.
+        An unknown tapper's row is queued for a batched upsert (bot/user_rows.py) instead of written first."""
+        cached = self._known.get(tg_user.id)
+        if cached is not None:
+            return cached[0]
+        lang = language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language)
+        user_rows_for(self.ctx).add(
+            users.NewUser(tg_user.id, tg_user.first_name, tg_user.last_name, tg_user.username, lang)
+        )
+        return lang
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: User | None = data.get("event_from_user")
         lang = self.ctx.settings.shop.default_language
-        if tg_user is not None and not tg_user.is_bot:
+        if tg_user is not None and not tg_user.is_bot and is_flash_tap(event):
+            lang = self.storm_language(tg_user)
+            if proves_reachable(event) and reachability.known_unreachable(tg_user.id):
+                # A subscriber tapping in their private chat is back: their "you got it" must not stay parked.
+                await users.mark_reachable(self.ctx.db, tg_user.id)
+        elif tg_user is not None and not tg_user.is_bot:
             reachable = proves_reachable(event)
             lang = await self._language(tg_user, reachable)
             if reachable and is_start(event):

@@ -218,8 +218,11 @@ async def run_sandbox(
         print(f"groupcart sandbox: open {stack.emulator.base_url} in your browser", flush=True)
     else:
         print(f"groupcart sandbox: open {stack.emulator.base_url}/#token={token} in your browser", flush=True)
-        print(f"  WARNING: listening on {bind}, reachable from other machines; the link's token is the only guard"
-              f" (control API header {TOKEN_HEADER})", flush=True)
+        print(
+            f"  WARNING: listening on {bind}, reachable from other machines; the link's token is the only guard"
+            f" (control API header {TOKEN_HEADER})",
+            flush=True,
+        )
     print("  (no TELEGRAM_BOT_TOKEN set: the bot talks to the local Telegram emulator; Ctrl+C stops)", flush=True)
     try:
         await stack.polling

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import shlex
 
 from aiogram import F, Router
@@ -23,16 +24,19 @@ from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from store import flashsale, orders
 from store.errors import DomainError
-from store.flashsale_admission import FlashAdmission
+from store.flashsale import AdmissionGate
 from store.models import utcnow
 from store.money import parse_major
+from store.users import NewUser
+
+log = logging.getLogger(__name__)
 
 routes = Routes("flashsale")
 
 ADMIN_SECTION = AdminSection("flash", "flashsale.admin.section", "admin", order=40)
 
 
-def admission(ctx: AppContext) -> FlashAdmission:
+def admission(ctx: AppContext) -> AdmissionGate:
     return ctx.admission
 
 
@@ -41,10 +45,26 @@ def admission(ctx: AppContext) -> FlashAdmission:
 
 @routes.callback_query(FlashBuyCB.filter())
 async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> None:
-    """Decided in memory (sold out, limit, not started, ended); a winner waits for the batch to commit.
-    The toast is the only answer here: the winner's order message goes through the outbox."""
-    gate = admission(ctx)
-    result = await gate.tap(callback_data.sale_id, query.from_user.id)
+    """Decided by the admission gate before any database work (sold out, limit, not started, ended); an admitted
+    tap waits for its batch at most the answer budget, then hears "busy, you are in the queue". The toast is the
+    only answer here: the winner's order message goes through the outbox."""
+    gate = ctx.admission
+    tapper = query.from_user
+    try:
+        result = await gate.tap(
+            callback_data.sale_id,
+            tapper.id,
+            user=NewUser(tapper.id, tapper.first_name, tapper.last_name, tapper.username, lang),
+            budget=ctx.settings.flashsale.answer_budget_seconds,
+        )
+    except DomainError:
+        raise  # an unknown sale: the error handler says so in the user's language
+    except Exception:
+        # The gate could not read the sale (database down or saturated): nothing was taken, and the honest answer
+        # is "tap again", not the generic apology.
+        log.exception("flash sale %s: tap of %s not decided", callback_data.sale_id, tapper.id)
+        result = flashsale.ClaimResult(flashsale.RETRY)
+    lang = result.language or lang  # a winner's stored language, read by the batch that made their order
     limit, starts_at = gate.describe(callback_data.sale_id)
     text = views.toast(
         lang,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, reachability
 from store.db import Database
@@ -24,6 +29,63 @@ class UserInfo:
     is_new: bool = False
 
 
+@dataclass(frozen=True)
+class NewUser:
+    """What the messenger tells about a user on first contact: enough to create their row."""
+
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language: str
+
+
+# Rows per INSERT statement: 13 columns each stays far below SQLite's bound-parameter limit.
+_UPSERT_CHUNK = 500
+
+
+def _row(user: NewUser, now: datetime) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "first_name": user.first_name[:128],
+        "last_name": (user.last_name or None) and user.last_name[:128],
+        "username": user.username,
+        "language": user.language if user.language in LANGUAGES else "en",
+        "language_chosen": False,
+        "created_at": now,
+        "last_seen_at": now,
+        "unreachable": False,
+        "subscribed_flash": False,
+        "checkin_reminder": False,
+    }
+
+
+async def create_users_in(session: AsyncSession, dialect: str, new_users: Sequence[NewUser]) -> set[int]:
+    """`INSERT ... ON CONFLICT (id) DO NOTHING` for a batch (never get-then-insert, which two concurrent first
+    contacts turn into a duplicate-key error); returns the ids that were created now."""
+    if not new_users:
+        return set()
+    module: Any = sqlite if dialect == "sqlite" else postgresql
+    now = utcnow()
+    unique = list({u.id: u for u in new_users}.values())
+    created: set[int] = set()
+    for i in range(0, len(unique), _UPSERT_CHUNK):
+        stmt = (
+            module.insert(User)
+            .values([_row(u, now) for u in unique[i : i + _UPSERT_CHUNK]])
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(User.id)
+        )
+        created.update(int(uid) for uid in (await session.execute(stmt)).scalars())
+    return created
+
+
+async def create_users(db: Database, new_users: Sequence[NewUser]) -> set[int]:
+    """Create the rows of users seen for the first time, in one transaction; existing rows are left alone."""
+    async with db.tx() as session:
+        return await create_users_in(session, db.dialect, new_users)
+
+
 async def ensure_user(
     db: Database,
     user_id: int,
@@ -40,21 +102,14 @@ async def ensure_user(
     unreachable mark is cleared and the messages parked meanwhile go back to the queue. An update from a group
     proves nothing: a shopper who never opened the bot still taps buttons there.
     After /forgetme the Telegram names are not stored again (the shop does not need them).
+    A first contact is one upsert; a known user is read and refreshed.
     """
     async with db.tx() as session:
-        user = await session.get(User, user_id)
-        if user is None:
-            session.add(
-                User(
-                    id=user_id,
-                    first_name=first_name[:128],
-                    last_name=(last_name or None) and last_name[:128],
-                    username=username,
-                    language=language if language in LANGUAGES else "en",
-                )
-            )
-            await session.flush()
+        new = NewUser(user_id, first_name, last_name, username, language)
+        if await create_users_in(session, db.dialect, [new]):
             return UserInfo(user_id, first_name, username, language, is_new=True)
+        user = await session.get(User, user_id, populate_existing=True)
+        assert user is not None  # the upsert found it
         if user.erased_at is None:
             user.first_name = first_name[:128]
             user.last_name = (last_name or None) and last_name[:128]

@@ -24,6 +24,13 @@ class GroupBuySettings(Section):
 class FlashSaleSettings(Section):
     payment_window_minutes: int = Field(default=5, ge=1)
     start_grace_seconds: int = Field(default=300, ge=0, description="late start allowed after a restart")
+    answer_budget_seconds: float = Field(
+        default=8.0,
+        gt=0,
+        le=12.0,
+        description="how long a Buy tap waits for its batch before it is answered 'busy, you are in the queue' "
+        "(Telegram drops a callback answer after 15 s)",
+    )
 
 
 class StreakBonus(Section):

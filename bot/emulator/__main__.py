@@ -27,8 +27,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    config = EmulatorConfig(token=args.token, username=args.username, time_scale=args.time_scale,
-                            flood_limits=not args.no_flood_limits, web_dir=args.web_dir)
+    config = EmulatorConfig(
+        token=args.token,
+        username=args.username,
+        time_scale=args.time_scale,
+        flood_limits=not args.no_flood_limits,
+        web_dir=args.web_dir,
+    )
     running = await start_emulator(config, host=args.host, port=args.port)
     print(f"Telegram Bot API emulator on {running.base_url} (token {running.token})", flush=True)
     print(f"  bot API: {running.api_url}/<method>   control: {running.base_url}/control/state", flush=True)

@@ -55,8 +55,15 @@ def _thread(chat: Chat, thread_id: int | None) -> int | None:
     return thread_id
 
 
-async def post_from_user(emu: Emulator, user: User, chat: Chat, content: JSON, *, thread_id: int | None = None,
-                         reply_to_message_id: int | None = None) -> StoredMessage:
+async def post_from_user(
+    emu: Emulator,
+    user: User,
+    chat: Chat,
+    content: JSON,
+    *,
+    thread_id: int | None = None,
+    reply_to_message_id: int | None = None,
+) -> StoredMessage:
     _check_can_write(emu, user, chat)
     emu.user_acts()
     await _unblock_if_needed(emu, user, chat)
@@ -82,36 +89,60 @@ async def send_text(emu: Emulator, user: User, chat: Chat, text: str, **where: A
 
 
 async def share_contact(emu: Emulator, user: User, chat: Chat, phone: str | None) -> StoredMessage:
-    contact: JSON = {"phone_number": phone or f"+1555{user.id % 10_000_000:07d}", "first_name": user.first_name,
-                     "user_id": user.id}
+    contact: JSON = {
+        "phone_number": phone or f"+1555{user.id % 10_000_000:07d}",
+        "first_name": user.first_name,
+        "user_id": user.id,
+    }
     if user.last_name:
         contact["last_name"] = user.last_name
     return await post_from_user(emu, user, chat, {"contact": contact})
 
 
-async def send_file(emu: Emulator, user: User, chat: Chat, kind: str, data: bytes, *, filename: str | None,
-                    content_type: str | None, caption: str | None, **where: Any) -> StoredMessage:
+async def send_file(
+    emu: Emulator,
+    user: User,
+    chat: Chat,
+    kind: str,
+    data: bytes,
+    *,
+    filename: str | None,
+    content_type: str | None,
+    caption: str | None,
+    **where: Any,
+) -> StoredMessage:
     if kind == "photo":
         info = image_size(data)
         if info is None:
             raise ControlError("the file is not an image; send it as a document")
-        record = emu.files.add(data, "photo", mime_type=info[0], file_name=filename, width=info[1],
-                               height=info[2])
+        record = emu.files.add(data, "photo", mime_type=info[0], file_name=filename, width=info[1], height=info[2])
         content: JSON = {"photo": photo_json(emu, record)}
     elif kind == "sticker":
         data = data or placeholder_png(512, 512)
         info = image_size(data)
-        record = emu.files.add(data, "sticker", mime_type=info[0] if info else "image/webp",
-                               width=info[1] if info else 512, height=info[2] if info else 512)
+        record = emu.files.add(
+            data,
+            "sticker",
+            mime_type=info[0] if info else "image/webp",
+            width=info[1] if info else 512,
+            height=info[2] if info else 512,
+        )
         content = {"sticker": {**sticker_json(record), "emoji": "🙂"}}
     elif kind == "voice":
         record = emu.files.add(data, "voice", mime_type=content_type or "audio/ogg", file_name=filename)
-        content = {"voice": {"file_id": record.file_id, "file_unique_id": record.file_unique_id,
-                             "duration": max(1, len(data) // 4000), "mime_type": record.mime_type,
-                             "file_size": len(data)}}
+        content = {
+            "voice": {
+                "file_id": record.file_id,
+                "file_unique_id": record.file_unique_id,
+                "duration": max(1, len(data) // 4000),
+                "mime_type": record.mime_type,
+                "file_size": len(data),
+            }
+        }
     elif kind == "document":
-        record = emu.files.add(data, "document", mime_type=content_type or "application/octet-stream",
-                               file_name=filename or "file.bin")
+        record = emu.files.add(
+            data, "document", mime_type=content_type or "application/octet-stream", file_name=filename or "file.bin"
+        )
         content = {"document": document_json(record)}
     else:
         raise ControlError(f"unknown file kind {kind}")
@@ -125,9 +156,7 @@ async def send_file(emu: Emulator, user: User, chat: Chat, kind: str, data: byte
 
 async def open_deeplink(emu: Emulator, user: User, payload: str) -> StoredMessage:
     if not valid_deeplink_payload(payload):
-        raise ControlError(
-            f"invalid start parameter {payload!r}: Telegram allows 1-64 characters of A-Z a-z 0-9 _ -"
-        )
+        raise ControlError(f"invalid start parameter {payload!r}: Telegram allows 1-64 characters of A-Z a-z 0-9 _ -")
     return await send_text(emu, user, emu.private_chat(user), f"/start {payload}")
 
 
@@ -173,8 +202,7 @@ def _find_button(rows: list[list[JSON]], label: str | None, row: int | None, col
         except IndexError as exc:
             raise ControlError(f"no button at row {row}, col {col}") from exc
     flat = [button for line in rows for button in line]
-    for match in (lambda t: t == label, lambda t: t.lower() == label.lower(),
-                  lambda t: label.lower() in t.lower()):
+    for match in (lambda t: t == label, lambda t: t.lower() == label.lower(), lambda t: label.lower() in t.lower()):
         found = [button for button in flat if match(button["text"])]
         if found:
             return found[0]
@@ -191,8 +219,16 @@ def _deeplink(emu: Emulator, url: str) -> tuple[str | None, str | None]:
     return payload, None
 
 
-async def tap(emu: Emulator, user: User, chat: Chat, *, message_id: int | None = None, label: str | None = None,
-              row: int | None = None, col: int | None = None) -> TapResult:
+async def tap(
+    emu: Emulator,
+    user: User,
+    chat: Chat,
+    *,
+    message_id: int | None = None,
+    label: str | None = None,
+    row: int | None = None,
+    col: int | None = None,
+) -> TapResult:
     if chat.type != "private" or chat.id != user.id:
         _check_can_write(emu, user, chat)
     stored = _keyboard_message(emu, chat, message_id)
@@ -204,11 +240,21 @@ async def tap(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
         return TapResult(None, button, url=button["url"], deeplink=payload, deeplink_error=error)
     if "callback_data" not in button:
         return TapResult(None, button)
-    record = CallbackRecord(id=emu.next_query_id(), user_id=user.id, chat_id=chat.id,
-                            message_id=stored.message_id, created=emu.clock.now(), data=button["callback_data"])
+    record = CallbackRecord(
+        id=emu.next_query_id(),
+        user_id=user.id,
+        chat_id=chat.id,
+        message_id=stored.message_id,
+        created=emu.clock.now(),
+        data=button["callback_data"],
+    )
     emu.callbacks[record.id] = record
-    query: JSON = {"id": record.id, "from": user_json(user), "chat_instance": chat.chat_instance,
-                   "data": button["callback_data"]}
+    query: JSON = {
+        "id": record.id,
+        "from": user_json(user),
+        "chat_instance": chat.chat_instance,
+        "data": button["callback_data"],
+    }
     inline_id = next((key for key, ref in emu.inline_messages.items() if ref == (chat.id, stored.message_id)), None)
     if inline_id is not None:
         query["inline_message_id"] = inline_id
@@ -276,8 +322,11 @@ async def choose_inline(emu: Emulator, user: User, result_id: str, chat: Chat | 
             emu.inline_messages[inline_id] = (chat.id, stored.message_id)
             chosen["inline_message_id"] = inline_id
     update = await emu.queue.push("chosen_inline_result", chosen)
-    return {"update_id": update["update_id"], "message_id": message_id,
-            "inline_message_id": chosen.get("inline_message_id")}
+    return {
+        "update_id": update["update_id"],
+        "message_id": message_id,
+        "inline_message_id": chosen.get("inline_message_id"),
+    }
 
 
 def _inline_content(result: JSON) -> JSON:
@@ -305,21 +354,42 @@ def _invoice_message(emu: Emulator, chat: Chat, message_id: int | None) -> Store
 
 def _order_info(user: User, invoice: InvoiceInfo, given: JSON | None) -> JSON | None:
     """What Telegram's payment form collects for an invoice that asks (need_name, need_shipping_address ...)."""
-    wanted = {"name": invoice.need_name, "phone_number": invoice.need_phone_number, "email": invoice.need_email,
-              "shipping_address": invoice.need_shipping_address}
+    wanted = {
+        "name": invoice.need_name,
+        "phone_number": invoice.need_phone_number,
+        "email": invoice.need_email,
+        "shipping_address": invoice.need_shipping_address,
+    }
     if not any(wanted.values()):
         return None
     defaults: JSON = {
-        "name": user.first_name, "phone_number": "+8613800138000", "email": f"user{user.id}@example.com",
-        "shipping_address": {"country_code": "CN", "state": "Shanghai", "city": "Shanghai",
-                             "street_line1": "100 Century Avenue", "street_line2": "Apt 8", "post_code": "200120"},
+        "name": user.first_name,
+        "phone_number": "+8613800138000",
+        "email": f"user{user.id}@example.com",
+        "shipping_address": {
+            "country_code": "CN",
+            "state": "Shanghai",
+            "city": "Shanghai",
+            "street_line1": "100 Century Avenue",
+            "street_line2": "Apt 8",
+            "post_code": "200120",
+        },
     }
     source = {**defaults, **(given or {})}
     return {key: source[key] for key, needed in wanted.items() if needed}
 
 
-async def pay(emu: Emulator, user: User, chat: Chat, *, message_id: int | None = None, card: str = "ok",
-              link: str | None = None, duplicate: bool = False, order_info: JSON | None = None) -> JSON:
+async def pay(
+    emu: Emulator,
+    user: User,
+    chat: Chat,
+    *,
+    message_id: int | None = None,
+    card: str = "ok",
+    link: str | None = None,
+    duplicate: bool = False,
+    order_info: JSON | None = None,
+) -> JSON:
     """Telegram's payment flow: pre_checkout_query, the bot's answer within 10 s, then successful_payment."""
     emu.user_acts()
     if link:
@@ -331,11 +401,22 @@ async def pay(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
         stored = _invoice_message(emu, chat, message_id)
         invoice, source_id = stored.invoice, stored.message_id
     assert invoice is not None
-    record = PreCheckoutRecord(id=emu.next_query_id(), user_id=user.id, chat_id=chat.id, message_id=source_id,
-                               invoice=invoice, created=emu.clock.now())
+    record = PreCheckoutRecord(
+        id=emu.next_query_id(),
+        user_id=user.id,
+        chat_id=chat.id,
+        message_id=source_id,
+        invoice=invoice,
+        created=emu.clock.now(),
+    )
     emu.pre_checkouts[record.id] = record
-    query: JSON = {"id": record.id, "from": user_json(user), "currency": invoice.currency,
-                   "total_amount": invoice.total_amount, "invoice_payload": invoice.payload}
+    query: JSON = {
+        "id": record.id,
+        "from": user_json(user),
+        "currency": invoice.currency,
+        "total_amount": invoice.total_amount,
+        "invoice_payload": invoice.payload,
+    }
     info = _order_info(user, invoice, order_info)
     if info is not None:
         query["order_info"] = info
@@ -343,12 +424,14 @@ async def pay(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
     try:
         await emu.queue.push("pre_checkout_query", query)
         try:
-            answer = await asyncio.wait_for(asyncio.shield(record.answer),
-                                            emu.clock.seconds(emu.limits.pre_checkout_timeout))
+            answer = await asyncio.wait_for(
+                asyncio.shield(record.answer), emu.clock.seconds(emu.limits.pre_checkout_timeout)
+            )
         except TimeoutError:
             record.expired = True
-            return await _payment_result(emu, user, chat, "timeout",
-                                         error="the bot did not answer the pre-checkout query in time")
+            return await _payment_result(
+                emu, user, chat, "timeout", error="the bot did not answer the pre-checkout query in time"
+            )
         if not answer["ok"]:
             return await _payment_result(emu, user, chat, "rejected", error=answer["error_message"])
         if card == "declined":
@@ -358,28 +441,44 @@ async def pay(emu: Emulator, user: User, chat: Chat, *, message_id: int | None =
         await emu.queue.mark_busy(-1)
 
 
-async def _payment_result(emu: Emulator, user: User, chat: Chat, status: str, error: str | None = None,
-                          **extra: Any) -> JSON:
+async def _payment_result(
+    emu: Emulator, user: User, chat: Chat, status: str, error: str | None = None, **extra: Any
+) -> JSON:
     await emu.emit("payment", user_id=user.id, chat_id=chat.id, status=status, error=error, **extra)
     return {"status": status, "error": error, **extra}
 
 
-async def _complete_payment(emu: Emulator, user: User, chat: Chat, invoice: InvoiceInfo,
-                            duplicate: bool, order_info: JSON | None = None) -> JSON:
+async def _complete_payment(
+    emu: Emulator, user: User, chat: Chat, invoice: InvoiceInfo, duplicate: bool, order_info: JSON | None = None
+) -> JSON:
     stars = invoice.currency == "XTR"
-    charge = Charge(telegram_payment_charge_id=emu.next_charge_id(stars), user_id=user.id,
-                    currency=invoice.currency, total_amount=invoice.total_amount, payload=invoice.payload)
+    charge = Charge(
+        telegram_payment_charge_id=emu.next_charge_id(stars),
+        user_id=user.id,
+        currency=invoice.currency,
+        total_amount=invoice.total_amount,
+        payload=invoice.payload,
+    )
     emu.charges[charge.telegram_payment_charge_id] = charge
-    payment = {"currency": invoice.currency, "total_amount": invoice.total_amount,
-               "invoice_payload": invoice.payload,
-               "telegram_payment_charge_id": charge.telegram_payment_charge_id,
-               "provider_payment_charge_id": "" if stars else f"prov_{charge.telegram_payment_charge_id[-12:]}"}
+    payment = {
+        "currency": invoice.currency,
+        "total_amount": invoice.total_amount,
+        "invoice_payload": invoice.payload,
+        "telegram_payment_charge_id": charge.telegram_payment_charge_id,
+        "provider_payment_charge_id": "" if stars else f"prov_{charge.telegram_payment_charge_id[-12:]}",
+    }
     if order_info is not None:
         payment["order_info"] = order_info
     stored = await emu.post(chat, user, {"successful_payment": payment})
     if duplicate:
         # Telegram may deliver the same payment twice; the bot must credit it once
         await emu.queue.push("message", stored.data)
-    return await _payment_result(emu, user, chat, "paid", message_id=stored.message_id,
-                                 telegram_payment_charge_id=charge.telegram_payment_charge_id,
-                                 provider_payment_charge_id=payment["provider_payment_charge_id"])
+    return await _payment_result(
+        emu,
+        user,
+        chat,
+        "paid",
+        message_id=stored.message_id,
+        telegram_payment_charge_id=charge.telegram_payment_charge_id,
+        provider_payment_charge_id=payment["provider_payment_charge_id"],
+    )

@@ -1,10 +1,10 @@
 """Async client for the emulator's control API: play users, then look at what the bot did.
 
-    async with EmulatorClient(base_url) as sb:
-        alice = await sb.user("Alice", lang="zh")
-        await alice.send("/start")              # returns after the bot handled the update ("settled")
-        m = await alice.last_message()
-        await alice.tap("Add to cart")
+async with EmulatorClient(base_url) as sb:
+    alice = await sb.user("Alice", lang="zh")
+    await alice.send("/start")              # returns after the bot handled the update ("settled")
+    m = await alice.last_message()
+    await alice.tap("Add to cart")
 """
 
 from __future__ import annotations
@@ -172,8 +172,6 @@ class MessageView:
         raise KeyError(label)
 
 
-
-
 def _chat_id(chat: ChatHandle | int | None) -> int | None:
     if chat is None:
         return None
@@ -193,8 +191,9 @@ def _message_id(message: MessageView | int | None) -> int | None:
 
 
 class EmulatorClient:
-    def __init__(self, base_url: str, *, settle_timeout: float = 10.0,
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, settle_timeout: float = 10.0, session: aiohttp.ClientSession | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.settle_timeout = settle_timeout
         self._session = session
@@ -203,8 +202,9 @@ class EmulatorClient:
     async def __aenter__(self) -> EmulatorClient:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.close()
 
     async def close(self) -> None:
@@ -218,13 +218,20 @@ class EmulatorClient:
             self._own_session = True
         return self._session
 
-    async def request(self, verb: str, path: str, *, json: JSON | None = None, data: Any = None,
-                      params: JSON | None = None, raw: bool = False) -> Any:
+    async def request(
+        self,
+        verb: str,
+        path: str,
+        *,
+        json: JSON | None = None,
+        data: Any = None,
+        params: JSON | None = None,
+        raw: bool = False,
+    ) -> Any:
         if json is not None and "timeout" not in json and verb == "POST":
             json = {**json, "timeout": self.settle_timeout}
         clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
-        async with self._http().request(verb, f"{self.base_url}{path}", json=json, data=data,
-                                        params=clean) as resp:
+        async with self._http().request(verb, f"{self.base_url}{path}", json=json, data=data, params=clean) as resp:
             if resp.content_type == "application/json" and not (raw and resp.status < 400):
                 body = await resp.json()
             else:
@@ -246,16 +253,33 @@ class EmulatorClient:
         result: JSON = await self.request("GET", "/control/state")
         return result
 
-    async def user(self, name: str, lang: str | None = "en", username: str | None = None,
-                   id: int | None = None) -> UserHandle:
+    async def user(
+        self, name: str, lang: str | None = "en", username: str | None = None, id: int | None = None
+    ) -> UserHandle:
         data = await self.post("/control/users", {"name": name, "lang": lang, "username": username, "id": id})
         return UserHandle(self, data)
 
-    async def group(self, title: str, members: list[UserHandle] | None = None, *, bot_admin: bool = False,
-                    supergroup: bool = False, forum: bool = False, bot_member: bool = True) -> ChatHandle:
-        data = await self.post("/control/chats", {
-            "type": "supergroup" if supergroup or forum else "group", "title": title, "forum": forum,
-            "members": [m.id for m in members or []], "bot_member": bot_member, "bot_admin": bot_admin})
+    async def group(
+        self,
+        title: str,
+        members: list[UserHandle] | None = None,
+        *,
+        bot_admin: bool = False,
+        supergroup: bool = False,
+        forum: bool = False,
+        bot_member: bool = True,
+    ) -> ChatHandle:
+        data = await self.post(
+            "/control/chats",
+            {
+                "type": "supergroup" if supergroup or forum else "group",
+                "title": title,
+                "forum": forum,
+                "members": [m.id for m in members or []],
+                "bot_member": bot_member,
+                "bot_admin": bot_admin,
+            },
+        )
         return ChatHandle(self, data)
 
     async def settle(self, timeout: float | None = None) -> None:
@@ -291,8 +315,12 @@ class EmulatorClient:
     async def error_responses(self, since: int = 0) -> list[ErrorResponse]:
         """Every error answer the bot got (never trimmed like `calls`); `since` is a call seq."""
         raw: list[JSON] = await self.request("GET", "/control/errors", params={"since": since})
-        return [ErrorResponse(e["seq"], e["method"], e.get("params") or {}, e["error_code"], e["description"],
-                              e.get("parameters")) for e in raw]
+        return [
+            ErrorResponse(
+                e["seq"], e["method"], e.get("params") or {}, e["error_code"], e["description"], e.get("parameters")
+            )
+            for e in raw
+        ]
 
     async def unanswered(self) -> Unanswered:
         raw: JSON = await self.request("GET", "/control/unanswered")
@@ -302,17 +330,23 @@ class EmulatorClient:
         """Let emulated time pass (flood windows, answer deadlines); with `frozen_clock` the only way it does."""
         await self.request("POST", "/control/clock", json={"advance": seconds})
 
-    async def adopt_group(self, title: str, members: list[UserHandle], *, supergroup: bool = False,
-                          bot_admin: bool = False) -> ChatHandle:
+    async def adopt_group(
+        self, title: str, members: list[UserHandle], *, supergroup: bool = False, bot_admin: bool = False
+    ) -> ChatHandle:
         """A group that has the bot although the bot never got the update saying so."""
-        data = await self.post("/control/chats/adopt", {"type": "supergroup" if supergroup else "group",
-                                                        "title": title, "members": [m.id for m in members],
-                                                        "bot_admin": bot_admin})
+        data = await self.post(
+            "/control/chats/adopt",
+            {
+                "type": "supergroup" if supergroup else "group",
+                "title": title,
+                "members": [m.id for m in members],
+                "bot_admin": bot_admin,
+            },
+        )
         return ChatHandle(self, data)
 
     async def events(self, since: int = 0, timeout: float = 0) -> list[JSON]:
-        result: list[JSON] = await self.request("GET", "/control/events", params={"since": since,
-                                                                                  "timeout": timeout})
+        result: list[JSON] = await self.request("GET", "/control/events", params={"since": since, "timeout": timeout})
         return result
 
     async def download(self, file_id: str) -> bytes:
@@ -320,17 +354,20 @@ class EmulatorClient:
         data: bytes = await self.request("GET", f"/control/files/{file_id}", raw=True)
         return data
 
-    async def messages(self, chat_id: int, *, user_id: int | None = None,
-                       thread: Topic | int | None = None) -> list[MessageView]:
-        raw: list[JSON] = await self.request("GET", f"/control/chats/{chat_id}/messages",
-                                             params={"user_id": user_id, "thread_id": _thread_id(thread)})
+    async def messages(
+        self, chat_id: int, *, user_id: int | None = None, thread: Topic | int | None = None
+    ) -> list[MessageView]:
+        raw: list[JSON] = await self.request(
+            "GET", f"/control/chats/{chat_id}/messages", params={"user_id": user_id, "thread_id": _thread_id(thread)}
+        )
         views = []
         for item in raw:
             document = None
             if "document" in item:
                 doc = item["document"]
-                document = Document(doc["file_id"], doc.get("file_name"), doc.get("mime_type"),
-                                    await self.download(doc["file_id"]))
+                document = Document(
+                    doc["file_id"], doc.get("file_name"), doc.get("mime_type"), await self.download(doc["file_id"])
+                )
             views.append(MessageView(item, document))
         return views
 
@@ -344,8 +381,7 @@ class ChatHandle:
         self.type: str = data["type"]
 
     async def create_topic(self, name: str, by: UserHandle | None = None) -> Topic:
-        data = await self.sb.post(f"/control/chats/{self.id}/topics",
-                                  {"name": name, "user_id": by.id if by else None})
+        data = await self.sb.post(f"/control/chats/{self.id}/topics", {"name": name, "user_id": by.id if by else None})
         return Topic(data["message_thread_id"], data["name"])
 
     async def set_member(self, user: UserHandle | int, status: str) -> None:
@@ -383,23 +419,50 @@ class UserHandle:
     def private_chat_id(self) -> int:
         return self.id
 
-    def _where(self, chat: ChatHandle | int | None, thread: Topic | int | None = None,
-               reply_to: MessageView | int | None = None) -> JSON:
-        return {"user_id": self.id, "chat_id": _chat_id(chat), "thread_id": _thread_id(thread),
-                "reply_to_message_id": _message_id(reply_to)}
+    def _where(
+        self,
+        chat: ChatHandle | int | None,
+        thread: Topic | int | None = None,
+        reply_to: MessageView | int | None = None,
+    ) -> JSON:
+        return {
+            "user_id": self.id,
+            "chat_id": _chat_id(chat),
+            "thread_id": _thread_id(thread),
+            "reply_to_message_id": _message_id(reply_to),
+        }
 
-    async def send(self, text: str, chat: ChatHandle | int | None = None, *, thread: Topic | int | None = None,
-                   reply_to: MessageView | int | None = None) -> JSON:
+    async def send(
+        self,
+        text: str,
+        chat: ChatHandle | int | None = None,
+        *,
+        thread: Topic | int | None = None,
+        reply_to: MessageView | int | None = None,
+    ) -> JSON:
         result: JSON = await self.sb.post("/control/send", {**self._where(chat, thread, reply_to), "text": text})
         return result
 
-    async def tap(self, label: str | None = None, *, row: int | None = None, col: int | None = None,
-                  message: MessageView | int | None = None, chat: ChatHandle | int | None = None) -> TapResult:
-        data = await self.sb.post("/control/tap", {**self._where(chat), "label": label, "row": row, "col": col,
-                                                  "message_id": _message_id(message)})
+    async def tap(
+        self,
+        label: str | None = None,
+        *,
+        row: int | None = None,
+        col: int | None = None,
+        message: MessageView | int | None = None,
+        chat: ChatHandle | int | None = None,
+    ) -> TapResult:
+        data = await self.sb.post(
+            "/control/tap",
+            {**self._where(chat), "label": label, "row": row, "col": col, "message_id": _message_id(message)},
+        )
         toast = data.get("toast")
-        return TapResult(data.get("update_id"), Toast(toast.get("text"), bool(toast.get("show_alert")),
-                                                      toast.get("url")) if toast else None, data.get("url"), data)
+        return TapResult(
+            data.get("update_id"),
+            Toast(toast.get("text"), bool(toast.get("show_alert")), toast.get("url")) if toast else None,
+            data.get("url"),
+            data,
+        )
 
     async def toasts(self) -> list[Toast]:
         raw = await self.sb.request("GET", f"/control/users/{self.id}/toasts")
@@ -413,9 +476,17 @@ class UserHandle:
         result: JSON = await self.sb.post("/control/contact", {**self._where(chat), "phone": phone})
         return result
 
-    async def _upload(self, kind: str, content: Path | str | bytes, *, filename: str | None,
-                      caption: str | None, chat: ChatHandle | int | None, content_type: str | None,
-                      thread: Topic | int | None = None) -> JSON:
+    async def _upload(
+        self,
+        kind: str,
+        content: Path | str | bytes,
+        *,
+        filename: str | None,
+        caption: str | None,
+        chat: ChatHandle | int | None,
+        content_type: str | None,
+        thread: Topic | int | None = None,
+    ) -> JSON:
         if isinstance(content, bytes):
             data = content
         else:
@@ -423,36 +494,59 @@ class UserHandle:
             data = path.read_bytes()
             filename = filename or path.name
         form = aiohttp.FormData()
-        fields = {**self._where(chat), "caption": caption, "thread_id": _thread_id(thread),
-                  "timeout": self.sb.settle_timeout}
+        fields = {
+            **self._where(chat),
+            "caption": caption,
+            "thread_id": _thread_id(thread),
+            "timeout": self.sb.settle_timeout,
+        }
         for key, value in fields.items():
             if value is not None:
                 form.add_field(key, str(value))
-        form.add_field("file", data, filename=filename or f"{kind}.bin",
-                       content_type=content_type or "application/octet-stream")
+        form.add_field(
+            "file", data, filename=filename or f"{kind}.bin", content_type=content_type or "application/octet-stream"
+        )
         result: JSON = await self.sb.request("POST", f"/control/{kind}", data=form)
         return result
 
-    async def send_photo(self, content: Path | str | bytes, caption: str | None = None,
-                         chat: ChatHandle | int | None = None, filename: str | None = None,
-                         thread: Topic | int | None = None) -> JSON:
-        return await self._upload("photo", content, filename=filename or "photo.jpg", caption=caption, chat=chat,
-                                  content_type="image/jpeg", thread=thread)
+    async def send_photo(
+        self,
+        content: Path | str | bytes,
+        caption: str | None = None,
+        chat: ChatHandle | int | None = None,
+        filename: str | None = None,
+        thread: Topic | int | None = None,
+    ) -> JSON:
+        return await self._upload(
+            "photo",
+            content,
+            filename=filename or "photo.jpg",
+            caption=caption,
+            chat=chat,
+            content_type="image/jpeg",
+            thread=thread,
+        )
 
-    async def send_document(self, content: Path | str | bytes, filename: str | None = None,
-                            caption: str | None = None, chat: ChatHandle | int | None = None,
-                            content_type: str | None = None) -> JSON:
-        return await self._upload("document", content, filename=filename, caption=caption, chat=chat,
-                                  content_type=content_type)
+    async def send_document(
+        self,
+        content: Path | str | bytes,
+        filename: str | None = None,
+        caption: str | None = None,
+        chat: ChatHandle | int | None = None,
+        content_type: str | None = None,
+    ) -> JSON:
+        return await self._upload(
+            "document", content, filename=filename, caption=caption, chat=chat, content_type=content_type
+        )
 
     async def send_sticker(self, chat: ChatHandle | int | None = None) -> JSON:
         result: JSON = await self.sb.post("/control/sticker", self._where(chat))
         return result
 
-    async def send_voice(self, content: bytes = b"OggS" + b"\x00" * 400,
-                         chat: ChatHandle | int | None = None) -> JSON:
-        return await self._upload("voice", content, filename="voice.ogg", caption=None, chat=chat,
-                                  content_type="audio/ogg")
+    async def send_voice(self, content: bytes = b"OggS" + b"\x00" * 400, chat: ChatHandle | int | None = None) -> JSON:
+        return await self._upload(
+            "voice", content, filename="voice.ogg", caption=None, chat=chat, content_type="audio/ogg"
+        )
 
     async def open_deeplink(self, payload: str) -> JSON:
         result: JSON = await self.sb.post("/control/deeplink", {"user_id": self.id, "payload": payload})
@@ -464,49 +558,73 @@ class UserHandle:
 
     async def inline_answer(self, query: str, chat_type: str | None = None, offset: str = "") -> JSON:
         """The bot's whole answer: results, next_offset, cache_time, is_personal (answered False if none)."""
-        data: JSON = await self.sb.post("/control/inline", {"user_id": self.id, "query": query,
-                                                            "chat_type": chat_type, "offset": offset})
+        data: JSON = await self.sb.post(
+            "/control/inline", {"user_id": self.id, "query": query, "chat_type": chat_type, "offset": offset}
+        )
         return data
 
     async def choose_inline(self, result: JSON | str, chat: ChatHandle | int | None = None) -> JSON:
         result_id = result if isinstance(result, str) else result["id"]
-        data: JSON = await self.sb.post("/control/inline/choose", {"user_id": self.id, "result_id": result_id,
-                                                                   "chat_id": _chat_id(chat)})
+        data: JSON = await self.sb.post(
+            "/control/inline/choose", {"user_id": self.id, "result_id": result_id, "chat_id": _chat_id(chat)}
+        )
         return data
 
-    async def pay(self, message: MessageView | int | None = None, card: str = "ok", *,
-                  chat: ChatHandle | int | None = None, duplicate: bool = False, link: str | None = None,
-                  order_info: JSON | None = None) -> JSON:
+    async def pay(
+        self,
+        message: MessageView | int | None = None,
+        card: str = "ok",
+        *,
+        chat: ChatHandle | int | None = None,
+        duplicate: bool = False,
+        link: str | None = None,
+        order_info: JSON | None = None,
+    ) -> JSON:
         """`order_info` is what the payment form collects when the invoice asks for it (name, phone_number,
         email, shipping_address); by default the emulator fills in plausible values."""
-        data: JSON = await self.sb.post("/control/pay", {**self._where(chat), "message_id": _message_id(message),
-                                                         "card": card, "duplicate": duplicate, "link": link,
-                                                         "order_info": order_info})
+        data: JSON = await self.sb.post(
+            "/control/pay",
+            {
+                **self._where(chat),
+                "message_id": _message_id(message),
+                "card": card,
+                "duplicate": duplicate,
+                "link": link,
+                "order_info": order_info,
+            },
+        )
         return data
 
-    async def post(self, content: JSON, chat: ChatHandle | int | None = None, *,
-                   reply_to: MessageView | int | None = None) -> JSON:
+    async def post(
+        self, content: JSON, chat: ChatHandle | int | None = None, *, reply_to: MessageView | int | None = None
+    ) -> JSON:
         """Any message content a client can send: {"location": {...}}, {"photo": True, "caption": "..."},
         {"sticker": {...}}, {"contact": {...}} ..."""
         result: JSON = await self.sb.post("/control/post", {**self._where(chat, None, reply_to), "content": content})
         return result
 
-    async def tap_data(self, data: str, chat: ChatHandle | int | None = None, *,
-                       message: MessageView | int | None = None) -> JSON:
+    async def tap_data(
+        self, data: str, chat: ChatHandle | int | None = None, *, message: MessageView | int | None = None
+    ) -> JSON:
         """Tap a button carrying any callback data (an old button, or one a modified client made up)."""
-        result: JSON = await self.sb.post("/control/tap_data", {**self._where(chat), "data": data,
-                                                                "message_id": _message_id(message)})
+        result: JSON = await self.sb.post(
+            "/control/tap_data", {**self._where(chat), "data": data, "message_id": _message_id(message)}
+        )
         return result
 
     async def pre_checkout(self, currency: str, total_amount: int, payload: str) -> JSON:
         """A pre-checkout query for an invoice with these terms, whatever the shop thinks of them."""
-        result: JSON = await self.sb.post("/control/payments/pre_checkout", {
-            "user_id": self.id, "currency": currency, "total_amount": total_amount, "payload": payload})
+        result: JSON = await self.sb.post(
+            "/control/payments/pre_checkout",
+            {"user_id": self.id, "currency": currency, "total_amount": total_amount, "payload": payload},
+        )
         return result
 
     async def successful_payment(self, currency: str, total_amount: int, payload: str) -> JSON:
-        result: JSON = await self.sb.post("/control/payments/successful", {
-            "user_id": self.id, "currency": currency, "total_amount": total_amount, "payload": payload})
+        result: JSON = await self.sb.post(
+            "/control/payments/successful",
+            {"user_id": self.id, "currency": currency, "total_amount": total_amount, "payload": payload},
+        )
         return result
 
     async def block_bot(self) -> None:
@@ -515,15 +633,15 @@ class UserHandle:
     async def unblock_bot(self) -> None:
         await self.sb.post("/control/block", {"user_id": self.id, "blocked": False})
 
-    async def messages(self, chat: ChatHandle | int | None = None,
-                       thread: Topic | int | None = None) -> list[MessageView]:
+    async def messages(
+        self, chat: ChatHandle | int | None = None, thread: Topic | int | None = None
+    ) -> list[MessageView]:
         chat_id = _chat_id(chat) or self.id
         return await self.sb.messages(chat_id, user_id=self.id, thread=thread)
 
-    async def last_message(self, chat: ChatHandle | int | None = None,
-                           thread: Topic | int | None = None) -> MessageView | None:
+    async def last_message(
+        self, chat: ChatHandle | int | None = None, thread: Topic | int | None = None
+    ) -> MessageView | None:
         """The last message the bot sent in that chat (private chat by default)."""
         bot_messages = [m for m in await self.messages(chat, thread) if m.from_bot]
         return bot_messages[-1] if bot_messages else None
-
-

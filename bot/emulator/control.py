@@ -75,8 +75,11 @@ async def _multipart(request: web.Request) -> JSON:
         if not isinstance(part, BodyPartReader) or part.name is None:
             continue
         if part.filename is not None:
-            data[part.name] = {"filename": part.filename, "content_type": part.headers.get("Content-Type"),
-                               "data": bytes(await part.read())}
+            data[part.name] = {
+                "filename": part.filename,
+                "content_type": part.headers.get("Content-Type"),
+                "data": bytes(await part.read()),
+            }
         else:
             data[part.name] = await part.text()
     return data
@@ -121,23 +124,30 @@ def _user_and_chat(emu: Emulator, body: JSON) -> tuple[Any, Any]:
 
 
 def _where(body: JSON) -> JSON:
-    return {"thread_id": _int(body.get("thread_id"), "thread_id"),
-            "reply_to_message_id": _int(body.get("reply_to_message_id"), "reply_to_message_id")}
+    return {
+        "thread_id": _int(body.get("thread_id"), "thread_id"),
+        "reply_to_message_id": _int(body.get("reply_to_message_id"), "reply_to_message_id"),
+    }
 
 
 # ---- handlers --------------------------------------------------------------------------------------------
 async def state(request: web.Request) -> web.Response:
     emu = request.app[EMU]
-    return web.json_response({
-        "bot": {**user_json(emu.bot), "token": emu.config.token},
-        "users": [{**user_json(u), "lang": u.lang, "blocked_bot": u.blocked_bot, "started": u.started}
-                  for u in emu.users.values() if not u.is_bot],
-        "chats": [emu.chat_state(c) for c in emu.chats.values()],
-        "webhook": emu.queue.webhook_info(),
-        "pending_updates": emu.queue.unsettled(),
-        "event_seq": emu.event_seq,
-        "config": {"time_scale": emu.clock.scale, "flood_limits": emu.limiter.enabled},
-    })
+    return web.json_response(
+        {
+            "bot": {**user_json(emu.bot), "token": emu.config.token},
+            "users": [
+                {**user_json(u), "lang": u.lang, "blocked_bot": u.blocked_bot, "started": u.started}
+                for u in emu.users.values()
+                if not u.is_bot
+            ],
+            "chats": [emu.chat_state(c) for c in emu.chats.values()],
+            "webhook": emu.queue.webhook_info(),
+            "pending_updates": emu.queue.unsettled(),
+            "event_seq": emu.event_seq,
+            "config": {"time_scale": emu.clock.scale, "flood_limits": emu.limiter.enabled},
+        }
+    )
 
 
 async def create_user(request: web.Request) -> web.Response:
@@ -146,8 +156,7 @@ async def create_user(request: web.Request) -> web.Response:
     name = str(body.get("name") or "").strip()
     if not name:
         raise ControlError("name is required")
-    user = emu.add_user(name, lang=body.get("lang"), username=body.get("username"),
-                        user_id=_int(body.get("id"), "id"))
+    user = emu.add_user(name, lang=body.get("lang"), username=body.get("username"), user_id=_int(body.get("id"), "id"))
     await emu.emit("user", user=user_json(user))
     return web.json_response({**user_json(user), "lang": user.lang, "private_chat_id": user.id})
 
@@ -157,9 +166,13 @@ async def create_chat(request: web.Request) -> web.Response:
     body = await _body(request)
     members = [emu.user(uid) for uid in body.get("members") or []]
     chat = await emu.create_group(
-        str(body.get("type") or "group"), str(body.get("title") or "Group"), members,
-        forum=_truthy(body.get("forum"), False), bot_member=_truthy(body.get("bot_member"), True),
-        bot_admin=_truthy(body.get("bot_admin"), False))
+        str(body.get("type") or "group"),
+        str(body.get("title") or "Group"),
+        members,
+        forum=_truthy(body.get("forum"), False),
+        bot_member=_truthy(body.get("bot_member"), True),
+        bot_admin=_truthy(body.get("bot_admin"), False),
+    )
     return await _settled(emu, body, emu.chat_state(chat))
 
 
@@ -188,8 +201,9 @@ async def create_topic(request: web.Request) -> web.Response:
         topic = await emu.create_topic(chat, str(body.get("name") or "Topic"), creator)
     except ApiError as exc:
         raise ControlError(exc.description) from exc
-    return await _settled(emu, body, {"message_thread_id": topic.thread_id, "name": topic.name,
-                                      "icon_color": topic.icon_color})
+    return await _settled(
+        emu, body, {"message_thread_id": topic.thread_id, "name": topic.name, "icon_color": topic.icon_color}
+    )
 
 
 async def migrate(request: web.Request) -> web.Response:
@@ -205,11 +219,17 @@ async def messages(request: web.Request) -> web.Response:
     chat = emu.control_chat(request.match_info["chat_id"])
     thread_id = _int(request.query.get("thread_id"), "thread_id")
     user_id = _int(request.query.get("user_id"), "user_id")
-    if user_id is not None and chat.is_group and emu.status(chat, user_id) not in ("creator", "administrator",
-                                                                                   "member", "restricted"):
+    if (
+        user_id is not None
+        and chat.is_group
+        and emu.status(chat, user_id) not in ("creator", "administrator", "member", "restricted")
+    ):
         return web.json_response([])
-    found = [emu.view(m) for m in sorted(chat.messages.values(), key=lambda m: m.message_id)
-             if not m.deleted and (thread_id is None or m.thread_id == thread_id)]
+    found = [
+        emu.view(m)
+        for m in sorted(chat.messages.values(), key=lambda m: m.message_id)
+        if not m.deleted and (thread_id is None or m.thread_id == thread_id)
+    ]
     return web.json_response(found)
 
 
@@ -238,14 +258,26 @@ def _file_route(kind: str) -> Route:
         if isinstance(part, dict):
             data, filename, content_type = part["data"], part.get("filename"), part.get("content_type")
         elif isinstance(body.get("data_base64"), str):
-            data, filename, content_type = (base64.b64decode(body["data_base64"]), body.get("filename"),
-                                            body.get("content_type"))
+            data, filename, content_type = (
+                base64.b64decode(body["data_base64"]),
+                body.get("filename"),
+                body.get("content_type"),
+            )
         elif kind == "sticker":
             data, filename, content_type = b"", None, None
         else:
             raise ControlError("send the file as multipart part 'file' or as data_base64")
-        stored = await actions.send_file(emu, user, chat, kind, data, filename=filename,
-                                         content_type=content_type, caption=body.get("caption"), **_where(body))
+        stored = await actions.send_file(
+            emu,
+            user,
+            chat,
+            kind,
+            data,
+            filename=filename,
+            content_type=content_type,
+            caption=body.get("caption"),
+            **_where(body),
+        )
         return await _settled(emu, body, {"message_id": stored.message_id, "chat_id": chat.id})
 
     return upload
@@ -255,9 +287,15 @@ async def tap(request: web.Request) -> web.Response:
     emu = request.app[EMU]
     body = await _body(request)
     user, chat = _user_and_chat(emu, body)
-    result = await actions.tap(emu, user, chat, message_id=_int(body.get("message_id"), "message_id"),
-                               label=body.get("label"), row=_int(body.get("row"), "row"),
-                               col=_int(body.get("col"), "col"))
+    result = await actions.tap(
+        emu,
+        user,
+        chat,
+        message_id=_int(body.get("message_id"), "message_id"),
+        label=body.get("label"),
+        row=_int(body.get("row"), "row"),
+        col=_int(body.get("col"), "col"),
+    )
     out: JSON = {"update_id": result.update_id, "button": result.button, "url": result.url, "toast": None}
     if result.deeplink is not None:
         out["deeplink"] = result.deeplink
@@ -268,8 +306,7 @@ async def tap(request: web.Request) -> web.Response:
     answer = result.record.answer
     out["answered"] = result.record.answered
     if answer and (answer.get("text") or answer.get("url")):
-        out["toast"] = {"text": answer.get("text"), "show_alert": answer.get("show_alert"),
-                        "url": answer.get("url")}
+        out["toast"] = {"text": answer.get("text"), "show_alert": answer.get("show_alert"), "url": answer.get("url")}
     return web.json_response(out)
 
 
@@ -293,8 +330,9 @@ async def inline(request: web.Request) -> web.Response:
     emu = request.app[EMU]
     body = await _body(request)
     user = emu.user(body.get("user_id"))
-    result = await actions.inline_query(emu, user, str(body.get("query") or ""), body.get("chat_type"),
-                                        offset=str(body.get("offset") or ""))
+    result = await actions.inline_query(
+        emu, user, str(body.get("query") or ""), body.get("chat_type"), offset=str(body.get("offset") or "")
+    )
     return await _settled(emu, body, result)
 
 
@@ -317,9 +355,16 @@ async def pay(request: web.Request) -> web.Response:
     order_info = body.get("order_info")
     if order_info is not None and not isinstance(order_info, dict):
         raise ControlError("order_info must be an object")
-    result = await actions.pay(emu, user, chat, message_id=_int(body.get("message_id"), "message_id"), card=card,
-                               link=body.get("link"), duplicate=_truthy(body.get("duplicate"), False),
-                               order_info=order_info)
+    result = await actions.pay(
+        emu,
+        user,
+        chat,
+        message_id=_int(body.get("message_id"), "message_id"),
+        card=card,
+        link=body.get("link"),
+        duplicate=_truthy(body.get("duplicate"), False),
+        order_info=order_info,
+    )
     return await _settled(emu, body, result)
 
 
@@ -430,10 +475,12 @@ async def errors(request: web.Request) -> web.Response:
 
 async def unanswered(request: web.Request) -> web.Response:
     emu = request.app[EMU]
-    return web.json_response({
-        "callback_queries": [r.summary() for r in emu.unanswered_callbacks()],
-        "pre_checkout_queries": [r.summary() for r in emu.unanswered_pre_checkouts()],
-    })
+    return web.json_response(
+        {
+            "callback_queries": [r.summary() for r in emu.unanswered_callbacks()],
+            "pre_checkout_queries": [r.summary() for r in emu.unanswered_pre_checkouts()],
+        }
+    )
 
 
 async def clock(request: web.Request) -> web.Response:
@@ -452,8 +499,13 @@ async def adopt_group(request: web.Request) -> web.Response:
     emu = request.app[EMU]
     body = await _body(request)
     members = [emu.user(uid) for uid in body.get("members") or []]
-    chat = raw_actions.adopt_group(emu, str(body.get("type") or "group"), str(body.get("title") or "Group"),
-                                   members, bot_admin=_truthy(body.get("bot_admin"), False))
+    chat = raw_actions.adopt_group(
+        emu,
+        str(body.get("type") or "group"),
+        str(body.get("title") or "Group"),
+        members,
+        bot_admin=_truthy(body.get("bot_admin"), False),
+    )
     return web.json_response(emu.chat_state(chat))
 
 
@@ -476,8 +528,9 @@ async def tap_data(request: web.Request) -> web.Response:
     emu = request.app[EMU]
     body = await _body(request)
     user, chat = _user_and_chat(emu, body)
-    result = await raw_actions.tap_data(emu, user, chat, str(body.get("data") or ""),
-                                        message_id=_int(body.get("message_id"), "message_id"))
+    result = await raw_actions.tap_data(
+        emu, user, chat, str(body.get("data") or ""), message_id=_int(body.get("message_id"), "message_id")
+    )
     out = {**result, **await _wait(emu, body)}
     record = emu.callbacks[result["callback_query_id"]]
     out["answered"] = record.answered

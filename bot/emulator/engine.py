@@ -29,9 +29,20 @@ from bot.emulator.state import (
 from bot.emulator.updates import chat_json, chat_member_updated, now, shallow_reply, user_json
 
 SERVICE_FIELDS = {
-    "new_chat_members", "left_chat_member", "new_chat_title", "group_chat_created", "supergroup_chat_created",
-    "migrate_to_chat_id", "migrate_from_chat_id", "pinned_message", "forum_topic_created", "forum_topic_edited",
-    "forum_topic_closed", "forum_topic_reopened", "successful_payment", "refunded_payment",
+    "new_chat_members",
+    "left_chat_member",
+    "new_chat_title",
+    "group_chat_created",
+    "supergroup_chat_created",
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
+    "pinned_message",
+    "forum_topic_created",
+    "forum_topic_edited",
+    "forum_topic_closed",
+    "forum_topic_reopened",
+    "successful_payment",
+    "refunded_payment",
 }
 TOPIC_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
 
@@ -48,8 +59,9 @@ class Emulator:
         self.limiter = FloodLimiter(self.limits, self.clock, enabled=self.config.flood_limits)
         self.queue = UpdateQueue(self.clock)
         self.files = FileStore()
-        self.bot = User(id=self.config.bot_id, first_name=self.config.first_name,
-                        username=self.config.username, is_bot=True)
+        self.bot = User(
+            id=self.config.bot_id, first_name=self.config.first_name, username=self.config.username, is_bot=True
+        )
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
@@ -120,8 +132,9 @@ class Emulator:
         return f"{prefix}{next(self._charge_ids):06d}{random.randint(10**7, 10**8 - 1)}"
 
     # ---- users and chats -------------------------------------------------------------------------------
-    def add_user(self, name: str, lang: str | None = None, username: str | None = None,
-                 user_id: int | None = None) -> User:
+    def add_user(
+        self, name: str, lang: str | None = None, username: str | None = None, user_id: int | None = None
+    ) -> User:
         first, _, last = name.partition(" ")
         uid = user_id if user_id is not None else next(self._user_ids)
         while user_id is None and uid in self.users:
@@ -175,8 +188,16 @@ class Emulator:
     def status(self, chat: Chat, user_id: int) -> str:
         return chat.members.get(user_id, "left")
 
-    async def create_group(self, kind: str, title: str, members: list[User], *, forum: bool = False,
-                           bot_member: bool = True, bot_admin: bool = False) -> Chat:
+    async def create_group(
+        self,
+        kind: str,
+        title: str,
+        members: list[User],
+        *,
+        forum: bool = False,
+        bot_member: bool = True,
+        bot_admin: bool = False,
+    ) -> Chat:
         if kind not in ("group", "supergroup"):
             raise ControlError("type must be group or supergroup")
         if forum and kind != "supergroup":
@@ -222,8 +243,14 @@ class Emulator:
                 return self.users.get(uid)
         return None
 
-    async def create_topic(self, chat: Chat, name: str, creator: User, icon_color: int | None = None,
-                           icon_custom_emoji_id: str | None = None) -> Topic:
+    async def create_topic(
+        self,
+        chat: Chat,
+        name: str,
+        creator: User,
+        icon_color: int | None = None,
+        icon_custom_emoji_id: str | None = None,
+    ) -> Topic:
         if not chat.is_forum:
             raise bad_request("the chat is not a forum")
         color = icon_color if icon_color is not None else TOPIC_COLORS[len(chat.topics) % len(TOPIC_COLORS)]
@@ -241,8 +268,13 @@ class Emulator:
         if chat.type != "group" or chat.migrated_to:
             raise ControlError("only basic groups that were not migrated yet can be upgraded")
         n = next(self._group_ids)
-        new = Chat(id=-(1_000_000_000_000 + n), type="supergroup", title=chat.title,
-                   chat_instance=self._chat_instance(), migrated_from=chat.id)
+        new = Chat(
+            id=-(1_000_000_000_000 + n),
+            type="supergroup",
+            title=chat.title,
+            chat_instance=self._chat_instance(),
+            migrated_from=chat.id,
+        )
         new.members = dict(chat.members)
         self.chats[new.id] = new
         chat.migrated_to = new.id
@@ -283,8 +315,7 @@ class Emulator:
                 raise forbidden("bot can't initiate conversation with a user")
             return
         if chat.migrated_to:
-            raise bad_request("group chat was upgraded to a supergroup chat",
-                              {"migrate_to_chat_id": chat.migrated_to})
+            raise bad_request("group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": chat.migrated_to})
         status = self.status(chat, self.bot.id)
         kind = "group" if chat.type == "group" else "supergroup"
         if status == "kicked":
@@ -304,13 +335,21 @@ class Emulator:
         return stored
 
     # ---- posting ---------------------------------------------------------------------------------------
-    async def post(self, chat: Chat, sender: User, content: JSON, *, thread_id: int | None = None,
-                   reply_to: StoredMessage | None = None, reply_markup: JSON | None = None,
-                   invoice: InvoiceInfo | None = None, deliver: bool = True) -> StoredMessage:
+    async def post(
+        self,
+        chat: Chat,
+        sender: User,
+        content: JSON,
+        *,
+        thread_id: int | None = None,
+        reply_to: StoredMessage | None = None,
+        reply_markup: JSON | None = None,
+        invoice: InvoiceInfo | None = None,
+        deliver: bool = True,
+    ) -> StoredMessage:
         message_id = chat.next_message_id
         chat.next_message_id += 1
-        data: JSON = {"message_id": message_id, "from": user_json(sender), "chat": self.chat_json(chat),
-                      "date": now()}
+        data: JSON = {"message_id": message_id, "from": user_json(sender), "chat": self.chat_json(chat), "date": now()}
         if thread_id is not None and chat.is_forum:
             data["message_thread_id"] = thread_id
             data["is_topic_message"] = True
@@ -322,9 +361,15 @@ class Emulator:
         data.update(content)
         if reply_markup and "inline_keyboard" in reply_markup:
             data["reply_markup"] = reply_markup
-        stored = StoredMessage(chat_id=chat.id, message_id=message_id, data=data,
-                               from_bot=sender.id == self.bot.id, sender_id=sender.id,
-                               thread_id=thread_id if chat.is_forum else None, invoice=invoice)
+        stored = StoredMessage(
+            chat_id=chat.id,
+            message_id=message_id,
+            data=data,
+            from_bot=sender.id == self.bot.id,
+            sender_id=sender.id,
+            thread_id=thread_id if chat.is_forum else None,
+            invoice=invoice,
+        )
         chat.messages[message_id] = stored
         if reply_markup and "inline_keyboard" not in reply_markup:
             stored.keyboard = reply_markup
@@ -385,21 +430,25 @@ class Emulator:
             if kind in data:
                 data[kind] = dict(data[kind], url=f"/control/files/{data[kind]['file_id']}")
         if stored.invoice is not None:
-            data["invoice"] = dict(data.get("invoice", {}), payload=stored.invoice.payload,
-                                   prices=stored.invoice.prices)
+            data["invoice"] = dict(
+                data.get("invoice", {}), payload=stored.invoice.payload, prices=stored.invoice.prices
+            )
         return data
 
     def chat_state(self, chat: Chat) -> JSON:
         members: list[JSON] = [
             {"user": user_json(self.users[uid]), "status": status}
-            for uid, status in chat.members.items() if uid in self.users
+            for uid, status in chat.members.items()
+            if uid in self.users
         ]
         state: JSON = {
             **self.chat_json(chat),
             "members": members,
             "admins": [m["user"]["id"] for m in members if m["status"] in ("administrator", "creator")],
-            "topics": [{"message_thread_id": t.thread_id, "name": t.name, "icon_color": t.icon_color,
-                        "closed": t.closed} for t in chat.topics.values()],
+            "topics": [
+                {"message_thread_id": t.thread_id, "name": t.name, "icon_color": t.icon_color, "closed": t.closed}
+                for t in chat.topics.values()
+            ],
         }
         if chat.migrated_to:
             state["migrated_to"] = chat.migrated_to
@@ -435,8 +484,9 @@ class Emulator:
                     await asyncio.wait_for(self._events_changed.wait(), left)
         return self.events[since:]
 
-    def record_call(self, method: str, params: JSON, ok: bool, result: Any = None,
-                    error: ApiError | None = None) -> None:
+    def record_call(
+        self, method: str, params: JSON, ok: bool, result: Any = None, error: ApiError | None = None
+    ) -> None:
         self._call_seq += 1
         entry: JSON = {"seq": self._call_seq, "method": method, "params": params, "ok": ok}
         if ok:
@@ -445,8 +495,9 @@ class Emulator:
             entry["error"] = {"error_code": error.code, "description": error.description}
             if error.parameters:
                 entry["error"]["parameters"] = error.parameters
-            self.errors.append({"seq": self._call_seq, "method": method, "params": params_summary(params),
-                                **entry["error"]})
+            self.errors.append(
+                {"seq": self._call_seq, "method": method, "params": params_summary(params), **entry["error"]}
+            )
         self.calls.append(entry)
 
     def error_responses(self, since: int = 0) -> list[JSON]:
@@ -466,9 +517,25 @@ class Emulator:
         return [r for r in self.pre_checkouts.values() if not r.answer.done()]
 
 
-SUMMARY_FIELDS = ("chat_id", "message_id", "inline_message_id", "callback_query_id", "pre_checkout_query_id",
-                  "inline_query_id", "user_id", "from_chat_id", "message_thread_id", "text", "caption",
-                  "show_alert", "ok", "error_message", "payload", "currency", "action")
+SUMMARY_FIELDS = (
+    "chat_id",
+    "message_id",
+    "inline_message_id",
+    "callback_query_id",
+    "pre_checkout_query_id",
+    "inline_query_id",
+    "user_id",
+    "from_chat_id",
+    "message_thread_id",
+    "text",
+    "caption",
+    "show_alert",
+    "ok",
+    "error_message",
+    "payload",
+    "currency",
+    "action",
+)
 SUMMARY_TEXT = 120
 
 
@@ -483,6 +550,9 @@ def params_summary(params: JSON) -> JSON:
             value = f"{value[:SUMMARY_TEXT]}… ({len(value)} chars)"
         summary[key] = value
     if "reply_markup" in params:
-        summary["reply_markup"] = "inline_keyboard" if isinstance(params["reply_markup"], dict) and \
-            "inline_keyboard" in params["reply_markup"] else "other"
+        summary["reply_markup"] = (
+            "inline_keyboard"
+            if isinstance(params["reply_markup"], dict) and "inline_keyboard" in params["reply_markup"]
+            else "other"
+        )
     return summary

@@ -32,8 +32,15 @@ def adopt_group(emu: Emulator, kind: str, title: str, members: list[User], *, bo
     return chat
 
 
-async def post_content(emu: Emulator, user: User, chat: Chat, content: JSON, *, thread_id: int | None = None,
-                       reply_to_message_id: int | None = None) -> StoredMessage:
+async def post_content(
+    emu: Emulator,
+    user: User,
+    chat: Chat,
+    content: JSON,
+    *,
+    thread_id: int | None = None,
+    reply_to_message_id: int | None = None,
+) -> StoredMessage:
     """Any message content a Telegram client can send, within Telegram's own limits for users."""
     unknown = set(content) - CONTENT_KINDS
     if unknown or not content:
@@ -65,8 +72,7 @@ async def post_content(emu: Emulator, user: User, chat: Chat, content: JSON, *, 
         data = str(content["document"]).encode()
         record = emu.files.add(data, "document", mime_type="text/plain", file_name="notes.txt")
         content["document"] = document_json(record)
-    return await post_from_user(emu, user, chat, content, thread_id=thread_id,
-                                reply_to_message_id=reply_to_message_id)
+    return await post_from_user(emu, user, chat, content, thread_id=thread_id, reply_to_message_id=reply_to_message_id)
 
 
 async def tap_data(emu: Emulator, user: User, chat: Chat, data: str, *, message_id: int | None = None) -> JSON:
@@ -82,11 +88,22 @@ async def tap_data(emu: Emulator, user: User, chat: Chat, data: str, *, message_
     if stored is None or not stored.from_bot:
         markup = {"inline_keyboard": [[{"text": "·", "callback_data": data}]]}
         stored = await emu.post(chat, emu.bot, {"text": "·"}, reply_markup=markup, deliver=False)
-    record = CallbackRecord(id=emu.next_query_id(), user_id=user.id, chat_id=chat.id, message_id=stored.message_id,
-                            created=emu.clock.now(), data=data)
+    record = CallbackRecord(
+        id=emu.next_query_id(),
+        user_id=user.id,
+        chat_id=chat.id,
+        message_id=stored.message_id,
+        created=emu.clock.now(),
+        data=data,
+    )
     emu.callbacks[record.id] = record
-    query: JSON = {"id": record.id, "from": user_json(user), "chat_instance": chat.chat_instance,
-                   "message": stored.data, "data": data}
+    query: JSON = {
+        "id": record.id,
+        "from": user_json(user),
+        "chat_instance": chat.chat_instance,
+        "message": stored.data,
+        "data": data,
+    }
     update = await emu.queue.push("callback_query", query)
     return {"update_id": update["update_id"], "callback_query_id": record.id, "message_id": stored.message_id}
 
@@ -105,8 +122,14 @@ def _invoice(currency: str, total_amount: int, payload: str) -> InvoiceInfo:
         raise ControlError("currency is a 3-letter code")
     if total_amount <= 0:
         raise ControlError("total_amount is positive")
-    return InvoiceInfo(title="invoice", description="invoice", payload=payload, currency=currency,
-                       prices=[{"label": "total", "amount": total_amount}], provider_token="")
+    return InvoiceInfo(
+        title="invoice",
+        description="invoice",
+        payload=payload,
+        currency=currency,
+        prices=[{"label": "total", "amount": total_amount}],
+        provider_token="",
+    )
 
 
 async def pre_checkout(emu: Emulator, user: User, currency: str, total_amount: int, payload: str) -> JSON:
@@ -115,11 +138,22 @@ async def pre_checkout(emu: Emulator, user: User, currency: str, total_amount: i
     invoice = _invoice(currency, total_amount, payload)
     emu.user_acts()
     chat = emu.private_chat(user)
-    record = PreCheckoutRecord(id=emu.next_query_id(), user_id=user.id, chat_id=chat.id, message_id=None,
-                               invoice=invoice, created=emu.clock.now())
+    record = PreCheckoutRecord(
+        id=emu.next_query_id(),
+        user_id=user.id,
+        chat_id=chat.id,
+        message_id=None,
+        invoice=invoice,
+        created=emu.clock.now(),
+    )
     emu.pre_checkouts[record.id] = record
-    query: JSON = {"id": record.id, "from": user_json(user), "currency": currency, "total_amount": total_amount,
-                   "invoice_payload": payload}
+    query: JSON = {
+        "id": record.id,
+        "from": user_json(user),
+        "currency": currency,
+        "total_amount": total_amount,
+        "invoice_payload": payload,
+    }
     update = await emu.queue.push("pre_checkout_query", query)
     return {"update_id": update["update_id"], "pre_checkout_query_id": record.id}
 
@@ -130,11 +164,20 @@ async def successful_payment(emu: Emulator, user: User, currency: str, total_amo
     _invoice(currency, total_amount, payload)
     emu.user_acts()
     stars = currency == "XTR"
-    charge = Charge(telegram_payment_charge_id=emu.next_charge_id(stars), user_id=user.id, currency=currency,
-                    total_amount=total_amount, payload=payload)
+    charge = Charge(
+        telegram_payment_charge_id=emu.next_charge_id(stars),
+        user_id=user.id,
+        currency=currency,
+        total_amount=total_amount,
+        payload=payload,
+    )
     emu.charges[charge.telegram_payment_charge_id] = charge
-    payment = {"currency": currency, "total_amount": total_amount, "invoice_payload": payload,
-               "telegram_payment_charge_id": charge.telegram_payment_charge_id,
-               "provider_payment_charge_id": "" if stars else f"prov_{charge.telegram_payment_charge_id[-12:]}"}
+    payment = {
+        "currency": currency,
+        "total_amount": total_amount,
+        "invoice_payload": payload,
+        "telegram_payment_charge_id": charge.telegram_payment_charge_id,
+        "provider_payment_charge_id": "" if stars else f"prov_{charge.telegram_payment_charge_id[-12:]}",
+    }
     stored = await emu.post(emu.private_chat(user), user, {"successful_payment": payment})
     return {"message_id": stored.message_id, "telegram_payment_charge_id": charge.telegram_payment_charge_id}

@@ -42,8 +42,7 @@ class Clock:
     what a test says happened, whatever the machine's speed (the fuzz test paces its users this way).
     """
 
-    def __init__(self, scale: float = 1.0, now: Callable[[], float] = time.monotonic, *,
-                 frozen: bool = False) -> None:
+    def __init__(self, scale: float = 1.0, now: Callable[[], float] = time.monotonic, *, frozen: bool = False) -> None:
         self.scale = scale
         self._now = now
         self._offset = 0.0

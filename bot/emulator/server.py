@@ -186,13 +186,15 @@ class RunningEmulator:
     async def __aenter__(self) -> RunningEmulator:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.stop()
 
 
-async def start_emulator(config: EmulatorConfig | None = None, host: str = "127.0.0.1",
-                         port: int = 0) -> RunningEmulator:
+async def start_emulator(
+    config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0
+) -> RunningEmulator:
     emulator = Emulator(config or EmulatorConfig())
     runner = web.AppRunner(build_app(emulator), access_log=None, shutdown_timeout=0.5)
     await runner.setup()

@@ -115,8 +115,13 @@ class CallbackRecord:
     data: str | None = None  # the button's callback_data, to name the query in reports
 
     def summary(self) -> JSON:
-        return {"callback_query_id": self.id, "user_id": self.user_id, "chat_id": self.chat_id,
-                "message_id": self.message_id, "data": self.data}
+        return {
+            "callback_query_id": self.id,
+            "user_id": self.user_id,
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "data": self.data,
+        }
 
 
 @dataclass
@@ -131,9 +136,14 @@ class PreCheckoutRecord:
     expired: bool = False
 
     def summary(self) -> JSON:
-        return {"pre_checkout_query_id": self.id, "user_id": self.user_id, "currency": self.invoice.currency,
-                "total_amount": self.invoice.total_amount, "invoice_payload": self.invoice.payload,
-                "expired": self.expired}
+        return {
+            "pre_checkout_query_id": self.id,
+            "user_id": self.user_id,
+            "currency": self.invoice.currency,
+            "total_amount": self.invoice.total_amount,
+            "invoice_payload": self.invoice.payload,
+            "expired": self.expired,
+        }
 
 
 @dataclass

@@ -77,6 +77,10 @@ def toast(lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, 
         return t(lang, "flashsale.toast.not_started", starts=starts)
     if result.outcome == flashsale.SOLD_OUT:
         return t(lang, "flashsale.toast.sold_out")
+    if result.outcome == flashsale.BUSY:
+        return t(lang, "flashsale.toast.busy")
+    if result.outcome == flashsale.RETRY:
+        return t(lang, "flashsale.toast.retry")
     return t(lang, "flashsale.toast.ended")
 
 

@@ -39,7 +39,6 @@ def _contains(fragment: str) -> ColumnElement[bool]:
     )
 
 
-
 async def interim_index(
     db: Database,
     parsed: ParsedQuery,

@@ -114,7 +114,6 @@ class SearchResults:
         return self.category_id is not None or self.price_min is not None or self.price_max is not None
 
 
-
 def _build(rows: Sequence[Any]) -> SearchIndex:
     return SearchIndex.build([IndexedProduct.from_row(row) for row in rows])
 

@@ -183,8 +183,9 @@ async def test_admin_menu_section_lists_and_cancels(shop: Stack) -> None:
 
 
 @pytest.mark.timeout(60)
-async def test_restart_before_start_still_starts(settings: Settings, tmp_path: Path,
-                                                 request: pytest.FixtureRequest) -> None:
+async def test_restart_before_start_still_starts(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """The sale is scheduled, the bot stops, the start time passes, a new bot process on the same database
     starts the sale (late, within the grace) and the card appears."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'restart.db'}"

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.admission import FlashAdmission
 from bot.config import Settings
 from bot.scheduler import Scheduler
 from store import flashsale, scheduling
 from store.db import Database
-from store.flashsale_admission import FlashAdmission
 from store.models import Order, utcnow
 from tests.flashsale.helpers import make_product, make_users, scheduled_sale
 from tests.flashsale.test_flash_schedule import _ctx, _group, _job, _outbox

@@ -8,12 +8,12 @@ from aiogram.types import Update
 
 from benchmarks._stub import StubSession
 from benchmarks._stub import stub_bot as bench_bot
+from bot.admission import FlashAdmission
 from bot.app import create_app
 from bot.callbacks.flashsale import FlashBuyCB
 from bot.config import Settings
 from store import flashsale, orders
 from store.db import Database
-from store.flashsale_admission import FlashAdmission
 from tests.flashsale.helpers import live_sale, make_product, make_users, product_stock, scheduled_sale
 
 WINDOW = timedelta(minutes=5)

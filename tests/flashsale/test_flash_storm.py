@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.admission import FlashAdmission
 from store import flashsale
 from store.db import Database
-from store.flashsale_admission import FlashAdmission
 from store.models import Order, Product
 from tests.flashsale.helpers import live_sale, make_product, make_users
 
@@ -51,14 +51,17 @@ async def test_storm_one_gate(any_db: Database) -> None:
     await make_users(any_db, users)
     sale = await live_sale(any_db, stock=UNITS, per_user=1)
     gate = FlashAdmission(any_db, payment_window=WINDOW)
-    # Every user taps once, and 300 of them tap twice (a double tap): the second tap is "limit" or "sold out".
+    # Every user taps once, and 300 of them tap twice (a double tap): the second tap is "limit" or "sold out",
+    # or "busy" (in the queue) while the first one waits for its batch.
     taps = users + random.Random(7).sample(users, 300)
     random.Random(8).shuffle(taps)
     answers = await _storm([gate], sale.id, taps)
     assert len(answers) == len(taps)  # every tapper got an answer
     outcomes = Counter(o for _, o in answers)
     assert outcomes["won"] == UNITS
-    assert set(outcomes) <= {"won", "sold_out", "limit"}
+    assert set(outcomes) <= {"won", "sold_out", "limit", "busy"}
+    double = Counter(taps)
+    assert all(double[u] == 2 for u, o in answers if o == "busy")  # only a repeated tap is told it is queued
     winners = Counter(u for u, o in answers if o == "won")
     assert max(winners.values()) == 1
     await _check_db(any_db, sale.id, product_id, 1)

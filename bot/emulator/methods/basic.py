@@ -15,8 +15,15 @@ from bot.emulator.state import JSON
 from bot.emulator.updates import user_json
 
 COMMAND_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
-SCOPES = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
-          "chat_administrators", "chat_member"}
+SCOPES = {
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    "chat",
+    "chat_administrators",
+    "chat_member",
+}
 
 
 @method("getMe")
@@ -94,9 +101,9 @@ def _scope_key(p: Params) -> str:
     kind = scope["type"]
     if kind in ("chat", "chat_administrators", "chat_member"):
         if "chat_id" not in scope:
-            raise bad_request("can't parse BotCommandScope: field \"chat_id\" must be present")
+            raise bad_request('can\'t parse BotCommandScope: field "chat_id" must be present')
         if kind == "chat_member" and "user_id" not in scope:
-            raise bad_request("can't parse BotCommandScope: field \"user_id\" must be present")
+            raise bad_request('can\'t parse BotCommandScope: field "user_id" must be present')
     return json.dumps([kind, scope.get("chat_id"), scope.get("user_id")])
 
 
@@ -192,8 +199,20 @@ async def set_default_admin_rights(emu: Emulator, p: Params) -> bool:
 
 @method("getMyDefaultAdministratorRights")
 async def get_default_admin_rights(emu: Emulator, p: Params) -> JSON:
-    base = {key: False for key in ("is_anonymous", "can_manage_chat", "can_delete_messages",
-                                   "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-                                   "can_change_info", "can_invite_users", "can_post_stories",
-                                   "can_edit_stories", "can_delete_stories")}
+    base = {
+        key: False
+        for key in (
+            "is_anonymous",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        )
+    }
     return {**base, **emu.admin_rights.get(p.bool("for_channels"), {})}

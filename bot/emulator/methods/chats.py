@@ -53,8 +53,11 @@ async def get_chat_administrators(emu: Emulator, p: Params) -> list[JSON]:
     chat = _group(emu, p)
     if chat.type == "private":
         raise bad_request("there are no administrators in the private chat")
-    return [member_json(emu.users[uid], status) for uid, status in chat.members.items()
-            if status in ("creator", "administrator") and uid in emu.users]
+    return [
+        member_json(emu.users[uid], status)
+        for uid, status in chat.members.items()
+        if status in ("creator", "administrator") and uid in emu.users
+    ]
 
 
 @method("getChatMemberCount", "getChatMembersCount")
@@ -112,8 +115,13 @@ async def export_invite_link(emu: Emulator, p: Params) -> str:
 @method("createChatInviteLink")
 async def create_invite_link(emu: Emulator, p: Params) -> JSON:
     link = await export_invite_link(emu, p)
-    return {"invite_link": link, "creator": user_json(emu.bot), "creates_join_request": False,
-            "is_primary": False, "is_revoked": False}
+    return {
+        "invite_link": link,
+        "creator": user_json(emu.bot),
+        "creates_join_request": False,
+        "is_primary": False,
+        "is_revoked": False,
+    }
 
 
 @method("setChatTitle")
@@ -182,8 +190,9 @@ async def create_forum_topic(emu: Emulator, p: Params) -> JSON:
     name = p.required_str("name")
     if len(name) > 128:
         raise bad_request("TOPIC_TITLE_INVALID")
-    topic = await emu.create_topic(chat, name, emu.bot, icon_color=p.int("icon_color"),
-                                   icon_custom_emoji_id=p.str("icon_custom_emoji_id"))
+    topic = await emu.create_topic(
+        chat, name, emu.bot, icon_color=p.int("icon_color"), icon_custom_emoji_id=p.str("icon_custom_emoji_id")
+    )
     return topic_json(topic)
 
 

@@ -13,13 +13,23 @@ from bot.emulator.params import Params, chat_id_arg
 from bot.emulator.rules import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, TEXT_LIMIT
 from bot.emulator.state import JSON, Chat, InvoiceInfo, StoredMessage
 
-INLINE_ACTIONS = ("url", "callback_data", "web_app", "login_url", "switch_inline_query",
-                  "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-                  "callback_game", "pay")
+INLINE_ACTIONS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
 
 
-def formatted_text(p: Params, field: str = "text", mode: str = "parse_mode",
-                   entities: str = "entities") -> tuple[str, list[JSON]]:
+def formatted_text(
+    p: Params, field: str = "text", mode: str = "parse_mode", entities: str = "entities"
+) -> tuple[str, list[JSON]]:
     """Message text after entity parsing; empty text is refused before the chat is even looked at."""
     raw = p.str(field) or ""
     if not raw.strip():
@@ -41,8 +51,9 @@ def _explicit_entities(p: Params, field: str) -> list[JSON] | None:
     value = p.json(field, "entities")
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(e, dict) and {"type", "offset", "length"} <= e.keys()
-                                              for e in value):
+    if not isinstance(value, list) or not all(
+        isinstance(e, dict) and {"type", "offset", "length"} <= e.keys() for e in value
+    ):
         raise bad_request("can't parse entities JSON object")
     return value
 
@@ -78,10 +89,10 @@ def validate_markup(raw: Any) -> JSON | None:
     if "keyboard" in raw:
         rows = raw["keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad_request("field \"keyboard\" of the ReplyKeyboardMarkup must be an Array of Arrays")
+            raise bad_request('field "keyboard" of the ReplyKeyboardMarkup must be an Array of Arrays')
         normalized = [[{"text": b} if isinstance(b, str) else b for b in row] for row in rows]
         if any(not isinstance(b, dict) or not isinstance(b.get("text"), str) for row in normalized for b in row):
-            raise bad_request("can't parse keyboard button: field \"text\" must be of type String")
+            raise bad_request('can\'t parse keyboard button: field "text" must be of type String')
         return {**raw, "keyboard": normalized}
     if raw.get("remove_keyboard") or raw.get("force_reply"):
         return raw
@@ -90,7 +101,7 @@ def validate_markup(raw: Any) -> JSON | None:
 
 def _inline_rows(rows: Any) -> list[list[JSON]]:
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+        raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
     for row in rows:
         for button in row:
             _check_inline_button(button)
@@ -99,7 +110,7 @@ def _inline_rows(rows: Any) -> list[list[JSON]]:
 
 def _check_inline_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type String")
+        raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
     if not button["text"].strip():
         raise bad_request("BUTTON_TEXT_INVALID")
     actions = [key for key in INLINE_ACTIONS if key in button]
@@ -155,14 +166,16 @@ def reply_target(emu: Emulator, chat: Chat, p: Params) -> StoredMessage | None:
     return stored
 
 
-async def deliver(emu: Emulator, chat: Chat, p: Params, content: JSON, *, markup: JSON | None,
-                  invoice: InvoiceInfo | None = None) -> JSON:
+async def deliver(
+    emu: Emulator, chat: Chat, p: Params, content: JSON, *, markup: JSON | None, invoice: InvoiceInfo | None = None
+) -> JSON:
     """Post a bot message after the reply/thread checks and the flood limiter."""
     reply_to = reply_target(emu, chat, p)
     thread = message_thread(emu, chat, p, reply_to)
     emu.limiter.check_send(chat.id, chat.is_group)
-    stored = await emu.post(chat, emu.bot, content, thread_id=thread, reply_to=reply_to, reply_markup=markup,
-                            invoice=invoice)
+    stored = await emu.post(
+        chat, emu.bot, content, thread_id=thread, reply_to=reply_to, reply_markup=markup, invoice=invoice
+    )
     return stored.data
 
 

@@ -34,8 +34,13 @@ async def answer_callback_query(emu: Emulator, p: Params) -> bool:
     record.answered = True
     record.answer = {"text": text or None, "show_alert": p.bool("show_alert"), "url": url or None}
     if text:
-        toast = {"text": text, "show_alert": p.bool("show_alert"), "callback_query_id": record.id,
-                 "chat_id": record.chat_id, "message_id": record.message_id}
+        toast = {
+            "text": text,
+            "show_alert": p.bool("show_alert"),
+            "callback_query_id": record.id,
+            "chat_id": record.chat_id,
+            "message_id": record.message_id,
+        }
         emu.users[record.user_id].toasts.append(toast)
         await emu.emit("toast", user_id=record.user_id, **toast)
     record.done.set()
@@ -44,7 +49,7 @@ async def answer_callback_query(emu: Emulator, p: Params) -> bool:
 
 def _check_result(result: Any, seen: set[str]) -> JSON:
     if not isinstance(result, dict) or not isinstance(result.get("type"), str):
-        raise bad_request("can't parse inline query result: field \"type\" must be of type String")
+        raise bad_request('can\'t parse inline query result: field "type" must be of type String')
     result_id = str(result.get("id", ""))
     if not 1 <= len(result_id.encode()) <= 64:
         raise bad_request("RESULT_ID_INVALID")
@@ -52,7 +57,7 @@ def _check_result(result: Any, seen: set[str]) -> JSON:
         raise bad_request("RESULT_ID_DUPLICATE")
     seen.add(result_id)
     if result["type"] == "article" and not result.get("title"):
-        raise bad_request("can't parse inline query result: field \"title\" must be of type String")
+        raise bad_request('can\'t parse inline query result: field "title" must be of type String')
     content = result.get("input_message_content")
     if result["type"] == "article" and not isinstance(content, dict):
         raise bad_request("input message content is not specified")
@@ -84,6 +89,12 @@ async def answer_inline_query(emu: Emulator, p: Params) -> bool:
         raise bad_request("NEXT_OFFSET_INVALID")
     seen: set[str] = set()
     checked = [_check_result(result, seen) for result in results]
-    record.answer.set_result({"results": checked, "next_offset": next_offset,
-                              "cache_time": p.int("cache_time"), "is_personal": p.bool("is_personal")})
+    record.answer.set_result(
+        {
+            "results": checked,
+            "next_offset": next_offset,
+            "cache_time": p.int("cache_time"),
+            "is_personal": p.bool("is_personal"),
+        }
+    )
     return True

@@ -71,8 +71,9 @@ async def input_file(emu: Emulator, p: Params, field: str, kind: str) -> FileRec
     if record is None:
         raise bad_request("wrong file identifier/HTTP URL specified")
     if record.kind != kind:
-        raise bad_request(f"can't use file of type {KIND_NAMES.get(record.kind, 'Document')} as "
-                          f"{KIND_NAMES.get(kind, 'Document')}")
+        raise bad_request(
+            f"can't use file of type {KIND_NAMES.get(record.kind, 'Document')} as {KIND_NAMES.get(kind, 'Document')}"
+        )
     return record
 
 
@@ -81,16 +82,27 @@ def photo_json(emu: Emulator, record: FileRecord) -> list[JSON]:
     if known is not None:
         return [dict(size) for size in known]
     thumb = emu.files.alias(record, record.width, record.height)
-    sizes = photo_sizes(record.file_id, record.file_unique_id, record.width, record.height, len(record.data),
-                        thumb.file_id, thumb.file_unique_id)
+    sizes = photo_sizes(
+        record.file_id,
+        record.file_unique_id,
+        record.width,
+        record.height,
+        len(record.data),
+        thumb.file_id,
+        thumb.file_unique_id,
+    )
     for size in sizes:
         emu.files.photo_sets[str(size["file_id"])] = sizes
     return sizes
 
 
 def document_json(record: FileRecord) -> JSON:
-    data: JSON = {"file_id": record.file_id, "file_unique_id": record.file_unique_id,
-                  "file_size": len(record.data), "mime_type": record.mime_type}
+    data: JSON = {
+        "file_id": record.file_id,
+        "file_unique_id": record.file_unique_id,
+        "file_size": len(record.data),
+        "mime_type": record.mime_type,
+    }
     if record.file_name:
         data["file_name"] = record.file_name
     return data
@@ -121,16 +133,28 @@ async def send_document(emu: Emulator, p: Params) -> JSON:
 @method("sendVoice")
 async def send_voice(emu: Emulator, p: Params) -> JSON:
     def voice(_emu: Emulator, record: FileRecord) -> JSON:
-        return {"file_id": record.file_id, "file_unique_id": record.file_unique_id,
-                "duration": p.int("duration", 1) or 1, "mime_type": "audio/ogg", "file_size": len(record.data)}
+        return {
+            "file_id": record.file_id,
+            "file_unique_id": record.file_unique_id,
+            "duration": p.int("duration", 1) or 1,
+            "mime_type": "audio/ogg",
+            "file_size": len(record.data),
+        }
 
     return await _send_media(emu, p, "voice", "voice", voice)
 
 
 def sticker_json(record: FileRecord) -> JSON:
-    return {"file_id": record.file_id, "file_unique_id": record.file_unique_id, "type": "regular",
-            "width": record.width or 512, "height": record.height or 512, "is_animated": False,
-            "is_video": False, "file_size": len(record.data)}
+    return {
+        "file_id": record.file_id,
+        "file_unique_id": record.file_unique_id,
+        "type": "regular",
+        "width": record.width or 512,
+        "height": record.height or 512,
+        "is_animated": False,
+        "is_video": False,
+        "file_size": len(record.data),
+    }
 
 
 @method("sendSticker")
@@ -151,8 +175,12 @@ async def get_file(emu: Emulator, p: Params) -> JSON:
         raise bad_request("wrong file_id or the file is temporarily unavailable")
     if len(record.data) > DOWNLOAD_LIMIT:
         raise bad_request("file is too big")
-    return {"file_id": record.file_id, "file_unique_id": record.file_unique_id, "file_size": len(record.data),
-            "file_path": record.file_path}
+    return {
+        "file_id": record.file_id,
+        "file_unique_id": record.file_unique_id,
+        "file_size": len(record.data),
+        "file_path": record.file_path,
+    }
 
 
 @method("getUserProfilePhotos")

@@ -23,10 +23,32 @@ from bot.emulator.params import Params, chat_id_arg
 from bot.emulator.state import JSON, Chat, StoredMessage
 from bot.emulator.updates import now, user_json
 
-CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-                "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
-COPYABLE = ("text", "entities", "caption", "caption_entities", "photo", "document", "sticker", "voice",
-            "contact", "location", "venue")
+CHAT_ACTIONS = {
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+}
+COPYABLE = (
+    "text",
+    "entities",
+    "caption",
+    "caption_entities",
+    "photo",
+    "document",
+    "sticker",
+    "voice",
+    "contact",
+    "location",
+    "venue",
+)
 
 
 @method("sendMessage")
@@ -38,11 +60,13 @@ async def send_message(emu: Emulator, p: Params) -> JSON:
     return await deliver(emu, chat, p, text_content(text, entities), markup=markup)
 
 
-async def _finish_edit(emu: Emulator, chat: Chat, stored: StoredMessage, inline: bool, changes: JSON,
-                       markup: JSON | None) -> JSON | bool:
+async def _finish_edit(
+    emu: Emulator, chat: Chat, stored: StoredMessage, inline: bool, changes: JSON, markup: JSON | None
+) -> JSON | bool:
     data = stored.data
     unchanged = all(data.get(key) == value for key, value in changes.items()) and markup_key(
-        data.get("reply_markup")) == markup_key(markup)
+        data.get("reply_markup")
+    ) == markup_key(markup)
     if unchanged:
         raise bad_request(NOT_MODIFIED)
     emu.limiter.check_edit(chat.id, chat.is_group)
@@ -80,8 +104,9 @@ async def edit_message_caption(emu: Emulator, p: Params) -> JSON | bool:
         raise bad_request("there is no caption in the message to edit")
     check_caption_length(caption)
     markup = reply_markup(p)
-    return await _finish_edit(emu, chat, stored, inline,
-                              {"caption": caption or None, "caption_entities": entities or None}, markup)
+    return await _finish_edit(
+        emu, chat, stored, inline, {"caption": caption or None, "caption_entities": entities or None}, markup
+    )
 
 
 @method("editMessageReplyMarkup")

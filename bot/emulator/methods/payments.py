@@ -60,10 +60,17 @@ def parse_invoice(p: Params) -> InvoiceInfo:
     elif not provider_token:
         raise bad_request("PAYMENT_PROVIDER_INVALID")
     invoice = InvoiceInfo(
-        title=title, description=description, payload=payload, currency=currency, prices=prices,
-        provider_token=provider_token, start_parameter=p.str("start_parameter", "") or "",
-        need_name=p.bool("need_name"), need_phone_number=p.bool("need_phone_number"),
-        need_email=p.bool("need_email"), need_shipping_address=p.bool("need_shipping_address"),
+        title=title,
+        description=description,
+        payload=payload,
+        currency=currency,
+        prices=prices,
+        provider_token=provider_token,
+        start_parameter=p.str("start_parameter", "") or "",
+        need_name=p.bool("need_name"),
+        need_phone_number=p.bool("need_phone_number"),
+        need_email=p.bool("need_email"),
+        need_shipping_address=p.bool("need_shipping_address"),
     )
     if invoice.total_amount <= 0:
         raise bad_request("CURRENCY_TOTAL_AMOUNT_INVALID")
@@ -79,9 +86,15 @@ async def send_invoice(emu: Emulator, p: Params) -> JSON:
         rows = markup.get("inline_keyboard") or [[]]
         if not rows or not rows[0] or not rows[0][0].get("pay"):
             raise bad_request("REPLY_MARKUP_BUY_EMPTY")
-    content = {"invoice": {"title": invoice.title, "description": invoice.description,
-                           "start_parameter": invoice.start_parameter, "currency": invoice.currency,
-                           "total_amount": invoice.total_amount}}
+    content = {
+        "invoice": {
+            "title": invoice.title,
+            "description": invoice.description,
+            "start_parameter": invoice.start_parameter,
+            "currency": invoice.currency,
+            "total_amount": invoice.total_amount,
+        }
+    }
     return await deliver(emu, chat, p, content, markup=markup, invoice=invoice)
 
 
@@ -121,8 +134,12 @@ async def refund_star_payment(emu: Emulator, p: Params) -> bool:
         raise bad_request("CHARGE_ALREADY_REFUNDED")
     charge.refunded = True
     user = emu.users[user_id]
-    refund = {"currency": charge.currency, "total_amount": charge.total_amount,
-              "invoice_payload": charge.payload, "telegram_payment_charge_id": charge.telegram_payment_charge_id}
+    refund = {
+        "currency": charge.currency,
+        "total_amount": charge.total_amount,
+        "invoice_payload": charge.payload,
+        "telegram_payment_charge_id": charge.telegram_payment_charge_id,
+    }
     await emu.post(emu.private_chat(user), user, {"refunded_payment": refund})
     await emu.emit("payment", user_id=user_id, status="refunded", **refund)
     return True

@@ -1,0 +1,141 @@
+"""An admin schedules, edits and cancels a sale; its units leave the product's stock at creation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from store import scheduling
+from store.db import Database
+from store.errors import Conflict, DomainError, NotFound
+from store.flashsale.lifecycle import end_sale
+from store.flashsale.rules import (
+    CANCELLED,
+    END_JOB,
+    LIVE,
+    MAX_PER_USER,
+    MAX_STOCK,
+    SCHEDULED,
+    START_JOB,
+    end_key,
+    opening_time,
+    start_key,
+)
+from store.flashsale.stock import _give_to_product, _take_from_product
+from store.flashsale.views import SaleEdit, SaleSpec, SaleView, _changed, _load, _rowcount
+from store.models import Product, utcnow
+from store.models.flashsale import FlashSale
+from store.money import STARS
+
+
+def _check_spec(price: int, stock: int, per_user: int, starts_at: datetime, ends_at: datetime) -> None:
+    if price < 0:
+        raise DomainError("flash_bad_price")
+    if not 1 <= stock <= MAX_STOCK:
+        raise DomainError("flash_bad_stock", max=MAX_STOCK)
+    if not 1 <= per_user <= MAX_PER_USER:
+        raise DomainError("flash_bad_limit", max=MAX_PER_USER)
+    if ends_at <= starts_at:
+        raise DomainError("flash_end_before_start")
+    if ends_at <= utcnow():
+        raise DomainError("flash_end_in_past")
+
+
+async def create_sale(db: Database, spec: SaleSpec, created_by: int | None = None) -> SaleView:
+    """Schedule a sale; its units leave the product's stock now, so the pool is guaranteed at start."""
+    _check_spec(spec.price, spec.stock, spec.per_user_limit, spec.starts_at, spec.ends_at)
+    async with db.tx() as session:
+        product = (await session.execute(select(Product).where(Product.sku == spec.sku))).scalar_one_or_none()
+        if product is None or not product.active:
+            raise NotFound("flash_unknown_sku", sku=spec.sku)
+        if product.currency == STARS:
+            raise DomainError("flash_bad_currency")
+        await _take_from_product(session, product.id, spec.stock)
+        sale = FlashSale(
+            product_id=product.id,
+            price=spec.price,
+            currency=product.currency,
+            stock=spec.stock,
+            sold=0,
+            paid=0,
+            revenue=0,
+            returned=0,
+            released=0,
+            per_user_limit=spec.per_user_limit,
+            starts_at=spec.starts_at,
+            ends_at=spec.ends_at,
+            status=SCHEDULED,
+            groups=list(spec.groups) if spec.groups is not None else None,
+            created_by=created_by,
+        )
+        session.add(sale)
+        await session.flush()
+        await scheduling.schedule(session, START_JOB, sale.id, opening_time(spec.starts_at), key=start_key(sale.id))
+        await scheduling.schedule(session, END_JOB, sale.id, spec.ends_at, key=end_key(sale.id))
+        _changed(session, sale.id)
+        return (await _load(session, sale.id))[1]
+
+
+async def edit_sale(db: Database, sale_id: int, edit: SaleEdit) -> SaleView:
+    """Change a sale that has not started yet (a started one is refused: people may already have won)."""
+    async with db.tx() as session:
+        sale, view = await _load(session, sale_id, lock=True)
+        if sale.status != SCHEDULED:
+            raise Conflict("flash_not_editable", status=sale.status)
+        price = view.price if edit.price is None else edit.price
+        stock = view.stock if edit.stock is None else edit.stock
+        per_user = view.per_user_limit if edit.per_user_limit is None else edit.per_user_limit
+        starts_at = edit.starts_at or view.starts_at
+        ends_at = edit.ends_at or view.ends_at
+        _check_spec(price, stock, per_user, starts_at, ends_at)
+        if stock > sale.stock:
+            await _take_from_product(session, sale.product_id, stock - sale.stock)
+        elif stock < sale.stock:
+            await _give_to_product(session, sale.product_id, sale.stock - stock)
+        result = await session.execute(
+            update(FlashSale)
+            .where(FlashSale.id == sale_id, FlashSale.status == SCHEDULED)
+            .values(
+                price=price,
+                stock=stock,
+                per_user_limit=per_user,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                groups=None if edit.all_groups else (list(edit.groups) if edit.groups is not None else sale.groups),
+            )
+        )
+        if not _rowcount(result):
+            raise Conflict("flash_not_editable", status="changed")
+        if starts_at != view.starts_at:
+            await scheduling.schedule(session, START_JOB, sale_id, opening_time(starts_at), key=start_key(sale_id))
+        if ends_at != view.ends_at:
+            await scheduling.schedule(session, END_JOB, sale_id, ends_at, key=end_key(sale_id))
+        _changed(session, sale_id)
+        return (await _load(session, sale_id))[1]
+
+
+async def cancel_sale(db: Database, sale_id: int, admin_ids: Sequence[int] = ()) -> SaleView:
+    """A scheduled sale is cancelled (its units go back); a live one ends now (reason `cancelled`)."""
+    async with db.tx() as session:
+        sale, _ = await _load(session, sale_id, lock=True)
+        if sale.status == SCHEDULED:
+            result = await session.execute(
+                update(FlashSale)
+                .where(FlashSale.id == sale_id, FlashSale.status == SCHEDULED)
+                .values(status=CANCELLED, end_reason=CANCELLED, ended_at=utcnow(), released=FlashSale.stock)
+            )
+            if not _rowcount(result):
+                raise Conflict("flash_not_cancellable", status="changed")
+            await _give_to_product(session, sale.product_id, sale.stock)
+            await scheduling.cancel(session, start_key(sale_id))
+            await scheduling.cancel(session, end_key(sale_id))
+        elif sale.status == LIVE:
+            if not await end_sale(session, sale_id, reason=CANCELLED, admin_ids=admin_ids):
+                raise Conflict("flash_not_cancellable", status="changed")
+            await scheduling.cancel(session, end_key(sale_id))
+        else:
+            raise Conflict("flash_not_cancellable", status=sale.status)
+        _changed(session, sale_id)
+        return (await _load(session, sale_id))[1]

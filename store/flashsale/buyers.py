@@ -1,0 +1,65 @@
+"""A winner's choices (delivery or pick-up), subscriptions, and the claims list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+
+from store import orders
+from store.db import Database
+from store.errors import Conflict, DomainError
+from store.flashsale.rules import SOURCE
+from store.flashsale.views import _rowcount
+from store.models import Order, User
+from store.models.flashsale import FlashClaim
+
+
+async def choose_receipt(
+    db: Database, order_id: int, user_id: int, pickup_point: str | None, pickup_points: Sequence[str]
+) -> orders.OrderDetail:
+    """Before paying a won unit, its winner picks delivery (None) or one of the shop's pick-up points, as at a
+    normal checkout. Only the winner's own unpaid, physical flash order can change (callback data is never
+    trusted); its price stays the flash price."""
+    if pickup_point is not None and pickup_point not in pickup_points:
+        raise DomainError("checkout_bad_pickup_point")
+    async with db.tx() as session:
+        result = await session.execute(
+            update(Order)
+            .where(
+                Order.id == order_id,
+                Order.user_id == user_id,
+                Order.source == SOURCE,
+                Order.status == orders.PENDING_PAYMENT,
+                Order.delivery_method.in_(("delivery", "pickup")),
+            )
+            .values(delivery_method="delivery" if pickup_point is None else "pickup", pickup_point=pickup_point)
+        )
+        if not _rowcount(result):
+            raise Conflict("flash_not_payable")
+        return await orders.load_detail(session, order_id, user_id)
+
+
+# ---------------------------------------------------------------------------------------------- subscriptions
+
+
+async def set_subscribed(db: Database, user_id: int, subscribed: bool) -> bool:
+    """Opt in or out of private flash-sale announcements; False when nothing changed."""
+    async with db.tx() as session:
+        result = await session.execute(
+            update(User)
+            .where(User.id == user_id, User.subscribed_flash.is_not(subscribed))
+            .values(subscribed_flash=subscribed)
+        )
+        return bool(_rowcount(result))
+
+
+async def claims_of(db: Database, sale_id: int) -> list[tuple[int, int, str, int | None]]:
+    """(user id, seq, status, order id) for every claim of a sale (tests, summaries)."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(FlashClaim.user_id, FlashClaim.seq, FlashClaim.status, FlashClaim.order_id)
+            .where(FlashClaim.sale_id == sale_id)
+            .order_by(FlashClaim.id)
+        )
+        return [(int(u), int(s), str(st), o) for u, s, st, o in rows.all()]

@@ -1,0 +1,57 @@
+"""Flash-sale vocabulary: statuses, outcomes, event and outbox keys, limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from store.growth import tiers
+from store.models import utcnow
+
+SOURCE = "flashsale"
+SCHEDULED, LIVE, ENDED, CANCELLED, MISSED = "scheduled", "live", "ended", "cancelled", "missed"
+STATUSES = (SCHEDULED, LIVE, ENDED, CANCELLED, MISSED)
+START_JOB, END_JOB = "flash_start", "flash_end"
+# With tier early access the sale goes live early for those members; this event opens it to everyone.
+PUBLIC_JOB = "flash_public"
+# Set in session.info when a sale's state changed, so in-memory admission gates reload it after commit.
+SESSION_KEY = "flashsale_changed"
+
+# Outbox templates (rendered by bot/views/flashsale.py).
+CARD_TEMPLATE = "flashsale.card"  # the announcement (group card or private message) and its later edits
+WON_TEMPLATE = "flashsale.won"  # private: you got a unit, pay within N minutes
+SUMMARY_TEMPLATE = "flashsale.summary"  # to admins when a sale ends
+MISSED_TEMPLATE = "flashsale.missed_note"  # to admins when a start came too late
+
+MAX_STOCK = 100_000
+MAX_PER_USER = 100
+
+
+def start_key(sale_id: int) -> str:
+    return f"{START_JOB}:{sale_id}"
+
+
+def public_key(sale_id: int) -> str:
+    return f"{PUBLIC_JOB}:{sale_id}"
+
+
+def opening_time(starts_at: datetime) -> datetime:
+    """When the start event fires: the public start less the best tier's early access. A sale created inside
+    that window opens now, and one whose start has already come (`start=now`) at its start: the early access
+    must not date the event back, or it would look "late" and mark the sale missed as if the bot had been
+    down. Lateness is still counted from the start itself, so a start long past stays missed."""
+    return max(starts_at - tiers.max_early_access(), min(utcnow(), starts_at))
+
+
+def end_key(sale_id: int) -> str:
+    return f"{END_JOB}:{sale_id}"
+
+
+def announce_key(sale_id: int, chat_id: int) -> str:
+    """`flash:<id>:<user>` for a subscriber, `flash:<id>:<negative chat id>` for a group card."""
+    return f"flash:{sale_id}:{chat_id}"
+
+
+# What a tap gets (ClaimResult.outcome). BUSY: the tap is queued behind a saturated database and its result
+# is not known within the answer budget (the claim still goes on); RETRY: recording it failed, nothing was taken.
+WON, SOLD_OUT, LIMIT, NOT_STARTED, ENDED_OUTCOME = "won", "sold_out", "limit", "not_started", "ended"
+BUSY, RETRY = "busy", "retry"
