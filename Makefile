@@ -35,6 +35,7 @@ run: $(VENV_RUN)/.stamp
 lint: $(VENV_TEST)/.stamp
 	$(VENV_TEST)/bin/ruff check .
 	$(VENV_TEST)/bin/mypy
+	$(VENV_TEST)/bin/lint-imports
 
 test: lint
 	$(VENV_TEST)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)

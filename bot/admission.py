@@ -38,12 +38,14 @@ from store.db import Database
 from store.flashsale import ClaimRequest, ClaimResult
 from store.growth import tiers
 from store.models import utcnow
+from store.rules import policy
 from store.users import NewUser
 
 if TYPE_CHECKING:
     pass
 
 log = logging.getLogger(__name__)
+
 
 def db_slots(db: Database) -> asyncio.Semaphore:
     """Concurrent database operations the storm path may hold: SQLite has one writer (and the gate's reads go to
@@ -113,7 +115,7 @@ class MemoryAdmissionGate:
             return ClaimResult(flashsale.ENDED_OUTCOME)
         if (
             now < gate.starts_at
-            and tiers.max_early_access() > timedelta(0)
+            and tiers.max_early_access(policy(self.db)) > timedelta(0)
             and now < gate.starts_at - await self._head_start(gate, user_id)
         ):
             return ClaimResult(flashsale.NOT_STARTED)  # live early for tiers with early access, not for this user

@@ -36,6 +36,7 @@ from bot.nlu_service import Understanding
 from bot.outbox import OutboxSender
 from bot.referral_codes import ReferralCodes
 from bot.scheduler import Scheduler
+from bot.shop_rules import shop_rules
 from bot.tap_guard import TapMemory
 from bot.update_guard import DuplicateUpdateMiddleware
 from bot.user_rows import UserRowWriter
@@ -186,39 +187,6 @@ def standard_wiring() -> Wiring:
     )
 
 
-def configure_domain(settings: Settings) -> None:
-    """Hand config values to the shop core as policy objects (store/ never reads config itself)."""
-    from store import features, growth
-
-    features.load()
-    loyalty = settings.loyalty
-    growth.configure(
-        growth.GrowthPolicy(
-            timezone=settings.shop.timezone,
-            checkin_points=loyalty.checkin_points,
-            streak_bonuses={bonus.day: bonus.points for bonus in loyalty.streak_bonuses},
-            referral_points=loyalty.referral_points,
-            welcome_coupon_percent=loyalty.welcome_coupon_percent,
-            points_per_currency_unit=loyalty.points_per_currency_unit,
-            point_value_minor=loyalty.point_value_minor,
-            max_points_share_percent=loyalty.max_points_share_percent,
-            points_expiry_days=loyalty.points_expiry_days,
-            tiers=tuple(
-                growth.TierRule(
-                    t.key,
-                    t.name_en,
-                    t.name_zh,
-                    t.min_spend,
-                    t.discount_percent,
-                    t.free_delivery_over,
-                    t.early_access_minutes,
-                )
-                for t in loyalty.tiers
-            ),
-        )
-    )
-
-
 def build_bot(settings: Settings, token: str, etiquette: Etiquette | None = None) -> Bot:
     session = None
     if settings.telegram.api_base:
@@ -351,8 +319,9 @@ async def create_app(
     `resolve_username` asks Telegram for the bot's username when the config does not name it."""
     from store import migrations
 
-    configure_domain(settings)
-    database = db or Database(settings.database.url, echo=settings.database.echo)
+    rules = shop_rules(settings)
+    database = db or Database(settings.database.url, echo=settings.database.echo, rules=rules)
+    database.use_rules(rules)
     if migrate:
         await migrations.upgrade(database)
     etiquette = Etiquette.build(settings)

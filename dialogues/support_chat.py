@@ -21,7 +21,6 @@ from bot.i18n import Translator, t
 from bot.middlewares import UserContextMiddleware
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
-from bot.views.support import staff_lang
 from store import support
 
 COMMENT_MAX = 1000
@@ -67,7 +66,7 @@ async def comment_given(
     ticket = await support.get_ticket(ctx.db, ticket_id)
     if ticket.chat_id is not None and text:
         note = t(
-            staff_lang(ctx.settings),
+            ctx.settings.shop.default_language,  # the support group reads the shop language
             "support.topic.comment_note",
             ticket_id=ticket_id,
             comment=html.escape(text[:COMMENT_MAX]),

@@ -21,8 +21,8 @@ from bot.i18n import t
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import admin as views
+from bot.views.checkout import pickup_point
 from dialogues.checkout import AdminSG
-from handlers.checkout import pickup_point
 from store import catalog, order_queues, orders, payments
 from store.errors import DomainError
 

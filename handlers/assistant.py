@@ -45,12 +45,12 @@ from bot.context import AppContext
 from bot.i18n import Translator, t, t_plain
 from bot.middlewares import UserContextMiddleware
 from bot.routes import Routes
+from bot.support_desk import RELAYED, open_ticket_for
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from bot.views.assistant import did_you_mean_markup
 from dialogues.nlu import FALLBACK_INTENT, detect_language
 from dialogues.nlu.builtin import has_enough_signal
-from handlers.support import RELAYED, open_ticket_for
 from store import groupbuy, nlu_review, orders, support
 from store.models import utcnow
 from store.money import Money
@@ -136,7 +136,7 @@ async def free_text(
     reply_lang = reply_language(text, lang)
     turn_id = await support.record_turn(ctx.db, user_id, "shopper", text)
     if await _looks_like_product(ctx, text):
-        from handlers.search import answer_search
+        from bot.search_screens import answer_search
 
         await answer_search(message, ctx, reply_lang, text)
         await support.record_turn(ctx.db, user_id, "bot", f"🔎 {text}", "search")
@@ -363,7 +363,7 @@ async def search_button(query: CallbackQuery, callback_data: SupCB, ctx: AppCont
         await query.answer(t(lang, "support.assistant.search_stale"), show_alert=True)
         return
     await query.answer()
-    from handlers.search import answer_search
+    from bot.search_screens import answer_search
 
     await answer_search(query.message, ctx, reply_language(turn.text, lang), turn.text)  # type: ignore[arg-type]
 

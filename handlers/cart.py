@@ -10,21 +10,20 @@ import logging
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks.cart import PREFIX, CartCB
 from bot.callbacks.common import MenuCB
+from bot.cart_screens import render_cart, send_cart_privately
 from bot.context import AppContext
 from bot.i18n import t
 from bot.routes import Routes
-from bot.telegram_utils import edit_or_answer
 from bot.views.cart import cart_screen
 from bot.views.catalog import cart_link
 from bot.views.common import open_private_chat
-from handlers.errors import error_text
-from store import cart, users
+from bot.views.errors import error_text
+from store import cart
 from store.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -35,27 +34,6 @@ STALE_CODES = ("stale_button", "catalog_product_unavailable", "cart_line_gone")
 
 def _in_group(query: CallbackQuery) -> bool:
     return query.message is not None and query.message.chat.type != "private"
-
-
-async def send_cart_privately(ctx: AppContext, user_id: int, lang: str, *, notice: str | None = None) -> bool:
-    """Send the user's cart to their private chat; False when the bot may not write to them (they never
-    started it, or blocked it)."""
-    screen = cart_screen(lang, await cart.get_cart(ctx.db, user_id), notice=notice)
-    try:
-        await ctx.bot.send_message(user_id, screen.text, reply_markup=screen.markup)
-    except TelegramForbiddenError as exc:
-        if "blocked" in exc.message:
-            await users.mark_unreachable(ctx.db, user_id)
-        return False
-    except TelegramBadRequest as exc:  # "chat not found": the user has no chat with the bot
-        log.info("cannot send the cart to %s: %s", user_id, exc.message)
-        return False
-    return True
-
-
-async def render_cart(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
-    screen = cart_screen(lang, await cart.get_cart(ctx.db, query.from_user.id))
-    await edit_or_answer(query, screen.text, screen.markup)
 
 
 @routes.message(Command("cart"))

@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, FSInputFile, InputFile, Message
 from bot import analytics, social, tap_guard
 from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
 from bot.callbacks.common import MenuCB
+from bot.cart_screens import render_cart, send_cart_privately
 from bot.chat_language import group_language
 from bot.context import AppContext
 from bot.i18n import t, t_plain
@@ -28,8 +29,7 @@ from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import catalog as views
 from bot.views.catalog import CardOptions, Screen
-from handlers.cart import render_cart, send_cart_privately
-from handlers.errors import error_text
+from bot.views.errors import error_text
 from store import cart, catalog, flashsale
 from store.catalog import ProductView
 from store.errors import DomainError, NotFound

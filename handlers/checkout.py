@@ -21,24 +21,24 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from bot import deeplinks, social
 from bot import payments as bot_payments
+from bot import social
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.common import MenuCB
-from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import LANGUAGES, Translator, t
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import checkout as views
 from bot.views import common as common_views
+from bot.views.checkout import pickup_point, private_link
 from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
 from store import checkout, orders
 from store.errors import Conflict, DomainError
 
 routes = Routes("checkout")
-DEEPLINK = "co"
+DEEPLINK = views.DEEPLINK
 OWN_KEYS = (
     keys.TOKEN,
     keys.DELIVERY,
@@ -71,10 +71,6 @@ def policy(ctx: AppContext) -> checkout.CheckoutPolicy:
     )
 
 
-def pickup_point(ctx: AppContext, point_id: str | None) -> PickupPoint | None:
-    return next((p for p in ctx.settings.shop.pickup_points if p.id == point_id), None)
-
-
 async def _reset(state: FSMContext, **keep: Any) -> None:
     """Drop this dialogue's answers (other features' data in the same storage key stays)."""
     data = {k: v for k, v in (await state.get_data()).items() if k not in OWN_KEYS}
@@ -85,10 +81,6 @@ async def _reset(state: FSMContext, **keep: Any) -> None:
 
 def _contact(data: dict[str, Any]) -> orders.Contact:
     return orders.Contact(data.get(keys.NAME), data.get(keys.PHONE), data.get(keys.ADDRESS))
-
-
-def private_link(ctx: AppContext) -> str:
-    return deeplinks.start_link(ctx.bot_username, DEEPLINK, "cart")
 
 
 # ---------------------------------------------------------------- entry

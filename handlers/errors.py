@@ -13,19 +13,15 @@ from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import ErrorEvent, Update
 
-from bot.i18n import has, language_from_telegram, t
+from bot.i18n import language_from_telegram, t
 from bot.outages import is_out_of_range, is_outage
 from bot.routes import Routes
 from bot.telegram_utils import is_not_modified
+from bot.views.errors import error_text
 from store.errors import DomainError
 
 log = logging.getLogger(__name__)
 routes = Routes("errors")
-
-
-def error_text(lang: str, exc: DomainError) -> str:
-    key = f"errors.{exc.code}"
-    return t(lang, key, **exc.params) if has(key, lang) else t(lang, "errors.generic")
 
 
 def _language(update: Update, lang: str | None) -> str:

@@ -12,7 +12,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import payments as bot_payments
-from bot import tap_guard
+from bot import support_desk, tap_guard
 from bot.callbacks.common import MenuCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.context import AppContext
@@ -20,9 +20,7 @@ from bot.i18n import t
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
-from bot.views.checkout import open_private
-from handlers import support as support_handlers
-from handlers.checkout import pickup_point, private_link
+from bot.views.checkout import open_private, pickup_point, private_link
 from store import delivery, orders, privacy
 from store.errors import DomainError
 
@@ -148,7 +146,7 @@ async def forget_answer(
     erased = await privacy.forget_user(ctx.db, query.from_user.id)
     # A checkout in progress keeps typed details in the conversation state: they go too.
     await state.clear()
-    await support_handlers.anonymise_topic(ctx, query.from_user.id)
+    await support_desk.anonymise_topic(ctx, query.from_user.id)
     await query.answer()
     await edit_or_answer(query, t(lang, "privacy.forgotten", orders=erased.orders_anonymised))
 

@@ -12,7 +12,7 @@ from bot import payments as bot_payments
 from bot.context import AppContext
 from bot.i18n import language_from_telegram, t
 from bot.routes import Routes
-from handlers.errors import error_text
+from bot.views.errors import error_text
 from store import payments
 from store.errors import DomainError
 from store.money import STARS

@@ -26,7 +26,6 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InaccessibleMessage, InlineKeyboardMarkup, Message
 
-from bot import nlu_service
 from bot.access import has_role
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
@@ -36,6 +35,23 @@ from bot.context import AppContext
 from bot.i18n import Translator, t
 from bot.middlewares import UserContextMiddleware
 from bot.routes import Routes
+from bot.support_desk import (
+    MAX_AGENTS_LISTED,
+    RELAYED,
+    agent_name,
+    close_ticket,
+    content_kind,
+    create_topic,
+    open_ticket_for,
+    post_ticket_card,
+    refresh_card,
+    require_agent,
+    shopper_blocked,
+    shopper_language,
+    thread_gone,
+    topic_note,
+    transcript_summary,
+)
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from dialogues import support_chat
@@ -46,223 +62,6 @@ log = logging.getLogger(__name__)
 routes = Routes("support")
 
 ADMIN_SECTION = AdminSection(key="support", label_key="support.admin.section", role="support", order=60)
-
-# Content a shopper or an agent may send that is relayed with copyMessage (service messages are not).
-RELAYED = {
-    "text",
-    "photo",
-    "sticker",
-    "voice",
-    "video",
-    "video_note",
-    "audio",
-    "document",
-    "animation",
-    "location",
-    "contact",
-}
-MAX_AGENTS_LISTED = 30
-
-
-def _kind(message: Message) -> str:
-    kind = str(message.content_type)
-    return kind if kind in RELAYED else "other"
-
-
-def _summary(message: Message) -> str:
-    """What the transcript keeps of a message: its text or caption (media are kept as their kind)."""
-    return message.text or message.caption or ""
-
-
-# --- tickets: opening, the card, closing ---------------------------------------------------------------
-
-
-async def _create_topic(ctx: AppContext, chat_id: int, user_id: int) -> int | None:
-    snap = await support.snapshot(ctx.db, user_id, orders=0)
-    try:
-        topic = await ctx.bot.create_forum_topic(chat_id, views.topic_name(views.staff_lang(ctx.settings), snap))
-    except TelegramAPIError as exc:
-        # Not a forum or the bot lost its admin rights: the card still goes to the group's General topic.
-        log.warning("could not create a support topic in %s: %s", chat_id, exc)
-        return None
-    await support.set_topic(ctx.db, user_id, chat_id, topic.message_thread_id)
-    return topic.message_thread_id
-
-
-async def agent_name(ctx: AppContext, user_id: int) -> str:
-    """An agent's name: from the shop's users, else from the support group (agents need not have used the bot)."""
-    user = await users.get_user(ctx.db, user_id)
-    if user is not None and user.first_name:
-        return user.first_name
-    chat_id = ctx.settings.support.chat_id
-    if chat_id is not None:
-        try:
-            return (await ctx.bot.get_chat_member(chat_id, user_id)).user.full_name
-        except TelegramAPIError:
-            pass
-    return str(user_id)
-
-
-def _thread_gone(exc: TelegramBadRequest) -> bool:
-    text = exc.message.lower()
-    return "thread not found" in text or "topic_deleted" in text or "topic_closed" in text or "topic not found" in text
-
-
-async def _tier_name(ctx: AppContext, user_id: int, lang: str) -> str | None:
-    try:
-        from store.growth import tiers
-    except ImportError:  # loyalty not installed
-        return None
-    try:
-        return (await tiers.status(ctx.db, user_id)).tier.name(lang)
-    except Exception:  # the card must not fail because of a loyalty problem
-        log.exception("tier lookup failed for %s", user_id)
-        return None
-
-
-async def _card(ctx: AppContext, ticket: support.TicketInfo) -> tuple[str, InlineKeyboardMarkup | None]:
-    lang = views.staff_lang(ctx.settings)
-    snap = await support.snapshot(ctx.db, ticket.user_id)
-    assignee = None
-    if ticket.assignee_id is not None:
-        assignee = await agent_name(ctx, ticket.assignee_id)
-    tier = await _tier_name(ctx, ticket.user_id, lang)
-    text = views.ticket_card_text(lang, ctx.settings, ticket, snap, assignee=assignee, tier=tier)
-    return text, views.card_markup(lang, ticket)
-
-
-async def _post_card(ctx: AppContext, ticket: support.TicketInfo) -> bool:
-    """Post the ticket's card in the shopper's topic (re-creating a deleted topic once)."""
-    assert ticket.chat_id is not None
-    thread_id = ticket.thread_id
-    if thread_id is None:
-        thread_id = await _create_topic(ctx, ticket.chat_id, ticket.user_id)
-    for attempt in range(2):
-        text, markup = await _card(ctx, ticket)
-        try:
-            sent = await ctx.bot.send_message(ticket.chat_id, text, reply_markup=markup, message_thread_id=thread_id)
-        except TelegramBadRequest as exc:
-            if attempt == 0 and thread_id is not None and _thread_gone(exc):
-                thread_id = await _create_topic(ctx, ticket.chat_id, ticket.user_id)
-                continue
-            log.warning("could not post the card of ticket %s: %s", ticket.id, exc.message)
-            return False
-        except TelegramAPIError as exc:
-            log.warning("could not post the card of ticket %s: %s", ticket.id, exc)
-            return False
-        await support.set_card(ctx.db, ticket.id, sent.message_id)
-        return True
-    return False
-
-
-async def open_ticket_for(
-    ctx: AppContext, user_id: int, lang: str, *, reason: str = "request", order_id: int | None = None
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Open (or find) the shopper's ticket; returns the one message to answer the shopper with."""
-    chat_id = ctx.settings.support.chat_id
-    hours = ctx.settings.shop.hours
-    if chat_id is None:
-        return t(lang, "support.ticket.unavailable", hours=hours), None
-    result = await support.open_ticket(
-        ctx.db,
-        user_id,
-        support_chat_id=chat_id,
-        take_sla_minutes=ctx.settings.support.take_sla_minutes,
-        reason=reason,
-        order_id=order_id,
-    )
-    ticket = result.ticket
-    if not result.created:
-        return t(lang, "support.ticket.already_open"), views.back_to_bot_markup(lang, ticket.id)
-    if not await _post_card(ctx, ticket):
-        await support.close(ctx.db, ticket.id, closed_by=None, reason="unreachable_desk")
-        return t(lang, "support.ticket.unavailable", hours=hours), None
-    intro = html.escape(nlu_service.faq_answer(ctx.settings, "human_agent", lang))
-    if reason == "refund" and order_id is not None:
-        intro = t(lang, "support.orders.refund_ticket", order_id=order_id) + intro
-    return t(lang, "support.ticket.opened", intro=intro), views.back_to_bot_markup(lang, ticket.id)
-
-
-async def refresh_card(ctx: AppContext, ticket_id: int) -> None:
-    ticket = await support.get_ticket(ctx.db, ticket_id)
-    if ticket.chat_id is None or ticket.card_message_id is None:
-        return
-    text, markup = await _card(ctx, ticket)
-    try:
-        await ctx.bot.edit_message_text(
-            text=text, chat_id=ticket.chat_id, message_id=ticket.card_message_id, reply_markup=markup
-        )
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            log.info("card of ticket %s not edited: %s", ticket_id, exc.message)
-
-
-async def anonymise_topic(ctx: AppContext, user_id: int) -> None:
-    """After /forgetme: the shopper's topic loses their name from its title, and the active card is redrawn
-    without it (the store already erased the name)."""
-    topic = await support.topic_of(ctx.db, user_id)
-    if topic is None:
-        return
-    chat_id, thread_id = topic
-    try:
-        await ctx.bot.edit_forum_topic(
-            chat_id, thread_id, name=t(views.staff_lang(ctx.settings), "privacy.topic_erased")
-        )
-    except TelegramAPIError as exc:  # already renamed (TOPIC_NOT_MODIFIED), deleted, or no admin rights
-        log.info("support topic of %s not renamed: %s", user_id, exc)
-    ticket = await support.active_ticket(ctx.db, user_id)
-    if ticket is not None:
-        await refresh_card(ctx, ticket.id)
-
-
-async def topic_note(ctx: AppContext, ticket: support.TicketInfo, key: str, **params: Any) -> None:
-    if ticket.chat_id is None:
-        return
-    text = t(views.staff_lang(ctx.settings), key, **params)
-    try:
-        await ctx.bot.send_message(ticket.chat_id, text, message_thread_id=ticket.thread_id)
-    except TelegramAPIError as exc:
-        log.info("note for ticket %s not posted: %s", ticket.id, exc)
-
-
-async def shopper_blocked(ctx: AppContext, ticket_id: int) -> None:
-    """The shopper blocked the bot: nobody can answer them any more; close with a note for the agents."""
-    closed = await support.close(ctx.db, ticket_id, closed_by=None, reason="blocked")
-    if closed is None:
-        return
-    await refresh_card(ctx, ticket_id)
-    await topic_note(ctx, closed, "support.topic.blocked_note", ticket_id=ticket_id)
-
-
-async def _shopper_language(ctx: AppContext, user_id: int) -> str:
-    user = await users.get_user(ctx.db, user_id)
-    return user.language if user is not None else ctx.settings.shop.default_language
-
-
-async def close_ticket(ctx: AppContext, ticket_id: int, agent_id: int) -> bool:
-    """An agent closes: the card loses its buttons, the topic gets a note, the shopper is asked for a rating."""
-    closed = await support.close(ctx.db, ticket_id, closed_by=agent_id, reason="agent")
-    if closed is None:
-        return False
-    await refresh_card(ctx, ticket_id)
-    agent = await agent_name(ctx, agent_id)
-    await topic_note(ctx, closed, "support.topic.closed_note", ticket_id=ticket_id, agent=html.escape(agent))
-    lang = await _shopper_language(ctx, closed.user_id)
-    try:
-        await ctx.bot.send_message(
-            closed.user_id, t(lang, "support.ticket.closed"), reply_markup=views.rating_markup(ticket_id)
-        )
-    except TelegramForbiddenError:
-        await users.mark_unreachable(ctx.db, closed.user_id)
-    return True
-
-
-async def require_agent(ctx: AppContext, user_id: int) -> None:
-    if not await has_role(ctx, user_id, "support"):
-        raise Forbidden("not_an_agent")
-
-
-# --- shopper side ---------------------------------------------------------------------------------------
 
 
 @routes.message(Command("support"), F.chat.type == "private")
@@ -327,11 +126,11 @@ async def _relay_to_topic(ctx: AppContext, message: Message, ticket: support.Tic
             await ctx.bot.copy_message(chat_id, message.chat.id, message.message_id, message_thread_id=thread_id)
             return True
         except TelegramBadRequest as exc:
-            if attempt == 0 and thread_id is not None and _thread_gone(exc):
+            if attempt == 0 and thread_id is not None and thread_gone(exc):
                 # Someone deleted the topic: open a new one with a fresh card and try again.
-                thread_id = await _create_topic(ctx, chat_id, ticket.user_id)
+                thread_id = await create_topic(ctx, chat_id, ticket.user_id)
                 ticket = await support.get_ticket(ctx.db, ticket.id)
-                await _post_card(ctx, ticket)
+                await post_ticket_card(ctx, ticket)
                 continue
             log.warning("relay of a shopper message for ticket %s failed: %s", ticket.id, exc.message)
             break
@@ -341,7 +140,7 @@ async def _relay_to_topic(ctx: AppContext, message: Message, ticket: support.Tic
             log.warning("relay of a shopper message for ticket %s failed: %s", ticket.id, exc)
             break
     # Not copyable (e.g. a poll): at least tell the agents what kind of message arrived.
-    kind = t(views.staff_lang(ctx.settings), f"support.kind.{_kind(message)}")
+    kind = t(views.staff_lang(ctx.settings), f"support.kind.{content_kind(message)}")
     try:
         await ctx.bot.send_message(
             chat_id,
@@ -372,8 +171,8 @@ async def shopper_message(
         ctx.db,
         ticket.id,
         message.from_user.id,
-        kind=_kind(message),
-        text=_summary(message),
+        kind=content_kind(message),
+        text=transcript_summary(message),
         reply_sla_minutes=ctx.settings.support.reply_sla_minutes,
     )
 
@@ -447,7 +246,7 @@ async def canned_command(message: Message, command: CommandObject, ctx: AppConte
         await message.reply(t(staff, "support.canned.unknown", name=html.escape(name)))
         return
     ticket = found[1]
-    shopper_lang = await _shopper_language(ctx, ticket.user_id)
+    shopper_lang = await shopper_language(ctx, ticket.user_id)
     text = canned.text(shopper_lang)
     label = await _reply_label(ctx, ticket.user_id, message.from_user.id)
     body = f"{label}\n{html.escape(text)}" if label else html.escape(text)
@@ -527,11 +326,11 @@ async def agent_message(message: Message, ctx: AppContext) -> None:
     if found is None or not await has_role(ctx, sender.id, "support"):
         return  # the General topic, or a member who is not an agent: staff chatter stays in the group
     _user_id, ticket = found
-    summary = _summary(message)
+    summary = transcript_summary(message)
     if is_note:
         if ticket is not None:
             await support.record_agent_message(
-                ctx.db, ticket.id, sender.id, kind=_kind(message), text=summary, note=True
+                ctx.db, ticket.id, sender.id, kind=content_kind(message), text=summary, note=True
             )
         return
     if ticket is None:
@@ -540,7 +339,7 @@ async def agent_message(message: Message, ctx: AppContext) -> None:
     label = await _reply_label(ctx, ticket.user_id, sender.id)
     delivered = await _send_to_shopper(ctx, ticket, lambda: _relay_labelled(ctx, message, ticket.user_id, label))
     if delivered:
-        await _agent_replied(ctx, ticket, sender.id, kind=_kind(message), text=summary)
+        await _agent_replied(ctx, ticket, sender.id, kind=content_kind(message), text=summary)
 
 
 # Kinds that take a caption, so the signature can ride along in the same message (one message per reply).
@@ -551,7 +350,7 @@ async def _reply_label(ctx: AppContext, shopper_id: int, agent_id: int) -> str:
     style = ctx.settings.support.reply_label
     if style == "none":
         return ""
-    lang = await _shopper_language(ctx, shopper_id)
+    lang = await shopper_language(ctx, shopper_id)
     return views.reply_label(lang, style, await agent_name(ctx, agent_id) if style == "name" else "")
 
 
@@ -602,7 +401,7 @@ async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
         if changed:
             await refresh_card(ctx, ticket.id)
         if was_open:
-            lang = await _shopper_language(ctx, ticket.user_id)
+            lang = await shopper_language(ctx, ticket.user_id)
             await _send_to_shopper(
                 ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, t(lang, "support.ticket.joined"))
             )
@@ -639,7 +438,7 @@ async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
                 ctx, ticket, "support.topic.assigned_note", ticket_id=ticket.id, agent=views.mention(target, name)
             )
         if was_open:
-            lang = await _shopper_language(ctx, ticket.user_id)
+            lang = await shopper_language(ctx, ticket.user_id)
             await _send_to_shopper(
                 ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, t(lang, "support.ticket.joined"))
             )

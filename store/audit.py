@@ -84,7 +84,7 @@ async def record_stock(session: AsyncSession, actor_id: int | None, sku: str, be
 STAFF_ACTORS = ("admin", "leader", "agent", "support")
 
 
-async def _order_changed(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def order_changed(session: AsyncSession, change: order_hooks.Transition) -> None:
     """Orders name who moved them (`admin:<id>`); the staff's moves (ship, deliver, cancel, refund) are logged."""
     kind, _, who = change.actor.partition(":")
     if kind not in STAFF_ACTORS or not who.isdigit():
@@ -98,10 +98,6 @@ async def _order_changed(session: AsyncSession, change: order_hooks.Transition) 
         before={"status": change.from_status},
         after={"status": change.to_status, "total": change.order.total, "currency": change.order.currency},
     )
-
-
-for _status in ("paid", "confirmed", "shipped", "delivered", "cancelled", "expired", "refunded"):
-    order_hooks.on(_status)(_order_changed)
 
 
 def _entry(row: AuditEntry) -> Entry:

@@ -14,11 +14,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from store.rules import ShopRules
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +49,18 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> AsyncEngine:
     return engine
 
 
+class ShopSession(AsyncSession):
+    """A unit of work that knows the shop's rules (store.rules): hooks and policies travel with the session."""
+
+    rules: ShopRules
+
+
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, rules: ShopRules | None = None) -> None:
+        from store.rules import standard_rules
+
         self.url = url
+        self.rules = rules or standard_rules()
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             path = make_url(url).database
@@ -59,10 +71,14 @@ class Database:
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
             self.read_engine = self.engine
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(self.engine, class_=ShopSession, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, class_=ShopSession, expire_on_commit=False)
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         self._after_commit: list[AfterCommitHook] = []
+
+    def use_rules(self, rules: ShopRules) -> None:
+        """The composition root hands over the rules built from config (before any unit of work runs)."""
+        self.rules = rules
 
     @property
     def dialect(self) -> str:
@@ -77,6 +93,7 @@ class Database:
         """A write unit of work: commit on success, roll back on error."""
         lock: contextlib.AbstractAsyncContextManager[Any] = self._write_lock or contextlib.nullcontext()
         async with lock, self._sessions() as session:
+            session.rules = self.rules
             async with session.begin():
                 yield session
             info = dict(session.info)
@@ -94,8 +111,10 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only session: never blocked by the SQLite writer lock."""
-        async with self._read_sessions() as session, session.begin():
-            yield session
+        async with self._read_sessions() as session:
+            session.rules = self.rules
+            async with session.begin():
+                yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -112,13 +112,11 @@ def confirms_payment_itself(order: Order) -> bool:
     return order.delivery_method == "digital"
 
 
-@order_hooks.on("paid")
-async def _deliver_when_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def deliver_when_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
     await enqueue_goods(session, change.order, confirm_payment=confirms_payment_itself(change.order))
 
 
-@order_hooks.on("delivered")
-async def _deliver_when_paid_at_pickup(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def deliver_when_paid_at_pickup(session: AsyncSession, change: order_hooks.Transition) -> None:
     """Pay on pickup: the money is taken at the hand-over, so any digital line is delivered then."""
     if change.from_status == "confirmed":
         await enqueue_goods(session, change.order, confirm_payment=False)

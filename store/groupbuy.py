@@ -1190,20 +1190,17 @@ async def _credit(session: AsyncSession, order: Order) -> None:
     await session.flush()
 
 
-@order_hooks.on(orders.PAID)
-async def _on_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def on_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
     await _credit(session, change.order)
 
 
-@order_hooks.on(orders.DELIVERED)
-async def _on_delivered(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def on_delivered(session: AsyncSession, change: order_hooks.Transition) -> None:
     # Pay on pickup: the money is taken at the counter when the order is handed over.
     if change.from_status == orders.CONFIRMED:
         await _credit(session, change.order)
 
 
-@order_hooks.on(orders.REFUNDED)
-async def _on_refunded(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def on_refunded(session: AsyncSession, change: order_hooks.Transition) -> None:
     order = change.order
     if order.source != SOURCE:
         return
@@ -1235,14 +1232,10 @@ async def _on_refunded(session: AsyncSession, change: order_hooks.Transition) ->
         await session.flush()
 
 
-async def _give_back(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def give_back(session: AsyncSession, change: order_hooks.Transition) -> None:
     # Group-buy orders hold the units reserved at join (orders only releases cart orders' stock).
     if change.order.source == SOURCE and change.from_status in orders.UNPAID:
         await orders.release_stock(session, change.order.id)
-
-
-order_hooks.on(orders.CANCELLED)(_give_back)
-order_hooks.on(orders.EXPIRED)(_give_back)
 
 
 async def commission_balance(db: Database, leader_id: int) -> int:

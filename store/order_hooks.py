@@ -1,8 +1,9 @@
 """What other features do when an order changes state, without orders knowing about them.
 
-Features register async hooks, run inside the same transaction as the transition, so a reward or a
-group-buy update commits together with the payment (or not at all). Orders call `run()` after each
-transition. Hooks must be idempotent (keyed writes): a transition itself happens once, but keep the habit.
+Each feature's hooks are listed in store.rules.standard_rules; they run inside the same transaction as the
+transition, so a reward or a group-buy update commits together with the payment (or not at all). Orders call
+`run()` after each transition. Hooks must be idempotent (keyed writes): a transition itself happens once, but
+keep the habit.
 """
 
 from __future__ import annotations
@@ -24,21 +25,10 @@ class Transition:
 
 
 Hook = Callable[[AsyncSession, Transition], Awaitable[None]]
-_hooks: dict[str, list[Hook]] = {}
-
-
-def on(to_status: str) -> Callable[[Hook], Hook]:
-    """Decorator: `@order_hooks.on("paid")` runs for every order that becomes paid."""
-
-    def register(func: Hook) -> Hook:
-        bucket = _hooks.setdefault(to_status, [])
-        if func not in bucket:
-            bucket.append(func)
-        return func
-
-    return register
 
 
 async def run(session: AsyncSession, transition: Transition) -> None:
-    for hook in _hooks.get(transition.to_status, []):
+    from store.rules import rules_of
+
+    for hook in rules_of(session).order_hooks.get(transition.to_status, ()):
         await hook(session, transition)

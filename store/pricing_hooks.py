@@ -58,26 +58,15 @@ class PricingRequest:
 
 
 Provider = Callable[[AsyncSession, PricingRequest], Awaitable[list[Adjustment]]]
-_providers: list[tuple[int, Provider]] = []
-
-
-def provider(order: int) -> Callable[[Provider], Provider]:
-    """Register a discount provider; lower `order` runs first (tier 10, coupon 20, points 30)."""
-
-    def register(func: Provider) -> Provider:
-        if all(existing is not func for _, existing in _providers):
-            _providers.append((order, func))
-            _providers.sort(key=lambda item: item[0])
-        return func
-
-    return register
 
 
 async def adjust(session: AsyncSession, request: PricingRequest) -> list[Adjustment]:
     request.running_total = request.subtotal + request.delivery_fee
     request.applied = []
     result = request.applied
-    for _, func in _providers:
+    from store.rules import rules_of
+
+    for func in rules_of(session).pricing:
         for adjustment in await func(session, request):
             amount = min(adjustment.amount, request.running_total)
             if amount <= 0:

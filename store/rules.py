@@ -30,19 +30,36 @@ class ShopRules:
 
 def standard_rules(growth: GrowthPolicy | None = None) -> ShopRules:
     """Every feature's order hooks and discount providers, listed where one can read them all."""
-    from store import delivery, flashsale, groupbuy
+    from store import audit, delivery, groupbuy, stock_alerts
+    from store.flashsale import hooks as flash_hooks
     from store.growth import rewards
+    from store.social import reviews
 
     return ShopRules(
         growth=growth or GrowthPolicy(),
         order_hooks={
-            "paid": (rewards.reward_paid_order, groupbuy.on_paid, flashsale.on_paid, delivery.deliver_when_paid),
-            "delivered": (groupbuy.on_delivered, delivery.deliver_when_paid_at_pickup),
-            "refunded": (rewards.reverse_refunded_order, groupbuy.on_refunded),
-            "cancelled": (rewards.give_back, groupbuy.give_back, flashsale.unit_back),
-            "expired": (rewards.give_back, groupbuy.give_back, flashsale.unit_back),
+            "pending_payment": (stock_alerts.order_placed,),
+            "confirmed": (stock_alerts.order_placed, audit.order_changed),
+            "paid": (
+                rewards.reward_paid_order,
+                delivery.deliver_when_paid,
+                groupbuy.on_paid,
+                flash_hooks.on_paid,
+                stock_alerts.order_placed,
+                audit.order_changed,
+            ),
+            "shipped": (audit.order_changed,),
+            "delivered": (
+                delivery.deliver_when_paid_at_pickup,
+                groupbuy.on_delivered,
+                audit.order_changed,
+                reviews.ask_for_reviews,
+            ),
+            "refunded": (rewards.reverse_refunded_order, groupbuy.on_refunded, audit.order_changed),
+            "cancelled": (rewards.give_back, groupbuy.give_back, flash_hooks.unit_back, audit.order_changed),
+            "expired": (rewards.give_back, groupbuy.give_back, flash_hooks.unit_back, audit.order_changed),
         },
-        pricing=(rewards.tier_discount, rewards.coupon_discount, rewards.points_discount),
+        pricing=(rewards.coupon_discount, rewards.tier_discount, rewards.points_discount),
     )
 
 

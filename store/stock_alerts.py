@@ -39,17 +39,13 @@ def touched(session: AsyncSession, product_ids: Iterable[int]) -> None:
     bucket.update(product_ids)
 
 
-async def _order_placed(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def order_placed(session: AsyncSession, change: order_hooks.Transition) -> None:
     # A new order is where stock falls on the hot path; the check itself runs after commit (bot/), off the
     # buyer's transaction. Every other change (group-buy joins, sale starts, imports) is caught by the sweep.
     if change.from_status is not None or change.order.source != "cart":
         return  # flash-sale and group-buy orders take units reserved earlier, not the product's stock
     rows = await session.execute(select(OrderItem.product_id).where(OrderItem.order_id == change.order.id))
     touched(session, (int(pid) for (pid,) in rows if pid is not None))
-
-
-for _status in ("pending_payment", "confirmed", "paid"):
-    order_hooks.on(_status)(_order_placed)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:

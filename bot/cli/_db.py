@@ -12,10 +12,9 @@ from store.db import Database
 
 @asynccontextmanager
 async def open_db(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Database]:
-    from bot.app import configure_domain
+    from bot.shop_rules import shop_rules
 
-    configure_domain(settings)
-    db = Database(settings.database.url)
+    db = Database(settings.database.url, rules=shop_rules(settings))
     try:
         if migrate:
             await migrations.upgrade(db)

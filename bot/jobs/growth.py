@@ -13,6 +13,7 @@ from bot.scheduler import AfterCommit, JobContext, Scheduler
 from store import notify, scheduling
 from store.growth import checkin, points
 from store.models import utcnow
+from store.rules import policy
 
 EXPIRY_KIND = "points_expiry"
 REMINDER_KIND = "checkin_reminders"
@@ -52,7 +53,7 @@ async def remind_checkins(job: JobContext, session: AsyncSession) -> AfterCommit
     await scheduling.schedule(session, REMINDER_KIND, nxt.date().isoformat(), nxt, key=f"{REMINDER_KIND}:{nxt.date()}")
     if job.missed:
         return None  # a reminder hours late is noise
-    today = checkin.shop_day(utcnow())
+    today = checkin.shop_day(utcnow(), policy(job.app.db))
     for user_id in await checkin.users_to_remind(job.app.db):
         # The outbox paces these under Telegram's limits; the key makes a re-run send nothing twice.
         await notify.enqueue(

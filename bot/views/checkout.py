@@ -13,9 +13,11 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from bot import deeplinks
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.orders import OrderCB
 from bot.config.sections import PickupPoint
+from bot.context import AppContext
 from bot.i18n import t, t_plain
 from store.checkout import Quote
 from store.money import STARS, Money
@@ -196,3 +198,15 @@ def open_private(lang: str, url: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=t(lang, "checkout.open_private"), url=url)]]
     )
+
+
+# The deep link that brings a shopper from a group into the private checkout.
+DEEPLINK = "co"
+
+
+def pickup_point(ctx: AppContext, point_id: str | None) -> PickupPoint | None:
+    return next((p for p in ctx.settings.shop.pickup_points if p.id == point_id), None)
+
+
+def private_link(ctx: AppContext) -> str:
+    return deeplinks.start_link(ctx.bot_username, DEEPLINK, "cart")

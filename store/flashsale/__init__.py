@@ -24,7 +24,6 @@ Everything public is importable from `store.flashsale`.
 
 from __future__ import annotations
 
-from store.flashsale import hooks as _hooks  # noqa: F401  (registers the order hooks on import)
 from store.flashsale.admin import cancel_sale, create_sale, edit_sale
 from store.flashsale.buyers import choose_receipt, claims_of, set_subscribed
 from store.flashsale.claims import (

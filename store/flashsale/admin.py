@@ -28,6 +28,7 @@ from store.flashsale.views import SaleEdit, SaleSpec, SaleView, _changed, _load,
 from store.models import Product, utcnow
 from store.models.flashsale import FlashSale
 from store.money import STARS
+from store.rules import policy
 
 
 def _check_spec(price: int, stock: int, per_user: int, starts_at: datetime, ends_at: datetime) -> None:
@@ -72,7 +73,9 @@ async def create_sale(db: Database, spec: SaleSpec, created_by: int | None = Non
         )
         session.add(sale)
         await session.flush()
-        await scheduling.schedule(session, START_JOB, sale.id, opening_time(spec.starts_at), key=start_key(sale.id))
+        await scheduling.schedule(
+            session, START_JOB, sale.id, opening_time(spec.starts_at, policy(session)), key=start_key(sale.id)
+        )
         await scheduling.schedule(session, END_JOB, sale.id, spec.ends_at, key=end_key(sale.id))
         _changed(session, sale.id)
         return (await _load(session, sale.id))[1]
@@ -109,7 +112,9 @@ async def edit_sale(db: Database, sale_id: int, edit: SaleEdit) -> SaleView:
         if not _rowcount(result):
             raise Conflict("flash_not_editable", status="changed")
         if starts_at != view.starts_at:
-            await scheduling.schedule(session, START_JOB, sale_id, opening_time(starts_at), key=start_key(sale_id))
+            await scheduling.schedule(
+                session, START_JOB, sale_id, opening_time(starts_at, policy(session)), key=start_key(sale_id)
+            )
         if ends_at != view.ends_at:
             await scheduling.schedule(session, END_JOB, sale_id, ends_at, key=end_key(sale_id))
         _changed(session, sale_id)

@@ -20,7 +20,7 @@ async def _claim_of(session: AsyncSession, order_id: int) -> FlashClaim | None:
     return (await session.execute(select(FlashClaim).where(FlashClaim.order_id == order_id))).scalar_one_or_none()
 
 
-async def _unit_back(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def unit_back(session: AsyncSession, change: order_hooks.Transition) -> None:
     """An unpaid flash order ended: its unit goes back to the pool (or to the product if the sale is over)."""
     order = change.order
     if order.source != SOURCE or change.from_status not in orders.UNPAID or order.source_ref is None:
@@ -42,7 +42,7 @@ async def _unit_back(session: AsyncSession, change: order_hooks.Transition) -> N
     _changed(session, sale.id)
 
 
-async def _paid(session: AsyncSession, change: order_hooks.Transition) -> None:
+async def on_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
     order = change.order
     if order.source != SOURCE or order.source_ref is None:
         return
@@ -60,8 +60,3 @@ async def _paid(session: AsyncSession, change: order_hooks.Transition) -> None:
     if status == LIVE and paid >= stock:
         # Every unit is paid: nothing can come back, so the end event runs now (exactly once, like at the end time).
         await scheduling.schedule(session, END_JOB, order.source_ref, utcnow(), key=end_key(order.source_ref))
-
-
-order_hooks.on(orders.EXPIRED)(_unit_back)
-order_hooks.on(orders.CANCELLED)(_unit_back)
-order_hooks.on(orders.PAID)(_paid)

@@ -29,6 +29,7 @@ from store.flashsale.views import SaleView, _changed, _load, _rowcount
 from store.growth import tiers
 from store.models import Chat, OutboxMessage, Role, User, utcnow
 from store.models.flashsale import FlashSale
+from store.rules import policy
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ async def start_sale(
     )
     if not _rowcount(result):
         return StartOutcome("noop")
-    if now < sale.starts_at and tiers.max_early_access() > timedelta(0):
+    if now < sale.starts_at and tiers.max_early_access(policy(session)) > timedelta(0):
         # Early access: members whose tier grants a head start hear first; everyone else at the public start.
         await scheduling.schedule(session, PUBLIC_JOB, sale_id, sale.starts_at, key=public_key(sale_id))
         early = [

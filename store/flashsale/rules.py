@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from store.growth import tiers
+from store.growth.policy import GrowthPolicy
 from store.models import utcnow
 
 SOURCE = "flashsale"
@@ -34,12 +35,12 @@ def public_key(sale_id: int) -> str:
     return f"{PUBLIC_JOB}:{sale_id}"
 
 
-def opening_time(starts_at: datetime) -> datetime:
+def opening_time(starts_at: datetime, rules: GrowthPolicy) -> datetime:
     """When the start event fires: the public start less the best tier's early access. A sale created inside
     that window opens now, and one whose start has already come (`start=now`) at its start: the early access
     must not date the event back, or it would look "late" and mark the sale missed as if the bot had been
     down. Lateness is still counted from the start itself, so a start long past stays missed."""
-    return max(starts_at - tiers.max_early_access(), min(utcnow(), starts_at))
+    return max(starts_at - tiers.max_early_access(rules), min(utcnow(), starts_at))
 
 
 def end_key(sale_id: int) -> str:

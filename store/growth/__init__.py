@@ -5,9 +5,6 @@ Nothing here can be farmed: every award has an idempotency key (`checkin:<user>:
 concurrent requests change nothing twice and no balance goes negative.
 """
 
-from store.growth.policy import GrowthPolicy, TierRule, configure, policy
+from store.growth.policy import GrowthPolicy, TierRule
 
-__all__ = ["GrowthPolicy", "TierRule", "configure", "policy"]
-
-# Registers the checkout discount providers and the order hooks (rewards, reversals).
-from store.growth import rewards as _rewards  # noqa: F401
+__all__ = ["GrowthPolicy", "TierRule"]

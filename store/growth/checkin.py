@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from store.db import Database
 from store.growth import points
-from store.growth.policy import policy
+from store.growth.policy import GrowthPolicy
 from store.models import User, utcnow
 from store.models.growth import Checkin
+from store.rules import policy
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,14 @@ class CheckinResult:
     balance: int
 
 
-def shop_day(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(policy().timezone)).date()
+def shop_day(moment: datetime, rules: GrowthPolicy) -> date:
+    return moment.astimezone(ZoneInfo(rules.timezone)).date()
 
 
 async def check_in(db: Database, user_id: int, now: datetime | None = None) -> CheckinResult:
     moment = now or utcnow()
-    today = shop_day(moment)
-    rules = policy()
+    rules = policy(db)
+    today = shop_day(moment, rules)
     try:
         async with db.tx() as session:
             existing = await session.get(Checkin, (user_id, today))
@@ -59,7 +60,7 @@ async def check_in(db: Database, user_id: int, now: datetime | None = None) -> C
 
 
 async def current_streak(db: Database, user_id: int, now: datetime | None = None) -> int:
-    today = shop_day(now or utcnow())
+    today = shop_day(now or utcnow(), policy(db))
     async with db.read() as session:
         for day in (today, today - timedelta(days=1)):
             row = await session.get(Checkin, (user_id, day))
@@ -70,7 +71,7 @@ async def current_streak(db: Database, user_id: int, now: datetime | None = None
 
 async def users_to_remind(db: Database, now: datetime | None = None) -> list[int]:
     """Opted-in, reachable users who have not checked in today."""
-    today = shop_day(now or utcnow())
+    today = shop_day(now or utcnow(), policy(db))
     async with db.read() as session:
         checked = select(Checkin.user_id).where(Checkin.day == today)
         rows = await session.execute(

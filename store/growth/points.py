@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
 from store.errors import DomainError
-from store.growth.policy import policy
 from store.models import utcnow
 from store.models.growth import PointsAccount, PointsEntry
+from store.rules import policy
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ async def award(session: AsyncSession, user_id: int, points: int, kind: str, key
                     kind=kind,
                     idem_key=key,
                     remaining=points,
-                    expires_at=utcnow() + timedelta(days=policy().points_expiry_days),
+                    expires_at=utcnow() + timedelta(days=policy(session).points_expiry_days),
                     note=note,
                 )
             )

@@ -1,4 +1,5 @@
-"""The numbers growth runs on (from config.yaml `loyalty`), handed in by the composition root."""
+"""The numbers growth runs on (from config.yaml `loyalty`); the composition root puts them in the shop rules
+(store.rules), and store code reads them with `store.rules.policy(session)`."""
 
 from __future__ import annotations
 
@@ -41,15 +42,3 @@ class GrowthPolicy:
     tiers: tuple[TierRule, ...] = field(default_factory=_default_tiers)
     # A referral counts only for a user new to the shop: first contact within this many seconds, no orders.
     new_user_window_seconds: int = 600
-
-
-_current = GrowthPolicy()
-
-
-def configure(new_policy: GrowthPolicy) -> None:
-    global _current
-    _current = new_policy
-
-
-def policy() -> GrowthPolicy:
-    return _current

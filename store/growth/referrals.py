@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import notify
 from store.db import Database
 from store.growth import coupons, points
-from store.growth.policy import policy
 from store.models import Order, User, utcnow
 from store.models.growth import PointsEntry, Referral
+from store.rules import policy
 
 _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0)
 CODE_LENGTH = 8  # 32^8 ≈ 10^12 codes: not guessable by trying
@@ -54,7 +54,7 @@ async def code_for(db: Database, user_id: int) -> str:
 async def attribute(db: Database, invitee_id: int, code: str) -> bool:
     """Record who brought a new user. Refused silently (False) for self-referral, loops, unknown codes,
     users who are not new, and anyone already attributed."""
-    rules = policy()
+    rules = policy(db)
     try:
         async with db.tx() as session:
             referrer = (await session.execute(select(User).where(User.referral_code == code))).scalar_one_or_none()
@@ -109,7 +109,7 @@ async def reward_for_paid_order(session: AsyncSession, invitee_id: int, order_id
     awarded = await points.award(
         session,
         referral.referrer_id,
-        policy().referral_points,
+        policy(session).referral_points,
         "referral",
         f"referral:{invitee_id}",
         note=str(invitee_id),
@@ -118,7 +118,7 @@ async def reward_for_paid_order(session: AsyncSession, invitee_id: int, order_id
     referral.rewarded_at = utcnow()
     if awarded:
         await notify.notify_user(
-            session, referral.referrer_id, "growth.referral_rewarded", points=policy().referral_points
+            session, referral.referrer_id, "growth.referral_rewarded", points=policy(session).referral_points
         )
     return awarded
 

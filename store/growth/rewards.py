@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import order_hooks, pricing_hooks
 from store.errors import DomainError
 from store.growth import coupons, points, referrals, tiers
-from store.growth.policy import policy
 from store.models import utcnow
 from store.money import STARS, major_units
 from store.order_hooks import Transition
 from store.pricing_hooks import Adjustment, PricingRequest
+from store.rules import policy
 
 
-@pricing_hooks.provider(10)
 async def coupon_discount(session: AsyncSession, request: PricingRequest) -> list[Adjustment]:
     if request.currency == STARS:
         return []
@@ -54,7 +52,6 @@ def _coupon_adjustment(coupon: coupons.Coupon, amount: int) -> Adjustment:
     )
 
 
-@pricing_hooks.provider(20)
 async def tier_discount(session: AsyncSession, request: PricingRequest) -> list[Adjustment]:
     if request.currency == STARS:
         return []
@@ -70,13 +67,12 @@ async def tier_discount(session: AsyncSession, request: PricingRequest) -> list[
     return result
 
 
-@pricing_hooks.provider(30)
 async def points_discount(session: AsyncSession, request: PricingRequest) -> list[Adjustment]:
     if not request.use_points or request.currency == STARS:
         return []
     if any(a.kind == "coupon" and not a.stacks_with_points for a in request.applied):
         raise DomainError("coupon_no_stack_points", code=request.coupon_code or "")
-    rules = policy()
+    rules = policy(session)
     if rules.point_value_minor <= 0:
         return []
     cap_minor = request.running_total * rules.max_points_share_percent // 100
@@ -94,10 +90,9 @@ async def points_discount(session: AsyncSession, request: PricingRequest) -> lis
     ]
 
 
-@order_hooks.on("paid")
 async def reward_paid_order(session: AsyncSession, transition: Transition) -> None:
     order = transition.order
-    earned = int(major_units(order.total, order.currency) * policy().points_per_currency_unit)
+    earned = int(major_units(order.total, order.currency) * policy(session).points_per_currency_unit)
     if (
         order.currency != STARS
         and earned > 0
@@ -116,7 +111,6 @@ async def _notify_points(session: AsyncSession, user_id: int, earned: int) -> No
     )
 
 
-@order_hooks.on("refunded")
 async def reverse_refunded_order(session: AsyncSession, transition: Transition) -> None:
     order = transition.order
     await points.reverse(session, f"order:{order.id}", f"order_refund:{order.id}")
@@ -124,11 +118,7 @@ async def reverse_refunded_order(session: AsyncSession, transition: Transition) 
     await tiers.refresh(session, order.user_id)
 
 
-async def _give_back(session: AsyncSession, transition: Transition) -> None:
+async def give_back(session: AsyncSession, transition: Transition) -> None:
     order = transition.order
     await coupons.release_for_order(session, order.id)
     await points.reverse(session, f"order_points:{order.id}", f"order_points_back:{order.id}", kind="refund")
-
-
-order_hooks.on("cancelled")(_give_back)
-order_hooks.on("expired")(_give_back)

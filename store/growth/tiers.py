@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify
 from store.db import Database
-from store.growth.policy import TierRule, policy
+from store.growth.policy import GrowthPolicy, TierRule
 from store.models import Order, utcnow
 from store.models.growth import MemberTier
+from store.rules import policy
 
 NOT_SPENT = ("refunded", "cancelled", "expired")
 
@@ -25,9 +26,9 @@ class TierStatus:
     to_next: int
 
 
-def tier_for(spend: int) -> TierRule:
-    best = policy().tiers[0]
-    for rule in policy().tiers:
+def tier_for(spend: int, rules: GrowthPolicy) -> TierRule:
+    best = rules.tiers[0]
+    for rule in rules.tiers:
         if spend >= rule.min_spend and rule.min_spend >= best.min_spend:
             best = rule
     return best
@@ -49,8 +50,8 @@ async def spend_in(session: AsyncSession, user_id: int) -> int:
 
 async def status_in(session: AsyncSession, user_id: int) -> TierStatus:
     spend = await spend_in(session, user_id)
-    current = tier_for(spend)
-    higher = sorted((t for t in policy().tiers if t.min_spend > current.min_spend), key=lambda t: t.min_spend)
+    current = tier_for(spend, policy(session))
+    higher = sorted((t for t in policy(session).tiers if t.min_spend > current.min_spend), key=lambda t: t.min_spend)
     nxt = higher[0] if higher else None
     return TierStatus(current, spend, nxt, (nxt.min_spend - spend) if nxt else 0)
 
@@ -66,7 +67,7 @@ async def refresh(session: AsyncSession, user_id: int) -> TierRule:
     row = await session.get(MemberTier, user_id)
     if row is None:
         session.add(MemberTier(user_id=user_id, tier=current.key))
-        changed = current.key != policy().tiers[0].key
+        changed = current.key != policy(session).tiers[0].key
     else:
         changed = row.tier != current.key
         row.tier = current.key
@@ -83,9 +84,9 @@ async def refresh(session: AsyncSession, user_id: int) -> TierRule:
     return current
 
 
-def max_early_access() -> timedelta:
+def max_early_access(rules: GrowthPolicy) -> timedelta:
     """How long before a flash sale's public start its earliest buyers may tap (the best tier's benefit)."""
-    return timedelta(minutes=max((t.early_access_minutes for t in policy().tiers), default=0))
+    return timedelta(minutes=max((t.early_access_minutes for t in rules.tiers), default=0))
 
 
 async def early_access_in(session: AsyncSession, user_id: int) -> timedelta:

@@ -277,7 +277,6 @@ async def line_for(db: Database, user_id: int, order_item_id: int) -> LineInfo:
         return LineInfo(line.id, line.product_id, line.title_en, line.title_zh)
 
 
-@order_hooks.on("delivered")
 async def ask_for_reviews(session: AsyncSession, transition: order_hooks.Transition) -> None:
     """Once per order, the next day, paced by the outbox: a button per product to rate it."""
     order = transition.order

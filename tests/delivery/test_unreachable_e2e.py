@@ -4,8 +4,6 @@ or unblocking. End to end through the emulator."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +11,7 @@ from sqlalchemy import update
 
 from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
-from store import flashsale, growth, scheduling
+from store import flashsale, scheduling
 from store.db import Database
 from store.models import OutboxMessage, User
 from tests.conftest import ADMIN_ID, make_test_settings
@@ -28,15 +26,6 @@ def settings() -> Settings:
     base = make_test_settings()
     tiers = [t.model_copy(update={"early_access_minutes": 0}).model_dump() for t in base.loyalty.tiers]
     return make_test_settings(loyalty={"tiers": tiers})
-
-
-@pytest.fixture(autouse=True)
-def no_early_access() -> Iterator[None]:
-    previous = growth.policy()
-    tiers = tuple(dataclasses.replace(t, early_access_minutes=0) for t in previous.tiers)
-    growth.configure(dataclasses.replace(previous, tiers=tiers))
-    yield
-    growth.configure(previous)
 
 
 async def _unreachable(db: Database, user_id: int) -> bool:

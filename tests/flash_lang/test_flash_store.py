@@ -4,16 +4,16 @@ catalog and search read, and a winner may choose a pick-up point for the unit be
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.app import configure_domain, standard_wiring
+from bot.app import standard_wiring
 from bot.config import Settings
 from bot.context import AppContext
 from bot.scheduler import Scheduler
+from bot.shop_rules import shop_rules
 from store import flashsale, growth, orders, scheduling
 from store.db import Database
 from store.errors import DomainError
@@ -24,14 +24,11 @@ from tests.stubs import stub_bot
 
 
 @pytest.fixture(autouse=True)
-def shop_policy(settings: Settings) -> Iterator[None]:
+def shop_policy(any_db: Database, settings: Settings) -> None:
     """The shop's own growth policy: its gold tier has 10 minutes of early access, which is what made a sale
     created with start=now look 10 minutes late."""
-    previous = growth.policy()
-    configure_domain(settings)
-    assert growth.tiers.max_early_access() > timedelta(0)
-    yield
-    growth.configure(previous)
+    any_db.use_rules(shop_rules(settings))
+    assert growth.tiers.max_early_access(any_db.rules.growth) > timedelta(0)
 
 
 def _ctx(settings: Settings, db: Database) -> AppContext:

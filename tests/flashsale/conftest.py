@@ -4,12 +4,11 @@ access; `test_flash_early_access.py` turns it back on."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 
 from bot.config import Settings
-from store import growth
+from store.db import Database
 from tests.conftest import make_test_settings
 
 
@@ -24,11 +23,19 @@ def settings(request: pytest.FixtureRequest) -> Settings:
     return base if request.node.get_closest_marker("early_access") else _no_early_access(base)
 
 
-@pytest.fixture(autouse=True)
-def growth_policy(request: pytest.FixtureRequest) -> Iterator[None]:
-    previous = growth.policy()
+def _without_early_access(db: Database, request: pytest.FixtureRequest) -> Database:
     if not request.node.get_closest_marker("early_access"):
-        tiers = tuple(dataclasses.replace(t, early_access_minutes=0) for t in previous.tiers)
-        growth.configure(dataclasses.replace(previous, tiers=tiers))
-    yield
-    growth.configure(previous)
+        growth = db.rules.growth
+        tiers = tuple(dataclasses.replace(t, early_access_minutes=0) for t in growth.tiers)
+        db.use_rules(dataclasses.replace(db.rules, growth=dataclasses.replace(growth, tiers=tiers)))
+    return db
+
+
+@pytest.fixture
+def db(db: Database, request: pytest.FixtureRequest) -> Database:
+    return _without_early_access(db, request)
+
+
+@pytest.fixture
+def any_db(any_db: Database, request: pytest.FixtureRequest) -> Database:
+    return _without_early_access(any_db, request)

@@ -11,7 +11,6 @@ import sys
 from datetime import timedelta
 
 from bot.admission import MemoryAdmissionGate
-from store import features
 from store.db import Database
 from store.users import NewUser
 
@@ -19,7 +18,6 @@ WAVE = 200
 
 
 async def main(url: str, sale_id: int, first: int, waves: int, hang: bool) -> None:
-    features.load()
     db = Database(url)
     gate = MemoryAdmissionGate(db, payment_window=timedelta(minutes=5))
 

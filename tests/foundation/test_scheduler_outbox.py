@@ -185,12 +185,14 @@ async def test_outbox_paces_messages_to_one_chat(db: Database, settings: Setting
     assert loop.time() - started >= 1.9
 
 
-def test_every_entry_point_loads_the_feature_hooks() -> None:
-    from store import features, order_hooks, pricing_hooks
+def test_every_database_carries_the_feature_hooks() -> None:
+    """Any entry point that opens a Database (the bot, the CLI, a script) gets every feature's order hooks and
+    discount providers: an order cannot expire without returning group-buy or flash-sale stock."""
+    from store.db import Database
 
-    features.load()
-    paid = {hook.__module__ for hook in order_hooks._hooks.get("paid", [])}
-    expired = {hook.__module__ for hook in order_hooks._hooks.get("expired", [])}
-    assert "store.growth.rewards" in paid
-    assert {"store.groupbuy", "store.growth.rewards"} <= expired
-    assert len(pricing_hooks._providers) >= 3
+    rules = Database("sqlite+aiosqlite:///:memory:").rules
+    paid = {hook.__module__ for hook in rules.order_hooks["paid"]}
+    expired = {hook.__module__ for hook in rules.order_hooks["expired"]}
+    assert {"store.growth.rewards", "store.delivery", "store.groupbuy", "store.flashsale.hooks"} <= paid
+    assert {"store.groupbuy", "store.growth.rewards", "store.flashsale.hooks"} <= expired
+    assert [p.__name__ for p in rules.pricing] == ["coupon_discount", "tier_discount", "points_discount"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from store import audit, catalog, checkout, features, orders, users
+from store import audit, catalog, checkout, orders, users
 from store.db import Database
 from tests.orders.helpers import POLICY, card_pickup, fill_cart, make_product, make_users
 
@@ -18,7 +18,6 @@ ADMIN = 900_000_001
 
 
 async def test_staff_actions_are_recorded(any_db: Database) -> None:
-    features.load()
     await make_users(any_db, [1, 2])
     tea = await make_product(any_db, "TEA-1", stock=5)
     assert await users.grant_role(any_db, 2, "leader", granted_by=ADMIN)

@@ -3,7 +3,7 @@ order in the same transaction (and not at all when the order is refused)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
 from typing import Any
 
 import pytest
@@ -34,16 +34,13 @@ async def _points(session: AsyncSession, request: pricing_hooks.PricingRequest) 
 
 
 @pytest.fixture
-def providers() -> Iterator[None]:
-    """Only the fake providers, whatever real ones (loyalty) were imported by other tests."""
-    saved = list(pricing_hooks._providers)
-    pricing_hooks._providers[:] = []
-    pricing_hooks.provider(20)(_coupon)
-    pricing_hooks.provider(30)(_points)
-    try:
-        yield
-    finally:
-        pricing_hooks._providers[:] = saved
+def providers(request: pytest.FixtureRequest) -> None:
+    """Only the fake providers: the rules of the test's database list them instead of the real ones."""
+    if "any_db" in request.fixturenames:
+        db: Database = request.getfixturevalue("any_db")
+    else:
+        db = request.getfixturevalue("shop").db
+    db.use_rules(dataclasses.replace(db.rules, pricing=(_coupon, _points)))
 
 
 async def _markers(db: Database) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """social: product visits (co-view signal), wishlists and their notices, reviews, group digest settings
 
 Revision ID: 0013_social
-Revises: 0011_nlu_review
+Revises: 0012_operations
 Create Date: 2026-12-04 19:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_social"
-down_revision: str | None = "0011_nlu_review"
+down_revision: str | None = "0012_operations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

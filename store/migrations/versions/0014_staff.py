@@ -1,7 +1,7 @@
 """staff: the invoice messages sent for each order (older ones are withdrawn when a new one is sent)
 
 Revision ID: 0014_staff
-Revises: 0011_nlu_review
+Revises: 0013_social
 Create Date: 2026-12-04 19:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_staff"
-down_revision: str | None = "0011_nlu_review"
+down_revision: str | None = "0013_social"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
