@@ -1,25 +1,18 @@
-"""Who may do what. Callback data is never trusted: every action re-checks the tapping user's role here."""
+"""The role rules (store/roles.py) as handlers call them, with the application's database."""
 
 from __future__ import annotations
 
 from bot.context import AppContext
-from store import users
-from store.errors import Forbidden
+from store import roles as shop_roles
 
 
 async def roles(ctx: AppContext, user_id: int) -> set[str]:
-    granted = await users.roles_of(ctx.db, user_id)
-    if ctx.is_config_admin(user_id):
-        granted.add("admin")
-    return granted
+    return await shop_roles.roles(ctx.db, user_id)
 
 
 async def has_role(ctx: AppContext, user_id: int, role: str) -> bool:
-    """Admins may act as leaders and support agents too."""
-    granted = await roles(ctx, user_id)
-    return role in granted or "admin" in granted
+    return await shop_roles.has_role(ctx.db, user_id, role)
 
 
 async def require_role(ctx: AppContext, user_id: int, role: str) -> None:
-    if not await has_role(ctx, user_id, role):
-        raise Forbidden("not_allowed", role=role)
+    await shop_roles.require_role(ctx.db, user_id, role)

@@ -62,6 +62,3 @@ class AppContext:
         if getattr(self, "_sealed", False):
             raise AttributeError(f"AppContext is sealed: {name} is wired by the composition root only")
         super().__setattr__(name, value)
-
-    def is_config_admin(self, user_id: int) -> bool:
-        return user_id in self.settings.admins

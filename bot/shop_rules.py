@@ -35,5 +35,6 @@ def shop_rules(settings: Settings) -> ShopRules:
                 )
                 for t in loyalty.tiers
             ),
-        )
+        ),
+        admins=frozenset(settings.admins),
     )

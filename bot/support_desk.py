@@ -138,20 +138,24 @@ async def open_ticket_for(
     hours = ctx.settings.shop.hours
     if chat_id is None:
         return t(lang, "support.ticket.unavailable", hours=hours), None
-    result = await support.open_ticket(
+
+    async def show_card(ticket: support.TicketInfo) -> bool:
+        return await post_ticket_card(ctx, ticket)
+
+    result = await support.hand_over(
         ctx.db,
         user_id,
         support_chat_id=chat_id,
         take_sla_minutes=ctx.settings.support.take_sla_minutes,
+        show_card=show_card,
         reason=reason,
         order_id=order_id,
     )
     ticket = result.ticket
-    if not result.created:
-        return t(lang, "support.ticket.already_open"), views.back_to_bot_markup(lang, ticket.id)
-    if not await post_ticket_card(ctx, ticket):
-        await support.close(ctx.db, ticket.id, closed_by=None, reason="unreachable_desk")
+    if ticket is None:
         return t(lang, "support.ticket.unavailable", hours=hours), None
+    if result.status == "already_open":
+        return t(lang, "support.ticket.already_open"), views.back_to_bot_markup(lang, ticket.id)
     intro = html.escape(nlu_service.faq_answer(ctx.settings, "human_agent", lang))
     if reason == "refund" and order_id is not None:
         intro = t(lang, "support.orders.refund_ticket", order_id=order_id) + intro

@@ -24,11 +24,13 @@ class ShopRules:
     growth: GrowthPolicy = field(default_factory=GrowthPolicy)
     # Run inside the transaction of each order transition, keyed by the status the order enters.
     order_hooks: Mapping[str, tuple[Hook, ...]] = field(default_factory=dict)
-    # Discount providers in the order they apply (tier, coupon, points).
+    # Discount providers in the order they apply (coupon, tier, points).
     pricing: tuple[Provider, ...] = ()
+    # Users who are admins by the shop's configuration, whatever roles the database grants.
+    admins: frozenset[int] = frozenset()
 
 
-def standard_rules(growth: GrowthPolicy | None = None) -> ShopRules:
+def standard_rules(growth: GrowthPolicy | None = None, admins: frozenset[int] = frozenset()) -> ShopRules:
     """Every feature's order hooks and discount providers, listed where one can read them all."""
     from store import audit, delivery, groupbuy, stock_alerts
     from store.flashsale import hooks as flash_hooks
@@ -37,6 +39,7 @@ def standard_rules(growth: GrowthPolicy | None = None) -> ShopRules:
 
     return ShopRules(
         growth=growth or GrowthPolicy(),
+        admins=admins,
         order_hooks={
             "pending_payment": (stock_alerts.order_placed,),
             "confirmed": (stock_alerts.order_placed, audit.order_changed),

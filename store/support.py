@@ -9,6 +9,7 @@ bot/; this module only records what happened and schedules the SLA events as row
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -160,6 +161,44 @@ async def open_ticket(
     if ticket_info is None:
         raise Conflict("ticket_busy")
     return OpenResult(ticket_info, created=False)
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """The outcome of asking for a person: a new ticket whose card the desk shows, the ticket already open, or
+    no desk to hand over to (the card could not be posted, so the ticket was closed again)."""
+
+    ticket: TicketInfo | None
+    status: str  # "opened" | "already_open" | "unavailable"
+
+
+async def hand_over(
+    db: Database,
+    user_id: int,
+    *,
+    support_chat_id: int,
+    take_sla_minutes: int,
+    show_card: Callable[[TicketInfo], Awaitable[bool]],
+    reason: str = "request",
+    order_id: int | None = None,
+) -> HandOver:
+    """The use case "talk to a person": open (or find) the shopper's ticket and have the desk show its card.
+    `show_card` is the transport's part (posting the card in the support group); when it fails, the ticket is
+    closed again so no shopper waits on a ticket no agent can see."""
+    result = await open_ticket(
+        db,
+        user_id,
+        support_chat_id=support_chat_id,
+        take_sla_minutes=take_sla_minutes,
+        reason=reason,
+        order_id=order_id,
+    )
+    if not result.created:
+        return HandOver(result.ticket, "already_open")
+    if not await show_card(result.ticket):
+        await close(db, result.ticket.id, closed_by=None, reason="unreachable_desk")
+        return HandOver(None, "unavailable")
+    return HandOver(result.ticket, "opened")
 
 
 async def set_topic(db: Database, user_id: int, chat_id: int, thread_id: int) -> None:
