@@ -193,6 +193,6 @@ def test_every_database_carries_the_feature_hooks() -> None:
     rules = Database("sqlite+aiosqlite:///:memory:").rules
     paid = {hook.__module__ for hook in rules.order_hooks["paid"]}
     expired = {hook.__module__ for hook in rules.order_hooks["expired"]}
-    assert {"store.growth.rewards", "store.delivery", "store.groupbuy", "store.flashsale.hooks"} <= paid
-    assert {"store.groupbuy", "store.growth.rewards", "store.flashsale.hooks"} <= expired
+    assert {"store.growth.rewards", "store.delivery", "store.groupbuy.hooks", "store.flashsale.hooks"} <= paid
+    assert {"store.groupbuy.hooks", "store.growth.rewards", "store.flashsale.hooks"} <= expired
     assert [p.__name__ for p in rules.pricing] == ["coupon_discount", "tier_discount", "points_discount"]

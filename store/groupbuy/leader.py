@@ -1,0 +1,141 @@
+"""What the buy's own leader (or an admin) may do to an open buy: cancel it, extend its deadline, change its
+maximum, close it early once the minimum is reached. Participants are told of every change (outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store import notify, scheduling
+from store.db import Database
+from store.errors import Conflict, DomainError, Forbidden
+from store.groupbuy.lifecycle import cancel_ticks, release_all
+from store.groupbuy.rules import CANCELLED, DEADLINE_JOB, MAX_PARTICIPANTS, OPEN, GroupBuyPolicy
+from store.groupbuy.views import GroupBuyView, load, rowcount
+from store.models import utcnow
+from store.models.groupbuy import GroupBuy, GroupBuyParticipant
+
+
+async def managed(session: AsyncSession, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
+    """Only the buy's own leader, or an admin, manages it (callback data is never trusted)."""
+    view = await load(session, group_buy_id)
+    if view.leader_id != actor_id and not is_admin:
+        raise Forbidden("gb_not_yours")
+    return view
+
+
+async def manage_view(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
+    async with db.read() as session:
+        return await managed(session, group_buy_id, actor_id, is_admin)
+
+
+async def cancel(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
+    """Cancel an open buy: units go back and participants are told, exactly like a failed one."""
+    async with db.tx() as session:
+        await managed(session, group_buy_id, actor_id, is_admin)
+        result = await session.execute(
+            update(GroupBuy)
+            .where(GroupBuy.id == group_buy_id, GroupBuy.status == OPEN)
+            .values(status=CANCELLED, closed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) != 1:
+            raise Conflict("gb_closed")
+        view = await load(session, group_buy_id)
+        await scheduling.cancel(session, f"{DEADLINE_JOB}:{group_buy_id}")
+        await cancel_ticks(session, group_buy_id)
+        await release_all(session, view, CANCELLED)
+        return view
+
+
+async def extend(
+    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, new_deadline: datetime, policy: GroupBuyPolicy
+) -> GroupBuyView:
+    """Move the deadline later (never earlier: people joined expecting the time shown)."""
+    async with db.tx() as session:
+        view = await managed(session, group_buy_id, actor_id, is_admin)
+        if new_deadline <= view.deadline:
+            raise DomainError("gb_extend_earlier")
+        if new_deadline > view.created_at + timedelta(days=policy.max_duration_days):
+            raise DomainError("gb_deadline_too_far", days=policy.max_duration_days)
+        result = await session.execute(
+            update(GroupBuy)
+            .where(GroupBuy.id == group_buy_id, GroupBuy.status == OPEN)
+            .values(deadline=new_deadline)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) != 1:
+            raise Conflict("gb_closed")
+        await scheduling.schedule(session, DEADLINE_JOB, group_buy_id, new_deadline)
+        changed = await load(session, group_buy_id)
+        await _tell_participants(session, changed, "deadline", deadline=new_deadline.isoformat())
+        return changed
+
+
+async def _tell_participants(session: AsyncSession, view: GroupBuyView, change: str, **params: Any) -> None:
+    """A published buy changed under the people who joined it: each is told (outbox, once per change)."""
+    people = (
+        await session.execute(select(GroupBuyParticipant.user_id).where(GroupBuyParticipant.group_buy_id == view.id))
+    ).scalars()
+    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    for user_id in people:
+        await notify.enqueue(
+            session,
+            user_id,
+            "groupbuy.changed",
+            dedupe_key=f"gb:{view.id}:{change}:{stamp}:{user_id}",
+            group_buy_id=view.id,
+            change=change,
+            title_en=view.product.title_en,
+            title_zh=view.product.title_zh,
+            **params,
+        )
+
+
+async def set_maximum(
+    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, maximum: int | None
+) -> GroupBuyView:
+    """The leader changes how many may join an open buy: never below who already joined or the minimum."""
+    async with db.tx() as session:
+        view = await managed(session, group_buy_id, actor_id, is_admin)
+        if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
+            low = max(view.joined, view.min_participants, 1)
+            raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
+        query = update(GroupBuy).where(GroupBuy.id == group_buy_id, GroupBuy.status == OPEN)
+        if maximum is not None:
+            query = query.where(GroupBuy.joined <= maximum)
+        result = await session.execute(
+            query.values(max_participants=maximum).execution_options(synchronize_session=False)
+        )
+        if rowcount(result) != 1:
+            raise Conflict("gb_closed")
+        changed = await load(session, group_buy_id)
+        await _tell_participants(session, changed, "maximum", maximum=maximum)
+        return changed
+
+
+async def close_early(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
+    """The leader closes an open buy now that its minimum is reached: its deadline becomes now and the deadline
+    job (the one way a buy closes, with its orders and notices) runs at once."""
+    async with db.tx() as session:
+        view = await managed(session, group_buy_id, actor_id, is_admin)
+        now = utcnow()
+        result = await session.execute(
+            update(GroupBuy)
+            .where(
+                GroupBuy.id == group_buy_id,
+                GroupBuy.status == OPEN,
+                GroupBuy.joined >= GroupBuy.min_participants,
+            )
+            .values(deadline=now)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) != 1:
+            if not view.is_open:
+                raise Conflict("gb_closed")
+            raise Conflict("gb_below_minimum", minimum=view.min_participants, joined=view.joined)
+        await scheduling.schedule(session, DEADLINE_JOB, group_buy_id, now)
+        return await load(session, group_buy_id)

@@ -1,0 +1,265 @@
+"""What a group buy and its participants look like to readers (cards, panels, the admin, customer service),
+loading them, and the product look-ups of the wizard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store import orders
+from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
+from store.db import Database
+from store.errors import Conflict, NotFound
+from store.groupbuy.rules import OPEN, Tier, price_for
+from store.models import Order, Product, User
+from store.models.groupbuy import GroupBuy, GroupBuyParticipant
+
+
+@dataclass(frozen=True)
+class GroupBuyView:
+    id: int
+    leader_id: int
+    chat_id: int
+    message_thread_id: int | None
+    status: str
+    product: ProductView
+    currency: str
+    base_price: int
+    tiers: tuple[Tier, ...]
+    min_participants: int
+    max_participants: int | None
+    per_person_limit: int
+    deadline: datetime
+    pickup_point: str | None
+    joined: int
+    final_price: int | None
+    commission_bp: int
+    lang: str
+    card_message_id: int | None
+    card_has_photo: bool
+    created_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    @property
+    def current_price(self) -> int:
+        return self.final_price or price_for(self.tiers, self.base_price, self.joined)
+
+    @property
+    def full(self) -> bool:
+        return self.max_participants is not None and self.joined >= self.max_participants
+
+    def title(self, lang: str) -> str:
+        return self.product.title(lang)
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    group_buy_id: int
+    user_id: int
+    name: str
+    username: str | None
+    quantity: int
+    delivery_method: str
+    contact_name: str | None
+    phone: str | None
+    address: str | None
+    pay_on_pickup: bool
+    order_id: int | None
+    order_status: str | None
+    order_total: int | None
+
+
+def view_of(row: GroupBuy, product: ProductView) -> GroupBuyView:
+    return GroupBuyView(
+        id=row.id,
+        leader_id=row.leader_id,
+        chat_id=row.chat_id,
+        message_thread_id=row.message_thread_id,
+        status=row.status,
+        product=product,
+        currency=row.currency,
+        base_price=row.base_price,
+        tiers=tuple(Tier(int(a), int(b)) for a, b in row.tiers or []),
+        min_participants=row.min_participants,
+        max_participants=row.max_participants,
+        per_person_limit=row.per_person_limit,
+        deadline=row.deadline,
+        pickup_point=row.pickup_point,
+        joined=row.joined,
+        final_price=row.final_price,
+        commission_bp=row.commission_bp,
+        lang=row.lang,
+        card_message_id=row.card_message_id,
+        card_has_photo=row.card_has_photo,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+    )
+
+
+async def load_product(session: AsyncSession, product_id: int) -> ProductView:
+    row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))).first()
+    if row is None:
+        raise NotFound("gb_product_not_found")
+    return product_from_row(row)
+
+
+async def load(session: AsyncSession, group_buy_id: int) -> GroupBuyView:
+    row = await session.get(GroupBuy, group_buy_id, populate_existing=True)
+    if row is None:
+        raise NotFound("gb_not_found", id=group_buy_id)
+    return view_of(row, await load_product(session, row.product_id))
+
+
+async def get(db: Database, group_buy_id: int) -> GroupBuyView:
+    async with db.read() as session:
+        return await load(session, group_buy_id)
+
+
+async def participant_in(session: AsyncSession, group_buy_id: int, user_id: int) -> ParticipantView | None:
+    row = (
+        await session.execute(
+            select(GroupBuyParticipant, User, Order)
+            .join(User, User.id == GroupBuyParticipant.user_id)
+            .outerjoin(Order, Order.id == GroupBuyParticipant.order_id)
+            .where(GroupBuyParticipant.group_buy_id == group_buy_id, GroupBuyParticipant.user_id == user_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    return _participant_view(*row) if row is not None else None
+
+
+def _participant_view(part: GroupBuyParticipant, user: User, order: Order | None) -> ParticipantView:
+    contact = contact_of(part)
+    return ParticipantView(
+        group_buy_id=part.group_buy_id,
+        user_id=part.user_id,
+        name=user.first_name,
+        username=user.username,
+        quantity=part.quantity,
+        delivery_method=part.delivery_method,
+        contact_name=contact.name,
+        phone=contact.phone,
+        address=contact.address,
+        pay_on_pickup=pays_on_pickup(part),
+        order_id=order.id if order is not None else None,
+        order_status=order.status if order is not None else None,
+        order_total=order.total if order is not None else None,
+    )
+
+
+def contact_of(part: GroupBuyParticipant) -> orders.Contact:
+    return orders.Contact(part.contact_name, part.phone, part.address)
+
+
+def pays_on_pickup(part: GroupBuyParticipant) -> bool:
+    return bool(part.pay_on_pickup)
+
+
+async def participant(db: Database, group_buy_id: int, user_id: int) -> ParticipantView | None:
+    async with db.read() as session:
+        return await participant_in(session, group_buy_id, user_id)
+
+
+async def participants(db: Database, group_buy_id: int) -> list[ParticipantView]:
+    async with db.read() as session:
+        return await participants_in(session, group_buy_id)
+
+
+async def participants_in(session: AsyncSession, group_buy_id: int) -> list[ParticipantView]:
+    rows = (
+        await session.execute(
+            select(GroupBuyParticipant, User, Order)
+            .join(User, User.id == GroupBuyParticipant.user_id)
+            .outerjoin(Order, Order.id == GroupBuyParticipant.order_id)
+            .where(GroupBuyParticipant.group_buy_id == group_buy_id)
+            .order_by(GroupBuyParticipant.id)
+        )
+    ).all()
+    return [_participant_view(*row) for row in rows]
+
+
+def rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
+
+
+async def candidate_products(db: Database, limit: int = 8) -> list[ProductView]:
+    """Products a leader can pick from a list in the wizard: active, in stock, most stock first."""
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(*PRODUCT_COLUMNS)
+                .where(Product.active.is_(True), Product.stock > 0)
+                .order_by(Product.stock.desc(), Product.id)
+                .limit(limit)
+            )
+        ).all()
+        return [product_from_row(row) for row in rows]
+
+
+async def product_for_wizard(db: Database, *, product_id: int | None = None, sku: str | None = None) -> ProductView:
+    async with db.read() as session:
+        query = select(*PRODUCT_COLUMNS)
+        if product_id is not None:
+            query = query.where(Product.id == product_id)
+        else:
+            query = query.where(func.upper(Product.sku) == (sku or "").strip().upper())
+        row = (await session.execute(query)).first()
+    if row is None:
+        raise NotFound("gb_product_not_found")
+    product = product_from_row(row)
+    if not product.active or product.stock <= 0:
+        raise Conflict("gb_product_unavailable")
+    return product
+
+
+async def find_products_for_wizard(db: Database, text: str, limit: int = 8) -> list[ProductView]:
+    """What a leader typed at the product step: an exact SKU first, else products whose title (English or
+    Chinese) contains the words typed. Only products a group buy could sell (active, in stock)."""
+    wanted = " ".join(text.split())[:64]
+    if not wanted:
+        return []
+    async with db.read() as session:
+        base = select(*PRODUCT_COLUMNS).where(Product.active.is_(True), Product.stock > 0)
+        exact = (await session.execute(base.where(func.upper(Product.sku) == wanted.upper()))).first()
+        if exact is not None:
+            return [product_from_row(exact)]
+        query = base
+        for word in wanted.lower().split()[:4]:
+            pattern = f"%{word.replace('%', '').replace('_', '')}%"
+            query = query.where(func.lower(Product.title_en).like(pattern) | Product.title_zh.like(pattern))
+        rows = (await session.execute(query.order_by(Product.stock.desc(), Product.id).limit(limit))).all()
+        return [product_from_row(row) for row in rows]
+
+
+async def open_buys_of(db: Database, limit: int = 20) -> list[GroupBuyView]:
+    """For the admin: every open buy, the nearest deadline first."""
+    async with db.read() as session:
+        ids = (
+            await session.execute(
+                select(GroupBuy.id).where(GroupBuy.status == OPEN).order_by(GroupBuy.deadline).limit(limit)
+            )
+        ).scalars()
+        return [await load(session, gid) for gid in list(ids)]
+
+
+async def my_group_buys(db: Database, user_id: int, limit: int = 5) -> list[tuple[GroupBuyView, int]]:
+    """The user's open group buys, newest first, with the quantity each reserved (customer service answers)."""
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(GroupBuyParticipant.group_buy_id, GroupBuyParticipant.quantity)
+                .join(GroupBuy, GroupBuy.id == GroupBuyParticipant.group_buy_id)
+                .where(GroupBuyParticipant.user_id == user_id, GroupBuy.status == OPEN)
+                .order_by(GroupBuy.deadline)
+                .limit(limit)
+            )
+        ).all()
+        return [(await load(session, group_buy_id), quantity) for group_buy_id, quantity in rows]
