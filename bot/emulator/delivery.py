@@ -66,6 +66,11 @@ class UpdateQueue:
             self._changed.notify_all()
 
     # ---- polling ---------------------------------------------------------------------------------------
+    @property
+    def polls_received(self) -> int:
+        """getUpdates calls that reached the queue (a test waits for its long poll to arrive, not for time)."""
+        return self._poll_generation
+
     async def get_updates(
         self, offset: int | None, limit: int, timeout: float, allowed: list[str] | None
     ) -> list[JSON]:
