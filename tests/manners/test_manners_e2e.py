@@ -92,7 +92,6 @@ async def live_shop(settings: Settings, tmp_path: Path) -> AsyncIterator[Stack]:
         settings,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
         emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0),
-        handle_as_tasks=True,
     )
     try:
         yield stack

@@ -327,6 +327,7 @@ async def test_restart_mid_checkout_continues(shop: Any) -> None:
 
     from bot.app import create_app
     from bot.runner import prepare, run_polling
+    from bot.sandbox import report_handling
 
     alice, _tea = await _shopper_with_tea(shop)
     await alice.send("/checkout")
@@ -339,7 +340,8 @@ async def test_restart_mid_checkout_continues(shop: Any) -> None:
     app = await create_app(shop.app.ctx.settings, shop.emulator.token, migrate=True)
     await prepare(app)
     shop.app, shop.stop_event = app, asyncio.Event()
-    shop.polling = asyncio.create_task(run_polling(app, shop.stop_event, handle_as_tasks=False))
+    report_handling(shop.emulator, app)
+    shop.polling = asyncio.create_task(run_polling(app, shop.stop_event))
     await alice.press("Share my phone")
     assert "delivery address" in await last_text(alice)
     await alice.send("1 Rabbit Hole Lane, Flat 2")
