@@ -398,7 +398,6 @@ async def test_mydata_and_forgetme(shop: Any) -> None:
 
 async def test_one_reply_per_action_under_flood_limits(shop: Any) -> None:
     """With the emulator's flood limits on, a paced shopper gets one message (or edit) per action."""
-    import asyncio
 
     tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
     alice = await _shopper(shop, fast=False)
@@ -416,7 +415,7 @@ async def test_one_reply_per_action_under_flood_limits(shop: Any) -> None:
         after = await bot_messages()
         # The last step edits the summary and sends the invoice (an edit plus one message).
         assert after - before <= 1, action
-        await asyncio.sleep(1.0)
+        await shop.client.advance_clock(1.0)  # the shopper reads for a (Telegram) second before acting again
     assert (await alice.pay())["status"] == "paid"
     await _bot_says(alice, "Payment received")
     errors = [c for c in await shop.client.calls() if not c["ok"]]
