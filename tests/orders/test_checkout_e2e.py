@@ -398,7 +398,6 @@ async def test_mydata_and_forgetme(shop: Any) -> None:
 
 async def test_one_reply_per_action_under_flood_limits(shop: Any) -> None:
     """With the emulator's flood limits on, a paced shopper gets one message (or edit) per action."""
-
     tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
     alice = await _shopper(shop, fast=False)
     await fill_cart(shop.db, alice.id, {tea: 1})
