@@ -7,6 +7,7 @@ the machine's speed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -33,3 +34,14 @@ class MovedClock:
         self.slept.append(seconds)
         self.advance(max(0.0, seconds))
         await asyncio.sleep(0)
+
+
+async def eventually(check: Callable[[], Awaitable[object]], timeout: float = 10.0) -> None:
+    """Wait for a condition that background work (a scheduler task, a database re-read) makes true. The
+    timeout is only an upper bound on a stall; nothing here waits for a rule's time to pass."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() >= deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.01)
