@@ -90,6 +90,11 @@ class Harness:
         while self.emu.queue.polls_received <= since:
             await asyncio.sleep(0.005)
 
+    async def event_poll_arrived(self, since: int) -> None:
+        """The same for a long poll of /control/events."""
+        while self.emu.event_polls_received <= since:
+            await asyncio.sleep(0.005)
+
     async def updates(self, **params: Any) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self.ok("getUpdates", **params)
         return result
