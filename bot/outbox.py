@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,9 +72,26 @@ class _Pacer:
             self.group_sent.setdefault(chat_id, []).append(now)
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class OutboxSender:
-    def __init__(self, app: AppContext) -> None:
+    """`now` (retry times), `clock` (monotonic pacing) and `sleep` are the machine's by default; a test passes
+    a clock it moves itself, so flood waits and retry-after delays pass without sleeping."""
+
+    def __init__(
+        self,
+        app: AppContext,
+        *,
+        now: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.app = app
+        self._now = now
+        self._clock = clock
+        self._sleep = sleep
         self.settings = app.settings.outbox
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -116,22 +133,21 @@ class OutboxSender:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_seconds)
 
     async def drain_once(self, limit: int = 50) -> bool:
-        rows = await outbox_rows.claim_due(self.app.db, limit)
+        rows = await outbox_rows.claim_due(self.app.db, limit, now=self._now())
         for row in rows:
             await self._deliver(row)
         return bool(rows)
 
     async def _deliver(self, row: outbox_rows.DueMessage) -> None:
-        now = time.monotonic()
-        wait = self._pacer.delay(row.chat_id, now)
+        wait = self._pacer.delay(row.chat_id, self._clock())
         if wait > 0:
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
         private = row.user_id is not None and row.chat_id == row.user_id
         if private and row.user_unreachable:
             # Parked, not dropped: it goes back to the queue when the user next opens the chat (store.reachability).
             await reachability.park(self.app.db, row.id, row.chat_id, "user unreachable")
             return
-        attempted_at = datetime.now(UTC)
+        attempted_at = self._now()
         try:
             out = render(self.app, row.template, row.language or self.app.settings.shop.default_language, row.params)
             if out is None:
@@ -139,9 +155,9 @@ class OutboxSender:
                 return
             message_id = await self._send(row.chat_id, out)
         except TelegramRetryAfter as exc:
-            retry = datetime.now(UTC) + timedelta(seconds=exc.retry_after)
+            retry = self._now() + timedelta(seconds=exc.retry_after)
             await outbox_rows.retry_later(self.app.db, row.id, retry, f"429 retry after {exc.retry_after}")
-            await asyncio.sleep(min(exc.retry_after, 5))
+            await self._sleep(min(exc.retry_after, 5))
             return
         except TelegramForbiddenError as exc:
             if private:
@@ -161,7 +177,7 @@ class OutboxSender:
             await outbox_rows.fail_or_retry(self.app.db, row.id, self.settings.max_attempts, repr(exc))
             return
         finally:
-            self._pacer.sent(row.chat_id, time.monotonic())
+            self._pacer.sent(row.chat_id, self._clock())
         await outbox_rows.mark(self.app.db, row.id, "sent", message_id=message_id)
 
     async def _send(self, chat_id: int, out: Outgoing) -> int | None:

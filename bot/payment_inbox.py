@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings
 from bot.context import AppContext
 from bot.i18n import language_from_telegram, t
+from bot.in_flight import InFlight
 from bot.payment_spool import PaymentSpool, SpoolEntry
 from store import payments
 
@@ -304,6 +305,10 @@ class InboxDispatcher(Dispatcher):
 
     payment_inbox: PaymentInbox | None = None
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.in_flight = InFlight()
+
     def _process_update(
         self, bot: Bot, update: Update, call_answer: bool = True, **kwargs: Any
     ) -> Coroutine[Any, Any, bool]:
@@ -314,7 +319,7 @@ class InboxDispatcher(Dispatcher):
                 self.payment_inbox.spool_update(update)
             except Exception:
                 log.exception("early spool of update %s failed (retried when it is handled)", update.update_id)
-        return super()._process_update(bot, update, call_answer, **kwargs)
+        return self.in_flight.track(super()._process_update(bot, update, call_answer, **kwargs))
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         if self.payment_inbox is not None and payment_kind(update) is not None:

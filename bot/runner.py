@@ -14,10 +14,13 @@ from aiohttp import web
 from bot import payment_inbox
 from bot.app import App
 from bot.i18n import t
+from bot.in_flight import InFlight
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# How long a stopping process lets the updates it already took finish (aiogram does not wait for them).
+FINISH_IN_FLIGHT_SECONDS = 30.0
 
 PUBLIC_COMMANDS = (
     "start",
@@ -88,6 +91,9 @@ async def run_polling(app: App, stop: asyncio.Event | None = None, *, handle_as_
         stopper.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await polling
+    in_flight = getattr(app.dp, "in_flight", None)
+    if isinstance(in_flight, InFlight) and not await in_flight.wait_idle(FINISH_IN_FLIGHT_SECONDS):
+        log.warning("stopping with %d updates still being handled", in_flight.count)
 
 
 def webhook_handler(app: App, secret: str) -> web.Application:

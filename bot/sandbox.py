@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.emulator.client import EmulatorClient, UserHandle
 from bot.emulator.control import TOKEN_HEADER
 from bot.emulator.server import EmulatorConfig, RunningEmulator, start_emulator
+from bot.in_flight import InFlight
 from bot.runner import prepare, run_polling
 from store import migrations, users
 from store.db import Database
@@ -91,12 +92,13 @@ async def start_stack(
     emulator_config: EmulatorConfig | None = None,
     seed_demo: bool = False,
     demo_people: bool = False,
-    handle_as_tasks: bool = False,
+    handle_as_tasks: bool = True,
     background: bool = True,
     await_warm_up: bool = True,
 ) -> Stack:
-    """Emulator + migrated database + the real bot polling it. `handle_as_tasks=False` makes each update
-    finish before the next poll, which is how the emulator knows an action has been fully handled.
+    """Emulator + migrated database + the real bot polling it, with production's `handle_as_tasks=True`
+    (updates handled concurrently). The bot tells the emulator while it is still handling updates it has
+    confirmed, so a user action returns once the bot has finished with it either way.
     `await_warm_up=False` starts polling while the search index and classifier are still being built, as
     `groupcart run` does; by default tests get the full index from their first search."""
     config = emulator_config or EmulatorConfig()
@@ -129,6 +131,7 @@ async def start_stack(
             await asyncio.sleep(0)
 
         app.ctx.etiquette.use_clock(clock.now, let_time_pass if clock.frozen else None)
+    report_handling(emulator, app)
     if background:
         await prepare(app)
         if await_warm_up:
@@ -140,6 +143,16 @@ async def start_stack(
         # After the bot polls: the emulator waits for the bot to take each update these actions produce.
         await _create_demo_people(stack)
     return stack
+
+
+def report_handling(emulator: RunningEmulator, app: App) -> None:
+    """Let the emulator see when `app` is still handling updates it has confirmed (call again for a new app
+    polling the same emulator)."""
+    in_flight = getattr(app.dp, "in_flight", None)
+    if isinstance(in_flight, InFlight):
+        queue = emulator.emulator.queue
+        queue.bot_busy = lambda: in_flight.busy
+        in_flight.on_idle.append(queue.wake)
 
 
 async def _create_demo_people(stack: Stack) -> None:
@@ -212,7 +225,6 @@ async def run_sandbox(
         emulator_config=emulator_config,
         seed_demo=True,
         demo_people=True,
-        handle_as_tasks=True,
     )
     if token is None:
         print(f"groupcart sandbox: open {stack.emulator.base_url} in your browser", flush=True)

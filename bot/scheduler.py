@@ -9,6 +9,7 @@ coroutine function to run after commit (e.g. editing a group card).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -51,8 +52,13 @@ class Scheduler:
         self.app = app
         self.aps = AsyncIOScheduler(timezone=UTC)
         self._started = False
+        self._stopping = False
+        # Events being performed by this scheduler: stop() lets them finish (APScheduler's shutdown cancels the
+        # coroutines it runs, and AsyncIOScheduler's shutdown(wait=True) does not await them either).
+        self._in_flight: set[asyncio.Task[bool]] = set()
 
     async def start(self) -> None:
+        self._stopping = False
         self.app.db.on_after_commit(self._after_commit)
         for hook in self.app.wiring.startup:
             await hook(self.app, self)
@@ -73,14 +79,31 @@ class Scheduler:
         log.info("scheduler started with %d pending events", len(pending))
 
     async def stop(self) -> None:
+        """Stop arming and firing; events already being performed finish (commit or roll back) first, so a
+        shutdown never cuts an event's transaction and its after-commit step in half."""
+        self._stopping = True
         if self._started:
             self.aps.shutdown(wait=False)
             self._started = False
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    def _spawn(self, job_id: int) -> asyncio.Task[bool]:
+        task = asyncio.create_task(self.fire(job_id), name=f"scheduled-event:{job_id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        return task
+
+    async def _fire_armed(self, job_id: int) -> bool:
+        """What APScheduler runs: the event in a task of its own, shielded from APScheduler's cancellation."""
+        if self._stopping:
+            return False
+        return await asyncio.shield(self._spawn(job_id))
 
     def arm(self, job_id: int, kind: str, run_at: datetime) -> None:
         now = datetime.now(UTC)
         self.aps.add_job(
-            self.fire,
+            self._fire_armed,
             "date",
             run_date=max(run_at, now),
             args=[job_id],
@@ -99,7 +122,7 @@ class Scheduler:
         async with self.app.db.read() as session:
             due = await scheduling.pending_jobs(session, due_before=datetime.now(UTC))
         for job in due:
-            await self.fire(job.id)
+            await self._fire_armed(job.id)
 
     async def fire(self, job_id: int) -> bool:
         """Perform the event once; False when it was already done or taken by another process."""

@@ -23,8 +23,10 @@ class DueMessage:
     user_unreachable: bool
 
 
-async def claim_due(db: Database, limit: int) -> list[DueMessage]:
-    """Take due rows for sending (pending -> sending), oldest first; another process skips them."""
+async def claim_due(db: Database, limit: int, now: datetime | None = None) -> list[DueMessage]:
+    """Take due rows for sending (pending -> sending), oldest first; another process skips them. `now`: the
+    sender's clock (the machine's by default)."""
+    due_by = now if now is not None else utcnow()
     async with db.tx() as session:
         rows = (
             await session.execute(
@@ -32,7 +34,7 @@ async def claim_due(db: Database, limit: int) -> list[DueMessage]:
                 select(OutboxMessage, func.coalesce(User.language, Chat.language), User.unreachable)
                 .outerjoin(User, User.id == OutboxMessage.user_id)
                 .outerjoin(Chat, (Chat.id == OutboxMessage.chat_id) & OutboxMessage.user_id.is_(None))
-                .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
+                .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= due_by)
                 .order_by(OutboxMessage.id)
                 .limit(limit)
             )

@@ -1,7 +1,9 @@
 """The bot's update queue: getUpdates long polling, webhook delivery, and "settled" tracking.
 
 An update is settled when the bot confirmed it: a later getUpdates with offset > update_id (aiogram polling with
-handle_as_tasks=False asks for the next batch only after handling the previous one), or a 2xx webhook answer.
+handle_as_tasks=False asks for the next batch only after handling the previous one), or a 2xx webhook answer;
+and, when an in-process bot reports it (`bot_busy`, as bot.sandbox does for production's handle_as_tasks=True),
+once the bot has finished handling what it confirmed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class UpdateQueue:
         self.dropped: list[JSON] = []  # filtered by allowed_updates: never delivered, kept for assertions
         self.last_poll: float | None = None
         self.busy = 0  # user actions still waiting for the bot (pre-checkout / inline answers)
+        # Set by an in-process bot that handles updates as tasks (bot.sandbox): True while it is still handling
+        # updates it already confirmed, so "settled" keeps meaning "the bot has finished with the action".
+        self.bot_busy: Callable[[], bool] | None = None
         self._changed = asyncio.Condition()
         self._poll_generation = 0
         self._webhook_task: asyncio.Task[None] | None = None
@@ -66,6 +71,11 @@ class UpdateQueue:
             self._changed.notify_all()
 
     # ---- polling ---------------------------------------------------------------------------------------
+    @property
+    def polls_received(self) -> int:
+        """getUpdates calls that reached the queue (a test waits for its long poll to arrive, not for time)."""
+        return self._poll_generation
+
     async def get_updates(
         self, offset: int | None, limit: int, timeout: float, allowed: list[str] | None
     ) -> list[JSON]:
@@ -209,7 +219,7 @@ class UpdateQueue:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with self._changed:
-            while self.pending or self.busy:
+            while self.pending or self.busy or (self.bot_busy is not None and self.bot_busy()):
                 left = deadline - loop.time()
                 if left <= 0:
                     raise SettleTimeout(self._describe_stall(timeout))

@@ -78,6 +78,7 @@ class Emulator:
         # every error answer the bot got; unlike `calls` never trimmed, so a long test cannot lose one
         self.errors: list[JSON] = []
         self.events: list[JSON] = []
+        self.event_polls_received = 0  # /control/events calls that arrived (a test waits for its long poll)
         self._events_changed = asyncio.Condition()
         self._reset_counters()
 
@@ -470,6 +471,7 @@ class Emulator:
         return len(self.events)
 
     async def events_since(self, since: int, timeout: float) -> list[JSON]:
+        self.event_polls_received += 1
         if since > len(self.events):
             # the caller counted events from before a reset: waiting would only time out, answer now
             return []

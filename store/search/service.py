@@ -18,7 +18,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -121,8 +121,10 @@ def _build(rows: Sequence[Any]) -> SearchIndex:
 class SearchEngine:
     """Owns one index for one database; the composition root builds one per application."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock` (monotonic seconds) times the refresh window; a test passes one it moves itself."""
         self.db = db
+        self._clock = clock
         self.index: SearchIndex | None = None
         self.build_seconds = 0.0
         self._lock = asyncio.Lock()
@@ -164,7 +166,7 @@ class SearchEngine:
             async with self._lock:
                 if self.index is None:
                     await self.rebuild()
-        elif time.monotonic() - self._checked >= refresh_seconds:
+        elif self._clock() - self._checked >= refresh_seconds:
             if refresh_seconds <= 0:
                 await self._refresh_locked()
             elif self._background is None or self._background.done():
@@ -188,7 +190,7 @@ class SearchEngine:
 
     async def rebuild(self) -> None:
         started = time.perf_counter()
-        checked = time.monotonic()
+        checked = self._clock()
         async with self.db.read() as session:
             rows = (await session.execute(select(*_INDEX_COLUMNS))).all()
         if len(rows) > REBUILD_ABOVE:
@@ -204,7 +206,7 @@ class SearchEngine:
 
     async def _refresh(self) -> None:
         assert self.index is not None
-        checked = time.monotonic()
+        checked = self._clock()
         query = select(*_INDEX_COLUMNS)
         if self._watermark is not None:
             query = query.where(Product.updated_at >= self._watermark - LATE_COMMIT_SLACK)

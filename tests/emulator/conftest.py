@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from bot.emulator.client import EmulatorClient
 from bot.emulator.server import EmulatorConfig, RunningEmulator, start_emulator
 
-FAST = 0.02  # time_scale for tests: a 1 s Telegram window lasts 20 ms
+FAST = 0.02  # time_scale for tests: a real wait for the bot (pre-checkout, webhook backoff) of 1 s lasts 20 ms
 
 
 class Harness:
@@ -83,6 +84,17 @@ class Harness:
         await self.drain()
         return dict(chat)
 
+    async def poll_arrived(self, since: int) -> None:
+        """Wait until a getUpdates call after the `since`-th one has reached the emulator (a condition, not a
+        number of seconds: under load the request may take long to arrive)."""
+        while self.emu.queue.polls_received <= since:
+            await asyncio.sleep(0.005)
+
+    async def event_poll_arrived(self, since: int) -> None:
+        """The same for a long poll of /control/events."""
+        while self.emu.event_polls_received <= since:
+            await asyncio.sleep(0.005)
+
     async def updates(self, **params: Any) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self.ok("getUpdates", **params)
         return result
@@ -97,7 +109,9 @@ class Harness:
 
 @pytest.fixture
 async def running() -> AsyncIterator[RunningEmulator]:
-    instance = await start_emulator(EmulatorConfig(time_scale=FAST))
+    # Frozen: flood windows and answer deadlines count only the time a test lets pass (h.emu.clock.advance), so
+    # no test depends on how many calls the machine manages within a (scaled) second.
+    instance = await start_emulator(EmulatorConfig(time_scale=FAST, frozen_clock=True))
     try:
         yield instance
     finally:

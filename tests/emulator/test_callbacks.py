@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.emulator.conftest import FAST, Harness
+from tests.emulator.conftest import Harness
 
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
@@ -35,7 +35,7 @@ async def test_tap_answer_and_windows(h: Harness) -> None:
     assert toasts[-1]["text"].startswith("Added ✓")
     await h.control("tap", {"user_id": alice["id"], "row": 0, "col": 0})
     late = (await h.drain())[0]["callback_query"]
-    await asyncio.sleep(15 * FAST + 0.05)  # past the (scaled) answer window
+    h.emu.clock.advance(15.05)  # past the answer window
     body = await h.error("answerCallbackQuery", callback_query_id=late["id"], text="too late")
     assert body["description"] == TOO_OLD
     body = await h.error("answerCallbackQuery", callback_query_id="123")

@@ -82,8 +82,10 @@ async def test_client_flows(echo: Harness, sb: EmulatorClient) -> None:
 async def test_events_long_poll_and_reset(h: Harness, sb: EmulatorClient) -> None:
     alice = await h.user()
     seen = len(await sb.events())
+    polls = h.emu.event_polls_received
     waiting = asyncio.create_task(sb.events(since=seen, timeout=5))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(h.event_poll_arrived(polls), timeout=10)
+    assert not waiting.done()
     await h.ok("sendMessage", chat_id=alice["id"], text="live")
     events = await waiting
     assert events[0]["type"] == "message" and events[0]["message"]["text"] == "live"

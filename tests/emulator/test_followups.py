@@ -26,8 +26,9 @@ async def test_event_seq_in_state_and_poll_past_a_reset_returns_at_once(h: Harne
         assert resp.headers["X-Event-Seq"] == "1"
     assert body == [] and loop.time() - started < 1.0
     # a caller still inside the numbering keeps long-polling as before
+    polls = h.emu.event_polls_received
     waiting = asyncio.create_task(h.get("events", since=1, timeout=5))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(h.event_poll_arrived(polls), timeout=10)
     assert not waiting.done()
     await h.control("users", {"name": "Bob"})
     fresh = await waiting

@@ -44,17 +44,15 @@ async def test_long_poll_waits_then_returns_new_update(h: Harness) -> None:
     assert await h.updates(timeout=0) == []
     assert time.monotonic() - started < 0.5
 
-    async def later() -> None:
-        await asyncio.sleep(0.2)
-        await h.control("send", {"user_id": alice["id"], "text": "wake up"})
-
-    task = asyncio.create_task(later())
-    started = time.monotonic()
-    got = await h.updates(timeout=5)
-    elapsed = time.monotonic() - started
-    await task
+    polls = h.emu.queue.polls_received
+    waiting = asyncio.create_task(h.updates(timeout=5))
+    await asyncio.wait_for(h.poll_arrived(polls), timeout=10)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not waiting.done(), "a long poll with nothing pending waits"
+    await h.control("send", {"user_id": alice["id"], "text": "wake up"})
+    got = await asyncio.wait_for(waiting, timeout=10)
     assert [u["message"]["text"] for u in got] == ["wake up"]
-    assert 0.15 < elapsed < 2.0
     started = time.monotonic()
     assert await h.updates(offset=got[0]["update_id"] + 1, timeout=1) == []
     assert time.monotonic() - started >= 0.9
@@ -89,8 +87,9 @@ async def test_chat_member_updates_only_when_asked_for(h: Harness) -> None:
 
 
 async def test_second_poller_terminates_first_with_conflict(h: Harness) -> None:
+    polls = h.emu.queue.polls_received
     first = asyncio.create_task(h.call("getUpdates", timeout=5))
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(h.poll_arrived(polls), timeout=10)
     second = asyncio.create_task(h.call("getUpdates", timeout=0))
     status, body = await first
     await second

@@ -4,10 +4,11 @@ returns to the pool when its payment window expires, and the end edits the card 
 
 from __future__ import annotations
 
-import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
@@ -195,12 +196,13 @@ async def test_restart_before_start_still_starts(
         await make_product(first.db, "RICE-2", stock=5)
         ada = await first.client.user("Ada", id=ADMIN_ID)
         await ada.send("/start")
-        await ada.send("/flash_create sku=RICE-2 price=9.9 stock=2 start=+2s end=+1h")
+        await ada.send("/flash_create sku=RICE-2 price=9.9 stock=2 start=+60s end=+1h")
         sale = (await flashsale.list_sales(first.db))[0]
-    await asyncio.sleep(2.5)  # the start time passes while no bot is running
-    second = await start_stack(settings, database_url=url, emulator_config=config)
-    async with strict.checked(second, request):
-        alice = await second.client.user("Alice")
-        group = await second.client.group("Street", members=[alice], bot_admin=True)
-        del group  # joined after the start: the announcement targets the groups known at start time
-        await second.client.wait_for(lambda: _status(second.db, sale.id, "live"), timeout=15)
+    # The start time passes while no bot is running: the wall clock moves 61 s on (within the start grace).
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=61), tick=True):
+        second = await start_stack(settings, database_url=url, emulator_config=config)
+        async with strict.checked(second, request):
+            alice = await second.client.user("Alice")
+            group = await second.client.group("Street", members=[alice], bot_admin=True)
+            del group  # joined after the start: the announcement targets the groups known at start time
+            await second.client.wait_for(lambda: _status(second.db, sale.id, "live"), timeout=15)

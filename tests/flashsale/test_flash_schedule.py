@@ -4,9 +4,10 @@ moment, and a start that comes too late after a restart marks the sale missed.""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from bot.app import standard_wiring
@@ -18,6 +19,7 @@ from store.db import Database
 from store.errors import DomainError
 from store.models import Chat, OutboxMessage, utcnow
 from tests.flashsale.helpers import make_product, make_users, product_stock, scheduled_sale
+from tests.moved_clock import eventually
 from tests.stubs import stub_bot
 
 
@@ -98,15 +100,20 @@ async def test_late_start_within_grace_still_starts(db: Database, settings: Sett
 async def test_scheduler_arms_pending_start_at_startup(db: Database, settings: Settings) -> None:
     """A restart: a new Scheduler over the same database arms the start from its row and fires it."""
     await make_product(db)
-    sale = await scheduled_sale(db, stock=3, starts_in=timedelta(seconds=0.3))
+    sale = await scheduled_sale(db, stock=3, starts_in=timedelta(hours=1))
     scheduler = Scheduler(_ctx(settings, db))
     await scheduler.start()
+
+    async def live() -> bool:
+        return (await flashsale.get_sale(db, sale.id)).status == "live"
+
     try:
-        for _ in range(60):
-            if (await flashsale.get_sale(db, sale.id)).status == "live":
-                break
-            await asyncio.sleep(0.1)
-        assert (await flashsale.get_sale(db, sale.id)).status == "live"
+        assert scheduler.aps.get_job(f"job:{(await _job(db, flashsale.start_key(sale.id)))}") is not None
+        assert not await live()
+        # The hour passes (the wall clock APScheduler and the start rule read); the armed job is now due.
+        with time_machine.travel(datetime.now(UTC) + timedelta(hours=1, seconds=1), tick=True):
+            scheduler.aps.wakeup()
+            await eventually(live)
     finally:
         await scheduler.stop()
 

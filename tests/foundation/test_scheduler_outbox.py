@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,14 +20,45 @@ from bot.scheduler import JobContext, Scheduler
 from store import notify, outbox_rows, scheduling
 from store.db import Database
 from store.models import OutboxMessage, ScheduledJob, User, utcnow
+from tests.moved_clock import MovedClock
 from tests.stubs import stub_bot
 
 FIRED: list[str] = []
 
 
+@dataclasses.dataclass
+class _Signals:
+    """Made afresh by each test (an asyncio.Event belongs to one event loop): tests wait for the events they
+    expect, not for a number of seconds."""
+
+    target: int = 1
+    enough: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)  # FIRED reached `target`
+    held_open: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)  # test_held is in its transaction
+    release: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)  # test_held may finish
+
+
+SIG = _Signals()
+
+
+def _expect(count: int) -> _Signals:
+    global SIG
+    FIRED.clear()
+    SIG = _Signals(target=count)
+    return SIG
+
+
 async def _test_event(job: JobContext, session: AsyncSession) -> None:
     FIRED.append(job.ref)
     await notify.enqueue(session, 1, "errors.generic", user_id=None, missed=job.missed)
+    if len(FIRED) >= SIG.target:
+        SIG.enough.set()
+
+
+async def _test_held(job: JobContext, session: AsyncSession) -> None:
+    FIRED.append(job.ref)
+    await notify.enqueue(session, 1, "errors.generic", user_id=None, missed=job.missed)
+    SIG.held_open.set()
+    await SIG.release.wait()
 
 
 async def _test_boom(job: JobContext, session: AsyncSession) -> None:
@@ -35,7 +68,7 @@ async def _test_boom(job: JobContext, session: AsyncSession) -> None:
 def _ctx(settings: Settings, db: Database) -> AppContext:
     bot, _ = stub_bot()
     standard = standard_wiring()
-    jobs = {**standard.jobs, "test_event": _test_event, "test_boom": _test_boom}
+    jobs = {**standard.jobs, "test_event": _test_event, "test_boom": _test_boom, "test_held": _test_held}
     return AppContext(settings=settings, db=db, bot=bot, wiring=dataclasses.replace(standard, jobs=jobs))
 
 
@@ -59,7 +92,7 @@ async def test_event_fires_once_across_two_processes(any_db: Database, settings:
 
 
 async def test_restart_arms_pending_events_and_fires_late_ones(db: Database, settings: Settings) -> None:
-    FIRED.clear()
+    _expect(2)
     async with db.tx() as session:
         await scheduling.schedule(session, "test_event", "late", utcnow() - timedelta(hours=2))
         await scheduling.schedule(session, "test_event", "soon", utcnow() + timedelta(milliseconds=300))
@@ -67,12 +100,9 @@ async def test_restart_arms_pending_events_and_fires_late_ones(db: Database, set
     scheduler = Scheduler(_ctx(settings, db))
     await scheduler.start()
     try:
-        for _ in range(50):
-            if len(FIRED) >= 2:
-                break
-            await asyncio.sleep(0.1)
+        await asyncio.wait_for(SIG.enough.wait(), timeout=10)
     finally:
-        await scheduler.stop()
+        await scheduler.stop()  # the second event's transaction may still be open: stop() lets it commit
     assert sorted(FIRED) == ["late", "soon"]
     async with db.read() as session:
         late = await session.execute(select(OutboxMessage.params).order_by(OutboxMessage.id))
@@ -81,19 +111,39 @@ async def test_restart_arms_pending_events_and_fires_late_ones(db: Database, set
 
 
 async def test_event_scheduled_after_start_is_armed_on_commit(db: Database, settings: Settings) -> None:
-    FIRED.clear()
+    _expect(1)
     scheduler = Scheduler(_ctx(settings, db))
     await scheduler.start()
     try:
         async with db.tx() as session:
             await scheduling.schedule(session, "test_event", "new", utcnow() + timedelta(milliseconds=100))
-        for _ in range(30):
-            if FIRED:
-                break
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(SIG.enough.wait(), timeout=10)
     finally:
         await scheduler.stop()
     assert FIRED == ["new"]
+
+
+async def test_stop_lets_an_event_in_its_transaction_finish_exactly_once(db: Database, settings: Settings) -> None:
+    """Shutdown while an event's transaction is open: the event commits (once), it is not cut off or rolled
+    back, and no second run of it starts."""
+    signals = _expect(1)
+    async with db.tx() as session:
+        job = await scheduling.schedule(session, "test_held", "held", utcnow() - timedelta(seconds=1))
+    scheduler = Scheduler(_ctx(settings, db))
+    await scheduler.start()
+    await asyncio.wait_for(signals.held_open.wait(), timeout=10)
+    stopping = asyncio.create_task(scheduler.stop())
+    for _ in range(20):
+        await asyncio.sleep(0)  # let stop() run as far as it can on its own
+    assert not stopping.done(), "stop() returned while an event was still inside its transaction"
+    signals.release.set()
+    await asyncio.wait_for(stopping, timeout=10)
+    assert FIRED == ["held"]
+    assert await _outbox_count(db) == 1
+    async with db.read() as session:
+        row = await session.get(ScheduledJob, job.id)
+        assert row is not None and row.status == "done"
+    assert await Scheduler(_ctx(settings, db)).fire(job.id) is False, "a done event never runs again"
 
 
 async def test_failing_event_is_marked_failed_and_rolled_back(db: Database, settings: Settings) -> None:
@@ -160,11 +210,15 @@ async def test_outbox_retries_after_flood_limit(db: Database, settings: Settings
     async with db.tx() as session:
         await notify.notify_user(session, 31, "menu.cart")
     bot, stub = stub_bot()
-    stub.retry_after_once[31] = 1
-    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring()))
+    stub.retry_after_once[31] = 8
+    clock = MovedClock()
+    context = AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring())
+    sender = OutboxSender(context, now=clock.now, clock=clock.monotonic, sleep=clock.sleep)
     await sender.drain_once()
     assert stub.sent_to(31) == []
-    await asyncio.sleep(1.1)
+    assert clock.slept == [5], "the sender backs off (at most 5 s) after a 429"
+    assert not await sender.drain_once(), "a 429 row is not retried before retry_after has passed"
+    clock.advance(3.5)
     while await sender.drain_once():
         pass
     assert [p["text"] for p in stub.sent_to(31)] == ["🛒 Cart"]
@@ -175,14 +229,23 @@ async def test_outbox_paces_messages_to_one_chat(db: Database, settings: Setting
     async with db.tx() as session:
         for _ in range(3):
             await notify.notify_user(session, 41, "menu.cart")
-    bot, _stub = stub_bot()
-    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring()))
-    loop = asyncio.get_running_loop()
-    started = loop.time()
+    bot, stub = stub_bot()
+    clock = MovedClock()
+    sent_at: list[float] = []
+    real_send = stub.make_request
+
+    async def timed(bot: Any, method: Any, timeout: int | None = None) -> Any:
+        sent_at.append(clock.monotonic())
+        return await real_send(bot, method, timeout)
+
+    stub.make_request = timed  # type: ignore[method-assign]
+    context = AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring())
+    sender = OutboxSender(context, now=clock.now, clock=clock.monotonic, sleep=clock.sleep)
     while await sender.drain_once():
         pass
     # Telegram allows about one message per second in one chat: three messages take at least two seconds.
-    assert loop.time() - started >= 1.9
+    assert len(sent_at) == 3
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(sent_at)), sent_at
 
 
 def test_every_database_carries_the_feature_hooks() -> None:

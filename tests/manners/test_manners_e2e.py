@@ -92,7 +92,6 @@ async def live_shop(settings: Settings, tmp_path: Path) -> AsyncIterator[Stack]:
         settings,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
         emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0),
-        handle_as_tasks=True,
     )
     try:
         yield stack
@@ -114,7 +113,7 @@ async def test_twenty_checkins_at_once_are_answered_once_without_a_429(live_shop
     await shop.client.wait_for(
         lambda: etiquette.repeats.dropped + 1 >= 20, timeout=10
     )
-    await asyncio.sleep(0.3)  # let any stray reply arrive before counting
+    await shop.client.settle()  # the bot has finished with every update: no stray reply can still arrive
     replies = (await _bot_texts(ann))[before:]
     assert len(replies) + etiquette.repeats.dropped == 20, "every message is accounted for"
     assert len(replies) == 1 and "Checked in" in replies[0]
@@ -130,10 +129,8 @@ async def test_a_burst_of_different_commands_is_queued_not_refused(live_shop: St
     async def answered() -> bool:
         return len(await _bot_texts(ben)) >= len(commands)
 
-    for _ in range(200):
-        if await answered():
-            break
-        await asyncio.sleep(0.1)
+    await shop.client.wait_for(answered, timeout=20, interval=0.1)
+    await shop.client.settle()
     assert len(await _bot_texts(ben)) == len(commands), "one answer per command"
     await never_refused(shop)
     assert shop.app.ctx.etiquette is not None and shop.app.ctx.etiquette.sends.waited >= 1

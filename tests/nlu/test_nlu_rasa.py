@@ -20,10 +20,11 @@ from dialogues.nlu.rasa import RasaUnavailable, parse_rasa_response
 class FakeRasa:
     url: str
     requests: list[Any] = field(default_factory=list)
-    # What the next requests get: a JSON payload, an HTTP status, or a delay in seconds.
+    # What the next requests get: a JSON payload, an HTTP status, or no answer until the test ends (`hang`).
     payload: Any = None
     status: int = 200
-    delay: float = 0.0
+    hang: bool = False
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +38,8 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
 
     async def parse(request: web.Request) -> web.Response:
         state.requests.append(await request.json())
-        if state.delay:
-            await asyncio.sleep(state.delay)
+        if state.hang:
+            await state.released.wait()
         if state.status != 200:
             return web.Response(status=state.status, text="boom")
         return web.json_response(state.payload)
@@ -52,6 +53,7 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
     port = runner.addresses[0][1]
     state.url = f"http://127.0.0.1:{port}/"
     yield state
+    state.released.set()
     await runner.cleanup()
 
 
@@ -115,7 +117,7 @@ async def test_malformed_reply_falls_back(fake_rasa: FakeRasa, builtin: BuiltinC
 
 async def test_slow_server_times_out_to_builtin(fake_rasa: FakeRasa, builtin: BuiltinClassifier) -> None:
     fake_rasa.payload = _rasa_payload("hi", "greet", 0.99)
-    fake_rasa.delay = 0.5
+    fake_rasa.hang = True  # a server that never answers in time, however slow or fast the machine
     classifier = RasaClassifier(fake_rasa.url, fallback=builtin, timeout=0.1)
     try:
         result = await classifier.parse("hello")

@@ -327,6 +327,7 @@ async def test_restart_mid_checkout_continues(shop: Any) -> None:
 
     from bot.app import create_app
     from bot.runner import prepare, run_polling
+    from bot.sandbox import report_handling
 
     alice, _tea = await _shopper_with_tea(shop)
     await alice.send("/checkout")
@@ -339,7 +340,8 @@ async def test_restart_mid_checkout_continues(shop: Any) -> None:
     app = await create_app(shop.app.ctx.settings, shop.emulator.token, migrate=True)
     await prepare(app)
     shop.app, shop.stop_event = app, asyncio.Event()
-    shop.polling = asyncio.create_task(run_polling(app, shop.stop_event, handle_as_tasks=False))
+    report_handling(shop.emulator, app)
+    shop.polling = asyncio.create_task(run_polling(app, shop.stop_event))
     await alice.press("Share my phone")
     assert "delivery address" in await last_text(alice)
     await alice.send("1 Rabbit Hole Lane, Flat 2")
@@ -396,8 +398,6 @@ async def test_mydata_and_forgetme(shop: Any) -> None:
 
 async def test_one_reply_per_action_under_flood_limits(shop: Any) -> None:
     """With the emulator's flood limits on, a paced shopper gets one message (or edit) per action."""
-    import asyncio
-
     tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
     alice = await _shopper(shop, fast=False)
     await fill_cart(shop.db, alice.id, {tea: 1})
@@ -414,7 +414,7 @@ async def test_one_reply_per_action_under_flood_limits(shop: Any) -> None:
         after = await bot_messages()
         # The last step edits the summary and sends the invoice (an edit plus one message).
         assert after - before <= 1, action
-        await asyncio.sleep(1.0)
+        await shop.client.advance_clock(1.0)  # the shopper reads for a (Telegram) second before acting again
     assert (await alice.pay())["status"] == "paid"
     await _bot_says(alice, "Payment received")
     errors = [c for c in await shop.client.calls() if not c["ok"]]

@@ -25,7 +25,6 @@ async def flood_shop(tmp_path: Path) -> AsyncIterator[Stack]:
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
         # Stricter than Telegram (no burst), so replies meet 429 even where the bot paces its own sends.
         emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0, per_chat_burst=1, per_chat_rate=1.0),
-        handle_as_tasks=True,  # as in production: updates are handled concurrently
     )
     try:
         yield stack

@@ -97,7 +97,7 @@ async def test_killed_with_the_payment_in_the_spool_replays_it_on_restart(
 ) -> None:
     from bot.app import create_app
     from bot.runner import prepare, run_polling
-    from bot.sandbox import Stack, _with
+    from bot.sandbox import Stack, _with, report_handling
 
     url = await private_pg.create_database(f"gc_inbox_{uuid.uuid4().hex[:10]}")
     db = Database(url)
@@ -148,7 +148,8 @@ async def test_killed_with_the_payment_in_the_spool_replays_it_on_restart(
         app = await create_app(app_settings, emulator.token, db=db, migrate=False)
         await prepare(app)
         stop = asyncio.Event()
-        polling = asyncio.create_task(run_polling(app, stop, handle_as_tasks=False))
+        report_handling(emulator, app)
+        polling = asyncio.create_task(run_polling(app, stop))
         stack = Stack(emulator, client, app, polling, stop)
         await assert_paid_once(client, db, alice, tea)
         assert _spooled(spool) == []

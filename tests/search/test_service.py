@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from store.db import Database
 from store.models import Product, utcnow
 from store.search import SearchEngine, get_index, looks_like_product_query, search_products
 from store.search import service as search_service
+from tests.moved_clock import MovedClock
 
 ROWS = [
     ProductRow(
@@ -173,15 +173,22 @@ async def test_looks_like_product_query_on_the_live_index(db: Database) -> None:
 
 async def test_with_a_window_the_check_runs_in_the_background(db: Database) -> None:
     await load(db, ROWS)
-    cache = SearchEngine(db)
+    clock = MovedClock()
+    cache = SearchEngine(db, clock=clock.monotonic)
     engine = cache
-    assert await find(db, cache, "lychee", refresh_seconds=0.05) == []
+    assert await find(db, cache, "lychee", refresh_seconds=60) == []
     async with db.tx() as session:
         await session.execute(
             update(Product).where(Product.sku == "FRU-APPLE").values(title_en="Lychee, 1 kg", updated_at=utcnow())
         )
-    await asyncio.sleep(0.06)
-    # This search is answered by the index as it was and starts the check; the next one sees the change.
-    assert await find(db, cache, "lychee", refresh_seconds=0.05) == []
+    clock.advance(30)
+    # Within the window no check runs: the index is answered as it was.
+    assert await find(db, cache, "lychee", refresh_seconds=60) == []
     await engine.close()
-    assert await find(db, cache, "lychee", refresh_seconds=0.05) == ["FRU-APPLE"]
+    assert await find(db, cache, "lychee", refresh_seconds=60) == []
+    clock.advance(31)
+    # Past the window this search is answered by the index as it was and starts the check; the next one sees
+    # the change.
+    assert await find(db, cache, "lychee", refresh_seconds=60) == []
+    await engine.close()
+    assert await find(db, cache, "lychee", refresh_seconds=60) == ["FRU-APPLE"]

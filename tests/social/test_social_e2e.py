@@ -199,7 +199,7 @@ async def test_asked_after_delivery_rated_once_and_shown_on_the_card(
     assert ask.not_before > utcnow(), "asked the next day, not at once"
     async with shop.db.tx() as session:  # the day passes
         await session.execute(update(OutboxMessage).where(OutboxMessage.id == ask.id).values(not_before=utcnow()))
-    shop.app.ctx.outbox.wake()  # type: ignore[union-attr]
+    shop.app.outbox.wake()  # type: ignore[union-attr]
 
     async def asked() -> bool:
         last = await erin.last_message()
