@@ -123,17 +123,20 @@ def webhook_handler(app: App, secret: str) -> web.Application:
     return web_app
 
 
-async def run_webhook(app: App, secret: str, stop: asyncio.Event | None = None) -> None:
-    """Serve updates over HTTPS behind a proxy; requests without the secret header are refused (401)."""
+async def run_webhook(
+    app: App, secret: str, stop: asyncio.Event | None = None, *, reuse_port: bool = False, set_webhook: bool = True
+) -> None:
+    """Serve updates over HTTPS behind a proxy; requests without the secret header are refused (401).
+    `reuse_port`: one of several worker processes listening on the same port (bot/workers.py)."""
     settings = app.ctx.settings.telegram.webhook
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     web_app = webhook_handler(app, secret)
     runner = web.AppRunner(web_app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
     await site.start()
-    if settings.public_url:
+    if settings.public_url and set_webhook:
         await app.bot.set_webhook(
             settings.public_url.rstrip("/") + settings.path,
             secret_token=secret,

@@ -8,6 +8,8 @@ claims an id first handles the update, every other delivery of it is dropped, ac
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -89,6 +91,7 @@ class RedisLedger:
         self.ttl_seconds = ttl_seconds
         self.retry_seconds = retry_seconds
         self._fallback = MemoryLedger()
+        self._owner = f"{socket.gethostname()}:{os.getpid()}"  # which process handled it, for the operator
         self._down_until = 0.0
 
     def key(self, update_id: int) -> str:
@@ -97,7 +100,7 @@ class RedisLedger:
     async def claim(self, update_id: int) -> bool:
         if time.monotonic() >= self._down_until:
             try:
-                claimed = await self.redis.set(self.key(update_id), b"1", nx=True, ex=self.ttl_seconds)
+                claimed = await self.redis.set(self.key(update_id), self._owner, nx=True, ex=self.ttl_seconds)
             except Exception as exc:
                 log.warning("Redis unavailable, update %s de-duplicated in this process only: %r", update_id, exc)
                 self._down_until = time.monotonic() + self.retry_seconds
