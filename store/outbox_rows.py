@@ -24,7 +24,12 @@ class DueMessage:
 
 
 async def claim_due(db: Database, limit: int) -> list[DueMessage]:
-    """Take due rows for sending (pending -> sending), oldest first; another process skips them."""
+    """Take due rows for sending (pending -> sending), oldest first; another process skips them.
+
+    On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED: several processes claiming at once each get
+    different rows instead of queueing behind one another's locks (the conditional update below still makes a
+    row go to one process only, which is all SQLite, with its one writer, needs). A claimed row's not_before
+    becomes the time it was claimed, so requeue_stuck can tell a send in progress from one a crash abandoned."""
     async with db.tx() as session:
         rows = (
             await session.execute(
@@ -35,6 +40,7 @@ async def claim_due(db: Database, limit: int) -> list[DueMessage]:
                 .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= utcnow())
                 .order_by(OutboxMessage.id)
                 .limit(limit)
+                .with_for_update(skip_locked=True, of=OutboxMessage)
             )
         ).all()
         taken: list[DueMessage] = []
@@ -42,7 +48,7 @@ async def claim_due(db: Database, limit: int) -> list[DueMessage]:
             claimed = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == msg.id, OutboxMessage.status == "pending")
-                .values(status="sending", attempts=OutboxMessage.attempts + 1)
+                .values(status="sending", attempts=OutboxMessage.attempts + 1, not_before=utcnow())
             )
             if claimed.rowcount:  # type: ignore[attr-defined]
                 taken.append(
@@ -93,10 +99,12 @@ async def fail_or_retry(db: Database, row_id: int, max_attempts: int, error: str
 
 
 async def requeue_stuck(db: Database, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Rows claimed longer than `older_than` ago and never marked go back to the queue (their process died).
+    Measured from the claim, not from the row's creation: another live process may be sending an old row now."""
     async with db.tx() as session:
         result = await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == "sending", OutboxMessage.created_at < utcnow() - older_than)
+            .where(OutboxMessage.status == "sending", OutboxMessage.not_before < utcnow() - older_than)
             .values(status="pending")
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
