@@ -263,6 +263,8 @@ class App:
         await self.dp.storage.close()
         if self.ctx.updates is not None:
             await self.ctx.updates.close()
+        if self.ctx.etiquette is not None:
+            await self.ctx.etiquette.sends.close()
         await self.ctx.bot.session.close()
         await self.ctx.understanding.close()
         await self.ctx.search.close()  # waits for a background refresh still reading the database
