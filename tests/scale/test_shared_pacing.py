@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,8 @@ async def two_processes() -> AsyncIterator[tuple[RedisSendSchedule, RedisSendSch
 
 
 async def _slots(schedule: RedisSendSchedule, key: str) -> list[float]:
-    return [score for _, score in await schedule.redis.zrange(f"{schedule.prefix}{key}", 0, -1, withscores=True)]
+    pairs: Any = await schedule.redis.zrange(f"{schedule.prefix}{key}", 0, -1, withscores=True)
+    return [float(score) for _, score in pairs]
 
 
 def _most_in_any(slots: list[float], span: float) -> int:
