@@ -31,6 +31,7 @@ from bot.jobs import ops as ops_jobs
 from bot.jobs import orders as order_jobs
 from bot.jobs import social as social_jobs
 from bot.jobs import support as support_jobs
+from bot.metrics import Metrics
 from bot.middlewares import UserContextMiddleware
 from bot.nlu_service import Understanding
 from bot.outbox import OutboxSender
@@ -218,6 +219,8 @@ def build_dispatcher(ctx: AppContext) -> tuple[Dispatcher, payment_inbox.Payment
             payment_inbox.REFUNDED: payments.apply_refunded_payment,
         },
     )
+    if ctx.metrics is not None:
+        ctx.metrics.install(ctx.bot, dp)  # outermost of the update middlewares below: every delivery is timed
     dp.update.outer_middleware(DuplicateUpdateMiddleware(ctx.updates))
     dp.update.outer_middleware(UserContextMiddleware(ctx))
     if ctx.etiquette is not None:
@@ -307,6 +310,7 @@ def build_context(
         events=EventCounter(settings.shop.timezone),
         recommender=Recommender(db),
         updates=build_ledger(settings.redis.url, str(bot.id)),
+        metrics=Metrics(),
     )
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.chat_language import GroupLanguages
     from bot.etiquette import Etiquette
     from bot.groupbuy_cards import CardRefresher
+    from bot.metrics import Metrics
     from bot.nlu_service import Understanding
     from bot.payment_inbox import PaymentInbox
     from bot.referral_codes import ReferralCodes
@@ -56,6 +57,7 @@ class AppContext:
     payment_inbox: PaymentInbox | None = None
     # Which update ids were handled: in Redis when redis.url is set, so several processes handle each once.
     updates: UpdateLedger = field(default=None)  # type: ignore[assignment]
+    metrics: Metrics = field(default=None)  # type: ignore[assignment]
     _sealed: bool = field(default=False, repr=False)
 
     def seal(self) -> None:

@@ -41,6 +41,11 @@ def refusal(settings: Settings, workers: int, *, webhook: bool) -> str | None:
     return None
 
 
+def metrics_port(settings: Settings, index: int) -> int:
+    """Worker `index` serves /metrics on the webhook port + 1 + index (each worker is its own scrape target)."""
+    return settings.telegram.webhook.port + 1 + index
+
+
 def worker_command(config: str | None, index: int, argv_extra: Sequence[str] = ()) -> list[str]:
     command = [sys.executable, "-m", "bot"]
     if config:

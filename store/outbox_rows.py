@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -123,3 +123,22 @@ async def pending_count(db: Database) -> int:
                 )
             ).scalar_one()
         )
+
+
+async def backlog(db: Database) -> tuple[int, float]:
+    """Rows pending or sending, and the age in seconds of the oldest one due (0 when none is)."""
+    async with db.read() as session:
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(OutboxMessage.not_before)).where(
+                    OutboxMessage.status.in_(("pending", "sending"))
+                )
+            )
+        ).one()
+    if oldest is None:
+        return int(count), 0.0
+    if isinstance(oldest, str):  # SQLite hands an aggregate back as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max(0.0, (utcnow() - oldest).total_seconds())

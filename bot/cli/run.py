@@ -85,7 +85,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             if not secret:
                 print("groupcart: --webhook needs TELEGRAM_WEBHOOK_SECRET in the environment")
                 return 2
-            await run_webhook(app, secret, reuse_port=worker is not None, set_webhook=not worker)
+            await run_webhook(
+                app,
+                secret,
+                reuse_port=worker is not None,
+                set_webhook=not worker,
+                metrics_port=None if worker is None else workers.metrics_port(settings, worker),
+            )
         else:
             await run_polling(app)
     finally:
