@@ -31,6 +31,7 @@ from bot.jobs import ops as ops_jobs
 from bot.jobs import orders as order_jobs
 from bot.jobs import social as social_jobs
 from bot.jobs import support as support_jobs
+from bot.metrics import Metrics
 from bot.middlewares import UserContextMiddleware
 from bot.nlu_service import Understanding
 from bot.outbox import OutboxSender
@@ -38,7 +39,7 @@ from bot.referral_codes import ReferralCodes
 from bot.scheduler import Scheduler
 from bot.shop_rules import shop_rules
 from bot.tap_guard import TapMemory
-from bot.update_guard import DuplicateUpdateMiddleware
+from bot.update_guard import DuplicateUpdateMiddleware, build_ledger
 from bot.user_rows import UserRowWriter
 from bot.views import flashsale as flash_views
 from bot.views import groupbuy as groupbuy_views
@@ -218,7 +219,9 @@ def build_dispatcher(ctx: AppContext) -> tuple[Dispatcher, payment_inbox.Payment
             payment_inbox.REFUNDED: payments.apply_refunded_payment,
         },
     )
-    dp.update.outer_middleware(DuplicateUpdateMiddleware())
+    if ctx.metrics is not None:
+        ctx.metrics.install(ctx.bot, dp)  # outermost of the update middlewares below: every delivery is timed
+    dp.update.outer_middleware(DuplicateUpdateMiddleware(ctx.updates))
     dp.update.outer_middleware(UserContextMiddleware(ctx))
     if ctx.etiquette is not None:
         ctx.etiquette.attach(dp)
@@ -261,6 +264,10 @@ class App:
             await self.scheduler.stop()
         await flash_lane.drain(self.ctx)
         await self.dp.storage.close()
+        if self.ctx.updates is not None:
+            await self.ctx.updates.close()
+        if self.ctx.etiquette is not None:
+            await self.ctx.etiquette.sends.close()
         await self.ctx.bot.session.close()
         await self.ctx.understanding.close()
         await self.ctx.search.close()  # waits for a background refresh still reading the database
@@ -302,6 +309,8 @@ def build_context(
         taps=TapMemory(),
         events=EventCounter(settings.shop.timezone),
         recommender=Recommender(db),
+        updates=build_ledger(settings.redis.url, str(bot.id)),
+        metrics=Metrics(),
     )
 
 

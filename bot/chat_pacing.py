@@ -114,6 +114,13 @@ class SendSchedule:
         self._forget_idle(now)
         return at - now
 
+    async def claim(self, chat_id: int | str, *, counts_for_chat: bool) -> float:
+        """`reserve` for the request middleware (a shared schedule reserves over the network)."""
+        return self.reserve(chat_id, counts_for_chat=counts_for_chat)
+
+    async def close(self) -> None:
+        return None
+
     def _chat(self, chat_id: int | str) -> _Bucket:
         bucket = self._chats.get(chat_id)
         if bucket is None:
@@ -149,7 +156,7 @@ class PaceSends(BaseRequestMiddleware):
         if isinstance(chat_id, int | str) and not isinstance(chat_id, bool):
             send = _is_send(method)
             if send or (isinstance(method, EDITS) and _is_group(chat_id)):
-                wait = self.schedule.reserve(chat_id, counts_for_chat=send)
+                wait = await self.schedule.claim(chat_id, counts_for_chat=send)
                 if wait > 0:
                     self.schedule.waited += 1
                     self.schedule.waited_seconds += wait

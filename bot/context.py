@@ -19,10 +19,12 @@ if TYPE_CHECKING:
     from bot.chat_language import GroupLanguages
     from bot.etiquette import Etiquette
     from bot.groupbuy_cards import CardRefresher
+    from bot.metrics import Metrics
     from bot.nlu_service import Understanding
     from bot.payment_inbox import PaymentInbox
     from bot.referral_codes import ReferralCodes
     from bot.tap_guard import TapMemory
+    from bot.update_guard import UpdateLedger
     from bot.user_rows import UserRowWriter
     from store.analytics.events import EventCounter
     from store.flashsale import AdmissionGate
@@ -53,6 +55,9 @@ class AppContext:
     recommender: Recommender = field(default=None)  # type: ignore[assignment]
     groupbuy_cards: CardRefresher = field(default=None)  # type: ignore[assignment]
     payment_inbox: PaymentInbox | None = None
+    # Which update ids were handled: in Redis when redis.url is set, so several processes handle each once.
+    updates: UpdateLedger = field(default=None)  # type: ignore[assignment]
+    metrics: Metrics = field(default=None)  # type: ignore[assignment]
     _sealed: bool = field(default=False, repr=False)
 
     def seal(self) -> None:

@@ -12,6 +12,7 @@ from bot.callback_answers import AnsweredTaps, AnswerOnce, EveryTapAnswered
 from bot.chat_pacing import AnswerRepeatsOnce, PaceSends, SendSchedule
 from bot.config import Settings
 from bot.edit_guard import EditGuard, SeenByTapMiddleware, ShownMessages
+from bot.shared_pacing import RedisSendSchedule
 
 
 @dataclass
@@ -28,7 +29,8 @@ class Etiquette:
         return cls(
             shown=ShownMessages(),
             answered=AnsweredTaps(),
-            sends=SendSchedule(pacing),
+            # Several processes share one budget through Redis: Telegram's limits are per bot, not per process.
+            sends=RedisSendSchedule(pacing, settings.redis.url) if settings.redis.url else SendSchedule(pacing),
             repeats=AnswerRepeatsOnce(pacing.repeat_window_seconds),
             default_language=settings.shop.default_language,
         )

@@ -22,6 +22,8 @@ from store import outbox_rows, reachability
 
 log = logging.getLogger(__name__)
 
+REQUEUE_EVERY_SECONDS = 60.0
+
 
 @dataclass
 class Outgoing:
@@ -119,8 +121,13 @@ class OutboxSender:
         self._wake.set()
 
     async def _run(self) -> None:
+        requeued_at = time.monotonic()
         while True:
             try:
+                if time.monotonic() - requeued_at > REQUEUE_EVERY_SECONDS:
+                    # With several workers one may die mid-send while the others carry on: its rows come back.
+                    requeued_at = time.monotonic()
+                    await outbox_rows.requeue_stuck(self.app.db)
                 sent_any = await self.drain_once()
             except asyncio.CancelledError:
                 raise

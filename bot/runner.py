@@ -123,23 +123,44 @@ def webhook_handler(app: App, secret: str) -> web.Application:
             return web.json_response({})
 
     web_app = web.Application()
+    if app.ctx.metrics is not None:
+        web_app.router.add_get("/metrics", app.ctx.metrics.endpoint(app.ctx.db))
     Handler(dispatcher=app.dp, bot=app.bot, secret_token=secret, handle_in_background=False).register(
         web_app, path=app.ctx.settings.telegram.webhook.path
     )
     return web_app
 
 
-async def run_webhook(app: App, secret: str, stop: asyncio.Event | None = None) -> None:
-    """Serve updates over HTTPS behind a proxy; requests without the secret header are refused (401)."""
+async def run_webhook(
+    app: App,
+    secret: str,
+    stop: asyncio.Event | None = None,
+    *,
+    reuse_port: bool = False,
+    set_webhook: bool = True,
+    metrics_port: int | None = None,
+) -> None:
+    """Serve updates over HTTPS behind a proxy; requests without the secret header are refused (401).
+    `reuse_port`: one of several worker processes listening on the same port (bot/workers.py); such a worker
+    also serves its own /metrics on `metrics_port` (the shared port would answer for a random worker)."""
     settings = app.ctx.settings.telegram.webhook
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     web_app = webhook_handler(app, secret)
     runner = web.AppRunner(web_app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
     await site.start()
-    if settings.public_url:
+    if metrics_port is not None and app.ctx.metrics is not None:
+        metrics_app = web.Application()
+        metrics_app.router.add_get("/metrics", app.ctx.metrics.endpoint(app.ctx.db))
+        metrics_runner = web.AppRunner(metrics_app, access_log=None)
+        await metrics_runner.setup()
+        await web.TCPSite(metrics_runner, settings.host, metrics_port).start()
+        runners = [runner, metrics_runner]
+    else:
+        runners = [runner]
+    if settings.public_url and set_webhook:
         await app.bot.set_webhook(
             settings.public_url.rstrip("/") + settings.path,
             secret_token=secret,
@@ -149,4 +170,5 @@ async def run_webhook(app: App, secret: str, stop: asyncio.Event | None = None) 
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        for each in runners:
+            await each.cleanup()

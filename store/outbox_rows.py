@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -25,7 +25,12 @@ class DueMessage:
 
 async def claim_due(db: Database, limit: int, now: datetime | None = None) -> list[DueMessage]:
     """Take due rows for sending (pending -> sending), oldest first; another process skips them. `now`: the
-    sender's clock (the machine's by default)."""
+    sender's clock (the machine's by default).
+
+    On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED: several processes claiming at once each get
+    different rows instead of queueing behind one another's locks (the conditional update below still makes a
+    row go to one process only, which is all SQLite, with its one writer, needs). A claimed row's not_before
+    becomes the time it was claimed, so requeue_stuck can tell a send in progress from one a crash abandoned."""
     due_by = now if now is not None else utcnow()
     async with db.tx() as session:
         rows = (
@@ -37,6 +42,7 @@ async def claim_due(db: Database, limit: int, now: datetime | None = None) -> li
                 .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= due_by)
                 .order_by(OutboxMessage.id)
                 .limit(limit)
+                .with_for_update(skip_locked=True, of=OutboxMessage)
             )
         ).all()
         taken: list[DueMessage] = []
@@ -44,7 +50,7 @@ async def claim_due(db: Database, limit: int, now: datetime | None = None) -> li
             claimed = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == msg.id, OutboxMessage.status == "pending")
-                .values(status="sending", attempts=OutboxMessage.attempts + 1)
+                .values(status="sending", attempts=OutboxMessage.attempts + 1, not_before=due_by)
             )
             if claimed.rowcount:  # type: ignore[attr-defined]
                 taken.append(
@@ -95,10 +101,12 @@ async def fail_or_retry(db: Database, row_id: int, max_attempts: int, error: str
 
 
 async def requeue_stuck(db: Database, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Rows claimed longer than `older_than` ago and never marked go back to the queue (their process died).
+    Measured from the claim, not from the row's creation: another live process may be sending an old row now."""
     async with db.tx() as session:
         result = await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == "sending", OutboxMessage.created_at < utcnow() - older_than)
+            .where(OutboxMessage.status == "sending", OutboxMessage.not_before < utcnow() - older_than)
             .values(status="pending")
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -117,3 +125,22 @@ async def pending_count(db: Database) -> int:
                 )
             ).scalar_one()
         )
+
+
+async def backlog(db: Database) -> tuple[int, float]:
+    """Rows pending or sending, and the age in seconds of the oldest one due (0 when none is)."""
+    async with db.read() as session:
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(OutboxMessage.not_before)).where(
+                    OutboxMessage.status.in_(("pending", "sending"))
+                )
+            )
+        ).one()
+    if oldest is None:
+        return int(count), 0.0
+    if isinstance(oldest, str):  # SQLite hands an aggregate back as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max(0.0, (utcnow() - oldest).total_seconds())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import ScheduledJob, utcnow
@@ -37,10 +38,17 @@ async def schedule(
     """Create or move the pending event `key` (default `<kind>:<ref>`) to `run_at`."""
     job_key = key or f"{kind}:{ref}"
     job = (await session.execute(select(ScheduledJob).where(ScheduledJob.key == job_key))).scalar_one_or_none()
+    created = False
     if job is None:
-        job = ScheduledJob(key=job_key, kind=kind, ref=str(ref), run_at=run_at, status="pending")
-        session.add(job)
-    else:
+        try:
+            async with session.begin_nested():
+                job = ScheduledJob(key=job_key, kind=kind, ref=str(ref), run_at=run_at, status="pending")
+                session.add(job)
+            created = True
+        except IntegrityError:
+            # Another process (several workers run the same start-up hooks) created it since our read.
+            job = (await session.execute(select(ScheduledJob).where(ScheduledJob.key == job_key))).scalar_one()
+    if not created:
         job.run_at = run_at
         job.status = "pending"
         job.finished_at = None

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,13 @@ def register(sub: Any) -> None:
         help="run as one of several processes on this host: one polls, the others wait warm and take over within "
         "a fraction of a second when it dies (telegram.standby_lock)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="with --webhook: N worker processes on one port (SO_REUSEPORT); N>1 needs redis.url and PostgreSQL",
+    )
+    parser.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help="sandbox web chat port (default from config: sandbox.port)")
     parser.add_argument("--host", help="sandbox bind address (default 127.0.0.1)")
     parser.add_argument(
@@ -38,9 +46,19 @@ def register(sub: Any) -> None:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import workers
     from bot.app import create_app
     from bot.runner import prepare, run_polling, run_webhook
 
+    refused = workers.refusal(settings, args.workers, webhook=args.webhook)
+    if refused:
+        print(f"groupcart: {refused}", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        if settings.sandbox_mode or not settings.secrets.webhook_secret:
+            print("groupcart: --workers needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET", file=sys.stderr)
+            return 2
+        return await workers.supervise(settings, args.workers, args.config)
     if settings.sandbox_mode:
         from bot.sandbox import run_sandbox
 
@@ -52,20 +70,28 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.standby and args.webhook:
         print("groupcart: --standby is for long polling (behind a webhook, run several processes behind the proxy)")
         return 2
-    app = await create_app(settings, token, resolve_username=True)
+    # A worker of `--workers N`: the supervisor upgraded the schema; worker 0 alone sets commands and the webhook.
+    worker = args.worker_index
+    app = await create_app(settings, token, resolve_username=True, migrate=worker is None)
     lock = None
     try:
         if args.standby:
             lock = await _stand_by(app, settings, token)
             if lock is None:
                 return 0
-        await prepare(app, commands=lock is None)
+        await prepare(app, commands=lock is None and not worker)
         if args.webhook:
             secret = settings.secrets.webhook_secret
             if not secret:
                 print("groupcart: --webhook needs TELEGRAM_WEBHOOK_SECRET in the environment")
                 return 2
-            await run_webhook(app, secret)
+            await run_webhook(
+                app,
+                secret,
+                reuse_port=worker is not None,
+                set_webhook=not worker,
+                metrics_port=None if worker is None else workers.metrics_port(settings, worker),
+            )
         else:
             await run_polling(app)
     finally:
