@@ -3,7 +3,10 @@ and GMV by day, the funnel) captioned with a one-line summary, in the admin's la
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -19,9 +22,20 @@ from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from store import analytics
-from store.analytics import charts
 from store.errors import DomainError
 from store.money import Money
+
+# pyplot keeps global state: one chart at a time, drawn off the event loop (about half a second of CPU).
+_DRAWING = threading.Lock()
+
+
+def _draw(report: Any, lang: str) -> bytes:
+    # matplotlib loads only when an admin first asks for a chart, never on the way to a shopper's first answer.
+    from store.analytics import charts
+
+    with _DRAWING:
+        return charts.dashboard(report, lang)
+
 
 routes = Routes("admin_analytics")
 
@@ -90,7 +104,7 @@ async def analytics_period(query: CallbackQuery, callback_data: AnalyticsCB, ctx
     zone = ctx.settings.shop.timezone
     period = analytics.Period.last_days(callback_data.days, datetime.now(ZoneInfo(zone)).date(), zone)
     report = await analytics.report(ctx.db, period)
-    png = charts.dashboard(report, lang)  # a fraction of a second of CPU; fine for an admin's tap
+    png = await asyncio.to_thread(_draw, report, lang)
     await ctx.bot.send_photo(
         query.from_user.id,
         BufferedInputFile(png, filename=f"analytics-{period.start}-{period.end}.png"),

@@ -84,10 +84,8 @@ async def sqlite_bench(db: Database, settings: Settings) -> AsyncIterator[Bench]
 
 
 async def _bench(db: Database, settings: Settings) -> AsyncIterator[Bench]:
-    app = await create_app(settings, "123456:TEST", db=db, migrate=False)
-    await app.ctx.bot.session.close()
     bot, session = stub_bot()
-    app.use_bot(bot)
+    app = await create_app(settings, "123456:TEST", db=db, migrate=False, bot=bot)
     try:
         yield Bench(app, bot, session)
     finally:

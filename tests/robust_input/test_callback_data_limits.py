@@ -28,6 +28,7 @@ from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashR
 from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
 from bot.callbacks.growth import GrowthCB
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
+from bot.callbacks.ops import AnalyticsCB, AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.callbacks.search import SearchCB
 from bot.callbacks.social import ForYouCB, ReviewCB, WishCB
@@ -73,6 +74,11 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     SupCB: [SupCB(a="asgto", t=ID, v=BIG)],
     SupStatsCB: [SupStatsCB(days=99_999)],
     WishCB: [WishCB(a="list", p=ID, n=ID)],
+    RestockCB: [RestockCB(a="custom", p=ID, n=ID)],
+    WatchCB: [WatchCB(p=ID)],
+    AuditCB: [AuditCB(b=ID)],
+    BroadcastCB: [BroadcastCB(a="optout", v="flash", d=ID), BroadcastCB(a="cancel", v="all", d=ID)],
+    AnalyticsCB: [AnalyticsCB(days=ID)],
     ForYouCB: [ForYouCB(a="show")],
     ReviewCB: [ReviewCB(a="list", p=ID, n=ID, l=ID, s=5, r=ID)],
 }
