@@ -17,6 +17,7 @@ import time
 from bot.context import AppContext
 from bot.middlewares import UserContextMiddleware
 from store import users
+from store.models import utcnow
 
 # Another process may change a group's language (an admin's /language): a short life keeps this one in step.
 TTL_SECONDS = 60.0
@@ -52,11 +53,14 @@ async def set_group_language(ctx: AppContext, chat_id: int, lang: str, *, only_i
 
 
 def spoken_language(text: str) -> str | None:
-    """The language a message is written in, when its script says so clearly: any Chinese character -> zh;
-    Latin letters forming at least two words -> en (a lone Latin word such as a brand name says little)."""
-    if _CJK.search(text):
+    """The language a message is mostly written in, when its script says so clearly. Chinese characters
+    against Latin words, one for one: "我要买 iPhone" is Chinese, "do you have 乌龙茶 in stock" is English;
+    Latin letters need at least two words (a lone brand name says little)."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
+    if cjk and cjk >= latin:
         return "zh"
-    if len(_LATIN_WORD.findall(text)) >= 2:
+    if latin >= 2 and latin > cjk:
         return "en"
     return None
 
@@ -64,14 +68,17 @@ def spoken_language(text: str) -> str | None:
 async def follow_conversation(
     ctx: AppContext, user_id: int, text: str, lang: str, user_context: UserContextMiddleware | None
 ) -> str:
-    """A shopper who writes in a language other than their current one (and never chose one with /language)
-    gets the rest of the conversation in it too: buttons, follow-ups, support's messages, not just this
-    reply. Returns the conversation's language now."""
+    """A shopper who writes in a language other than their own (and never chose one with /language) gets
+    the conversation in it: this reply, its buttons, follow-ups and support's messages. Menus follow it for a
+    while (store.users.CONVERSATION_WINDOW) and then return to the shopper's own language; writing their own
+    language again returns at once. Returns the conversation's language now."""
     spoken = spoken_language(text)
-    if spoken is None or spoken == lang:
+    if spoken is None:
         return lang
-    if await users.set_conversation_language(ctx.db, user_id, spoken):
-        if user_context is not None:
-            user_context.remember_language(user_id, spoken)
-        return spoken
-    return lang
+    now = utcnow()
+    result = await users.set_conversation_language(ctx.db, user_id, spoken, now=now)
+    if result is None:
+        return lang
+    if user_context is not None and result.language != lang:
+        user_context.remember_language(user_id, result.language, until=result.until)
+    return result.language

@@ -6,6 +6,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -16,6 +17,7 @@ from bot.flash_lane import is_flash_tap
 from bot.i18n import Translator, language_from_telegram
 from bot.user_rows import user_rows_for
 from store import reachability, users
+from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +32,16 @@ _CACHE_SIZE = 50_000
 class UserContextMiddleware(BaseMiddleware):
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self._known: OrderedDict[int, tuple[str, str, str | None, float]] = OrderedDict()
+        # user id -> (language, first name, username, cached at (monotonic), conversation language until)
+        self._known: OrderedDict[int, tuple[str, str, str | None, float, datetime | None]] = OrderedDict()
 
     def forget(self, user_id: int) -> None:
         self._known.pop(user_id, None)
 
-    def remember_language(self, user_id: int, lang: str) -> None:
+    def remember_language(self, user_id: int, lang: str, *, until: datetime | None = None) -> None:
         cached = self._known.get(user_id)
         if cached is not None:
-            self._known[user_id] = (lang, cached[1], cached[2], cached[3])
+            self._known[user_id] = (lang, cached[1], cached[2], cached[3], until)
 
     async def _language(self, tg_user: User, reachable: bool) -> str:
         now = time.monotonic()
@@ -48,6 +51,8 @@ class UserContextMiddleware(BaseMiddleware):
             and cached[1] == tg_user.first_name
             and cached[2] == tg_user.username
             and now - cached[3] < _REFRESH_SECONDS
+            # A conversation language ends on the shop's clock, whatever this cache's age.
+            and (cached[4] is None or utcnow() < cached[4])
         ):
             self._known.move_to_end(tg_user.id)
             if reachable and reachability.known_unreachable(tg_user.id):
@@ -63,7 +68,7 @@ class UserContextMiddleware(BaseMiddleware):
             language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language),
             reachable=reachable,
         )
-        self._known[tg_user.id] = (info.language, tg_user.first_name, tg_user.username, now)
+        self._known[tg_user.id] = (info.language, tg_user.first_name, tg_user.username, now, info.language_until)
         if len(self._known) > _CACHE_SIZE:
             self._known.popitem(last=False)
         return info.language

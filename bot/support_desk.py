@@ -215,7 +215,7 @@ async def shopper_blocked(ctx: AppContext, ticket_id: int) -> None:
 
 async def shopper_language(ctx: AppContext, user_id: int) -> str:
     user = await users.get_user(ctx.db, user_id)
-    return user.language if user is not None else ctx.settings.shop.default_language
+    return users.support_language(user) if user is not None else ctx.settings.shop.default_language
 
 
 async def close_ticket(ctx: AppContext, ticket_id: int, agent_id: int) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import scheduling
+from store import scheduling, users
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden, NotFound
 from store.models import CartItem, Order, Product, User, utcnow
@@ -544,7 +544,7 @@ async def snapshot(db: Database, user_id: int, *, orders: int = 3) -> ShopperSna
             .order_by(CartItem.added_at)
         )
         cart = [CartLine(en, zh, qty) for en, zh, qty in cart_rows.all()]
-        user_info = (user.first_name, user.last_name, user.username, user.language, user.unreachable)
+        user_info = (user.first_name, user.last_name, user.username, users.support_language(user), user.unreachable)
     turns = await recent_turns(db, user_id)
     first, last, username, language, unreachable = user_info
     return ShopperSnapshot(user_id, first, last, username, language, unreachable, order_lines, cart, turns)

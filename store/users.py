@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,9 @@ from store.models import Chat, Role, User, utcnow
 
 ROLES = ("admin", "leader", "support")
 LANGUAGES = ("en", "zh")
+# How long a message in another language speaks for the shopper's menus (/cart, /help, buttons): long enough
+# for the conversation it starts, short enough that one Chinese line does not switch an English shop for good.
+CONVERSATION_WINDOW = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class UserInfo:
     username: str | None
     language: str
     is_new: bool = False
+    # Until when `language` is a conversation language rather than the user's own (None: it is their own).
+    language_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,31 @@ async def ensure_user(
             await session.flush()
             await reachability.clear_in(session, user_id)
             user.unreachable = False  # the row already says so; keep the loaded object in step
-        return UserInfo(user.id, user.first_name, user.username, user.language)
+        now = utcnow()
+        lang = current_language(user, now)
+        until = user.conversation_until if lang != user.language else None
+        return UserInfo(user.id, user.first_name, user.username, lang, language_until=until)
+
+
+def current_language(user: User, now: datetime) -> str:
+    """The language menus and replies use now: an explicit /language choice, else the language the shopper
+    wrote in within CONVERSATION_WINDOW, else their app's language."""
+    if (
+        not user.language_chosen
+        and user.conversation_language is not None
+        and user.conversation_until is not None
+        and user.conversation_until > now
+    ):
+        return user.conversation_language
+    return user.language
+
+
+def support_language(user: User) -> str:
+    """The language support speaks with the shopper: the one they last wrote in, however long the agent took
+    (a ticket in Chinese gets its replies and rating request in Chinese), unless they chose one."""
+    if not user.language_chosen and user.conversation_language is not None:
+        return user.conversation_language
+    return user.language
 
 
 async def get_user(db: Database, user_id: int) -> User | None:
@@ -138,18 +167,34 @@ async def set_language(db: Database, user_id: int, language: str) -> None:
         user.language_chosen = True
 
 
-async def set_conversation_language(db: Database, user_id: int, language: str) -> bool:
-    """The language a shopper writes in becomes the language of the conversation, unless they picked one with
-    /language (that choice always wins). False when nothing changed."""
+@dataclass(frozen=True)
+class ConversationLanguage:
+    language: str  # the language the shopper's menus and replies use now
+    until: datetime | None  # when it falls back to their own language (None: it is their own)
+
+
+async def set_conversation_language(
+    db: Database, user_id: int, language: str, *, now: datetime | None = None
+) -> ConversationLanguage | None:
+    """The shopper wrote in `language`: it becomes the conversation's language for CONVERSATION_WINDOW
+    (writing their own language again ends it), unless they picked one with /language, which always wins.
+    None for an unknown user or a language we do not speak."""
     if language not in LANGUAGES:
-        return False
+        return None
+    now = now or utcnow()
     async with db.tx() as session:
-        result = await session.execute(
-            update(User)
-            .where(User.id == user_id, User.language_chosen.is_(False), User.language != language)
-            .values(language=language)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        user = await session.get(User, user_id)
+        if user is None:
+            return None
+        if user.language_chosen:
+            return ConversationLanguage(user.language, None)
+        if language == user.language:
+            user.conversation_language = None
+            user.conversation_until = None
+            return ConversationLanguage(user.language, None)
+        user.conversation_language = language
+        user.conversation_until = now + CONVERSATION_WINDOW
+        return ConversationLanguage(language, user.conversation_until)
 
 
 async def chat_language(db: Database, chat_id: int) -> str | None:

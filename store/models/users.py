@@ -20,6 +20,11 @@ class User(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="en")
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the shopper last wrote in, when it differs from `language`: it speaks for them in support
+    # until they write otherwise, and in menus only until `conversation_until` (one message in another
+    # language must not switch their shop for good).
+    conversation_language: Mapped[str | None] = mapped_column(String(8))
+    conversation_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when Telegram answers "bot was blocked by the user": stop messaging until they come back.

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 
 from bot.emulator.client import MessageView, UserHandle
 from bot.sandbox import Stack
@@ -117,6 +119,37 @@ async def test_english_app_user_writing_chinese_gets_chinese_replies(shop: Stack
     await alice.send("how much is delivery?")
     await alice.send("/help")
     assert "What I can do" in ((await _last(alice)).text or "")
+
+
+@pytest.mark.demo_people
+async def test_one_chinese_message_does_not_switch_an_english_shop_for_good(shop: Stack) -> None:
+    alice, sam = shop.people["Alice"], shop.people["Sam"]  # Alice's Telegram app is in English
+    forum = shop.chats["support"]
+    await alice.send("/cart")
+    assert "Your cart is empty" in ((await _last(alice)).text or "")
+    await alice.send("我要找人工客服")
+    assert "客服" in ((await _last(alice)).text or "")
+    await alice.send("/cart")
+    assert "购物车是空的" in ((await _last(alice)).text or ""), "right after, the conversation is Chinese"
+    ticket = await support.active_ticket(shop.db, alice.id)
+    assert ticket is not None and ticket.thread_id is not None
+
+    # Half an hour later her shop speaks her app's language again, while the agent, who took long to come,
+    # still talks to her in the language she wrote in.
+    with time_machine.travel(datetime.now(UTC) + users.CONVERSATION_WINDOW + timedelta(minutes=1), tick=True):
+        await alice.send("/cart")
+        assert "Your cart is empty" in ((await _last(alice)).text or ""), (await _last(alice)).text
+        await alice.send("/help")
+        assert "What I can do" in ((await _last(alice)).text or "")
+        card = next(
+            m
+            for m in await shop.client.messages(forum.id, thread=ticket.thread_id)
+            if m.message_id == ticket.card_message_id
+        )
+        await sam.tap("Take over", message=card, chat=forum)
+        assert "客服已接入" in ((await _last(alice)).text or "")
+        await sam.send("/close", chat=forum, thread=ticket.thread_id)
+        assert "请为我们的服务打分" in ((await _last(alice)).text or "")
 
 
 async def test_an_explicit_language_choice_wins(shop: Stack) -> None:
