@@ -3,7 +3,7 @@
     python scripts/map_bitext.py Bitext_Sample_Customer_Support_Training_Dataset.csv \
         dialogues/data/external/bitext_customer_support_en.csv
 
-The corpus is not ours and is not committed: get Bitext's sample (CDLA-Sharing-1.0) yourself, then run this.
+The corpus is Bitext's (CDLA-Sharing-1.0); the file this builds is published beside that agreement.
 It keeps the `instruction` column as `text`, maps Bitext's intent to ours (dialogues/data/README.md explains
 every choice) and assigns each row to the `dev` or `test` half by the parity of the SHA-256 of its text.
 """

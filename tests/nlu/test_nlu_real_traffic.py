@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -19,10 +20,11 @@ from dialogues.nlu.data import DEFAULT_DATA_DIR, INTENTS, load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTERNAL = DEFAULT_DATA_DIR / "external" / "bitext_customer_support_en.csv"
-# Bitext's corpus is not ours to commit: scripts/map_bitext.py builds this file from their public sample.
+# Bitext's corpus, published beside its licence (dialogues/data/README.md). A checkout without it (someone
+# dropped it to ship a smaller package) skips, naming how to rebuild it; CI has it, so CI scores it.
 needs_external = pytest.mark.skipif(
-    not EXTERNAL.is_file(),
-    reason=f"the outside corpus is not committed; build {EXTERNAL.relative_to(ROOT)} with scripts/map_bitext.py",
+    not EXTERNAL.is_file() and os.environ.get("CI") != "true",
+    reason=f"the outside corpus is missing; build {EXTERNAL.relative_to(ROOT)} with scripts/map_bitext.py",
 )
 # The bot's default nlu.threshold (config.yaml); at or above it an intent is answered.
 BOT_THRESHOLD = 0.6
