@@ -54,12 +54,34 @@ def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:
         raise ValueError(f"{source}: key {prefix!r} must be text, got {type(node).__name__}")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys in one mapping without a word: a second `errors:` section in a
+    file silently dropped the first's texts. Here it is an error naming the file and line."""
+
+
+def _mapping_without_repeats(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise ValueError(f"{node.start_mark.name}:{key_node.start_mark.line + 1}: key {key!r} appears twice")
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats)
+
+
+def load_catalogue_file(path: Path) -> Any:
+    with path.open(encoding="utf-8") as stream:
+        return yaml.load(stream, Loader=_UniqueKeyLoader)
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for path in sorted((LOCALES_DIR / lang).glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        _flatten("", data, out, path)
+        _flatten("", load_catalogue_file(path) or {}, out, path)
     return out
 
 

@@ -18,6 +18,7 @@ def shop_rules(settings: Settings) -> ShopRules:
             checkin_points=loyalty.checkin_points,
             streak_bonuses={bonus.day: bonus.points for bonus in loyalty.streak_bonuses},
             referral_points=loyalty.referral_points,
+            review_points=loyalty.review_points,
             welcome_coupon_percent=loyalty.welcome_coupon_percent,
             points_per_currency_unit=loyalty.points_per_currency_unit,
             point_value_minor=loyalty.point_value_minor,

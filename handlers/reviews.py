@@ -4,9 +4,11 @@ after-delivery message opens, and the rating itself."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
 
-from bot.access import require_role
+from bot.access import has_role, require_role
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.social import ReviewCB
@@ -15,6 +17,7 @@ from bot.i18n import has, t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import reviews as views
+from dialogues.review_words import ReviewWords
 from store import catalog
 from store.catalog import ProductView
 from store.errors import DomainError
@@ -86,7 +89,84 @@ async def rate(query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, l
     else:
         text = t(lang, "reviews.thanks")
     await query.answer(t_plain(lang, "reviews.thanks"))
-    await edit_or_answer(query, f"{text}\n{views.stars(callback_data.s)}")
+    screen = views.rated(lang, text, callback_data.l, callback_data.s)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@routes.callback_query(ReviewCB.filter(F.a == "words"))
+async def ask_words(
+    query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    """The bot waits for the buyer's words or photo; the stars are already saved, so leaving is harmless."""
+    try:
+        line = await reviews.line_for(ctx.db, query.from_user.id, callback_data.l)
+    except DomainError as exc:
+        await query.answer(_error(lang, exc), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(ReviewWords.waiting)
+    await state.set_data({"line": line.id, "stars": callback_data.s})
+    screen = views.words_prompt(lang, line.title(lang), line.id)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@routes.callback_query(ReviewCB.filter(F.a == "skip"))
+async def skip_words(query: CallbackQuery, lang: str, state: FSMContext) -> None:
+    if await state.get_state() == ReviewWords.waiting.state:
+        await state.clear()
+    await query.answer()
+    await edit_or_answer(query, t(lang, "reviews.words_skipped"))
+
+
+@routes.message(ReviewWords.waiting, F.chat.type == "private", F.text.startswith("/"))
+async def command_leaves_words(message: Message, state: FSMContext) -> None:
+    """A command while the bot waits for words: the shopper moved on. Forget the wait and let the command
+    run (the handlers after this router get it)."""
+    await state.clear()
+    raise SkipHandler
+
+
+@routes.message(ReviewWords.waiting, F.chat.type == "private", F.text | F.photo)
+async def words_given(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    data = await state.get_data()
+    photo = message.photo[-1].file_id if message.photo else None
+    try:
+        done = await reviews.describe(
+            ctx.db,
+            message.from_user.id if message.from_user else 0,
+            int(data["line"]),
+            message.text or message.caption,
+            photo,
+        )
+    except DomainError as exc:
+        await state.clear()
+        await message.answer(_error(lang, exc))
+        return
+    await state.clear()
+    if done.status == reviews.PUBLISHED:
+        await message.answer(t(lang, "reviews.words_saved", stars=views.stars(int(data["stars"]))))
+    else:
+        await message.answer(t(lang, "reviews.held"))
+
+
+@routes.message(ReviewWords.waiting, F.chat.type == "private")
+async def words_only(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "reviews.words_only"))
+
+
+@routes.callback_query(ReviewCB.filter(F.a == "photo"))
+async def show_photo(query: CallbackQuery, callback_data: ReviewCB, ctx: AppContext, lang: str) -> None:
+    """A review's photo, sent beside the list: to anyone for a published review, to staff for a held one."""
+    staff = await has_role(ctx, query.from_user.id, "admin")
+    try:
+        review = await reviews.visible_photo(ctx.db, callback_data.r, staff=staff)
+    except DomainError as exc:
+        await query.answer(_error(lang, exc), show_alert=True)
+        return
+    await query.answer()
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    assert review.photo_file_id is not None  # visible_photo only returns reviews with one
+    await ctx.bot.send_photo(chat_id, review.photo_file_id, caption=views.photo_caption(review))
 
 
 async def _moderation_screen(ctx: AppContext, lang: str) -> views.Screen:

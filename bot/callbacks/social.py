@@ -24,6 +24,7 @@ class ForYouCB(CallbackData, prefix="fy"):
 
 class ReviewCB(CallbackData, prefix="rv"):
     """a: list (product p's reviews, page n) | ask (rate order line l) | rate (line l, stars s)
+    | words (add words or a photo to line l's s-star rating) | skip (no words) | photo (review r's photo)
     | del (the author deletes review r)."""
 
     a: str

@@ -73,6 +73,7 @@ def _default_tiers() -> list[TierSettings]:
 
 class LoyaltySettings(Section):
     checkin_points: int = Field(default=10, ge=0)
+    review_points: int = Field(default=10, ge=0)
     streak_bonuses: list[StreakBonus] = Field(
         default_factory=lambda: [StreakBonus(day=7, points=50), StreakBonus(day=30, points=300)]
     )

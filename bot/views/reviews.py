@@ -15,7 +15,7 @@ from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
 from bot.views.catalog import Screen, clip
 from store.catalog import ProductView
-from store.social.reviews import Rating, ReviewPage, ReviewView
+from store.social.reviews import PHOTO_REASON, Rating, ReviewPage, ReviewView
 
 REVIEW_TEXT_MAX = 300
 
@@ -55,12 +55,16 @@ def reviews_page(
             page=page.page + 1,
             pages=page.pages,
         )
-        lines = [
-            f"{stars(item.rating)} {html.escape(clip(item.text or '', REVIEW_TEXT_MAX))}".rstrip()
-            for item in page.items
-        ]
+        lines = [_review_line(item) for item in page.items]
         text = head + "\n\n" + "\n\n".join(lines)
     rows: list[list[InlineKeyboardButton]] = []
+    photos = [
+        _button(t_plain(lang, "reviews.photo_button", n=number), ReviewCB(a="photo", p=product.id, r=item.id).pack())
+        for number, item in enumerate(page.items, start=1)
+        if item.has_photo
+    ]
+    if photos:
+        rows.append(photos)
     nav = []
     if page.page > 0:
         nav.append(_button(t(lang, "catalog.prev"), ReviewCB(a="list", p=product.id, n=page.page - 1).pack()))
@@ -79,6 +83,26 @@ def star_picker(lang: str, line_id: int, title: str) -> Screen:
     return Screen(t(lang, "reviews.pick", title=title), InlineKeyboardMarkup(inline_keyboard=[row[:3], row[3:]]))
 
 
+def rated(lang: str, text: str, line_id: int, rating: int) -> Screen:
+    """After the stars: the thanks, and the way to add words or a photo."""
+    words = _button(t(lang, "reviews.words"), ReviewCB(a="words", l=line_id, s=rating).pack())
+    return Screen(f"{text}\n{stars(rating)}", InlineKeyboardMarkup(inline_keyboard=[[words]]))
+
+
+def words_prompt(lang: str, title: str, line_id: int) -> Screen:
+    skip = _button(t(lang, "reviews.words_skip"), ReviewCB(a="skip", l=line_id).pack())
+    return Screen(t(lang, "reviews.words_ask", title=title), InlineKeyboardMarkup(inline_keyboard=[[skip]]))
+
+
+def photo_caption(review: ReviewView) -> str:
+    return f"{stars(review.rating)} {html.escape(clip(review.text or '', REVIEW_TEXT_MAX))}".rstrip()
+
+
+def _review_line(review: ReviewView) -> str:
+    mark = " 📷" if review.has_photo else ""
+    return f"{stars(review.rating)}{mark} {html.escape(clip(review.text or '', REVIEW_TEXT_MAX))}".rstrip()
+
+
 def render_ask(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     rows = [
         [
@@ -95,6 +119,10 @@ def render_ask(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     )
 
 
+def _reason(lang: str, reason: str | None) -> str:
+    return t_plain(lang, "moderation.reason_photo") if reason == PHOTO_REASON else reason or ""
+
+
 def moderation(lang: str, review: ReviewView | None, waiting: int) -> Screen:
     """The first held review with Publish / Hide, and the way back to /admin."""
     back = [_button(t(lang, "admin.back"), AdminMenuCB(section="home").pack())]
@@ -106,11 +134,14 @@ def moderation(lang: str, review: ReviewView | None, waiting: int) -> Screen:
         count=waiting,
         stars=stars(review.rating),
         text=clip(review.text or "", REVIEW_TEXT_MAX),
-        reason=review.hold_reason or "",
+        reason=_reason(lang, review.hold_reason),
         user_id=review.user_id,
     )
     actions = [
         _button(t(lang, "moderation.publish"), ReviewCB(a="pub", r=review.id).pack()),
         _button(t(lang, "moderation.hide"), ReviewCB(a="hide", r=review.id).pack()),
     ]
-    return Screen(text, InlineKeyboardMarkup(inline_keyboard=[actions, back]))
+    rows = [actions, back]
+    if review.has_photo:
+        rows.insert(0, [_button(t(lang, "moderation.photo"), ReviewCB(a="photo", r=review.id).pack())])
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))

@@ -34,6 +34,7 @@ class GrowthPolicy:
     checkin_points: int = 10
     streak_bonuses: dict[int, int] = field(default_factory=lambda: {7: 50, 30: 300})
     referral_points: int = 200
+    review_points: int = 10  # once per reviewed order line
     welcome_coupon_percent: float = 10
     points_per_currency_unit: float = 1.0
     point_value_minor: int = 1

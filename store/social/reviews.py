@@ -26,10 +26,13 @@ from store.errors import Conflict, Forbidden, NotFound
 from store.growth import points
 from store.models import Order, OrderItem, utcnow
 from store.models.social import Review
+from store.rules import policy
 
 PUBLISHED = "published"
 HELD = "held"
 HIDDEN = "hidden"
+# A photo waits for an admin's look before it is shown (pictures cannot be screened like words).
+PHOTO_REASON = "photo"
 REVIEWABLE_STATUSES = ("delivered",)  # a pickup order is "delivered" when it is collected
 TEXT_MAX = 1000
 PAGE_SIZE = 5
@@ -38,19 +41,6 @@ ASK_AFTER = timedelta(days=1)  # the next day: the shopper has had time to try w
 
 _LINK = re.compile(r"(https?://|www\.|t\.me/|@\w{4,}|\b[\w-]+\.(com|net|org|ru|cn|io|xyz|top|me)\b)", re.IGNORECASE)
 _REPEAT = re.compile(r"(.)\1{9,}")
-
-
-@dataclass(frozen=True)
-class ReviewPolicy:
-    points: int = 10
-
-
-_policy = ReviewPolicy()
-
-
-def configure(policy: ReviewPolicy) -> None:
-    global _policy
-    _policy = policy
 
 
 @dataclass(frozen=True)
@@ -98,6 +88,10 @@ def hold_reason(text: str | None) -> str | None:
     return None
 
 
+def _words(text: str | None) -> str | None:
+    return (text or "").strip()[:TEXT_MAX] or None
+
+
 async def _own_line(session: AsyncSession, user_id: int, order_item_id: int) -> OrderItem:
     row = (
         await session.execute(
@@ -122,11 +116,12 @@ async def submit(
     text: str | None = None,
     photo_file_id: str | None = None,
 ) -> Submitted:
+    """Rate a line (stars, and words or a photo when given at once). Rating again edits the review: its words
+    and photo stay, and a review waiting for an admin or hidden by one stays so."""
     if not 1 <= rating <= 5:
         raise Conflict("review_bad_rating")
-    text = (text or "").strip()[:TEXT_MAX] or None
-    reason = hold_reason(text)
-    status = HELD if reason else PUBLISHED
+    text = _words(text)
+    reason = hold_reason(text) or (PHOTO_REASON if photo_file_id else None)
     async with db.tx() as session:
         line = await _own_line(session, user_id, order_item_id)
         existing = await session.scalar(select(Review).where(Review.order_item_id == order_item_id))
@@ -139,7 +134,7 @@ async def submit(
                 rating=rating,
                 text=text,
                 photo_file_id=photo_file_id,
-                status=status,
+                status=HELD if reason else PUBLISHED,
                 hold_reason=reason,
             )
             try:
@@ -153,17 +148,57 @@ async def submit(
                     raise
         if existing is not None:
             review = existing
-            review.rating, review.text, review.hold_reason = rating, text, reason
-            review.photo_file_id = photo_file_id or review.photo_file_id
-            # An admin's hide stands until an admin changes it; otherwise the new words are judged afresh.
-            if review.status != HIDDEN:
-                review.status = status
+            review.rating = rating
+            if text is not None or photo_file_id is not None:
+                _change_words(review, text, photo_file_id)
             review.updated_at = utcnow()
             await session.flush()
         awarded = 0
-        if await points.award(session, user_id, _policy.points, "review", f"review:{order_item_id}"):
-            awarded = _policy.points
+        worth = policy(session).review_points
+        if worth and await points.award(session, user_id, worth, "review", f"review:{order_item_id}"):
+            awarded = worth
         return Submitted(review.id, created, awarded, review.status)
+
+
+def _change_words(review: Review, text: str | None, photo_file_id: str | None) -> None:
+    """New words and/or a new photo on a review. The new content is judged afresh; a photo no admin has
+    looked at yet keeps the review held; an admin's hide stands until an admin changes it."""
+    if text is not None:
+        review.text = text
+    unchecked_photo = review.status == HELD and review.hold_reason == PHOTO_REASON and review.photo_file_id
+    if photo_file_id is not None:
+        review.photo_file_id = photo_file_id
+    reason = hold_reason(review.text) or (PHOTO_REASON if photo_file_id or unchecked_photo else None)
+    review.hold_reason = reason
+    if review.status != HIDDEN:
+        review.status = HELD if reason else PUBLISHED
+
+
+async def describe(
+    db: Database, user_id: int, order_item_id: int, text: str | None, photo_file_id: str | None
+) -> Submitted:
+    """The buyer adds words and/or a photo to the rating they gave this line (their stars come first)."""
+    text = _words(text)
+    if text is None and photo_file_id is None:
+        raise Conflict("review_nothing")
+    async with db.tx() as session:
+        await _own_line(session, user_id, order_item_id)
+        review = await session.scalar(select(Review).where(Review.order_item_id == order_item_id))
+        if review is None:
+            raise NotFound("review_not_found")
+        _change_words(review, text, photo_file_id)
+        review.updated_at = utcnow()
+        await session.flush()
+        return Submitted(review.id, False, 0, review.status)
+
+
+async def visible_photo(db: Database, review_id: int, *, staff: bool = False) -> ReviewView:
+    """A review whose photo the viewer may see: anyone for a published review, staff for any."""
+    async with db.read() as session:
+        row = await session.get(Review, review_id)
+        if row is None or row.photo_file_id is None or (row.status != PUBLISHED and not staff):
+            raise NotFound("review_not_found")
+        return _view(row)
 
 
 async def remove(db: Database, user_id: int, review_id: int) -> bool:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
 
 from bot import i18n
+from bot.i18n import load_catalogue_file
 
 
 def test_every_key_has_both_languages() -> None:
@@ -52,3 +56,13 @@ def test_translation_formats_and_falls_back() -> None:
     assert "Alice" in i18n.t("zh", "start.welcome", name="Alice")
     assert i18n.t("fr", "menu.cart") == i18n.t("en", "menu.cart")
     assert i18n.t("en", "no.such.key") == "no.such.key"
+
+
+def test_a_key_written_twice_in_one_file_is_an_error(tmp_path: Path) -> None:
+    """PyYAML would keep the second `errors:` section and drop the first one's texts without a word."""
+    path = tmp_path / "feature.yaml"
+    path.write_text('errors:\n  a: "A"\nreviews:\n  b: "B"\nerrors:\n  c: "C"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"feature.yaml:5: key 'errors' appears twice"):
+        load_catalogue_file(path)
+    path.write_text('errors:\n  a: "A"\n  c: "C"\n', encoding="utf-8")
+    assert load_catalogue_file(path) == {"errors": {"a": "A", "c": "C"}}

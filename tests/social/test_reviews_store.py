@@ -109,3 +109,40 @@ async def test_concurrent_reviews_of_one_line_award_points_once(any_db: Database
     assert await points.ledger_sum(any_db, 1) == 10
     async with any_db.read() as session:
         assert len((await session.scalars(select(Review))).all()) == 1
+
+
+async def test_words_and_photo_come_after_the_stars_and_a_new_rating_keeps_them(db: Database) -> None:
+    tea_line, pot_line = await setup(db)
+    with pytest.raises(reviews.NotFound):
+        await reviews.describe(db, 1, tea_line, "lovely", None)  # no stars yet
+    first = await reviews.submit(db, 1, tea_line, 4)
+    with pytest.raises(Conflict):
+        await reviews.describe(db, 1, tea_line, "   ", None)
+    with pytest.raises(Forbidden):
+        await reviews.describe(db, 2, tea_line, "not mine", None)
+    worded = await reviews.describe(db, 1, tea_line, "Smooth and earthy", None)
+    assert worded.review_id == first.review_id and worded.status == reviews.PUBLISHED and worded.points == 0
+    again = await reviews.submit(db, 1, tea_line, 5)
+    tea = await product_id(db, "TEA")
+    (shown,) = (await reviews.page(db, tea)).items
+    assert shown.rating == 5 and shown.text == "Smooth and earthy", "a new rating keeps the words"
+    assert again.points == 0
+
+    # A photo waits for an admin (words can be screened, pictures cannot); the rating counts only after.
+    await reviews.submit(db, 1, pot_line, 5)
+    held = await reviews.describe(db, 1, pot_line, None, "photo-file-1")
+    assert held.status == reviews.HELD
+    pot = await product_id(db, "POT")
+    assert await reviews.ratings(db, [pot]) == {}
+    with pytest.raises(reviews.NotFound):
+        await reviews.visible_photo(db, held.review_id)  # a shopper cannot see an unchecked photo
+    assert (await reviews.visible_photo(db, held.review_id, staff=True)).photo_file_id == "photo-file-1"
+    # Nor do new words or stars publish the unchecked photo.
+    assert (await reviews.describe(db, 1, pot_line, "Nice pot", None)).status == reviews.HELD
+    assert (await reviews.submit(db, 1, pot_line, 4)).status == reviews.HELD
+    assert await reviews.moderate(db, held.review_id, reviews.PUBLISHED)
+    assert (await reviews.visible_photo(db, held.review_id)).text == "Nice pot"
+    # A re-rating of a review with a link does not sneak it out of the queue either.
+    spam_line = tea_line
+    await reviews.describe(db, 1, spam_line, "buy at https://spam.example", None)
+    assert (await reviews.submit(db, 1, spam_line, 5)).status == reviews.HELD

@@ -281,3 +281,94 @@ async def test_the_author_deletes_their_review_and_nobody_else_can(shop: Stack) 
     await erin.tap("Delete my review")
     assert await reviews.ratings(shop.db, [tea]) == {}
     assert "no reviews yet" in ((await erin.last_message()).text or "")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "saved", "only", "skip", "held", "section", "see_photo", "publish"),
+    [
+        (
+            "en",
+            "Add words",
+            "Your words are with",
+            "text or a photo",
+            "Skip",
+            "after a check",
+            "Reviews",
+            "See the photo",
+            "Publish",
+        ),
+        ("zh", "写几句话", "你的评价已和", "请发送文字或照片", "跳过", "审核后显示", "评价", "查看照片", "发布"),
+    ],
+)
+async def test_words_and_a_photo_after_the_stars(
+    shop: Stack,
+    lang: str,
+    words: str,
+    saved: str,
+    only: str,
+    skip: str,
+    held: str,
+    section: str,
+    see_photo: str,
+    publish: str,
+) -> None:
+    from store.social import reviews
+    from tests.conftest import ADMIN_ID
+
+    await shop.client.set_flood_limits(False)
+    erin = await started(shop, "Erin", lang)
+    _, (tea_line, pot_line) = await bought(shop.db, erin.id, ["TEA-PUER", "TEA-OOLONG"], status="delivered")
+    tea = await product_id(shop.db, "TEA-PUER")
+
+    # Stars first, then words typed in reply to the prompt.
+    await erin.tap_data(f"rv:ask:0:0:{tea_line}:0:0")
+    await erin.tap("⭐⭐⭐⭐⭐")
+    await erin.tap(words)
+    await erin.send("Rich and smooth, would buy again")
+    assert saved in ((await erin.last_message()).text or "")  # type: ignore[union-attr]
+    (shown,) = (await reviews.page(shop.db, tea)).items
+    assert shown.rating == 5 and shown.text == "Rich and smooth, would buy again"
+    # The conversation is back to normal: free text goes to the assistant again, not into the review.
+    await erin.send("/cart")
+    assert (await reviews.page(shop.db, tea)).items[0].text == "Rich and smooth, would buy again"
+
+    # A file is not words: the bot says what it waits for. Skip ends the wait.
+    await erin.tap_data(f"rv:ask:0:0:{pot_line}:0:0")
+    await erin.tap("⭐⭐⭐")
+    await erin.tap(words)
+    await erin.send_document(b"%PDF-1.4", filename="receipt.pdf")
+    assert only in ((await erin.last_message()).text or "")  # type: ignore[union-attr]
+    await erin.tap(skip)
+    # Then a photo with a caption: held until an admin has looked at it.
+    await erin.tap_data(f"rv:words:0:0:{pot_line}:3:0")
+    await erin.send_photo(b"\xff\xd8\xff\xe0fakejpeg", caption="The cup that came with it")
+    assert held in ((await erin.last_message()).text or "")  # type: ignore[union-attr]
+    oolong = await product_id(shop.db, "TEA-OOLONG")
+    assert await reviews.ratings(shop.db, [oolong]) == {}
+
+    ada = await shop.client.user("Ada", id=ADMIN_ID, lang=lang)
+    await ada.send("/start")
+    await ada.send("/admin")
+    await ada.tap(section)
+    await ada.tap(see_photo)
+    photo = await ada.last_message()
+    assert photo is not None and photo.photo and "The cup that came with it" in (photo.caption or "")
+    await ada.tap(publish, message=await _queue(ada))
+    assert (await reviews.ratings(shop.db, [oolong]))[oolong].count == 1
+
+    # Anyone can now open the photo from the product's reviews.
+    frank = await started(shop, "Frank", lang)
+    await frank.open_deeplink("p_TEA-OOLONG")
+    card = await frank.last_message()
+    await frank.tap(next(label for label in labels(card) if label.startswith("⭐") and "1" in label))
+    await frank.tap("📷 1")
+    shown_photo = await frank.last_message()
+    assert shown_photo is not None and shown_photo.photo and "★★★☆☆" in (shown_photo.caption or "")
+
+
+async def _queue(admin: UserHandle) -> MessageView:
+    """The moderation screen (the photo was sent after it)."""
+    for message in reversed(await admin.messages()):
+        if any((b.callback_data or "").startswith("rv:pub") for row in message.buttons for b in row):
+            return message
+    raise AssertionError("no moderation screen")
