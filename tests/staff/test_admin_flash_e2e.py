@@ -5,6 +5,7 @@ set-up's steps) and Cancel (confirmed). English and Chinese."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -162,6 +163,7 @@ async def test_list_edit_before_start_and_cancel_by_taps(shop: Any) -> None:
     await ada.tap("Edit")
     menu = await ada.last_message()
     assert f"Editing flash sale #{sale.id}" in text_of(menu) and "¥79.00" in text_of(menu)
+    assert "Early access: Gold 10 min earlier (subscribers in those tiers hear first)" in text_of(menu)
     await ada.tap("Price")
     price = await ada.last_message()
     assert "Flash price?" in text_of(price) and "⬅️ Back" in labels(price) and "✖️ Stop set-up" not in labels(price)
@@ -221,7 +223,8 @@ async def test_a_sale_that_started_meanwhile_cannot_be_edited(shop: Any) -> None
     await ada.tap("修改")
     await ada.tap("每人限购")
     await ada.tap("3")
-    assert "每人最多 3 件" in text_of(await ada.last_message())
+    menu = await ada.last_message()
+    assert "每人最多 3 件" in text_of(menu) and "黄金提前 10 分钟" in text_of(menu)
     # The sale starts while the admin is still editing (as its start event would make it).
     async with shop.db.tx() as session:
         await flashsale.start_sale(session, sale.id, late_by=timedelta(0), grace=timedelta(minutes=5))
@@ -252,3 +255,30 @@ async def test_chinese_admin_and_stale_buttons(shop: Any) -> None:
     await ada.tap("停止设置")
     assert "未创建秒杀" in text_of(await ada.last_message())
     assert await flashsale.list_sales(shop.db) == []
+
+
+async def test_every_tap_rechecks_the_admin_role_and_a_double_tap_cancels_once(shop: Any) -> None:
+    await make_product(shop.db, "RICE-1", price=9900, stock=40)
+    bob = await shop.client.user("Bob")
+    await users.grant_role(shop.db, bob.id, "admin")
+    first = await scheduled_sale(shop.db, "RICE-1", stock=10, price=7900, starts_in=timedelta(hours=1))
+    second = await scheduled_sale(shop.db, "RICE-1", stock=5, price=6900, starts_in=timedelta(hours=2))
+    await bob.send("/start")
+    await bob.send("/flash_list")
+    await bob.tap(f"#{first.id} ")
+    await bob.tap("Edit")
+    await users.revoke_role(shop.db, bob.id, "admin")  # no longer an admin, the edit menu still on screen
+    refused = await bob.tap("Per person")
+    assert refused.toast is not None and "not allowed" in (refused.toast.text or "")
+    assert "Per person" in labels(await bob.last_message())  # nothing moved on
+
+    await users.grant_role(shop.db, bob.id, "admin")
+    await bob.send("/flash_list")
+    await bob.tap(f"#{second.id} ")
+    await bob.tap("Cancel sale")
+    confirm = await bob.last_message()
+    await asyncio.gather(bob.tap("Yes, cancel it", message=confirm), bob.tap("Yes, cancel it", message=confirm))
+    await shop.client.settle()
+    assert "is cancelled" in text_of(await bob.last_message())
+    assert (await flashsale.get_sale(shop.db, second.id)).status == "cancelled"
+    assert (await flashsale.get_sale(shop.db, first.id)).status == "scheduled"
