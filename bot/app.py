@@ -24,6 +24,7 @@ from bot.etiquette import Etiquette
 from bot.fast_filters import inline_magic_filters
 from bot.fsm_storage import DatabaseStorage, RedisCachedStorage
 from bot.groupbuy_cards import CardRefresher
+from bot.jobs import digest as digest_jobs
 from bot.jobs import flashsale as flash_jobs
 from bot.jobs import groupbuy as groupbuy_jobs
 from bot.jobs import growth as growth_jobs
@@ -41,6 +42,7 @@ from bot.shop_rules import shop_rules
 from bot.tap_guard import TapMemory
 from bot.update_guard import DuplicateUpdateMiddleware, build_ledger
 from bot.user_rows import UserRowWriter
+from bot.views import digest as digest_views
 from bot.views import flashsale as flash_views
 from bot.views import groupbuy as groupbuy_views
 from bot.views import growth as growth_views
@@ -62,6 +64,7 @@ from handlers import (
     catalog,
     chat_member,
     checkout,
+    digest,
     errors,
     flashsale,
     groupbuy,
@@ -89,6 +92,7 @@ from store.analytics.events import EventCounter
 from store.db import Database
 from store.recommend.service import Recommender
 from store.search import SearchEngine
+from store.social import digest as digest_store
 from store.social import reviews as reviews_store
 from store.social import wishlist as wishlist_store
 
@@ -106,6 +110,7 @@ def feature_routers() -> list[Router]:
         start.setup(),
         catalog.setup(),
         social.setup(),
+        digest.setup(),
         reviews.setup(),
         search.setup(),
         cart.setup(),
@@ -144,8 +149,14 @@ def standard_wiring() -> Wiring:
             growth_jobs.EXPIRY_KIND: growth_jobs.expire_points,
             growth_jobs.REMINDER_KIND: growth_jobs.remind_checkins,
             social_jobs.SCAN_KIND: social_jobs.scan_wishlists,
+            digest_jobs.KIND: digest_jobs.send_weekly_digest,
         },
-        startup=(growth_jobs.ensure_daily_events, ops_jobs.arm_stock_checks, social_jobs.ensure_wishlist_scan),
+        startup=(
+            growth_jobs.ensure_daily_events,
+            ops_jobs.arm_stock_checks,
+            social_jobs.ensure_wishlist_scan,
+            digest_jobs.ensure_weekly_digest,
+        ),
         renderers={
             flash_store.CARD_TEMPLATE: flash_views.render_card,
             flash_store.WON_TEMPLATE: flash_views.render_won,
@@ -159,6 +170,7 @@ def standard_wiring() -> Wiring:
             broadcasts_store.TEMPLATE: ops_views.render_broadcast,
             reviews_store.ASK_TEMPLATE: review_views.render_ask,
             wishlist_store.NOTICE_TEMPLATE: social_views.render_wish_notice,
+            digest_store.TEMPLATE: digest_views.render_digest,
             "support.topic": support_views.render_topic_message,
             "growth.tier_changed": growth_views.render_tier_changed,
             orders_store.STATUS_TEMPLATE: order_views.render_status_changed,

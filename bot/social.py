@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
 
@@ -86,3 +87,19 @@ async def after_checkout(
         log.exception("suggestions after checkout for %s failed", user_id)
         return markup
     return views.after_checkout(markup, lang, products) if products else markup
+
+
+async def payment_notice(ctx: AppContext, user_id: int, order_id: int | None) -> dict[str, Any]:
+    """Suggestions for the "paid" notice of `order_id`, drawn before the payment is recorded (the notice is an
+    outbox row written in that transaction and drawn without the database). Empty when there are none."""
+    if order_id is None:
+        return {}
+    try:
+        seeds = await order_products(ctx.db, order_id)
+        products = await recommender(ctx).for_user(user_id, CHECKOUT_SUGGESTIONS, seeds=seeds)
+    except Exception:
+        log.exception("suggestions after the payment of order %s failed", order_id)
+        return {}
+    if not products:
+        return {}
+    return {views.SUGGEST_PARAM: [views.suggestion_param(product) for product in products]}

@@ -9,6 +9,7 @@ from aiogram import Bot, Router
 from aiogram.types import Message, OrderInfo, PreCheckoutQuery
 
 from bot import payments as bot_payments
+from bot import social
 from bot.context import AppContext
 from bot.i18n import language_from_telegram, t
 from bot.routes import Routes
@@ -54,6 +55,8 @@ async def apply_successful_payment(ctx: AppContext, bot: Bot, message: Message, 
     paid = message.successful_payment
     if paid is None or message.from_user is None:
         return
+    # "You may also like" rides on the paid notice; drawn first, since that notice is written with the payment.
+    notice = await social.payment_notice(ctx, message.from_user.id, payments.parse_payload(paid.invoice_payload))
     outcome = await payments.record_payment(
         ctx.db,
         payments.IncomingPayment(
@@ -66,6 +69,7 @@ async def apply_successful_payment(ctx: AppContext, bot: Bot, message: Message, 
             contact=contact_from(paid.order_info),
         ),
         admin_ids=ctx.settings.admins,
+        notice=notice,
     )
     if outcome.kind == "duplicate":
         log.info("payment %s delivered again: ignored", outcome.charge_id)

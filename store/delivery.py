@@ -11,6 +11,7 @@ good rather than a "paid" notice followed by the goods. "Send again" from /order
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -85,8 +86,16 @@ async def goods_of(session: AsyncSession, order: Order) -> list[Good]:
     ]
 
 
-async def enqueue_goods(session: AsyncSession, order: Order, *, confirm_payment: bool, again: str | None = None) -> int:
-    """Queue one message per digital line; `again` names a resend (its own dedupe keys). Returns rows queued."""
+async def enqueue_goods(
+    session: AsyncSession,
+    order: Order,
+    *,
+    confirm_payment: bool,
+    again: str | None = None,
+    notice: Mapping[str, Any] | None = None,
+) -> int:
+    """Queue one message per digital line; `again` names a resend (its own dedupe keys). Returns rows queued.
+    `notice`: extra parameters of the payment's notice, carried by the first good when it confirms the payment."""
     queued = 0
     for index, good in enumerate(await goods_of(session, order)):
         key = f"order:{order.id}:goods:{good.item_id}" + (f":again:{again}" if again else "")
@@ -100,6 +109,8 @@ async def enqueue_goods(session: AsyncSession, order: Order, *, confirm_payment:
             "confirm_payment": confirm_payment and index == 0,
             "again": again is not None,
         }
+        if confirm_payment and index == 0:
+            params.update(notice or {})
         row = await notify.enqueue(
             session, order.user_id, GOODS_TEMPLATE, user_id=order.user_id, dedupe_key=key, **params
         )
@@ -113,7 +124,9 @@ def confirms_payment_itself(order: Order) -> bool:
 
 
 async def deliver_when_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
-    await enqueue_goods(session, change.order, confirm_payment=confirms_payment_itself(change.order))
+    await enqueue_goods(
+        session, change.order, confirm_payment=confirms_payment_itself(change.order), notice=change.notice
+    )
 
 
 async def deliver_when_paid_at_pickup(session: AsyncSession, change: order_hooks.Transition) -> None:

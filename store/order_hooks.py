@@ -8,8 +8,9 @@ keep the habit.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,8 @@ class Transition:
     from_status: str | None
     to_status: str
     actor: str
+    # Extra parameters for the buyer's notice of this change, whichever message carries it (store.orders).
+    notice: Mapping[str, Any] = field(default_factory=dict)
 
 
 Hook = Callable[[AsyncSession, Transition], Awaitable[None]]

@@ -18,9 +18,10 @@ through a hook in store.delivery (for an all-digital order that message is also 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -239,11 +240,13 @@ async def transition(
     from_statuses: Iterable[str] | None = None,
     user_id: int | None = None,
     notify_buyer: bool = True,
+    notice: Mapping[str, Any] | None = None,
 ) -> order_hooks.Transition:
     """Move an order to `to_status` in the caller's transaction.
 
     `from_statuses` narrows what the caller expects (e.g. the expiry job only expires pending orders);
-    `user_id` makes it an ownership-checked action by that buyer (another user's order is "not found").
+    `user_id` makes it an ownership-checked action by that buyer (another user's order is "not found");
+    `notice` adds parameters to the buyer's notice of the change (e.g. suggestions drawn when a payment came).
     """
     if to_status not in STATUSES:
         raise DomainError("illegal_transition", from_status="-", to_status=to_status)
@@ -278,8 +281,9 @@ async def transition(
             delivery_method=order.delivery_method,
             pickup_point=order.pickup_point,
             pickup_code=order.pickup_code,
+            **dict(notice or {}),
         )
-    change = order_hooks.Transition(order, from_status, to_status, actor)
+    change = order_hooks.Transition(order, from_status, to_status, actor, dict(notice or {}))
     await order_hooks.run(session, change)
     return change
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -127,15 +128,22 @@ async def _existing(session: AsyncSession, charge_id: str) -> Payment | None:
     return (await session.execute(select(Payment).where(Payment.telegram_charge_id == charge_id))).scalar_one_or_none()
 
 
-async def record_payment(db: Database, incoming: IncomingPayment, *, admin_ids: Iterable[int] = ()) -> PaymentOutcome:
+async def record_payment(
+    db: Database,
+    incoming: IncomingPayment,
+    *,
+    admin_ids: Iterable[int] = (),
+    notice: Mapping[str, Any] | None = None,
+) -> PaymentOutcome:
     """Apply a successful_payment exactly once (keyed by telegram_payment_charge_id).
 
     `admin_ids` (the configured admins; granted admins are added) hear about money that needs a person: a card
-    payment that arrived for an order it can no longer pay, or a payment that matches no order.
+    payment that arrived for an order it can no longer pay, or a payment that matches no order. `notice` adds
+    parameters to the buyer's "paid" notice (suggestions the bot drew for the order).
     """
     try:
         async with db.tx() as session:
-            return await _record(session, incoming, tuple(admin_ids))
+            return await _record(session, incoming, tuple(admin_ids), notice)
     except IntegrityError:
         # PostgreSQL: a concurrent delivery of the same charge inserted first; ours rolled back entirely.
         async with db.read() as session:
@@ -169,7 +177,12 @@ async def tell_admins(session: AsyncSession, admin_ids: Iterable[int], template:
         await notify.notify_user(session, admin_id, template, **params)
 
 
-async def _record(session: AsyncSession, incoming: IncomingPayment, admin_ids: tuple[int, ...] = ()) -> PaymentOutcome:
+async def _record(
+    session: AsyncSession,
+    incoming: IncomingPayment,
+    admin_ids: tuple[int, ...] = (),
+    notice: Mapping[str, Any] | None = None,
+) -> PaymentOutcome:
     existing = await _existing(session, incoming.telegram_charge_id)
     if existing is not None:
         return _duplicate(existing, incoming)
@@ -213,7 +226,9 @@ async def _record(session: AsyncSession, incoming: IncomingPayment, admin_ids: t
             order.contact_name = incoming.contact.name or order.contact_name
             order.phone = incoming.contact.phone or order.phone
             order.address = incoming.contact.address
-        await orders.transition(session, order.id, orders.PAID, "payment", from_statuses=[orders.PENDING_PAYMENT])
+        await orders.transition(
+            session, order.id, orders.PAID, "payment", from_statuses=[orders.PENDING_PAYMENT], notice=notice
+        )
         kind = "paid"
     else:
         log.warning("payment %s cannot apply to order %s (%s): refund", payment.id, order.id, order.status)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-SORT_CODES = {"relevance": "r", "price_asc": "pa", "price_desc": "pd", "newest": "n"}
+SORT_CODES = {"relevance": "r", "price_asc": "pa", "price_desc": "pd", "newest": "n", "rating": "rt"}
 CALLBACK_LIMIT = 64
 PREFIX = "sq"
 

@@ -33,3 +33,9 @@ class ReviewCB(CallbackData, prefix="rv"):
     l: Id = 0  # noqa: E741  (short: callback data is limited to 64 bytes)
     s: Id = 0
     r: Id = 0
+
+
+class DigestCB(CallbackData, prefix="dg"):
+    """The weekly group digest card's switch (a: off | on), for the group's admins; the group is the card's chat."""
+
+    a: str

@@ -87,6 +87,13 @@ class LoyaltySettings(Section):
     tiers: list[TierSettings] = Field(default_factory=_default_tiers)
 
 
+class DigestSettings(Section):
+    """The weekly "what's hot" card in every group (store/social/digest.py), at this shop-time day and hour."""
+
+    weekday: int = Field(default=4, ge=0, le=6)  # 0 = Monday ... 6 = Sunday
+    hour: int = Field(default=18, ge=0, le=23)
+
+
 class SupportSettings(Section):
     chat_id: int | None = None
     internal_marker: str = "//"

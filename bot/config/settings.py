@@ -17,6 +17,7 @@ from pydantic_settings import (
 )
 
 from bot.config.features import (
+    DigestSettings,
     FlashSaleSettings,
     GroupBuySettings,
     LoyaltySettings,
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     flashsale: FlashSaleSettings = Field(default_factory=FlashSaleSettings)
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
     secrets: Secrets = Field(default_factory=Secrets, exclude=True)
 

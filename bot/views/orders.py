@@ -17,6 +17,7 @@ from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import has, t
 from bot.outbox import Outgoing
+from bot.views import social as social_views
 from bot.views.clock import zoned
 from store import delivery
 from store.money import Money
@@ -177,7 +178,10 @@ def render_status_changed(app: AppContext, lang: str, params: dict[str, Any]) ->
             text += "\n" + t(lang, "orders.pickup_code", code=html.escape(str(params["pickup_code"])))
     else:
         text = t(lang, f"orders.notify.{status}", order_id=order_id)
-    return Outgoing(text=text, reply_markup=view_button(lang, order_id))
+    markup = view_button(lang, order_id)
+    # A payment's notice may carry "You may also like" (bot/social.py payment_notice), below the order button.
+    markup.inline_keyboard.extend(social_views.suggestion_rows_from_params(lang, params))
+    return Outgoing(text=text, reply_markup=markup)
 
 
 def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
@@ -206,6 +210,8 @@ def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing
         buttons.insert(0, [InlineKeyboardButton(text=t(lang, "orders.goods.open_button"), url=content)])
     else:
         lines.append(t(lang, "orders.goods.missing"))
+    if params.get("confirm_payment"):  # the payment's notice: "You may also like" (bot/social.py payment_notice)
+        buttons += social_views.suggestion_rows_from_params(lang, params)
     return Outgoing(text="\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
 
 

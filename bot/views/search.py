@@ -16,6 +16,7 @@ from store.search import ResultItem, SearchResults, SearchTarget
 
 BUTTON_TITLE_MAX = 40
 CATEGORY_BUTTONS = 3
+SORTS_PER_ROW = 3
 QUERY_SHOWN_MAX = 80  # a pasted page stays readable (and the message far below 4,096 characters)
 
 
@@ -65,6 +66,13 @@ def _flash(lang: str, item: ResultItem, key: str, *, plain: bool = False) -> str
 
 
 def _item_line(lang: str, number: int, item: ResultItem) -> str:
+    line = _plain_line(lang, number, item)
+    if item.rating is not None:  # filled when sorted by rating: the order explains itself
+        line += t(lang, "search.rated", rating=f"{item.rating:.1f}", count=item.reviews)
+    return line
+
+
+def _plain_line(lang: str, number: int, item: ResultItem) -> str:
     price = Money(item.price, item.currency).format()
     title = html.escape(item.title(lang))
     if item.flash_price is not None:
@@ -133,14 +141,13 @@ def results_view(
     rows: list[list[InlineKeyboardButton]] = [
         [product_button(lang, first + i + 1, item, product_targets[i])] for i, item in enumerate(results.items)
     ]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                text=_mark(t(lang, f"search.sort.{name}"), name == results.sort), callback_data=cb(sort=name, page=0)
-            )
-            for name in SORT_CODES
-        ]
-    )
+    sorts = [
+        InlineKeyboardButton(
+            text=_mark(t(lang, f"search.sort.{name}"), name == results.sort), callback_data=cb(sort=name, page=0)
+        )
+        for name in SORT_CODES
+    ]
+    rows += [sorts[:SORTS_PER_ROW], sorts[SORTS_PER_ROW:]]  # five in one row do not fit a phone's width
     price_row = [
         InlineKeyboardButton(
             text=_mark(_range_label(lang, low, high, currency), (low, high) == (results.price_min, results.price_max)),

@@ -37,6 +37,35 @@ def suggestion_rows(lang: str, products: list[ProductView], key: str = "social.s
     return [[suggestion_button(lang, product, key)] for product in products]
 
 
+# Suggestions carried by an outbox row (the "paid" notice): what their buttons need, as JSON.
+SUGGEST_PARAM = "suggest"
+
+
+def suggestion_param(product: ProductView) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "title_en": product.title_en,
+        "title_zh": product.title_zh,
+        "price": product.price,
+        "currency": product.currency,
+    }
+
+
+def suggestion_rows_from_params(lang: str, params: dict[str, Any]) -> Rows:
+    """ "You may also like" buttons from an outbox row's suggestions (none when it has none)."""
+    rows: Rows = []
+    for item in params.get(SUGGEST_PARAM) or []:
+        title = str(item["title_zh"] if lang == "zh" and item.get("title_zh") else item["title_en"])
+        label = t_plain(
+            lang,
+            "social.also_like",
+            title=clip(title, SUGGESTION_TITLE_MAX),
+            price=Money(int(item["price"]), str(item["currency"])).format(),
+        )
+        rows.append([_button(label, ProductCB(a="open", p=int(item["id"]), o="x").pack())])
+    return rows
+
+
 def heart_button(lang: str, product_id: int, *, wished: bool, group: bool) -> InlineKeyboardButton:
     """In a group the card is shared, so the heart cannot show one person's state: it only adds."""
     if group:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, UTCDateTime, utcnow
@@ -62,4 +62,6 @@ class Chat(Base):
     migrated_to: Mapped[int | None] = mapped_column(BigInteger)
     # The language of the bot's shared messages in this group (cards, announcements); None: the shop's default.
     language: Mapped[str | None] = mapped_column(String(8))
+    # The weekly "what's hot" card (store/social/digest.py); its admins may turn it off with the card's button.
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

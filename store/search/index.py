@@ -29,7 +29,7 @@ FIELD_WEIGHTS = (("title_en", 3.0), ("title_zh", 3.0), ("tags", 2.0), ("descript
 STRONG_WEIGHT = 2.0
 PREFIX_FACTOR = 0.8
 MAX_PREFIX_TERMS = 40
-SORTS = ("relevance", "price_asc", "price_desc", "newest")
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "rating")
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -88,6 +88,25 @@ class IndexedProduct:
 
 
 @dataclass(frozen=True)
+class Ratings:
+    """Published reviews per product for the rating sort: ids ascending, with their average (hundredths of a
+    star) and count alongside. Kept apart from the index: reviews change without the product changing."""
+
+    ids: IntArray
+    centi_stars: IntArray
+    counts: IntArray
+
+    @classmethod
+    def of(cls, rated: dict[int, tuple[float, int]]) -> Ratings:
+        ids = sorted(rated)
+        return cls(
+            np.array(ids, np.int64),
+            np.array([round(rated[i][0] * 100) for i in ids], np.int64),
+            np.array([rated[i][1] for i in ids], np.int64),
+        )
+
+
+@dataclass(frozen=True)
 class Hits:
     product_ids: list[int]  # the requested page, best first
     total: int
@@ -107,6 +126,23 @@ def fuzzy_limit(term: str) -> int:
     if len(term) < 3:
         return 0
     return 1 if len(term) <= 7 else 2
+
+
+# Rating sort key, from the top bit down: unrated (1 bit), 500 minus the average in hundredths (10 bits), the
+# count's complement (20 bits), the product id (32 bits): best average first, more reviews first, unrated last.
+_COUNT_CAP = (1 << 20) - 1
+
+
+def _rating_keys(pid: IntArray, ratings: Ratings | None) -> IntArray:
+    unrated_key = (np.int64(1) << 62) + pid
+    if ratings is None or not len(ratings.ids):
+        return unrated_key
+    at = np.minimum(np.searchsorted(ratings.ids, pid), len(ratings.ids) - 1)
+    rated = ratings.ids[at] == pid
+    stars = 500 - np.clip(ratings.centi_stars[at], 0, 500)
+    fewer = _COUNT_CAP - np.minimum(ratings.counts[at], _COUNT_CAP)
+    rated_key = (stars << 52) + (fewer << 32) + pid
+    return np.where(rated, rated_key, unrated_key)
 
 
 class SearchIndex:
@@ -371,10 +407,14 @@ class SearchIndex:
             cover += covered
         return score, cover
 
-    def _sort_keys(self, docs: IntArray, score: npt.NDArray[np.float32] | None, sort: str) -> IntArray:
+    def _sort_keys(
+        self, docs: IntArray, score: npt.NDArray[np.float32] | None, sort: str, ratings: Ratings | None = None
+    ) -> IntArray:
         """One int64 per match giving a total order (ties broken by product id), so pages never overlap."""
         pid = self._pid[docs]
         shift = np.int64(1 << 32)
+        if sort == "rating":
+            return _rating_keys(pid, ratings)
         if sort == "price_asc":
             return np.minimum(self._price[docs], (1 << 30) - 1) * shift + pid
         if sort == "price_desc":
@@ -418,7 +458,9 @@ class SearchIndex:
         sort: str = "relevance",
         offset: int = 0,
         limit: int = 6,
+        ratings: Ratings | None = None,
     ) -> Hits:
+        """`ratings` orders the "rating" sort (without it every match counts as unrated)."""
         matched, score, partial = self._matches(parsed)
         n = self._n
         in_category = matched if category_id is None else matched & (self._category[:n] == category_id)
@@ -433,7 +475,7 @@ class SearchIndex:
             ((int(c), int(counts[c])) for c in np.flatnonzero(counts)), key=lambda item: (-item[1], item[0])
         )
         docs = np.flatnonzero(in_category & in_price)
-        page = self._page(docs, score, sort, offset, limit)
+        page = self._page(docs, score, sort, offset, limit, ratings)
         return Hits(
             product_ids=[int(p) for p in self._pid[page]],
             total=len(docs),
@@ -443,12 +485,18 @@ class SearchIndex:
         )
 
     def _page(
-        self, docs: IntArray, score: npt.NDArray[np.float32] | None, sort: str, offset: int, limit: int
+        self,
+        docs: IntArray,
+        score: npt.NDArray[np.float32] | None,
+        sort: str,
+        offset: int,
+        limit: int,
+        ratings: Ratings | None = None,
     ) -> IntArray:
         end = offset + limit
         if offset >= len(docs) or limit <= 0:
             return np.zeros(0, np.int64)
-        keys = self._sort_keys(docs, score if sort == "relevance" else None, sort)
+        keys = self._sort_keys(docs, score if sort == "relevance" else None, sort, ratings)
         if end < len(docs):
             top = np.argpartition(keys, end - 1)[:end]
             top = top[np.argsort(keys[top], kind="stable")]

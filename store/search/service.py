@@ -29,10 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import flashsale
 from store.db import Database
 from store.models import Category, Product
+from store.models.social import Review
 from store.money import exponent
-from store.search.index import SORTS, Hits, IndexedProduct, SearchIndex, price_ranges
+from store.search.index import SORTS, Hits, IndexedProduct, Ratings, SearchIndex, price_ranges
 from store.search.interim import interim_index
 from store.search.text import ParsedQuery, parse_query
+from store.social.reviews import PUBLISHED as REVIEW_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,9 @@ class ResultItem:
     stock: int
     # The price of a live flash sale of this product (what its Buy button charges); None without one.
     flash_price: int | None = None
+    # Average stars and number of published reviews, filled when the results are sorted by rating.
+    rating: float | None = None
+    reviews: int = 0
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" and self.title_zh else self.title_en
@@ -287,6 +292,8 @@ async def search_products(
     else:
         index = await engine.current(refresh_seconds)
     page = max(page, 0)
+    rated = await _ratings(engine.db) if sort == "rating" else {}
+    ratings = Ratings.of(rated) if rated else None
 
     def run(page: int) -> Hits:
         return index.search(
@@ -297,6 +304,7 @@ async def search_products(
             sort=sort,
             offset=page * page_size,
             limit=page_size,
+            ratings=ratings,
         )
 
     hits = run(page)
@@ -313,7 +321,7 @@ async def search_products(
     async with engine.db.read() as session:
         rows = await _products(session, [*hits.product_ids, *suggested_ids])
         names = await _category_names(session, facet_ids)
-    items = tuple(rows[i] for i in hits.product_ids if i in rows)
+    items = tuple(_rated(rows[i], rated.get(i)) for i in hits.product_ids if i in rows)
     suggested = tuple(rows[i] for i in suggested_ids if i in rows)
     counts = dict(hits.categories)
     return SearchResults(
@@ -334,6 +342,21 @@ async def search_products(
         suggestion=suggestion,
         suggested=suggested,
     )
+
+
+async def _ratings(db: Database) -> dict[int, tuple[float, int]]:
+    """Average and count of published reviews of every reviewed product (far fewer than the products)."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Review.product_id, func.avg(Review.rating), func.count())
+            .where(Review.status == REVIEW_PUBLISHED)
+            .group_by(Review.product_id)
+        )
+        return {int(pid): (round(float(avg), 2), int(count)) for pid, avg, count in rows.all()}
+
+
+def _rated(item: ResultItem, rating: tuple[float, int] | None) -> ResultItem:
+    return item if rating is None else replace(item, rating=round(rating[0], 1), reviews=rating[1])
 
 
 async def _products(session: AsyncSession, ids: Sequence[int]) -> dict[int, ResultItem]:

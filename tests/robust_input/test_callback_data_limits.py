@@ -31,7 +31,7 @@ from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.ops import AnalyticsCB, AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.callbacks.search import SearchCB
-from bot.callbacks.social import ForYouCB, ReviewCB, WishCB
+from bot.callbacks.social import DigestCB, ForYouCB, ReviewCB, WishCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.emulator.rules import CALLBACK_DATA_LIMIT
 from store.errors import DomainError
@@ -81,6 +81,7 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     AnalyticsCB: [AnalyticsCB(days=ID)],
     ForYouCB: [ForYouCB(a="show")],
     ReviewCB: [ReviewCB(a="list", p=ID, n=ID, l=ID, s=5, r=ID)],
+    DigestCB: [DigestCB(a="off")],
 }
 
 

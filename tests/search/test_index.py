@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from store.search import IndexedProduct, SearchIndex, parse_query, price_ranges
+from store.search.index import Ratings
 from store.search.text import index_terms
 
 FRUIT, TEA, SNACKS = 1, 2, 3
@@ -139,6 +140,20 @@ def test_sorting(index: SearchIndex) -> None:
     assert ids(index, "tea", sort="price_desc") == [4, 3, 6]
     assert ids(index, "水果", sort="newest") == [2, 1]
     assert ids(index, "", sort="price_asc") == [6, 1, 5, 7, 2, 3, 4]
+
+
+def test_rating_sort_best_average_then_more_reviews_and_unrated_last(index: SearchIndex) -> None:
+    ratings = Ratings.of({3: (4.5, 2), 4: (4.5, 7), 6: (5.0, 1), 2: (3.0, 40)})
+    assert ids(index, "tea", sort="rating", ratings=ratings) == [6, 4, 3]
+    assert ids(index, "", sort="rating", ratings=ratings) == [6, 4, 3, 2, 1, 5, 7]
+    # Pages of the rating sort do not overlap either.
+    pages = [
+        index.search(parse_query(""), sort="rating", ratings=ratings, offset=o, limit=2).product_ids
+        for o in (0, 2, 4, 6)
+    ]
+    assert [pid for page in pages for pid in page] == [6, 4, 3, 2, 1, 5, 7]
+    # Nothing rated yet: every match is unrated, in a stable order.
+    assert ids(index, "tea", sort="rating") == [3, 4, 6]
 
 
 def test_pages_do_not_overlap(index: SearchIndex) -> None:
