@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, UTCDateTime, utcnow
@@ -73,15 +73,4 @@ class Review(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class GroupDigest(Base):
-    """A group's weekly "what's hot": on unless its admins turn it off; `last_week` makes a week send once."""
-
-    __tablename__ = "group_digests"
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    last_week: Mapped[str | None] = mapped_column(String(10))  # ISO year-week, e.g. 2026-W49
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-__all__ = ["GroupDigest", "ProductVisit", "Review", "WishlistItem", "WishlistNotice"]
+__all__ = ["ProductVisit", "Review", "WishlistItem", "WishlistNotice"]
