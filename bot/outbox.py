@@ -18,7 +18,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.context import AppContext
 from bot.i18n import t
-from store import outbox_rows, reachability
+from store import outbox_rows, reachability, users
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ class OutboxSender:
             msg = await bot.send_message(
                 chat_id, out.text, reply_markup=out.reply_markup, message_thread_id=out.message_thread_id
             )
-        if out.pin:
+        if out.pin and await users.may_pin(self.app.db, chat_id):
             with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
                 await bot.pin_chat_message(chat_id, msg.message_id, disable_notification=True)
         return msg.message_id

@@ -73,6 +73,25 @@ def notify_me_button(lang: str, product_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=t_plain(lang, "ops.notify_me"), callback_data=WatchCB(p=product_id).pack())
 
 
+def watching_markup(lang: str, markup: InlineKeyboardMarkup | None, product_id: int) -> InlineKeyboardMarkup | None:
+    """The card's keyboard with its "Notify me" button saying it is on (a second tap still only answers that
+    the shopper is on the list); None when the card has no such button."""
+    if markup is None:
+        return None
+    data = WatchCB(p=product_id).pack()
+    label = t_plain(lang, "ops.notify_me_on")
+    rows = [
+        [
+            InlineKeyboardButton(text=label, callback_data=data) if button.callback_data == data else button
+            for button in row
+        ]
+        for row in markup.inline_keyboard
+    ]
+    if rows == markup.inline_keyboard:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 # ---------------------------------------------------------------- audit log
 
 
