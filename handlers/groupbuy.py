@@ -296,7 +296,7 @@ async def wizard_tier_preset(
     await _ask(query, ctx, lang, state, "minimum")
 
 
-async def _product_price(ctx: AppContext, state: FSMContext) -> tuple[ProductView, dict[str, Any]]:
+async def _wizard_product(ctx: AppContext, state: FSMContext) -> tuple[ProductView, dict[str, Any]]:
     data = await state.get_data()
     return await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"])), data
 
@@ -306,7 +306,7 @@ async def _show_tier_editor(
 ) -> None:
     """The tiers after a tap, checked before anything changes: a refused tap is answered with the reason and the
     screen stays as it was."""
-    product, _ = await _product_price(ctx, state)
+    product, _ = await _wizard_product(ctx, state)
     tiers = groupbuy.tiers_from_steps(product.price, steps)
     await state.update_data(tier_steps=[list(step) for step in steps])
     await query.answer()
@@ -354,7 +354,7 @@ async def wizard_tier_adjust(
 
 @routes.callback_query(WizardCB.filter(F.a == "tok"), GroupBuyWizard.tiers)
 async def wizard_tier_use(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    product, data = await _product_price(ctx, state)
+    product, data = await _wizard_product(ctx, state)
     steps = wizard.steps_from_data(data.get("tier_steps"))
     if not steps:
         raise DomainError("stale_button")
@@ -392,9 +392,7 @@ def _calendar(ctx: AppContext, lang: str, month: date | None) -> views.Screen:
 
 
 @routes.callback_query(WizardCB.filter(F.a == "cal"), GroupBuyWizard.deadline)
-async def wizard_calendar(
-    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
-) -> None:
+async def wizard_calendar(query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str) -> None:
     month = wizard.parse_month(callback_data.v) if callback_data.v else None
     await _show_page(query, _calendar(ctx, lang, month))
 

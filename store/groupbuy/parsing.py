@@ -192,7 +192,7 @@ TIER_PRESETS: tuple[tuple[tuple[int, int], ...], ...] = (((3, 10), (10, 20)), ((
 
 
 def tier_preset(base_price: int, index: int) -> tuple[Tier, ...]:
-    return tiers_from_steps(base_price, tier_steps(index))
+    return tuple(Tier(people, _percent_price(base_price, str(percent))) for people, percent in tier_steps(index))
 
 
 def tier_steps(index: int) -> tuple[tuple[int, int], ...]:

@@ -1,5 +1,6 @@
 """Issue 14, times carry their zone on staff screens too: each line of the audit log reads "12-05 14:03 UTC+8"
-(the shop's clock, named), like order times, group-buy deadlines and flash-sale times. Real bot, emulator."""
+(the shop's clock, named), like order times, group-buy deadlines and flash-sale times; the support hours a
+shopper is told carry the zone they are in. Real bot, emulator."""
 
 from __future__ import annotations
 
@@ -23,3 +24,12 @@ async def test_audit_log_lines_name_the_zone_of_their_times(shop: Any) -> None:
     assert log is not None and "role.grant" in (log.text or "")
     line = next(row for row in (log.text or "").splitlines() if "role.grant" in row)
     assert re.match(r"\d\d-\d\d \d\d:\d\d UTC\+8 · ", line), line
+
+
+async def test_support_hours_name_their_zone(shop: Any) -> None:
+    alice: UserHandle = await shop.client.user("Alice")
+    await alice.send("/start")
+    await alice.send("what are your opening hours")
+    await shop.client.settle()
+    answer = await alice.last_message()
+    assert answer is not None and "09:00-21:00 UTC+8" in (answer.text or ""), answer
