@@ -33,3 +33,11 @@ async def test_support_hours_name_their_zone(shop: Any) -> None:
     await shop.client.settle()
     answer = await alice.last_message()
     assert answer is not None and "09:00-21:00 UTC+8" in (answer.text or ""), answer
+
+
+async def test_flash_sale_list_says_which_zone_typed_times_are_in(shop: Any) -> None:
+    ada: UserHandle = await shop.client.user("Ada", id=ADMIN_ID)
+    await ada.send("/start")
+    await ada.send("/flash_list")
+    listing = await ada.last_message()
+    assert listing is not None and "(shop time, UTC+8)" in (listing.text or ""), listing
