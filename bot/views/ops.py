@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -16,6 +15,7 @@ from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
+from bot.views.clock import zoned
 from store import audit, broadcasts, stock_alerts
 
 RESTOCK_STEPS = (10, 50)
@@ -115,7 +115,6 @@ def _short(value: Any) -> str:
 def audit_page(
     lang: str, entries: list[audit.Entry], timezone: str, *, page_size: int, first_page: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
-    zone = ZoneInfo(timezone)
     rows: list[list[InlineKeyboardButton]] = []
     nav: list[InlineKeyboardButton] = []
     if not first_page:
@@ -131,14 +130,14 @@ def audit_page(
     )
     if not entries:
         return t(lang, "ops.audit_empty"), InlineKeyboardMarkup(inline_keyboard=rows)
-    lines = [t(lang, "ops.audit_title", tz=timezone)]
+    lines = [t(lang, "ops.audit_title")]
     for e in entries:
         who = str(e.actor_id) if e.actor_id is not None else t_plain(lang, "ops.audit_nobody")
         lines.append(
             t(
                 lang,
                 "ops.audit_line",
-                when=e.created_at.astimezone(zone).strftime("%m-%d %H:%M"),
+                when=zoned(e.created_at, timezone, "%m-%d %H:%M"),
                 who=who,
                 role=e.actor_role,
                 action=e.action,
