@@ -144,6 +144,7 @@ def standard_wiring() -> Wiring:
             growth_jobs.EXPIRY_KIND: growth_jobs.expire_points,
             growth_jobs.REMINDER_KIND: growth_jobs.remind_checkins,
             social_jobs.SCAN_KIND: social_jobs.scan_wishlists,
+            broadcasts_store.PROGRESS_JOB: ops_jobs.broadcast_progress,
         },
         startup=(growth_jobs.ensure_daily_events, ops_jobs.arm_stock_checks, social_jobs.ensure_wishlist_scan),
         renderers={

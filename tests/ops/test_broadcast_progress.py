@@ -1,0 +1,169 @@
+"""Broadcast progress and Pause / Resume. On the store: a paused broadcast's rows are held (the outbox claims
+none of them), a row a sender claimed before the pause is not sent after it, Resume re-queues exactly the held
+rows, and the figures are counted from rows, so a new process reads the same progress. End to end: the admin's
+preview becomes a live progress message edited in place (never to the same text), Pause stops delivery,
+Resume finishes it, and every shopper gets the message exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from store import audit, broadcasts, outbox_rows, scheduling
+from store.db import Database
+from store.models import OutboxMessage
+from tests.conftest import ADMIN_ID, make_test_settings
+from tests.orders.helpers import make_users
+
+
+@pytest.fixture
+def settings() -> Settings:
+    # Four a second: a ten-shopper broadcast takes a few seconds, time enough to pause it halfway.
+    return make_test_settings(ops={"broadcast_per_second": 4, "broadcast_progress_seconds": 0.5})
+
+
+async def _statuses(db: Database, broadcast_id: int) -> Counter[str]:
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(OutboxMessage.status).where(OutboxMessage.dedupe_key.like(f"bc:{broadcast_id}:%"))
+            )
+        ).scalars()
+        return Counter(rows)
+
+
+async def test_pause_holds_rows_and_resume_requeues_them(any_db: Database) -> None:
+    await make_users(any_db, list(range(1, 11)))
+    draft = await broadcasts.create_draft(any_db, ADMIN_ID, "all", "Hello")
+    assert await broadcasts.send(any_db, draft.id, ADMIN_ID, per_second=1000, progress_message_id=77) == 10
+    claimed = await outbox_rows.claim_due(any_db, 4)  # a sender took four rows...
+    await outbox_rows.mark(any_db, claimed[0].id, "sent")  # ...and sent one before the pause
+    await outbox_rows.mark(any_db, claimed[1].id, "unreachable")
+    assert await broadcasts.still_to_send(any_db, claimed[2].id)
+    assert await broadcasts.pause(any_db, draft.id, ADMIN_ID)
+    assert not await broadcasts.pause(any_db, draft.id, ADMIN_ID)  # a second tap changes nothing
+    assert await _statuses(any_db, draft.id) == Counter({"held": 8, "sent": 1, "unreachable": 1})
+    # The claimed rows are checked just before sending: neither goes out while paused.
+    assert not await broadcasts.still_to_send(any_db, claimed[2].id)
+    assert not await broadcasts.still_to_send(any_db, claimed[3].id)
+    assert await outbox_rows.claim_due(any_db, 50) == []  # nothing of the broadcast is due while paused
+
+    # A fresh reading (as a restarted process makes) counts the same figures from the rows.
+    p = await broadcasts.progress(any_db, draft.id)
+    assert (p.status, p.total, p.sent, p.failed, p.blocked, p.waiting, p.in_flight) == ("paused", 10, 1, 0, 1, 8, 0)
+    async with any_db.read() as session:
+        jobs = [j for j in await scheduling.pending_jobs(session) if j.kind == broadcasts.PROGRESS_JOB]
+    assert [broadcasts.parse_progress_ref(j.ref)[:2] for j in jobs] == [(draft.id, 77)]
+
+    assert await broadcasts.resume(any_db, draft.id, ADMIN_ID, per_second=1000)
+    assert not await broadcasts.resume(any_db, draft.id, ADMIN_ID, per_second=1000)
+    assert await _statuses(any_db, draft.id) == Counter({"pending": 8, "sent": 1, "unreachable": 1})
+    await asyncio.sleep(0.02)  # the requeued rows are spaced 1 ms apart from now
+    again = await outbox_rows.claim_due(any_db, 50)
+    assert sorted(r.chat_id for r in again) == sorted({r.chat_id for r in claimed[2:]} | set(range(5, 11)))
+    for row in again:
+        await outbox_rows.mark(any_db, row.id, "sent")
+    done = await broadcasts.progress(any_db, draft.id)
+    assert (done.status, done.sent, done.blocked, done.waiting, done.finished) == ("done", 9, 1, 0, True)
+    actions = [e.action for e in await audit.latest(any_db)]
+    assert actions[:3] == ["broadcast.resume", "broadcast.pause", "broadcast.send"]
+
+
+async def _wait_sent(shop: Any, broadcast_id: int, at_least: int) -> Counter[str]:
+    async def enough() -> Counter[str] | None:
+        counts = await _statuses(shop.db, broadcast_id)
+        return counts if counts["sent"] >= at_least else None
+
+    found: Counter[str] = await shop.client.wait_for(enough, timeout=20)
+    return found
+
+
+@pytest.mark.api_errors("bot can't initiate conversation with a user")  # two shoppers never opened the bot
+async def test_progress_pause_and_resume_end_to_end(shop: Any) -> None:
+    await shop.client.set_flood_limits(False)
+    admin = await shop.client.user("Ada", id=ADMIN_ID)
+    await admin.send("/start")
+    shoppers = [await shop.client.user(f"Shopper {i}", lang="zh" if i % 2 else "en") for i in range(8)]
+    await asyncio.gather(*(s.send("/start") for s in shoppers))
+    silent = [await shop.client.user(f"Silent {i}") for i in range(2)]  # known to the shop, never started
+    await make_users(shop.db, [s.id for s in silent])
+
+    await admin.send("/admin")
+    await admin.tap("📣 Broadcast")
+    await admin.tap("👥 All shoppers (11)")
+    await admin.send("Spring teas are in\n---\n春茶到店")
+    preview = await admin.last_message()
+    assert preview is not None
+    tapped = await admin.tap("✅ Send to 11", message=preview)
+    assert tapped.toast is not None
+    broadcast_id = (await _first_broadcast(shop.db)).id
+
+    await _wait_sent(shop, broadcast_id, 3)
+    live = next(m for m in await admin.messages() if m.message_id == preview.message_id)
+    assert "Broadcast #" in (live.text or "") and live.buttons[0][0].text == "⏸ Pause"
+    paused = await admin.tap("⏸ Pause", message=live)
+    assert paused.toast is not None and "Paused" in paused.toast.text
+    await shop.client.settle()
+    held = await _statuses(shop.db, broadcast_id)
+    assert held["held"] > 0 and held["pending"] == 0, held
+
+    async def delivered_matches_rows() -> Counter[str] | None:
+        # A message being sent as Pause landed is delivered and then marked sent by its sender.
+        counts = await _statuses(shop.db, broadcast_id)
+        received = [await _got(s) for s in [*shoppers, admin]]
+        assert max(received) <= 1
+        return counts if sum(received) == counts["sent"] and not counts["sending"] else None
+
+    held = await shop.client.wait_for(delivered_matches_rows, timeout=10)
+    assert held["held"] > 0 and held["sent"] >= 3, held
+    view = next(m for m in await admin.messages() if m.message_id == preview.message_id)
+    assert "paused" in (view.text or "") and view.buttons[0][0].text == "▶️ Resume"
+    assert f"Sent {held['sent']} of 11" in (view.text or "")
+    again = await admin.tap("▶️ Resume", message=view)
+    assert again.toast is not None and again.toast.text == "Resumed."
+
+    async def finished() -> str | None:
+        current = next(m for m in await admin.messages() if m.message_id == preview.message_id)
+        return current.text if current.text and "finished" in current.text else None
+
+    final = await shop.client.wait_for(finished, timeout=30)
+    assert "Sent 9 of 11 · ❌ failed 0 · 🚫 blocked 2" in final
+    assert not next(m for m in await admin.messages() if m.message_id == preview.message_id).buttons
+    assert await _statuses(shop.db, broadcast_id) == Counter({"sent": 9, "unreachable": 2})
+    assert [await _got(s) for s in [*shoppers, admin]] == [1] * 9  # nobody twice, nobody skipped
+    zh = next(m for m in await shoppers[1].messages() if m.from_bot and "春茶到店" in (m.text or ""))
+    assert zh is not None
+
+    edits = [
+        c["params"].get("text")
+        for c in await shop.client.calls("editMessageText")
+        if int(c["params"].get("message_id", 0)) == preview.message_id and c.get("ok")
+    ]
+    assert len(edits) >= 3  # sending, paused, finished at least
+    assert all(a != b for a, b in itertools.pairwise(edits)), edits  # never an edit to the same text
+    async with shop.db.read() as session:
+        assert not [j for j in await scheduling.pending_jobs(session) if j.kind == broadcasts.PROGRESS_JOB]
+    actions = [e.action for e in await audit.latest(shop.db)]
+    assert {"broadcast.send", "broadcast.pause", "broadcast.resume"} <= set(actions)
+
+
+async def _got(user: Any) -> int:
+    return sum(
+        1
+        for m in await user.messages()
+        # The broadcast itself: from the bot, with the shop's footer (never the admin's own typed text).
+        if m.from_bot and ("Spring teas" in (m.text or "") or "春茶到店" in (m.text or ""))
+    )
+
+
+async def _first_broadcast(db: Database) -> Any:
+    from store.models.ops import Broadcast
+
+    async with db.read() as session:
+        return (await session.execute(select(Broadcast).order_by(Broadcast.id))).scalars().first()
