@@ -29,7 +29,7 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import admin_flash as views
 from bot.views.flashsale import sale_text
 from dialogues.flash_wizard import FlashWizard
-from store import flashsale, groupbuy
+from store import audit, flashsale, groupbuy
 from store.catalog import ProductView
 from store.errors import DomainError
 from store.models import utcnow
@@ -216,6 +216,7 @@ async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMConte
         per_user_limit=int(data["limit"]),
     )
     sale = await flashsale.create_sale(ctx.db, spec, created_by=query.from_user.id)
+    await audit.flash_sale(ctx.db, query.from_user.id, "create", sale)
     await state.clear()
     await query.answer()
     await edit_or_answer(query, sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
