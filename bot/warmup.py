@@ -13,7 +13,6 @@ from bot.app import App
 
 log = logging.getLogger(__name__)
 
-
 def start(app: App) -> None:
     """Idempotent: a warm spare (`run --standby`) starts the builds while it waits, prepare() finds them."""
     if app.warm_up_tasks:

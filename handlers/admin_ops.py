@@ -21,6 +21,7 @@ routes = Routes("admin_ops")
 ADMIN_SECTION = AdminSection("audit", "ops.section.audit", "admin", order=80)
 
 
+
 async def _show(query: CallbackQuery, ctx: AppContext, lang: str, before_id: int) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     size = ctx.settings.ops.audit_page_size

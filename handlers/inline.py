@@ -53,6 +53,8 @@ async def find_products(ctx: AppContext, text: str, page: int) -> tuple[tuple[Re
     return results.items, str(page + 1) if more else ""
 
 
+
+
 def product_results(
     ctx: AppContext, lang: str, items: tuple[ResultItem, ...], code: str
 ) -> list[InlineQueryResultUnion]:

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import audit, notify, scheduling
+from store import audit, notify, outbox_rows, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
 from store.models import OutboxMessage, ScheduledJob, User, utcnow
@@ -199,7 +199,7 @@ async def opted_out(db: Database, user_id: int) -> bool:
 # --- progress, pause and resume -------------------------------------------------------------------------------
 
 PROGRESS_JOB = "broadcast.progress"
-HELD = "held"  # an outbox status no sender claims: the row of a paused broadcast
+HELD = outbox_rows.HELD  # an outbox status no sender claims: the row of a paused broadcast
 WAITING = ("pending", "sending", HELD)
 BLOCKED = "unreachable"  # store.reachability parks a blocked recipient's row under this status
 

@@ -2,7 +2,8 @@
 none of them), a row a sender claimed before the pause is not sent after it, Resume re-queues exactly the held
 rows, and the figures are counted from rows, so a new process reads the same progress. End to end: the admin's
 preview becomes a live progress message edited in place (never to the same text), Pause stops delivery,
-Resume finishes it, and every shopper gets the message exactly once."""
+Resume finishes it, and every shopper gets the message exactly once, also when the bot restarts while the
+broadcast is paused."""
 
 from __future__ import annotations
 
@@ -167,3 +168,67 @@ async def _first_broadcast(db: Database) -> Any:
 
     async with db.read() as session:
         return (await session.execute(select(Broadcast).order_by(Broadcast.id))).scalars().first()
+
+
+async def _restart(shop: Any) -> None:
+    """The old process stops polling and closes everything; a new one starts on the same database."""
+    from bot.app import create_app
+    from bot.runner import prepare, run_polling
+    from bot.sandbox import report_handling
+
+    shop.stop_event.set()
+    await asyncio.wait_for(shop.polling, timeout=10)
+    await shop.app.close()
+    app = await create_app(shop.app.ctx.settings, shop.emulator.token, migrate=True)
+    await prepare(app)
+    shop.app, shop.stop_event = app, asyncio.Event()
+    report_handling(shop.emulator, app)
+    shop.polling = asyncio.create_task(run_polling(app, shop.stop_event))
+
+
+# The old process's last long poll may still be open at the emulator when the new process polls.
+@pytest.mark.api_errors("terminated by other getUpdates request")
+async def test_paused_broadcast_survives_a_restart(shop: Any) -> None:
+    await shop.client.set_flood_limits(False)
+    admin = await shop.client.user("Ada", id=ADMIN_ID, lang="zh")
+    await admin.send("/start")
+    shoppers = [await shop.client.user(f"Shopper {i}") for i in range(7)]
+    await asyncio.gather(*(s.send("/start") for s in shoppers))
+    await admin.send("/admin")
+    await admin.tap("📣 群发消息")
+    await admin.tap("👥 全部顾客（8）")
+    await admin.send("Spring teas are in")
+    preview = await admin.last_message()
+    assert preview is not None
+    await admin.tap(preview.buttons[0][0].text, message=preview)
+    broadcast_id = (await _first_broadcast(shop.db)).id
+    await _wait_sent(shop, broadcast_id, 2)
+    live = next(m for m in await admin.messages() if m.message_id == preview.message_id)
+    assert live.buttons[0][0].text == "⏸ 暂停"
+    await admin.tap("⏸ 暂停", message=live)
+
+    async def settled() -> broadcasts.Progress | None:
+        p = await broadcasts.progress(shop.db, broadcast_id)
+        received = sum([await _got(s) for s in [*shoppers, admin]])
+        return p if not p.in_flight and received == p.sent else None
+
+    before = await shop.client.wait_for(settled, timeout=10)
+    assert before.status == "paused" and before.waiting > 0
+
+    await _restart(shop)
+    after = await broadcasts.progress(shop.db, broadcast_id)
+    assert after == before  # the figures are the rows, not anything the old process kept
+    await shop.client.settle()
+    assert sum([await _got(s) for s in [*shoppers, admin]]) == before.sent  # still paused after the restart
+    shown = next(m for m in await admin.messages() if m.message_id == preview.message_id)
+    assert "已暂停" in (shown.text or "") and f"已发送 {before.sent}/8" in (shown.text or "")
+    resumed = await admin.tap("▶️ 继续", message=shown)  # the new process takes the old message's button
+    assert resumed.toast is not None and resumed.toast.text == "已继续发送。"
+
+    async def finished() -> str | None:
+        current = next(m for m in await admin.messages() if m.message_id == preview.message_id)
+        return current.text if current.text and "已完成" in current.text else None
+
+    final = await shop.client.wait_for(finished, timeout=30)
+    assert "已发送 8/8 · ❌ 失败 0 · 🚫 已屏蔽 0" in final
+    assert [await _got(s) for s in [*shoppers, admin]] == [1] * 8

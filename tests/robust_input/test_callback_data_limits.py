@@ -77,8 +77,12 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     RestockCB: [RestockCB(a="custom", p=ID, n=ID)],
     WatchCB: [WatchCB(p=ID)],
     AuditCB: [AuditCB(b=ID)],
-    BroadcastCB: [BroadcastCB(a="optout", v="flash", d=ID), BroadcastCB(a="cancel", v="all", d=ID)],
-    AnalyticsCB: [AnalyticsCB(days=ID)],
+    BroadcastCB: [
+        BroadcastCB(a="optout", v="flash", d=ID),
+        BroadcastCB(a="cancel", v="all", d=ID),
+        BroadcastCB(a="resume", d=ID),
+    ],
+    AnalyticsCB: [AnalyticsCB(days=ID), AnalyticsCB(k="lm")],
     ForYouCB: [ForYouCB(a="show")],
     ReviewCB: [ReviewCB(a="list", p=ID, n=ID, l=ID, s=5, r=ID)],
 }
