@@ -147,7 +147,9 @@ async def run_webhook(
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     web_app = webhook_handler(app, secret)
-    runner = web.AppRunner(web_app)
+    # On stop, requests being handled get as long as polling's in-flight updates, not aiohttp's 60 s: a
+    # stop (deploy, SIGTERM) must end in bounded time so the application closes its database itself.
+    runner = web.AppRunner(web_app, shutdown_timeout=FINISH_IN_FLIGHT_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
     await site.start()

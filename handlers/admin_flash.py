@@ -1,9 +1,17 @@
-"""An admin creates a flash sale in chat by taps (/flash_new, or "New flash sale" in /admin): the product found
-by name, the price from discount buttons, units, per-person limit, start (including "now") and duration, then a
-summary to confirm. /flash_create stays for those who prefer one typed line; /flash_list lists and cancels.
+"""An admin runs flash sales in chat by taps.
 
-Each step edits the one live question when a button is tapped; a typed answer gets the next question below it
-and the question above loses its buttons. Every tap re-checks the admin role."""
+Create (/flash_new, or "New flash sale" in /admin): the product found by name, the price from discount buttons,
+units, per-person limit, start (including "now"), duration and audience (all groups or picked ones, and whether
+subscribers get a private notice), then a summary to confirm. /flash_create stays for those who prefer one typed
+line.
+
+List (/flash_list, or "Flash sales" in /admin): scheduled and live sales as buttons; a sale's screen shows its
+details with Edit (only before its start) and Cancel (after a confirmation). Edit opens a menu of the same step
+screens the set-up uses; each step comes back to the menu, and Save hands the changes to `flashsale.edit_sale`,
+which refuses a sale that started meanwhile.
+
+Each step edits the one live message when a button is tapped; a typed answer gets the next question below it
+and the question above loses its buttons. Every tap and every typed answer re-checks the admin role."""
 
 from __future__ import annotations
 
@@ -23,27 +31,48 @@ from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.admin_flash import FlashWizardCB
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import admin_flash as views
 from bot.views.flashsale import sale_text
 from dialogues.flash_wizard import FlashWizard
-from store import audit, flashsale, groupbuy
+from store import audit, catalog, flashsale, groupbuy, users
 from store.catalog import ProductView
-from store.errors import DomainError
+from store.errors import Conflict, DomainError, NotFound
 from store.models import utcnow
-from store.money import parse_major
+from store.money import Money, parse_major
+from store.rules import policy
 
 routes = Routes("admin_flash")
 PRIVATE = F.chat.type == "private"
 ANSWER = F.text & ~F.text.startswith("/")
 
 ADMIN_SECTION = AdminSection("flashnew", "admin_flash.section", "admin", order=41)
+# The "Flash sales" section is declared by handlers/flashsale.py (its key and label); its screen is this list.
+LIST_SECTION = "flash"
+
+
+# ---------------------------------------------------------------------------------------------- shared pieces
+
+
+def _editing(data: dict[str, Any]) -> bool:
+    return "edit" in data
 
 
 async def _product(ctx: AppContext, data: dict[str, Any]) -> ProductView:
+    if _editing(data):
+        # The sale holds its units already: the product may have none left on its own and still be right.
+        product = await catalog.get_product(ctx.db, int(data["product_id"]))
+        if product is None:
+            raise NotFound("gb_product_not_found")
+        return product
     return await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+
+
+def _available(product: ProductView, data: dict[str, Any]) -> int:
+    """Units the sale may have: the product's stock, plus what an edited sale already took from it."""
+    return min(product.stock + int(data.get("held", 0)), flashsale.MAX_STOCK)
 
 
 def _start_at(key: str, now: datetime, timezone: str) -> datetime:
@@ -60,38 +89,77 @@ def _start_at(key: str, now: datetime, timezone: str) -> datetime:
     raise DomainError("bad_button")
 
 
-async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -> views.Screen:
-    if step == "product":
-        return views.product_step(lang, await groupbuy.candidate_products(ctx.db))
-    if step == "limit":
-        return views.limit_step(lang)
-    if step == "start":
-        return views.start_step(lang)
-    if step == "duration":
-        return views.duration_step(lang)
+def _times(ctx: AppContext, data: dict[str, Any]) -> tuple[datetime, datetime]:
+    """Counted when shown and again at Create/Save: "now" means when the admin confirms, not when they tapped.
+    An edited sale whose start was not touched keeps its own start (`starts_at`)."""
+    key = data.get("start")
+    if key:
+        starts_at = _start_at(str(key), utcnow(), ctx.settings.shop.timezone)
+    else:
+        starts_at = datetime.fromisoformat(str(data["starts_at"]))
+    return starts_at, starts_at + timedelta(minutes=int(data["minutes"]))
+
+
+async def _known_groups(ctx: AppContext) -> list[views.GroupChoice]:
+    """Groups the bot is in, by name; the support forum is the agents' room, never a shop window."""
+    support = ctx.settings.support.chat_id
+    chats = await users.active_groups(ctx.db)
+    choices = [views.GroupChoice(int(c.id), c.title or str(c.id)) for c in chats if support is None or c.id != support]
+    return sorted(choices, key=lambda g: (g.title.lower(), g.id))
+
+
+def _audience(known: list[views.GroupChoice], groups: Any, subscribers: bool) -> views.Audience:
+    if groups is None:
+        return views.Audience(None, (), subscribers)
+    names = {g.id: g.title for g in known}
+    picked = tuple(int(g) for g in groups)
+    return views.Audience(picked, tuple(names[g] for g in picked if g in names), subscribers)
+
+
+def _early(ctx: AppContext, lang: str, subscribers: bool) -> str | None:
+    return views.early_line(lang, policy(ctx.db).tiers, subscribers)
+
+
+async def _details(ctx: AppContext, lang: str, data: dict[str, Any]) -> views.Details:
     product = await _product(ctx, data)
-    if step == "price":
-        return views.price_step(lang, product)
-    if step == "stock":
-        return views.stock_step(lang, product.stock)
     starts_at, ends_at = _times(ctx, data)
-    return views.summary(
-        lang,
-        product,
-        int(data["price"]),
-        int(data["stock"]),
-        int(data["limit"]),
-        starts_at,
-        ends_at,
-        ctx.settings.shop.timezone,
-        data["start"] == "now",
+    return views.Details(
+        title=product.title(lang),
+        price=Money(int(data["price"]), product.currency),
+        regular=product.money,
+        stock=int(data["stock"]),
+        limit=int(data["limit"]),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        starts_now=data.get("start") == "now",
+        audience=_audience(await _known_groups(ctx), data.get("groups"), bool(data.get("subs", True))),
     )
 
 
-def _times(ctx: AppContext, data: dict[str, Any]) -> tuple[datetime, datetime]:
-    """Counted when shown and again at Create: "now" means when the admin confirms, not when they tapped."""
-    starts_at = _start_at(str(data["start"]), utcnow(), ctx.settings.shop.timezone)
-    return starts_at, starts_at + timedelta(minutes=int(data["minutes"]))
+async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -> views.Screen:
+    editing = _editing(data)
+    if step == "product":
+        return views.product_step(lang, await groupbuy.candidate_products(ctx.db))
+    if step == "limit":
+        return views.limit_step(lang, editing)
+    if step == "start":
+        return views.start_step(lang, editing)
+    if step == "duration":
+        return views.duration_step(lang, editing)
+    if step == "audience":
+        known = await _known_groups(ctx)
+        audience = _audience(known, data.get("groups"), bool(data.get("subs", True)))
+        return views.audience_step(lang, known, audience, int(data.get("gpage", 0)), editing)
+    if step in ("price", "stock"):
+        product = await _product(ctx, data)
+        if step == "price":
+            return views.price_step(lang, product, editing)
+        return views.stock_step(lang, _available(product, data), editing)
+    details = await _details(ctx, lang, data)
+    early = _early(ctx, lang, details.audience.subscribers)
+    if step == "edit":
+        return views.edit_menu(lang, int(data["edit"]), details, ctx.settings.shop.timezone, early)
+    return views.summary(lang, details, ctx.settings.shop.timezone, early)
 
 
 async def _live(bot: Bot, chat_id: int, state: FSMContext, message_id: int) -> None:
@@ -120,10 +188,25 @@ async def _ask(target: Message | CallbackQuery, ctx: AppContext, lang: str, stat
     await _live(ctx.bot, target.chat.id, state, sent.message_id)
 
 
+def _after(data: dict[str, Any], following: str) -> str:
+    """A step answered while editing a sale goes back to its edit menu, not on to the next question."""
+    return "edit" if _editing(data) else following
+
+
 async def _begin(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await state.set_state(FlashWizard.product)
-    await state.set_data({})
+    message = target.message if isinstance(target, CallbackQuery) else None
+    await state.set_data({"prompt_id": message.message_id} if isinstance(message, Message) else {})
     await _ask(target, ctx, lang, state, "product")
+
+
+async def _leave_edit(state: FSMContext) -> None:
+    """Going back to the list or a sale's screen drops an edit in progress (nothing was saved)."""
+    if _editing(await state.get_data()):
+        await state.clear()
+
+
+# ---------------------------------------------------------------------------------------------- create
 
 
 @routes.message(Command("flash_new"), PRIVATE)
@@ -131,16 +214,20 @@ async def flash_new(message: Message, ctx: AppContext, lang: str, state: FSMCont
     if message.from_user is None:
         return
     await require_role(ctx, message.from_user.id, "admin")
+    await state.set_data({})
     await _begin(message, ctx, lang, state)
 
 
 @routes.callback_query(AdminMenuCB.filter(F.section == "flashnew"))
 async def from_menu(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    await state.set_state(FlashWizard.product)
-    message = query.message
-    await state.set_data({"prompt_id": message.message_id} if isinstance(message, Message) else {})
-    await _ask(query, ctx, lang, state, "product")
+    await _begin(query, ctx, lang, state)
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "new"))
+async def from_list(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    await _begin(query, ctx, lang, state)
 
 
 @routes.message(FlashWizard.product, PRIVATE, ANSWER)
@@ -162,7 +249,11 @@ async def product_typed(message: Message, ctx: AppContext, lang: str, state: FSM
 
 @routes.message(FlashWizard.price, PRIVATE, ANSWER)
 async def price_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    product = await _product(ctx, await state.get_data())
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    data = await state.get_data()
+    product = await _product(ctx, data)
     try:
         price = parse_major(message.text or "", product.currency)
     except ValueError as exc:
@@ -170,22 +261,27 @@ async def price_typed(message: Message, ctx: AppContext, lang: str, state: FSMCo
     if not 0 < price < product.price:
         raise DomainError("flash_bad_price")
     await state.update_data(price=price)
-    await _ask(message, ctx, lang, state, "stock")
+    await _ask(message, ctx, lang, state, _after(data, "stock"))
 
 
 @routes.message(FlashWizard.stock, PRIVATE, ANSWER)
 async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    product = await _product(ctx, await state.get_data())
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    data = await state.get_data()
+    available = _available(await _product(ctx, data), data)
     text = (message.text or "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= min(product.stock, flashsale.MAX_STOCK):
-        raise DomainError("flash_bad_stock", max=min(product.stock, flashsale.MAX_STOCK))
+    if not text.isdigit() or not 1 <= int(text) <= available:
+        raise DomainError("flash_bad_stock", max=available)
     await state.update_data(stock=int(text))
-    await _ask(message, ctx, lang, state, "limit")
+    await _ask(message, ctx, lang, state, _after(data, "limit"))
 
 
 @routes.callback_query(FlashWizardCB.filter(F.a == "stop"))
-async def stop(query: CallbackQuery, lang: str, state: FSMContext) -> None:
-    if await state.get_state() is not None and str(await state.get_state()).startswith("FlashWizard"):
+async def stop(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    if str(await state.get_state()).startswith("FlashWizard"):
         await state.clear()
     await query.answer()
     await edit_or_answer(query, t(lang, "admin_flash.stopped"))
@@ -197,7 +293,7 @@ _STEP_OF_ACTION = {
     "stock": (FlashWizard.stock, "limit"),
     "lim": (FlashWizard.limit, "start"),
     "start": (FlashWizard.start, "duration"),
-    "dur": (FlashWizard.duration, "confirm"),
+    "dur": (FlashWizard.duration, "audience"),
 }
 
 
@@ -207,6 +303,7 @@ async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMConte
     data = await state.get_data()
     product = await _product(ctx, data)
     starts_at, ends_at = _times(ctx, data)
+    groups = data.get("groups")
     spec = flashsale.SaleSpec(
         sku=product.sku,
         price=int(data["price"]),
@@ -214,6 +311,8 @@ async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMConte
         starts_at=starts_at,
         ends_at=ends_at,
         per_user_limit=int(data["limit"]),
+        groups=tuple(int(g) for g in groups) if groups is not None else None,
+        subscribers=bool(data.get("subs", True)),
     )
     sale = await flashsale.create_sale(ctx.db, spec, created_by=query.from_user.id)
     await audit.flash_sale(ctx.db, query.from_user.id, "create", sale)
@@ -244,9 +343,9 @@ async def step_tap(
         product = await _product(ctx, data)
         await state.update_data(price=views.sale_price(product.price, int(value)))
     elif callback_data.a == "stock":
-        product = await _product(ctx, data)
-        if not 1 <= int(value) <= product.stock:
-            raise DomainError("flash_bad_stock", max=product.stock)
+        available = _available(await _product(ctx, data), data)
+        if not 1 <= int(value) <= available:
+            raise DomainError("flash_bad_stock", max=available)
         await state.update_data(stock=int(value))
     elif callback_data.a == "lim":
         if int(value) not in views.LIMIT_CHOICES:
@@ -260,7 +359,240 @@ async def step_tap(
         if int(value) not in views.DURATION_MINUTES:
             raise DomainError("bad_button")
         await state.update_data(minutes=int(value))
-    await _ask(query, ctx, lang, state, following)
+    await _ask(query, ctx, lang, state, _after(data, following))
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a.in_({"aud", "grp", "gpg", "subs"})))
+async def audience_tap(
+    query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    """All groups or picked ones, a group on or off, a page of groups, subscribers told or not, and Next."""
+    await require_role(ctx, query.from_user.id, "admin")
+    if await state.get_state() != FlashWizard.audience.state:
+        await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+        return
+    data = await state.get_data()
+    action, value = callback_data.a, callback_data.v
+    groups = data.get("groups")
+    if action == "aud" and value == "ok":
+        if groups is not None and not groups:
+            await query.answer(t_plain(lang, "admin_flash.pick_a_group"), show_alert=True)
+            return
+        await _ask(query, ctx, lang, state, _after(data, "confirm"))
+        return
+    if action == "aud" and value in ("all", "pick"):
+        # "Pick groups" again keeps what was picked: a repeated tap must not undo the admin's choices.
+        await state.update_data(groups=None if value == "all" else (groups if groups is not None else []))
+    elif action == "grp" and groups is not None and value[:1] in ("+", "-") and value[1:].lstrip("-").isdigit():
+        chat_id = int(value[1:])
+        picked = [int(g) for g in groups if int(g) != chat_id]
+        if value[0] == "+":
+            if chat_id not in {g.id for g in await _known_groups(ctx)}:
+                await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+                return
+            picked.append(chat_id)
+        await state.update_data(groups=picked)
+    elif action == "gpg" and value.isdigit():
+        await state.update_data(gpage=int(value))
+    elif action == "subs" and value in ("0", "1"):
+        await state.update_data(subs=value == "1")
+    else:
+        raise DomainError("bad_button")
+    await _ask(query, ctx, lang, state, "audience")
+
+
+# ---------------------------------------------------------------------------------------------- list, sale, cancel
+
+
+async def _list_screen(ctx: AppContext, lang: str) -> views.Screen:
+    sales = await flashsale.list_sales(ctx.db, statuses=(flashsale.SCHEDULED, flashsale.LIVE))
+    return views.sales_list(lang, sales, ctx.settings.shop.timezone)
+
+
+async def _sale_screen(ctx: AppContext, lang: str, sale: flashsale.SaleView) -> views.Screen:
+    audience = _audience(await _known_groups(ctx), sale.groups, sale.subscribers)
+    early = _early(ctx, lang, sale.subscribers)
+    return views.sale_screen(lang, sale, ctx.settings.shop.timezone, audience, early)
+
+
+def _sale_id(callback_data: FlashWizardCB) -> int:
+    if not callback_data.v.isdigit():
+        raise DomainError("bad_button")
+    return int(callback_data.v)
+
+
+def _not_editable(lang: str, sale: flashsale.SaleView) -> views.Screen:
+    return views.notice(lang, "admin_flash.not_editable", sale.id, status=t(lang, f"flashsale.status.{sale.status}"))
+
+
+@routes.message(Command("flash_list"))
+async def list_command(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    await _leave_edit(state)
+    screen = await _list_screen(ctx, lang)
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+@routes.callback_query(AdminMenuCB.filter(F.section == LIST_SECTION))
+async def list_section(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    await _leave_edit(state)
+    await query.answer()
+    screen = await _list_screen(ctx, lang)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "list"))
+async def list_tap(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await list_section(query, ctx, lang, state)
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "sale"))
+async def sale_tap(
+    query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    sale = await flashsale.get_sale(ctx.db, _sale_id(callback_data))
+    await _leave_edit(state)
+    await query.answer()
+    screen = await _sale_screen(ctx, lang, sale)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "cx"))
+async def cancel_ask(query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    sale = await flashsale.get_sale(ctx.db, _sale_id(callback_data))
+    if sale.status not in (flashsale.SCHEDULED, flashsale.LIVE):
+        raise Conflict("flash_not_cancellable", status=sale.status)
+    await query.answer()
+    screen = views.cancel_confirm(lang, sale)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "cxy"))
+async def cancel_yes(query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    sale = await flashsale.cancel_sale(ctx.db, _sale_id(callback_data), admin_ids=ctx.settings.admins)
+    await audit.flash_sale(ctx.db, query.from_user.id, "cancel", sale)
+    await query.answer()
+    screen = views.notice(lang, "admin_flash.cancelled", sale.id)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+# ---------------------------------------------------------------------------------------------- edit before start
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "edit"))
+async def edit_open(
+    query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    """The sale's current values become the conversation's data; the steps change them there until Save."""
+    await require_role(ctx, query.from_user.id, "admin")
+    sale = await flashsale.get_sale(ctx.db, _sale_id(callback_data))
+    if sale.status != flashsale.SCHEDULED:
+        await query.answer()
+        screen = _not_editable(lang, sale)
+        await edit_or_answer(query, screen.text, screen.markup)
+        return
+    message = query.message
+    minutes = int((sale.ends_at - sale.starts_at).total_seconds() // 60)
+    await state.set_data(
+        {
+            "edit": sale.id,
+            "product_id": sale.product_id,
+            "price": sale.price,
+            "stock": sale.stock,
+            "held": sale.stock,
+            "limit": sale.per_user_limit,
+            "start": None,
+            "starts_at": sale.starts_at.isoformat(),
+            "minutes": minutes,
+            "orig_minutes": minutes,
+            "groups": list(sale.groups) if sale.groups is not None else None,
+            "subs": sale.subscribers,
+            "prompt_id": message.message_id if isinstance(message, Message) else None,
+        }
+    )
+    await _ask(query, ctx, lang, state, "edit")
+
+
+async def _still_editable(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> bool:
+    """The sale may have started since the edit menu opened: then say so, in place, and drop the edit."""
+    if not str(await state.get_state()).startswith("FlashWizard") or not _editing(await state.get_data()):
+        await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+        return False
+    sale = await flashsale.get_sale(ctx.db, int((await state.get_data())["edit"]))
+    if sale.status == flashsale.SCHEDULED:
+        return True
+    await state.clear()
+    await query.answer()
+    screen = _not_editable(lang, sale)
+    await edit_or_answer(query, screen.text, screen.markup)
+    return False
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "ed"), FlashWizard.edit)
+async def edit_step(
+    query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    if callback_data.v not in views.EDITABLE:
+        raise DomainError("bad_button")
+    if not await _still_editable(query, ctx, lang, state):
+        return
+    await _ask(query, ctx, lang, state, callback_data.v)
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "emenu"))
+async def edit_menu(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    if not await _still_editable(query, ctx, lang, state):
+        return
+    await _ask(query, ctx, lang, state, "edit")
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "save"), FlashWizard.edit)
+async def edit_save(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    data = await state.get_data()
+    if not _editing(data):
+        await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+        return
+    sale_id = int(data["edit"])
+    starts_at, ends_at = _times(ctx, data)
+    moved = bool(data.get("start")) or int(data["minutes"]) != int(data["orig_minutes"])
+    groups = data.get("groups")
+    change = flashsale.SaleEdit(
+        price=int(data["price"]),
+        stock=int(data["stock"]),
+        per_user_limit=int(data["limit"]),
+        starts_at=starts_at if data.get("start") else None,
+        ends_at=ends_at if moved else None,
+        groups=tuple(int(g) for g in groups) if groups is not None else None,
+        all_groups=groups is None,
+        subscribers=bool(data.get("subs", True)),
+    )
+    try:
+        sale = await flashsale.edit_sale(ctx.db, sale_id, change)
+    except Conflict as exc:
+        if exc.code != "flash_not_editable":
+            raise
+        await state.clear()
+        await query.answer()
+        screen = _not_editable(lang, await flashsale.get_sale(ctx.db, sale_id))
+        await edit_or_answer(query, screen.text, screen.markup)
+        return
+    await audit.flash_sale(ctx.db, query.from_user.id, "edit", sale)
+    await state.clear()
+    await query.answer(t_plain(lang, "admin_flash.saved", sale_id=sale.id))
+    screen = await _sale_screen(ctx, lang, sale)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+# ---------------------------------------------------------------------------------------------- leftovers
 
 
 @routes.callback_query(FlashWizardCB.filter())

@@ -14,7 +14,6 @@ from aiogram.types import CallbackQuery, Message
 import bot.views.flashsale as views
 from bot.access import require_role
 from bot.admin_menu import AdminSection
-from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
@@ -257,21 +256,8 @@ async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang
     await message.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
 
 
-@routes.message(Command("flash_list"))
-async def list_command(message: Message, ctx: AppContext, lang: str) -> None:
-    if message.from_user is None:
-        return
-    await require_role(ctx, message.from_user.id, "admin")
-    text, markup = views.admin_list(lang, await flashsale.list_sales(ctx.db), ctx.settings.shop.timezone)
-    await message.answer(text, reply_markup=markup)
-
-
-@routes.callback_query(AdminMenuCB.filter(F.section == "flash"))
-async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
-    await require_role(ctx, query.from_user.id, "admin")
-    await query.answer()
-    text, markup = views.admin_list(lang, await flashsale.list_sales(ctx.db), ctx.settings.shop.timezone)
-    await edit_or_answer(query, text, markup)
+# /flash_list and this section's screen (AdminMenuCB "flash") are the tappable list in handlers/admin_flash.py;
+# the buttons below stay for list messages sent before it.
 
 
 @routes.callback_query(FlashAdminCB.filter())

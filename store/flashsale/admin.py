@@ -69,6 +69,7 @@ async def create_sale(db: Database, spec: SaleSpec, created_by: int | None = Non
             ends_at=spec.ends_at,
             status=SCHEDULED,
             groups=list(spec.groups) if spec.groups is not None else None,
+            notify_subscribers=spec.subscribers,
             created_by=created_by,
         )
         session.add(sale)
@@ -107,6 +108,7 @@ async def edit_sale(db: Database, sale_id: int, edit: SaleEdit) -> SaleView:
                 starts_at=starts_at,
                 ends_at=ends_at,
                 groups=None if edit.all_groups else (list(edit.groups) if edit.groups is not None else sale.groups),
+                notify_subscribers=view.subscribers if edit.subscribers is None else edit.subscribers,
             )
         )
         if not _rowcount(result):

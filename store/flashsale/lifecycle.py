@@ -50,7 +50,10 @@ async def _target_groups(session: AsyncSession, groups: Sequence[int] | None, ex
     return sorted(int(c) for c in (await session.execute(query)).scalars() if int(c) not in excluded)
 
 
-async def _subscribers(session: AsyncSession) -> list[int]:
+async def _subscribers(session: AsyncSession, view: SaleView | None = None) -> list[int]:
+    """`view`: a sale whose admin chose to keep it out of subscribers' private chats gets nobody."""
+    if view is not None and not view.subscribers:
+        return []
     rows = await session.execute(
         select(User.id)
         .where(User.subscribed_flash.is_(True), User.unreachable.is_(False), User.erased_at.is_(None))
@@ -137,14 +140,14 @@ async def start_sale(
         await scheduling.schedule(session, PUBLIC_JOB, sale_id, sale.starts_at, key=public_key(sale_id))
         early = [
             user_id
-            for user_id in await _subscribers(session)
+            for user_id in await _subscribers(session, view)
             if now >= sale.starts_at - await tiers.early_access_in(session, user_id)
         ]
         await _announce(session, view, groups=[], subscribers=early)
         _changed(session, sale_id)
         return StartOutcome(LIVE, groups=0, subscribers=len(early))
     groups = await _target_groups(session, view.groups, exclude_chats)
-    subscribers = await _subscribers(session)
+    subscribers = await _subscribers(session, view)
     await _announce(session, view, groups=groups, subscribers=subscribers)
     _changed(session, sale_id)
     return StartOutcome(LIVE, groups=len(groups), subscribers=len(subscribers))
@@ -157,7 +160,7 @@ async def open_to_everyone(session: AsyncSession, sale_id: int, exclude_chats: I
     if sale.status != LIVE:
         return StartOutcome("noop")
     groups = await _target_groups(session, view.groups, exclude_chats)
-    subscribers = await _subscribers(session)
+    subscribers = await _subscribers(session, view)
     await _announce(session, view, groups=groups, subscribers=subscribers)
     return StartOutcome(LIVE, groups=len(groups), subscribers=len(subscribers))
 

@@ -26,6 +26,7 @@ class SaleSpec:
     ends_at: datetime
     per_user_limit: int = 1
     groups: tuple[int, ...] | None = None  # None: every group the bot is in
+    subscribers: bool = True  # subscribers get the private announcement
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class SaleEdit:
     per_user_limit: int | None = None
     groups: tuple[int, ...] | None = None
     all_groups: bool = False
+    subscribers: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class SaleView:
     status: str
     end_reason: str | None
     groups: tuple[int, ...] | None
+    subscribers: bool = True
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -125,6 +128,7 @@ def _view(sale: FlashSale, product: Product) -> SaleView:
         status=sale.status,
         end_reason=sale.end_reason,
         groups=tuple(int(g) for g in sale.groups) if sale.groups is not None else None,
+        subscribers=sale.notify_subscribers is not False,
     )
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, UTCDateTime, utcnow
@@ -41,6 +52,8 @@ class FlashSale(Base):
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     end_reason: Mapped[str | None] = mapped_column(String(16))  # time | sold_out | cancelled | missed
     groups: Mapped[list[Any] | None] = mapped_column(JSON)  # chat ids; NULL = every group the bot is in
+    # Whether /subscribe-d shoppers get the private announcement (the admin may keep a sale to its groups).
+    notify_subscribers: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Units handed back to products.stock when the sale closed (stock - sold at that moment).
     released: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[int | None] = mapped_column(BigInteger)

@@ -83,6 +83,17 @@ async def sqlite_bench(db: Database, settings: Settings) -> AsyncIterator[Bench]
         yield b
 
 
+@pytest.fixture
+async def roomy_bench(db: Database, settings: Settings) -> AsyncIterator[Bench]:
+    """A bench whose answers wait as long as Telegram allows: for rules that must not depend on how fast this
+    machine commits a batch (with the tight one, a loaded CI machine heard "busy" instead)."""
+    roomy = settings.model_copy(
+        update={"flashsale": settings.flashsale.model_copy(update={"answer_budget_seconds": 12.0})}
+    )
+    async for b in _bench(db, roomy):
+        yield b
+
+
 async def _bench(db: Database, settings: Settings) -> AsyncIterator[Bench]:
     bot, session = stub_bot()
     app = await create_app(settings, "123456:TEST", db=db, migrate=False, bot=bot)
@@ -112,7 +123,10 @@ async def test_storm_of_never_seen_users(bench: Bench, any_db: Database) -> None
     texts = Counter(bench.answers.values())
     assert not set(texts) & apologies()
     won = sum(n for text, n in texts.items() if text and text.startswith("🎉"))
-    assert won == UNITS
+    # A winner whose batch commits after the answer budget hears "busy, you are in the queue" and gets the unit
+    # by private message: on a loaded machine that is some or all of them. How fast is for the benchmark.
+    busy = texts[t("en", "flashsale.toast.busy")]
+    assert won + busy == UNITS, texts
     assert texts[t("en", "flashsale.toast.sold_out")] == CROWD - UNITS
     assert (await flashsale.get_sale(any_db, sale.id)).sold == UNITS
     assert len(await flashsale.claims_of(any_db, sale.id)) == UNITS
@@ -194,7 +208,7 @@ async def test_saturated_tap_hears_busy_in_its_language(
     assert sqlite_bench.answers["q3"] == t("zh", "flashsale.toast.limit", limit=1)
 
 
-async def test_failed_batch_says_tap_again(sqlite_bench: Bench, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_failed_batch_says_tap_again(roomy_bench: Bench, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch whose transaction fails takes nothing and tells its tappers to tap again, never the apology;
     the next tap wins."""
     await make_product(db)
@@ -205,12 +219,12 @@ async def test_failed_batch_says_tap_again(sqlite_bench: Bench, db: Database, mo
         raise ConnectionError("connection pool exhausted")
 
     monkeypatch.setattr(store.flashsale, "commit_claims", broken)
-    await sqlite_bench.feed([tap(1, 61, sale.id)])
-    assert sqlite_bench.answers["q1"] == t("en", "flashsale.toast.retry")
+    await roomy_bench.feed([tap(1, 61, sale.id)])
+    assert roomy_bench.answers["q1"] == t("en", "flashsale.toast.retry")
     assert (await flashsale.get_sale(db, sale.id)).sold == 0
     monkeypatch.setattr(store.flashsale, "commit_claims", real)
-    await sqlite_bench.feed([tap(2, 61, sale.id)])
-    text = sqlite_bench.answers["q2"]
+    await roomy_bench.feed([tap(2, 61, sale.id)])
+    text = roomy_bench.answers["q2"]
     assert text is not None and text.startswith("🎉")
     assert len(await flashsale.claims_of(db, sale.id)) == 1
 

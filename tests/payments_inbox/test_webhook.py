@@ -67,11 +67,18 @@ async def hook_shop(settings: Settings, tmp_path: Path) -> AsyncIterator[Webhook
         await client.wait_for(lambda: bool(emulator.emulator.queue.webhook.url), timeout=20)
         yield WebhookShop(emulator, client, app)
     finally:
+        # Each step runs whatever the one before did: a stop that overran under load once skipped app.close(),
+        # and the tasks it left holding SQLite connections deadlocked the event loop's shutdown (aiosqlite's
+        # shielded close never returns there).
         stop.set()
-        await asyncio.wait_for(serving, timeout=10)
-        await app.close()
-        await client.close()
-        await emulator.stop()
+        try:
+            await asyncio.wait_for(serving, timeout=60)
+        finally:
+            try:
+                await app.close()
+            finally:
+                await client.close()
+                await emulator.stop()
 
 
 async def test_webhook_answers_after_handling_and_keeps_a_payment_the_database_refused(
