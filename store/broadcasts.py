@@ -13,8 +13,9 @@ before sending it); Resume puts them back, re-spaced from now. A row being sent 
 by its sender: nothing is sent twice and nothing is skipped.
 
 The admin's progress message is edited by a chain of scheduled events (PROGRESS_JOB), each scheduling the next
-a few seconds later while the broadcast sends; the event's ref carries the message id and a fingerprint of what
-the message shows, so a restarted process knows what is on screen and never edits to the same figures.
+a few seconds later while the broadcast sends (ProgressRef); the event's ref carries the message id and a
+fingerprint of what the message shows, so a restarted process knows what is on screen and never edits to the
+same figures. Scheduled events are rows too: the chain itself survives a restart.
 """
 
 from __future__ import annotations
@@ -133,7 +134,9 @@ async def send(
         if progress_message_id is not None and recipients:
             shown = Progress(row.id, row.admin_id, "sending", row.total, 0, 0, 0, row.total, 0).fingerprint
             await schedule_progress(
-                session, row.id, progress_message_id, shown, utcnow() + timedelta(seconds=progress_every)
+                session,
+                ProgressRef(row.id, progress_message_id, 0, shown),
+                utcnow() + timedelta(seconds=progress_every),
             )
         await audit.record(
             session,
@@ -348,27 +351,53 @@ async def still_to_send(db: Database, outbox_row_id: int) -> bool:
     return status == "sending"
 
 
-def progress_ref(broadcast_id: int, message_id: int, parity: int, shown: str) -> str:
-    return f"{broadcast_id}:{message_id}:{parity}:{shown}"
+# A paused broadcast may still change while a row a sender was already sending is marked sent: the chain goes
+# on until the figures stood still this many steps in a row, then rests until Resume.
+PAUSED_QUIET_STEPS = 5
 
 
-def parse_progress_ref(ref: str) -> tuple[int, int, int, str]:
-    broadcast_id, message_id, parity, shown = ref.split(":", 3)
-    return int(broadcast_id), int(message_id), int(parity), shown
+@dataclass(frozen=True)
+class ProgressRef:
+    """What a progress event carries in its `ref`: the broadcast, the admin's message, which of the two keys it
+    is, the fingerprint of what the message shows, and how many steps a paused broadcast stood still."""
+
+    broadcast_id: int
+    message_id: int
+    parity: int
+    shown: str
+    quiet: int = 0
+
+    def pack(self) -> str:
+        return f"{self.broadcast_id}:{self.message_id}:{self.parity}:{self.shown}:{self.quiet}"
+
+    @classmethod
+    def parse(cls, ref: str) -> ProgressRef:
+        broadcast_id, message_id, parity, shown, quiet = ref.split(":")
+        return cls(int(broadcast_id), int(message_id), int(parity), shown, int(quiet))
+
+    @property
+    def key(self) -> str:
+        return f"{PROGRESS_JOB}:{self.broadcast_id}:{self.parity}"
 
 
-async def schedule_progress(
-    session: AsyncSession, broadcast_id: int, message_id: int, shown: str, run_at: datetime, parity: int = 0
-) -> None:
+async def schedule_progress(session: AsyncSession, ref: ProgressRef, run_at: datetime) -> None:
     """The next progress event. Two keys take turns, so an event can schedule its successor while the scheduler
     still holds its own row (which it marks done after the event), and a broadcast leaves two rows, not one per
     update."""
-    ref = progress_ref(broadcast_id, message_id, parity, shown)
-    await scheduling.schedule(session, PROGRESS_JOB, ref, run_at, key=f"{PROGRESS_JOB}:{broadcast_id}:{parity}")
-    job = (
-        await session.execute(select(ScheduledJob).where(ScheduledJob.key == f"{PROGRESS_JOB}:{broadcast_id}:{parity}"))
-    ).scalar_one()
-    job.ref = ref  # schedule() moves an existing event but keeps its ref: this one carries what is shown now
+    await scheduling.schedule(session, PROGRESS_JOB, ref.pack(), run_at, key=ref.key)
+    job = (await session.execute(select(ScheduledJob).where(ScheduledJob.key == ref.key))).scalar_one()
+    job.ref = ref.pack()  # schedule() moves an existing event but keeps its ref: this one carries what is shown
+
+
+def next_step(ref: ProgressRef, now: Progress) -> ProgressRef | None:
+    """The event after `ref` once the figures are `now`; None when the chain should rest (finished, or paused
+    and still for PAUSED_QUIET_STEPS steps)."""
+    if now.status == "done":
+        return None
+    quiet = ref.quiet + 1 if now.fingerprint == ref.shown else 0
+    if now.status == "paused" and quiet >= PAUSED_QUIET_STEPS:
+        return None
+    return ProgressRef(ref.broadcast_id, ref.message_id, 1 - ref.parity, now.fingerprint, quiet)
 
 
 async def after_tap(db: Database, broadcast_id: int, message_id: int, shown: str, every: float) -> None:
@@ -388,10 +417,12 @@ async def after_tap(db: Database, broadcast_id: int, message_id: int, shown: str
             .all()
         )
         for job in pending:
-            _b, _m, parity, _s = parse_progress_ref(job.ref)
-            job.ref = progress_ref(broadcast_id, message_id, parity, shown)
+            parity = ProgressRef.parse(job.ref).parity
+            job.ref = ProgressRef(broadcast_id, message_id, parity, shown).pack()
         if pending:
             return
         now = await progress_in(session, broadcast_id)
-        if now is not None and (now.status == "sending" or now.in_flight):
-            await schedule_progress(session, broadcast_id, message_id, shown, utcnow() + timedelta(seconds=every))
+        if now is not None and now.status != "done":
+            await schedule_progress(
+                session, ProgressRef(broadcast_id, message_id, 0, shown), utcnow() + timedelta(seconds=every)
+            )

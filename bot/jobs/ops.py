@@ -38,21 +38,17 @@ async def broadcast_progress(job: JobContext, session: AsyncSession) -> AfterCom
     """One step of a broadcast's progress chain (store.broadcasts): count the rows, redraw the admin's message
     only when the figures changed, and schedule the next step while the broadcast may still change. The chain's
     pace is the throttle: at most one edit per `ops.broadcast_progress_seconds`."""
-    broadcast_id, message_id, parity, shown = broadcasts.parse_progress_ref(job.ref)
-    now = await broadcasts.progress_in(session, broadcast_id)
+    ref = broadcasts.ProgressRef.parse(job.ref)
+    now = await broadcasts.progress_in(session, ref.broadcast_id)
     if now is None:
         return None
     if now.status == "done":
-        await broadcasts.mark_done(session, broadcast_id)
-    else:
+        await broadcasts.mark_done(session, ref.broadcast_id)
+    following = broadcasts.next_step(ref, now)
+    if following is not None:
         every = job.app.settings.ops.broadcast_progress_seconds
-        # A paused broadcast changes only while rows claimed before the pause finish; then the chain rests
-        # until Resume starts it again.
-        if now.status == "sending" or now.in_flight:
-            await broadcasts.schedule_progress(
-                session, broadcast_id, message_id, now.fingerprint, utcnow() + timedelta(seconds=every), 1 - parity
-            )
-    if now.fingerprint == shown:
+        await broadcasts.schedule_progress(session, following, utcnow() + timedelta(seconds=every))
+    if now.fingerprint == ref.shown:
         return None
     admin = await session.get(User, now.admin_id)
     lang = (admin.language if admin is not None else None) or job.app.settings.shop.default_language
@@ -62,7 +58,7 @@ async def broadcast_progress(job: JobContext, session: AsyncSession) -> AfterCom
         # A message the admin deleted, or one edited meanwhile by a tap, is not worth an error.
         with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
             await job.app.bot.edit_message_text(
-                chat_id=now.admin_id, message_id=message_id, text=text, reply_markup=markup
+                chat_id=now.admin_id, message_id=ref.message_id, text=text, reply_markup=markup
             )
 
     return redraw
