@@ -273,8 +273,13 @@ async def mark_done(session: AsyncSession, broadcast_id: int) -> None:
 
 
 async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
-    """Stop the outbox sending this broadcast's remaining rows. False: it was not sending (a repeated tap)."""
+    """Stop the outbox sending this broadcast's remaining rows. False: it was not sending (a repeated tap, or
+    every row is already out: then it is marked done instead)."""
     async with db.tx() as session:
+        now = await progress_in(session, broadcast_id)
+        if now is not None and now.status == "done":
+            await mark_done(session, broadcast_id)
+            return False
         claimed = await session.execute(
             update(Broadcast)
             .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")

@@ -74,6 +74,8 @@ async def test_pause_holds_rows_and_resume_requeues_them(any_db: Database) -> No
         await outbox_rows.mark(any_db, row.id, "sent")
     done = await broadcasts.progress(any_db, draft.id)
     assert (done.status, done.sent, done.blocked, done.waiting, done.finished) == ("done", 9, 1, 0, True)
+    assert not await broadcasts.pause(any_db, draft.id, ADMIN_ID)  # nothing left to hold: it is done
+    assert (await broadcasts.get(any_db, draft.id)).status == "done"
     actions = [e.action for e in await audit.latest(any_db)]
     assert actions[:3] == ["broadcast.resume", "broadcast.pause", "broadcast.send"]
 
