@@ -80,6 +80,38 @@ async def test_pause_holds_rows_and_resume_requeues_them(any_db: Database) -> No
     assert actions[:3] == ["broadcast.resume", "broadcast.pause", "broadcast.send"]
 
 
+async def test_the_sender_sends_none_of_its_claimed_rows_after_a_pause(db: Database, settings: Settings) -> None:
+    """The sender claimed the whole batch; Pause lands while it sends the first: the other five stay held."""
+    from bot.app import standard_wiring
+    from bot.context import AppContext
+    from bot.outbox import OutboxSender
+    from tests.stubs import stub_bot
+
+    await make_users(db, list(range(1, 7)))
+    draft = await broadcasts.create_draft(db, ADMIN_ID, "all", "Hello")
+    await broadcasts.send(db, draft.id, ADMIN_ID, per_second=1000)
+    await asyncio.sleep(0.01)  # all six rows due
+    bot, stub = stub_bot()
+    sent_before = stub.make_request
+
+    async def pause_on_first_send(bot_: Any, method: Any, timeout: int | None = None) -> Any:
+        if not stub.sent:
+            assert await broadcasts.pause(db, draft.id, ADMIN_ID)
+        return await sent_before(bot_, method, timeout)
+
+    stub.make_request = pause_on_first_send  # type: ignore[method-assign]
+    sender = OutboxSender(AppContext(settings=settings, db=db, bot=bot, wiring=standard_wiring()))
+    assert await sender.drain_once()
+    assert len(stub.sent) == 1
+    assert await _statuses(db, draft.id) == Counter({"sent": 1, "held": 5})
+    assert not await sender.drain_once()
+    assert await broadcasts.resume(db, draft.id, ADMIN_ID, per_second=1000)
+    await asyncio.sleep(0.01)
+    while await sender.drain_once():
+        pass
+    assert sorted(params["chat_id"] for _m, params in stub.sent) == [1, 2, 3, 4, 5, 6]
+
+
 def test_the_progress_chain_rests_only_when_nothing_can_change() -> None:
     ref = broadcasts.ProgressRef(7, 70, 0, "aaaa0000")
 
