@@ -150,6 +150,7 @@ def standard_wiring() -> Wiring:
             growth_jobs.REMINDER_KIND: growth_jobs.remind_checkins,
             social_jobs.SCAN_KIND: social_jobs.scan_wishlists,
             digest_jobs.KIND: digest_jobs.send_weekly_digest,
+            broadcasts_store.PROGRESS_JOB: ops_jobs.broadcast_progress,
         },
         startup=(
             growth_jobs.ensure_daily_events,

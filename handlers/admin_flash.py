@@ -37,7 +37,7 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import admin_flash as views
 from bot.views.flashsale import sale_text
 from dialogues.flash_wizard import FlashWizard
-from store import catalog, flashsale, groupbuy, users
+from store import audit, catalog, flashsale, groupbuy, users
 from store.catalog import ProductView
 from store.errors import Conflict, DomainError, NotFound
 from store.models import utcnow
@@ -315,6 +315,7 @@ async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMConte
         subscribers=bool(data.get("subs", True)),
     )
     sale = await flashsale.create_sale(ctx.db, spec, created_by=query.from_user.id)
+    await audit.flash_sale(ctx.db, query.from_user.id, "create", sale)
     await state.clear()
     await query.answer()
     await edit_or_answer(query, sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
@@ -475,6 +476,7 @@ async def cancel_ask(query: CallbackQuery, callback_data: FlashWizardCB, ctx: Ap
 async def cancel_yes(query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     sale = await flashsale.cancel_sale(ctx.db, _sale_id(callback_data), admin_ids=ctx.settings.admins)
+    await audit.flash_sale(ctx.db, query.from_user.id, "cancel", sale)
     await query.answer()
     screen = views.notice(lang, "admin_flash.cancelled", sale.id)
     await edit_or_answer(query, screen.text, screen.markup)
@@ -583,6 +585,7 @@ async def edit_save(query: CallbackQuery, ctx: AppContext, lang: str, state: FSM
         screen = _not_editable(lang, await flashsale.get_sale(ctx.db, sale_id))
         await edit_or_answer(query, screen.text, screen.markup)
         return
+    await audit.flash_sale(ctx.db, query.from_user.id, "edit", sale)
     await state.clear()
     await query.answer(t_plain(lang, "admin_flash.saved", sale_id=sale.id))
     screen = await _sale_screen(ctx, lang, sale)

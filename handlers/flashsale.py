@@ -21,7 +21,7 @@ from bot.i18n import t
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
-from store import flashsale, orders
+from store import audit, flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
 from store.models import utcnow
@@ -223,6 +223,7 @@ async def create(message: Message, command: CommandObject, ctx: AppContext, lang
         await message.answer(t(lang, "flashsale.admin.usage", usage=CREATE_USAGE))
         return
     sale = await flashsale.create_sale(ctx.db, spec_from(ctx, _fields(command.args)), created_by=message.from_user.id)
+    await audit.flash_sale(ctx.db, message.from_user.id, "create", sale)
     await message.answer(views.sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
 
 
@@ -237,6 +238,7 @@ async def edit(message: Message, command: CommandObject, ctx: AppContext, lang: 
         return
     current = await flashsale.get_sale(ctx.db, int(sale_id))
     sale = await flashsale.edit_sale(ctx.db, current.id, edit_from(ctx, _fields(rest), current))
+    await audit.flash_sale(ctx.db, message.from_user.id, "edit", sale)
     await message.answer(views.sale_text(lang, "flashsale.admin.edited", sale, ctx.settings.shop.timezone))
 
 
@@ -250,6 +252,7 @@ async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang
         await message.answer(t(lang, "flashsale.admin.usage", usage="/flash_cancel ID"))
         return
     sale = await flashsale.cancel_sale(ctx.db, int(arg), admin_ids=ctx.settings.admins)
+    await audit.flash_sale(ctx.db, message.from_user.id, "cancel", sale)
     await message.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
 
 
@@ -262,6 +265,7 @@ async def admin_action(query: CallbackQuery, callback_data: FlashAdminCB, ctx: A
     await require_role(ctx, query.from_user.id, "admin")
     if callback_data.action == "cancel":
         sale = await flashsale.cancel_sale(ctx.db, callback_data.sale_id, admin_ids=ctx.settings.admins)
+        await audit.flash_sale(ctx.db, query.from_user.id, "cancel", sale)
         await query.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
     else:
         await query.answer()

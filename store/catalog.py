@@ -315,8 +315,9 @@ async def adjust_stock(db: Database, sku: str, delta: int, actor_id: int | None 
         raise Conflict("catalog_stock_negative", sku=sku, stock=int(current[0]), delta=delta)
 
 
-async def set_active(db: Database, sku: str, active: bool) -> bool:
-    """Show or hide a product; True when it changed. Hiding makes its old buttons stale (version bump)."""
+async def set_active(db: Database, sku: str, active: bool, actor_id: int | None = None) -> bool:
+    """Show or hide a product; True when it changed (and audited). Hiding makes its old buttons stale (version
+    bump)."""
     async with db.tx() as session:
         result = await session.execute(
             update(Product)
@@ -325,6 +326,15 @@ async def set_active(db: Database, sku: str, active: bool) -> bool:
             .execution_options(synchronize_session=False)
         )
         if _rowcount(result):
+            await audit.record(
+                session,
+                actor_id=actor_id,
+                actor_role="admin" if actor_id is not None else audit.CLI,
+                action="product.show" if active else "product.hide",
+                target=f"product:{sku}",
+                before={"active": not active},
+                after={"active": active},
+            )
             return True
         if (await session.execute(select(Product.id).where(Product.sku == sku))).first() is None:
             raise NotFound("catalog_product_not_found", sku=sku)

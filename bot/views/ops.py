@@ -205,3 +205,24 @@ def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int) -> tuple[s
         ]
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def broadcast_progress(lang: str, p: broadcasts.Progress) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The admin's live progress message: figures counted from the outbox rows, Pause or Resume under it."""
+    text = t(
+        lang,
+        f"ops_bc.progress_{p.status}",
+        id=p.id,
+        total=p.total,
+        sent=p.sent,
+        failed=p.failed,
+        blocked=p.blocked,
+        waiting=p.waiting,
+    )
+    if p.status == "done":
+        return text, None
+    action = "pause" if p.status == "sending" else "resume"
+    button = InlineKeyboardButton(
+        text=t_plain(lang, f"ops_bc.{action}"), callback_data=BroadcastCB(a=action, d=p.id).pack()
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
