@@ -171,10 +171,12 @@ async def run_size(size: int, iterations: int, folder: Path, crowd: CrowdSpec | 
     out: list[str] = []
     report = SizeReport(out)
     rss_start = rss_mb()
+    before = _rss_line()
     db = Database(f"sqlite+aiosqlite:///{folder / f'browse-{size}.db'}")
     await migrations.upgrade(db)
     generated = await generate_catalog(db, size)
     out.append(f"== {size:,} products ({generated.categories} categories; bulk insert {generated.seconds:.1f} s)")
+    out.append(f"before the catalogue was generated: {before}; after: {_rss_line()}")
     app, session = await _app(db)
     bench = Bench(app, session)
     rng = random.Random(11)
@@ -185,7 +187,10 @@ async def run_size(size: int, iterations: int, folder: Path, crowd: CrowdSpec | 
         started = time.perf_counter()
         engine = app.ctx.search
         await engine.current(app.ctx.settings.catalog.search_refresh_seconds)
-        out.append(f"search index build: {time.perf_counter() - started:.2f} s ({len(engine.index or [])} products)")
+        out.append(
+            f"search index build: {time.perf_counter() - started:.2f} s ({len(engine.index or [])} products); "
+            f"{_rss_line()}"
+        )
 
         results: list[Stats] = []
 
@@ -252,6 +257,7 @@ async def run_size(size: int, iterations: int, folder: Path, crowd: CrowdSpec | 
                 out.append(f"{result.lines[0]} [run {run + 1}/{crowd.runs}]")
                 out += result.lines[1:]
             out += _crowd_medians(report.crowd)
+            out.append(f"after the crowds: {_rss_line()}")
         await engine.close()
         app.ctx.settings.catalog.search_refresh_seconds = 0.0
         await timed(
@@ -274,6 +280,15 @@ async def run_size(size: int, iterations: int, folder: Path, crowd: CrowdSpec | 
         + (f", now {now:.0f} MB (at this size's start {rss_start:.0f} MB)" if now is not None and rss_start else "")
     )
     return report
+
+
+def _rss_line() -> str:
+    now = rss_mb()
+    return (
+        f"process RSS {now:.0f} MB (peak {peak_rss_mb():.0f} MB)"
+        if now is not None
+        else f"peak RSS {peak_rss_mb():.0f} MB"
+    )
 
 
 def _crowd_medians(runs: list[CrowdRun]) -> list[str]:
