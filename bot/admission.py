@@ -18,6 +18,8 @@ returned by an expired order, or a start performed by another process, are seen 
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.admission_batches import BatchedAdmission, SaleGate, db_slots
 from store import flashsale
 from store.flashsale import BatchResult, ClaimRequest, ClaimResult, GateSnapshot
@@ -51,7 +53,7 @@ class MemoryAdmissionGate(BatchedAdmission):
         else:
             gate.remaining = max(0, batch.stock - batch.sold - len(gate.pending))
 
-    async def _synced(self, gate: SaleGate, snap: GateSnapshot, *, first: bool, full: bool) -> None:
+    async def _synced(self, gate: SaleGate, snap: GateSnapshot, *, first: bool, full: bool, mark: Any) -> None:
         if full:
             # Claims admitted here but not yet committed are not in the snapshot: keep the larger count.
             counts = snap.counts

@@ -116,7 +116,11 @@ class BatchedAdmission:
         """A batch was decided (`batch` is None when its transaction failed and nothing was taken). Called
         before the tappers are answered; must not raise."""
 
-    async def _synced(self, gate: SaleGate, snap: GateSnapshot, *, first: bool, full: bool) -> None:
+    async def _mark(self, sale_id: int) -> Any:
+        """Taken just before the sale is read from the database, handed to `_synced` with the snapshot."""
+        return None
+
+    async def _synced(self, gate: SaleGate, snap: GateSnapshot, *, first: bool, full: bool, mark: Any) -> None:
         """The sale was read from the database: the first time in this process (`first`), again with every
         user's count (`full`, after a change), or without them (a background refresh)."""
 
@@ -228,12 +232,13 @@ class BatchedAdmission:
         return await asyncio.shield(task)
 
     async def _read(self, sale_id: int) -> SaleGate:
+        mark = await self._mark(sale_id)
         async with self.slots:
             snap = await flashsale.gate_snapshot(self.db, sale_id)
         old = self._gates.get(sale_id)
         gate = old or SaleGate(sale_id, snap.status, snap.starts_at, snap.ends_at, snap.stock, snap.per_user_limit)
         self._apply(gate, snap)
-        await self._synced(gate, snap, first=old is None, full=True)
+        await self._synced(gate, snap, first=old is None, full=True, mark=mark)
         gate.stale = False
         self._gates[sale_id] = gate
         return gate
@@ -256,10 +261,11 @@ class BatchedAdmission:
 
     async def _refresh(self, gate: SaleGate) -> None:
         try:
+            mark = await self._mark(gate.sale_id)
             async with self.slots:
                 snap = await flashsale.gate_snapshot(self.db, gate.sale_id, with_counts=False)
             self._apply(gate, snap)
-            await self._synced(gate, snap, first=False, full=False)
+            await self._synced(gate, snap, first=False, full=False, mark=mark)
         except Exception:
             log.exception("flash sale %s: refresh failed", gate.sale_id)
         finally:
