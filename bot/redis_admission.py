@@ -10,16 +10,22 @@ its units with a conditional update and unique claim rows, so a wrong counter ca
 
 Keys, per bot (`namespace`) and sale, all expiring an hour after the sale's end:
 - `left`: units not yet reserved. Seeded from the database (stock - sold) with SET NX by whichever process reads
-  the sale first, so every process agrees; set again ("reconciled") from the database's numbers when they say
-  otherwise: after a batch that refused some taps, a background re-read while sold out, a change committed
-  here (an order expired and gave its unit back, an edit).
+  the sale first, so every process agrees.
 - `users`: units per user (seeded from the claim rows).
 - `pending` (`<process>|<user>` -> reserved, not yet committed) and `beat` (`<process>` -> last sign of life):
-  what each process holds in its batches. A reconcile counts live processes' reservations as taken; those of a
-  process silent for `stale_seconds` (killed mid-storm) are given back, units and users' counts alike.
+  what each process holds in its batches.
+- `settled`: how many batches were settled, so a reconcile can tell that its database read may be stale.
 
-A tap admitted by Redis and refused by the database (sold out after all, limit reached through a claim Redis did
-not know about, a failed batch) is rolled back in Redis when its batch settles, in one script per batch.
+The counter follows the database tap by tap: when a batch settles, a tap the database refused is rolled back in
+the same script (the user's count goes back; the unit goes back too when the database gave it back: a failed
+batch, or "limit" because Redis did not know a claim of that user; for "sold out" the database had no unit,
+so the counter was one too high and stays decremented). The database's own numbers are taken again
+("reconcile": left = stock - sold - live reservations) when they may say otherwise: a change committed by this
+process (an order expired or was cancelled and gave its unit back, an edit), and a background re-read while sold
+out, at most every `refresh_seconds`. A reconcile is skipped if a batch settled between the database read and the
+script (the read may have missed its units; the next one will do). Reservations of a process silent for
+`stale_seconds` (killed mid-storm) are given back by a reconcile, units and users' counts alike.
+
 While Redis is unreachable a tap is answered "tap again" (nothing was taken): a process that guessed alone
 could only send taps to the database that it must then refuse.
 """

@@ -70,7 +70,6 @@ def _known_answers() -> dict[str, str]:
 
 async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> None:
     require_redis()
-    started = time.monotonic()
     # A bot id of this test only: its update ledger and flash counters are nobody else's keys.
     bot_id = random.randint(10**9, 2 * 10**9)
     emulator = await start_emulator(EmulatorConfig(token=f"{bot_id}:FLASH-WORKERS"))
@@ -125,7 +124,6 @@ async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> N
             while sum("webhook listening" in line for line in log) < WORKERS:
                 assert time.monotonic() < deadline and proc.returncode is None, "".join(log[-30:])
                 await asyncio.sleep(0.1)
-            print("ready", time.monotonic() - started, flush=True)
             workers = _children(proc.pid)
             assert len(workers) == WORKERS, workers
 
@@ -133,10 +131,9 @@ async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> N
             product_id = await make_product(db, stock=STOCK)
             sale = await live_sale(db, stock=UNITS, per_user=1)
             data = FlashBuyCB(sale_id=sale.id).pack()
-            tappers = [u for u in crowd] + random.Random(21).sample(crowd, TWICE)
+            tappers = list(crowd) + random.Random(21).sample(crowd, TWICE)
             random.Random(22).shuffle(tappers)
 
-            print("built", time.monotonic() - started, flush=True)
             url = f"http://127.0.0.1:{port}/hook"
             victim = workers[1]
             statuses: dict[int, int | None] = {}
@@ -168,9 +165,6 @@ async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> N
 
                 await asyncio.gather(*(tap(u) for u in tappers))
                 assert len(storm) == len(tappers)
-                print("stormed", time.monotonic() - started, Counter(statuses.values()), flush=True)
-            print("redelivered", time.monotonic() - started, flush=True)
-            Path("/tmp/redisgate-flash.log").write_text("".join(log))
             assert set(statuses.values()) == {200}, Counter(statuses.values())
 
             # Which worker took each update: the Redis ledger names the process.
@@ -232,7 +226,6 @@ async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> N
             assert all(field.decode().split("|")[0].split(":")[1] == str(victim) for field in reserved)
             text = "".join(log)
             assert "Traceback" not in text, text[text.index("Traceback") - 300 :][:6000]
-            assert time.monotonic() - started < 120
         finally:
             if proc is not None and proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)
