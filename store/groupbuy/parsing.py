@@ -84,21 +84,25 @@ def parse_count(text: str, low: int, high: int) -> int:
     return number
 
 
-_DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|min|周|天|日|小时|时|分钟|分)", re.IGNORECASE)
+# Longer words first: the alternation takes the first that matches ("min" before "m").
+_DURATION_PART = re.compile(
+    r"(\d+)\s*(weeks?|days?|hours?|hrs?|minutes?|mins?|w|d|h|m|周|天|日|小时|时|分钟|分)", re.IGNORECASE
+)
 
 
 _UNIT_SECONDS = {
-    "w": 604800, "周": 604800,
-    "d": 86400, "天": 86400, "日": 86400,
-    "h": 3600, "小时": 3600, "时": 3600,
-    "m": 60, "min": 60, "分钟": 60, "分": 60,
+    "w": 604800, "week": 604800, "weeks": 604800, "周": 604800,
+    "d": 86400, "day": 86400, "days": 86400, "天": 86400, "日": 86400,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "小时": 3600, "时": 3600,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "分钟": 60, "分": 60,
 }  # fmt: skip
 
 
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
 
 
-def _parse_duration(text: str) -> timedelta | None:
+def parse_duration(text: str) -> timedelta | None:
+    """`24h`, `1d12h`, `90 min`, `3天` -> a duration; None when it is not one."""
     compact = text.strip().lower().replace(" ", "")
     if not compact:
         return None
@@ -131,7 +135,7 @@ class DeadlineChoice:
 def parse_deadline_choice(text: str, now: datetime, timezone: str, max_days: int) -> DeadlineChoice:
     """`24h`, `3d`, `1d12h`, `90m` (a duration) or a time in the shop's timezone like `2026-12-01 18:00` (UTC out),
     checked against `now`."""
-    duration = _parse_duration(text)
+    duration = parse_duration(text)
     if duration is not None:
         check_deadline(now + duration, now, max_days)
         return DeadlineChoice(duration=duration)
