@@ -10,21 +10,23 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
 from bot import payments as bot_payments
+from bot import tap_guard
 from bot.access import has_role, require_role
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import admin as views
 from bot.views.checkout import pickup_point
 from dialogues.checkout import AdminSG
 from store import catalog, order_queues, orders, payments
-from store.errors import DomainError
+from store.errors import Conflict, DomainError
 
 routes = Routes("admin")
 
@@ -115,11 +117,24 @@ _TARGETS = {"ship": orders.SHIPPED, "deliver": orders.DELIVERED, "cancel": order
 
 
 @routes.callback_query(AdminOrderCB.filter(F.action.in_(set(_TARGETS))))
-async def admin_move(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
-    """Shipped / delivered (picked up) / cancelled; the buyer is told through the outbox."""
+async def admin_move(
+    query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    """Shipped / delivered (picked up) / cancelled; the buyer is told through the outbox. A repeated tap (a double
+    tap, or a second admin on an older screen) finds the order already moved: "Already done", nothing changes."""
     await require_role(ctx, query.from_user.id, "admin")
+    already_done = t_plain(lang, "taps.already_done")
+    if await tap_guard.repeated(ctx, query, fsm_storage, already_done):
+        return
     target = _TARGETS[callback_data.action]
-    order = await orders.admin_transition(ctx.db, callback_data.order_id, target, query.from_user.id)
+    try:
+        order = await orders.admin_transition(ctx.db, callback_data.order_id, target, query.from_user.id)
+    except Conflict as exc:
+        if exc.code != "illegal_transition" or exc.params.get("from_status") != target:
+            raise
+        await query.answer(already_done)
+        await _show_order(query, ctx, lang, await orders.get_order(ctx.db, callback_data.order_id), callback_data.q)
+        return
     await query.answer(t(lang, "admin.moved", order_id=order.id, status=t(lang, f"orders.status.{target}")))
     await _show_order(query, ctx, lang, order, callback_data.q)
 
