@@ -307,7 +307,7 @@ async def pay_chosen(
         markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
         await edit_or_answer(query, text, markup)
         return
-    if placed.status == orders.PAID:  # nothing left to pay after discounts
+    if placed.status in orders.PAID_STATUSES:  # nothing left to pay after discounts (digital: delivered too)
         markup = views.order_button(lang, placed.order_id)
         markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
         await edit_or_answer(query, t(lang, "checkout.placed_free", order_id=placed.order_id), markup)
