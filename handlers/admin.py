@@ -196,19 +196,24 @@ async def stock_section(query: CallbackQuery, ctx: AppContext, lang: str, state:
     await require_role(ctx, query.from_user.id, "admin")
     await state.set_state(AdminSG.stock)
     await query.answer()
-    text, markup = views.stock_prompt(lang)
+    text, markup = views.stock_prompt(lang, await _example_sku(ctx))
     await edit_or_answer(query, text, markup)
+
+
+async def _example_sku(ctx: AppContext) -> str:
+    """A SKU the admin's examples can name: the catalog's first product."""
+    return await catalog.first_sku(ctx.db) or views.FALLBACK_SKU
 
 
 async def _adjust(ctx: AppContext, user_id: int, raw: str) -> tuple[str, int]:
     await require_role(ctx, user_id, "admin")
     match = STOCK_INPUT.match(raw)
     if match is None:
-        raise DomainError("admin_bad_stock_input")
+        raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
     sku, sign, number = match.groups()
     delta = int(number) * (-1 if sign == "-" else 1)
     if delta == 0:
-        raise DomainError("admin_bad_stock_input")
+        raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
     try:
         return sku, await catalog.adjust_stock(ctx.db, sku, delta, actor_id=user_id)
     except DomainError as exc:
@@ -236,8 +241,8 @@ async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMCo
 
 
 @routes.message(StateFilter(AdminSG.stock), ~F.text)
-async def stock_not_text(message: Message, lang: str) -> None:
-    await message.answer(t(lang, "errors.admin_bad_stock_input"))
+async def stock_not_text(message: Message, ctx: AppContext, lang: str) -> None:
+    await message.answer(t(lang, "errors.admin_bad_stock_input", sku=await _example_sku(ctx)))
 
 
 @routes.message(Command("stock"), F.chat.type == "private")
