@@ -57,6 +57,7 @@ async def test_chinese_expired_order_without_contact(shop: Any) -> None:
 async def test_forgotten_shopper_still_reads_erased_at_their_request(shop: Any) -> None:
     alice = await shopper(shop)
     await _expired_order_without_contact(shop, alice, "TEA-3")
+    await bot_says(shop, alice, "expired before it was paid")  # the notice comes first, not under the question
     await alice.send("/forgetme")
     await alice.tap("Yes, erase my data")
     await alice.send("/orders")
