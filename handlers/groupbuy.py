@@ -22,7 +22,7 @@ from bot.chat_language import group_language
 from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.groupbuy_cards import policy, post_card, refresher
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
@@ -723,7 +723,7 @@ async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMC
 async def pay_tap(
     query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
 ) -> None:
-    if await tap_guard.repeated(ctx, query, fsm_storage):
+    if await tap_guard.repeated(ctx, query, fsm_storage, t_plain(lang, "taps.invoice_sent")):
         return  # a double-click asks for one invoice
     # Ownership: another user's order id is "not found" (callback data is never trusted).
     order = await orders.get_order(ctx.db, callback_data.v, user_id=query.from_user.id)

@@ -245,6 +245,13 @@ async def get_product_by_sku(db: Database, sku: str) -> ProductView | None:
         return product_from_row(row) if row is not None else None
 
 
+async def first_sku(db: Database) -> str | None:
+    """The catalog's first product (active first): a SKU an admin's example can name truthfully."""
+    async with db.read() as session:
+        query = select(Product.sku).order_by(Product.active.desc(), Product.id).limit(1)
+        return (await session.execute(query)).scalar_one_or_none()
+
+
 async def count_products(db: Database) -> int:
     async with db.read() as session:
         return int((await session.execute(select(func.count()).select_from(Product))).scalar_one())

@@ -19,6 +19,7 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t
 from bot.outbox import Outgoing
+from bot.views.admin import buyer_label
 from bot.views.clock import zone_label, zoned
 from dialogues.groupbuy_wizard import PERCENT_STEP
 from store.catalog import ProductView
@@ -35,6 +36,7 @@ from store.groupbuy import (
     price_for,
 )
 from store.money import Money, exponent
+from store.order_queues import Buyer
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -627,9 +629,9 @@ def leader_detail(
     return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
 
 
-def admin_section(lang: str, leaders: Sequence[int], buys: Sequence[GroupBuyView]) -> str:
-    """The admin menu's leaders section: who leads, and the open buys."""
-    lines = [t(lang, "groupbuy.admin.leaders", ids=", ".join(map(str, leaders)) or "—")]
+def admin_section(lang: str, leaders: Sequence[Buyer], buys: Sequence[GroupBuyView]) -> str:
+    """The admin menu's leaders section: who leads (by name, as the admin knows them), and the open buys."""
+    lines = [t(lang, "groupbuy.admin.leaders", names=", ".join(map(buyer_label, leaders)) or "—")]
     lines.append(t(lang, "groupbuy.admin.open", n=len(buys)))
     lines.extend(t(lang, "groupbuy.admin.line", id=b.id, title=b.title(lang), joined=joined_count(b)) for b in buys)
     lines.append(t(lang, "groupbuy.admin.howto"))
