@@ -61,7 +61,11 @@ async def tier_discount(session: AsyncSession, request: PricingRequest) -> list[
     result = []
     if tier.discount_percent > 0:
         amount = (request.subtotal * round(tier.discount_percent * 100) + 5000) // 10000
-        params = {"percent": f"{tier.discount_percent:g}", "tier_en": tier.name_en, "tier_zh": tier.name_zh}
+        params: dict[str, str | int] = {
+            "percent": f"{tier.discount_percent:g}",
+            "tier_en": tier.name_en,
+            "tier_zh": tier.name_zh,
+        }
         result.append(Adjustment("tier", amount, "growth.adj_tier", params))
     if tier.free_delivery_over is not None and request.delivery_fee and request.subtotal >= tier.free_delivery_over:
         result.append(Adjustment("free_delivery", request.delivery_fee, "growth.adj_free_delivery", {}))
