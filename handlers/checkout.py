@@ -217,6 +217,20 @@ async def contact_chosen(
     await edit_or_answer(query, text, markup)
 
 
+async def _points_usable(ctx: AppContext, user_id: int, lang: str, data: dict[str, Any]) -> bool:
+    """Whether "Use my points" would take anything off this summary (no points, or none the cap lets in)."""
+    quote = await checkout.preview(
+        ctx.db,
+        user_id,
+        data.get(keys.DELIVERY) or "delivery",
+        policy(ctx),
+        coupon_code=data.get(keys.COUPON),
+        use_points=True,
+        lang=lang,
+    )
+    return quote.points_spent > 0
+
+
 @routes.callback_query(
     CheckoutCB.filter(F.action.in_({"coupon", "nocoupon", "pts", "back"})),
     StateFilter(CheckoutSG.summary, CheckoutSG.coupon),
@@ -226,6 +240,11 @@ async def summary_option(
 ) -> None:
     data = await _own_button(query, callback_data, state, lang)
     if data is None:
+        return
+    turning_points_on = callback_data.action == "pts" and not data.get(keys.POINTS, False)
+    if turning_points_on and not await _points_usable(ctx, query.from_user.id, lang, data):
+        # Nothing would change on the summary: say why instead of flipping the button.
+        await query.answer(t(lang, "checkout.no_points"))
         return
     await query.answer()
     if callback_data.action == "coupon":

@@ -259,7 +259,8 @@ async def transition(
         raise Conflict("illegal_transition", from_status=from_status, to_status=to_status, order_id=order_id)
     order.status = to_status
     order.updated_at = utcnow()
-    if to_status == PAID:
+    if to_status == PAID or (from_status == CONFIRMED and to_status == DELIVERED):
+        # Pay on pickup is paid at the hand-over: the hooks below (points, tier) must see it paid.
         order.paid_at = utcnow()
     session.add(OrderEvent(order_id=order.id, from_status=from_status, to_status=to_status, actor=actor))
     if from_status in UNPAID:
@@ -475,7 +476,6 @@ async def admin_transition(db: Database, order_id: int, to_status: str, admin_id
             # Pay on pickup: the money taken at the counter is recorded when the order is handed over.
             order = change.order
             session.add(Payment(order_id=order.id, method="pickup", amount=order.total, currency=order.currency))
-            order.paid_at = utcnow()
         return await load_detail(session, order_id)
 
 

@@ -54,6 +54,7 @@ def standard_rules(growth: GrowthPolicy | None = None, admins: frozenset[int] = 
             ),
             "shipped": (audit.order_changed,),
             "delivered": (
+                rewards.reward_collected_order,
                 delivery.deliver_when_paid_at_pickup,
                 groupbuy.on_delivered,
                 audit.order_changed,
