@@ -7,7 +7,6 @@ import csv
 import io
 import time
 
-import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 
