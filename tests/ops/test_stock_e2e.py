@@ -153,7 +153,7 @@ async def test_admin_granted_from_the_command_line_hears_of_stock_already_low(sh
 
     await shop.client.set_flood_limits(False)
     tea = await make_product(shop.db, "TEA-1", price=2500, stock=0)
-    assert await check_stock(shop.app.ctx) == []  # a sweep with nobody to tell: nothing recorded
+    await check_stock(shop.app.ctx)  # a sweep while no admin can hear it
     rita = await shop.client.user("Rita")
     await rita.send("/start")
     granted = argparse.Namespace(role="admin", user_id=rita.id)
