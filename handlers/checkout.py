@@ -450,6 +450,7 @@ async def _summary(ctx: AppContext, user_id: int, lang: str, state: FSMContext) 
         card=bot_payments.card_payments_available(ctx),
         stars=payments.stars_enabled,
         pay_on_pickup=payments.pickup_payment_enabled and quote.delivery_method == "pickup",
+        timezone=ctx.settings.shop.timezone,
     )
 
 

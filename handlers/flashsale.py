@@ -122,7 +122,7 @@ async def receipt(
     chosen = None if callback_data.r == views.DELIVERY else callback_data.r
     order = await flashsale.choose_receipt(ctx.db, callback_data.order_id, query.from_user.id, chosen, list(points))
     point = points.get(chosen) if chosen is not None else None
-    await query.answer(views.pickup_toast(lang, point) if point is not None else None)
+    await query.answer(views.pickup_toast(lang, point, ctx.settings.shop.timezone) if point is not None else None)
     await send_order_invoice(ctx, query.from_user.id, order, lang)
 
 

@@ -19,7 +19,9 @@ from bot.callbacks.orders import OrderCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import t, t_plain
+from bot.views.clock import zoned_hours
 from store.checkout import Quote
+from store.models import utcnow
 from store.money import STARS, Money
 from store.orders import Contact
 
@@ -90,7 +92,9 @@ def ask_coupon(lang: str, token: str) -> tuple[str, InlineKeyboardMarkup]:
     return t(lang, "checkout.ask_coupon"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _delivery_line(lang: str, quote: Quote, point: PickupPoint | None, contact: Contact | None) -> str:
+def _delivery_line(
+    lang: str, quote: Quote, point: PickupPoint | None, contact: Contact | None, timezone: str | None
+) -> str:
     if quote.delivery_method == "digital":
         return t(lang, "checkout.digital_delivery")
     if quote.delivery_method == "pickup" and point is not None:
@@ -99,7 +103,7 @@ def _delivery_line(lang: str, quote: Quote, point: PickupPoint | None, contact: 
             "checkout.pickup_at",
             name=html.escape(point.name.get(lang)),
             address=html.escape(point.address.get(lang)),
-            hours=point.hours,
+            hours=zoned_hours(point.hours, timezone, utcnow()) if timezone else point.hours,
         )
     return t(lang, "checkout.deliver_to", contact=contact_text(lang, contact or Contact()))
 
@@ -117,6 +121,7 @@ def summary(
     card: bool,
     stars: bool,
     pay_on_pickup: bool,
+    timezone: str | None = None,
     coupons_enabled: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup]:
     cur = quote.currency
@@ -147,7 +152,7 @@ def summary(
     if quote.stars_total is not None and stars:
         lines.append(t(lang, "checkout.stars_total", amount=money(quote.stars_total, STARS)))
     lines.append("")
-    lines.append(_delivery_line(lang, quote, point, contact))
+    lines.append(_delivery_line(lang, quote, point, contact, timezone))
     lines.append("")
     lines.append(t(lang, "checkout.choose_payment"))
 

@@ -16,7 +16,7 @@ from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
-from bot.views.clock import zone_label, zoned
+from bot.views.clock import zone_label, zoned, zoned_hours
 from store import flashsale
 from store.flashsale import ClaimResult, SaleView
 from store.money import Money
@@ -128,9 +128,10 @@ def receipt_markup(lang: str, order_id: int, price: str, points: Sequence[Pickup
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def pickup_toast(lang: str, point: PickupPoint) -> str:
+def pickup_toast(lang: str, point: PickupPoint, timezone: str) -> str:
+    hours = zoned_hours(point.hours, timezone, datetime.now(UTC))
     return t_plain(
-        lang, "flashsale.pickup.chosen", name=point.name.get(lang), address=point.address.get(lang), hours=point.hours
+        lang, "flashsale.pickup.chosen", name=point.name.get(lang), address=point.address.get(lang), hours=hours
     )
 
 

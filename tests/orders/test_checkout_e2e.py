@@ -52,6 +52,7 @@ async def test_pickup_card_checkout_to_paid(shop: Any) -> None:
     summary = await alice.last_message()
     assert summary is not None and "Order summary" in (summary.text or "")
     assert "¥50.00" in (summary.text or "") and "Delivery" not in (summary.text or "").split("Total")[0]
+    assert "(09:00-21:00 UTC+8)" in (summary.text or ""), "opening hours name the zone they are in"
     await alice.tap("by card")
     assert await stock_of(shop.db, tea) == 3
     invoice = await alice.last_message()
