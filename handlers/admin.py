@@ -105,6 +105,24 @@ async def _show_order(
     await edit_or_answer(query, text, markup)
 
 
+@routes.message(Command("order"), F.chat.type == "private")
+async def admin_order_by_number(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
+    """`/order 12` (or `#12`): any order's admin screen, whatever its state; a delivered order a shopper wants
+    to return is in no queue, and an agent's ticket names it by number."""
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    number = (command.args or "").strip().lstrip("#")
+    if not number.isdigit() or len(number) > 9:
+        await message.answer(t(lang, "admin.order_usage"))
+        return
+    order = await orders.get_order(ctx.db, int(number))
+    buyer = await order_queues.buyer(ctx.db, order.user_id)
+    point = pickup_point(ctx, order.pickup_point)
+    text, markup = views.order_view(lang, order, point, ctx.settings.shop.timezone, buyer, "")
+    await message.answer(text, reply_markup=markup)
+
+
 @routes.callback_query(AdminOrderCB.filter(F.action == "view"))
 async def admin_order(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")

@@ -117,6 +117,21 @@ async def order_resend(query: CallbackQuery, callback_data: OrderCB, ctx: AppCon
     await query.answer(t(lang, "orders.resent_toast" if queued else "orders.resend_busy_toast"))
 
 
+@routes.callback_query(OrderCB.filter(F.action == "return"))
+async def order_return(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
+    """A return or refund goes to a person: a support ticket with the order attached (the agent sees it on the
+    ticket card, and an admin refunds it from `/order N`)."""
+    order = await orders.get_order(ctx.db, callback_data.order_id, query.from_user.id)  # the buyer's own only
+    if order.status not in orders.PAID_STATUSES:
+        await query.answer(t(lang, "orders.return_not_now"), show_alert=True)
+        return
+    await query.answer()
+    text, markup = await support_desk.open_ticket_for(
+        ctx, query.from_user.id, lang, reason="refund", order_id=order.id
+    )
+    await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
 @routes.callback_query(OrderCB.filter(F.action == "pay"))
 async def order_pay(
     query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage

@@ -8,7 +8,7 @@ from bot.callbacks.fields import Id
 
 
 class OrderCB(CallbackData, prefix="od"):
-    """action: list | view | pay | cancel (asks) | cancel_yes"""
+    """action: list | view | pay | cancel (asks) | cancel_yes | resend | return (opens a return/refund ticket)"""
 
     action: str
     order_id: Id = 0

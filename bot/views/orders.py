@@ -21,7 +21,7 @@ from bot.views import social as social_views
 from bot.views.clock import zoned
 from store import delivery
 from store.money import Money
-from store.orders import OrderDetail, OrderSummary
+from store.orders import PAID_STATUSES, OrderDetail, OrderSummary
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,8 @@ def detail(lang: str, order: OrderDetail, point: PickupPoint | None, timezone: s
         rows.append([_button(t(lang, "orders.cancel_button"), "cancel", order.id)])
     if order.resendable:
         rows.append([_button(t(lang, "orders.resend_button"), "resend", order.id)])
+    if order.status in PAID_STATUSES:
+        rows.append([_button(t(lang, "orders.return_button"), "return", order.id)])
     rows.append([_button(t(lang, "orders.back_button"), "list")])
     return detail_text(lang, order, point, timezone), InlineKeyboardMarkup(inline_keyboard=rows)
 
