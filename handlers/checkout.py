@@ -7,6 +7,7 @@ restart. Every button carries the dialogue's token: a button from an older check
 from __future__ import annotations
 
 import html
+import logging
 import secrets
 from typing import Any
 
@@ -35,10 +36,12 @@ from bot.views import common as common_views
 from bot.views.checkout import pickup_point, private_link
 from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
+from dialogues.nlu import FALLBACK_INTENT, IntentResult
 from dialogues.nlu.builtin import has_enough_signal
 from store import checkout, orders
 from store.errors import Conflict, DomainError
 
+log = logging.getLogger(__name__)
 routes = Routes("checkout")
 DEEPLINK = views.DEEPLINK
 OWN_KEYS = (
@@ -61,6 +64,7 @@ ANSWER = F.text & ~F.text.startswith("/")
 # A typed answer the classifier reads as one of these with at least this confidence is taken as a question.
 QUESTION_CONFIDENCE = 0.9
 NOT_QUESTIONS = frozenset({"greet", "goodbye", "thanks", "human_agent"})
+ECHO_MAX = 80
 
 
 def policy(ctx: AppContext) -> checkout.CheckoutPolicy:
@@ -338,7 +342,11 @@ async def _answered_question(message: Message, ctx: AppContext, lang: str, state
     asked = text.endswith(("?", "？"))
     if not asked and not has_enough_signal(text):
         return False
-    result = await nlu_service.understand(ctx, text, lang)
+    try:
+        result = await nlu_service.understand(ctx, text, lang)
+    except Exception:  # the classifier's trouble must not block a checkout: the text is taken as typed
+        log.exception("classifying a typed checkout answer failed")
+        result = IntentResult(FALLBACK_INTENT, 0.0, "none")
     faq = (
         nlu_service.confident(ctx, result)
         and result.confidence >= QUESTION_CONFIDENCE
@@ -352,7 +360,8 @@ async def _answered_question(message: Message, ctx: AppContext, lang: str, state
     answer = html.escape(nlu_service.faq_answer(ctx.settings, result.intent, lang)) if faq else None
     lines = [answer or t(lang, "checkout.question_later"), "", t(lang, "checkout.expect_text", step=what)]
     if not asked:
-        lines.append(t(lang, "checkout.send_again", text=html.escape(text), step=what))
+        shown = text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"  # the reply stays within limits
+        lines.append(t(lang, "checkout.send_again", text=html.escape(shown), step=what))
     await message.answer("\n".join(lines))
     return True
 
