@@ -12,9 +12,10 @@ from store import search
 from store.search import ResultItem, SearchResults, SearchTarget
 
 
-def product_target(item: ResultItem) -> views.Target:
-    """The catalog feature's product card (it re-reads the product, so a stale result still opens correctly)."""
-    return views.Target(callback_data=ProductCB(a="open", p=item.id, o="x").pack())
+def product_target(item: ResultItem, state_id: str, back: int) -> views.Target:
+    """The catalog feature's product card (it re-reads the product, so a stale result still opens correctly);
+    its Back is button `back` of the results saved under `state_id`, i.e. the same results page."""
+    return views.Target(callback_data=ProductCB(a="open", p=item.id, n=back, o=f"s{state_id}").pack())
 
 
 async def run_search(ctx: AppContext, target: SearchTarget) -> SearchResults:
@@ -38,12 +39,14 @@ async def render(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The results message; its buttons' destinations are saved first, so every button works once it is seen."""
     buttons = views.StateButtons(search.new_state_id())
+    # Product cards go Back to this very screen, so it is one of the saved destinations when it lists any.
+    back = buttons.number(views.screen_target(results)) if results.items or results.suggested else 0
     body, markup = views.results_view(
         lang,
         results,
         buttons,
-        [product_target(item) for item in results.items],
-        [product_target(item) for item in results.suggested],
+        [product_target(item, buttons.state_id, back) for item in results.items],
+        [product_target(item, buttons.state_id, back) for item in results.suggested],
         ctx.settings.shop.currency,
         typed=typed,
     )

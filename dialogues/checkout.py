@@ -32,3 +32,4 @@ POINTS = "ck_points"
 EXPECTED_TOTAL = "ck_total"
 EXPECTED_CURRENCY = "ck_currency"
 ORDER_ID = "ck_order"
+ASKED = "ck_asked"  # the last typed text answered as a question (sent again, it is taken as the answer)

@@ -1,6 +1,7 @@
 """Free text in a private chat goes to understanding (this router is registered last).
 
-Routing of one message that no command, button or running dialogue took (FSM state None):
+Routing of one message that no command, button or running dialogue took (FSM state None; a command nobody
+knows is answered in any state, so one typed during a dialogue is not met with silence):
 1. Bad input gets a clear answer, never silence: an empty message, a very long one (over LONG_TEXT chars),
    text in a language other than English or Chinese, and anything that is not text (stickers, voice,
    photos, files) — each with a "Talk to a human" button. (A shopper with an open ticket never gets here:
@@ -57,7 +58,8 @@ from store.money import Money
 
 log = logging.getLogger(__name__)
 routes = Routes("assistant")
-routes.message.filter(F.chat.type == "private", StateFilter(None))
+# Free text belongs to a running dialogue when there is one; an unknown command is answered in any state.
+routes.message.filter(F.chat.type == "private")
 
 LONG_TEXT = 1000
 OFFERED = 3  # "did you mean" buttons at most
@@ -106,7 +108,7 @@ async def unknown_command(message: Message, _: Translator) -> None:
     await message.answer(_("support.assistant.unknown_command"))
 
 
-@routes.message(F.text)
+@routes.message(StateFilter(None), F.text)
 async def free_text(
     message: Message, ctx: AppContext, lang: str, user_context: UserContextMiddleware | None = None
 ) -> None:
@@ -193,7 +195,7 @@ def plausible_intents(ctx: AppContext, ranking: list[tuple[str, float]]) -> list
 USER_CONTENT = RELAYED | {"venue", "poll", "dice", "story"}
 
 
-@routes.message(F.content_type.in_(USER_CONTENT))
+@routes.message(StateFilter(None), F.content_type.in_(USER_CONTENT))
 async def not_text(message: Message, lang: str) -> None:
     """Stickers, voice, photos, files, locations...: the bot reads text only; a person can see the rest."""
     key = "support.assistant.empty" if message.text is not None else "support.assistant.not_text"

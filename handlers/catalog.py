@@ -19,7 +19,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, FSInputFile, InputFile, Message
 
 from bot import analytics, social, tap_guard
-from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB
+from bot.callbacks.catalog import PREFIXES, CategoryCB, ProductCB, search_origin
 from bot.callbacks.common import MenuCB
 from bot.cart_screens import render_cart, send_cart_privately
 from bot.chat_language import group_language
@@ -161,7 +161,7 @@ def card_options(ctx: AppContext, data: ProductCB, *, group: bool, quantity: int
         max_per_line=ctx.settings.orders.max_quantity_per_line,
         back_start=max(0, data.s),
         back_number=max(0, data.n),
-        origin=data.o if data.o in ("l", "c", "d", "x") else "l",
+        origin=data.o if data.o in ("l", "c", "d", "x") or search_origin(data.o) else "l",
         group=group,
     )
 

@@ -6,6 +6,8 @@ restart. Every button carries the dialogue's token: a button from an older check
 
 from __future__ import annotations
 
+import html
+import logging
 import secrets
 from typing import Any
 
@@ -22,8 +24,8 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from bot import nlu_service, social, tap_guard
 from bot import payments as bot_payments
-from bot import social, tap_guard
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.common import MenuCB
 from bot.context import AppContext
@@ -35,9 +37,12 @@ from bot.views import common as common_views
 from bot.views.checkout import pickup_point, private_link
 from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
+from dialogues.nlu import FALLBACK_INTENT, IntentResult
+from dialogues.nlu.builtin import has_enough_signal
 from store import checkout, invoices, orders
 from store.errors import Conflict, DomainError
 
+log = logging.getLogger(__name__)
 routes = Routes("checkout")
 DEEPLINK = views.DEEPLINK
 OWN_KEYS = (
@@ -52,8 +57,15 @@ OWN_KEYS = (
     keys.EXPECTED_TOTAL,
     keys.EXPECTED_CURRENCY,
     keys.ORDER_ID,
+    keys.ASKED,
     "ck_stars",
 )
+# A command typed at a step runs (its own router takes it) and the step waits; it is never an answer.
+ANSWER = F.text & ~F.text.startswith("/")
+# A typed answer the classifier reads as one of these with at least this confidence is taken as a question.
+QUESTION_CONFIDENCE = 0.9
+NOT_QUESTIONS = frozenset({"greet", "goodbye", "thanks", "human_agent"})
+ECHO_MAX = 80
 
 
 def policy(ctx: AppContext) -> checkout.CheckoutPolicy:
@@ -358,8 +370,42 @@ async def cancel_typed(message: Message, lang: str, state: FSMContext) -> None:
     await message.answer(t(lang, "checkout.cancelled"), reply_markup=ReplyKeyboardRemove())
 
 
-@routes.message(StateFilter(CheckoutSG.name), F.text)
-async def name_typed(message: Message, lang: str, state: FSMContext) -> None:
+async def _answered_question(message: Message, ctx: AppContext, lang: str, state: FSMContext, step: str) -> bool:
+    """A question typed where an answer was expected (it ends with ? or ？, or reads as an FAQ with high
+    confidence) gets its answer and a reminder of the step, which stays. Text taken as a question only by the
+    classifier is accepted when sent again right away, so a name like "Anna Points" cannot be refused forever."""
+    text = " ".join((message.text or "").split())
+    asked = text.endswith(("?", "？"))
+    if not asked and not has_enough_signal(text):
+        return False
+    try:
+        result = await nlu_service.understand(ctx, text, lang)
+    except Exception:  # the classifier's trouble must not block a checkout: the text is taken as typed
+        log.exception("classifying a typed checkout answer failed")
+        result = IntentResult(FALLBACK_INTENT, 0.0, "none")
+    faq = (
+        nlu_service.confident(ctx, result)
+        and result.confidence >= QUESTION_CONFIDENCE
+        and result.intent not in NOT_QUESTIONS
+        and nlu_service.has_response(result.intent)
+    )
+    if not asked and (not faq or (await state.get_data()).get(keys.ASKED) == text):
+        return False
+    await state.update_data({keys.ASKED: text})
+    what = t(lang, f"checkout.step.{step}")
+    answer = html.escape(nlu_service.faq_answer(ctx.settings, result.intent, lang)) if faq else None
+    lines = [answer or t(lang, "checkout.question_later"), "", t(lang, "checkout.expect_text", step=what)]
+    if not asked:
+        shown = text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"  # the reply stays within limits
+        lines.append(t(lang, "checkout.send_again", text=html.escape(shown), step=what))
+    await message.answer("\n".join(lines))
+    return True
+
+
+@routes.message(StateFilter(CheckoutSG.name), ANSWER)
+async def name_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if await _answered_question(message, ctx, lang, state, "name"):
+        return
     name = checkout.clean_name(message.text or "")
     await state.update_data({keys.NAME: name})
     await state.set_state(CheckoutSG.phone)
@@ -368,8 +414,10 @@ async def name_typed(message: Message, lang: str, state: FSMContext) -> None:
 
 
 @routes.message(StateFilter(CheckoutSG.phone), F.contact)
-@routes.message(StateFilter(CheckoutSG.phone), F.text)
-async def phone_given(message: Message, lang: str, state: FSMContext) -> None:
+@routes.message(StateFilter(CheckoutSG.phone), ANSWER)
+async def phone_given(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.contact is None and await _answered_question(message, ctx, lang, state, "phone"):
+        return
     raw = message.contact.phone_number if message.contact else (message.text or "")
     phone = checkout.clean_phone(raw)
     await state.update_data({keys.PHONE: phone})
@@ -378,9 +426,9 @@ async def phone_given(message: Message, lang: str, state: FSMContext) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@routes.message(StateFilter(CheckoutSG.address), F.text)
+@routes.message(StateFilter(CheckoutSG.address), ANSWER)
 async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    if message.from_user is None:
+    if message.from_user is None or await _answered_question(message, ctx, lang, state, "address"):
         return
     address = checkout.clean_address(message.text or "")
     await state.update_data({keys.ADDRESS: address})
@@ -388,7 +436,7 @@ async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSM
     await message.answer(text, reply_markup=markup)
 
 
-@routes.message(StateFilter(CheckoutSG.coupon), F.text)
+@routes.message(StateFilter(CheckoutSG.coupon), ANSWER)
 async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
@@ -410,7 +458,9 @@ async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMC
     await message.answer(text, reply_markup=markup)
 
 
-@routes.message(StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon))
+@routes.message(
+    StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon), ~F.text.startswith("/")
+)
 async def not_text(message: Message, state: FSMContext, _: Translator) -> None:
     """A sticker, photo or voice where an answer was expected: say what is needed, keep the step."""
     current = await state.get_state()

@@ -25,7 +25,7 @@ from store.models import CartItem, Product, User, utcnow
 from store.money import STARS
 
 PHONE_DIGITS = re.compile(r"^\+?\d{7,15}$")
-NAME_MAX = 64
+NAME_MIN, NAME_MAX = 2, 64
 ADDRESS_MIN, ADDRESS_MAX = 5, 300
 
 
@@ -131,9 +131,11 @@ class PlacedOrder:
 
 
 def clean_name(text: str) -> str:
+    """A person's name: 2-64 characters with at least one letter (any script), so "12345", "..." or a command
+    is refused instead of printed on a parcel."""
     name = " ".join(text.split())
-    if not name or len(name) > NAME_MAX or name.startswith("/"):
-        raise DomainError("checkout_bad_name", max=NAME_MAX)
+    if not NAME_MIN <= len(name) <= NAME_MAX or name.startswith("/") or not any(ch.isalpha() for ch in name):
+        raise DomainError("checkout_bad_name", min=NAME_MIN, max=NAME_MAX)
     return name
 
 

@@ -5,6 +5,8 @@ Other features open a product card with `ProductCB(a="open", p=product_id, o="x"
 
 from __future__ import annotations
 
+import re
+
 from aiogram.filters.callback_data import CallbackData
 
 from bot.callbacks.fields import Id
@@ -29,5 +31,16 @@ class ProductCB(CallbackData, prefix="pd"):
     v: Id = 0  # product version the card showed (0 = not checked: opening shows the current product)
     q: Id = 1  # quantity picked on the card
     s: Id = 0  # the list page to go back to (its anchor)...
-    n: Id = 0  # ...and number
-    o: str = "l"  # where the card was opened from: l (list) | c (cart) | d (deep link) | x (elsewhere)
+    n: Id = 0  # ...and number (from search results: the number of the results screen's saved button)
+    # Where the card was opened from: l (list) | c (cart) | d (deep link) | x (elsewhere) | s<id> (search
+    # results saved under that state id, so Back re-opens the same results page)
+    o: str = "l"
+
+
+SEARCH_ORIGIN = re.compile(r"^s([A-Za-z0-9_-]{1,16})$")
+
+
+def search_origin(origin: str) -> str | None:
+    """The search state id a card opened from search results goes back to, else None."""
+    found = SEARCH_ORIGIN.match(origin)
+    return found.group(1) if found else None

@@ -12,10 +12,11 @@ from urllib.parse import quote
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks.catalog import CategoryCB, ProductCB
+from bot.callbacks.catalog import CategoryCB, ProductCB, search_origin
 from bot.callbacks.common import MenuCB
 from bot.callbacks.flashsale import FlashBuyCB
 from bot.callbacks.ops import WatchCB
+from bot.callbacks.search import SearchCB
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
 from store.catalog import CategoryView, ProductPage, ProductView
@@ -240,6 +241,9 @@ def product_card(
 def back_callback(product: ProductView, options: CardOptions) -> str:
     if options.origin == "c" and not options.group:
         return MenuCB(action="cart").pack()
+    state_id = search_origin(options.origin)
+    if state_id is not None:
+        return SearchCB(s=state_id, i=options.back_number).pack()
     return CategoryCB(c=product.category_id, s=options.back_start, n=options.back_number).pack()
 
 

@@ -36,10 +36,25 @@ class StateButtons:
     state_id: str
     targets: list[SearchTarget] = field(default_factory=list)
 
-    def data(self, target: SearchTarget) -> str:
+    def number(self, target: SearchTarget) -> int:
         if target not in self.targets:
             self.targets.append(target)
-        return SearchCB(s=self.state_id, i=self.targets.index(target)).pack()
+        return self.targets.index(target)
+
+    def data(self, target: SearchTarget) -> str:
+        return SearchCB(s=self.state_id, i=self.number(target)).pack()
+
+
+def screen_target(results: SearchResults) -> SearchTarget:
+    """The results screen itself as a destination (what Back from a product opened there re-opens)."""
+    return SearchTarget(
+        words=results.query,
+        sort=results.sort,
+        page=results.page,
+        category_id=results.category_id,
+        price_min=results.price_min,
+        price_max=results.price_max,
+    )
 
 
 def short_price(amount: int, currency: str) -> str:
@@ -120,14 +135,7 @@ def results_view(
     shown when nothing searchable was left of it (only emoji or punctuation)."""
     if not results.items:
         return _empty_view(lang, results, buttons, suggested_targets, typed)
-    current = SearchTarget(
-        words=results.query,
-        sort=results.sort,
-        page=results.page,
-        category_id=results.category_id,
-        price_min=results.price_min,
-        price_max=results.price_max,
-    )
+    current = screen_target(results)
 
     def cb(**changes: object) -> str:
         return buttons.data(replace(current, **changes))  # type: ignore[arg-type]

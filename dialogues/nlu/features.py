@@ -9,7 +9,8 @@ One analyzer serves both languages. Feature names carry a prefix so the kinds ne
 - ``c``: char 1-4 grams inside padded Latin words (robust to English typos);
 - ``w``: Latin word uni/bigrams.
 
-Traditional characters are folded to simplified (OpenCC t2s) before anything else, so 訂單 is 订单.
+Traditional characters are folded to simplified (OpenCC t2s, store.chinese_script: search folds the same way)
+before anything else, so 訂單 is 订单.
 jieba segments with a trimmed copy of its dictionary (jieba_dict.txt, built by scripts/build_jieba_dict.py):
 the full one costs ~1 s of CPU and ~100 MB per process for words the model never saw in training. jieba,
 pypinyin and OpenCC load lazily on the first message that needs them, once per process: English traffic
@@ -27,6 +28,8 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from store import chinese_script
 
 # Bump when the analyzer changes: it is part of the model cache key.
 FEATURES_VERSION = "f3-jieba-pinyin-t2s"
@@ -83,12 +86,6 @@ def _once(name: str, loader: Callable[[], Any]) -> Any:
     return value
 
 
-def _load_t2s() -> Callable[[str], str]:
-    import opencc
-
-    return opencc.OpenCC("t2s").convert
-
-
 def _load_jieba() -> Any:
     import jieba
 
@@ -106,11 +103,6 @@ def _load_pypinyin() -> Any:
     import pypinyin
 
     return pypinyin
-
-
-def _t2s(text: str) -> str:
-    convert: Callable[[str], str] = _once("t2s", _load_t2s)
-    return convert(text)
 
 
 def _segment(run: str) -> list[str]:
@@ -133,7 +125,7 @@ def _pinyin(run: str) -> list[str]:
 
 def warm_up() -> None:
     """Load the Chinese segmenter, pinyin and t2s tables now instead of on the first Chinese message."""
-    _once("t2s", _load_t2s)
+    chinese_script.load()
     _once("jieba", _load_jieba)
     _once("pypinyin", _load_pypinyin)
 
@@ -147,7 +139,7 @@ def normalize(text: str) -> str:
     # NFKC folds full-width Latin letters and digits that Chinese keyboards often produce.
     folded = unicodedata.normalize("NFKC", text).lower().replace("'", "").replace("’", "")
     if _CJK_RE.search(folded):
-        folded = _t2s(folded)
+        folded = chinese_script.to_simplified(folded)
     return _LONG_NUMBER_RE.sub("000", folded)
 
 

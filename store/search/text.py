@@ -3,8 +3,9 @@ into query units, so both sides always agree.
 
 - Latin script and digits: lower-cased, accents dropped, split into words; a plural "s" is dropped so that
   "apples" finds "apple" (a light stemmer; the first spelling seen is kept for display).
-- Chinese (CJK ideographs): no spaces to split on, so a run of characters becomes its single characters and
-  its overlapping character pairs (bigrams). "苹果" then matches inside "红富士苹果" without a word segmenter.
+- Chinese (CJK ideographs): traditional characters are read as simplified (蘋果 is 苹果, on both sides); no
+  spaces to split on, so a run of characters becomes its single characters and its overlapping character
+  pairs (bigrams). "苹果" then matches inside "红富士苹果" without a word segmenter.
 - Price filters typed into the query: `<30`, `<=30`, `>20`, `>=20`, `20-50` (major units, optional currency
   sign) are taken out of the words.
 """
@@ -16,11 +17,13 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from store.chinese_script import to_simplified
 from store.money import parse_major
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[a-z0-9]+|[{_CJK}]+")
 _CJK_RE = re.compile(rf"^[{_CJK}]+$")
+_HAS_CJK_RE = re.compile(rf"[{_CJK}]")
 _ACCENTED_RE = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")  # Latin letters that may carry accents
 _NUMBER = r"(?:[¥$€£]\s*)?(\d+(?:\.\d{1,2})?)"
 _PRICE_RE = re.compile(rf"^(<=|>=|<|>){_NUMBER}$")
@@ -36,9 +39,13 @@ STOPWORDS = frozenset(
 
 
 def fold(text: str) -> str:
-    """NFKC (full-width to half-width), lower case, accents removed."""
+    """NFKC (full-width to half-width), lower case, traditional Chinese as simplified, accents removed."""
     text = unicodedata.normalize("NFKC", text).lower()
-    if text.isascii() or not _ACCENTED_RE.search(text):
+    if text.isascii():
+        return text
+    if _HAS_CJK_RE.search(text):
+        text = to_simplified(text)
+    if not _ACCENTED_RE.search(text):
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))

@@ -46,6 +46,8 @@ def _language_neutral(text: str) -> bool:
 def test_language_from_telegram() -> None:
     assert i18n.language_from_telegram("zh-hans") == "zh"
     assert i18n.language_from_telegram("zh-TW") == "zh"
+    for traditional in ("zh-hant", "zh-tw", "zh-hk", "zh_HK"):
+        assert i18n.language_from_telegram(traditional) == "zh"
     assert i18n.language_from_telegram("en-GB") == "en"
     assert i18n.language_from_telegram("ru") == "en"
     assert i18n.language_from_telegram(None) == "en"

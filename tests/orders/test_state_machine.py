@@ -83,7 +83,11 @@ def test_address_and_name_limits() -> None:
         checkout.clean_name("")
     with pytest.raises(DomainError):
         checkout.clean_name("/start")
+    for not_a_name in ("A", "12345", "...", "？？", "x" * 65):
+        with pytest.raises(DomainError):
+            checkout.clean_name(not_a_name)
     assert checkout.clean_name(" Ada  Lovelace ") == "Ada Lovelace"
+    assert checkout.clean_name("李雷") == "李雷"
 
 
 def test_delivery_fee_rules() -> None:

@@ -101,6 +101,19 @@ def test_chinese_substring_without_spaces(index: SearchIndex) -> None:
     assert ids(index, "巧克力") == [5]
 
 
+def test_traditional_chinese_reads_as_simplified_on_both_sides(index: SearchIndex) -> None:
+    from store.search import looks_like_product_query
+
+    assert set(ids(index, "蘋果")) == {2, 7}  # zh-hant for 苹果
+    assert ids(index, "烏龍茶") == [4]  # a tag, 乌龙茶
+    assert looks_like_product_query(index, "蘋果")
+    # Product text written in traditional characters is found by either script.
+    pears = product(8, FRUIT, 1590, "Pears", "香港鴨梨", tags="pear 梨子 水果", desc_zh="清甜多汁，產地直送")
+    hk = SearchIndex.build([pears])
+    assert ids(hk, "鸭梨") == ids(hk, "鴨梨") == [8]
+    assert ids(hk, "产地") == [8]
+
+
 def test_chinese_words_that_are_not_adjacent_in_the_title(index: SearchIndex) -> None:
     assert ids(index, "龙井茶") == [3]  # 西湖龙井绿茶: 龙井 matches, 茶 occurs on its own
     assert ids(index, "富士苹果") == [2]  # 烟台红富士苹果
