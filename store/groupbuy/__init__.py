@@ -80,6 +80,7 @@ from store.groupbuy.rules import (
     format_remaining,
     next_tier,
     price_for,
+    shown_tiers,
 )
 from store.groupbuy.views import (
     GroupBuyView,
@@ -92,6 +93,7 @@ from store.groupbuy.views import (
     participant,
     participants,
     product_for_wizard,
+    receive_of,
 )
 
 __all__ = [
@@ -161,10 +163,12 @@ __all__ = [
     "product_for_wizard",
     "publish",
     "publish_deadline",
+    "receive_of",
     "schedule_tick",
     "set_delivery",
     "set_maximum",
     "set_quantity",
+    "shown_tiers",
     "tick",
     "tick_key",
     "tier_preset",
