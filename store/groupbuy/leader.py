@@ -13,7 +13,7 @@ from store import notify, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy.lifecycle import cancel_ticks, release_all
-from store.groupbuy.rules import CANCELLED, DEADLINE_JOB, MAX_PARTICIPANTS, OPEN, GroupBuyPolicy, check_participants
+from store.groupbuy.rules import CANCELLED, DEADLINE_JOB, MAX_PARTICIPANTS, OPEN, GroupBuyPolicy, check_units
 from store.groupbuy.views import GroupBuyView, load, rowcount
 from store.models import utcnow
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
@@ -113,9 +113,7 @@ async def set_maximum(
                     )
                 )
             ).scalar_one()
-            check_participants(
-                view.tiers, view.min_participants, maximum, view.per_person_limit, view.product.stock + int(held)
-            )
+            check_units(maximum, view.per_person_limit, view.product.stock + int(held))
         query = update(GroupBuy).where(GroupBuy.id == group_buy_id, GroupBuy.status == OPEN)
         if maximum is not None:
             query = query.where(GroupBuy.joined <= maximum)

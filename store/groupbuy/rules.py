@@ -87,8 +87,15 @@ def check_participants(tiers: Sequence[Tier], minimum: int, maximum: int | None,
         raise DomainError("gb_tier_unreachable", tier=top, max=ceiling)
     if per_person < 1 or per_person > MAX_PER_PERSON:
         raise DomainError("gb_number_range", low=1, high=MAX_PER_PERSON)
-    if maximum is not None and maximum * per_person > stock:
-        # Every place promises up to `per_person` units: a full buy must not promise more than the stock.
+    if maximum is not None:
+        check_units(maximum, per_person, stock)
+
+
+def check_units(maximum: int, per_person: int, stock: int) -> None:
+    """Every place promises up to `per_person` units: a full buy must not promise more than the stock."""
+    if maximum > stock:
+        raise DomainError("gb_max_above_stock", stock=stock)
+    if maximum * per_person > stock:
         raise DomainError(
             "gb_units_above_stock",
             max=maximum,
