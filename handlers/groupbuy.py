@@ -64,7 +64,9 @@ async def _remember_panel(ctx: AppContext, user_id: int, group_buy_id: int, mess
     await state.set_data(dict(list(data.items())[-PANELS_KEPT:]))
 
 
-async def _withdraw_panel(ctx: AppContext, lang: str, view: GroupBuyView, user_id: int) -> None:
+async def _withdraw_panel(
+    ctx: AppContext, lang: str, view: GroupBuyView, user_id: int, redrawn: int | None = None
+) -> None:
     """Left from the group card: the private card must not go on saying "you are in" with quantity and delivery
     buttons, so it is redrawn as for someone who has not joined."""
     state = _panels(ctx, user_id)
@@ -73,6 +75,8 @@ async def _withdraw_panel(ctx: AppContext, lang: str, view: GroupBuyView, user_i
     if message_id is None:
         return
     await state.set_data(data)
+    if message_id == redrawn:
+        return  # Left from that very card: already redrawn.
     screen = _private_screen(ctx, lang, view, None)
     # Deleted by the user, or too old to edit: nothing is left that could mislead.
     with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
@@ -565,9 +569,11 @@ async def leave_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppCon
         return
     refresher(ctx).request(view.chat_id, view.id)
     await query.answer(t(lang, "groupbuy.left_toast"))
+    redrawn = None
     if not in_group:
         await _show(query, _private_screen(ctx, lang, view, None))
-    await _withdraw_panel(ctx, lang, view, query.from_user.id)
+        redrawn = query.message.message_id if query.message is not None else None
+    await _withdraw_panel(ctx, lang, view, query.from_user.id, redrawn)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "q"))

@@ -165,7 +165,7 @@ def describe(lang: str, view: GroupBuyView, now: datetime, pickup: str | None, t
         t(lang, "groupbuy.deadline_line", at=local_time(view.deadline, timezone)),
         t(lang, "groupbuy.limit_line", n=view.per_person_limit, min=view.min_participants),
     ]
-    if pickup:
+    if pickup and not view.product.is_digital:  # a digital product is never picked up
         parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
     return "\n".join(parts)
 
