@@ -62,6 +62,9 @@ class StubSession(BaseSession):
         super().__init__()
         self.calls: Counter[str] = Counter()
         self.on_answer: Callable[[str, str | None], None] | None = None
+        # Sees every call (method name, the method) before it is answered: who got what, for a benchmark that
+        # checks the answers and not only the time.
+        self.on_call: Callable[[str, TelegramMethod[Any]], None] | None = None
         self._message_ids = itertools.count(1_000_000)
 
     async def close(self) -> None:
@@ -99,6 +102,8 @@ class StubSession(BaseSession):
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None) -> Any:
         name = method.__api_method__
         self.calls[name] += 1
+        if self.on_call is not None:
+            self.on_call(name, method)
         if name == "answerCallbackQuery" and self.on_answer is not None:
             self.on_answer(getattr(method, "callback_query_id", ""), getattr(method, "text", None))
         content = json.dumps({"ok": True, "result": self._result(name, method)})
@@ -387,8 +392,37 @@ class Stats:
         return text
 
 
-def _percentile(sorted_ms: list[float], q: float) -> float:
-    return sorted_ms[min(len(sorted_ms) - 1, max(0, round(q * len(sorted_ms)) - 1))]
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The nearest-rank percentile of already sorted values."""
+    return sorted_values[min(len(sorted_values) - 1, max(0, round(q * len(sorted_values)) - 1))]
+
+
+def apology_texts() -> set[str]:
+    """The error handler's apology (handlers/errors.py) in every language: an answer with it is a failed request."""
+    from bot.i18n import LANGUAGES, t
+
+    return {t(lang, "errors.internal") for lang in LANGUAGES}
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def rss_mb() -> float | None:
+    """The process's resident set now (Linux only; None elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 def stats(name: str, samples_seconds: list[float], cpu_seconds: list[float] | None = None) -> Stats:
@@ -398,10 +432,10 @@ def stats(name: str, samples_seconds: list[float], cpu_seconds: list[float] | No
         name,
         len(ms),
         statistics.median(ms),
-        _percentile(ms, 0.95),
+        percentile(ms, 0.95),
         ms[-1],
         statistics.median(cpu) if cpu else None,
-        _percentile(cpu, 0.95) if cpu else None,
+        percentile(cpu, 0.95) if cpu else None,
     )
 
 

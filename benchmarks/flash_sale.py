@@ -43,7 +43,7 @@ if __package__ in (None, ""):  # `python benchmarks/flash_sale.py`
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Update
 
-from benchmarks._stub import StubSession, stub_bot
+from benchmarks._stub import StubSession, apology_texts, stub_bot
 from bot.callbacks.flashsale import FlashBuyCB
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,7 +221,7 @@ def classify(texts: Counter[str]) -> tuple[dict[str, int], int]:
     for lang in LANGUAGES:
         for key in ("sold_out", "busy", "retry", "ended", "limit"):
             known[t(lang, f"flashsale.toast.{key}", limit=1)] = key
-    apology = {t(lang, "errors.internal") for lang in LANGUAGES}
+    apology = apology_texts()
     counts: Counter[str] = Counter()
     failed = 0
     for text, n in texts.items():

@@ -36,6 +36,7 @@ from bot.metrics import Metrics
 from bot.middlewares import UserContextMiddleware
 from bot.nlu_service import Understanding
 from bot.outbox import OutboxSender
+from bot.redis_admission import RedisAdmissionGate
 from bot.referral_codes import ReferralCodes
 from bot.scheduler import Scheduler
 from bot.shop_rules import shop_rules
@@ -150,6 +151,7 @@ def standard_wiring() -> Wiring:
             growth_jobs.REMINDER_KIND: growth_jobs.remind_checkins,
             social_jobs.SCAN_KIND: social_jobs.scan_wishlists,
             digest_jobs.KIND: digest_jobs.send_weekly_digest,
+            broadcasts_store.PROGRESS_JOB: ops_jobs.broadcast_progress,
         },
         startup=(
             growth_jobs.ensure_daily_events,
@@ -276,6 +278,7 @@ class App:
         if self.scheduler is not None:
             await self.scheduler.stop()
         await flash_lane.drain(self.ctx)
+        await self.ctx.admission.close()
         await self.dp.storage.close()
         if self.ctx.updates is not None:
             await self.ctx.updates.close()
@@ -302,6 +305,15 @@ def build_context(
     """Every dependency a handler, job or view may use, built once (tests use this for a context without a
     Dispatcher; the two services that need the context itself are added by create_app before sealing)."""
     slots = db_slots(db)  # one budget for every storm-path database operation of the process
+    payment_window = timedelta(minutes=settings.flashsale.payment_window_minutes)
+    admission: flash_store.AdmissionGate
+    if settings.redis.url:
+        # Several processes share the sale's counter: sold-out taps end in Redis, whichever process gets them.
+        admission = RedisAdmissionGate(
+            db, payment_window=payment_window, slots=slots, url=settings.redis.url, namespace=str(bot.id)
+        )
+    else:
+        admission = MemoryAdmissionGate(db, payment_window=payment_window, slots=slots)
     return AppContext(
         settings=settings,
         db=db,
@@ -311,9 +323,7 @@ def build_context(
         etiquette=etiquette,
         search=SearchEngine(db),
         understanding=Understanding(settings),
-        admission=MemoryAdmissionGate(
-            db, payment_window=timedelta(minutes=settings.flashsale.payment_window_minutes), slots=slots
-        ),
+        admission=admission,
         db_slots=slots,
         user_rows=UserRowWriter(db, slots),
         conversations=build_storage(settings, db),

@@ -14,7 +14,7 @@ from aiogram.types import FSInputFile, InputFile, Message
 from bot.config import Settings
 from bot.context import AppContext
 from bot.views import groupbuy as views
-from store import catalog, groupbuy
+from store import catalog, groupbuy, users
 from store.groupbuy import GroupBuyView
 from store.models import utcnow
 
@@ -83,9 +83,10 @@ async def post_card(ctx: AppContext, view: GroupBuyView) -> Message:
         await catalog.save_photo_file_id(ctx.db, view.product.id, view.product.photo, sent.photo[-1].file_id)
     await groupbuy.attach_card(ctx.db, view.id, sent.message_id, has_photo)
     refresher(ctx).note_sent(view.chat_id)
-    # Pinning is a nicety: a bot without the right gets an error, which changes nothing.
-    with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
-        await bot.pin_chat_message(view.chat_id, sent.message_id, disable_notification=True)
+    # Pinning is a nicety, tried only where the bot has the right (asking anyway earns a 400 per card).
+    if await users.may_pin(ctx.db, view.chat_id):
+        with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
+            await bot.pin_chat_message(view.chat_id, sent.message_id, disable_notification=True)
     return sent
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
 
 from bot.config import Settings
 from bot.context import AppContext
 from bot.i18n import t
+from bot.views.clock import zoned_hours
 from dialogues.nlu import IntentClassifier, IntentResult, build_classifier, load_responses, render
 from dialogues.nlu.rasa import RasaClassifier
 from store.money import Money
@@ -123,7 +125,7 @@ def faq_values(settings: Settings, lang: str) -> dict[str, str]:
         "free_delivery_over": Money(shop.free_delivery_over, shop.currency).format(),
         "delivery_days": shop.delivery_days,
         "return_days": str(shop.return_days),
-        "hours": shop.hours,
+        "hours": zoned_hours(shop.hours, shop.timezone, datetime.now(UTC)),
         "pickup_points": points,
         "payment_methods": payment_methods(settings, lang),
         "support_hint": t(lang, "support.faq.hint"),

@@ -18,7 +18,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.context import AppContext
 from bot.i18n import t
-from store import outbox_rows, reachability
+from store import broadcasts, outbox_rows, reachability, users
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,8 @@ class OutboxSender:
             # Parked, not dropped: it goes back to the queue when the user next opens the chat (store.reachability).
             await reachability.park(self.app.db, row.id, row.chat_id, "user unreachable")
             return
+        if "broadcast_id" in row.params and not await broadcasts.still_to_send(self.app.db, row.id):
+            return  # paused since it was claimed: held for Resume (store.broadcasts), not sent now
         attempted_at = self._now()
         try:
             out = render(self.app, row.template, row.language or self.app.settings.shop.default_language, row.params)
@@ -219,7 +221,7 @@ class OutboxSender:
             msg = await bot.send_message(
                 chat_id, out.text, reply_markup=out.reply_markup, message_thread_id=out.message_thread_id
             )
-        if out.pin:
+        if out.pin and await users.may_pin(self.app.db, chat_id):
             with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
                 await bot.pin_chat_message(chat_id, msg.message_id, disable_notification=True)
         return msg.message_id

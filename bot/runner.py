@@ -29,6 +29,8 @@ PUBLIC_COMMANDS = (
     "cart",
     "checkout",
     "orders",
+    "wishlist",
+    "foryou",
     "checkin",
     "points",
     "invite",
@@ -39,6 +41,35 @@ PUBLIC_COMMANDS = (
     "mydata",
     "forgetme",
     "help",
+)
+
+# Commands the handlers answer that /help and the menu leave out on purpose; every other registered command is
+# in PUBLIC_COMMANDS, the menu and /help (tests/e2e/test_commands_listed.py compares them all).
+UNLISTED_COMMANDS = frozenset(
+    {
+        "menu",  # the same as /help
+        "cancel",  # only inside a dialogue, which names it
+        # staff: admins, leaders, support agents (each sees them in their own screens and answers)
+        "admin",
+        "stock",
+        "coupons",
+        "coupon_new",
+        "coupon_off",
+        "flash_new",
+        "flash_create",
+        "flash_edit",
+        "flash_cancel",
+        "flash_list",
+        "groupbuy",
+        "leader",
+        "leader_grant",
+        "leader_revoke",
+        "canned",
+        "canned_add",
+        "canned_del",
+        "close",
+        "support_stats",
+    }
 )
 
 

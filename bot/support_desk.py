@@ -16,8 +16,10 @@ from bot.access import has_role
 from bot.context import AppContext
 from bot.i18n import t
 from bot.views import support as views
+from bot.views.clock import zoned_hours
 from store import support, users
 from store.errors import Forbidden
+from store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +137,7 @@ async def open_ticket_for(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Open (or find) the shopper's ticket; returns the one message to answer the shopper with."""
     chat_id = ctx.settings.support.chat_id
-    hours = ctx.settings.shop.hours
+    hours = zoned_hours(ctx.settings.shop.hours, ctx.settings.shop.timezone, utcnow())
     if chat_id is None:
         return t(lang, "support.ticket.unavailable", hours=hours), None
 

@@ -78,10 +78,12 @@ async def first_tap(ctx: AppContext, query: CallbackQuery, storage: Any = None, 
     return shared is not False
 
 
-async def repeated(ctx: AppContext, query: CallbackQuery, storage: Any = None) -> bool:
+async def repeated(ctx: AppContext, query: CallbackQuery, storage: Any = None, toast: str | None = None) -> bool:
     """Answer a repeated tap quietly and say so; the caller returns without acting. `storage` is the
-    dispatcher's FSM storage (handlers get it as `fsm_storage`): its Redis, when it has one, is shared."""
+    dispatcher's FSM storage (handlers get it as `fsm_storage`): its Redis, when it has one, is shared.
+    `toast` (plain text, the tapper's language) tells a tapper who waits for something, e.g. "Invoice already
+    sent", that the first tap did it; never an alert."""
     if await first_tap(ctx, query, storage):
         return False
-    await query.answer()
+    await query.answer(toast)
     return True

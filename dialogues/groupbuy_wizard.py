@@ -3,7 +3,14 @@ delivery contact. The data gathered so far lives in the FSM data (persisted by b
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from aiogram.fsm.state import State, StatesGroup
+
+from store.errors import DomainError
+from store.groupbuy import MIN_DURATION
 
 
 class GroupBuyWizard(StatesGroup):
@@ -37,3 +44,83 @@ STEPS: tuple[tuple[State, str], ...] = (
 def next_state(current: State) -> State:
     states = [state for state, _ in STEPS]
     return states[min(states.index(current) + 1, len(states) - 1)]
+
+
+# ---------------------------------------------------------------------------------------------- tier editor
+# The editor keeps tiers as (people, percent off) pairs in the FSM data under "tier_steps". Each button carries
+# the value it sets (not "+1"), so a double tap sets the same value twice instead of moving two steps.
+
+PERCENT_STEP = 5
+Steps = tuple[tuple[int, int], ...]
+
+
+def steps_from_data(raw: Any) -> Steps:
+    return tuple((int(people), int(percent)) for people, percent in raw or ())
+
+
+def set_people(steps: Steps, index: int, people: int) -> Steps:
+    _check_index(steps, index)
+    return tuple((people, pct) if i == index else (n, pct) for i, (n, pct) in enumerate(steps))
+
+
+def set_percent(steps: Steps, index: int, percent: int) -> Steps:
+    _check_index(steps, index)
+    return tuple((n, percent) if i == index else (n, pct) for i, (n, pct) in enumerate(steps))
+
+
+def add_tier(steps: Steps, count: int) -> Steps:
+    """A tier after the last one (more people, a bigger discount); `count` is how many tiers the tapped screen
+    showed, so a second tap of the same button adds nothing."""
+    if count != len(steps):
+        return steps
+    people, percent = steps[-1] if steps else (1, 0)
+    return (*steps, (people + max(people, 2), percent + PERCENT_STEP))
+
+
+def remove_tier(steps: Steps, count: int) -> Steps:
+    if count != len(steps) or len(steps) <= 1:
+        return steps
+    return steps[:-1]
+
+
+def _check_index(steps: Steps, index: int) -> None:
+    if not 0 <= index < len(steps):
+        raise DomainError("bad_button")
+
+
+# ---------------------------------------------------------------------------------------------- calendar
+# Days and hours are the shop's: a deadline picked on the calendar is a wall-clock hour in shop.timezone.
+
+
+def deadline_days(now: datetime, timezone: str, max_days: int) -> tuple[date, date]:
+    """The first and last day (shop time) on which a deadline may fall."""
+    zone = ZoneInfo(timezone)
+    return (now + MIN_DURATION).astimezone(zone).date(), (now + timedelta(days=max_days)).astimezone(zone).date()
+
+
+def check_day(day: date, now: datetime, timezone: str, max_days: int) -> None:
+    first, last = deadline_days(now, timezone, max_days)
+    if day < first:
+        raise DomainError("gb_day_past")
+    if day > last:
+        raise DomainError("gb_deadline_too_far", days=max_days)
+
+
+def deadline_at(day: date, hour: int, timezone: str) -> datetime:
+    """`hour`:00 on `day` in the shop's zone, in UTC."""
+    if not 0 <= hour <= 23:
+        raise DomainError("bad_button")
+    local = datetime.combine(day, time(hour), tzinfo=ZoneInfo(timezone))
+    return local.astimezone(UTC)
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise DomainError("bad_button") from exc
+
+
+def parse_month(text: str) -> date:
+    """`2026-12` to the first of that month."""
+    return parse_day(f"{text}-01")

@@ -1,4 +1,4 @@
-"""Operations conversations: an admin typing a restock amount, composing a broadcast."""
+"""Operations conversations: an admin typing a restock amount, composing a broadcast, typing a report period."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ RESTOCK_PRODUCT = "ops_restock_product"  # FSM data key: the product being resto
 class OpsSG(StatesGroup):
     restock_amount = State()
     broadcast_text = State()
+    analytics_period = State()
 
 
 BROADCAST_AUDIENCE = "ops_broadcast_audience"  # FSM data key: who the broadcast being typed is for

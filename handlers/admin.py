@@ -10,21 +10,23 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
 from bot import payments as bot_payments
+from bot import tap_guard
 from bot.access import has_role, require_role
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import admin as views
 from bot.views.checkout import pickup_point
 from dialogues.checkout import AdminSG
 from store import catalog, order_queues, orders, payments
-from store.errors import DomainError
+from store.errors import Conflict, DomainError
 
 routes = Routes("admin")
 
@@ -115,11 +117,24 @@ _TARGETS = {"ship": orders.SHIPPED, "deliver": orders.DELIVERED, "cancel": order
 
 
 @routes.callback_query(AdminOrderCB.filter(F.action.in_(set(_TARGETS))))
-async def admin_move(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
-    """Shipped / delivered (picked up) / cancelled; the buyer is told through the outbox."""
+async def admin_move(
+    query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    """Shipped / delivered (picked up) / cancelled; the buyer is told through the outbox. A repeated tap (a double
+    tap, or a second admin on an older screen) finds the order already moved: "Already done", nothing changes."""
     await require_role(ctx, query.from_user.id, "admin")
+    already_done = t_plain(lang, "taps.already_done")
+    if await tap_guard.repeated(ctx, query, fsm_storage, already_done):
+        return
     target = _TARGETS[callback_data.action]
-    order = await orders.admin_transition(ctx.db, callback_data.order_id, target, query.from_user.id)
+    try:
+        order = await orders.admin_transition(ctx.db, callback_data.order_id, target, query.from_user.id)
+    except Conflict as exc:
+        if exc.code != "illegal_transition" or exc.params.get("from_status") != target:
+            raise
+        await query.answer(already_done)
+        await _show_order(query, ctx, lang, await orders.get_order(ctx.db, callback_data.order_id), callback_data.q)
+        return
     await query.answer(t(lang, "admin.moved", order_id=order.id, status=t(lang, f"orders.status.{target}")))
     await _show_order(query, ctx, lang, order, callback_data.q)
 
@@ -181,19 +196,24 @@ async def stock_section(query: CallbackQuery, ctx: AppContext, lang: str, state:
     await require_role(ctx, query.from_user.id, "admin")
     await state.set_state(AdminSG.stock)
     await query.answer()
-    text, markup = views.stock_prompt(lang)
+    text, markup = views.stock_prompt(lang, await _example_sku(ctx))
     await edit_or_answer(query, text, markup)
+
+
+async def _example_sku(ctx: AppContext) -> str:
+    """A SKU the admin's examples can name: the catalog's first product."""
+    return await catalog.first_sku(ctx.db) or views.FALLBACK_SKU
 
 
 async def _adjust(ctx: AppContext, user_id: int, raw: str) -> tuple[str, int]:
     await require_role(ctx, user_id, "admin")
     match = STOCK_INPUT.match(raw)
     if match is None:
-        raise DomainError("admin_bad_stock_input")
+        raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
     sku, sign, number = match.groups()
     delta = int(number) * (-1 if sign == "-" else 1)
     if delta == 0:
-        raise DomainError("admin_bad_stock_input")
+        raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
     try:
         return sku, await catalog.adjust_stock(ctx.db, sku, delta, actor_id=user_id)
     except DomainError as exc:
@@ -221,8 +241,8 @@ async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMCo
 
 
 @routes.message(StateFilter(AdminSG.stock), ~F.text)
-async def stock_not_text(message: Message, lang: str) -> None:
-    await message.answer(t(lang, "errors.admin_bad_stock_input"))
+async def stock_not_text(message: Message, ctx: AppContext, lang: str) -> None:
+    await message.answer(t(lang, "errors.admin_bad_stock_input", sku=await _example_sku(ctx)))
 
 
 @routes.message(Command("stock"), F.chat.type == "private")

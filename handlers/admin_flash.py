@@ -16,6 +16,7 @@ and the question above loses its buttons. Every tap and every typed answer re-ch
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,16 +38,22 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import admin_flash as views
 from bot.views.flashsale import sale_text
 from dialogues.flash_wizard import FlashWizard
-from store import catalog, flashsale, groupbuy, users
+from store import audit, catalog, flashsale, groupbuy, users
 from store.catalog import ProductView
 from store.errors import Conflict, DomainError, NotFound
+from store.flashsale.parsing import parse_time
+from store.groupbuy.parsing import parse_duration
 from store.models import utcnow
-from store.money import Money, parse_major
+from store.money import Money, parse_typed_price
 from store.rules import policy
 
 routes = Routes("admin_flash")
 PRIVATE = F.chat.type == "private"
 ANSWER = F.text & ~F.text.startswith("/")
+
+# A start the admin typed is kept as this prefix + the moment (ISO), beside the preset keys.
+TYPED_START = "at:"
+_IN = re.compile(r"^(in\s+|\+\s*)|(后|以后|之后)$", re.IGNORECASE)
 
 ADMIN_SECTION = AdminSection("flashnew", "admin_flash.section", "admin", order=41)
 # The "Flash sales" section is declared by handlers/flashsale.py (its key and label); its screen is this list.
@@ -76,6 +83,8 @@ def _available(product: ProductView, data: dict[str, Any]) -> int:
 
 
 def _start_at(key: str, now: datetime, timezone: str) -> datetime:
+    if key.startswith(TYPED_START):
+        return datetime.fromisoformat(key.removeprefix(TYPED_START))
     if key == "now":
         return now
     if key == "10m":
@@ -255,11 +264,13 @@ async def price_typed(message: Message, ctx: AppContext, lang: str, state: FSMCo
     data = await state.get_data()
     product = await _product(ctx, data)
     try:
-        price = parse_major(message.text or "", product.currency)
+        price = parse_typed_price(message.text or "", product.currency)
     except ValueError as exc:
         raise DomainError("flash_bad_price") from exc
-    if not 0 < price < product.price:
+    if price <= 0:
         raise DomainError("flash_bad_price")
+    if price >= product.price:
+        raise DomainError("flash_price_not_lower", regular=Money(product.price, product.currency).format())
     await state.update_data(price=price)
     await _ask(message, ctx, lang, state, _after(data, "stock"))
 
@@ -276,6 +287,57 @@ async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMCo
         raise DomainError("flash_bad_stock", max=available)
     await state.update_data(stock=int(text))
     await _ask(message, ctx, lang, state, _after(data, "limit"))
+
+
+@routes.message(FlashWizard.limit, PRIVATE, ANSWER)
+async def limit_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    data = await state.get_data()
+    text = (message.text or "").strip()
+    most = max(1, int(data.get("stock") or 1))
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        raise DomainError("flash_bad_limit", max=most)
+    await state.update_data(limit=int(text))
+    await _ask(message, ctx, lang, state, _after(data, "start"))
+
+
+def typed_start(text: str, now: datetime, timezone: str) -> datetime:
+    """`now`, `in 5 min`, `+10m`, `5分钟后`, `20:00`, `12-06 20:00`, `2026-12-06 20:00` (shop time)."""
+    relative = parse_duration(_IN.sub("", text.strip()))
+    at = now + relative if relative is not None else parse_time(text, now, timezone)
+    if at < now - timedelta(minutes=1):
+        raise DomainError("flash_start_past")
+    return max(at, now)
+
+
+@routes.message(FlashWizard.start, PRIVATE, ANSWER)
+async def start_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    data = await state.get_data()
+    text = (message.text or "").strip()
+    if text.lower() in ("now", "现在", "立即", "马上"):
+        key = "now"
+    else:
+        key = TYPED_START + typed_start(text, utcnow(), ctx.settings.shop.timezone).isoformat()
+    await state.update_data(start=key)
+    await _ask(message, ctx, lang, state, _after(data, "duration"))
+
+
+@routes.message(FlashWizard.duration, PRIVATE, ANSWER)
+async def duration_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    data = await state.get_data()
+    duration = parse_duration(message.text or "")
+    if duration is None or not timedelta(minutes=5) <= duration <= timedelta(days=7):
+        raise DomainError("flash_bad_duration")
+    await state.update_data(minutes=int(duration.total_seconds() // 60))
+    await _ask(message, ctx, lang, state, _after(data, "audience"))
 
 
 @routes.callback_query(FlashWizardCB.filter(F.a == "stop"))
@@ -315,6 +377,7 @@ async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMConte
         subscribers=bool(data.get("subs", True)),
     )
     sale = await flashsale.create_sale(ctx.db, spec, created_by=query.from_user.id)
+    await audit.flash_sale(ctx.db, query.from_user.id, "create", sale)
     await state.clear()
     await query.answer()
     await edit_or_answer(query, sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
@@ -475,6 +538,7 @@ async def cancel_ask(query: CallbackQuery, callback_data: FlashWizardCB, ctx: Ap
 async def cancel_yes(query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     sale = await flashsale.cancel_sale(ctx.db, _sale_id(callback_data), admin_ids=ctx.settings.admins)
+    await audit.flash_sale(ctx.db, query.from_user.id, "cancel", sale)
     await query.answer()
     screen = views.notice(lang, "admin_flash.cancelled", sale.id)
     await edit_or_answer(query, screen.text, screen.markup)
@@ -583,6 +647,7 @@ async def edit_save(query: CallbackQuery, ctx: AppContext, lang: str, state: FSM
         screen = _not_editable(lang, await flashsale.get_sale(ctx.db, sale_id))
         await edit_or_answer(query, screen.text, screen.markup)
         return
+    await audit.flash_sale(ctx.db, query.from_user.id, "edit", sale)
     await state.clear()
     await query.answer(t_plain(lang, "admin_flash.saved", sale_id=sale.id))
     screen = await _sale_screen(ctx, lang, sale)
@@ -600,7 +665,9 @@ async def stale(query: CallbackQuery, lang: str) -> None:
 
 @routes.message(StateFilter(FlashWizard), PRIVATE, ~F.text.startswith("/"))
 async def needs_text(message: Message, lang: str) -> None:
-    await message.answer(t(lang, "groupbuy.wizard.text_please"))
+    """Typed text where only buttons answer (the audience, the summary), or a photo/sticker anywhere."""
+    key = "admin_flash.use_buttons" if message.text else "groupbuy.wizard.text_please"
+    await message.answer(t(lang, key))
 
 
 def setup() -> Router:

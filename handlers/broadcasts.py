@@ -1,6 +1,7 @@
 """/admin -> Broadcast: pick the audience (with its size), type the text, see the preview with the recipient
-count, confirm by tap. Confirm is idempotent (store.broadcasts); the outbox paces delivery. Under every
-broadcast, shoppers have a one-tap opt-out."""
+count, confirm by tap. Confirm is idempotent (store.broadcasts); the outbox paces delivery. The preview then
+shows live progress (sent / failed / blocked) with Pause or Resume. Under every broadcast, shoppers have a
+one-tap opt-out."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from store.errors import DomainError
 routes = Routes("broadcasts")
 
 ADMIN_SECTION = AdminSection("broadcast", "ops.section.broadcast", "admin", order=70)
-
 
 
 @routes.callback_query(AdminMenuCB.filter(F.section == "broadcast"))
@@ -78,9 +78,47 @@ async def compose_not_text(message: Message, lang: str) -> None:
 @routes.callback_query(BroadcastCB.filter(F.a == "send"))
 async def send(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    count = await broadcasts.send(ctx.db, callback_data.d, query.from_user.id, ctx.settings.ops.broadcast_per_second)
+    # The preview becomes the live progress message (edited in place by store.broadcasts' progress events).
+    message_id = query.message.message_id if query.message is not None else None
+    count = await broadcasts.send(
+        ctx.db,
+        callback_data.d,
+        query.from_user.id,
+        ctx.settings.ops.broadcast_per_second,
+        progress_message_id=message_id,
+        progress_every=ctx.settings.ops.broadcast_progress_seconds,
+    )
     await query.answer(t_plain(lang, "ops_bc.queued_toast", count=count))
-    await edit_or_answer(query, t(lang, "ops_bc.queued", id=callback_data.d, count=count), None)
+    await _draw(query, ctx, lang, callback_data.d)
+
+
+async def _draw(query: CallbackQuery, ctx: AppContext, lang: str, broadcast_id: int) -> None:
+    now = await broadcasts.progress(ctx.db, broadcast_id)
+    text, markup = views.broadcast_progress(lang, now)
+    await edit_or_answer(query, text, markup)
+    if query.message is not None:
+        await broadcasts.after_tap(
+            ctx.db, broadcast_id, query.message.message_id, now.fingerprint, ctx.settings.ops.broadcast_progress_seconds
+        )
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "pause"))
+async def pause(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    paused = await broadcasts.pause(ctx.db, callback_data.d, query.from_user.id)
+    # A second tap (or a tap on a finished broadcast) changes nothing: it says so and redraws the truth.
+    await query.answer(t_plain(lang, "ops_bc.paused_toast" if paused else "ops_bc.not_sending"))
+    await _draw(query, ctx, lang, callback_data.d)
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "resume"))
+async def resume(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    resumed = await broadcasts.resume(
+        ctx.db, callback_data.d, query.from_user.id, ctx.settings.ops.broadcast_per_second
+    )
+    await query.answer(t_plain(lang, "ops_bc.resumed_toast" if resumed else "ops_bc.not_paused"))
+    await _draw(query, ctx, lang, callback_data.d)
 
 
 @routes.callback_query(BroadcastCB.filter(F.a == "cancel"))

@@ -12,6 +12,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import (
     CallbackQuery,
     InaccessibleMessage,
@@ -22,11 +23,11 @@ from aiogram.types import (
 )
 
 from bot import payments as bot_payments
-from bot import social
+from bot import social, tap_guard
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.common import MenuCB
 from bot.context import AppContext
-from bot.i18n import LANGUAGES, Translator, t
+from bot.i18n import LANGUAGES, Translator, t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import checkout as views
@@ -34,7 +35,7 @@ from bot.views import common as common_views
 from bot.views.checkout import pickup_point, private_link
 from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
-from store import checkout, orders
+from store import checkout, invoices, orders
 from store.errors import Conflict, DomainError
 
 routes = Routes("checkout")
@@ -216,6 +217,20 @@ async def contact_chosen(
     await edit_or_answer(query, text, markup)
 
 
+async def _points_usable(ctx: AppContext, user_id: int, lang: str, data: dict[str, Any]) -> bool:
+    """Whether "Use my points" would take anything off this summary (no points, or none the cap lets in)."""
+    quote = await checkout.preview(
+        ctx.db,
+        user_id,
+        data.get(keys.DELIVERY) or "delivery",
+        policy(ctx),
+        coupon_code=data.get(keys.COUPON),
+        use_points=True,
+        lang=lang,
+    )
+    return quote.points_spent > 0
+
+
 @routes.callback_query(
     CheckoutCB.filter(F.action.in_({"coupon", "nocoupon", "pts", "back"})),
     StateFilter(CheckoutSG.summary, CheckoutSG.coupon),
@@ -225,6 +240,11 @@ async def summary_option(
 ) -> None:
     data = await _own_button(query, callback_data, state, lang)
     if data is None:
+        return
+    turning_points_on = callback_data.action == "pts" and not data.get(keys.POINTS, False)
+    if turning_points_on and not await _points_usable(ctx, query.from_user.id, lang, data):
+        # Nothing would change on the summary: say why instead of flipping the button.
+        await query.answer(t(lang, "checkout.no_points"))
         return
     await query.answer()
     if callback_data.action == "coupon":
@@ -242,8 +262,21 @@ async def summary_option(
 
 @routes.callback_query(CheckoutCB.filter(F.action == "pay"))
 async def pay_chosen(
-    query: CallbackQuery, callback_data: CheckoutCB, ctx: AppContext, lang: str, state: FSMContext
+    query: CallbackQuery,
+    callback_data: CheckoutCB,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
 ) -> None:
+    invoice_sent = t_plain(lang, "taps.invoice_sent")
+    if await tap_guard.repeated(ctx, query, fsm_storage, invoice_sent):
+        return  # a double tap places one order and sends one invoice
+    current = await state.get_data()
+    placed_id = current.get(keys.ORDER_ID) if current.get(keys.TOKEN) == callback_data.token else None
+    if placed_id and await invoices.sent(ctx.db, placed_id):
+        await query.answer(invoice_sent)  # a late repeat of the tap that placed the order: nothing to do
+        return
     data = await _own_button(query, callback_data, state, lang)
     if data is None:
         return
@@ -267,6 +300,9 @@ async def pay_chosen(
     try:
         placed = await checkout.place_order(ctx.db, choice, policy(ctx))
     except Conflict as exc:
+        if exc.code == "checkout_in_progress":  # the other tap of a double tap is placing it right now
+            await query.answer(invoice_sent)
+            return
         if exc.code != "checkout_price_changed":
             raise
         text, markup = await _summary(ctx, query.from_user.id, lang, state)
@@ -290,7 +326,7 @@ async def pay_chosen(
         markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
         await edit_or_answer(query, text, markup)
         return
-    if placed.status == orders.PAID:  # nothing left to pay after discounts
+    if placed.status in orders.PAID_STATUSES:  # nothing left to pay after discounts (digital: delivered too)
         markup = views.order_button(lang, placed.order_id)
         markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
         await edit_or_answer(query, t(lang, "checkout.placed_free", order_id=placed.order_id), markup)

@@ -9,19 +9,21 @@ import shlex
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
 import bot.views.flashsale as views
+from bot import tap_guard
 from bot.access import require_role
 from bot.admin_menu import AdminSection
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
-from store import flashsale, orders
+from store import audit, flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
 from store.models import utcnow
@@ -104,8 +106,12 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
 
 
 @routes.callback_query(FlashReceiptCB.filter())
-async def receipt(query: CallbackQuery, callback_data: FlashReceiptCB, ctx: AppContext, lang: str) -> None:
+async def receipt(
+    query: CallbackQuery, callback_data: FlashReceiptCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
     """Delivery or a pick-up point for a won unit, then its invoice (no address asked for a pick-up)."""
+    if await tap_guard.repeated(ctx, query, fsm_storage, t_plain(lang, "taps.invoice_sent")):
+        return  # a double tap asks for one invoice
     points = {p.id: p for p in ctx.settings.shop.pickup_points}
     chosen = None if callback_data.r == views.DELIVERY else callback_data.r
     order = await flashsale.choose_receipt(ctx.db, callback_data.order_id, query.from_user.id, chosen, list(points))
@@ -115,7 +121,11 @@ async def receipt(query: CallbackQuery, callback_data: FlashReceiptCB, ctx: AppC
 
 
 @routes.callback_query(FlashPayCB.filter())
-async def pay(query: CallbackQuery, callback_data: FlashPayCB, ctx: AppContext, lang: str) -> None:
+async def pay(
+    query: CallbackQuery, callback_data: FlashPayCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage, t_plain(lang, "taps.invoice_sent")):
+        return  # a double tap asks for one invoice
     order = await orders.get_order(ctx.db, callback_data.order_id, query.from_user.id)
     if not order.payable or order.source != flashsale.SOURCE:
         await query.answer(t(lang, "flashsale.pay_gone"), show_alert=True)
@@ -223,6 +233,7 @@ async def create(message: Message, command: CommandObject, ctx: AppContext, lang
         await message.answer(t(lang, "flashsale.admin.usage", usage=CREATE_USAGE))
         return
     sale = await flashsale.create_sale(ctx.db, spec_from(ctx, _fields(command.args)), created_by=message.from_user.id)
+    await audit.flash_sale(ctx.db, message.from_user.id, "create", sale)
     await message.answer(views.sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
 
 
@@ -237,6 +248,7 @@ async def edit(message: Message, command: CommandObject, ctx: AppContext, lang: 
         return
     current = await flashsale.get_sale(ctx.db, int(sale_id))
     sale = await flashsale.edit_sale(ctx.db, current.id, edit_from(ctx, _fields(rest), current))
+    await audit.flash_sale(ctx.db, message.from_user.id, "edit", sale)
     await message.answer(views.sale_text(lang, "flashsale.admin.edited", sale, ctx.settings.shop.timezone))
 
 
@@ -250,6 +262,7 @@ async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang
         await message.answer(t(lang, "flashsale.admin.usage", usage="/flash_cancel ID"))
         return
     sale = await flashsale.cancel_sale(ctx.db, int(arg), admin_ids=ctx.settings.admins)
+    await audit.flash_sale(ctx.db, message.from_user.id, "cancel", sale)
     await message.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
 
 
@@ -262,6 +275,7 @@ async def admin_action(query: CallbackQuery, callback_data: FlashAdminCB, ctx: A
     await require_role(ctx, query.from_user.id, "admin")
     if callback_data.action == "cancel":
         sale = await flashsale.cancel_sale(ctx.db, callback_data.sale_id, admin_ids=ctx.settings.admins)
+        await audit.flash_sale(ctx.db, query.from_user.id, "cancel", sale)
         await query.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
     else:
         await query.answer()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -22,13 +22,16 @@ from bot.chat_language import group_language
 from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.groupbuy_cards import policy, post_card, refresher
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
+from bot.views.clock import zone_label
+from dialogues import groupbuy_wizard as wizard
 from dialogues.groupbuy_wizard import GroupBuyWizard, ParticipantContact
 from store import groupbuy, orders
+from store.catalog import ProductView
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy import GroupBuyView, Tier
 from store.models import utcnow
@@ -331,6 +334,142 @@ async def wizard_tier_preset(
     tiers = groupbuy.tier_preset(product.price, int(callback_data.v))
     await state.update_data(tiers=[[tier.min_participants, tier.unit_price] for tier in tiers])
     await _ask(query, ctx, lang, state, "minimum")
+
+
+async def _wizard_product(ctx: AppContext, state: FSMContext) -> tuple[ProductView, dict[str, Any]]:
+    data = await state.get_data()
+    return await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"])), data
+
+
+async def _show_tier_editor(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, steps: wizard.Steps
+) -> None:
+    """The tiers after a tap, checked before anything changes: a refused tap is answered with the reason and the
+    screen stays as it was."""
+    product, _ = await _wizard_product(ctx, state)
+    tiers = groupbuy.tiers_from_steps(product.price, steps)
+    await state.update_data(tier_steps=[list(step) for step in steps])
+    await query.answer()
+    screen = views.tier_editor(lang, product, steps, tiers)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+def _index_value(value: str) -> tuple[int, int]:
+    index, _, number = value.partition(".")
+    if not index.isdigit() or not number.lstrip("-").isdigit() or len(number) > 6:
+        raise DomainError("bad_button")
+    return int(index), int(number)
+
+
+@routes.callback_query(WizardCB.filter(F.a == "ted"), GroupBuyWizard.tiers)
+async def wizard_tier_editor(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    """Open the editor on a preset (the first unless told), or on the tiers being edited."""
+    data = await state.get_data()
+    steps = wizard.steps_from_data(data.get("tier_steps"))
+    if not steps:
+        steps = groupbuy.tier_steps(int(callback_data.v) if callback_data.v.isdigit() else 0)
+    await _show_tier_editor(query, ctx, lang, state, steps)
+
+
+@routes.callback_query(WizardCB.filter(F.a.in_({"tn", "td", "ta", "tr"})), GroupBuyWizard.tiers)
+async def wizard_tier_adjust(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    steps = wizard.steps_from_data((await state.get_data()).get("tier_steps"))
+    if not steps:
+        raise DomainError("stale_button")
+    if callback_data.a in ("ta", "tr"):
+        if not callback_data.v.isdigit():
+            raise DomainError("bad_button")
+        count = int(callback_data.v)
+        changed = wizard.add_tier(steps, count) if callback_data.a == "ta" else wizard.remove_tier(steps, count)
+    else:
+        index, value = _index_value(callback_data.v)
+        setter = wizard.set_people if callback_data.a == "tn" else wizard.set_percent
+        changed = setter(steps, index, value)
+    await _show_tier_editor(query, ctx, lang, state, changed)
+
+
+@routes.callback_query(WizardCB.filter(F.a == "tok"), GroupBuyWizard.tiers)
+async def wizard_tier_use(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    product, data = await _wizard_product(ctx, state)
+    steps = wizard.steps_from_data(data.get("tier_steps"))
+    if not steps:
+        raise DomainError("stale_button")
+    tiers = groupbuy.tiers_from_steps(product.price, steps)
+    await state.update_data(tiers=[[tier.min_participants, tier.unit_price] for tier in tiers])
+    await _ask(query, ctx, lang, state, "minimum")
+
+
+@routes.callback_query(WizardCB.filter(F.a == "tps"), GroupBuyWizard.tiers)
+async def wizard_tier_presets(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await state.update_data(tier_steps=None)
+    await _ask(query, ctx, lang, state, "tiers")
+
+
+@routes.callback_query(WizardCB.filter(F.a == "nop"))
+async def wizard_label(query: CallbackQuery, callback_data: WizardCB, lang: str) -> None:
+    """A label on a keyboard (a tier's value, a month's name, a weekday): tapping it explains the buttons."""
+    await query.answer(
+        t(lang, "groupbuy.wizard.calendar_hint" if callback_data.v == "c" else "groupbuy.wizard.tier_hint")
+    )
+
+
+def _calendar(ctx: AppContext, lang: str, month: date | None) -> views.Screen:
+    settings = ctx.settings
+    now = utcnow()
+    days = settings.groupbuy.max_duration_days
+    first, last = wizard.deadline_days(now, settings.shop.timezone, days)
+    shown = month or first.replace(day=1)
+    if shown < first.replace(day=1):
+        raise DomainError("gb_day_past")
+    if shown > last:
+        raise DomainError("gb_deadline_too_far", days=days)
+    zone = zone_label(now, settings.shop.timezone)
+    return views.deadline_calendar(lang, shown, first, last, zone, days)
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cal"), GroupBuyWizard.deadline)
+async def wizard_calendar(query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str) -> None:
+    month = wizard.parse_month(callback_data.v) if callback_data.v else None
+    await _show_page(query, _calendar(ctx, lang, month))
+
+
+@routes.callback_query(WizardCB.filter(F.a == "day"), GroupBuyWizard.deadline)
+async def wizard_day(query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str) -> None:
+    settings = ctx.settings
+    now = utcnow()
+    day = wizard.parse_day(callback_data.v)
+    wizard.check_day(day, now, settings.shop.timezone, settings.groupbuy.max_duration_days)
+    zone = zone_label(wizard.deadline_at(day, 12, settings.shop.timezone), settings.shop.timezone)
+    await _show_page(query, views.deadline_hours(lang, day, zone))
+
+
+@routes.callback_query(WizardCB.filter(F.a == "hr"), GroupBuyWizard.deadline)
+async def wizard_hour(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    settings = ctx.settings
+    day_text, _, hour_text = callback_data.v.partition(".")
+    if not hour_text.isdigit():
+        raise DomainError("bad_button")
+    at = wizard.deadline_at(wizard.parse_day(day_text), int(hour_text), settings.shop.timezone)
+    groupbuy.check_deadline(at, utcnow(), settings.groupbuy.max_duration_days)
+    await state.update_data(deadline=at.isoformat(), deadline_seconds=None)
+    await _ask(query, ctx, lang, state, "pickup")
+
+
+@routes.callback_query(WizardCB.filter(F.a == "dlb"), GroupBuyWizard.deadline)
+async def wizard_deadline_presets(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _ask(query, ctx, lang, state, "deadline")
+
+
+async def _show_page(query: CallbackQuery, screen: views.Screen) -> None:
+    """A page of a step (the calendar, the hours) replaces the question it came from."""
+    await query.answer()
+    await edit_or_answer(query, screen.text, screen.markup)
 
 
 async def _set_minimum(
@@ -636,7 +775,7 @@ async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMC
 async def pay_tap(
     query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
 ) -> None:
-    if await tap_guard.repeated(ctx, query, fsm_storage):
+    if await tap_guard.repeated(ctx, query, fsm_storage, t_plain(lang, "taps.invoice_sent")):
         return  # a double-click asks for one invoice
     # Ownership: another user's order id is "not found" (callback data is never trusted).
     order = await orders.get_order(ctx.db, callback_data.v, user_id=query.from_user.id)

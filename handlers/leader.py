@@ -21,7 +21,7 @@ from bot.i18n import t
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
-from store import groupbuy, users
+from store import groupbuy, order_queues, users
 from store.errors import DomainError
 from store.models import utcnow
 
@@ -121,7 +121,7 @@ async def _show(query: CallbackQuery, screen: views.Screen) -> None:
 @routes.callback_query(AdminMenuCB.filter(F.section == "gbl"))
 async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     await access.require_role(ctx, query.from_user.id, "admin")
-    leaders = await users.users_with_role(ctx.db, "leader")
+    leaders = await order_queues.buyers(ctx.db, await users.users_with_role(ctx.db, "leader"))
     buys = await groupbuy.open_buys_of(ctx.db)
     await query.answer()
     await edit_or_answer(query, views.admin_section(lang, leaders, buys))

@@ -16,7 +16,7 @@ from bot import support_desk, tap_guard
 from bot.callbacks.common import MenuCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
@@ -99,7 +99,7 @@ async def order_pay(
     query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
 ) -> None:
     """A new invoice for an unpaid order (the old one may be lost in the chat, and is withdrawn)."""
-    if await tap_guard.repeated(ctx, query, fsm_storage):
+    if await tap_guard.repeated(ctx, query, fsm_storage, t_plain(lang, "taps.invoice_sent")):
         return  # a double-click asks for one invoice
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
     if not order.payable:

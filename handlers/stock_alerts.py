@@ -102,6 +102,11 @@ async def notify_me(query: CallbackQuery, callback_data: WatchCB, ctx: AppContex
         stock_alerts.IN_STOCK: "ops.watch_in_stock",
     }[outcome]
     await query.answer(t_plain(lang, key), show_alert=outcome == stock_alerts.WATCHING)
+    message = query.message
+    if outcome != stock_alerts.IN_STOCK and isinstance(message, Message):
+        markup = views.watching_markup(lang, message.reply_markup, callback_data.p)
+        if markup is not None:
+            await message.edit_reply_markup(reply_markup=markup)
 
 
 def setup() -> Router:

@@ -57,6 +57,44 @@ async def record(
     await session.flush()
 
 
+async def write(
+    db: Database,
+    *,
+    actor_id: int | None,
+    actor_role: str,
+    action: str,
+    target: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """An entry in a transaction of its own, for a change made by code that cannot take part in one (the flash
+    sale core commits on its own): written right after that change committed."""
+    async with db.tx() as session:
+        await record(
+            session, actor_id=actor_id, actor_role=actor_role, action=action, target=target, before=before, after=after
+        )
+
+
+async def flash_sale(db: Database, actor_id: int | None, action: str, sale: Any) -> None:
+    """A flash sale created, edited or cancelled by staff (`sale`: a store.flashsale SaleView)."""
+    await write(
+        db,
+        actor_id=actor_id,
+        actor_role="admin" if actor_id is not None else CLI,
+        action=f"flash.{action}",
+        target=f"flash:{sale.id}",
+        after={
+            "sku": sale.sku,
+            "price": sale.price,
+            "stock": sale.stock,
+            "per_user_limit": sale.per_user_limit,
+            "starts_at": sale.starts_at.isoformat(),
+            "ends_at": sale.ends_at.isoformat(),
+            "status": sale.status,
+        },
+    )
+
+
 async def record_role(session: AsyncSession, actor_id: int | None, user_id: int, role: str, *, granted: bool) -> None:
     await record(
         session,

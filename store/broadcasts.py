@@ -5,21 +5,33 @@ An admin's draft is a row; Confirm moves it draft -> sending with a conditional 
 a repeated update) queues nothing twice. The same transaction writes one outbox row per recipient, keyed
 `bc:<id>:<user>`, spaced by `not_before` at the broadcast pace, so the paced outbox delivers it under
 Telegram's limits, leaves room for other messages, and resumes after a crash without repeating anyone.
+
+Progress is never kept in a counter: it is counted from the broadcast's outbox rows (sent, failed, blocked,
+still waiting), so it is right after a restart. Pause moves the broadcast's waiting rows (pending, and those a
+sender has claimed but not sent) to `held`, which no sender takes (bot.outbox re-checks a broadcast row just
+before sending it); Resume puts them back, re-spaced from now. A row being sent while Pause lands is marked sent
+by its sender: nothing is sent twice and nothing is skipped.
+
+The admin's progress message is edited by a chain of scheduled events (PROGRESS_JOB), each scheduling the next
+a few seconds later while the broadcast sends (ProgressRef); the event's ref carries the message id and a
+fingerprint of what the message shows, so a restarted process knows what is on screen and never edits to the
+same figures. Scheduled events are rows too: the chain itself survives a restart.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import audit, notify
+from store import audit, notify, outbox_rows, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
-from store.models import User, utcnow
+from store.models import OutboxMessage, ScheduledJob, User, utcnow
 from store.models.ops import Broadcast, MarketingOptOut
 
 TEMPLATE = "ops.broadcast"
@@ -92,8 +104,17 @@ async def get(db: Database, broadcast_id: int) -> Draft:
     return _draft(row)
 
 
-async def send(db: Database, broadcast_id: int, admin_id: int, per_second: float) -> int:
-    """Queue the broadcast once; returns the number of recipients. A second confirm raises Conflict."""
+async def send(
+    db: Database,
+    broadcast_id: int,
+    admin_id: int,
+    per_second: float,
+    *,
+    progress_message_id: int | None = None,
+    progress_every: float = 3.0,
+) -> int:
+    """Queue the broadcast once; returns the number of recipients. A second confirm raises Conflict. With a
+    progress message (in the admin's chat), its first update is scheduled `progress_every` seconds on."""
     async with db.tx() as session:
         claimed = await session.execute(
             update(Broadcast)
@@ -108,7 +129,15 @@ async def send(db: Database, broadcast_id: int, admin_id: int, per_second: float
         recipients = list((await session.execute(_audience(row.audience).order_by(User.id))).scalars())
         await _enqueue(session, row, recipients, per_second)
         row.total = len(recipients)
-        row.status = "done"
+        # "sending" until the progress event counts no row left (or at once when nobody is to receive it).
+        row.status = "sending" if recipients else "done"
+        if progress_message_id is not None and recipients:
+            shown = Progress(row.id, row.admin_id, "sending", row.total, 0, 0, 0, row.total, 0).fingerprint
+            await schedule_progress(
+                session,
+                ProgressRef(row.id, progress_message_id, 0, shown),
+                utcnow() + timedelta(seconds=progress_every),
+            )
         await audit.record(
             session,
             actor_id=admin_id,
@@ -168,3 +197,237 @@ async def opt_out(db: Database, user_id: int) -> bool:
 async def opted_out(db: Database, user_id: int) -> bool:
     async with db.read() as session:
         return await session.get(MarketingOptOut, user_id) is not None
+
+
+# --- progress, pause and resume -------------------------------------------------------------------------------
+
+PROGRESS_JOB = "broadcast.progress"
+HELD = outbox_rows.HELD  # an outbox status no sender claims: the row of a paused broadcast
+WAITING = ("pending", "sending", HELD)
+BLOCKED = "unreachable"  # store.reachability parks a blocked recipient's row under this status
+
+
+@dataclass(frozen=True)
+class Progress:
+    id: int
+    admin_id: int
+    status: str  # sending | paused | done
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    waiting: int  # not sent yet: queued, being sent, or held by a pause
+    in_flight: int  # claimed by a sender and not yet marked
+
+    @property
+    def finished(self) -> bool:
+        return self.waiting == 0
+
+    @property
+    def fingerprint(self) -> str:
+        """Eight characters that change whenever what the progress message shows changes."""
+        shown = f"{self.status}:{self.sent}:{self.failed}:{self.blocked}:{self.waiting}"
+        return hashlib.sha1(shown.encode()).hexdigest()[:8]
+
+
+def _rows_of(broadcast_id: int):  # type: ignore[no-untyped-def]
+    return OutboxMessage.dedupe_key.like(f"bc:{broadcast_id}:%")
+
+
+async def progress_in(session: AsyncSession, broadcast_id: int) -> Progress | None:
+    row = await session.get(Broadcast, broadcast_id, populate_existing=True)
+    if row is None:
+        return None
+    counts = dict(
+        (
+            await session.execute(
+                select(OutboxMessage.status, func.count()).where(_rows_of(broadcast_id)).group_by(OutboxMessage.status)
+            )
+        ).all()
+    )
+
+    def n(*statuses: str) -> int:
+        return sum(int(counts.get(s, 0)) for s in statuses)
+
+    status = "paused" if row.status == "paused" else ("done" if row.status == "done" or not n(*WAITING) else "sending")
+    return Progress(
+        row.id, row.admin_id, status, row.total, n("sent"), n("failed"), n(BLOCKED), n(*WAITING), n("sending")
+    )
+
+
+async def progress(db: Database, broadcast_id: int) -> Progress:
+    async with db.read() as session:
+        found = await progress_in(session, broadcast_id)
+    if found is None:
+        raise NotFound("ops_broadcast_gone")
+    return found
+
+
+async def mark_done(session: AsyncSession, broadcast_id: int) -> None:
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
+        .values(status="done")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
+    """Stop the outbox sending this broadcast's remaining rows. False: it was not sending (a repeated tap, or
+    every row is already out: then it is marked done instead)."""
+    async with db.tx() as session:
+        now = await progress_in(session, broadcast_id)
+        if now is not None and now.status == "done":
+            await mark_done(session, broadcast_id)
+            return False
+        claimed = await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
+            .values(status="paused")
+            .execution_options(synchronize_session=False)
+        )
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            return False
+        held = await session.execute(
+            update(OutboxMessage)
+            .where(_rows_of(broadcast_id), OutboxMessage.status.in_(("pending", "sending")))
+            .values(status=HELD)
+            .execution_options(synchronize_session=False)
+        )
+        await audit.record(
+            session,
+            actor_id=admin_id,
+            actor_role="admin",
+            action="broadcast.pause",
+            target=f"broadcast:{broadcast_id}",
+            before={"status": "sending"},
+            after={"status": "paused", "held": int(held.rowcount)},  # type: ignore[attr-defined]
+        )
+        return True
+
+
+async def resume(db: Database, broadcast_id: int, admin_id: int, per_second: float) -> bool:
+    """Queue the held rows again, spaced at the broadcast pace from now. False: it was not paused."""
+    async with db.tx() as session:
+        claimed = await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == "paused")
+            .values(status="sending")
+            .execution_options(synchronize_session=False)
+        )
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            return False
+        held = list(
+            (
+                await session.execute(
+                    select(OutboxMessage.id)
+                    .where(_rows_of(broadcast_id), OutboxMessage.status == HELD)
+                    .order_by(OutboxMessage.id)
+                )
+            ).scalars()
+        )
+        start, step = utcnow(), 1.0 / per_second
+        for i, row_id in enumerate(held):
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == HELD)
+                .values(status="pending", not_before=start + timedelta(seconds=i * step))
+                .execution_options(synchronize_session=False)
+            )
+        session.info[notify.SESSION_KEY] = True  # wakes the sender after commit
+        await audit.record(
+            session,
+            actor_id=admin_id,
+            actor_role="admin",
+            action="broadcast.resume",
+            target=f"broadcast:{broadcast_id}",
+            before={"status": "paused"},
+            after={"status": "sending", "requeued": len(held)},
+        )
+        return True
+
+
+async def still_to_send(db: Database, outbox_row_id: int) -> bool:
+    """Just before a sender sends a broadcast row: is it still claimed, or did a Pause hold it meanwhile?"""
+    async with db.read() as session:
+        status = (
+            await session.execute(select(OutboxMessage.status).where(OutboxMessage.id == outbox_row_id))
+        ).scalar_one_or_none()
+    return status == "sending"
+
+
+# A paused broadcast may still change while a row a sender was already sending is marked sent: the chain goes
+# on until the figures stood still this many steps in a row, then rests until Resume.
+PAUSED_QUIET_STEPS = 5
+
+
+@dataclass(frozen=True)
+class ProgressRef:
+    """What a progress event carries in its `ref`: the broadcast, the admin's message, which of the two keys it
+    is, the fingerprint of what the message shows, and how many steps a paused broadcast stood still."""
+
+    broadcast_id: int
+    message_id: int
+    parity: int
+    shown: str
+    quiet: int = 0
+
+    def pack(self) -> str:
+        return f"{self.broadcast_id}:{self.message_id}:{self.parity}:{self.shown}:{self.quiet}"
+
+    @classmethod
+    def parse(cls, ref: str) -> ProgressRef:
+        broadcast_id, message_id, parity, shown, quiet = ref.split(":")
+        return cls(int(broadcast_id), int(message_id), int(parity), shown, int(quiet))
+
+    @property
+    def key(self) -> str:
+        return f"{PROGRESS_JOB}:{self.broadcast_id}:{self.parity}"
+
+
+async def schedule_progress(session: AsyncSession, ref: ProgressRef, run_at: datetime) -> None:
+    """The next progress event. Two keys take turns, so an event can schedule its successor while the scheduler
+    still holds its own row (which it marks done after the event), and a broadcast leaves two rows, not one per
+    update."""
+    await scheduling.schedule(session, PROGRESS_JOB, ref.pack(), run_at, key=ref.key)
+    job = (await session.execute(select(ScheduledJob).where(ScheduledJob.key == ref.key))).scalar_one()
+    job.ref = ref.pack()  # schedule() moves an existing event but keeps its ref: this one carries what is shown
+
+
+def next_step(ref: ProgressRef, now: Progress) -> ProgressRef | None:
+    """The event after `ref` once the figures are `now`; None when the chain should rest (finished, or paused
+    and still for PAUSED_QUIET_STEPS steps)."""
+    if now.status == "done":
+        return None
+    quiet = ref.quiet + 1 if now.fingerprint == ref.shown else 0
+    if now.status == "paused" and quiet >= PAUSED_QUIET_STEPS:
+        return None
+    return ProgressRef(ref.broadcast_id, ref.message_id, 1 - ref.parity, now.fingerprint, quiet)
+
+
+async def after_tap(db: Database, broadcast_id: int, message_id: int, shown: str, every: float) -> None:
+    """A tap (Send, Pause, Resume) just drew the progress message: the pending progress event must know what
+    is shown, or it would redraw the same figures. Without one (a paused broadcast whose chain rested), one is
+    scheduled while the broadcast may still change."""
+    async with db.tx() as session:
+        pending = (
+            (
+                await session.execute(
+                    select(ScheduledJob).where(
+                        ScheduledJob.key.like(f"{PROGRESS_JOB}:{broadcast_id}:%"), ScheduledJob.status == "pending"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for job in pending:
+            parity = ProgressRef.parse(job.ref).parity
+            job.ref = ProgressRef(broadcast_id, message_id, parity, shown).pack()
+        if pending:
+            return
+        now = await progress_in(session, broadcast_id)
+        if now is not None and now.status != "done":
+            await schedule_progress(
+                session, ProgressRef(broadcast_id, message_id, 0, shown), utcnow() + timedelta(seconds=every)
+            )

@@ -123,6 +123,8 @@ def _check_limits(product: ProductView, quantity: int, in_cart: int, max_per_lin
         raise Conflict("cart_sold_out")
     if quantity > product.stock:
         can_add = max(0, product.stock - in_cart)
+        if can_add == 0:
+            raise Conflict("cart_no_more_stock", stock=product.stock, in_cart=in_cart)
         raise Conflict("cart_over_stock", stock=product.stock, in_cart=in_cart, can_add=can_add)
     if quantity > max_per_line:
         raise DomainError("cart_line_limit", max=max_per_line)

@@ -245,6 +245,13 @@ async def get_product_by_sku(db: Database, sku: str) -> ProductView | None:
         return product_from_row(row) if row is not None else None
 
 
+async def first_sku(db: Database) -> str | None:
+    """The catalog's first product (active first): a SKU an admin's example can name truthfully."""
+    async with db.read() as session:
+        query = select(Product.sku).order_by(Product.active.desc(), Product.id).limit(1)
+        return (await session.execute(query)).scalar_one_or_none()
+
+
 async def count_products(db: Database) -> int:
     async with db.read() as session:
         return int((await session.execute(select(func.count()).select_from(Product))).scalar_one())
@@ -315,8 +322,9 @@ async def adjust_stock(db: Database, sku: str, delta: int, actor_id: int | None 
         raise Conflict("catalog_stock_negative", sku=sku, stock=int(current[0]), delta=delta)
 
 
-async def set_active(db: Database, sku: str, active: bool) -> bool:
-    """Show or hide a product; True when it changed. Hiding makes its old buttons stale (version bump)."""
+async def set_active(db: Database, sku: str, active: bool, actor_id: int | None = None) -> bool:
+    """Show or hide a product; True when it changed (and audited). Hiding makes its old buttons stale (version
+    bump)."""
     async with db.tx() as session:
         result = await session.execute(
             update(Product)
@@ -325,6 +333,15 @@ async def set_active(db: Database, sku: str, active: bool) -> bool:
             .execution_options(synchronize_session=False)
         )
         if _rowcount(result):
+            await audit.record(
+                session,
+                actor_id=actor_id,
+                actor_role="admin" if actor_id is not None else audit.CLI,
+                action="product.show" if active else "product.hide",
+                target=f"product:{sku}",
+                before={"active": not active},
+                after={"active": active},
+            )
             return True
         if (await session.execute(select(Product.id).where(Product.sku == sku))).first() is None:
             raise NotFound("catalog_product_not_found", sku=sku)

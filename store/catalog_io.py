@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from store import delivery
+from store import audit, delivery
 from store.catalog import (
     SLUG_RE,
     CategoryRow,
@@ -386,11 +386,30 @@ def parse_file(path: Path, fmt: str | None = None, *, default_currency: str = "C
 
 
 async def import_parsed(
-    db: Database, parsed: ParsedFile, *, progress: Callable[[int], None] | None = None
+    db: Database,
+    parsed: ParsedFile,
+    *,
+    progress: Callable[[int], None] | None = None,
+    actor_id: int | None = None,
 ) -> UpsertStats:
-    """Write a validated file in ONE transaction: a failure part-way leaves the catalog as it was."""
+    """Write a validated file in ONE transaction: a failure part-way leaves the catalog as it was. Prices and
+    stock set by a file are staff edits: the import leaves one audit row with what it changed."""
     async with db.tx() as session:
         stats = await upsert_products(session, parsed.rows, categories=parsed.categories, progress=progress)
+        if stats.inserted or stats.updated:
+            await audit.record(
+                session,
+                actor_id=actor_id,
+                actor_role="admin" if actor_id is not None else audit.CLI,
+                action="catalog.import",
+                target=f"products:{stats.inserted + stats.updated}",
+                after={
+                    "inserted": stats.inserted,
+                    "updated": stats.updated,
+                    "unchanged": stats.unchanged,
+                    "skus": stats.skus[:50],
+                },
+            )
     if len(parsed.rows) >= ANALYZE_ROWS:
         await analyze_products(db)
     return stats

@@ -291,7 +291,7 @@ async def preview(
         )
     for line in quote.lines:
         if stocks.get(line.product_id, 0) < line.quantity:
-            raise Conflict("checkout_out_of_stock", product=line.title(lang), left=stocks.get(line.product_id, 0))
+            raise _out_of_stock(line, stocks.get(line.product_id, 0), lang)
     return quote
 
 
@@ -322,7 +322,14 @@ async def reserve(session: AsyncSession, lines: list[QuoteLine], lang: str) -> N
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             left = (await session.execute(select(Product.stock).where(Product.id == line.product_id))).scalar()
-            raise Conflict("checkout_out_of_stock", product=line.title(lang), left=left or 0)
+            raise _out_of_stock(line, left or 0, lang)
+
+
+def _out_of_stock(line: QuoteLine, left: int, lang: str) -> Conflict:
+    """None left (the last units went to someone else meanwhile) is a sell-out, not "only 0 left"."""
+    if left <= 0:
+        return Conflict("checkout_sold_out", product=line.title(lang))
+    return Conflict("checkout_out_of_stock", product=line.title(lang), left=left)
 
 
 def _check_payment_method(choice: CheckoutChoice, quote: Quote, policy: CheckoutPolicy) -> None:

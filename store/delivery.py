@@ -5,7 +5,8 @@ the outbox by an order hook in the very transaction that makes the order paid. A
 the order paid once (the payment inbox), and each line's message has a dedupe key on top, so the buyer gets
 each good exactly once; a buyer who cannot be reached yet gets it when they come back (store.reachability).
 For an all-digital order the first good carries the payment confirmation, so the buyer gets one message per
-good rather than a "paid" notice followed by the goods. "Send again" from /orders queues them anew.
+good rather than a "paid" notice followed by the goods, and once every good went out that way the order is
+delivered: nothing is left to ship. "Send again" from /orders queues them anew.
 """
 
 from __future__ import annotations
@@ -126,6 +127,30 @@ def confirms_payment_itself(order: Order) -> bool:
 async def deliver_when_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
     await enqueue_goods(
         session, change.order, confirm_payment=confirms_payment_itself(change.order), notice=change.notice
+    )
+
+
+def sends_itself(good: Good) -> bool:
+    """The chat hands this good over by itself (otherwise its message says the team will send it)."""
+    if not good.content or good.kind not in KINDS:
+        return False
+    return good.kind != "file" or resolve_file(good.content) is not None
+
+
+async def complete_when_handed_over(session: AsyncSession, change: order_hooks.Transition) -> None:
+    """An all-digital order whose goods all went out with its payment has nothing left to do: it is delivered in
+    the same transaction, so it never waits in the admin's "to ship" queue. Its goods message was the buyer's
+    notice. A good the catalog has nothing to send for keeps the order paid: the team still owes it."""
+    order = change.order
+    if not confirms_payment_itself(order):
+        return
+    goods = await goods_of(session, order)
+    if not goods or not all(sends_itself(good) for good in goods):
+        return
+    from store import orders  # store.orders calls this module's hooks
+
+    await orders.transition(
+        session, order.id, orders.DELIVERED, change.actor, from_statuses=[orders.PAID], notify_buyer=False
     )
 
 

@@ -24,6 +24,13 @@ async def record(db: Database, order_id: int, chat_id: int, message_id: int) -> 
         return row.id
 
 
+async def sent(db: Database, order_id: int) -> bool:
+    """Whether the order has a live invoice in a chat (a repeated "Pay" tap then has nothing to send)."""
+    async with db.read() as session:
+        found = await session.execute(select(InvoiceMessage.id).where(InvoiceMessage.order_id == order_id).limit(1))
+        return found.first() is not None
+
+
 async def take_superseded(db: Database, order_id: int, newest_id: int | None = None) -> list[SentInvoice]:
     """Forget and return the order's invoices older than `newest_id` (all of them when None).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Digits after the decimal point. Telegram Stars (XTR) are whole units.
@@ -62,6 +63,19 @@ class Money:
 
 
 _SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+_CURRENCY_MARKS = re.compile(r"[¥￥$€£]|\b(cny|rmb|usd|yuan)\b|元", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")
+
+
+def parse_typed_price(text: str, currency: str) -> int:
+    """A price as people type it: `¥99.90`, `99.9元`, `99,90` (a decimal comma: one or two digits after it),
+    `1,299` (a thousands comma). ValueError when it is not a price."""
+    cleaned = _CURRENCY_MARKS.sub("", text).strip()
+    if _DECIMAL_COMMA.match(cleaned):
+        cleaned = cleaned.replace(",", ".")
+    return parse_major(cleaned, currency)
 
 
 def parse_major(text: str, currency: str) -> int:

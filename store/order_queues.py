@@ -4,6 +4,7 @@ counter, not for a courier, so it sits in the pickup queue with the orders paid 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -62,6 +63,13 @@ def _buyer(user_id: int, user: User | None) -> Buyer:
 async def buyer(db: Database, user_id: int) -> Buyer:
     async with db.read() as session:
         return _buyer(user_id, await session.get(User, user_id))
+
+
+async def buyers(db: Database, user_ids: Sequence[int]) -> list[Buyer]:
+    """Several people by name, in the order given (an id the bot never met stays a bare id)."""
+    async with db.read() as session:
+        found = {u.id: u for u in (await session.execute(select(User).where(User.id.in_(user_ids)))).scalars()}
+        return [_buyer(uid, found.get(uid)) for uid in user_ids]
 
 
 async def queue(db: Database, kind: str, n: int = 20) -> list[QueueLine]:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import delivery, notify, order_hooks, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
-from store.models import Order, OrderEvent, OrderItem, Payment, Product, utcnow
+from store.models import Order, OrderEvent, OrderItem, Payment, Product, User, utcnow
 
 PENDING_PAYMENT = "pending_payment"
 CONFIRMED = "confirmed"  # pay on pickup: stock held, money taken at the counter
@@ -259,7 +259,8 @@ async def transition(
         raise Conflict("illegal_transition", from_status=from_status, to_status=to_status, order_id=order_id)
     order.status = to_status
     order.updated_at = utcnow()
-    if to_status == PAID:
+    if to_status == PAID or (from_status == CONFIRMED and to_status == DELIVERED):
+        # Pay on pickup is paid at the hand-over: the hooks below (points, tier) must see it paid.
         order.paid_at = utcnow()
     session.add(OrderEvent(order_id=order.id, from_status=from_status, to_status=to_status, actor=actor))
     if from_status in UNPAID:
@@ -359,6 +360,7 @@ class OrderDetail:
     items: tuple[OrderItemView, ...]
     events: tuple[EventView, ...]
     has_goods: bool = False  # digital lines the chat hands over (store.delivery)
+    contact_erased: bool = False  # the buyer used /forgetme: missing contact details were erased, not never given
 
     @property
     def cancellable(self) -> bool:
@@ -389,6 +391,7 @@ async def load_detail(session: AsyncSession, order_id: int, user_id: int | None 
         .all()
     )
     goods = await delivery.goods_of(session, order)
+    erased_at = (await session.execute(select(User.erased_at).where(User.id == order.user_id))).scalar_one_or_none()
     return OrderDetail(
         id=order.id,
         user_id=order.user_id,
@@ -417,6 +420,7 @@ async def load_detail(session: AsyncSession, order_id: int, user_id: int | None 
         items=tuple(OrderItemView(i.sku, i.title_en, i.title_zh, i.unit_price, i.quantity) for i in items),
         events=tuple(EventView(e.from_status, e.to_status, e.actor, e.at) for e in events),
         has_goods=bool(goods),
+        contact_erased=erased_at is not None,
     )
 
 
@@ -472,7 +476,6 @@ async def admin_transition(db: Database, order_id: int, to_status: str, admin_id
             # Pay on pickup: the money taken at the counter is recorded when the order is handed over.
             order = change.order
             session.add(Payment(order_id=order.id, method="pickup", amount=order.total, currency=order.currency))
-            order.paid_at = utcnow()
         return await load_detail(session, order_id)
 
 

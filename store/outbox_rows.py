@@ -11,6 +11,8 @@ from sqlalchemy import func, select, update
 from store.db import Database
 from store.models import Chat, OutboxMessage, User, utcnow
 
+HELD = "held"  # a paused broadcast's row (store.broadcasts): no sender claims it
+
 
 @dataclass(frozen=True)
 class DueMessage:
@@ -79,10 +81,11 @@ async def mark(
 
 
 async def retry_later(db: Database, row_id: int, when: datetime, error: str) -> None:
+    """Back to the queue, unless a broadcast's Pause held the row meanwhile: it stays held until Resume."""
     async with db.tx() as session:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status != HELD)
             .values(status="pending", not_before=when, error=error)
         )
 
@@ -95,7 +98,7 @@ async def fail_or_retry(db: Database, row_id: int, max_attempts: int, error: str
         row.error = error[:2000]
         if row.attempts >= max_attempts:
             row.status = "failed"
-        else:
+        elif row.status != HELD:  # a paused broadcast's row waits for Resume, not for the retry time
             row.status = "pending"
             row.not_before = utcnow() + timedelta(seconds=2**row.attempts)
 

@@ -50,9 +50,11 @@ def standard_rules(growth: GrowthPolicy | None = None, admins: frozenset[int] = 
                 flash_hooks.on_paid,
                 stock_alerts.order_placed,
                 audit.order_changed,
+                delivery.complete_when_handed_over,  # last: the other hooks see the order paid
             ),
             "shipped": (audit.order_changed,),
             "delivered": (
+                rewards.reward_collected_order,
                 delivery.deliver_when_paid_at_pickup,
                 groupbuy.on_delivered,
                 audit.order_changed,

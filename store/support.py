@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import scheduling, users
+from store import audit, scheduling, users
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden, NotFound
 from store.models import CartItem, Order, Product, User, utcnow
@@ -277,6 +277,14 @@ async def assign(db: Database, ticket_id: int, agent_id: int, *, by: int | None 
                 raise Conflict("ticket_closed")
             return _info(ticket), False
         await scheduling.cancel(session, _take_key(ticket_id))
+        await audit.record(
+            session,
+            actor_id=by,
+            actor_role="support" if by is not None else audit.SYSTEM,
+            action="support.take" if by == agent_id else "support.assign",
+            target=f"ticket:{ticket_id}",
+            after={"assignee": agent_id},
+        )
         return _info(ticket), True
 
 
@@ -288,7 +296,18 @@ async def release(db: Database, ticket_id: int, agent_id: int, *, may_release_ot
         if not may_release_others:
             query = query.where(SupportTicket.assignee_id == agent_id)
         result = await session.execute(query.values(status="open", assignee_id=None))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await audit.record(
+            session,
+            actor_id=agent_id,
+            actor_role="support",
+            action="support.release",
+            target=f"ticket:{ticket_id}",
+            before={"status": "taken"},
+            after={"status": "open"},
+        )
+        return True
 
 
 async def close(db: Database, ticket_id: int, *, closed_by: int | None, reason: str) -> TicketInfo | None:
@@ -306,7 +325,18 @@ async def close(db: Database, ticket_id: int, *, closed_by: int | None, reason: 
             return None
         await scheduling.cancel(session, _take_key(ticket_id))
         await scheduling.cancel(session, _reply_key(ticket_id))
-        return _info(await _row(session, ticket_id))
+        row = await _row(session, ticket_id)
+        if closed_by is not None and closed_by != row.user_id:
+            # Staff handing the shopper back to the bot (a shopper closing their own ticket is not a staff act).
+            await audit.record(
+                session,
+                actor_id=closed_by,
+                actor_role="support",
+                action="support.hand_back",
+                target=f"ticket:{ticket_id}",
+                after={"status": "closed", "reason": reason[:24]},
+            )
+        return _info(row)
 
 
 async def rate(db: Database, ticket_id: int, user_id: int, rating: int) -> bool:

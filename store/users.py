@@ -277,6 +277,14 @@ async def record_chat(
         chat.is_forum = is_forum
 
 
+async def may_pin(db: Database, chat_id: int) -> bool:
+    """Whether the bot may pin in this chat, as its last my_chat_member said (a group where it is a plain member
+    answers a pin with 400 "not enough rights"; a chat never recorded is not assumed to allow it)."""
+    async with db.read() as session:
+        chat = await session.get(Chat, chat_id)
+        return chat is not None and chat.can_pin and chat.bot_status in ("administrator", "creator")
+
+
 async def migrate_chat(db: Database, old_id: int, new_id: int) -> None:
     """A group became a supergroup: its id changes and what we stored follows it."""
     async with db.tx() as session:

@@ -37,6 +37,8 @@ class BroadcastCB(CallbackData, prefix="bc"):
 
 
 class AnalyticsCB(CallbackData, prefix="an"):
-    """days: the period (1 = today, 7, 30)"""
+    """days: the last N days (1 = today, 7, 30); or k: a preset (tm: this month, lm: last month) or c (custom:
+    the admin types the days)."""
 
-    days: Id
+    days: Id = 0
+    k: str = ""

@@ -8,7 +8,7 @@ from typing import Any
 from bot.cli._db import open_db
 from bot.cli._report import refused
 from bot.config import Settings
-from store import flashsale
+from store import audit, flashsale
 from store.errors import DomainError
 from store.models import utcnow
 from store.money import Money, parse_major
@@ -81,6 +81,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
         )
         async with open_db(settings) as db:
             sale = await flashsale.create_sale(db, spec)
+            await audit.flash_sale(db, None, "create", sale)
     except DomainError as exc:
         return refused(exc)
     print(f"scheduled {_line(sale)}")
@@ -119,6 +120,7 @@ async def _edit(args: argparse.Namespace, settings: Settings) -> int:
                 all_groups=args.groups is not None and groups is None,
             )
             sale = await flashsale.edit_sale(db, args.sale_id, edit)
+            await audit.flash_sale(db, None, "edit", sale)
     except DomainError as exc:
         return refused(exc)
     print(f"updated {_line(sale)}")
@@ -129,6 +131,7 @@ async def _cancel(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with open_db(settings) as db:
             sale = await flashsale.cancel_sale(db, args.sale_id, admin_ids=settings.admins)
+            await audit.flash_sale(db, None, "cancel", sale)
     except DomainError as exc:
         return refused(exc)
     print(f"{sale.status} {_line(sale)}")

@@ -17,5 +17,8 @@ class OpsSettings(Section):
     broadcast_per_second: float = Field(
         default=15.0, gt=0, le=30, description="broadcast pace, kept under the outbox's global pace"
     )
+    broadcast_progress_seconds: float = Field(
+        default=3.0, ge=0.5, description="the admin's broadcast progress message is edited at most this often"
+    )
     analytics_flush_seconds: float = Field(default=10.0, gt=0, description="how often counted views are written")
     audit_page_size: int = Field(default=10, ge=1, le=30)

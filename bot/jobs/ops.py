@@ -5,13 +5,20 @@ so every process may run the sweep."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from datetime import timedelta
 from typing import Any
+
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import analytics
 from bot.context import AppContext
-from bot.scheduler import Scheduler
-from store import stock_alerts
+from bot.scheduler import AfterCommit, JobContext, Scheduler
+from bot.views import ops as ops_views
+from store import broadcasts, stock_alerts
+from store.models import User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +32,36 @@ async def check_stock(app: AppContext, product_ids: set[int] | None = None) -> l
     async with app.db.tx() as session:
         admins = await stock_alerts.admin_ids(session, app.settings.admins)
         return await stock_alerts.check(session, default, admins, product_ids)
+
+
+async def broadcast_progress(job: JobContext, session: AsyncSession) -> AfterCommit | None:
+    """One step of a broadcast's progress chain (store.broadcasts): count the rows, redraw the admin's message
+    only when the figures changed, and schedule the next step while the broadcast may still change. The chain's
+    pace is the throttle: at most one edit per `ops.broadcast_progress_seconds`."""
+    ref = broadcasts.ProgressRef.parse(job.ref)
+    now = await broadcasts.progress_in(session, ref.broadcast_id)
+    if now is None:
+        return None
+    if now.status == "done":
+        await broadcasts.mark_done(session, ref.broadcast_id)
+    following = broadcasts.next_step(ref, now)
+    if following is not None:
+        every = job.app.settings.ops.broadcast_progress_seconds
+        await broadcasts.schedule_progress(session, following, utcnow() + timedelta(seconds=every))
+    if now.fingerprint == ref.shown:
+        return None
+    admin = await session.get(User, now.admin_id)
+    lang = (admin.language if admin is not None else None) or job.app.settings.shop.default_language
+    text, markup = ops_views.broadcast_progress(lang, now)
+
+    async def redraw() -> None:
+        # A message the admin deleted, or one edited meanwhile by a tap, is not worth an error.
+        with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
+            await job.app.bot.edit_message_text(
+                chat_id=now.admin_id, message_id=ref.message_id, text=text, reply_markup=markup
+            )
+
+    return redraw
 
 
 async def arm_stock_checks(app: AppContext, scheduler: Scheduler) -> None:

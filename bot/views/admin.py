@@ -183,8 +183,13 @@ def refund_view(lang: str, task: RefundTask) -> tuple[str, InlineKeyboardMarkup]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def stock_prompt(lang: str) -> tuple[str, InlineKeyboardMarkup]:
-    return t(lang, "admin.stock_prompt"), InlineKeyboardMarkup(inline_keyboard=[[_menu_button(lang, "home")]])
+# The demo catalog's first product: the example when the catalog is still empty.
+FALLBACK_SKU = "FRU-APPLE"
+
+
+def stock_prompt(lang: str, sku: str) -> tuple[str, InlineKeyboardMarkup]:
+    text = t(lang, "admin.stock_prompt", sku=sku)
+    return text, InlineKeyboardMarkup(inline_keyboard=[[_menu_button(lang, "home")]])
 
 
 def stock_done(lang: str, sku: str, stock: int) -> tuple[str, InlineKeyboardMarkup]:

@@ -14,11 +14,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.admin_flash import FlashWizardCB
 from bot.i18n import Html, t, t_plain
-from bot.views.clock import zoned
+from bot.views.clock import zone_label, zoned
 from store import flashsale
 from store.catalog import ProductView
 from store.flashsale import SaleView
 from store.growth.policy import TierRule
+from store.models import utcnow
 from store.money import Money
 
 PRICE_PERCENTS = (10, 20, 30, 50)
@@ -261,7 +262,9 @@ def sales_list(lang: str, sales: Sequence[SaleView], timezone: str) -> Screen:
         ]
     )
     key = "admin_flash.list.title" if sales else "admin_flash.list.empty"
-    return Screen(t(lang, key), InlineKeyboardMarkup(inline_keyboard=rows))
+    # Power users type the commands; the help says which zone their typed times are in.
+    typed = t(lang, "flashsale.admin.help", zone=zone_label(utcnow(), timezone))
+    return Screen(f"{t(lang, key)}\n\n{typed}", InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 def sale_screen(lang: str, sale: SaleView, timezone: str, audience: Audience, early: str | None) -> Screen:

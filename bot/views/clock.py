@@ -22,3 +22,8 @@ def zoned(moment: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """`moment` on the shop's clock, with the zone named."""
     local = moment.astimezone(ZoneInfo(timezone))
     return f"{local.strftime(fmt)} {zone_label(moment, timezone)}"
+
+
+def zoned_hours(hours: str, timezone: str, moment: datetime) -> str:
+    """Opening hours as configured (`09:00-21:00`, the shop's clock) with the zone they are in on `moment`."""
+    return f"{hours} {zone_label(moment, timezone)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,7 +16,7 @@ from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
-from bot.views.clock import zoned
+from bot.views.clock import zone_label, zoned
 from store import flashsale
 from store.flashsale import ClaimResult, SaleView
 from store.money import Money
@@ -209,7 +209,7 @@ def admin_list(lang: str, sales: Sequence[SaleView], timezone: str) -> tuple[str
             )
         )
     lines.append("")
-    lines.append(t(lang, "flashsale.admin.help"))
+    lines.append(t(lang, "flashsale.admin.help", zone=zone_label(datetime.now(UTC), timezone)))
     rows = [
         [
             InlineKeyboardButton(

@@ -3,10 +3,11 @@ renderers for participants' notices. Pure functions: data in, text and keyboard 
 
 from __future__ import annotations
 
+import calendar
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,9 +19,12 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t
 from bot.outbox import Outgoing
+from bot.views.admin import buyer_label
 from bot.views.clock import zone_label, zoned
+from dialogues.groupbuy_wizard import PERCENT_STEP
 from store.catalog import ProductView
 from store.groupbuy import (
+    MAX_TIERS,
     DeadlineChoice,
     GroupBuyView,
     LeaderLine,
@@ -34,6 +38,7 @@ from store.groupbuy import (
     shown_tiers,
 )
 from store.money import Money, exponent
+from store.order_queues import Buyer
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -338,8 +343,64 @@ def tiers_prompt(lang: str, product: ProductView, presets: Sequence[Sequence[Tie
         ]
         for index, preset in enumerate(presets)
     ]
+    if presets:
+        rows.append([_button(t(lang, "groupbuy.btn.adjust_tiers"), WizardCB(a="ted", v="0").pack())])
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     return Screen(text, _markup(rows))
+
+
+def _steps_value(index: int, value: int) -> str:
+    return f"{index}.{value}"
+
+
+def tier_editor(lang: str, product: ProductView, steps: Sequence[tuple[int, int]], tiers: Sequence[Tier]) -> Screen:
+    """Tiers adjusted by taps: people −/+ 1 and discount −/+ 5% per tier, edited in place. Every button sets a
+    value (not a step), so a double tap lands on the same screen. What the fewest people for a discount pay is
+    stated, beside what anyone pays below it."""
+    first = tiers[0]
+    text = "\n".join(
+        [
+            t(lang, "groupbuy.wizard.editor", title=html.escape(product.title(lang)), regular=product.money.format()),
+            tier_lines(lang, tiers, product.price, product.currency),
+            t(
+                lang,
+                "groupbuy.wizard.at_minimum",
+                min=first.min_participants,
+                price=_money(first.unit_price, product.currency),
+                note="",
+            ),
+            t(lang, "groupbuy.wizard.editor_below", n=first.min_participants, regular=product.money.format()),
+            t(lang, "groupbuy.wizard.editor_hint", step=PERCENT_STEP),
+        ]
+    )
+    rows: list[list[InlineKeyboardButton]] = []
+    for index, ((people, percent), tier) in enumerate(zip(steps, tiers, strict=True)):
+        rows.append(
+            [
+                _button("➖👥", WizardCB(a="tn", v=_steps_value(index, people - 1)).pack()),
+                _button(t(lang, "groupbuy.btn.tier_people", n=people), WizardCB(a="nop").pack()),
+                _button("➕👥", WizardCB(a="tn", v=_steps_value(index, people + 1)).pack()),
+            ]
+        )
+        price = _money(tier.unit_price, product.currency)
+        rows.append(
+            [
+                _button(f"➖{PERCENT_STEP}%", WizardCB(a="td", v=_steps_value(index, percent - PERCENT_STEP)).pack()),
+                _button(t(lang, "groupbuy.btn.tier_discount", off=percent, price=price), WizardCB(a="nop").pack()),
+                _button(f"➕{PERCENT_STEP}%", WizardCB(a="td", v=_steps_value(index, percent + PERCENT_STEP)).pack()),
+            ]
+        )
+    count = str(len(steps))
+    edit_row = []
+    if len(steps) < MAX_TIERS:
+        edit_row.append(_button(t(lang, "groupbuy.btn.add_tier"), WizardCB(a="ta", v=count).pack()))
+    if len(steps) > 1:
+        edit_row.append(_button(t(lang, "groupbuy.btn.remove_tier"), WizardCB(a="tr", v=count).pack()))
+    rows.append(edit_row)
+    rows.append([_button(t(lang, "groupbuy.btn.use_tiers"), WizardCB(a="tok").pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.presets"), WizardCB(a="tps").pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
 
 
 def deadline_prompt(
@@ -355,8 +416,68 @@ def deadline_prompt(
     )
     rows = []
     for key, choice in choices:
-        at = choice.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M") if choice.at is not None else ""
+        at = zoned(choice.at, timezone, "%H:%M") if choice.at is not None else ""
         rows.append([_button(t(lang, f"groupbuy.wizard.preset_{key}", at=at), WizardCB(a="dl", v=key).pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.calendar"), WizardCB(a="cal").pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    return Screen(text, _markup(rows))
+
+
+def _month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _shift_month(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def deadline_calendar(lang: str, month: date, first: date, last: date, zone: str, days: int) -> Screen:
+    """A month of the shop's calendar: days from `first` to `last` may end the buy. Days outside carry a button
+    too, so a tap on one says why it cannot be chosen instead of doing nothing."""
+    text = t(lang, "groupbuy.wizard.calendar", zone=zone, days=days, first=first.isoformat(), last=last.isoformat())
+    names = t(lang, "groupbuy.cal.months").split("|")
+    title = t(lang, "groupbuy.cal.title", month=names[month.month - 1], year=month.year)
+    nop = WizardCB(a="nop", v="c").pack()
+    earlier = _shift_month(month, -1)
+    later = _shift_month(month, 1)
+    head = [
+        _button("◀️", WizardCB(a="cal", v=_month_key(earlier)).pack())
+        if _month_key(earlier) >= _month_key(first)
+        else _button("·", nop),
+        _button(title, nop),
+        _button("▶️", WizardCB(a="cal", v=_month_key(later)).pack())
+        if _month_key(later) <= _month_key(last)
+        else _button("·", nop),
+    ]
+    rows = [head, [_button(name, nop) for name in t(lang, "groupbuy.cal.weekdays").split("|")]]
+    for week in calendar.Calendar(firstweekday=0).monthdayscalendar(month.year, month.month):
+        row = []
+        for number in week:
+            if number == 0:
+                row.append(_button("·", nop))
+                continue
+            day = month.replace(day=number)
+            # Struck through (a combining stroke per digit): shown, so the grid reads as a month, but not offered.
+            label = str(number) if first <= day <= last else "".join(f"{digit}\u0336" for digit in str(number))
+            row.append(_button(label, WizardCB(a="day", v=day.isoformat()).pack()))
+        rows.append(row)
+    rows.append([_button(t(lang, "groupbuy.btn.back"), WizardCB(a="dlb").pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    return Screen(text, _markup(rows))
+
+
+def deadline_hours(lang: str, day: date, zone: str) -> Screen:
+    """The hour on `day` (shop time) the buy ends; a tap on an hour that has passed or is too far is refused."""
+    text = t(lang, "groupbuy.wizard.hour", day=day.isoformat(), zone=zone)
+    rows = [
+        [
+            _button(f"{hour:02d}:00", WizardCB(a="hr", v=f"{day.isoformat()}.{hour}").pack())
+            for hour in range(start, start + 6)
+        ]
+        for start in range(0, 24, 6)
+    ]
+    rows.append([_button(t(lang, "groupbuy.btn.back"), WizardCB(a="cal", v=_month_key(day)).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     return Screen(text, _markup(rows))
 
@@ -524,9 +645,9 @@ def leader_detail(
     return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
 
 
-def admin_section(lang: str, leaders: Sequence[int], buys: Sequence[GroupBuyView]) -> str:
-    """The admin menu's leaders section: who leads, and the open buys."""
-    lines = [t(lang, "groupbuy.admin.leaders", ids=", ".join(map(str, leaders)) or "—")]
+def admin_section(lang: str, leaders: Sequence[Buyer], buys: Sequence[GroupBuyView]) -> str:
+    """The admin menu's leaders section: who leads (by name, as the admin knows them), and the open buys."""
+    lines = [t(lang, "groupbuy.admin.leaders", names=", ".join(map(buyer_label, leaders)) or "—")]
     lines.append(t(lang, "groupbuy.admin.open", n=len(buys)))
     lines.extend(t(lang, "groupbuy.admin.line", id=b.id, title=b.title(lang), joined=joined_count(b)) for b in buys)
     lines.append(t(lang, "groupbuy.admin.howto"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -16,6 +15,7 @@ from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
+from bot.views.clock import zoned
 from store import audit, broadcasts, stock_alerts
 
 RESTOCK_STEPS = (10, 50)
@@ -73,6 +73,25 @@ def notify_me_button(lang: str, product_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=t_plain(lang, "ops.notify_me"), callback_data=WatchCB(p=product_id).pack())
 
 
+def watching_markup(lang: str, markup: InlineKeyboardMarkup | None, product_id: int) -> InlineKeyboardMarkup | None:
+    """The card's keyboard with its "Notify me" button saying it is on (a second tap still only answers that
+    the shopper is on the list); None when the card has no such button."""
+    if markup is None:
+        return None
+    data = WatchCB(p=product_id).pack()
+    label = t_plain(lang, "ops.notify_me_on")
+    rows = [
+        [
+            InlineKeyboardButton(text=label, callback_data=data) if button.callback_data == data else button
+            for button in row
+        ]
+        for row in markup.inline_keyboard
+    ]
+    if rows == markup.inline_keyboard:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 # ---------------------------------------------------------------- audit log
 
 
@@ -96,7 +115,6 @@ def _short(value: Any) -> str:
 def audit_page(
     lang: str, entries: list[audit.Entry], timezone: str, *, page_size: int, first_page: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
-    zone = ZoneInfo(timezone)
     rows: list[list[InlineKeyboardButton]] = []
     nav: list[InlineKeyboardButton] = []
     if not first_page:
@@ -112,14 +130,14 @@ def audit_page(
     )
     if not entries:
         return t(lang, "ops.audit_empty"), InlineKeyboardMarkup(inline_keyboard=rows)
-    lines = [t(lang, "ops.audit_title", tz=timezone)]
+    lines = [t(lang, "ops.audit_title")]
     for e in entries:
         who = str(e.actor_id) if e.actor_id is not None else t_plain(lang, "ops.audit_nobody")
         lines.append(
             t(
                 lang,
                 "ops.audit_line",
-                when=e.created_at.astimezone(zone).strftime("%m-%d %H:%M"),
+                when=zoned(e.created_at, timezone, "%m-%d %H:%M"),
                 who=who,
                 role=e.actor_role,
                 action=e.action,
@@ -187,3 +205,24 @@ def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int) -> tuple[s
         ]
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def broadcast_progress(lang: str, p: broadcasts.Progress) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The admin's live progress message: figures counted from the outbox rows, Pause or Resume under it."""
+    text = t(
+        lang,
+        f"ops_bc.progress_{p.status}",
+        id=p.id,
+        total=p.total,
+        sent=p.sent,
+        failed=p.failed,
+        blocked=p.blocked,
+        waiting=p.waiting,
+    )
+    if p.status == "done":
+        return text, None
+    action = "pause" if p.status == "sending" else "resume"
+    button = InlineKeyboardButton(
+        text=t_plain(lang, f"ops_bc.{action}"), callback_data=BroadcastCB(a=action, d=p.id).pack()
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=[[button]])

@@ -73,7 +73,10 @@ def _delivery(lang: str, order: OrderDetail, point: PickupPoint | None) -> str:
         address = html.escape(point.address.get(lang)) if point else ""
         return t(lang, "orders.delivery_pickup", name=name, address=address)
     if not (order.contact_name or order.phone or order.address):
-        return t(lang, "orders.delivery_erased")
+        # Only /forgetme erases details; a flash-sale win leaves them to the payment form, which may never come.
+        if order.contact_erased:
+            return t(lang, "orders.delivery_erased")
+        return t(lang, "orders.delivery_expired" if order.status == "expired" else "orders.delivery_none")
     return t(
         lang,
         "orders.delivery_address",

@@ -35,6 +35,10 @@ def csv_files(report: Report) -> dict[str, str]:
             ["sku", "title_en", "title_zh", "units", "revenue_minor", "currency"],
             [[p.sku, p.title_en, p.title_zh, p.units, p.revenue, p.currency] for p in report.top_products],
         ),
+        "top_categories.csv": _csv(
+            ["slug", "name_en", "name_zh", "units", "revenue_minor", "currency"],
+            [[c.slug, c.name_en, c.name_zh, c.units, c.revenue, c.currency] for c in report.top_categories],
+        ),
         "summary.csv": _csv(
             ["figure", "value"],
             [
@@ -42,6 +46,8 @@ def csv_files(report: Report) -> dict[str, str]:
                 ["paid_orders", report.paid_orders],
                 *[[f"gmv_{c}_minor", v] for c, v in sorted(report.gmv.items())],
                 *[[f"aov_{c}_minor", v] for c, v in sorted(report.aov.items())],
+                ["stars_orders", report.stars.orders],
+                ["stars_total", report.stars.stars],
                 ["buyers", report.buyers],
                 ["repeat_buyers", report.repeat_buyers],
                 ["repeat_rate", round(report.repeat_rate, 4)],
@@ -52,6 +58,8 @@ def csv_files(report: Report) -> dict[str, str]:
                 ["referral_conversion", round(report.programs.referral_conversion, 4)],
                 ["checkin_retention_day1", round(report.programs.retention(1), 4)],
                 ["checkin_retention_day7", round(report.programs.retention(7), 4)],
+                ["checkin_retention_day30", round(report.programs.retention(30), 4)],
+                ["checkin_cohort", report.programs.checkin_cohort],
                 ["support_tickets", report.programs.tickets],
                 ["support_first_response_seconds", report.programs.first_response_seconds or ""],
                 ["support_resolution_seconds", report.programs.resolution_seconds or ""],

@@ -1,11 +1,12 @@
 """Figures of the shop's programs over a period: group buys (success rate, average participants), flash sales
 (sell-through, time to sell out), referrals (invites -> first paid order) and check-in retention (of those
-whose first check-in fell in the period, how many checked in again 1 and 7 days later)."""
+whose first check-in fell in the period, how many checked in again 1, 7 and 30 days later). A cohort member
+whose day N has not come yet is left out of day-N retention: a fresh cohort is not "lost" by day 30."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,9 @@ class Programs:
     checkin_cohort: int = 0
     checkin_day1: int = 0
     checkin_day7: int = 0
+    checkin_day30: int = 0
+    # Cohort members whose day 1 / 7 / 30 has come (all of them when the period is long past).
+    checkin_due: tuple[int, ...] | None = None
     tickets: int = 0
     first_response_seconds: float | None = None  # mean over tickets answered
     resolution_seconds: float | None = None  # mean over tickets closed
@@ -49,11 +53,23 @@ class Programs:
         return self.invites_converted / self.invites if self.invites else 0.0
 
     def retention(self, day: int) -> float:
-        kept = {1: self.checkin_day1, 7: self.checkin_day7}[day]
-        return kept / self.checkin_cohort if self.checkin_cohort else 0.0
+        kept = {1: self.checkin_day1, 7: self.checkin_day7, 30: self.checkin_day30}[day]
+        due = self.due(day)
+        return kept / due if due else 0.0
+
+    def due(self, day: int) -> int:
+        """How many of the cohort have reached day N (the retention's denominator)."""
+        if self.checkin_due is None:
+            return self.checkin_cohort
+        return self.checkin_due[RETENTION_DAYS.index(day)]
 
 
-async def programs(session: AsyncSession, lo: datetime, hi: datetime, first_day: str, last_day: str) -> Programs:
+RETENTION_DAYS = (1, 7, 30)
+
+
+async def programs(
+    session: AsyncSession, lo: datetime, hi: datetime, first_day: str, last_day: str, today: date | None = None
+) -> Programs:
     buys = (
         await session.execute(
             select(GroupBuy.status, GroupBuy.joined).where(
@@ -77,7 +93,12 @@ async def programs(session: AsyncSession, lo: datetime, hi: datetime, first_day:
     ).one()
     firsts = (await session.execute(select(Checkin.user_id, func.min(Checkin.day)).group_by(Checkin.user_id))).all()
     cohort = {int(user): day for user, day in firsts if first_day <= day.isoformat() <= last_day}
-    day1 = day7 = 0
+    kept = {n: 0 for n in RETENTION_DAYS}
+    due = (
+        None
+        if today is None
+        else tuple(sum(1 for f in cohort.values() if f + timedelta(days=n) <= today) for n in RETENTION_DAYS)
+    )
     if cohort:
         seen = {
             (int(user), day)
@@ -85,8 +106,8 @@ async def programs(session: AsyncSession, lo: datetime, hi: datetime, first_day:
                 await session.execute(select(Checkin.user_id, Checkin.day).where(Checkin.user_id.in_(list(cohort))))
             ).all()
         }
-        day1 = sum(1 for user, first in cohort.items() if (user, first + timedelta(days=1)) in seen)
-        day7 = sum(1 for user, first in cohort.items() if (user, first + timedelta(days=7)) in seen)
+        for n in RETENTION_DAYS:
+            kept[n] = sum(1 for user, first in cohort.items() if (user, first + timedelta(days=n)) in seen)
     tickets = (
         await session.execute(
             select(
@@ -113,8 +134,10 @@ async def programs(session: AsyncSession, lo: datetime, hi: datetime, first_day:
         invites=int(invites[0]),
         invites_converted=int(invites[1]),
         checkin_cohort=len(cohort),
-        checkin_day1=day1,
-        checkin_day7=day7,
+        checkin_day1=kept[1],
+        checkin_day7=kept[7],
+        checkin_day30=kept[30],
+        checkin_due=due,
         tickets=len(tickets),
         first_response_seconds=_mean(responses),
         resolution_seconds=_mean(resolutions),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from store import orders
+from store import delivery, orders
 from store.db import Database
 from store.errors import Conflict, DomainError
 from store.flashsale.rules import SOURCE
@@ -20,7 +20,8 @@ async def choose_receipt(
 ) -> orders.OrderDetail:
     """Before paying a won unit, its winner picks delivery (None) or one of the shop's pick-up points, as at a
     normal checkout. Only the winner's own unpaid, physical flash order can change (callback data is never
-    trusted); its price stays the flash price."""
+    trusted); its price stays the flash price. A pick-up gets its pickup code here, as a checkout's pickup order
+    gets one when it is created."""
     if pickup_point is not None and pickup_point not in pickup_points:
         raise DomainError("checkout_bad_pickup_point")
     async with db.tx() as session:
@@ -33,7 +34,14 @@ async def choose_receipt(
                 Order.status == orders.PENDING_PAYMENT,
                 Order.delivery_method.in_(("delivery", "pickup")),
             )
-            .values(delivery_method="delivery" if pickup_point is None else "pickup", pickup_point=pickup_point)
+            .values(
+                delivery_method="delivery" if pickup_point is None else "pickup",
+                pickup_point=pickup_point,
+                # As a checkout's pickup order: a code the counter asks for, kept when the point is chosen again.
+                pickup_code=None
+                if pickup_point is None
+                else func.coalesce(Order.pickup_code, delivery.new_pickup_code()),
+            )
         )
         if not _rowcount(result):
             raise Conflict("flash_not_payable")

@@ -4,7 +4,8 @@ A gate answers most taps of a storm from what it holds (not started, ended, sold
 queues the rest into batches that `store.flashsale.claims.commit_claims` writes; the database's conditional
 update and unique claim rows stay the source of truth, so a gate may be wrong only towards "sold out".
 Implementations live outside the core: in memory for one process (bot/admission.py), in Redis when several
-processes share a sale (issue 12). The composition root builds one and hands it to the handlers and jobs.
+processes share a sale (bot/redis_admission.py). The composition root builds one and hands it to the handlers
+and jobs.
 """
 
 from __future__ import annotations
@@ -41,4 +42,8 @@ class AdmissionGate(Protocol):
 
     async def drain(self) -> None:
         """Wait until every queued claim is committed (shutdown, tests)."""
+        ...
+
+    async def close(self) -> None:
+        """Let go of what the gate holds besides the database (a Redis connection), after `drain`."""
         ...

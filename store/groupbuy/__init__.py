@@ -55,6 +55,8 @@ from store.groupbuy.parsing import (
     parse_tiers,
     publish_deadline,
     tier_preset,
+    tier_steps,
+    tiers_from_steps,
 )
 from store.groupbuy.participants import JoinResult, join, leave, set_delivery, set_quantity
 from store.groupbuy.rules import (
@@ -174,4 +176,6 @@ __all__ = [
     "tick",
     "tick_key",
     "tier_preset",
+    "tier_steps",
+    "tiers_from_steps",
 ]

@@ -1,5 +1,6 @@
 """What the buy's own leader (or an admin) may do to an open buy: cancel it, extend its deadline, change its
-maximum, close it early once the minimum is reached. Participants are told of every change (outbox)."""
+maximum, close it early once the minimum is reached. Participants are told of every change (outbox), and each
+change leaves an audit row (store.audit) in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import notify, scheduling
+from store import audit, notify, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy.lifecycle import cancel_ticks, release_all
@@ -32,6 +33,26 @@ async def manage_view(db: Database, group_buy_id: int, actor_id: int, is_admin: 
         return await managed(session, group_buy_id, actor_id, is_admin)
 
 
+async def _audit(
+    session: AsyncSession,
+    actor_id: int,
+    is_admin: bool,
+    action: str,
+    group_buy_id: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        actor_role="admin" if is_admin else "leader",
+        action=action,
+        target=f"groupbuy:{group_buy_id}",
+        before=before,
+        after=after,
+    )
+
+
 async def cancel(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
     """Cancel an open buy: units go back and participants are told, exactly like a failed one."""
     async with db.tx() as session:
@@ -48,6 +69,9 @@ async def cancel(db: Database, group_buy_id: int, actor_id: int, is_admin: bool)
         await scheduling.cancel(session, f"{DEADLINE_JOB}:{group_buy_id}")
         await cancel_ticks(session, group_buy_id)
         await release_all(session, view, CANCELLED)
+        await _audit(
+            session, actor_id, is_admin, "groupbuy.cancel", group_buy_id, {"status": OPEN}, {"status": CANCELLED}
+        )
         return view
 
 
@@ -72,6 +96,15 @@ async def extend(
         await scheduling.schedule(session, DEADLINE_JOB, group_buy_id, new_deadline)
         changed = await load(session, group_buy_id)
         await _tell_participants(session, changed, "deadline", deadline=new_deadline.isoformat())
+        await _audit(
+            session,
+            actor_id,
+            is_admin,
+            "groupbuy.extend",
+            group_buy_id,
+            {"deadline": view.deadline.isoformat()},
+            {"deadline": new_deadline.isoformat()},
+        )
         return changed
 
 
@@ -124,6 +157,15 @@ async def set_maximum(
             raise Conflict("gb_closed")
         changed = await load(session, group_buy_id)
         await _tell_participants(session, changed, "maximum", maximum=maximum)
+        await _audit(
+            session,
+            actor_id,
+            is_admin,
+            "groupbuy.maximum",
+            group_buy_id,
+            {"max_participants": view.max_participants},
+            {"max_participants": maximum},
+        )
         return changed
 
 
@@ -148,4 +190,13 @@ async def close_early(db: Database, group_buy_id: int, actor_id: int, is_admin: 
                 raise Conflict("gb_closed")
             raise Conflict("gb_below_minimum", minimum=view.min_participants, joined=view.joined)
         await scheduling.schedule(session, DEADLINE_JOB, group_buy_id, now)
+        await _audit(
+            session,
+            actor_id,
+            is_admin,
+            "groupbuy.close_early",
+            group_buy_id,
+            {"deadline": view.deadline.isoformat(), "joined": view.joined},
+            {"deadline": now.isoformat()},
+        )
         return await load(session, group_buy_id)

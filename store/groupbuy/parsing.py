@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -83,21 +84,25 @@ def parse_count(text: str, low: int, high: int) -> int:
     return number
 
 
-_DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|min|周|天|日|小时|时|分钟|分)", re.IGNORECASE)
+# Longer words first: the alternation takes the first that matches ("min" before "m").
+_DURATION_PART = re.compile(
+    r"(\d+)\s*(weeks?|days?|hours?|hrs?|minutes?|mins?|w|d|h|m|周|天|日|小时|时|分钟|分)", re.IGNORECASE
+)
 
 
 _UNIT_SECONDS = {
-    "w": 604800, "周": 604800,
-    "d": 86400, "天": 86400, "日": 86400,
-    "h": 3600, "小时": 3600, "时": 3600,
-    "m": 60, "min": 60, "分钟": 60, "分": 60,
+    "w": 604800, "week": 604800, "weeks": 604800, "周": 604800,
+    "d": 86400, "day": 86400, "days": 86400, "天": 86400, "日": 86400,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "小时": 3600, "时": 3600,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "分钟": 60, "分": 60,
 }  # fmt: skip
 
 
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
 
 
-def _parse_duration(text: str) -> timedelta | None:
+def parse_duration(text: str) -> timedelta | None:
+    """`24h`, `1d12h`, `90 min`, `3天` -> a duration; None when it is not one."""
     compact = text.strip().lower().replace(" ", "")
     if not compact:
         return None
@@ -130,7 +135,7 @@ class DeadlineChoice:
 def parse_deadline_choice(text: str, now: datetime, timezone: str, max_days: int) -> DeadlineChoice:
     """`24h`, `3d`, `1d12h`, `90m` (a duration) or a time in the shop's timezone like `2026-12-01 18:00` (UTC out),
     checked against `now`."""
-    duration = _parse_duration(text)
+    duration = parse_duration(text)
     if duration is not None:
         check_deadline(now + duration, now, max_days)
         return DeadlineChoice(duration=duration)
@@ -191,9 +196,43 @@ TIER_PRESETS: tuple[tuple[tuple[int, int], ...], ...] = (((3, 10), (10, 20)), ((
 
 
 def tier_preset(base_price: int, index: int) -> tuple[Tier, ...]:
+    return tuple(Tier(people, _percent_price(base_price, str(percent))) for people, percent in tier_steps(index))
+
+
+def tier_steps(index: int) -> tuple[tuple[int, int], ...]:
+    """Preset `index` as (people, percent off) pairs: where the wizard's tier editor starts."""
     if not 0 <= index < len(TIER_PRESETS):
         raise DomainError("bad_button")
-    return tuple(Tier(people, _percent_price(base_price, str(percent))) for people, percent in TIER_PRESETS[index])
+    return TIER_PRESETS[index]
+
+
+def tiers_from_steps(base_price: int, steps: Sequence[tuple[int, int]]) -> tuple[Tier, ...]:
+    """Tiers from (people, percent off) pairs, as the wizard's buttons set them: each tier needs more people
+    and gives a bigger discount than the one before, and every price stays above zero and below the regular
+    price (a tiny price rounds a small discount away, or a large one down to nothing)."""
+    if not 1 <= len(steps) <= MAX_TIERS:
+        raise DomainError("gb_too_many_tiers", max=MAX_TIERS)
+    tiers = []
+    for people, percent in steps:
+        if not 1 <= people <= MAX_PARTICIPANTS:
+            raise DomainError("gb_tier_people_range", low=1, high=MAX_PARTICIPANTS)
+        if not 0 < percent < 100:
+            raise DomainError("gb_bad_percent")
+        price = _percent_price(base_price, str(percent))
+        if price <= 0:
+            raise DomainError("gb_tier_price_zero")
+        if price >= base_price:
+            raise DomainError("gb_tier_discount_rounds_away")
+        tiers.append(Tier(people, price))
+    for (people, percent), (more_people, more_percent) in itertools.pairwise(steps):
+        if more_people <= people:
+            raise DomainError("gb_tiers_people_order")
+        if more_percent <= percent:
+            raise DomainError("gb_tiers_discount_order")
+    for lower, higher in itertools.pairwise(tiers):
+        if higher.unit_price >= lower.unit_price:
+            raise DomainError("gb_tiers_order")
+    return tuple(tiers)
 
 
 # Deadline presets: tonight 20:00 (tomorrow's when that is too close), tomorrow 12:00, or 48 hours from publishing.

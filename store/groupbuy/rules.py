@@ -107,8 +107,10 @@ def check_units(maximum: int, per_person: int, stock: int) -> None:
 
 
 def check_deadline(deadline: datetime, now: datetime, max_days: int) -> None:
-    if deadline < now + MIN_DURATION:
+    if deadline <= now:
         raise DomainError("gb_deadline_past")
+    if deadline < now + MIN_DURATION:
+        raise DomainError("gb_deadline_too_soon")
     if deadline > now + timedelta(days=max_days):
         raise DomainError("gb_deadline_too_far", days=max_days)
 

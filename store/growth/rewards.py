@@ -61,7 +61,12 @@ async def tier_discount(session: AsyncSession, request: PricingRequest) -> list[
     result = []
     if tier.discount_percent > 0:
         amount = (request.subtotal * round(tier.discount_percent * 100) + 5000) // 10000
-        result.append(Adjustment("tier", amount, "growth.adj_tier", {"tier_en": tier.name_en, "tier_zh": tier.name_zh}))
+        params: dict[str, str | int] = {
+            "percent": f"{tier.discount_percent:g}",
+            "tier_en": tier.name_en,
+            "tier_zh": tier.name_zh,
+        }
+        result.append(Adjustment("tier", amount, "growth.adj_tier", params))
     if tier.free_delivery_over is not None and request.delivery_fee and request.subtotal >= tier.free_delivery_over:
         result.append(Adjustment("free_delivery", request.delivery_fee, "growth.adj_free_delivery", {}))
     return result
@@ -101,6 +106,14 @@ async def reward_paid_order(session: AsyncSession, transition: Transition) -> No
         await _notify_points(session, order.user_id, earned)
     await referrals.reward_for_paid_order(session, order.user_id, order.id)
     await tiers.refresh(session, order.user_id)
+
+
+async def reward_collected_order(session: AsyncSession, transition: Transition) -> None:
+    """Pay on pickup: the money is taken at the counter, so the order earns its points (and the referrer's
+    reward) when it is collected, as a card order does when it is paid. The ledger keys are the same, so a
+    refund claws them back the same way."""
+    if transition.from_status == "confirmed":
+        await reward_paid_order(session, transition)
 
 
 async def _notify_points(session: AsyncSession, user_id: int, earned: int) -> None:

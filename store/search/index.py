@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,7 +158,9 @@ class SearchIndex:
         self._doc: dict[int, int] = {}  # product id -> live document
         self._signatures: dict[int, int] = {}  # every known product, inactive ones too
         self._base: dict[str, Posting] = {}
-        self._delta: dict[str, tuple[list[int], list[float]]] = {}
+        # Typed arrays, not lists: 8 bytes an entry instead of ~16 plus a float object (a 100,000-product build
+        # holds millions of entries until `compact`, and that transient peak stays in the process's RSS).
+        self._delta: dict[str, tuple[array[int], array[float]]] = {}
         self._delta_entries = 0
         self._strong: set[str] = set()
         self._surface: dict[str, str] = {}
@@ -255,7 +258,7 @@ class SearchIndex:
                 self._strong.add(term)
             entry = self._delta.get(term)
             if entry is None:
-                self._delta[term] = ([doc], [weight])
+                self._delta[term] = (array("i", (doc,)), array("f", (weight,)))
             else:
                 entry[0].append(doc)
                 entry[1].append(weight)
@@ -274,12 +277,15 @@ class SearchIndex:
         """Fold recent additions into the numpy postings and drop dead documents from them."""
         alive = self._alive
         merged: dict[str, Posting] = {}
-        for term in set(self._base) | set(self._delta):
+        pending = self._delta
+        self._delta = {}
+        for term in set(self._base) | set(pending):
             base = self._base.get(term)
-            delta = self._delta.get(term)
+            # Popped as it is folded, so a build never holds all its postings twice.
+            delta = pending.pop(term, None)
             if delta is not None:
-                docs = np.asarray(delta[0], np.int32)
-                weights = np.asarray(delta[1], np.float32)
+                docs = np.array(delta[0], np.int32)
+                weights = np.array(delta[1], np.float32)
                 if base is not None:
                     docs = np.concatenate((base[0], docs))
                     weights = np.concatenate((base[1], weights))
@@ -292,7 +298,6 @@ class SearchIndex:
             if len(docs):
                 merged[term] = (docs, weights)
         self._base = merged
-        self._delta = {}
         self._delta_entries = 0
 
     # ------------------------------------------------------------------------------------------ terms
@@ -302,8 +307,9 @@ class SearchIndex:
         delta = self._delta.get(term)
         if delta is None:
             return base
-        docs = np.asarray(delta[0], np.int32)
-        weights = np.asarray(delta[1], np.float32)
+        # Copies (np.asarray could view the arrays' buffers, and a view stops them from growing).
+        docs = np.array(delta[0], np.int32)
+        weights = np.array(delta[1], np.float32)
         if base is None:
             return docs, weights
         return np.concatenate((base[0], docs)), np.concatenate((base[1], weights))

@@ -27,8 +27,8 @@ async def test_add_accumulates_and_refuses_more_than_stock(any_db: Database) -> 
     assert (await cart.add_to_cart(any_db, user, pid, 3)).quantity == 5
     with pytest.raises(Conflict) as refused:
         await cart.add_to_cart(any_db, user, pid, 1)
-    assert refused.value.code == "cart_over_stock"
-    assert refused.value.params == {"stock": 5, "in_cart": 5, "can_add": 0}
+    assert refused.value.code == "cart_no_more_stock", "none more to add is not 'at most 0 more'"
+    assert refused.value.params == {"stock": 5, "in_cart": 5}
     view = await cart.get_cart(any_db, user)
     assert [(line.product.sku, line.quantity) for line in view.lines] == [("A", 5)]
     assert view.subtotals == (Money(6250, "CNY"),)
@@ -75,7 +75,7 @@ async def test_change_quantity_bounds(any_db: Database) -> None:
     await cart.add_to_cart(any_db, user, pid, 1)
     assert (await cart.change_quantity(any_db, user, pid, 1)).quantity == 2
     assert (await cart.change_quantity(any_db, user, pid, 1)).quantity == 3
-    with pytest.raises(Conflict, match="cart_over_stock"):
+    with pytest.raises(Conflict, match="cart_no_more_stock"):
         await cart.change_quantity(any_db, user, pid, 1)
     await catalog.adjust_stock(any_db, "Q", -2)  # stock 1, line 3: the line is flagged and lowering jumps to 1
     line = (await cart.get_cart(any_db, user)).lines[0]
@@ -118,7 +118,7 @@ async def test_concurrent_adds_never_exceed_stock(any_db: Database) -> None:
     unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, Conflict)]
     assert not unexpected, unexpected
     refused = [r for r in results if isinstance(r, Conflict)]
-    assert all(r.code == "cart_over_stock" for r in refused)
+    assert all(r.code == "cart_no_more_stock" for r in refused)
     assert len(refused) == 16, "the line had 1: only 4 more fit"
     assert await cart.quantity_in_cart(any_db, eager, pid) == 5
     for user in shoppers[1:]:

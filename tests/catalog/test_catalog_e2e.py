@@ -166,7 +166,7 @@ async def test_more_than_the_stock_is_refused_with_a_message(shop: Stack) -> Non
     await bob.tap("Add 5")
     refused = await bob.tap("Add 1")
     assert refused.toast is not None
-    assert refused.toast.text == ("Only 5 left and you already have 5 in your cart — you can add at most 0 more.")
+    assert refused.toast.text == ("Only 5 left and you already have 5 in your cart — there is no more in stock.")
     item = await catalog.get_product_by_sku(shop.db, "FRU-DURIAN")
     assert item is not None
     assert await cart.quantity_in_cart(shop.db, bob.id, item.id) == 5

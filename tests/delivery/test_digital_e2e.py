@@ -44,10 +44,10 @@ async def test_stars_digital_goods_arrive_after_payment_once_and_can_be_sent_aga
     assert not await bot_messages(alice, "ships"), "a digital order never 'ships'"
     assert len(await outbox_rows(shop.db, "orders.goods")) == 3
     (order,) = await orders_of(shop.db, alice.id)
-    assert order.status == "paid" and order.currency == "XTR"
+    assert order.status == "delivered" and order.currency == "XTR"
 
     await alice.send("/orders")
-    await alice.tap("Paid")
+    await alice.tap("Delivered")  # handed over on payment, nothing to ship
     detail = await alice.last_message()
     assert detail is not None and any("Send my purchase again" in b.text for row in detail.buttons for b in row)
     again = await alice.tap("Send my purchase again")

@@ -275,4 +275,24 @@ async def test_admin_grants_the_leader_role_in_chat(shop: Stack) -> None:
     assert "leader" in await users.roles_of(shop.db, kim.id)
     await ada.send("/admin")
     await ada.tap("Leaders & group buys")
-    assert f"Leaders: {kim.id}" in ((await ada.last_message()) or group).text  # type: ignore[union-attr, operator]
+    assert "Leaders: Kim" in ((await ada.last_message()) or group).text  # type: ignore[union-attr, operator]
+
+
+async def test_card_is_not_pinned_where_the_bot_may_not_pin(shop: Stack) -> None:
+    """A group where the bot is a plain member: the card is posted, no pin is attempted (Telegram would answer
+    400 "not enough rights", which the strict fixture counts as a failure), and joining works as anywhere."""
+    product_id = await make_product(shop.db, stock=10, price=5000, sku="GB-RICE")
+    lena = await started(shop, "Lena")
+    await users.grant_role(shop.db, lena.id, "leader")
+    ann = await started(shop, "Ann")
+    group = await shop.client.group("No rights", members=[lena, ann], bot_admin=False)
+    assert not await users.may_pin(shop.db, group.id)
+    view = await publish(
+        shop.db, product_id, leader_id=lena.id, chat_id=group.id, minimum=2, tiers=(groupbuy.Tier(2, 4500),)
+    )
+    await post_card(shop.app.ctx, view)
+    card = (await bot_messages(shop, group))[-1]
+    assert not card.pinned
+    assert await shop.client.calls("pinChatMessage") == []
+    await ann.tap("Join", message=card, chat=group)
+    assert await stock_of(shop.db, product_id) == 9

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 import store.growth  # noqa: F401  (registers providers and hooks)
-from store import order_hooks, pricing_hooks
+from store import checkout, order_hooks, orders, payments, pricing_hooks
 from store.db import Database
 from store.errors import DomainError
 from store.growth import checkin, coupons, points, referrals, tiers
@@ -17,6 +17,7 @@ from store.models import Order, OutboxMessage, User, utcnow
 from store.models.growth import CouponRedemption, Referral
 from store.order_hooks import Transition
 from store.pricing_hooks import PricedLine, PricingRequest
+from tests.orders.helpers import POLICY, card_pickup, fill_cart, make_product
 
 
 async def _users(db: Database, *ids: int, created: datetime | None = None) -> None:
@@ -285,3 +286,29 @@ async def test_cancelled_order_gives_coupon_and_points_back(db: Database) -> Non
         await order_hooks.run(session, Transition(row, "pending_payment", "cancelled", "user"))
     assert await points.balance(db, 80) == 500
     await coupons.redeem_code(db, "ONE", 80, _request(80))  # the single use is available again
+
+
+async def test_pay_on_pickup_earns_points_and_referral_once_when_collected(any_db: Database) -> None:
+    await _users(any_db, 90, 91)
+    await referrals.attribute(any_db, 91, await referrals.code_for(any_db, 90))
+    tea = await make_product(any_db, "TEA-1", price=12_345, stock=5)
+    await fill_cart(any_db, 91, {tea: 1})
+    placed = await checkout.place_order(any_db, card_pickup(91, payment_method="pickup"), POLICY)
+    assert placed.status == "confirmed"
+    assert await points.balance(any_db, 91) == 0 == await points.balance(any_db, 90), "nothing before the counter"
+    await orders.admin_transition(any_db, placed.order_id, orders.DELIVERED, 99)
+    assert await points.balance(any_db, 91) == 123, "1 point per yuan, earned at the counter"
+    assert await points.balance(any_db, 90) == 200, "the referrer's reward for the first paid order"
+    assert (await tiers.status(any_db, 91)).spend == 12_345
+    async with any_db.tx() as session:  # the hook run again (a retry) changes nothing: the ledger keys hold
+        row = await session.get(Order, placed.order_id)
+        assert row is not None
+        await order_hooks.run(session, Transition(row, "confirmed", "delivered", "test"))
+    assert (await points.balance(any_db, 91), await points.balance(any_db, 90)) == (123, 200)
+    async with any_db.read() as session:
+        told = await session.execute(
+            select(func.count()).where(OutboxMessage.template == "growth.points_earned", OutboxMessage.user_id == 91)
+        )
+        assert told.scalar_one() == 1
+    await payments.refund_order(any_db, placed.order_id, 99)
+    assert await points.balance(any_db, 91) == 0 == await points.ledger_sum(any_db, 91), "a refund claws back"

@@ -96,7 +96,10 @@ async def test_notify_me_on_sold_out_card_is_told_once(shop: Any) -> None:
     assert any(b.text == "🔔 到货通知我" for row in card.buttons for b in row)
     first = await li.tap("🔔 到货通知我", message=card)
     assert first.toast is not None and "到货后我们会通知您一次" in first.toast.text
-    again = await li.tap("🔔 到货通知我", message=card)
+    # The button now says the shopper is on the list; tapping it again only says so.
+    card = next(m for m in await li.messages() if m.message_id == card.message_id)
+    assert [b.text for row in card.buttons for b in row if "🔔" in b.text] == ["🔔 已订阅到货通知"]
+    again = await li.tap("🔔 已订阅到货通知", message=card)
     assert again.toast is not None and "已在到货通知名单" in again.toast.text
     assert await stock_alerts.waiting_count(shop.db, gone) == 1
 

@@ -385,7 +385,7 @@ async def test_mydata_and_forgetme(shop: Any) -> None:
     assert "Nothing was erased" in await last_text(alice)
     await alice.send("/forgetme")
     await alice.tap("Yes, erase my data")
-    assert "1 orders" in await last_text(alice)
+    assert "and 1 order." in await last_text(alice)
     rows = await _order_rows(shop)
     assert rows[0].phone is None and rows[0].address is None and rows[0].contact_name is None
     assert rows[0].total == 3300  # the accounting record stays

@@ -195,7 +195,7 @@ async def test_two_thousand_buyers_fifty_units(any_db: Database) -> None:
     placed = [r for r in results if isinstance(r, checkout.PlacedOrder)]
     refused = [r for r in results if isinstance(r, DomainError)]
     assert len(placed) == 50
-    assert len(refused) == buyers - 50 and {r.code for r in refused} == {"checkout_out_of_stock"}
+    assert len(refused) == buyers - 50 and {r.code for r in refused} == {"checkout_sold_out"}
     assert await stock_of(any_db, tea) == 0
     async with any_db.read() as session:
         reserved = (await session.execute(select(func.count()).select_from(Order))).scalar_one()

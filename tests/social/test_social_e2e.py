@@ -173,7 +173,7 @@ async def test_a_wished_product_that_gets_cheaper_is_told_once(shop: Stack, lang
 @pytest.mark.parametrize(
     ("lang", "rate", "thanks", "line", "reviews_button"),
     [
-        ("en", "Rate:", "+10 points", "⭐ 4.0 · 1 reviews", "Reviews (1)"),
+        ("en", "Rate:", "+10 points", "⭐ 4.0 · 1 review", "Reviews (1)"),
         ("zh", "评价：", "获得 10 积分", "⭐ 4.0 · 1 条评价", "评价（1）"),
     ],
 )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.emulator.client import MessageView, UserHandle
 from store import flashsale, users
 from store.db import Database
-from store.models import OutboxMessage
+from store.models import OutboxMessage, utcnow
 from tests.conftest import ADMIN_ID
 from tests.flashsale.helpers import make_product, product_stock, scheduled_sale
 
@@ -282,3 +282,40 @@ async def test_every_tap_rechecks_the_admin_role_and_a_double_tap_cancels_once(s
     assert "is cancelled" in text_of(await bob.last_message())
     assert (await flashsale.get_sale(shop.db, second.id)).status == "cancelled"
     assert (await flashsale.get_sale(shop.db, first.id)).status == "scheduled"
+
+
+async def test_admin_types_every_answer_the_way_people_write_them(shop: Any) -> None:
+    """An outside tester typed `200`, `99,9`, `¥99.90`, `0` at the price step (all told "must be positive"),
+    and `2` or `in 5 min` at the limit and start steps (told "please answer with text"). Each typed answer
+    is read, or refused with the reason."""
+    await make_product(shop.db, "RICE-1", price=9900, stock=40)
+    ada = await shop.client.user("Ada", id=ADMIN_ID)
+    await ada.send("/start")
+    await ada.send("/flash_new")
+    await ada.send("rice")
+
+    async def says(text: str) -> str:
+        await ada.send(text)
+        return text_of(await ada.last_message())
+
+    assert "below the regular price (¥99.00)" in await says("200")
+    assert "below the regular price" in await says("99,9元")  # a decimal comma: ¥99.90, not ¥999
+    assert "as an amount" in await says("0")
+    assert "as an amount" in await says("cheap")
+    assert "How many units" in await says("¥79,20")
+    assert "How many may one person get" in await says("10")
+    assert "between 1 and 10" in await says("11")
+    assert "When does it start" in await says("2")
+    assert "already passed" in await says("2020-01-01 10:00")
+    assert "How long" in await says("in 5 min")
+    assert "between 5 minutes and 7 days" in await says("3m")
+    assert "Who hears about it" in await says("90 min")
+    assert "use the buttons" in await says("all of them")
+    await ada.tap("Next")
+    summary = next(m for m in reversed(await ada.messages()) if any("Create flash sale" in b for b in labels(m)))
+    assert "¥79.20" in text_of(summary)
+    await ada.tap("Create flash sale", message=summary)
+    (sale,) = await flashsale.list_sales(shop.db)
+    assert (sale.price, sale.stock, sale.per_user_limit) == (7920, 10, 2)
+    assert sale.ends_at - sale.starts_at == timedelta(minutes=90)
+    assert timedelta(minutes=3) < sale.starts_at - utcnow() <= timedelta(minutes=5)
