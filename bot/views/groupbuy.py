@@ -361,7 +361,7 @@ def tier_editor(lang: str, product: ProductView, steps: Sequence[tuple[int, int]
     text = "\n".join(
         [
             t(lang, "groupbuy.wizard.editor", title=html.escape(product.title(lang)), regular=product.money.format()),
-            tier_lines(lang, tiers, product.price, product.currency),
+            tier_lines(lang, tiers, 1, product.price, product.currency),  # no minimum chosen yet: as set
             t(
                 lang,
                 "groupbuy.wizard.at_minimum",
