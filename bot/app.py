@@ -187,6 +187,9 @@ def standard_wiring() -> Wiring:
             flash_views.PAY_LINK: flashsale.pay_link,
             groupbuy_views.WIZARD_LINK_PREFIX: groupbuy.resume_wizard,
             groupbuy_views.DEEPLINK_PREFIX: groupbuy.open_group_buy,
+            order_views.PERSONAL_PREFIX: orders.personal_link,
+            social_views.WISHLIST_LINK[0]: social.wishlist_link,
+            growth_views.CHECKIN_LINK[0]: loyalty.checkin_link,
         },
         admin_sections=(
             *admin.ADMIN_SECTIONS,

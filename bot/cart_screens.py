@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery
 from bot.context import AppContext
 from bot.telegram_utils import edit_or_answer
 from bot.views.cart import cart_screen
-from store import cart, users
+from store import cart, reachability, users
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 async def send_cart_privately(ctx: AppContext, user_id: int, lang: str, *, notice: str | None = None) -> bool:
     """Send the user's cart to their private chat; False when the bot may not write to them (they never
     started it, or blocked it)."""
+    if not await reachability.may_write_privately(ctx.db, user_id):
+        return False
     screen = cart_screen(lang, await cart.get_cart(ctx.db, user_id), notice=notice)
     try:
         await ctx.bot.send_message(user_id, screen.text, reply_markup=screen.markup)

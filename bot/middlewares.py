@@ -73,7 +73,7 @@ class UserContextMiddleware(BaseMiddleware):
             self._known.popitem(last=False)
         return info.language
 
-    def storm_language(self, tg_user: User) -> str:
+    def storm_language(self, tg_user: User, reachable: bool = True) -> str:
         """A flash tap's language without a round trip: what this process knows, else what Telegram says.
         An unknown tapper's row is queued for a batched upsert (bot/user_rows.py) instead of written first."""
         cached = self._known.get(tg_user.id)
@@ -81,7 +81,7 @@ class UserContextMiddleware(BaseMiddleware):
             return cached[0]
         lang = language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language)
         user_rows_for(self.ctx).add(
-            users.NewUser(tg_user.id, tg_user.first_name, tg_user.last_name, tg_user.username, lang)
+            users.NewUser(tg_user.id, tg_user.first_name, tg_user.last_name, tg_user.username, lang, reachable)
         )
         return lang
 
@@ -89,7 +89,7 @@ class UserContextMiddleware(BaseMiddleware):
         tg_user: User | None = data.get("event_from_user")
         lang = self.ctx.settings.shop.default_language
         if tg_user is not None and not tg_user.is_bot and is_flash_tap(event):
-            lang = self.storm_language(tg_user)
+            lang = self.storm_language(tg_user, proves_reachable(event))
             if proves_reachable(event) and reachability.known_unreachable(tg_user.id):
                 # A subscriber tapping in their private chat is back: their "you got it" must not stay parked.
                 await users.mark_reachable(self.ctx.db, tg_user.id)

@@ -44,6 +44,12 @@ def admission(ctx: AppContext) -> AdmissionGate:
 # ---------------------------------------------------------------------------------------------- buyers
 
 
+def _from_private(query: CallbackQuery) -> bool:
+    """A tap in a group proves nothing about the private chat: a tapper first seen there is stored unreachable,
+    so their "you got it" waits (parked) until they open the bot instead of drawing a 403."""
+    return query.message is not None and query.message.chat.type == "private"
+
+
 @routes.callback_query(FlashBuyCB.filter())
 async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> None:
     """Decided by the admission gate before any database work (sold out, limit, not started, ended); an admitted
@@ -55,7 +61,7 @@ async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, 
         result = await gate.tap(
             callback_data.sale_id,
             tapper.id,
-            user=NewUser(tapper.id, tapper.first_name, tapper.last_name, tapper.username, lang),
+            user=NewUser(tapper.id, tapper.first_name, tapper.last_name, tapper.username, lang, _from_private(query)),
             budget=ctx.settings.flashsale.answer_budget_seconds,
         )
     except DomainError:

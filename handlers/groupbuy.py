@@ -30,7 +30,7 @@ from bot.views import groupbuy as views
 from bot.views.clock import zone_label
 from dialogues import groupbuy_wizard as wizard
 from dialogues.groupbuy_wizard import GroupBuyWizard, ParticipantContact
-from store import groupbuy, orders
+from store import groupbuy, orders, reachability
 from store.catalog import ProductView
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy import GroupBuyView, Tier
@@ -125,14 +125,21 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
             "thread_id": message.message_thread_id if message.is_topic_message else None,
         }
     )
+    if not await reachability.may_write_privately(ctx.db, user.id):
+        await _start_bot_hint(message, ctx, lang)
+        return
     screen = views.product_picker(lang, await groupbuy.candidate_products(ctx.db))
     try:
         sent = await bot.send_message(user.id, screen.text, reply_markup=screen.markup)
         await _supersede(bot, user.id, state, sent.message_id)
     except TelegramForbiddenError:
-        # The leader never opened a private chat with the bot: one short hint in the group, with the way in.
-        hint = views.start_bot_hint(lang, ctx.bot_username)
-        await message.reply(hint.text, reply_markup=hint.markup)
+        await _start_bot_hint(message, ctx, lang)  # blocked since the read above
+
+
+async def _start_bot_hint(message: Message, ctx: AppContext, lang: str) -> None:
+    # The leader never opened a private chat with the bot: one short hint in the group, with the way in.
+    hint = views.start_bot_hint(lang, ctx.bot_username)
+    await message.reply(hint.text, reply_markup=hint.markup)
 
 
 @routes.message(Command("groupbuy"), F.chat.type == "private")
@@ -673,11 +680,15 @@ async def _answer_join(query: CallbackQuery, ctx: AppContext, lang: str, result:
         return
     # Joined from the group: the rest continues in private chat.
     screen = _private_screen(ctx, lang, view, result.participant)
+    url = start_link(ctx.bot_username, views.DEEPLINK_PREFIX, str(view.id))
+    if not await reachability.may_write_privately(ctx.db, query.from_user.id):
+        # Never opened the bot: the toast opens the private chat on this buy instead.
+        await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
+        return
     try:
         sent = await ctx.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.markup)
     except (TelegramForbiddenError, TelegramRetryAfter):
-        # Never talked to the bot (or a storm): the toast opens the private chat on this buy instead.
-        url = start_link(ctx.bot_username, views.DEEPLINK_PREFIX, str(view.id))
+        # Blocked meanwhile (or a storm): the same way in.
         await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
         return
     await _remember_panel(ctx, query.from_user.id, view.id, sent.message_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -12,10 +14,11 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.growth import GrowthCB
 from bot.context import AppContext
 from bot.coupon_syntax import parse_coupon
-from bot.i18n import Translator
+from bot.i18n import Translator, t
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import growth as views
+from bot.views.common import personal_in_group
 from store import users
 from store.growth import checkin, coupons, points, tiers
 
@@ -33,17 +36,25 @@ async def _points_screen(ctx: AppContext, user_id: int, lang: str) -> tuple[str,
     )
 
 
-@routes.message(Command("checkin"))
+@routes.message(Command("checkin"), F.chat.type == "private")
 async def checkin_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
     result = await checkin.check_in(ctx.db, message.from_user.id)
-    text = views.checkin_text(lang, result)
-    if message.chat.type == "private":
-        await message.answer(text)
-    else:
-        # One short reply in a group; the details stay in the private chat.
-        await message.reply(text.split("\n")[0])
+    await message.answer(views.checkin_text(lang, result))
+
+
+@routes.message(Command("checkin"))
+async def checkin_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    """A check-in answer tells the balance and streak, which are nobody else's business: the group gets a short
+    reply whose button checks in from the private chat (one tap, also for someone who never started the bot)."""
+    markup = personal_in_group(lang, ctx.bot_username, views.CHECKIN_LINK, "growth.btn_checkin")
+    await message.reply(t(lang, "growth.checkin_in_private"), reply_markup=markup)
+
+
+async def checkin_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`/start ci_go` from a group reply: the check-in, in the private chat."""
+    await checkin_command(message, data["ctx"], data["lang"])
 
 
 @routes.callback_query(GrowthCB.filter(F.action == "checkin"))

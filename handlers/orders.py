@@ -4,23 +4,26 @@ paid digital good sent again; /mydata and /forgetme."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import payments as bot_payments
 from bot import support_desk, tap_guard
 from bot.callbacks.common import MenuCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.context import AppContext
+from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
-from bot.views.checkout import open_private, pickup_point, private_link
+from bot.views.checkout import pickup_point
+from bot.views.common import personal_in_group
 from store import delivery, orders, privacy
 from store.errors import DomainError
 
@@ -39,14 +42,34 @@ async def orders_command(message: Message, ctx: AppContext, lang: str) -> None:
 
 @routes.message(Command("orders"))
 async def orders_in_group(message: Message, ctx: AppContext, lang: str) -> None:
-    await message.reply(t(lang, "orders.in_private"), reply_markup=open_private(lang, private_link(ctx)))
+    await message.reply(t(lang, "orders.in_private"), reply_markup=_in_private(ctx, lang, "orders"))
+
+
+def _in_private(ctx: AppContext, lang: str, command: str) -> InlineKeyboardMarkup:
+    link = (views.PERSONAL_PREFIX, command)
+    return personal_in_group(lang, ctx.bot_username, link, f"orders.open_{command}")
+
+
+async def personal_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`/start my_<command>` from a group reply: that command's screen, in the private chat."""
+    ctx: AppContext = data["ctx"]
+    lang: str = data["lang"]
+    if value == "orders":
+        await orders_command(message, ctx, lang)
+    elif value == "mydata":
+        await my_data(message, ctx, lang)
+    elif value == "forgetme":
+        await forget_me(message, lang)
+    else:
+        await message.answer(t(lang, "start.bad_link"))
 
 
 @routes.callback_query(MenuCB.filter(F.action == "orders"))
 @routes.callback_query(OrderCB.filter(F.action == "list"))
 async def orders_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
     if query.message is None or query.message.chat.type != "private":
-        await query.answer(t(lang, "orders.in_private"), url=private_link(ctx))
+        url = start_link(ctx.bot_username, views.PERSONAL_PREFIX, "orders")
+        await query.answer(t(lang, "orders.in_private"), url=url)
         return
     items = await orders.latest_orders(ctx.db, query.from_user.id, LIST_SIZE)
     await query.answer()
@@ -131,8 +154,8 @@ async def forget_me(message: Message, lang: str) -> None:
 
 
 @routes.message(Command("mydata", "forgetme"))
-async def privacy_in_group(message: Message, ctx: AppContext, lang: str) -> None:
-    await message.reply(t(lang, "privacy.in_private"), reply_markup=open_private(lang, private_link(ctx)))
+async def privacy_in_group(message: Message, ctx: AppContext, lang: str, command: CommandObject) -> None:
+    await message.reply(t(lang, "privacy.in_private"), reply_markup=_in_private(ctx, lang, command.command.lower()))
 
 
 @routes.callback_query(PrivacyCB.filter())

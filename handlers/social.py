@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -18,6 +19,7 @@ from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import social as views
 from bot.views.catalog import Screen
+from bot.views.common import personal_in_group
 from store.errors import DomainError
 from store.social import wishlist
 
@@ -62,6 +64,17 @@ async def wishlist_command(message: Message, ctx: AppContext, lang: str) -> None
     assert message.from_user is not None
     screen = await wishlist_screen(ctx, message.from_user.id, lang)
     await message.answer(screen.text, reply_markup=screen.markup)
+
+
+@routes.message(Command("wishlist"))
+async def wishlist_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    markup = personal_in_group(lang, ctx.bot_username, views.WISHLIST_LINK, "social.wishlist_button")
+    await message.reply(t(lang, "social.wishlist_in_private"), reply_markup=markup)
+
+
+async def wishlist_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`/start wl_list` from a group reply: the wishlist, in the private chat."""
+    await wishlist_command(message, data["ctx"], data["lang"])
 
 
 @routes.callback_query(MenuCB.filter(F.action == "wishlist"))

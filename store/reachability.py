@@ -7,6 +7,13 @@ mark and puts the parked rows back in the queue, oldest first, so "Payment recei
 paid digital good still arrives. A row whose offer ran out meanwhile (params `expires_at` in the past) is
 dropped instead: "pay within 5 minutes" an hour later would only confuse.
 
+"Never started" is recorded the same way: a user whose first update comes from a group (a tap on a card, a
+command there, a flash tap) is created with `unreachable` set, since nothing proves the bot may write to them;
+their first private update (/start, through a deep link or not) clears it like a return from a block. So
+broadcasts, alerts and the outbox skip or park them, and a handler answering a group update asks
+`may_write_privately()` before sending to the private chat (else: the group answer or toast with a deep link).
+Rows from before this rule keep `unreachable` false until Telegram's 403 marks them.
+
 Every update passes the bot's user middleware, which must not write on the hot path; it asks
 `known_unreachable()` (this process's memory of the marks it made or saw), and /start checks the database,
 so a mark made by another process is cleared at the latest when the user presses Start.
@@ -48,6 +55,13 @@ async def is_unreachable(db: Database, user_id: int) -> bool:
     async with db.read() as session:
         flag = (await session.execute(select(User.unreachable).where(User.id == user_id))).scalar_one_or_none()
     return bool(flag)
+
+
+async def may_write_privately(db: Database, user_id: int) -> bool:
+    """Whether the bot may send to the user's private chat: they have a row and no unreachable mark."""
+    async with db.read() as session:
+        flag = (await session.execute(select(User.unreachable).where(User.id == user_id))).scalar_one_or_none()
+    return flag is False
 
 
 async def mark_unreachable(db: Database, user_id: int) -> None:

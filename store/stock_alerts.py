@@ -3,7 +3,8 @@
 - A product runs low when its stock falls below its threshold (its own row in `stock_thresholds`, else the
   shop's default). `check()` inserts one `low_stock_alerts` row per product; the primary key makes the insert
   conditional, so admins hear of a fall once however many processes or sweeps see it. When stock is back at or
-  above the threshold the row is removed, and the next fall alerts again.
+  above the threshold the row is removed, and the next fall alerts again. No row is written while no admin can
+  be written to: the first admin to open the bot hears of the products already low at the next sweep.
 - Shoppers who tapped "Notify me" on a sold-out product are told once when it has stock again: the waiter
   rows are deleted with RETURNING in the transaction that queues their messages, so each is told exactly once.
   The outbox paces the messages under Telegram's limits.
@@ -99,6 +100,10 @@ async def check(
     if ids is not None:
         query = query.where(Product.id.in_(ids))
     candidates = [LowStock(int(r[0]), r[1], r[2], r[3], int(r[4]), int(r[5])) for r in (await session.execute(query))]
+    if not admins:
+        # Nobody can hear it yet (no admin has opened the bot, e.g. one granted from the command line): the alert
+        # row would swallow the fall until the product recovers, so the sweep raises it when an admin can hear.
+        candidates = []
     alerted: list[LowStock] = []
     for item in candidates:
         inserted = await session.execute(

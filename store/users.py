@@ -43,6 +43,8 @@ class NewUser:
     last_name: str | None
     username: str | None
     language: str
+    # False when first seen in a group: the bot may not write to them privately until they open its chat.
+    reachable: bool = True
 
 
 # Rows per INSERT statement: 13 columns each stays far below SQLite's bound-parameter limit.
@@ -59,7 +61,7 @@ def _row(user: NewUser, now: datetime) -> dict[str, Any]:
         "language_chosen": False,
         "created_at": now,
         "last_seen_at": now,
-        "unreachable": False,
+        "unreachable": not user.reachable,
         "subscribed_flash": False,
         "checkin_reminder": False,
     }
@@ -110,8 +112,10 @@ async def ensure_user(
     A first contact is one upsert; a known user is read and refreshed.
     """
     async with db.tx() as session:
-        new = NewUser(user_id, first_name, last_name, username, language)
+        new = NewUser(user_id, first_name, last_name, username, language, reachable)
         if await create_users_in(session, db.dialect, [new]):
+            if not reachable:
+                reachability.note_unreachable(user_id)  # their first private update clears it
             return UserInfo(user_id, first_name, username, language, is_new=True)
         user = await session.get(User, user_id, populate_existing=True)
         assert user is not None  # the upsert found it

@@ -6,6 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks.common import LangCB, MenuCB
+from bot.deeplinks import start_link
 from bot.i18n import t
 
 MAIN_MENU = ("catalog", "search", "cart", "orders", "foryou", "wishlist", "help")
@@ -32,6 +33,12 @@ def language_picker() -> InlineKeyboardMarkup:
 
 def open_private_chat(lang: str, url: str, label_key: str = "start.open_private") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t(lang, label_key), url=url)]])
+
+
+def personal_in_group(lang: str, bot_username: str, link: tuple[str, str], label_key: str) -> InlineKeyboardMarkup:
+    """The button under a short group reply to a personal command: it opens that command's own screen in the
+    private chat (a deep link `<prefix>_<value>`, which also works for someone who never started the bot)."""
+    return open_private_chat(lang, start_link(bot_username, *link), label_key)
 
 
 def welcome_text(lang: str, name: str) -> str:

@@ -28,6 +28,9 @@ def coupon_value(coupon: CouponView, lang: str, currency: str) -> str:
     return t(lang, "growth.amount_off", amount=Money(coupon.value, coupon.currency or currency).format())
 
 
+CHECKIN_LINK = ("ci", "go")  # deep link from a group reply: check in, in the private chat
+
+
 def checkin_text(lang: str, result: CheckinResult) -> str:
     if result.already:
         return t(lang, "growth.checkin_already", streak=result.streak, balance=result.balance)

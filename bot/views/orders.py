@@ -87,6 +87,10 @@ def _delivery(lang: str, order: OrderDetail, point: PickupPoint | None) -> str:
 
 
 # The code means "hand it over": shown while the order waits at the counter, and after, for the record.
+# Deep links from a group reply to the private screen of /orders, /mydata and /forgetme.
+PERSONAL_PREFIX = "my"
+PERSONAL_COMMANDS = ("orders", "mydata", "forgetme")
+
 _PICKUP_CODE_SHOWN = frozenset({"confirmed", "paid", "delivered"})
 
 

@@ -20,6 +20,7 @@ from store.money import Money
 from store.social.wishlist import WishlistPage
 
 SUGGESTION_TITLE_MAX = 28
+WISHLIST_LINK = ("wl", "list")  # deep link from a group reply to /wishlist in the private chat
 
 Rows = list[list[InlineKeyboardButton]]
 

@@ -27,7 +27,9 @@ class User(Base):
     conversation_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Set when Telegram answers "bot was blocked by the user": stop messaging until they come back.
+    # The bot may not start a private message: Telegram answered "blocked" / "can't initiate", or the user was
+    # first seen in a group and never opened the private chat (store.reachability). Cleared by their private
+    # update; broadcasts, alerts and the outbox skip or park them meanwhile.
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     # Personal data, stored only once an order needs it; /forgetme clears it.
     contact_name: Mapped[str | None] = mapped_column(String(128))

@@ -156,3 +156,45 @@ async def test_alice_buys_with_the_test_card(sandbox: RunningSandbox, page: Page
     await expect(bot_message(page, re.compile(r"Payment received — order #\d+ is paid"))).to_be_visible()
     await page.screenshot(path=str(SCREENSHOT_DIR / "webchat-shop.png"))
     assert browser_log.errors == []
+
+
+async def test_lena_sets_up_a_group_buy_by_taps(sandbox: RunningSandbox, page: Page, browser_log: BrowserLog) -> None:
+    """Issue 14's wizard in the web chat: Lena (a demo leader) starts /groupbuy in the group, then answers in
+    her private chat by taps (the product found by typing part of its name), and the card appears in the
+    group."""
+    await page.goto(sandbox.url + "/")
+    await page.get_by_test_id("user-picker").select_option(label="Lena")
+    chats = page.get_by_test_id("chat-item")
+    composer = page.get_by_test_id("composer-input")
+    private_chat = chats.filter(has=page.get_by_test_id("chat-item-title").get_by_text("groupcart", exact=True))
+
+    await private_chat.click()
+    await composer.fill("/start")
+    await page.get_by_test_id("send-button").click()
+    await expect(bot_message(page, "Welcome to the shop")).to_be_visible()
+
+    await chats.filter(has_text="Neighbours").click()
+    await composer.fill("/groupbuy")
+    await page.get_by_test_id("send-button").click()
+    await private_chat.click()
+    await expect(bot_message(page, "Which product")).to_be_visible()
+    await composer.fill("apples")
+    await page.get_by_test_id("send-button").click()
+    await expect(bot_message(page, "Fuji apples")).to_be_visible()
+    await button(page, "3+ ¥26.91 · 10+ ¥23.92").click()  # a preset computed from the product's ¥29.90
+    for label in ("2", "20", "3"):  # at least 2 people, at most 20, up to 3 each
+        exact = page.get_by_test_id("inline-button").filter(has_text=re.compile(rf"^\s*{label}\s*$")).last
+        await expect(exact).to_be_visible()
+        await exact.click()
+    await button(page, "48 h after publishing").click()
+    await button(page, "Central Store").click()
+    summary = bot_message(page, "at least 2, at most 20")
+    await expect(summary).to_be_visible()
+    await button(page, "Publish").click()
+    await expect(bot_message(page, "is live in the group")).to_be_visible()
+
+    await chats.filter(has_text="Neighbours").click()
+    await expect(bot_message(page, "Fuji apples")).to_be_visible()
+    await expect(button(page, "Join")).to_be_visible()
+    await page.screenshot(path=str(SCREENSHOT_DIR / "webchat-groupbuy.png"))
+    assert browser_log.errors == []

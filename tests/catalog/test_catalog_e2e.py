@@ -227,7 +227,6 @@ async def test_photo_is_uploaded_once_then_sent_by_file_id(shop: Stack) -> None:
     assert renewed is not None and renewed.photo_file_id not in (None, "UNKNOWN-FILE-ID")
 
 
-@pytest.mark.api_errors("bot can't initiate conversation with a user")  # Bob never opened the bot
 async def test_group_catalog_is_one_message_and_the_cart_continues_privately(shop: Stack) -> None:
     alice = await started(shop, "Alice")
     bob = await shop.client.user("Bob")  # never opened the bot

@@ -7,7 +7,6 @@ import csv
 import io
 import time
 
-import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 
@@ -54,7 +53,6 @@ async def card_text(shop: Stack, chat: ChatHandle, message_id: int) -> str:
     return card.text or card.caption or ""
 
 
-@pytest.mark.api_errors("bot can't initiate conversation with a user")  # Dave never opened the bot
 async def test_leader_runs_a_group_buy_from_wizard_to_commission(shop: Stack) -> None:
     product_id = await make_product(shop.db, stock=40, price=10000, sku="GB-TEA")
     lena = await started(shop, "Lena")
@@ -230,7 +228,6 @@ async def test_failure_leave_refusals_and_chinese(shop: Stack) -> None:
     await refresher(shop.app.ctx).idle()
 
 
-@pytest.mark.api_errors("bot can't initiate conversation with a user")  # Zoe never opened the bot
 async def test_leader_without_private_chat_gets_a_short_hint_and_cancel_releases(shop: Stack) -> None:
     product_id = await make_product(shop.db, stock=10, price=5000, sku="GB-OIL")
     zoe = await shop.client.user("Zoe")  # a leader who never opened the bot

@@ -25,13 +25,15 @@ async def test_checkin_once_a_day_and_points_screen(shop: Stack) -> None:
 
 
 async def test_checkin_in_a_group_is_one_short_reply(shop: Stack) -> None:
+    """The balance is nobody else's business: the group reply only points to the private check-in."""
     bob = await shop.client.user("Bob", lang="zh")
     group = await shop.client.group("Block 5", members=[bob], bot_admin=True)
     before = len(await group.messages())
     await bob.send("/checkin", chat=group)
     after = await group.messages()
     assert len(after) == before + 2  # the command and one reply
-    assert "签到成功" in after[-1].text
+    assert "签到成功" not in after[-1].text and "请在与我的私聊中签到" in after[-1].text
+    assert await points.balance(shop.db, bob.id) == 0
 
 
 async def test_referral_link_rewards_on_first_paid_order_only(shop: Stack) -> None:

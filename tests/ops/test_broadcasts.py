@@ -94,3 +94,28 @@ async def test_admin_broadcast_end_to_end(shop: Any) -> None:
     assert sum(1 for m in await li.messages() if m.from_bot and "新茶到店" in (m.text or "")) == 1
     assert await broadcasts.opted_out(shop.db, li.id)
     assert await broadcasts.audience_size(shop.db, "all") == 2
+
+
+async def test_broadcast_skips_a_shopper_seen_only_in_a_group(shop: Any) -> None:
+    """Gus only ever wrote in a group: he is not counted, nothing is queued for him (a send would be refused
+    with 403 "bot can't initiate conversation"), and once he opens the bot he is an ordinary recipient."""
+    await shop.client.set_flood_limits(False)
+    admin = await shop.client.user("Ada", id=ADMIN_ID)
+    await admin.send("/start")
+    alice = await shop.client.user("Alice")
+    await alice.send("/start")
+    gus = await shop.client.user("Gus")
+    group = await shop.client.group("Neighbours", members=[alice, gus], bot_admin=True)
+    await gus.send("/catalog", chat=group)
+    await admin.send("/admin")
+    await admin.tap("📣 Broadcast")
+    await admin.tap("👥 All shoppers (2)")
+    await admin.send("Weekend market")
+    preview = await admin.last_message()
+    await admin.tap("✅ Send to 2", message=preview)
+    await _bot_says(alice, "Weekend market")
+    await shop.client.settle()
+    assert sorted(row.user_id for row in await _rows(shop.db)) == sorted([ADMIN_ID, alice.id])
+    assert not [m for m in await gus.messages() if m.from_bot and "Weekend market" in (m.text or "")]
+    await gus.send("/start")
+    assert await broadcasts.audience_size(shop.db, "all") == 3

@@ -140,3 +140,30 @@ async def test_admin_audit_view_pages_and_is_admin_only(shop: Any) -> None:
     await eve.send("/start")
     tapped = await eve.tap_data(AuditCB(b=0).pack())
     assert "stock.adjust" not in str(tapped) and not any("stock.adjust" in (m.text or "") for m in await eve.messages())
+
+
+async def test_admin_granted_from_the_command_line_hears_of_stock_already_low(shop: Any) -> None:
+    """The sandbox's story: stock fell while no admin had opened the bot (the configured one never did), then
+    someone was made admin with `groupcart admin grant`. The fall nobody heard of is not swallowed by the
+    once-per-fall rule: the next sweep tells the new admin, once, with the Restock buttons."""
+    import argparse
+
+    from bot.cli import admin as admin_cli
+    from bot.jobs.ops import check_stock
+
+    await shop.client.set_flood_limits(False)
+    tea = await make_product(shop.db, "TEA-1", price=2500, stock=0)
+    await check_stock(shop.app.ctx)  # a sweep while no admin can hear it
+    rita = await shop.client.user("Rita")
+    await rita.send("/start")
+    granted = argparse.Namespace(role="admin", user_id=rita.id)
+    assert await admin_cli._grant(granted, shop.settings) == 0  # what `groupcart admin grant admin <id>` runs
+    alert = await _bot_says(rita, "Low stock")  # the sweep (every second here) finds someone to tell
+    assert "TEA-1" in (alert.text or "") and "Only 0 left (threshold 5)" in (alert.text or "")
+    assert [b.text for row in alert.buttons for b in row] == ["+10", "+50", "✏️ Other amount"]
+    await check_stock(shop.app.ctx)
+    await shop.client.settle()
+    assert await _low_stock_rows(shop) == 1, "told once, however many sweeps ran"
+    tapped = await rita.tap("+10", message=alert)
+    assert tapped.toast is not None and "stock is now 10" in tapped.toast.text
+    assert await stock_of(shop.db, tea) == 10
