@@ -167,6 +167,7 @@ def standard_wiring() -> Wiring:
             "groupbuy.success": groupbuy_views.render_success,
             "groupbuy.closed_notice": groupbuy_views.render_closed,
             "groupbuy.changed": groupbuy_views.render_changed,
+            "groupbuy.leader_result": groupbuy_views.render_leader_result,
             stock_alerts_store.LOW_STOCK_TEMPLATE: ops_views.render_low_stock,
             stock_alerts_store.BACK_IN_STOCK_TEMPLATE: ops_views.render_back_in_stock,
             broadcasts_store.TEMPLATE: ops_views.render_broadcast,

@@ -48,6 +48,46 @@ def private_context(storage: BaseStorage, bot: Bot, user_id: int) -> FSMContext:
     return FSMContext(storage=storage, key=StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id))
 
 
+PANEL_DESTINY = "gb_panel"
+PANELS_KEPT = 20
+
+
+def _panels(ctx: AppContext, user_id: int) -> FSMContext:
+    """Which message in the user's private chat shows each of their group buys. A destiny of its own: a form or
+    the wizard clearing the chat's state keeps it."""
+    key = StorageKey(bot_id=ctx.bot.id, chat_id=user_id, user_id=user_id, destiny=PANEL_DESTINY)
+    return FSMContext(storage=ctx.conversations, key=key)
+
+
+async def _remember_panel(ctx: AppContext, user_id: int, group_buy_id: int, message_id: int) -> None:
+    state = _panels(ctx, user_id)
+    data = await state.get_data()
+    data.pop(str(group_buy_id), None)
+    data[str(group_buy_id)] = message_id
+    await state.set_data(dict(list(data.items())[-PANELS_KEPT:]))
+
+
+async def _withdraw_panel(
+    ctx: AppContext, lang: str, view: GroupBuyView, user_id: int, redrawn: int | None = None
+) -> None:
+    """Left from the group card: the private card must not go on saying "you are in" with quantity and delivery
+    buttons, so it is redrawn as for someone who has not joined."""
+    state = _panels(ctx, user_id)
+    data = await state.get_data()
+    message_id = data.pop(str(view.id), None)
+    if message_id is None:
+        return
+    await state.set_data(data)
+    if message_id == redrawn:
+        return  # Left from that very card: already redrawn.
+    screen = _private_screen(ctx, lang, view, None)
+    # Deleted by the user, or too old to edit: nothing is left that could mislead.
+    with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
+        await ctx.bot.edit_message_text(
+            chat_id=user_id, message_id=int(message_id), text=screen.text, reply_markup=screen.markup
+        )
+
+
 def _pickup(ctx: AppContext, view: GroupBuyView, lang: str) -> str | None:
     return views.pickup_label(ctx.settings.shop.pickup_points, view.pickup_point, lang)
 
@@ -507,6 +547,10 @@ async def wizard_no_maximum(query: CallbackQuery, ctx: AppContext, lang: str, st
 
 async def _set_limit(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, text: str) -> None:
     limit = groupbuy.parse_count(text, 1, groupbuy.MAX_PER_PERSON)
+    data = await state.get_data()
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+    # The maximum times this limit must fit the stock: refused here, not only at Publish.
+    groupbuy.check_participants(_tiers(data), int(data["minimum"]), data.get("maximum"), limit, product.stock)
     await state.update_data(limit=limit)
     await _ask(target, ctx, lang, state, "deadline")
 
@@ -628,6 +672,8 @@ async def _answer_join(query: CallbackQuery, ctx: AppContext, lang: str, result:
     if not in_group:
         await query.answer(t(lang, f"groupbuy.join.{result.status}_private"))
         await _show(query, _private_screen(ctx, lang, view, result.participant))
+        if isinstance(query.message, Message):
+            await _remember_panel(ctx, query.from_user.id, view.id, query.message.message_id)
         return
     if result.status == "already":
         await query.answer(t(lang, "groupbuy.join.already"))
@@ -640,11 +686,12 @@ async def _answer_join(query: CallbackQuery, ctx: AppContext, lang: str, result:
         await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
         return
     try:
-        await ctx.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.markup)
+        sent = await ctx.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.markup)
     except (TelegramForbiddenError, TelegramRetryAfter):
         # Blocked meanwhile (or a storm): the same way in.
         await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
         return
+    await _remember_panel(ctx, query.from_user.id, view.id, sent.message_id)
     await query.answer(t(lang, "groupbuy.join.joined"))
 
 
@@ -672,14 +719,18 @@ async def leave_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppCon
         return
     refresher(ctx).request(view.chat_id, view.id)
     await query.answer(t(lang, "groupbuy.left_toast"))
+    redrawn = None
     if not in_group:
         await _show(query, _private_screen(ctx, lang, view, None))
+        redrawn = query.message.message_id if query.message is not None else None
+    await _withdraw_panel(ctx, lang, view, query.from_user.id, redrawn)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "q"))
 async def quantity_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
     part = await groupbuy.set_quantity(ctx.db, callback_data.g, query.from_user.id, callback_data.v)
     view = await groupbuy.get(ctx.db, callback_data.g)
+    refresher(ctx).request(view.chat_id, view.id)  # the units left may have run out (or come back)
     await query.answer(t(lang, "groupbuy.qty_toast", qty=part.quantity))
     await _show(query, _private_screen(ctx, lang, view, part))
 
@@ -727,7 +778,8 @@ async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMC
     await state.clear()
     view = await groupbuy.get(ctx.db, group_buy_id)
     screen = _private_screen(ctx, lang, view, part)
-    await message.answer(screen.text, reply_markup=screen.markup)
+    sent = await message.answer(screen.text, reply_markup=screen.markup)
+    await _remember_panel(ctx, part.user_id, view.id, sent.message_id)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "p"))
@@ -765,7 +817,9 @@ async def open_group_buy(message: Message, value: str, data: dict[str, Any]) -> 
     part = await groupbuy.participant(ctx.db, view.id, message.from_user.id)
     screen = _private_screen(ctx, lang, view, part)
     with contextlib.suppress(TelegramBadRequest):
-        await message.answer(screen.text, reply_markup=screen.markup)
+        sent = await message.answer(screen.text, reply_markup=screen.markup)
+        if part is not None:
+            await _remember_panel(ctx, part.user_id, view.id, sent.message_id)
 
 
 def setup() -> Router:

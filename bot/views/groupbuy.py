@@ -34,6 +34,8 @@ from store.groupbuy import (
     format_remaining,
     next_tier,
     price_for,
+    receive_of,
+    shown_tiers,
 )
 from store.money import Money, exponent
 from store.order_queues import Buyer
@@ -90,9 +92,11 @@ def local_time(moment: datetime, timezone: str) -> str:
     return zoned(moment, timezone)
 
 
-def tier_lines(lang: str, tiers: Sequence[Tier], base_price: int, currency: str, reached: int | None = None) -> str:
+def tier_lines(
+    lang: str, tiers: Sequence[Tier], minimum: int, base_price: int, currency: str, reached: int | None = None
+) -> str:
     lines = []
-    for tier in tiers:
+    for tier in shown_tiers(tiers, minimum):
         mark = "✅" if reached is not None and reached >= tier.min_participants else "▫️"
         lines.append(
             t(
@@ -128,6 +132,10 @@ def progress(lang: str, view: GroupBuyView, now: datetime) -> str:
 
 
 def _status_line(lang: str, view: GroupBuyView) -> str:
+    if view.is_open and view.sold_out:
+        return t(lang, "groupbuy.sold_out_line")
+    if view.is_open and view.full:
+        return t(lang, "groupbuy.full_line")
     if view.is_open:
         missing = max(0, view.min_participants - view.joined)
         upcoming = next_tier(view.tiers, view.joined)
@@ -156,13 +164,13 @@ def describe(lang: str, view: GroupBuyView, now: datetime, pickup: str | None, t
             price=_money(view.current_price, view.currency),
             regular=_money(view.base_price, view.currency),
         ),
-        tier_lines(lang, view.tiers, view.base_price, view.currency, view.joined),
+        tier_lines(lang, view.tiers, view.min_participants, view.base_price, view.currency, view.joined),
         progress(lang, view, now),
         _status_line(lang, view),
         t(lang, "groupbuy.deadline_line", at=local_time(view.deadline, timezone)),
         t(lang, "groupbuy.limit_line", n=view.per_person_limit, min=view.min_participants),
     ]
-    if pickup:
+    if pickup and not view.product.is_digital:  # a digital product is never picked up
         parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
     return "\n".join(parts)
 
@@ -178,11 +186,10 @@ def card(
     text = _clip(describe(lang, view, now, pickup, timezone), CAPTION_LIMIT if photo else TEXT_LIMIT)
     if not view.is_open:
         return Screen(text, None)
+    # Sold out or full: no Join that could only be refused (a Join tapped earlier still gets the toast).
+    join = [_button(t(lang, "groupbuy.btn.join"), GroupBuyCB(a="j", g=view.id).pack())] if view.joinable else []
     rows = [
-        [
-            _button(t(lang, "groupbuy.btn.join"), GroupBuyCB(a="j", g=view.id).pack()),
-            _button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack()),
-        ],
+        [*join, _button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack())],
         [InlineKeyboardButton(text=t(lang, "groupbuy.btn.share"), url=share_url(bot_username, view.id))],
     ]
     return Screen(text, _markup(rows))
@@ -201,7 +208,7 @@ def private_view(
     """The group buy in a private chat: a join button, or the participant's own panel."""
     body = describe(lang, view, now, pickup, timezone)
     if part is None:
-        if not view.is_open:
+        if not view.joinable:
             return Screen(body)
         rows = [[_button(t(lang, "groupbuy.btn.join"), GroupBuyCB(a="j", g=view.id).pack())]]
         return Screen(body, _markup(rows))
@@ -218,7 +225,9 @@ def panel(
     pickup_payment: bool,
 ) -> Screen:
     """A participant's choices while the buy is open: quantity, how to receive, leave."""
-    if part.delivery_method != "delivery" and not view.pickup_point:
+    if view.product.is_digital:
+        receive = t(lang, "groupbuy.receive.digital")
+    elif part.delivery_method != "delivery" and not view.pickup_point:
         receive = t(lang, "groupbuy.receive.needs_address")
     elif part.delivery_method == "delivery":
         receive = t(lang, "groupbuy.receive.delivery", address=html.escape(part.address or ""))
@@ -243,14 +252,20 @@ def panel(
     qty_row.append(_button(t(lang, "groupbuy.btn.qty", qty=part.quantity), GroupBuyCB(a="s", g=view.id).pack()))
     if part.quantity < view.per_person_limit:
         qty_row.append(_button("➕", GroupBuyCB(a="q", g=view.id, v=part.quantity + 1).pack()))
-    receive_row = []
-    if view.pickup_point:
-        receive_row.append(_button(t(lang, "groupbuy.btn.pickup"), GroupBuyCB(a="d", g=view.id, v=0).pack()))
-        if pickup_payment:
-            receive_row.append(_button(t(lang, "groupbuy.btn.pickup_pay"), GroupBuyCB(a="d", g=view.id, v=1).pack()))
-    receive_row.append(_button(t(lang, "groupbuy.btn.delivery"), GroupBuyCB(a="d", g=view.id, v=2).pack()))
+    # A digital product is handed over in the chat once paid: there is nothing to choose.
+    receive_row = [] if view.product.is_digital else _receive_buttons(lang, view, pickup_payment=pickup_payment)
     leave_row = [_button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack())]
     return Screen(_clip(text, TEXT_LIMIT), _markup([qty_row, receive_row, leave_row]))
+
+
+def _receive_buttons(lang: str, view: GroupBuyView, *, pickup_payment: bool) -> list[InlineKeyboardButton]:
+    row = []
+    if view.pickup_point:
+        row.append(_button(t(lang, "groupbuy.btn.pickup"), GroupBuyCB(a="d", g=view.id, v=0).pack()))
+        if pickup_payment:
+            row.append(_button(t(lang, "groupbuy.btn.pickup_pay"), GroupBuyCB(a="d", g=view.id, v=1).pack()))
+    row.append(_button(t(lang, "groupbuy.btn.delivery"), GroupBuyCB(a="d", g=view.id, v=2).pack()))
+    return row
 
 
 # ---------------------------------------------------------------------------------------------- wizard
@@ -346,7 +361,7 @@ def tier_editor(lang: str, product: ProductView, steps: Sequence[tuple[int, int]
     text = "\n".join(
         [
             t(lang, "groupbuy.wizard.editor", title=html.escape(product.title(lang)), regular=product.money.format()),
-            tier_lines(lang, tiers, product.price, product.currency),
+            tier_lines(lang, tiers, 1, product.price, product.currency),  # no minimum chosen yet: as set
             t(
                 lang,
                 "groupbuy.wizard.at_minimum",
@@ -493,7 +508,7 @@ def wizard_summary(
         group=html.escape(group_title),
         title=html.escape(product.title(lang)),
         regular=product.money.format(),
-        tiers=tier_lines(lang, tiers, product.price, product.currency),
+        tiers=tier_lines(lang, tiers, minimum, product.price, product.currency),
         min=minimum,
         max=maximum if maximum is not None else t(lang, "groupbuy.no_max"),
         limit=limit,
@@ -599,7 +614,7 @@ def leader_detail(
                 "groupbuy.leader.person",
                 name=html.escape(person.name),
                 qty=person.quantity,
-                receive=t(lang, f"groupbuy.receive_short.{person.delivery_method}"),
+                receive=t(lang, f"groupbuy.receive_short.{receive_of(view, person)}"),
                 status=status,
                 amount=amount,
             ).rstrip(" ·")
@@ -607,7 +622,8 @@ def leader_detail(
     if not people:
         parts.append(t(lang, "groupbuy.leader.none"))
     rows: list[list[InlineKeyboardButton]] = []
-    if view.is_open:
+    # Past its deadline (or just closed early) the buy is closing: nothing is left to manage.
+    if view.is_open and view.deadline > now:
         rows.append(
             [
                 _button(t(lang, "groupbuy.btn.extend", h=24), LeaderCB(a="ext", g=view.id, v=24).pack()),
@@ -692,3 +708,31 @@ def render_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoi
     if maximum is None:
         return Outgoing(text=t(lang, "groupbuy.notice.changed_no_max", title=title))
     return Outgoing(text=t(lang, "groupbuy.notice.changed_max", title=title, max=int(maximum)))
+
+
+def render_leader_result(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    """The leader is told how their buy ended: who joined, the units, and the commission it may bring."""
+    title = _title(lang, params)
+    joined, units = int(params["joined"]), int(params["units"])
+    if params.get("status") != "succeeded":
+        minimum = int(params["minimum"])
+        key = "groupbuy.notice.leader_failed"
+        return Outgoing(text=t(lang, key, title=title, joined=joined, units=units, minimum=minimum))
+    currency = str(params["currency"])
+    price = int(params["unit_price"])
+    text = t(
+        lang,
+        "groupbuy.notice.leader_succeeded",
+        title=title,
+        joined=joined,
+        units=units,
+        price=_money(price, currency),
+        total=_money(price * units, currency),
+    )
+    commission = int(params.get("commission") or 0)
+    if commission:
+        percent = f"{int(params.get('commission_bp') or 0) / 100:g}"
+        text += "\n" + t(
+            lang, "groupbuy.notice.leader_commission", commission=_money(commission, currency), percent=percent
+        )
+    return Outgoing(text=text)

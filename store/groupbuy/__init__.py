@@ -78,10 +78,12 @@ from store.groupbuy.rules import (
     Tier,
     check_deadline,
     check_participants,
+    check_units,
     commission_of,
     format_remaining,
     next_tier,
     price_for,
+    shown_tiers,
 )
 from store.groupbuy.views import (
     GroupBuyView,
@@ -94,6 +96,7 @@ from store.groupbuy.views import (
     participant,
     participants,
     product_for_wizard,
+    receive_of,
 )
 
 __all__ = [
@@ -129,6 +132,7 @@ __all__ = [
     "candidate_products",
     "check_deadline",
     "check_participants",
+    "check_units",
     "clean_pickup_text",
     "close",
     "close_early",
@@ -163,10 +167,12 @@ __all__ = [
     "product_for_wizard",
     "publish",
     "publish_deadline",
+    "receive_of",
     "schedule_tick",
     "set_delivery",
     "set_maximum",
     "set_quantity",
+    "shown_tiers",
     "tick",
     "tick_key",
     "tier_preset",

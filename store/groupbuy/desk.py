@@ -14,7 +14,7 @@ from store import orders
 from store.db import Database
 from store.groupbuy.leader import managed
 from store.groupbuy.rules import SOURCE
-from store.groupbuy.views import GroupBuyView, ParticipantView, load_product, participants_in, view_of
+from store.groupbuy.views import GroupBuyView, ParticipantView, load_product, participants_in, receive_of, view_of
 from store.models import Order
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant, LeaderCommission
 from store.money import Money
@@ -113,7 +113,7 @@ async def pickup_csv(db: Database, group_buy_id: int, actor_id: int, is_admin: b
     writer.writerow(CSV_COLUMNS)
     for person in people:
         amount = Money(person.order_total, view.currency).format() if person.order_total is not None else ""
-        receive = "delivery" if person.delivery_method == "delivery" else "pickup"
+        receive = receive_of(view, person)
         writer.writerow(
             (
                 person.user_id,

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, notify, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy.lifecycle import cancel_ticks, release_all
-from store.groupbuy.rules import CANCELLED, DEADLINE_JOB, MAX_PARTICIPANTS, OPEN, GroupBuyPolicy
+from store.groupbuy.rules import CANCELLED, DEADLINE_JOB, MAX_PARTICIPANTS, OPEN, GroupBuyPolicy, check_units
 from store.groupbuy.views import GroupBuyView, load, rowcount
 from store.models import utcnow
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
@@ -137,6 +137,16 @@ async def set_maximum(
         if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
             low = max(view.joined, view.min_participants, 1)
             raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
+        if maximum is not None:
+            # The units this buy can still hand out: what is left plus what its participants hold.
+            held = (
+                await session.execute(
+                    select(func.coalesce(func.sum(GroupBuyParticipant.quantity), 0)).where(
+                        GroupBuyParticipant.group_buy_id == group_buy_id
+                    )
+                )
+            ).scalar_one()
+            check_units(maximum, view.per_person_limit, view.product.stock + int(held))
         query = update(GroupBuy).where(GroupBuy.id == group_buy_id, GroupBuy.status == OPEN)
         if maximum is not None:
             query = query.where(GroupBuy.joined <= maximum)

@@ -23,6 +23,7 @@ from store.groupbuy.rules import (
     TICK_JOB,
     GroupBuyPolicy,
     check_participants,
+    commission_of,
     price_for,
 )
 from store.groupbuy.views import GroupBuyView, contact_of, load, load_product, pays_on_pickup, view_of
@@ -108,7 +109,8 @@ async def close(session: AsyncSession, group_buy_id: int, policy: GroupBuyPolicy
     await cancel_ticks(session, group_buy_id)
     if row[0] == SUCCEEDED:
         return await _succeed(session, view, policy)
-    await release_all(session, view, FAILED)
+    units = await release_all(session, view, FAILED)
+    await _tell_leader(session, view, FAILED, units)
     return CloseOutcome(FAILED, view)
 
 
@@ -135,11 +137,14 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
         .all()
     )
     order_ids: list[int] = []
+    # A digital product is handed over in the chat once paid: no address, no fee, nothing to pick up.
+    digital = product.is_digital
     for part in rows:
-        pickup = part.delivery_method == "pickup" and bool(view.pickup_point)
+        pickup = not digital and part.delivery_method == "pickup" and bool(view.pickup_point)
         pay_on_pickup = pickup and pays_on_pickup(part) and policy.pickup_payment_enabled
         subtotal = unit_price * part.quantity
-        fee = 0 if pickup else checkout.delivery_fee_for(_checkout_policy(policy), "delivery", subtotal)
+        shipped = not (pickup or digital)
+        fee = checkout.delivery_fee_for(_checkout_policy(policy), "delivery", subtotal) if shipped else 0
         hold = policy.pickup_hold_minutes if pay_on_pickup else policy.payment_window_minutes
         order = await orders.create_order(
             session,
@@ -147,13 +152,13 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
             [orders.OrderLine(product.id, product.sku, product.title_en, product.title_zh, unit_price, part.quantity)],
             currency=view.currency,
             payment_method="pickup" if pay_on_pickup else "card",
-            delivery_method="pickup" if pickup else "delivery",
+            delivery_method="digital" if digital else "pickup" if pickup else "delivery",
             source=SOURCE,
             source_ref=view.id,
             expires_at=now + timedelta(minutes=hold),
             delivery_fee=fee,
             pickup_point=(view.pickup_point or "")[:32] if pickup else None,
-            contact=orders.Contact() if pickup else await _delivery_contact(session, part),
+            contact=await _delivery_contact(session, part) if shipped else orders.Contact(),
             status=orders.CONFIRMED if pay_on_pickup else orders.PENDING_PAYMENT,
         )
         part.order_id = order.id
@@ -177,7 +182,30 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
             window_minutes=hold,
         )
     await session.flush()
+    units = sum(part.quantity for part in rows)
+    await _tell_leader(session, view, SUCCEEDED, units, commission_of(unit_price * units, view.commission_bp))
     return CloseOutcome(SUCCEEDED, view, tuple(order_ids))
+
+
+async def _tell_leader(session: AsyncSession, view: GroupBuyView, status: str, units: int, commission: int = 0) -> None:
+    """The leader hears how their buy ended (deadline, full or closed early), once, in their own language."""
+    await notify.enqueue(
+        session,
+        view.leader_id,
+        "groupbuy.leader_result",
+        dedupe_key=f"gb:{view.id}:leader:{status}",
+        group_buy_id=view.id,
+        status=status,
+        title_en=view.product.title_en,
+        title_zh=view.product.title_zh,
+        joined=view.joined,
+        minimum=view.min_participants,
+        units=units,
+        unit_price=view.final_price or view.base_price,
+        currency=view.currency,
+        commission=commission,
+        commission_bp=view.commission_bp,
+    )
 
 
 async def _delivery_contact(session: AsyncSession, part: GroupBuyParticipant) -> orders.Contact:
@@ -193,14 +221,16 @@ def _checkout_policy(policy: GroupBuyPolicy) -> checkout.CheckoutPolicy:
     return checkout.CheckoutPolicy(delivery_fee=policy.delivery_fee, free_delivery_over=policy.free_delivery_over)
 
 
-async def release_all(session: AsyncSession, view: GroupBuyView, reason: str) -> None:
-    """Failed or cancelled: every reserved unit goes back and every participant is told (outbox)."""
+async def release_all(session: AsyncSession, view: GroupBuyView, reason: str) -> int:
+    """Failed or cancelled: every reserved unit goes back and every participant is told (outbox). Returns the
+    number of units released."""
     rows = (
         (await session.execute(select(GroupBuyParticipant).where(GroupBuyParticipant.group_buy_id == view.id)))
         .scalars()
         .all()
     )
-    await return_units(session, view.product.id, sum(part.quantity for part in rows))
+    units = sum(part.quantity for part in rows)
+    await return_units(session, view.product.id, units)
     for part in rows:
         await notify.enqueue(
             session,
@@ -214,6 +244,7 @@ async def release_all(session: AsyncSession, view: GroupBuyView, reason: str) ->
             joined=view.joined,
             minimum=view.min_participants,
         )
+    return units
 
 
 def tick_key(group_buy_id: int, parity: int) -> str:

@@ -124,6 +124,8 @@ async def _early_answer(db: Database, group_buy_id: int, user_id: int) -> JoinRe
         return JoinResult("closed", view)
     if view.full:
         return JoinResult("full", view)
+    if view.sold_out:
+        return JoinResult("sold_out", view)
     return None
 
 
@@ -222,6 +224,9 @@ async def set_delivery(
         part = await _own_row(session, group_buy_id, user_id)
         buy = await session.get(GroupBuy, group_buy_id)
         assert buy is not None
+        product = await session.get(Product, buy.product_id)
+        if product is not None and product.is_digital:
+            raise DomainError("gb_digital_no_delivery")
         if method in ("pickup", "pickup_pay") and not buy.pickup_point:
             raise DomainError("gb_no_pickup")
         if method == "pickup_pay" and not policy.pickup_payment_enabled:

@@ -60,6 +60,14 @@ def price_for(tiers: Sequence[Tier], base_price: int, participants: int) -> int:
     return price
 
 
+def shown_tiers(tiers: Sequence[Tier], minimum: int) -> list[Tier]:
+    """The tiers as people see them: nobody buys below the minimum, so the tiers a group of `minimum` already
+    reaches become one tier at the minimum (with the best of their prices)."""
+    reached = [tier for tier in tiers if tier.min_participants <= minimum]
+    shown = [Tier(minimum, min(tier.unit_price for tier in reached))] if reached else []
+    return shown + [tier for tier in tiers if tier.min_participants > minimum]
+
+
 def next_tier(tiers: Sequence[Tier], participants: int) -> Tier | None:
     return next((tier for tier in tiers if tier.min_participants > participants), None)
 
@@ -79,6 +87,23 @@ def check_participants(tiers: Sequence[Tier], minimum: int, maximum: int | None,
         raise DomainError("gb_tier_unreachable", tier=top, max=ceiling)
     if per_person < 1 or per_person > MAX_PER_PERSON:
         raise DomainError("gb_number_range", low=1, high=MAX_PER_PERSON)
+    if maximum is not None:
+        check_units(maximum, per_person, stock)
+
+
+def check_units(maximum: int, per_person: int, stock: int) -> None:
+    """Every place promises up to `per_person` units: a full buy must not promise more than the stock."""
+    if maximum > stock:
+        raise DomainError("gb_max_above_stock", stock=stock)
+    if maximum * per_person > stock:
+        raise DomainError(
+            "gb_units_above_stock",
+            max=maximum,
+            limit=per_person,
+            total=maximum * per_person,
+            stock=stock,
+            fit=stock // maximum,
+        )
 
 
 def check_deadline(deadline: datetime, now: datetime, max_days: int) -> None:

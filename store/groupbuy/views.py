@@ -56,6 +56,16 @@ class GroupBuyView:
     def full(self) -> bool:
         return self.max_participants is not None and self.joined >= self.max_participants
 
+    @property
+    def sold_out(self) -> bool:
+        """No unit left to reserve (every one is held by participants or sold elsewhere): nobody can join until
+        someone leaves or takes fewer."""
+        return self.product.stock <= 0
+
+    @property
+    def joinable(self) -> bool:
+        return self.is_open and not self.full and not self.sold_out
+
     def title(self, lang: str) -> str:
         return self.product.title(lang)
 
@@ -153,6 +163,13 @@ def _participant_view(part: GroupBuyParticipant, user: User, order: Order | None
         order_status=order.status if order is not None else None,
         order_total=order.total if order is not None else None,
     )
+
+
+def receive_of(view: GroupBuyView, part: ParticipantView) -> str:
+    """How a participant gets the goods: `digital` (handed over in the chat once paid), `delivery` or `pickup`."""
+    if view.product.is_digital:
+        return "digital"
+    return "delivery" if part.delivery_method == "delivery" else "pickup"
 
 
 def contact_of(part: GroupBuyParticipant) -> orders.Contact:

@@ -75,7 +75,7 @@ async def test_stock_runs_out_before_the_buy_is_full(any_db: Database) -> None:
 async def test_a_join_delivered_many_times_counts_once(any_db: Database) -> None:
     await make_users(any_db, [1, 7])
     product_id = await make_product(any_db, stock=10)
-    buy = await publish(any_db, product_id, maximum=10)
+    buy = await publish(any_db, product_id, maximum=10, per_person=1)
 
     results = await asyncio.gather(*(groupbuy.join(any_db, buy.id, 7) for _ in range(40)))
 

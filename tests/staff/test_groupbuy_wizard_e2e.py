@@ -58,7 +58,7 @@ async def test_leader_sets_up_a_group_buy_by_taps_with_prices_from_the_product(s
     assert "3+ ¥15.21 · 10+ ¥13.52" in labels(tiers)
 
     taps = 0
-    for label in ("3+ ¥15.21 · 10+ ¥13.52", "2", "20", "3"):
+    for label in ("3+ ¥15.21 · 10+ ¥13.52", "2", "20", "2"):  # 20 people × 2 fit the 40 in stock
         await lena.tap(label)
         taps += 1
     deadline = await lena.last_message()
