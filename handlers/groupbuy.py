@@ -601,6 +601,10 @@ async def wizard_pickup_button(
     await _ask(query, ctx, lang, state, "confirm")
 
 
+
+# A refusal at Publish that one earlier step can fix: the step to ask again.
+_STEP_TO_REDO = {"gb_deadline_passed": "deadline", "gb_units_above_stock": "limit", "gb_max_above_stock": "maximum"}
+
 @routes.callback_query(WizardCB.filter(F.a == "pub"), GroupBuyWizard.confirm)
 async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await access.require_role(ctx, query.from_user.id, "leader")  # the role may have been revoked meanwhile
@@ -623,12 +627,14 @@ async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state
     try:
         view = await groupbuy.publish(ctx.db, query.from_user.id, spec, policy(ctx.settings))
     except DomainError as exc:
-        if exc.code != "gb_deadline_passed":
+        step = _STEP_TO_REDO.get(exc.code)
+        if step is None:
             raise
-        # The time chosen has passed while the set-up was open: ask for the deadline again, keep the rest.
-        await query.answer(t(lang, "errors.gb_deadline_passed"), show_alert=True)
+        # Something changed while the set-up was open (the time passed, stock sold elsewhere): say what, ask
+        # that one question again, keep the rest.
+        await query.answer(t_plain(lang, f"errors.{exc.code}", **exc.params), show_alert=True)
         if isinstance(query.message, Message):
-            await _ask(query.message, ctx, lang, state, "deadline")
+            await _ask(query.message, ctx, lang, state, step)
         return
     await state.clear()
     try:
