@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
@@ -178,19 +179,23 @@ async def refresh_card(ctx: AppContext, ticket_id: int) -> None:
             log.info("card of ticket %s not edited: %s", ticket_id, exc.message)
 
 
-async def anonymise_topic(ctx: AppContext, user_id: int) -> None:
+async def anonymise_topic(ctx: AppContext, user_id: int, erased_before: datetime | None = None) -> None:
     """After /forgetme: the shopper's topic loses their name from its title, and the active card is redrawn
-    without it (the store already erased the name)."""
+    without it (the store already erased the name). `erased_before`: when an earlier /forgetme erased them; a
+    topic older than that already carries the erased title, and renaming it again would earn a 400
+    TOPIC_NOT_MODIFIED."""
     topic = await support.topic_of(ctx.db, user_id)
     if topic is None:
         return
     chat_id, thread_id = topic
-    try:
-        await ctx.bot.edit_forum_topic(
-            chat_id, thread_id, name=t(views.staff_lang(ctx.settings), "privacy.topic_erased")
-        )
-    except TelegramAPIError as exc:  # already renamed (TOPIC_NOT_MODIFIED), deleted, or no admin rights
-        log.info("support topic of %s not renamed: %s", user_id, exc)
+    created = await support.topic_created_at(ctx.db, user_id)
+    if erased_before is None or (created is not None and created > erased_before):
+        try:
+            await ctx.bot.edit_forum_topic(
+                chat_id, thread_id, name=t(views.staff_lang(ctx.settings), "privacy.topic_erased")
+            )
+        except TelegramAPIError as exc:  # deleted meanwhile, or no admin rights
+            log.info("support topic of %s not renamed: %s", user_id, exc)
     ticket = await support.active_ticket(ctx.db, user_id)
     if ticket is not None:
         await refresh_card(ctx, ticket.id)

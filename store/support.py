@@ -216,6 +216,12 @@ async def set_topic(db: Database, user_id: int, chat_id: int, thread_id: int) ->
             ticket.thread_id = thread_id
 
 
+async def topic_created_at(db: Database, user_id: int) -> datetime | None:
+    async with db.read() as session:
+        topic = await session.get(SupportTopic, user_id)
+        return topic.created_at if topic is not None else None
+
+
 async def topic_of(db: Database, user_id: int) -> tuple[int, int] | None:
     async with db.read() as session:
         topic = await session.get(SupportTopic, user_id)
