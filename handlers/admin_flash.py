@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -256,51 +257,31 @@ async def product_typed(message: Message, ctx: AppContext, lang: str, state: FSM
     await _live(ctx.bot, message.chat.id, state, sent.message_id)
 
 
-@routes.message(FlashWizard.price, PRIVATE, ANSWER)
-async def price_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    if message.from_user is None:
-        return
-    await require_role(ctx, message.from_user.id, "admin")
-    data = await state.get_data()
+async def _read_price(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:
     product = await _product(ctx, data)
     try:
-        price = parse_typed_price(message.text or "", product.currency)
+        price = parse_typed_price(text, product.currency)
     except ValueError as exc:
         raise DomainError("flash_bad_price") from exc
     if price <= 0:
         raise DomainError("flash_bad_price")
     if price >= product.price:
         raise DomainError("flash_price_not_lower", regular=Money(product.price, product.currency).format())
-    await state.update_data(price=price)
-    await _ask(message, ctx, lang, state, _after(data, "stock"))
+    return {"price": price}
 
 
-@routes.message(FlashWizard.stock, PRIVATE, ANSWER)
-async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    if message.from_user is None:
-        return
-    await require_role(ctx, message.from_user.id, "admin")
-    data = await state.get_data()
+async def _read_stock(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:
     available = _available(await _product(ctx, data), data)
-    text = (message.text or "").strip()
     if not text.isdigit() or not 1 <= int(text) <= available:
         raise DomainError("flash_bad_stock", max=available)
-    await state.update_data(stock=int(text))
-    await _ask(message, ctx, lang, state, _after(data, "limit"))
+    return {"stock": int(text)}
 
 
-@routes.message(FlashWizard.limit, PRIVATE, ANSWER)
-async def limit_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    if message.from_user is None:
-        return
-    await require_role(ctx, message.from_user.id, "admin")
-    data = await state.get_data()
-    text = (message.text or "").strip()
+async def _read_limit(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:
     most = max(1, int(data.get("stock") or 1))
     if not text.isdigit() or not 1 <= int(text) <= most:
         raise DomainError("flash_bad_limit", max=most)
-    await state.update_data(limit=int(text))
-    await _ask(message, ctx, lang, state, _after(data, "start"))
+    return {"limit": int(text)}
 
 
 def typed_start(text: str, now: datetime, timezone: str) -> datetime:
@@ -312,32 +293,45 @@ def typed_start(text: str, now: datetime, timezone: str) -> datetime:
     return max(at, now)
 
 
-@routes.message(FlashWizard.start, PRIVATE, ANSWER)
-async def start_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    if message.from_user is None:
-        return
-    await require_role(ctx, message.from_user.id, "admin")
-    data = await state.get_data()
-    text = (message.text or "").strip()
+async def _read_start(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:
     if text.lower() in ("now", "现在", "立即", "马上"):
-        key = "now"
-    else:
-        key = TYPED_START + typed_start(text, utcnow(), ctx.settings.shop.timezone).isoformat()
-    await state.update_data(start=key)
-    await _ask(message, ctx, lang, state, _after(data, "duration"))
+        return {"start": "now"}
+    return {"start": TYPED_START + typed_start(text, utcnow(), ctx.settings.shop.timezone).isoformat()}
 
 
-@routes.message(FlashWizard.duration, PRIVATE, ANSWER)
-async def duration_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    if message.from_user is None:
-        return
-    await require_role(ctx, message.from_user.id, "admin")
-    data = await state.get_data()
-    duration = parse_duration(message.text or "")
+async def _read_duration(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:
+    duration = parse_duration(text)
     if duration is None or not timedelta(minutes=5) <= duration <= timedelta(days=7):
         raise DomainError("flash_bad_duration")
-    await state.update_data(minutes=int(duration.total_seconds() // 60))
-    await _ask(message, ctx, lang, state, _after(data, "audience"))
+    return {"minutes": int(duration.total_seconds() // 60)}
+
+
+TypedReader = Callable[[AppContext, dict[str, Any], str], Awaitable[dict[str, Any]]]
+# Each step that takes a typed answer: how to read it, and the question that follows.
+_TYPED: dict[str | None, tuple[TypedReader, str]] = {
+    FlashWizard.price.state: (_read_price, "stock"),
+    FlashWizard.stock.state: (_read_stock, "limit"),
+    FlashWizard.limit.state: (_read_limit, "start"),
+    FlashWizard.start.state: (_read_start, "duration"),
+    FlashWizard.duration.state: (_read_duration, "audience"),
+}
+
+
+@routes.message(
+    StateFilter(FlashWizard.price, FlashWizard.stock, FlashWizard.limit, FlashWizard.start, FlashWizard.duration),
+    PRIVATE,
+    ANSWER,
+)
+async def step_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    """A typed answer to the live question (power users type; the buttons stay for everyone else); a refused
+    one raises the DomainError that says why, in the admin's language."""
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    data = await state.get_data()
+    reader, following = _TYPED[await state.get_state()]
+    await state.update_data(await reader(ctx, data, (message.text or "").strip()))
+    await _ask(message, ctx, lang, state, _after(data, following))
 
 
 @routes.callback_query(FlashWizardCB.filter(F.a == "stop"))
