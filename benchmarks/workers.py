@@ -30,6 +30,7 @@ if __package__ in (None, ""):  # `python benchmarks/workers.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.flash_sale import PRODUCT_STOCK_EXTRA, classify, database_url, seed
+from bot.workers import webhook_env
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("GROUPCART_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -93,15 +94,14 @@ async def run_one(workers: int, taps: int, units: int, concurrency: int) -> dict
     with tempfile.TemporaryDirectory() as tmp:
         async with database_url("postgres", Path(tmp)) as url:
             env = _env(
-                TELEGRAM_BOT_TOKEN=emulator.token,
-                TELEGRAM_WEBHOOK_SECRET=SECRET,
-                GROUPCART_DATABASE__URL=url,
-                GROUPCART_REDIS__URL=REDIS_URL,
-                GROUPCART_TELEGRAM__API_BASE=emulator.base_url,
-                GROUPCART_TELEGRAM__WEBHOOK__HOST="127.0.0.1",
-                GROUPCART_TELEGRAM__WEBHOOK__PORT=str(port),
-                GROUPCART_TELEGRAM__WEBHOOK__PATH="/hook",
-                GROUPCART_TELEGRAM__WEBHOOK__PUBLIC_URL=f"http://127.0.0.1:{port}",
+                **webhook_env(
+                    token=emulator.token,
+                    secret=SECRET,
+                    database_url=url,
+                    redis_url=REDIS_URL,
+                    api_base=emulator.base_url,
+                    port=port,
+                )
             )
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", "--webhook", "--workers", str(workers),

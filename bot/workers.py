@@ -41,6 +41,24 @@ def refusal(settings: Settings, workers: int, *, webhook: bool) -> str | None:
     return None
 
 
+def webhook_env(
+    *, token: str, secret: str, database_url: str, redis_url: str, api_base: str, port: int, host: str = "127.0.0.1"
+) -> dict[str, str]:
+    """The environment of `groupcart run --webhook --workers N` behind one local port (tests, benchmarks, and a
+    template for a systemd EnvironmentFile): secrets from the environment, as config.yaml never holds them."""
+    return {
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+        "GROUPCART_DATABASE__URL": database_url,
+        "GROUPCART_REDIS__URL": redis_url,
+        "GROUPCART_TELEGRAM__API_BASE": api_base,
+        "GROUPCART_TELEGRAM__WEBHOOK__HOST": host,
+        "GROUPCART_TELEGRAM__WEBHOOK__PORT": str(port),
+        "GROUPCART_TELEGRAM__WEBHOOK__PATH": "/hook",
+        "GROUPCART_TELEGRAM__WEBHOOK__PUBLIC_URL": f"http://{host}:{port}",
+    }
+
+
 def metrics_port(settings: Settings, index: int) -> int:
     """Worker `index` serves /metrics on the webhook port + 1 + index (each worker is its own scrape target)."""
     return settings.telegram.webhook.port + 1 + index

@@ -25,6 +25,7 @@ from bot.emulator.server import EmulatorConfig, start_emulator
 from bot.emulator.state import JSON
 from bot.i18n import LANGUAGES, t
 from bot.runner import SECRET_HEADER
+from bot.workers import webhook_env
 from store import flashsale
 from store.db import Database
 from store.models import Order, Product
@@ -100,15 +101,14 @@ async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> N
     reader: asyncio.Task[None] | None = None
     async with fresh_database_url("postgres", tmp_path) as db_url:
         env = _env(
-            TELEGRAM_BOT_TOKEN=emulator.token,
-            TELEGRAM_WEBHOOK_SECRET=SECRET,
-            GROUPCART_DATABASE__URL=db_url,
-            GROUPCART_REDIS__URL=REDIS_URL,
-            GROUPCART_TELEGRAM__API_BASE=emulator.base_url,
-            GROUPCART_TELEGRAM__WEBHOOK__HOST="127.0.0.1",
-            GROUPCART_TELEGRAM__WEBHOOK__PORT=str(port),
-            GROUPCART_TELEGRAM__WEBHOOK__PATH="/hook",
-            GROUPCART_TELEGRAM__WEBHOOK__PUBLIC_URL=f"http://127.0.0.1:{port}",
+            **webhook_env(
+                token=emulator.token,
+                secret=SECRET,
+                database_url=db_url,
+                redis_url=REDIS_URL,
+                api_base=emulator.base_url,
+                port=port,
+            )
         )
         db: Database | None = None
         try:

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.emulator.client import EmulatorClient
 from bot.emulator.server import EmulatorConfig, start_emulator
 from bot.runner import SECRET_HEADER
+from bot.workers import webhook_env
 from tests.backends import REDIS_URL, fresh_database_url, require_redis
 from tests.private_services import free_port
 
@@ -73,15 +74,14 @@ async def test_two_workers_behind_one_port_handle_each_update_once(tmp_path: Pat
     await _forget(redis, ledger)
     async with fresh_database_url("postgres", tmp_path) as db_url:
         env = _env(
-            TELEGRAM_BOT_TOKEN=emulator.token,
-            TELEGRAM_WEBHOOK_SECRET=SECRET,
-            GROUPCART_DATABASE__URL=db_url,
-            GROUPCART_REDIS__URL=REDIS_URL,
-            GROUPCART_TELEGRAM__API_BASE=emulator.base_url,
-            GROUPCART_TELEGRAM__WEBHOOK__HOST="127.0.0.1",
-            GROUPCART_TELEGRAM__WEBHOOK__PORT=str(port),
-            GROUPCART_TELEGRAM__WEBHOOK__PATH="/hook",
-            GROUPCART_TELEGRAM__WEBHOOK__PUBLIC_URL=f"http://127.0.0.1:{port}",
+            **webhook_env(
+                token=emulator.token,
+                secret=SECRET,
+                database_url=db_url,
+                redis_url=REDIS_URL,
+                api_base=emulator.base_url,
+                port=port,
+            )
         )
         proc = await _groupcart("run", "--webhook", "--workers", "2", env=env)
         log: list[str] = []
