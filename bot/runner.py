@@ -52,6 +52,7 @@ UNLISTED_COMMANDS = frozenset(
         # staff: admins, leaders, support agents (each sees them in their own screens and answers)
         "admin",
         "stock",
+        "order",
         "coupons",
         "coupon_new",
         "coupon_off",
