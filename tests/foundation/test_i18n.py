@@ -68,3 +68,10 @@ def test_a_key_written_twice_in_one_file_is_an_error(tmp_path: Path) -> None:
         load_catalogue_file(path)
     path.write_text('errors:\n  a: "A"\n  c: "C"\n', encoding="utf-8")
     assert load_catalogue_file(path) == {"errors": {"a": "A", "c": "C"}}
+
+
+def test_telegram_stars_have_one_chinese_name() -> None:
+    """The card said 星币 while checkout said 星星 (an outside tester's finding): one currency, one name."""
+    zh = i18n.catalogue("zh")
+    assert [key for key, text in zh.items() if "星币" in text] == []
+    assert any("星星" in text for text in zh.values())
