@@ -5,6 +5,7 @@ week per group; nothing for a group with nothing to show; the group's admins (on
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -186,9 +187,13 @@ async def test_weekly_digest_in_the_groups_language_once_a_week_and_admins_switc
     assert ("detergent" in sales or "洗衣液" in sales) and not ("Tissue" in sales or "纸巾" in sales), sales
     assert any(turn_off in label for label in labels(card))
     assert await cards(shop, quiet.id) == [], "a group with nothing to show gets no card"
-    # The chain goes on: next week's event is waiting, seven days after this one.
+    # The chain goes on: the next event waits at the configured weekday and hour (shop time), within a week.
+    # (This one was made due "now", whatever the weekday, so the next may be fewer than seven days away.)
     following = await digest_job(shop)
-    assert following.id != job.id and following.run_at > utcnow() + timedelta(days=6)
+    now = utcnow()
+    local = following.run_at.astimezone(ZoneInfo(shop.settings.shop.timezone))
+    assert following.id != job.id and now < following.run_at <= now + timedelta(days=7)
+    assert (local.weekday(), local.hour) == (shop.settings.digest.weekday, shop.settings.digest.hour)
 
     # The same week again (a restart at the scheduled minute, a second process): no second card.
     async with shop.db.tx() as session:
