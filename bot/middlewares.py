@@ -6,6 +6,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,30 @@ _REFRESH_SECONDS = 600
 _CACHE_SIZE = 50_000
 
 
+@dataclass(frozen=True, slots=True)
+class _KnownUser:
+    """What this process remembers of a user between refreshes of their row."""
+
+    language: str
+    first_name: str
+    username: str | None
+    cached_at: float  # time.monotonic()
+    # A conversation language (store.users.CONVERSATION_WINDOW) ends on the shop's clock, not the cache's.
+    language_until: datetime | None
+
+    def still_good(self, tg_user: User, now: float) -> bool:
+        return (
+            self.first_name == tg_user.first_name
+            and self.username == tg_user.username
+            and now - self.cached_at < _REFRESH_SECONDS
+            and (self.language_until is None or utcnow() < self.language_until)
+        )
+
+
 class UserContextMiddleware(BaseMiddleware):
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        # user id -> (language, first name, username, cached at (monotonic), conversation language until)
-        self._known: OrderedDict[int, tuple[str, str, str | None, float, datetime | None]] = OrderedDict()
+        self._known: OrderedDict[int, _KnownUser] = OrderedDict()
 
     def forget(self, user_id: int) -> None:
         self._known.pop(user_id, None)
@@ -41,24 +61,17 @@ class UserContextMiddleware(BaseMiddleware):
     def remember_language(self, user_id: int, lang: str, *, until: datetime | None = None) -> None:
         cached = self._known.get(user_id)
         if cached is not None:
-            self._known[user_id] = (lang, cached[1], cached[2], cached[3], until)
+            self._known[user_id] = replace(cached, language=lang, language_until=until)
 
     async def _language(self, tg_user: User, reachable: bool) -> str:
         now = time.monotonic()
         cached = self._known.get(tg_user.id)
-        if (
-            cached is not None
-            and cached[1] == tg_user.first_name
-            and cached[2] == tg_user.username
-            and now - cached[3] < _REFRESH_SECONDS
-            # A conversation language ends on the shop's clock, whatever this cache's age.
-            and (cached[4] is None or utcnow() < cached[4])
-        ):
+        if cached is not None and cached.still_good(tg_user, now):
             self._known.move_to_end(tg_user.id)
             if reachable and reachability.known_unreachable(tg_user.id):
                 # Only here is a write worth it: the user was marked unreachable and is back in their chat.
                 await users.mark_reachable(self.ctx.db, tg_user.id)
-            return cached[0]
+            return cached.language
         info = await users.ensure_user(
             self.ctx.db,
             tg_user.id,
@@ -68,7 +81,9 @@ class UserContextMiddleware(BaseMiddleware):
             language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language),
             reachable=reachable,
         )
-        self._known[tg_user.id] = (info.language, tg_user.first_name, tg_user.username, now, info.language_until)
+        self._known[tg_user.id] = _KnownUser(
+            info.language, tg_user.first_name, tg_user.username, now, info.language_until
+        )
         if len(self._known) > _CACHE_SIZE:
             self._known.popitem(last=False)
         return info.language
@@ -78,7 +93,7 @@ class UserContextMiddleware(BaseMiddleware):
         An unknown tapper's row is queued for a batched upsert (bot/user_rows.py) instead of written first."""
         cached = self._known.get(tg_user.id)
         if cached is not None:
-            return cached[0]
+            return cached.language
         lang = language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language)
         user_rows_for(self.ctx).add(
             users.NewUser(tg_user.id, tg_user.first_name, tg_user.last_name, tg_user.username, lang, reachable)

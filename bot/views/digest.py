@@ -3,6 +3,7 @@ group's language, with links that open the products in the bot and the admins' o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +42,18 @@ def with_switch(markup: InlineKeyboardMarkup | None, lang: str, *, enabled: bool
     return InlineKeyboardMarkup(inline_keyboard=[*rows, [switch_button(lang, enabled=enabled)]])
 
 
+def _section(lang: str, head: str, items: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> list[str]:
+    return ["", t(lang, head), *(line(item) for item in items)] if items else []
+
+
+def _price(item: dict[str, Any]) -> str:
+    return Money(int(item["price"]), item["currency"]).format()
+
+
+def _when(item: dict[str, Any], key: str, zone: str) -> str:
+    return zoned(datetime.fromisoformat(item[key]), zone, "%m-%d %H:%M")
+
+
 def render_digest(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     zone = app.settings.shop.timezone
     lines = [t(lang, "digest.title")]
@@ -53,33 +66,31 @@ def render_digest(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoin
             if app.bot_username:
                 label = t_plain(lang, "digest.open", title=clip(_title(lang, item), BUTTON_TITLE_MAX))
                 rows.append([InlineKeyboardButton(text=label, url=start_link(app.bot_username, "p", item["sku"]))])
-    buys = params.get("buys") or []
-    if buys:
-        lines += ["", t(lang, "digest.buys_head")]
-        for item in buys:
-            lines.append(
-                t(
-                    lang,
-                    "digest.buy_line",
-                    title=_title(lang, item),
-                    price=Money(int(item["price"]), item["currency"]).format(),
-                    joined=int(item["joined"]),
-                    min=int(item["min"]),
-                    deadline=zoned(datetime.fromisoformat(item["deadline"]), zone, "%m-%d %H:%M"),
-                )
-            )
-    sales = params.get("sales") or []
-    if sales:
-        lines += ["", t(lang, "digest.sales_head")]
-        for item in sales:
-            lines.append(
-                t(
-                    lang,
-                    "digest.sale_line",
-                    title=_title(lang, item),
-                    price=Money(int(item["price"]), item["currency"]).format(),
-                    starts=zoned(datetime.fromisoformat(item["starts_at"]), zone, "%m-%d %H:%M"),
-                )
-            )
+    lines += _section(
+        lang,
+        "digest.buys_head",
+        params.get("buys") or [],
+        lambda item: t(
+            lang,
+            "digest.buy_line",
+            title=_title(lang, item),
+            price=_price(item),
+            joined=int(item["joined"]),
+            min=int(item["min"]),
+            deadline=_when(item, "deadline", zone),
+        ),
+    )
+    lines += _section(
+        lang,
+        "digest.sales_head",
+        params.get("sales") or [],
+        lambda item: t(
+            lang,
+            "digest.sale_line",
+            title=_title(lang, item),
+            price=_price(item),
+            starts=_when(item, "starts_at", zone),
+        ),
+    )
     rows.append([switch_button(lang, enabled=True)])
     return Outgoing(text="\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
