@@ -9,8 +9,10 @@ import re
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
+from bot import tap_guard
 from bot.access import require_role
 from bot.callbacks.ops import StockCB
 from bot.context import AppContext
@@ -50,8 +52,15 @@ async def _leave_typing(state: FSMContext) -> None:
 
 @routes.callback_query(StockCB.filter(F.a == "card"))
 async def open_card(
-    query: CallbackQuery, callback_data: StockCB, ctx: AppContext, lang: str, state: FSMContext
+    query: CallbackQuery,
+    callback_data: StockCB,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
 ) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double tap: the first one redraws; a second identical edit would only be refused
     await require_role(ctx, query.from_user.id, "admin")
     card = await _card(ctx, callback_data.p)
     if await state.get_state() in _STOCK_TYPING:
@@ -62,7 +71,16 @@ async def open_card(
 
 
 @routes.callback_query(StockCB.filter(F.a == "thr"))
-async def stepper(query: CallbackQuery, callback_data: StockCB, ctx: AppContext, lang: str, state: FSMContext) -> None:
+async def stepper(
+    query: CallbackQuery,
+    callback_data: StockCB,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double tap: the first one redraws; a second identical edit would only be refused
     await require_role(ctx, query.from_user.id, "admin")
     if views.clamp(callback_data.v) != callback_data.v:
         raise DomainError("bad_button")  # no button of ours carries such a value
@@ -95,7 +113,16 @@ def _outcome(sku: str, changed: bool, value: int | None, threshold: int) -> tupl
 
 
 @routes.callback_query(StockCB.filter(F.a.in_({"save", "dflt"})))
-async def save(query: CallbackQuery, callback_data: StockCB, ctx: AppContext, lang: str, state: FSMContext) -> None:
+async def save(
+    query: CallbackQuery,
+    callback_data: StockCB,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double tap: the first one redraws; a second identical edit would only be refused
     value = callback_data.v if callback_data.a == "save" else None
     changed, threshold = await _save(ctx, query.from_user.id, callback_data.p, value)
     await _leave_typing(state)
