@@ -207,7 +207,7 @@ async def seed(db: Any, units: int, users: list[int] | None) -> tuple[int, int]:
     spec = flashsale.SaleSpec(
         "FLASH-BENCH", 9900, units, now - timedelta(seconds=1), now + timedelta(hours=1), per_user_limit=1
     )
-    sale = await flashsale.create_sale(db, spec)
+    sale = await flashsale.create_sale(db, spec, actor_id=None)
     async with db.tx() as session:
         await flashsale.start_sale(session, sale.id, late_by=timedelta(0), grace=timedelta(minutes=5))
     return sale.id, product_id

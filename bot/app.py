@@ -80,6 +80,7 @@ from handlers import (
     social,
     start,
     stock_alerts,
+    stock_card,
     support,
 )
 from store import broadcasts as broadcasts_store
@@ -121,6 +122,7 @@ def feature_routers() -> list[Router]:
         admin.setup(),
         admin_flash.setup(),
         stock_alerts.setup(),
+        stock_card.setup(),
         admin_ops.setup(),
         broadcasts.setup(),
         admin_analytics.setup(),

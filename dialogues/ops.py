@@ -1,4 +1,5 @@
-"""Operations conversations: an admin typing a restock amount, composing a broadcast, typing a report period."""
+"""Operations conversations: an admin typing a restock amount or a low-stock alert threshold, composing a
+broadcast, typing a report period."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ class OpsSG(StatesGroup):
     restock_amount = State()
     broadcast_text = State()
     analytics_period = State()
+    stock_threshold = State()  # the product: RESTOCK_PRODUCT
 
 
 BROADCAST_AUDIENCE = "ops_broadcast_audience"  # FSM data key: who the broadcast being typed is for

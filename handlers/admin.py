@@ -23,9 +23,10 @@ from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import admin as views
+from bot.views import stock_card as stock_card_views
 from bot.views.checkout import pickup_point
 from dialogues.checkout import AdminSG
-from store import catalog, order_queues, orders, payments
+from store import catalog, order_queues, orders, payments, stock_alerts
 from store.errors import Conflict, DomainError
 
 routes = Routes("admin")
@@ -36,6 +37,8 @@ ADMIN_SECTIONS = (
     AdminSection("stats", "admin.section.stats", "admin", order=30),
 )
 
+STOCK_LIST_SIZE = 8  # products listed in the Stock section, least stock first (any other: /stock SKU)
+SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 STOCK_INPUT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,31})\s+([+-])\s*(\d{1,6})\s*$")
 
 
@@ -213,8 +216,9 @@ async def refund_action(query: CallbackQuery, callback_data: AdminRefundCB, ctx:
 async def stock_section(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     await state.set_state(AdminSG.stock)
+    products = await stock_alerts.lowest_stock(ctx.db, STOCK_LIST_SIZE)
     await query.answer()
-    text, markup = views.stock_prompt(lang, await _example_sku(ctx))
+    text, markup = views.stock_prompt(lang, await _example_sku(ctx), products)
     await edit_or_answer(query, text, markup)
 
 
@@ -242,6 +246,22 @@ async def _adjust(ctx: AppContext, user_id: int, raw: str) -> tuple[str, int]:
         raise
 
 
+async def _bare_sku(ctx: AppContext, user_id: int, raw: str) -> stock_alerts.StockCard | None:
+    """The stock screen of the product a lone SKU names (None: not a known SKU alone, so the text is read as
+    "SKU +5" and anything else gets that format's hint)."""
+    sku = raw.strip()
+    if not SKU.match(sku):
+        return None
+    await require_role(ctx, user_id, "admin")
+    found = await catalog.get_product_by_sku(ctx.db, sku)
+    if found is None:
+        return None
+    card = await stock_alerts.stock_card(ctx.db, found.id)
+    if card is None:
+        raise DomainError("ops_product_gone")  # switched off: nothing to stock or alert about
+    return card
+
+
 @routes.message(StateFilter(AdminSG.stock), Command("cancel"))
 async def stock_cancel(message: Message, lang: str, state: FSMContext) -> None:
     await state.set_state(None)
@@ -251,6 +271,12 @@ async def stock_cancel(message: Message, lang: str, state: FSMContext) -> None:
 @routes.message(StateFilter(AdminSG.stock), F.text, ~F.text.startswith("/"))
 async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
+        return
+    product = await _bare_sku(ctx, message.from_user.id, message.text or "")
+    if product is not None:
+        await state.set_state(None)
+        text, markup = stock_card_views.screen(lang, product, ctx.settings.ops.low_stock_threshold)
+        await message.answer(text, reply_markup=markup)
         return
     sku, stock = await _adjust(ctx, message.from_user.id, message.text or "")
     await state.set_state(None)
@@ -265,8 +291,13 @@ async def stock_not_text(message: Message, ctx: AppContext, lang: str) -> None:
 
 @routes.message(Command("stock"), F.chat.type == "private")
 async def stock_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
-    """`/stock SKU +5` for admins who know what they want."""
+    """`/stock SKU +5` for admins who know what they want; `/stock SKU` opens the product's stock screen."""
     if message.from_user is None:
+        return
+    product = await _bare_sku(ctx, message.from_user.id, command.args or "")
+    if product is not None:
+        text, markup = stock_card_views.screen(lang, product, ctx.settings.ops.low_stock_threshold)
+        await message.answer(text, reply_markup=markup)
         return
     sku, stock = await _adjust(ctx, message.from_user.id, command.args or "")
     text, markup = views.stock_done(lang, sku, stock)

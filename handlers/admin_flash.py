@@ -39,7 +39,7 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import admin_flash as views
 from bot.views.flashsale import sale_text
 from dialogues.flash_wizard import FlashWizard
-from store import audit, catalog, flashsale, groupbuy, users
+from store import catalog, flashsale, groupbuy, users
 from store.catalog import ProductView
 from store.errors import Conflict, DomainError, NotFound
 from store.flashsale.parsing import parse_time
@@ -370,8 +370,7 @@ async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMConte
         groups=tuple(int(g) for g in groups) if groups is not None else None,
         subscribers=bool(data.get("subs", True)),
     )
-    sale = await flashsale.create_sale(ctx.db, spec, created_by=query.from_user.id)
-    await audit.flash_sale(ctx.db, query.from_user.id, "create", sale)
+    sale = await flashsale.create_sale(ctx.db, spec, actor_id=query.from_user.id)
     await state.clear()
     await query.answer()
     await edit_or_answer(query, sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
@@ -531,8 +530,9 @@ async def cancel_ask(query: CallbackQuery, callback_data: FlashWizardCB, ctx: Ap
 @routes.callback_query(FlashWizardCB.filter(F.a == "cxy"))
 async def cancel_yes(query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    sale = await flashsale.cancel_sale(ctx.db, _sale_id(callback_data), admin_ids=ctx.settings.admins)
-    await audit.flash_sale(ctx.db, query.from_user.id, "cancel", sale)
+    sale = await flashsale.cancel_sale(
+        ctx.db, _sale_id(callback_data), admin_ids=ctx.settings.admins, actor_id=query.from_user.id
+    )
     await query.answer()
     screen = views.notice(lang, "admin_flash.cancelled", sale.id)
     await edit_or_answer(query, screen.text, screen.markup)
@@ -632,7 +632,7 @@ async def edit_save(query: CallbackQuery, ctx: AppContext, lang: str, state: FSM
         subscribers=bool(data.get("subs", True)),
     )
     try:
-        sale = await flashsale.edit_sale(ctx.db, sale_id, change)
+        sale = await flashsale.edit_sale(ctx.db, sale_id, change, actor_id=query.from_user.id)
     except Conflict as exc:
         if exc.code != "flash_not_editable":
             raise
@@ -641,7 +641,6 @@ async def edit_save(query: CallbackQuery, ctx: AppContext, lang: str, state: FSM
         screen = _not_editable(lang, await flashsale.get_sale(ctx.db, sale_id))
         await edit_or_answer(query, screen.text, screen.markup)
         return
-    await audit.flash_sale(ctx.db, query.from_user.id, "edit", sale)
     await state.clear()
     await query.answer(t_plain(lang, "admin_flash.saved", sale_id=sale.id))
     screen = await _sale_screen(ctx, lang, sale)

@@ -23,7 +23,7 @@ from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
-from store import audit, flashsale, orders
+from store import flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
 from store.models import utcnow
@@ -238,8 +238,7 @@ async def create(message: Message, command: CommandObject, ctx: AppContext, lang
     if not command.args:
         await message.answer(t(lang, "flashsale.admin.usage", usage=CREATE_USAGE))
         return
-    sale = await flashsale.create_sale(ctx.db, spec_from(ctx, _fields(command.args)), created_by=message.from_user.id)
-    await audit.flash_sale(ctx.db, message.from_user.id, "create", sale)
+    sale = await flashsale.create_sale(ctx.db, spec_from(ctx, _fields(command.args)), actor_id=message.from_user.id)
     await message.answer(views.sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
 
 
@@ -253,8 +252,9 @@ async def edit(message: Message, command: CommandObject, ctx: AppContext, lang: 
         await message.answer(t(lang, "flashsale.admin.usage", usage=EDIT_USAGE))
         return
     current = await flashsale.get_sale(ctx.db, int(sale_id))
-    sale = await flashsale.edit_sale(ctx.db, current.id, edit_from(ctx, _fields(rest), current))
-    await audit.flash_sale(ctx.db, message.from_user.id, "edit", sale)
+    sale = await flashsale.edit_sale(
+        ctx.db, current.id, edit_from(ctx, _fields(rest), current), actor_id=message.from_user.id
+    )
     await message.answer(views.sale_text(lang, "flashsale.admin.edited", sale, ctx.settings.shop.timezone))
 
 
@@ -267,8 +267,9 @@ async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang
     if not arg.isdigit():
         await message.answer(t(lang, "flashsale.admin.usage", usage="/flash_cancel ID"))
         return
-    sale = await flashsale.cancel_sale(ctx.db, int(arg), admin_ids=ctx.settings.admins)
-    await audit.flash_sale(ctx.db, message.from_user.id, "cancel", sale)
+    sale = await flashsale.cancel_sale(
+        ctx.db, int(arg), admin_ids=ctx.settings.admins, actor_id=message.from_user.id
+    )
     await message.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
 
 
@@ -280,8 +281,9 @@ async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang
 async def admin_action(query: CallbackQuery, callback_data: FlashAdminCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     if callback_data.action == "cancel":
-        sale = await flashsale.cancel_sale(ctx.db, callback_data.sale_id, admin_ids=ctx.settings.admins)
-        await audit.flash_sale(ctx.db, query.from_user.id, "cancel", sale)
+        sale = await flashsale.cancel_sale(
+            ctx.db, callback_data.sale_id, admin_ids=ctx.settings.admins, actor_id=query.from_user.id
+        )
         await query.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
     else:
         await query.answer()

@@ -57,28 +57,11 @@ async def record(
     await session.flush()
 
 
-async def write(
-    db: Database,
-    *,
-    actor_id: int | None,
-    actor_role: str,
-    action: str,
-    target: str,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """An entry in a transaction of its own, for a change made by code that cannot take part in one (the flash
-    sale core commits on its own): written right after that change committed."""
-    async with db.tx() as session:
-        await record(
-            session, actor_id=actor_id, actor_role=actor_role, action=action, target=target, before=before, after=after
-        )
-
-
-async def flash_sale(db: Database, actor_id: int | None, action: str, sale: Any) -> None:
-    """A flash sale created, edited or cancelled by staff (`sale`: a store.flashsale SaleView)."""
-    await write(
-        db,
+async def record_flash_sale(session: AsyncSession, actor_id: int | None, action: str, sale: Any) -> None:
+    """A flash sale created, edited or cancelled by staff (`sale`: a store.flashsale SaleView); written by the
+    flash-sale core in the transaction of the change (no actor: the command line)."""
+    await record(
+        session,
         actor_id=actor_id,
         actor_role="admin" if actor_id is not None else CLI,
         action=f"flash.{action}",

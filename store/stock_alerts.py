@@ -260,8 +260,8 @@ async def restock(
 
 async def set_threshold(
     db: Database, product_id: int, threshold: int | None, *, actor_id: int, actor_role: str, default_threshold: int
-) -> None:
-    """A product's own threshold (None: back to the shop's default)."""
+) -> bool:
+    """A product's own threshold (None: back to the shop's default), audited; False when it already was that."""
     if threshold is not None and not 0 <= threshold <= MAX_RESTOCK:
         raise DomainError("ops_bad_threshold", max=MAX_RESTOCK)
     async with db.tx() as session:
@@ -270,6 +270,8 @@ async def set_threshold(
             raise NotFound("catalog_product_not_found", sku=str(product_id))
         current = await session.get(StockThreshold, product_id)
         before = current.threshold if current is not None else None
+        if before == threshold:
+            return False  # a second Save of the same value: nothing changed, nothing to log
         if threshold is None:
             if current is not None:
                 await session.delete(current)
@@ -289,12 +291,55 @@ async def set_threshold(
         )
         await settle(session, default_threshold, [product_id])
         touched(session, [product_id])  # still low after this? admins hear it from the after-commit check
+        return True
 
 
 async def threshold_of(db: Database, product_id: int, default_threshold: int) -> int:
     async with db.read() as session:
         own = await session.get(StockThreshold, product_id)
     return own.threshold if own is not None else default_threshold
+
+
+@dataclass(frozen=True)
+class StockCard:
+    """One product's stock screen for an admin: its stock and its own threshold (None: the shop's default)."""
+
+    product_id: int
+    sku: str
+    title_en: str
+    title_zh: str
+    stock: int
+    own_threshold: int | None
+
+    def title(self, lang: str) -> str:
+        return (self.title_zh if lang == "zh" else self.title_en) or self.sku
+
+
+def _cards() -> Any:
+    """Active products with their own thresholds (NULL: the shop's default)."""
+    columns = (Product.id, Product.sku, Product.title_en, Product.title_zh, Product.stock, StockThreshold.threshold)
+    return (
+        select(*columns)
+        .outerjoin(StockThreshold, StockThreshold.product_id == Product.id)
+        .where(Product.active.is_(True))
+    )
+
+
+def _card(row: Any) -> StockCard:
+    return StockCard(int(row[0]), row[1], row[2], row[3], int(row[4]), None if row[5] is None else int(row[5]))
+
+
+async def stock_card(db: Database, product_id: int) -> StockCard | None:
+    async with db.read() as session:
+        row = (await session.execute(_cards().where(Product.id == product_id))).first()
+    return None if row is None else _card(row)
+
+
+async def lowest_stock(db: Database, limit: int) -> list[StockCard]:
+    """Active products with the least stock first: the ones an admin most likely wants to look at."""
+    async with db.read() as session:
+        rows = await session.execute(_cards().order_by(Product.stock, Product.id).limit(limit))
+        return [_card(row) for row in rows]
 
 
 WATCHING = "watching"

@@ -42,3 +42,12 @@ class AnalyticsCB(CallbackData, prefix="an"):
 
     days: Id = 0
     k: str = ""
+
+
+class StockCB(CallbackData, prefix="sk"):
+    """A product's stock screen for admins. a: card (the screen) | thr (the low-stock alert stepper showing value v)
+    | save (v as the product's own threshold) | dflt (back to the shop's default)"""
+
+    a: str
+    p: Id
+    v: Id = 0

@@ -8,7 +8,7 @@ from typing import Any
 from bot.cli._db import open_db
 from bot.cli._report import refused
 from bot.config import Settings
-from store import audit, flashsale
+from store import flashsale
 from store.errors import DomainError
 from store.models import utcnow
 from store.money import Money, parse_major
@@ -80,8 +80,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
             groups=flashsale.parse_groups(args.groups),
         )
         async with open_db(settings) as db:
-            sale = await flashsale.create_sale(db, spec)
-            await audit.flash_sale(db, None, "create", sale)
+            sale = await flashsale.create_sale(db, spec, actor_id=None)
     except DomainError as exc:
         return refused(exc)
     print(f"scheduled {_line(sale)}")
@@ -119,8 +118,7 @@ async def _edit(args: argparse.Namespace, settings: Settings) -> int:
                 groups=groups,
                 all_groups=args.groups is not None and groups is None,
             )
-            sale = await flashsale.edit_sale(db, args.sale_id, edit)
-            await audit.flash_sale(db, None, "edit", sale)
+            sale = await flashsale.edit_sale(db, args.sale_id, edit, actor_id=None)
     except DomainError as exc:
         return refused(exc)
     print(f"updated {_line(sale)}")
@@ -130,8 +128,7 @@ async def _edit(args: argparse.Namespace, settings: Settings) -> int:
 async def _cancel(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with open_db(settings) as db:
-            sale = await flashsale.cancel_sale(db, args.sale_id, admin_ids=settings.admins)
-            await audit.flash_sale(db, None, "cancel", sale)
+            sale = await flashsale.cancel_sale(db, args.sale_id, admin_ids=settings.admins, actor_id=None)
     except DomainError as exc:
         return refused(exc)
     print(f"{sale.status} {_line(sale)}")

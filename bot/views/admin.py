@@ -11,11 +11,13 @@ from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRefundCB
 from bot.config.sections import PickupPoint
 from bot.i18n import t, t_plain
+from bot.views import stock_card
 from bot.views.orders import detail_text, money, status_label
 from store import orders
 from store.order_queues import QUEUE_KINDS, Buyer, QueueLine
 from store.orders import OrderDetail, Stats
 from store.payments import RefundTask
+from store.stock_alerts import StockCard
 
 # The order queues an admin works through (store.order_queues decides which orders each holds).
 QUEUES: tuple[str, ...] = QUEUE_KINDS
@@ -187,9 +189,14 @@ def refund_view(lang: str, task: RefundTask) -> tuple[str, InlineKeyboardMarkup]
 FALLBACK_SKU = "FRU-APPLE"
 
 
-def stock_prompt(lang: str, sku: str) -> tuple[str, InlineKeyboardMarkup]:
+def stock_prompt(lang: str, sku: str, products: Sequence[StockCard] = ()) -> tuple[str, InlineKeyboardMarkup]:
+    """The "SKU +5" prompt, and the products with the least stock as buttons to their stock screens."""
     text = t(lang, "admin.stock_prompt", sku=sku)
-    return text, InlineKeyboardMarkup(inline_keyboard=[[_menu_button(lang, "home")]])
+    if products:
+        text += "\n\n" + t(lang, "stock_card.list_head")
+    rows = stock_card.product_rows(lang, products)
+    rows.append([_menu_button(lang, "home")])
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def stock_done(lang: str, sku: str, stock: int) -> tuple[str, InlineKeyboardMarkup]:

@@ -1,4 +1,6 @@
-"""An admin schedules, edits and cancels a sale; its units leave the product's stock at creation."""
+"""An admin schedules, edits and cancels a sale; its units leave the product's stock at creation. Each change
+writes its audit entry in its own transaction, so the entry exists exactly when the change committed
+(`actor_id`: the staff member; None: the command line)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from store import scheduling
+from store import audit, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
 from store.flashsale.lifecycle import end_sale
@@ -44,7 +46,7 @@ def _check_spec(price: int, stock: int, per_user: int, starts_at: datetime, ends
         raise DomainError("flash_end_in_past")
 
 
-async def create_sale(db: Database, spec: SaleSpec, created_by: int | None = None) -> SaleView:
+async def create_sale(db: Database, spec: SaleSpec, *, actor_id: int | None) -> SaleView:
     """Schedule a sale; its units leave the product's stock now, so the pool is guaranteed at start."""
     _check_spec(spec.price, spec.stock, spec.per_user_limit, spec.starts_at, spec.ends_at)
     async with db.tx() as session:
@@ -70,7 +72,7 @@ async def create_sale(db: Database, spec: SaleSpec, created_by: int | None = Non
             status=SCHEDULED,
             groups=list(spec.groups) if spec.groups is not None else None,
             notify_subscribers=spec.subscribers,
-            created_by=created_by,
+            created_by=actor_id,
         )
         session.add(sale)
         await session.flush()
@@ -78,11 +80,13 @@ async def create_sale(db: Database, spec: SaleSpec, created_by: int | None = Non
             session, START_JOB, sale.id, opening_time(spec.starts_at, policy(session)), key=start_key(sale.id)
         )
         await scheduling.schedule(session, END_JOB, sale.id, spec.ends_at, key=end_key(sale.id))
+        view = (await _load(session, sale.id))[1]
+        await audit.record_flash_sale(session, actor_id, "create", view)
         _changed(session, sale.id)
-        return (await _load(session, sale.id))[1]
+        return view
 
 
-async def edit_sale(db: Database, sale_id: int, edit: SaleEdit) -> SaleView:
+async def edit_sale(db: Database, sale_id: int, edit: SaleEdit, *, actor_id: int | None) -> SaleView:
     """Change a sale that has not started yet (a started one is refused: people may already have won)."""
     async with db.tx() as session:
         sale, view = await _load(session, sale_id, lock=True)
@@ -119,11 +123,15 @@ async def edit_sale(db: Database, sale_id: int, edit: SaleEdit) -> SaleView:
             )
         if ends_at != view.ends_at:
             await scheduling.schedule(session, END_JOB, sale_id, ends_at, key=end_key(sale_id))
+        view = (await _load(session, sale_id))[1]
+        await audit.record_flash_sale(session, actor_id, "edit", view)
         _changed(session, sale_id)
-        return (await _load(session, sale_id))[1]
+        return view
 
 
-async def cancel_sale(db: Database, sale_id: int, admin_ids: Sequence[int] = ()) -> SaleView:
+async def cancel_sale(
+    db: Database, sale_id: int, admin_ids: Sequence[int] = (), *, actor_id: int | None
+) -> SaleView:
     """A scheduled sale is cancelled (its units go back); a live one ends now (reason `cancelled`)."""
     async with db.tx() as session:
         sale, _ = await _load(session, sale_id, lock=True)
@@ -144,5 +152,7 @@ async def cancel_sale(db: Database, sale_id: int, admin_ids: Sequence[int] = ())
             await scheduling.cancel(session, end_key(sale_id))
         else:
             raise Conflict("flash_not_cancellable", status=sale.status)
+        view = (await _load(session, sale_id))[1]
+        await audit.record_flash_sale(session, actor_id, "cancel", view)
         _changed(session, sale_id)
-        return (await _load(session, sale_id))[1]
+        return view

@@ -55,7 +55,7 @@ def _spec(
 
 async def test_a_sale_created_to_start_now_goes_live(any_db: Database, settings: Settings) -> None:
     await make_product(any_db)
-    sale = await flashsale.create_sale(any_db, _spec("FLASH-1"))
+    sale = await flashsale.create_sale(any_db, _spec("FLASH-1"), actor_id=None)
     job = await _job(any_db, flashsale.start_key(sale.id))
     # The start event is due now, not at "now less the early access", which the scheduler would count as late.
     assert job.run_at >= sale.starts_at - timedelta(seconds=1)
@@ -66,7 +66,7 @@ async def test_a_sale_created_to_start_now_goes_live(any_db: Database, settings:
 async def test_a_start_already_past_at_creation_opens_now(any_db: Database, settings: Settings) -> None:
     """`start=20:00` typed at 20:03: the admin means "start it", not "it was missed"."""
     await make_product(any_db)
-    sale = await flashsale.create_sale(any_db, _spec("FLASH-1", starts_in=timedelta(minutes=-3)))
+    sale = await flashsale.create_sale(any_db, _spec("FLASH-1", starts_in=timedelta(minutes=-3)), actor_id=None)
     assert await Scheduler(_ctx(settings, any_db)).fire((await _job(any_db, flashsale.start_key(sale.id))).id)
     assert (await flashsale.get_sale(any_db, sale.id)).status == flashsale.LIVE
 
@@ -77,7 +77,7 @@ async def test_the_start_never_announces_into_the_support_forum(any_db: Database
     await _group(any_db, -1999, forum=True)
     await make_users(any_db, [11], subscribed=True)
     settings.support.chat_id = -1999
-    sale = await flashsale.create_sale(any_db, _spec("FLASH-1", starts_in=timedelta(minutes=30)))
+    sale = await flashsale.create_sale(any_db, _spec("FLASH-1", starts_in=timedelta(minutes=30)), actor_id=None)
     scheduler = Scheduler(_ctx(settings, any_db))
     # Early access for the best tier first, then the public start with the group cards.
     assert await scheduler.fire((await _job(any_db, flashsale.start_key(sale.id))).id)
@@ -95,8 +95,8 @@ async def test_live_price_for_catalog_and_search(any_db: Database) -> None:
     live_id = await make_product(any_db, "LIVE-1", price=9900)
     later_id = await make_product(any_db, "LATER-1", price=5000)
     plain_id = await make_product(any_db, "PLAIN-1", price=3000)
-    await flashsale.create_sale(any_db, _spec("LATER-1", starts_in=timedelta(hours=1)))
-    sale = await flashsale.create_sale(any_db, _spec("LIVE-1", starts_in=timedelta(seconds=-1)))
+    await flashsale.create_sale(any_db, _spec("LATER-1", starts_in=timedelta(hours=1)), actor_id=None)
+    sale = await flashsale.create_sale(any_db, _spec("LIVE-1", starts_in=timedelta(seconds=-1)), actor_id=None)
     async with any_db.tx() as session:
         await flashsale.start_sale(session, sale.id, late_by=timedelta(0), grace=timedelta(minutes=5))
     prices = await flashsale.live_prices(any_db, [live_id, later_id, plain_id])
@@ -110,7 +110,7 @@ async def test_live_price_for_catalog_and_search(any_db: Database) -> None:
 async def test_winner_chooses_pickup_or_delivery_before_paying(any_db: Database) -> None:
     await make_product(any_db)
     await make_users(any_db, [21, 22])
-    sale = await flashsale.create_sale(any_db, _spec("FLASH-1", starts_in=timedelta(seconds=-1)))
+    sale = await flashsale.create_sale(any_db, _spec("FLASH-1", starts_in=timedelta(seconds=-1)), actor_id=None)
     async with any_db.tx() as session:
         await flashsale.start_sale(session, sale.id, late_by=timedelta(0), grace=timedelta(minutes=5))
     batch = await flashsale.commit_claims(

@@ -64,7 +64,7 @@ async def scheduled_sale(
         per_user_limit=per_user,
         groups=groups,
     )
-    return await flashsale.create_sale(db, spec, created_by=created_by)
+    return await flashsale.create_sale(db, spec, actor_id=created_by)
 
 
 async def live_sale(db: Database, sku: str = "FLASH-1", **kwargs: object) -> flashsale.SaleView:

@@ -123,7 +123,10 @@ async def test_edit_and_cancel_before_start(db: Database) -> None:
     sale = await scheduled_sale(db, stock=10)
     assert await product_stock(db, product_id) == 490
     edited = await flashsale.edit_sale(
-        db, sale.id, flashsale.SaleEdit(stock=25, price=990, starts_at=sale.starts_at + timedelta(minutes=5))
+        db,
+        sale.id,
+        flashsale.SaleEdit(stock=25, price=990, starts_at=sale.starts_at + timedelta(minutes=5)),
+        actor_id=None,
     )
     assert (edited.stock, edited.price) == (25, 990)
     assert await product_stock(db, product_id) == 475
@@ -131,13 +134,13 @@ async def test_edit_and_cancel_before_start(db: Database) -> None:
         jobs = {j.key: j.run_at for j in await scheduling.pending_jobs(session)}
     assert jobs[flashsale.start_key(sale.id)] == edited.starts_at
     with pytest.raises(DomainError) as too_many:
-        await flashsale.edit_sale(db, sale.id, flashsale.SaleEdit(stock=10_000))
+        await flashsale.edit_sale(db, sale.id, flashsale.SaleEdit(stock=10_000), actor_id=None)
     assert too_many.value.code == "flash_not_enough_stock"
-    cancelled = await flashsale.cancel_sale(db, sale.id)
+    cancelled = await flashsale.cancel_sale(db, sale.id, actor_id=None)
     assert cancelled.status == "cancelled"
     assert await product_stock(db, product_id) == 500
     with pytest.raises(DomainError):
-        await flashsale.edit_sale(db, sale.id, flashsale.SaleEdit(price=1))
+        await flashsale.edit_sale(db, sale.id, flashsale.SaleEdit(price=1), actor_id=None)
     async with db.read() as session:
         pending = [j.key for j in await scheduling.pending_jobs(session)]
     assert not [k for k in pending if k.endswith(f":{sale.id}") and k.startswith("flash_")]
@@ -156,7 +159,7 @@ async def test_create_validates(db: Database) -> None:
     codes = []
     for spec in bad:
         with pytest.raises(DomainError) as exc:
-            await flashsale.create_sale(db, spec)
+            await flashsale.create_sale(db, spec, actor_id=None)
         codes.append(exc.value.code)
     assert codes == [
         "flash_unknown_sku",

@@ -144,7 +144,7 @@ async def test_list_edit_before_start_and_cancel_by_taps(shop: Any) -> None:
     await shop.client.wait_for(lambda: _groups_known(shop.db, 2), timeout=10)
     sale = await scheduled_sale(shop.db, "RICE-1", stock=10, price=7900, starts_in=timedelta(hours=1))
     other = await scheduled_sale(shop.db, "RICE-1", stock=1, price=5000, starts_in=timedelta(hours=3))
-    await flashsale.cancel_sale(shop.db, other.id)  # neither scheduled nor live: not listed
+    await flashsale.cancel_sale(shop.db, other.id, actor_id=None)  # neither scheduled nor live: not listed
     await ada.send("/start")
 
     await ada.send("/admin")
