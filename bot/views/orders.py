@@ -34,7 +34,10 @@ def when(moment: datetime, timezone: str) -> str:
     return zoned(moment, timezone)
 
 
-def status_label(lang: str, status: str) -> str:
+def status_label(lang: str, status: str, delivery_method: str | None = None) -> str:
+    """A pickup order that reached "delivered" was collected by the buyer at the counter: say so."""
+    if delivery_method == "pickup" and status == "delivered":
+        return t(lang, "orders.status.collected")
     return t(lang, f"orders.status.{status}")
 
 
@@ -50,7 +53,7 @@ def order_list(lang: str, items: Sequence[OrderSummary], timezone: str) -> tuple
                     lang,
                     "orders.list_item",
                     order_id=o.id,
-                    status=status_label(lang, o.status),
+                    status=status_label(lang, o.status, o.delivery_method),
                     amount=money(o.total, o.currency),
                     date=when(o.created_at, timezone)[:10],
                 ),
@@ -101,7 +104,7 @@ def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezo
             lang,
             "orders.detail_title",
             order_id=order.id,
-            status=status_label(lang, order.status),
+            status=status_label(lang, order.status, order.delivery_method),
             date=when(order.created_at, timezone),
         )
     ]
@@ -134,9 +137,8 @@ def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezo
     parts.append("")
     parts.append(t(lang, "orders.history"))
     for event in order.events:
-        parts.append(
-            t(lang, "orders.history_line", time=when(event.at, timezone), status=status_label(lang, event.to_status))
-        )
+        label = status_label(lang, event.to_status, order.delivery_method)
+        parts.append(t(lang, "orders.history_line", time=when(event.at, timezone), status=label))
     return "\n".join(parts)
 
 
