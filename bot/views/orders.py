@@ -22,6 +22,7 @@ from bot.views.clock import zoned
 from store import delivery
 from store.money import Money
 from store.orders import PAID_STATUSES, OrderDetail, OrderSummary
+from store.personal_lists import ListCounts
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,21 @@ def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing
     if params.get("confirm_payment"):  # the payment's notice: "You may also like" (bot/social.py payment_notice)
         buttons += social_views.suggestion_rows_from_params(lang, params)
     return Outgoing(text="\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
+
+
+def export_caption(lang: str, order_count: int, lists: ListCounts) -> str:
+    """/mydata's caption: what the file holds beyond orders, so the shopper sees it without opening JSON."""
+    flash = "on" if lists.flash_alerts else "off"
+    broadcasts = "off" if lists.broadcasts_opted_out else "on"
+    lines = [
+        t(lang, "privacy.export_caption", orders=order_count),
+        t(lang, "privacy.export_wishlist", n=lists.wishlist),
+        t(lang, "privacy.export_cart", n=lists.cart),
+        t(lang, f"privacy.export_flash_{flash}"),
+        t(lang, f"privacy.export_broadcasts_{broadcasts}"),
+        t(lang, "privacy.export_forget"),
+    ]
+    return "\n".join(lines)
 
 
 def forget_confirm(lang: str) -> tuple[str, InlineKeyboardMarkup]:
