@@ -56,7 +56,7 @@ async def test_mydata_lists_and_forgetme_clears_them_in_english(shop: Any) -> No
     assert "empty your wishlist, cart" in question and "you stay opted out" in question
     await alice.tap("Yes, erase my data")
     done = text_of(await alice.last_message())  # type: ignore[arg-type]
-    assert "your wishlist and cart are empty and flash-sale alerts are off" in done, done
+    assert "Your wishlist and cart are empty and flash-sale alerts are off." in done, done
 
     caption, data = await _mydata(alice)
     assert "❤️ Wishlist: 0 products" in caption and "🛒 Cart: 0 items" in caption, caption
