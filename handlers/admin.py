@@ -191,8 +191,9 @@ async def admin_refund(query: CallbackQuery, callback_data: AdminOrderCB, ctx: A
 async def refund_view(query: CallbackQuery, callback_data: AdminRefundCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     task = await payments.refund_task(ctx.db, callback_data.payment_id)
+    buyer = await order_queues.buyer(ctx.db, task.user_id)
     await query.answer()
-    text, markup = views.refund_view(lang, task)
+    text, markup = views.refund_view(lang, task, buyer)
     await edit_or_answer(query, text, markup)
 
 

@@ -83,7 +83,8 @@ def summary_line(lang: str, report: analytics.Report) -> str:
         "ops_an.summary",
         start=report.period.start.isoformat(),
         end=report.period.end.isoformat(),
-        paid=report.paid_orders,
+        # The count GMV and AOV are made of: Stars orders get their own line below, as they do for GMV.
+        paid=report.cash_paid_orders,
         gmv=Money(report.gmv.get(currency, 0), currency).format(),
         aov=Money(report.aov.get(currency, 0), currency).format(),
         conversion=conversion,

@@ -14,7 +14,7 @@ from bot.context import AppContext
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import ops as views
-from store import audit
+from store import audit, order_queues
 
 routes = Routes("admin_ops")
 
@@ -26,8 +26,11 @@ async def _show(query: CallbackQuery, ctx: AppContext, lang: str, before_id: int
     await require_role(ctx, query.from_user.id, "admin")
     size = ctx.settings.ops.audit_page_size
     entries = await audit.latest(ctx.db, size, before_id=before_id or None)
+    named = {b.user_id: b for b in await order_queues.buyers(ctx.db, audit.people(entries))}
     await query.answer()
-    text, markup = views.audit_page(lang, entries, ctx.settings.shop.timezone, page_size=size, first_page=not before_id)
+    text, markup = views.audit_page(
+        lang, entries, ctx.settings.shop.timezone, page_size=size, first_page=not before_id, people=named
+    )
     await edit_or_answer(query, text, markup)
 
 

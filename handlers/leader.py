@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import access
 from bot.admin_menu import AdminSection
@@ -17,7 +17,7 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.groupbuy import LeaderCB
 from bot.context import AppContext
 from bot.groupbuy_cards import policy, refresher
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
@@ -73,7 +73,8 @@ async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppCont
         await query.answer()
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "csv":
-        name, content = await groupbuy.pickup_csv(ctx.db, gid, uid, admin)
+        points = {p.id: p.name.get(lang) for p in ctx.settings.shop.pickup_points}
+        name, content = await groupbuy.pickup_csv(ctx.db, gid, uid, admin, points)
         await query.answer()
         await ctx.bot.send_document(
             uid, BufferedInputFile(content, filename=name), caption=t(lang, "groupbuy.leader.csv_caption", id=gid)
@@ -124,7 +125,11 @@ async def admin_section(query: CallbackQuery, ctx: AppContext, lang: str) -> Non
     leaders = await order_queues.buyers(ctx.db, await users.users_with_role(ctx.db, "leader"))
     buys = await groupbuy.open_buys_of(ctx.db)
     await query.answer()
-    await edit_or_answer(query, views.admin_section(lang, leaders, buys))
+    # Back to the admin menu, as on the other sections (the view, shared with the group-buy screens, is text only).
+    back = InlineKeyboardButton(text=t_plain(lang, "admin.back"), callback_data=AdminMenuCB(section="home").pack())
+    await edit_or_answer(
+        query, views.admin_section(lang, leaders, buys), InlineKeyboardMarkup(inline_keyboard=[[back]])
+    )
 
 
 @routes.message(Command("leader_grant", "leader_revoke"), PRIVATE)

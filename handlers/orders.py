@@ -24,7 +24,7 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
 from bot.views.checkout import pickup_point
 from bot.views.common import personal_in_group
-from store import delivery, orders, privacy, users
+from store import delivery, orders, personal_lists, privacy, users
 from store.errors import DomainError
 
 routes = Routes("orders")
@@ -158,7 +158,7 @@ async def my_data(message: Message, ctx: AppContext, lang: str) -> None:
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     await message.answer_document(
         BufferedInputFile(content, filename=f"mydata-{message.from_user.id}.json"),
-        caption=t(lang, "privacy.export_caption", orders=len(data["orders"])),
+        caption=views.export_caption(lang, len(data["orders"]), personal_lists.counts(data)),
     )
 
 

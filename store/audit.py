@@ -84,7 +84,7 @@ async def record_role(session: AsyncSession, actor_id: int | None, user_id: int,
         actor_id=actor_id,
         actor_role="admin" if actor_id is not None else CLI,
         action="role.grant" if granted else "role.revoke",
-        target=f"user:{user_id}",
+        target=f"{USER_TARGET}{user_id}",
         before={"role": None if granted else role},
         after={"role": role if granted else None},
     )
@@ -119,6 +119,24 @@ async def order_changed(session: AsyncSession, change: order_hooks.Transition) -
         before={"status": change.from_status},
         after={"status": change.to_status, "total": change.order.total, "currency": change.order.currency},
     )
+
+
+USER_TARGET = "user:"
+
+
+def target_user(target: str) -> int | None:
+    """The person a `user:<id>` target names (role grants and revocations), else None."""
+    rest = target.removeprefix(USER_TARGET)
+    if rest == target or not rest.lstrip("-").isdigit():
+        return None
+    return int(rest)
+
+
+def people(entries: list[Entry]) -> list[int]:
+    """Everyone the entries name by id, actors and `user:` targets, once each (a screen shows them by name)."""
+    ids = [e.actor_id for e in entries if e.actor_id is not None]
+    ids += [uid for uid in (target_user(e.target) for e in entries) if uid is not None]
+    return list(dict.fromkeys(ids))
 
 
 def _entry(row: AuditEntry) -> Entry:

@@ -309,6 +309,7 @@ class OrderSummary:
     currency: str
     created_at: datetime
     items_count: int
+    delivery_method: str = "delivery"  # a pickup order is "collected", not "delivered", on the buyer's list
 
 
 @dataclass(frozen=True)
@@ -443,7 +444,10 @@ async def _summaries(session: AsyncSession, query: object) -> list[OrderSummary]
             )
         ).all()
     )
-    return [OrderSummary(o.id, o.status, o.total, o.currency, o.created_at, int(counts.get(o.id, 0))) for o in rows]
+    return [
+        OrderSummary(o.id, o.status, o.total, o.currency, o.created_at, int(counts.get(o.id, 0)), o.delivery_method)
+        for o in rows
+    ]
 
 
 async def latest_orders(db: Database, user_id: int, n: int = 10) -> list[OrderSummary]:

@@ -4,7 +4,9 @@ Erasure clears the contact details (name, phone, address) and the Telegram first
 on the user row, the contact details on every order and on group-buy participations, deletes what the shopper
 wrote to the assistant and to support agents (and their rating comments), and stamps users.erased_at. Orders
 stay, anonymised, because the shop must keep its accounting records; the points ledger stays because it holds
-no personal data beyond the user id. (The bot renames the shopper's support topic: handlers.support.)
+no personal data beyond the user id. The wishlist, cart and "Notify me" lists are emptied and flash-sale alerts
+turned off (store.personal_lists, which also says why a broadcast opt-out stays). (The bot renames the shopper's
+support topic: handlers.support.)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from store.models.growth import Checkin, PointsAccount, Referral
 from store.models.nlu import NluQuestion
 from store.models.social import ProductVisit, Review
 from store.models.support import AssistantTurn, SupportMessage, SupportTicket
+from store.personal_lists import erase_lists, export_lists
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -55,8 +58,10 @@ async def export_user_data(db: Database, user_id: int) -> dict[str, Any]:
             else []
         )
         extra = await _feature_data(session, user_id)
+        lists = await export_lists(session, user)
     return {
         **extra,
+        **lists,
         "user": {
             "id": user.id,
             "first_name": user.first_name,
@@ -189,6 +194,7 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         user.last_name = None
         user.username = None
         user.erased_at = utcnow()
+        await erase_lists(session, user)
         result = await session.execute(
             update(Order)
             .where(Order.user_id == user_id)

@@ -161,14 +161,14 @@ def refund_queue(lang: str, tasks: Sequence[RefundTask]) -> tuple[str, InlineKey
     return title, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def refund_view(lang: str, task: RefundTask) -> tuple[str, InlineKeyboardMarkup]:
+def refund_view(lang: str, task: RefundTask, buyer: Buyer) -> tuple[str, InlineKeyboardMarkup]:
     action = "retry" if task.method == "stars" else "done"
     text = t(
         lang,
         "admin.refund_detail",
         payment_id=task.payment_id,
         order_id=task.order_id,
-        user_id=task.user_id,
+        buyer=buyer_label(buyer),
         amount=money(task.amount, task.currency),
         method=t(lang, f"orders.method.{task.method}"),
         charge=html.escape(task.charge_id or "-"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,8 +16,10 @@ from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
+from bot.views.admin import buyer_label
 from bot.views.clock import zoned
 from store import audit, broadcasts, stock_alerts
+from store.order_queues import Buyer
 
 RESTOCK_STEPS = (10, 50)
 
@@ -112,9 +115,28 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def _person(user_id: int, people: Mapping[int, Buyer]) -> str:
+    """`Ada Lovelace (@ada)` as staff know them; the bare id only for someone the bot never met (or erased)."""
+    known = people.get(user_id)
+    return buyer_label(known) if known is not None else str(user_id)
+
+
+def _target(target: str, people: Mapping[int, Buyer]) -> str:
+    user_id = audit.target_user(target)
+    return target if user_id is None else audit.USER_TARGET + _person(user_id, people)
+
+
 def audit_page(
-    lang: str, entries: list[audit.Entry], timezone: str, *, page_size: int, first_page: bool
+    lang: str,
+    entries: list[audit.Entry],
+    timezone: str,
+    *,
+    page_size: int,
+    first_page: bool,
+    people: Mapping[int, Buyer] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """`people`: the users the entries name, by id (store.audit.people), shown by name rather than by id."""
+    people = people or {}
     rows: list[list[InlineKeyboardButton]] = []
     nav: list[InlineKeyboardButton] = []
     if not first_page:
@@ -132,7 +154,7 @@ def audit_page(
         return t(lang, "ops.audit_empty"), InlineKeyboardMarkup(inline_keyboard=rows)
     lines = [t(lang, "ops.audit_title")]
     for e in entries:
-        who = str(e.actor_id) if e.actor_id is not None else t_plain(lang, "ops.audit_nobody")
+        who = _person(e.actor_id, people) if e.actor_id is not None else t_plain(lang, "ops.audit_nobody")
         lines.append(
             t(
                 lang,
@@ -141,7 +163,7 @@ def audit_page(
                 who=who,
                 role=e.actor_role,
                 action=e.action,
-                target=e.target,
+                target=_target(e.target, people),
                 change=_change(e),
             )
         )

@@ -22,6 +22,7 @@ from bot.views.clock import zoned
 from store import delivery
 from store.money import Money
 from store.orders import PAID_STATUSES, OrderDetail, OrderSummary
+from store.personal_lists import ListCounts
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,10 @@ def when(moment: datetime, timezone: str) -> str:
     return zoned(moment, timezone)
 
 
-def status_label(lang: str, status: str) -> str:
+def status_label(lang: str, status: str, delivery_method: str | None = None) -> str:
+    """A pickup order that reached "delivered" was collected by the buyer at the counter: say so."""
+    if delivery_method == "pickup" and status == "delivered":
+        return t(lang, "orders.status.collected")
     return t(lang, f"orders.status.{status}")
 
 
@@ -50,7 +54,7 @@ def order_list(lang: str, items: Sequence[OrderSummary], timezone: str) -> tuple
                     lang,
                     "orders.list_item",
                     order_id=o.id,
-                    status=status_label(lang, o.status),
+                    status=status_label(lang, o.status, o.delivery_method),
                     amount=money(o.total, o.currency),
                     date=when(o.created_at, timezone)[:10],
                 ),
@@ -101,7 +105,7 @@ def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezo
             lang,
             "orders.detail_title",
             order_id=order.id,
-            status=status_label(lang, order.status),
+            status=status_label(lang, order.status, order.delivery_method),
             date=when(order.created_at, timezone),
         )
     ]
@@ -134,9 +138,8 @@ def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezo
     parts.append("")
     parts.append(t(lang, "orders.history"))
     for event in order.events:
-        parts.append(
-            t(lang, "orders.history_line", time=when(event.at, timezone), status=status_label(lang, event.to_status))
-        )
+        label = status_label(lang, event.to_status, order.delivery_method)
+        parts.append(t(lang, "orders.history_line", time=when(event.at, timezone), status=label))
     return "\n".join(parts)
 
 
@@ -222,6 +225,21 @@ def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing
     if params.get("confirm_payment"):  # the payment's notice: "You may also like" (bot/social.py payment_notice)
         buttons += social_views.suggestion_rows_from_params(lang, params)
     return Outgoing(text="\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
+
+
+def export_caption(lang: str, order_count: int, lists: ListCounts) -> str:
+    """/mydata's caption: what the file holds beyond orders, so the shopper sees it without opening JSON."""
+    flash = "on" if lists.flash_alerts else "off"
+    broadcasts = "off" if lists.broadcasts_opted_out else "on"
+    lines = [
+        t(lang, "privacy.export_caption", orders=order_count),
+        t(lang, "privacy.export_wishlist", n=lists.wishlist),
+        t(lang, "privacy.export_cart", n=lists.cart),
+        t(lang, f"privacy.export_flash_{flash}"),
+        t(lang, f"privacy.export_broadcasts_{broadcasts}"),
+        t(lang, "privacy.export_forget"),
+    ]
+    return "\n".join(lines)
 
 
 def forget_confirm(lang: str) -> tuple[str, InlineKeyboardMarkup]:

@@ -104,6 +104,11 @@ class Report:
     programs: Programs = field(default_factory=Programs)
 
     @property
+    def cash_paid_orders(self) -> int:
+        """Paid orders in shop money: the ones GMV and AOV are made of (Stars orders are counted apart)."""
+        return self.paid_orders - self.stars.orders
+
+    @property
     def repeat_rate(self) -> float:
         return self.repeat_buyers / self.buyers if self.buyers else 0.0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -100,14 +101,22 @@ async def leader_detail(
         return await _leader_line(session, row), await participants_in(session, group_buy_id)
 
 
-CSV_COLUMNS = ("user_id", "name", "username", "quantity", "receive", "pickup_point", "contact", "phone", "address",
-               "order_id", "order_status", "amount")  # fmt: skip
+# `pickup_point` is the point's name, as the counter staff read it; `pickup_point_id` the configured id for scripts
+# (empty for a point typed in free text, which has no id).
+CSV_COLUMNS = ("user_id", "name", "username", "quantity", "receive", "pickup_point", "pickup_point_id", "contact",
+               "phone", "address", "order_id", "order_status", "amount")  # fmt: skip
 
 
-async def pickup_csv(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> tuple[str, bytes]:
-    """The pickup list of a buy as CSV (file name, UTF-8 with BOM so spreadsheet apps read Chinese)."""
+async def pickup_csv(
+    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, point_names: Mapping[str, str] | None = None
+) -> tuple[str, bytes]:
+    """The pickup list of a buy as CSV (file name, UTF-8 with BOM so spreadsheet apps read Chinese).
+    `point_names`: the configured pickup points' names by id (the store does not read the bot's settings)."""
     line, people = await leader_detail(db, group_buy_id, actor_id, is_admin)
     view = line.group_buy
+    names = point_names or {}
+    point = view.pickup_point or ""
+    point_name, point_id = (names[point], point) if point in names else (point, "")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -121,7 +130,8 @@ async def pickup_csv(db: Database, group_buy_id: int, actor_id: int, is_admin: b
                 _csv_safe(person.username or ""),
                 person.quantity,
                 receive,
-                _csv_safe(view.pickup_point or "") if receive == "pickup" else "",
+                _csv_safe(point_name) if receive == "pickup" else "",
+                point_id if receive == "pickup" else "",
                 _csv_safe(person.contact_name or ""),
                 _csv_safe(person.phone or ""),
                 _csv_safe(person.address or ""),

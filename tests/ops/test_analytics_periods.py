@@ -90,6 +90,7 @@ async def test_stars_stay_out_of_gmv_and_aov(any_db: Database) -> None:
     assert report.paid_orders == 4  # every paid order is an order...
     assert report.gmv == {"CNY": 11000}  # ...but only shop money is GMV
     assert report.aov == {"CNY": 5500}  # over the two CNY orders, not four
+    assert report.cash_paid_orders == 2  # the count beside GMV and AOV in the admin's caption
     assert (report.stars.orders, report.stars.stars) == (2, 200000)
     assert report.currency == "CNY"  # Stars outweigh CNY in raw numbers and still are not the headline currency
     assert report.by_day == [(DAY1, 4, {"CNY": 11000})]

@@ -1,0 +1,100 @@
+"""What a shopper keeps with the shop besides orders: wishlist, cart, "Notify me" on sold-out products, and
+their choices about messages (flash-sale alerts, check-in reminders, no broadcasts). store.privacy puts these in
+/mydata and /forgetme empties the lists and turns the alerts off.
+
+The broadcast opt-out survives /forgetme on purpose: it is the shopper's "do not message me", and deleting it would
+opt them back in to marketing. It holds nothing but the user id and a date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import CartItem, Product, User
+from store.models.ops import MarketingOptOut, RestockWaiter
+from store.models.social import WishlistItem, WishlistNotice
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _product(product: Product) -> dict[str, Any]:
+    return {"sku": product.sku, "title_en": product.title_en, "title_zh": product.title_zh}
+
+
+@dataclass(frozen=True)
+class ListCounts:
+    """How much of each the export holds (the /mydata caption names them in the shopper's language)."""
+
+    wishlist: int
+    cart: int
+    flash_alerts: bool
+    broadcasts_opted_out: bool
+
+
+async def export_lists(session: AsyncSession, user: User) -> dict[str, Any]:
+    wished = (
+        await session.execute(
+            select(WishlistItem, Product)
+            .join(Product, Product.id == WishlistItem.product_id)
+            .where(WishlistItem.user_id == user.id)
+            .order_by(WishlistItem.added_at, Product.id)
+        )
+    ).all()
+    cart = (
+        await session.execute(
+            select(CartItem, Product)
+            .join(Product, Product.id == CartItem.product_id)
+            .where(CartItem.user_id == user.id)
+            .order_by(CartItem.added_at, Product.id)
+        )
+    ).all()
+    waiting = (
+        await session.execute(
+            select(RestockWaiter, Product)
+            .join(Product, Product.id == RestockWaiter.product_id)
+            .where(RestockWaiter.user_id == user.id)
+            .order_by(RestockWaiter.created_at, Product.id)
+        )
+    ).all()
+    opt_out = await session.get(MarketingOptOut, user.id)
+    return {
+        "wishlist": [
+            {**_product(p), "price_seen": item.price_seen, "added_at": _iso(item.added_at)} for item, p in wished
+        ],
+        "cart": [{**_product(p), "quantity": item.quantity, "added_at": _iso(item.added_at)} for item, p in cart],
+        "notify_when_back_in_stock": [{**_product(p), "since": _iso(row.created_at)} for row, p in waiting],
+        # One switch for every flash sale (the shop keeps no per-sale or per-group choice).
+        "flash_sale_alerts": {"subscribed": bool(user.subscribed_flash)},
+        "check_in_reminders": bool(user.checkin_reminder),
+        "broadcasts": {
+            "opted_out": opt_out is not None,
+            "opted_out_at": _iso(opt_out.created_at) if opt_out is not None else None,
+        },
+    }
+
+
+def counts(data: dict[str, Any]) -> ListCounts:
+    """From an export made by export_lists (the caption tells what the file holds, not a second query)."""
+    return ListCounts(
+        wishlist=len(data["wishlist"]),
+        cart=sum(int(line["quantity"]) for line in data["cart"]),
+        flash_alerts=bool(data["flash_sale_alerts"]["subscribed"]),
+        broadcasts_opted_out=bool(data["broadcasts"]["opted_out"]),
+    )
+
+
+async def erase_lists(session: AsyncSession, user: User) -> None:
+    """In /forgetme's transaction: the lists go and no alert is sent any more (the opt-out stays, see above)."""
+    user_id = user.id
+    await session.execute(delete(WishlistItem).where(WishlistItem.user_id == user_id))
+    await session.execute(delete(WishlistNotice).where(WishlistNotice.user_id == user_id))
+    await session.execute(delete(CartItem).where(CartItem.user_id == user_id))
+    await session.execute(delete(RestockWaiter).where(RestockWaiter.user_id == user_id))
+    user.subscribed_flash = False
+    user.checkin_reminder = False
