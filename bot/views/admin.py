@@ -12,6 +12,7 @@ from bot.callbacks.admin import AdminListCB, AdminMenuCB, AdminOrderCB, AdminRef
 from bot.config.sections import PickupPoint
 from bot.i18n import t, t_plain
 from bot.views import stock_card
+from bot.views.common import buyer_label
 from bot.views.orders import detail_text, money, status_label
 from store import orders
 from store.order_queues import QUEUE_KINDS, Buyer, QueueLine
@@ -46,11 +47,6 @@ def orders_section(lang: str, counts: dict[str, int], refunds: int) -> tuple[str
     )
     rows.append([_menu_button(lang, "home")])
     return t(lang, "admin.orders_title"), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def buyer_label(buyer: Buyer) -> str:
-    """`Alice Liddell (@alice)`: who the order is for, as the admin would call them."""
-    return f"{buyer.name} (@{buyer.username})" if buyer.username else buyer.name
 
 
 def order_queue(lang: str, kind: str, items: Sequence[QueueLine]) -> tuple[str, InlineKeyboardMarkup]:

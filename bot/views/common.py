@@ -8,6 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks.common import LangCB, MenuCB
 from bot.deeplinks import start_link
 from bot.i18n import t
+from store.order_queues import Buyer
 
 MAIN_MENU = ("catalog", "search", "cart", "orders", "foryou", "wishlist", "help")
 
@@ -47,3 +48,8 @@ def welcome_text(lang: str, name: str) -> str:
 
 def help_text(lang: str) -> str:
     return t(lang, "help.text")
+
+
+def buyer_label(buyer: Buyer) -> str:
+    """`Alice Liddell (@alice)`: who the order is for, as the admin would call them (several staff screens)."""
+    return f"{buyer.name} (@{buyer.username})" if buyer.username else buyer.name

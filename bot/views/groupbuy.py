@@ -19,8 +19,8 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t
 from bot.outbox import Outgoing
-from bot.views.admin import buyer_label
 from bot.views.clock import zone_label, zoned
+from bot.views.common import buyer_label
 from dialogues.groupbuy_wizard import PERCENT_STEP
 from store.catalog import ProductView
 from store.groupbuy import (

@@ -16,8 +16,8 @@ from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
-from bot.views.admin import buyer_label
 from bot.views.clock import zoned
+from bot.views.common import buyer_label
 from store import audit, broadcasts, stock_alerts
 from store.order_queues import Buyer
 
