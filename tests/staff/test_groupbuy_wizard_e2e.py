@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.config import Settings
 from bot.emulator.client import ChatHandle, MessageView, UserHandle
+from bot.emulator.server import EmulatorConfig
+from bot.sandbox import start_stack
 from store import groupbuy, users
 from store.models.groupbuy import GroupBuy
+from tests.conftest import USER_PACE_SECONDS, arm_strict, verify_strict
 from tests.groupbuy.helpers import make_product
 
 
@@ -241,3 +248,41 @@ async def test_leader_edits_and_closes_early_once_the_minimum_is_reached(shop: A
 
     await shop.client.wait_for(told, timeout=10)
     assert "1 × ¥16.90" in text_of(await alice.last_message()), "2 people: below the first tier, regular price"
+
+
+@pytest.fixture
+async def one_point_shop(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """The `shop` stack for a shop with a single pickup point."""
+    shop_settings = settings.shop.model_copy(update={"pickup_points": settings.shop.pickup_points[:1]})
+    stack = await start_stack(
+        settings.model_copy(update={"shop": shop_settings}),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+        emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0, user_pace_seconds=USER_PACE_SECONDS),
+    )
+    arm_strict(stack, request)
+    try:
+        yield stack
+        await verify_strict(stack, request)
+    finally:
+        await stack.stop()
+
+
+async def test_one_pickup_point_is_taken_without_a_question_and_can_still_be_changed(one_point_shop: Any) -> None:
+    shop = one_point_shop
+    await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
+    lena, group = await leader_in_group(shop)
+    await lena.send("/groupbuy", chat=group)
+    for label in ("Oolong tea", "3+ ¥15.21 · 10+ ¥13.52", "Continue", "48 h after publishing"):
+        await lena.tap(label)
+    summary = await lena.last_message()
+    assert "Please check" in text_of(summary), "no pickup question: the only point is the answer"
+    assert "Pickup: Central Store — 1 Market Street, Gate B" in text_of(summary)
+    assert "📍 Change pickup" in labels(summary)
+    await lena.tap("Change pickup")
+    assert labels(await lena.last_message())[:2] == ["Central Store", "No pickup point"]
+    await lena.tap("No pickup point")
+    summary = await lena.last_message()
+    assert "Pickup: no pickup point (delivery)" in text_of(summary) and "📍 Change pickup" not in labels(summary)
+    await lena.tap("Publish")
+    assert "is live in the group" in text_of(await lena.last_message())
+    assert (await _published(shop)).pickup_point is None
