@@ -30,7 +30,7 @@ from bot.views import groupbuy as views
 from bot.views.clock import zone_label
 from dialogues import groupbuy_wizard as wizard
 from dialogues.groupbuy_wizard import GroupBuyWizard, ParticipantContact
-from store import groupbuy, orders, reachability, search
+from store import catalog, groupbuy, orders, reachability, search
 from store.catalog import ProductView
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy import GroupBuyView, Tier
@@ -130,7 +130,7 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
     if not await reachability.may_write_privately(ctx.db, user.id):
         await _start_bot_hint(message, ctx, lang)
         return
-    screen = views.product_picker(lang, await groupbuy.candidate_products(ctx.db, leader_id=user.id))
+    screen = await _product_screen(ctx, lang, user.id)
     try:
         sent = await bot.send_message(user.id, screen.text, reply_markup=screen.markup)
         await _supersede(bot, user.id, state, sent.message_id)
@@ -188,8 +188,7 @@ def _deadline_presets(ctx: AppContext) -> list[tuple[str, groupbuy.DeadlineChoic
 async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -> views.Screen:
     if step == "product":
         leader = data.get("leader_id")
-        products = await groupbuy.candidate_products(ctx.db, leader_id=int(leader) if leader else None)
-        return views.product_picker(lang, products)
+        return await _product_screen(ctx, lang, int(leader) if leader else None)
     if step == "pickup":
         return views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
     if step == "counts":
@@ -307,6 +306,37 @@ async def wizard_product_text(message: Message, ctx: AppContext, lang: str, stat
     sent = await message.answer(screen.text, reply_markup=screen.markup)
     if message.bot is not None:
         await _supersede(message.bot, message.chat.id, state, sent.message_id)
+
+
+async def _product_screen(ctx: AppContext, lang: str, leader_id: int | None) -> views.Screen:
+    """The leader's recent products and the most stocked, then the shop's categories (when there is a choice)."""
+    products = await groupbuy.candidate_products(ctx.db, leader_id=leader_id)
+    categories = await catalog.list_categories(ctx.db)
+    return views.product_picker(lang, products, categories=categories if len(categories) > 1 else ())
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cat"), GroupBuyWizard.product)
+async def wizard_category(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    """A category's products in place of the first list."""
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    category = await catalog.get_category(ctx.db, int(callback_data.v)) if callback_data.v.isdigit() else None
+    if category is None:
+        raise DomainError("bad_button")
+    products = await groupbuy.candidate_products(ctx.db, category_id=category.id)
+    await _show_page(query, views.product_picker(lang, products, category=category))
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cats"), GroupBuyWizard.product)
+async def wizard_categories(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    leader = (await state.get_data()).get("leader_id")
+    await _show_page(query, await _product_screen(ctx, lang, int(leader) if leader else None))
 
 
 async def _search_products(ctx: AppContext, text: str) -> list[ProductView]:

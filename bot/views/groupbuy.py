@@ -22,7 +22,7 @@ from bot.outbox import Outgoing
 from bot.views.admin import buyer_label
 from bot.views.clock import zone_label, zoned
 from dialogues.groupbuy_wizard import PERCENT_STEP
-from store.catalog import ProductView
+from store.catalog import CategoryView, ProductView
 from store.groupbuy import (
     MAX_PARTICIPANTS,
     MAX_PER_PERSON,
@@ -274,7 +274,16 @@ def _receive_buttons(lang: str, view: GroupBuyView, *, pickup_payment: bool) -> 
 # ---------------------------------------------------------------------------------------------- wizard
 
 
-def product_picker(lang: str, products: Sequence[ProductView], query: str | None = None) -> Screen:
+def product_picker(
+    lang: str,
+    products: Sequence[ProductView],
+    query: str | None = None,
+    *,
+    categories: Sequence[CategoryView] = (),
+    category: CategoryView | None = None,
+) -> Screen:
+    """The products as buttons; under the first list the shop's categories (a tap lists one), and a category's
+    list has a way back."""
     rows = [
         [
             _button(
@@ -284,9 +293,18 @@ def product_picker(lang: str, products: Sequence[ProductView], query: str | None
         ]
         for p in products
     ]
+    shelves = [
+        _button(_clip(f"🗂 {c.name(lang)}", 30), WizardCB(a="cat", v=str(c.id)).pack()) for c in categories
+    ]
+    rows.extend(shelves[i : i + 2] for i in range(0, len(shelves), 2))
+    if category is not None:
+        rows.append([_button(t(lang, "groupbuy.btn.back"), WizardCB(a="cats").pack())])
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     if query is not None:
         return Screen(t(lang, "groupbuy.wizard.product_matches", query=query), _markup(rows))
+    if category is not None:
+        text = t(lang, "groupbuy.wizard.product_in_category", category=html.escape(category.name(lang)))
+        return Screen(text, _markup(rows))
     return Screen(t(lang, "groupbuy.wizard.product"), _markup(rows))
 
 

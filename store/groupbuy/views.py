@@ -208,12 +208,15 @@ def rowcount(result: Any) -> int:
     return int(result.rowcount or 0)
 
 
-async def candidate_products(db: Database, limit: int = 8, leader_id: int | None = None) -> list[ProductView]:
+async def candidate_products(
+    db: Database, limit: int = 8, leader_id: int | None = None, category_id: int | None = None
+) -> list[ProductView]:
     """Products a leader can pick from a list in the wizard (active, in stock): the ones the leader ran group
-    buys of most recently first (a leader often runs the same products again), then the most stock first."""
+    buys of most recently first (a leader often runs the same products again), then the most stock first. With
+    `category_id`, that category's products, the most stock first."""
     async with db.read() as session:
         recent: list[int] = []
-        if leader_id is not None:
+        if leader_id is not None and category_id is None:
             latest = func.max(GroupBuy.id)
             recent = [
                 int(pid)
@@ -228,6 +231,8 @@ async def candidate_products(db: Database, limit: int = 8, leader_id: int | None
                 ).scalars()
             ]
         available = select(*PRODUCT_COLUMNS).where(Product.active.is_(True), Product.stock > 0)
+        if category_id is not None:
+            available = available.where(Product.category_id == category_id)
         rows = (await session.execute(available.where(Product.id.in_(recent)))).all() if recent else []
         by_id = {row.id: product_from_row(row) for row in rows}
         chosen = [by_id[pid] for pid in recent if pid in by_id]

@@ -286,3 +286,34 @@ async def test_one_pickup_point_is_taken_without_a_question_and_can_still_be_cha
     await lena.tap("Publish")
     assert "is live in the group" in text_of(await lena.last_message())
     assert (await _published(shop)).pickup_point is None
+
+
+@pytest.mark.seeded
+async def test_a_product_tapped_from_a_category(shop: Any) -> None:
+    """Through a category the product takes two taps: seven in all while the pickup is a real choice (two
+    points), six with one point or none."""
+    lena, group = await leader_in_group(shop)
+    await lena.send("/groupbuy", chat=group)
+    picker = await lena.last_message()
+    assert "🗂 Fresh fruit" in labels(picker) and "🗂 Snacks" in labels(picker)
+    await lena.tap("Vegetables")
+    shelf = await lena.last_message()
+    assert shelf is not None and picker is not None and shelf.message_id == picker.message_id, "edited in place"
+    assert "Products in «Vegetables»" in text_of(shelf)
+    assert any(label.startswith("Baby bok choy") for label in labels(shelf))
+    assert not any(label.startswith("Fuji apples") for label in labels(shelf))
+    await lena.tap("Back")
+    assert "Which product" in text_of(await lena.last_message())
+    taps = 0
+    for label in ("Fresh fruit", "Fuji apples", "3+ ¥26.91 · 10+ ¥23.92", "Continue", "48 h after publishing"):
+        if label == "Fuji apples":
+            fruit = labels(await lena.last_message())
+            assert not any(offered.startswith("Hainan mangoes") for offered in fruit), "out of stock: not offered"
+        await lena.tap(label)
+        taps += 1
+    await lena.tap("Central Store")
+    await lena.tap("Publish")
+    taps += 2
+    assert taps == 7
+    assert "is live in the group" in text_of(await lena.last_message())
+    assert "Fuji apples" in (await _published(shop)).title("en")
