@@ -568,8 +568,6 @@ async def wizard_count_step(
 ) -> None:
     """A stepper: the screen is redrawn in place with the value the button carries, once it fits the tiers and
     the stock (a refused tap is answered with the reason and nothing changes)."""
-    if await tap_guard.repeated(ctx, query, fsm_storage):
-        return
     field, _, value = callback_data.v.partition(".")
     data = await state.get_data()
     product, counts = await _counts(ctx, data)
@@ -578,6 +576,9 @@ async def wizard_count_step(
         await query.answer()
         return
     groupbuy.check_counts(_tiers(data), changed, product.stock)
+    # Checked before the guard, which remembers only taps that act: a refused tap may be tried again at once.
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
     await state.update_data(**changed.as_data())
     await query.answer()
     screen = views.counts_prompt(lang, product, changed)
@@ -588,13 +589,23 @@ async def wizard_count_step(
 async def wizard_counts_done(
     query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
 ) -> None:
-    if await tap_guard.repeated(ctx, query, fsm_storage):
-        return
     data = await state.get_data()
     product, counts = await _counts(ctx, data)
     groupbuy.check_counts(_tiers(data), counts, product.stock)  # the stock may have moved since the screen
+    if await tap_guard.repeated(ctx, query, fsm_storage):  # after the check: a refused tap may be tried again
+        return
     await state.update_data(**counts.as_data())
     await _ask(query, ctx, lang, state, "deadline")
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cpb"), GroupBuyWizard.counts)
+async def wizard_counts_back(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    await state.update_data(tier_steps=None)
+    await _ask(query, ctx, lang, state, "tiers")
 
 
 @routes.message(GroupBuyWizard.counts, PRIVATE, ANSWER)

@@ -364,6 +364,8 @@ def counts_prompt(lang: str, product: ProductView, counts: Counts) -> Screen:
             counts.limit + 1 if counts.limit < min(MAX_PER_PERSON, stock) else None,
         ),
         [_button(t(lang, "groupbuy.btn.continue"), WizardCB(a="cok").pack())],
+        # Prices whose best tier the stock cannot reach leave no counts that fit: the way back to change them.
+        [_button(t(lang, "groupbuy.btn.prices_back"), WizardCB(a="cpb").pack())],
         [_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())],
     ]
     return Screen(_clip(text, TEXT_LIMIT), _markup(rows))

@@ -317,3 +317,27 @@ async def test_a_product_tapped_from_a_category(shop: Any) -> None:
     assert taps == 7
     assert "is live in the group" in text_of(await lena.last_message())
     assert "Fuji apples" in (await _published(shop)).title("en")
+
+
+async def test_counts_that_do_not_fit_are_refused_with_the_reason_and_the_prices_can_be_changed(shop: Any) -> None:
+    await make_product(shop.db, stock=5, price=1500, sku="GB-FIVE")
+    lena, group = await leader_in_group(shop)
+    await lena.send("/groupbuy", chat=group)
+    await lena.send("GB-FIVE")
+    await lena.tap("3+ ¥13.50 · 10+ ¥12.00")  # 10 people for the best price, 5 in stock
+    counts = await lena.last_message()
+    assert "People: at least 3, at most 5" in text_of(counts) and "Per person: up to 1" in text_of(counts)
+    tap = await lena.tap("Continue")
+    assert tap.toast is not None and tap.toast.show_alert
+    assert "A tier needs 10 people but at most 5 can join" in (tap.toast.text or "")
+    assert text_of(await lena.last_message()) == text_of(counts), "nothing changed"
+    await lena.tap("Back to the prices")
+    assert "«Oolong tea» costs ¥15.00" in text_of(await lena.last_message())
+    await lena.tap("5+ ¥12.75")
+    assert "People: at least 5, at most 5" in text_of(await lena.last_message())
+    tap = await lena.tap(row=2, col=2)  # 2 each: 5 people × 2 would need 10 units
+    assert tap.toast is not None and "could need 10 units, but only 5 are in stock" in (tap.toast.text or "")
+    assert "Per person: up to 1" in text_of(await lena.last_message())
+    for label in ("Continue", "48 h after publishing", "Central Store", "Publish"):
+        await lena.tap(label)
+    assert "is live in the group" in text_of(await lena.last_message())
