@@ -1,15 +1,21 @@
 """The wizard's counts screen (issue 14): defaults from the tiers and the stock, steppers that set values, the
-typed form, and "no maximum" worded as such in both languages (never "at most no maximum")."""
+typed form, and "no maximum" worded as such in both languages (never "at most no maximum"); the product picker's
+lists (the leader's recent products first, a category, products by id in the search's order)."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from bot.views import groupbuy as views
+from store import groupbuy
+from store.db import Database
 from store.errors import DomainError
 from store.groupbuy import Counts, Tier, check_counts, default_counts, parse_counts, set_counts_field
 from store.groupbuy.counts import maximum_down, maximum_up
+from store.models import Product
 from tests.catalog.test_views import make
+from tests.groupbuy.helpers import make_product, make_users, publish
 
 TIERS = (Tier(3, 1521), Tier(10, 1352))
 
@@ -77,3 +83,22 @@ def test_no_maximum_is_worded_as_such(lang: str, none: str, some: str) -> None:
     assert some in views.people_lines(lang, Counts(3, 20, 2))[0]
     for text in (screen.text, views.people_lines(lang, Counts(3, None, 2))[0]):
         assert "at most no" not in text and "最多 不限" not in text
+
+
+async def test_the_picker_lists_the_leaders_recent_products_first_and_a_category(any_db: Database) -> None:
+    tea = await make_product(any_db, stock=40, sku="GB-TEA")
+    rice = await make_product(any_db, stock=10, sku="GB-RICE", title="Jasmine rice")
+    gone = await make_product(any_db, stock=5, sku="GB-GONE", title="Gone")
+    await make_users(any_db, [7, 8])
+    assert [p.id for p in await groupbuy.candidate_products(any_db, leader_id=7)] == [tea, rice, gone]
+    await publish(any_db, gone, leader_id=7, tiers=(Tier(2, 9000),), minimum=2, per_person=1)
+    await publish(any_db, rice, leader_id=7, tiers=(Tier(2, 9000),), minimum=2, per_person=1)
+    await publish(any_db, tea, leader_id=8, tiers=(Tier(2, 9000),), minimum=2, per_person=1)
+    async with any_db.tx() as session:
+        await session.execute(update(Product).where(Product.id == gone).values(stock=0))
+    # Leader 7's newest first (rice), then the rest by stock; a product out of stock is never offered.
+    assert [p.id for p in await groupbuy.candidate_products(any_db, leader_id=7)] == [rice, tea]
+    assert [p.id for p in await groupbuy.candidate_products(any_db, leader_id=8)] == [tea, rice]
+    category = (await groupbuy.product_for_wizard(any_db, product_id=tea)).category_id
+    assert [p.id for p in await groupbuy.candidate_products(any_db, category_id=category)] == [tea, rice]
+    assert [p.id for p in await groupbuy.wizard_products(any_db, [rice, gone, tea, rice])] == [rice, tea]
