@@ -341,3 +341,34 @@ async def test_counts_that_do_not_fit_are_refused_with_the_reason_and_the_prices
     for label in ("Continue", "48 h after publishing", "Central Store", "Publish"):
         await lena.tap(label)
     assert "is live in the group" in text_of(await lena.last_message())
+
+
+async def test_a_chinese_leader_sees_the_counts_screen_in_chinese(shop: Any) -> None:
+    await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
+    lilei: UserHandle = await shop.client.user("李雷", lang="zh-hans")
+    await lilei.send("/start")
+    await users.grant_role(shop.db, lilei.id, "leader")
+    group = await shop.client.group("邻居", members=[lilei], bot_admin=True)
+    await lilei.send("/groupbuy", chat=group)
+    await lilei.tap("乌龙茶")
+    await lilei.tap("3+ ¥15.21 · 10+ ¥13.52")
+    counts = text_of(await lilei.last_message())
+    assert "人数：至少 3，不限人数" in counts and "每人：最多 2 份" in counts, counts
+    for label in ("继续", "发布后 48 小时", "中心门店"):
+        await lilei.tap(label)
+    summary = text_of(await lilei.last_message())
+    assert "人数：至少 3，不限人数" in summary and "最多 不限" not in summary
+    await lilei.tap("发布到群")
+    assert "已在群里发布" in text_of(await lilei.last_message())
+
+
+@pytest.mark.seeded
+async def test_misspelt_names_find_the_demo_catalogs_products(shop: Any) -> None:
+    lena, group = await leader_in_group(shop)
+    await lena.send("/groupbuy", chat=group)
+    for typed, wanted in (("bananna", "Bananas, 1 kg"), ("appels", "Fuji apples, 2 kg")):
+        await lena.send(typed)
+        offered = await lena.last_message()
+        assert f"matching «{typed}»" in text_of(offered) and labels(offered)[0].startswith(wanted), labels(offered)
+    await lena.tap("Fuji apples")
+    assert "«Fuji apples, 2 kg» costs ¥29.90" in text_of(await lena.last_message())
