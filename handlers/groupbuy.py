@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -549,7 +550,12 @@ async def _counts(ctx: AppContext, data: dict[str, Any]) -> tuple[ProductView, g
 
 
 async def _to_counts(
-    target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, tiers: Any, product: ProductView
+    target: Message | CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    tiers: Sequence[Tier],
+    product: ProductView,
 ) -> None:
     """The tiers are chosen: the counts start from what they suggest (chosen again, suggested again)."""
     counts = groupbuy.default_counts(tiers, product.stock)
@@ -632,9 +638,14 @@ async def _after_deadline(target: Message | CallbackQuery, ctx: AppContext, lang
 
 
 @routes.callback_query(WizardCB.filter(F.a == "chp"), GroupBuyWizard.confirm)
-async def wizard_change_pickup(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+async def wizard_change_pickup(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
     await state.update_data(pickup_skipped=False)
     await _ask(query, ctx, lang, state, "pickup")
+
 
 @routes.message(GroupBuyWizard.deadline, PRIVATE, ANSWER)
 async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:

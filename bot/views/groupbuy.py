@@ -293,9 +293,7 @@ def product_picker(
         ]
         for p in products
     ]
-    shelves = [
-        _button(_clip(f"🗂 {c.name(lang)}", 30), WizardCB(a="cat", v=str(c.id)).pack()) for c in categories
-    ]
+    shelves = [_button(_clip(f"🗂 {c.name(lang)}", 30), WizardCB(a="cat", v=str(c.id)).pack()) for c in categories]
     rows.extend(shelves[i : i + 2] for i in range(0, len(shelves), 2))
     if category is not None:
         rows.append([_button(t(lang, "groupbuy.btn.back"), WizardCB(a="cats").pack())])

@@ -251,9 +251,7 @@ async def wizard_products(db: Database, ids: Sequence[int]) -> list[ProductView]
     async with db.read() as session:
         rows = (
             await session.execute(
-                select(*PRODUCT_COLUMNS).where(
-                    Product.id.in_(list(ids)), Product.active.is_(True), Product.stock > 0
-                )
+                select(*PRODUCT_COLUMNS).where(Product.id.in_(list(ids)), Product.active.is_(True), Product.stock > 0)
             )
         ).all()
     by_id = {row.id: product_from_row(row) for row in rows}
