@@ -372,3 +372,25 @@ async def test_misspelt_names_find_the_demo_catalogs_products(shop: Any) -> None
         assert f"matching «{typed}»" in text_of(offered) and labels(offered)[0].startswith(wanted), labels(offered)
     await lena.tap("Fuji apples")
     assert "«Fuji apples, 2 kg» costs ¥29.90" in text_of(await lena.last_message())
+
+
+async def test_every_counts_button_double_tapped_is_answered_without_an_error(shop: Any) -> None:
+    """Each stepper, label and dot of the counts screen tapped twice at once (the strict fixture fails on any
+    Bot API error or unanswered tap): one acts, the other is quiet, and Continue still works."""
+    await shop.client.set_flood_limits(False)
+    await make_product(shop.db, stock=12, price=1690, sku="GB-TEA")
+    lena, group = await leader_in_group(shop)
+    await lena.send("/groupbuy", chat=group)
+    await lena.send("oolong")
+    await lena.tap("3+ ¥15.21 · 10+ ¥13.52")
+    for row, col in [(r, c) for r in range(3) for c in range(3)] * 2:
+        screen = await lena.last_message()
+        taps = await asyncio.gather(
+            lena.tap(row=row, col=col, message=screen), lena.tap(row=row, col=col, message=screen)
+        )
+        assert all(tap.raw.get("answered") for tap in taps), (row, col, taps)
+    await shop.client.settle()
+    text = text_of(await lena.last_message())
+    assert "People: at least" in text
+    await lena.tap("Continue")  # every value a stepper set was checked first, so what is shown fits
+    assert "When does it end" in text_of(await lena.last_message())
