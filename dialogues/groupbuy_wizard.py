@@ -16,9 +16,7 @@ from store.groupbuy import MIN_DURATION
 class GroupBuyWizard(StatesGroup):
     product = State()
     tiers = State()
-    minimum = State()
-    maximum = State()
-    limit = State()
+    counts = State()  # minimum, maximum and per-person limit on one screen
     deadline = State()
     pickup = State()
     confirm = State()
@@ -32,9 +30,7 @@ class ParticipantContact(StatesGroup):
 STEPS: tuple[tuple[State, str], ...] = (
     (GroupBuyWizard.product, "product_id"),
     (GroupBuyWizard.tiers, "tiers"),
-    (GroupBuyWizard.minimum, "minimum"),
-    (GroupBuyWizard.maximum, "maximum"),
-    (GroupBuyWizard.limit, "limit"),
+    (GroupBuyWizard.counts, "minimum"),  # with "maximum" and "limit"
     (GroupBuyWizard.deadline, "deadline"),
     (GroupBuyWizard.pickup, "pickup"),
     (GroupBuyWizard.confirm, ""),

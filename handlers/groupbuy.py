@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ from bot.views import groupbuy as views
 from bot.views.clock import zone_label
 from dialogues import groupbuy_wizard as wizard
 from dialogues.groupbuy_wizard import GroupBuyWizard, ParticipantContact
-from store import groupbuy, orders, reachability
+from store import catalog, groupbuy, orders, reachability, search
 from store.catalog import ProductView
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy import GroupBuyView, Tier
@@ -48,6 +49,7 @@ def private_context(storage: BaseStorage, bot: Bot, user_id: int) -> FSMContext:
     return FSMContext(storage=storage, key=StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id))
 
 
+WIZARD_SEARCH_RESULTS = 8
 PANEL_DESTINY = "gb_panel"
 PANELS_KEPT = 20
 
@@ -123,12 +125,13 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
             "chat_id": message.chat.id,
             "chat_title": message.chat.title or "",
             "thread_id": message.message_thread_id if message.is_topic_message else None,
+            "leader_id": user.id,
         }
     )
     if not await reachability.may_write_privately(ctx.db, user.id):
         await _start_bot_hint(message, ctx, lang)
         return
-    screen = views.product_picker(lang, await groupbuy.candidate_products(ctx.db))
+    screen = await _product_screen(ctx, lang, user.id)
     try:
         sent = await bot.send_message(user.id, screen.text, reply_markup=screen.markup)
         await _supersede(bot, user.id, state, sent.message_id)
@@ -178,17 +181,6 @@ async def _prompt(message: Message, ctx: AppContext, lang: str, state: FSMContex
         await _supersede(message.bot, message.chat.id, state, sent.message_id)
 
 
-async def _prompt_params(ctx: AppContext, data: dict[str, Any]) -> dict[str, Any]:
-    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
-    return {
-        "title": product.title("en"),
-        "price": product.money.format(),
-        "stock": product.stock,
-        "min": data.get("minimum", 1),
-        "days": ctx.settings.groupbuy.max_duration_days,
-    }
-
-
 def _deadline_presets(ctx: AppContext) -> list[tuple[str, groupbuy.DeadlineChoice]]:
     now = utcnow()
     return [(key, groupbuy.deadline_preset(key, now, ctx.settings.shop.timezone)) for key in groupbuy.DEADLINE_PRESETS]
@@ -196,9 +188,13 @@ def _deadline_presets(ctx: AppContext) -> list[tuple[str, groupbuy.DeadlineChoic
 
 async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -> views.Screen:
     if step == "product":
-        return views.product_picker(lang, await groupbuy.candidate_products(ctx.db))
+        leader = data.get("leader_id")
+        return await _product_screen(ctx, lang, int(leader) if leader else None)
     if step == "pickup":
         return views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
+    if step == "counts":
+        product, counts = await _counts(ctx, data)
+        return views.counts_prompt(lang, product, counts)
     if step == "confirm":
         return await _summary(ctx, lang, data)
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
@@ -210,9 +206,7 @@ async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -
         return views.deadline_prompt(
             lang, settings.groupbuy.max_duration_days, _deadline_presets(ctx), utcnow(), settings.shop.timezone
         )
-    params = await _prompt_params(ctx, data)
-    params["title"] = product.title(lang)
-    return views.wizard_prompt(lang, step, **params)
+    raise DomainError("stale_button")  # a step this version no longer has (a set-up begun before an upgrade)
 
 
 async def _supersede(bot: Bot, chat_id: int, state: FSMContext, prompt_id: int) -> None:
@@ -279,6 +273,7 @@ async def _summary(ctx: AppContext, lang: str, data: dict[str, Any]) -> views.Sc
         pickup,
         ctx.settings.shop.timezone,
         str(data.get("chat_title", "")),
+        pickup_changeable=bool(data.get("pickup_skipped")),
     )
 
 
@@ -296,18 +291,73 @@ async def _choose_product(
 
 @routes.message(GroupBuyWizard.product, PRIVATE, ANSWER)
 async def wizard_product_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    """A name (or part of one) or a SKU: one match is chosen, several are offered as buttons."""
+    """A name (or part of one) or a SKU: one match is chosen, several are offered as buttons; a misspelt name
+    ("appels") is offered what the shop's search finds for it, as buttons (a guess is never chosen alone)."""
     await _typed(state)
     found = await groupbuy.find_products_for_wizard(ctx.db, message.text or "")
+    guessed = not found
+    if guessed:
+        found = await _search_products(ctx, message.text or "")
     if not found:
         raise DomainError("gb_product_not_found")
-    if len(found) == 1:
+    if len(found) == 1 and not guessed:
         await _choose_product(message, ctx, lang, state, found[0].id)
         return
     screen = views.product_picker(lang, found, query=(message.text or "").strip()[:64])
     sent = await message.answer(screen.text, reply_markup=screen.markup)
     if message.bot is not None:
         await _supersede(message.bot, message.chat.id, state, sent.message_id)
+
+
+async def _product_screen(ctx: AppContext, lang: str, leader_id: int | None) -> views.Screen:
+    """The leader's recent products and the most stocked, then the shop's categories (when there is a choice)."""
+    products = await groupbuy.candidate_products(ctx.db, leader_id=leader_id)
+    categories = await catalog.list_categories(ctx.db)
+    return views.product_picker(lang, products, categories=categories if len(categories) > 1 else ())
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cat"), GroupBuyWizard.product)
+async def wizard_category(
+    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    """A category's products in place of the first list."""
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    category = await catalog.get_category(ctx.db, int(callback_data.v)) if callback_data.v.isdigit() else None
+    if category is None:
+        raise DomainError("bad_button")
+    products = await groupbuy.candidate_products(ctx.db, category_id=category.id)
+    await _show_page(query, views.product_picker(lang, products, category=category))
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cats"), GroupBuyWizard.product)
+async def wizard_categories(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    leader = (await state.get_data()).get("leader_id")
+    await _show_page(query, await _product_screen(ctx, lang, int(leader) if leader else None))
+
+
+async def _search_products(ctx: AppContext, text: str) -> list[ProductView]:
+    """The shop's typo-tolerant search (what /search uses) for a name the plain match missed."""
+    settings = ctx.settings
+    try:
+        results = await search.search_products(
+            ctx.search,
+            text[:64],
+            page_size=WIZARD_SEARCH_RESULTS,
+            currency=settings.shop.currency,
+            # The change check completes before this search (a shopper's runs in the background): a leader who
+            # just added the product would otherwise be told it does not exist. Set-ups are rare; the check is
+            # one query of the rows changed since the last one.
+            refresh_seconds=0,
+        )
+    except ValueError:  # nothing searchable in it (only punctuation, say)
+        return []
+    ids = [item.id for item in results.items] or [item.id for item in results.suggested]
+    return await groupbuy.wizard_products(ctx.db, ids)
 
 
 @routes.callback_query(WizardCB.filter(F.a == "prod"), GroupBuyWizard.product)
@@ -326,8 +376,7 @@ async def wizard_tiers(message: Message, ctx: AppContext, lang: str, state: FSMC
     data = await state.get_data()
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
     tiers = groupbuy.parse_tiers(message.text or "", product.price, product.currency)
-    await state.update_data(tiers=[[tier.min_participants, tier.unit_price] for tier in tiers])
-    await _ask(message, ctx, lang, state, "minimum")
+    await _to_counts(message, ctx, lang, state, tiers, product)
 
 
 @routes.callback_query(WizardCB.filter(F.a == "tp"), GroupBuyWizard.tiers)
@@ -339,8 +388,7 @@ async def wizard_tier_preset(
     data = await state.get_data()
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
     tiers = groupbuy.tier_preset(product.price, int(callback_data.v))
-    await state.update_data(tiers=[[tier.min_participants, tier.unit_price] for tier in tiers])
-    await _ask(query, ctx, lang, state, "minimum")
+    await _to_counts(query, ctx, lang, state, tiers, product)
 
 
 async def _wizard_product(ctx: AppContext, state: FSMContext) -> tuple[ProductView, dict[str, Any]]:
@@ -406,8 +454,7 @@ async def wizard_tier_use(query: CallbackQuery, ctx: AppContext, lang: str, stat
     if not steps:
         raise DomainError("stale_button")
     tiers = groupbuy.tiers_from_steps(product.price, steps)
-    await state.update_data(tiers=[[tier.min_participants, tier.unit_price] for tier in tiers])
-    await _ask(query, ctx, lang, state, "minimum")
+    await _to_counts(query, ctx, lang, state, tiers, product)
 
 
 @routes.callback_query(WizardCB.filter(F.a == "tps"), GroupBuyWizard.tiers)
@@ -418,10 +465,10 @@ async def wizard_tier_presets(query: CallbackQuery, ctx: AppContext, lang: str, 
 
 @routes.callback_query(WizardCB.filter(F.a == "nop"))
 async def wizard_label(query: CallbackQuery, callback_data: WizardCB, lang: str) -> None:
-    """A label on a keyboard (a tier's value, a month's name, a weekday): tapping it explains the buttons."""
-    await query.answer(
-        t(lang, "groupbuy.wizard.calendar_hint" if callback_data.v == "c" else "groupbuy.wizard.tier_hint")
-    )
+    """A label on a keyboard (a tier's value, a count, a month's name, a weekday): tapping it explains the
+    buttons."""
+    hints = {"c": "groupbuy.wizard.calendar_hint", "n": "groupbuy.wizard.counts_hint"}
+    await query.answer(t(lang, hints.get(callback_data.v, "groupbuy.wizard.tier_hint")))
 
 
 def _calendar(ctx: AppContext, lang: str, month: date | None) -> views.Screen:
@@ -465,7 +512,7 @@ async def wizard_hour(
     at = wizard.deadline_at(wizard.parse_day(day_text), int(hour_text), settings.shop.timezone)
     groupbuy.check_deadline(at, utcnow(), settings.groupbuy.max_duration_days)
     await state.update_data(deadline=at.isoformat(), deadline_seconds=None)
-    await _ask(query, ctx, lang, state, "pickup")
+    await _after_deadline(query, ctx, lang, state)
 
 
 @routes.callback_query(WizardCB.filter(F.a == "dlb"), GroupBuyWizard.deadline)
@@ -479,30 +526,6 @@ async def _show_page(query: CallbackQuery, screen: views.Screen) -> None:
     await edit_or_answer(query, screen.text, screen.markup)
 
 
-async def _set_minimum(
-    target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, minimum: int
-) -> None:
-    data = await state.get_data()
-    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
-    groupbuy.check_participants([], minimum, None, 1, product.stock)
-    await state.update_data(minimum=minimum)
-    await _ask(target, ctx, lang, state, "maximum")
-
-
-@routes.callback_query(WizardCB.filter(F.a == "min"), GroupBuyWizard.minimum)
-async def wizard_minimum_button(
-    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
-) -> None:
-    await _set_minimum(query, ctx, lang, state, groupbuy.parse_count(callback_data.v, 1, groupbuy.MAX_PARTICIPANTS))
-
-
-@routes.callback_query(WizardCB.filter(F.a == "max"), GroupBuyWizard.maximum)
-async def wizard_maximum_button(
-    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
-) -> None:
-    await _set_maximum(query, ctx, lang, state, groupbuy.parse_count(callback_data.v, 1, groupbuy.MAX_PARTICIPANTS))
-
-
 @routes.callback_query(WizardCB.filter(F.a == "dl"), GroupBuyWizard.deadline)
 async def wizard_deadline_button(
     query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
@@ -512,60 +535,116 @@ async def wizard_deadline_button(
         deadline=choice.at.isoformat() if choice.at else None,
         deadline_seconds=int(choice.duration.total_seconds()) if choice.duration else None,
     )
+    await _after_deadline(query, ctx, lang, state)
+
+
+# ---------------------------------------------------------------------------------------------- counts
+# Minimum, maximum and per-person limit on one screen: defaults from the tiers and the stock, steppers that set
+# values, one Continue; a typed "3 20 2" answers the whole screen.
+
+
+async def _counts(ctx: AppContext, data: dict[str, Any]) -> tuple[ProductView, groupbuy.Counts]:
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
+    counts = groupbuy.counts_from_data(data) or groupbuy.default_counts(_tiers(data), product.stock)
+    return product, counts
+
+
+async def _to_counts(
+    target: Message | CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    tiers: Sequence[Tier],
+    product: ProductView,
+) -> None:
+    """The tiers are chosen: the counts start from what they suggest (chosen again, suggested again)."""
+    counts = groupbuy.default_counts(tiers, product.stock)
+    await state.update_data(tiers=[[tier.min_participants, tier.unit_price] for tier in tiers], **counts.as_data())
+    await _ask(target, ctx, lang, state, "counts")
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cn"), GroupBuyWizard.counts)
+async def wizard_count_step(
+    query: CallbackQuery,
+    callback_data: WizardCB,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
+) -> None:
+    """A stepper: the screen is redrawn in place with the value the button carries, once it fits the tiers and
+    the stock (a refused tap is answered with the reason and nothing changes)."""
+    field, _, value = callback_data.v.partition(".")
+    data = await state.get_data()
+    product, counts = await _counts(ctx, data)
+    changed = groupbuy.set_counts_field(counts, field, value)
+    if changed == counts:  # the same value again (a repeated tap): nothing to redraw
+        await query.answer()
+        return
+    groupbuy.check_counts(_tiers(data), changed, product.stock)
+    # Checked before the guard, which remembers only taps that act: a refused tap may be tried again at once.
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    await state.update_data(**changed.as_data())
+    await query.answer()
+    screen = views.counts_prompt(lang, product, changed)
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cok"), GroupBuyWizard.counts)
+async def wizard_counts_done(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    data = await state.get_data()
+    product, counts = await _counts(ctx, data)
+    groupbuy.check_counts(_tiers(data), counts, product.stock)  # the stock may have moved since the screen
+    if await tap_guard.repeated(ctx, query, fsm_storage):  # after the check: a refused tap may be tried again
+        return
+    await state.update_data(**counts.as_data())
+    await _ask(query, ctx, lang, state, "deadline")
+
+
+@routes.callback_query(WizardCB.filter(F.a == "cpb"), GroupBuyWizard.counts)
+async def wizard_counts_back(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    await state.update_data(tier_steps=None)
+    await _ask(query, ctx, lang, state, "tiers")
+
+
+@routes.message(GroupBuyWizard.counts, PRIVATE, ANSWER)
+async def wizard_counts_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _typed(state)
+    data = await state.get_data()
+    product, counts = await _counts(ctx, data)
+    typed = groupbuy.parse_counts(message.text or "", counts)
+    groupbuy.check_counts(_tiers(data), typed, product.stock)
+    await state.update_data(**typed.as_data())
+    await _ask(message, ctx, lang, state, "deadline")
+
+
+async def _after_deadline(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    """The pickup question only when there is a choice: with one point (or none) it is taken as the answer, and
+    the preview offers «Change pickup» for another (none, or typed)."""
+    points = ctx.settings.shop.pickup_points
+    if len(points) > 1:
+        await state.update_data(pickup_skipped=False)
+        await _ask(target, ctx, lang, state, "pickup")
+        return
+    await state.update_data(pickup=points[0].id if points else None, pickup_skipped=True)
+    await _ask(target, ctx, lang, state, "confirm")
+
+
+@routes.callback_query(WizardCB.filter(F.a == "chp"), GroupBuyWizard.confirm)
+async def wizard_change_pickup(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    await state.update_data(pickup_skipped=False)
     await _ask(query, ctx, lang, state, "pickup")
-
-
-@routes.message(GroupBuyWizard.minimum, PRIVATE, ANSWER)
-async def wizard_minimum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    await _typed(state)
-    minimum = groupbuy.parse_count(message.text or "", 1, groupbuy.MAX_PARTICIPANTS)
-    await _set_minimum(message, ctx, lang, state, minimum)
-
-
-async def _set_maximum(
-    target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, maximum: int | None
-) -> None:
-    data = await state.get_data()
-    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
-    groupbuy.check_participants(_tiers(data), int(data["minimum"]), maximum, 1, product.stock)
-    await state.update_data(maximum=maximum)
-    await _ask(target, ctx, lang, state, "limit")
-
-
-@routes.message(GroupBuyWizard.maximum, PRIVATE, ANSWER)
-async def wizard_maximum(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    await _typed(state)
-    await _set_maximum(
-        message, ctx, lang, state, groupbuy.parse_count(message.text or "", 1, groupbuy.MAX_PARTICIPANTS)
-    )
-
-
-@routes.callback_query(WizardCB.filter(F.a == "nomax"), GroupBuyWizard.maximum)
-async def wizard_no_maximum(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    await _set_maximum(query, ctx, lang, state, None)
-
-
-async def _set_limit(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, text: str) -> None:
-    limit = groupbuy.parse_count(text, 1, groupbuy.MAX_PER_PERSON)
-    data = await state.get_data()
-    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
-    # The maximum times this limit must fit the stock: refused here, not only at Publish.
-    groupbuy.check_participants(_tiers(data), int(data["minimum"]), data.get("maximum"), limit, product.stock)
-    await state.update_data(limit=limit)
-    await _ask(target, ctx, lang, state, "deadline")
-
-
-@routes.message(GroupBuyWizard.limit, PRIVATE, ANSWER)
-async def wizard_limit(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    await _typed(state)
-    await _set_limit(message, ctx, lang, state, message.text or "")
-
-
-@routes.callback_query(WizardCB.filter(F.a == "lim"), GroupBuyWizard.limit)
-async def wizard_limit_button(
-    query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
-) -> None:
-    await _set_limit(query, ctx, lang, state, callback_data.v)
 
 
 @routes.message(GroupBuyWizard.deadline, PRIVATE, ANSWER)
@@ -580,7 +659,7 @@ async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: F
         deadline=choice.at.isoformat() if choice.at else None,
         deadline_seconds=int(choice.duration.total_seconds()) if choice.duration else None,
     )
-    await _ask(message, ctx, lang, state, "pickup")
+    await _after_deadline(message, ctx, lang, state)
 
 
 @routes.message(GroupBuyWizard.pickup, PRIVATE, ANSWER)
@@ -603,10 +682,14 @@ async def wizard_pickup_button(
 
 
 # A refusal at Publish that one earlier step can fix: the step to ask again.
-_STEP_TO_REDO = {"gb_deadline_passed": "deadline", "gb_units_above_stock": "limit", "gb_max_above_stock": "maximum"}
+_STEP_TO_REDO = {"gb_deadline_passed": "deadline", "gb_units_above_stock": "counts", "gb_max_above_stock": "counts"}
 
 @routes.callback_query(WizardCB.filter(F.a == "pub"), GroupBuyWizard.confirm)
-async def wizard_publish(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+async def wizard_publish(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double tap publishes once
     await access.require_role(ctx, query.from_user.id, "leader")  # the role may have been revoked meanwhile
     data = await state.get_data()
     choice = _deadline_choice(data)

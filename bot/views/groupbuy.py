@@ -22,8 +22,10 @@ from bot.outbox import Outgoing
 from bot.views.clock import zone_label, zoned
 from bot.views.common import buyer_label
 from dialogues.groupbuy_wizard import PERCENT_STEP
-from store.catalog import ProductView
+from store.catalog import CategoryView, ProductView
 from store.groupbuy import (
+    MAX_PARTICIPANTS,
+    MAX_PER_PERSON,
     MAX_TIERS,
     DeadlineChoice,
     GroupBuyView,
@@ -37,6 +39,7 @@ from store.groupbuy import (
     receive_of,
     shown_tiers,
 )
+from store.groupbuy.counts import Counts, maximum_down, maximum_up
 from store.money import Money, exponent
 from store.order_queues import Buyer
 
@@ -271,7 +274,16 @@ def _receive_buttons(lang: str, view: GroupBuyView, *, pickup_payment: bool) -> 
 # ---------------------------------------------------------------------------------------------- wizard
 
 
-def product_picker(lang: str, products: Sequence[ProductView], query: str | None = None) -> Screen:
+def product_picker(
+    lang: str,
+    products: Sequence[ProductView],
+    query: str | None = None,
+    *,
+    categories: Sequence[CategoryView] = (),
+    category: CategoryView | None = None,
+) -> Screen:
+    """The products as buttons; under the first list the shop's categories (a tap lists one), and a category's
+    list has a way back."""
     rows = [
         [
             _button(
@@ -281,28 +293,80 @@ def product_picker(lang: str, products: Sequence[ProductView], query: str | None
         ]
         for p in products
     ]
+    shelves = [_button(_clip(f"🗂 {c.name(lang)}", 30), WizardCB(a="cat", v=str(c.id)).pack()) for c in categories]
+    rows.extend(shelves[i : i + 2] for i in range(0, len(shelves), 2))
+    if category is not None:
+        rows.append([_button(t(lang, "groupbuy.btn.back"), WizardCB(a="cats").pack())])
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     if query is not None:
         return Screen(t(lang, "groupbuy.wizard.product_matches", query=query), _markup(rows))
+    if category is not None:
+        text = t(lang, "groupbuy.wizard.product_in_category", category=html.escape(category.name(lang)))
+        return Screen(text, _markup(rows))
     return Screen(t(lang, "groupbuy.wizard.product"), _markup(rows))
 
 
-def wizard_prompt(lang: str, step: str, **params: Any) -> Screen:
-    stop = [_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())]
-    rows: list[list[InlineKeyboardButton]] = []
-    if step == "minimum":
-        counts = [n for n in (2, 3, 5, 10) if n <= int(params.get("stock", 0))] or [1]
-        rows.append([_button(str(n), WizardCB(a="min", v=str(n)).pack()) for n in counts])
-    if step == "maximum":
-        low = int(params.get("min", 1))
-        counts = [n for n in (10, 20, 50) if low <= n <= int(params.get("stock", 0))]
-        if counts:
-            rows.append([_button(str(n), WizardCB(a="max", v=str(n)).pack()) for n in counts])
-        rows.append([_button(t(lang, "groupbuy.btn.no_max"), WizardCB(a="nomax").pack())])
-    if step == "limit":
-        rows.append([_button(str(n), WizardCB(a="lim", v=str(n)).pack()) for n in (1, 2, 3, 5)])
-    rows.append(stop)
-    return Screen(t(lang, f"groupbuy.wizard.{step}", **params), _markup(rows))
+def people_lines(lang: str, counts: Counts) -> tuple[str, str]:
+    """ "at least 3, at most 20" or "at least 3, no maximum" (never "at most no maximum"), and the limit."""
+    if counts.maximum is None:
+        people = t(lang, "groupbuy.wizard.people_no_max", min=counts.minimum)
+    else:
+        people = t(lang, "groupbuy.wizard.people_max", min=counts.minimum, max=counts.maximum)
+    return people, t(lang, "groupbuy.wizard.per_person", limit=counts.limit)
+
+
+def _stepper(field: str, label: str, down: int | None, up: int | None) -> list[InlineKeyboardButton]:
+    """➖ label ➕; a side with nothing to step to is a dot that explains the buttons (never a dead button)."""
+    hint = WizardCB(a="nop", v="n").pack()
+
+    def side(symbol: str, value: int | None) -> InlineKeyboardButton:
+        if value is None:
+            return _button("·", hint)
+        return _button(symbol, WizardCB(a="cn", v=f"{field}.{value}").pack())
+
+    return [side("➖", down), _button(label, hint), side("➕", up)]
+
+
+def counts_prompt(lang: str, product: ProductView, counts: Counts) -> Screen:
+    """Minimum, maximum and per-person limit on one screen of steppers, edited in place, and one Continue.
+    Each button carries the value it sets, so a double tap lands on the same screen."""
+    people, per_person = people_lines(lang, counts)
+    example = f"{counts.minimum} {counts.maximum if counts.maximum is not None else '-'} {counts.limit}"
+    text = t(
+        lang,
+        "groupbuy.wizard.counts",
+        title=html.escape(product.title(lang)),
+        stock=product.stock,
+        people=people,
+        per_person=per_person,
+        example=example,
+    )
+    stock = product.stock
+    ceiling = counts.maximum if counts.maximum is not None else stock
+    if counts.maximum is None:
+        max_label = t(lang, "groupbuy.btn.count_no_max")
+    else:
+        max_label = t(lang, "groupbuy.btn.count_max", n=counts.maximum)
+    rows = [
+        _stepper(
+            "m",
+            t(lang, "groupbuy.btn.count_min", n=counts.minimum),
+            counts.minimum - 1 if counts.minimum > 1 else None,
+            counts.minimum + 1 if counts.minimum < min(ceiling, MAX_PARTICIPANTS) else None,
+        ),
+        _stepper("x", max_label, maximum_down(counts, stock), maximum_up(counts, stock)),
+        _stepper(
+            "l",
+            t(lang, "groupbuy.btn.count_limit", n=counts.limit),
+            counts.limit - 1 if counts.limit > 1 else None,
+            counts.limit + 1 if counts.limit < min(MAX_PER_PERSON, stock) else None,
+        ),
+        [_button(t(lang, "groupbuy.btn.continue"), WizardCB(a="cok").pack())],
+        # Prices whose best tier the stock cannot reach leave no counts that fit: the way back to change them.
+        [_button(t(lang, "groupbuy.btn.prices_back"), WizardCB(a="cpb").pack())],
+        [_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())],
+    ]
+    return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
 
 
 def _typed_amount(amount: int, currency: str) -> str:
@@ -501,7 +565,12 @@ def wizard_summary(
     pickup: str | None,
     timezone: str,
     group_title: str,
+    *,
+    pickup_changeable: bool = False,
 ) -> Screen:
+    """The preview before Publish. `pickup_changeable`: the pickup step was skipped (the shop's only point was
+    chosen), so the preview offers the way to another answer (none, or a typed one)."""
+    people, per_person = people_lines(lang, Counts(minimum, maximum, limit))
     text = t(
         lang,
         "groupbuy.wizard.summary",
@@ -509,9 +578,8 @@ def wizard_summary(
         title=html.escape(product.title(lang)),
         regular=product.money.format(),
         tiers=tier_lines(lang, tiers, minimum, product.price, product.currency),
-        min=minimum,
-        max=maximum if maximum is not None else t(lang, "groupbuy.no_max"),
-        limit=limit,
+        people=people,
+        per_person=per_person,
         deadline=ends_text(lang, deadline, now, timezone),
         pickup=html.escape(pickup) if pickup else t(lang, "groupbuy.no_pickup"),
     )
@@ -521,10 +589,10 @@ def wizard_summary(
     text += "\n" + t(
         lang, "groupbuy.wizard.at_minimum", min=minimum, price=_money(at_minimum, product.currency), note=note
     )
-    rows = [
-        [_button(t(lang, "groupbuy.btn.publish"), WizardCB(a="pub").pack())],
-        [_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())],
-    ]
+    rows = [[_button(t(lang, "groupbuy.btn.publish"), WizardCB(a="pub").pack())]]
+    if pickup_changeable:
+        rows.append([_button(t(lang, "groupbuy.btn.change_pickup"), WizardCB(a="chp").pack())])
+    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
 
 

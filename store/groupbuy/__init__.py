@@ -21,7 +21,8 @@ MONEY MODEL: "commit at join, invoice at success".
   credited in an append-only ledger when a participant's order is paid (or, for pay on pickup, delivered),
   keyed by order id so it is credited once, and reversed by a second keyed row when that order is refunded.
 
-Modules by job: rules (vocabulary, the policy, tiers, limits), parsing (the wizard's input and presets),
+Modules by job: rules (vocabulary, the policy, tiers, limits), parsing (the wizard's input and presets), counts
+(the wizard's minimum/maximum/limit screen: defaults, steppers, typed form),
 views (read models, loading, look-ups), participants (join, leave, quantity, delivery), lifecycle (publish,
 the card, countdown ticks, close), leader (cancel, extend, maximum, close early), desk (the leader's overview,
 detail, pickup CSV, commission), hooks (order transitions). Everything public is importable from `store.groupbuy`.
@@ -29,6 +30,14 @@ detail, pickup CSV, commission), hooks (order transitions). Everything public is
 
 from __future__ import annotations
 
+from store.groupbuy.counts import (
+    Counts,
+    check_counts,
+    counts_from_data,
+    default_counts,
+    parse_counts,
+    set_counts_field,
+)
 from store.groupbuy.desk import (
     CSV_COLUMNS,
     LeaderLine,
@@ -97,6 +106,7 @@ from store.groupbuy.views import (
     participants,
     product_for_wizard,
     receive_of,
+    wizard_products,
 )
 
 __all__ = [
@@ -118,6 +128,7 @@ __all__ = [
     "TICK_JOB",
     "TIER_PRESETS",
     "CloseOutcome",
+    "Counts",
     "DeadlineChoice",
     "GroupBuyPolicy",
     "GroupBuySpec",
@@ -130,6 +141,7 @@ __all__ = [
     "attach_card",
     "cancel",
     "candidate_products",
+    "check_counts",
     "check_deadline",
     "check_participants",
     "check_units",
@@ -138,7 +150,9 @@ __all__ = [
     "close_early",
     "commission_balance",
     "commission_of",
+    "counts_from_data",
     "deadline_preset",
+    "default_counts",
     "extend",
     "find_products_for_wizard",
     "format_remaining",
@@ -157,6 +171,7 @@ __all__ = [
     "open_buys_of",
     "parse_contact",
     "parse_count",
+    "parse_counts",
     "parse_deadline",
     "parse_deadline_choice",
     "parse_tiers",
@@ -169,6 +184,7 @@ __all__ = [
     "publish_deadline",
     "receive_of",
     "schedule_tick",
+    "set_counts_field",
     "set_delivery",
     "set_maximum",
     "set_quantity",
@@ -178,4 +194,5 @@ __all__ = [
     "tier_preset",
     "tier_steps",
     "tiers_from_steps",
+    "wizard_products",
 ]

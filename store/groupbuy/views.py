@@ -3,6 +3,7 @@ loading them, and the product look-ups of the wizard."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -207,18 +208,54 @@ def rowcount(result: Any) -> int:
     return int(result.rowcount or 0)
 
 
-async def candidate_products(db: Database, limit: int = 8) -> list[ProductView]:
-    """Products a leader can pick from a list in the wizard: active, in stock, most stock first."""
+async def candidate_products(
+    db: Database, limit: int = 8, leader_id: int | None = None, category_id: int | None = None
+) -> list[ProductView]:
+    """Products a leader can pick from a list in the wizard (active, in stock): the ones the leader ran group
+    buys of most recently first (a leader often runs the same products again), then the most stock first. With
+    `category_id`, that category's products, the most stock first."""
+    async with db.read() as session:
+        recent: list[int] = []
+        if leader_id is not None and category_id is None:
+            latest = func.max(GroupBuy.id)
+            recent = [
+                int(pid)
+                for pid in (
+                    await session.execute(
+                        select(GroupBuy.product_id)
+                        .where(GroupBuy.leader_id == leader_id)
+                        .group_by(GroupBuy.product_id)
+                        .order_by(latest.desc())
+                        .limit(limit)
+                    )
+                ).scalars()
+            ]
+        available = select(*PRODUCT_COLUMNS).where(Product.active.is_(True), Product.stock > 0)
+        if category_id is not None:
+            available = available.where(Product.category_id == category_id)
+        rows = (await session.execute(available.where(Product.id.in_(recent)))).all() if recent else []
+        by_id = {row.id: product_from_row(row) for row in rows}
+        chosen = [by_id[pid] for pid in recent if pid in by_id]
+        others = available.where(Product.id.not_in([p.id for p in chosen])) if chosen else available
+        rest = (
+            await session.execute(others.order_by(Product.stock.desc(), Product.id).limit(limit - len(chosen)))
+        ).all()
+        return chosen + [product_from_row(row) for row in rest]
+
+
+async def wizard_products(db: Database, ids: Sequence[int]) -> list[ProductView]:
+    """The products with these ids a group buy could sell (active, in stock), in the order given (e.g. the
+    search's ranking)."""
+    if not ids:
+        return []
     async with db.read() as session:
         rows = (
             await session.execute(
-                select(*PRODUCT_COLUMNS)
-                .where(Product.active.is_(True), Product.stock > 0)
-                .order_by(Product.stock.desc(), Product.id)
-                .limit(limit)
+                select(*PRODUCT_COLUMNS).where(Product.id.in_(list(ids)), Product.active.is_(True), Product.stock > 0)
             )
         ).all()
-        return [product_from_row(row) for row in rows]
+    by_id = {row.id: product_from_row(row) for row in rows}
+    return [by_id[pid] for pid in dict.fromkeys(ids) if pid in by_id]
 
 
 async def product_for_wizard(db: Database, *, product_id: int | None = None, sku: str | None = None) -> ProductView:

@@ -13,7 +13,9 @@ from store.models import Category, Product, User, utcnow
 POLICY = groupbuy.GroupBuyPolicy(commission_percent=5.0, payment_window_minutes=60, pickup_points=("central",))
 
 
-async def make_product(db: Database, *, stock: int = 100, price: int = 10000, sku: str = "GB-TEA") -> int:
+async def make_product(
+    db: Database, *, stock: int = 100, price: int = 10000, sku: str = "GB-TEA", title: str = "Oolong tea"
+) -> int:
     async with db.tx() as session:
         category = (await session.execute(select(Category).where(Category.slug == "gb"))).scalar_one_or_none()
         if category is None:
@@ -23,8 +25,8 @@ async def make_product(db: Database, *, stock: int = 100, price: int = 10000, sk
         product = Product(
             sku=sku,
             category_id=category.id,
-            title_en="Oolong tea",
-            title_zh="乌龙茶",
+            title_en=title,
+            title_zh="乌龙茶" if title == "Oolong tea" else title,
             price=price,
             currency="CNY",
             stock=stock,

@@ -74,11 +74,9 @@ async def test_leader_runs_a_group_buy_from_wizard_to_commission(shop: Stack) ->
     await lena.send("3+ 150%")
     assert "less than 100%" in ((await lena.last_message()) or picker).text  # type: ignore[operator]
     await lena.send("3+ 10%, 5+ 20%")
-    await lena.send("2")
-    await lena.send("100")
+    await lena.send("2 100 3")  # minimum, maximum, per person typed at once
     assert "Only 40 in stock" in ((await lena.last_message()) or picker).text  # type: ignore[operator]
-    await lena.send("10")
-    await lena.send("3")
+    await lena.send("2 10 3")
     await lena.send("yesterday")
     assert "could not read that time" in ((await lena.last_message()) or picker).text  # type: ignore[operator]
     await lena.send("24h")

@@ -34,11 +34,9 @@ async def test_wizard_refuses_more_units_than_stock_and_tiers_start_at_the_minim
     await lena.send("/groupbuy", chat=group)
     await lena.send("GB-FIVE")
     await lena.send("12")  # one group price: a tier from 1 person
-    await lena.send("2")
-    await lena.send("4")
-    await lena.send("2")
+    await lena.send("2 4 2")  # at least 2, at most 4, 2 each
     assert "4 people × up to 2 each could need 8 units, but only 5 are in stock" in await _text(lena)
-    await lena.send("1")
+    await lena.send("2 4 1")
     await lena.send("24h")
     await lena.tap("No pickup point")
     summary = await _text(lena)

@@ -78,7 +78,7 @@ async def test_a_product_titled_like_markup_survives_the_group_buy_flow(shop: St
     assert picker is not None and any(TITLE in b.text for row in picker.buttons for b in row)
     await lena.send("GB-TOM")
     assert f"«{TITLE}» costs ¥100.00" in await last_text(lena)  # the wizard prompt
-    for answer in ("3+ 10%", "2", "10", "1", "24h"):
+    for answer in ("3+ 10%", "2 10 1", "24h"):
         await lena.send(answer)
     await lena.tap("No pickup point")
     assert f"Product: {TITLE} (regular ¥100.00)" in await last_text(lena)  # the summary

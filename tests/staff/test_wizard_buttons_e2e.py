@@ -98,10 +98,12 @@ async def test_tiers_adjusted_by_buttons_in_place_and_refused_when_they_would_no
     await lena.tap("Remove the last tier")
     assert "20+ people" not in text_of(await lena.last_message())
     await lena.tap("Use these prices")
-    minimum = await lena.last_message()
-    assert minimum is not None and minimum.message_id == prompt.message_id
-    assert "Minimum number of people" in text_of(minimum)
-    for label in ("2", "20", "2", "48 h after publishing", "Central Store"):  # 20 people × 2 each fit the 40 in stock
+    counts = await lena.last_message()
+    assert counts is not None and counts.message_id == prompt.message_id
+    assert "People: at least 4, no maximum" in text_of(counts), "the minimum starts at the first tier"
+    await lena.tap(row=0, col=0)  # the minimum 4 -> 3 -> 2
+    await lena.tap(row=0, col=0)
+    for label in ("Continue", "48 h after publishing", "Central Store"):
         await lena.tap(label)
     summary = text_of(await lena.last_message())
     assert "4+ people: ¥14.36 (−15%)" in summary and "10+ people: ¥13.52 (−20%)" in summary
@@ -131,7 +133,7 @@ async def _to_deadline(shop: Any) -> tuple[UserHandle, Any, MessageView]:
     lena, group = await leader_in_group(shop)
     await lena.send("/groupbuy", chat=group)
     await lena.send("oolong")
-    for label in ("3+ ¥15.21 · 10+ ¥13.52", "2", "20", "2"):  # 20 people × 2 each fit the 40 in stock
+    for label in ("3+ ¥15.21 · 10+ ¥13.52", "Continue"):  # the suggested counts
         await lena.tap(label)
     deadline = await lena.last_message()
     assert deadline is not None
