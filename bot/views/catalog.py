@@ -19,6 +19,7 @@ from bot.callbacks.ops import WatchCB
 from bot.callbacks.search import SearchCB
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
+from store.cart import COUNT_MODULUS
 from store.catalog import CategoryView, ProductPage, ProductView
 from store.flashsale import LivePrice
 from store.money import Money
@@ -206,7 +207,7 @@ def product_card(
             s=options.back_start,
             n=options.back_number,
             o=options.origin,
-            c=0 if options.in_cart is None else options.in_cart + 1,
+            c=0 if options.in_cart is None else options.in_cart % COUNT_MODULUS + 1,
         ).pack()
 
     rows: list[list[InlineKeyboardButton]] = []

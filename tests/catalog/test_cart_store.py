@@ -140,3 +140,15 @@ async def test_an_add_drawn_before_the_last_change_is_refused(any_db: Database) 
     with pytest.raises(Conflict):
         await cart.add_to_cart(any_db, user, pid, 1, expected_in_cart=3)
     assert (await cart.add_to_cart(any_db, user, pid, 1)).quantity == 5, "without a count: no check"
+
+
+async def test_the_drawn_count_is_compared_modulo_what_buttons_carry(any_db: Database) -> None:
+    """Buttons carry a line's count modulo COUNT_MODULUS (bounded callback data): 1003 in the cart matches a
+    button drawn with 3, and 1004 does not."""
+    await add_products(any_db, product("BULK", stock=5000))
+    pid = await _product_id(any_db, "BULK")
+    user = await make_user(any_db, 8)
+    await cart.add_to_cart(any_db, user, pid, 1003, max_per_line=5000)
+    assert (await cart.add_to_cart(any_db, user, pid, 1, max_per_line=5000, expected_in_cart=3)).quantity == 1004
+    with pytest.raises(Conflict):
+        await cart.add_to_cart(any_db, user, pid, 1, max_per_line=5000, expected_in_cart=3)
