@@ -153,7 +153,8 @@ async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -
     if step == "limit":
         return views.limit_step(lang, editing)
     if step == "start":
-        return views.start_step(lang, editing)
+        timezone = ctx.settings.shop.timezone
+        return views.start_step(lang, timezone, _start_at("20h", utcnow(), timezone), editing)
     if step == "duration":
         return views.duration_step(lang, editing)
     if step == "audience":

@@ -130,7 +130,11 @@ async def show_card(
     lang = await card_language(ctx, query, lang)
     flash = await live_flash(ctx, product)
     if not options.group:
-        options = replace(options, referral=await ctx.referral_codes.code_for(query.from_user.id))
+        options = replace(
+            options,
+            referral=await ctx.referral_codes.code_for(query.from_user.id),
+            in_cart=await cart.quantity_in_cart(ctx.db, query.from_user.id, product.id),
+        )
     where = message.chat.id if message is not None else None
     options = await social.decorate_card(ctx, query.from_user.id, where, lang, product, options, visit=not same)
     if options.group or not has_photo(product):
@@ -314,6 +318,7 @@ async def _add(query: CallbackQuery, ctx: AppContext, lang: str, product: Produc
             quantity,
             version=data.v,
             max_per_line=ctx.settings.orders.max_quantity_per_line,
+            expected_in_cart=data.c - 1 if data.c > 0 else None,
         )
     except DomainError as exc:
         await _refused(query, ctx, lang, exc, data)
@@ -354,6 +359,14 @@ async def _add_from_group(
 
 async def _refused(query: CallbackQuery, ctx: AppContext, lang: str, exc: DomainError, data: ProductCB) -> None:
     """A refused add: the reason as a toast; when the product moved on, the card as it is now."""
+    if exc.code == cart.ALREADY_ADDED:
+        # A tap on an Add button from an older drawing of the card (it was redrawn after that add): the units
+        # are in the cart already. Say so and redraw, so the buttons the shopper sees are the current ones.
+        current = await catalog.get_product(ctx.db, data.p)
+        await query.answer(t_plain(lang, "catalog.already_added", in_cart=exc.params.get("in_cart", 0)))
+        if current is not None:
+            await show_card(query, ctx, lang, current, card_options(ctx, data, group=False), same=True)
+        return
     if exc.code not in STALE_CODES:
         await query.answer(error_text(lang, exc), show_alert=True)
         return
@@ -386,7 +399,11 @@ async def open_product_link(message: Message, value: str, data: dict[str, Any]) 
         return
     options = CardOptions(max_per_line=ctx.settings.orders.max_quantity_per_line, origin="d")
     if message.from_user is not None:
-        options = replace(options, referral=await ctx.referral_codes.code_for(message.from_user.id))
+        options = replace(
+            options,
+            referral=await ctx.referral_codes.code_for(message.from_user.id),
+            in_cart=await cart.quantity_in_cart(ctx.db, message.from_user.id, product.id),
+        )
         options = await social.decorate_card(ctx, message.from_user.id, None, lang, product, options)
     await send_card(ctx, message.chat.id, lang, product, options)
 

@@ -100,6 +100,7 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
     if not order.payable or order.source != flashsale.SOURCE:
         await message.answer(t(lang, "flashsale.pay_gone"))
         return
+    order = await _in_stars_if_digital(ctx, order, message.from_user.id)
     points = ctx.settings.shop.pickup_points
     if points and order.delivery_method in ("delivery", "pickup"):
         # Like a normal checkout, the winner picks delivery or a pick-up point first; that button sends the invoice.
@@ -137,7 +138,14 @@ async def pay(
         await query.answer(t(lang, "flashsale.pay_gone"), show_alert=True)
         return
     await query.answer()
-    await send_order_invoice(ctx, query.from_user.id, order, lang)
+    await send_order_invoice(ctx, query.from_user.id, await _in_stars_if_digital(ctx, order, query.from_user.id), lang)
+
+
+async def _in_stars_if_digital(ctx: AppContext, order: orders.OrderDetail, user_id: int) -> orders.OrderDetail:
+    """A digital good is paid in Stars when Stars are on and it has a Star price, as at a checkout."""
+    if order.delivery_method != "digital" or not ctx.settings.payments.stars_enabled:
+        return order
+    return await flashsale.pay_in_stars(ctx.db, order.id, user_id) or order
 
 
 @routes.message(Command("subscribe"), F.chat.type == "private")

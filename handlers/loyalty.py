@@ -18,9 +18,11 @@ from bot.i18n import Translator, t
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import growth as views
+from bot.views.clock import daily_at
 from bot.views.common import personal_in_group
 from store import users
 from store.growth import checkin, coupons, points, tiers
+from store.models import utcnow
 
 routes = Routes("loyalty")
 ADMIN_SECTION = AdminSection("coupons", "growth.admin_section", order=60)
@@ -32,8 +34,18 @@ async def _points_screen(ctx: AppContext, user_id: int, lang: str) -> tuple[str,
     history = await points.movements(ctx.db, user_id, limit=5)
     user = await users.get_user(ctx.db, user_id)
     return views.points_view(
-        lang, balance, status, history, ctx.settings.shop.currency, bool(user and user.checkin_reminder)
+        lang,
+        balance,
+        status,
+        history,
+        ctx.settings.shop.currency,
+        bool(user and user.checkin_reminder),
+        _reminder_at(ctx),
     )
+
+
+def _reminder_at(ctx: AppContext) -> str:
+    return daily_at(ctx.settings.loyalty.reminder_hour, ctx.settings.shop.timezone, utcnow())
 
 
 @routes.message(Command("checkin"), F.chat.type == "private")
@@ -53,7 +65,11 @@ async def checkin_in_group(message: Message, ctx: AppContext, lang: str) -> None
 
 
 async def checkin_link(message: Message, value: str, data: dict[str, Any]) -> None:
-    """`/start ci_go` from a group reply: the check-in, in the private chat."""
+    """`/start ci_go` (the check-in) or `/start ci_pts` (the points screen) from a group reply, in the private
+    chat. Both live under one prefix: check-ins and points are one feature."""
+    if value == views.POINTS_LINK[1]:
+        await _send_points(message, data["ctx"], data["lang"])
+        return
     await checkin_command(message, data["ctx"], data["lang"])
 
 
@@ -66,15 +82,25 @@ async def checkin_button(query: CallbackQuery, ctx: AppContext, lang: str) -> No
         await edit_or_answer(query, text, markup)  # type: ignore[arg-type]
 
 
-@routes.message(Command("points"))
-async def points_command(message: Message, ctx: AppContext, lang: str, _: Translator) -> None:
+async def _send_points(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
-        return
-    if message.chat.type != "private":
-        await message.reply(_("growth.private_only", bot=ctx.bot_username))
         return
     text, markup = await _points_screen(ctx, message.from_user.id, lang)
     await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
+
+
+@routes.message(Command("points"), F.chat.type == "private")
+async def points_command(message: Message, ctx: AppContext, lang: str) -> None:
+    await _send_points(message, ctx, lang)
+
+
+@routes.message(Command("points"))
+async def points_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    """Balance, tier and history are nobody else's business: like the other personal commands, the group gets
+    one short reply whose button opens the points screen in the private chat (also for someone who never
+    started the bot)."""
+    markup = personal_in_group(lang, ctx.bot_username, views.POINTS_LINK, "growth.btn_points")
+    await message.reply(t(lang, "growth.points_in_private"), reply_markup=markup)
 
 
 @routes.callback_query(GrowthCB.filter(F.action == "points"))
@@ -90,7 +116,7 @@ async def reminder_toggle(
 ) -> None:
     enabled = callback_data.value == "on"
     await checkin.set_reminder(ctx.db, query.from_user.id, enabled)
-    await query.answer(_("growth.remind_on_done" if enabled else "growth.remind_off_done"))
+    await query.answer(_("growth.remind_on_done" if enabled else "growth.remind_off_done", at=_reminder_at(ctx)))
     text, markup = await _points_screen(ctx, query.from_user.id, lang)
     await edit_or_answer(query, text, markup)  # type: ignore[arg-type]
 

@@ -72,6 +72,13 @@ class CartChange:
     quantity: int
 
 
+# add_to_cart's refusal of a button drawn before the line last changed (its params: in_cart, the count now).
+ALREADY_ADDED = "cart_already_added"
+# Buttons carry a line's count modulo this, so their callback data stays within Telegram's 64 bytes whatever
+# the per-line maximum; a line would have to move by a multiple of it between two drawings to look unchanged.
+COUNT_MODULUS = 1000
+
+
 def line_limit(product: ProductView, max_per_line: int) -> int:
     return max(0, min(product.stock, max_per_line))
 
@@ -138,15 +145,20 @@ async def add_to_cart(
     *,
     version: int | None = None,
     max_per_line: int = 99,
+    expected_in_cart: int | None = None,
 ) -> CartChange:
     """Add `quantity` to the user's line for the product. Refused (nothing changes) when the product changed
     since the button was drawn (`version`), is hidden, or the line would exceed the stock left or the per-line
-    maximum."""
+    maximum. `expected_in_cart`: how many the line held when the button was drawn (modulo COUNT_MODULUS);
+    another count means the button is from before a later change (an old "Add 3" tapped again after its add),
+    refused as ALREADY_ADDED. Checked under the product's lock, so two such taps at once add once."""
     if quantity < 1:
         raise DomainError("cart_quantity_invalid")
     async with db.tx() as session:
         product = _check_current(await _locked_product(session, product_id, db.dialect), version)
         in_cart = await _current_quantity(session, user_id, product_id)
+        if expected_in_cart is not None and (in_cart or 0) % COUNT_MODULUS != expected_in_cart % COUNT_MODULUS:
+            raise Conflict(ALREADY_ADDED, in_cart=in_cart or 0)
         new_quantity = (in_cart or 0) + quantity
         _check_limits(product, new_quantity, in_cart or 0, max_per_line)
         if in_cart is None:

@@ -35,6 +35,11 @@ class ProductCB(CallbackData, prefix="pd"):
     # Where the card was opened from: l (list) | c (cart) | d (deep link) | x (elsewhere) | s<id> (search
     # results saved under that state id, so Back re-opens the same results page)
     o: str = "l"
+    # 1 + how many of the product the tapper's cart held when the card was drawn, modulo store.cart.COUNT_MODULUS
+    # (0 = not checked: group cards and buttons drawn before this field). An Add whose count no longer matches
+    # the cart comes from an older drawing of the card (the redraw after an add carries the new count): it is
+    # answered, not added again.
+    c: Id = 0
 
 
 SEARCH_ORIGIN = re.compile(r"^s([A-Za-z0-9_-]{1,16})$")

@@ -115,9 +115,14 @@ def limit_step(lang: str, editing: bool = False) -> Screen:
     return _screen(t(lang, "admin_flash.limit"), rows, lang, editing)
 
 
-def start_step(lang: str, editing: bool = False) -> Screen:
-    rows = [[_button(t_plain(lang, f"admin_flash.btn.start_{key}"), "start", key) for key in START_CHOICES]]
-    return _screen(t(lang, "admin_flash.start"), rows, lang, editing)
+def start_step(lang: str, timezone: str, evening: datetime, editing: bool = False) -> Screen:
+    """`evening`: the moment the "At 20:00" preset stands for; its button and the prompt name the shop's zone
+    (an admin elsewhere would read a bare "20:00" as their own clock)."""
+    at = zoned(evening, timezone, "%H:%M")
+    rows = [
+        [_button(t_plain(lang, f"admin_flash.btn.start_{key}", at=at), "start", key) for key in START_CHOICES]
+    ]
+    return _screen(t(lang, "admin_flash.start", zone=zone_label(evening, timezone)), rows, lang, editing)
 
 
 def duration_step(lang: str, editing: bool = False) -> Screen:

@@ -19,6 +19,7 @@ from bot.callbacks.ops import WatchCB
 from bot.callbacks.search import SearchCB
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
+from store.cart import COUNT_MODULUS
 from store.catalog import CategoryView, ProductPage, ProductView
 from store.flashsale import LivePrice
 from store.money import Money
@@ -51,6 +52,8 @@ class CardOptions:
     # Rows other features add above "Back" (bot/social.py: the wishlist heart, "You may also like").
     extra_rows: tuple[tuple[InlineKeyboardButton, ...], ...] = ()
     extra_line: str = ""  # a line other features add under the facts (HTML, e.g. the rating)
+    # How many of the product the viewer's cart holds as the card is drawn (private cards); its buttons carry it.
+    in_cart: int | None = None
 
 
 def clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
@@ -204,6 +207,7 @@ def product_card(
             s=options.back_start,
             n=options.back_number,
             o=options.origin,
+            c=0 if options.in_cart is None else options.in_cart % COUNT_MODULUS + 1,
         ).pack()
 
     rows: list[list[InlineKeyboardButton]] = []

@@ -3,7 +3,7 @@ as their own clock: every time shown carries its zone ("22:05 UTC+8"), so nobody
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 
@@ -27,3 +27,10 @@ def zoned(moment: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def zoned_hours(hours: str, timezone: str, moment: datetime) -> str:
     """Opening hours as configured (`09:00-21:00`, the shop's clock) with the zone they are in on `moment`."""
     return f"{hours} {zone_label(moment, timezone)}"
+
+
+def daily_at(hour: int, timezone: str, now: datetime) -> str:
+    """A daily time on the shop's clock (`09:00 UTC+8`), the zone taken on today's occurrence (DST-safe)."""
+    zone = ZoneInfo(timezone)
+    moment = datetime.combine(now.astimezone(zone).date(), time(hour=hour), zone)
+    return zoned(moment, timezone, "%H:%M")

@@ -19,7 +19,7 @@ from bot.outbox import Outgoing
 from bot.views.clock import zone_label, zoned, zoned_hours
 from store import flashsale
 from store.flashsale import ClaimResult, SaleView
-from store.money import Money
+from store.money import STARS, Money
 
 # /start payload prefix of the winner's "pay now" link (`fsp_<order id>`).
 PAY_LINK = "fsp"
@@ -88,7 +88,10 @@ def toast(lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, 
 
 
 def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
-    price = money(params["price"], params["currency"])
+    """A digital product with a Star price is offered in Stars only (Telegram's rule for digital goods, as at a
+    checkout); anything else in the shop's currency, a physical one after its delivery or pick-up choice."""
+    stars = params.get("stars") if app.settings.payments.stars_enabled else None
+    price = money(stars, STARS) if stars else money(params["price"], params["currency"])
     text = t(
         lang,
         "flashsale.won",
@@ -101,9 +104,8 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     points = app.settings.shop.pickup_points
     if points and not params.get("digital", False):
         return Outgoing(text=text, reply_markup=receipt_markup(lang, int(params["order_id"]), price, points))
-    pay = InlineKeyboardButton(
-        text=t(lang, "flashsale.pay", price=price), callback_data=FlashPayCB(order_id=params["order_id"]).pack()
-    )
+    label = t(lang, "flashsale.pay_stars" if stars else "flashsale.pay", price=price)
+    pay = InlineKeyboardButton(text=label, callback_data=FlashPayCB(order_id=params["order_id"]).pack())
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[pay]]))
 
 

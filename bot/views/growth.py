@@ -29,6 +29,7 @@ def coupon_value(coupon: CouponView, lang: str, currency: str) -> str:
 
 
 CHECKIN_LINK = ("ci", "go")  # deep link from a group reply: check in, in the private chat
+POINTS_LINK = ("ci", "pts")  # deep link from a group reply to /points: the points screen, in the private chat
 
 
 def checkin_text(lang: str, result: CheckinResult) -> str:
@@ -41,8 +42,15 @@ def checkin_text(lang: str, result: CheckinResult) -> str:
 
 
 def points_view(
-    lang: str, balance: int, tier: TierStatus, history: list[Movement], currency: str, reminder_on: bool
+    lang: str,
+    balance: int,
+    tier: TierStatus,
+    history: list[Movement],
+    currency: str,
+    reminder_on: bool,
+    reminder_at: str,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """`reminder_at`: when the daily reminder comes, with its zone (`09:00 UTC+8`, bot.views.clock.daily_at)."""
     lines = [t(lang, "growth.points_title", balance=balance)]
     lines.append(t(lang, "growth.tier_line", tier=tier.tier.name(lang), discount=f"{tier.tier.discount_percent:g}"))
     if tier.next_tier is not None:
@@ -65,7 +73,7 @@ def points_view(
     builder.button(text=t(lang, "growth.btn_shop"), callback_data=GrowthCB(action="shop"))
     builder.button(text=t(lang, "growth.btn_coupons"), callback_data=GrowthCB(action="coupons"))
     builder.button(
-        text=t(lang, "growth.btn_remind_off" if reminder_on else "growth.btn_remind_on"),
+        text=t(lang, "growth.btn_remind_off" if reminder_on else "growth.btn_remind_on", at=reminder_at),
         callback_data=GrowthCB(action="remind", value="off" if reminder_on else "on"),
     )
     builder.adjust(2, 2)

@@ -25,7 +25,7 @@ Everything public is importable from `store.flashsale`.
 from __future__ import annotations
 
 from store.flashsale.admin import cancel_sale, create_sale, edit_sale
-from store.flashsale.buyers import choose_receipt, claims_of, set_subscribed
+from store.flashsale.buyers import choose_receipt, claims_of, pay_in_stars, set_subscribed
 from store.flashsale.claims import (
     BatchResult,
     ClaimRequest,
@@ -67,6 +67,7 @@ from store.flashsale.rules import (
     end_key,
     opening_time,
     public_key,
+    stars_price,
     start_key,
 )
 from store.flashsale.views import (
@@ -135,8 +136,10 @@ __all__ = [
     "opening_time",
     "parse_groups",
     "parse_time",
+    "pay_in_stars",
     "public_key",
     "set_subscribed",
+    "stars_price",
     "start_key",
     "start_sale",
 ]

@@ -9,10 +9,11 @@ from sqlalchemy import func, select, update
 from store import delivery, orders
 from store.db import Database
 from store.errors import Conflict, DomainError
-from store.flashsale.rules import SOURCE
+from store.flashsale.rules import SOURCE, stars_price
 from store.flashsale.views import _rowcount
-from store.models import Order, User
-from store.models.flashsale import FlashClaim
+from store.models import Order, OrderItem, Product, User
+from store.models.flashsale import FlashClaim, FlashSale
+from store.money import STARS
 
 
 async def choose_receipt(
@@ -45,6 +46,40 @@ async def choose_receipt(
         )
         if not _rowcount(result):
             raise Conflict("flash_not_payable")
+        return await orders.load_detail(session, order_id, user_id)
+
+
+async def pay_in_stars(db: Database, order_id: int, user_id: int) -> orders.OrderDetail | None:
+    """A won unit of a digital product is paid in Stars, as Telegram requires for digital goods and as a checkout
+    of it is: the winner's unpaid order moves to its flash price in Stars (`stars_price`) before the invoice.
+    Again for an order already in Stars (a second Pay tap) it changes nothing; None when the product has no
+    Star price (it stays a card payment, as at a checkout)."""
+    async with db.tx() as session:
+        order = (
+            await session.execute(
+                select(Order)
+                .where(
+                    Order.id == order_id,
+                    Order.user_id == user_id,
+                    Order.source == SOURCE,
+                    Order.status == orders.PENDING_PAYMENT,
+                    Order.delivery_method == "digital",
+                )
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+        if order is None:
+            raise Conflict("flash_not_payable")
+        if order.currency != STARS:
+            sale = await session.get(FlashSale, order.source_ref)
+            items = list((await session.execute(select(OrderItem).where(OrderItem.order_id == order_id))).scalars())
+            product = await session.get(Product, items[0].product_id) if len(items) == 1 else None
+            if sale is None or product is None or not product.stars_price:
+                return None
+            unit = stars_price(product.price, product.stars_price, sale.price)
+            items[0].unit_price = unit
+            total = unit * items[0].quantity
+            order.currency, order.subtotal, order.total, order.payment_method = STARS, total, total, "stars"
         return await orders.load_detail(session, order_id, user_id)
 
 

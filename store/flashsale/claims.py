@@ -26,6 +26,7 @@ from store.flashsale.rules import (
     SOURCE,
     WON,
     WON_TEMPLATE,
+    stars_price,
 )
 from store.flashsale.views import _load
 from store.models import Product, User, utcnow
@@ -253,6 +254,10 @@ async def commit_claims(
                 minutes=max(1, int(payment_window.total_seconds() // 60)),
                 expires_at=expires_at.isoformat(),
                 digital=product.is_digital,
+                # The won message offers Stars for a digital product that has a Star price (as a checkout does).
+                stars=stars_price(product.price, product.stars_price, sale.price)
+                if product.is_digital and product.stars_price
+                else None,
             )
         if claim_orders:
             await session.execute(update(FlashClaim), claim_orders)

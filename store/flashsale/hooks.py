@@ -14,6 +14,7 @@ from store.flashsale.stock import _give_to_product
 from store.flashsale.views import _changed, _load
 from store.models import utcnow
 from store.models.flashsale import FlashClaim, FlashSale
+from store.money import STARS
 
 
 async def _claim_of(session: AsyncSession, order_id: int) -> FlashClaim | None:
@@ -53,7 +54,11 @@ async def on_paid(session: AsyncSession, change: order_hooks.Transition) -> None
     result = await session.execute(
         update(FlashSale)
         .where(FlashSale.id == order.source_ref)
-        .values(paid=FlashSale.paid + 1, revenue=FlashSale.revenue + order.total)
+        # Revenue is in the sale's currency: a unit paid in Stars counts at its flash price.
+        .values(
+            paid=FlashSale.paid + 1,
+            revenue=FlashSale.revenue + (FlashSale.price if order.currency == STARS else order.total),
+        )
         .returning(FlashSale.paid, FlashSale.stock, FlashSale.status)
     )
     paid, stock, status = result.one()

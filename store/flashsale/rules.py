@@ -24,6 +24,14 @@ SUMMARY_TEMPLATE = "flashsale.summary"  # to admins when a sale ends
 MISSED_TEMPLATE = "flashsale.missed_note"  # to admins when a start came too late
 
 MAX_STOCK = 100_000
+
+
+def stars_price(regular: int, regular_stars: int, flash_price: int) -> int:
+    """A digital product's flash price in Stars: its Star price with the sale's discount (flash / regular
+    price), rounded up, at least one Star. Telegram sells digital goods for Stars only."""
+    if regular <= 0:
+        return regular_stars
+    return max(1, -(-regular_stars * flash_price // regular))
 MAX_PER_USER = 100
 
 

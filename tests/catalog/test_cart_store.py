@@ -123,3 +123,32 @@ async def test_concurrent_adds_never_exceed_stock(any_db: Database) -> None:
     assert await cart.quantity_in_cart(any_db, eager, pid) == 5
     for user in shoppers[1:]:
         assert await cart.quantity_in_cart(any_db, user, pid) == 1
+
+
+async def test_an_add_drawn_before_the_last_change_is_refused(any_db: Database) -> None:
+    """`expected_in_cart` is the count the button was drawn with: a second "Add 3" from the same drawing finds
+    the line changed and adds nothing, also when both taps arrive at once (checked under the product's lock)."""
+    await add_products(any_db, product("POT", stock=50))
+    pid = await _product_id(any_db, "POT")
+    user = await make_user(any_db, 7)
+    taps = (cart.add_to_cart(any_db, user, pid, 3, expected_in_cart=0) for _ in range(5))
+    results = await asyncio.gather(*taps, return_exceptions=True)
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(refused) == 4 and all(r.code == cart.ALREADY_ADDED and r.params == {"in_cart": 3} for r in refused)
+    assert await cart.quantity_in_cart(any_db, user, pid) == 3
+    assert (await cart.add_to_cart(any_db, user, pid, 1, expected_in_cart=3)).quantity == 4
+    with pytest.raises(Conflict):
+        await cart.add_to_cart(any_db, user, pid, 1, expected_in_cart=3)
+    assert (await cart.add_to_cart(any_db, user, pid, 1)).quantity == 5, "without a count: no check"
+
+
+async def test_the_drawn_count_is_compared_modulo_what_buttons_carry(any_db: Database) -> None:
+    """Buttons carry a line's count modulo COUNT_MODULUS (bounded callback data): 1003 in the cart matches a
+    button drawn with 3, and 1004 does not."""
+    await add_products(any_db, product("BULK", stock=5000))
+    pid = await _product_id(any_db, "BULK")
+    user = await make_user(any_db, 8)
+    await cart.add_to_cart(any_db, user, pid, 1003, max_per_line=5000)
+    assert (await cart.add_to_cart(any_db, user, pid, 1, max_per_line=5000, expected_in_cart=3)).quantity == 1004
+    with pytest.raises(Conflict):
+        await cart.add_to_cart(any_db, user, pid, 1, max_per_line=5000, expected_in_cart=3)

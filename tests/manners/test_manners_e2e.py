@@ -15,6 +15,7 @@ from bot.emulator.client import UserHandle
 from bot.emulator.server import EmulatorConfig
 from bot.i18n import t
 from bot.sandbox import Stack, start_stack
+from bot.tap_guard import WINDOW_SECONDS
 
 JSON = dict[str, object]
 
@@ -31,12 +32,17 @@ async def never_refused(shop: Stack) -> None:
 async def test_taps_that_change_nothing_send_no_edit(shop: Stack) -> None:
     alice = await shop.client.user("Alice")
     await alice.send("/start")
-    await alice.open_deeplink("p_FRU-GRAPE")  # a photo card
-    await alice.tap("Add 1")
-    await alice.tap("Add 1")  # the card stays as it was: quantity back at 1
-    await alice.open_deeplink("p_TEA-PUER")  # a text card
-    await alice.tap("Add 1")
-    await alice.tap("Add 1")
+    for sku in ("FRU-GRAPE", "TEA-PUER"):  # a photo card, a text card
+        await alice.open_deeplink(f"p_{sku}")
+        card = await alice.last_message()
+        assert card is not None
+        old_add = next(b.callback_data for row in card.buttons for b in row if "Add 1" in b.text)
+        await alice.tap("Add 1")  # redrawn: the picker back at 1, the buttons carrying the new cart count
+        # The Add of the drawing before that add, tapped late: "already in your cart", and the card it redraws
+        # is the one shown already, so no edit goes out.
+        await asyncio.sleep(WINDOW_SECONDS + 0.2)
+        await alice.tap_data(old_add or "", message=card)
+        await shop.client.settle()
     await alice.send("/cart")
     cart = await alice.last_message()
     assert cart is not None and "Kyoho grapes" in (cart.text or "")
@@ -45,6 +51,7 @@ async def test_taps_that_change_nothing_send_no_edit(shop: Stack) -> None:
     await alice.tap("✅ Check in")  # already checked in: a toast, the screen is unchanged
     toasts = [toast.text or "" for toast in await alice.toasts()]
     assert any("Added 1" in text for text in toasts)
+    assert sum("Already in your cart" in text for text in toasts) == 2
     await never_refused(shop)
     etiquette = shop.app.ctx.etiquette
     assert etiquette is not None and etiquette.shown.skipped_edits >= 3, "the unchanged redraws were not sent"

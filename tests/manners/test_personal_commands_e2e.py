@@ -1,5 +1,5 @@
-"""Personal commands sent in a group (/orders, /mydata, /forgetme, /wishlist, /checkin): one short reply in the
-group, in the sender's language, whose button opens that command's own screen in the private chat (a deep link,
+"""Personal commands sent in a group (/orders, /mydata, /forgetme, /wishlist, /checkin, /points): one short reply
+in the group, in the sender's language, whose button opens that command's own screen in the private chat (a deep link,
 which also works for someone who never started the bot). Nothing personal is said in the group: /checkin there
 checks in only once the button is pressed, and its balance and streak are told privately."""
 
@@ -18,6 +18,7 @@ EN = [
     ("/forgetme", "Personal data is handled in a private chat", "🗑 Erase my data in private chat", "Erase your name"),
     ("/wishlist", "Your wishlist is personal", "❤️ My wishlist", "Your wishlist"),
     ("/checkin", "Check-ins and points are personal", "✅ Check in", "Checked in!"),
+    ("/points", "Your points are personal", "⭐ My points", "Your points: 10"),
 ]
 ZH = [
     ("/orders", "订单信息在与我的私聊中查看", "📦 打开我的订单", "您还没有订单"),
@@ -25,6 +26,7 @@ ZH = [
     ("/forgetme", "个人数据请在与我的私聊中处理", "🗑 在私聊中删除我的数据", ""),
     ("/wishlist", "心愿单是个人的", "❤️ 我的心愿单", "心愿单"),
     ("/checkin", "签到和积分是个人的", "✅ 签到", "签到成功"),
+    ("/points", "积分是个人的", "⭐ 我的积分", "我的积分：10"),
 ]
 
 

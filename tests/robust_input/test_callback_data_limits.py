@@ -34,6 +34,7 @@ from bot.callbacks.search import SearchCB
 from bot.callbacks.social import DigestCB, ForYouCB, ReviewCB, WishCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.emulator.rules import CALLBACK_DATA_LIMIT
+from store.cart import COUNT_MODULUS
 from store.errors import DomainError
 from store.growth.coupons import CouponSpec, validate_spec
 
@@ -54,7 +55,7 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     AdminRefundCB: [AdminRefundCB(action="retry", payment_id=ID)],
     CartCB: [CartCB(a="clear", p=ID, v=ID)],
     CategoryCB: [CategoryCB(c=ID, s=ID, n=ID, b=True)],
-    ProductCB: [ProductCB(a="open", p=ID, v=ID, q=9999, s=ID, n=99_999, o="x")],
+    ProductCB: [ProductCB(a="open", p=ID, v=ID, q=9999, s=ID, n=99_999, o="x", c=COUNT_MODULUS)],
     CheckoutCB: [CheckoutCB(action="nocoupon", token="f" * 8, value=POINT_ID)],
     MenuCB: [MenuCB(action="language")],
     LangCB: [LangCB(code="en")],

@@ -1,0 +1,70 @@
+"""An old "Add 3 to cart" button is harmless: after an add the card is redrawn (picker back at 1, its buttons
+carrying the cart's new count), and a tap on an Add from an older drawing of that card, however late (the tap
+guard only merges taps within a second), is answered "already in your cart" and the card redrawn, adding
+nothing. A deliberate tap on the redrawn card's Add still adds."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.emulator.client import MessageView, UserHandle
+from bot.sandbox import Stack
+from bot.tap_guard import WINDOW_SECONDS
+from store import cart, catalog
+
+pytestmark = pytest.mark.seeded
+
+
+def _add_button_data(message: MessageView | None, label: str) -> str:
+    assert message is not None
+    found = [b.callback_data for row in message.buttons for b in row if label in b.text]
+    assert found and found[0], [b.text for row in message.buttons for b in row]
+    return found[0]
+
+
+async def _potatoes_in_cart(shop: Stack, user: UserHandle) -> int:
+    item = await catalog.get_product_by_sku(shop.db, "VEG-POTATO")
+    assert item is not None
+    return await cart.quantity_in_cart(shop.db, user.id, item.id)
+
+
+@pytest.mark.parametrize(
+    "lang,add3,add1,toast",
+    [
+        ("en", "Add 3", "Add 1", "Already in your cart (3)"),
+        ("zh-hans", "（3 件）", "（1 件）", "已经加入购物车（共 3 件）"),
+    ],
+)
+async def test_an_old_add_button_does_not_add_again(shop: Stack, lang: str, add3: str, add1: str, toast: str) -> None:
+    await shop.client.set_flood_limits(False)
+    erin = await shop.client.user("Erin", lang=lang)
+    await erin.send("/start")
+    await erin.open_deeplink("p_VEG-POTATO")
+    await erin.tap("➕")
+    await erin.tap("➕")
+    card = await erin.last_message()
+    old_add = _add_button_data(card, add3)
+    await erin.tap(add3)
+    assert await _potatoes_in_cart(shop, erin) == 3
+    redrawn = await erin.last_message()
+    assert redrawn is not None and redrawn.message_id == card.message_id, "the card is redrawn in place"
+    assert _add_button_data(redrawn, add1) != old_add
+
+    # The old button again, later than the tap guard's window: e.g. a client that still showed the old drawing.
+    await asyncio.sleep(WINDOW_SECONDS + 0.2)
+    await erin.tap_data(old_add, message=card)
+    await shop.client.settle()
+    assert await _potatoes_in_cart(shop, erin) == 3, "an old Add adds nothing"
+    answered = (await erin.toasts())[-1].text or ""
+    assert toast in answered, answered
+    assert add1 in " ".join(b.text for row in (await erin.last_message()).buttons for b in row)
+
+    await asyncio.sleep(WINDOW_SECONDS + 0.2)
+    await erin.tap(add1)  # a deliberate tap on the current drawing adds
+    assert await _potatoes_in_cart(shop, erin) == 4
+    await asyncio.sleep(WINDOW_SECONDS + 0.2)
+    await erin.tap_data(old_add, message=card)  # still harmless after another add
+    await shop.client.settle()
+    assert await _potatoes_in_cart(shop, erin) == 4
