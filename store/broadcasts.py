@@ -24,6 +24,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,13 +117,7 @@ async def send(
     """Queue the broadcast once; returns the number of recipients. A second confirm raises Conflict. With a
     progress message (in the admin's chat), its first update is scheduled `progress_every` seconds on."""
     async with db.tx() as session:
-        claimed = await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "draft")
-            .values(status="sending", sent_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
+        if not await _move_status(session, broadcast_id, "draft", "sending", sent_at=utcnow()):
             raise Conflict("ops_broadcast_already_sent")
         row = await session.get(Broadcast, broadcast_id)
         assert row is not None
@@ -167,15 +162,21 @@ async def _enqueue(session: AsyncSession, row: Broadcast, recipients: list[int],
         )
 
 
+async def _move_status(session: AsyncSession, broadcast_id: int, from_: str, to: str, **values: Any) -> bool:
+    """Move the broadcast from one status to the next in one conditional update; False when it was not in
+    `from_` (a repeated tap, a concurrent one, or a broadcast already further on). `values`: columns set with it."""
+    moved = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == from_)
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
 async def cancel(db: Database, broadcast_id: int) -> bool:
     async with db.tx() as session:
-        result = await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "draft")
-            .values(status="cancelled")
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return await _move_status(session, broadcast_id, "draft", "cancelled")
 
 
 async def opt_out(db: Database, user_id: int) -> bool:
@@ -264,12 +265,7 @@ async def progress(db: Database, broadcast_id: int) -> Progress:
 
 
 async def mark_done(session: AsyncSession, broadcast_id: int) -> None:
-    await session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
-        .values(status="done")
-        .execution_options(synchronize_session=False)
-    )
+    await _move_status(session, broadcast_id, "sending", "done")
 
 
 async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
@@ -280,13 +276,7 @@ async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
         if now is not None and now.status == "done":
             await mark_done(session, broadcast_id)
             return False
-        claimed = await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
-            .values(status="paused")
-            .execution_options(synchronize_session=False)
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
+        if not await _move_status(session, broadcast_id, "sending", "paused"):
             return False
         held = await session.execute(
             update(OutboxMessage)
@@ -309,13 +299,7 @@ async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
 async def resume(db: Database, broadcast_id: int, admin_id: int, per_second: float) -> bool:
     """Queue the held rows again, spaced at the broadcast pace from now. False: it was not paused."""
     async with db.tx() as session:
-        claimed = await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "paused")
-            .values(status="sending")
-            .execution_options(synchronize_session=False)
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
+        if not await _move_status(session, broadcast_id, "paused", "sending"):
             return False
         held = list(
             (
