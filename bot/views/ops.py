@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,11 +16,13 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.catalog import ProductCB
 from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.context import AppContext
-from bot.i18n import t, t_plain
+from bot.deeplinks import start_link
+from bot.i18n import LANGUAGES, t, t_plain
 from bot.outbox import Outgoing
 from bot.views.clock import zoned
 from bot.views.common import buyer_label
 from store import audit, broadcasts, stock_alerts
+from store.catalog import ProductView
 from store.order_queues import Buyer
 
 RESTOCK_STEPS = (10, 50)
@@ -175,10 +179,15 @@ def audit_page(
 
 # ---------------------------------------------------------------- broadcasts
 
+BUTTON_TITLE_MAX = 48  # a product button's title, clipped: long titles would wrap over several lines
+
+
+def opt_out_button(lang: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=t_plain(lang, "ops_bc.opt_out"), callback_data=BroadcastCB(a="optout").pack())
+
 
 def opt_out_markup(lang: str) -> InlineKeyboardMarkup:
-    button = InlineKeyboardButton(text=t_plain(lang, "ops_bc.opt_out"), callback_data=BroadcastCB(a="optout").pack())
-    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    return InlineKeyboardMarkup(inline_keyboard=[[opt_out_button(lang)]])
 
 
 def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
@@ -187,9 +196,50 @@ def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
     return body + t(lang, "ops_bc.footer")
 
 
-def render_broadcast(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+def _visible_length(markup: str) -> int:
+    """What Telegram counts of an HTML fragment: its text without tags, in UTF-16 code units."""
+    text = html.unescape(re.sub(r"<[^>]*>", "", markup))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def caption_room() -> int:
+    """How long the admin's caption may be in either language: Telegram's limit less the frame under it."""
+    return broadcasts.CAPTION_LIMIT - max(_visible_length(t(lang, "ops_bc.footer")) for lang in LANGUAGES)
+
+
+def _product_button(lang: str, params: dict[str, Any], bot_username: str) -> InlineKeyboardButton | None:
+    """The product's card through its deep link: a link opens it for anyone, also a shopper who never tapped
+    anything, and leaves the broadcast (and its opt-out) where it is."""
+    sku = str(params.get("product_sku") or "")
+    if not sku:
+        return None
+    try:
+        url = start_link(bot_username, "p", sku)
+    except ValueError:  # a SKU no deep link can carry: the message goes without the button
+        return None
+    title = str(params.get("product_title_zh" if lang == "zh" else "product_title_en") or sku)
+    if len(title) > BUTTON_TITLE_MAX:
+        title = title[: BUTTON_TITLE_MAX - 1] + "…"
+    return InlineKeyboardButton(text=t_plain(lang, "ops_bc.product_button", title=title), url=url)
+
+
+def broadcast_message(lang: str, params: dict[str, Any], bot_username: str) -> Outgoing:
+    """One recipient's message (also the admin's preview of it): text or photo with caption, the product's
+    button when there is one, and the opt-out always."""
+    rows: list[list[InlineKeyboardButton]] = []
+    product = _product_button(lang, params, bot_username)
+    if product is not None:
+        rows.append([product])
+    rows.append([opt_out_button(lang)])
     text = broadcast_text(lang, str(params.get("text_en", "")), str(params.get("text_zh", "")))
-    return Outgoing(text=text, reply_markup=opt_out_markup(lang))
+    photo = params.get("photo")
+    return Outgoing(
+        text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows), photo=str(photo) if photo else None
+    )
+
+
+def render_broadcast(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    return broadcast_message(lang, params, app.bot_username)
 
 
 def broadcast_audiences(lang: str, counts: dict[str, int]) -> tuple[str, InlineKeyboardMarkup]:
@@ -208,24 +258,75 @@ def broadcast_audiences(lang: str, counts: dict[str, int]) -> tuple[str, InlineK
     return t(lang, "ops_bc.title"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int) -> tuple[str, InlineKeyboardMarkup]:
-    text = "\n\n".join(
-        (
-            t(lang, "ops_bc.preview_head", count=count),
-            broadcast_text("en", draft.text_en, draft.text_zh),
-            broadcast_text("zh", draft.text_en, draft.text_zh),
+def _preview_controls(lang: str, draft: broadcasts.Draft, count: int) -> InlineKeyboardMarkup:
+    def button(key: str, action: str, **params: Any) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=t_plain(lang, f"ops_bc.{key}", **params), callback_data=BroadcastCB(a=action, d=draft.id).pack()
         )
-    )
+
+    rows = [[button("send", "send", count=count), button("cancel", "cancel")]]
+    if draft.product is None:
+        rows.append([button("add_product", "prod")])
+    else:
+        rows.append([button("change_product", "prod"), button("remove_product", "noprod")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the admin sees before Confirm: `samples` are the recipients' messages exactly as they will be sent
+    (none for a plain text broadcast, whose text fits in the head), then the head with the recipient count and
+    the buttons (it becomes the live progress message once sent)."""
+
+    samples: list[Outgoing]
+    text: str
+    markup: InlineKeyboardMarkup
+
+
+def sample_languages(lang: str, draft: broadcasts.Draft) -> list[str]:
+    """The admin's language; both when the two texts differ (English first, as the head says)."""
+    return list(LANGUAGES) if draft.text_en != draft.text_zh else [lang]
+
+
+def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int, bot_username: str = "") -> Preview:
+    controls = _preview_controls(lang, draft, count)
+    if draft.photo is None and draft.product is None:
+        text = "\n\n".join(
+            (
+                t(lang, "ops_bc.preview_head", count=count),
+                broadcast_text("en", draft.text_en, draft.text_zh),
+                broadcast_text("zh", draft.text_en, draft.text_zh),
+            )
+        )
+        return Preview([], text, controls)
+    params = broadcasts.message_params(draft)
+    languages = sample_languages(lang, draft)
+    samples = [broadcast_message(language, params, bot_username) for language in languages]
+    head = t(lang, "ops_bc.preview_above_two" if len(languages) > 1 else "ops_bc.preview_above", count=count)
+    return Preview(samples, head, controls)
+
+
+def product_picker(
+    lang: str, draft_id: int, products: list[ProductView], query: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The products the button may open (the latest, or those matching what the admin typed), and the way back."""
     rows = [
         [
             InlineKeyboardButton(
-                text=t_plain(lang, "ops_bc.send", count=count), callback_data=BroadcastCB(a="send", d=draft.id).pack()
-            ),
-            InlineKeyboardButton(
-                text=t_plain(lang, "ops_bc.cancel"), callback_data=BroadcastCB(a="cancel", d=draft.id).pack()
-            ),
+                text=f"{p.title(lang)[:BUTTON_TITLE_MAX]} · {p.sku}",
+                callback_data=BroadcastCB(a="pp", v=str(p.id), d=draft_id).pack(),
+            )
         ]
+        for p in products
     ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=t_plain(lang, "ops_bc.back_to_preview"), callback_data=BroadcastCB(a="back", d=draft_id).pack()
+            )
+        ]
+    )
+    text = t(lang, "ops_bc.pick_product_matches", query=query) if query else t(lang, "ops_bc.pick_product")
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
