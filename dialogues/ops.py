@@ -18,4 +18,3 @@ class OpsSG(StatesGroup):
 
 BROADCAST_AUDIENCE = "ops_broadcast_audience"  # FSM data key: who the broadcast being typed is for
 BROADCAST_DRAFT = "ops_broadcast_draft"  # FSM data key: the draft whose product is being picked
-BROADCAST_SAMPLES = "ops_broadcast_samples"  # FSM data key: the preview's sample messages (replaced on a change)

@@ -1,30 +1,31 @@
 """/admin -> Broadcast: pick the audience (with its size), type the text or send a photo (its caption is the
 text), optionally attach a product whose card a button under the message opens (picked from the latest
-products or by typing part of its name), see the preview (the recipients' message exactly as sent, then the
-recipient count), confirm by tap. Confirm is idempotent (store.broadcasts); the outbox paces delivery. The preview then
-shows live progress (sent / failed / blocked) with Pause or Resume. Under every broadcast, shoppers have a
-one-tap opt-out."""
+products or by typing part of its name), see the preview with the recipient count (a photo broadcast's
+preview is the recipients' photo, caption and buttons exactly as sent, in either language), confirm by tap.
+Confirm is idempotent (store.broadcasts); the outbox paces delivery. A text preview then shows live progress
+(sent / failed / blocked) with Pause or Resume; under a photo preview the progress is a new message. Under
+every broadcast, shoppers have a one-tap opt-out."""
 
 from __future__ import annotations
 
 import contextlib
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.access import require_role
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.ops import BroadcastCB
 from bot.context import AppContext
-from bot.i18n import t, t_plain
+from bot.i18n import LANGUAGES, t, t_plain
 from bot.routes import Routes
-from bot.telegram_utils import edit_or_answer
+from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import ops as views
-from dialogues.ops import BROADCAST_AUDIENCE, BROADCAST_DRAFT, BROADCAST_SAMPLES, OpsSG
+from dialogues.ops import BROADCAST_AUDIENCE, BROADCAST_DRAFT, OpsSG
 from store import broadcasts
 from store.errors import DomainError
 
@@ -65,31 +66,14 @@ async def compose_cancel(message: Message, ctx: AppContext, lang: str, state: FS
     await message.answer(t(lang, "ops_bc.cancelled"))
 
 
-async def _show_preview(bot: Bot, chat_id: int, ctx: AppContext, lang: str, state: FSMContext, draft_id: int) -> None:
-    """Send the preview: the recipients' message(s) as they will be sent, then the head with the count and the
-    buttons. An earlier preview's samples of the same draft go: they showed another product."""
+async def _preview(ctx: AppContext, lang: str, draft_id: int, shown: str | None = None) -> views.Preview:
     draft = await broadcasts.draft(ctx.db, draft_id)
-    samples: dict[str, list[int]] = dict((await state.get_data()).get(BROADCAST_SAMPLES) or {})
-    for message_id in samples.pop(str(draft.id), []):
-        with contextlib.suppress(TelegramBadRequest):
-            await bot.delete_message(chat_id, message_id)
     count = await broadcasts.audience_size(ctx.db, draft.audience)
-    preview = views.broadcast_preview(lang, draft, count, ctx.bot_username)
-    shown: list[int] = []
-    for sample in preview.samples:
-        if sample.photo is not None:
-            sent = await bot.send_photo(chat_id, sample.photo, caption=sample.text, reply_markup=sample.reply_markup)
-        else:
-            sent = await bot.send_message(chat_id, sample.text, reply_markup=sample.reply_markup)
-        shown.append(sent.message_id)
-    await bot.send_message(chat_id, preview.text, reply_markup=preview.markup)
-    if shown:
-        samples[str(draft.id)] = shown
-    await state.update_data({BROADCAST_SAMPLES: samples})
+    return views.broadcast_preview(lang, draft, count, ctx.bot_username, shown)
 
 
 async def _compose(message: Message, ctx: AppContext, lang: str, state: FSMContext, photo: str | None) -> None:
-    if message.from_user is None or message.bot is None:
+    if message.from_user is None:
         return
     await require_role(ctx, message.from_user.id, "admin")
     audience = str((await state.get_data()).get(BROADCAST_AUDIENCE) or "")
@@ -98,7 +82,11 @@ async def _compose(message: Message, ctx: AppContext, lang: str, state: FSMConte
         ctx.db, message.from_user.id, audience, text, photo=photo, max_caption=views.caption_room()
     )
     await state.set_state(None)
-    await _show_preview(message.bot, message.chat.id, ctx, lang, state, draft.id)
+    preview = await _preview(ctx, lang, draft.id)
+    if preview.photo is not None:
+        await message.answer_photo(preview.photo, caption=preview.text, reply_markup=preview.markup)
+    else:
+        await message.answer(preview.text, reply_markup=preview.markup)
 
 
 @routes.message(StateFilter(OpsSG.broadcast_text), F.text, ~F.text.startswith("/"))
@@ -127,19 +115,28 @@ def _draft_id(callback_data: BroadcastCB) -> int:
     return callback_data.d
 
 
-async def _replace_with_preview(
-    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, draft_id: int
-) -> None:
-    """The tapped message (the picker, or the old preview's head) gives way to a fresh preview below."""
-    await broadcasts.draft(ctx.db, draft_id)  # refused (with the reason) before anything on screen changes
+async def _redraw(query: CallbackQuery, ctx: AppContext, lang: str, draft_id: int, shown: str | None = None) -> None:
+    """The tapped message (the preview, or the product picker) becomes the preview as it is now: an edit where
+    Telegram allows one; a text message cannot become a photo, so that one is replaced."""
+    preview = await _preview(ctx, lang, draft_id, shown)  # refused (with the reason) before the screen changes
     await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if preview.photo is None:
+        await edit_or_answer(query, preview.text, preview.markup)
+        return
+    if message is not None and message.photo:
+        try:
+            await message.edit_caption(caption=preview.text, reply_markup=preview.markup)
+        except TelegramBadRequest as exc:
+            if not is_not_modified(exc):
+                raise
+        return
     if query.bot is None:
         return
-    message = query.message
-    if message is not None and not isinstance(message, InaccessibleMessage):
+    await query.bot.send_photo(query.from_user.id, preview.photo, caption=preview.text, reply_markup=preview.markup)
+    if message is not None:
         with contextlib.suppress(TelegramBadRequest):
             await message.delete()
-    await _show_preview(query.bot, query.from_user.id, ctx, lang, state, draft_id)
 
 
 @routes.callback_query(BroadcastCB.filter(F.a == "prod"))
@@ -185,7 +182,7 @@ async def product_picked(
         raise DomainError("bad_button")
     draft = await broadcasts.attach_product(ctx.db, _draft_id(callback_data), int(callback_data.v))
     await _leave_picker(state)
-    await _replace_with_preview(query, ctx, lang, state, draft.id)
+    await _redraw(query, ctx, lang, draft.id)
 
 
 @routes.callback_query(BroadcastCB.filter(F.a == "noprod"))
@@ -195,7 +192,7 @@ async def product_removed(
     await require_role(ctx, query.from_user.id, "admin")
     draft = await broadcasts.attach_product(ctx.db, _draft_id(callback_data), None)
     await _leave_picker(state)
-    await _replace_with_preview(query, ctx, lang, state, draft.id)
+    await _redraw(query, ctx, lang, draft.id)
 
 
 @routes.callback_query(BroadcastCB.filter(F.a == "back"))
@@ -204,7 +201,14 @@ async def back_to_preview(
 ) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     await _leave_picker(state)
-    await _replace_with_preview(query, ctx, lang, state, _draft_id(callback_data))
+    await _redraw(query, ctx, lang, _draft_id(callback_data))
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "lang"))
+async def show_language(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
+    """A photo preview in the other language: the caption and buttons its shoppers will get."""
+    await require_role(ctx, query.from_user.id, "admin")
+    await _redraw(query, ctx, lang, _draft_id(callback_data), callback_data.v)
 
 
 async def _leave_picker(state: FSMContext) -> None:
@@ -216,18 +220,32 @@ async def _leave_picker(state: FSMContext) -> None:
 @routes.callback_query(BroadcastCB.filter(F.a == "send"))
 async def send(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    # The preview becomes the live progress message (edited in place by store.broadcasts' progress events).
-    message_id = query.message.message_id if query.message is not None else None
+    message = query.message if isinstance(query.message, Message) else None
+    # A text preview becomes the live progress message (edited in place by store.broadcasts' progress events);
+    # a photo cannot become text, so it stays (with the recipients' buttons only) and the progress follows it.
+    in_place = message is not None and not message.photo
     count = await broadcasts.send(
         ctx.db,
         callback_data.d,
         query.from_user.id,
         ctx.settings.ops.broadcast_per_second,
-        progress_message_id=message_id,
+        progress_message_id=message.message_id if in_place and message is not None else None,
         progress_every=ctx.settings.ops.broadcast_progress_seconds,
     )
     await query.answer(t_plain(lang, "ops_bc.queued_toast", count=count))
-    await _draw(query, ctx, lang, callback_data.d)
+    if in_place or message is None:
+        await _draw(query, ctx, lang, callback_data.d)
+        return
+    draft = await broadcasts.get(ctx.db, callback_data.d)
+    shown_lang = callback_data.v if callback_data.v in LANGUAGES else lang
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=views.sent_photo_markup(shown_lang, draft, ctx.bot_username))
+    now = await broadcasts.progress(ctx.db, callback_data.d)
+    text, markup = views.broadcast_progress(lang, now)
+    shown = await message.answer(text, reply_markup=markup)
+    await broadcasts.after_tap(
+        ctx.db, callback_data.d, shown.message_id, now.fingerprint, ctx.settings.ops.broadcast_progress_seconds
+    )
 
 
 async def _draw(query: CallbackQuery, ctx: AppContext, lang: str, broadcast_id: int) -> None:

@@ -258,52 +258,67 @@ def broadcast_audiences(lang: str, counts: dict[str, int]) -> tuple[str, InlineK
     return t(lang, "ops_bc.title"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _preview_controls(lang: str, draft: broadcasts.Draft, count: int) -> InlineKeyboardMarkup:
-    def button(key: str, action: str, **params: Any) -> InlineKeyboardButton:
+def _preview_controls(lang: str, draft: broadcasts.Draft, count: int, shown: str) -> list[list[InlineKeyboardButton]]:
+    def button(key: str, action: str, value: str = "", **params: Any) -> InlineKeyboardButton:
         return InlineKeyboardButton(
-            text=t_plain(lang, f"ops_bc.{key}", **params), callback_data=BroadcastCB(a=action, d=draft.id).pack()
+            text=t_plain(lang, f"ops_bc.{key}", **params),
+            callback_data=BroadcastCB(a=action, v=value, d=draft.id).pack(),
         )
 
-    rows = [[button("send", "send", count=count), button("cancel", "cancel")]]
+    # Send carries the language shown: the photo left after Confirm keeps that language's buttons.
+    rows = [[button("send", "send", shown if draft.photo is not None else "", count=count), button("cancel", "cancel")]]
     if draft.product is None:
         rows.append([button("add_product", "prod")])
     else:
         rows.append([button("change_product", "prod"), button("remove_product", "noprod")])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    if draft.photo is not None and draft.text_en != draft.text_zh:
+        # One photo shows one caption: the other language's is a tap away (an edit, not a second message).
+        other = "en" if shown == "zh" else "zh"
+        rows.append([button(f"show_{other}", "lang", other)])
+    return rows
 
 
 @dataclass(frozen=True)
 class Preview:
-    """What the admin sees before Confirm: `samples` are the recipients' messages exactly as they will be sent
-    (none for a plain text broadcast, whose text fits in the head), then the head with the recipient count and
-    the buttons (it becomes the live progress message once sent)."""
+    """What the admin sees before Confirm, in one message: a photo broadcast is the recipients' photo, caption
+    and buttons exactly as sent (in the language `shown`), with Send (it names the count) and the composer's
+    buttons under them; a text broadcast shows the count and both texts, with the product's button if any."""
 
-    samples: list[Outgoing]
     text: str
     markup: InlineKeyboardMarkup
+    photo: str | None = None
 
 
-def sample_languages(lang: str, draft: broadcasts.Draft) -> list[str]:
-    """The admin's language; both when the two texts differ (English first, as the head says)."""
-    return list(LANGUAGES) if draft.text_en != draft.text_zh else [lang]
+def recipient_rows(lang: str, params: dict[str, Any], bot_username: str) -> list[list[InlineKeyboardButton]]:
+    markup = broadcast_message(lang, params, bot_username).reply_markup
+    return [list(row) for row in markup.inline_keyboard] if markup is not None else []
 
 
-def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int, bot_username: str = "") -> Preview:
-    controls = _preview_controls(lang, draft, count)
-    if draft.photo is None and draft.product is None:
-        text = "\n\n".join(
-            (
-                t(lang, "ops_bc.preview_head", count=count),
-                broadcast_text("en", draft.text_en, draft.text_zh),
-                broadcast_text("zh", draft.text_en, draft.text_zh),
-            )
-        )
-        return Preview([], text, controls)
+def broadcast_preview(
+    lang: str, draft: broadcasts.Draft, count: int, bot_username: str, shown: str | None = None
+) -> Preview:
+    shown = shown if shown in LANGUAGES else lang
+    controls = _preview_controls(lang, draft, count, shown)
     params = broadcasts.message_params(draft)
-    languages = sample_languages(lang, draft)
-    samples = [broadcast_message(language, params, bot_username) for language in languages]
-    head = t(lang, "ops_bc.preview_above_two" if len(languages) > 1 else "ops_bc.preview_above", count=count)
-    return Preview(samples, head, controls)
+    if draft.photo is not None:
+        sample = broadcast_message(shown, params, bot_username)
+        rows = recipient_rows(shown, params, bot_username) + controls
+        return Preview(sample.text, InlineKeyboardMarkup(inline_keyboard=rows), draft.photo)
+    text = "\n\n".join(
+        (
+            t(lang, "ops_bc.preview_head", count=count),
+            broadcast_text("en", draft.text_en, draft.text_zh),
+            broadcast_text("zh", draft.text_en, draft.text_zh),
+        )
+    )
+    if draft.product is not None:  # what the recipients' message carries, above the composer's buttons
+        controls = recipient_rows(lang, params, bot_username) + controls
+    return Preview(text, InlineKeyboardMarkup(inline_keyboard=controls))
+
+
+def sent_photo_markup(lang: str, draft: broadcasts.Draft, bot_username: str) -> InlineKeyboardMarkup:
+    """A confirmed photo preview keeps the recipients' buttons only: it stays as the record of what was sent."""
+    return InlineKeyboardMarkup(inline_keyboard=recipient_rows(lang, broadcasts.message_params(draft), bot_username))
 
 
 def product_picker(

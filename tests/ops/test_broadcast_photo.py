@@ -1,10 +1,11 @@
 """Photo broadcasts and the product button. End to end: the admin sends a photo with an English and a Chinese
-caption, attaches a product found by typing part of its name, sees the recipients' messages exactly (photo,
-caption, the product's button, the opt-out) and the count, confirms; each shopper gets one photo by the
-admin's file_id in their language, and the button opens the product's card for a shopper who never tapped
-anything. A caption too long for Telegram is refused in the admin's language (no 400), the longest allowed one
-goes through. On the store (SQLite and PostgreSQL): the photo and the product are persisted and carried by every
-recipient's row, so Pause / Resume and a restart deliver them as previewed."""
+caption, attaches a product found by typing part of its name, sees the recipients' message exactly (photo,
+caption, the product's button, the opt-out; the other language a tap away) and the count on Send, confirms;
+each shopper gets one photo by the admin's file_id in their language, and the button opens the product's card
+for a shopper who never tapped anything; the progress message under the photo counts to the end. A caption
+too long for Telegram is refused in the admin's language (no 400), the longest allowed one goes through. On the
+store (SQLite and PostgreSQL): the photo and the product are persisted and carried by every recipient's row,
+so Pause / Resume and a restart deliver them as previewed."""
 
 from __future__ import annotations
 
@@ -64,16 +65,23 @@ async def test_photo_broadcast_with_product_button(shop: Any) -> None:
     assert uploaded.photo is not None
     file_id = uploaded.photo[-1]["file_id"]
 
-    # The preview: the English and the Chinese message as sent, then the head with the count and the buttons.
-    en_sample, zh_sample = await _bot_photos(admin, "Pu'er") + await _bot_photos(admin, "普洱回来了")
-    assert en_sample.caption == "Pu'er <b>is back</b>\n\nAnnouncement from the shop"  # shown as typed
-    assert zh_sample.caption == "普洱回来了\n\n来自店铺的通知"
-    assert _labels(en_sample) == ["🔕 No more announcements"]
-    head = await admin.last_message()
-    assert "exactly what 3 recipients will get" in (head.text or "")
-    assert _labels(head) == ["✅ Send to 3", "✖️ Cancel", "🛍 Add a product button"]
+    # The preview is one photo: the recipients' caption and buttons as sent, then Send (naming the count).
+    preview = await admin.last_message()
+    assert preview.photo is not None and preview.photo[-1]["file_id"] == file_id
+    assert preview.caption == "Pu'er <b>is back</b>\n\nAnnouncement from the shop"  # shown as typed
+    assert _labels(preview) == [
+        "🔕 No more announcements",
+        "✅ Send to 3",
+        "✖️ Cancel",
+        "🛍 Add a product button",
+        "🌐 Show the Chinese version",
+    ]
+    await admin.tap("🌐 Show the Chinese version", message=preview)
+    zh_preview = await admin.last_message()
+    assert zh_preview.message_id == preview.message_id and zh_preview.caption == "普洱回来了\n\n来自店铺的通知"
+    assert _labels(zh_preview)[0] == "🔕 不再接收通知" and "🌐 Show the English version" in _labels(zh_preview)
 
-    await admin.tap("🛍 Add a product button", message=head)
+    await admin.tap("🛍 Add a product button", message=zh_preview)
     picker = await admin.last_message()
     assert "Which product" in (picker.text or "") and len(picker.buttons) > 2  # the latest products, and Back
     await admin.send("nothing-like-this")
@@ -83,19 +91,28 @@ async def test_photo_broadcast_with_product_button(shop: Any) -> None:
     assert "matching “pu'er”" in (matches.text or "")
     await admin.tap("Aged Pu'er tea cake", message=matches)
 
-    # A fresh preview replaces the old one: the samples now carry the product's button.
-    samples = await _bot_photos(admin, "Pu'er") + await _bot_photos(admin, "普洱回来了")
-    assert len(samples) == 2, "the samples without the button were replaced"
-    en_sample, zh_sample = samples
-    assert _labels(en_sample) == ["🛍 Aged Pu'er tea cake, 357 g", "🔕 No more announcements"]
-    assert _labels(zh_sample) == ["🛍 普洱熟茶饼 357克", "🔕 不再接收通知"]
-    assert en_sample.buttons[0][0].url == f"https://t.me/{shop.app.ctx.bot_username}?start=p_{PUER}"
-    head = await admin.last_message()
-    assert "3 recipients" in (head.text or "")
-    assert _labels(head) == ["✅ Send to 3", "✖️ Cancel", "🛍 Change the product", "🚫 No product button"]
+    # The preview again, now with the product's button (a link to its card), in the admin's language.
+    preview = await admin.last_message()
+    assert preview.photo is not None and preview.caption == "Pu'er <b>is back</b>\n\nAnnouncement from the shop"
+    assert _labels(preview) == [
+        "🛍 Aged Pu'er tea cake, 357 g",
+        "🔕 No more announcements",
+        "✅ Send to 3",
+        "✖️ Cancel",
+        "🛍 Change the product",
+        "🚫 No product button",
+        "🌐 Show the Chinese version",
+    ]
+    assert preview.buttons[0][0].url == f"https://t.me/{shop.app.ctx.bot_username}?start=p_{PUER}"
+    await admin.tap("🌐 Show the Chinese version", message=preview)
+    assert _labels(await admin.last_message())[:2] == ["🛍 普洱熟茶饼 357克", "🔕 不再接收通知"]
+    await admin.tap("🌐 Show the English version", message=preview)
+    assert len([m for m in await admin.messages() if m.from_bot and m.photo]) == 1, "one preview, edited"
 
-    sent = await admin.tap("✅ Send to 3", message=head)
+    sent = await admin.tap("✅ Send to 3", message=preview)
     assert sent.toast is not None and "Sending to 3" in sent.toast.text
+    kept = next(m for m in await admin.messages() if m.message_id == preview.message_id)
+    assert _labels(kept) == ["🛍 Aged Pu'er tea cake, 357 g", "🔕 No more announcements"]  # the record of it
     for user, caption, button in (
         (alice, "Pu'er <b>is back</b>\n\nAnnouncement from the shop", "🛍 Aged Pu'er tea cake, 357 g"),
         (li, "普洱回来了\n\n来自店铺的通知", "🛍 普洱熟茶饼 357克"),
@@ -107,6 +124,14 @@ async def test_photo_broadcast_with_product_button(shop: Any) -> None:
     await shop.client.settle()
     for user in (alice, li):
         assert len([m for m in await user.messages() if m.from_bot and m.photo]) == 1
+
+    # The progress message under the photo is edited until every recipient has it.
+    async def finished() -> MessageView | None:
+        shown = [m for m in await admin.messages() if m.from_bot and "Broadcast #1" in (m.text or "")]
+        return shown[0] if len(shown) == 1 and "finished" in (shown[0].text or "") else None
+
+    progress_message = await admin.sb.wait_for(finished, timeout=15.0)
+    assert "Broadcast #1" in (progress_message.text or "") and "Sent 3 of 3" in (progress_message.text or "")
 
     # 李雷 never tapped anything: the button's deep link opens the card, the broadcast stays.
     broadcast = (await _bot_photos(li, "普洱回来了"))[0]
@@ -136,9 +161,9 @@ async def test_too_long_caption_is_refused_in_the_admins_language(shop: Any) -> 
     assert f"这段图片说明有 {room + 1} 个字符" in (refused.text or "") and str(room) in (refused.text or "")
     # Still composing: the longest caption that fits with the frame goes through Telegram's 1024.
     await admin.send_photo(JPEG, caption="y" * room)
-    head = await admin.last_message()
-    assert "2 位收件人" in (head.text or "")
-    await admin.tap("✅ 发送给 2 人", message=head)
+    preview = await admin.last_message()
+    assert preview.caption == "y" * room + "\n\n来自店铺的通知"
+    await admin.tap("✅ 发送给 2 人", message=preview)
     got = await _wait_photo(alice, "yyy")
     assert got.caption == "y" * room + "\n\nAnnouncement from the shop" and len(got.caption) == 1024
 
