@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
 from bot.views import ops as ops_views
 from store import broadcasts, catalog, outbox_rows
@@ -23,11 +24,18 @@ from store.db import Database
 from store.errors import Conflict, DomainError
 from store.models import OutboxMessage
 from store.seed import seed_demo_catalog
-from tests.conftest import ADMIN_ID
+from tests.conftest import ADMIN_ID, make_test_settings
 from tests.orders.helpers import make_users
 
 JPEG = b"\xff\xd8\xff\xe0fakejpeg"
 PUER = "TEA-PUER"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    # No low-stock alerts: the demo catalog has products under the threshold, and an alert arriving in the
+    # admin's chat mid-test would be the last message instead of the screen under test.
+    return make_test_settings(ops={"low_stock_threshold": 0})
 
 
 def _labels(message: MessageView) -> list[str]:
@@ -227,3 +235,44 @@ async def test_photo_and_product_persist_through_pause_and_resume(any_db: Databa
         "🛍 普洱熟茶饼 357克",
         "🔕 不再接收通知",
     ]
+
+
+@pytest.mark.seeded
+async def test_text_broadcast_with_a_product_picked_from_the_latest(shop: Any) -> None:
+    await shop.client.set_flood_limits(False)
+    admin = await shop.client.user("Ada", id=ADMIN_ID)
+    await admin.send("/start")
+    alice = await shop.client.user("Alice")
+    await alice.send("/start")
+    await admin.send("/admin")
+    await admin.tap("📣 Broadcast")
+    await admin.tap("👥 All shoppers (2)")
+    await admin.send("Something new in the shop")
+    preview = await admin.last_message()
+    assert _labels(preview) == ["✅ Send to 2", "✖️ Cancel", "🛍 Add a product button"]
+    await admin.tap("🛍 Add a product button", message=preview)
+    picker = await admin.last_message()
+    latest = await broadcasts.product_choices(shop.db)
+    assert picker.message_id == preview.message_id and _labels(picker)[0].endswith(latest[0].sku)
+    await admin.tap(_labels(picker)[0], message=picker)
+    with_product = await admin.last_message()
+    assert with_product.message_id == preview.message_id and "2 recipients" in (with_product.text or "")
+    button = f"🛍 {latest[0].title_en}"
+    assert _labels(with_product)[:2] == [button, "🔕 No more announcements"]
+    await admin.tap("🚫 No product button", message=with_product)
+    assert _labels(await admin.last_message()) == ["✅ Send to 2", "✖️ Cancel", "🛍 Add a product button"]
+    await admin.tap("🛍 Add a product button", message=preview)
+    await admin.tap(_labels(await admin.last_message())[1], message=preview)  # the second latest this time
+    await admin.tap("✅ Send to 2", message=preview)
+
+    async def delivered() -> MessageView | None:
+        got = [m for m in await alice.messages() if m.from_bot and "Something new" in (m.text or "")]
+        return got[0] if got else None
+
+    got = await alice.sb.wait_for(delivered, timeout=10.0)
+    assert _labels(got) == [f"🛍 {latest[1].title_en}", "🔕 No more announcements"]
+    assert got.buttons[0][0].url is not None and got.buttons[0][0].url.endswith(f"start=p_{latest[1].sku}")
+    # A picker left from before Confirm changes nothing now: the admin is told why.
+    await admin.tap_data(f"bc:pp:{latest[0].id}:1", message=preview)
+    toasts = await admin.toasts()
+    assert toasts and "already sent" in toasts[-1].text
