@@ -11,8 +11,10 @@ RESTOCK_PRODUCT = "ops_restock_product"  # FSM data key: the product being resto
 class OpsSG(StatesGroup):
     restock_amount = State()
     broadcast_text = State()
+    broadcast_product = State()  # typing part of the name of the product the broadcast's button opens
     analytics_period = State()
     stock_threshold = State()  # the product: RESTOCK_PRODUCT
 
 
 BROADCAST_AUDIENCE = "ops_broadcast_audience"  # FSM data key: who the broadcast being typed is for
+BROADCAST_DRAFT = "ops_broadcast_draft"  # FSM data key: the draft whose product is being picked

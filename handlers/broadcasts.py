@@ -1,11 +1,17 @@
-"""/admin -> Broadcast: pick the audience (with its size), type the text, see the preview with the recipient
-count, confirm by tap. Confirm is idempotent (store.broadcasts); the outbox paces delivery. The preview then
-shows live progress (sent / failed / blocked) with Pause or Resume. Under every broadcast, shoppers have a
-one-tap opt-out."""
+"""/admin -> Broadcast: pick the audience (with its size), type the text or send a photo (its caption is the
+text), optionally attach a product whose card a button under the message opens (picked from the latest
+products or by typing part of its name), see the preview with the recipient count (a photo broadcast's
+preview is the recipients' photo, caption and buttons exactly as sent, in either language), confirm by tap.
+Confirm is idempotent (store.broadcasts); the outbox paces delivery. A text preview then shows live progress
+(sent / failed / blocked) with Pause or Resume; under a photo preview the progress is a new message. Under
+every broadcast, shoppers have a one-tap opt-out."""
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -15,11 +21,11 @@ from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.ops import BroadcastCB
 from bot.context import AppContext
-from bot.i18n import t, t_plain
+from bot.i18n import LANGUAGES, t, t_plain
 from bot.routes import Routes
-from bot.telegram_utils import edit_or_answer
+from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import ops as views
-from dialogues.ops import BROADCAST_AUDIENCE, OpsSG
+from dialogues.ops import BROADCAST_AUDIENCE, BROADCAST_DRAFT, OpsSG
 from store import broadcasts
 from store.errors import DomainError
 
@@ -51,45 +57,195 @@ async def audience_chosen(
     await edit_or_answer(query, t(lang, "ops_bc.prompt", count=count), None)
 
 
-@routes.message(StateFilter(OpsSG.broadcast_text), Command("cancel"))
-async def compose_cancel(message: Message, lang: str, state: FSMContext) -> None:
+@routes.message(StateFilter(OpsSG.broadcast_text, OpsSG.broadcast_product), Command("cancel"))
+async def compose_cancel(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    draft_id = (await state.get_data()).get(BROADCAST_DRAFT)
+    if await state.get_state() == OpsSG.broadcast_product.state and draft_id:
+        await broadcasts.cancel(ctx.db, int(draft_id))
     await state.set_state(None)
     await message.answer(t(lang, "ops_bc.cancelled"))
 
 
-@routes.message(StateFilter(OpsSG.broadcast_text), F.text, ~F.text.startswith("/"))
-async def compose_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+async def _preview(ctx: AppContext, lang: str, draft_id: int, shown: str | None = None) -> views.Preview:
+    draft = await broadcasts.draft(ctx.db, draft_id)
+    count = await broadcasts.audience_size(ctx.db, draft.audience)
+    return views.broadcast_preview(lang, draft, count, ctx.bot_username, shown)
+
+
+async def _compose(message: Message, ctx: AppContext, lang: str, state: FSMContext, photo: str | None) -> None:
     if message.from_user is None:
         return
     await require_role(ctx, message.from_user.id, "admin")
     audience = str((await state.get_data()).get(BROADCAST_AUDIENCE) or "")
-    draft = await broadcasts.create_draft(ctx.db, message.from_user.id, audience, message.text or "")
+    text = (message.caption if photo is not None else message.text) or ""
+    draft = await broadcasts.create_draft(
+        ctx.db, message.from_user.id, audience, text, photo=photo, max_caption=views.caption_room()
+    )
     await state.set_state(None)
-    count = await broadcasts.audience_size(ctx.db, audience)
-    text, markup = views.broadcast_preview(lang, draft, count)
+    preview = await _preview(ctx, lang, draft.id)
+    if preview.photo is not None:
+        await message.answer_photo(preview.photo, caption=preview.text, reply_markup=preview.markup)
+    else:
+        await message.answer(preview.text, reply_markup=preview.markup)
+
+
+@routes.message(StateFilter(OpsSG.broadcast_text), F.text, ~F.text.startswith("/"))
+async def compose_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    await _compose(message, ctx, lang, state, None)
+
+
+@routes.message(StateFilter(OpsSG.broadcast_text), F.photo)
+async def compose_photo(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    """A photo, with or without a caption: sent to everyone by its file_id (nothing is uploaded again)."""
+    assert message.photo  # the filter
+    await _compose(message, ctx, lang, state, message.photo[-1].file_id)
+
+
+@routes.message(StateFilter(OpsSG.broadcast_text), ~F.text, ~F.photo)
+async def compose_not_text(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "errors.ops_broadcast_bad_body"))
+
+
+# ---------------------------------------------------------------------------------------------- product button
+
+
+def _draft_id(callback_data: BroadcastCB) -> int:
+    if callback_data.d <= 0:
+        raise DomainError("bad_button")
+    return callback_data.d
+
+
+async def _redraw(query: CallbackQuery, ctx: AppContext, lang: str, draft_id: int, shown: str | None = None) -> None:
+    """The tapped message (the preview, or the product picker) becomes the preview as it is now: an edit where
+    Telegram allows one; a text message cannot become a photo, so that one is replaced."""
+    preview = await _preview(ctx, lang, draft_id, shown)  # refused (with the reason) before the screen changes
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if preview.photo is None:
+        await edit_or_answer(query, preview.text, preview.markup)
+        return
+    if message is not None and message.photo:
+        try:
+            await message.edit_caption(caption=preview.text, reply_markup=preview.markup)
+        except TelegramBadRequest as exc:
+            if not is_not_modified(exc):
+                raise
+        return
+    if query.bot is None:
+        return
+    await query.bot.send_photo(query.from_user.id, preview.photo, caption=preview.text, reply_markup=preview.markup)
+    if message is not None:
+        with contextlib.suppress(TelegramBadRequest):
+            await message.delete()
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "prod"))
+async def product_menu(
+    query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    draft = await broadcasts.draft(ctx.db, _draft_id(callback_data))
+    await state.set_state(OpsSG.broadcast_product)
+    await state.update_data({BROADCAST_DRAFT: draft.id})
+    products = await broadcasts.product_choices(ctx.db)
+    await query.answer()
+    text, markup = views.product_picker(lang, draft.id, products)
+    await edit_or_answer(query, text, markup)
+
+
+@routes.message(StateFilter(OpsSG.broadcast_product), F.text, ~F.text.startswith("/"))
+async def product_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    """Part of a name (English or Chinese) or a SKU: the matches as buttons, one tap attaches one."""
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    draft_id = int((await state.get_data()).get(BROADCAST_DRAFT) or 0)
+    typed = " ".join((message.text or "").split())[:64]
+    products = await broadcasts.product_choices(ctx.db, typed)
+    if not products:
+        raise DomainError("ops_broadcast_no_product", query=typed)
+    text, markup = views.product_picker(lang, draft_id, products, query=typed)
     await message.answer(text, reply_markup=markup)
 
 
-@routes.message(StateFilter(OpsSG.broadcast_text), ~F.text)
-async def compose_not_text(message: Message, lang: str) -> None:
-    await message.answer(t(lang, "errors.ops_broadcast_bad_text", max=broadcasts.MAX_TEXT))
+@routes.message(StateFilter(OpsSG.broadcast_product), ~F.text)
+async def product_not_text(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "errors.ops_broadcast_product_typed"))
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "pp"))
+async def product_picked(
+    query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    if not callback_data.v.isdigit():
+        raise DomainError("bad_button")
+    draft = await broadcasts.attach_product(ctx.db, _draft_id(callback_data), int(callback_data.v))
+    await _leave_picker(state)
+    await _redraw(query, ctx, lang, draft.id)
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "noprod"))
+async def product_removed(
+    query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    draft = await broadcasts.attach_product(ctx.db, _draft_id(callback_data), None)
+    await _leave_picker(state)
+    await _redraw(query, ctx, lang, draft.id)
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "back"))
+async def back_to_preview(
+    query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    await _leave_picker(state)
+    await _redraw(query, ctx, lang, _draft_id(callback_data))
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "lang"))
+async def show_language(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
+    """A photo preview in the other language: the caption and buttons its shoppers will get."""
+    await require_role(ctx, query.from_user.id, "admin")
+    await _redraw(query, ctx, lang, _draft_id(callback_data), callback_data.v)
+
+
+async def _leave_picker(state: FSMContext) -> None:
+    """Typed text is no longer a product search (it may be the admin's next command or question)."""
+    if await state.get_state() == OpsSG.broadcast_product.state:
+        await state.set_state(None)
 
 
 @routes.callback_query(BroadcastCB.filter(F.a == "send"))
 async def send(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    # The preview becomes the live progress message (edited in place by store.broadcasts' progress events).
-    message_id = query.message.message_id if query.message is not None else None
+    message = query.message if isinstance(query.message, Message) else None
+    # A text preview becomes the live progress message (edited in place by store.broadcasts' progress events);
+    # a photo cannot become text, so it stays (with the recipients' buttons only) and the progress follows it.
+    in_place = message is not None and not message.photo
     count = await broadcasts.send(
         ctx.db,
         callback_data.d,
         query.from_user.id,
         ctx.settings.ops.broadcast_per_second,
-        progress_message_id=message_id,
+        progress_message_id=message.message_id if in_place and message is not None else None,
         progress_every=ctx.settings.ops.broadcast_progress_seconds,
     )
     await query.answer(t_plain(lang, "ops_bc.queued_toast", count=count))
-    await _draw(query, ctx, lang, callback_data.d)
+    if in_place or message is None:
+        await _draw(query, ctx, lang, callback_data.d)
+        return
+    draft = await broadcasts.get(ctx.db, callback_data.d)
+    shown_lang = callback_data.v if callback_data.v in LANGUAGES else lang
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=views.sent_photo_markup(shown_lang, draft, ctx.bot_username))
+    now = await broadcasts.progress(ctx.db, callback_data.d)
+    text, markup = views.broadcast_progress(lang, now)
+    shown = await message.answer(text, reply_markup=markup)
+    await broadcasts.after_tap(
+        ctx.db, callback_data.d, shown.message_id, now.fingerprint, ctx.settings.ops.broadcast_progress_seconds
+    )
 
 
 async def _draw(query: CallbackQuery, ctx: AppContext, lang: str, broadcast_id: int) -> None:

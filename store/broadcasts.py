@@ -1,5 +1,6 @@
 """Admin broadcasts to shoppers who may hear them: flash-sale subscribers or every reachable shopper, minus
-those who opted out (one tap under any broadcast).
+those who opted out (one tap under any broadcast). A broadcast is text, or a photo (a Telegram file_id) with
+the text as its caption; either may carry one button that opens a product's card.
 
 An admin's draft is a row; Confirm moves it draft -> sending with a conditional update, so a double tap (or
 a repeated update) queues nothing twice. The same transaction writes one outbox row per recipient, keyed
@@ -24,19 +25,23 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, notify, outbox_rows, scheduling
+from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
-from store.models import OutboxMessage, ScheduledJob, User, utcnow
+from store.models import OutboxMessage, Product, ScheduledJob, User, utcnow
 from store.models.ops import Broadcast, MarketingOptOut
 
 TEMPLATE = "ops.broadcast"
 AUDIENCES = ("flash", "all")
 MAX_TEXT = 3500  # leaves room for the frame under Telegram's 4096
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo's caption, frame included (the bot knows the frame's size)
+PRODUCT_CHOICES = 8  # products offered at once when the admin picks the one the button opens
 SEPARATOR = "\n---\n"  # "English text --- 中文" gives each language its own text
 
 
@@ -69,6 +74,16 @@ async def audience_size(db: Database, audience: str) -> int:
 
 
 @dataclass(frozen=True)
+class Attached:
+    """The product a broadcast's button opens (its card, through the `p_<sku>` deep link)."""
+
+    id: int
+    sku: str
+    title_en: str
+    title_zh: str
+
+
+@dataclass(frozen=True)
 class Draft:
     id: int
     audience: str
@@ -76,32 +91,113 @@ class Draft:
     text_zh: str
     status: str
     total: int
+    photo: str | None = None  # a Telegram file_id: the message is this photo with the text as its caption
+    product: Attached | None = None
 
 
-def _draft(row: Broadcast) -> Draft:
-    return Draft(row.id, row.audience, row.text_en, row.text_zh, row.status, row.total)
+async def _draft(session: AsyncSession, row: Broadcast) -> Draft:
+    product = await session.get(Product, row.product_id) if row.product_id is not None else None
+    attached = Attached(product.id, product.sku, product.title_en, product.title_zh) if product is not None else None
+    return Draft(row.id, row.audience, row.text_en, row.text_zh, row.status, row.total, row.photo_file_id, attached)
 
 
-async def create_draft(db: Database, admin_id: int, audience: str, text: str) -> Draft:
+def _caption_length(text: str) -> int:
+    """Telegram counts a caption in UTF-16 code units (an emoji can be two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def create_draft(
+    db: Database, admin_id: int, audience: str, text: str, *, photo: str | None = None, max_caption: int = 0
+) -> Draft:
+    """A text broadcast, or with `photo` (a file_id) a photo whose caption is `text` (may be empty). The bot
+    passes `max_caption`: what Telegram's caption limit leaves once the frame is added."""
     en, zh = split_languages(text)
-    if not en or not zh or len(en) > MAX_TEXT or len(zh) > MAX_TEXT:
+    if photo is None and (not en or not zh or len(en) > MAX_TEXT or len(zh) > MAX_TEXT):
         raise DomainError("ops_broadcast_bad_text", max=MAX_TEXT)
+    if photo is not None:
+        longest = max(_caption_length(en), _caption_length(zh))
+        if longest > max_caption:
+            raise DomainError("ops_broadcast_long_caption", max=max_caption, length=longest)
     _audience(audience)
     async with db.tx() as session:
         row = Broadcast(
-            token=secrets.token_hex(8), admin_id=admin_id, audience=audience, text_en=en, text_zh=zh, status="draft"
+            token=secrets.token_hex(8),
+            admin_id=admin_id,
+            audience=audience,
+            text_en=en,
+            text_zh=zh,
+            photo_file_id=photo,
+            status="draft",
         )
         session.add(row)
         await session.flush()
-        return _draft(row)
+        return await _draft(session, row)
 
 
 async def get(db: Database, broadcast_id: int) -> Draft:
     async with db.read() as session:
         row = await session.get(Broadcast, broadcast_id)
-    if row is None:
+        if row is None:
+            raise NotFound("ops_broadcast_gone")
+        return await _draft(session, row)
+
+
+def _refuse_change(status: str) -> None:
+    """Why a broadcast that is no longer a draft cannot be changed or previewed again."""
+    if status == "cancelled":
         raise NotFound("ops_broadcast_gone")
-    return _draft(row)
+    raise Conflict("ops_broadcast_already_sent")
+
+
+async def draft(db: Database, broadcast_id: int) -> Draft:
+    """A broadcast still being composed; refused with the reason once it was sent or cancelled."""
+    found = await get(db, broadcast_id)
+    if found.status != "draft":
+        _refuse_change(found.status)
+    return found
+
+
+async def attach_product(db: Database, broadcast_id: int, product_id: int | None) -> Draft:
+    """The product the button under the broadcast opens (None: no button). Only a draft changes: once sent,
+    every recipient's message is already written."""
+    async with db.tx() as session:
+        if product_id is not None:
+            product = await session.get(Product, product_id)
+            if product is None or not product.active:
+                raise NotFound("ops_broadcast_product_gone")
+        changed = await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == "draft")
+            .values(product_id=product_id)
+            .execution_options(synchronize_session=False)
+        )
+        row = await session.get(Broadcast, broadcast_id, populate_existing=True)
+        if row is None:
+            raise NotFound("ops_broadcast_gone")
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            _refuse_change(row.status)
+        return await _draft(session, row)
+
+
+async def product_choices(db: Database, typed: str | None = None) -> list[ProductView]:
+    """Products the admin may attach: with nothing typed the latest added; else an exact SKU, or those whose
+    English or Chinese title contains every word typed. Active ones only (a shopper could not open the others);
+    sold-out ones too (their card offers "Notify me")."""
+    async with db.read() as session:
+        base = select(*PRODUCT_COLUMNS).where(Product.active.is_(True))
+        wanted = " ".join((typed or "").split())[:64]
+        if not wanted:
+            rows = (await session.execute(base.order_by(Product.id.desc()).limit(PRODUCT_CHOICES))).all()
+            return [product_from_row(row) for row in rows]
+        exact = (await session.execute(base.where(func.upper(Product.sku) == wanted.upper()))).first()
+        if exact is not None:
+            return [product_from_row(exact)]
+        query = base
+        for word in wanted.lower().split()[:4]:
+            pattern = f"%{word.replace('%', '').replace('_', '')}%"
+            query = query.where(func.lower(Product.title_en).like(pattern) | Product.title_zh.like(pattern))
+        rows = (await session.execute(query.order_by(Product.id.desc()).limit(PRODUCT_CHOICES))).all()
+        return [product_from_row(row) for row in rows]
 
 
 async def send(
@@ -116,18 +212,12 @@ async def send(
     """Queue the broadcast once; returns the number of recipients. A second confirm raises Conflict. With a
     progress message (in the admin's chat), its first update is scheduled `progress_every` seconds on."""
     async with db.tx() as session:
-        claimed = await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "draft")
-            .values(status="sending", sent_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
+        if not await _move_status(session, broadcast_id, "draft", "sending", sent_at=utcnow()):
             raise Conflict("ops_broadcast_already_sent")
         row = await session.get(Broadcast, broadcast_id)
         assert row is not None
         recipients = list((await session.execute(_audience(row.audience).order_by(User.id))).scalars())
-        await _enqueue(session, row, recipients, per_second)
+        await _enqueue(session, await _draft(session, row), recipients, per_second)
         row.total = len(recipients)
         # "sending" until the progress event counts no row left (or at once when nobody is to receive it).
         row.status = "sending" if recipients else "done"
@@ -150,32 +240,54 @@ async def send(
         return len(recipients)
 
 
-async def _enqueue(session: AsyncSession, row: Broadcast, recipients: list[int], per_second: float) -> None:
+def message_params(draft: Draft) -> dict[str, Any]:
+    """What every recipient's outbox row carries: the message whole (text, photo, the product's button as it
+    was at Confirm), so delivery after a restart, a pause or a product's later edit sends what was previewed.
+    A text broadcast without a product has the keys it always had."""
+    params: dict[str, Any] = {"text_en": draft.text_en, "text_zh": draft.text_zh}
+    if draft.photo is not None:
+        params["photo"] = draft.photo
+    if draft.product is not None:
+        params.update(
+            product_sku=draft.product.sku,
+            product_title_en=draft.product.title_en,
+            product_title_zh=draft.product.title_zh,
+        )
+    return params
+
+
+async def _enqueue(session: AsyncSession, draft: Draft, recipients: list[int], per_second: float) -> None:
     start = utcnow()
     step = 1.0 / per_second
+    params = message_params(draft)
     for i, user_id in enumerate(recipients):
         await notify.enqueue(
             session,
             user_id,
             TEMPLATE,
             user_id=user_id,
-            dedupe_key=f"bc:{row.id}:{user_id}",
+            dedupe_key=f"bc:{draft.id}:{user_id}",
             not_before=start + timedelta(seconds=i * step),
-            broadcast_id=row.id,
-            text_en=row.text_en,
-            text_zh=row.text_zh,
+            broadcast_id=draft.id,
+            **params,
         )
+
+
+async def _move_status(session: AsyncSession, broadcast_id: int, from_: str, to: str, **values: Any) -> bool:
+    """Move the broadcast from one status to the next in one conditional update; False when it was not in
+    `from_` (a repeated tap, a concurrent one, or a broadcast already further on). `values`: columns set with it."""
+    moved = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == from_)
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
 async def cancel(db: Database, broadcast_id: int) -> bool:
     async with db.tx() as session:
-        result = await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "draft")
-            .values(status="cancelled")
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return await _move_status(session, broadcast_id, "draft", "cancelled")
 
 
 async def opt_out(db: Database, user_id: int) -> bool:
@@ -264,12 +376,7 @@ async def progress(db: Database, broadcast_id: int) -> Progress:
 
 
 async def mark_done(session: AsyncSession, broadcast_id: int) -> None:
-    await session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
-        .values(status="done")
-        .execution_options(synchronize_session=False)
-    )
+    await _move_status(session, broadcast_id, "sending", "done")
 
 
 async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
@@ -280,13 +387,7 @@ async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
         if now is not None and now.status == "done":
             await mark_done(session, broadcast_id)
             return False
-        claimed = await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
-            .values(status="paused")
-            .execution_options(synchronize_session=False)
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
+        if not await _move_status(session, broadcast_id, "sending", "paused"):
             return False
         held = await session.execute(
             update(OutboxMessage)
@@ -309,13 +410,7 @@ async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
 async def resume(db: Database, broadcast_id: int, admin_id: int, per_second: float) -> bool:
     """Queue the held rows again, spaced at the broadcast pace from now. False: it was not paused."""
     async with db.tx() as session:
-        claimed = await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "paused")
-            .values(status="sending")
-            .execution_options(synchronize_session=False)
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
+        if not await _move_status(session, broadcast_id, "paused", "sending"):
             return False
         held = list(
             (

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -316,21 +317,27 @@ async def release(db: Database, ticket_id: int, agent_id: int, *, may_release_ot
         return True
 
 
+async def _close_active(session: AsyncSession, ticket_id: int, reason: str, **values: Any) -> bool:
+    """Close the ticket if it is still open or taken, in one conditional update, and drop its SLA events; False
+    when it was closed already. `values`: more columns set with it (who closed it)."""
+    result = await session.execute(
+        update(SupportTicket)
+        .where(SupportTicket.id == ticket_id, SupportTicket.status.in_(ACTIVE_STATUSES))
+        .values(status="closed", closed_at=utcnow(), close_reason=reason[:24], waiting_since=None, **values)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await scheduling.cancel(session, _take_key(ticket_id))
+    await scheduling.cancel(session, _reply_key(ticket_id))
+    return True
+
+
 async def close(db: Database, ticket_id: int, *, closed_by: int | None, reason: str) -> TicketInfo | None:
     """Close the ticket and hand the shopper back to the bot; None when it was closed already."""
     async with db.tx() as session:
-        result = await session.execute(
-            update(SupportTicket)
-            .where(SupportTicket.id == ticket_id, SupportTicket.status.in_(ACTIVE_STATUSES))
-            .values(
-                status="closed", closed_at=utcnow(), closed_by=closed_by, close_reason=reason[:24], waiting_since=None
-            )
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not await _close_active(session, ticket_id, reason, closed_by=closed_by):
             await _row(session, ticket_id)  # NotFound for a wrong id
             return None
-        await scheduling.cancel(session, _take_key(ticket_id))
-        await scheduling.cancel(session, _reply_key(ticket_id))
         row = await _row(session, ticket_id)
         if closed_by is not None and closed_by != row.user_id:
             # Staff handing the shopper back to the bot (a shopper closing their own ticket is not a staff act).
@@ -667,16 +674,7 @@ async def shopper_unreachable(session: AsyncSession, user_id: int) -> bool:
 
 async def close_in_session(session: AsyncSession, ticket_id: int, *, reason: str) -> bool:
     """Close from a scheduled event (the shopper turned out to have blocked the bot)."""
-    result = await session.execute(
-        update(SupportTicket)
-        .where(SupportTicket.id == ticket_id, SupportTicket.status.in_(ACTIVE_STATUSES))
-        .values(status="closed", closed_at=utcnow(), close_reason=reason[:24], waiting_since=None)
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        return False
-    await scheduling.cancel(session, _take_key(ticket_id))
-    await scheduling.cancel(session, _reply_key(ticket_id))
-    return True
+    return await _close_active(session, ticket_id, reason)
 
 
 # --- statistics -----------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ class AuditCB(CallbackData, prefix="au"):
 
 
 class BroadcastCB(CallbackData, prefix="bc"):
-    """a: new | aud (audience chosen: v) | send (confirm draft d) | cancel | optout"""
+    """a: new | aud (audience chosen: v) | send (confirm draft d) | cancel | optout | prod (pick the product the
+    button opens) | pp (product v picked) | noprod (no product button) | back (to the preview)"""
 
     a: str
     v: str = ""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,11 +16,13 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.catalog import ProductCB
 from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
 from bot.context import AppContext
-from bot.i18n import t, t_plain
+from bot.deeplinks import start_link
+from bot.i18n import LANGUAGES, t, t_plain
 from bot.outbox import Outgoing
 from bot.views.clock import zoned
 from bot.views.common import buyer_label
 from store import audit, broadcasts, stock_alerts
+from store.catalog import ProductView
 from store.order_queues import Buyer
 
 RESTOCK_STEPS = (10, 50)
@@ -175,10 +179,15 @@ def audit_page(
 
 # ---------------------------------------------------------------- broadcasts
 
+BUTTON_TITLE_MAX = 48  # a product button's title, clipped: long titles would wrap over several lines
+
+
+def opt_out_button(lang: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=t_plain(lang, "ops_bc.opt_out"), callback_data=BroadcastCB(a="optout").pack())
+
 
 def opt_out_markup(lang: str) -> InlineKeyboardMarkup:
-    button = InlineKeyboardButton(text=t_plain(lang, "ops_bc.opt_out"), callback_data=BroadcastCB(a="optout").pack())
-    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    return InlineKeyboardMarkup(inline_keyboard=[[opt_out_button(lang)]])
 
 
 def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
@@ -187,9 +196,50 @@ def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
     return body + t(lang, "ops_bc.footer")
 
 
-def render_broadcast(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+def _visible_length(markup: str) -> int:
+    """What Telegram counts of an HTML fragment: its text without tags, in UTF-16 code units."""
+    text = html.unescape(re.sub(r"<[^>]*>", "", markup))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def caption_room() -> int:
+    """How long the admin's caption may be in either language: Telegram's limit less the frame under it."""
+    return broadcasts.CAPTION_LIMIT - max(_visible_length(t(lang, "ops_bc.footer")) for lang in LANGUAGES)
+
+
+def _product_button(lang: str, params: dict[str, Any], bot_username: str) -> InlineKeyboardButton | None:
+    """The product's card through its deep link: a link opens it for anyone, also a shopper who never tapped
+    anything, and leaves the broadcast (and its opt-out) where it is."""
+    sku = str(params.get("product_sku") or "")
+    if not sku:
+        return None
+    try:
+        url = start_link(bot_username, "p", sku)
+    except ValueError:  # a SKU no deep link can carry: the message goes without the button
+        return None
+    title = str(params.get("product_title_zh" if lang == "zh" else "product_title_en") or sku)
+    if len(title) > BUTTON_TITLE_MAX:
+        title = title[: BUTTON_TITLE_MAX - 1] + "…"
+    return InlineKeyboardButton(text=t_plain(lang, "ops_bc.product_button", title=title), url=url)
+
+
+def broadcast_message(lang: str, params: dict[str, Any], bot_username: str) -> Outgoing:
+    """One recipient's message (also the admin's preview of it): text or photo with caption, the product's
+    button when there is one, and the opt-out always."""
+    rows: list[list[InlineKeyboardButton]] = []
+    product = _product_button(lang, params, bot_username)
+    if product is not None:
+        rows.append([product])
+    rows.append([opt_out_button(lang)])
     text = broadcast_text(lang, str(params.get("text_en", "")), str(params.get("text_zh", "")))
-    return Outgoing(text=text, reply_markup=opt_out_markup(lang))
+    photo = params.get("photo")
+    return Outgoing(
+        text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows), photo=str(photo) if photo else None
+    )
+
+
+def render_broadcast(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    return broadcast_message(lang, params, app.bot_username)
 
 
 def broadcast_audiences(lang: str, counts: dict[str, int]) -> tuple[str, InlineKeyboardMarkup]:
@@ -208,7 +258,52 @@ def broadcast_audiences(lang: str, counts: dict[str, int]) -> tuple[str, InlineK
     return t(lang, "ops_bc.title"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int) -> tuple[str, InlineKeyboardMarkup]:
+def _preview_controls(lang: str, draft: broadcasts.Draft, count: int, shown: str) -> list[list[InlineKeyboardButton]]:
+    def button(key: str, action: str, value: str = "", **params: Any) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=t_plain(lang, f"ops_bc.{key}", **params),
+            callback_data=BroadcastCB(a=action, v=value, d=draft.id).pack(),
+        )
+
+    # Send carries the language shown: the photo left after Confirm keeps that language's buttons.
+    rows = [[button("send", "send", shown if draft.photo is not None else "", count=count), button("cancel", "cancel")]]
+    if draft.product is None:
+        rows.append([button("add_product", "prod")])
+    else:
+        rows.append([button("change_product", "prod"), button("remove_product", "noprod")])
+    if draft.photo is not None and draft.text_en != draft.text_zh:
+        # One photo shows one caption: the other language's is a tap away (an edit, not a second message).
+        other = "en" if shown == "zh" else "zh"
+        rows.append([button(f"show_{other}", "lang", other)])
+    return rows
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the admin sees before Confirm, in one message: a photo broadcast is the recipients' photo, caption
+    and buttons exactly as sent (in the language `shown`), with Send (it names the count) and the composer's
+    buttons under them; a text broadcast shows the count and both texts, with the product's button if any."""
+
+    text: str
+    markup: InlineKeyboardMarkup
+    photo: str | None = None
+
+
+def recipient_rows(lang: str, params: dict[str, Any], bot_username: str) -> list[list[InlineKeyboardButton]]:
+    markup = broadcast_message(lang, params, bot_username).reply_markup
+    return [list(row) for row in markup.inline_keyboard] if markup is not None else []
+
+
+def broadcast_preview(
+    lang: str, draft: broadcasts.Draft, count: int, bot_username: str, shown: str | None = None
+) -> Preview:
+    shown = shown if shown in LANGUAGES else lang
+    controls = _preview_controls(lang, draft, count, shown)
+    params = broadcasts.message_params(draft)
+    if draft.photo is not None:
+        sample = broadcast_message(shown, params, bot_username)
+        rows = recipient_rows(shown, params, bot_username) + controls
+        return Preview(sample.text, InlineKeyboardMarkup(inline_keyboard=rows), draft.photo)
     text = "\n\n".join(
         (
             t(lang, "ops_bc.preview_head", count=count),
@@ -216,16 +311,37 @@ def broadcast_preview(lang: str, draft: broadcasts.Draft, count: int) -> tuple[s
             broadcast_text("zh", draft.text_en, draft.text_zh),
         )
     )
+    if draft.product is not None:  # what the recipients' message carries, above the composer's buttons
+        controls = recipient_rows(lang, params, bot_username) + controls
+    return Preview(text, InlineKeyboardMarkup(inline_keyboard=controls))
+
+
+def sent_photo_markup(lang: str, draft: broadcasts.Draft, bot_username: str) -> InlineKeyboardMarkup:
+    """A confirmed photo preview keeps the recipients' buttons only: it stays as the record of what was sent."""
+    return InlineKeyboardMarkup(inline_keyboard=recipient_rows(lang, broadcasts.message_params(draft), bot_username))
+
+
+def product_picker(
+    lang: str, draft_id: int, products: list[ProductView], query: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The products the button may open (the latest, or those matching what the admin typed), and the way back."""
     rows = [
         [
             InlineKeyboardButton(
-                text=t_plain(lang, "ops_bc.send", count=count), callback_data=BroadcastCB(a="send", d=draft.id).pack()
-            ),
-            InlineKeyboardButton(
-                text=t_plain(lang, "ops_bc.cancel"), callback_data=BroadcastCB(a="cancel", d=draft.id).pack()
-            ),
+                text=f"{p.title(lang)[:BUTTON_TITLE_MAX]} · {p.sku}",
+                callback_data=BroadcastCB(a="pp", v=str(p.id), d=draft_id).pack(),
+            )
         ]
+        for p in products
     ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=t_plain(lang, "ops_bc.back_to_preview"), callback_data=BroadcastCB(a="back", d=draft_id).pack()
+            )
+        ]
+    )
+    text = t(lang, "ops_bc.pick_product_matches", query=query) if query else t(lang, "ops_bc.pick_product")
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -79,9 +79,10 @@ class Broadcast(Base):
     admin_id: Mapped[int] = mapped_column(BigInteger)
     audience: Mapped[str] = mapped_column(String(16))  # flash | all
     text_en: Mapped[str] = mapped_column(Text)
-    text_zh: Mapped[str] = mapped_column(Text)
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|sending|done|cancelled
+    text_zh: Mapped[str] = mapped_column(Text)  # with a photo: its caption (may be empty)
+    photo_file_id: Mapped[str | None] = mapped_column(String(255))  # a photo broadcast: the admin's photo
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))  # its button
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|sending|paused|done|cancelled
     total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
