@@ -28,7 +28,7 @@ from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashR
 from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
 from bot.callbacks.growth import GrowthCB
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
-from bot.callbacks.ops import AnalyticsCB, AuditCB, BroadcastCB, RestockCB, WatchCB
+from bot.callbacks.ops import AnalyticsCB, AuditCB, BroadcastCB, RestockCB, StockCB, WatchCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.callbacks.search import SearchCB
 from bot.callbacks.social import DigestCB, ForYouCB, ReviewCB, WishCB
@@ -76,6 +76,7 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     SupStatsCB: [SupStatsCB(days=99_999)],
     WishCB: [WishCB(a="list", p=ID, n=ID)],
     RestockCB: [RestockCB(a="custom", p=ID, n=ID)],
+    StockCB: [StockCB(a="card", p=ID, v=ID), StockCB(a="dflt", p=ID, v=ID)],
     WatchCB: [WatchCB(p=ID)],
     AuditCB: [AuditCB(b=ID)],
     BroadcastCB: [
