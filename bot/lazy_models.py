@@ -34,8 +34,13 @@ def import_aiogram() -> bool:
     ) -> bool | None:
         if _types_namespace is None or not cls.__module__.startswith(_TYPES_MODULE):
             return model_rebuild.__func__(cls, *args, _types_namespace=_types_namespace, **kwargs)
-        # pydantic resolves a deferred model's forward references ("Message" in a field of Chat) from its
-        # parent namespace when it first builds it: give it the one aiogram passes to the rebuild loop.
+        # aiogram's types name each other under `if TYPE_CHECKING:` ("Message" in a field of Chat) and resolve
+        # those names only through the namespace of this loop. Built later, a type is resolved from its own
+        # module (when another model, SetMyCommands say, builds it inline) or its parent namespace (when built
+        # itself): give both the names the loop would have used, without replacing any the module has.
+        module = vars(sys.modules[cls.__module__])
+        for name, value in _types_namespace.items():
+            module.setdefault(name, value)
         cls.__pydantic_parent_namespace__ = {**(cls.__pydantic_parent_namespace__ or {}), **_types_namespace}
         return None
 

@@ -26,7 +26,9 @@ update = aiogram.types.Update.model_validate({
                        "message": {"message_id": 3, "date": 0, "chat": {"id": 7, "type": "private"}, "text": "hi"}},
 })
 schemas = {}
-for module in (aiogram.types, aiogram.methods):
+# Methods first: a method is often used before the types it names (setMyCommands at start-up names
+# BotCommandScopeChat, never built until then), which is where a deferred type's names must still resolve.
+for module in (aiogram.methods, aiogram.types):
     for name in module.__all__:
         cls = getattr(module, name)
         if hasattr(cls, "model_json_schema"):
