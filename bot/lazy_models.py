@@ -14,17 +14,48 @@ Nothing here is needed for correctness: if aiogram was imported before this modu
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from types import ModuleType
 from typing import Any
 
 import pydantic
 
 _TYPES_MODULE = "aiogram.types"
+_METHODS_BASE = "aiogram.methods.base"
+
+
+class _DeferMethodBuilds(importlib.abc.MetaPathFinder):
+    """aiogram's ~170 API methods are not declared `defer_build`, so each is built as its class is created,
+    inlining the schemas of every type it names (about 1 s of the import here). Right after
+    aiogram.methods.base defines their common base, and before any method class exists, the base's config
+    gains `defer_build`: each method is then built when first called."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != _METHODS_BASE:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not isinstance(
+            spec.loader, importlib.machinery.SourceFileLoader | importlib.machinery.SourcelessFileLoader
+        ):
+            return spec
+        loader = spec.loader
+        exec_module = loader.exec_module
+
+        def exec_then_defer(module: ModuleType) -> None:
+            exec_module(module)
+            module.TelegramMethod.model_config["defer_build"] = True
+
+        loader.exec_module = exec_then_defer  # type: ignore[method-assign]
+        return spec
 
 
 def import_aiogram() -> bool:
-    """Import aiogram with its types' builds deferred to first use. True if the deferral took effect."""
+    """Import aiogram with its types' and methods' builds deferred to first use. True if that took effect."""
     if "aiogram" in sys.modules:
         return False
     model_rebuild = pydantic.BaseModel.__dict__["model_rebuild"]
@@ -45,8 +76,11 @@ def import_aiogram() -> bool:
         return None
 
     pydantic.BaseModel.model_rebuild = classmethod(remember_namespace)  # type: ignore[assignment,method-assign]
+    finder = _DeferMethodBuilds()
+    sys.meta_path.insert(0, finder)
     try:
         import aiogram  # noqa: F401
     finally:
         pydantic.BaseModel.model_rebuild = model_rebuild  # type: ignore[method-assign]
+        sys.meta_path.remove(finder)
     return True
