@@ -7,12 +7,14 @@ opt them back in to marketing. It holds nothing but the user id and a date."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from store.models import CartItem, Product, User
 from store.models.ops import MarketingOptOut, RestockWaiter
@@ -37,31 +39,27 @@ class ListCounts:
     broadcasts_opted_out: bool
 
 
+_Listed = TypeVar("_Listed", WishlistItem, CartItem, RestockWaiter)
+
+
+async def _with_products(
+    session: AsyncSession, model: type[_Listed], user_id: int, since: InstrumentedAttribute[datetime]
+) -> Sequence[Row[_Listed, Product]]:
+    """One of the user's lists with its products, oldest first."""
+    return (
+        await session.execute(
+            select(model, Product)
+            .join(Product, Product.id == model.product_id)
+            .where(model.user_id == user_id)
+            .order_by(since, Product.id)
+        )
+    ).all()
+
+
 async def export_lists(session: AsyncSession, user: User) -> dict[str, Any]:
-    wished = (
-        await session.execute(
-            select(WishlistItem, Product)
-            .join(Product, Product.id == WishlistItem.product_id)
-            .where(WishlistItem.user_id == user.id)
-            .order_by(WishlistItem.added_at, Product.id)
-        )
-    ).all()
-    cart = (
-        await session.execute(
-            select(CartItem, Product)
-            .join(Product, Product.id == CartItem.product_id)
-            .where(CartItem.user_id == user.id)
-            .order_by(CartItem.added_at, Product.id)
-        )
-    ).all()
-    waiting = (
-        await session.execute(
-            select(RestockWaiter, Product)
-            .join(Product, Product.id == RestockWaiter.product_id)
-            .where(RestockWaiter.user_id == user.id)
-            .order_by(RestockWaiter.created_at, Product.id)
-        )
-    ).all()
+    wished = await _with_products(session, WishlistItem, user.id, WishlistItem.added_at)
+    cart = await _with_products(session, CartItem, user.id, CartItem.added_at)
+    waiting = await _with_products(session, RestockWaiter, user.id, RestockWaiter.created_at)
     opt_out = await session.get(MarketingOptOut, user.id)
     return {
         "wishlist": [

@@ -639,6 +639,19 @@ class UserHandle:
         chat_id = _chat_id(chat) or self.id
         return await self.sb.messages(chat_id, user_id=self.id, thread=thread)
 
+    async def bot_says(self, needle: str, chat: ChatHandle | int | None = None, timeout: float = 8.0) -> MessageView:
+        """Waits for the newest bot message in that chat whose text or caption contains `needle` (a notification
+        sent through the outbox arrives in the background)."""
+
+        async def find() -> MessageView | None:
+            for message in reversed(await self.messages(chat)):
+                if message.from_bot and needle in (message.text or message.caption or ""):
+                    return message
+            return None
+
+        found: MessageView = await self.sb.wait_for(find, timeout=timeout)
+        return found
+
     async def last_message(
         self, chat: ChatHandle | int | None = None, thread: Topic | int | None = None
     ) -> MessageView | None:

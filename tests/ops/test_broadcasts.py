@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.emulator.client import MessageView, UserHandle
 from store import audit, broadcasts
 from store.db import Database
 from store.errors import Conflict
@@ -54,17 +53,6 @@ async def test_audience_and_idempotent_paced_send(any_db: Database) -> None:
     assert [e.action for e in await audit.latest(any_db)] == ["broadcast.send"]
 
 
-async def _bot_says(user: UserHandle, needle: str, timeout: float = 8.0) -> MessageView:
-    async def find() -> MessageView | None:
-        for message in reversed(await user.messages()):
-            if message.from_bot and needle in (message.text or message.caption or ""):
-                return message
-        return None
-
-    found: MessageView = await user.sb.wait_for(find, timeout=timeout)
-    return found
-
-
 async def test_admin_broadcast_end_to_end(shop: Any) -> None:
     await shop.client.set_flood_limits(False)
     admin = await shop.client.user("Ada", id=ADMIN_ID)
@@ -84,9 +72,9 @@ async def test_admin_broadcast_end_to_end(shop: Any) -> None:
     first = await admin.tap("✅ Send to 3", message=preview)
     assert first.toast is not None and "Sending to 3" in first.toast.text
     await admin.tap_data(preview.buttons[0][0].callback_data or "", message=preview)  # a double tap
-    got = await _bot_says(li, "新茶到店")
+    got = await li.bot_says("新茶到店")
     assert "来自店铺的通知" in (got.text or "")
-    await _bot_says(alice, "New teas")
+    await alice.bot_says("New teas")
     tapped = await li.tap("🔕 不再接收通知", message=got)
     assert tapped.toast is not None and "不再收到" in tapped.toast.text
     await shop.client.settle()
@@ -113,7 +101,7 @@ async def test_broadcast_skips_a_shopper_seen_only_in_a_group(shop: Any) -> None
     await admin.send("Weekend market")
     preview = await admin.last_message()
     await admin.tap("✅ Send to 2", message=preview)
-    await _bot_says(alice, "Weekend market")
+    await alice.bot_says("Weekend market")
     await shop.client.settle()
     assert sorted(row.user_id for row in await _rows(shop.db)) == sorted([ADMIN_ID, alice.id])
     assert not [m for m in await gus.messages() if m.from_bot and "Weekend market" in (m.text or "")]

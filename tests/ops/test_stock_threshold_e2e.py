@@ -17,17 +17,6 @@ from tests.conftest import ADMIN_ID
 from tests.orders.helpers import fill_cart, make_product, stock_of
 
 
-async def _bot_says(user: UserHandle, needle: str, timeout: float = 8.0) -> MessageView:
-    async def find() -> MessageView | None:
-        for message in reversed(await user.messages()):
-            if message.from_bot and needle in (message.text or message.caption or ""):
-                return message
-        return None
-
-    found: MessageView = await user.sb.wait_for(find, timeout=timeout)
-    return found
-
-
 def _labels(message: MessageView) -> list[str]:
     return [b.text for row in message.buttons for b in row]
 
@@ -87,7 +76,7 @@ async def test_admin_sets_a_products_threshold_by_taps_and_hears_once(shop: Any)
     await alice.tap("by card")
     assert (await stock_of(shop.db, tea), await stock_of(shop.db, coffee)) == (9, 5)
 
-    alert = await _bot_says(ada, "Low stock")
+    alert = await ada.bot_says("Low stock")
     assert "TEA-1" in (alert.text or "") and "Only 9 left (threshold 10)" in (alert.text or "")
     assert _labels(alert) == ["+10", "+50", "✏️ Other amount"]
     await asyncio.sleep(2.5)  # the sweep runs every second here: give it time to (wrongly) say more
