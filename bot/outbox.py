@@ -22,7 +22,10 @@ from store import broadcasts, outbox_rows, reachability, users
 
 log = logging.getLogger(__name__)
 
-REQUEUE_EVERY_SECONDS = 60.0
+# How often a sender re-stamps the rows it has claimed and not yet sent (well inside outbox_rows.CLAIM_LEASE),
+# and how often it takes back rows whose sender died (their claims stop being renewed).
+RENEW_EVERY_SECONDS = 5.0
+REQUEUE_EVERY_SECONDS = 10.0
 
 
 @dataclass
@@ -101,8 +104,9 @@ class OutboxSender:
 
     async def start(self) -> None:
         self.app.db.on_after_commit(self._after_commit)
-        # Rows caught mid-send by a crash go back to the queue (Telegram has no idempotency key, so at most
-        # that one message may repeat; everything else resumes exactly where it stopped).
+        # Rows a crashed process had claimed go back to the queue once their lease runs out (here, or in the
+        # periodic requeue). Telegram has no idempotency key: the one message a process was sending when it died
+        # may repeat, if Telegram took it before the crash; everything else resumes exactly where it stopped.
         await outbox_rows.requeue_stuck(self.app.db)
         self._task = asyncio.create_task(self._run(), name="outbox")
 
@@ -141,9 +145,29 @@ class OutboxSender:
 
     async def drain_once(self, limit: int = 50) -> bool:
         rows = await outbox_rows.claim_due(self.app.db, limit, now=self._now())
-        for row in rows:
-            await self._deliver(row)
-        return bool(rows)
+        if not rows:
+            return False
+        # A batch at the outbox pace takes seconds (more behind a 429): its claims are renewed meanwhile, so no
+        # other process mistakes them for a dead sender's.
+        held = [row.id for row in rows]
+        renewer = asyncio.create_task(self._renew(held), name="outbox-renew")
+        try:
+            for row in rows:
+                await self._deliver(row)
+                held.remove(row.id)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+        return True
+
+    async def _renew(self, held: list[int]) -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY_SECONDS)
+            try:
+                await outbox_rows.renew(self.app.db, list(held), now=self._now())
+            except Exception:
+                log.exception("renewing the outbox claims failed")
 
     async def _deliver(self, row: outbox_rows.DueMessage) -> None:
         wait = self._pacer.delay(row.chat_id, self._clock())

@@ -12,6 +12,10 @@ from store.db import Database
 from store.models import Chat, OutboxMessage, User, utcnow
 
 HELD = "held"  # a paused broadcast's row (store.broadcasts): no sender claims it
+# A live sender re-stamps the rows it holds (renew) well within this; a claim older than it was abandoned by a
+# process that died (kill -9, power loss), and requeue_stuck puts it back. Short, so that a restarted process
+# resumes a crashed one's claimed rows in seconds rather than minutes.
+CLAIM_LEASE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,23 @@ async def fail_or_retry(db: Database, row_id: int, max_attempts: int, error: str
             row.not_before = utcnow() + timedelta(seconds=2**row.attempts)
 
 
-async def requeue_stuck(db: Database, older_than: timedelta = timedelta(minutes=2)) -> int:
-    """Rows claimed longer than `older_than` ago and never marked go back to the queue (their process died).
-    Measured from the claim, not from the row's creation: another live process may be sending an old row now."""
+async def renew(db: Database, row_ids: list[int], now: datetime | None = None) -> None:
+    """The sender holding these claimed rows is alive: their claim time moves to `now`, so requeue_stuck leaves
+    them alone however long the sender takes to reach them (pacing, a slow Telegram)."""
+    if not row_ids:
+        return
+    async with db.tx() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == "sending")
+            .values(not_before=now if now is not None else utcnow())
+        )
+
+
+async def requeue_stuck(db: Database, older_than: timedelta = CLAIM_LEASE) -> int:
+    """Rows claimed (or last renewed) longer than `older_than` ago and never marked go back to the queue: their
+    process died. Measured from the claim, not from the row's creation: another live process may be sending an
+    old row now, and it renews its claims (renew) more often than that."""
     async with db.tx() as session:
         result = await session.execute(
             update(OutboxMessage)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from bot.config import Settings
 from store import notify, outbox_rows
 from store.db import Database
-from store.models import OutboxMessage, utcnow
+from store.models import OutboxMessage, User, utcnow
 from tests.backends import fresh_database_url
 
 ROWS = 300
@@ -83,3 +84,48 @@ async def test_requeue_takes_back_abandoned_rows_only(any_db: Database) -> None:
         )
     assert await outbox_rows.requeue_stuck(any_db) == 1
     assert [row.id for row in await outbox_rows.claim_due(any_db, 10)] == [old]
+
+
+async def test_renewed_claims_stay_with_their_sender(any_db: Database) -> None:
+    alive, dead = await _queue(any_db, 2)
+    await outbox_rows.claim_due(any_db, 10)
+    async with any_db.tx() as session:  # both claimed a minute ago, past the lease
+        await session.execute(update(OutboxMessage).values(not_before=utcnow() - timedelta(minutes=1)))
+    await outbox_rows.renew(any_db, [alive])  # its sender is still pacing through its batch
+    assert await outbox_rows.requeue_stuck(any_db) == 1
+    assert [row.id for row in await outbox_rows.claim_due(any_db, 10)] == [dead]
+
+
+async def test_a_sender_pacing_through_its_batch_keeps_its_claims(
+    any_db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three messages to one chat take two seconds (about one a second per chat); another process taking back
+    claims older than half a second meanwhile must find none of the batch's, or it would send them again."""
+    from bot import outbox
+    from bot.app import standard_wiring
+    from bot.context import AppContext
+    from tests.stubs import stub_bot
+
+    monkeypatch.setattr(outbox, "RENEW_EVERY_SECONDS", 0.1)
+    async with any_db.tx() as session:
+        session.add(User(id=51, first_name="U", language="en"))
+        for _ in range(3):
+            await notify.notify_user(session, 51, "menu.cart")
+    bot, stub = stub_bot()
+    sender = outbox.OutboxSender(AppContext(settings=settings, db=any_db, bot=bot, wiring=standard_wiring()))
+    taken_back = 0
+
+    async def other_process() -> None:
+        nonlocal taken_back
+        while True:
+            taken_back += await outbox_rows.requeue_stuck(any_db, older_than=timedelta(seconds=0.5))
+            await asyncio.sleep(0.05)
+
+    watcher = asyncio.create_task(other_process())
+    try:
+        assert await sender.drain_once()
+    finally:
+        watcher.cancel()
+    assert taken_back == 0
+    assert len(stub.sent_to(51)) == 3
+    assert await outbox_rows.pending_count(any_db) == 0
