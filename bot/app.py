@@ -335,7 +335,7 @@ def build_context(
         taps=TapMemory(),
         events=EventCounter(settings.shop.timezone),
         recommender=Recommender(db),
-        updates=build_ledger(settings.redis.url, str(bot.id)),
+        updates=build_ledger(settings.redis.url, str(bot.id), settings.redis.update_lease_seconds),
         metrics=Metrics(),
     )
 
