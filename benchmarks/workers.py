@@ -29,20 +29,12 @@ if __package__ in (None, ""):  # `python benchmarks/workers.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.flash_sale import PRODUCT_STOCK_EXTRA, classify, database_url, seed
-from bot.worker_cluster import LocalWorkers, clean_env, forget
+from bot.worker_cluster import LocalWorkers, clean_env, forget, free_port_block
 from bot.workers import webhook_env
 
 REDIS_URL = os.environ.get("GROUPCART_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECRET = "bench-workers-secret"
 FIRST_USER = 8_800_000
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _forget(prefix: str) -> None:
@@ -81,7 +73,7 @@ async def run_one(workers: int, taps: int, units: int, concurrency: int) -> dict
         return update
 
     emu.queue.push = capture  # type: ignore[method-assign]  # the benchmark feeds the webhook itself
-    port = _free_port()
+    port = free_port_block(1 + workers)
     with tempfile.TemporaryDirectory() as tmp:
         async with database_url("postgres", Path(tmp)) as url:
             env = clean_env(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -33,6 +35,31 @@ async def forget(redis: Any, prefix: str) -> None:
     names = [name async for name in redis.scan_iter(match=f"{prefix}*")]
     if names:
         await redis.delete(*names)
+
+
+def free_port_block(count: int) -> int:
+    """A port P such that P .. P+count-1 are free now (the webhook port and each worker's own port), below the
+    kernel's ephemeral range: a port from that range can be taken between the check and the worker's bind by any
+    outgoing connection (the workers' own PostgreSQL and Redis connections included)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(10_000, max(10_001, low - count))
+        if all(_bindable(port) for port in range(base, base + count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports below {low}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def children(pid: int) -> list[int]:

@@ -19,12 +19,11 @@ from redis.asyncio import Redis
 from bot.emulator.client import EmulatorClient
 from bot.emulator.engine import Emulator
 from bot.emulator.server import EmulatorConfig, RunningEmulator, start_emulator
-from bot.worker_cluster import LocalWorkers, clean_env, forget
+from bot.worker_cluster import LocalWorkers, clean_env, forget, free_port_block
 from bot.workers import webhook_env
 from store.db import Database
 from tests.backends import REDIS_URL, fresh_database_url, require_postgres, require_redis
 from tests.conftest import ADMIN_ID
-from tests.private_services import free_port
 
 SECRET = "handover-secret_1"
 WORKERS = 3
@@ -69,7 +68,7 @@ async def three_workers(tmp_path: Path, **env: str) -> AsyncIterator[Cluster]:
     prefixes = [f"groupcart:update:{bot_id}:", f"groupcart:flash:{bot_id}:"]
     client = EmulatorClient(running.base_url, settle_timeout=60)
     cluster: Cluster | None = None
-    port = free_port()
+    port = free_port_block(1 + WORKERS)
     async with fresh_database_url("postgres", tmp_path) as db_url:
         workers = LocalWorkers(
             clean_env(

@@ -24,14 +24,13 @@ from bot.emulator.server import EmulatorConfig, start_emulator
 from bot.emulator.state import JSON
 from bot.i18n import LANGUAGES, t
 from bot.runner import SECRET_HEADER
-from bot.worker_cluster import LocalWorkers, clean_env, forget
+from bot.worker_cluster import LocalWorkers, clean_env, forget, free_port_block
 from bot.workers import webhook_env
 from store import flashsale
 from store.db import Database
 from store.models import Order, Product
 from tests.backends import REDIS_URL, fresh_database_url, require_redis
 from tests.flashsale.helpers import live_sale, make_product
-from tests.private_services import free_port
 from tests.scale.test_workers import SECRET
 from tests.strict import apology_violations
 
@@ -62,7 +61,7 @@ async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> N
     bot_id = random.randint(10**9, 2 * 10**9)
     emulator = await start_emulator(EmulatorConfig(token=f"{bot_id}:FLASH-WORKERS"))
     emu = emulator.emulator
-    port = free_port()
+    port = free_port_block(1 + WORKERS)
     redis = Redis.from_url(REDIS_URL)
     prefixes = [f"groupcart:update:{bot_id}:", f"groupcart:flash:{bot_id}:"]
     for prefix in prefixes:

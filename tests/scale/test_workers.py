@@ -16,10 +16,9 @@ from redis.asyncio import Redis
 from bot.emulator.client import EmulatorClient
 from bot.emulator.server import EmulatorConfig, start_emulator
 from bot.runner import SECRET_HEADER
-from bot.worker_cluster import ROOT, LocalWorkers, clean_env, forget
+from bot.worker_cluster import ROOT, LocalWorkers, clean_env, forget, free_port_block
 from bot.workers import webhook_env
 from tests.backends import REDIS_URL, fresh_database_url, require_redis
-from tests.private_services import free_port
 
 SECRET = "workers-secret_1"
 USERS = 12
@@ -55,7 +54,7 @@ async def test_two_workers_behind_one_port_handle_each_update_once(tmp_path: Pat
 
     queue.push = recording_push  # type: ignore[method-assign]
     client = EmulatorClient(emulator.base_url)
-    port = free_port()
+    port = free_port_block(3)  # the webhook port and each worker's own
     # The emulator's bot and update ids are the same every run: earlier runs' claims must not count.
     redis = Redis.from_url(REDIS_URL)
     ledger = f"groupcart:update:{emulator.token.split(':')[0]}:"
