@@ -27,8 +27,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
+
+from bot.middleware_order import register_outermost
 
 log = logging.getLogger(__name__)
 
@@ -215,3 +217,12 @@ class DuplicateUpdateMiddleware(BaseMiddleware):
             raise
         await self.ledger.finish(event.update_id)
         return result
+
+
+def install(dp: Dispatcher, ledger: UpdateLedger | None = None) -> DuplicateUpdateMiddleware:
+    """The guard as the outermost update middleware, around aiogram's error middleware: an error the errors
+    router answers (the user got a message, the webhook says 200) finishes the update like a success; only an
+    error that reaches the webhook (500, so Telegram delivers again) releases it."""
+    guard = DuplicateUpdateMiddleware(ledger)
+    register_outermost(dp.update.outer_middleware, guard)
+    return guard
