@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import random
-import signal
 import sys
 import tempfile
 import time
@@ -30,25 +29,12 @@ if __package__ in (None, ""):  # `python benchmarks/workers.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.flash_sale import PRODUCT_STOCK_EXTRA, classify, database_url, seed
+from bot.worker_cluster import LocalWorkers, clean_env, forget, free_port_block
 from bot.workers import webhook_env
 
-ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("GROUPCART_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECRET = "bench-workers-secret"
 FIRST_USER = 8_800_000
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPCART_") and k != "DATABASE_URL"}
-    return {**env, "GROUPCART_CONFIG": str(ROOT / "config.yaml"), **extra}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _forget(prefix: str) -> None:
@@ -56,9 +42,7 @@ async def _forget(prefix: str) -> None:
 
     redis = Redis.from_url(REDIS_URL)
     try:
-        names = [name async for name in redis.scan_iter(match=f"{prefix}*")]
-        if names:
-            await redis.delete(*names)
+        await forget(redis, prefix)
     finally:
         await redis.aclose()
 
@@ -89,11 +73,10 @@ async def run_one(workers: int, taps: int, units: int, concurrency: int) -> dict
         return update
 
     emu.queue.push = capture  # type: ignore[method-assign]  # the benchmark feeds the webhook itself
-    port = _free_port()
-    log: list[str] = []
+    port = free_port_block(1 + workers)
     with tempfile.TemporaryDirectory() as tmp:
         async with database_url("postgres", Path(tmp)) as url:
-            env = _env(
+            env = clean_env(
                 **webhook_env(
                     token=emulator.token,
                     secret=SECRET,
@@ -103,24 +86,13 @@ async def run_one(workers: int, taps: int, units: int, concurrency: int) -> dict
                     port=port,
                 )
             )
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--webhook", "--workers", str(workers),
-                cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-
-            async def read_log() -> None:
-                assert proc.stderr is not None
-                async for line in proc.stderr:
-                    log.append(line.decode(errors="replace"))
-
-            reader = asyncio.create_task(read_log())
+            cluster = LocalWorkers(env, workers, port)
             db: Database | None = None
             try:
-                deadline = time.monotonic() + 300
-                while not await _listening(port, workers, log):
-                    if time.monotonic() > deadline or proc.returncode is not None:
-                        raise SystemExit(f"{workers} worker(s) did not start:\n" + "".join(log[-30:]))
-                    await asyncio.sleep(0.2)
+                try:
+                    await cluster.start(timeout=300)
+                except AssertionError as exc:
+                    raise SystemExit(f"{workers} worker(s) did not start:\n{exc}") from None
                 db = Database(url)
                 sale_id, product_id = await seed(db, units, None)
                 data = FlashBuyCB(sale_id=sale_id).pack()
@@ -128,7 +100,7 @@ async def run_one(workers: int, taps: int, units: int, concurrency: int) -> dict
                 failed_posts = 0
                 slots = asyncio.Semaphore(concurrency)
                 connector = aiohttp.TCPConnector(force_close=True, limit=concurrency)
-                hook = f"http://127.0.0.1:{port}/hook"
+                hook = cluster.hook_url()
                 async with aiohttp.ClientSession(connector=connector) as http:
 
                     async def tap(user: Any) -> None:
@@ -187,38 +159,12 @@ async def run_one(workers: int, taps: int, units: int, concurrency: int) -> dict
                     "errors_429": sum(1 for e in emu.error_responses() if e["error_code"] == 429),
                 }
             finally:
-                if proc.returncode is None:
-                    proc.send_signal(signal.SIGTERM)
-                    try:
-                        await asyncio.wait_for(proc.wait(), 60)
-                    except TimeoutError:
-                        proc.kill()
-                        await proc.wait()
-                reader.cancel()
+                await cluster.stop()
                 if db is not None:
                     await db.dispose()
                 for prefix in (f"groupcart:update:{bot_id}:", f"groupcart:flash:{bot_id}:"):
                     await _forget(prefix)
                 await emulator.stop()
-
-
-async def _listening(port: int, workers: int, log: list[str]) -> bool:
-    """Every worker serves its /metrics (webhook port + 1 + index) once it listens."""
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http:
-        for index in range(workers if workers > 1 else 0):
-            try:
-                async with http.get(f"http://127.0.0.1:{port + 1 + index}/metrics") as resp:
-                    if resp.status != 200:
-                        return False
-            except aiohttp.ClientError:
-                return False
-        try:
-            async with http.get(f"http://127.0.0.1:{port}/hook") as resp:
-                return resp.status in (401, 403, 405)
-        except aiohttp.ClientError:
-            return False
 
 
 async def _answers(emu: Any, sent: dict[str, float], timeout: float) -> dict[str, float]:

@@ -15,7 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 
-from bot import flash_lane, payment_inbox, retry
+from bot import flash_lane, payment_inbox, retry, update_guard
 from bot.admission import MemoryAdmissionGate, db_slots
 from bot.chat_language import GroupLanguages
 from bot.config import Settings
@@ -41,7 +41,7 @@ from bot.referral_codes import ReferralCodes
 from bot.scheduler import Scheduler
 from bot.shop_rules import shop_rules
 from bot.tap_guard import TapMemory
-from bot.update_guard import DuplicateUpdateMiddleware, build_ledger
+from bot.update_guard import build_ledger
 from bot.user_rows import UserRowWriter
 from bot.views import digest as digest_views
 from bot.views import flashsale as flash_views
@@ -239,9 +239,11 @@ def build_dispatcher(ctx: AppContext) -> tuple[Dispatcher, payment_inbox.Payment
             payment_inbox.REFUNDED: payments.apply_refunded_payment,
         },
     )
+    # Outermost first: the guard wraps aiogram's error middleware (an error answered to the user finishes the
+    # update); the metrics wrap the guard (a dropped repeat is still counted arriving).
+    update_guard.install(dp, ctx.updates)
     if ctx.metrics is not None:
-        ctx.metrics.install(ctx.bot, dp)  # outermost of the update middlewares below: every delivery is timed
-    dp.update.outer_middleware(DuplicateUpdateMiddleware(ctx.updates))
+        ctx.metrics.install(ctx.bot, dp)
     dp.update.outer_middleware(UserContextMiddleware(ctx))
     if ctx.etiquette is not None:
         ctx.etiquette.attach(dp)
@@ -337,7 +339,7 @@ def build_context(
         taps=TapMemory(),
         events=EventCounter(settings.shop.timezone),
         recommender=Recommender(db),
-        updates=build_ledger(settings.redis.url, str(bot.id)),
+        updates=build_ledger(settings.redis.url, str(bot.id), settings.redis.update_lease_seconds),
         metrics=Metrics(),
     )
 

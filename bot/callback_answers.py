@@ -18,7 +18,7 @@ from typing import Any, cast
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update
@@ -62,10 +62,24 @@ class AnswerOnce(BaseRequestMiddleware):
             log.debug("tap %s was answered already", query_id)
             # aiogram's request chain hands back the method's result itself (True here), whatever its annotation says
             return cast(Response[TelegramType], True)
-        response = await make_request(bot, method)
+        try:
+            response = await make_request(bot, method)
+        except TelegramBadRequest as exc:
+            if query_id is None or not _cannot_answer(exc):
+                raise
+            # Another worker answered it before it died (the update was handled again after its lease), or it is
+            # past Telegram's 15 s: either way nothing more can be said to that tap, and the handler carries on.
+            log.info("tap %s cannot be answered any more: %s", query_id, exc.message)
+            self.answered.mark(query_id)
+            return cast(Response[TelegramType], True)
         if query_id is not None:
             self.answered.mark(query_id)
         return response
+
+
+def _cannot_answer(exc: TelegramBadRequest) -> bool:
+    message = exc.message.lower()
+    return "query is too old" in message or "query id is invalid" in message
 
 
 class EveryTapAnswered(BaseMiddleware):

@@ -19,6 +19,7 @@ from aiogram.types import TelegramObject, Update
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from bot.middleware_order import register_outermost
 from store import outbox_rows
 from store.db import Database
 
@@ -43,8 +44,8 @@ class Metrics:
 
     def install(self, bot: Bot, dp: Dispatcher) -> None:
         bot.session.middleware(_CountCalls(self))
-        # Outermost: a repeated delivery the update guard drops is still seen arriving, and timed.
-        dp.update.outer_middleware(_TimeUpdates(self))
+        # Outermost (install after the update guard): a repeated delivery the guard drops is still seen arriving.
+        register_outermost(dp.update.outer_middleware, _TimeUpdates(self))
         dp.errors.outer_middleware(_CountErrors(self))
 
     async def render(self, db: Database) -> bytes:

@@ -15,6 +15,7 @@ from bot import payment_inbox
 from bot.app import App
 from bot.i18n import t
 from bot.in_flight import InFlight
+from bot.update_guard import DELIVERY_KEY, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -140,12 +141,18 @@ def webhook_handler(app: App, secret: str) -> web.Application:
 
     class Handler(SimpleRequestHandler):
         async def handle(self, request: web.Request) -> web.Response:
-            if inbox is None or not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
+            if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
                 return await super().handle(request)
             raw = await request.json(loads=self.bot.session.json_loads)
             update = Update.model_validate(raw, context={"bot": self.bot})
-            if payment_inbox.payment_kind(update) is None:
-                result: Any = await self.dispatcher.feed_webhook_update(self.bot, update, **self.data)
+            if inbox is None or payment_inbox.payment_kind(update) is None:
+                delivery = Delivery()
+                data: dict[str, Any] = {**self.data, DELIVERY_KEY: delivery}
+                result: Any = await self.dispatcher.feed_webhook_update(self.bot, update, **data)
+                if delivery.busy:
+                    # Another worker holds this update and may yet die before answering it: a 2xx would make
+                    # Telegram forget it, an error makes it deliver again (handled once the claim lapses).
+                    return web.Response(status=503, text="update being handled by another worker")
                 return web.Response(body=self._build_response_writer(bot=self.bot, result=result))
             try:
                 inbox.accept(update)
@@ -170,11 +177,12 @@ async def run_webhook(
     *,
     reuse_port: bool = False,
     set_webhook: bool = True,
-    metrics_port: int | None = None,
+    own_port: int | None = None,
 ) -> None:
     """Serve updates over HTTPS behind a proxy; requests without the secret header are refused (401).
     `reuse_port`: one of several worker processes listening on the same port (bot/workers.py); such a worker
-    also serves its own /metrics on `metrics_port` (the shared port would answer for a random worker)."""
+    also listens on a port of its own, `own_port`: its /metrics (the shared port would answer for a random
+    worker), and the webhook too, so a proxy with one upstream per worker (or a test) can address each."""
     settings = app.ctx.settings.telegram.webhook
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
@@ -185,15 +193,8 @@ async def run_webhook(
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
     await site.start()
-    if metrics_port is not None and app.ctx.metrics is not None:
-        metrics_app = web.Application()
-        metrics_app.router.add_get("/metrics", app.ctx.metrics.endpoint(app.ctx.db))
-        metrics_runner = web.AppRunner(metrics_app, access_log=None)
-        await metrics_runner.setup()
-        await web.TCPSite(metrics_runner, settings.host, metrics_port).start()
-        runners = [runner, metrics_runner]
-    else:
-        runners = [runner]
+    if own_port is not None:
+        await web.TCPSite(runner, settings.host, own_port).start()
     if settings.public_url and set_webhook:
         await app.bot.set_webhook(
             settings.public_url.rstrip("/") + settings.path,
@@ -204,5 +205,4 @@ async def run_webhook(
     try:
         await stop.wait()
     finally:
-        for each in runners:
-            await each.cleanup()
+        await runner.cleanup()

@@ -59,9 +59,14 @@ def webhook_env(
     }
 
 
-def metrics_port(settings: Settings, index: int) -> int:
-    """Worker `index` serves /metrics on the webhook port + 1 + index (each worker is its own scrape target)."""
-    return settings.telegram.webhook.port + 1 + index
+def own_port(settings: Settings, index: int) -> int:
+    """Worker `index` also listens on the webhook port + 1 + index: its /metrics (each worker is its own scrape
+    target) and the webhook, for a proxy with one upstream per worker or a test that picks the worker."""
+    return own_port_of(settings.telegram.webhook.port, index)
+
+
+def own_port_of(webhook_port: int, index: int) -> int:
+    return webhook_port + 1 + index
 
 
 def worker_command(config: str | None, index: int, argv_extra: Sequence[str] = ()) -> list[str]:

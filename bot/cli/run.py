@@ -90,7 +90,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 secret,
                 reuse_port=worker is not None,
                 set_webhook=not worker,
-                metrics_port=None if worker is None else workers.metrics_port(settings, worker),
+                own_port=None if worker is None else workers.own_port(settings, worker),
             )
         else:
             await run_polling(app)

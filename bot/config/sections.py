@@ -93,6 +93,12 @@ class DatabaseSettings(Section):
 
 class RedisSettings(Section):
     url: str | None = None
+    update_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="how long an update stays claimed by a worker that has not finished it; after that a "
+        "redelivery is handled by another (the claimant is taken for dead): longer than any handler takes",
+    )
 
 
 class CatalogSettings(Section):

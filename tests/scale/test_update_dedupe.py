@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from bot.app import App, create_app
 from bot.config import Settings
-from bot.update_guard import REMEMBER_SECONDS, TELEGRAM_RETRY_WINDOW_SECONDS, RedisLedger
+from bot.update_guard import REMEMBER_SECONDS, TELEGRAM_RETRY_WINDOW_SECONDS, Claim, RedisLedger
 from store.db import Database
 from tests.backends import REDIS_URL, require_redis
 from tests.stubs import StubSession, stub_bot
@@ -65,7 +65,7 @@ async def test_two_processes_claim_each_update_once() -> None:
     # A restarted process remembers nothing itself: Redis still turns every redelivery away.
     again = RedisLedger(REDIS_URL, namespace)
     try:
-        assert not any([await again.claim(i) for i in range(1, count + 1)])
+        assert {await again.claim(i) for i in range(1, count + 1)} == {Claim.DONE}
         ttl = await again.redis.ttl(again.key(1))
         assert TELEGRAM_RETRY_WINDOW_SECONDS < ttl <= REMEMBER_SECONDS
     finally:
@@ -118,3 +118,34 @@ async def test_two_apps_and_a_restart_handle_each_update_once(any_db: Database, 
         redis = Redis.from_url(REDIS_URL)
         await redis.delete(*[first.ctx.updates.key(base + i) for i in (*range(20), 100)])  # type: ignore[attr-defined]
         await redis.aclose()
+
+
+async def test_a_claim_in_progress_is_busy_until_its_lease_lapses_then_taken_done_is_final() -> None:
+    """The two states of a claim: a live claimant's update is not handled twice (BUSY: the webhook asks for a
+    later redelivery), a dead claimant's is handled again once its lease lapses, a finished one never again."""
+    require_redis()
+    namespace = uuid.uuid4().hex
+    dead = RedisLedger(REDIS_URL, namespace, lease_seconds=0.5)
+    other = RedisLedger(REDIS_URL, namespace, lease_seconds=0.5)
+    try:
+        assert await dead.claim(1) is Claim.TAKEN
+        assert await other.claim(1) is Claim.BUSY  # the claimant may still answer
+        assert (await other.redis.get(other.key(1))).decode() == f"run:{dead.owner}"
+        # The claimant never finishes (killed): after the lease the update is someone else's to handle.
+        deadline = asyncio.get_running_loop().time() + 10
+        while await other.claim(1) is Claim.BUSY:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.1)
+        await other.finish(1)
+        assert (await other.redis.get(other.key(1))).decode() == f"done:{other.owner}"
+        assert TELEGRAM_RETRY_WINDOW_SECONDS < await other.redis.ttl(other.key(1)) <= REMEMBER_SECONDS
+        await asyncio.sleep(0.7)  # longer than the lease: done stays done
+        assert await dead.claim(1) is Claim.DONE and await other.claim(1) is Claim.DONE
+        # A handler that failed gives the update back at once.
+        assert await dead.claim(2) is Claim.TAKEN
+        await dead.release(2)
+        assert await other.claim(2) is Claim.TAKEN
+    finally:
+        await dead.redis.delete(dead.key(1), dead.key(2))
+        await dead.close()
+        await other.close()

@@ -4,8 +4,6 @@ and Redis, fed by the emulator's webhook delivery; and the refusal to run severa
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,30 +16,19 @@ from redis.asyncio import Redis
 from bot.emulator.client import EmulatorClient
 from bot.emulator.server import EmulatorConfig, start_emulator
 from bot.runner import SECRET_HEADER
+from bot.worker_cluster import ROOT, LocalWorkers, clean_env, forget, free_port_block
 from bot.workers import webhook_env
 from tests.backends import REDIS_URL, fresh_database_url, require_redis
-from tests.private_services import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "workers-secret_1"
 USERS = 12
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPCART_") and k != "DATABASE_URL"}
-    return {**env, "GROUPCART_CONFIG": str(ROOT / "config.yaml"), **extra}
-
-
-async def _groupcart(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
-    )
-
-
 async def test_several_workers_without_redis_refuse_naming_redis_url() -> None:
-    proc = await _groupcart(
-        "run", "--webhook", "--workers", "2",
-        env=_env(TELEGRAM_BOT_TOKEN="123456:TEST", TELEGRAM_WEBHOOK_SECRET=SECRET),
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--webhook", "--workers", "2",
+        cwd=ROOT, stderr=asyncio.subprocess.PIPE,
+        env=clean_env(TELEGRAM_BOT_TOKEN="123456:TEST", TELEGRAM_WEBHOOK_SECRET=SECRET),
     )  # fmt: skip
     _, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 2
@@ -67,13 +54,13 @@ async def test_two_workers_behind_one_port_handle_each_update_once(tmp_path: Pat
 
     queue.push = recording_push  # type: ignore[method-assign]
     client = EmulatorClient(emulator.base_url)
-    port = free_port()
+    port = free_port_block(3)  # the webhook port and each worker's own
     # The emulator's bot and update ids are the same every run: earlier runs' claims must not count.
     redis = Redis.from_url(REDIS_URL)
     ledger = f"groupcart:update:{emulator.token.split(':')[0]}:"
-    await _forget(redis, ledger)
+    await forget(redis, ledger)
     async with fresh_database_url("postgres", tmp_path) as db_url:
-        env = _env(
+        env = clean_env(
             **webhook_env(
                 token=emulator.token,
                 secret=SECRET,
@@ -83,19 +70,10 @@ async def test_two_workers_behind_one_port_handle_each_update_once(tmp_path: Pat
                 port=port,
             )
         )
-        proc = await _groupcart("run", "--webhook", "--workers", "2", env=env)
-        log: list[str] = []
-
-        async def read_log() -> None:
-            assert proc.stderr is not None
-            async for line in proc.stderr:
-                log.append(line.decode(errors="replace"))
-
-        reader = asyncio.create_task(read_log())
+        cluster = LocalWorkers(env, 2, port)
         try:
-            await client.wait_for(
-                lambda: sum("webhook listening" in line for line in log) == 2 and queue.webhook.url, timeout=120
-            )
+            await cluster.start(timeout=120)
+            await client.wait_for(lambda: queue.webhook.url, timeout=30)
             users = [await client.user(f"Shopper {i}", id=8_100 + i) for i in range(USERS)]
             for user in users:
                 await user.send("/help")
@@ -103,10 +81,10 @@ async def test_two_workers_behind_one_port_handle_each_update_once(tmp_path: Pat
                 await client.wait_for(lambda: len(pushed) == USERS and not queue.pending, timeout=60)
             except TimeoutError:
                 raise AssertionError(
-                    f"{len(pushed)} pushed, {len(queue.pending)} pending; {queue.webhook_info()}; " + "".join(log[-20:])
+                    f"{len(pushed)} pushed, {len(queue.pending)} pending; {queue.webhook_info()}; " + cluster.tail(20)
                 ) from None
             # Telegram delivers every update again, twice, on new connections racing each other.
-            url = f"http://127.0.0.1:{port}/hook"
+            url = cluster.hook_url()
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
 
                 async def redeliver(update: dict[str, Any]) -> int:
@@ -123,34 +101,21 @@ async def test_two_workers_behind_one_port_handle_each_update_once(tmp_path: Pat
             try:
                 await client.wait_for(lambda: _all_answered(replies()), timeout=60)
             except TimeoutError:
-                raise AssertionError(f"{await replies()}; " + "".join(log[-30:])) from None
+                raise AssertionError(f"{await replies()}; " + cluster.tail()) from None
             await asyncio.sleep(1.0)  # a second answer to anyone would have arrived by now
             assert await replies() == Counter({user.id: 1 for user in users})
-            text = "".join(log)
-            assert "Traceback" not in text, text[text.index("Traceback") - 300 :][:6000]
+            assert cluster.traceback() is None, cluster.traceback()
             # Both workers took their share (each claim records the process that handled the update).
             owners = await redis.mget([f"{ledger}{u['update_id']}" for u in pushed])
             assert None not in owners and len(set(owners)) == 2, owners
+            assert all(o.startswith(b"done:") for o in owners), owners
         finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(proc.wait(), 60)
-                except TimeoutError:
-                    proc.kill()
-                    await proc.wait()
-            reader.cancel()
-            await _forget(redis, ledger)
+            code = await cluster.stop()
+            await forget(redis, ledger)
             await redis.aclose()
             await client.close()
             await emulator.stop()
-        assert proc.returncode == 0, "".join(log[-30:])
-
-
-async def _forget(redis: Redis, prefix: str) -> None:
-    names = [name async for name in redis.scan_iter(match=f"{prefix}*")]
-    if names:
-        await redis.delete(*names)
+        assert code == 0, cluster.tail()
 
 
 async def _all_answered(counts: Any) -> bool:
