@@ -518,6 +518,7 @@ class OrderLine:
     created_at: datetime
     note: str | None
     items: int
+    delivery_method: str = "delivery"  # a pickup order that reached "delivered" was collected (agents say so)
 
 
 @dataclass(frozen=True)
@@ -561,7 +562,8 @@ async def _recent_orders(session: AsyncSession, user_id: int, limit: int) -> lis
         .limit(limit)
     )
     return [
-        OrderLine(o.id, o.status, o.total, o.currency, o.created_at, o.note, int(count or 0)) for o, count in rows.all()
+        OrderLine(o.id, o.status, o.total, o.currency, o.created_at, o.note, int(count or 0), o.delivery_method)
+        for o, count in rows.all()
     ]
 
 
@@ -571,7 +573,9 @@ async def order_of(db: Database, user_id: int, order_id: int) -> OrderLine | Non
         order = await session.get(Order, order_id)
         if order is None or order.user_id != user_id:
             return None
-        return OrderLine(order.id, order.status, order.total, order.currency, order.created_at, order.note, 0)
+        return OrderLine(
+            order.id, order.status, order.total, order.currency, order.created_at, order.note, 0, order.delivery_method
+        )
 
 
 async def snapshot(db: Database, user_id: int, *, orders: int = 3) -> ShopperSnapshot:
