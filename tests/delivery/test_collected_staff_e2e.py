@@ -8,15 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.emulator.client import MessageView
 from bot.views.groupbuy import order_state
 from bot.views.orders import status_label
 from bot.views.support import status_name
-from store import checkout, support
+from store import checkout, groupbuy, orders, support, users
+from store.models import Order
 from tests.conftest import ADMIN_ID
 from tests.delivery.helpers import shopper, text_of
 from tests.delivery.test_collected_wording_e2e import _handed_over
+from tests.groupbuy.helpers import POLICY as GB_POLICY
+from tests.groupbuy.helpers import make_product as gb_product
+from tests.groupbuy.helpers import publish
 from tests.orders.helpers import CONTACT, POLICY, card_pickup, fill_cart, make_product
 
 
@@ -49,8 +54,6 @@ async def test_admin_hands_over_a_pickup_order_and_reads_collected(shop: Any) ->
     alice = await shopper(shop)
     await fill_cart(shop.db, alice.id, {tea: 1})
     placed = await checkout.place_order(shop.db, card_pickup(alice.id), POLICY)
-    from store import orders
-
     async with shop.db.tx() as session:
         await orders.transition(session, placed.order_id, orders.PAID, "payment")
     ada = await shop.client.user("Ada", id=ADMIN_ID)
@@ -75,3 +78,29 @@ def test_staff_wording_in_both_languages() -> None:
     assert order_state("zh", "delivered", "delivery") == "已完成"
     assert order_state("en", "delivered", "digital") == "delivered"
     assert status_label("zh", "delivered", "pickup") == "📦 已取货"
+
+
+async def test_leader_sees_collected_for_a_pickup_participant(shop: Any) -> None:
+    leo = await shopper(shop, "Leo")
+    pam = await shopper(shop, "Pam")
+    dan = await shopper(shop, "Dan")
+    await users.grant_role(shop.db, leo.id, "leader")
+    buy = await publish(shop.db, await gb_product(shop.db, stock=20), leader_id=leo.id, minimum=2)
+    for person in (pam, dan):
+        await groupbuy.join(shop.db, buy.id, person.id)
+    await groupbuy.set_delivery(shop.db, buy.id, pam.id, "pickup_pay", policy=GB_POLICY)
+    await groupbuy.set_delivery(shop.db, buy.id, dan.id, "delivery", orders.Contact("Dan", "+8613800000000", "1 Road"))
+    async with shop.db.tx() as session:
+        assert (await groupbuy.close(session, buy.id, GB_POLICY)).status == "succeeded"
+    async with shop.db.tx() as session:
+        placed = {o.user_id: o.id for o in (await session.execute(select(Order))).scalars()}
+        await orders.transition(session, placed[pam.id], orders.DELIVERED, "admin:1")
+        for status in (orders.PAID, orders.SHIPPED, orders.DELIVERED):
+            await orders.transition(session, placed[dan.id], status, "admin:1")
+
+    await leo.send("/leader")
+    await leo.tap(f"#{buy.id} ")
+    screen = text_of(await leo.last_message())  # type: ignore[arg-type]
+    people = {line.split(":")[0]: line for line in screen.splitlines() if line.startswith("• ")}
+    assert " · collected · " in people["• Pam"], screen
+    assert " · delivered · " in people["• Dan"], screen
