@@ -25,7 +25,7 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
 from bot.views.checkout import pickup_point
 from bot.views.common import personal_in_group
-from store import delivery, orders, personal_lists, privacy, users
+from store import delivery, orders, personal_lists, privacy
 from store.errors import DomainError
 
 routes = Routes("orders")
@@ -187,14 +187,13 @@ async def forget_answer(
         await query.answer()
         await edit_or_answer(query, t(lang, "privacy.kept"))
         return
-    before = await users.get_user(ctx.db, query.from_user.id)
     erased = await privacy.forget_user(ctx.db, query.from_user.id)
     # A checkout in progress keeps typed details in the conversation state: they go too.
     await state.clear()
     if user_context is not None:
         # Their next update reads the row again, so coming back (store.users.welcome_back) is noticed at once.
         user_context.forget(query.from_user.id)
-    await support_desk.anonymise_topic(ctx, query.from_user.id, before.erased_at if before is not None else None)
+    await support_desk.anonymise_topic(ctx, query.from_user.id)
     await query.answer()
     await edit_or_answer(query, t(lang, "privacy.forgotten", orders=erased.orders_anonymised))
 
