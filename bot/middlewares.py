@@ -13,6 +13,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 
+from bot.callbacks.orders import PrivacyCB
 from bot.context import AppContext
 from bot.flash_lane import is_flash_tap
 from bot.i18n import Translator, language_from_telegram
@@ -40,6 +41,9 @@ class _KnownUser:
     cached_at: float  # time.monotonic()
     # A conversation language (store.users.CONVERSATION_WINDOW) ends on the shop's clock, not the cache's.
     language_until: datetime | None
+    # Erased by /forgetme and not back yet: their next returning update goes to the database (the only extra write,
+    # and only for them; everyone else stays on the cache).
+    erased: bool = False
 
     def still_good(self, tg_user: User, now: float) -> bool:
         return (
@@ -63,10 +67,10 @@ class UserContextMiddleware(BaseMiddleware):
         if cached is not None:
             self._known[user_id] = replace(cached, language=lang, language_until=until)
 
-    async def _language(self, tg_user: User, reachable: bool) -> str:
+    async def _language(self, tg_user: User, reachable: bool, returning: bool) -> str:
         now = time.monotonic()
         cached = self._known.get(tg_user.id)
-        if cached is not None and cached.still_good(tg_user, now):
+        if cached is not None and cached.still_good(tg_user, now) and not (returning and cached.erased):
             self._known.move_to_end(tg_user.id)
             if reachable and reachability.known_unreachable(tg_user.id):
                 # Only here is a write worth it: the user was marked unreachable and is back in their chat.
@@ -80,13 +84,18 @@ class UserContextMiddleware(BaseMiddleware):
             tg_user.username,
             language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language),
             reachable=reachable,
+            returning=returning,
         )
         self._known[tg_user.id] = _KnownUser(
-            info.language, tg_user.first_name, tg_user.username, now, info.language_until
+            info.language, tg_user.first_name, tg_user.username, now, info.language_until, info.erased
         )
         if len(self._known) > _CACHE_SIZE:
             self._known.popitem(last=False)
         return info.language
+
+    def _seen(self, tg_user: User, reachable: bool) -> users.NewUser:
+        lang = language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language)
+        return users.NewUser(tg_user.id, tg_user.first_name, tg_user.last_name, tg_user.username, lang, reachable)
 
     def storm_language(self, tg_user: User, reachable: bool = True) -> str:
         """A flash tap's language without a round trip: what this process knows, else what Telegram says.
@@ -94,11 +103,9 @@ class UserContextMiddleware(BaseMiddleware):
         cached = self._known.get(tg_user.id)
         if cached is not None:
             return cached.language
-        lang = language_from_telegram(tg_user.language_code, self.ctx.settings.shop.default_language)
-        user_rows_for(self.ctx).add(
-            users.NewUser(tg_user.id, tg_user.first_name, tg_user.last_name, tg_user.username, lang, reachable)
-        )
-        return lang
+        seen = self._seen(tg_user, reachable)
+        user_rows_for(self.ctx).add(seen)
+        return seen.language
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: User | None = data.get("event_from_user")
@@ -110,11 +117,18 @@ class UserContextMiddleware(BaseMiddleware):
                 await users.mark_reachable(self.ctx.db, tg_user.id)
         elif tg_user is not None and not tg_user.is_bot:
             reachable = proves_reachable(event)
-            lang = await self._language(tg_user, reachable)
-            if reachable and is_start(event):
-                # /start is where a returning user lands (often through a deep link); another process may have
-                # marked them, which this process's memory cannot know. A read, and a write only if marked.
-                await users.mark_reachable(self.ctx.db, tg_user.id)
+            returning = reachable and not is_privacy(event)
+            # /start is where a returning user lands (often through a deep link); another process may have marked
+            # or erased them, which this process's memory cannot know. A read, and a write only then. (A user not
+            # in memory is read and refreshed by _language anyway.)
+            if (
+                reachable
+                and is_start(event)
+                and tg_user.id in self._known
+                and await users.back_in_private(self.ctx.db, self._seen(tg_user, reachable), returning=returning)
+            ):
+                self.forget(tg_user.id)  # their name or language may have changed with the row
+            lang = await self._language(tg_user, reachable, returning)
         data["ctx"] = self.ctx
         data["lang"] = lang
         data["_"] = Translator(lang)
@@ -137,6 +151,28 @@ def proves_reachable(event: TelegramObject) -> bool:
     if member is not None:
         return member.chat.type == "private" and member.new_chat_member.status == "member"
     return False
+
+
+# /mydata and /forgetme (typed, from a group's deep link, or the erase/keep buttons) look at the shopper's data;
+# they must not bring an erased shopper back, or checking that /forgetme worked would undo it.
+_PRIVACY_COMMANDS = ("/mydata", "/forgetme")
+# The group's deep links (bot.views.orders.PERSONAL_PREFIX; a test holds the two in step).
+PRIVACY_LINKS = ("my_mydata", "my_forgetme")
+
+
+def is_privacy(event: TelegramObject) -> bool:
+    if not isinstance(event, Update):
+        return False
+    if event.callback_query is not None:
+        return (event.callback_query.data or "").startswith(f"{PrivacyCB.__prefix__}:")
+    message = event.message
+    if message is None or not message.text:
+        return False
+    words = message.text.split(maxsplit=1)
+    command = words[0].split("@", 1)[0].lower()
+    if command in _PRIVACY_COMMANDS:
+        return True
+    return command == "/start" and len(words) > 1 and words[1].startswith(PRIVACY_LINKS)
 
 
 def is_start(event: TelegramObject) -> bool:

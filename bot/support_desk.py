@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime
 from typing import Any
 
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
@@ -179,17 +178,13 @@ async def refresh_card(ctx: AppContext, ticket_id: int) -> None:
             log.info("card of ticket %s not edited: %s", ticket_id, exc.message)
 
 
-async def anonymise_topic(ctx: AppContext, user_id: int, erased_before: datetime | None = None) -> None:
+async def anonymise_topic(ctx: AppContext, user_id: int) -> None:
     """After /forgetme: the shopper's topic loses their name from its title, and the active card is redrawn
-    without it (the store already erased the name). `erased_before`: when an earlier /forgetme erased them; a
-    topic older than that already carries the erased title, and renaming it again would earn a 400
-    TOPIC_NOT_MODIFIED."""
-    topic = await support.topic_of(ctx.db, user_id)
-    if topic is None:
-        return
-    chat_id, thread_id = topic
-    created = await support.topic_created_at(ctx.db, user_id)
-    if erased_before is None or (created is not None and created > erased_before):
+    without it (the store already erased the name). A topic an earlier /forgetme renamed is left alone, also
+    when the shopper came back meanwhile (renaming it again would earn a 400 TOPIC_NOT_MODIFIED)."""
+    topic = await support.topic_to_anonymise(ctx.db, user_id)
+    if topic is not None:
+        chat_id, thread_id = topic
         try:
             await ctx.bot.edit_forum_topic(
                 chat_id, thread_id, name=t(views.staff_lang(ctx.settings), "privacy.topic_erased")

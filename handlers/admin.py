@@ -156,7 +156,8 @@ async def admin_move(
         await query.answer(already_done)
         await _show_order(query, ctx, lang, await orders.get_order(ctx.db, callback_data.order_id), callback_data.q)
         return
-    await query.answer(t(lang, "admin.moved", order_id=order.id, status=t(lang, f"orders.status.{target}")))
+    moved_to = views.status_label(lang, target, order.delivery_method)
+    await query.answer(t(lang, "admin.moved", order_id=order.id, status=moved_to))
     await _show_order(query, ctx, lang, order, callback_data.q)
 
 

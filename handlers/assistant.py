@@ -265,13 +265,21 @@ def _is_recent(order: orders.OrderSummary) -> bool:
 async def order_status(ctx: AppContext, user_id: int, order_id: int, lang: str) -> tuple[str, orders.OrderDetail]:
     detail = await orders.get_order(ctx.db, order_id, user_id)
     text = views.order_status_text(
-        lang, ctx.settings, detail.id, detail.status, detail.total, detail.currency, detail.created_at, detail.note
+        lang,
+        ctx.settings,
+        detail.id,
+        detail.status,
+        detail.total,
+        detail.currency,
+        detail.created_at,
+        detail.note,
+        detail.delivery_method,
     )
     return text, detail
 
 
 def _line(o: orders.OrderSummary) -> support.OrderLine:
-    return support.OrderLine(o.id, o.status, o.total, o.currency, o.created_at, None, o.items_count)
+    return support.OrderLine(o.id, o.status, o.total, o.currency, o.created_at, None, o.items_count, o.delivery_method)
 
 
 async def _track(ctx: AppContext, user_id: int, lang: str) -> tuple[str, list[list[InlineKeyboardButton]]]:

@@ -19,12 +19,13 @@ from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
+from bot.middlewares import UserContextMiddleware
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
 from bot.views.checkout import pickup_point
 from bot.views.common import personal_in_group
-from store import delivery, orders, personal_lists, privacy, users
+from store import delivery, orders, personal_lists, privacy
 from store.errors import DomainError
 
 routes = Routes("orders")
@@ -175,17 +176,24 @@ async def privacy_in_group(message: Message, ctx: AppContext, lang: str, command
 
 @routes.callback_query(PrivacyCB.filter())
 async def forget_answer(
-    query: CallbackQuery, callback_data: PrivacyCB, ctx: AppContext, lang: str, state: FSMContext
+    query: CallbackQuery,
+    callback_data: PrivacyCB,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    user_context: UserContextMiddleware | None = None,
 ) -> None:
     if callback_data.action != "forget":
         await query.answer()
         await edit_or_answer(query, t(lang, "privacy.kept"))
         return
-    before = await users.get_user(ctx.db, query.from_user.id)
     erased = await privacy.forget_user(ctx.db, query.from_user.id)
     # A checkout in progress keeps typed details in the conversation state: they go too.
     await state.clear()
-    await support_desk.anonymise_topic(ctx, query.from_user.id, before.erased_at if before is not None else None)
+    if user_context is not None:
+        # Their next update reads the row again, so coming back (store.users.welcome_back) is noticed at once.
+        user_context.forget(query.from_user.id)
+    await support_desk.anonymise_topic(ctx, query.from_user.id)
     await query.answer()
     await edit_or_answer(query, t(lang, "privacy.forgotten", orders=erased.orders_anonymised))
 

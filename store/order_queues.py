@@ -52,6 +52,7 @@ class QueueLine:
     items_count: int
     pickup_code: str | None
     buyer: Buyer
+    delivery_method: str = "delivery"  # a collected pickup order reads "Collected" (bot.views.orders.status_label)
 
 
 def _buyer(user_id: int, user: User | None) -> Buyer:
@@ -104,6 +105,7 @@ async def queue(db: Database, kind: str, n: int = 20) -> list[QueueLine]:
                 int(counts.get(order.id, 0)),
                 order.pickup_code if order.delivery_method == "pickup" else None,
                 _buyer(order.user_id, user),
+                order.delivery_method,
             )
             for order, user in rows
         ]

@@ -189,7 +189,8 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         user.contact_name = None
         user.phone = None
         user.address = None
-        # Telegram names too: nothing needs them, and the bot stops refreshing them (store.users.ensure_user).
+        # Telegram names too: nothing needs them, and the bot stops refreshing them until the shopper comes back
+        # as a fresh customer (store.users.welcome_back).
         user.first_name = ""
         user.last_name = None
         user.username = None

@@ -47,6 +47,11 @@ def note_unreachable(user_id: int) -> None:
     _known.add(user_id)
 
 
+def forget_mark(user_id: int) -> None:
+    """The database says the user is not marked: drop this process's hint."""
+    _known.discard(user_id)
+
+
 def known_unreachable(user_id: int) -> bool:
     return user_id in _known
 

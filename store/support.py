@@ -211,16 +211,22 @@ async def set_topic(db: Database, user_id: int, chat_id: int, thread_id: int) ->
         else:
             topic.chat_id = chat_id
             topic.thread_id = thread_id
+            topic.title_erased = False  # a new topic is created under the shopper's name
         ticket = await _active_row(session, user_id)
         if ticket is not None:
             ticket.chat_id = chat_id
             ticket.thread_id = thread_id
 
 
-async def topic_created_at(db: Database, user_id: int) -> datetime | None:
-    async with db.read() as session:
+async def topic_to_anonymise(db: Database, user_id: int) -> tuple[int, int] | None:
+    """The shopper's topic if its title may still show their name, marked as erased from now on (the caller
+    renames it); None when there is no topic or an earlier /forgetme already renamed it."""
+    async with db.tx() as session:
         topic = await session.get(SupportTopic, user_id)
-        return topic.created_at if topic is not None else None
+        if topic is None or topic.title_erased:
+            return None
+        topic.title_erased = True
+        return topic.chat_id, topic.thread_id
 
 
 async def topic_of(db: Database, user_id: int) -> tuple[int, int] | None:
@@ -518,6 +524,7 @@ class OrderLine:
     created_at: datetime
     note: str | None
     items: int
+    delivery_method: str = "delivery"  # a pickup order that reached "delivered" was collected (agents say so)
 
 
 @dataclass(frozen=True)
@@ -561,7 +568,8 @@ async def _recent_orders(session: AsyncSession, user_id: int, limit: int) -> lis
         .limit(limit)
     )
     return [
-        OrderLine(o.id, o.status, o.total, o.currency, o.created_at, o.note, int(count or 0)) for o, count in rows.all()
+        OrderLine(o.id, o.status, o.total, o.currency, o.created_at, o.note, int(count or 0), o.delivery_method)
+        for o, count in rows.all()
     ]
 
 
@@ -571,7 +579,9 @@ async def order_of(db: Database, user_id: int, order_id: int) -> OrderLine | Non
         order = await session.get(Order, order_id)
         if order is None or order.user_id != user_id:
             return None
-        return OrderLine(order.id, order.status, order.total, order.currency, order.created_at, order.note, 0)
+        return OrderLine(
+            order.id, order.status, order.total, order.currency, order.created_at, order.note, 0, order.delivery_method
+        )
 
 
 async def snapshot(db: Database, user_id: int, *, orders: int = 3) -> ShopperSnapshot:

@@ -32,6 +32,8 @@ class UserInfo:
     is_new: bool = False
     # Until when `language` is a conversation language rather than the user's own (None: it is their own).
     language_until: datetime | None = None
+    # Still erased (/forgetme) after this update: the update did not prove they are back (store.users.welcome_back).
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,15 @@ async def ensure_user(
     language: str,
     *,
     reachable: bool = True,
+    returning: bool = False,
 ) -> UserInfo:
     """Create the user on first contact and refresh their names.
 
     `reachable`: the update proves the bot can write to them (it came from their private chat), so an
     unreachable mark is cleared and the messages parked meanwhile go back to the queue. An update from a group
     proves nothing: a shopper who never opened the bot still taps buttons there.
-    After /forgetme the Telegram names are not stored again (the shop does not need them).
+    After /forgetme the Telegram names are not stored again (the shop does not need them), until an update
+    proves the shopper is back (`returning`): then they become a fresh customer (welcome_back).
     A first contact is one upsert; a known user is read and refreshed.
     """
     async with db.tx() as session:
@@ -119,6 +123,8 @@ async def ensure_user(
             return UserInfo(user_id, first_name, username, language, is_new=True)
         user = await session.get(User, user_id, populate_existing=True)
         assert user is not None  # the upsert found it
+        if user.erased_at is not None and returning:
+            welcome_back(user, new)
         if user.erased_at is None:
             user.first_name = first_name[:128]
             user.last_name = (last_name or None) and last_name[:128]
@@ -131,7 +137,48 @@ async def ensure_user(
         now = utcnow()
         lang = current_language(user, now)
         until = user.conversation_until if lang != user.language else None
-        return UserInfo(user.id, user.first_name, user.username, lang, language_until=until)
+        return UserInfo(
+            user.id, user.first_name, user.username, lang, language_until=until, erased=user.erased_at is not None
+        )
+
+
+def welcome_back(user: User, seen: NewUser) -> None:
+    """An erased shopper uses the bot again: from now on they are a customer like a new one. Their current Telegram
+    name and language are stored as on a first contact, and the erasure mark goes, so flash alerts, broadcasts and
+    wishlist notices reach them again once they opt in. Nothing erased comes back (it is gone); what erasure kept
+    stays: orders (anonymised), the points ledger, check-ins, who referred them and `created_at` (so a return is
+    not a "new user" for referral rewards), and a broadcast opt-out."""
+    user.erased_at = None
+    user.first_name = seen.first_name[:128]
+    user.last_name = (seen.last_name or None) and seen.last_name[:128]
+    user.username = seen.username
+    user.language = seen.language if seen.language in LANGUAGES else "en"
+    user.language_chosen = False
+    user.conversation_language = None
+    user.conversation_until = None
+
+
+async def back_in_private(db: Database, seen: NewUser, *, returning: bool) -> bool:
+    """/start from a known user: another process may have marked them unreachable or erased them, which this
+    process's memory cannot know. One read; a write only for a marked or (when `returning`) erased user.
+    True when the row changed (the caller's memory of the user is stale)."""
+    async with db.read() as session:
+        row = (
+            await session.execute(select(User.unreachable, User.erased_at).where(User.id == seen.id))
+        ).one_or_none()
+    if row is None or not (row.unreachable or (returning and row.erased_at is not None)):
+        reachability.forget_mark(seen.id)
+        return False
+    async with db.tx() as session:
+        user = await session.get(User, seen.id, populate_existing=True)
+        if user is None:
+            return False
+        if user.unreachable:
+            await reachability.clear_in(session, seen.id)
+            user.unreachable = False
+        if returning and user.erased_at is not None:
+            welcome_back(user, seen)
+        return True
 
 
 def current_language(user: User, now: datetime) -> str:

@@ -58,7 +58,7 @@ def order_queue(lang: str, kind: str, items: Sequence[QueueLine]) -> tuple[str, 
                     "admin.order_item",
                     order_id=o.id,
                     buyer=o.buyer.name,
-                    status=status_label(lang, o.status),
+                    status=status_label(lang, o.status, o.delivery_method),
                     amount=money(o.total, o.currency),
                     count=o.items_count,
                 )
@@ -76,7 +76,7 @@ def order_queue(lang: str, kind: str, items: Sequence[QueueLine]) -> tuple[str, 
 def _actions(order: OrderDetail) -> list[str]:
     status = order.status
     if status == orders.PAID:
-        handover = "deliver" if order.delivery_method != "delivery" else "ship"
+        handover = {"delivery": "ship", "pickup": "collect"}.get(order.delivery_method, "deliver")
         return [handover, "refund"]
     if status == orders.SHIPPED:
         return ["deliver", "refund"]
@@ -103,7 +103,8 @@ def order_view(
     text = (who + "\n" if who else "") + detail_text(lang, order, point, timezone)
     rows = []
     for action in _actions(order):
-        callback = "deliver" if action == "pickedup" else action
+        # Both hand a pickup order over at the counter: it becomes "delivered", which reads "Collected".
+        callback = "deliver" if action in ("pickedup", "collect") else action
         rows.append(
             [
                 InlineKeyboardButton(

@@ -661,6 +661,13 @@ def leader_home(lang: str, overview: LeaderOverview, currency: str) -> Screen:
     return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
 
 
+def order_state(lang: str, status: str, receive: str) -> str:
+    """A pickup participant's order that reached "delivered" was collected, as the shopper's screens say."""
+    if receive == "pickup" and status == "delivered":
+        status = "collected"
+    return t(lang, f"groupbuy.order_state.{status}")
+
+
 def leader_detail(
     lang: str, line: LeaderLine, people: Sequence[ParticipantView], now: datetime, pickup: str | None, timezone: str
 ) -> Screen:
@@ -674,7 +681,7 @@ def leader_detail(
         parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
     parts.append(t(lang, "groupbuy.leader.people"))
     for person in people:
-        status = t(lang, f"groupbuy.order_state.{person.order_status}") if person.order_status else ""
+        status = order_state(lang, person.order_status, receive_of(view, person)) if person.order_status else ""
         amount = _money(person.order_total, view.currency) if person.order_total is not None else ""
         parts.append(
             t(

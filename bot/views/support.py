@@ -49,7 +49,11 @@ def money(amount: int, currency: str) -> str:
     return Money(amount, currency).format()
 
 
-def status_name(lang: str, status: str) -> str:
+def status_name(lang: str, status: str, delivery_method: str | None = None) -> str:
+    """As the shopper's screens say it (bot.views.orders.status_label): a pickup order that reached "delivered"
+    was collected at the counter."""
+    if delivery_method == "pickup" and status == "delivered":
+        status = "collected"
     key = f"support.status.{status}"
     text = t(lang, key)
     return status if text == key else text
@@ -92,7 +96,7 @@ def order_picker(lang: str, orders: Sequence[OrderLine], action: str) -> list[li
                     lang,
                     "support.button.order",
                     order_id=o.id,
-                    status=status_name(lang, o.status),
+                    status=status_name(lang, o.status, o.delivery_method),
                     total=money(o.total, o.currency),
                 ),
                 SupCB(a=action, v=o.id),
@@ -111,6 +115,7 @@ def order_status_text(
     currency: str,
     created_at: datetime,
     note: str | None,
+    delivery_method: str | None = None,
 ) -> str:
     lines = [
         t(
@@ -118,7 +123,7 @@ def order_status_text(
             "support.orders.status",
             order_id=order_id,
             date=local_date(created_at, settings),
-            status=status_name(lang, status),
+            status=status_name(lang, status, delivery_method),
             total=money(total, currency),
         ),
         t(lang, "support.orders.note", note=html.escape(note)) if note else t(lang, "support.orders.no_note"),
@@ -202,7 +207,7 @@ def ticket_card_text(
                 lang,
                 "support.topic.order_line",
                 order_id=o.id,
-                status=status_name(lang, o.status),
+                status=status_name(lang, o.status, o.delivery_method),
                 total=money(o.total, o.currency),
                 date=local_date(o.created_at, settings),
             )

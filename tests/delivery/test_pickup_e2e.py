@@ -53,7 +53,7 @@ async def test_paid_pickup_order_gets_pickup_wording_and_code_never_ships(shop: 
     ada = await _admin_order_view(shop, "Pickup orders")  # a paid pickup never waits for a courier
     view = await ada.last_message()
     assert view is not None and f"Pickup code: {order.pickup_code}" in text_of(view)
-    await ada.tap("Mark delivered")
+    await ada.tap("Mark collected")
     picked = await bot_says(shop, alice, "was picked up")
     assert "delivered" not in text_of(picked)
     await shop.client.settle()

@@ -105,7 +105,7 @@ async def _admin_hands_over(shop: Any) -> None:
     await ada.tap("Orders")
     await ada.tap("Pickup orders")  # a paid pickup waits at the counter, not for a courier
     await ada.tap("#1")
-    await ada.tap("Mark delivered")
+    await ada.tap("Mark collected")
 
 
 @pytest.mark.api_errors("bot was blocked by the user")  # how the bot learns it was blocked

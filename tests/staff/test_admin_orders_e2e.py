@@ -53,6 +53,6 @@ async def test_pickup_queue_buyer_names_and_back_to_the_queue(shop: Any) -> None
 
     # The "collected" action, then Back still leads to the pickup queue (now empty).
     await ada.tap("#1")
-    await ada.tap("Mark delivered")
+    await ada.tap("Mark collected")
     await ada.tap("Back")
     assert "Nothing here right now" in ((await ada.last_message()) or view).text
