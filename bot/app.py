@@ -65,6 +65,7 @@ from handlers import (
     catalog,
     chat_member,
     checkout,
+    dialogue_cancel,
     digest,
     errors,
     flashsale,
@@ -133,6 +134,7 @@ def feature_routers() -> list[Router]:
         support.setup(),
         support_chat.setup(),
         inline.setup(),
+        dialogue_cancel.setup(),
         assistant.setup(),
     ]
 

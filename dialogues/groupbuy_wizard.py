@@ -110,6 +110,12 @@ def deadline_at(day: date, hour: int, timezone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+def open_hours(day: date, now: datetime, timezone: str, max_days: int) -> frozenset[int]:
+    """The hours of `day` (shop time) a deadline may take: not gone or too close, not beyond the maximum."""
+    earliest, latest = now + MIN_DURATION, now + timedelta(days=max_days)
+    return frozenset(hour for hour in range(24) if earliest <= deadline_at(day, hour, timezone) <= latest)
+
+
 def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)

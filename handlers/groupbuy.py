@@ -183,7 +183,8 @@ async def _prompt(message: Message, ctx: AppContext, lang: str, state: FSMContex
 
 def _deadline_presets(ctx: AppContext) -> list[tuple[str, groupbuy.DeadlineChoice]]:
     now = utcnow()
-    return [(key, groupbuy.deadline_preset(key, now, ctx.settings.shop.timezone)) for key in groupbuy.DEADLINE_PRESETS]
+    zone = ctx.settings.shop.timezone
+    return [(key, groupbuy.deadline_preset(key, now, zone)) for key in groupbuy.deadline_presets(now, zone)]
 
 
 async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -> views.Screen:
@@ -498,7 +499,8 @@ async def wizard_day(query: CallbackQuery, callback_data: WizardCB, ctx: AppCont
     day = wizard.parse_day(callback_data.v)
     wizard.check_day(day, now, settings.shop.timezone, settings.groupbuy.max_duration_days)
     zone = zone_label(wizard.deadline_at(day, 12, settings.shop.timezone), settings.shop.timezone)
-    await _show_page(query, views.deadline_hours(lang, day, zone))
+    hours = wizard.open_hours(day, now, settings.shop.timezone, settings.groupbuy.max_duration_days)
+    await _show_page(query, views.deadline_hours(lang, day, zone, hours))
 
 
 @routes.callback_query(WizardCB.filter(F.a == "hr"), GroupBuyWizard.deadline)

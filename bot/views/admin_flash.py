@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -119,8 +120,15 @@ def start_step(lang: str, timezone: str, evening: datetime, editing: bool = Fals
     """`evening`: the moment the "At 20:00" preset stands for; its button and the prompt name the shop's zone
     (an admin elsewhere would read a bare "20:00" as their own clock)."""
     at = zoned(evening, timezone, "%H:%M")
+    # Past 20:00 the preset means tomorrow's 20:00: its label says so instead of reading as tonight.
+    zone = ZoneInfo(timezone)
+    tomorrow = evening.astimezone(zone).date() != utcnow().astimezone(zone).date()
+    label_keys = {key: f"{key}_tomorrow" if key == "20h" and tomorrow else key for key in START_CHOICES}
     rows = [
-        [_button(t_plain(lang, f"admin_flash.btn.start_{key}", at=at), "start", key) for key in START_CHOICES]
+        [
+            _button(t_plain(lang, f"admin_flash.btn.start_{label_keys[key]}", at=at), "start", key)
+            for key in START_CHOICES
+        ]
     ]
     return _screen(t(lang, "admin_flash.start", zone=zone_label(evening, timezone)), rows, lang, editing)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import html
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -523,7 +523,7 @@ def deadline_calendar(lang: str, month: date, first: date, last: date, zone: str
                 continue
             day = month.replace(day=number)
             # Struck through (a combining stroke per digit): shown, so the grid reads as a month, but not offered.
-            label = str(number) if first <= day <= last else "".join(f"{digit}\u0336" for digit in str(number))
+            label = str(number) if first <= day <= last else _struck(str(number))
             row.append(_button(label, WizardCB(a="day", v=day.isoformat()).pack()))
         rows.append(row)
     rows.append([_button(t(lang, "groupbuy.btn.back"), WizardCB(a="dlb").pack())])
@@ -531,12 +531,21 @@ def deadline_calendar(lang: str, month: date, first: date, last: date, zone: str
     return Screen(text, _markup(rows))
 
 
-def deadline_hours(lang: str, day: date, zone: str) -> Screen:
-    """The hour on `day` (shop time) the buy ends; a tap on an hour that has passed or is too far is refused."""
+def _struck(text: str) -> str:
+    """Shown but not offered (a day or hour gone or too far): a combining stroke after each digit."""
+    return "".join(f"{char}\u0336" if char.isdigit() else char for char in text)
+
+
+def deadline_hours(lang: str, day: date, zone: str, open_hours: Collection[int]) -> Screen:
+    """The hour on `day` (shop time) the buy ends. Hours outside `open_hours` (gone today, or past the maximum)
+    are struck through like the calendar's days; a tap on one still says why it cannot be chosen."""
     text = t(lang, "groupbuy.wizard.hour", day=day.isoformat(), zone=zone)
     rows = [
         [
-            _button(f"{hour:02d}:00", WizardCB(a="hr", v=f"{day.isoformat()}.{hour}").pack())
+            _button(
+                f"{hour:02d}:00" if hour in open_hours else _struck(f"{hour:02d}:00"),
+                WizardCB(a="hr", v=f"{day.isoformat()}.{hour}").pack(),
+            )
             for hour in range(start, start + 6)
         ]
         for start in range(0, 24, 6)

@@ -235,8 +235,23 @@ def tiers_from_steps(base_price: int, steps: Sequence[tuple[int, int]]) -> tuple
     return tuple(tiers)
 
 
-# Deadline presets: tonight 20:00 (tomorrow's when that is too close), tomorrow 12:00, or 48 hours from publishing.
-DEADLINE_PRESETS = ("tonight", "noon", "48h")
+# Deadline presets: tonight 20:00, tomorrow 12:00, or 48 hours from publishing. Once tonight's 20:00 is too close
+# (or gone) "Tonight" is not offered: it would have meant tomorrow's 20:00, later than "Tomorrow 12:00" beside it;
+# tomorrow's 20:00 is offered after the noon one instead.
+DEADLINE_PRESETS = ("tonight", "noon", "evening", "48h")
+EVENING_HOUR = 20
+
+
+def _tonight(local: datetime) -> datetime:
+    return local.replace(hour=EVENING_HOUR, minute=0, second=0, microsecond=0)
+
+
+def deadline_presets(now: datetime, timezone: str) -> tuple[str, ...]:
+    """The preset keys to offer at `now`, in order: "tonight" while it is still ahead, else "evening"."""
+    local = now.astimezone(ZoneInfo(timezone))
+    if _tonight(local) >= local + MIN_DURATION:
+        return ("tonight", "noon", "48h")
+    return ("noon", "evening", "48h")
 
 
 def deadline_preset(key: str, now: datetime, timezone: str) -> DeadlineChoice:
@@ -244,11 +259,14 @@ def deadline_preset(key: str, now: datetime, timezone: str) -> DeadlineChoice:
         return DeadlineChoice(duration=timedelta(hours=48))
     local = now.astimezone(ZoneInfo(timezone))
     if key == "tonight":
-        at = local.replace(hour=20, minute=0, second=0, microsecond=0)
+        at = _tonight(local)
         if at < local + MIN_DURATION:
-            at += timedelta(days=1)
+            # A button drawn before 20:00 and tapped after: it promised tonight, so it is not quietly tomorrow.
+            raise DomainError("gb_preset_tonight_passed")
     elif key == "noon":
         at = (local + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    elif key == "evening":
+        at = _tonight(local + timedelta(days=1))
     else:
         raise DomainError("bad_button")
     return DeadlineChoice(at=at.astimezone(now.tzinfo))

@@ -1,0 +1,39 @@
+"""The `shop` stack started on a chosen wall clock, for behaviour that depends on the shop's time of day (a
+"Tonight 20:00" preset, today's past hours): the suite runs at any hour, so such a test picks its hour.
+
+The clock is moved before the stack starts and keeps ticking (moving it under a running stack stalls its
+polling)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+
+from bot.config import Settings
+from bot.emulator.server import EmulatorConfig
+from bot.sandbox import start_stack
+from tests.conftest import USER_PACE_SECONDS, arm_strict, verify_strict
+
+
+@asynccontextmanager
+async def shop_at(
+    when: datetime, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Any]:
+    with time_machine.travel(when, tick=True):
+        stack = await start_stack(
+            settings,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+            emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0, user_pace_seconds=USER_PACE_SECONDS),
+        )
+        arm_strict(stack, request)
+        try:
+            yield stack
+            await verify_strict(stack, request)
+        finally:
+            await stack.stop()
