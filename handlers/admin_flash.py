@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +56,9 @@ ANSWER = F.text & ~F.text.startswith("/")
 # A start the admin typed is kept as this prefix + the moment (ISO), beside the preset keys.
 TYPED_START = "at:"
 _IN = re.compile(r"^(in\s+|\+\s*)|(后|以后|之后)$", re.IGNORECASE)
+
+# The set-up run's creation token (conversation data and the "Create" button's value).
+TOKEN = "token"
 
 ADMIN_SECTION = AdminSection("flashnew", "admin_flash.section", "admin", order=41)
 # The "Flash sales" section is declared by handlers/flashsale.py (its key and label); its screen is this list.
@@ -170,7 +174,7 @@ async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -
     early = _early(ctx, lang, details.audience.subscribers)
     if step == "edit":
         return views.edit_menu(lang, int(data["edit"]), details, ctx.settings.shop.timezone, early)
-    return views.summary(lang, details, ctx.settings.shop.timezone, early)
+    return views.summary(lang, details, ctx.settings.shop.timezone, early, str(data.get(TOKEN) or ""))
 
 
 async def _live(bot: Bot, chat_id: int, state: FSMContext, message_id: int) -> None:
@@ -184,6 +188,8 @@ async def _live(bot: Bot, chat_id: int, state: FSMContext, message_id: int) -> N
 
 async def _ask(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, step: str) -> None:
     await state.set_state(getattr(FlashWizard, step))
+    if step == "confirm" and not (await state.get_data()).get(TOKEN):
+        await state.update_data({TOKEN: _new_token()})  # a set-up begun before tokens existed
     data = await state.get_data()
     screen = await _screen(ctx, lang, step, data)
     if isinstance(target, CallbackQuery):
@@ -204,10 +210,18 @@ def _after(data: dict[str, Any], following: str) -> str:
     return "edit" if _editing(data) else following
 
 
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
 async def _begin(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await state.set_state(FlashWizard.product)
     message = target.message if isinstance(target, CallbackQuery) else None
-    await state.set_data({"prompt_id": message.message_id} if isinstance(message, Message) else {})
+    # One token per set-up run: its "Create" makes at most one sale (the store keeps the token unique).
+    data: dict[str, Any] = {TOKEN: _new_token()}
+    if isinstance(message, Message):
+        data["prompt_id"] = message.message_id
+    await state.set_data(data)
     await _ask(target, ctx, lang, state, "product")
 
 
@@ -354,10 +368,27 @@ _STEP_OF_ACTION = {
 }
 
 
-@routes.callback_query(FlashWizardCB.filter(F.a == "make"), FlashWizard.confirm)
-async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+async def _already_created(query: CallbackQuery, lang: str, sale_id: int) -> None:
+    await query.answer(t_plain(lang, "admin_flash.already_created", sale_id=sale_id))
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "make"))
+async def make(
+    query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    """Idempotent per set-up run: the button carries the run's token and the store refuses a second sale with it,
+    so a double tap (both taps reading the same conversation, in one process or two) creates one sale, and the
+    tap that loses hears which sale was made."""
     await require_role(ctx, query.from_user.id, "admin")
     data = await state.get_data()
+    token = callback_data.v or str(data.get(TOKEN) or "")
+    if await state.get_state() != FlashWizard.confirm.state or (callback_data.v and data.get(TOKEN) != token):
+        existing = await flashsale.sale_by_key(ctx.db, token) if token else None
+        if existing is not None:
+            await _already_created(query, lang, existing.id)
+        else:
+            await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+        return
     product = await _product(ctx, data)
     starts_at, ends_at = _times(ctx, data)
     groups = data.get("groups")
@@ -371,7 +402,13 @@ async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMConte
         groups=tuple(int(g) for g in groups) if groups is not None else None,
         subscribers=bool(data.get("subs", True)),
     )
-    sale = await flashsale.create_sale(ctx.db, spec, actor_id=query.from_user.id)
+    try:
+        sale = await flashsale.create_sale(ctx.db, spec, actor_id=query.from_user.id, key=token or None)
+    except Conflict as exc:
+        if exc.code != "flash_already_created":
+            raise
+        await _already_created(query, lang, int(exc.params["sale_id"]))
+        return
     await state.clear()
     await query.answer()
     await edit_or_answer(query, sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))

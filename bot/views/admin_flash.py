@@ -216,9 +216,10 @@ def details_text(lang: str, details: Details, timezone: str, early: str | None) 
     return text
 
 
-def summary(lang: str, details: Details, timezone: str, early: str | None) -> Screen:
+def summary(lang: str, details: Details, timezone: str, early: str | None, token: str) -> Screen:
+    """`token`: the set-up run's creation token; "Create" carries it so a repeated tap finds the sale it made."""
     text = f"{t(lang, 'admin_flash.summary')}\n{details_text(lang, details, timezone, early)}"
-    rows = [[_button(t_plain(lang, "admin_flash.btn.make"), "make")]]
+    rows = [[_button(t_plain(lang, "admin_flash.btn.make"), "make", token)]]
     return _screen(text, rows, lang)
 
 
