@@ -57,6 +57,8 @@ ANSWER = F.text & ~F.text.startswith("/")
 TYPED_START = "at:"
 _IN = re.compile(r"^(in\s+|\+\s*)|(后|以后|之后)$", re.IGNORECASE)
 
+# How far the clock may move between the summary and "Create"/"Save" and the times shown still hold.
+PIN_SLACK = timedelta(minutes=1)
 # The set-up run's creation token (conversation data and the "Create" button's value).
 TOKEN = "token"
 
@@ -103,15 +105,47 @@ def _start_at(key: str, now: datetime, timezone: str) -> datetime:
     raise DomainError("bad_button")
 
 
-def _times(ctx: AppContext, data: dict[str, Any]) -> tuple[datetime, datetime]:
-    """Counted when shown and again at Create/Save: "now" means when the admin confirms, not when they tapped.
-    An edited sale whose start was not touched keeps its own start (`starts_at`)."""
+def _whole_minute(moment: datetime) -> datetime:
+    """Rounded up to the minute: a time counted from the clock is shown (HH:MM) exactly as it is kept."""
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=1)
+
+
+def _fresh_times(ctx: AppContext, data: dict[str, Any]) -> tuple[datetime, datetime]:
+    """Counted from the clock now. One rule for every time the wizard counts from the clock: rounded up to the
+    whole minute (a start "now" stays now, its end is rounded). An edited sale whose start was not touched keeps
+    its own start (`starts_at`) and ends its duration later."""
     key = data.get("start")
-    if key:
-        starts_at = _start_at(str(key), utcnow(), ctx.settings.shop.timezone)
-    else:
+    duration = timedelta(minutes=int(data["minutes"]))
+    if not key:
         starts_at = datetime.fromisoformat(str(data["starts_at"]))
-    return starts_at, starts_at + timedelta(minutes=int(data["minutes"]))
+        return starts_at, starts_at + duration
+    starts_at = _start_at(str(key), utcnow(), ctx.settings.shop.timezone)
+    if key == "now":
+        return starts_at, _whole_minute(starts_at + duration)
+    starts_at = _whole_minute(starts_at)
+    return starts_at, starts_at + duration
+
+
+def _times(ctx: AppContext, data: dict[str, Any]) -> tuple[tuple[datetime, datetime], bool]:
+    """The times the summary (or edit menu) showed, pinned in `shown`, and whether the clock has moved on too far
+    from them to keep them. "Now" is still when the admin confirms, not when the summary appeared; its end is the
+    one shown while the confirmation comes within PIN_SLACK (a minute turning over between the preview and the tap
+    must not turn "Ends 21:59" into "22:00")."""
+    fresh = _fresh_times(ctx, data)
+    shown = data.get("shown")
+    if not shown:
+        return fresh, False
+    pinned = (datetime.fromisoformat(shown[0]), datetime.fromisoformat(shown[1]))
+    if any(abs(f - p) > PIN_SLACK for f, p in zip(fresh, pinned, strict=True)):
+        return fresh, True
+    starts_at = fresh[0] if data.get("start") == "now" else pinned[0]
+    return (starts_at, pinned[1]), False
+
+
+async def _pin_times(ctx: AppContext, state: FSMContext) -> None:
+    starts_at, ends_at = _fresh_times(ctx, await state.get_data())
+    await state.update_data(shown=[starts_at.isoformat(), ends_at.isoformat()])
 
 
 async def _known_groups(ctx: AppContext) -> list[views.GroupChoice]:
@@ -136,7 +170,7 @@ def _early(ctx: AppContext, lang: str, subscribers: bool) -> str | None:
 
 async def _details(ctx: AppContext, lang: str, data: dict[str, Any]) -> views.Details:
     product = await _product(ctx, data)
-    starts_at, ends_at = _times(ctx, data)
+    (starts_at, ends_at), _ = _times(ctx, data)
     return views.Details(
         title=product.title(lang),
         price=Money(int(data["price"]), product.currency),
@@ -190,6 +224,8 @@ async def _ask(target: Message | CallbackQuery, ctx: AppContext, lang: str, stat
     await state.set_state(getattr(FlashWizard, step))
     if step == "confirm" and not (await state.get_data()).get(TOKEN):
         await state.update_data({TOKEN: _new_token()})  # a set-up begun before tokens existed
+    if step in ("confirm", "edit"):
+        await _pin_times(ctx, state)  # what this screen shows is what Create/Save will use
     data = await state.get_data()
     screen = await _screen(ctx, lang, step, data)
     if isinstance(target, CallbackQuery):
@@ -368,6 +404,15 @@ _STEP_OF_ACTION = {
 }
 
 
+async def _times_moved(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, step: str) -> None:
+    """The screen sat long enough for its times to be out of date: show them again, counted now, and let the admin
+    confirm what they see (nothing is created or saved with times they did not see)."""
+    await query.answer(t_plain(lang, "admin_flash.times_moved"), show_alert=True)
+    await _pin_times(ctx, state)
+    screen = await _screen(ctx, lang, step, await state.get_data())
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
 async def _already_created(query: CallbackQuery, lang: str, sale_id: int) -> None:
     await query.answer(t_plain(lang, "admin_flash.already_created", sale_id=sale_id))
 
@@ -390,7 +435,10 @@ async def make(
             await query.answer(t(lang, "errors.stale_button"), show_alert=True)
         return
     product = await _product(ctx, data)
-    starts_at, ends_at = _times(ctx, data)
+    (starts_at, ends_at), moved = _times(ctx, data)
+    if moved:
+        await _times_moved(query, ctx, lang, state, "confirm")
+        return
     groups = data.get("groups")
     spec = flashsale.SaleSpec(
         sku=product.sku,
@@ -656,7 +704,10 @@ async def edit_save(query: CallbackQuery, ctx: AppContext, lang: str, state: FSM
         await query.answer(t(lang, "errors.stale_button"), show_alert=True)
         return
     sale_id = int(data["edit"])
-    starts_at, ends_at = _times(ctx, data)
+    (starts_at, ends_at), moved = _times(ctx, data)
+    if moved:
+        await _times_moved(query, ctx, lang, state, "edit")
+        return
     moved = bool(data.get("start")) or int(data["minutes"]) != int(data["orig_minutes"])
     groups = data.get("groups")
     change = flashsale.SaleEdit(
