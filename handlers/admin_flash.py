@@ -563,7 +563,7 @@ def _sale_id(callback_data: FlashWizardCB) -> int:
 
 
 def _not_editable(lang: str, sale: flashsale.SaleView) -> views.Screen:
-    return views.notice(lang, "admin_flash.not_editable", sale.id, status=t(lang, f"flashsale.status.{sale.status}"))
+    return views.notice(lang, "admin_flash.not_editable", sale.id, status=views.status_label(lang, sale, utcnow()))
 
 
 @routes.message(Command("flash_list"))

@@ -236,12 +236,21 @@ def edit_menu(lang: str, sale_id: int, details: Details, timezone: str, early: s
 # ---------------------------------------------------------------------------------------------- the list
 
 
+def status_label(lang: str, sale: SaleView, now: datetime) -> str:
+    """A live sale before its public start is open only to the tiers with early access: it says so, rather than
+    "live" beside a start time still to come."""
+    if sale.status == flashsale.LIVE and now < sale.starts_at:
+        return t_plain(lang, "flashsale.status.early")
+    return t_plain(lang, f"flashsale.status.{sale.status}")
+
+
 def _when(sale: SaleView, timezone: str) -> str:
     return zoned(sale.starts_at, timezone, "%m-%d %H:%M")
 
 
 def sales_list(lang: str, sales: Sequence[SaleView], timezone: str) -> Screen:
     """Scheduled and live sales, one button each (newest first)."""
+    now = utcnow()
     rows = [
         [
             InlineKeyboardButton(
@@ -249,7 +258,7 @@ def sales_list(lang: str, sales: Sequence[SaleView], timezone: str) -> Screen:
                     lang,
                     "admin_flash.list.item",
                     sale_id=sale.id,
-                    status=t_plain(lang, f"flashsale.status.{sale.status}"),
+                    status=status_label(lang, sale, now),
                     title=sale.title(lang)[:30],
                     price=Money(sale.price, sale.currency).format(),
                     starts=_when(sale, timezone),
@@ -278,7 +287,7 @@ def sale_screen(lang: str, sale: SaleView, timezone: str, audience: Audience, ea
         lang,
         "admin_flash.sale",
         sale_id=sale.id,
-        status=t(lang, f"flashsale.status.{sale.status}"),
+        status=status_label(lang, sale, utcnow()),
         title=sale.title(lang),
         price=Money(sale.price, sale.currency).format(),
         regular=Money(sale.regular_price, sale.currency).format(),
@@ -290,7 +299,7 @@ def sale_screen(lang: str, sale: SaleView, timezone: str, audience: Audience, ea
         ends=zoned(sale.ends_at, timezone),
         audience=Html(audience_line(lang, audience)),
     )
-    if early and sale.status == flashsale.SCHEDULED:
+    if early and (sale.status == flashsale.SCHEDULED or utcnow() < sale.starts_at):
         text = f"{text}\n{early}"
     actions = []
     if sale.status == flashsale.SCHEDULED:
