@@ -17,7 +17,7 @@ else is here:
 - an admitted tap waits for its batch at most `budget` seconds, then hears "busy, you are in the queue" while
   its claim goes on (the winner hears through the private "you got it" message); a batch that fails answers
   "retry": nothing was taken, the tap may be repeated. A user who taps again while a claim of theirs is queued
-  in this process hears "busy" rather than "limit".
+  in this process waits for it (within the budget): a winner's double tap hears "you already got one".
 
 After each batch the subclass hears the database's numbers (`_committed`) and, after each read, the snapshot
 (`_synced`), to bring its counter back in line with the database.
@@ -66,8 +66,9 @@ class SaleGate:
     checked_at: float = 0.0
     pending: list[tuple[ClaimRequest, asyncio.Future[ClaimResult]]] = field(default_factory=list)
     inflight: int = 0
-    # Admitted claims of each user not yet committed: a user who taps again meanwhile is "in the queue".
-    queued: dict[int, int] = field(default_factory=dict)
+    # Admitted claims of each user not yet committed: a user who taps again meanwhile waits for them (a double
+    # tap of a winner hears "you already got one", not "busy").
+    queued: dict[int, list[asyncio.Future[ClaimResult]]] = field(default_factory=dict)
     flusher: asyncio.Task[None] | None = None
     refresher: asyncio.Task[None] | None = None
     # Each user's tier head start, looked up once per sale, only for taps before the public start.
@@ -151,13 +152,13 @@ class BatchedAdmission:
         decision = await self._admit(gate, user_id)
         if isinstance(decision, ClaimResult):
             if decision.outcome == flashsale.LIMIT and gate.queued.get(user_id):
-                return ClaimResult(flashsale.BUSY)
+                return await self._after_own_claims(gate, user_id, budget)
             if decision.outcome == flashsale.SOLD_OUT:
                 self._refresh_soon(gate)
             return decision
         seq = decision
-        gate.queued[user_id] = gate.queued.get(user_id, 0) + 1
         future: asyncio.Future[ClaimResult] = asyncio.get_running_loop().create_future()
+        gate.queued.setdefault(user_id, []).append(future)
         future.add_done_callback(lambda f: self._settle(gate, user_id, seq, f))
         gate.pending.append((ClaimRequest(user_id, seq, user), future))
         if gate.flusher is None:
@@ -168,10 +169,23 @@ class BatchedAdmission:
         except TimeoutError:
             return ClaimResult(flashsale.BUSY)
 
+    async def _after_own_claims(self, gate: SaleGate, user_id: int, budget: float | None) -> ClaimResult:
+        """The user's limit is taken by claims of theirs still in a batch: wait for them (within the budget). One
+        that won means "you already have yours"; if none did, the last one's answer (sold out, retry) is theirs."""
+        own = [asyncio.shield(f) for f in gate.queued.get(user_id, ())]
+        try:
+            results = await asyncio.wait_for(asyncio.gather(*own, return_exceptions=True), timeout=budget)
+        except TimeoutError:
+            return ClaimResult(flashsale.BUSY)
+        decided = [r for r in results if isinstance(r, ClaimResult)]
+        if any(r.outcome in (flashsale.WON, flashsale.LIMIT) for r in decided):
+            return ClaimResult(flashsale.LIMIT)
+        return decided[-1] if decided else ClaimResult(flashsale.RETRY)
+
     def _settle(self, gate: SaleGate, user_id: int, seq: int, future: asyncio.Future[ClaimResult]) -> None:
-        left = gate.queued.get(user_id, 1) - 1
-        if left > 0:
-            gate.queued[user_id] = left
+        own = [f for f in gate.queued.get(user_id, ()) if f is not future]
+        if own:
+            gate.queued[user_id] = own
         else:
             gate.queued.pop(user_id, None)
         outcome = flashsale.RETRY if future.exception() is not None else future.result().outcome

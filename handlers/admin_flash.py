@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +56,11 @@ ANSWER = F.text & ~F.text.startswith("/")
 # A start the admin typed is kept as this prefix + the moment (ISO), beside the preset keys.
 TYPED_START = "at:"
 _IN = re.compile(r"^(in\s+|\+\s*)|(后|以后|之后)$", re.IGNORECASE)
+
+# How far the clock may move between the summary and "Create"/"Save" and the times shown still hold.
+PIN_SLACK = timedelta(minutes=1)
+# The set-up run's creation token (conversation data and the "Create" button's value).
+TOKEN = "token"
 
 ADMIN_SECTION = AdminSection("flashnew", "admin_flash.section", "admin", order=41)
 # The "Flash sales" section is declared by handlers/flashsale.py (its key and label); its screen is this list.
@@ -99,15 +105,47 @@ def _start_at(key: str, now: datetime, timezone: str) -> datetime:
     raise DomainError("bad_button")
 
 
-def _times(ctx: AppContext, data: dict[str, Any]) -> tuple[datetime, datetime]:
-    """Counted when shown and again at Create/Save: "now" means when the admin confirms, not when they tapped.
-    An edited sale whose start was not touched keeps its own start (`starts_at`)."""
+def _whole_minute(moment: datetime) -> datetime:
+    """Rounded up to the minute: a time counted from the clock is shown (HH:MM) exactly as it is kept."""
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=1)
+
+
+def _fresh_times(ctx: AppContext, data: dict[str, Any]) -> tuple[datetime, datetime]:
+    """Counted from the clock now. One rule for every time the wizard counts from the clock: rounded up to the
+    whole minute (a start "now" stays now, its end is rounded). An edited sale whose start was not touched keeps
+    its own start (`starts_at`) and ends its duration later."""
     key = data.get("start")
-    if key:
-        starts_at = _start_at(str(key), utcnow(), ctx.settings.shop.timezone)
-    else:
+    duration = timedelta(minutes=int(data["minutes"]))
+    if not key:
         starts_at = datetime.fromisoformat(str(data["starts_at"]))
-    return starts_at, starts_at + timedelta(minutes=int(data["minutes"]))
+        return starts_at, starts_at + duration
+    starts_at = _start_at(str(key), utcnow(), ctx.settings.shop.timezone)
+    if key == "now":
+        return starts_at, _whole_minute(starts_at + duration)
+    starts_at = _whole_minute(starts_at)
+    return starts_at, starts_at + duration
+
+
+def _times(ctx: AppContext, data: dict[str, Any]) -> tuple[tuple[datetime, datetime], bool]:
+    """The times the summary (or edit menu) showed, pinned in `shown`, and whether the clock has moved on too far
+    from them to keep them. "Now" is still when the admin confirms, not when the summary appeared; its end is the
+    one shown while the confirmation comes within PIN_SLACK (a minute turning over between the preview and the tap
+    must not turn "Ends 21:59" into "22:00")."""
+    fresh = _fresh_times(ctx, data)
+    shown = data.get("shown")
+    if not shown:
+        return fresh, False
+    pinned = (datetime.fromisoformat(shown[0]), datetime.fromisoformat(shown[1]))
+    if any(abs(f - p) > PIN_SLACK for f, p in zip(fresh, pinned, strict=True)):
+        return fresh, True
+    starts_at = fresh[0] if data.get("start") == "now" else pinned[0]
+    return (starts_at, pinned[1]), False
+
+
+async def _pin_times(ctx: AppContext, state: FSMContext) -> None:
+    starts_at, ends_at = _fresh_times(ctx, await state.get_data())
+    await state.update_data(shown=[starts_at.isoformat(), ends_at.isoformat()])
 
 
 async def _known_groups(ctx: AppContext) -> list[views.GroupChoice]:
@@ -132,7 +170,7 @@ def _early(ctx: AppContext, lang: str, subscribers: bool) -> str | None:
 
 async def _details(ctx: AppContext, lang: str, data: dict[str, Any]) -> views.Details:
     product = await _product(ctx, data)
-    starts_at, ends_at = _times(ctx, data)
+    (starts_at, ends_at), _ = _times(ctx, data)
     return views.Details(
         title=product.title(lang),
         price=Money(int(data["price"]), product.currency),
@@ -170,7 +208,7 @@ async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -
     early = _early(ctx, lang, details.audience.subscribers)
     if step == "edit":
         return views.edit_menu(lang, int(data["edit"]), details, ctx.settings.shop.timezone, early)
-    return views.summary(lang, details, ctx.settings.shop.timezone, early)
+    return views.summary(lang, details, ctx.settings.shop.timezone, early, str(data.get(TOKEN) or ""))
 
 
 async def _live(bot: Bot, chat_id: int, state: FSMContext, message_id: int) -> None:
@@ -184,6 +222,10 @@ async def _live(bot: Bot, chat_id: int, state: FSMContext, message_id: int) -> N
 
 async def _ask(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, step: str) -> None:
     await state.set_state(getattr(FlashWizard, step))
+    if step == "confirm" and not (await state.get_data()).get(TOKEN):
+        await state.update_data({TOKEN: _new_token()})  # a set-up begun before tokens existed
+    if step in ("confirm", "edit"):
+        await _pin_times(ctx, state)  # what this screen shows is what Create/Save will use
     data = await state.get_data()
     screen = await _screen(ctx, lang, step, data)
     if isinstance(target, CallbackQuery):
@@ -204,10 +246,18 @@ def _after(data: dict[str, Any], following: str) -> str:
     return "edit" if _editing(data) else following
 
 
+def _new_token() -> str:
+    return secrets.token_hex(8)
+
+
 async def _begin(target: Message | CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await state.set_state(FlashWizard.product)
     message = target.message if isinstance(target, CallbackQuery) else None
-    await state.set_data({"prompt_id": message.message_id} if isinstance(message, Message) else {})
+    # One token per set-up run: its "Create" makes at most one sale (the store keeps the token unique).
+    data: dict[str, Any] = {TOKEN: _new_token()}
+    if isinstance(message, Message):
+        data["prompt_id"] = message.message_id
+    await state.set_data(data)
     await _ask(target, ctx, lang, state, "product")
 
 
@@ -354,12 +404,41 @@ _STEP_OF_ACTION = {
 }
 
 
-@routes.callback_query(FlashWizardCB.filter(F.a == "make"), FlashWizard.confirm)
-async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
+async def _times_moved(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, step: str) -> None:
+    """The screen sat long enough for its times to be out of date: show them again, counted now, and let the admin
+    confirm what they see (nothing is created or saved with times they did not see)."""
+    await query.answer(t_plain(lang, "admin_flash.times_moved"), show_alert=True)
+    await _pin_times(ctx, state)
+    screen = await _screen(ctx, lang, step, await state.get_data())
+    await edit_or_answer(query, screen.text, screen.markup)
+
+
+async def _already_created(query: CallbackQuery, lang: str, sale_id: int) -> None:
+    await query.answer(t_plain(lang, "admin_flash.already_created", sale_id=sale_id))
+
+
+@routes.callback_query(FlashWizardCB.filter(F.a == "make"))
+async def make(
+    query: CallbackQuery, callback_data: FlashWizardCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    """Idempotent per set-up run: the button carries the run's token and the store refuses a second sale with it,
+    so a double tap (both taps reading the same conversation, in one process or two) creates one sale, and the
+    tap that loses hears which sale was made."""
     await require_role(ctx, query.from_user.id, "admin")
     data = await state.get_data()
+    token = callback_data.v or str(data.get(TOKEN) or "")
+    if await state.get_state() != FlashWizard.confirm.state or (callback_data.v and data.get(TOKEN) != token):
+        existing = await flashsale.sale_by_key(ctx.db, token) if token else None
+        if existing is not None:
+            await _already_created(query, lang, existing.id)
+        else:
+            await query.answer(t(lang, "errors.stale_button"), show_alert=True)
+        return
     product = await _product(ctx, data)
-    starts_at, ends_at = _times(ctx, data)
+    (starts_at, ends_at), moved = _times(ctx, data)
+    if moved:
+        await _times_moved(query, ctx, lang, state, "confirm")
+        return
     groups = data.get("groups")
     spec = flashsale.SaleSpec(
         sku=product.sku,
@@ -371,7 +450,13 @@ async def make(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMConte
         groups=tuple(int(g) for g in groups) if groups is not None else None,
         subscribers=bool(data.get("subs", True)),
     )
-    sale = await flashsale.create_sale(ctx.db, spec, actor_id=query.from_user.id)
+    try:
+        sale = await flashsale.create_sale(ctx.db, spec, actor_id=query.from_user.id, key=token or None)
+    except Conflict as exc:
+        if exc.code != "flash_already_created":
+            raise
+        await _already_created(query, lang, int(exc.params["sale_id"]))
+        return
     await state.clear()
     await query.answer()
     await edit_or_answer(query, sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
@@ -478,7 +563,7 @@ def _sale_id(callback_data: FlashWizardCB) -> int:
 
 
 def _not_editable(lang: str, sale: flashsale.SaleView) -> views.Screen:
-    return views.notice(lang, "admin_flash.not_editable", sale.id, status=t(lang, f"flashsale.status.{sale.status}"))
+    return views.notice(lang, "admin_flash.not_editable", sale.id, status=views.status_label(lang, sale, utcnow()))
 
 
 @routes.message(Command("flash_list"))
@@ -619,7 +704,10 @@ async def edit_save(query: CallbackQuery, ctx: AppContext, lang: str, state: FSM
         await query.answer(t(lang, "errors.stale_button"), show_alert=True)
         return
     sale_id = int(data["edit"])
-    starts_at, ends_at = _times(ctx, data)
+    (starts_at, ends_at), moved = _times(ctx, data)
+    if moved:
+        await _times_moved(query, ctx, lang, state, "edit")
+        return
     moved = bool(data.get("start")) or int(data["minutes"]) != int(data["orig_minutes"])
     groups = data.get("groups")
     change = flashsale.SaleEdit(

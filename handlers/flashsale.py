@@ -89,6 +89,11 @@ async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, 
     await query.answer(text)
 
 
+def _not_payable(order: orders.OrderDetail) -> str:
+    """Why a won unit's Pay does nothing: a paid order is not "gone", it is done."""
+    return "flashsale.pay_done" if order.status in orders.PAID_STATUSES else "flashsale.pay_gone"
+
+
 async def pay_link(message: Message, value: str, data: dict[str, object]) -> None:
     """`/start fsp_<order id>` from the winner's toast: the invoice for that order, in the private chat."""
     ctx = data["ctx"]
@@ -98,7 +103,7 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
         return
     order = await orders.get_order(ctx.db, int(value), message.from_user.id)
     if not order.payable or order.source != flashsale.SOURCE:
-        await message.answer(t(lang, "flashsale.pay_gone"))
+        await message.answer(t(lang, _not_payable(order), order_id=order.id))
         return
     order = await _in_stars_if_digital(ctx, order, message.from_user.id)
     points = ctx.settings.shop.pickup_points
@@ -135,7 +140,7 @@ async def pay(
         return  # a double tap asks for one invoice
     order = await orders.get_order(ctx.db, callback_data.order_id, query.from_user.id)
     if not order.payable or order.source != flashsale.SOURCE:
-        await query.answer(t(lang, "flashsale.pay_gone"), show_alert=True)
+        await query.answer(t(lang, _not_payable(order), order_id=order.id), show_alert=True)
         return
     await query.answer()
     await send_order_invoice(ctx, query.from_user.id, await _in_stars_if_digital(ctx, order, query.from_user.id), lang)

@@ -224,9 +224,10 @@ def details_text(lang: str, details: Details, timezone: str, early: str | None) 
     return text
 
 
-def summary(lang: str, details: Details, timezone: str, early: str | None) -> Screen:
+def summary(lang: str, details: Details, timezone: str, early: str | None, token: str) -> Screen:
+    """`token`: the set-up run's creation token; "Create" carries it so a repeated tap finds the sale it made."""
     text = f"{t(lang, 'admin_flash.summary')}\n{details_text(lang, details, timezone, early)}"
-    rows = [[_button(t_plain(lang, "admin_flash.btn.make"), "make")]]
+    rows = [[_button(t_plain(lang, "admin_flash.btn.make"), "make", token)]]
     return _screen(text, rows, lang)
 
 
@@ -243,12 +244,21 @@ def edit_menu(lang: str, sale_id: int, details: Details, timezone: str, early: s
 # ---------------------------------------------------------------------------------------------- the list
 
 
+def status_label(lang: str, sale: SaleView, now: datetime) -> str:
+    """A live sale before its public start is open only to the tiers with early access: it says so, rather than
+    "live" beside a start time still to come."""
+    if sale.status == flashsale.LIVE and now < sale.starts_at:
+        return t_plain(lang, "flashsale.status.early")
+    return t_plain(lang, f"flashsale.status.{sale.status}")
+
+
 def _when(sale: SaleView, timezone: str) -> str:
     return zoned(sale.starts_at, timezone, "%m-%d %H:%M")
 
 
 def sales_list(lang: str, sales: Sequence[SaleView], timezone: str) -> Screen:
     """Scheduled and live sales, one button each (newest first)."""
+    now = utcnow()
     rows = [
         [
             InlineKeyboardButton(
@@ -256,7 +266,7 @@ def sales_list(lang: str, sales: Sequence[SaleView], timezone: str) -> Screen:
                     lang,
                     "admin_flash.list.item",
                     sale_id=sale.id,
-                    status=t_plain(lang, f"flashsale.status.{sale.status}"),
+                    status=status_label(lang, sale, now),
                     title=sale.title(lang)[:30],
                     price=Money(sale.price, sale.currency).format(),
                     starts=_when(sale, timezone),
@@ -285,7 +295,7 @@ def sale_screen(lang: str, sale: SaleView, timezone: str, audience: Audience, ea
         lang,
         "admin_flash.sale",
         sale_id=sale.id,
-        status=t(lang, f"flashsale.status.{sale.status}"),
+        status=status_label(lang, sale, utcnow()),
         title=sale.title(lang),
         price=Money(sale.price, sale.currency).format(),
         regular=Money(sale.regular_price, sale.currency).format(),
@@ -297,7 +307,7 @@ def sale_screen(lang: str, sale: SaleView, timezone: str, audience: Audience, ea
         ends=zoned(sale.ends_at, timezone),
         audience=Html(audience_line(lang, audience)),
     )
-    if early and sale.status == flashsale.SCHEDULED:
+    if early and (sale.status == flashsale.SCHEDULED or utcnow() < sale.starts_at):
         text = f"{text}\n{early}"
     actions = []
     if sale.status == flashsale.SCHEDULED:

@@ -24,7 +24,7 @@ Everything public is importable from `store.flashsale`.
 
 from __future__ import annotations
 
-from store.flashsale.admin import cancel_sale, create_sale, edit_sale
+from store.flashsale.admin import cancel_sale, create_sale, edit_sale, sale_by_key
 from store.flashsale.buyers import choose_receipt, claims_of, pay_in_stars, set_subscribed
 from store.flashsale.claims import (
     BatchResult,
@@ -138,6 +138,7 @@ __all__ = [
     "parse_time",
     "pay_in_stars",
     "public_key",
+    "sale_by_key",
     "set_subscribed",
     "stars_price",
     "start_key",

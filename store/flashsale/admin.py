@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from store import audit, scheduling
 from store.db import Database
@@ -46,8 +47,33 @@ def _check_spec(price: int, stock: int, per_user: int, starts_at: datetime, ends
         raise DomainError("flash_end_in_past")
 
 
-async def create_sale(db: Database, spec: SaleSpec, *, actor_id: int | None) -> SaleView:
-    """Schedule a sale; its units leave the product's stock now, so the pool is guaranteed at start."""
+async def sale_by_key(db: Database, key: str) -> SaleView | None:
+    """The sale a creation key made, if any."""
+    async with db.read() as session:
+        sale_id = (await session.execute(select(FlashSale.id).where(FlashSale.creation_key == key))).scalar()
+        return None if sale_id is None else (await _load(session, int(sale_id)))[1]
+
+
+async def create_sale(db: Database, spec: SaleSpec, *, actor_id: int | None, key: str | None = None) -> SaleView:
+    """Schedule a sale; its units leave the product's stock now, so the pool is guaranteed at start.
+
+    `key` (the wizard's one-time token) makes creation idempotent: a second call with it, concurrent or later,
+    in this process or another, takes no stock and raises Conflict("flash_already_created") naming the sale."""
+    if key is not None:
+        existing = await sale_by_key(db, key)
+        if existing is not None:
+            raise Conflict("flash_already_created", sale_id=existing.id)
+    try:
+        return await _create(db, spec, actor_id, key)
+    except IntegrityError:
+        # The unique key lost a race: the other call's transaction made the sale, this one rolled back whole.
+        existing = await sale_by_key(db, key) if key is not None else None
+        if existing is None:
+            raise
+        raise Conflict("flash_already_created", sale_id=existing.id) from None
+
+
+async def _create(db: Database, spec: SaleSpec, actor_id: int | None, key: str | None) -> SaleView:
     _check_spec(spec.price, spec.stock, spec.per_user_limit, spec.starts_at, spec.ends_at)
     async with db.tx() as session:
         product = (await session.execute(select(Product).where(Product.sku == spec.sku))).scalar_one_or_none()
@@ -73,6 +99,7 @@ async def create_sale(db: Database, spec: SaleSpec, *, actor_id: int | None) -> 
             groups=list(spec.groups) if spec.groups is not None else None,
             notify_subscribers=spec.subscribers,
             created_by=actor_id,
+            creation_key=key,
         )
         session.add(sale)
         await session.flush()

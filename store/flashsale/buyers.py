@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import delivery, orders
 from store.db import Database
@@ -14,6 +15,16 @@ from store.flashsale.views import _rowcount
 from store.models import Order, OrderItem, Product, User
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
+
+
+async def _not_payable(session: AsyncSession, order_id: int, user_id: int) -> Conflict:
+    """Why a won unit cannot be paid (again): already paid is not the same news as expired or cancelled."""
+    status = (
+        await session.execute(select(Order.status).where(Order.id == order_id, Order.user_id == user_id))
+    ).scalar()
+    if status in orders.PAID_STATUSES:
+        return Conflict("flash_order_paid", order_id=order_id)
+    return Conflict("flash_not_payable")
 
 
 async def choose_receipt(
@@ -45,7 +56,7 @@ async def choose_receipt(
             )
         )
         if not _rowcount(result):
-            raise Conflict("flash_not_payable")
+            raise await _not_payable(session, order_id, user_id)
         return await orders.load_detail(session, order_id, user_id)
 
 
@@ -69,7 +80,7 @@ async def pay_in_stars(db: Database, order_id: int, user_id: int) -> orders.Orde
             )
         ).scalar_one_or_none()
         if order is None:
-            raise Conflict("flash_not_payable")
+            raise await _not_payable(session, order_id, user_id)
         if order.currency != STARS:
             sale = await session.get(FlashSale, order.source_ref)
             items = list((await session.execute(select(OrderItem).where(OrderItem.order_id == order_id))).scalars())

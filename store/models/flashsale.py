@@ -33,6 +33,7 @@ class FlashSale(Base):
         CheckConstraint("per_user_limit >= 1", name="limit_positive"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_flash_sales_status_starts", "status", "starts_at"),
+        UniqueConstraint("creation_key", name="uq_flash_sales_creation_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -57,6 +58,8 @@ class FlashSale(Base):
     # Units handed back to products.stock when the sale closed (stock - sold at that moment).
     released: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The admin wizard's one-time token: a repeated "Create" (double tap, second process) finds the sale it made.
+    creation_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

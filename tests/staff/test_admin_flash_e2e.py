@@ -318,4 +318,6 @@ async def test_admin_types_every_answer_the_way_people_write_them(shop: Any) -> 
     (sale,) = await flashsale.list_sales(shop.db)
     assert (sale.price, sale.stock, sale.per_user_limit) == (7920, 10, 2)
     assert sale.ends_at - sale.starts_at == timedelta(minutes=90)
-    assert timedelta(minutes=3) < sale.starts_at - utcnow() <= timedelta(minutes=5)
+    # "in 5 min" starts at the whole minute the summary showed (rounded up, D16): 5 to 6 minutes on.
+    assert timedelta(minutes=3) < sale.starts_at - utcnow() <= timedelta(minutes=6)
+    assert sale.starts_at.second == 0
