@@ -18,3 +18,4 @@ class OpsSG(StatesGroup):
 
 BROADCAST_AUDIENCE = "ops_broadcast_audience"  # FSM data key: who the broadcast being typed is for
 BROADCAST_DRAFT = "ops_broadcast_draft"  # FSM data key: the draft whose product is being picked
+BROADCAST_PICKERS = "ops_broadcast_pickers"  # FSM data key: the product pickers on screen (message ids)

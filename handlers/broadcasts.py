@@ -9,6 +9,7 @@ every broadcast, shoppers have a one-tap opt-out."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -19,15 +20,15 @@ from aiogram.types import CallbackQuery, Message
 from bot.access import require_role
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
-from bot.callbacks.ops import BroadcastCB
+from bot.callbacks.ops import BroadcastCB, DraftCB
 from bot.context import AppContext
 from bot.i18n import LANGUAGES, t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import ops as views
-from dialogues.ops import BROADCAST_AUDIENCE, BROADCAST_DRAFT, OpsSG
+from dialogues.ops import BROADCAST_AUDIENCE, BROADCAST_DRAFT, BROADCAST_PICKERS, OpsSG
 from store import broadcasts
-from store.errors import DomainError
+from store.errors import Conflict, DomainError
 
 routes = Routes("broadcasts")
 
@@ -109,10 +110,32 @@ async def compose_not_text(message: Message, lang: str) -> None:
 # ---------------------------------------------------------------------------------------------- product button
 
 
-def _draft_id(callback_data: BroadcastCB) -> int:
+def _draft_id(callback_data: DraftCB) -> int:
     if callback_data.d <= 0:
         raise DomainError("bad_button")
     return callback_data.d
+
+
+@contextlib.asynccontextmanager
+async def _retired_if_stale(query: CallbackQuery) -> AsyncIterator[None]:
+    """A tap on a preview or picker drawn before the draft last changed is refused by the store (STALE, answered
+    "no longer active"); that screen loses its buttons too, so it cannot be tapped again by mistake."""
+    try:
+        yield
+    except Conflict as exc:
+        message = query.message if isinstance(query.message, Message) else None
+        if exc.code == broadcasts.STALE and message is not None and _shows(message, query.data):
+            with contextlib.suppress(TelegramBadRequest):
+                await message.edit_reply_markup(reply_markup=None)
+        raise
+
+
+def _shows(message: Message, data: str | None) -> bool:
+    """Does the message still carry the tapped button? (Not when it was redrawn since and the tap came from
+    a client that had not caught up: the redrawn buttons are current and stay.)"""
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else []
+    return any(button.callback_data == data for row in rows for button in row)
 
 
 async def _redraw(query: CallbackQuery, ctx: AppContext, lang: str, draft_id: int, shown: str | None = None) -> None:
@@ -139,18 +162,45 @@ async def _redraw(query: CallbackQuery, ctx: AppContext, lang: str, draft_id: in
             await message.delete()
 
 
-@routes.callback_query(BroadcastCB.filter(F.a == "prod"))
+@routes.callback_query(DraftCB.filter(F.a == "prod"))
 async def product_menu(
-    query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str, state: FSMContext
+    query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    draft = await broadcasts.draft(ctx.db, _draft_id(callback_data))
+    async with _retired_if_stale(query):
+        draft = await broadcasts.draft(ctx.db, _draft_id(callback_data), callback_data.r)
     await state.set_state(OpsSG.broadcast_product)
-    await state.update_data({BROADCAST_DRAFT: draft.id})
+    await state.update_data({BROADCAST_DRAFT: draft.id, BROADCAST_PICKERS: []})
     products = await broadcasts.product_choices(ctx.db)
     await query.answer()
-    text, markup = views.product_picker(lang, draft.id, products)
-    await edit_or_answer(query, text, markup)
+    text, markup = views.product_picker(lang, draft, products)
+    shown = await edit_or_answer(query, text, markup)
+    await _remember_picker(state, shown)
+
+
+async def _remember_picker(state: FSMContext, shown: Message | None) -> None:
+    """The pickers open for this draft: once one is used (or left), the others lose their buttons."""
+    if shown is None:
+        return
+    pickers = list((await state.get_data()).get(BROADCAST_PICKERS) or [])
+    await state.update_data({BROADCAST_PICKERS: [*pickers, shown.message_id]})
+
+
+async def _retire_pickers(query: CallbackQuery, state: FSMContext) -> None:
+    """A pick (or Back) settles the product: every other picker still on screen loses its buttons. Its taps
+    would be refused anyway (the draft's revision moved on); this way the admin sees that before tapping."""
+    pickers = [int(i) for i in (await state.get_data()).get(BROADCAST_PICKERS) or []]
+    await state.update_data({BROADCAST_PICKERS: []})
+    tapped = query.message.message_id if query.message is not None else None
+    if query.bot is None:
+        return
+    for message_id in pickers:
+        if message_id == tapped:
+            continue  # it becomes the preview (or is replaced by it)
+        with contextlib.suppress(TelegramBadRequest):
+            await query.bot.edit_message_reply_markup(
+                chat_id=query.from_user.id, message_id=message_id, reply_markup=None
+            )
 
 
 @routes.message(StateFilter(OpsSG.broadcast_product), F.text, ~F.text.startswith("/"))
@@ -159,13 +209,13 @@ async def product_typed(message: Message, ctx: AppContext, lang: str, state: FSM
     if message.from_user is None:
         return
     await require_role(ctx, message.from_user.id, "admin")
-    draft_id = int((await state.get_data()).get(BROADCAST_DRAFT) or 0)
+    draft = await broadcasts.draft(ctx.db, int((await state.get_data()).get(BROADCAST_DRAFT) or 0))
     typed = " ".join((message.text or "").split())[:64]
     products = await broadcasts.product_choices(ctx.db, typed)
     if not products:
         raise DomainError("ops_broadcast_no_product", query=typed)
-    text, markup = views.product_picker(lang, draft_id, products, query=typed)
-    await message.answer(text, reply_markup=markup)
+    text, markup = views.product_picker(lang, draft, products, query=typed)
+    await _remember_picker(state, await message.answer(text, reply_markup=markup))
 
 
 @routes.message(StateFilter(OpsSG.broadcast_product), ~F.text)
@@ -173,65 +223,75 @@ async def product_not_text(message: Message, lang: str) -> None:
     await message.answer(t(lang, "errors.ops_broadcast_product_typed"))
 
 
-@routes.callback_query(BroadcastCB.filter(F.a == "pp"))
+@routes.callback_query(DraftCB.filter(F.a == "pp"))
 async def product_picked(
-    query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str, state: FSMContext
+    query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     if not callback_data.v.isdigit():
         raise DomainError("bad_button")
-    draft = await broadcasts.attach_product(ctx.db, _draft_id(callback_data), int(callback_data.v))
-    await _leave_picker(state)
+    async with _retired_if_stale(query):
+        draft = await broadcasts.attach_product(ctx.db, _draft_id(callback_data), int(callback_data.v), callback_data.r)
+    await _leave_picker(query, state)
     await _redraw(query, ctx, lang, draft.id)
 
 
-@routes.callback_query(BroadcastCB.filter(F.a == "noprod"))
+@routes.callback_query(DraftCB.filter(F.a == "noprod"))
 async def product_removed(
-    query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str, state: FSMContext
+    query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    draft = await broadcasts.attach_product(ctx.db, _draft_id(callback_data), None)
-    await _leave_picker(state)
+    async with _retired_if_stale(query):
+        draft = await broadcasts.attach_product(ctx.db, _draft_id(callback_data), None, callback_data.r)
+    await _leave_picker(query, state)
     await _redraw(query, ctx, lang, draft.id)
 
 
-@routes.callback_query(BroadcastCB.filter(F.a == "back"))
+@routes.callback_query(DraftCB.filter(F.a == "back"))
 async def back_to_preview(
-    query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str, state: FSMContext
+    query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
     await require_role(ctx, query.from_user.id, "admin")
-    await _leave_picker(state)
+    async with _retired_if_stale(query):
+        await broadcasts.draft(ctx.db, _draft_id(callback_data), callback_data.r)
+    await _leave_picker(query, state)
     await _redraw(query, ctx, lang, _draft_id(callback_data))
 
 
-@routes.callback_query(BroadcastCB.filter(F.a == "lang"))
-async def show_language(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
+@routes.callback_query(DraftCB.filter(F.a == "lang"))
+async def show_language(query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, lang: str) -> None:
     """A photo preview in the other language: the caption and buttons its shoppers will get."""
     await require_role(ctx, query.from_user.id, "admin")
+    async with _retired_if_stale(query):
+        await broadcasts.draft(ctx.db, _draft_id(callback_data), callback_data.r)
     await _redraw(query, ctx, lang, _draft_id(callback_data), callback_data.v)
 
 
-async def _leave_picker(state: FSMContext) -> None:
-    """Typed text is no longer a product search (it may be the admin's next command or question)."""
+async def _leave_picker(query: CallbackQuery, state: FSMContext) -> None:
+    """Typed text is no longer a product search (it may be the admin's next command or question), and the
+    other pickers of this draft are retired."""
+    await _retire_pickers(query, state)
     if await state.get_state() == OpsSG.broadcast_product.state:
         await state.set_state(None)
 
 
-@routes.callback_query(BroadcastCB.filter(F.a == "send"))
-async def send(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
+@routes.callback_query(DraftCB.filter(F.a == "send"))
+async def send(query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     message = query.message if isinstance(query.message, Message) else None
     # A text preview becomes the live progress message (edited in place by store.broadcasts' progress events);
     # a photo cannot become text, so it stays (with the recipients' buttons only) and the progress follows it.
     in_place = message is not None and not message.photo
-    count = await broadcasts.send(
-        ctx.db,
-        callback_data.d,
-        query.from_user.id,
-        ctx.settings.ops.broadcast_per_second,
-        progress_message_id=message.message_id if in_place and message is not None else None,
-        progress_every=ctx.settings.ops.broadcast_progress_seconds,
-    )
+    async with _retired_if_stale(query):
+        count = await broadcasts.send(
+            ctx.db,
+            _draft_id(callback_data),
+            query.from_user.id,
+            ctx.settings.ops.broadcast_per_second,
+            progress_message_id=message.message_id if in_place and message is not None else None,
+            progress_every=ctx.settings.ops.broadcast_progress_seconds,
+            revision=callback_data.r,
+        )
     await query.answer(t_plain(lang, "ops_bc.queued_toast", count=count))
     if in_place or message is None:
         await _draw(query, ctx, lang, callback_data.d)
@@ -277,8 +337,9 @@ async def resume(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppConte
     await _draw(query, ctx, lang, callback_data.d)
 
 
-@routes.callback_query(BroadcastCB.filter(F.a == "cancel"))
-async def cancel(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
+@routes.callback_query(DraftCB.filter(F.a == "cancel"))
+async def cancel(query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, lang: str) -> None:
+    # Any preview of the draft may cancel it, an older one too: nothing is sent, so nothing can differ.
     await require_role(ctx, query.from_user.id, "admin")
     if not await broadcasts.cancel(ctx.db, callback_data.d):
         raise DomainError("ops_broadcast_already_sent")

@@ -93,12 +93,23 @@ class Draft:
     total: int
     photo: str | None = None  # a Telegram file_id: the message is this photo with the text as its caption
     product: Attached | None = None
+    revision: int = 0  # bumped by every change: what a preview or picker drawn from this draft carries
 
 
 async def _draft(session: AsyncSession, row: Broadcast) -> Draft:
     product = await session.get(Product, row.product_id) if row.product_id is not None else None
     attached = Attached(product.id, product.sku, product.title_en, product.title_zh) if product is not None else None
-    return Draft(row.id, row.audience, row.text_en, row.text_zh, row.status, row.total, row.photo_file_id, attached)
+    return Draft(
+        row.id,
+        row.audience,
+        row.text_en,
+        row.text_zh,
+        row.status,
+        row.total,
+        row.photo_file_id,
+        attached,
+        row.revision or 0,
+    )
 
 
 def _caption_length(text: str) -> int:
@@ -149,32 +160,47 @@ def _refuse_change(status: str) -> None:
     raise Conflict("ops_broadcast_already_sent")
 
 
-async def draft(db: Database, broadcast_id: int) -> Draft:
-    """A broadcast still being composed; refused with the reason once it was sent or cancelled."""
+STALE = "ops_broadcast_stale"  # the error code of a tap on a preview or picker older than the draft
+
+
+async def draft(db: Database, broadcast_id: int, revision: int | None = None) -> Draft:
+    """A broadcast still being composed; refused with the reason once it was sent or cancelled, or (with
+    `revision`, what the tapped screen showed) when it changed since that screen was drawn."""
     found = await get(db, broadcast_id)
     if found.status != "draft":
         _refuse_change(found.status)
+    if revision is not None and found.revision != revision:
+        raise Conflict(STALE)
     return found
 
 
-async def attach_product(db: Database, broadcast_id: int, product_id: int | None) -> Draft:
+async def attach_product(
+    db: Database, broadcast_id: int, product_id: int | None, revision: int | None = None
+) -> Draft:
     """The product the button under the broadcast opens (None: no button). Only a draft changes: once sent,
-    every recipient's message is already written."""
+    every recipient's message is already written. `revision`: the one the tapped picker or preview was drawn
+    from; the update is conditional on it, so of two pickers (or two taps) only the first changes the draft,
+    and the change bumps the revision, which retires every screen drawn before it."""
     async with db.tx() as session:
         if product_id is not None:
             product = await session.get(Product, product_id)
             if product is None or not product.active:
                 raise NotFound("ops_broadcast_product_gone")
+        where = [Broadcast.id == broadcast_id, Broadcast.status == "draft"]
+        if revision is not None:
+            where.append(Broadcast.revision == revision)
         changed = await session.execute(
             update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == "draft")
-            .values(product_id=product_id)
+            .where(*where)
+            .values(product_id=product_id, revision=Broadcast.revision + 1)
             .execution_options(synchronize_session=False)
         )
         row = await session.get(Broadcast, broadcast_id, populate_existing=True)
         if row is None:
             raise NotFound("ops_broadcast_gone")
         if not changed.rowcount:  # type: ignore[attr-defined]
+            if row.status == "draft":
+                raise Conflict(STALE)
             _refuse_change(row.status)
         return await _draft(session, row)
 
@@ -208,11 +234,17 @@ async def send(
     *,
     progress_message_id: int | None = None,
     progress_every: float = 3.0,
+    revision: int | None = None,
 ) -> int:
     """Queue the broadcast once; returns the number of recipients. A second confirm raises Conflict. With a
-    progress message (in the admin's chat), its first update is scheduled `progress_every` seconds on."""
+    progress message (in the admin's chat), its first update is scheduled `progress_every` seconds on.
+    `revision`: the draft as the confirmed preview showed it; a draft changed since is refused (STALE), so what
+    goes out is exactly what the admin saw when tapping Send."""
     async with db.tx() as session:
-        if not await _move_status(session, broadcast_id, "draft", "sending", sent_at=utcnow()):
+        if not await _move_status(session, broadcast_id, "draft", "sending", revision=revision, sent_at=utcnow()):
+            current = await session.get(Broadcast, broadcast_id, populate_existing=True)
+            if current is not None and current.status == "draft":
+                raise Conflict(STALE)
             raise Conflict("ops_broadcast_already_sent")
         row = await session.get(Broadcast, broadcast_id)
         assert row is not None
@@ -273,12 +305,18 @@ async def _enqueue(session: AsyncSession, draft: Draft, recipients: list[int], p
         )
 
 
-async def _move_status(session: AsyncSession, broadcast_id: int, from_: str, to: str, **values: Any) -> bool:
+async def _move_status(
+    session: AsyncSession, broadcast_id: int, from_: str, to: str, revision: int | None = None, **values: Any
+) -> bool:
     """Move the broadcast from one status to the next in one conditional update; False when it was not in
-    `from_` (a repeated tap, a concurrent one, or a broadcast already further on). `values`: columns set with it."""
+    `from_` (a repeated tap, a concurrent one, or a broadcast already further on) or, with `revision`, no longer
+    at that revision. `values`: columns set with it."""
+    where = [Broadcast.id == broadcast_id, Broadcast.status == from_]
+    if revision is not None:
+        where.append(Broadcast.revision == revision)
     moved = await session.execute(
         update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == from_)
+        .where(*where)
         .values(status=to, **values)
         .execution_options(synchronize_session=False)
     )

@@ -29,12 +29,24 @@ class AuditCB(CallbackData, prefix="au"):
 
 
 class BroadcastCB(CallbackData, prefix="bc"):
-    """a: new | aud (audience chosen: v) | send (confirm draft d) | cancel | optout | prod (pick the product the
-    button opens) | pp (product v picked) | noprod (no product button) | back (to the preview)"""
+    """a: aud (audience chosen: v) | optout (under every delivered broadcast) | pause | resume (broadcast d).
+    Its fields stay as they are: the opt-out under messages already delivered must keep unpacking."""
 
     a: str
     v: str = ""
     d: Id = 0
+
+
+class DraftCB(CallbackData, prefix="bd"):
+    """A draft's preview and product picker. a: send (confirm draft d; v: the language shown) | cancel | prod
+    (pick the product the button opens) | pp (product v picked) | noprod (no product button) | back (to the
+    preview) | lang (show language v). r: the draft's revision the screen was drawn from; a tap on an older
+    screen is refused, so Send sends exactly what its preview showed."""
+
+    a: str
+    v: str = ""
+    d: Id = 0
+    r: Id = 0
 
 
 class AnalyticsCB(CallbackData, prefix="an"):

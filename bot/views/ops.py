@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.catalog import ProductCB
-from bot.callbacks.ops import AuditCB, BroadcastCB, RestockCB, WatchCB
+from bot.callbacks.ops import AuditCB, BroadcastCB, DraftCB, RestockCB, WatchCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import LANGUAGES, t, t_plain
@@ -262,7 +262,7 @@ def _preview_controls(lang: str, draft: broadcasts.Draft, count: int, shown: str
     def button(key: str, action: str, value: str = "", **params: Any) -> InlineKeyboardButton:
         return InlineKeyboardButton(
             text=t_plain(lang, f"ops_bc.{key}", **params),
-            callback_data=BroadcastCB(a=action, v=value, d=draft.id).pack(),
+            callback_data=DraftCB(a=action, v=value, d=draft.id, r=draft.revision).pack(),
         )
 
     # Send carries the language shown: the photo left after Confirm keeps that language's buttons.
@@ -322,14 +322,15 @@ def sent_photo_markup(lang: str, draft: broadcasts.Draft, bot_username: str) -> 
 
 
 def product_picker(
-    lang: str, draft_id: int, products: list[ProductView], query: str | None = None
+    lang: str, draft: broadcasts.Draft, products: list[ProductView], query: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The products the button may open (the latest, or those matching what the admin typed), and the way back."""
+    """The products the button may open (the latest, or those matching what the admin typed), and the way back;
+    every button carries the draft's revision, so this picker is stale once the draft changed."""
     rows = [
         [
             InlineKeyboardButton(
                 text=f"{p.title(lang)[:BUTTON_TITLE_MAX]} · {p.sku}",
-                callback_data=BroadcastCB(a="pp", v=str(p.id), d=draft_id).pack(),
+                callback_data=DraftCB(a="pp", v=str(p.id), d=draft.id, r=draft.revision).pack(),
             )
         ]
         for p in products
@@ -337,7 +338,8 @@ def product_picker(
     rows.append(
         [
             InlineKeyboardButton(
-                text=t_plain(lang, "ops_bc.back_to_preview"), callback_data=BroadcastCB(a="back", d=draft_id).pack()
+                text=t_plain(lang, "ops_bc.back_to_preview"),
+                callback_data=DraftCB(a="back", d=draft.id, r=draft.revision).pack(),
             )
         ]
     )

@@ -84,6 +84,9 @@ class Broadcast(Base):
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))  # its button
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|sending|paused|done|cancelled
     total: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every change to the draft: a preview or picker carries the revision it was drawn from, so a tap
+    # on an older one is refused instead of sending (or changing) something the admin no longer sees.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

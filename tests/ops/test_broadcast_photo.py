@@ -273,6 +273,6 @@ async def test_text_broadcast_with_a_product_picked_from_the_latest(shop: Any) -
     assert _labels(got) == [f"🛍 {latest[1].title_en}", "🔕 No more announcements"]
     assert got.buttons[0][0].url is not None and got.buttons[0][0].url.endswith(f"start=p_{latest[1].sku}")
     # A picker left from before Confirm changes nothing now: the admin is told why.
-    await admin.tap_data(f"bc:pp:{latest[0].id}:1", message=preview)
+    await admin.tap_data(f"bd:pp:{latest[0].id}:1:3", message=preview)
     toasts = await admin.toasts()
     assert toasts and "already sent" in toasts[-1].text

@@ -28,7 +28,7 @@ from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashR
 from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
 from bot.callbacks.growth import GrowthCB
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
-from bot.callbacks.ops import AnalyticsCB, AuditCB, BroadcastCB, RestockCB, StockCB, WatchCB
+from bot.callbacks.ops import AnalyticsCB, AuditCB, BroadcastCB, DraftCB, RestockCB, StockCB, WatchCB
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.callbacks.search import SearchCB
 from bot.callbacks.social import DigestCB, ForYouCB, ReviewCB, WishCB
@@ -84,6 +84,7 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
         BroadcastCB(a="cancel", v="all", d=ID),
         BroadcastCB(a="resume", d=ID),
     ],
+    DraftCB: [DraftCB(a="noprod", v=str(ID), d=ID, r=ID), DraftCB(a="pp", v=str(ID), d=ID, r=ID)],
     AnalyticsCB: [AnalyticsCB(days=ID), AnalyticsCB(k="lm")],
     ForYouCB: [ForYouCB(a="show")],
     ReviewCB: [ReviewCB(a="list", p=ID, n=ID, l=ID, s=5, r=ID)],
