@@ -45,6 +45,8 @@ from store.errors import Conflict, DomainError
 log = logging.getLogger(__name__)
 routes = Routes("checkout")
 DEEPLINK = views.DEEPLINK
+# Set when the summary's order leaves digital items in the cart for their own (Stars) checkout.
+HELD = "ck_held"
 OWN_KEYS = (
     keys.TOKEN,
     keys.DELIVERY,
@@ -59,6 +61,7 @@ OWN_KEYS = (
     keys.ORDER_ID,
     keys.ASKED,
     "ck_stars",
+    HELD,
 )
 # A command typed at a step runs (its own router takes it) and the step waits; it is never an answer.
 ANSWER = F.text & ~F.text.startswith("/")
@@ -108,10 +111,12 @@ async def _begin(ctx: AppContext, user_id: int, lang: str, state: FSMContext) ->
     token = secrets.token_hex(4)
     await state.update_data({keys.TOKEN: token})
     if quote.all_digital:
+        if not ctx.settings.payments.stars_enabled:  # digital goods are sold for Stars only
+            raise DomainError("checkout_stars_unavailable")
         await state.update_data({keys.DELIVERY: "digital"})
         return await _summary(ctx, user_id, lang, state)
     await state.set_state(CheckoutSG.delivery)
-    return views.delivery_choice(lang, token, ctx.settings.shop.pickup_points)
+    return views.delivery_choice(lang, token, ctx.settings.shop.pickup_points, quote)
 
 
 @routes.message(Command("checkout"), F.chat.type == "private")
@@ -321,6 +326,7 @@ async def pay_chosen(
         await query.answer(t(lang, "errors.checkout_price_changed"), show_alert=True)
         await edit_or_answer(query, text, markup)
         return
+    held = bool(data.get(HELD))
     await _reset(state, **{keys.TOKEN: callback_data.token, keys.ORDER_ID: placed.order_id})
     await query.answer()
     chat_id = (
@@ -336,17 +342,28 @@ async def pay_chosen(
             text += "\n" + t(lang, "orders.pickup_code", code=code)
         markup = views.order_button(lang, placed.order_id)
         markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
-        await edit_or_answer(query, text, markup)
+        await edit_or_answer(query, *_then_digital(lang, held, text, markup))
         return
     if placed.status in orders.PAID_STATUSES:  # nothing left to pay after discounts (digital: delivered too)
         markup = views.order_button(lang, placed.order_id)
         markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
-        await edit_or_answer(query, t(lang, "checkout.placed_free", order_id=placed.order_id), markup)
+        text = t(lang, "checkout.placed_free", order_id=placed.order_id)
+        await edit_or_answer(query, *_then_digital(lang, held, text, markup))
         return
     minutes = ctx.settings.orders.reservation_minutes
-    await edit_or_answer(query, views.placed_for_payment(lang, placed.order_id, placed.total, placed.currency, minutes))
+    text = views.placed_for_payment(lang, placed.order_id, placed.total, placed.currency, minutes)
+    await edit_or_answer(query, *_then_digital(lang, held, text, None))
     order = await orders.get_order(ctx.db, placed.order_id, user_id=query.from_user.id)
     await bot_payments.send_order_invoice(ctx, chat_id, order, lang)
+
+
+def _then_digital(
+    lang: str, held: bool, text: str, markup: InlineKeyboardMarkup | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """After the physical order of a mixed cart: say the digital items wait in the cart, with a Stars checkout."""
+    if not held:
+        return text, markup
+    return text + "\n\n" + t(lang, "checkout.digital_remain"), views.next_checkout(lang, markup)
 
 
 @routes.callback_query(CheckoutCB.filter())
@@ -484,7 +501,12 @@ async def _summary(ctx: AppContext, user_id: int, lang: str, state: FSMContext) 
         lang=lang,
     )
     await state.update_data(
-        {keys.EXPECTED_TOTAL: quote.total, keys.EXPECTED_CURRENCY: quote.currency, "ck_stars": quote.stars_total}
+        {
+            keys.EXPECTED_TOTAL: quote.total,
+            keys.EXPECTED_CURRENCY: quote.currency,
+            "ck_stars": quote.stars_total,
+            HELD: bool(quote.held_back),
+        }
     )
     await state.set_state(CheckoutSG.summary)
     payments = ctx.settings.payments

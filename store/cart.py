@@ -26,8 +26,8 @@ class CartLine:
 
     @property
     def available(self) -> bool:
-        """False when the product was hidden or sold out after it was put in the cart."""
-        return self.product.active and self.product.stock > 0
+        """False when the product was hidden, sold out or taken off sale after it was put in the cart."""
+        return self.product.active and self.product.stock > 0 and self.product.for_sale
 
     @property
     def over_stock(self) -> bool:
@@ -111,6 +111,8 @@ async def _locked_product(session: AsyncSession, product_id: int, dialect: str) 
 def _check_current(product: ProductView | None, version: int | None) -> ProductView:
     if product is None or not product.active:
         raise Conflict("catalog_product_unavailable")
+    if not product.for_sale:
+        raise Conflict("cart_not_for_sale")
     if version is not None and product.version != version:
         raise Conflict("stale_button")
     return product

@@ -99,6 +99,11 @@ class ProductView:
     def sold_out(self) -> bool:
         return self.stock <= 0
 
+    @property
+    def for_sale(self) -> bool:
+        """Telegram sells digital goods for Stars only: a digital product without a Star price cannot be bought."""
+        return not self.is_digital or bool(self.stars_price)
+
 
 PRODUCT_COLUMNS = (
     Product.id,

@@ -4,6 +4,11 @@
 nothing), write the order with snapshotted titles and prices, apply discounts (consuming coupons/points), clear
 the cart and schedule the reservation's expiry. Any refusal rolls everything back and names the product.
 
+Digital goods are paid in Telegram Stars only (Telegram's rule). A cart that mixes digital and physical products is
+checked out in two turns: the physical lines first (card or pay on pickup), while the digital lines stay in the
+cart for a second, Stars-only checkout. Each turn is one order written in one transaction, and only its own
+lines leave the cart, so no order ever holds both kinds and nothing is reserved twice.
+
 Idempotency: the cart is cleared with a DELETE whose row count must equal the lines that were reserved, so a
 double-tapped "Place order" that raced the first one finds the cart gone and rolls back; a tap after the
 first order committed finds an empty cart (the bot then re-uses the order it remembered for that checkout).
@@ -77,6 +82,8 @@ class Quote:
     total: int
     # Sum of stars_price * quantity when every line is a digital product with a Star price, else None.
     stars_total: int | None
+    # Digital lines of a mixed cart left out of this (physical) checkout: they are paid later, in Stars.
+    held_back: tuple[QuoteLine, ...] = ()
 
     @property
     def all_digital(self) -> bool:
@@ -185,6 +192,9 @@ async def _cart_lines(session: AsyncSession, user_id: int) -> list[QuoteLine]:
     for qty, p in rows:
         if not p.active:
             raise Conflict("checkout_product_unavailable", product=p.title_en, product_zh=p.title_zh)
+        if p.is_digital and not p.stars_price:
+            # No Star price, no sale: a digital product cannot be paid by card either.
+            raise Conflict("checkout_not_for_sale", product=p.title_en, product_zh=p.title_zh)
         lines.append(
             QuoteLine(
                 product_id=p.id,
@@ -212,6 +222,15 @@ def _validate(lines: list[QuoteLine], policy: CheckoutPolicy, lang: str) -> None
         raise DomainError("checkout_mixed_currency")
 
 
+def split_lines(lines: list[QuoteLine]) -> tuple[list[QuoteLine], list[QuoteLine]]:
+    """(lines checked out now, digital lines held back). Physical lines go first when there are any: their
+    checkout may ask for delivery and payment, then the digital rest is a one-tap Stars checkout."""
+    physical = [line for line in lines if not line.is_digital]
+    if not physical:
+        return lines, []
+    return physical, [line for line in lines if line.is_digital]
+
+
 def _stars_total(lines: list[QuoteLine]) -> int | None:
     if not lines or not all(line.is_digital and line.stars_price for line in lines):
         return None
@@ -237,6 +256,7 @@ async def _quote(
         except Conflict as exc:
             _localise(exc, lang)
             raise
+    lines, held = split_lines(lines)
     _validate(lines, policy, lang)
     method = "digital" if all(line.is_digital for line in lines) else delivery_method
     if method not in orders.DELIVERY_METHODS:
@@ -259,7 +279,9 @@ async def _quote(
     )
     adjustments = tuple(await pricing_hooks.adjust(session, request)) if with_discounts else ()
     total = subtotal + fee - sum(a.amount for a in adjustments)
-    return Quote(tuple(lines), currency, subtotal, method, fee, adjustments, max(total, 0), _stars_total(lines))
+    return Quote(
+        tuple(lines), currency, subtotal, method, fee, adjustments, max(total, 0), _stars_total(lines), tuple(held)
+    )
 
 
 def _localise(exc: DomainError, lang: str) -> None:
@@ -336,9 +358,12 @@ def _out_of_stock(line: QuoteLine, left: int, lang: str) -> Conflict:
 
 def _check_payment_method(choice: CheckoutChoice, quote: Quote, policy: CheckoutPolicy) -> None:
     method = choice.payment_method
+    if quote.all_digital:
+        # Telegram's rule: digital goods and services are paid in Stars only (no card, no pay on pickup).
+        if method == "stars" and policy.stars_enabled and quote.stars_total is not None:
+            return
+        raise DomainError("checkout_digital_stars_only")
     if method == "card" and policy.card_enabled:
-        return
-    if method == "stars" and policy.stars_enabled and quote.stars_total is not None:
         return
     if method == "pickup" and policy.pickup_payment_enabled and quote.delivery_method == "pickup":
         return
@@ -369,6 +394,8 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
     except Conflict as exc:
         _localise(exc, lang)
         raise
+    # This turn's lines only (see the module docstring); the cart's held-back digital lines stay untouched.
+    lines, _held = split_lines(lines)
     _validate(lines, policy, lang)
     stars = choice.payment_method == "stars"
     # The plain quote (no discount providers yet: losers of a stampede should fail cheaply at the reservation)
@@ -441,7 +468,11 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
     ):
         raise Conflict("checkout_price_changed")
 
-    cleared = await session.execute(delete(CartItem).where(CartItem.user_id == choice.user_id))
+    cleared = await session.execute(
+        delete(CartItem).where(
+            CartItem.user_id == choice.user_id, CartItem.product_id.in_([li.product_id for li in lines])
+        )
+    )
     if cleared.rowcount != len(lines):  # type: ignore[attr-defined]
         # Another checkout of the same cart got there first (a double tap): this one must not happen.
         raise Conflict("checkout_in_progress")

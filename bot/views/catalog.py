@@ -168,13 +168,16 @@ def card_text(lang: str, product: ProductView, limit: int, flash: LivePrice | No
     if flash is not None:
         price_line = flash_price_line(lang, product, flash)
     elif product.is_digital and product.stars_price:
-        price_line = t(lang, "catalog.stars_price", price=price, stars=product.stars_price)
+        # Telegram sells digital goods for Stars only, so the Star price is the price.
+        price_line = t(lang, "catalog.stars_price", stars=product.stars_price)
+    elif not product.for_sale:
+        price_line = t(lang, "catalog.not_for_sale")
     else:
         price_line = t(lang, "catalog.price", price=price)
     facts = [price_line]
     if product.is_digital:
         facts.append(t(lang, "catalog.digital"))
-    if flash is None:
+    if flash is None and product.for_sale:
         facts.append(t(lang, "catalog.sold_out") if product.sold_out else t(lang, "catalog.stock", stock=product.stock))
     head = f"<b>{html.escape(product.title(lang))}</b>"
     tail = "\n\n" + "\n".join(facts)
@@ -214,6 +217,8 @@ def product_card(
     if flash is not None:
         price = Money(flash.price, product.currency).format()
         rows.append([_button(t(lang, "flashsale.card.buy", price=price), FlashBuyCB(sale_id=flash.sale_id).pack())])
+    elif not product.for_sale:
+        pass  # the card says why; no button that could only be refused
     elif product.sold_out:
         rows.append([_button(t(lang, "catalog.sold_out_button"), cb("qty"))])
         if not options.group:

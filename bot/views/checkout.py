@@ -15,6 +15,7 @@ from aiogram.types import (
 
 from bot import deeplinks
 from bot.callbacks.checkout import CheckoutCB
+from bot.callbacks.common import MenuCB
 from bot.callbacks.orders import OrderCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
@@ -38,13 +39,18 @@ def _cancel_row(lang: str, token: str) -> list[InlineKeyboardButton]:
     return [_button(t(lang, "checkout.cancel"), "cancel", token)]
 
 
-def delivery_choice(lang: str, token: str, points: Sequence[PickupPoint]) -> tuple[str, InlineKeyboardMarkup]:
+def delivery_choice(
+    lang: str, token: str, points: Sequence[PickupPoint], quote: Quote | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     rows = [[_button(t(lang, "checkout.delivery_button"), "dlv", token)]]
     rows += [
         [_button(t_plain(lang, "checkout.pickup_button", name=p.name.get(lang)), "pick", token, p.id)] for p in points
     ]
     rows.append(_cancel_row(lang, token))
-    return t(lang, "checkout.choose_delivery"), InlineKeyboardMarkup(inline_keyboard=rows)
+    text = t(lang, "checkout.choose_delivery")
+    if quote is not None and quote.held_back:
+        text += "\n\n" + held_back_note(lang, quote)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def contact_text(lang: str, contact: Contact) -> str:
@@ -124,6 +130,8 @@ def summary(
     timezone: str | None = None,
     coupons_enabled: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    if quote.all_digital:
+        return _stars_summary(lang, token, quote, stars)
     cur = quote.currency
     lines = [t(lang, "checkout.summary_title")]
     for line in quote.lines:
@@ -149,10 +157,11 @@ def summary(
     if coupon and not quote.coupon_code:
         lines.append(t(lang, "checkout.coupon_not_applied", code=html.escape(coupon)))
     lines.append(t(lang, "checkout.total", amount=money(quote.total, cur)))
-    if quote.stars_total is not None and stars:
-        lines.append(t(lang, "checkout.stars_total", amount=money(quote.stars_total, STARS)))
     lines.append("")
     lines.append(_delivery_line(lang, quote, point, contact, timezone))
+    if quote.held_back:
+        lines.append("")
+        lines.append(held_back_note(lang, quote))
     lines.append("")
     lines.append(t(lang, "checkout.choose_payment"))
 
@@ -165,14 +174,50 @@ def summary(
     rows.append(options)
     if card:
         rows.append([_button(t(lang, "checkout.pay_card", amount=money(quote.total, cur)), "pay", token, "card")])
-    if stars and quote.stars_total is not None:
-        rows.append(
-            [_button(t(lang, "checkout.pay_stars", amount=money(quote.stars_total, STARS)), "pay", token, "stars")]
-        )
     if pay_on_pickup:
         rows.append([_button(t(lang, "checkout.pay_pickup", amount=money(quote.total, cur)), "pay", token, "pickup")])
     rows.append(_cancel_row(lang, token))
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _stars_summary(lang: str, token: str, quote: Quote, stars: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """Digital goods only: priced and paid in Telegram Stars, nothing else offered (Telegram's rule). Shop
+    coupons and points are money discounts, so they are not offered either."""
+    lines = [t(lang, "checkout.summary_title")]
+    for line in quote.lines:
+        amount = money((line.stars_price or 0) * line.quantity, STARS)
+        title = html.escape(line.title(lang))
+        lines.append(t(lang, "checkout.summary_line", title=title, qty=line.quantity, amount=amount))
+    rows: list[list[InlineKeyboardButton]] = []
+    if stars and quote.stars_total is not None:
+        total = money(quote.stars_total, STARS)
+        lines.append(t(lang, "checkout.total", amount=total))
+        rows.append([_button(t(lang, "checkout.pay_stars", amount=total), "pay", token, "stars")])
+    lines += ["", t(lang, "checkout.digital_delivery"), "", t(lang, "checkout.stars_only")]
+    rows.append(_cancel_row(lang, token))
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def held_back_note(lang: str, quote: Quote) -> str:
+    left, right = ("「", "」") if lang == "zh" else ("«", "»")
+    titles = ("、" if lang == "zh" else ", ").join(
+        f"{left}{html.escape(line.title(lang))}{right}" for line in quote.held_back
+    )
+    return t(lang, "checkout.digital_later", items=titles)
+
+
+def next_checkout(lang: str, markup: InlineKeyboardMarkup | None = None) -> InlineKeyboardMarkup:
+    """The placed order's buttons plus one that starts the Stars checkout of the digital items left in the cart."""
+    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
+    rows.insert(
+        0,
+        [
+            InlineKeyboardButton(
+                text=t(lang, "checkout.digital_next_button"), callback_data=MenuCB(action="checkout").pack()
+            )
+        ],
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def order_button(lang: str, order_id: int) -> InlineKeyboardMarkup:

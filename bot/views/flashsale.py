@@ -41,15 +41,22 @@ def _title(params: dict[str, Any], lang: str) -> str:
 # ---------------------------------------------------------------------------------------------- card
 
 
-def card(lang: str, params: dict[str, Any], timezone: str) -> tuple[str, InlineKeyboardMarkup | None]:
+def card(
+    lang: str, params: dict[str, Any], timezone: str, *, stars_enabled: bool = True
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The announcement in one of its states: live (Buy), sold_out (Buy: returned units), ended (no button)."""
     state = params["state"]
-    price = money(params["price"], params["currency"])
+    # A digital product sells for Stars only (Telegram's rule), so its card quotes Stars, as its winner pays.
+    stars, regular_stars = params.get("stars"), params.get("regular_stars")
+    if stars and regular_stars and stars_enabled:
+        price, regular = money(stars, STARS), money(regular_stars, STARS)
+    else:
+        price, regular = money(params["price"], params["currency"]), money(params["regular_price"], params["currency"])
     text = t(
         lang,
         f"flashsale.card.{state if state in ('live', 'sold_out') else 'ended'}",
         title=_title(params, lang),
-        regular=money(params["regular_price"], params["currency"]),
+        regular=regular,
         price=price,
         stock=params["stock"],
         limit=params["limit"],
@@ -64,7 +71,7 @@ def card(lang: str, params: dict[str, Any], timezone: str) -> tuple[str, InlineK
 
 
 def render_card(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
-    text, markup = card(lang, params, app.settings.shop.timezone)
+    text, markup = card(lang, params, app.settings.shop.timezone, stars_enabled=app.settings.payments.stars_enabled)
     return Outgoing(text=text, reply_markup=markup, edit_message_id=params.get("edit_message_id"))
 
 

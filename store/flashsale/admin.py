@@ -81,6 +81,9 @@ async def _create(db: Database, spec: SaleSpec, actor_id: int | None, key: str |
             raise NotFound("flash_unknown_sku", sku=spec.sku)
         if product.currency == STARS:
             raise DomainError("flash_bad_currency")
+        if product.is_digital and not product.stars_price:
+            # Telegram sells digital goods for Stars only: without a Star price it cannot be sold at all.
+            raise DomainError("flash_not_for_sale", sku=spec.sku)
         await _take_from_product(session, product.id, spec.stock)
         sale = FlashSale(
             product_id=product.id,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
 from store.errors import NotFound
-from store.flashsale.rules import LIVE, SESSION_KEY
+from store.flashsale.rules import LIVE, SESSION_KEY, stars_price
 from store.models import Product, utcnow
 from store.models.flashsale import FlashSale
 
@@ -63,6 +63,15 @@ class SaleView:
     end_reason: str | None
     groups: tuple[int, ...] | None
     subscribers: bool = True
+    # A digital product's Star price: Telegram sells digital goods for Stars only, so its card shows Stars.
+    regular_stars: int | None = None
+
+    @property
+    def stars(self) -> int | None:
+        """The flash price in Stars (what a winner of a digital product pays), None for physical goods."""
+        if self.regular_stars is None:
+            return None
+        return stars_price(self.regular_price, self.regular_stars, self.price)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -86,6 +95,8 @@ class SaleView:
             "price": self.price,
             "regular_price": self.regular_price,
             "currency": self.currency,
+            "stars": self.stars,
+            "regular_stars": self.regular_stars,
             "stock": self.stock,
             "limit": self.per_user_limit,
             "starts_at": self.starts_at.isoformat(),
@@ -129,6 +140,7 @@ def _view(sale: FlashSale, product: Product) -> SaleView:
         end_reason=sale.end_reason,
         groups=tuple(int(g) for g in sale.groups) if sale.groups is not None else None,
         subscribers=sale.notify_subscribers is not False,
+        regular_stars=product.stars_price if product.is_digital and product.stars_price else None,
     )
 
 

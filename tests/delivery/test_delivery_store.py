@@ -80,19 +80,30 @@ async def test_goods_are_queued_once_per_paid_order(any_db: Database) -> None:
     assert len(await _rows(any_db, delivery.GOODS_TEMPLATE)) == 2
 
 
-async def test_digital_line_of_a_mixed_order_is_handed_over_too(any_db: Database) -> None:
+async def test_mixed_cart_pays_its_digital_line_in_stars_in_a_second_order(any_db: Database) -> None:
+    """Telegram's rule: digital goods are paid in Stars only. The card order of a mixed cart holds the physical
+    line alone; the digital line stays in the cart and its own Stars order hands it over once paid."""
     await make_users(any_db, [1])
     tea = await make_product(any_db, "TEA", price=2500, stock=5)
     book = await _digital(any_db, "BOOK", "file", "digital/home-cooking-recipes.pdf")
     await fill_cart(any_db, 1, {tea: 1, book: 1})
     placed = await checkout.place_order(any_db, card_pickup(1), POLICY)
+    detail = await orders.get_order(any_db, placed.order_id, user_id=1)
+    assert [item.sku for item in detail.items] == ["TEA"] and placed.total == 2500
     async with any_db.tx() as session:
         await orders.transition(session, placed.order_id, orders.PAID, "payment")
-    (good,) = await _rows(any_db, delivery.GOODS_TEMPLATE)
-    assert good.params["kind"] == "file" and good.params["confirm_payment"] is False
+    assert await _rows(any_db, delivery.GOODS_TEMPLATE) == [], "no digital good rode along on the card order"
     (paid,) = await _rows(any_db, orders.STATUS_TEMPLATE)
     assert paid.params["status"] == "paid" and paid.params["delivery_method"] == "pickup"
     assert paid.params["pickup_code"] and paid.params["pickup_point"] == "central"
+
+    stars = await checkout.place_order(
+        any_db, checkout.CheckoutChoice(user_id=1, delivery_method="delivery", payment_method="stars"), POLICY
+    )
+    assert (stars.currency, stars.total) == ("XTR", 50)
+    await _pay(any_db, 1, stars.order_id, 50, "stx-mixed")
+    (good,) = await _rows(any_db, delivery.GOODS_TEMPLATE)
+    assert good.params["kind"] == "file" and good.params["order_id"] == stars.order_id
 
 
 async def test_send_again(any_db: Database) -> None:

@@ -41,7 +41,7 @@ async def test_paid_gift_card_is_delivered_and_not_in_the_to_ship_queue(shop: An
 
 
 async def _paid_digital_order(db: Database, user_id: int, sku: str, *, content: str | None) -> orders.OrderDetail:
-    product = await make_product(db, sku, price=500, stock=5, digital=True)
+    product = await make_product(db, sku, price=500, stock=5, digital=True, stars=35)
     async with db.tx() as session:
         row = await session.get(Product, product)
         assert row is not None
@@ -49,7 +49,7 @@ async def _paid_digital_order(db: Database, user_id: int, sku: str, *, content: 
     await make_users(db, [user_id])
     await fill_cart(db, user_id, {product: 1})
     placed = await checkout.place_order(
-        db, checkout.CheckoutChoice(user_id=user_id, delivery_method="digital", payment_method="card"), POLICY
+        db, checkout.CheckoutChoice(user_id=user_id, delivery_method="digital", payment_method="stars"), POLICY
     )
     async with db.tx() as session:
         await orders.transition(session, placed.order_id, orders.PAID, "payment")

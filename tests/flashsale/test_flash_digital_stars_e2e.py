@@ -1,7 +1,8 @@
 """A flash-sale win of a digital product is paid in Stars, as a checkout of it is (Telegram sells digital goods
-for Stars): the won message offers "Pay ⭐ N" (the product's Star price with the flash discount) and no card or
-pick-up choice, the invoice is in XTR, and once paid the order is delivered with its code in the chat. Through
-the won message's button and through the toast's deep link. End to end through the emulator."""
+for Stars): the group card quotes the Star price, the won message offers "Pay ⭐ N" (the product's Star price
+with the flash discount) and no card or pick-up choice, the invoice is in XTR, and once paid the order is
+delivered with its code in the chat. Through the won message's button and through the toast's deep link. End to
+end through the emulator."""
 
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ async def test_a_digital_flash_win_is_paid_in_stars_and_delivered(shop: Stack) -
         start = next(j.id for j in await scheduling.pending_jobs(session) if j.key == flashsale.start_key(sale.id))
     assert await shop.app.scheduler.fire(start)  # type: ignore[union-attr]
     card = await _card(alice, group, shop)
+    # The group card quotes what a winner pays: Stars (350 ⭐ struck, 280 ⭐), not the yuan price.
+    assert f"⭐ {FLASH_STARS}" in text_of(card) and "⭐ 350" in text_of(card), text_of(card)
+    assert "¥40" not in text_of(card) and "¥50.00" not in text_of(card)
+    assert [b.text for row in card.buttons for b in row] == [f"⚡ Buy now · ⭐ {FLASH_STARS}"]
 
     # Alice opened the bot before: the won message offers Stars only.
     await _win(shop, alice, card, group, "You got one")

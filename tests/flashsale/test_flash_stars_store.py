@@ -10,7 +10,7 @@ import pytest
 
 from store import flashsale, orders, payments
 from store.db import Database
-from store.errors import Conflict
+from store.errors import Conflict, DomainError
 from store.models import utcnow
 from tests.flashsale.helpers import live_sale, make_users
 from tests.orders import helpers as orders_helpers
@@ -65,15 +65,16 @@ async def test_a_digital_win_is_paid_in_stars(any_db: Database) -> None:
         await flashsale.pay_in_stars(any_db, order_id, 1)  # paid: nothing to move
 
 
-async def test_no_star_price_or_physical_goods_stay_as_they_are(any_db: Database) -> None:
+async def test_no_star_price_is_no_sale_and_physical_goods_stay_as_they_are(any_db: Database) -> None:
     ebook = await orders_helpers.make_product(any_db, "BOOK", price=5000, stock=10, digital=True)
     tea = await orders_helpers.make_product(any_db, "TEA", price=5000, stock=10)
     await make_users(any_db, [1])
-    book_sale = await live_sale(any_db, "BOOK", stock=1, price=4000)
+    # Digital goods sell for Stars only: without a Star price there is nothing to sell (not even by card).
+    with pytest.raises(DomainError) as refused:
+        await live_sale(any_db, "BOOK", stock=1, price=4000)
+    assert refused.value.code == "flash_not_for_sale"
+    assert await orders_helpers.stock_of(any_db, ebook) == 10, "no units taken for a refused sale"
     tea_sale = await live_sale(any_db, "TEA", stock=1, price=4000)
-    book_order = await _won_order(any_db, ebook, "BOOK", book_sale.id, 1, "digital")
-    assert await flashsale.pay_in_stars(any_db, book_order, 1) is None, "no Star price: paid by card as at checkout"
-    assert (await orders.get_order(any_db, book_order)).currency == "CNY"
     tea_order = await _won_order(any_db, tea, "TEA", tea_sale.id, 1, "delivery")
     with pytest.raises(Conflict):
         await flashsale.pay_in_stars(any_db, tea_order, 1)

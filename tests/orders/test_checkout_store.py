@@ -143,6 +143,50 @@ async def test_stars_order_for_digital_products(any_db: Database) -> None:
     assert (placed.currency, placed.total) == ("XTR", 100)
 
 
+async def test_digital_goods_are_never_charged_by_card_or_on_pickup(any_db: Database) -> None:
+    """Telegram's rule: digital goods are paid in Stars only. Card and pay-on-pickup are refused for a digital
+    cart before anything is reserved, and a digital product without a Star price cannot be checked out at all."""
+    ebook = await make_product(any_db, "EBOOK", price=1999, stock=10, digital=True, stars=50)
+    await make_users(any_db, [1])
+    await fill_cart(any_db, 1, {ebook: 1})
+    for method in ("card", "pickup"):
+        with pytest.raises(DomainError) as refused:
+            await checkout.place_order(any_db, card_pickup(1, payment_method=method), POLICY)
+        assert refused.value.code == "checkout_digital_stars_only"
+    assert await stock_of(any_db, ebook) == 10
+    bare = await make_product(any_db, "BARE", price=500, stock=10, digital=True)  # no Star price
+    await fill_cart(any_db, 1, {bare: 1})
+    with pytest.raises(DomainError) as refused:
+        await checkout.place_order(
+            any_db, checkout.CheckoutChoice(user_id=1, delivery_method="digital", payment_method="stars"), POLICY
+        )
+    assert refused.value.code == "checkout_not_for_sale" and refused.value.params["product"] == "Product BARE"
+    assert (await stock_of(any_db, ebook), await stock_of(any_db, bare)) == (10, 10)
+
+
+async def test_mixed_cart_orders_its_physical_lines_and_keeps_the_digital_ones(any_db: Database) -> None:
+    """One transaction, one order of the physical lines; the digital line stays in the cart, unreserved."""
+    tea = await make_product(any_db, "TEA-1", price=2500, stock=5)
+    ebook = await make_product(any_db, "EBOOK", price=1999, stock=10, digital=True, stars=50)
+    await make_users(any_db, [1])
+    await fill_cart(any_db, 1, {tea: 2, ebook: 1})
+    quote = await checkout.preview(any_db, 1, "pickup", POLICY)
+    assert [li.sku for li in quote.lines] == ["TEA-1"] and [li.sku for li in quote.held_back] == ["EBOOK"]
+    assert quote.total == 5000 and quote.stars_total is None
+    placed = await checkout.place_order(any_db, card_pickup(1), POLICY)
+    assert (placed.currency, placed.total) == ("CNY", 5000)
+    detail = await orders.get_order(any_db, placed.order_id, user_id=1)
+    assert [item.sku for item in detail.items] == ["TEA-1"]
+    assert (await stock_of(any_db, tea), await stock_of(any_db, ebook)) == (3, 10)
+    async with any_db.read() as session:
+        left = (await session.execute(select(CartItem.product_id, CartItem.quantity))).all()
+    assert [tuple(row) for row in left] == [(ebook, 1)]
+    stars = await checkout.place_order(
+        any_db, checkout.CheckoutChoice(user_id=1, delivery_method="digital", payment_method="stars"), POLICY
+    )
+    assert (stars.currency, stars.total) == ("XTR", 50) and await stock_of(any_db, ebook) == 9
+
+
 async def test_pay_on_pickup_is_confirmed_with_a_long_hold(any_db: Database) -> None:
     tea = await make_product(any_db, "TEA-1", stock=5)
     await make_users(any_db, [1])
