@@ -1,8 +1,8 @@
 """topic_title_erased: support_topics.title_erased, set when /forgetme renamed the shopper's topic, so a shopper who
 came back (users.erased_at cleared) and erases again does not get the topic renamed twice (400 TOPIC_NOT_MODIFIED)
 
-Revision ID: 0019_topic_title_erased
-Revises: 0018_broadcast_photo
+Revision ID: 0021_topic_title_erased
+Revises: 0020_broadcast_revision
 Create Date: 2026-12-05 13:15:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019_topic_title_erased"
-down_revision: str | None = "0018_broadcast_photo"
+revision: str = "0021_topic_title_erased"
+down_revision: str | None = "0020_broadcast_revision"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

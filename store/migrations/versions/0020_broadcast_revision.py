@@ -1,8 +1,8 @@
 """broadcast_revision: broadcasts.revision, bumped by every change to a draft; previews and product pickers carry
 the revision they show, so Send or a pick from an older one is refused (tester's D2)
 
-Revision ID: 0019_broadcast_revision
-Revises: 0018_broadcast_photo
+Revision ID: 0020_broadcast_revision
+Revises: 0019_flash_creation_key
 Create Date: 2026-12-05 13:15:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019_broadcast_revision"
-down_revision: str | None = "0018_broadcast_photo"
+revision: str = "0020_broadcast_revision"
+down_revision: str | None = "0019_flash_creation_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
