@@ -421,7 +421,8 @@ async def load_detail(session: AsyncSession, order_id: int, user_id: int | None 
         items=tuple(OrderItemView(i.sku, i.title_en, i.title_zh, i.unit_price, i.quantity) for i in items),
         events=tuple(EventView(e.from_status, e.to_status, e.actor, e.at) for e in events),
         has_goods=bool(goods),
-        contact_erased=erased_at is not None,
+        # The order's own mark first (store.privacy.ERASED_CONTACT): a returning shopper is no longer erased.
+        contact_erased=erased_at is not None or order.contact_name == "",
     )
 
 

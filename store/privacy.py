@@ -181,6 +181,9 @@ class Erasure:
     orders_anonymised: int
 
 
+ERASED_CONTACT = ""
+
+
 async def forget_user(db: Database, user_id: int) -> Erasure:
     async with db.tx() as session:
         user = await session.get(User, user_id)
@@ -199,7 +202,9 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         result = await session.execute(
             update(Order)
             .where(Order.user_id == user_id)
-            .values(contact_name=None, phone=None, address=None)
+            # "" (not None) marks the contact as erased on the order itself: the shopper may come back as a fresh
+            # customer (users.erased_at cleared) and their old orders must still say why the details are gone.
+            .values(contact_name=ERASED_CONTACT, phone=None, address=None)
             .execution_options(synchronize_session=False)
         )
         await session.execute(
