@@ -20,6 +20,7 @@ from store.analytics import Report
 from store.money import exponent
 
 CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+CJK_FILE_HINTS = ("wqy", "wenquanyi", "notosanscjk", "noto-cjk", "notosanssc", "sourcehansans")
 
 LABELS = {
     "en": {
@@ -49,6 +50,21 @@ LABELS = {
 
 @cache
 def cjk_font() -> str | None:
+    found = _known_cjk_font()
+    if found is None:
+        # matplotlib caches its font list the first time it runs on a machine; a font installed after that
+        # (CI installs WenQuanYi just before the tests) is missing from the cache until it is registered.
+        for path in font_manager.findSystemFonts():
+            if any(hint in path.lower() for hint in CJK_FILE_HINTS):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # an unreadable font file is skipped, not fatal
+                    continue
+        found = _known_cjk_font()
+    return found
+
+
+def _known_cjk_font() -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 

@@ -147,6 +147,20 @@ async def test_charts_are_pngs_with_the_expected_series(db: Database) -> None:
     assert charts.cjk_font() is not None, "no CJK font installed (Debian: fonts-wqy-microhei, see .ci/run)"
 
 
+def test_a_cjk_font_installed_after_matplotlib_cached_its_font_list_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib import font_manager
+
+    charts.cjk_font.cache_clear()
+    assert charts.cjk_font() is not None, "no CJK font installed (Debian: fonts-wqy-microhei, see .ci/run)"
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in charts.CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # as if cached before the font was installed
+    charts.cjk_font.cache_clear()
+    try:
+        assert charts.cjk_font() in charts.CJK_FONTS
+    finally:
+        charts.cjk_font.cache_clear()
+
+
 def test_report_cli_writes_html_and_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 

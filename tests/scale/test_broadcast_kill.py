@@ -56,9 +56,15 @@ async def _broadcast_with_kill(tmp_path: Path, backend: str, telegram_took_it: b
         mine = sender.id == emu.bot.id and chat.id >= FIRST_USER
         if mine and not interrupted and sum(received.values()) == KILL_AT:
             interrupted.append(chat.id)
+            if telegram_took_it:
+                # Stored and counted before the kill: once the bot is dead the server may cancel this handler
+                # (its client went away) part-way through the post, which would make it a lost send instead.
+                stored = await real_post(chat, sender, content, **kwargs)
+                received[chat.id] += 1
+                bots[-1].kill9()  # dies before it hears back
+                return stored
             bots[-1].kill9()  # dies with this request open
-            if not telegram_took_it:
-                await asyncio.Event().wait()  # never processed, never answered (ends with the emulator)
+            await asyncio.Event().wait()  # never processed, never answered (ends with the emulator)
         stored = await real_post(chat, sender, content, **kwargs)
         if mine:
             received[chat.id] += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from store import groupbuy, users
 from store.models.groupbuy import GroupBuy
 from tests.conftest import USER_PACE_SECONDS, arm_strict, verify_strict
 from tests.groupbuy.helpers import make_product
+from tests.shop_clock import shop_at
 
 
 def labels(message: MessageView | None) -> list[str]:
@@ -54,7 +55,18 @@ async def leader_in_group(shop: Any, *others: UserHandle) -> tuple[UserHandle, C
     return lena, group
 
 
-async def test_leader_sets_up_a_group_buy_by_taps_with_prices_from_the_product(shop: Any) -> None:
+# 10:00 in the shop (Asia/Shanghai, UTC+8): "Tonight 20:00" is still ahead (after 20:00 it gives way to tomorrow's).
+MORNING = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def morning(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    async with shop_at(MORNING, settings, tmp_path, request) as stack:
+        yield stack
+
+
+async def test_leader_sets_up_a_group_buy_by_taps_with_prices_from_the_product(morning: Any) -> None:
+    shop = morning
     await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")  # ¥16.90
     lena, group = await leader_in_group(shop)
 

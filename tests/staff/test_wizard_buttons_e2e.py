@@ -11,16 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 
 from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
-from bot.emulator.server import EmulatorConfig
-from bot.sandbox import start_stack
 from store import groupbuy
 from store.errors import DomainError
-from tests.conftest import USER_PACE_SECONDS, arm_strict, verify_strict
 from tests.groupbuy.helpers import make_product
+from tests.shop_clock import shop_at
 from tests.staff.test_groupbuy_wizard_e2e import labels, leader_in_group, text_of
 
 # 18:00 in the shop (Asia/Shanghai, UTC+8) on 30 December: the 14-day maximum reaches into January.
@@ -29,20 +26,9 @@ NOW = datetime(2026, 12, 30, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def late_december(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    """The `shop` stack, started on NOW's wall clock (moving the clock under a running stack stalls its
-    polling), so the calendar's months are known."""
-    with time_machine.travel(NOW, tick=True):
-        stack = await start_stack(
-            settings,
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
-            emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0, user_pace_seconds=USER_PACE_SECONDS),
-        )
-        arm_strict(stack, request)
-        try:
-            yield stack
-            await verify_strict(stack, request)
-        finally:
-            await stack.stop()
+    """The `shop` stack on NOW's wall clock, so the calendar's months are known."""
+    async with shop_at(NOW, settings, tmp_path, request) as stack:
+        yield stack
 
 
 def struck(number: int) -> str:
