@@ -8,15 +8,18 @@ import re
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
+from bot import tap_guard
 from bot.access import require_role
-from bot.callbacks.ops import RestockCB, WatchCB
+from bot.callbacks.ops import OldRestockCB, RestockCB, WatchCB
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import ops as views
+from bot.views import stock_card as stock_views
 from dialogues.ops import RESTOCK_PRODUCT, OpsSG
 from store import catalog, stock_alerts
 from store.errors import DomainError
@@ -26,7 +29,9 @@ routes = Routes("stock_alerts")
 AMOUNT = re.compile(r"^\s*\+?\s*(\d{1,9})\s*$")
 
 
-async def _restock(ctx: AppContext, user_id: int, product_id: int, amount: int) -> stock_alerts.Restocked:
+async def _restock(
+    ctx: AppContext, user_id: int, product_id: int, amount: int, seen: int | None = None
+) -> stock_alerts.Restocked:
     await require_role(ctx, user_id, "admin")
     return await stock_alerts.restock(
         ctx.db,
@@ -35,17 +40,46 @@ async def _restock(ctx: AppContext, user_id: int, product_id: int, amount: int) 
         actor_id=user_id,
         actor_role="admin",
         default_threshold=ctx.settings.ops.low_stock_threshold,
+        seen=seen,
     )
 
 
+async def _current_screen(query: CallbackQuery, ctx: AppContext, lang: str, product_id: int) -> None:
+    """Redraws the tapped message as the product's stock screen now (buttons carrying its newest change)."""
+    card = await stock_alerts.stock_card(ctx.db, product_id)
+    if card is None:
+        raise DomainError("ops_product_gone")
+    text, markup = stock_views.screen(lang, card, ctx.settings.ops.low_stock_threshold)
+    await edit_or_answer(query, text, markup)
+
+
 @routes.callback_query(RestockCB.filter(F.a == "add"))
-async def restock_add(query: CallbackQuery, callback_data: RestockCB, ctx: AppContext, lang: str) -> None:
+async def restock_add(
+    query: CallbackQuery, callback_data: RestockCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
     if callback_data.n not in views.RESTOCK_STEPS:
         raise DomainError("bad_button")
-    done = await _restock(ctx, query.from_user.id, callback_data.p, callback_data.n)
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double-click: the first tap adds
+    try:
+        done = await _restock(ctx, query.from_user.id, callback_data.p, callback_data.n, seen=callback_data.c)
+    except stock_alerts.RestockRepeated as stale:
+        # The stock changed since this screen was drawn: adding now could repeat what someone just did.
+        await query.answer(
+            t_plain(lang, "ops.restock_repeated", sku=stale.params["sku"], stock=stale.stock), show_alert=True
+        )
+        await _current_screen(query, ctx, lang, callback_data.p)
+        return
     await query.answer(t_plain(lang, "ops.restocked_toast", sku=done.sku, stock=done.stock))
     text, markup = views.restocked(lang, done)
     await edit_or_answer(query, text, markup)
+
+
+@routes.callback_query(OldRestockCB.filter())
+async def restock_old_button(query: CallbackQuery, callback_data: OldRestockCB, ctx: AppContext, lang: str) -> None:
+    await require_role(ctx, query.from_user.id, "admin")
+    await query.answer(t_plain(lang, "ops.restock_refreshed"), show_alert=True)
+    await _current_screen(query, ctx, lang, callback_data.p)
 
 
 @routes.callback_query(RestockCB.filter(F.a == "custom"))

@@ -5,6 +5,7 @@ number. Every tap re-checks the admin role; the store audits each change (who, b
 from __future__ import annotations
 
 import re
+from types import EllipsisType
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -14,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import tap_guard
 from bot.access import require_role
-from bot.callbacks.ops import StockCB
+from bot.callbacks.ops import StockCB, ThresholdCB
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.routes import Routes
@@ -92,11 +93,19 @@ async def stepper(
     await edit_or_answer(query, text, markup)
 
 
-async def _save(ctx: AppContext, user_id: int, product_id: int, value: int | None) -> tuple[bool, int]:
+async def _save(
+    ctx: AppContext, user_id: int, product_id: int, value: int | None, shown: int | EllipsisType | None = ...
+) -> tuple[bool, int]:
     """Saves the product's own threshold (None: the shop's default); (changed, the threshold now in force)."""
     await require_role(ctx, user_id, "admin")
     changed = await stock_alerts.set_threshold(
-        ctx.db, product_id, value, actor_id=user_id, actor_role="admin", default_threshold=_default(ctx)
+        ctx.db,
+        product_id,
+        value,
+        actor_id=user_id,
+        actor_role="admin",
+        default_threshold=_default(ctx),
+        shown=shown,
     )
     return changed, value if value is not None else _default(ctx)
 
@@ -112,10 +121,16 @@ def _outcome(sku: str, changed: bool, value: int | None, threshold: int) -> tupl
     return "stock_card.saved_toast", {"sku": sku, "threshold": threshold}
 
 
-@routes.callback_query(StockCB.filter(F.a.in_({"save", "dflt"})))
+async def _redraw(query: CallbackQuery, ctx: AppContext, lang: str, product_id: int) -> None:
+    card = await _card(ctx, product_id)
+    text, markup = views.screen(lang, card, _default(ctx))
+    await edit_or_answer(query, text, markup)
+
+
+@routes.callback_query(ThresholdCB.filter())
 async def save(
     query: CallbackQuery,
-    callback_data: StockCB,
+    callback_data: ThresholdCB,
     ctx: AppContext,
     lang: str,
     state: FSMContext,
@@ -124,13 +139,34 @@ async def save(
     if await tap_guard.repeated(ctx, query, fsm_storage):
         return  # a double tap: the first one redraws; a second identical edit would only be refused
     value = callback_data.v if callback_data.a == "save" else None
-    changed, threshold = await _save(ctx, query.from_user.id, callback_data.p, value)
+    shown = None if callback_data.o == -1 else callback_data.o
+    try:
+        changed, threshold = await _save(ctx, query.from_user.id, callback_data.p, value, shown)
+    except stock_alerts.ThresholdChanged as newer:
+        # Someone (or another of this admin's screens) changed it after this editor was drawn: saving the old
+        # editor's value would silently undo that.
+        now = newer.threshold if newer.threshold is not None else _default(ctx)
+        await query.answer(
+            t_plain(lang, "stock_card.changed_alert", sku=newer.params["sku"], threshold=now), show_alert=True
+        )
+        await _leave_typing(state)
+        await _redraw(query, ctx, lang, callback_data.p)
+        return
     await _leave_typing(state)
     card = await _card(ctx, callback_data.p)
     key, params = _outcome(card.sku, changed, value, threshold)
     await query.answer(t_plain(lang, key, **params))
     text, markup = views.screen(lang, card, _default(ctx))
     await edit_or_answer(query, text, markup)
+
+
+@routes.callback_query(StockCB.filter(F.a.in_({"save", "dflt"})))
+async def old_save(query: CallbackQuery, callback_data: StockCB, ctx: AppContext, lang: str) -> None:
+    """A Save drawn before it carried the value it replaces: it could overwrite a newer one, so it only opens
+    the current screen."""
+    await require_role(ctx, query.from_user.id, "admin")
+    await query.answer(t_plain(lang, "stock_card.older_screen"), show_alert=True)
+    await _redraw(query, ctx, lang, callback_data.p)
 
 
 @routes.message(StateFilter(OpsSG.stock_threshold), Command("cancel"))

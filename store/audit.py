@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import order_hooks
@@ -43,18 +43,37 @@ async def record(
     target: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            actor_id=actor_id,
-            actor_role=actor_role[:16],
-            action=action[:48],
-            target=target[:64],
-            before=before,
-            after=after,
+) -> int:
+    """The entry's id."""
+    entry = AuditEntry(
+        actor_id=actor_id,
+        actor_role=actor_role[:16],
+        action=action[:48],
+        target=target[:64],
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    await session.flush()
+    return int(entry.id)
+
+
+STOCK_CHANGES = ("stock.restock", "stock.adjust")
+
+
+def product_target(sku: str) -> str:
+    return f"product:{sku}"[:64]
+
+
+async def latest_stock_change(session: AsyncSession, sku: str) -> int:
+    """The id of the newest staff change to this product's stock (0: none): a Restock button carries the one its
+    screen showed, so the same intent tapped twice, or by two admins from one alert, adds once."""
+    newest = await session.execute(
+        select(func.max(AuditEntry.id)).where(
+            AuditEntry.target == product_target(sku), AuditEntry.action.in_(STOCK_CHANGES)
         )
     )
-    await session.flush()
+    return int(newest.scalar() or 0)
 
 
 async def record_flash_sale(session: AsyncSession, actor_id: int | None, action: str, sale: Any) -> None:
@@ -96,7 +115,7 @@ async def record_stock(session: AsyncSession, actor_id: int | None, sku: str, be
         actor_id=actor_id,
         actor_role="admin" if actor_id is not None else CLI,
         action="stock.adjust",
-        target=f"product:{sku}",
+        target=product_target(sku),
         before={"stock": before},
         after={"stock": after},
     )

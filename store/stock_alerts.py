@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +27,7 @@ from store import audit, notify, order_hooks
 from store.db import Database
 from store.errors import Conflict, DomainError, NotFound
 from store.models import OrderItem, Product, Role, User, utcnow
-from store.models.ops import LowStockAlert, RestockWaiter, StockThreshold
+from store.models.ops import AuditEntry, LowStockAlert, RestockWaiter, StockThreshold
 
 LOW_STOCK_TEMPLATE = "ops.low_stock"
 BACK_IN_STOCK_TEMPLATE = "ops.back_in_stock"
@@ -115,6 +116,7 @@ async def check(
         if inserted.first() is None:
             continue  # another process alerted first
         alerted.append(item)
+        change = await audit.latest_stock_change(session, item.sku)  # the alert's Restock buttons carry it
         for admin in admins:
             await notify.enqueue(
                 session,
@@ -127,6 +129,7 @@ async def check(
                 title_zh=item.title_zh,
                 stock=item.stock,
                 threshold=item.threshold,
+                change=change,
             )
     await _clear_recovered(session, default_threshold, ids)
     await release_waiters(session, ids)
@@ -215,6 +218,16 @@ class Restocked:
     title_zh: str
     before: int
     stock: int
+    change: int  # the audit entry of this restock: the next screen's buttons carry it
+
+
+class RestockRepeated(Conflict):
+    """The Restock button belongs to a screen drawn before another stock change (a second tap of the same
+    button, or a second admin on the same alert): nothing was added; `stock` is the stock now."""
+
+    def __init__(self, sku: str, stock: int) -> None:
+        super().__init__("ops_restock_repeated", sku=sku, stock=stock)
+        self.stock = stock
 
 
 async def restock(
@@ -225,9 +238,12 @@ async def restock(
     actor_id: int,
     actor_role: str,
     default_threshold: int,
+    seen: int | None = None,
 ) -> Restocked:
     """Add `amount` units (an admin's Restock button), audited; alerts and waiters follow in the same
-    transaction. A conditional increment, so it composes with purchases running at the same time."""
+    transaction. A conditional increment, so it composes with purchases running at the same time. `seen`: the
+    newest stock change the tapped screen showed (audit.latest_stock_change); when another came since, nothing
+    is added (RestockRepeated). The increment locks the row first, so two such taps cannot both pass."""
     if not 0 < amount <= MAX_RESTOCK:
         raise DomainError("ops_bad_restock_amount", max=MAX_RESTOCK)
     async with db.tx() as session:
@@ -243,33 +259,56 @@ async def restock(
         if row is None:
             raise NotFound("catalog_product_not_found", sku=str(product_id))
         stock = int(row[3])
-        result = Restocked(product_id, row[0], row[1], row[2], stock - amount, stock)
-        await audit.record(
+        if seen is not None and await audit.latest_stock_change(session, row[0]) != seen:
+            raise RestockRepeated(row[0], stock - amount)  # rolls the increment back
+        change = await audit.record(
             session,
             actor_id=actor_id,
             actor_role=actor_role,
             action="stock.restock",
-            target=f"product:{row[0]}",
-            before={"stock": result.before},
+            target=audit.product_target(row[0]),
+            before={"stock": stock - amount},
             after={"stock": stock},
         )
+        result = Restocked(product_id, row[0], row[1], row[2], stock - amount, stock, change)
         await settle(session, default_threshold, [product_id])
         touched(session, [product_id])  # still low after this? admins hear it from the after-commit check
         return result
 
 
+class ThresholdChanged(Conflict):
+    """The threshold editor was drawn before another change of this product's threshold: nothing was saved, so an
+    old editor cannot overwrite a newer value. `threshold`: the product's own threshold now (None: the default)."""
+
+    def __init__(self, sku: str, threshold: int | None) -> None:
+        super().__init__("ops_threshold_changed", sku=sku)
+        self.threshold = threshold
+
+
 async def set_threshold(
-    db: Database, product_id: int, threshold: int | None, *, actor_id: int, actor_role: str, default_threshold: int
+    db: Database,
+    product_id: int,
+    threshold: int | None,
+    *,
+    actor_id: int,
+    actor_role: str,
+    default_threshold: int,
+    shown: int | EllipsisType | None = ...,
 ) -> bool:
-    """A product's own threshold (None: back to the shop's default), audited; False when it already was that."""
+    """A product's own threshold (None: back to the shop's default), audited; False when it already was that.
+    `shown`: the own threshold the editor showed when it was drawn (None: the default; `...`: not checked); when
+    it changed since, nothing is saved (ThresholdChanged)."""
     if threshold is not None and not 0 <= threshold <= MAX_RESTOCK:
         raise DomainError("ops_bad_threshold", max=MAX_RESTOCK)
     async with db.tx() as session:
-        product = await session.get(Product, product_id)
+        # Locked (PostgreSQL; SQLite's writer lock does the same), so two saves of one product take turns.
+        product = await session.get(Product, product_id, with_for_update=True)
         if product is None:
             raise NotFound("catalog_product_not_found", sku=str(product_id))
         current = await session.get(StockThreshold, product_id)
         before = current.threshold if current is not None else None
+        if shown is not ... and before != shown and before != threshold:
+            raise ThresholdChanged(product.sku, before)
         if before == threshold:
             return False  # a second Save of the same value: nothing changed, nothing to log
         if threshold is None:
@@ -310,6 +349,7 @@ class StockCard:
     title_zh: str
     stock: int
     own_threshold: int | None
+    stock_change: int = 0  # the newest staff change to its stock (audit entry id): Restock buttons carry it
 
     def title(self, lang: str) -> str:
         return (self.title_zh if lang == "zh" else self.title_en) or self.sku
@@ -317,7 +357,23 @@ class StockCard:
 
 def _cards() -> Any:
     """Active products with their own thresholds (NULL: the shop's default)."""
-    columns = (Product.id, Product.sku, Product.title_en, Product.title_zh, Product.stock, StockThreshold.threshold)
+    newest_change = (
+        select(func.max(AuditEntry.id))
+        .where(
+            AuditEntry.target == literal("product:").concat(Product.sku),
+            AuditEntry.action.in_(audit.STOCK_CHANGES),
+        )
+        .scalar_subquery()
+    )
+    columns = (
+        Product.id,
+        Product.sku,
+        Product.title_en,
+        Product.title_zh,
+        Product.stock,
+        StockThreshold.threshold,
+        newest_change,
+    )
     return (
         select(*columns)
         .outerjoin(StockThreshold, StockThreshold.product_id == Product.id)
@@ -326,7 +382,8 @@ def _cards() -> Any:
 
 
 def _card(row: Any) -> StockCard:
-    return StockCard(int(row[0]), row[1], row[2], row[3], int(row[4]), None if row[5] is None else int(row[5]))
+    own = None if row[5] is None else int(row[5])
+    return StockCard(int(row[0]), row[1], row[2], row[3], int(row[4]), own, int(row[6] or 0))
 
 
 async def stock_card(db: Database, product_id: int) -> StockCard | None:

@@ -8,8 +8,20 @@ from aiogram.filters.callback_data import CallbackData
 from bot.callbacks.fields import Id
 
 
-class RestockCB(CallbackData, prefix="rs"):
-    """a: add (n units) | custom (asks for a number)"""
+class RestockCB(CallbackData, prefix="rk"):
+    """a: add (n units) | custom (asks for a number). c: the newest stock change the screen showed
+    (store.audit.latest_stock_change): a tap after another change (its own double tap, a second admin on the
+    same alert) adds nothing and redraws the screen."""
+
+    a: str
+    p: Id
+    n: Id = 0
+    c: Id = 0
+
+
+class OldRestockCB(CallbackData, prefix="rs"):
+    """Restock buttons drawn before they carried `c` (alerts already delivered keep them): a tap opens the
+    product's current stock screen instead of adding blindly."""
 
     a: str
     p: Id
@@ -59,8 +71,19 @@ class AnalyticsCB(CallbackData, prefix="an"):
 
 class StockCB(CallbackData, prefix="sk"):
     """A product's stock screen for admins. a: card (the screen) | thr (the low-stock alert stepper showing value v)
-    | save (v as the product's own threshold) | dflt (back to the shop's default)"""
+    | save, dflt (drawn before ThresholdCB: they open the current screen, saving nothing)"""
 
     a: str
     p: Id
     v: Id = 0
+
+
+class ThresholdCB(CallbackData, prefix="kt"):
+    """Save on the threshold stepper. a: save (v as the product's own threshold) | dflt (back to the shop's
+    default). o: the product's own threshold when the stepper was drawn (-1: the default), so an old stepper
+    cannot overwrite a newer value."""
+
+    a: str
+    p: Id
+    v: Id = 0
+    o: Id = -1

@@ -32,15 +32,17 @@ def _title(lang: str, params: dict[str, Any]) -> str:
     return str(params.get("title_zh") if lang == "zh" else params.get("title_en")) or str(params.get("sku", ""))
 
 
-def restock_keyboard(lang: str, product_id: int) -> InlineKeyboardMarkup:
+def restock_keyboard(lang: str, product_id: int, change: int) -> InlineKeyboardMarkup:
+    """`change`: the newest stock change this screen shows (store.audit.latest_stock_change)."""
     steps = [
         InlineKeyboardButton(
-            text=t_plain(lang, "ops.restock_add", n=n), callback_data=RestockCB(a="add", p=product_id, n=n).pack()
+            text=t_plain(lang, "ops.restock_add", n=n),
+            callback_data=RestockCB(a="add", p=product_id, n=n, c=change).pack(),
         )
         for n in RESTOCK_STEPS
     ]
     custom = InlineKeyboardButton(
-        text=t_plain(lang, "ops.restock_custom"), callback_data=RestockCB(a="custom", p=product_id).pack()
+        text=t_plain(lang, "ops.restock_custom"), callback_data=RestockCB(a="custom", p=product_id, c=change).pack()
     )
     return InlineKeyboardMarkup(inline_keyboard=[steps, [custom]])
 
@@ -54,13 +56,14 @@ def render_low_stock(app: AppContext, lang: str, params: dict[str, Any]) -> Outg
         stock=params.get("stock", 0),
         threshold=params.get("threshold", 0),
     )
-    return Outgoing(text=text, reply_markup=restock_keyboard(lang, int(params["product_id"])))
+    keyboard = restock_keyboard(lang, int(params["product_id"]), int(params.get("change", 0)))
+    return Outgoing(text=text, reply_markup=keyboard)
 
 
 def restocked(lang: str, done: stock_alerts.Restocked) -> tuple[str, InlineKeyboardMarkup]:
     title = done.title_zh if lang == "zh" else done.title_en
     text = t(lang, "ops.restocked_card", title=title, sku=done.sku, before=done.before, stock=done.stock)
-    return text, restock_keyboard(lang, done.product_id)
+    return text, restock_keyboard(lang, done.product_id, done.change)
 
 
 def product_button(lang: str, product_id: int) -> InlineKeyboardButton:

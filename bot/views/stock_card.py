@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.admin import AdminMenuCB
-from bot.callbacks.ops import StockCB
+from bot.callbacks.ops import StockCB, ThresholdCB
 from bot.i18n import t, t_plain
 from bot.views.ops import restock_keyboard
 from store.stock_alerts import MAX_RESTOCK, StockCard
@@ -44,7 +44,7 @@ def screen(lang: str, card: StockCard, default: int) -> tuple[str, InlineKeyboar
         stock=card.stock,
         alert=_alert_line(lang, card, default),  # already HTML (t() returns Html): inserted as it is
     )
-    rows = list(restock_keyboard(lang, card.product_id).inline_keyboard)
+    rows = list(restock_keyboard(lang, card.product_id, card.stock_change).inline_keyboard)
     rows.append([threshold_button(lang, card.product_id, card.own_threshold, default)])
     rows.append(
         [InlineKeyboardButton(text=t_plain(lang, "stock_card.back"), callback_data=AdminMenuCB(section="stock").pack())]
@@ -64,6 +64,7 @@ def stepper(lang: str, card: StockCard, value: int, default: int) -> tuple[str, 
     """`value`: the threshold shown (not saved until Save). A step that would not change it (at 0 or at the
     maximum) has no button: tapping it would only redraw the same screen."""
     current = card.own_threshold if card.own_threshold is not None else default
+    shown = card.own_threshold if card.own_threshold is not None else -1
     text = t(
         lang,
         "stock_card.stepper",
@@ -87,7 +88,7 @@ def stepper(lang: str, card: StockCard, value: int, default: int) -> tuple[str, 
         [
             InlineKeyboardButton(
                 text=t_plain(lang, "stock_card.save", value=value),
-                callback_data=StockCB(a="save", p=card.product_id, v=value).pack(),
+                callback_data=ThresholdCB(a="save", p=card.product_id, v=value, o=shown).pack(),
             )
         ]
     )
@@ -95,7 +96,7 @@ def stepper(lang: str, card: StockCard, value: int, default: int) -> tuple[str, 
         [
             InlineKeyboardButton(
                 text=t_plain(lang, "stock_card.use_default", default=default),
-                callback_data=StockCB(a="dflt", p=card.product_id).pack(),
+                callback_data=ThresholdCB(a="dflt", p=card.product_id, o=shown).pack(),
             )
         ]
     )

@@ -47,7 +47,7 @@ class AuditEntry(Base):
     """Who (staff user and role) did what to which object, with the state before and after, and when."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_created", "created_at", "id"),)
+    __table_args__ = (Index("ix_audit_log_created", "created_at", "id"), Index("ix_audit_log_target", "target", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the command line or the system

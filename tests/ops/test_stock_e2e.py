@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store import audit, stock_alerts
+from store import audit, stock_alerts, users
 from tests.conftest import ADMIN_ID
 from tests.orders.helpers import fill_cart, make_product, stock_of
 
@@ -69,6 +69,54 @@ async def test_checkout_below_threshold_alerts_admin_once_and_restock(shop: Any)
     assert [(e.actor_id, e.action, e.before, e.after) for e in entries] == [
         (ADMIN_ID, "stock.restock", {"stock": 14}, {"stock": 39}),
         (ADMIN_ID, "stock.restock", {"stock": 4}, {"stock": 14}),
+    ]
+
+
+async def test_restock_adds_once_for_a_double_tap_and_for_two_admins_on_one_alert(shop: Any) -> None:
+    """D4: a double tap on +10 added 20. Now a double tap adds 10; a second admin tapping +10 on the same alert
+    after the first is told it was already restocked (with the stock now) and sees the current screen, whose
+    +10 then adds; an alert drawn before the buttons carried the change only opens the current screen."""
+    import asyncio
+
+    from bot.callbacks.ops import OldRestockCB
+
+    await shop.client.set_flood_limits(False)
+    tea = await make_product(shop.db, "TEA-1", price=2500, stock=6)
+    ada = await shop.client.user("Ada", id=ADMIN_ID)
+    bob = await shop.client.user("Bob")
+    for person in (ada, bob):
+        await person.send("/start")
+    await users.grant_role(shop.db, bob.id, "admin", granted_by=ADMIN_ID)
+    alice = await shop.client.user("Alice")
+    await alice.send("/start")
+    await fill_cart(shop.db, alice.id, {tea: 2})
+    await alice.send("/checkout")
+    await alice.tap("Pick up: Central Store")
+    await alice.tap("by card")
+    ada_alert, bob_alert = [await person.bot_says("Low stock") for person in (ada, bob)]
+
+    taps = await asyncio.gather(*(ada.tap("+10", message=ada_alert) for _ in range(2)))
+    assert await stock_of(shop.db, tea) == 14, "a double tap adds once"
+    assert sum(1 for tap in taps if tap.toast is not None and "stock is now 14" in tap.toast.text) == 1
+
+    late = await bob.tap("+10", message=bob_alert)
+    assert late.toast is not None and late.toast.show_alert
+    assert "TEA-1 was restocked after this screen was shown (stock is 14 now)" in late.toast.text
+    assert await stock_of(shop.db, tea) == 14
+    screen = await bob.last_message()
+    assert screen is not None and screen.message_id == bob_alert.message_id, "the alert became the current screen"
+    assert "In stock: 14" in (screen.text or "")
+    again = await bob.tap("+10", message=screen)
+    assert again.toast is not None and "stock is now 24" in again.toast.text
+    assert await stock_of(shop.db, tea) == 24
+
+    await ada.tap_data(OldRestockCB(a="add", p=tea, n=10).pack(), message=ada_alert)
+    assert "older screen" in ((await ada.toasts())[-1].text or "")
+    assert await stock_of(shop.db, tea) == 24
+    entries = [e for e in await audit.latest(shop.db) if e.action == "stock.restock"]
+    assert [(e.actor_id, e.before, e.after) for e in entries] == [
+        (bob.id, {"stock": 14}, {"stock": 24}),
+        (ADMIN_ID, {"stock": 4}, {"stock": 14}),
     ]
 
 

@@ -95,6 +95,35 @@ async def test_restock_is_audited_and_refuses_bad_amounts(any_db: Database) -> N
     assert entry.before == {"stock": 2} and entry.after == {"stock": 52}
 
 
+async def test_one_restock_screen_adds_once_however_many_taps_race(any_db: Database) -> None:
+    """Two admins on one alert (or one double tap that got past the tap guard) carry the same `seen`: the
+    increment locks the row first, so exactly one adds; a screen drawn after it adds again."""
+    tea = await make_product(any_db, "TEA-1", stock=2)
+    card = await stock_alerts.stock_card(any_db, tea)
+    assert card is not None and card.stock_change == 0
+
+    async def tap(admin: int) -> stock_alerts.Restocked | stock_alerts.RestockRepeated:
+        try:
+            return await stock_alerts.restock(
+                any_db, tea, 10, actor_id=admin, actor_role="admin", default_threshold=5, seen=card.stock_change
+            )
+        except stock_alerts.RestockRepeated as refused:
+            return refused
+
+    outcomes = await asyncio.gather(*(tap(ADMINS[i % 2]) for i in range(6)))
+    done = [o for o in outcomes if isinstance(o, stock_alerts.Restocked)]
+    refused = [o for o in outcomes if isinstance(o, stock_alerts.RestockRepeated)]
+    assert len(done) == 1 and len(refused) == 5
+    assert {r.stock for r in refused} == {12}, "the refusal tells the stock now"
+    fresh = await stock_alerts.stock_card(any_db, tea)
+    assert fresh is not None and fresh.stock == 12 and fresh.stock_change == done[0].change
+    again = await stock_alerts.restock(
+        any_db, tea, 10, actor_id=ADMINS[0], actor_role="admin", default_threshold=5, seen=fresh.stock_change
+    )
+    assert again.stock == 22
+    assert [e.action for e in await audit.latest(any_db)] == ["stock.restock", "stock.restock"]
+
+
 async def test_waiters_told_once_when_back(any_db: Database) -> None:
     shoppers = [101, 102, 103]
     await make_users(any_db, shoppers)

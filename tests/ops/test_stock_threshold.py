@@ -88,6 +88,31 @@ async def test_threshold_changes_are_audited_once(any_db: Database) -> None:
     ]
 
 
+async def test_editors_drawn_from_one_value_save_once_when_they_race(any_db: Database) -> None:
+    """Two editors opened on the default, saving 7 and 9 at once: the row lock makes them take turns, so the
+    second finds the value changed and saves nothing; an editor that showed the value now saves."""
+    import asyncio
+
+    tea = await make_product(any_db, "TEA-1", stock=20)
+
+    async def save(value: int) -> int | None:
+        try:
+            await stock_alerts.set_threshold(
+                any_db, tea, value, actor_id=ADMIN, actor_role="admin", default_threshold=DEFAULT, shown=None
+            )
+        except stock_alerts.ThresholdChanged as newer:
+            return newer.threshold
+        return None
+
+    refusals = await asyncio.gather(save(7), save(9))
+    kept = await stock_alerts.threshold_of(any_db, tea, DEFAULT)
+    assert kept in (7, 9) and sorted(refusals, key=str) == sorted([None, kept], key=str)
+    assert len([e for e in await audit.latest(any_db) if e.action == "stock.threshold"]) == 1
+    assert await stock_alerts.set_threshold(
+        any_db, tea, 3, actor_id=ADMIN, actor_role="admin", default_threshold=DEFAULT, shown=kept
+    )
+
+
 async def test_lowest_stock_lists_active_products_least_first(any_db: Database) -> None:
     await make_product(any_db, "A-1", stock=30)
     low = await make_product(any_db, "B-1", stock=2)

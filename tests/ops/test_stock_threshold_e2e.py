@@ -115,3 +115,44 @@ async def test_typed_threshold_and_shop_default_in_chinese(shop: Any) -> None:
     assert back.toast is not None and "已恢复店铺默认（5）" in back.toast.text
     card = await _current(ada, stepper)
     assert "（店铺默认）" in (card.text or "")
+
+
+async def test_an_older_threshold_editor_cannot_overwrite_a_newer_value(shop: Any) -> None:
+    """D3: two editors of one product open (two screens, or two admins); one is set to 6, then the other saves
+    10; Save 6 on the first is refused with the value now, saves nothing, and its message becomes the current
+    screen. A Save drawn before Saves carried what they replace only opens the current screen."""
+    from bot.callbacks.ops import StockCB
+
+    await shop.client.set_flood_limits(False)
+    tea = await make_product(shop.db, "TEA-1", stock=30)
+    ada = await shop.client.user("Ada", id=ADMIN_ID)
+    await ada.send("/start")
+    editors = []
+    for _ in range(2):
+        await ada.send("/stock TEA-1")
+        card = await ada.last_message()
+        assert card is not None
+        await ada.tap("🔔 Low-stock alert: 5 (default)", message=card)
+        editors.append(await _current(ada, card))
+    older, newer = editors
+    await ada.tap("+1", message=older)
+    older = await _current(ada, older)
+    assert "✅ Save 6" in _labels(older)
+
+    await ada.tap("+5", message=newer)
+    saved = await ada.tap("✅ Save 10", message=await _current(ada, newer))
+    assert saved.toast is not None and "below 10" in saved.toast.text
+
+    refused = await ada.tap("✅ Save 6", message=older)
+    assert refused.toast is not None and refused.toast.show_alert
+    assert "was changed to 10 after this editor was opened" in refused.toast.text
+    assert await stock_alerts.threshold_of(shop.db, tea, 5) == 10
+    current = await _current(ada, older)
+    assert "In stock: 30" in (current.text or "") and "🔔 Low-stock alert: 10" in _labels(current)
+
+    await asyncio.sleep(1.1)  # past the double-tap window
+    await ada.tap_data(StockCB(a="save", p=tea, v=3).pack(), message=older)
+    assert "older screen" in ((await ada.toasts())[-1].text or "")
+    assert await stock_alerts.threshold_of(shop.db, tea, 5) == 10
+    entries = [e for e in await audit.latest(shop.db) if e.action == "stock.threshold"]
+    assert [(e.before, e.after) for e in entries] == [({"threshold": None}, {"threshold": 10})]

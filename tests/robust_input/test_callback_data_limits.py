@@ -28,7 +28,17 @@ from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashR
 from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
 from bot.callbacks.growth import GrowthCB
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
-from bot.callbacks.ops import AnalyticsCB, AuditCB, BroadcastCB, DraftCB, RestockCB, StockCB, WatchCB
+from bot.callbacks.ops import (
+    AnalyticsCB,
+    AuditCB,
+    BroadcastCB,
+    DraftCB,
+    OldRestockCB,
+    RestockCB,
+    StockCB,
+    ThresholdCB,
+    WatchCB,
+)
 from bot.callbacks.orders import OrderCB, PrivacyCB
 from bot.callbacks.search import SearchCB
 from bot.callbacks.social import DigestCB, ForYouCB, ReviewCB, WishCB
@@ -75,8 +85,10 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     SupCB: [SupCB(a="asgto", t=ID, v=BIG)],
     SupStatsCB: [SupStatsCB(days=99_999)],
     WishCB: [WishCB(a="list", p=ID, n=ID)],
-    RestockCB: [RestockCB(a="custom", p=ID, n=ID)],
+    RestockCB: [RestockCB(a="custom", p=ID, n=ID, c=ID)],
+    OldRestockCB: [OldRestockCB(a="custom", p=ID, n=ID)],
     StockCB: [StockCB(a="card", p=ID, v=ID), StockCB(a="dflt", p=ID, v=ID)],
+    ThresholdCB: [ThresholdCB(a="save", p=ID, v=ID, o=ID), ThresholdCB(a="dflt", p=ID, v=-ID, o=-ID)],
     WatchCB: [WatchCB(p=ID)],
     AuditCB: [AuditCB(b=ID)],
     BroadcastCB: [
