@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks.cart import PREFIX, CartCB
+from bot.callbacks.cart import OLD_PREFIX, PREFIX, CartCB
 from bot.callbacks.common import MenuCB
 from bot.cart_screens import render_cart, send_cart_privately
 from bot.context import AppContext
@@ -77,7 +77,13 @@ async def cart_action(query: CallbackQuery, callback_data: CartCB, ctx: AppConte
     try:
         if data.a in ("inc", "dec"):
             await cart.change_quantity(
-                ctx.db, user_id, data.p, 1 if data.a == "inc" else -1, version=data.v, max_per_line=max_per_line
+                ctx.db,
+                user_id,
+                data.p,
+                1 if data.a == "inc" else -1,
+                version=data.v,
+                max_per_line=max_per_line,
+                shown=data.q,
             )
         elif data.a == "rm":
             removed = await cart.remove_line(ctx.db, user_id, data.p)
@@ -86,10 +92,24 @@ async def cart_action(query: CallbackQuery, callback_data: CartCB, ctx: AppConte
             await cart.clear_cart(ctx.db, user_id)
             toast = t(lang, "cart.cleared")
     except DomainError as exc:
-        # Refused: nothing changed. A stale line is explained and the cart redrawn as it is now.
-        toast = t(lang, "cart.stale") if exc.code in STALE_CODES else error_text(lang, exc)
-        alert = True
+        # Refused: nothing changed. A stale line is explained and the cart redrawn as it is now; a repeated tap
+        # (the line already moved from what that screen showed) is only told quietly.
+        if exc.code == "cart_line_changed":
+            toast = t(lang, "cart.already_changed", qty=exc.params["quantity"])
+        else:
+            toast = t(lang, "cart.stale") if exc.code in STALE_CODES else error_text(lang, exc)
+            alert = True
     await query.answer(toast, show_alert=alert)
+    await render_cart(query, ctx, lang)
+
+
+@routes.callback_query(F.data.func(lambda value: isinstance(value, str) and value.split(":", 1)[0] == OLD_PREFIX))
+async def old_cart_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    """A cart drawn before its buttons carried the quantity: redrawn as it is now, nothing changed."""
+    if _in_group(query):
+        await query.answer(t(lang, "errors.bad_button"), show_alert=True)
+        return
+    await query.answer(t(lang, "cart.stale"), show_alert=True)
     await render_cart(query, ctx, lang)
 
 

@@ -183,13 +183,18 @@ async def change_quantity(
     *,
     version: int | None = None,
     max_per_line: int = 99,
+    shown: int | None = None,
 ) -> CartChange:
     """Move a line's quantity by `delta` within 1..min(stock, max_per_line). A line can only go down to 1 here
-    (removing is its own button); lowering is always allowed, even when the stock has shrunk below it."""
+    (removing is its own button); lowering is always allowed, even when the stock has shrunk below it.
+    `shown`: the quantity the tapped screen showed; when the line holds another by now (the same ➕ tapped
+    twice before the redraw) nothing changes (Conflict cart_line_changed)."""
     async with db.tx() as session:
         in_cart = await _current_quantity(session, user_id, product_id)
         if in_cart is None:
             raise Conflict("cart_line_gone")
+        if shown is not None and in_cart != shown:
+            raise Conflict("cart_line_changed", quantity=in_cart)
         product = _check_current(await _locked_product(session, product_id, db.dialect), version)
         new_quantity = in_cart + delta
         if new_quantity < 1:

@@ -40,9 +40,9 @@ def _line_buttons(lang: str, line: CartLine) -> list[InlineKeyboardButton]:
     if not line.available:
         return [_button(label, open_card), remove]
     return [
-        _button("➖", CartCB(a="dec", p=product.id, v=product.version).pack()),
+        _button("➖", CartCB(a="dec", p=product.id, v=product.version, q=line.quantity).pack()),
         _button(label, open_card),
-        _button("➕", CartCB(a="inc", p=product.id, v=product.version).pack()),
+        _button("➕", CartCB(a="inc", p=product.id, v=product.version, q=line.quantity).pack()),
         remove,
     ]
 

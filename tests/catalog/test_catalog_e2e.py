@@ -312,9 +312,10 @@ FORGED = [
     "pd:inc:1:1:100000:0:0:l",
     "cg:notanumber",
     "cg:999999:0:0:0",
-    "ct:inc:1:x",
-    "ct:boom:1:1",
-    "ct:rm:424242:1",
+    "cq:inc:1:x:1",
+    "cq:boom:1:1:1",
+    "cq:rm:424242:1:1",
+    "ct:inc:1:x",  # the old cart prefix: the cart redrawn as it is
 ]
 
 

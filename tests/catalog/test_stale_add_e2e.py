@@ -68,3 +68,31 @@ async def test_an_old_add_button_does_not_add_again(shop: Stack, lang: str, add3
     await erin.tap_data(old_add, message=card)  # still harmless after another add
     await shop.client.settle()
     assert await _potatoes_in_cart(shop, erin) == 4
+
+
+async def test_the_carts_plus_means_one_more_than_shown_however_often_it_arrives(shop: Stack) -> None:
+    """➕/➖ on the cart carry the quantity the cart showed: a double tap, or the same ➕ arriving late from an
+    older drawing, changes the line once (quietly told); ➕ on the redrawn cart adds again."""
+    await shop.client.set_flood_limits(False)
+    erin = await shop.client.user("Erin")
+    await erin.send("/start")
+    item = await catalog.get_product_by_sku(shop.db, "VEG-POTATO")
+    assert item is not None
+    await cart.add_to_cart(shop.db, erin.id, item.id, 2)
+    await erin.send("/cart")
+    view = await erin.last_message()
+    old_plus = _add_button_data(view, "➕")
+
+    await asyncio.gather(*(erin.tap("➕", message=view) for _ in range(2)))
+    assert await _potatoes_in_cart(shop, erin) == 3, "a double tap adds one"
+    await asyncio.sleep(WINDOW_SECONDS + 0.2)
+    await erin.tap_data(old_plus, message=view)  # the older drawing's ➕, past the tap guard's window
+    await shop.client.settle()
+    assert await _potatoes_in_cart(shop, erin) == 3
+    assert "Already done: 3 in your cart now." in ((await erin.toasts())[-1].text or "")
+    assert not (await erin.toasts())[-1].show_alert
+
+    await erin.tap("➕", message=view)  # the redrawn cart's ➕: a new intent
+    assert await _potatoes_in_cart(shop, erin) == 4
+    await erin.tap("➖", message=view)
+    assert await _potatoes_in_cart(shop, erin) == 3

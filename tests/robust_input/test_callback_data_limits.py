@@ -63,7 +63,7 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     AdminListCB: [AdminListCB(kind="refunds")],
     AdminOrderCB: [AdminOrderCB(action="refund_yes", order_id=ID, q="shipped")],
     AdminRefundCB: [AdminRefundCB(action="retry", payment_id=ID)],
-    CartCB: [CartCB(a="clear", p=ID, v=ID)],
+    CartCB: [CartCB(a="clear", p=ID, v=ID, q=ID)],
     CategoryCB: [CategoryCB(c=ID, s=ID, n=ID, b=True)],
     ProductCB: [ProductCB(a="open", p=ID, v=ID, q=9999, s=ID, n=99_999, o="x", c=COUNT_MODULUS)],
     CheckoutCB: [CheckoutCB(action="nocoupon", token="f" * 8, value=POINT_ID)],
