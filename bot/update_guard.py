@@ -10,20 +10,25 @@ nothing in memory, so with `redis.url` set each id has a two-state claim in Redi
   redelivery is handled, so the user is answered after all.
 - "done:<owner>" with a TTL longer than Telegram's retry window once handled: any later delivery is dropped.
 
-So an update is handled at least once and, unless its handler outlives the lease, at most once. Effects on
-money, stock and points are exactly once regardless: the store's transitions are conditional (DESIGN.md), so a
+While its handler runs, the claimant renews its lease (every third of it), so a slow handler (a database that
+stalls for a minute) is not taken for dead; a killed one stops renewing and its lease lapses. So an update is
+handled at least once and, while its claimant lives, at most once. Effects on money, stock and points are
+exactly once regardless: the store's transitions are conditional (DESIGN.md), so a
 handler that runs again after a dead claimant committed finds the work done.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import logging
 import os
 import socket
 import time
+import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -60,6 +65,9 @@ class UpdateLedger(Protocol):
     async def release(self, update_id: int) -> None:
         """Handling failed before it took effect: let a redelivery be handled."""
 
+    def holding(self, update_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        """Around the handler of a TAKEN update: keeps the claim alive while it runs."""
+
     async def close(self) -> None: ...
 
 
@@ -84,6 +92,9 @@ class MemoryLedger:
     async def release(self, update_id: int) -> None:
         self._seen.pop(update_id, None)
 
+    def holding(self, update_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()  # a claim in memory never lapses
+
     async def close(self) -> None:
         return None
 
@@ -96,6 +107,12 @@ if held and string.sub(held, 1, 5) == 'done:' then return 0 end
 return 2
 """
 _CLAIM_RESULT = {1: Claim.TAKEN, 0: Claim.DONE, 2: Claim.BUSY}
+
+# Extend the lease only while this process still holds the claim (not after it lapsed and another took it).
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 
 
 class RedisLedger:
@@ -131,12 +148,16 @@ class RedisLedger:
         )
         self.redis: Redis = Redis.from_pool(pool)  # owns the pool: close() disconnects it
         self._claim = self.redis.register_script(_CLAIM)
+        self._renew = self.redis.register_script(_RENEW)
+        self._in_redis: set[int] = set()  # ids this process claimed in Redis and has not finished
         self.prefix = f"groupcart:update:{namespace}:"
         self.ttl_seconds = ttl_seconds
         self.lease_ms = max(1, int(lease_seconds * 1000))
         self.retry_seconds = retry_seconds
         self._fallback = MemoryLedger()
-        self.owner = f"{socket.gethostname()}:{os.getpid()}"  # which process handled it, for the operator
+        # Which process handled it, for the operator; the suffix tells two ledgers of one process apart (a lease
+        # is renewed only by the ledger that holds it).
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._down_until = 0.0
 
     def key(self, update_id: int) -> str:
@@ -153,10 +174,40 @@ class RedisLedger:
                 claim = _CLAIM_RESULT[int(result)]
                 if claim is Claim.TAKEN:
                     await self._fallback.claim(update_id)  # remembered here too, for a Redis outage to come
+                    self._in_redis.add(update_id)
                 return claim
         return await self._fallback.claim(update_id)
 
+    @contextlib.asynccontextmanager
+    async def holding(self, update_id: int) -> AsyncIterator[None]:
+        if update_id not in self._in_redis:
+            yield  # claimed in this process's memory during a Redis outage: nothing to renew
+            return
+        renewer = asyncio.create_task(self._keep(update_id), name=f"update-lease-{update_id}")
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _keep(self, update_id: int) -> None:
+        every = self.lease_ms / 3000
+        while True:
+            await asyncio.sleep(every)
+            try:
+                held = await self._renew(keys=[self.key(update_id)], args=[RUNNING + self.owner, self.lease_ms])
+            except Exception as exc:  # Redis away for a moment: try again at the next beat, the lease still runs
+                log.info("update %s lease not renewed: %r", update_id, exc)
+                continue
+            if not held:
+                log.warning(
+                    "update %s: lease lapsed before its handler finished (another process may take it)", update_id
+                )
+                return
+
     async def finish(self, update_id: int) -> None:
+        self._in_redis.discard(update_id)
         await self._fallback.finish(update_id)
         try:
             await self.redis.set(self.key(update_id), DONE + self.owner, ex=self.ttl_seconds)
@@ -165,6 +216,7 @@ class RedisLedger:
             log.warning("Redis unavailable, update %s not marked done: %r", update_id, exc)
 
     async def release(self, update_id: int) -> None:
+        self._in_redis.discard(update_id)
         await self._fallback.release(update_id)
         try:
             await self.redis.delete(self.key(update_id))
@@ -210,7 +262,8 @@ class DuplicateUpdateMiddleware(BaseMiddleware):
                 delivery.busy = True
             return None
         try:
-            result = await handler(event, data)
+            async with self.ledger.holding(event.update_id):
+                result = await handler(event, data)
         except Exception:
             # The webhook answers 500 and Telegram delivers the update again: that delivery must be handled.
             await self.ledger.release(event.update_id)

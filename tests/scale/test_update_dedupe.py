@@ -149,3 +149,39 @@ async def test_a_claim_in_progress_is_busy_until_its_lease_lapses_then_taken_don
         await dead.redis.delete(dead.key(1), dead.key(2))
         await dead.close()
         await other.close()
+
+
+async def test_a_slow_handler_keeps_its_claim_past_the_lease() -> None:
+    """A handler slower than the lease (a database stalled for a moment) renews its claim while it runs: the same
+    update redelivered meanwhile to another process is BUSY the whole time, never handled twice; once it
+    finishes the update is DONE. A claim that lapsed and went to another process is not renewed by the first."""
+    require_redis()
+    namespace = uuid.uuid4().hex
+    slow = RedisLedger(REDIS_URL, namespace, lease_seconds=0.6)
+    other = RedisLedger(REDIS_URL, namespace, lease_seconds=0.6)
+    try:
+        assert await slow.claim(1) is Claim.TAKEN
+        seen: list[Claim] = []
+
+        async def redeliveries() -> None:
+            for _ in range(20):  # 2 s: more than three leases
+                seen.append(await other.claim(1))
+                await asyncio.sleep(0.1)
+
+        async with slow.holding(1):
+            await redeliveries()
+        assert set(seen) == {Claim.BUSY}
+        await slow.finish(1)
+        assert await other.claim(1) is Claim.DONE
+
+        # The claimant's lease lapsed (it stalled without renewing) and another process took the update over.
+        assert await slow.claim(2) is Claim.TAKEN
+        await asyncio.sleep(0.8)
+        assert await other.claim(2) is Claim.TAKEN
+        async with slow.holding(2):
+            await asyncio.sleep(0.5)  # its renewal finds the claim is not its own any more
+        assert (await other.redis.get(other.key(2))).decode() == f"run:{other.owner}"
+    finally:
+        await slow.redis.delete(slow.key(1), slow.key(2))
+        await slow.close()
+        await other.close()
