@@ -26,7 +26,6 @@ import logging
 import os
 import socket
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -133,6 +132,7 @@ class RedisLedger:
         pool_wait_seconds: float = 10.0,
         retry_seconds: float = 1.0,
         max_connections: int = 32,
+        owner: str | None = None,
     ) -> None:
         from redis.asyncio import BlockingConnectionPool, Redis
 
@@ -155,9 +155,8 @@ class RedisLedger:
         self.lease_ms = max(1, int(lease_seconds * 1000))
         self.retry_seconds = retry_seconds
         self._fallback = MemoryLedger()
-        # Which process handled it, for the operator; the suffix tells two ledgers of one process apart (a lease
-        # is renewed only by the ledger that holds it).
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        # Which process handled it ("host:pid", for the operator); a lease is renewed only by its owner.
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self._down_until = 0.0
 
     def key(self, update_id: int) -> str:

@@ -157,8 +157,9 @@ async def test_a_slow_handler_keeps_its_claim_past_the_lease() -> None:
     finishes the update is DONE. A claim that lapsed and went to another process is not renewed by the first."""
     require_redis()
     namespace = uuid.uuid4().hex
-    slow = RedisLedger(REDIS_URL, namespace, lease_seconds=0.6)
-    other = RedisLedger(REDIS_URL, namespace, lease_seconds=0.6)
+    # Two processes: owners as two hosts would name them (one process has one ledger).
+    slow = RedisLedger(REDIS_URL, namespace, lease_seconds=0.6, owner="host-a:1")
+    other = RedisLedger(REDIS_URL, namespace, lease_seconds=0.6, owner="host-b:1")
     try:
         assert await slow.claim(1) is Claim.TAKEN
         seen: list[Claim] = []
