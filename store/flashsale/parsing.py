@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from store.errors import DomainError
+from store.spoken_time import parse_spoken_time
 
 _RELATIVE = re.compile(r"^\+?\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%m-%d %H:%M", "%H:%M")
@@ -42,7 +43,10 @@ def parse_time(text: str, now: datetime, timezone: str) -> datetime:
         parsed = candidate
         break
     if parsed is None:
-        raise DomainError("flash_bad_time", value=text[:40])
+        spoken = parse_spoken_time(text, now, timezone)  # "tomorrow 8pm", "明天晚上8点"
+        if spoken is None:
+            raise DomainError("flash_bad_time", value=text[:40])
+        return spoken
     return parsed.replace(tzinfo=zone).astimezone(now.tzinfo)
 
 

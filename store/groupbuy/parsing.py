@@ -23,6 +23,7 @@ from store.groupbuy.rules import (
     check_deadline,
 )
 from store.money import Money, parse_major
+from store.spoken_time import parse_spoken_time
 
 _TIER_SPLIT = re.compile(r"[,;，；\n]+")
 
@@ -148,7 +149,11 @@ def parse_deadline_choice(text: str, now: datetime, timezone: str, max_days: int
         except ValueError:
             continue
     if parsed is None:
-        raise DomainError("gb_bad_deadline")
+        spoken = parse_spoken_time(text, now, timezone)  # "明天晚上8点", "tomorrow 8pm"
+        if spoken is None:
+            raise DomainError("gb_bad_deadline")
+        check_deadline(spoken, now, max_days)
+        return DeadlineChoice(at=spoken)
     deadline = parsed.replace(tzinfo=ZoneInfo(timezone)).astimezone(now.tzinfo)
     check_deadline(deadline, now, max_days)
     return DeadlineChoice(at=deadline)
