@@ -23,7 +23,7 @@ async def morning(settings: Settings, tmp_path: Path, request: pytest.FixtureReq
 
 @pytest.mark.parametrize("typed", ["明天晚上8点", "tomorrow 8pm"])
 async def test_a_spoken_deadline_is_read_in_shop_time(morning: Any, typed: str) -> None:
-    lena, _group, deadline = await _to_deadline(morning)
+    lena, _group, _deadline = await _to_deadline(morning)
     await lena.send(typed)
     await lena.tap("Central Store")
     summary = text_of(await lena.last_message())
