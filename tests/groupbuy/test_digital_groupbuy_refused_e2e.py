@@ -42,6 +42,7 @@ async def test_the_wizard_refuses_digital_products(shop: Stack) -> None:
 
     await lena.send("DIG-GIFT50")  # its SKU
     refused = await lena.last_message()
+    assert "«Shop gift card, ¥50» is a digital product" in text_of(refused)  # type: ignore[arg-type]
     assert "digital" in text_of(refused) and "Telegram Stars" in text_of(refused), text_of(refused)  # type: ignore[arg-type]
     await lena.send("gift card")  # its name: every match is digital
     refused = await lena.last_message()
@@ -67,7 +68,7 @@ async def test_the_refusal_is_in_chinese(shop: Stack) -> None:
     li = await _leader(shop, "李雷", lang="zh-hans")
     await li.send("DIG-GIFT50")
     refused = await li.last_message()
-    assert "虚拟商品" in text_of(refused) and "星星" in text_of(refused), text_of(refused)  # type: ignore[arg-type]
+    assert "「商城礼品卡 50元」是虚拟商品" in text_of(refused) and "星星" in text_of(refused), text_of(refused)  # type: ignore[arg-type]
 
 
 async def test_the_store_does_not_publish_a_digital_group_buy(any_db: Database) -> None:
