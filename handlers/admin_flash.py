@@ -46,7 +46,7 @@ from store.errors import Conflict, DomainError, NotFound
 from store.flashsale.parsing import parse_time
 from store.groupbuy.parsing import parse_duration
 from store.models import utcnow
-from store.money import Money, parse_typed_price
+from store.money import STARS, Money, parse_major, parse_typed_price
 from store.rules import policy
 
 routes = Routes("admin_flash")
@@ -173,8 +173,8 @@ async def _details(ctx: AppContext, lang: str, data: dict[str, Any]) -> views.De
     (starts_at, ends_at), _ = _times(ctx, data)
     return views.Details(
         title=product.title(lang),
-        price=Money(int(data["price"]), product.currency),
-        regular=product.money,
+        price=views.shown_price(product, int(data["price"])),
+        regular=views.regular_price(product),
         stock=int(data["stock"]),
         limit=int(data["limit"]),
         starts_at=starts_at,
@@ -310,6 +310,8 @@ async def product_typed(message: Message, ctx: AppContext, lang: str, state: FSM
 
 async def _read_price(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:
     product = await _product(ctx, data)
+    if views.in_stars(product):
+        return {"price": _stars_to_price(product, text)}
     try:
         price = parse_typed_price(text, product.currency)
     except ValueError as exc:
@@ -319,6 +321,22 @@ async def _read_price(ctx: AppContext, data: dict[str, Any], text: str) -> dict[
     if price >= product.price:
         raise DomainError("flash_price_not_lower", regular=Money(product.price, product.currency).format())
     return {"price": price}
+
+
+def _stars_to_price(product: ProductView, text: str) -> int:
+    """A digital product's flash price is typed in Stars (what its winners pay); the sale keeps the price in the
+    product's currency whose Star price is exactly that."""
+    regular = views.regular_price(product)
+    try:
+        stars = parse_major(text.replace("⭐", ""), STARS)
+    except ValueError as exc:
+        raise DomainError("flash_bad_stars") from exc
+    if stars >= regular.amount:
+        raise DomainError("flash_price_not_lower", regular=regular.format())
+    price = flashsale.price_for_stars(product.price, regular.amount, stars)
+    if price is None:
+        raise DomainError("flash_bad_stars")
+    return price
 
 
 async def _read_stock(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:

@@ -295,7 +295,7 @@ async def wizard_product_text(message: Message, ctx: AppContext, lang: str, stat
     """A name (or part of one) or a SKU: one match is chosen, several are offered as buttons; a misspelt name
     ("appels") is offered what the shop's search finds for it, as buttons (a guess is never chosen alone)."""
     await _typed(state)
-    found = await groupbuy.find_products_for_wizard(ctx.db, message.text or "")
+    found = await groupbuy.find_products_for_wizard(ctx.db, message.text or "", digital=False)
     guessed = not found
     if guessed:
         found = await _search_products(ctx, message.text or "")
@@ -312,8 +312,8 @@ async def wizard_product_text(message: Message, ctx: AppContext, lang: str, stat
 
 async def _product_screen(ctx: AppContext, lang: str, leader_id: int | None) -> views.Screen:
     """The leader's recent products and the most stocked, then the shop's categories (when there is a choice)."""
-    products = await groupbuy.candidate_products(ctx.db, leader_id=leader_id)
-    categories = await catalog.list_categories(ctx.db)
+    products = await groupbuy.candidate_products(ctx.db, leader_id=leader_id, digital=False)
+    categories = await catalog.list_categories(ctx.db, physical_only=True)  # no group buys of digital goods
     return views.product_picker(lang, products, categories=categories if len(categories) > 1 else ())
 
 
@@ -327,7 +327,7 @@ async def wizard_category(
     category = await catalog.get_category(ctx.db, int(callback_data.v)) if callback_data.v.isdigit() else None
     if category is None:
         raise DomainError("bad_button")
-    products = await groupbuy.candidate_products(ctx.db, category_id=category.id)
+    products = await groupbuy.candidate_products(ctx.db, category_id=category.id, digital=False)
     await _show_page(query, views.product_picker(lang, products, category=category))
 
 
@@ -358,7 +358,7 @@ async def _search_products(ctx: AppContext, text: str) -> list[ProductView]:
     except ValueError:  # nothing searchable in it (only punctuation, say)
         return []
     ids = [item.id for item in results.items] or [item.id for item in results.suggested]
-    return await groupbuy.wizard_products(ctx.db, ids)
+    return await groupbuy.wizard_products(ctx.db, ids, digital=False)
 
 
 @routes.callback_query(WizardCB.filter(F.a == "prod"), GroupBuyWizard.product)
@@ -367,7 +367,7 @@ async def wizard_pick_product(
 ) -> None:
     if not callback_data.v.isdigit():
         raise DomainError("bad_button")
-    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(callback_data.v))
+    product = await groupbuy.product_for_wizard(ctx.db, product_id=int(callback_data.v), digital=False)
     await _choose_product(query, ctx, lang, state, product.id)
 
 
@@ -682,9 +682,9 @@ async def wizard_pickup_button(
     await _ask(query, ctx, lang, state, "confirm")
 
 
-
 # A refusal at Publish that one earlier step can fix: the step to ask again.
 _STEP_TO_REDO = {"gb_deadline_passed": "deadline", "gb_units_above_stock": "counts", "gb_max_above_stock": "counts"}
+
 
 @routes.callback_query(WizardCB.filter(F.a == "pub"), GroupBuyWizard.confirm)
 async def wizard_publish(

@@ -16,7 +16,7 @@ from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
 from store.errors import Conflict, DomainError
 from store.models import CartItem, Product
-from store.money import Money
+from store.money import STARS, Money
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ class CartLine:
 
     @property
     def total(self) -> Money:
+        """What the line costs as it is paid: a digital product in Telegram Stars (Telegram sells digital goods
+        for Stars only, and checkout charges its Star price), anything else in its own currency."""
+        if self.product.is_digital and self.product.stars_price:
+            return Money(self.product.stars_price * self.quantity, STARS)
         return self.product.money.times(self.quantity)
 
 
@@ -49,12 +53,15 @@ class CartView:
 
     @property
     def subtotals(self) -> tuple[Money, ...]:
-        """Subtotal of the available lines, one per currency (a shop normally has one)."""
+        """Subtotal of the available lines, one per currency as they are paid: the shop's currency, and Stars
+        for digital lines (never counted in the shop's currency); the Stars one last."""
         sums: dict[str, int] = {}
         for line in self.lines:
             if line.available:
-                sums[line.product.currency] = sums.get(line.product.currency, 0) + line.total.amount
-        return tuple(Money(amount, currency) for currency, amount in sums.items())
+                total = line.total
+                sums[total.currency] = sums.get(total.currency, 0) + total.amount
+        ordered = sorted(sums.items(), key=lambda item: item[0] == STARS)
+        return tuple(Money(amount, currency) for currency, amount in ordered)
 
     @property
     def item_count(self) -> int:

@@ -168,9 +168,12 @@ class ProductPage:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-async def list_categories(db: Database) -> list[CategoryView]:
-    """Categories that have at least one active product, in shop order."""
+async def list_categories(db: Database, *, physical_only: bool = False) -> list[CategoryView]:
+    """Categories that have at least one active product (a physical one with `physical_only`: the group-buy
+    wizard, which cannot sell digital goods), in shop order."""
     has_products = exists().where(Product.category_id == Category.id, Product.active.is_(True))
+    if physical_only:
+        has_products = has_products.where(Product.is_digital.is_(False))
     async with db.read() as session:
         rows = await session.execute(
             select(Category.id, Category.slug, Category.name_en, Category.name_zh, Category.position)

@@ -21,7 +21,7 @@ from store.catalog import ProductView
 from store.flashsale import SaleView
 from store.growth.policy import TierRule
 from store.models import utcnow
-from store.money import Money
+from store.money import STARS, Money
 
 PRICE_PERCENTS = (10, 20, 30, 50)
 STOCK_CHOICES = (5, 10, 20, 50)
@@ -88,19 +88,45 @@ def sale_price(price: int, percent: int) -> int:
     return price - (price * percent + 50) // 100
 
 
+def in_stars(product: ProductView) -> bool:
+    """A digital product sells for Telegram Stars only: its flash sale is set and shown in Stars."""
+    return product.is_digital and bool(product.stars_price)
+
+
+def regular_price(product: ProductView) -> Money:
+    """What a buyer pays outside a sale: the Star price of a digital product, else the price."""
+    return Money(product.stars_price or 0, STARS) if in_stars(product) else product.money
+
+
+def shown_price(product: ProductView, price: int) -> Money:
+    """A sale price (in the product's currency) as a buyer pays it: in Stars for a digital product."""
+    stars = product.stars_price if in_stars(product) else None
+    return flashsale.shown_prices(product.price, product.currency, price, stars)[0]
+
+
 def product_step(lang: str, products: Sequence[ProductView], query: str | None = None) -> Screen:
-    rows = [[_button(f"{p.title(lang)[:40]} · {p.money.format()} · {p.stock}", "prod", str(p.id))] for p in products]
+    rows = [
+        [_button(f"{p.title(lang)[:40]} · {regular_price(p).format()} · {p.stock}", "prod", str(p.id))]
+        for p in products
+    ]
     text = t(lang, "admin_flash.product_matches", query=query) if query else t(lang, "admin_flash.product")
     return _screen(text, rows, lang)
 
 
 def price_step(lang: str, product: ProductView, editing: bool = False) -> Screen:
+    """The discount presets, each with the price it gives: in Stars for a digital product (what its winners
+    pay), whose typed price is then a number of Stars."""
+
     def choice(percent: int) -> InlineKeyboardButton:
-        price = Money(sale_price(product.price, percent), product.currency).format()
+        price = shown_price(product, sale_price(product.price, percent)).format()
         return _button(t_plain(lang, "admin_flash.btn.percent", percent=percent, price=price), "price", str(percent))
 
-    rows = [[choice(p) for p in PRICE_PERCENTS[:2]], [choice(p) for p in PRICE_PERCENTS[2:]]]
-    text = t(lang, "admin_flash.price", title=product.title(lang), price=product.money.format(), stock=product.stock)
+    regular = regular_price(product)
+    # A small Star price may not come down by a small discount (Stars are whole): offer only real discounts.
+    percents = [p for p in PRICE_PERCENTS if shown_price(product, sale_price(product.price, p)) < regular]
+    rows = [[choice(p) for p in percents[i : i + 2]] for i in range(0, len(percents), 2)]
+    key = "admin_flash.price_stars" if in_stars(product) else "admin_flash.price"
+    text = t(lang, key, title=product.title(lang), price=regular.format(), stock=product.stock)
     return _screen(text, rows, lang, editing)
 
 
@@ -268,7 +294,7 @@ def sales_list(lang: str, sales: Sequence[SaleView], timezone: str) -> Screen:
                     sale_id=sale.id,
                     status=status_label(lang, sale, now),
                     title=sale.title(lang)[:30],
-                    price=Money(sale.price, sale.currency).format(),
+                    price=sale.shown_prices[0].format(),
                     starts=_when(sale, timezone),
                 ),
                 callback_data=FlashWizardCB(a="sale", v=str(sale.id)).pack(),
@@ -297,8 +323,8 @@ def sale_screen(lang: str, sale: SaleView, timezone: str, audience: Audience, ea
         sale_id=sale.id,
         status=status_label(lang, sale, utcnow()),
         title=sale.title(lang),
-        price=Money(sale.price, sale.currency).format(),
-        regular=Money(sale.regular_price, sale.currency).format(),
+        price=sale.shown_prices[0].format(),
+        regular=sale.shown_prices[1].format(),
         stock=sale.stock,
         sold=sale.sold,
         paid=sale.paid,

@@ -12,6 +12,7 @@ from bot.callbacks.common import MenuCB
 from bot.i18n import t, t_plain
 from bot.views.catalog import Screen, clip
 from store.cart import CartLine, CartView
+from store.money import STARS
 
 LINE_BUTTON_TITLE_MAX = 24
 # Telegram allows 100 buttons per message: lines past this many are shown but edited by opening their card.
@@ -63,8 +64,17 @@ def cart_screen(lang: str, cart: CartView, *, notice: str | None = None) -> Scre
     lines = [_line_text(lang, number, line) for number, line in enumerate(cart.lines, start=1)]
     subtotals = cart.subtotals
     parts = [head + t(lang, "cart.title"), "\n".join(lines)]
-    if subtotals:
-        parts.append(t(lang, "cart.subtotal", subtotal=" + ".join(m.format() for m in subtotals)))
+    # Per currency: digital lines are paid apart, in Telegram Stars, so they have their own total.
+    regular = [m for m in subtotals if m.currency != STARS]
+    stars = [m for m in subtotals if m.currency == STARS]
+    totals = []
+    if regular:
+        totals.append(t(lang, "cart.subtotal", subtotal=" + ".join(m.format() for m in regular)))
+    if stars:
+        key = "cart.subtotal_stars_apart" if regular else "cart.subtotal_stars"
+        totals.append(t(lang, key, subtotal=stars[0].format()))
+    if totals:
+        parts.append("\n".join(totals))
     rows = [_line_buttons(lang, line) for line in cart.lines[:MAX_LINE_ROWS]]
     bottom = [_button(t(lang, "cart.clear"), CartCB(a="clear").pack())]
     if subtotals:

@@ -19,6 +19,7 @@ from bot.callbacks.ops import WatchCB
 from bot.callbacks.search import SearchCB
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
+from store import flashsale
 from store.cart import COUNT_MODULUS
 from store.catalog import CategoryView, ProductPage, ProductView
 from store.flashsale import LivePrice
@@ -151,14 +152,16 @@ def quantity_limit(product: ProductView, max_per_line: int) -> int:
     return max(0, min(product.stock, max_per_line))
 
 
+def flash_prices(product: ProductView, flash: LivePrice) -> tuple[Money, Money]:
+    """(flash price, regular price) as the shopper pays them: a digital product in Stars (Telegram's rule), as
+    its winner is charged and its group card quotes."""
+    stars = product.stars_price if product.is_digital else None
+    return flashsale.shown_prices(product.price, product.currency, flash.price, stars)
+
+
 def flash_price_line(lang: str, product: ProductView, flash: LivePrice) -> str:
-    return t(
-        lang,
-        "flashsale.price.line",
-        price=Money(flash.price, product.currency).format(),
-        regular=product.money.format(),
-        remaining=flash.remaining,
-    )
+    price, regular = flash_prices(product, flash)
+    return t(lang, "flashsale.price.line", price=price.format(), regular=regular.format(), remaining=flash.remaining)
 
 
 def card_text(lang: str, product: ProductView, limit: int, flash: LivePrice | None = None) -> str:
@@ -215,7 +218,7 @@ def product_card(
 
     rows: list[list[InlineKeyboardButton]] = []
     if flash is not None:
-        price = Money(flash.price, product.currency).format()
+        price = flash_prices(product, flash)[0].format()
         rows.append([_button(t(lang, "flashsale.card.buy", price=price), FlashBuyCB(sale_id=flash.sale_id).pack())])
     elif not product.for_sale:
         pass  # the card says why; no button that could only be refused

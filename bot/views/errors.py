@@ -7,5 +7,10 @@ from store.errors import DomainError
 
 
 def error_text(lang: str, exc: DomainError) -> str:
+    """A refusal that names a product in both languages (`title_en`, `title_zh`) names it as `{title}` in the
+    reader's."""
     key = f"errors.{exc.code}"
-    return t(lang, key, **exc.params) if has(key, lang) else t(lang, "errors.generic")
+    params = dict(exc.params)
+    if "title_en" in params and "title_zh" in params:
+        params["title"] = params["title_zh" if lang == "zh" else "title_en"]
+    return t(lang, key, **params) if has(key, lang) else t(lang, "errors.generic")

@@ -7,6 +7,7 @@ from datetime import datetime
 from store.growth import tiers
 from store.growth.policy import GrowthPolicy
 from store.models import utcnow
+from store.money import STARS, Money
 
 SOURCE = "flashsale"
 SCHEDULED, LIVE, ENDED, CANCELLED, MISSED = "scheduled", "live", "ended", "cancelled", "missed"
@@ -32,6 +33,27 @@ def stars_price(regular: int, regular_stars: int, flash_price: int) -> int:
     if regular <= 0:
         return regular_stars
     return max(1, -(-regular_stars * flash_price // regular))
+
+
+def price_for_stars(regular: int, regular_stars: int, stars: int) -> int | None:
+    """The inverse of `stars_price`: the sale price (in the product's currency) whose price in Stars is exactly
+    `stars`, for an admin who sets a digital product's flash price in Stars. The highest such price, so the
+    sale's revenue in its own currency is not understated; None when no price maps to it (a Star worth more
+    than one minor unit of the currency) or it would not be below the regular price."""
+    if regular <= 0 or regular_stars <= 0 or not 0 < stars < regular_stars:
+        return None
+    price = stars * regular // regular_stars
+    return price if 0 < price < regular and stars_price(regular, regular_stars, price) == stars else None
+
+
+def shown_prices(regular: int, currency: str, flash_price: int, regular_stars: int | None) -> tuple[Money, Money]:
+    """(flash price, regular price) as a buyer pays them: in Stars for a digital product with a Star price
+    (Telegram sells digital goods for Stars only), else in the sale's currency."""
+    if regular_stars:
+        return Money(stars_price(regular, regular_stars, flash_price), STARS), Money(regular_stars, STARS)
+    return Money(flash_price, currency), Money(regular, currency)
+
+
 MAX_PER_USER = 100
 
 

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
 from store.errors import NotFound
-from store.flashsale.rules import LIVE, SESSION_KEY, stars_price
+from store.flashsale.rules import LIVE, SESSION_KEY, shown_prices, stars_price
 from store.models import Product, utcnow
 from store.models.flashsale import FlashSale
+from store.money import Money
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,11 @@ class SaleView:
         if self.regular_stars is None:
             return None
         return stars_price(self.regular_price, self.regular_stars, self.price)
+
+    @property
+    def shown_prices(self) -> tuple[Money, Money]:
+        """(flash price, regular price) as a buyer pays them: Stars for a digital product."""
+        return shown_prices(self.regular_price, self.currency, self.price, self.regular_stars)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en

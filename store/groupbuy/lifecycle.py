@@ -26,7 +26,7 @@ from store.groupbuy.rules import (
     commission_of,
     price_for,
 )
-from store.groupbuy.views import GroupBuyView, contact_of, load, load_product, pays_on_pickup, view_of
+from store.groupbuy.views import GroupBuyView, contact_of, load, load_product, pays_on_pickup, refuse_digital, view_of
 from store.models import utcnow
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 
@@ -38,6 +38,7 @@ async def publish(db: Database, leader_id: int, spec: GroupBuySpec, policy: Grou
         product = await load_product(session, spec.product_id)
         if not product.active or product.stock <= 0:
             raise Conflict("gb_product_unavailable")
+        refuse_digital(product)  # paid in Telegram Stars only, while a group buy is paid by card or on pickup
         tiers = list(spec.tiers)
         if not tiers or any(not 0 < tier.unit_price < product.price for tier in tiers):
             raise DomainError("gb_tier_not_cheaper", price=product.money.format())

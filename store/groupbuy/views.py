@@ -208,12 +208,34 @@ def rowcount(result: Any) -> int:
     return int(result.rowcount or 0)
 
 
+# Telegram sells digital goods for Telegram Stars only, and a group buy is paid by card or on pickup: a group
+# buy of a digital product is refused (its wizard does not offer one; `publish` refuses one).
+DIGITAL_REFUSED = "gb_digital_not_supported"
+
+
+def refuse_digital(product: ProductView) -> None:
+    if product.is_digital:
+        raise Conflict(DIGITAL_REFUSED, title_en=product.title_en, title_zh=product.title_zh)
+
+
+def _sellable(query: Any, digital: bool) -> Any:
+    """Products a buy could sell (active, in stock); without `digital`, physical goods only."""
+    query = query.where(Product.active.is_(True), Product.stock > 0)
+    return query if digital else query.where(Product.is_digital.is_(False))
+
+
 async def candidate_products(
-    db: Database, limit: int = 8, leader_id: int | None = None, category_id: int | None = None
+    db: Database,
+    limit: int = 8,
+    leader_id: int | None = None,
+    category_id: int | None = None,
+    *,
+    digital: bool = True,
 ) -> list[ProductView]:
     """Products a leader can pick from a list in the wizard (active, in stock): the ones the leader ran group
     buys of most recently first (a leader often runs the same products again), then the most stock first. With
-    `category_id`, that category's products, the most stock first."""
+    `category_id`, that category's products, the most stock first. `digital=False` leaves digital goods out
+    (the group-buy wizard; the flash-sale one, which sells them for Stars, keeps them)."""
     async with db.read() as session:
         recent: list[int] = []
         if leader_id is not None and category_id is None:
@@ -230,7 +252,7 @@ async def candidate_products(
                     )
                 ).scalars()
             ]
-        available = select(*PRODUCT_COLUMNS).where(Product.active.is_(True), Product.stock > 0)
+        available = _sellable(select(*PRODUCT_COLUMNS), digital)
         if category_id is not None:
             available = available.where(Product.category_id == category_id)
         rows = (await session.execute(available.where(Product.id.in_(recent)))).all() if recent else []
@@ -243,22 +265,23 @@ async def candidate_products(
         return chosen + [product_from_row(row) for row in rest]
 
 
-async def wizard_products(db: Database, ids: Sequence[int]) -> list[ProductView]:
-    """The products with these ids a group buy could sell (active, in stock), in the order given (e.g. the
-    search's ranking)."""
+async def wizard_products(db: Database, ids: Sequence[int], *, digital: bool = True) -> list[ProductView]:
+    """The products with these ids a group buy could sell (active, in stock; physical only without `digital`),
+    in the order given (e.g. the search's ranking)."""
     if not ids:
         return []
     async with db.read() as session:
         rows = (
-            await session.execute(
-                select(*PRODUCT_COLUMNS).where(Product.id.in_(list(ids)), Product.active.is_(True), Product.stock > 0)
-            )
+            await session.execute(_sellable(select(*PRODUCT_COLUMNS).where(Product.id.in_(list(ids))), digital))
         ).all()
     by_id = {row.id: product_from_row(row) for row in rows}
     return [by_id[pid] for pid in dict.fromkeys(ids) if pid in by_id]
 
 
-async def product_for_wizard(db: Database, *, product_id: int | None = None, sku: str | None = None) -> ProductView:
+async def product_for_wizard(
+    db: Database, *, product_id: int | None = None, sku: str | None = None, digital: bool = True
+) -> ProductView:
+    """The product a wizard goes on with; without `digital`, a digital one is refused (DIGITAL_REFUSED)."""
     async with db.read() as session:
         query = select(*PRODUCT_COLUMNS)
         if product_id is not None:
@@ -271,25 +294,42 @@ async def product_for_wizard(db: Database, *, product_id: int | None = None, sku
     product = product_from_row(row)
     if not product.active or product.stock <= 0:
         raise Conflict("gb_product_unavailable")
+    if not digital:
+        refuse_digital(product)
     return product
 
 
-async def find_products_for_wizard(db: Database, text: str, limit: int = 8) -> list[ProductView]:
+async def find_products_for_wizard(
+    db: Database, text: str, limit: int = 8, *, digital: bool = True
+) -> list[ProductView]:
     """What a leader typed at the product step: an exact SKU first, else products whose title (English or
-    Chinese) contains the words typed. Only products a group buy could sell (active, in stock)."""
+    Chinese) contains the words typed. Only products a group buy could sell (active, in stock). Without
+    `digital` only physical goods; when what was typed names digital goods only, that is refused
+    (DIGITAL_REFUSED) rather than answered "not found"."""
     wanted = " ".join(text.split())[:64]
     if not wanted:
         return []
     async with db.read() as session:
-        base = select(*PRODUCT_COLUMNS).where(Product.active.is_(True), Product.stock > 0)
+        base = _sellable(select(*PRODUCT_COLUMNS), True)
         exact = (await session.execute(base.where(func.upper(Product.sku) == wanted.upper()))).first()
         if exact is not None:
-            return [product_from_row(exact)]
+            product = product_from_row(exact)
+            if not digital:
+                refuse_digital(product)
+            return [product]
         query = base
         for word in wanted.lower().split()[:4]:
             pattern = f"%{word.replace('%', '').replace('_', '')}%"
             query = query.where(func.lower(Product.title_en).like(pattern) | Product.title_zh.like(pattern))
-        rows = (await session.execute(query.order_by(Product.stock.desc(), Product.id).limit(limit))).all()
+        ordered = query.order_by(Product.stock.desc(), Product.id)
+        if not digital:
+            rows = (await session.execute(ordered.where(Product.is_digital.is_(False)).limit(limit))).all()
+            if not rows:
+                first_digital = (await session.execute(ordered.limit(1))).first()
+                if first_digital is not None:
+                    refuse_digital(product_from_row(first_digital))
+            return [product_from_row(row) for row in rows]
+        rows = (await session.execute(ordered.limit(limit))).all()
         return [product_from_row(row) for row in rows]
 
 

@@ -81,9 +81,10 @@ def test_cart_screen_totals_and_flags() -> None:
     cart = CartView(
         1,
         (
-            CartLine(make(id=1, title_en="Tea", price=1250, stock=10), 2),
-            CartLine(make(id=2, title_en="Cake", price=500, stock=1), 3),
-            CartLine(make(id=3, title_en="Gone", price=700, active=False), 1),
+            # Physical goods (the factory's default is digital, whose lines are priced in Stars).
+            CartLine(make(id=1, title_en="Tea", price=1250, stock=10, is_digital=False), 2),
+            CartLine(make(id=2, title_en="Cake", price=500, stock=1, is_digital=False), 3),
+            CartLine(make(id=3, title_en="Gone", price=700, active=False, is_digital=False), 1),
         ),
     )
     screen = cart_views.cart_screen("en", cart)
