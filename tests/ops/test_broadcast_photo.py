@@ -73,7 +73,8 @@ async def test_photo_broadcast_with_product_button(shop: Any) -> None:
     assert uploaded.photo is not None
     file_id = uploaded.photo[-1]["file_id"]
 
-    # The preview is one photo: the recipients' caption and buttons as sent, then Send (naming the count).
+    # The preview is one photo: the recipients' caption and buttons as sent, a labelled row, then Send (naming
+    # the count).
     preview = await admin.last_message()
     assert preview.photo is not None and preview.photo[-1]["file_id"] == file_id
     assert preview.caption == "Pu'er <b>is back</b>\n\nAnnouncement from the shop"  # shown as typed
