@@ -1,10 +1,12 @@
 """/admin -> Broadcast: pick the audience (with its size), type the text or send a photo (its caption is the
 text), optionally attach a product whose card a button under the message opens (picked from the latest
-products or by typing part of its name), see the preview with the recipient count (a photo broadcast's
-preview is the recipients' photo, caption and buttons exactly as sent, in either language), confirm by tap.
+products or by typing part of its name), see the preview (the recipients' message, text or photo, with its
+caption and buttons exactly as sent, in either language; under a labelled row naming the recipient count, the
+admin's own buttons), confirm by tap.
 Confirm is idempotent (store.broadcasts); the outbox paces delivery. A text preview then shows live progress
 (sent / failed / blocked) with Pause or Resume; under a photo preview the progress is a new message. Under
-every broadcast, shoppers have a one-tap opt-out."""
+every broadcast, shoppers have a one-tap opt-out; once tapped, "Receive offers again" takes its place (and
+/subscribe brings announcements back too)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.access import require_role
 from bot.admin_menu import AdminSection
@@ -347,10 +349,43 @@ async def cancel(query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, 
     await edit_or_answer(query, t(lang, "ops_bc.cancelled"), None)
 
 
+@routes.callback_query(DraftCB.filter(F.a.in_({"oo", "note"})))
+async def preview_explained(query: CallbackQuery, callback_data: DraftCB, ctx: AppContext, lang: str) -> None:
+    """The preview's copy of the opt-out, and its label row: they only say what they are."""
+    await require_role(ctx, query.from_user.id, "admin")
+    key = "ops_bc.preview_opt_out" if callback_data.a == "oo" else "ops_bc.preview_note"
+    await query.answer(t_plain(lang, key), show_alert=True)
+
+
 @routes.callback_query(BroadcastCB.filter(F.a == "optout"))
 async def opt_out(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+    """The opt-out under a broadcast: the way back ("Receive offers again") takes its place in that message."""
     changed = await broadcasts.opt_out(ctx.db, query.from_user.id)
     await query.answer(t_plain(lang, "ops_bc.opted_out" if changed else "ops_bc.already_out"), show_alert=changed)
+    await _swap(query, views.opted_out_markup(lang, _markup(query)))
+
+
+@routes.callback_query(BroadcastCB.filter(F.a == "optin"))
+async def opt_in(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppContext, lang: str) -> None:
+    """Back in (idempotent): under a broadcast the opt-out returns; under the /mydata export (v=md) the button is
+    used up, since that message is a record of the data as it was."""
+    changed = await broadcasts.opt_in(ctx.db, query.from_user.id)
+    await query.answer(t_plain(lang, "ops_bc.opted_in" if changed else "ops_bc.already_in"))
+    markup = _markup(query)
+    await _swap(query, views.without_opt_in(markup) if callback_data.v == "md" else views.opted_in_markup(lang, markup))
+
+
+def _markup(query: CallbackQuery) -> InlineKeyboardMarkup | None:
+    return query.message.reply_markup if isinstance(query.message, Message) else None
+
+
+async def _swap(query: CallbackQuery, rows: list[list[InlineKeyboardButton]] | None) -> None:
+    """Redraw the tapped message's buttons as `rows` (none left: no keyboard); None: they stay as they are (never
+    an edit that changes nothing: a second tap from a client that had not caught up is only answered)."""
+    if rows is None or not isinstance(query.message, Message):
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        await query.message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None)
 
 
 def setup() -> Router:

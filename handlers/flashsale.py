@@ -1,5 +1,5 @@
-"""Flash sales: the Buy tap (the storm path), paying a won unit, /subscribe and /unsubscribe, and the admin's
-/flash_* commands and /admin section."""
+"""Flash sales: the Buy tap (the storm path), paying a won unit, /subscribe (which also lifts a broadcast
+opt-out) and /unsubscribe, and the admin's /flash_* commands and /admin section."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
-from store import flashsale, orders
+from store import broadcasts, flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
 from store.models import utcnow
@@ -157,8 +157,13 @@ async def _in_stars_if_digital(ctx: AppContext, order: orders.OrderDetail, user_
 async def subscribe(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
+    """Flash-sale alerts on, and shop announcements back for one who opted out of them (both idempotent)."""
     changed = await flashsale.set_subscribed(ctx.db, message.from_user.id, True)
-    await message.answer(t(lang, "flashsale.subscribed" if changed else "flashsale.already_subscribed"))
+    back = await broadcasts.opt_in(ctx.db, message.from_user.id)
+    lines = [t(lang, "flashsale.subscribed")] if changed else []
+    if back:
+        lines.append(t(lang, "ops_bc.back_on"))
+    await message.answer("\n".join(lines) or t(lang, "flashsale.already_subscribed"))
 
 
 @routes.message(Command("unsubscribe"), F.chat.type == "private")
@@ -280,9 +285,7 @@ async def cancel(message: Message, command: CommandObject, ctx: AppContext, lang
     if not arg.isdigit():
         await message.answer(t(lang, "flashsale.admin.usage", usage="/flash_cancel ID"))
         return
-    sale = await flashsale.cancel_sale(
-        ctx.db, int(arg), admin_ids=ctx.settings.admins, actor_id=message.from_user.id
-    )
+    sale = await flashsale.cancel_sale(ctx.db, int(arg), admin_ids=ctx.settings.admins, actor_id=message.from_user.id)
     await message.answer(t(lang, "flashsale.admin.cancelled", sale_id=sale.id))
 
 

@@ -127,9 +127,7 @@ async def order_return(query: CallbackQuery, callback_data: OrderCB, ctx: AppCon
         await query.answer(t(lang, "orders.return_not_now"), show_alert=True)
         return
     await query.answer()
-    text, markup = await support_desk.open_ticket_for(
-        ctx, query.from_user.id, lang, reason="refund", order_id=order.id
-    )
+    text, markup = await support_desk.open_ticket_for(ctx, query.from_user.id, lang, reason="refund", order_id=order.id)
     await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
@@ -152,14 +150,17 @@ async def order_pay(
 
 @routes.message(Command("mydata"), F.chat.type == "private")
 async def my_data(message: Message, ctx: AppContext, lang: str) -> None:
-    """The user's stored personal data as a JSON document."""
+    """The user's stored personal data as a JSON document (with the way back to shop announcements for one who
+    opted out of them)."""
     if message.from_user is None:
         return
     data = await privacy.export_user_data(ctx.db, message.from_user.id)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    lists = personal_lists.counts(data)
     await message.answer_document(
         BufferedInputFile(content, filename=f"mydata-{message.from_user.id}.json"),
-        caption=views.export_caption(lang, len(data["orders"]), personal_lists.counts(data)),
+        caption=views.export_caption(lang, len(data["orders"]), lists),
+        reply_markup=views.export_markup(lang, lists),
     )
 
 

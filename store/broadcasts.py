@@ -1,6 +1,7 @@
 """Admin broadcasts to shoppers who may hear them: flash-sale subscribers or every reachable shopper, minus
-those who opted out (one tap under any broadcast). A broadcast is text, or a photo (a Telegram file_id) with
-the text as its caption; either may carry one button that opens a product's card.
+those who opted out (one tap under any broadcast; opt_in, by a tap or /subscribe, undoes it). A broadcast is
+text, or a photo (a Telegram file_id) with the text as its caption; either may carry one button that opens a
+product's card.
 
 An admin's draft is a row; Confirm moves it draft -> sending with a conditional update, so a double tap (or
 a repeated update) queues nothing twice. The same transaction writes one outbox row per recipient, keyed
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, notify, outbox_rows, scheduling
@@ -174,9 +175,7 @@ async def draft(db: Database, broadcast_id: int, revision: int | None = None) ->
     return found
 
 
-async def attach_product(
-    db: Database, broadcast_id: int, product_id: int | None, revision: int | None = None
-) -> Draft:
+async def attach_product(db: Database, broadcast_id: int, product_id: int | None, revision: int | None = None) -> Draft:
     """The product the button under the broadcast opens (None: no button). Only a draft changes: once sent,
     every recipient's message is already written. `revision`: the one the tapped picker or preview was drawn
     from; the update is conditional on it, so of two pickers (or two taps) only the first changes the draft,
@@ -315,10 +314,7 @@ async def _move_status(
     if revision is not None:
         where.append(Broadcast.revision == revision)
     moved = await session.execute(
-        update(Broadcast)
-        .where(*where)
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
+        update(Broadcast).where(*where).values(status=to, **values).execution_options(synchronize_session=False)
     )
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
@@ -342,6 +338,18 @@ async def opt_out(db: Database, user_id: int) -> bool:
             .returning(MarketingOptOut.user_id)
         )
         return inserted.first() is not None
+
+
+async def opt_in(db: Database, user_id: int) -> bool:
+    """Back to hearing broadcasts: the opt-out row goes. True when this call removed it (False: there was none,
+    a repeated tap or command). A user the shop does not know has nothing to undo."""
+    async with db.tx() as session:
+        removed = await session.execute(
+            delete(MarketingOptOut)
+            .where(MarketingOptOut.user_id == user_id)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
 async def opted_out(db: Database, user_id: int) -> bool:

@@ -3,7 +3,8 @@ their choices about messages (flash-sale alerts, check-in reminders, no broadcas
 /mydata and /forgetme empties the lists and turns the alerts off.
 
 The broadcast opt-out survives /forgetme on purpose: it is the shopper's "do not message me", and deleting it would
-opt them back in to marketing. It holds nothing but the user id and a date."""
+opt them back in to marketing. It holds nothing but the user id and a date, and only the shopper lifts it
+(store.broadcasts.opt_in: "Receive offers again", or /subscribe), also after /forgetme."""
 
 from __future__ import annotations
 

@@ -41,7 +41,8 @@ class AuditCB(CallbackData, prefix="au"):
 
 
 class BroadcastCB(CallbackData, prefix="bc"):
-    """a: aud (audience chosen: v) | optout (under every delivered broadcast) | pause | resume (broadcast d).
+    """a: aud (audience chosen: v) | optout (under every delivered broadcast) | optin (in its place once tapped;
+    v "md": under the /mydata export) | pause | resume (broadcast d).
     Its fields stay as they are: the opt-out under messages already delivered must keep unpacking."""
 
     a: str
@@ -52,7 +53,8 @@ class BroadcastCB(CallbackData, prefix="bc"):
 class DraftCB(CallbackData, prefix="bd"):
     """A draft's preview and product picker. a: send (confirm draft d; v: the language shown) | cancel | prod
     (pick the product the button opens) | pp (product v picked) | noprod (no product button) | back (to the
-    preview) | lang (show language v). r: the draft's revision the screen was drawn from; a tap on an older
+    preview) | lang (show language v) | oo (the preview's copy of the opt-out) | note (the preview's label row):
+    these two only explain themselves. r: the draft's revision the screen was drawn from; a tap on an older
     screen is refused, so Send sends exactly what its preview showed."""
 
     a: str

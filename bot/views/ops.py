@@ -193,6 +193,51 @@ def opt_out_markup(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[opt_out_button(lang)]])
 
 
+def opt_in_button(lang: str, where: str = "") -> InlineKeyboardButton:
+    """ "Receive offers again": where the opt-out was, once tapped (`where` "md": under the /mydata export)."""
+    return InlineKeyboardButton(
+        text=t_plain(lang, "ops_bc.opt_in"), callback_data=BroadcastCB(a="optin", v=where).pack()
+    )
+
+
+def _replaced(
+    markup: InlineKeyboardMarkup | None, data: str, button: InlineKeyboardButton | None
+) -> list[list[InlineKeyboardButton]] | None:
+    """The keyboard with the button carrying `data` replaced by `button` (dropped when None); None when that
+    changes nothing (no such button: a redrawn message, or another kind of message)."""
+    if markup is None:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    found = False
+    for row in markup.inline_keyboard:
+        kept: list[InlineKeyboardButton] = []
+        for old in row:
+            if old.callback_data == data:
+                found = True
+                if button is not None:
+                    kept.append(button)
+            else:
+                kept.append(old)
+        if kept:
+            rows.append(kept)
+    return rows if found else None
+
+
+def opted_out_markup(lang: str, markup: InlineKeyboardMarkup | None) -> list[list[InlineKeyboardButton]] | None:
+    """A broadcast's buttons once its reader opted out: "Receive offers again" in place of the opt-out."""
+    return _replaced(markup, BroadcastCB(a="optout").pack(), opt_in_button(lang))
+
+
+def opted_in_markup(lang: str, markup: InlineKeyboardMarkup | None) -> list[list[InlineKeyboardButton]] | None:
+    """A broadcast's buttons once its reader opted back in: the opt-out again."""
+    return _replaced(markup, BroadcastCB(a="optin").pack(), opt_out_button(lang))
+
+
+def without_opt_in(markup: InlineKeyboardMarkup | None) -> list[list[InlineKeyboardButton]] | None:
+    """The /mydata export's buttons once its "Receive offers again" was used."""
+    return _replaced(markup, BroadcastCB(a="optin", v="md").pack(), None)
+
+
 def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
     """The admin's own words (their HTML is escaped: a broadcast cannot break the message) and the frame."""
     body = html.escape(text_zh if lang == "zh" else text_en)
@@ -268,14 +313,18 @@ def _preview_controls(lang: str, draft: broadcasts.Draft, count: int, shown: str
             callback_data=DraftCB(a=action, v=value, d=draft.id, r=draft.revision).pack(),
         )
 
-    # Send carries the language shown: the photo left after Confirm keeps that language's buttons.
-    rows = [[button("send", "send", shown if draft.photo is not None else "", count=count), button("cancel", "cancel")]]
+    # The label row parts what the recipients get (above) from what only the admin sees (below); Send carries
+    # the language shown: the photo left after Confirm keeps that language's buttons.
+    rows = [[button("preview_label", "note", count=count)]]
+    rows.append(
+        [button("send", "send", shown if draft.photo is not None else "", count=count), button("cancel", "cancel")]
+    )
     if draft.product is None:
         rows.append([button("add_product", "prod")])
     else:
         rows.append([button("change_product", "prod"), button("remove_product", "noprod")])
-    if draft.photo is not None and draft.text_en != draft.text_zh:
-        # One photo shows one caption: the other language's is a tap away (an edit, not a second message).
+    if draft.text_en != draft.text_zh:
+        # One message shows one language: the other is a tap away (an edit, not a second message).
         other = "en" if shown == "zh" else "zh"
         rows.append([button(f"show_{other}", "lang", other)])
     return rows
@@ -283,9 +332,9 @@ def _preview_controls(lang: str, draft: broadcasts.Draft, count: int, shown: str
 
 @dataclass(frozen=True)
 class Preview:
-    """What the admin sees before Confirm, in one message: a photo broadcast is the recipients' photo, caption
-    and buttons exactly as sent (in the language `shown`), with Send (it names the count) and the composer's
-    buttons under them; a text broadcast shows the count and both texts, with the product's button if any."""
+    """What the admin sees before Confirm, in one message: the recipients' message exactly as sent (text, or
+    photo and caption, in the language `shown`) with their buttons (the product's, the opt-out), then a labelled
+    row naming the count, then the admin's own buttons (Send names the count too)."""
 
     text: str
     markup: InlineKeyboardMarkup
@@ -297,31 +346,32 @@ def recipient_rows(lang: str, params: dict[str, Any], bot_username: str) -> list
     return [list(row) for row in markup.inline_keyboard] if markup is not None else []
 
 
+def _sample_rows(lang: str, draft: broadcasts.Draft, bot_username: str) -> list[list[InlineKeyboardButton]]:
+    """The recipients' buttons as they get them, except that the opt-out under the admin's own copy only says
+    what it does (the admin trying it is not opted out)."""
+    opt_out = BroadcastCB(a="optout").pack()
+    inert = DraftCB(a="oo", d=draft.id).pack()
+    return [
+        [
+            InlineKeyboardButton(text=button.text, callback_data=inert) if button.callback_data == opt_out else button
+            for button in row
+        ]
+        for row in recipient_rows(lang, broadcasts.message_params(draft), bot_username)
+    ]
+
+
 def broadcast_preview(
     lang: str, draft: broadcasts.Draft, count: int, bot_username: str, shown: str | None = None
 ) -> Preview:
     shown = shown if shown in LANGUAGES else lang
-    controls = _preview_controls(lang, draft, count, shown)
-    params = broadcasts.message_params(draft)
-    if draft.photo is not None:
-        sample = broadcast_message(shown, params, bot_username)
-        rows = recipient_rows(shown, params, bot_username) + controls
-        return Preview(sample.text, InlineKeyboardMarkup(inline_keyboard=rows), draft.photo)
-    text = "\n\n".join(
-        (
-            t(lang, "ops_bc.preview_head", count=count),
-            broadcast_text("en", draft.text_en, draft.text_zh),
-            broadcast_text("zh", draft.text_en, draft.text_zh),
-        )
-    )
-    if draft.product is not None:  # what the recipients' message carries, above the composer's buttons
-        controls = recipient_rows(lang, params, bot_username) + controls
-    return Preview(text, InlineKeyboardMarkup(inline_keyboard=controls))
+    sample = broadcast_message(shown, broadcasts.message_params(draft), bot_username)
+    rows = _sample_rows(shown, draft, bot_username) + _preview_controls(lang, draft, count, shown)
+    return Preview(sample.text, InlineKeyboardMarkup(inline_keyboard=rows), draft.photo)
 
 
 def sent_photo_markup(lang: str, draft: broadcasts.Draft, bot_username: str) -> InlineKeyboardMarkup:
     """A confirmed photo preview keeps the recipients' buttons only: it stays as the record of what was sent."""
-    return InlineKeyboardMarkup(inline_keyboard=recipient_rows(lang, broadcasts.message_params(draft), bot_username))
+    return InlineKeyboardMarkup(inline_keyboard=_sample_rows(lang, draft, bot_username))
 
 
 def product_picker(

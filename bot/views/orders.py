@@ -19,6 +19,7 @@ from bot.i18n import has, t
 from bot.outbox import Outgoing
 from bot.views import social as social_views
 from bot.views.clock import zoned
+from bot.views.ops import opt_in_button
 from store import delivery
 from store.money import Money
 from store.orders import PAID_STATUSES, OrderDetail, OrderSummary
@@ -240,6 +241,13 @@ def export_caption(lang: str, order_count: int, lists: ListCounts) -> str:
         t(lang, "privacy.export_forget"),
     ]
     return "\n".join(lines)
+
+
+def export_markup(lang: str, lists: ListCounts) -> InlineKeyboardMarkup | None:
+    """Under /mydata's file: "Receive offers again" for a shopper who opted out of shop announcements."""
+    if not lists.broadcasts_opted_out:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[[opt_in_button(lang, "md")]])
 
 
 def forget_confirm(lang: str) -> tuple[str, InlineKeyboardMarkup]:

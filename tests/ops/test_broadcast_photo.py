@@ -73,12 +73,14 @@ async def test_photo_broadcast_with_product_button(shop: Any) -> None:
     assert uploaded.photo is not None
     file_id = uploaded.photo[-1]["file_id"]
 
-    # The preview is one photo: the recipients' caption and buttons as sent, then Send (naming the count).
+    # The preview is one photo: the recipients' caption and buttons as sent, a labelled row, then Send (naming
+    # the count).
     preview = await admin.last_message()
     assert preview.photo is not None and preview.photo[-1]["file_id"] == file_id
     assert preview.caption == "Pu'er <b>is back</b>\n\nAnnouncement from the shop"  # shown as typed
     assert _labels(preview) == [
         "🔕 No more announcements",
+        "👆 What 3 recipients get · only you see the buttons below 👇",
         "✅ Send to 3",
         "✖️ Cancel",
         "🛍 Add a product button",
@@ -105,6 +107,7 @@ async def test_photo_broadcast_with_product_button(shop: Any) -> None:
     assert _labels(preview) == [
         "🛍 Aged Pu'er tea cake, 357 g",
         "🔕 No more announcements",
+        "👆 What 3 recipients get · only you see the buttons below 👇",
         "✅ Send to 3",
         "✖️ Cancel",
         "🛍 Change the product",
@@ -249,18 +252,21 @@ async def test_text_broadcast_with_a_product_picked_from_the_latest(shop: Any) -
     await admin.tap("👥 All shoppers (2)")
     await admin.send("Something new in the shop")
     preview = await admin.last_message()
-    assert _labels(preview) == ["✅ Send to 2", "✖️ Cancel", "🛍 Add a product button"]
+    # The recipients' message as they get it, then the labelled row, then the admin's own buttons (D20).
+    assert preview.text == "Something new in the shop\n\nAnnouncement from the shop"
+    label = "👆 What 2 recipients get · only you see the buttons below 👇"
+    assert _labels(preview) == ["🔕 No more announcements", label, "✅ Send to 2", "✖️ Cancel", "🛍 Add a product button"]
     await admin.tap("🛍 Add a product button", message=preview)
     picker = await admin.last_message()
     latest = await broadcasts.product_choices(shop.db)
     assert picker.message_id == preview.message_id and _labels(picker)[0].endswith(latest[0].sku)
     await admin.tap(_labels(picker)[0], message=picker)
     with_product = await admin.last_message()
-    assert with_product.message_id == preview.message_id and "2 recipients" in (with_product.text or "")
+    assert with_product.message_id == preview.message_id and with_product.text == preview.text
     button = f"🛍 {latest[0].title_en}"
     assert _labels(with_product)[:2] == [button, "🔕 No more announcements"]
     await admin.tap("🚫 No product button", message=with_product)
-    assert _labels(await admin.last_message()) == ["✅ Send to 2", "✖️ Cancel", "🛍 Add a product button"]
+    assert _labels(await admin.last_message()) == _labels(preview)
     await admin.tap("🛍 Add a product button", message=preview)
     await admin.tap(_labels(await admin.last_message())[1], message=preview)  # the second latest this time
     await admin.tap("✅ Send to 2", message=preview)

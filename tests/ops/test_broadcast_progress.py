@@ -264,7 +264,7 @@ async def test_paused_broadcast_survives_a_restart(shop: Any) -> None:
     await admin.send("Spring teas are in")
     preview = await admin.last_message()
     assert preview is not None
-    await admin.tap(preview.buttons[0][0].text, message=preview)
+    await admin.tap("✅ 发送给 8 人", message=preview)
     broadcast_id = (await _first_broadcast(shop.db)).id
     await _wait_sent(shop, broadcast_id, 2)
     live = next(m for m in await admin.messages() if m.message_id == preview.message_id)

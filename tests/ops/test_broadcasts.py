@@ -67,11 +67,13 @@ async def test_admin_broadcast_end_to_end(shop: Any) -> None:
     assert "Type the message for 3 recipients" in ((await admin.last_message()).text or "")
     await admin.send("New teas <b>arrived</b>\n---\n新茶到店")
     preview = await admin.last_message()
-    assert "3 recipients" in (preview.text or "") and "新茶到店" in (preview.text or "")
+    assert "3 recipients" in preview.buttons[1][0].text  # the label row above the admin's own buttons
     assert "<b>arrived</b>" in (preview.text or "")  # the admin's text is shown as typed, never as markup
+    await admin.tap("🌐 Show the Chinese version", message=preview)
+    assert "新茶到店" in ((await admin.last_message()).text or "")
     first = await admin.tap("✅ Send to 3", message=preview)
     assert first.toast is not None and "Sending to 3" in first.toast.text
-    await admin.tap_data(preview.buttons[0][0].callback_data or "", message=preview)  # a double tap
+    await admin.tap_data(preview.button("✅ Send to 3").callback_data or "", message=preview)  # a double tap
     got = await li.bot_says("新茶到店")
     assert "来自店铺的通知" in (got.text or "")
     await alice.bot_says("New teas")
