@@ -13,7 +13,6 @@ from aiogram.types import (
 )
 
 from bot.i18n import t
-from store.money import Money
 from store.search import ResultItem
 
 # Telegram documents no hard limits for an article's title and description; clients show about one line of
@@ -47,12 +46,12 @@ def card_text(lang: str, item: ResultItem) -> str:
     """The message posted into the chat (HTML): title, price, stock."""
     # a clipped title keeps the card far below TEXT_LIMIT whatever an import put in the title column
     title = html.escape(clip(item.title(lang), CARD_TITLE_MAX))
-    price = Money(item.price, item.currency).format()
+    price = item.paid_price.format()
     return t(lang, "inline.card", title=title, price=price, stock=_stock(lang, item))
 
 
 def description(lang: str, item: ResultItem) -> str:
-    price = Money(item.price, item.currency).format()
+    price = item.paid_price.format()
     return clip(t(lang, "inline.description", price=price, stock=_stock(lang, item)), DESCRIPTION_MAX)
 
 

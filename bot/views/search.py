@@ -74,10 +74,9 @@ def shown_query(text: str) -> str:
 
 def _flash(lang: str, item: ResultItem, key: str, *, plain: bool = False) -> str:
     """A live flash sale's price with the regular one struck through (or noted, where HTML cannot go)."""
-    assert item.flash_price is not None
-    regular = Money(item.price, item.currency).format()
+    flash, regular = item.flash_prices()
     render = t_plain if plain else t
-    return render(lang, key, price=Money(item.flash_price, item.currency).format(), regular=regular)
+    return render(lang, key, price=flash.format(), regular=regular.format())
 
 
 def _item_line(lang: str, number: int, item: ResultItem) -> str:
@@ -88,7 +87,7 @@ def _item_line(lang: str, number: int, item: ResultItem) -> str:
 
 
 def _plain_line(lang: str, number: int, item: ResultItem) -> str:
-    price = Money(item.price, item.currency).format()
+    price = item.paid_price.format()
     title = html.escape(item.title(lang))
     if item.flash_price is not None:
         # The flash pool is apart from the product's stock, so the product may show 0 while the sale has units.
@@ -102,7 +101,7 @@ def product_button(lang: str, number: int, item: ResultItem, target: Target) -> 
     if item.flash_price is not None:
         price = _flash(lang, item, "flashsale.price.plain", plain=True)
     else:
-        price = Money(item.price, item.currency).format()
+        price = item.paid_price.format()
     label = t_plain(lang, "search.open", n=number, title=_clip(item.title(lang)), price=price)
     return InlineKeyboardButton(text=label, callback_data=target.callback_data, url=target.url)
 

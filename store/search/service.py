@@ -30,7 +30,7 @@ from store import flashsale
 from store.db import Database
 from store.models import Category, Product
 from store.models.social import Review
-from store.money import exponent
+from store.money import STARS, Money, exponent
 from store.search.index import SORTS, Hits, IndexedProduct, Ratings, SearchIndex, price_ranges
 from store.search.interim import interim_index
 from store.search.text import ParsedQuery, parse_query
@@ -82,9 +82,21 @@ class ResultItem:
     # Average stars and number of published reviews, filled when the results are sorted by rating.
     rating: float | None = None
     reviews: int = 0
+    # A digital product's price in Telegram Stars (Telegram sells digital goods for Stars only); None otherwise.
+    stars_price: int | None = None
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" and self.title_zh else self.title_en
+
+    @property
+    def paid_price(self) -> Money:
+        """The price as a buyer pays it: in Stars for a digital product."""
+        return Money(self.stars_price, STARS) if self.stars_price else Money(self.price, self.currency)
+
+    def flash_prices(self) -> tuple[Money, Money]:
+        """(the live flash price, the regular price), as a buyer pays them."""
+        assert self.flash_price is not None
+        return flashsale.shown_prices(self.price, self.currency, self.flash_price, self.stars_price)
 
 
 @dataclass(frozen=True)
@@ -398,9 +410,14 @@ async def _products(session: AsyncSession, ids: Sequence[int]) -> dict[int, Resu
             Product.price,
             Product.currency,
             Product.stock,
+            Product.is_digital,
+            Product.stars_price,
         ).where(Product.id.in_(list(ids)), Product.active.is_(True))
     )
-    items = {row.id: ResultItem(*row) for row in rows}
+    items = {
+        row.id: ResultItem(*row[:8], stars_price=row.stars_price if row.is_digital and row.stars_price else None)
+        for row in rows
+    }
     flash = await flashsale.live_prices_in(session, items)
     return {pid: replace(item, flash_price=flash[pid].price) if pid in flash else item for pid, item in items.items()}
 
