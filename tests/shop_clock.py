@@ -6,7 +6,7 @@ polling)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -37,3 +37,14 @@ async def shop_at(
             await verify_strict(stack, request)
         finally:
             await stack.stop()
+
+
+def shop_fixture_at(when: datetime) -> Callable[..., Any]:
+    """A fixture (assign it to a name in the test module) giving the `shop` stack started on `when`."""
+
+    @pytest.fixture
+    async def stack_at(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+        async with shop_at(when, settings, tmp_path, request) as stack:
+            yield stack
+
+    return stack_at

@@ -4,27 +4,21 @@ check-in reminder's time say "UTC+8" (the shop is in Asia/Shanghai), in English 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.config import Settings
 from bot.emulator.client import MessageView
 from tests.conftest import ADMIN_ID
 from tests.flashsale.helpers import make_product
-from tests.shop_clock import shop_at
+from tests.shop_clock import shop_fixture_at
 
 # 10:00 in the shop (UTC+8): the 20:00 preset is still today's ("At 20:00"; after 20:00 it reads "Tomorrow").
 MORNING = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def morning(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    async with shop_at(MORNING, settings, tmp_path, request) as stack:
-        yield stack
+morning = shop_fixture_at(MORNING)
 
 
 def labels(message: MessageView | None) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.emulator.client import UserHandle
 from store import audit, stock_alerts, users
 from tests.conftest import ADMIN_ID
 from tests.orders.helpers import fill_cart, make_product, stock_of
@@ -25,17 +26,23 @@ async def _rows(shop: Any, template: str) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
+async def _buy_two(shop: Any, product_id: int) -> UserHandle:
+    """Alice checks out two units (reserved at once): 6 in stock leaves 4, below the default threshold of 5."""
+    alice = await shop.client.user("Alice")
+    await alice.send("/start")
+    await fill_cart(shop.db, alice.id, {product_id: 2})
+    await alice.send("/checkout")
+    await alice.tap("Pick up: Central Store")
+    await alice.tap("by card")
+    return alice
+
+
 async def test_checkout_below_threshold_alerts_admin_once_and_restock(shop: Any) -> None:
     await shop.client.set_flood_limits(False)
     tea = await make_product(shop.db, "TEA-1", price=2500, stock=6)
     admin = await shop.client.user("Ada", id=ADMIN_ID)
     await admin.send("/start")
-    alice = await shop.client.user("Alice")
-    await alice.send("/start")
-    await fill_cart(shop.db, alice.id, {tea: 2})
-    await alice.send("/checkout")
-    await alice.tap("Pick up: Central Store")
-    await alice.tap("by card")
+    alice = await _buy_two(shop, tea)
     assert await stock_of(shop.db, tea) == 4  # reserved: below the default threshold of 5
     alert = await admin.bot_says("Low stock")
     assert "TEA-1" in (alert.text or "") and "Only 4 left (threshold 5)" in (alert.text or "")
@@ -87,12 +94,7 @@ async def test_restock_adds_once_for_a_double_tap_and_for_two_admins_on_one_aler
     for person in (ada, bob):
         await person.send("/start")
     await users.grant_role(shop.db, bob.id, "admin", granted_by=ADMIN_ID)
-    alice = await shop.client.user("Alice")
-    await alice.send("/start")
-    await fill_cart(shop.db, alice.id, {tea: 2})
-    await alice.send("/checkout")
-    await alice.tap("Pick up: Central Store")
-    await alice.tap("by card")
+    await _buy_two(shop, tea)
     ada_alert, bob_alert = [await person.bot_says("Low stock") for person in (ada, bob)]
 
     taps = await asyncio.gather(*(ada.tap("+10", message=ada_alert) for _ in range(2)))

@@ -25,7 +25,7 @@ from store import groupbuy, users
 from store.models.groupbuy import GroupBuy
 from tests.conftest import USER_PACE_SECONDS, arm_strict, verify_strict
 from tests.groupbuy.helpers import make_product
-from tests.shop_clock import shop_at
+from tests.shop_clock import shop_fixture_at
 
 
 def labels(message: MessageView | None) -> list[str]:
@@ -59,10 +59,7 @@ async def leader_in_group(shop: Any, *others: UserHandle) -> tuple[UserHandle, C
 MORNING = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def morning(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    async with shop_at(MORNING, settings, tmp_path, request) as stack:
-        yield stack
+morning = shop_fixture_at(MORNING)
 
 
 async def test_leader_sets_up_a_group_buy_by_taps_with_prices_from_the_product(morning: Any) -> None:

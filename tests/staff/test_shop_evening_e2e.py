@@ -6,17 +6,12 @@ suite runs. Real bot, emulator."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from bot.config import Settings
 from tests.conftest import ADMIN_ID
 from tests.flashsale.helpers import make_product as make_flash_product
-from tests.shop_clock import shop_at
+from tests.shop_clock import shop_fixture_at
 from tests.staff.test_groupbuy_wizard_e2e import labels, text_of
 from tests.staff.test_wizard_buttons_e2e import _to_deadline, alert_after, struck_hour
 
@@ -24,10 +19,7 @@ from tests.staff.test_wizard_buttons_e2e import _to_deadline, alert_after, struc
 EVENING = datetime(2026, 12, 30, 13, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def evening(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    async with shop_at(EVENING, settings, tmp_path, request) as stack:
-        yield stack
+evening = shop_fixture_at(EVENING)
 
 
 async def test_after_20_the_tonight_preset_gives_way_to_tomorrow_evening(evening: Any) -> None:

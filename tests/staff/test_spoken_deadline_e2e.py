@@ -3,22 +3,15 @@ time, instead of "I could not read that time". Real bot, emulator, on a fixed mo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from tests.shop_clock import shop_at
+from tests.shop_clock import shop_fixture_at
 from tests.staff.test_groupbuy_wizard_e2e import MORNING, text_of
 from tests.staff.test_wizard_buttons_e2e import _to_deadline
 
-
-@pytest.fixture
-async def morning(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    async with shop_at(MORNING, settings, tmp_path, request) as stack:
-        yield stack
+morning = shop_fixture_at(MORNING)
 
 
 @pytest.mark.parametrize("typed", ["明天晚上8点", "tomorrow 8pm"])

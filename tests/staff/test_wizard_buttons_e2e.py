@@ -5,30 +5,23 @@ the configured maximum, refused with the reason). Every time shown carries its z
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
 from store import groupbuy
 from store.errors import DomainError
 from tests.groupbuy.helpers import make_product
-from tests.shop_clock import shop_at
+from tests.shop_clock import shop_fixture_at
 from tests.staff.test_groupbuy_wizard_e2e import labels, leader_in_group, text_of
 
 # 18:00 in the shop (Asia/Shanghai, UTC+8) on 30 December: the 14-day maximum reaches into January.
 NOW = datetime(2026, 12, 30, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def late_december(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    """The `shop` stack on NOW's wall clock, so the calendar's months are known."""
-    async with shop_at(NOW, settings, tmp_path, request) as stack:
-        yield stack
+late_december = shop_fixture_at(NOW)  # the calendar's months are known
 
 
 def struck(number: int) -> str:
