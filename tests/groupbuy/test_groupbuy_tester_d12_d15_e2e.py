@@ -12,9 +12,9 @@ from bot.groupbuy_cards import post_card, refresher
 from bot.sandbox import Stack
 from store import groupbuy, users
 from store.models import utcnow
-from tests.strict import StrictTelegram
 from tests.groupbuy.helpers import POLICY, make_product, publish
 from tests.groupbuy.test_groupbuy_e2e import bot_messages, fire_deadline, labels, started
+from tests.strict import StrictTelegram
 
 
 def text_of(message: MessageView | None) -> str:
@@ -179,9 +179,7 @@ async def test_participants_panels_follow_every_change_of_the_buy(shop: Stack) -
     product = await make_product(shop.db, stock=40, sku="GB-PANEL")
     alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
     lena, group = await leader_and_group(shop, alice, bob)
-    view = await publish(
-        shop.db, product, leader_id=lena.id, chat_id=group.id, deadline=utcnow() + timedelta(hours=5)
-    )
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, deadline=utcnow() + timedelta(hours=5))
     card = await posted(shop, group, view)
     await alice.tap("Join", message=card, chat=group)
     panel = await _panel_of(shop, alice, "Oolong tea")
@@ -195,9 +193,9 @@ async def test_participants_panels_follow_every_change_of_the_buy(shop: Stack) -
     await cards.idle()
     extended = await current(shop, alice, panel.message_id)
     assert text_of(extended) != before and "1d " in text_of(extended), text_of(extended)
-    assert await shop.client.wait_for(
-        lambda: _any_has(alice, "now ends"), timeout=10
-    ), "told of the change, as well as the panel redrawn"
+    assert await shop.client.wait_for(lambda: _any_has(alice, "now ends"), timeout=10), (
+        "told of the change, as well as the panel redrawn"
+    )
 
     await lena.tap("Max")
     await cards.idle()

@@ -253,6 +253,7 @@ async def test_leader_edits_and_closes_early_once_the_minimum_is_reached(shop: A
     await lena.tap("Back")
     await lena.tap("Oolong tea")
     await lena.tap("Close now")
+    await lena.tap("Yes, close now")  # asks first (D12)
 
     async def told() -> bool:
         last = await alice.last_message()
