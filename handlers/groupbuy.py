@@ -178,7 +178,7 @@ async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -
         return views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
     if step == "counts":
         product, counts = await _counts(ctx, data)
-        return views.counts_prompt(lang, product, counts)
+        return views.counts_prompt(lang, product, counts, _tiers(data))
     if step == "confirm":
         return await _summary(ctx, lang, data)
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
@@ -451,7 +451,11 @@ async def wizard_tier_presets(query: CallbackQuery, ctx: AppContext, lang: str, 
 async def wizard_label(query: CallbackQuery, callback_data: WizardCB, lang: str) -> None:
     """A label on a keyboard (a tier's value, a count, a month's name, a weekday): tapping it explains the
     buttons."""
-    hints = {"c": "groupbuy.wizard.calendar_hint", "n": "groupbuy.wizard.counts_hint"}
+    hints = {
+        "c": "groupbuy.wizard.calendar_hint",
+        "n": "groupbuy.wizard.counts_hint",
+        "b": "groupbuy.wizard.counts_bound_hint",
+    }
     await query.answer(t(lang, hints.get(callback_data.v, "groupbuy.wizard.tier_hint")))
 
 
@@ -566,13 +570,16 @@ async def wizard_count_step(
     if changed == counts:  # the same value again (a repeated tap): nothing to redraw
         await query.answer()
         return
-    groupbuy.check_counts(_tiers(data), changed, product.stock)
+    if groupbuy.counts_problem(_tiers(data), counts, product.stock) is None:
+        # Counts that fit stay fitting (only a button from an older drawing could offer this); counts that do
+        # not fit may be stepped freely, the screen saying what is still wrong.
+        groupbuy.check_counts(_tiers(data), changed, product.stock)
     # Checked before the guard, which remembers only taps that act: a refused tap may be tried again at once.
     if await tap_guard.repeated(ctx, query, fsm_storage):
         return
     await state.update_data(**changed.as_data())
     await query.answer()
-    screen = views.counts_prompt(lang, product, changed)
+    screen = views.counts_prompt(lang, product, changed, _tiers(data))
     await edit_or_answer(query, screen.text, screen.markup)
 
 

@@ -24,8 +24,6 @@ from bot.views.common import buyer_label
 from dialogues.groupbuy_wizard import PERCENT_STEP
 from store.catalog import CategoryView, ProductView
 from store.groupbuy import (
-    MAX_PARTICIPANTS,
-    MAX_PER_PERSON,
     MAX_TIERS,
     DeadlineChoice,
     GroupBuyView,
@@ -39,7 +37,7 @@ from store.groupbuy import (
     receive_of,
     shown_tiers,
 )
-from store.groupbuy.counts import Counts, maximum_down, maximum_up
+from store.groupbuy.counts import Counts, counts_problem, steppers
 from store.money import Money, exponent
 from store.order_queues import Buyer
 
@@ -325,20 +323,23 @@ def people_lines(lang: str, counts: Counts) -> tuple[str, str]:
 
 
 def _stepper(field: str, label: str, down: int | None, up: int | None) -> list[InlineKeyboardButton]:
-    """➖ label ➕; a side with nothing to step to is a dot that explains the buttons (never a dead button)."""
+    """➖ label ➕; a side with nothing to step to is a dot that says so (never a dead button)."""
     hint = WizardCB(a="nop", v="n").pack()
+    stop = WizardCB(a="nop", v="b").pack()
 
     def side(symbol: str, value: int | None) -> InlineKeyboardButton:
         if value is None:
-            return _button("·", hint)
+            return _button("·", stop)
         return _button(symbol, WizardCB(a="cn", v=f"{field}.{value}").pack())
 
     return [side("➖", down), _button(label, hint), side("➕", up)]
 
 
-def counts_prompt(lang: str, product: ProductView, counts: Counts) -> Screen:
+def counts_prompt(lang: str, product: ProductView, counts: Counts, tiers: Sequence[Tier] = ()) -> Screen:
     """Minimum, maximum and per-person limit on one screen of steppers, edited in place, and one Continue.
-    Each button carries the value it sets, so a double tap lands on the same screen."""
+    Each button carries the value it sets, so a double tap lands on the same screen. The steppers offer only
+    values that fit the tiers and the stock; counts that cannot fit (the prices need more than the stock) are
+    said on the screen, with the way back to the prices."""
     people, per_person = people_lines(lang, counts)
     example = f"{counts.minimum} {counts.maximum if counts.maximum is not None else '-'} {counts.limit}"
     text = t(
@@ -350,26 +351,20 @@ def counts_prompt(lang: str, product: ProductView, counts: Counts) -> Screen:
         per_person=per_person,
         example=example,
     )
-    stock = product.stock
-    ceiling = counts.maximum if counts.maximum is not None else stock
+    problem = counts_problem(tiers, counts, product.stock)
+    if problem is not None:
+        text += "\n\n" + t(
+            lang, "groupbuy.wizard.counts_problem", reason=t(lang, f"errors.{problem.code}", **problem.params)
+        )
+    steps = steppers(tiers, counts, product.stock)
     if counts.maximum is None:
         max_label = t(lang, "groupbuy.btn.count_no_max")
     else:
         max_label = t(lang, "groupbuy.btn.count_max", n=counts.maximum)
     rows = [
-        _stepper(
-            "m",
-            t(lang, "groupbuy.btn.count_min", n=counts.minimum),
-            counts.minimum - 1 if counts.minimum > 1 else None,
-            counts.minimum + 1 if counts.minimum < min(ceiling, MAX_PARTICIPANTS) else None,
-        ),
-        _stepper("x", max_label, maximum_down(counts, stock), maximum_up(counts, stock)),
-        _stepper(
-            "l",
-            t(lang, "groupbuy.btn.count_limit", n=counts.limit),
-            counts.limit - 1 if counts.limit > 1 else None,
-            counts.limit + 1 if counts.limit < min(MAX_PER_PERSON, stock) else None,
-        ),
+        _stepper("m", t(lang, "groupbuy.btn.count_min", n=counts.minimum), *steps["m"]),
+        _stepper("x", max_label, *steps["x"]),
+        _stepper("l", t(lang, "groupbuy.btn.count_limit", n=counts.limit), *steps["l"]),
         [_button(t(lang, "groupbuy.btn.continue"), WizardCB(a="cok").pack())],
         # Prices whose best tier the stock cannot reach leave no counts that fit: the way back to change them.
         [_button(t(lang, "groupbuy.btn.prices_back"), WizardCB(a="cpb").pack())],
