@@ -13,6 +13,7 @@ from aiogram.types import FSInputFile, InputFile, Message
 
 from bot.config import Settings
 from bot.context import AppContext
+from bot.groupbuy_panels import PanelRefresher
 from bot.views import groupbuy as views
 from store import catalog, groupbuy, users
 from store.groupbuy import GroupBuyView
@@ -91,10 +92,13 @@ async def post_card(ctx: AppContext, view: GroupBuyView) -> Message:
 
 
 class CardRefresher:
-    """Coalesces card redraws per group chat and paces them under the group flood limit."""
+    """Coalesces card redraws per group chat and paces them under the group flood limit. A buy that ended has
+    its card unpinned with its last redraw; participants' private panels are refreshed through `panels`."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.panels = PanelRefresher(ctx)
+        self._unpin: set[int] = set()
         self._dirty: dict[int, list[int]] = {}
         self._last: dict[int, float] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -107,8 +111,15 @@ class CardRefresher:
     def note_sent(self, chat_id: int) -> None:
         self._last[chat_id] = time.monotonic()
 
-    def request(self, chat_id: int, group_buy_id: int) -> None:
-        """Redraw soon; many requests before the next slot become one edit with the latest state."""
+    def request_panels(self, group_buy_id: int) -> None:
+        """The leader changed the buy, or it ended: every participant's live panel is brought up to date."""
+        self.panels.request(group_buy_id)
+
+    def request(self, chat_id: int, group_buy_id: int, *, ended: bool = False) -> None:
+        """Redraw soon; many requests before the next slot become one edit with the latest state. `ended`: the
+        buy just closed (once: the closing transition is conditional), so its card is unpinned after the edit."""
+        if ended:
+            self._unpin.add(group_buy_id)
         queue = self._dirty.setdefault(chat_id, [])
         if group_buy_id not in queue:
             queue.append(group_buy_id)
@@ -120,6 +131,7 @@ class CardRefresher:
         """Wait until every requested redraw is done (tests)."""
         while any(not task.done() for task in self._tasks.values()):
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self.panels.idle()
 
     async def _drain(self, chat_id: int) -> None:
         queue = self._dirty.get(chat_id, [])
@@ -160,6 +172,19 @@ class CardRefresher:
             if "message is not modified" not in exc.message:
                 raise
         self.edits += 1
+        if not view.is_open and group_buy_id in self._unpin:
+            self._unpin.discard(group_buy_id)
+            await self._unpin_card(view)
+
+    async def _unpin_card(self, view: GroupBuyView) -> None:
+        """A finished card no longer belongs at the top of the group. Tried only where the bot may pin (it
+        pinned the card then); a refusal (rights taken away meanwhile, unpinned by hand) is quietly accepted."""
+        if view.card_message_id is None or not await users.may_pin(self.ctx.db, view.chat_id):
+            return
+        try:
+            await self.ctx.bot.unpin_chat_message(chat_id=view.chat_id, message_id=view.card_message_id)
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            log.info("group-buy card %s not unpinned: %s", view.id, exc.message)
 
 
 def refresher(ctx: AppContext) -> CardRefresher:

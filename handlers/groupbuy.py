@@ -18,6 +18,7 @@ from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
 
 from bot import access, tap_guard
+from bot import groupbuy_panels as panels
 from bot.callbacks.groupbuy import DELIVERY_CHOICES, GroupBuyCB, WizardCB
 from bot.chat_language import group_language
 from bot.context import AppContext
@@ -50,23 +51,12 @@ def private_context(storage: BaseStorage, bot: Bot, user_id: int) -> FSMContext:
 
 
 WIZARD_SEARCH_RESULTS = 8
-PANEL_DESTINY = "gb_panel"
-PANELS_KEPT = 20
 
 
-def _panels(ctx: AppContext, user_id: int) -> FSMContext:
-    """Which message in the user's private chat shows each of their group buys. A destiny of its own: a form or
-    the wizard clearing the chat's state keeps it."""
-    key = StorageKey(bot_id=ctx.bot.id, chat_id=user_id, user_id=user_id, destiny=PANEL_DESTINY)
-    return FSMContext(storage=ctx.conversations, key=key)
-
-
-async def _remember_panel(ctx: AppContext, user_id: int, group_buy_id: int, message_id: int) -> None:
-    state = _panels(ctx, user_id)
-    data = await state.get_data()
-    data.pop(str(group_buy_id), None)
-    data[str(group_buy_id)] = message_id
-    await state.set_data(dict(list(data.items())[-PANELS_KEPT:]))
+async def _remember_panel(
+    ctx: AppContext, user_id: int, group_buy_id: int, message_id: int, lang: str, screen: views.Screen
+) -> None:
+    await panels.remember(ctx, user_id, group_buy_id, message_id, lang, screen)
 
 
 async def _withdraw_panel(
@@ -74,38 +64,31 @@ async def _withdraw_panel(
 ) -> None:
     """Left from the group card: the private card must not go on saying "you are in" with quantity and delivery
     buttons, so it is redrawn as for someone who has not joined."""
-    state = _panels(ctx, user_id)
-    data = await state.get_data()
-    message_id = data.pop(str(view.id), None)
-    if message_id is None:
-        return
-    await state.set_data(data)
-    if message_id == redrawn:
-        return  # Left from that very card: already redrawn.
+    message_id = await panels.forget(ctx, user_id, view.id)
+    if message_id is None or message_id == redrawn:
+        return  # No panel, or left from that very card: already redrawn.
     screen = _private_screen(ctx, lang, view, None)
     # Deleted by the user, or too old to edit: nothing is left that could mislead.
-    with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
+    with panels.forget_quietly():
         await ctx.bot.edit_message_text(
             chat_id=user_id, message_id=int(message_id), text=screen.text, reply_markup=screen.markup
         )
 
 
-def _pickup(ctx: AppContext, view: GroupBuyView, lang: str) -> str | None:
-    return views.pickup_label(ctx.settings.shop.pickup_points, view.pickup_point, lang)
-
-
 def _private_screen(
     ctx: AppContext, lang: str, view: GroupBuyView, part: groupbuy.ParticipantView | None
 ) -> views.Screen:
-    return views.private_view(
-        lang,
-        view,
-        part,
-        utcnow(),
-        _pickup(ctx, view, lang),
-        ctx.settings.shop.timezone,
-        pickup_payment=ctx.settings.payments.pickup_payment_enabled,
-    )
+    return panels.private_screen(ctx, lang, view, part)
+
+
+async def _show_panel(
+    query: CallbackQuery, ctx: AppContext, lang: str, view: GroupBuyView, part: groupbuy.ParticipantView | None
+) -> None:
+    """Draw the buy in the tapped private message; a participant's panel is remembered as the live one."""
+    screen = _private_screen(ctx, lang, view, part)
+    await _show(query, screen)
+    if part is not None and isinstance(query.message, Message) and query.message.chat.type == "private":
+        await _remember_panel(ctx, query.from_user.id, view.id, query.message.message_id, lang, screen)
 
 
 # ---------------------------------------------------------------------------------------------- the wizard
@@ -195,7 +178,7 @@ async def _screen(ctx: AppContext, lang: str, step: str, data: dict[str, Any]) -
         return views.pickup_prompt(lang, ctx.settings.shop.pickup_points)
     if step == "counts":
         product, counts = await _counts(ctx, data)
-        return views.counts_prompt(lang, product, counts)
+        return views.counts_prompt(lang, product, counts, _tiers(data))
     if step == "confirm":
         return await _summary(ctx, lang, data)
     product = await groupbuy.product_for_wizard(ctx.db, product_id=int(data["product_id"]))
@@ -468,7 +451,11 @@ async def wizard_tier_presets(query: CallbackQuery, ctx: AppContext, lang: str, 
 async def wizard_label(query: CallbackQuery, callback_data: WizardCB, lang: str) -> None:
     """A label on a keyboard (a tier's value, a count, a month's name, a weekday): tapping it explains the
     buttons."""
-    hints = {"c": "groupbuy.wizard.calendar_hint", "n": "groupbuy.wizard.counts_hint"}
+    hints = {
+        "c": "groupbuy.wizard.calendar_hint",
+        "n": "groupbuy.wizard.counts_hint",
+        "b": "groupbuy.wizard.counts_bound_hint",
+    }
     await query.answer(t(lang, hints.get(callback_data.v, "groupbuy.wizard.tier_hint")))
 
 
@@ -583,13 +570,16 @@ async def wizard_count_step(
     if changed == counts:  # the same value again (a repeated tap): nothing to redraw
         await query.answer()
         return
-    groupbuy.check_counts(_tiers(data), changed, product.stock)
+    if groupbuy.counts_problem(_tiers(data), counts, product.stock) is None:
+        # Counts that fit stay fitting (only a button from an older drawing could offer this); counts that do
+        # not fit may be stepped freely, the screen saying what is still wrong.
+        groupbuy.check_counts(_tiers(data), changed, product.stock)
     # Checked before the guard, which remembers only taps that act: a refused tap may be tried again at once.
     if await tap_guard.repeated(ctx, query, fsm_storage):
         return
     await state.update_data(**changed.as_data())
     await query.answer()
-    screen = views.counts_prompt(lang, product, changed)
+    screen = views.counts_prompt(lang, product, changed, _tiers(data))
     await edit_or_answer(query, screen.text, screen.markup)
 
 
@@ -762,9 +752,7 @@ async def _answer_join(query: CallbackQuery, ctx: AppContext, lang: str, result:
         return
     if not in_group:
         await query.answer(t(lang, f"groupbuy.join.{result.status}_private"))
-        await _show(query, _private_screen(ctx, lang, view, result.participant))
-        if isinstance(query.message, Message):
-            await _remember_panel(ctx, query.from_user.id, view.id, query.message.message_id)
+        await _show_panel(query, ctx, lang, view, result.participant)
         return
     if result.status == "already":
         await query.answer(t(lang, "groupbuy.join.already"))
@@ -782,7 +770,7 @@ async def _answer_join(query: CallbackQuery, ctx: AppContext, lang: str, result:
         # Blocked meanwhile (or a storm): the same way in.
         await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
         return
-    await _remember_panel(ctx, query.from_user.id, view.id, sent.message_id)
+    await _remember_panel(ctx, query.from_user.id, view.id, sent.message_id, lang, screen)
     await query.answer(t(lang, "groupbuy.join.joined"))
 
 
@@ -823,7 +811,7 @@ async def quantity_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: App
     view = await groupbuy.get(ctx.db, callback_data.g)
     refresher(ctx).request(view.chat_id, view.id)  # the units left may have run out (or come back)
     await query.answer(t(lang, "groupbuy.qty_toast", qty=part.quantity))
-    await _show(query, _private_screen(ctx, lang, view, part))
+    await _show_panel(query, ctx, lang, view, part)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "s"))
@@ -831,7 +819,7 @@ async def panel_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppCon
     view = await groupbuy.get(ctx.db, callback_data.g)
     part = await groupbuy.participant(ctx.db, callback_data.g, query.from_user.id)
     await query.answer()
-    await _show(query, _private_screen(ctx, lang, view, part))
+    await _show_panel(query, ctx, lang, view, part)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "d"))
@@ -855,7 +843,7 @@ async def delivery_tap(
         return
     view = await groupbuy.get(ctx.db, callback_data.g)
     await query.answer(t(lang, "groupbuy.receive_toast"))
-    await _show(query, _private_screen(ctx, lang, view, part))
+    await _show_panel(query, ctx, lang, view, part)
 
 
 @routes.message(ParticipantContact.contact, PRIVATE, ANSWER)
@@ -870,7 +858,7 @@ async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMC
     view = await groupbuy.get(ctx.db, group_buy_id)
     screen = _private_screen(ctx, lang, view, part)
     sent = await message.answer(screen.text, reply_markup=screen.markup)
-    await _remember_panel(ctx, part.user_id, view.id, sent.message_id)
+    await _remember_panel(ctx, part.user_id, view.id, sent.message_id, lang, screen)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "p"))
@@ -910,7 +898,7 @@ async def open_group_buy(message: Message, value: str, data: dict[str, Any]) -> 
     with contextlib.suppress(TelegramBadRequest):
         sent = await message.answer(screen.text, reply_markup=screen.markup)
         if part is not None:
-            await _remember_panel(ctx, part.user_id, view.id, sent.message_id)
+            await _remember_panel(ctx, part.user_id, view.id, sent.message_id, lang, screen)
 
 
 def setup() -> Router:

@@ -86,18 +86,31 @@ async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppCont
         later = max(view.deadline, utcnow()) + timedelta(hours=callback_data.v)
         view = await groupbuy.extend(ctx.db, gid, uid, admin, later, policy(ctx.settings))
         refresher(ctx).request(view.chat_id, view.id)
+        refresher(ctx).request_panels(view.id)
         await query.answer(t(lang, "groupbuy.leader.extended"))
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "max":
         maximum = callback_data.v or None  # 0: no maximum
         view = await groupbuy.set_maximum(ctx.db, gid, uid, admin, maximum)
         refresher(ctx).request(view.chat_id, view.id)
+        refresher(ctx).request_panels(view.id)
         await query.answer(t(lang, "groupbuy.leader.changed"))
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "close":
-        # Minimum reached: close now instead of waiting for the deadline (the deadline job does the closing).
-        await groupbuy.close_early(ctx.db, gid, uid, admin)
-        await query.answer(t(lang, "groupbuy.leader.closing"))
+        # Asks first: closing makes the orders at the price reached and cannot be undone.
+        view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
+        await query.answer()
+        if not view.is_open:
+            await _show(query, await _detail(ctx, lang, uid, gid))
+            return
+        await _show(query, views.confirm_close(lang, view))
+    elif action == "close_yes":
+        # Minimum reached: the buy closes now, as at its deadline; the screen shows how it ended.
+        outcome = await groupbuy.close_early(ctx.db, gid, uid, admin, policy(ctx.settings))
+        view = outcome.group_buy
+        refresher(ctx).request(view.chat_id, view.id, ended=True)
+        refresher(ctx).request_panels(view.id)
+        await query.answer(t(lang, "groupbuy.leader.closed"))
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "cancel":
         view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
@@ -105,7 +118,8 @@ async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppCont
         await _show(query, views.confirm_cancel(lang, view))
     elif action == "cancel_yes":
         view = await groupbuy.cancel(ctx.db, gid, uid, admin)
-        refresher(ctx).request(view.chat_id, view.id)
+        refresher(ctx).request(view.chat_id, view.id, ended=True)
+        refresher(ctx).request_panels(view.id)
         await query.answer(t(lang, "groupbuy.leader.cancelled"))
         await _show(query, await _detail(ctx, lang, uid, gid))
     else:

@@ -27,7 +27,8 @@ class WizardCB(CallbackData, prefix="gbw"):
 
 
 class LeaderCB(CallbackData, prefix="gbl"):
-    """/leader desk. a: home | view | csv | ext (v hours) | cancel (asks) | cancel_yes."""
+    """/leader desk. a: home | view | csv | ext (v hours) | max (v people, 0 none) | close (asks) |
+    close_yes | cancel (asks) | cancel_yes."""
 
     a: str
     g: Id = 0

@@ -22,9 +22,12 @@ from store.groupbuy import GroupBuyView
 log = logging.getLogger(__name__)
 
 
-def _redraw(ctx: AppContext, view: GroupBuyView) -> AfterCommit:
+def _redraw(ctx: AppContext, view: GroupBuyView, *, ended: bool = False) -> AfterCommit:
     async def after() -> None:
-        refresher(ctx).request(view.chat_id, view.id)
+        cards = refresher(ctx)
+        cards.request(view.chat_id, view.id, ended=ended)
+        if ended:
+            cards.request_panels(view.id)  # participants' private panels show how it ended
 
     return after
 
@@ -34,7 +37,7 @@ async def deadline(job: JobContext, session: AsyncSession) -> AfterCommit | None
     if outcome.status == "noop":
         return None
     log.info("group buy %s closed: %s (%d orders)", job.ref, outcome.status, len(outcome.order_ids))
-    return _redraw(job.app, outcome.group_buy)
+    return _redraw(job.app, outcome.group_buy, ended=True)
 
 
 async def countdown(job: JobContext, session: AsyncSession) -> AfterCommit | None:

@@ -24,8 +24,6 @@ from bot.views.common import buyer_label
 from dialogues.groupbuy_wizard import PERCENT_STEP
 from store.catalog import CategoryView, ProductView
 from store.groupbuy import (
-    MAX_PARTICIPANTS,
-    MAX_PER_PERSON,
     MAX_TIERS,
     DeadlineChoice,
     GroupBuyView,
@@ -39,7 +37,7 @@ from store.groupbuy import (
     receive_of,
     shown_tiers,
 )
-from store.groupbuy.counts import Counts, maximum_down, maximum_up
+from store.groupbuy.counts import Counts, counts_problem, steppers
 from store.money import Money, exponent
 from store.order_queues import Buyer
 
@@ -114,24 +112,32 @@ def tier_lines(
     return "\n".join(lines)
 
 
-def joined_count(view: GroupBuyView) -> str:
-    """ "3/10" towards the maximum (or the minimum while it is not reached); just "12" past a minimum with no
-    maximum."""
-    if view.max_participants is None and view.joined >= view.min_participants:
-        return str(view.joined)
-    return f"{view.joined}/{view.max_participants or view.min_participants}"
+def _cap(lang: str, view: GroupBuyView) -> str:
+    if view.max_participants is None:
+        return ""
+    return t(lang, "groupbuy.progress_cap", max=view.max_participants)
+
+
+def joined_count(lang: str, view: GroupBuyView) -> str:
+    """ "3 joined · 5 needed · up to 20 people": words, never "3/5" (read as "3 of 5 left")."""
+    return t(lang, "groupbuy.count_short", joined=view.joined, target=view.min_participants, cap=_cap(lang, view))
 
 
 def progress(lang: str, view: GroupBuyView, now: datetime) -> str:
-    """ "3/10 joined" counts towards the maximum, or towards the minimum while it is not reached; with no maximum
-    and the minimum reached there is no "out of" left to show ("50/10 joined" read as a bug)."""
-    key = "groupbuy.progress"
-    target = view.max_participants or view.min_participants
-    if view.max_participants is None and view.joined >= view.min_participants:
-        key = "groupbuy.progress_count"
+    """ "0 joined · 3 needed · up to 20 people, 23h left", then "5 joined · goal of 3 reached …" once the minimum
+    is reached: the counts are named, never "0/3" (shoppers read that as three places left)."""
+    key = "groupbuy.progress" if view.joined < view.min_participants else "groupbuy.progress_count"
+    params: dict[str, Any] = {"joined": view.joined, "target": view.min_participants, "cap": _cap(lang, view)}
     if view.is_open:
-        return t(lang, key, joined=view.joined, target=target, left=remaining(lang, view.deadline, now))
-    return t(lang, key + "_closed", joined=view.joined, target=target)
+        return t(lang, key, left=remaining(lang, view.deadline, now), **params)
+    return t(lang, key + "_closed", **params)
+
+
+def when_line(lang: str, view: GroupBuyView, timezone: str) -> str:
+    """An open buy's deadline; a finished one says when it ended (a deadline would read as still open)."""
+    if view.is_open:
+        return t(lang, "groupbuy.deadline_line", at=local_time(view.deadline, timezone))
+    return t(lang, "groupbuy.ended_line", at=local_time(view.closed_at or view.deadline, timezone))
 
 
 def _status_line(lang: str, view: GroupBuyView) -> str:
@@ -170,9 +176,10 @@ def describe(lang: str, view: GroupBuyView, now: datetime, pickup: str | None, t
         tier_lines(lang, view.tiers, view.min_participants, view.base_price, view.currency, view.joined),
         progress(lang, view, now),
         _status_line(lang, view),
-        t(lang, "groupbuy.deadline_line", at=local_time(view.deadline, timezone)),
-        t(lang, "groupbuy.limit_line", n=view.per_person_limit, min=view.min_participants),
+        when_line(lang, view, timezone),
     ]
+    if view.is_open:
+        parts.append(t(lang, "groupbuy.limit_line", n=view.per_person_limit, min=view.min_participants))
     if pickup and not view.product.is_digital:  # a digital product is never picked up
         parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
     return "\n".join(parts)
@@ -316,20 +323,23 @@ def people_lines(lang: str, counts: Counts) -> tuple[str, str]:
 
 
 def _stepper(field: str, label: str, down: int | None, up: int | None) -> list[InlineKeyboardButton]:
-    """➖ label ➕; a side with nothing to step to is a dot that explains the buttons (never a dead button)."""
+    """➖ label ➕; a side with nothing to step to is a dot that says so (never a dead button)."""
     hint = WizardCB(a="nop", v="n").pack()
+    stop = WizardCB(a="nop", v="b").pack()
 
     def side(symbol: str, value: int | None) -> InlineKeyboardButton:
         if value is None:
-            return _button("·", hint)
+            return _button("·", stop)
         return _button(symbol, WizardCB(a="cn", v=f"{field}.{value}").pack())
 
     return [side("➖", down), _button(label, hint), side("➕", up)]
 
 
-def counts_prompt(lang: str, product: ProductView, counts: Counts) -> Screen:
+def counts_prompt(lang: str, product: ProductView, counts: Counts, tiers: Sequence[Tier] = ()) -> Screen:
     """Minimum, maximum and per-person limit on one screen of steppers, edited in place, and one Continue.
-    Each button carries the value it sets, so a double tap lands on the same screen."""
+    Each button carries the value it sets, so a double tap lands on the same screen. The steppers offer only
+    values that fit the tiers and the stock; counts that cannot fit (the prices need more than the stock) are
+    said on the screen, with the way back to the prices."""
     people, per_person = people_lines(lang, counts)
     example = f"{counts.minimum} {counts.maximum if counts.maximum is not None else '-'} {counts.limit}"
     text = t(
@@ -341,26 +351,20 @@ def counts_prompt(lang: str, product: ProductView, counts: Counts) -> Screen:
         per_person=per_person,
         example=example,
     )
-    stock = product.stock
-    ceiling = counts.maximum if counts.maximum is not None else stock
+    problem = counts_problem(tiers, counts, product.stock)
+    if problem is not None:
+        text += "\n\n" + t(
+            lang, "groupbuy.wizard.counts_problem", reason=t(lang, f"errors.{problem.code}", **problem.params)
+        )
+    steps = steppers(tiers, counts, product.stock)
     if counts.maximum is None:
         max_label = t(lang, "groupbuy.btn.count_no_max")
     else:
         max_label = t(lang, "groupbuy.btn.count_max", n=counts.maximum)
     rows = [
-        _stepper(
-            "m",
-            t(lang, "groupbuy.btn.count_min", n=counts.minimum),
-            counts.minimum - 1 if counts.minimum > 1 else None,
-            counts.minimum + 1 if counts.minimum < min(ceiling, MAX_PARTICIPANTS) else None,
-        ),
-        _stepper("x", max_label, maximum_down(counts, stock), maximum_up(counts, stock)),
-        _stepper(
-            "l",
-            t(lang, "groupbuy.btn.count_limit", n=counts.limit),
-            counts.limit - 1 if counts.limit > 1 else None,
-            counts.limit + 1 if counts.limit < min(MAX_PER_PERSON, stock) else None,
-        ),
+        _stepper("m", t(lang, "groupbuy.btn.count_min", n=counts.minimum), *steps["m"]),
+        _stepper("x", max_label, *steps["x"]),
+        _stepper("l", t(lang, "groupbuy.btn.count_limit", n=counts.limit), *steps["l"]),
         [_button(t(lang, "groupbuy.btn.continue"), WizardCB(a="cok").pack())],
         # Prices whose best tier the stock cannot reach leave no counts that fit: the way back to change them.
         [_button(t(lang, "groupbuy.btn.prices_back"), WizardCB(a="cpb").pack())],
@@ -684,8 +688,10 @@ def leader_detail(
     parts = [
         _line(lang, line),
         progress(lang, view, now),
-        t(lang, "groupbuy.deadline_line", at=local_time(view.deadline, timezone)),
     ]
+    if not view.is_open:
+        parts.append(_status_line(lang, view))  # how it ended, not "open" until some job runs
+    parts.append(when_line(lang, view, timezone))
     if pickup:
         parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
     parts.append(t(lang, "groupbuy.leader.people"))
@@ -733,7 +739,9 @@ def admin_section(lang: str, leaders: Sequence[Buyer], buys: Sequence[GroupBuyVi
     """The admin menu's leaders section: who leads (by name, as the admin knows them), and the open buys."""
     lines = [t(lang, "groupbuy.admin.leaders", names=", ".join(map(buyer_label, leaders)) or "—")]
     lines.append(t(lang, "groupbuy.admin.open", n=len(buys)))
-    lines.extend(t(lang, "groupbuy.admin.line", id=b.id, title=b.title(lang), joined=joined_count(b)) for b in buys)
+    lines.extend(
+        t(lang, "groupbuy.admin.line", id=b.id, title=b.title(lang), joined=joined_count(lang, b)) for b in buys
+    )
     lines.append(t(lang, "groupbuy.admin.howto"))
     return _clip("\n".join(lines), TEXT_LIMIT)
 
@@ -746,6 +754,22 @@ def confirm_cancel(lang: str, view: GroupBuyView) -> Screen:
     return Screen(
         t(lang, "groupbuy.leader.cancel_ask", title=html.escape(view.title(lang)), n=view.joined), _markup(rows)
     )
+
+
+def confirm_close(lang: str, view: GroupBuyView) -> Screen:
+    """Closing early makes the orders at the price reached and cannot be undone: asked first."""
+    rows = [
+        [_button(t(lang, "groupbuy.btn.close_yes"), LeaderCB(a="close_yes", g=view.id).pack())],
+        [_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="view", g=view.id).pack())],
+    ]
+    text = t(
+        lang,
+        "groupbuy.leader.close_ask",
+        title=html.escape(view.title(lang)),
+        n=view.joined,
+        price=_money(view.current_price, view.currency),
+    )
+    return Screen(text, _markup(rows))
 
 
 # ---------------------------------------------------------------------------------------------- notices (outbox)

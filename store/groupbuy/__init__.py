@@ -34,9 +34,11 @@ from store.groupbuy.counts import (
     Counts,
     check_counts,
     counts_from_data,
+    counts_problem,
     default_counts,
     parse_counts,
     set_counts_field,
+    steppers,
 )
 from store.groupbuy.desk import (
     CSV_COLUMNS,
@@ -152,6 +154,7 @@ __all__ = [
     "commission_balance",
     "commission_of",
     "counts_from_data",
+    "counts_problem",
     "deadline_preset",
     "deadline_presets",
     "default_counts",
@@ -191,6 +194,7 @@ __all__ = [
     "set_maximum",
     "set_quantity",
     "shown_tiers",
+    "steppers",
     "tick",
     "tick_key",
     "tier_preset",

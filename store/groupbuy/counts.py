@@ -60,6 +60,15 @@ def check_counts(tiers: Sequence[Tier], counts: Counts, stock: int) -> None:
     check_participants(tiers, counts.minimum, counts.maximum, counts.limit, stock)
 
 
+def counts_problem(tiers: Sequence[Tier], counts: Counts, stock: int) -> DomainError | None:
+    """Why these counts do not fit the tiers and the stock (the screen says it), or None when they fit."""
+    try:
+        check_counts(tiers, counts, stock)
+    except DomainError as exc:
+        return exc
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- steppers
 # Every stepper button carries the value it sets ("x.25"), so a double tap sets the same value twice.
 
@@ -87,6 +96,35 @@ def maximum_up(counts: Counts, stock: int) -> int | None:
     step = _maximum_step(counts.maximum)
     value = (counts.maximum // step + 1) * step
     return value if value * counts.limit <= stock and value <= MAX_PARTICIPANTS else 0
+
+
+def steppers(tiers: Sequence[Tier], counts: Counts, stock: int) -> dict[str, tuple[int | None, int | None]]:
+    """The value each stepper's ➖ and ➕ sets, by field (None: no button). While the counts fit, a step is
+    offered only when the counts still fit after it: never a maximum below a tier's people (that tier could not
+    be reached) nor a maximum × per-person promise above the stock. Counts that do not fit (the stock is too
+    small for the prices) offer every step; the screen states the problem and Continue refuses."""
+    ceiling = counts.maximum if counts.maximum is not None else stock
+    raw: dict[str, tuple[int | None, int | None]] = {
+        "m": (
+            counts.minimum - 1 if counts.minimum > 1 else None,
+            counts.minimum + 1 if counts.minimum < min(ceiling, MAX_PARTICIPANTS) else None,
+        ),
+        "x": (maximum_down(counts, stock), maximum_up(counts, stock)),
+        "l": (
+            counts.limit - 1 if counts.limit > 1 else None,
+            counts.limit + 1 if counts.limit < min(MAX_PER_PERSON, stock) else None,
+        ),
+    }
+    if counts_problem(tiers, counts, stock) is not None:
+        return raw
+
+    def fits(field: str, value: int | None) -> int | None:
+        if value is None:
+            return None
+        changed = set_counts_field(counts, field, str(value))
+        return value if counts_problem(tiers, changed, stock) is None else None
+
+    return {field: (fits(field, down), fits(field, up)) for field, (down, up) in raw.items()}
 
 
 def set_counts_field(counts: Counts, field: str, value: str) -> Counts:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import audit, notify, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden
-from store.groupbuy.lifecycle import cancel_ticks, release_all
+from store.groupbuy.lifecycle import CloseOutcome, cancel_ticks, close, release_all
 from store.groupbuy.rules import CANCELLED, DEADLINE_JOB, MAX_PARTICIPANTS, OPEN, GroupBuyPolicy, check_units
 from store.groupbuy.views import GroupBuyView, load, rowcount
 from store.models import utcnow
@@ -169,9 +169,12 @@ async def set_maximum(
         return changed
 
 
-async def close_early(db: Database, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
-    """The leader closes an open buy now that its minimum is reached: its deadline becomes now and the deadline
-    job (the one way a buy closes, with its orders and notices) runs at once."""
+async def close_early(
+    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, policy: GroupBuyPolicy | None = None
+) -> CloseOutcome:
+    """The leader closes an open buy now that its minimum is reached: it closes at once, in this transaction,
+    exactly as at its deadline (orders at the tier reached, participants and leader told), so the leader's
+    screen shows the finished buy right away. The deadline event is withdrawn."""
     async with db.tx() as session:
         view = await managed(session, group_buy_id, actor_id, is_admin)
         now = utcnow()
@@ -189,7 +192,8 @@ async def close_early(db: Database, group_buy_id: int, actor_id: int, is_admin: 
             if not view.is_open:
                 raise Conflict("gb_closed")
             raise Conflict("gb_below_minimum", minimum=view.min_participants, joined=view.joined)
-        await scheduling.schedule(session, DEADLINE_JOB, group_buy_id, now)
+        await scheduling.cancel(session, f"{DEADLINE_JOB}:{group_buy_id}")
+        outcome = await close(session, group_buy_id, policy or GroupBuyPolicy())
         await _audit(
             session,
             actor_id,
@@ -197,6 +201,6 @@ async def close_early(db: Database, group_buy_id: int, actor_id: int, is_admin: 
             "groupbuy.close_early",
             group_buy_id,
             {"deadline": view.deadline.isoformat(), "joined": view.joined},
-            {"deadline": now.isoformat()},
+            {"deadline": now.isoformat(), "status": outcome.group_buy.status},
         )
-        return await load(session, group_buy_id)
+        return outcome

@@ -88,7 +88,8 @@ async def test_leader_runs_a_group_buy_from_wizard_to_commission(shop: Stack) ->
 
     card = (await bot_messages(shop, group))[-1]
     assert "Group buy: Oolong tea" in (card.text or "")
-    assert "0/10 joined, 23h 59m left" in (card.text or "") or "0/10 joined, 1d 0h left" in (card.text or "")
+    counter = "0 joined · 2 needed · up to 10 people"
+    assert f"{counter}, 23h 59m left" in (card.text or "") or f"{counter}, 1d 0h left" in (card.text or "")
     assert labels(card) == ["🙋 Join", "Leave", "📤 Share"]
     share = card.button("Share").url or ""
     gb_id = int(share.rsplit("g_", 1)[1])
@@ -104,7 +105,9 @@ async def test_leader_runs_a_group_buy_from_wizard_to_commission(shop: Stack) ->
         assert panel is not None and "You are in: 1" in (panel.text or "")
     again = await alice.tap("Join", message=card, chat=group)
     assert again.toast is not None and "already joined" in (again.toast.text or "")
-    await shop.client.wait_for(lambda: _has(shop, group, card.message_id, "3/10 joined"), timeout=10)
+    await shop.client.wait_for(
+        lambda: _has(shop, group, card.message_id, "3 joined · goal of 2 reached · up to 10"), timeout=10
+    )
     after = next(m for m in await bot_messages(shop, group) if m.message_id == card.message_id)
     assert after.edited
     assert len(await bot_messages(shop, group)) == before + 1, "the card is edited, never re-posted"

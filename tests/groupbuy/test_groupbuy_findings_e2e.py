@@ -117,8 +117,9 @@ async def test_the_leader_is_told_the_result_and_close_now_leaves_nothing_to_man
     await lena.tap(f"#{won.id}")
     detail = await lena.last_message()
     assert detail is not None and any("Close now" in label for label in labels(detail))
-    tap = await lena.tap("Close now", message=detail)
-    assert tap.toast is not None and "Closing now" in (tap.toast.text or "")
+    await lena.tap("Close now", message=detail)  # asks first (D12)
+    tap = await lena.tap("Yes, close now", message=detail)
+    assert tap.toast is not None and "Closed" in (tap.toast.text or "")
     left = labels(next(m for m in await lena.messages() if m.message_id == detail.message_id))
     assert not any(word in label for label in left for word in ("+24h", "Max", "Close now", "Cancel")), left
     told = await shop.client.wait_for(lambda: _last_has(lena, "succeeded: 2 people, 2 units"), timeout=10)

@@ -65,10 +65,12 @@ async def test_one_minute_deadline_counts_from_publish_and_no_maximum_shows_the_
     assert before_publish + timedelta(minutes=1) <= deadline <= after_publish + timedelta(minutes=1)
 
     card = (await bot_messages(shop, group))[-1]
-    assert "0/2 joined" in (card.text or "")
+    assert "0 joined · 2 needed" in (card.text or "")
     for person in shoppers:
         await person.tap("Join", message=card, chat=group)
-    await shop.client.wait_for(lambda: card_has(shop, group, card.message_id, "3 joined (goal 2 reached)"), timeout=10)
+    await shop.client.wait_for(
+        lambda: card_has(shop, group, card.message_id, "3 joined · goal of 2 reached"), timeout=10
+    )
     final = next(m for m in await bot_messages(shop, group) if m.message_id == card.message_id)
     assert "3/2" not in (final.text or "")
 

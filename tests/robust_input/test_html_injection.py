@@ -48,8 +48,8 @@ def test_escaping_keeps_entities_and_fragments() -> None:
     assert escape("Tom & Jerry <b>") == "Tom &amp; Jerry &lt;b&gt;"
     assert escape("Tom &amp; Jerry") == "Tom &amp; Jerry"  # a caller's own escaping is not doubled
     assert escape(Html("<b>bold</b>")) == "<b>bold</b>"
-    nested = t("en", "groupbuy.progress", joined=1, target=2, left=t("en", "groupbuy.left.minutes", m="<5>"))
-    assert parse_html(nested)[0] == "📊 1/2 joined, <5>m left"
+    nested = t("en", "groupbuy.progress", joined=1, target=2, cap="", left=t("en", "groupbuy.left.minutes", m="<5>"))
+    assert parse_html(nested)[0] == "📊 1 joined · 2 needed, <5>m left"
     assert t_plain("en", "search.open", n=1, title="Tom & Jerry", price="¥1") == "1. Tom & Jerry · ¥1"
 
 
@@ -92,5 +92,5 @@ async def test_a_product_titled_like_markup_survives_the_group_buy_flow(shop: St
     await ada.send("/admin")
     await ada.tap("👥 Leaders & group buys")
     section = await last_text(ada)
-    assert f"{TITLE} · 0/10" in section, section
+    assert f"{TITLE} · 0 joined · 2 needed · up to 10 people" in section, section
     assert "Leaders: Lena" in section
