@@ -17,7 +17,7 @@ async def test_group_buy_question_answers_with_the_shoppers_own_group_buys(shop:
     await zoe.send("how does group buying work")
     answer = (await zoe.last_message()).text or ""
     assert "Your group buys right now" in answer
-    assert "1/3 joined" in answer and "¥100.00" in answer
+    assert "1 joined, 3 needed" in answer and "¥100.00" in answer
 
     newcomer = await shop.client.user("Nia")
     await newcomer.send("how does group buying work")
