@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot import access
+from bot import access, tap_guard
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.groupbuy import LeaderCB
@@ -22,7 +23,7 @@ from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
 from store import groupbuy, order_queues, users
-from store.errors import DomainError
+from store.errors import Conflict, DomainError
 from store.models import utcnow
 
 routes = Routes("leader")
@@ -61,7 +62,9 @@ async def leader_in_group(message: Message, lang: str) -> None:
 
 
 @routes.callback_query(LeaderCB.filter())
-async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppContext, lang: str) -> None:
+async def leader_tap(
+    query: CallbackQuery, callback_data: LeaderCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
     uid = query.from_user.id
     await access.require_role(ctx, uid, "leader")
     action, gid = callback_data.a, callback_data.g
@@ -90,8 +93,17 @@ async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppCont
         await query.answer(t(lang, "groupbuy.leader.extended"))
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "max":
+        if await tap_guard.repeated(ctx, query, fsm_storage):
+            return  # a double tap changes the maximum (and tells the participants) once
         maximum = callback_data.v or None  # 0: no maximum
-        view = await groupbuy.set_maximum(ctx.db, gid, uid, admin, maximum)
+        try:
+            view = await groupbuy.set_maximum(ctx.db, gid, uid, admin, maximum)
+        except Conflict as exc:
+            if exc.code != "gb_max_unchanged":
+                raise
+            # Nothing changed: a toast, and no edit of a screen that already shows this maximum.
+            await query.answer(_unchanged_max(lang, maximum))
+            return
         refresher(ctx).request(view.chat_id, view.id)
         refresher(ctx).request_panels(view.id)
         await query.answer(t(lang, "groupbuy.leader.changed"))
@@ -124,6 +136,12 @@ async def leader_tap(query: CallbackQuery, callback_data: LeaderCB, ctx: AppCont
         await _show(query, await _detail(ctx, lang, uid, gid))
     else:
         raise DomainError("bad_button")
+
+
+def _unchanged_max(lang: str, maximum: int | None) -> str:
+    if maximum is None:
+        return t_plain(lang, "groupbuy.leader.max_unchanged_none")
+    return t_plain(lang, "groupbuy.leader.max_unchanged", n=maximum)
 
 
 async def _show(query: CallbackQuery, screen: views.Screen) -> None:

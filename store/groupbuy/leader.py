@@ -131,9 +131,13 @@ async def _tell_participants(session: AsyncSession, view: GroupBuyView, change: 
 async def set_maximum(
     db: Database, group_buy_id: int, actor_id: int, is_admin: bool, maximum: int | None
 ) -> GroupBuyView:
-    """The leader changes how many may join an open buy: never below who already joined or the minimum."""
+    """The leader changes how many may join an open buy: never below who already joined or the minimum. The
+    value it already has is refused as `gb_max_unchanged` (nothing written, nobody told): a repeated tap must
+    not tell every participant the same news twice."""
     async with db.tx() as session:
         view = await managed(session, group_buy_id, actor_id, is_admin)
+        if view.is_open and maximum == view.max_participants:
+            raise Conflict("gb_max_unchanged", max=maximum)
         if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
             low = max(view.joined, view.min_participants, 1)
             raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
@@ -147,13 +151,21 @@ async def set_maximum(
                 )
             ).scalar_one()
             check_units(maximum, view.per_person_limit, view.product.stock + int(held))
-        query = update(GroupBuy).where(GroupBuy.id == group_buy_id, GroupBuy.status == OPEN)
+        # Changed only from another value: of two taps racing to the same maximum, one changes it.
+        query = update(GroupBuy).where(
+            GroupBuy.id == group_buy_id,
+            GroupBuy.status == OPEN,
+            GroupBuy.max_participants.is_distinct_from(maximum),
+        )
         if maximum is not None:
             query = query.where(GroupBuy.joined <= maximum)
         result = await session.execute(
             query.values(max_participants=maximum).execution_options(synchronize_session=False)
         )
         if rowcount(result) != 1:
+            now = await load(session, group_buy_id)
+            if now.is_open and now.max_participants == maximum:
+                raise Conflict("gb_max_unchanged", max=maximum)
             raise Conflict("gb_closed")
         changed = await load(session, group_buy_id)
         await _tell_participants(session, changed, "maximum", maximum=maximum)

@@ -1,0 +1,75 @@
+"""The leader's screen of a published buy (/leader → the buy), end to end against the emulator: a double tap on
+a maximum tells the participants once, and the maximum it already has is a calm toast."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from bot.callbacks.groupbuy import LeaderCB
+from bot.emulator.client import MessageView, UserHandle
+from bot.groupbuy_cards import refresher
+from bot.sandbox import Stack
+from store import groupbuy
+from store.models import OutboxMessage
+from tests.groupbuy.helpers import make_product, publish
+from tests.groupbuy.test_groupbuy_e2e import labels, started
+from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, leader_and_group, posted, text_of
+
+
+async def _notices(shop: Stack, user_id: int) -> int:
+    async with shop.db.read() as session:
+        query = select(func.count()).where(
+            OutboxMessage.chat_id == user_id, OutboxMessage.template == "groupbuy.changed"
+        )
+        return int((await session.execute(query)).scalar_one())
+
+
+async def _buy_screen(shop: Stack, lena: UserHandle, group_buy_id: int) -> MessageView:
+    await lena.send("/leader")
+    await lena.tap(f"#{group_buy_id}")
+    screen = await lena.last_message()
+    assert screen is not None
+    return screen
+
+
+async def _edits_of(shop: Stack, chat_id: int) -> int:
+    calls = await shop.client.calls("editMessageText")
+    return sum(1 for c in calls if str(c["params"].get("chat_id")) == str(chat_id))
+
+
+async def test_a_double_tap_on_a_maximum_tells_the_participants_once(shop: Stack) -> None:
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=40, price=5000, sku="GB-MAX")
+    alice = await started(shop, "Alice")
+    lena, group = await leader_and_group(shop, alice)
+    view = await publish(
+        shop.db, product, leader_id=lena.id, chat_id=group.id, per_person=1, tiers=(groupbuy.Tier(3, 4000),)
+    )
+    card = await posted(shop, group, view)
+    await alice.tap("Join", message=card, chat=group)
+    screen = await _buy_screen(shop, lena, view.id)
+    assert "👥 Max 7" in labels(screen)
+
+    await asyncio.gather(lena.tap("Max 7", message=screen), lena.tap("Max 7", message=screen))
+    await shop.client.settle()
+    assert (await groupbuy.get(shop.db, view.id)).max_participants == 7
+    assert await _notices(shop, alice.id) == 1, "one change, one notice"
+
+    async def told() -> list[str]:
+        return [text_of(m) for m in await alice.messages() if m.from_bot and "at most 7 people" in text_of(m)]
+
+    assert len(await shop.client.wait_for(told, timeout=10)) == 1
+
+    # Later (past the double-tap window) the value it already has: a toast, nothing written, nothing redrawn.
+    await asyncio.sleep(1.1)
+    edits = await _edits_of(shop, lena.private_chat_id)
+    await lena.tap_data(LeaderCB(a="max", g=view.id, v=7).pack(), message=screen)
+    toast = (await lena.toasts())[-1]
+    assert (toast.text, toast.show_alert) == ("Maximum is already 7.", False)
+    await shop.client.settle()
+    assert await _notices(shop, alice.id) == 1
+    assert await _edits_of(shop, lena.private_chat_id) == edits, "no edit of a screen that shows this already"
+    assert "up to 7 people" in text_of(await current(shop, lena, screen.message_id))
+    await refresher(shop.app.ctx).idle()
