@@ -32,6 +32,7 @@ from store.groupbuy import (
     ParticipantView,
     Tier,
     format_remaining,
+    maximum_choices,
     next_tier,
     price_for,
     receive_of,
@@ -720,13 +721,16 @@ def leader_detail(
                 _button(t(lang, "groupbuy.btn.extend", h=72), LeaderCB(a="ext", g=view.id, v=72).pack()),
             ]
         )
-        more = (view.max_participants or max(view.joined, view.min_participants)) + 5
-        rows.append(
-            [
-                _button(t(lang, "groupbuy.btn.max_to", n=more), LeaderCB(a="max", g=view.id, v=more).pack()),
-                _button(t(lang, "groupbuy.btn.no_max"), LeaderCB(a="max", g=view.id, v=0).pack()),
-            ]
-        )
+        # Only maxima the stock and the people who joined allow: never a button that is then refused.
+        choices = maximum_choices(view, line.units)
+        max_row = [
+            _button(t(lang, "groupbuy.btn.max_to", n=value), LeaderCB(a="max", g=view.id, v=value).pack())
+            for value in choices.values
+        ]
+        if choices.no_maximum:
+            max_row.append(_button(t(lang, "groupbuy.btn.no_max"), LeaderCB(a="max", g=view.id, v=0).pack()))
+        if max_row:
+            rows.append(max_row)
         if view.joined >= view.min_participants:
             rows.append([_button(t(lang, "groupbuy.btn.close_now"), LeaderCB(a="close", g=view.id).pack())])
         rows.append([_button(t(lang, "groupbuy.btn.cancel_buy"), LeaderCB(a="cancel", g=view.id).pack())])

@@ -39,6 +39,8 @@ from store.groupbuy.counts import (
     parse_counts,
     set_counts_field,
     steppers,
+    stock_fit,
+    stock_limits,
 )
 from store.groupbuy.desk import (
     CSV_COLUMNS,
@@ -50,7 +52,15 @@ from store.groupbuy.desk import (
     pickup_csv,
 )
 from store.groupbuy.hooks import give_back, on_delivered, on_paid, on_refunded
-from store.groupbuy.leader import cancel, close_early, extend, manage_view, set_maximum
+from store.groupbuy.leader import (
+    MaximumChoices,
+    cancel,
+    close_early,
+    extend,
+    manage_view,
+    maximum_choices,
+    set_maximum,
+)
 from store.groupbuy.lifecycle import CloseOutcome, attach_card, close, publish, schedule_tick, tick, tick_key
 from store.groupbuy.parsing import (
     DEADLINE_PRESETS,
@@ -139,6 +149,7 @@ __all__ = [
     "JoinResult",
     "LeaderLine",
     "LeaderOverview",
+    "MaximumChoices",
     "ParticipantView",
     "Tier",
     "attach_card",
@@ -168,6 +179,7 @@ __all__ = [
     "leader_overview",
     "leave",
     "manage_view",
+    "maximum_choices",
     "my_group_buys",
     "next_tier",
     "on_delivered",
@@ -195,6 +207,8 @@ __all__ = [
     "set_quantity",
     "shown_tiers",
     "steppers",
+    "stock_fit",
+    "stock_limits",
     "tick",
     "tick_key",
     "tier_preset",

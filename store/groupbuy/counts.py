@@ -44,9 +44,22 @@ def default_counts(tiers: Sequence[Tier], stock: int) -> Counts:
     top = max((tier.min_participants for tier in tiers), default=1)
     minimum = max(1, min(first, stock))
     limit = max(1, min(DEFAULT_LIMIT, stock // max(top, 1)))
-    fit = min(stock // limit, MAX_PARTICIPANTS)
-    maximum = None if fit >= PLENTY * max(top, minimum) else max(fit, minimum)
+    fit = stock_fit(stock, limit)
+    maximum = max(fit, minimum) if stock_limits(tiers, minimum, limit, stock) else None
     return Counts(minimum, maximum, limit)
+
+
+def stock_fit(stock: int, limit: int) -> int:
+    """The most people `stock` units serve when each may take `limit`: the highest maximum that fits."""
+    return min(stock // max(limit, 1), MAX_PARTICIPANTS)
+
+
+def stock_limits(tiers: Sequence[Tier], minimum: int, limit: int, stock: int) -> bool:
+    """Whether the stock, rather than the leader, caps the group: it cannot serve PLENTY times the people the
+    best tier (or the minimum) needs, each at the limit. Then "no maximum" would promise places that run out
+    before the best price, so a maximum is wanted instead."""
+    top = max((tier.min_participants for tier in tiers), default=1)
+    return stock_fit(stock, limit) < PLENTY * max(top, minimum)
 
 
 def counts_from_data(data: dict[str, Any]) -> Counts | None:

@@ -4,6 +4,7 @@ change leaves an audit row (store.audit) in the same transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import audit, notify, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden
+from store.groupbuy.counts import stock_fit, stock_limits
 from store.groupbuy.lifecycle import CloseOutcome, cancel_ticks, close, release_all
 from store.groupbuy.rules import CANCELLED, DEADLINE_JOB, MAX_PARTICIPANTS, OPEN, GroupBuyPolicy, check_units
 from store.groupbuy.views import GroupBuyView, load, rowcount
@@ -128,6 +130,49 @@ async def _tell_participants(session: AsyncSession, view: GroupBuyView, change: 
         )
 
 
+async def _held(session: AsyncSession, group_buy_id: int) -> int:
+    """The units the buy's participants hold: with what is left, the units this buy can still hand out."""
+    held = (
+        await session.execute(
+            select(func.coalesce(func.sum(GroupBuyParticipant.quantity), 0)).where(
+                GroupBuyParticipant.group_buy_id == group_buy_id
+            )
+        )
+    ).scalar_one()
+    return int(held)
+
+
+# How far one press of the leader's maximum buttons moves it.
+MAXIMUM_STEP = 5
+
+
+@dataclass(frozen=True)
+class MaximumChoices:
+    """What the leader's screen offers for the maximum: values that set_maximum accepts right now."""
+
+    values: tuple[int, ...]
+    no_maximum: bool
+
+
+def maximum_choices(view: GroupBuyView, held: int) -> MaximumChoices:
+    """A step down and a step up from the maximum (from "no maximum": a step above who must be able to join),
+    kept between who already joined (and the minimum) and what the stock serves at the per-person limit;
+    "no maximum" only when the stock does not cap the group (`held`: the units participants hold)."""
+    available = view.product.stock + held
+    low = max(view.joined, view.min_participants, 1)
+    high = stock_fit(available, view.per_person_limit)
+    current = view.max_participants
+    values: list[int] = []
+    if low <= high:
+        around = [low + MAXIMUM_STEP] if current is None else [current - MAXIMUM_STEP, current + MAXIMUM_STEP]
+        for candidate in around:
+            value = min(max(candidate, low), high)
+            if value != current and value not in values:
+                values.append(value)
+    limited = stock_limits(view.tiers, view.min_participants, view.per_person_limit, available)
+    return MaximumChoices(tuple(sorted(values)), current is not None and not limited)
+
+
 async def set_maximum(
     db: Database, group_buy_id: int, actor_id: int, is_admin: bool, maximum: int | None
 ) -> GroupBuyView:
@@ -141,16 +186,13 @@ async def set_maximum(
         if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
             low = max(view.joined, view.min_participants, 1)
             raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
+        available = view.product.stock + await _held(session, group_buy_id)
         if maximum is not None:
-            # The units this buy can still hand out: what is left plus what its participants hold.
-            held = (
-                await session.execute(
-                    select(func.coalesce(func.sum(GroupBuyParticipant.quantity), 0)).where(
-                        GroupBuyParticipant.group_buy_id == group_buy_id
-                    )
-                )
-            ).scalar_one()
-            check_units(maximum, view.per_person_limit, view.product.stock + int(held))
+            check_units(maximum, view.per_person_limit, available)
+        elif stock_limits(view.tiers, view.min_participants, view.per_person_limit, available):
+            raise DomainError(
+                "gb_no_max_stock_limits", stock=available, fit=stock_fit(available, view.per_person_limit)
+            )
         # Changed only from another value: of two taps racing to the same maximum, one changes it.
         query = update(GroupBuy).where(
             GroupBuy.id == group_buy_id,

@@ -1,5 +1,6 @@
 """The leader's screen of a published buy (/leader → the buy), end to end against the emulator: a double tap on
-a maximum tells the participants once, and the maximum it already has is a calm toast."""
+a maximum tells the participants once, and the maximum it already has is a calm toast; only maxima the stock
+allows are offered, "No maximum" only when the stock does not cap the group."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from sqlalchemy import func, select
 
 from bot.callbacks.groupbuy import LeaderCB
 from bot.emulator.client import MessageView, UserHandle
-from bot.groupbuy_cards import refresher
+from bot.groupbuy_cards import post_card, refresher
 from bot.sandbox import Stack
-from store import groupbuy
+from store import groupbuy, users
 from store.models import OutboxMessage
 from tests.groupbuy.helpers import make_product, publish
 from tests.groupbuy.test_groupbuy_e2e import labels, started
@@ -72,4 +73,56 @@ async def test_a_double_tap_on_a_maximum_tells_the_participants_once(shop: Stack
     assert await _notices(shop, alice.id) == 1
     assert await _edits_of(shop, lena.private_chat_id) == edits, "no edit of a screen that shows this already"
     assert "up to 7 people" in text_of(await current(shop, lena, screen.message_id))
+    await refresher(shop.app.ctx).idle()
+
+
+async def test_only_maxima_the_stock_allows_are_offered_and_no_maximum_only_when_it_does_not_limit(
+    shop: Stack,
+) -> None:
+    """10 units, up to 2 each: the stock serves 5 people. The screen used to offer "Max 7" (refused: not enough
+    stock) and "No maximum" (accepted, promising places the stock cannot fill)."""
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=10, price=5000, sku="GB-TIGHT")
+    alice = await started(shop, "Alice")
+    lena, group = await leader_and_group(shop, alice)
+    view = await publish(
+        shop.db, product, leader_id=lena.id, chat_id=group.id, per_person=2, tiers=(groupbuy.Tier(3, 4000),)
+    )
+    card = await posted(shop, group, view)
+    await alice.tap("Join", message=card, chat=group)
+    screen = await _buy_screen(shop, lena, view.id)
+    offered = [label for label in labels(screen) if "Max" in label or "maximum" in label]
+    assert offered == ["👥 Max 5"], offered
+
+    tap = await lena.tap("Max 5", message=screen)
+    assert tap.toast is not None and "Saved" in (tap.toast.text or "") and not tap.toast.show_alert
+    assert (await groupbuy.get(shop.db, view.id)).max_participants == 5
+    offered = [label for label in labels(await current(shop, lena, screen.message_id)) if "Max" in label]
+    assert offered == ["👥 Max 2"], "a step down; nothing above what the stock serves, and no 'No maximum'"
+
+    # A forged (or older) "No maximum" button is refused with the reason.
+    await lena.tap_data(LeaderCB(a="max", g=view.id, v=0).pack(), message=screen)
+    toast = (await lena.toasts())[-1]
+    assert toast.text == "The stock (10 units) caps this group buy at 5 people: it needs a maximum.", toast
+    assert (await groupbuy.get(shop.db, view.id)).max_participants == 5
+    await refresher(shop.app.ctx).idle()
+
+
+async def test_plenty_of_stock_offers_steps_both_ways_and_no_maximum_in_chinese(shop: Stack) -> None:
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=100, sku="GB-PLENTY")
+    lena = await started(shop, "Lena", lang="zh-hans")
+    await users.grant_role(shop.db, lena.id, "leader")
+    group = await shop.client.group("Street", members=[lena], bot_admin=True)
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, maximum=10, per_person=2)
+    await post_card(shop.app.ctx, view)
+    screen = await _buy_screen(shop, lena, view.id)
+    offered = [label for label in labels(screen) if "上限" in label or "不限" in label]
+    assert offered == ["👥 上限 5", "👥 上限 15", "不限人数"], offered
+    await lena.tap("不限人数", message=screen)
+    assert (await groupbuy.get(shop.db, view.id)).max_participants is None
+    await asyncio.sleep(1.1)  # past the double-tap window
+    await lena.tap_data(LeaderCB(a="max", g=view.id, v=0).pack(), message=screen)
+    toast = (await lena.toasts())[-1]
+    assert (toast.text, toast.show_alert) == ("已经是不限人数。", False)
     await refresher(shop.app.ctx).idle()
