@@ -22,6 +22,7 @@ from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
+from bot.views.errors import error_text
 from store import groupbuy, order_queues, users
 from store.errors import Conflict, DomainError
 from store.models import utcnow
@@ -41,10 +42,12 @@ async def _home(ctx: AppContext, lang: str, user_id: int) -> views.Screen:
     return views.leader_home(lang, overview, ctx.settings.shop.currency)
 
 
-async def _detail(ctx: AppContext, lang: str, user_id: int, group_buy_id: int) -> views.Screen:
+async def _detail(
+    ctx: AppContext, lang: str, user_id: int, group_buy_id: int, notice: str | None = None
+) -> views.Screen:
     line, people = await groupbuy.leader_detail(ctx.db, group_buy_id, user_id, await _is_admin(ctx, user_id))
     pickup = views.pickup_label(ctx.settings.shop.pickup_points, line.group_buy.pickup_point, lang)
-    return views.leader_detail(lang, line, people, utcnow(), pickup, ctx.settings.shop.timezone)
+    return views.leader_detail(lang, line, people, utcnow(), pickup, ctx.settings.shop.timezone, notice=notice)
 
 
 @routes.message(Command("leader"), PRIVATE)
@@ -118,7 +121,12 @@ async def leader_tap(
         await _show(query, views.confirm_close(lang, view))
     elif action == "close_yes":
         # Minimum reached: the buy closes now, as at its deadline; the screen shows how it ended.
-        outcome = await groupbuy.close_early(ctx.db, gid, uid, admin, policy(ctx.settings))
+        try:
+            outcome = await groupbuy.close_early(ctx.db, gid, uid, admin, policy(ctx.settings))
+        except Conflict as exc:
+            # Someone left, or it ended meanwhile: the question is gone, the buy as it is now says why.
+            await _refused(query, ctx, lang, uid, gid, exc)
+            return
         view = outcome.group_buy
         refresher(ctx).request(view.chat_id, view.id, ended=True)
         refresher(ctx).request_panels(view.id)
@@ -129,13 +137,27 @@ async def leader_tap(
         await query.answer()
         await _show(query, views.confirm_cancel(lang, view))
     elif action == "cancel_yes":
-        view = await groupbuy.cancel(ctx.db, gid, uid, admin)
+        try:
+            view = await groupbuy.cancel(ctx.db, gid, uid, admin)
+        except Conflict as exc:
+            await _refused(query, ctx, lang, uid, gid, exc)
+            return
         refresher(ctx).request(view.chat_id, view.id, ended=True)
         refresher(ctx).request_panels(view.id)
         await query.answer(t(lang, "groupbuy.leader.cancelled"))
         await _show(query, await _detail(ctx, lang, uid, gid))
     else:
         raise DomainError("bad_button")
+
+
+async def _refused(
+    query: CallbackQuery, ctx: AppContext, lang: str, user_id: int, group_buy_id: int, exc: DomainError
+) -> None:
+    """A confirmed step the buy no longer allows: the reason as an alert and on the buy's screen, which
+    replaces the question (a Yes left on screen would only be refused again)."""
+    reason = error_text(lang, exc)
+    await query.answer(t_plain(lang, f"errors.{exc.code}", **exc.params), show_alert=True)
+    await _show(query, await _detail(ctx, lang, user_id, group_buy_id, notice=reason))
 
 
 def _unchanged_max(lang: str, maximum: int | None) -> str:

@@ -683,10 +683,19 @@ def order_state(lang: str, status: str, receive: str) -> str:
 
 
 def leader_detail(
-    lang: str, line: LeaderLine, people: Sequence[ParticipantView], now: datetime, pickup: str | None, timezone: str
+    lang: str,
+    line: LeaderLine,
+    people: Sequence[ParticipantView],
+    now: datetime,
+    pickup: str | None,
+    timezone: str,
+    *,
+    notice: str | None = None,
 ) -> Screen:
+    """The leader's screen of one buy; `notice` (already-rendered text, e.g. why a step was refused) first."""
     view = line.group_buy
-    parts = [
+    parts = [t(lang, "groupbuy.leader.notice", text=notice)] if notice else []
+    parts += [
         _line(lang, line),
         progress(lang, view, now),
     ]

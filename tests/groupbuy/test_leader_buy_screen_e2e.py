@@ -1,6 +1,7 @@
 """The leader's screen of a published buy (/leader → the buy), end to end against the emulator: a double tap on
 a maximum tells the participants once, and the maximum it already has is a calm toast; only maxima the stock
-allows are offered, "No maximum" only when the stock does not cap the group."""
+allows are offered, "No maximum" only when the stock does not cap the group; a refused "Close now" leaves no
+stale question."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.sandbox import Stack
 from store import groupbuy, users
 from store.models import OutboxMessage
 from tests.groupbuy.helpers import make_product, publish
-from tests.groupbuy.test_groupbuy_e2e import labels, started
+from tests.groupbuy.test_groupbuy_e2e import fire_deadline, labels, started
 from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, leader_and_group, posted, text_of
 
 
@@ -125,4 +126,42 @@ async def test_plenty_of_stock_offers_steps_both_ways_and_no_maximum_in_chinese(
     await lena.tap_data(LeaderCB(a="max", g=view.id, v=0).pack(), message=screen)
     toast = (await lena.toasts())[-1]
     assert (toast.text, toast.show_alert) == ("已经是不限人数。", False)
+    await refresher(shop.app.ctx).idle()
+
+
+async def test_a_refused_close_now_replaces_the_question_with_the_buy_and_the_reason(shop: Stack) -> None:
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=20, price=5000, sku="GB-CLOSE")
+    alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
+    lena, group = await leader_and_group(shop, alice, bob)
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
+    card = await posted(shop, group, view)
+    for person in (alice, bob):
+        await person.tap("Join", message=card, chat=group)
+    screen = await _buy_screen(shop, lena, view.id)
+
+    # Asked, then Bob leaves before the Yes: below the minimum.
+    await lena.tap("Close now", message=screen)
+    assert "✅ Yes, close now" in labels(await current(shop, lena, screen.message_id))
+    await bob.tap("Leave", message=card, chat=group)
+    tap = await lena.tap("Yes, close now", message=screen)
+    reason = "The minimum is not reached yet (1 of 2): it can close early once it is."
+    assert tap.toast is not None and tap.toast.text == reason and tap.toast.show_alert
+    after = await current(shop, lena, screen.message_id)
+    assert "Yes, close now" not in labels(after), "the question is gone"
+    assert reason in text_of(after) and "1 person" in text_of(after), text_of(after)
+    assert not any("Close now" in label for label in labels(after)), "not offered below the minimum"
+    assert "⬅️ Back" in labels(after)
+
+    # Asked again once the minimum is back, and the deadline closes it before the Yes.
+    await bob.tap("Join", message=card, chat=group)
+    await lena.tap("Back", message=screen)
+    await lena.tap(f"#{view.id}", message=screen)
+    await lena.tap("Close now", message=screen)
+    await fire_deadline(shop, view.id)
+    tap = await lena.tap("Yes, close now", message=screen)
+    assert tap.toast is not None and tap.toast.text == "This group buy has already ended." and tap.toast.show_alert
+    after = await current(shop, lena, screen.message_id)
+    assert "Yes, close now" not in labels(after)
+    assert "This group buy has already ended." in text_of(after) and "· succeeded ·" in text_of(after)
     await refresher(shop.app.ctx).idle()
