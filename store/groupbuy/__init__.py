@@ -54,12 +54,14 @@ from store.groupbuy.desk import (
 from store.groupbuy.hooks import give_back, on_delivered, on_paid, on_refunded
 from store.groupbuy.leader import (
     MaximumChoices,
+    TiersLocked,
     cancel,
     close_early,
     extend,
     manage_view,
     maximum_choices,
     set_maximum,
+    set_tiers,
 )
 from store.groupbuy.lifecycle import CloseOutcome, attach_card, close, publish, schedule_tick, tick, tick_key
 from store.groupbuy.parsing import (
@@ -100,6 +102,7 @@ from store.groupbuy.rules import (
     Tier,
     check_deadline,
     check_participants,
+    check_setup,
     check_units,
     commission_of,
     format_remaining,
@@ -152,12 +155,14 @@ __all__ = [
     "MaximumChoices",
     "ParticipantView",
     "Tier",
+    "TiersLocked",
     "attach_card",
     "cancel",
     "candidate_products",
     "check_counts",
     "check_deadline",
     "check_participants",
+    "check_setup",
     "check_units",
     "clean_pickup_text",
     "close",
@@ -205,6 +210,7 @@ __all__ = [
     "set_delivery",
     "set_maximum",
     "set_quantity",
+    "set_tiers",
     "shown_tiers",
     "steppers",
     "stock_fit",

@@ -1,9 +1,10 @@
 """What the buy's own leader (or an admin) may do to an open buy: cancel it, extend its deadline, change its
-maximum, close it early once the minimum is reached. Participants are told of every change (outbox), and each
-change leaves an audit row (store.audit) in the same transaction."""
+maximum, change its prices until the first join, close it early once the minimum is reached. Participants are
+told of every change (outbox), and each change leaves an audit row (store.audit) in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,10 +17,20 @@ from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy.counts import stock_fit, stock_limits
 from store.groupbuy.lifecycle import CloseOutcome, cancel_ticks, close, release_all
-from store.groupbuy.rules import CANCELLED, DEADLINE_JOB, MAX_PARTICIPANTS, OPEN, GroupBuyPolicy, check_units
+from store.groupbuy.rules import (
+    CANCELLED,
+    DEADLINE_JOB,
+    MAX_PARTICIPANTS,
+    OPEN,
+    GroupBuyPolicy,
+    Tier,
+    check_setup,
+    check_units,
+)
 from store.groupbuy.views import GroupBuyView, load, rowcount
 from store.models import utcnow
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
+from store.money import Money
 
 
 async def managed(session: AsyncSession, group_buy_id: int, actor_id: int, is_admin: bool) -> GroupBuyView:
@@ -221,6 +232,54 @@ async def set_maximum(
             {"max_participants": maximum},
         )
         return changed
+
+
+class TiersLocked(Conflict):
+    """Someone joined: they joined at the prices shown, so the prices can no longer change."""
+
+    def __init__(self) -> None:
+        super().__init__("gb_tiers_locked")
+
+
+async def set_tiers(
+    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, tiers: Sequence[Tier]
+) -> GroupBuyView:
+    """New price tiers for an open buy nobody has joined yet, checked by the rules publishing uses. The buy's
+    row is locked first (FOR UPDATE; joins take the same row with their conditional update), so a join and
+    this change are ordered: a join that came first refuses the change (TiersLocked), a join that comes after
+    sees the new prices. Nobody ever holds a place taken under prices that changed afterwards."""
+    async with db.tx() as session:
+        await managed(session, group_buy_id, actor_id, is_admin)
+        row = (
+            await session.execute(
+                select(GroupBuy)
+                .where(GroupBuy.id == group_buy_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        if row.status != OPEN:
+            raise Conflict("gb_closed")
+        if row.joined > 0 or await _held(session, group_buy_id) > 0:
+            raise TiersLocked()
+        view = await load(session, group_buy_id)
+        ordered = sorted(tiers, key=lambda tier: tier.min_participants)
+        check_setup(
+            ordered,
+            Money(view.base_price, view.currency),
+            view.min_participants,
+            view.max_participants,
+            view.per_person_limit,
+            view.product.stock,
+        )
+        before = [[tier.min_participants, tier.unit_price] for tier in view.tiers]
+        after = [[tier.min_participants, tier.unit_price] for tier in ordered]
+        if before == after:
+            return view  # the prices it has: nothing to write, nobody to tell
+        row.tiers = after
+        await session.flush()
+        await _audit(session, actor_id, is_admin, "groupbuy.tiers", group_buy_id, {"tiers": before}, {"tiers": after})
+        return await load(session, group_buy_id)
 
 
 async def close_early(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import checkout, notify, orders, scheduling
 from store.db import Database
-from store.errors import Conflict, DomainError
+from store.errors import Conflict
 from store.groupbuy.parsing import DeadlineChoice, GroupBuySpec, publish_deadline
 from store.groupbuy.participants import return_units, saved_contact
 from store.groupbuy.rules import (
@@ -22,7 +22,7 @@ from store.groupbuy.rules import (
     SUCCEEDED,
     TICK_JOB,
     GroupBuyPolicy,
-    check_participants,
+    check_setup,
     commission_of,
     price_for,
 )
@@ -39,10 +39,10 @@ async def publish(db: Database, leader_id: int, spec: GroupBuySpec, policy: Grou
         if not product.active or product.stock <= 0:
             raise Conflict("gb_product_unavailable")
         refuse_digital(product)  # paid in Telegram Stars only, while a group buy is paid by card or on pickup
-        tiers = list(spec.tiers)
-        if not tiers or any(not 0 < tier.unit_price < product.price for tier in tiers):
-            raise DomainError("gb_tier_not_cheaper", price=product.money.format())
-        check_participants(tiers, spec.min_participants, spec.max_participants, spec.per_person_limit, product.stock)
+        tiers = sorted(spec.tiers, key=lambda tier: tier.min_participants)
+        check_setup(
+            tiers, product.money, spec.min_participants, spec.max_participants, spec.per_person_limit, product.stock
+        )
         deadline = publish_deadline(
             DeadlineChoice(duration=spec.duration, at=spec.deadline), now, policy.max_duration_days
         )

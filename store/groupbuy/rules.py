@@ -3,11 +3,13 @@ prices, the checks that limits and deadlines fit, the leader's commission."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from store.errors import DomainError
+from store.money import Money
 
 OPEN = "open"
 SUCCEEDED = "succeeded"
@@ -89,6 +91,28 @@ def check_participants(tiers: Sequence[Tier], minimum: int, maximum: int | None,
         raise DomainError("gb_number_range", low=1, high=MAX_PER_PERSON)
     if maximum is not None:
         check_units(maximum, per_person, stock)
+
+
+def check_setup(
+    tiers: Sequence[Tier],
+    regular: Money,
+    minimum: int,
+    maximum: int | None,
+    per_person: int,
+    stock: int,
+) -> None:
+    """What a buy must satisfy to be published, and again whenever its prices change: 1 to MAX_TIERS tiers,
+    each cheaper than the regular price (and above zero), each needing more people for a lower price than the
+    one before, and the limits fitting the tiers and the stock (check_participants)."""
+    if not tiers or any(not 0 < tier.unit_price < regular.amount for tier in tiers):
+        raise DomainError("gb_tier_not_cheaper", price=regular.format())
+    if len(tiers) > MAX_TIERS:
+        raise DomainError("gb_too_many_tiers", max=MAX_TIERS)
+    ordered = sorted(tiers, key=lambda tier: tier.min_participants)
+    for lower, higher in itertools.pairwise(ordered):
+        if lower.min_participants == higher.min_participants or higher.unit_price >= lower.unit_price:
+            raise DomainError("gb_tiers_order")
+    check_participants(tiers, minimum, maximum, per_person, stock)
 
 
 def check_units(maximum: int, per_person: int, stock: int) -> None:
