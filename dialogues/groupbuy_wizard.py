@@ -79,6 +79,24 @@ def remove_tier(steps: Steps, count: int) -> Steps:
     return steps[:-1]
 
 
+def adjust(steps: Steps, action: str, value: str) -> Steps:
+    """A tap of the tier editor, wherever it is shown (the set-up wizard, a published buy's price edit): ta / tr
+    add or remove the last tier (`value`: how many tiers the tapped screen showed), tn / td set a tier's people
+    or percent off (`value`: "index.number")."""
+    if action in ("ta", "tr"):
+        if not value.isdigit():
+            raise DomainError("bad_button")
+        count = int(value)
+        return add_tier(steps, count) if action == "ta" else remove_tier(steps, count)
+    if action not in ("tn", "td"):
+        raise DomainError("bad_button")
+    index, _, number = value.partition(".")
+    if not index.isdigit() or not number.lstrip("-").isdigit() or len(number) > 6:
+        raise DomainError("bad_button")
+    setter = set_people if action == "tn" else set_percent
+    return setter(steps, int(index), int(number))
+
+
 def _check_index(steps: Steps, index: int) -> None:
     if not 0 <= index < len(steps):
         raise DomainError("bad_button")

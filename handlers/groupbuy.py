@@ -393,13 +393,6 @@ async def _show_tier_editor(
     await edit_or_answer(query, screen.text, screen.markup)
 
 
-def _index_value(value: str) -> tuple[int, int]:
-    index, _, number = value.partition(".")
-    if not index.isdigit() or not number.lstrip("-").isdigit() or len(number) > 6:
-        raise DomainError("bad_button")
-    return int(index), int(number)
-
-
 @routes.callback_query(WizardCB.filter(F.a == "ted"), GroupBuyWizard.tiers)
 async def wizard_tier_editor(
     query: CallbackQuery, callback_data: WizardCB, ctx: AppContext, lang: str, state: FSMContext
@@ -419,16 +412,7 @@ async def wizard_tier_adjust(
     steps = wizard.steps_from_data((await state.get_data()).get("tier_steps"))
     if not steps:
         raise DomainError("stale_button")
-    if callback_data.a in ("ta", "tr"):
-        if not callback_data.v.isdigit():
-            raise DomainError("bad_button")
-        count = int(callback_data.v)
-        changed = wizard.add_tier(steps, count) if callback_data.a == "ta" else wizard.remove_tier(steps, count)
-    else:
-        index, value = _index_value(callback_data.v)
-        setter = wizard.set_people if callback_data.a == "tn" else wizard.set_percent
-        changed = setter(steps, index, value)
-    await _show_tier_editor(query, ctx, lang, state, changed)
+    await _show_tier_editor(query, ctx, lang, state, wizard.adjust(steps, callback_data.a, callback_data.v))
 
 
 @routes.callback_query(WizardCB.filter(F.a == "tok"), GroupBuyWizard.tiers)

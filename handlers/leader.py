@@ -1,21 +1,26 @@
 """The leader's desk (/leader, private chat): open and past group buys, participants, amounts, commission,
-the pickup list as CSV, extending and cancelling. Admins manage every buy and grant the leader role.
+the pickup list as CSV, extending, the maximum, the prices until the first join, closing and cancelling. Admins
+manage every buy and grant the leader role.
 
 Every tap re-checks the role and that the buy is the tapping leader's own (store.groupbuy refuses others)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import access, tap_guard
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
-from bot.callbacks.groupbuy import LeaderCB
+from bot.callbacks.groupbuy import LeaderCB, PriceEditCB
 from bot.context import AppContext
 from bot.groupbuy_cards import policy, refresher
 from bot.i18n import t, t_plain
@@ -23,9 +28,13 @@ from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import groupbuy as views
 from bot.views.errors import error_text
+from dialogues import groupbuy_wizard as wizard
 from store import groupbuy, order_queues, users
+from store.catalog import ProductView
 from store.errors import Conflict, DomainError
+from store.groupbuy import GroupBuyView, Tier
 from store.models import utcnow
+from store.money import Money
 
 routes = Routes("leader")
 PRIVATE = F.chat.type == "private"
@@ -168,6 +177,149 @@ def _unchanged_max(lang: str, maximum: int | None) -> str:
 
 async def _show(query: CallbackQuery, screen: views.Screen) -> None:
     await edit_or_answer(query, screen.text, screen.markup)
+
+
+# ---------------------------------------------------------------------------------------------- prices
+# A published buy's prices, until the first join: the set-up wizard's presets and tier editor (the same views
+# and steps, with this buy's buttons), a preview of the new prices, then Save. What is being edited is kept
+# in a conversation destiny of its own, so a set-up in progress in the same chat is left alone.
+
+PRICE_EDIT_DESTINY = "gb_prices"
+
+
+def _price_state(ctx: AppContext, user_id: int) -> FSMContext:
+    key = StorageKey(bot_id=ctx.bot.id, chat_id=user_id, user_id=user_id, destiny=PRICE_EDIT_DESTINY)
+    return FSMContext(storage=ctx.conversations, key=key)
+
+
+async def _editable(ctx: AppContext, user_id: int, group_buy_id: int) -> GroupBuyView:
+    """The buy, while its prices may still change (set_tiers checks again under the row lock)."""
+    view = await groupbuy.manage_view(ctx.db, group_buy_id, user_id, await _is_admin(ctx, user_id))
+    if not view.is_open:
+        raise Conflict("gb_closed")
+    if view.joined:
+        raise groupbuy.TiersLocked()
+    return view
+
+
+def _at_buy_price(view: GroupBuyView) -> ProductView:
+    """The product as the buy sells it: tiers are priced from the regular price frozen at publishing."""
+    return replace(view.product, price=view.base_price)
+
+
+async def _edited(state: FSMContext, group_buy_id: int, key: str) -> Any:
+    data = await state.get_data()
+    if data.get("g") != group_buy_id or not data.get(key):
+        raise DomainError("stale_button")  # another buy's edit since, or one that was saved or abandoned
+    return data[key]
+
+
+@routes.callback_query(PriceEditCB.filter())
+async def price_edit_tap(
+    query: CallbackQuery, callback_data: PriceEditCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    uid = query.from_user.id
+    await access.require_role(ctx, uid, "leader")
+    action, gid, value = callback_data.a, callback_data.g, callback_data.v
+    if action == "nop":
+        await query.answer(t(lang, "groupbuy.wizard.tier_hint"))
+        return
+    state = _price_state(ctx, uid)
+    try:
+        view = await _editable(ctx, uid, gid)
+    except Conflict as exc:  # someone joined (or it ended) since this screen was drawn
+        await state.clear()
+        await _refused(query, ctx, lang, uid, gid, exc)
+        return
+    picker = views.price_edit_picker(gid)
+    if action in ("open", "tps"):
+        await state.set_data({"g": gid})
+        presets = [groupbuy.tier_preset(view.base_price, i) for i in range(len(groupbuy.TIER_PRESETS))]
+        await query.answer()
+        await _show(query, views.tiers_prompt(lang, _at_buy_price(view), presets, picker))
+    elif action == "tp":
+        if not value.isdigit():
+            raise DomainError("bad_button")
+        await _preview(query, lang, state, view, groupbuy.tier_preset(view.base_price, int(value)))
+    elif action == "ted":
+        data = await state.get_data()
+        steps = wizard.steps_from_data(data.get("steps")) if data.get("g") == gid else ()
+        preset = int(value) if value.isdigit() else 0
+        await _show_editor(query, lang, state, view, steps or groupbuy.tier_steps(preset), picker)
+    elif action in ("tn", "td", "ta", "tr"):
+        steps = wizard.steps_from_data(await _edited(state, gid, "steps"))
+        changed = wizard.adjust(steps, action, value)
+        if changed == steps:  # a repeated tap (or a tier that cannot be added): the screen shows this already
+            await query.answer()
+            return
+        await _show_editor(query, lang, state, view, changed, picker)
+    elif action == "tok":
+        steps = wizard.steps_from_data(await _edited(state, gid, "steps"))
+        await _preview(query, lang, state, view, groupbuy.tiers_from_steps(view.base_price, steps))
+    elif action == "save":
+        await _save_prices(query, ctx, lang, state, view, fsm_storage)
+    else:
+        raise DomainError("bad_button")
+
+
+async def _show_editor(
+    query: CallbackQuery,
+    lang: str,
+    state: FSMContext,
+    view: GroupBuyView,
+    steps: wizard.Steps,
+    picker: views.TierPicker,
+) -> None:
+    """Checked before anything changes: a refused tap is answered with the reason, the screen stays."""
+    tiers = groupbuy.tiers_from_steps(view.base_price, steps)
+    await state.update_data(g=view.id, steps=[list(step) for step in steps])
+    await query.answer()
+    await _show(query, views.tier_editor(lang, _at_buy_price(view), steps, tiers, picker))
+
+
+async def _preview(
+    query: CallbackQuery, lang: str, state: FSMContext, view: GroupBuyView, tiers: Sequence[Tier]
+) -> None:
+    """The new prices as the card will show them; refused here already when publishing would refuse them."""
+    groupbuy.check_setup(
+        tiers,
+        Money(view.base_price, view.currency),
+        view.min_participants,
+        view.max_participants,
+        view.per_person_limit,
+        view.product.stock,
+    )
+    await state.update_data(g=view.id, tiers=[[tier.min_participants, tier.unit_price] for tier in tiers])
+    await query.answer()
+    await _show(query, views.price_preview(lang, view, tiers))
+
+
+async def _save_prices(
+    query: CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    view: GroupBuyView,
+    fsm_storage: BaseStorage,
+) -> None:
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double tap saves once
+    tiers = [Tier(int(n), int(p)) for n, p in await _edited(state, view.id, "tiers")]
+    uid = query.from_user.id
+    try:
+        changed = await groupbuy.set_tiers(ctx.db, view.id, uid, await _is_admin(ctx, uid), tiers)
+    except groupbuy.TiersLocked as exc:
+        # Someone joined between the preview and Save: they joined at the old prices, which stay.
+        await state.clear()
+        await _refused(query, ctx, lang, uid, view.id, exc)
+        return
+    await state.clear()
+    if changed.tiers == view.tiers:
+        await query.answer(t(lang, "groupbuy.edit_prices.unchanged"))
+    else:
+        refresher(ctx).request(changed.chat_id, changed.id)  # the group card shows the new prices
+        await query.answer(t(lang, "groupbuy.edit_prices.saved"))
+    await _show(query, await _detail(ctx, lang, uid, view.id))
 
 
 # ---------------------------------------------------------------------------------------------- admin

@@ -28,11 +28,20 @@ class WizardCB(CallbackData, prefix="gbw"):
 
 class LeaderCB(CallbackData, prefix="gbl"):
     """/leader desk. a: home | view | csv | ext (v hours) | max (v people, 0 none) | close (asks) |
-    close_yes | cancel (asks) | cancel_yes."""
+    close_yes | cancel (asks) | cancel_yes. The prices are edited with PriceEditCB."""
 
     a: str
     g: Id = 0
     v: Id = 0
+
+
+class PriceEditCB(CallbackData, prefix="gbp"):
+    """A published buy's prices, edited by its leader until the first join (g: the buy). a: open (the presets)
+    | tp (v preset) | ted/tn/td/ta/tr/tok/tps (the wizard's tier editor, same values) | save | nop (a label)."""
+
+    a: str
+    g: Id
+    v: str = ""
 
 
 DELIVERY_CHOICES = {0: "pickup", 1: "pickup_pay", 2: "delivery"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import html
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
+from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, PriceEditCB, WizardCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.deeplinks import start_link
@@ -385,19 +385,59 @@ def _tier_example(tiers: Sequence[Tier], currency: str) -> str:
     return ", ".join(f"{tier.min_participants}: {_typed_amount(tier.unit_price, currency)}" for tier in tiers)
 
 
-def tiers_prompt(lang: str, product: ProductView, presets: Sequence[Sequence[Tier]]) -> Screen:
+@dataclass(frozen=True)
+class TierPicker:
+    """Where the tier presets and the adjust-by-buttons editor lead: the set-up wizard, or the price edit of a
+    published buy. `data(action, value)` packs a button's callback data (the same actions and values in
+    both); `leave` is the way out; `use_key` labels the button that takes the tiers shown."""
+
+    data: Callable[[str, str], str]
+    leave: Callable[[str], InlineKeyboardButton]
+    use_key: str = "groupbuy.btn.use_tiers"
+    typed: bool = True  # the presets' question also invites typed tiers (the wizard reads them)
+
+
+def _wizard_data(action: str, value: str) -> str:
+    return WizardCB(a=action, v=value).pack()
+
+
+def _wizard_leave(lang: str) -> InlineKeyboardButton:
+    return _button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())
+
+
+WIZARD_PICKER = TierPicker(data=_wizard_data, leave=_wizard_leave)
+
+
+def price_edit_picker(group_buy_id: int) -> TierPicker:
+    """The wizard's picker on a published buy: buttons only, Back returns to the leader's screen of the buy."""
+
+    def data(action: str, value: str) -> str:
+        return PriceEditCB(a=action, g=group_buy_id, v=value).pack()
+
+    def leave(lang: str) -> InlineKeyboardButton:
+        return _button(t(lang, "groupbuy.btn.back"), LeaderCB(a="view", g=group_buy_id).pack())
+
+    return TierPicker(data=data, leave=leave, use_key="groupbuy.btn.preview_tiers", typed=False)
+
+
+def tiers_prompt(
+    lang: str, product: ProductView, presets: Sequence[Sequence[Tier]], picker: TierPicker = WIZARD_PICKER
+) -> Screen:
     """The price question, with examples worked out from the product's own price and presets as buttons."""
     first = presets[0] if presets else ()
     example = _typed_amount(first[-1].unit_price, product.currency) if first else ""
-    text = t(
-        lang,
-        "groupbuy.wizard.tiers",
-        title=product.title(lang),
-        price=product.money.format(),
-        stock=product.stock,
-        example=example,
-        example_tiers=_tier_example(first, product.currency),
-    )
+    if picker.typed:
+        text = t(
+            lang,
+            "groupbuy.wizard.tiers",
+            title=product.title(lang),
+            price=product.money.format(),
+            stock=product.stock,
+            example=example,
+            example_tiers=_tier_example(first, product.currency),
+        )
+    else:
+        text = t(lang, "groupbuy.edit_prices.presets", title=product.title(lang), price=product.money.format())
     rows = [
         [
             _button(
@@ -407,14 +447,14 @@ def tiers_prompt(lang: str, product: ProductView, presets: Sequence[Sequence[Tie
                     ),
                     60,
                 ),
-                WizardCB(a="tp", v=str(index)).pack(),
+                picker.data("tp", str(index)),
             )
         ]
         for index, preset in enumerate(presets)
     ]
     if presets:
-        rows.append([_button(t(lang, "groupbuy.btn.adjust_tiers"), WizardCB(a="ted", v="0").pack())])
-    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+        rows.append([_button(t(lang, "groupbuy.btn.adjust_tiers"), picker.data("ted", "0"))])
+    rows.append([picker.leave(lang)])
     return Screen(text, _markup(rows))
 
 
@@ -422,7 +462,13 @@ def _steps_value(index: int, value: int) -> str:
     return f"{index}.{value}"
 
 
-def tier_editor(lang: str, product: ProductView, steps: Sequence[tuple[int, int]], tiers: Sequence[Tier]) -> Screen:
+def tier_editor(
+    lang: str,
+    product: ProductView,
+    steps: Sequence[tuple[int, int]],
+    tiers: Sequence[Tier],
+    picker: TierPicker = WIZARD_PICKER,
+) -> Screen:
     """Tiers adjusted by taps: people −/+ 1 and discount −/+ 5% per tier, edited in place. Every button sets a
     value (not a step), so a double tap lands on the same screen. What the fewest people for a discount pay is
     stated, beside what anyone pays below it."""
@@ -446,29 +492,29 @@ def tier_editor(lang: str, product: ProductView, steps: Sequence[tuple[int, int]
     for index, ((people, percent), tier) in enumerate(zip(steps, tiers, strict=True)):
         rows.append(
             [
-                _button("➖👥", WizardCB(a="tn", v=_steps_value(index, people - 1)).pack()),
-                _button(t(lang, "groupbuy.btn.tier_people", n=people), WizardCB(a="nop").pack()),
-                _button("➕👥", WizardCB(a="tn", v=_steps_value(index, people + 1)).pack()),
+                _button("➖👥", picker.data("tn", _steps_value(index, people - 1))),
+                _button(t(lang, "groupbuy.btn.tier_people", n=people), picker.data("nop", "")),
+                _button("➕👥", picker.data("tn", _steps_value(index, people + 1))),
             ]
         )
         price = _money(tier.unit_price, product.currency)
         rows.append(
             [
-                _button(f"➖{PERCENT_STEP}%", WizardCB(a="td", v=_steps_value(index, percent - PERCENT_STEP)).pack()),
-                _button(t(lang, "groupbuy.btn.tier_discount", off=percent, price=price), WizardCB(a="nop").pack()),
-                _button(f"➕{PERCENT_STEP}%", WizardCB(a="td", v=_steps_value(index, percent + PERCENT_STEP)).pack()),
+                _button(f"➖{PERCENT_STEP}%", picker.data("td", _steps_value(index, percent - PERCENT_STEP))),
+                _button(t(lang, "groupbuy.btn.tier_discount", off=percent, price=price), picker.data("nop", "")),
+                _button(f"➕{PERCENT_STEP}%", picker.data("td", _steps_value(index, percent + PERCENT_STEP))),
             ]
         )
     count = str(len(steps))
     edit_row = []
     if len(steps) < MAX_TIERS:
-        edit_row.append(_button(t(lang, "groupbuy.btn.add_tier"), WizardCB(a="ta", v=count).pack()))
+        edit_row.append(_button(t(lang, "groupbuy.btn.add_tier"), picker.data("ta", count)))
     if len(steps) > 1:
-        edit_row.append(_button(t(lang, "groupbuy.btn.remove_tier"), WizardCB(a="tr", v=count).pack()))
+        edit_row.append(_button(t(lang, "groupbuy.btn.remove_tier"), picker.data("tr", count)))
     rows.append(edit_row)
-    rows.append([_button(t(lang, "groupbuy.btn.use_tiers"), WizardCB(a="tok").pack())])
-    rows.append([_button(t(lang, "groupbuy.btn.presets"), WizardCB(a="tps").pack())])
-    rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
+    rows.append([_button(t(lang, picker.use_key), picker.data("tok", ""))])
+    rows.append([_button(t(lang, "groupbuy.btn.presets"), picker.data("tps", ""))])
+    rows.append([picker.leave(lang)])
     return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
 
 
@@ -697,6 +743,7 @@ def leader_detail(
     parts = [t(lang, "groupbuy.leader.notice", text=notice)] if notice else []
     parts += [
         _line(lang, line),
+        tier_lines(lang, view.tiers, view.min_participants, view.base_price, view.currency, view.joined),
         progress(lang, view, now),
     ]
     if not view.is_open:
@@ -740,12 +787,39 @@ def leader_detail(
             max_row.append(_button(t(lang, "groupbuy.btn.no_max"), LeaderCB(a="max", g=view.id, v=0).pack()))
         if max_row:
             rows.append(max_row)
+        if view.joined == 0 and line.participants == 0:
+            # Until the first join: whoever joins does so at the prices shown, which then stay.
+            rows.append([_button(t(lang, "groupbuy.btn.edit_prices"), PriceEditCB(a="open", g=view.id).pack())])
         if view.joined >= view.min_participants:
             rows.append([_button(t(lang, "groupbuy.btn.close_now"), LeaderCB(a="close", g=view.id).pack())])
         rows.append([_button(t(lang, "groupbuy.btn.cancel_buy"), LeaderCB(a="cancel", g=view.id).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.csv"), LeaderCB(a="csv", g=view.id).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="home").pack())])
     return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
+
+
+def price_preview(lang: str, view: GroupBuyView, tiers: Sequence[Tier]) -> Screen:
+    """The new prices as the card will show them, beside the prices now; Save changes them."""
+    currency, regular = view.currency, view.base_price
+    text = "\n".join(
+        [
+            t(
+                lang,
+                "groupbuy.edit_prices.preview",
+                title=html.escape(view.title(lang)),
+                regular=_money(regular, currency),
+            ),
+            tier_lines(lang, tiers, view.min_participants, regular, currency),
+            t(lang, "groupbuy.edit_prices.now"),
+            tier_lines(lang, view.tiers, view.min_participants, regular, currency),
+        ]
+    )
+    rows = [
+        [_button(t(lang, "groupbuy.btn.save_tiers"), PriceEditCB(a="save", g=view.id).pack())],
+        [_button(t(lang, "groupbuy.btn.change_tiers"), PriceEditCB(a="tps", g=view.id).pack())],
+        [_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="view", g=view.id).pack())],
+    ]
+    return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
 
 
 def admin_section(lang: str, leaders: Sequence[Buyer], buys: Sequence[GroupBuyView]) -> str:

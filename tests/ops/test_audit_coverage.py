@@ -99,6 +99,12 @@ async def groupbuy_close_early(db: Database, ids: dict[str, Any]) -> str:
     return f"groupbuy:{buy}"
 
 
+async def groupbuy_tiers(db: Database, ids: dict[str, Any]) -> str:
+    buy = await _open_buy(db, "GB-TIERS", joined=0)
+    await groupbuy.set_tiers(db, buy, LEADER, False, (groupbuy.Tier(3, 8500),))
+    return f"groupbuy:{buy}"
+
+
 async def groupbuy_cancel(db: Database, ids: dict[str, Any]) -> str:
     buy = await _open_buy(db, "GB-CANCEL", joined=1)
     await groupbuy.cancel(db, buy, ADMIN, True)
@@ -137,6 +143,7 @@ STAFF_ACTIONS: list[tuple[str, Action, list[str], int, str]] = [
     ("broadcast resumed", broadcast_resume, ["broadcast.resume"], ADMIN, "admin"),
     ("group buy closed early", groupbuy_close_early, ["groupbuy.close_early"], LEADER, "leader"),
     ("group buy cancelled", groupbuy_cancel, ["groupbuy.cancel"], ADMIN, "admin"),
+    ("group buy prices changed", groupbuy_tiers, ["groupbuy.tiers"], LEADER, "leader"),
     ("support take-over", support_take, ["support.take"], AGENT, "support"),
     ("support released", support_release, ["support.release"], AGENT, "support"),
     ("support hand-back", support_hand_back, ["support.take", "support.hand_back"], AGENT, "support"),

@@ -25,7 +25,7 @@ from bot.callbacks.catalog import CategoryCB, ProductCB
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.common import LangCB, MenuCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
-from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, WizardCB
+from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, PriceEditCB, WizardCB
 from bot.callbacks.growth import GrowthCB
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.ops import (
@@ -46,6 +46,7 @@ from bot.callbacks.support import SupCB, SupStatsCB
 from bot.emulator.rules import CALLBACK_DATA_LIMIT
 from store.cart import COUNT_MODULUS
 from store.errors import DomainError
+from store.groupbuy import MAX_PARTICIPANTS
 from store.growth.coupons import CouponSpec, validate_spec
 
 ID = 2_147_483_647  # INTEGER primary keys
@@ -77,6 +78,8 @@ WIDEST: dict[type[CallbackData], list[CallbackData]] = {
     GroupBuyCB: [GroupBuyCB(a="q", g=ID, v=ID)],
     WizardCB: [WizardCB(a="pick", v=POINT_ID), WizardCB(a="prod", v=str(ID))],
     LeaderCB: [LeaderCB(a="cancel_yes", g=ID, v=ID)],
+    # The tier editor's widest value: the last tier's people at the most a tier may need.
+    PriceEditCB: [PriceEditCB(a="save", g=ID), PriceEditCB(a="tn", g=ID, v=f"4.{MAX_PARTICIPANTS + 1}")],
     GrowthCB: [GrowthCB(action="buy", value=COUPON), GrowthCB(action="remind", value="off")],
     DidYouMeanCB: [DidYouMeanCB(q=ID, n=HUMAN_BUTTON)],
     OrderCB: [OrderCB(action="cancel_yes", order_id=ID)],
