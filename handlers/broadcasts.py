@@ -382,8 +382,10 @@ async def _export_opted_in(query: CallbackQuery, rows: list[list[InlineKeyboardB
     """The /mydata export's caption said "you opted out" under a button now used up: left so, the shopper
     reads a state that is no longer true. Its line now says they receive announcements again."""
     message = query.message
-    caption = views.export_caption_opted_in(message.caption if isinstance(message, Message) else None)
-    if caption is None or not isinstance(message, Message):
+    if rows is None or not isinstance(message, Message):
+        return  # the button is gone already (a second tap): the message was redrawn by the first
+    caption = views.export_caption_opted_in(message.caption)
+    if caption is None:
         await _swap(query, rows)
         return
     with contextlib.suppress(TelegramBadRequest):

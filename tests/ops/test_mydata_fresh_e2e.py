@@ -92,3 +92,18 @@ async def test_mydata_follows_the_buttons_under_a_broadcast(shop: Any) -> None:
     await alice.tap(OPT_IN, message=await _now(alice, got))
     export, data = await _export(alice)
     assert data["broadcasts"]["opted_out"] is False and "you receive them" in (export.caption or "")
+
+
+async def test_a_second_tap_on_the_exports_button_changes_nothing(shop: Any) -> None:
+    alice = await shop.client.user("Alice")
+    await alice.send("/start")
+    assert await broadcasts.opt_out(shop.db, alice.id)
+    export, _ = await _export(alice)
+    button = export.buttons[0][0].callback_data or ""
+    await alice.tap(OPT_IN, message=export)
+    redrawn = await _now(alice, export)
+    await alice.tap_data(button, message=export)  # a client that had not caught up
+    toasts = await alice.toasts()
+    assert toasts and "already" in (toasts[-1].text or "")
+    assert (await _now(alice, export)).caption == redrawn.caption
+    assert not [e for e in await shop.client.error_responses() if "not modified" in e.description]
