@@ -88,11 +88,11 @@ async def forget_all(state: FSMContext) -> None:
 async def target(message: Message, state: FSMContext) -> Target | None:
     """The prompt `message` answers, or None when it answers none of them."""
     current = await state.get_state()
-    if current not in _READ_IN:
-        return None
+    replied = message.reply_to_message
+    if current not in _READ_IN or (current is None and replied is None):
+        return None  # most messages: decided without reading the conversation's data
     data = await state.get_data()
     prompts = _prompts(data)
-    replied = message.reply_to_message
     if replied is not None and str(replied.message_id) in prompts:
         kind, product_id = prompts[str(replied.message_id)]
         return Target(str(kind), int(product_id), replied.message_id)
