@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup
 
-RESTOCK_PRODUCT = "ops_restock_product"  # FSM data key: the product being restocked
+RESTOCK_PRODUCT = "ops_restock_product"  # FSM data key: the product of the stock prompt opened last
+STOCK_PROMPTS = "ops_stock_prompts"  # FSM data key: prompt message id -> [restock | threshold, product id]
+STOCK_LATEST = "ops_stock_latest"  # FSM data key: the message id of the stock prompt opened last
 
 
 class OpsSG(StatesGroup):

@@ -11,7 +11,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import payments as bot_payments
 from bot import tap_guard
@@ -229,39 +229,55 @@ async def _example_sku(ctx: AppContext) -> str:
     return await catalog.first_sku(ctx.db) or views.FALLBACK_SKU
 
 
-async def _adjust(ctx: AppContext, user_id: int, raw: str) -> tuple[str, int]:
-    await require_role(ctx, user_id, "admin")
-    match = STOCK_INPUT.match(raw)
-    if match is None:
-        raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
-    sku, sign, number = match.groups()
+async def _adjust(ctx: AppContext, user_id: int, typed_sku: str, sign: str, number: str) -> tuple[str, int]:
     delta = int(number) * (-1 if sign == "-" else 1)
     if delta == 0:
         raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
+    found = await stock_alerts.resolve_sku(ctx.db, typed_sku)  # any letter case: `apl-1 +5` is APL-1
+    if found is None:
+        raise DomainError("admin_unknown_sku", sku=typed_sku)
+    sku = found[1]
     try:
         return sku, await catalog.adjust_stock(ctx.db, sku, delta, actor_id=user_id)
     except DomainError as exc:
         if "not_found" in exc.code:
-            raise DomainError("admin_unknown_sku", sku=sku) from exc
+            raise DomainError("admin_unknown_sku", sku=typed_sku) from exc
         if "negative" in exc.code:
             raise DomainError("admin_stock_negative", sku=sku, stock=exc.params.get("stock", 0)) from exc
         raise
 
 
-async def _bare_sku(ctx: AppContext, user_id: int, raw: str) -> stock_alerts.StockCard | None:
-    """The stock screen of the product a lone SKU names (None: not a known SKU alone, so the text is read as
-    "SKU +5" and anything else gets that format's hint)."""
-    sku = raw.strip()
-    if not SKU.match(sku):
-        return None
+def _card_screen(ctx: AppContext, lang: str, card: stock_alerts.StockCard) -> tuple[str, InlineKeyboardMarkup]:
+    return stock_card_views.screen(lang, card, ctx.settings.ops.low_stock_threshold)
+
+
+async def _stock_answer(
+    ctx: AppContext, user_id: int, lang: str, raw: str
+) -> tuple[bool, tuple[str, InlineKeyboardMarkup]]:
+    """(done, the answer) to `/stock <raw>` or the same typed in the Stock section: "SKU +5" changes the stock;
+    a SKU alone (any letter case) opens its stock screen; other words find products by name (done: False when
+    several match and the admin picks one). A SKU nobody has is named back with how to find the product."""
     await require_role(ctx, user_id, "admin")
-    found = await catalog.get_product_by_sku(ctx.db, sku)
-    if found is None:
-        return None
-    card = await stock_alerts.stock_card(ctx.db, found.id)
-    if card is None:
-        raise DomainError("ops_product_gone")  # switched off: nothing to stock or alert about
-    return card
+    typed = " ".join(raw.split())
+    change = STOCK_INPUT.match(typed)
+    if change is not None:
+        sku, stock = await _adjust(ctx, user_id, *change.groups())
+        return True, views.stock_done(lang, sku, stock)
+    if SKU.match(typed):
+        found = await stock_alerts.resolve_sku(ctx.db, typed)
+        if found is not None:
+            card = await stock_alerts.stock_card(ctx.db, found[0])
+            if card is None:
+                raise DomainError("ops_product_gone")  # switched off: nothing to stock or alert about
+            return True, _card_screen(ctx, lang, card)
+    named = await stock_alerts.cards_named(ctx.db, typed, STOCK_LIST_SIZE)
+    if len(named) == 1:
+        return True, _card_screen(ctx, lang, named[0])
+    if named:
+        return False, views.stock_matches(lang, typed, named)
+    if SKU.match(typed):
+        raise DomainError("admin_unknown_sku", sku=typed)
+    raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
 
 
 @routes.message(StateFilter(AdminSG.stock), Command("cancel"))
@@ -274,15 +290,9 @@ async def stock_cancel(message: Message, lang: str, state: FSMContext) -> None:
 async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
-    product = await _bare_sku(ctx, message.from_user.id, message.text or "")
-    if product is not None:
-        await state.set_state(None)
-        text, markup = stock_card_views.screen(lang, product, ctx.settings.ops.low_stock_threshold)
-        await message.answer(text, reply_markup=markup)
-        return
-    sku, stock = await _adjust(ctx, message.from_user.id, message.text or "")
-    await state.set_state(None)
-    text, markup = views.stock_done(lang, sku, stock)
+    done, (text, markup) = await _stock_answer(ctx, message.from_user.id, lang, message.text or "")
+    if done:
+        await state.set_state(None)  # a list of matches leaves the section open for the next try
     await message.answer(text, reply_markup=markup)
 
 
@@ -293,16 +303,11 @@ async def stock_not_text(message: Message, ctx: AppContext, lang: str) -> None:
 
 @routes.message(Command("stock"), F.chat.type == "private")
 async def stock_command(message: Message, command: CommandObject, ctx: AppContext, lang: str) -> None:
-    """`/stock SKU +5` for admins who know what they want; `/stock SKU` opens the product's stock screen."""
+    """`/stock SKU +5` for admins who know what they want; `/stock SKU` opens the product's stock screen;
+    `/stock words` finds products by name."""
     if message.from_user is None:
         return
-    product = await _bare_sku(ctx, message.from_user.id, command.args or "")
-    if product is not None:
-        text, markup = stock_card_views.screen(lang, product, ctx.settings.ops.low_stock_threshold)
-        await message.answer(text, reply_markup=markup)
-        return
-    sku, stock = await _adjust(ctx, message.from_user.id, command.args or "")
-    text, markup = views.stock_done(lang, sku, stock)
+    _, (text, markup) = await _stock_answer(ctx, message.from_user.id, lang, command.args or "")
     await message.answer(text, reply_markup=markup)
 
 

@@ -372,7 +372,26 @@ async def opt_in(query: CallbackQuery, callback_data: BroadcastCB, ctx: AppConte
     changed = await broadcasts.opt_in(ctx.db, query.from_user.id)
     await query.answer(t_plain(lang, "ops_bc.opted_in" if changed else "ops_bc.already_in"))
     markup = _markup(query)
-    await _swap(query, views.without_opt_in(markup) if callback_data.v == "md" else views.opted_in_markup(lang, markup))
+    if callback_data.v == "md":
+        await _export_opted_in(query, views.without_opt_in(markup))
+        return
+    await _swap(query, views.opted_in_markup(lang, markup))
+
+
+async def _export_opted_in(query: CallbackQuery, rows: list[list[InlineKeyboardButton]] | None) -> None:
+    """The /mydata export's caption said "you opted out" under a button now used up: left so, the shopper
+    reads a state that is no longer true. Its line now says they receive announcements again."""
+    message = query.message
+    if rows is None or not isinstance(message, Message):
+        return  # the button is gone already (a second tap): the message was redrawn by the first
+    caption = views.export_caption_opted_in(message.caption)
+    if caption is None:
+        await _swap(query, rows)
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_caption(
+            caption=caption, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        )
 
 
 def _markup(query: CallbackQuery) -> InlineKeyboardMarkup | None:

@@ -11,7 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
-from bot import tap_guard
+from bot import stock_prompts, tap_guard
 from bot.access import require_role
 from bot.callbacks.ops import OldRestockCB, RestockCB, WatchCB
 from bot.context import AppContext
@@ -20,7 +20,7 @@ from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import ops as views
 from bot.views import stock_card as stock_views
-from dialogues.ops import RESTOCK_PRODUCT, OpsSG
+from dialogues.ops import OpsSG
 from store import catalog, stock_alerts
 from store.errors import DomainError
 
@@ -90,24 +90,28 @@ async def restock_custom(
     product = await catalog.get_product(ctx.db, callback_data.p)
     if product is None:
         raise DomainError("ops_product_gone")
-    await state.set_state(OpsSG.restock_amount)
-    await state.update_data({RESTOCK_PRODUCT: product.id})
     await query.answer()
-    if query.bot is not None:
-        await query.bot.send_message(
-            query.from_user.id,
-            t(lang, "ops.restock_prompt", title=product.title(lang), sku=product.sku, max=stock_alerts.MAX_RESTOCK),
-        )
+    if query.bot is None:
+        return
+    prompt = await query.bot.send_message(
+        query.from_user.id,
+        t(lang, "ops.restock_prompt", title=product.title(lang), sku=product.sku, max=stock_alerts.MAX_RESTOCK),
+    )
+    # The prompt carries its product: the answer goes to it, whichever other prompts are open.
+    await stock_prompts.remember(state, prompt.message_id, stock_prompts.RESTOCK, product.id)
 
 
 @routes.message(StateFilter(OpsSG.restock_amount), Command("cancel"))
 async def restock_cancel(message: Message, lang: str, state: FSMContext) -> None:
-    await state.set_state(None)
+    await stock_prompts.forget_all(state)
     await message.answer(t(lang, "ops.restock_cancelled"))
 
 
-@routes.message(StateFilter(OpsSG.restock_amount), F.text, ~F.text.startswith("/"))
-async def restock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+@routes.message(F.chat.type == "private", F.text, ~F.text.startswith("/"), stock_prompts.Answers(stock_prompts.RESTOCK))
+async def restock_typed(
+    message: Message, ctx: AppContext, lang: str, state: FSMContext, target: stock_prompts.Target
+) -> None:
+    """A number typed at a restock prompt: the one replied to, else the latest one."""
     if message.from_user is None:
         return
     match = AMOUNT.match(message.text or "")
@@ -115,9 +119,8 @@ async def restock_typed(message: Message, ctx: AppContext, lang: str, state: FSM
     if not 0 < amount <= stock_alerts.MAX_RESTOCK:
         await message.answer(t(lang, "ops.restock_bad_number", max=stock_alerts.MAX_RESTOCK))
         return
-    product_id = int((await state.get_data()).get(RESTOCK_PRODUCT) or 0)
-    await state.set_state(None)
-    done = await _restock(ctx, message.from_user.id, product_id, amount)
+    await stock_prompts.forget(state, target.prompt_id)
+    done = await _restock(ctx, message.from_user.id, target.product_id, amount)
     text, markup = views.restocked(lang, done)
     await message.answer(text, reply_markup=markup)
 

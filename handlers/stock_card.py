@@ -13,7 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, Message
 
-from bot import tap_guard
+from bot import stock_prompts, tap_guard
 from bot.access import require_role
 from bot.callbacks.ops import StockCB, ThresholdCB
 from bot.context import AppContext
@@ -45,10 +45,16 @@ async def _card(ctx: AppContext, product_id: int) -> stock_alerts.StockCard:
     return card
 
 
-async def _leave_typing(state: FSMContext) -> None:
-    """A tap elsewhere on these screens ends a typed threshold (a later number is not taken for one)."""
-    if await state.get_state() == OpsSG.stock_threshold.state:
-        await state.set_state(None)
+def _message_id(query: CallbackQuery) -> int | None:
+    return query.message.message_id if query.message is not None else None
+
+
+async def _leave_typing(state: FSMContext, query: CallbackQuery) -> None:
+    """A tap elsewhere on these screens ends a typed threshold (a later number is not taken for one), and the
+    stepper's message, a stock screen again, takes no reply either."""
+    await stock_prompts.forget(
+        state, _message_id(query), stop_typing=await state.get_state() == OpsSG.stock_threshold.state
+    )
 
 
 @routes.callback_query(StockCB.filter(F.a == "card"))
@@ -64,8 +70,10 @@ async def open_card(
         return  # a double tap: the first one redraws; a second identical edit would only be refused
     await require_role(ctx, query.from_user.id, "admin")
     card = await _card(ctx, callback_data.p)
+    # Left the typed prompt for this screen: a later number is not taken for it.
+    await stock_prompts.forget(state, _message_id(query), stop_typing=False)
     if await state.get_state() in _STOCK_TYPING:
-        await state.set_state(None)  # left the typed prompt for this screen: a later number is not taken for it
+        await state.set_state(None)
     await query.answer()
     text, markup = views.screen(lang, card, _default(ctx))
     await edit_or_answer(query, text, markup)
@@ -86,8 +94,12 @@ async def stepper(
     if views.clamp(callback_data.v) != callback_data.v:
         raise DomainError("bad_button")  # no button of ours carries such a value
     card = await _card(ctx, callback_data.p)
-    await state.set_state(OpsSG.stock_threshold)
-    await state.update_data({RESTOCK_PRODUCT: card.product_id})
+    message_id = _message_id(query)
+    if message_id is not None:
+        await stock_prompts.remember(state, message_id, stock_prompts.THRESHOLD, card.product_id)
+    else:  # an inline message: no reply can name it, the latest product is all there is
+        await state.set_state(OpsSG.stock_threshold)
+        await state.update_data({RESTOCK_PRODUCT: card.product_id})
     await query.answer()
     text, markup = views.stepper(lang, card, callback_data.v, _default(ctx))
     await edit_or_answer(query, text, markup)
@@ -149,10 +161,10 @@ async def save(
         await query.answer(
             t_plain(lang, "stock_card.changed_alert", sku=newer.params["sku"], threshold=now), show_alert=True
         )
-        await _leave_typing(state)
+        await _leave_typing(state, query)
         await _redraw(query, ctx, lang, callback_data.p)
         return
-    await _leave_typing(state)
+    await _leave_typing(state, query)
     card = await _card(ctx, callback_data.p)
     key, params = _outcome(card.sku, changed, value, threshold)
     await query.answer(t_plain(lang, key, **params))
@@ -171,12 +183,15 @@ async def old_save(query: CallbackQuery, callback_data: StockCB, ctx: AppContext
 
 @routes.message(StateFilter(OpsSG.stock_threshold), Command("cancel"))
 async def typed_cancel(message: Message, lang: str, state: FSMContext) -> None:
-    await state.set_state(None)
+    await stock_prompts.forget_all(state)
     await message.answer(t(lang, "stock_card.cancelled"))
 
 
-@routes.message(StateFilter(OpsSG.stock_threshold), F.text, ~F.text.startswith("/"))
-async def typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+@routes.message(
+    F.chat.type == "private", F.text, ~F.text.startswith("/"), stock_prompts.Answers(stock_prompts.THRESHOLD)
+)
+async def typed(message: Message, ctx: AppContext, lang: str, state: FSMContext, target: stock_prompts.Target) -> None:
+    """A number typed at a threshold stepper: the one replied to, else the one opened last."""
     if message.from_user is None:
         return
     match = NUMBER.match(message.text or "")
@@ -184,9 +199,9 @@ async def typed(message: Message, ctx: AppContext, lang: str, state: FSMContext)
     if not 0 <= value <= stock_alerts.MAX_RESTOCK:
         await message.answer(t(lang, "stock_card.bad_number", max=stock_alerts.MAX_RESTOCK))
         return
-    product_id = int((await state.get_data()).get(RESTOCK_PRODUCT) or 0)
+    product_id = target.product_id
     changed, threshold = await _save(ctx, message.from_user.id, product_id, value)
-    await state.set_state(None)
+    await stock_prompts.forget(state, target.prompt_id)
     card = await _card(ctx, product_id)
     text, markup = views.screen(lang, card, _default(ctx))
     key, params = _outcome(card.sku, changed, value, threshold)

@@ -27,7 +27,10 @@ _WEEKDAYS = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2, "thu": 3, "thur": 3,
     "thurs": 3, "thursday": 3, "fri": 4, "friday": 4, "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
 }  # fmt: skip
-_CN_WEEKDAY = re.compile(r"^下?(?:周|星期|礼拜)([一二三四五六日天])")
+# 下周五 is Friday of next calendar week (weeks start on Monday, as in China), 下下周五 the week after; 周五 alone
+# is the coming Friday. English "next friday" reads as 下周五, "this friday" as 周五.
+_CN_WEEKDAY = re.compile(r"^(下下|下)?(?:周|星期|礼拜)([一二三四五六日天])")
+_WEEKS_AHEAD = {"": 0, "this": 0, "next": 1, "下": 1, "下下": 2}
 _CN_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
 # Parts of the day: "pm" moves 1-11 o'clock to the afternoon; "am" moves 12 to midnight; noon keeps 12.
@@ -65,23 +68,36 @@ def _normalise(text: str) -> str:
     return " ".join(value.split())
 
 
-def _take_day(value: str, today: date) -> tuple[date | None, bool, str]:
-    """(the day, whether the day word means evening, the rest); day None when no day word starts the text."""
+def _weekday(today: date, weekday: int, weeks_ahead: int) -> date:
+    """The coming `weekday` (today's included) when `weeks_ahead` is 0; else that weekday in the calendar week
+    `weeks_ahead` weeks after this one (Monday to Sunday): on Sunday 6 December, next Friday is 11 December."""
+    if weeks_ahead == 0:
+        return today + timedelta(days=(weekday - today.weekday()) % 7)
+    monday = today - timedelta(days=today.weekday())
+    return monday + timedelta(weeks=weeks_ahead, days=weekday)
+
+
+def _take_day(value: str, today: date) -> tuple[date | None, bool, bool, str]:
+    """(the day, whether the day word means evening, whether it is a coming weekday that moves on a week once its
+    time has passed, the rest); day None when no day word starts the text."""
     for word in sorted(_DAYS, key=len, reverse=True):
         if value.startswith(word):
             offset, evening = _DAYS[word]
-            return today + timedelta(days=offset), evening, value[len(word) :].strip()
+            return today + timedelta(days=offset), evening, False, value[len(word) :].strip()
     found = _CN_WEEKDAY.match(value)
     if found:
-        days = (_CN_WEEKDAY_INDEX[found.group(1)] - today.weekday()) % 7
-        if value.startswith("下"):
-            days += 7
-        return today + timedelta(days=days), False, value[found.end() :].strip()
+        weeks = _WEEKS_AHEAD[found.group(1) or ""]
+        day = _weekday(today, _CN_WEEKDAY_INDEX[found.group(2)], weeks)
+        return day, False, weeks == 0, value[found.end() :].strip()
     head, _, rest = value.partition(" ")
+    weeks = 0
+    if head in ("this", "next"):
+        weeks = _WEEKS_AHEAD[head]
+        head, _, rest = rest.partition(" ")
     if head.rstrip(".,") in _WEEKDAYS:
-        days = (_WEEKDAYS[head.rstrip(".,")] - today.weekday()) % 7
-        return today + timedelta(days=days), False, rest.strip()
-    return None, False, value
+        day = _weekday(today, _WEEKDAYS[head.rstrip(".,")], weeks)
+        return day, False, weeks == 0, rest.strip()
+    return None, False, False, value
 
 
 def _take_part(value: str) -> tuple[str | None, str]:
@@ -112,11 +128,12 @@ def _take_clock(value: str) -> tuple[int, int] | None:
 
 def parse_spoken_time(text: str, now: datetime, timezone: str) -> datetime | None:
     """The moment `text` names, read in `timezone` around `now` (UTC-aware in and out); None when it is not one of
-    the shapes above. A weekday means its next occurrence (today's when that time is still ahead)."""
+    the shapes above. A weekday alone means its next occurrence (today's when that time is still ahead); "next" or
+    下 before it means that weekday in next calendar week."""
     zone = ZoneInfo(timezone)
     local_now = now.astimezone(zone)
     value = _normalise(text)
-    day, evening, rest = _take_day(value, local_now.date())
+    day, evening, coming, rest = _take_day(value, local_now.date())
     part, rest = _take_part(rest)
     if not rest and part == "noon":
         clock: tuple[int, int] | None = (12, 0)
@@ -141,9 +158,14 @@ def parse_spoken_time(text: str, now: datetime, timezone: str) -> datetime | Non
     if hour == 24:
         base, hour = base + timedelta(days=1), 0
     moment = datetime.combine(base, time(hour, minute), tzinfo=zone)
-    if day is not None and value.split(" ")[0].rstrip(".,") in _WEEKDAYS and moment <= local_now:
-        moment += timedelta(days=7)
-    found = _CN_WEEKDAY.match(value)
-    if found and not value.startswith("下") and moment <= local_now:
-        moment += timedelta(days=7)
+    if coming and moment <= local_now:
+        moment += timedelta(days=7)  # "fri 9am" on Friday at noon: next Friday
     return moment.astimezone(now.tzinfo)
+
+
+def example_moment(now: datetime, timezone: str) -> datetime:
+    """A moment a refusal can show as an example of a typed time: tomorrow at 20:00 in the shop's timezone,
+    always ahead of `now` (a fixed date in a message goes stale, and an example in the past is refused itself)."""
+    zone = ZoneInfo(timezone)
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(20, 0), tzinfo=zone).astimezone(now.tzinfo)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -396,6 +396,40 @@ async def lowest_stock(db: Database, limit: int) -> list[StockCard]:
     """Active products with the least stock first: the ones an admin most likely wants to look at."""
     async with db.read() as session:
         rows = await session.execute(_cards().order_by(Product.stock, Product.id).limit(limit))
+        return [_card(row) for row in rows]
+
+
+async def resolve_sku(db: Database, typed: str) -> tuple[int, str] | None:
+    """(id, SKU as stored) of the product whose SKU `typed` is, in any letter case: admins type `apl-1` for
+    `APL-1`. The exact spelling wins, so two SKUs that differ only in case each stay reachable; a case-blind
+    match that is not unique is no match."""
+    async with db.read() as session:
+        row = (await session.execute(select(Product.id, Product.sku).where(Product.sku == typed))).first()
+        if row is None:
+            query = select(Product.id, Product.sku).where(func.lower(Product.sku) == typed.lower()).limit(2)
+            rows = (await session.execute(query)).all()
+            row = rows[0] if len(rows) == 1 else None
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def _like(words: str) -> str:
+    escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def cards_named(db: Database, words: str, limit: int) -> list[StockCard]:
+    """Active products whose English or Chinese name contains `words` (any case), least stock first: how an
+    admin who does not know a SKU finds the product."""
+    words = " ".join(words.split())
+    if not words:
+        return []
+    pattern = _like(words)
+    named = or_(
+        func.lower(Product.title_en).like(pattern, escape="\\"),
+        func.lower(Product.title_zh).like(pattern, escape="\\"),
+    )
+    async with db.read() as session:
+        rows = await session.execute(_cards().where(named).order_by(Product.stock, Product.id).limit(limit))
         return [_card(row) for row in rows]
 
 

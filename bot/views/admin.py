@@ -196,6 +196,13 @@ def stock_prompt(lang: str, sku: str, products: Sequence[StockCard] = ()) -> tup
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def stock_matches(lang: str, words: str, products: Sequence[StockCard]) -> tuple[str, InlineKeyboardMarkup]:
+    """Products whose name contains what the admin typed, as buttons to their stock screens."""
+    rows = stock_card.product_rows(lang, products)
+    rows.append([_menu_button(lang, "home")])
+    return t(lang, "admin.stock_matches", words=words), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 def stock_done(lang: str, sku: str, stock: int) -> tuple[str, InlineKeyboardMarkup]:
     rows = [
         [InlineKeyboardButton(text=t(lang, "admin.stock_again"), callback_data=AdminMenuCB(section="stock").pack())],

@@ -15,7 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.admin_flash import FlashWizardCB
 from bot.i18n import Html, t, t_plain
-from bot.views.clock import zone_label, zoned
+from bot.views.clock import typed_example, zone_label, zoned
 from store import flashsale
 from store.catalog import ProductView
 from store.flashsale import SaleView
@@ -156,7 +156,9 @@ def start_step(lang: str, timezone: str, evening: datetime, editing: bool = Fals
             for key in START_CHOICES
         ]
     ]
-    return _screen(t(lang, "admin_flash.start", zone=zone_label(evening, timezone)), rows, lang, editing)
+    example = typed_example(utcnow(), timezone, "%m-%d %H:%M")
+    text = t(lang, "admin_flash.start", zone=zone_label(evening, timezone), example=example)
+    return _screen(text, rows, lang, editing)
 
 
 def duration_step(lang: str, editing: bool = False) -> Screen:
@@ -312,7 +314,9 @@ def sales_list(lang: str, sales: Sequence[SaleView], timezone: str) -> Screen:
     )
     key = "admin_flash.list.title" if sales else "admin_flash.list.empty"
     # Power users type the commands; the help says which zone their typed times are in.
-    typed = t(lang, "flashsale.admin.help", zone=zone_label(utcnow(), timezone))
+    now = utcnow()
+    example = typed_example(now, timezone, "%Y-%m-%dT%H:%M")
+    typed = t(lang, "flashsale.admin.help", zone=zone_label(now, timezone), example=example)
     return Screen(f"{t(lang, key)}\n\n{typed}", InlineKeyboardMarkup(inline_keyboard=rows))
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from store.spoken_time import example_moment
+
 
 def zone_label(moment: datetime, timezone: str) -> str:
     """`UTC+8`, `UTC-3:30`, `UTC`: an offset reads the same in every language, unlike zone abbreviations."""
@@ -22,6 +24,12 @@ def zoned(moment: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """`moment` on the shop's clock, with the zone named."""
     local = moment.astimezone(ZoneInfo(timezone))
     return f"{local.strftime(fmt)} {zone_label(moment, timezone)}"
+
+
+def typed_example(now: datetime, timezone: str, fmt: str) -> str:
+    """An example of a typed time for a prompt or a refusal: tomorrow 20:00 on the shop's clock, so it is never a
+    day already gone (a fixed date in a message goes stale)."""
+    return example_moment(now, timezone).astimezone(ZoneInfo(timezone)).strftime(fmt)
 
 
 def zoned_hours(hours: str, timezone: str, moment: datetime) -> str:

@@ -16,7 +16,7 @@ from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
-from bot.views.clock import zone_label, zoned, zoned_hours
+from bot.views.clock import typed_example, zone_label, zoned, zoned_hours
 from store import flashsale
 from store.flashsale import ClaimResult, SaleView
 from store.money import STARS, Money
@@ -219,7 +219,9 @@ def admin_list(lang: str, sales: Sequence[SaleView], timezone: str) -> tuple[str
             )
         )
     lines.append("")
-    lines.append(t(lang, "flashsale.admin.help", zone=zone_label(datetime.now(UTC), timezone)))
+    now = datetime.now(UTC)
+    example = typed_example(now, timezone, "%Y-%m-%dT%H:%M")
+    lines.append(t(lang, "flashsale.admin.help", zone=zone_label(now, timezone), example=example))
     rows = [
         [
             InlineKeyboardButton(

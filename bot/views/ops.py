@@ -238,6 +238,20 @@ def without_opt_in(markup: InlineKeyboardMarkup | None) -> list[list[InlineKeybo
     return _replaced(markup, BroadcastCB(a="optin", v="md").pack(), None)
 
 
+def export_caption_opted_in(caption: str | None) -> str | None:
+    """The /mydata export's caption once its reader opted back in from it: the announcements line says they
+    receive them again, since this export (the file stays the record of the data as exported). None when the
+    caption has no "you opted out" line (another message, or one already redrawn)."""
+    lines = (caption or "").split("\n")
+    for lang in LANGUAGES:
+        before = t_plain(lang, "privacy.export_broadcasts_off")
+        if before in lines:
+            after = t_plain(lang, "privacy.export_broadcasts_again")
+            # The caption comes back as plain text; it goes out as HTML again.
+            return "\n".join(html.escape(after if line == before else line, quote=False) for line in lines)
+    return None
+
+
 def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
     """The admin's own words (their HTML is escaped: a broadcast cannot break the message) and the frame."""
     body = html.escape(text_zh if lang == "zh" else text_en)

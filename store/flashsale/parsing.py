@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from store.errors import DomainError
-from store.spoken_time import parse_spoken_time
+from store.spoken_time import example_moment, parse_spoken_time
 
 _RELATIVE = re.compile(r"^\+?\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%m-%d %H:%M", "%H:%M")
@@ -45,7 +45,8 @@ def parse_time(text: str, now: datetime, timezone: str) -> datetime:
     if parsed is None:
         spoken = parse_spoken_time(text, now, timezone)  # "tomorrow 8pm", "明天晚上8点"
         if spoken is None:
-            raise DomainError("flash_bad_time", value=text[:40])
+            example = example_moment(now, timezone).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+            raise DomainError("flash_bad_time", value=text[:40], example=example)
         return spoken
     return parsed.replace(tzinfo=zone).astimezone(now.tzinfo)
 

@@ -23,7 +23,7 @@ from store.groupbuy.rules import (
     check_deadline,
 )
 from store.money import Money, parse_major
-from store.spoken_time import parse_spoken_time
+from store.spoken_time import example_moment, parse_spoken_time
 
 _TIER_SPLIT = re.compile(r"[,;，；\n]+")
 
@@ -151,7 +151,8 @@ def parse_deadline_choice(text: str, now: datetime, timezone: str, max_days: int
     if parsed is None:
         spoken = parse_spoken_time(text, now, timezone)  # "明天晚上8点", "tomorrow 8pm"
         if spoken is None:
-            raise DomainError("gb_bad_deadline")
+            example = example_moment(now, timezone).astimezone(ZoneInfo(timezone))
+            raise DomainError("gb_bad_deadline", example=example.strftime("%Y-%m-%d %H:%M"))
         check_deadline(spoken, now, max_days)
         return DeadlineChoice(at=spoken)
     deadline = parsed.replace(tzinfo=ZoneInfo(timezone)).astimezone(now.tzinfo)
@@ -173,7 +174,7 @@ def publish_deadline(choice: DeadlineChoice, now: datetime, max_days: int) -> da
         duration = min(max(choice.duration, MIN_DURATION), timedelta(days=max_days))
         return now + duration
     if choice.at is None:
-        raise DomainError("gb_bad_deadline")
+        raise DomainError("gb_deadline_missing")  # neither a duration nor a time: a set-up that lost its step
     if choice.at <= now:
         raise DomainError("gb_deadline_passed")
     return min(max(choice.at, now + MIN_DURATION), now + timedelta(days=max_days))
