@@ -57,9 +57,7 @@ async def test_buyers_paying_at_once_never_share_a_code_and_the_last_are_refunde
     gift = await _digital(any_db, "GIFT", "code", "\n".join(CODES[:11]), stars=30)  # stock 100, only 11 codes
     placed = {uid: await _stars_order(any_db, uid, {gift: 2}) for uid in buyers}  # 16 units wanted
 
-    outcomes = await asyncio.gather(
-        *(_pay(any_db, uid, placed[uid].order_id, 60, f"stx-{uid}") for uid in buyers)
-    )
+    outcomes = await asyncio.gather(*(_pay(any_db, uid, placed[uid].order_id, 60, f"stx-{uid}") for uid in buyers))
     paid = [o for o in outcomes if o.kind == "paid"]
     refunded = [o for o in outcomes if o.kind == "refund"]
     assert (len(paid), len(refunded)) == (5, 3), "11 codes cover 5 orders of 2; the other 3 are sold out"
