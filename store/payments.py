@@ -72,6 +72,8 @@ async def check_pre_checkout(db: Database, payer_id: int, payload: str, currency
             order.status == orders.PENDING_PAYMENT and order.expires_at is not None and order.expires_at <= now
         ):
             raise DomainError("payment_order_expired", order_id=order_id)
+        if order.status in orders.PAID_STATUSES:  # an old invoice's Pay: done, not "cannot be paid"
+            raise DomainError("payment_order_already_paid", order_id=order_id)
         if order.status != orders.PENDING_PAYMENT:
             raise DomainError("payment_order_not_payable", order_id=order_id)
         if order.currency != currency or order.total != total_amount:

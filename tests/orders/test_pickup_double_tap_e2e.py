@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.sandbox import Stack
+from bot.tap_guard import WINDOW_SECONDS
 from tests.delivery.helpers import orders_of, shopper
 from tests.orders.helpers import fill_cart, make_product, stock_of
 
@@ -25,7 +26,7 @@ async def _double_tap_pay_on_pickup(shop: Stack, name: str, lang: str, pickup: s
     assert order.status == "confirmed" and order.delivery_method == "pickup"
     assert await stock_of(shop.db, tea) == 4, "one order, one unit reserved"
     # The same button arriving late (past the tap guard's second): still no second order, still pickup wording.
-    await asyncio.sleep(1.2)
+    await asyncio.sleep(WINDOW_SECONDS + 0.2)
     await user.tap_data(summary.button(pay).callback_data or "", message=summary)
     await shop.client.settle()
     assert len(await orders_of(shop.db, user.id)) == 1
