@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select, update
+
 from bot.emulator.client import UserHandle
 from bot.sandbox import Stack
+from store.models import Payment, Product
+from store.models.orders import DigitalCode
 from tests.delivery.helpers import bot_messages, bot_says, orders_of, product_id, shopper, text_of
 from tests.orders.helpers import fill_cart
 from tests.orders.test_digital_stars_checkout_e2e import seeded_shop  # noqa: F401 (the fixture, both databases)
@@ -57,3 +61,36 @@ async def test_a_link_bought_three_times_is_one_message_saying_so(seeded_shop: S
     assert "https://example.com/groupcart/vip/activate?plan=month" in text_of(message)
     await shop.client.settle()
     assert len(await bot_messages(vip, "VIP membership")) == 1
+
+
+async def _codes_left(shop: Stack, codes: list[str]) -> None:
+    async with shop.db.tx() as session:
+        await session.execute(
+            update(Product).where(Product.sku == "DIG-GIFT50").values(digital_content="\n".join(codes))
+        )
+
+
+async def test_codes_running_out_is_a_sold_out_never_a_shared_code(seeded_shop: Stack) -> None:  # noqa: F811
+    """Two codes left for a buyer of three: pre-checkout refuses before any Star is taken; a payment that gets
+    through anyway (it passed pre-checkout just before the codes went) is refunded and its order cancelled."""
+    shop = seeded_shop
+    await _codes_left(shop, ["GC50-DEMO-AAAA-0001", "GC50-DEMO-AAAA-0002"])
+    alice = await shopper(shop, "Alice")
+    await fill_cart(shop.db, alice.id, {await product_id(shop.db, "DIG-GIFT50"): 3})
+    await alice.send("/checkout")
+    await alice.tap("Pay ⭐ 1,050")
+    refused = await alice.pay()
+    assert refused["status"] == "rejected" and "sold out" in (refused["error"] or ""), refused
+
+    invoice = next(m for m in reversed(await alice.messages()) if m.invoice is not None)
+    assert invoice.invoice is not None
+    await alice.successful_payment("XTR", 1050, invoice.invoice["payload"])
+    sorry = await bot_says(shop, alice, "sold out just before your payment arrived")
+    assert "Stars were refunded" in text_of(sorry)
+    (order,) = await orders_of(shop.db, alice.id)
+    assert order.status == "cancelled"
+    async with shop.db.read() as session:
+        payment = (await session.execute(select(Payment).where(Payment.order_id == order.id))).scalar_one()
+        assert payment.status == "refunded", "the bot gave the Stars back"
+        assert list((await session.execute(select(DigitalCode))).scalars()) == [], "no code left half-taken"
+    assert not await bot_messages(alice, "GC50-DEMO")
