@@ -159,7 +159,7 @@ async def claim_codes(session: AsyncSession, order: Order) -> list[Shortage]:
 
     Each code is taken with `INSERT ... ON CONFLICT DO NOTHING` on (product, code): a buyer paying at the same
     moment who took the same code first makes the insert take nothing (PostgreSQL waits for their transaction),
-    and the next free codes are tried instead. Never read-then-write."""
+    and the next free codes are tried instead. The read of free codes only proposes; the insert decides."""
     claimed: list[int] = []
     short: list[Good] = []
     for good in await goods_of(session, order):
