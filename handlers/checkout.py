@@ -286,13 +286,17 @@ async def pay_chosen(
     state: FSMContext,
     fsm_storage: BaseStorage,
 ) -> None:
-    invoice_sent = t_plain(lang, "taps.invoice_sent")
-    if await tap_guard.repeated(ctx, query, fsm_storage, invoice_sent):
+    pickup = callback_data.value == "pickup"
+    # What a repeat of this tap is told: a pay-on-pickup order has no invoice, it is placed and paid at the counter.
+    repeat = t_plain(lang, "taps.pickup_placed" if pickup else "taps.invoice_sent")
+    if await tap_guard.repeated(ctx, query, fsm_storage, repeat):
         return  # a double tap places one order and sends one invoice
     current = await state.get_data()
     placed_id = current.get(keys.ORDER_ID) if current.get(keys.TOKEN) == callback_data.token else None
-    if placed_id and await invoices.sent(ctx.db, placed_id):
-        await query.answer(invoice_sent)  # a late repeat of the tap that placed the order: nothing to do
+    if placed_id and await _already_paid(ctx, query, lang, int(placed_id)):
+        return
+    if placed_id and (pickup or await invoices.sent(ctx.db, placed_id)):
+        await query.answer(repeat)  # a late repeat of the tap that placed the order: nothing to do
         return
     data = await _own_button(query, callback_data, state, lang)
     if data is None:
@@ -318,7 +322,7 @@ async def pay_chosen(
         placed = await checkout.place_order(ctx.db, choice, policy(ctx))
     except Conflict as exc:
         if exc.code == "checkout_in_progress":  # the other tap of a double tap is placing it right now
-            await query.answer(invoice_sent)
+            await query.answer(repeat)
             return
         if exc.code != "checkout_price_changed":
             raise
@@ -355,6 +359,19 @@ async def pay_chosen(
     await edit_or_answer(query, *_then_digital(lang, held, text, None))
     order = await orders.get_order(ctx.db, placed.order_id, user_id=query.from_user.id)
     await bot_payments.send_order_invoice(ctx, chat_id, order, lang)
+
+
+async def _already_paid(ctx: AppContext, query: CallbackQuery, lang: str, order_id: int) -> bool:
+    """A Pay button of a checkout whose order is paid by now: answered "already paid", and its keyboard taken off
+    the message (nothing on it is left to do). False when the order still waits for its payment."""
+    order = await orders.get_order(ctx.db, order_id, user_id=query.from_user.id)
+    if order.status not in orders.PAID_STATUSES:
+        return False
+    await query.answer(t_plain(lang, "orders.already_paid_toast", order_id=order_id))
+    message = query.message
+    if message is not None and not isinstance(message, InaccessibleMessage) and message.reply_markup is not None:
+        await message.edit_reply_markup(reply_markup=None)
+    return True
 
 
 def _then_digital(

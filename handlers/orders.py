@@ -139,6 +139,11 @@ async def order_pay(
     if await tap_guard.repeated(ctx, query, fsm_storage, t_plain(lang, "taps.invoice_sent")):
         return  # a double-click asks for one invoice
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
+    if order.status in orders.PAID_STATUSES:
+        # A detail drawn before the payment: say it is paid and redraw it, which takes its Pay button away.
+        await query.answer(t(lang, "orders.already_paid_toast", order_id=order.id))
+        await _render(query, ctx, lang, order)
+        return
     if not order.payable:
         raise DomainError("payment_order_not_payable", order_id=order.id)
     await query.answer()

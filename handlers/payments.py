@@ -32,6 +32,9 @@ async def pre_checkout(query: PreCheckoutQuery, ctx: AppContext, lang: str) -> N
         )
     except DomainError as exc:
         await query.answer(ok=False, error_message=error_text(lang, exc)[:255])
+        if exc.code == "payment_order_already_paid":
+            # The stale invoice's Pay button goes: the order's invoices have nothing left to pay.
+            await bot_payments.withdraw_older_invoices(ctx, int(exc.params["order_id"]))
         return
     await query.answer(ok=True)
 

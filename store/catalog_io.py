@@ -208,9 +208,9 @@ def _photo(value: str, base_dir: Path | None, problems: list[str]) -> str | None
 def _digital(
     record: Mapping[str, Any], is_digital: bool, base_dir: Path | None, problems: list[str]
 ) -> tuple[str | None, str | None]:
-    """What a digital product hands over once paid: a code, an http(s) link, or a small file (a path like `photo`).
-    Without `digital_kind` the kind is read from the content: a URL is a link, an existing file a file, else a
-    code."""
+    """What a digital product hands over once paid: codes (one a line; each unit sold takes its own), an http(s)
+    link, or a small file (a path like `photo`). Without `digital_kind` the kind is read from the content: a URL is
+    a link, an existing file a file, else codes."""
     kind = _text(record, "digital_kind").lower() or None
     content = _text(record, "digital_content") or None
     if content is None:
@@ -232,8 +232,8 @@ def _digital(
         return None, None
     if kind == "link" and (not content.startswith(("http://", "https://")) or any(c.isspace() for c in content)):
         problems.append(f"digital_content {content!r} must be an http(s) link without spaces")
-    elif kind == "code" and len(content) > delivery.CODE_MAX:
-        problems.append(f"digital_content is longer than {delivery.CODE_MAX} characters")
+    elif kind == "code" and any(len(code) > delivery.CODE_MAX for code in delivery.codes_in(content)):
+        problems.append(f"a code in digital_content is longer than {delivery.CODE_MAX} characters")
     elif kind == "file":
         path = _local_file(content, base_dir)
         if path is None:
@@ -304,6 +304,9 @@ def validate_record(
         problems.append("stars_price is only allowed for digital products (Telegram Stars pay for digital goods)")
     photo = _photo(_text(record, "photo"), base_dir, problems)
     digital_kind, digital_content = _digital(record, is_digital, base_dir, problems)
+    if digital_kind == "code" and stock is not None and stock > len(codes := delivery.codes_in(digital_content)):
+        # Every unit sold takes its own code: more stock than codes would sell codes that do not exist.
+        problems.append(f"stock {stock} is more than the {len(codes)} code(s) in digital_content (one code a line)")
     if problems or price is None:
         return None, problems
     return (

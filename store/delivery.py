@@ -7,6 +7,11 @@ each good exactly once; a buyer who cannot be reached yet gets it when they come
 For an all-digital order the first good carries the payment confirmation, so the buyer gets one message per
 good rather than a "paid" notice followed by the goods, and once every good went out that way the order is
 delivered: nothing is left to ship. "Send again" from /orders queues them anew.
+
+A `code` product's `digital_content` lists its codes, one a line: every unit sold takes its own code (a row in
+digital_codes, unique per product and code, so two buyers paying at the same moment never share one). The codes
+are taken in the payment's transaction (store.payments); when too few are left, the payment is refunded and the
+order cancelled like any other sold-out case, and the buyer is never handed a code someone else holds.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify, order_hooks
@@ -26,6 +32,7 @@ from store.catalog import resolve_photo
 from store.db import Database
 from store.errors import DomainError, NotFound
 from store.models import Order, OrderItem, Product, utcnow
+from store.models.orders import DigitalCode
 
 GOODS_TEMPLATE = "orders.goods"
 KINDS = ("code", "link", "file")
@@ -53,6 +60,11 @@ def resolve_file(content: str | None) -> Path | None:
     return path
 
 
+def codes_in(content: str | None) -> list[str]:
+    """The codes a `code` product lists, one a line, in catalog order (blank lines and repeats dropped)."""
+    return list(dict.fromkeys(line.strip() for line in (content or "").splitlines() if line.strip()))
+
+
 @dataclass(frozen=True)
 class Good:
     item_id: int
@@ -61,6 +73,16 @@ class Good:
     quantity: int
     kind: str | None
     content: str | None
+    product_id: int = 0
+    codes: tuple[str, ...] = ()  # a `code` line: the codes its units took, one per unit
+
+    @property
+    def handed_over(self) -> str | None:
+        """What the buyer receives: the line's own codes for a `code` good (never the catalog's list of codes,
+        which holds other buyers' codes), else the catalog's link or file."""
+        if self.kind == "code":
+            return "\n".join(self.codes) if len(self.codes) == self.quantity else None
+        return self.content
 
 
 async def goods_of(session: AsyncSession, order: Order) -> list[Good]:
@@ -71,6 +93,7 @@ async def goods_of(session: AsyncSession, order: Order) -> list[Good]:
             OrderItem.title_en,
             OrderItem.title_zh,
             OrderItem.quantity,
+            OrderItem.product_id,
             Product.is_digital,
             Product.digital_kind,
             Product.digital_content,
@@ -80,11 +103,121 @@ async def goods_of(session: AsyncSession, order: Order) -> list[Good]:
         .order_by(OrderItem.id)
     )
     everything_digital = order.delivery_method == "digital"
+    lines = [r for r in rows if r.is_digital or everything_digital]
+    codes: dict[int, list[str]] = {}
+    code_items = [r.id for r in lines if r.digital_kind == "code"]
+    if code_items:
+        taken = await session.execute(
+            select(DigitalCode.order_item_id, DigitalCode.code)
+            .where(DigitalCode.order_item_id.in_(code_items))
+            .order_by(DigitalCode.id)
+        )
+        for item_id, code in taken:
+            codes.setdefault(int(item_id), []).append(str(code))
     return [
-        Good(r.id, r.title_en, r.title_zh, r.quantity, r.digital_kind, r.digital_content)
-        for r in rows
-        if r.is_digital or everything_digital
+        Good(
+            r.id,
+            r.title_en,
+            r.title_zh,
+            r.quantity,
+            r.digital_kind,
+            r.digital_content,
+            int(r.product_id),
+            tuple(codes.get(r.id, ())),
+        )
+        for r in lines
     ]
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """A `code` line that could not get a code for every unit."""
+
+    product_id: int
+    title_en: str
+    title_zh: str
+    wanted: int
+    left: int  # codes still free for that product
+
+
+def _insert_codes(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    module: Any = sqlite if dialect == "sqlite" else postgresql
+    return module.insert(DigitalCode)
+
+
+async def _free_codes(session: AsyncSession, good: Good) -> list[str]:
+    query = select(DigitalCode.code).where(DigitalCode.product_id == good.product_id)
+    taken = set((await session.execute(query)).scalars())
+    return [code for code in codes_in(good.content) if code not in taken]
+
+
+async def claim_codes(session: AsyncSession, order: Order) -> list[Shortage]:
+    """Give every unit of the order's `code` lines its own code, in the caller's transaction; idempotent (a line
+    that holds its codes is left alone). All or nothing: when a line cannot get enough codes, nothing is taken
+    and the shortages are returned.
+
+    Each code is taken with `INSERT ... ON CONFLICT DO NOTHING` on (product, code): a buyer paying at the same
+    moment who took the same code first makes the insert take nothing (PostgreSQL waits for their transaction),
+    and the next free codes are tried instead. The read of free codes only proposes; the insert decides."""
+    claimed: list[int] = []
+    short: list[Good] = []
+    for good in await goods_of(session, order):
+        need = good.quantity - len(good.codes) if good.kind == "code" else 0
+        if need <= 0:
+            continue
+        free = await _free_codes(session, good)
+        while need > 0 and free:
+            batch, free = free[:need], free[need:]
+            now = utcnow()
+            stmt = (
+                _insert_codes(session)
+                .values(
+                    [
+                        {"product_id": good.product_id, "code": code, "order_item_id": good.item_id, "claimed_at": now}
+                        for code in batch
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["product_id", "code"])
+                .returning(DigitalCode.id)
+            )
+            got = [int(i) for i in (await session.execute(stmt)).scalars()]
+            claimed.extend(got)
+            need -= len(got)
+        if need > 0:
+            short.append(good)
+    if short and claimed:
+        await session.execute(delete(DigitalCode).where(DigitalCode.id.in_(claimed)))
+    return [
+        Shortage(good.product_id, good.title_en, good.title_zh, good.quantity, len(await _free_codes(session, good)))
+        for good in short
+    ]
+
+
+async def codes_left(session: AsyncSession, order: Order) -> list[Shortage]:
+    """A read-only look: the order's `code` lines that the free codes could not cover right now (the pre-checkout
+    re-check, so a buyer is not charged for codes that are gone)."""
+    shortages: list[Shortage] = []
+    for good in await goods_of(session, order):
+        need = good.quantity - len(good.codes) if good.kind == "code" else 0
+        if need <= 0:
+            continue
+        left = len(await _free_codes(session, good))
+        if left < need:
+            shortages.append(Shortage(good.product_id, good.title_en, good.title_zh, good.quantity, left))
+    return shortages
+
+
+async def stock_to_codes_left(session: AsyncSession, shortages: list[Shortage]) -> None:
+    """After a shortage, a product shows no more units than it has codes left (a conditional update: the stock
+    only ever goes down here), so the next shopper meets "sold out" at the card instead of a refund."""
+    for short in shortages:
+        await session.execute(
+            update(Product)
+            .where(Product.id == short.product_id, Product.stock > short.left)
+            .values(stock=short.left, version=Product.version + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def enqueue_goods(
@@ -105,8 +238,9 @@ async def enqueue_goods(
             "title_en": good.title_en,
             "title_zh": good.title_zh,
             "quantity": good.quantity,
-            "kind": good.kind if good.content else None,
-            "content": good.content,
+            "kind": good.kind if good.handed_over else None,
+            "content": good.handed_over,
+            "codes": list(good.codes),
             "confirm_payment": confirm_payment and index == 0,
             "again": again is not None,
         }
@@ -125,6 +259,9 @@ def confirms_payment_itself(order: Order) -> bool:
 
 
 async def deliver_when_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
+    # A payment took the codes already (store.payments); an order paid another way takes them here. A shortage
+    # then leaves the line "to be sent by the team" and the order paid, in the admins' queue.
+    await claim_codes(session, change.order)
     await enqueue_goods(
         session, change.order, confirm_payment=confirms_payment_itself(change.order), notice=change.notice
     )
@@ -132,7 +269,7 @@ async def deliver_when_paid(session: AsyncSession, change: order_hooks.Transitio
 
 def sends_itself(good: Good) -> bool:
     """The chat hands this good over by itself (otherwise its message says the team will send it)."""
-    if not good.content or good.kind not in KINDS:
+    if not good.handed_over or good.kind not in KINDS:
         return False
     return good.kind != "file" or resolve_file(good.content) is not None
 
@@ -157,6 +294,7 @@ async def complete_when_handed_over(session: AsyncSession, change: order_hooks.T
 async def deliver_when_paid_at_pickup(session: AsyncSession, change: order_hooks.Transition) -> None:
     """Pay on pickup: the money is taken at the hand-over, so any digital line is delivered then."""
     if change.from_status == "confirmed":
+        await claim_codes(session, change.order)
         await enqueue_goods(session, change.order, confirm_payment=False)
 
 

@@ -3,6 +3,8 @@
 Money is never lost silently: a payment that cannot be applied to its order (expired, cancelled, already paid,
 amount changed) is still recorded, with status `refund_pending`; Star payments are then refunded by the bot
 (`refundStarPayment`) and marked refunded, card payments wait for an admin to refund them with the provider.
+A payment for digital codes that ran out meanwhile (store.delivery: one code per unit) is refunded the same way,
+and its order cancelled.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import notify, orders, scheduling
+from store import delivery, notify, orders, scheduling
 from store.db import Database
 from store.errors import DomainError, NotFound
 from store.models import Order, Payment, Role, utcnow
@@ -70,10 +72,14 @@ async def check_pre_checkout(db: Database, payer_id: int, payload: str, currency
             order.status == orders.PENDING_PAYMENT and order.expires_at is not None and order.expires_at <= now
         ):
             raise DomainError("payment_order_expired", order_id=order_id)
+        if order.status in orders.PAID_STATUSES:  # an old invoice's Pay: done, not "cannot be paid"
+            raise DomainError("payment_order_already_paid", order_id=order_id)
         if order.status != orders.PENDING_PAYMENT:
             raise DomainError("payment_order_not_payable", order_id=order_id)
         if order.currency != currency or order.total != total_amount:
             raise DomainError("payment_amount_changed", order_id=order_id)
+        if await delivery.codes_left(session, order):
+            raise DomainError("payment_codes_sold_out", order_id=order_id)
         expires_at = order.expires_at
     if expires_at is not None and expires_at < now + PAYMENT_GRACE:
         # About to expire while Telegram charges the buyer: hold it a little longer (a short write, rarely).
@@ -209,6 +215,10 @@ async def _record(
         and order.currency == incoming.currency
         and order.total == incoming.total_amount
     )
+    # Each unit of a code product takes its own code now, in this transaction: too few left is a sold-out.
+    shortages = await delivery.claim_codes(session, order) if applicable else []
+    sold_out = bool(shortages)
+    applicable = applicable and not sold_out
     payment = Payment(
         order_id=order.id,
         method=method_for_currency(incoming.currency),
@@ -230,6 +240,19 @@ async def _record(
             session, order.id, orders.PAID, "payment", from_statuses=[orders.PENDING_PAYMENT], notice=notice
         )
         kind = "paid"
+    elif sold_out:
+        log.warning("payment %s: codes of order %s ran out (%s): refund", payment.id, order.id, shortages)
+        payment.details = {**(payment.details or {}), "refund": "codes_sold_out"}
+        await orders.transition(
+            session, order.id, orders.CANCELLED, "payment", from_statuses=[orders.PENDING_PAYMENT], notify_buyer=False
+        )
+        await delivery.stock_to_codes_left(session, shortages)
+        stars = incoming.currency == STARS
+        template = "payments.sold_out_refund_stars" if stars else "payments.sold_out_refund_card"
+        await notify.notify_user(session, incoming.payer_id, template, order_id=order.id)
+        if not stars:
+            await tell_admins(session, admin_ids, "payment_inbox.admin_refund_card", **_refund_params(payment, order))
+        kind = "refund"
     else:
         log.warning("payment %s cannot apply to order %s (%s): refund", payment.id, order.id, order.status)
         template = "payments.late_refund_stars" if incoming.currency == STARS else "payments.late_refund_card"

@@ -216,7 +216,11 @@ def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing
             return Outgoing(text="\n".join(lines), document=(path.name, path.read_bytes()))
         log.error("order %s: digital file %r is missing or too large", order_id, content)
         kind = None
-    if kind == "code":
+    codes = [str(c) for c in params.get("codes") or []]
+    if kind == "code" and len(codes) > 1:  # one code per unit bought, each on its own line to copy
+        lines.append(t(lang, "orders.goods.codes", n=len(codes)))
+        lines.extend(f"{i}. <code>{html.escape(code)}</code>" for i, code in enumerate(codes, 1))
+    elif kind == "code":
         lines.append(t(lang, "orders.goods.code", code=html.escape(content)))
     elif kind == "link":
         lines.append(t(lang, "orders.goods.link", url=html.escape(content)))

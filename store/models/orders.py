@@ -89,3 +89,18 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DigitalCode(Base):
+    """A code handed to the buyer of one unit of a `code` product (store.delivery). The product's
+    `digital_content` lists its codes, one a line; a row here means that code is taken. The unique key is
+    what makes two buyers paying at the same moment never get the same code."""
+
+    __tablename__ = "digital_codes"
+    __table_args__ = (UniqueConstraint("product_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(1000))
+    order_item_id: Mapped[int] = mapped_column(ForeignKey("order_items.id", ondelete="CASCADE"), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -54,7 +54,7 @@ async def _stars_order(db: Database, user_id: int, items: dict[int, int]) -> che
 
 async def test_goods_are_queued_once_per_paid_order(any_db: Database) -> None:
     await make_users(any_db, [1])
-    code = await _digital(any_db, "GIFT", "code", "ABCD-1234", stars=30)
+    code = await _digital(any_db, "GIFT", "code", "ABCD-1234\nEFGH-5678", stars=30)
     link = await _digital(any_db, "VIP", "link", "https://example.com/vip", stars=20)
     placed = await _stars_order(any_db, 1, {code: 2, link: 1})
     assert placed.total == 80
@@ -67,7 +67,7 @@ async def test_goods_are_queued_once_per_paid_order(any_db: Database) -> None:
 
     rows = await _rows(any_db, delivery.GOODS_TEMPLATE)
     assert [(r.params["kind"], r.params["content"], r.params["quantity"]) for r in rows] == [
-        ("code", "ABCD-1234", 2),
+        ("code", "ABCD-1234\nEFGH-5678", 2),
         ("link", "https://example.com/vip", 1),
     ]
     assert [r.params["confirm_payment"] for r in rows] == [True, False], "the first good confirms the payment"

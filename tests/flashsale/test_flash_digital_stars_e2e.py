@@ -17,7 +17,8 @@ from tests.flashsale.test_flash_e2e import _card, _last_invoice
 
 pytestmark = pytest.mark.seeded
 
-GIFT_CODE = "GC50-DEMO-7Q4K-M2XP"
+GIFT_CODE = "GC50-DEMO-7Q4K-M2XP"  # the first of DIG-GIFT50's codes, then the second
+SECOND_CODE = "GC50-DEMO-S4QD-GP2D"
 # DIG-GIFT50 sells at ¥50.00 or 350 ⭐; at the flash price ¥40.00 (−20%) it is 280 ⭐.
 FLASH_STARS = 280
 
@@ -34,8 +35,8 @@ async def _win(shop: Stack, user: UserHandle, card: MessageView, group: object, 
     return url
 
 
-async def _check_paid(shop: Stack, user: UserHandle, order_id: int) -> None:
-    code = await bot_says(shop, user, GIFT_CODE)
+async def _check_paid(shop: Stack, user: UserHandle, order_id: int, gift_code: str) -> None:
+    code = await bot_says(shop, user, gift_code)
     assert "Shop gift card, ¥50" in text_of(code) or "商城礼品卡" in text_of(code)
     order = await orders.get_order(shop.db, order_id)
     assert order.status == "delivered" and order.currency == "XTR" and order.total == FLASH_STARS
@@ -75,7 +76,7 @@ async def test_a_digital_flash_win_is_paid_in_stars_and_delivered(shop: Stack) -
     claims = await flashsale.claims_of(shop.db, sale.id)
     alice_order = next(o for u, _, _, o in claims if u == alice.id)
     assert alice_order is not None
-    await _check_paid(shop, alice, alice_order)
+    await _check_paid(shop, alice, alice_order, GIFT_CODE)
 
     # Li wins from the group and pays through the toast's deep link: the invoice comes straight in Stars.
     url = await _win(shop, li, card, group, "抢到了")
@@ -86,7 +87,7 @@ async def test_a_digital_flash_win_is_paid_in_stars_and_delivered(shop: Stack) -
     assert (await li.pay(message=invoice))["status"] == "paid"
     li_order = next(o for u, _, _, o in await flashsale.claims_of(shop.db, sale.id) if u == li.id)
     assert li_order is not None
-    await _check_paid(shop, li, li_order)
+    await _check_paid(shop, li, li_order, SECOND_CODE)  # every card sold has its own code
 
     assert not await bot_messages(alice, "💳"), "no card payment offered for a digital good"
     done = await flashsale.get_sale(shop.db, sale.id)

@@ -17,8 +17,8 @@ async def test_search_quotes_digital_goods_in_stars(shop: Stack) -> None:
     results = await alice.last_message()
     assert results is not None
     text = results.text or ""
-    assert "1. Shop gift card, ¥100 — ⭐ 700 · 500 in stock" in text  # the ¥ is the card's face value, its title
-    assert "2. Shop gift card, ¥50 — ⭐ 350 · 500 in stock" in text
+    assert "1. Shop gift card, ¥100 — ⭐ 700 · 40 in stock" in text  # ¥: the face value, in its title; 40: its codes
+    assert "2. Shop gift card, ¥50 — ⭐ 350 · 40 in stock" in text
     assert labels(results)[:2] == ["1. Shop gift card, ¥100 · ⭐ 700", "2. Shop gift card, ¥50 · ⭐ 350"]
 
     await alice.send("/search apples")
