@@ -66,6 +66,12 @@ class Clock:
         return emulated * self.scale
 
 
+# Clock readings are large floats (monotonic seconds since boot plus offsets): a window measured as their difference
+# can come out a hair short of itself (3000.12 + 0.02 - 3000.12 = 0.0199999...). Limits compare with this slack so
+# a wait that has fully passed is never refused because of rounding.
+_EPSILON = 1e-9
+
+
 def retry_after_seconds(real_wait: float) -> int:
     """Telegram's retry_after is a whole number of seconds; a bot waiting that long (real time) is always safe."""
     return max(1, math.ceil(real_wait - 1e-9))
@@ -126,12 +132,12 @@ class FloodLimiter:
         elapsed = max(0.0, now - bucket.updated)
         bucket.tokens = min(burst, bucket.tokens + (elapsed / period if period > 0 else burst))
         bucket.updated = now
-        if bucket.tokens >= 1:
+        if bucket.tokens >= 1 - _EPSILON:
             return 0.0
         return (1 - bucket.tokens) * period
 
     def _window_wait(self, sends: deque[float], limit: int, window: float, now: float) -> float:
-        while sends and now - sends[0] >= window:
+        while sends and now - sends[0] >= window - _EPSILON:
             sends.popleft()
         if len(sends) < limit:
             return 0.0

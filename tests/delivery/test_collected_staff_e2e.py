@@ -102,5 +102,6 @@ async def test_leader_sees_collected_for_a_pickup_participant(shop: Any) -> None
     await leo.tap(f"#{buy.id} ")
     screen = text_of(await leo.last_message())  # type: ignore[arg-type]
     people = {line.split(":")[0]: line for line in screen.splitlines() if line.startswith("• ")}
+    assert "• Pam" in people and "• Dan" in people, screen
     assert " · collected · " in people["• Pam"], screen
     assert " · delivered · " in people["• Dan"], screen

@@ -71,6 +71,24 @@ def test_time_scale_shrinks_windows() -> None:
     flood.check_send(1, is_group=False)
 
 
+@pytest.mark.parametrize("base", [100.0, 3000.12, 123456.789])
+def test_a_window_that_has_passed_is_not_refused_for_rounding(base: float) -> None:
+    """A frozen, scaled clock advanced by exactly one emulated second: the refill and the group window read the
+    difference of two large floats (3000.12 + 0.02 - 3000.12 < 0.02), which must still count as a whole second."""
+    fake = FakeClock()
+    fake.t = base
+    clock = Clock(0.02, now=fake, frozen=True)
+    flood = FloodLimiter(Limits(per_chat_burst=1, per_group_per_minute=1), clock)
+    flood.check_send(1, is_group=False)
+    flood.check_send(-5, is_group=True)
+    with pytest.raises(ApiError):
+        flood.check_send(1, is_group=False)
+    clock.advance(1.0)
+    flood.check_send(1, is_group=False)
+    clock.advance(59.0)
+    flood.check_send(-5, is_group=True)
+
+
 async def test_burst_in_private_chat_gets_429_with_retry_after(h: Harness) -> None:
     alice = await h.user()
     results = [await h.call("sendMessage", chat_id=alice["id"], text=f"m{i}") for i in range(4)]
