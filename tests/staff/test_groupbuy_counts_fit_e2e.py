@@ -39,21 +39,3 @@ async def test_steppers_offer_no_maximum_below_a_tier_and_no_promise_above_the_s
     summary = text_of(await lena.last_message())
     assert "People: at least 3, at most 10" in summary and "Per person: up to 4" in summary
     assert "10+ people: ¥13.52" in summary, summary
-
-
-async def test_counts_that_cannot_fit_say_so_and_continue_refuses_with_the_reason(shop: Any) -> None:
-    await make_product(shop.db, stock=5, price=1500, sku="GB-FIVE")
-    lena, group = await leader_in_group(shop)
-    await lena.send("/groupbuy", chat=group)
-    await lena.send("GB-FIVE")
-    await lena.tap("3+ ¥13.50 · 10+ ¥12.00")  # 10 people for the best price, 5 in stock
-    screen = text_of(await lena.last_message())
-    assert "⚠️ These numbers do not fit: A tier needs 10 people but at most 5 can join." in screen, screen
-    tap = await lena.tap("Continue")
-    assert tap.toast is not None and tap.toast.show_alert
-    assert "A tier needs 10 people but at most 5 can join" in (tap.toast.text or "")
-    await lena.tap("Back to the prices")
-    await lena.tap("5+ ¥12.75")
-    screen = text_of(await lena.last_message())
-    assert "People: at least 5, at most 5" in screen and "⚠️" not in screen
-    assert labels(await lena.last_message())[8] == "·", "5 people × 2 each would need 10 units of 5"

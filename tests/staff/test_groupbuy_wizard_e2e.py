@@ -337,6 +337,7 @@ async def test_counts_that_do_not_fit_are_refused_with_the_reason_and_the_prices
     await lena.tap("3+ ¥13.50 · 10+ ¥12.00")  # 10 people for the best price, 5 in stock
     counts = await lena.last_message()
     assert "People: at least 3, at most 5" in text_of(counts) and "Per person: up to 1" in text_of(counts)
+    assert "⚠️ These numbers do not fit: A tier needs 10 people but at most 5 can join." in text_of(counts)
     tap = await lena.tap("Continue")
     assert tap.toast is not None and tap.toast.show_alert
     assert "A tier needs 10 people but at most 5 can join" in (tap.toast.text or "")
@@ -344,7 +345,9 @@ async def test_counts_that_do_not_fit_are_refused_with_the_reason_and_the_prices
     await lena.tap("Back to the prices")
     assert "«Oolong tea» costs ¥15.00" in text_of(await lena.last_message())
     await lena.tap("5+ ¥12.75")
-    assert "People: at least 5, at most 5" in text_of(await lena.last_message())
+    fitting = await lena.last_message()
+    assert "People: at least 5, at most 5" in text_of(fitting) and "⚠️" not in text_of(fitting)
+    assert labels(fitting)[8] == "·", "5 people × 2 each would need 10 units of 5"
     # 2 each (5 people × 2 would need 10 units) is not offered (D11): the ➕ is a dot that says why.
     tap = await lena.tap(row=2, col=2)
     assert tap.toast is not None and "cannot go further" in (tap.toast.text or "")
