@@ -38,6 +38,14 @@ class MemoryAdmissionGate(BatchedAdmission):
         gate.counts[user_id] = count + 1
         return count + 1
 
+    async def _held(self, gate: SaleGate, user_id: int) -> ClaimResult | None:
+        count = gate.counts.get(user_id, 0)
+        if count >= gate.limit:
+            return ClaimResult(flashsale.LIMIT)
+        if count > 0:
+            return ClaimResult(flashsale.HELD)
+        return ClaimResult(flashsale.SOLD_OUT) if gate.remaining <= 0 else None
+
     def _settled(self, gate: SaleGate, user_id: int, seq: int, outcome: str) -> None:
         """The user's count follows the database."""
         if outcome == flashsale.LIMIT:

@@ -18,6 +18,9 @@ else is here:
   its claim goes on (the winner hears through the private "you got it" message); a batch that fails answers
   "retry": nothing was taken, the tap may be repeated. A user who taps again while a claim of theirs is queued
   in this process waits for it (within the budget): a winner's double tap hears "you already got one".
+- a double tap (the same button again within a second, merged by bot/tap_guard.py across processes) is one
+  intent: its repeat goes to `repeat`, which takes nothing and tells what the user holds (a limit of 2 let the
+  repeat take a second unit).
 
 After each batch the subclass hears the database's numbers (`_committed`) and, after each read, the snapshot
 (`_synced`), to bring its counter back in line with the database.
@@ -117,6 +120,11 @@ class BatchedAdmission:
         """A batch was decided (`batch` is None when its transaction failed and nothing was taken). Called
         before the tappers are answered; must not raise."""
 
+    async def _held(self, gate: SaleGate, user_id: int) -> ClaimResult | None:
+        """For a repeated tap, without taking anything: `limit` or `held` when the counter gives the user a unit,
+        `sold_out` when it has none left, None when it cannot tell."""
+        return None
+
     async def _mark(self, sale_id: int) -> Any:
         """Taken just before the sale is read from the database, handed to `_synced` with the snapshot."""
         return None
@@ -168,6 +176,22 @@ class BatchedAdmission:
             return await asyncio.wait_for(asyncio.shield(future), timeout=budget)
         except TimeoutError:
             return ClaimResult(flashsale.BUSY)
+
+    async def repeat(self, sale_id: int, user_id: int, *, budget: float | None = None) -> ClaimResult | None:
+        """A double tap is one intent (bot/tap_guard.py merges them): the repeat takes nothing, and hears what the
+        user has. With a per-user limit of 2 a repeat decided by `tap` would have taken a second unit."""
+        gate = self._gates.get(sale_id)
+        if gate is None or gate.stale:
+            gate = await self._load(sale_id)
+        if gate.status == flashsale.SCHEDULED:
+            return ClaimResult(flashsale.NOT_STARTED)
+        if gate.status != flashsale.LIVE or self._clock() >= gate.ends_at:
+            return ClaimResult(flashsale.ENDED_OUTCOME)
+        if gate.queued.get(user_id):
+            waited = await self._after_own_claims(gate, user_id, budget)
+            if waited.outcome != flashsale.LIMIT:
+                return waited  # still queued (busy), or what the first tap heard: nothing was taken
+        return await self._held(gate, user_id)
 
     async def _after_own_claims(self, gate: SaleGate, user_id: int, budget: float | None) -> ClaimResult:
         """The user's limit is taken by claims of theirs still in a batch: wait for them (within the budget). One

@@ -5,21 +5,34 @@ What a message shows is learnt from Telegram itself: the Message returned by eve
 a tapped button belongs to (the tap carries the message as the shopper sees it, so a restarted process, or one of
 several processes, compares against the truth). An edit is compared as Telegram compares it: plain text, the
 formatting entities and the inline keyboard.
+
+Two things make a double tap on any button draw the same screen twice, and both are handled here rather than in
+each handler:
+- the two taps are handled at once, so the second edit is compared while the first is still on its way; edits of
+  one message therefore go out one at a time, each compared with what the previous one left;
+- a tap carries the message as it was when the shopper tapped, which for the second tap of a double tap is the
+  drawing from before the first tap's edit. Such a snapshot must not overwrite the newer drawing the bot has
+  just been told about: it is taken only when it is not older (edit dates, and within one second, not a drawing
+  this message already had before the current one).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any, cast
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.default import Default
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     DeleteMessage,
     EditMessageCaption,
@@ -159,19 +172,43 @@ def markup_key(markup: Any) -> str:
     return json.dumps(markup.model_dump(mode="json", exclude_none=True, exclude_defaults=True), sort_keys=True)
 
 
+def _stamp(message: Message) -> int:
+    """When the message got its current content, in Telegram's whole seconds (edit date, else send date)."""
+    when = message.edit_date or message.date
+    return int(when.timestamp()) if isinstance(when, datetime) else int(when)
+
+
+@dataclass(frozen=True)
+class _Known:
+    shown: Shown
+    stamp: int | None  # see _stamp; None when Telegram did not say (an inline message's edit answers True)
+    earlier: tuple[int, ...] = ()  # hashes of the few drawings this message had before `shown`, newest first
+
+
+_EARLIER_KEPT = 4
+
+
 class ShownMessages:
     """A bounded memory of what the bot's recent messages show, keyed by chat and message."""
 
     def __init__(self, size: int = 50_000) -> None:
         self._size = size
-        self._shown: OrderedDict[Key, Shown] = OrderedDict()
+        self._shown: OrderedDict[Key, _Known] = OrderedDict()
+        self._locks: dict[Key, tuple[asyncio.Lock, int]] = {}
         self.skipped_edits = 0
+        self.stale_taps = 0
 
     def get(self, key: Key) -> Shown | None:
-        return self._shown.get(key)
+        known = self._shown.get(key)
+        return known.shown if known is not None else None
 
-    def put(self, key: Key, shown: Shown) -> None:
-        self._shown[key] = shown
+    def put(self, key: Key, shown: Shown, stamp: int | None = None) -> None:
+        """What Telegram just said the message shows (a send's or an edit's answer): the newest there is."""
+        old = self._shown.get(key)
+        earlier = old.earlier if old is not None else ()
+        if old is not None and old.shown != shown:
+            earlier = (hash(old.shown), *earlier)[:_EARLIER_KEPT]
+        self._shown[key] = _Known(shown, stamp, earlier)
         self._shown.move_to_end(key)
         if len(self._shown) > self._size:
             self._shown.popitem(last=False)
@@ -180,7 +217,41 @@ class ShownMessages:
         self._shown.pop(key, None)
 
     def observe(self, message: Message) -> None:
-        self.put((message.chat.id, message.message_id), shown_from_message(message))
+        self.put((message.chat.id, message.message_id), shown_from_message(message), _stamp(message))
+
+    def observe_tapped(self, message: Message) -> None:
+        """The message a tap came from, as it was when the shopper tapped: taken unless it is older than what
+        this process was told since (the second tap of a double tap carries the drawing before the first one's
+        edit). Another process's edit is newer, or at least one this message never had: that one is taken."""
+        key = (message.chat.id, message.message_id)
+        known = self._shown.get(key)
+        shown, stamp = shown_from_message(message), _stamp(message)
+        if known is not None and known.shown != shown and self._older(known, shown, stamp):
+            self.stale_taps += 1
+            return
+        self.put(key, shown, stamp)
+
+    @staticmethod
+    def _older(known: _Known, shown: Shown, stamp: int | None) -> bool:
+        if known.stamp is not None and stamp is not None and stamp != known.stamp:
+            return stamp < known.stamp
+        # The same second (edit dates are whole seconds) or no date: a drawing it had before is the older one.
+        return hash(shown) in known.earlier
+
+    @contextlib.asynccontextmanager
+    async def editing(self, key: Key) -> AsyncIterator[None]:
+        """One edit of a message at a time, so that each is compared with what the one before it left."""
+        lock, holders = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, holders + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, holders = self._locks[key]
+            if holders <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, holders - 1)
 
 
 def _key(method: Any) -> Key | None:
@@ -242,28 +313,39 @@ class EditGuard(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         key = _key(method)
-        after: Shown | None = None
-        if key is not None and isinstance(method, EditMessageText | EditMessageCaption | EditMessageReplyMarkup):
+        is_edit = isinstance(method, EditMessageText | EditMessageCaption | EditMessageReplyMarkup)
+        if key is None or not is_edit:
+            response = await make_request(bot, method)
+            result: Any = response  # aiogram's request chain hands back the method's result itself
+            if isinstance(result, Message):
+                self.shown.observe(result)
+            elif key is not None and isinstance(method, DeleteMessage):
+                self.shown.forget(key)
+            return response
+        async with self.shown.editing(key):
             current = self.shown.get(key)
             after = wanted(bot, method, current)
             if after is not None and after == current:
                 self.shown.skipped_edits += 1
                 log.debug("edit of %s skipped: nothing would change", key)
                 return cast(Response[TelegramType], True)
-        # aiogram's request chain hands back the method's result itself, whatever its annotation says
-        response = await make_request(bot, method)
-        result: Any = response
-        if isinstance(result, Message):
-            self.shown.observe(result)
-        elif key is not None and isinstance(method, DeleteMessage):
-            self.shown.forget(key)
-        elif key is not None and after is not None and result is True:
-            self.shown.put(key, after)  # inline messages: Telegram answers True, the content is what we sent
-        return response
+            try:
+                response = await make_request(bot, method)
+            except TelegramBadRequest as exc:
+                if after is not None and "message is not modified" in exc.message:
+                    self.shown.put(key, after)  # this memory was behind: Telegram says it shows that already
+                raise
+            result = response
+            if isinstance(result, Message):
+                self.shown.observe(result)
+            elif after is not None and result is True:
+                self.shown.put(key, after)  # inline messages: Telegram answers True, the content is what we sent
+            return response
 
 
 class SeenByTapMiddleware(BaseMiddleware):
-    """A tap carries the message as the shopper sees it: the truest record of what it shows right now."""
+    """A tap carries the message as the shopper saw it when tapping: the truest record of what it shows, unless the
+    bot has edited it since (see ShownMessages.observe_tapped)."""
 
     def __init__(self, shown: ShownMessages) -> None:
         self.shown = shown
@@ -275,5 +357,5 @@ class SeenByTapMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
-            self.shown.observe(event.message)
+            self.shown.observe_tapped(event.message)
         return await handler(event, data)

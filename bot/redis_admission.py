@@ -232,6 +232,24 @@ class RedisAdmissionGate(BatchedAdmission):
             return ClaimResult(flashsale.SOLD_OUT if got == _SOLD_OUT else flashsale.RETRY)
         return got
 
+    async def _held(self, gate: SaleGate, user_id: int) -> ClaimResult | None:
+        """Two reads (no script): the first tap may have been decided by another process."""
+        keys = self.keys(gate.sale_id)
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hget(keys[1], str(user_id))
+                pipe.get(keys[0])
+                count, left = await pipe.execute()
+        except Exception as exc:
+            log.info("flash sale %s: a repeated tap not told from Redis: %r", gate.sale_id, exc)
+            return None
+        units = int(count or 0)
+        if units >= gate.limit:
+            return ClaimResult(flashsale.LIMIT)
+        if units > 0:
+            return ClaimResult(flashsale.HELD)
+        return ClaimResult(flashsale.SOLD_OUT) if left is not None and int(left) <= 0 else None
+
     async def _committed(
         self, gate: SaleGate, requests: list[ClaimRequest], results: list[ClaimResult], batch: BatchResult | None
     ) -> None:

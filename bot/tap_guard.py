@@ -75,7 +75,25 @@ async def first_tap(ctx: AppContext, query: CallbackQuery, storage: Any = None, 
     if not _first_in_memory(ctx, key, window):
         return False
     shared = await _first_in_redis(storage, key, window) if storage is not None else None
-    return shared is not False
+    if shared is False:
+        # The acting tap is in another process, which may release it ("tap again"): ask Redis next time too.
+        _memory(ctx).pop(key, None)
+        return False
+    return True
+
+
+async def release(ctx: AppContext, query: CallbackQuery, storage: Any = None) -> None:
+    """Forget the acting tap: its answer was "tap again" (nothing was done), so the next tap must act even within
+    the window."""
+    key = tap_key(query)
+    _memory(ctx).pop(key, None)
+    redis = getattr(storage, "redis", None)
+    if redis is None:
+        return
+    try:
+        await redis.delete(f"tap:{key}")
+    except Exception as exc:  # Redis down: first_tap decides from memory alone meanwhile
+        log.info("tap guard release without Redis: %r", exc)
 
 
 async def repeated(ctx: AppContext, query: CallbackQuery, storage: Any = None, toast: str | None = None) -> bool:

@@ -259,9 +259,9 @@ async def product_action(
         await query.answer(t(lang, "catalog.stale"), show_alert=True)
         await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True)
         return
+    if data.a in ("add", "inc", "dec") and await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double-click is one click: it adds once, it moves the picker by one
     if data.a == "add":
-        if await tap_guard.repeated(ctx, query, fsm_storage):
-            return  # a double-click adds once
         if group:
             await _add_from_group(query, ctx, lang, product, data)
         else:

@@ -51,14 +51,30 @@ def _from_private(query: CallbackQuery) -> bool:
 
 
 @routes.callback_query(FlashBuyCB.filter())
-async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> None:
+async def buy(
+    query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
     """Decided by the admission gate before any database work (sold out, limit, not started, ended); an admitted
     tap waits for its batch at most the answer budget, then hears "busy, you are in the queue". The toast is the
-    only answer here: the winner's order message goes through the outbox."""
-    gate = ctx.admission
+    only answer here: the winner's order message goes through the outbox.
+
+    The same button tapped again within a second (a double tap, on the group card or the private notice) is the
+    same intent: it takes nothing and hears what the first one got. The guard is here, not in a middleware, so it
+    holds on the storm lane too (bot/flash_lane.py hands this handler the FSM storage, whose Redis the guard
+    shares between processes); it costs no database work."""
+    if not await tap_guard.first_tap(ctx, query, fsm_storage):
+        await _answer_repeat(query, callback_data, ctx, lang)
+        return
+    result = await _claim(query, callback_data, ctx, lang)
+    if result.outcome == flashsale.RETRY:
+        await tap_guard.release(ctx, query, fsm_storage)  # "tap again" means now: the next tap must act
+    await _answer(query, ctx, result.language or lang, callback_data.sale_id, result)
+
+
+async def _claim(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> flashsale.ClaimResult:
     tapper = query.from_user
     try:
-        result = await gate.tap(
+        return await ctx.admission.tap(
             callback_data.sale_id,
             tapper.id,
             user=NewUser(tapper.id, tapper.first_name, tapper.last_name, tapper.username, lang, _from_private(query)),
@@ -70,9 +86,28 @@ async def buy(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, 
         # The gate could not read the sale (database down or saturated): nothing was taken, and the honest answer
         # is "tap again", not the generic apology.
         log.exception("flash sale %s: tap of %s not decided", callback_data.sale_id, tapper.id)
-        result = flashsale.ClaimResult(flashsale.RETRY)
-    lang = result.language or lang  # a winner's stored language, read by the batch that made their order
-    limit, starts_at = gate.describe(callback_data.sale_id)
+        return flashsale.ClaimResult(flashsale.RETRY)
+
+
+async def _answer_repeat(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> None:
+    """A quiet answer when nothing tells what the first tap got yet (it is being decided in another process)."""
+    try:
+        result = await ctx.admission.repeat(
+            callback_data.sale_id, query.from_user.id, budget=ctx.settings.flashsale.answer_budget_seconds
+        )
+    except Exception as exc:  # the first tap has its own answer: the repeat's must not be the apology
+        log.info("flash sale %s: repeated tap of %s not told: %r", callback_data.sale_id, query.from_user.id, exc)
+        result = None
+    if result is None:
+        await query.answer()
+        return
+    await _answer(query, ctx, lang, callback_data.sale_id, result)
+
+
+async def _answer(
+    query: CallbackQuery, ctx: AppContext, lang: str, sale_id: int, result: flashsale.ClaimResult
+) -> None:
+    limit, starts_at = ctx.admission.describe(sale_id)
     text = views.toast(
         lang,
         result,

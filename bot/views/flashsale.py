@@ -80,6 +80,8 @@ def toast(lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, 
         return t(lang, "flashsale.toast.won", minutes=window_minutes)
     if result.outcome == flashsale.LIMIT:
         return t(lang, "flashsale.toast.limit", limit=sale_limit)
+    if result.outcome == flashsale.HELD:
+        return t(lang, "flashsale.toast.held")
     if result.outcome == flashsale.NOT_STARTED:
         return t(lang, "flashsale.toast.not_started", starts=starts)
     if result.outcome == flashsale.SOLD_OUT:

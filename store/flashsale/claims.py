@@ -45,7 +45,7 @@ class ClaimRequest:
 
 @dataclass(frozen=True)
 class ClaimResult:
-    outcome: str  # won | sold_out | limit | ended | not_started | busy | retry
+    outcome: str  # won | sold_out | limit | ended | not_started | busy | retry | held (a repeated tap)
     order_id: int | None = None
     language: str | None = None  # a winner's stored language (the batch read it anyway), for the answer
 

@@ -28,6 +28,13 @@ class AdmissionGate(Protocol):
         batch creates it (an upsert), since nothing is written before the decision."""
         ...
 
+    async def repeat(self, sale_id: int, user_id: int, *, budget: float | None = None) -> ClaimResult | None:
+        """Answer a repeat of a tap by the same user on the same button (one intent: a double tap), taking
+        nothing: the user's claim still queued here is waited for (at most `budget`); a unit they hold is `limit`
+        (at the limit) or `held`; else `sold_out`, `ended`, `not_started` as a tap would hear. None when nothing
+        tells yet (the first tap is being decided in another process)."""
+        ...
+
     async def preload(self, sale_id: int) -> None:
         """Take in the sale's state before the first tap (right after the start commits)."""
         ...

@@ -84,5 +84,6 @@ def announce_key(sale_id: int, chat_id: int) -> str:
 
 # What a tap gets (ClaimResult.outcome). BUSY: the tap is queued behind a saturated database and its result
 # is not known within the answer budget (the claim still goes on); RETRY: recording it failed, nothing was taken.
+# HELD answers only a repeated tap (AdmissionGate.repeat): the user has a unit from this sale, below the limit.
 WON, SOLD_OUT, LIMIT, NOT_STARTED, ENDED_OUTCOME = "won", "sold_out", "limit", "not_started", "ended"
-BUSY, RETRY = "busy", "retry"
+BUSY, RETRY, HELD = "busy", "retry", "held"

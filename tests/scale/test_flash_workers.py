@@ -171,14 +171,18 @@ async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> N
                 for user in crowd
                 for toast in emu.users[user.id].toasts
             }
+            # A repeat (the same user's second tap within a second, bot/tap_guard.py) whose first tap was still
+            # being decided in another worker is answered without a word: the first tap's toast is the answer.
             answers = Counter(
-                "won" if toasts[q].startswith("🎉") else known.get(toasts[q], toasts[q]) for q in query_ids
+                "won" if toasts.get(q, "").startswith("🎉") else known.get(toasts.get(q, ""), toasts.get(q) or "quiet")
+                for q in query_ids
             )
-            assert set(answers) <= {"won", "sold_out", "limit", "busy"}, answers
+            assert set(answers) <= {"won", "sold_out", "limit", "busy", "quiet"}, answers
+            by_query = {u["callback_query"]["id"]: u["callback_query"]["from"]["id"] for u in storm}
+            twice = {u for u, n in Counter(by_query.values()).items() if n > 1}
+            assert {by_query[q] for q in query_ids if q not in toasts} <= twice, "only a repeat is answered quietly"
             assert answers["sold_out"] > USERS // 2, answers
-            won_by = Counter(
-                u["callback_query"]["from"]["id"] for u in storm if toasts[u["callback_query"]["id"]].startswith("🎉")
-            )
+            won_by = Counter(by_query[q] for q in query_ids if toasts.get(q, "").startswith("🎉"))
             assert won_by and max(won_by.values()) == 1
             assert apology_violations(emu) == []
             assert [e for e in emu.error_responses() if e["error_code"] == 429] == []

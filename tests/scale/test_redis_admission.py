@@ -293,3 +293,28 @@ async def test_the_composition_root_picks_redis_when_configured(pg: tuple[Databa
     finally:
         await with_redis.admission.close()
         await bot.session.close()
+
+
+async def test_a_repeated_tap_in_another_process_takes_nothing(
+    pg: tuple[Database, Database], gates: Callable[..., RedisAdmissionGate], batches: list[int]
+) -> None:
+    """A double tap whose two taps reach two processes (bot/tap_guard.py merges them through Redis): the repeat
+    is told by the other process's gate, which takes nothing and says what the user holds. With a limit of 2 a
+    repeat decided as a tap took a second unit."""
+    db = pg[0]
+    await make_product(db)
+    await make_users(db, [1, 2])
+    sale = await live_sale(db, stock=2, per_user=2)
+    first, other = gates(db), gates(pg[1])
+    assert (await first.tap(sale.id, 1)).outcome == flashsale.WON
+    repeat = await other.repeat(sale.id, 1)
+    assert repeat is not None and repeat.outcome == flashsale.HELD
+    assert await other.repeat(sale.id, 2) is None, "user 2 holds nothing and units are left: nothing to tell"
+    assert (await first.tap(sale.id, 1)).outcome == flashsale.WON  # a deliberate second tap, later
+    repeat = await other.repeat(sale.id, 1)
+    assert repeat is not None and repeat.outcome == flashsale.LIMIT
+    repeat = await other.repeat(sale.id, 2)
+    assert repeat is not None and repeat.outcome == flashsale.SOLD_OUT
+    assert sum(batches) == 2 and (await flashsale.get_sale(db, sale.id)).sold == 2
+    left, counts, pending = await _redis_state(first, sale.id)
+    assert (left, counts, pending) == (0, {1: 2}, {}), "the repeats took nothing"

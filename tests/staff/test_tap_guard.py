@@ -50,3 +50,25 @@ async def test_in_one_process_a_repeat_within_the_window_is_dropped_and_later_ac
     for key in ctx.taps.seen:
         ctx.taps.seen[key] -= 1.0
     assert await tap_guard.first_tap(ctx, _query("x"), window=0.2), "after the window a tap acts again"
+
+
+async def test_a_released_tap_lets_the_next_one_act_in_every_process() -> None:
+    """A tap answered "tap again" (nothing was done) is released: the next tap acts at once, even in another
+    process, instead of being dropped as its repeat."""
+    require_service("redis", "127.0.0.1", 6379)
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(REDIS_URL)
+    storage = SimpleNamespace(redis=redis)
+    data = f"fs:{uuid.uuid4().hex[:8]}"
+    here, there = _ctx(), _ctx()
+    try:
+        assert await tap_guard.first_tap(here, _query(data), storage)
+        assert not await tap_guard.first_tap(there, _query(data), storage)
+        await tap_guard.release(here, _query(data), storage)
+        assert await tap_guard.first_tap(there, _query(data), storage), "another process acts after the release"
+        await tap_guard.release(there, _query(data), storage)
+        assert await tap_guard.first_tap(here, _query(data), storage), "and so does this one"
+    finally:
+        await redis.delete(f"tap:{tap_guard.tap_key(_query(data))}")
+        await redis.aclose()
