@@ -41,17 +41,24 @@ async def _edits_of(shop: Stack, chat_id: int) -> int:
     return sum(1 for c in calls if str(c["params"].get("chat_id")) == str(chat_id))
 
 
-async def test_a_double_tap_on_a_maximum_tells_the_participants_once(shop: Stack) -> None:
+async def _one_joined(
+    shop: Stack, *, stock: int, sku: str, per_person: int
+) -> tuple[UserHandle, UserHandle, groupbuy.GroupBuyView, MessageView]:
+    """Alice joined a buy of Lena's (3 people for ¥40.00): Alice, Lena, the buy and Lena's screen of it."""
     await shop.client.set_flood_limits(False)
-    product = await make_product(shop.db, stock=40, price=5000, sku="GB-MAX")
+    product = await make_product(shop.db, stock=stock, price=5000, sku=sku)
     alice = await started(shop, "Alice")
     lena, group = await leader_and_group(shop, alice)
     view = await publish(
-        shop.db, product, leader_id=lena.id, chat_id=group.id, per_person=1, tiers=(groupbuy.Tier(3, 4000),)
+        shop.db, product, leader_id=lena.id, chat_id=group.id, per_person=per_person, tiers=(groupbuy.Tier(3, 4000),)
     )
     card = await posted(shop, group, view)
     await alice.tap("Join", message=card, chat=group)
-    screen = await _buy_screen(shop, lena, view.id)
+    return alice, lena, view, await _buy_screen(shop, lena, view.id)
+
+
+async def test_a_double_tap_on_a_maximum_tells_the_participants_once(shop: Stack) -> None:
+    alice, lena, view, screen = await _one_joined(shop, stock=40, sku="GB-MAX", per_person=1)
     assert "👥 Max 7" in labels(screen)
 
     await asyncio.gather(lena.tap("Max 7", message=screen), lena.tap("Max 7", message=screen))
@@ -82,16 +89,7 @@ async def test_only_maxima_the_stock_allows_are_offered_and_no_maximum_only_when
 ) -> None:
     """10 units, up to 2 each: the stock serves 5 people. The screen used to offer "Max 7" (refused: not enough
     stock) and "No maximum" (accepted, promising places the stock cannot fill)."""
-    await shop.client.set_flood_limits(False)
-    product = await make_product(shop.db, stock=10, price=5000, sku="GB-TIGHT")
-    alice = await started(shop, "Alice")
-    lena, group = await leader_and_group(shop, alice)
-    view = await publish(
-        shop.db, product, leader_id=lena.id, chat_id=group.id, per_person=2, tiers=(groupbuy.Tier(3, 4000),)
-    )
-    card = await posted(shop, group, view)
-    await alice.tap("Join", message=card, chat=group)
-    screen = await _buy_screen(shop, lena, view.id)
+    _, lena, view, screen = await _one_joined(shop, stock=10, sku="GB-TIGHT", per_person=2)
     offered = [label for label in labels(screen) if "Max" in label or "maximum" in label]
     assert offered == ["👥 Max 5"], offered
 

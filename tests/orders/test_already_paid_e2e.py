@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.emulator.client import MessageView, UserHandle
 from bot.sandbox import Stack
 from bot.tap_guard import WINDOW_SECONDS
@@ -32,23 +34,32 @@ async def _unpaid_pickup_order(shop: Stack, name: str, lang: str, pickup: str, b
     return user
 
 
-async def test_pay_now_on_a_detail_drawn_before_the_payment_says_already_paid(shop: Stack) -> None:
-    alice = await _unpaid_pickup_order(shop, "Alice", "en", "Pick up: Central Store", "by card")
-    await alice.send("/orders")
-    await alice.tap("Awaiting payment")
-    detail = await alice.last_message()
-    assert "💳 Pay now" in _labels(detail)
-    assert (await alice.pay())["status"] == "paid"
+@pytest.mark.parametrize(
+    ("name", "lang", "pickup", "by_card", "awaiting", "pay_now", "already", "paid"),
+    [
+        ("Alice", "en", "Pick up: Central Store", "by card", "Awaiting payment", "Pay now", "Already paid", "Paid"),
+        ("李雷", "zh-hans", "自提：", "银行卡", "待支付", "立即支付", "已付款", "已支付"),
+    ],
+)
+async def test_pay_now_on_a_detail_drawn_before_the_payment_says_already_paid(
+    shop: Stack, name: str, lang: str, pickup: str, by_card: str, awaiting: str, pay_now: str, already: str, paid: str
+) -> None:
+    user = await _unpaid_pickup_order(shop, name, lang, pickup, by_card)
+    await user.send("/orders")
+    await user.tap(awaiting)
+    detail = await user.last_message()
+    assert f"💳 {pay_now}" in _labels(detail)
+    assert (await user.pay())["status"] == "paid"
     await shop.client.settle()
-    invoices_before = len(await _invoices(alice))
+    invoices_before = len(await _invoices(user))
 
-    tapped = await alice.tap("Pay now", message=detail)
-    assert tapped.toast is not None and (tapped.toast.text or "").startswith("Already paid"), tapped.toast
+    tapped = await user.tap(pay_now, message=detail)
+    assert tapped.toast is not None and (tapped.toast.text or "").startswith(already), tapped.toast
     await shop.client.settle()
-    redrawn = next(m for m in await alice.messages() if m.message_id == detail.message_id)
-    assert "💳 Pay now" not in _labels(redrawn), "the stale Pay button is gone"
-    assert "Paid" in text_of(redrawn)
-    assert len(await _invoices(alice)) == invoices_before, "no new invoice for a paid order"
+    redrawn = next(m for m in await user.messages() if m.message_id == detail.message_id)
+    assert f"💳 {pay_now}" not in _labels(redrawn), "the stale Pay button is gone"
+    assert paid in text_of(redrawn)
+    assert len(await _invoices(user)) == invoices_before, "no new invoice for a paid order"
 
 
 async def test_paying_an_old_invoice_of_a_paid_order_says_already_paid_and_withdraws_it(shop: Stack) -> None:
@@ -59,17 +70,6 @@ async def test_paying_an_old_invoice_of_a_paid_order_says_already_paid_and_withd
     assert again["status"] == "rejected" and (again["error"] or "").startswith("Already paid"), again
     await shop.client.settle()
     assert await _invoices(alice) == [], "the stale invoice is withdrawn"
-
-
-async def test_already_paid_in_chinese(shop: Stack) -> None:
-    lilei = await _unpaid_pickup_order(shop, "李雷", "zh-hans", "自提：", "银行卡")
-    await lilei.send("/orders")
-    await lilei.tap("待支付")
-    detail = await lilei.last_message()
-    assert "💳 立即支付" in _labels(detail)
-    assert (await lilei.pay())["status"] == "paid"
-    tapped = await lilei.tap("立即支付", message=detail)
-    assert tapped.toast is not None and (tapped.toast.text or "").startswith("已付款"), tapped.toast
 
 
 async def test_the_checkouts_pay_arriving_after_the_payment_says_already_paid(shop: Stack) -> None:
