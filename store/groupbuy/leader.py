@@ -165,12 +165,19 @@ class MaximumChoices:
     no_maximum: bool
 
 
+def lowest_maximum(view: GroupBuyView) -> int:
+    """A maximum below who joined, the minimum or the people the best tier needs would make a promise the card
+    cannot keep (its best price out of reach); the set-up wizard refuses the same (check_participants)."""
+    top = max((tier.min_participants for tier in view.tiers), default=1)
+    return max(view.joined, view.min_participants, top, 1)
+
+
 def maximum_choices(view: GroupBuyView, held: int) -> MaximumChoices:
     """A step down and a step up from the maximum (from "no maximum": a step above who must be able to join),
     kept between who already joined (and the minimum) and what the stock serves at the per-person limit;
     "no maximum" only when the stock does not cap the group (`held`: the units participants hold)."""
     available = view.product.stock + held
-    low = max(view.joined, view.min_participants, 1)
+    low = lowest_maximum(view)
     high = stock_fit(available, view.per_person_limit)
     current = view.max_participants
     values: list[int] = []
@@ -197,6 +204,9 @@ async def set_maximum(
         if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
             low = max(view.joined, view.min_participants, 1)
             raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
+        if maximum is not None and maximum < lowest_maximum(view):
+            top = max(tier.min_participants for tier in view.tiers)
+            raise DomainError("gb_tier_unreachable", tier=top, max=maximum)
         available = view.product.stock + await _held(session, group_buy_id)
         if maximum is not None:
             check_units(maximum, view.per_person_limit, available)

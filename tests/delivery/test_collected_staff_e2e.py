@@ -98,6 +98,8 @@ async def test_leader_sees_collected_for_a_pickup_participant(shop: Any) -> None
         for status in (orders.PAID, orders.SHIPPED, orders.DELIVERED):
             await orders.transition(session, placed[dan.id], status, "admin:1")
 
+    # The leader's "succeeded" notice is paced through the outbox: let it land before the screen is read.
+    await shop.client.wait_for(lambda: _told(leo, "succeeded"), timeout=15)
     await leo.send("/leader")
     await leo.tap(f"#{buy.id} ")
     screen = text_of(await leo.last_message())  # type: ignore[arg-type]
@@ -105,3 +107,7 @@ async def test_leader_sees_collected_for_a_pickup_participant(shop: Any) -> None
     assert "• Pam" in people and "• Dan" in people, screen
     assert " · collected · " in people["• Pam"], screen
     assert " · delivered · " in people["• Dan"], screen
+
+
+async def _told(user: Any, needle: str) -> bool:
+    return any(m.from_bot and needle in (m.text or "") for m in await user.messages())

@@ -199,8 +199,8 @@ async def test_participants_panels_follow_every_change_of_the_buy(shop: Stack) -
 
     await lena.tap("Max")
     await cards.idle()
-    assert "up to 7 people" in text_of(await current(shop, alice, panel.message_id))
-    assert await shop.client.wait_for(lambda: _any_has(alice, "at most 7 people"), timeout=10)
+    assert "up to 8 people" in text_of(await current(shop, alice, panel.message_id))
+    assert await shop.client.wait_for(lambda: _any_has(alice, "at most 8 people"), timeout=10)
 
     # Nothing changed since: asking again sends no edit (never an edit that changes nothing).
     edits = await _edits_of(shop, alice, panel.message_id)

@@ -42,16 +42,19 @@ async def _edits_of(shop: Stack, chat_id: int) -> int:
 
 
 async def _one_joined(
-    shop: Stack, *, stock: int, sku: str, per_person: int
+    shop: Stack,
+    *,
+    stock: int,
+    sku: str,
+    per_person: int,
+    tiers: tuple[groupbuy.Tier, ...] = (groupbuy.Tier(3, 4000),),
 ) -> tuple[UserHandle, UserHandle, groupbuy.GroupBuyView, MessageView]:
     """Alice joined a buy of Lena's (3 people for ¥40.00): Alice, Lena, the buy and Lena's screen of it."""
     await shop.client.set_flood_limits(False)
     product = await make_product(shop.db, stock=stock, price=5000, sku=sku)
     alice = await started(shop, "Alice")
     lena, group = await leader_and_group(shop, alice)
-    view = await publish(
-        shop.db, product, leader_id=lena.id, chat_id=group.id, per_person=per_person, tiers=(groupbuy.Tier(3, 4000),)
-    )
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, per_person=per_person, tiers=tiers)
     card = await posted(shop, group, view)
     await alice.tap("Join", message=card, chat=group)
     return alice, lena, view, await _buy_screen(shop, lena, view.id)
@@ -59,28 +62,28 @@ async def _one_joined(
 
 async def test_a_double_tap_on_a_maximum_tells_the_participants_once(shop: Stack) -> None:
     alice, lena, view, screen = await _one_joined(shop, stock=40, sku="GB-MAX", per_person=1)
-    assert "👥 Max 7" in labels(screen)
+    assert "👥 Max 8" in labels(screen)
 
-    await asyncio.gather(lena.tap("Max 7", message=screen), lena.tap("Max 7", message=screen))
+    await asyncio.gather(lena.tap("Max 8", message=screen), lena.tap("Max 8", message=screen))
     await shop.client.settle()
-    assert (await groupbuy.get(shop.db, view.id)).max_participants == 7
+    assert (await groupbuy.get(shop.db, view.id)).max_participants == 8
     assert await _notices(shop, alice.id) == 1, "one change, one notice"
 
     async def told() -> list[str]:
-        return [text_of(m) for m in await alice.messages() if m.from_bot and "at most 7 people" in text_of(m)]
+        return [text_of(m) for m in await alice.messages() if m.from_bot and "at most 8 people" in text_of(m)]
 
     assert len(await shop.client.wait_for(told, timeout=10)) == 1
 
     # Later (past the double-tap window) the value it already has: a toast, nothing written, nothing redrawn.
     await asyncio.sleep(1.1)
     edits = await _edits_of(shop, lena.private_chat_id)
-    await lena.tap_data(LeaderCB(a="max", g=view.id, v=7).pack(), message=screen)
+    await lena.tap_data(LeaderCB(a="max", g=view.id, v=8).pack(), message=screen)
     toast = (await lena.toasts())[-1]
-    assert (toast.text, toast.show_alert) == ("Maximum is already 7.", False)
+    assert (toast.text, toast.show_alert) == ("Maximum is already 8.", False)
     await shop.client.settle()
     assert await _notices(shop, alice.id) == 1
     assert await _edits_of(shop, lena.private_chat_id) == edits, "no edit of a screen that shows this already"
-    assert "up to 7 people" in text_of(await current(shop, lena, screen.message_id))
+    assert "up to 8 people" in text_of(await current(shop, lena, screen.message_id))
     await refresher(shop.app.ctx).idle()
 
 
@@ -97,7 +100,7 @@ async def test_only_maxima_the_stock_allows_are_offered_and_no_maximum_only_when
     assert tap.toast is not None and "Saved" in (tap.toast.text or "") and not tap.toast.show_alert
     assert (await groupbuy.get(shop.db, view.id)).max_participants == 5
     offered = [label for label in labels(await current(shop, lena, screen.message_id)) if "Max" in label]
-    assert offered == ["👥 Max 2"], "a step down; nothing above what the stock serves, and no 'No maximum'"
+    assert offered == ["👥 Max 3"], "a step down to the tier's 3 people; nothing above the stock, no 'No maximum'"
 
     # A forged (or older) "No maximum" button is refused with the reason.
     await lena.tap_data(LeaderCB(a="max", g=view.id, v=0).pack(), message=screen)
@@ -162,4 +165,19 @@ async def test_a_refused_close_now_replaces_the_question_with_the_buy_and_the_re
     after = await current(shop, lena, screen.message_id)
     assert "Yes, close now" not in labels(after)
     assert "This group buy has already ended." in text_of(after) and "· succeeded ·" in text_of(after)
+    await refresher(shop.app.ctx).idle()
+
+
+async def test_no_maximum_below_the_people_the_best_tier_needs(shop: Stack) -> None:
+    """Outside check: with tiers at 3 and 10 people and no maximum, the screen offered "Max 8", and saving it left
+    the card advertising a 10-person price nobody could reach (the set-up wizard refuses the same)."""
+    tiers = (groupbuy.Tier(3, 4500), groupbuy.Tier(10, 4000))
+    _, lena, view, screen = await _one_joined(shop, stock=40, sku="GB-TOP", per_person=1, tiers=tiers)
+    offered = [label for label in labels(screen) if "Max" in label]
+    assert offered and all(int(label.split()[-1]) >= 10 for label in offered), offered
+
+    await lena.tap_data(LeaderCB(a="max", g=view.id, v=8).pack(), message=screen)
+    toast = (await lena.toasts())[-1]
+    assert toast.text == "A tier needs 10 people but at most 8 can join.", toast
+    assert (await groupbuy.get(shop.db, view.id)).max_participants is None
     await refresher(shop.app.ctx).idle()

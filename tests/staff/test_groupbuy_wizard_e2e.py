@@ -239,13 +239,13 @@ async def test_leader_edits_and_closes_early_once_the_minimum_is_reached(shop: A
     assert not any("Close now" in label for label in labels(detail)), "not before the minimum"
     # Live edits of the published buy; whoever joined is told of each change.
     await lena.tap("+24h")
-    await lena.tap("Max 7")
+    await lena.tap("Max 15")
 
     async def told_of(needle: str) -> bool:
         return any(needle in text_of(m) for m in await private(alice))
 
     await shop.client.wait_for(lambda: told_of("now ends"), timeout=10)
-    await shop.client.wait_for(lambda: told_of("at most 7 people"), timeout=10)
+    await shop.client.wait_for(lambda: told_of("at most 15 people"), timeout=10)
     await bob.tap("Join", message=card, chat=group)
     await lena.tap("Back")
     await lena.tap("Oolong tea")
