@@ -8,10 +8,11 @@ process dies, and never sent for a change that rolled back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import OutboxMessage, utcnow
@@ -47,6 +48,29 @@ async def enqueue(
     await session.flush()
     session.info[SESSION_KEY] = True
     return row
+
+
+async def enqueue_many(session: AsyncSession, messages: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    """Private messages (user id, template, parameters) for many users in one statement, as `notify_user` would
+    queue them one by one (no dedupe keys)."""
+    if not messages:
+        return
+    now = utcnow()
+    await session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "chat_id": uid,
+                "user_id": uid,
+                "template": template,
+                "params": params,
+                "not_before": now,
+                "status": "pending",
+            }
+            for uid, template, params in messages
+        ],
+    )
+    session.info[SESSION_KEY] = True
 
 
 async def notify_user(session: AsyncSession, user_id: int, template: str, **params: Any) -> OutboxMessage | None:

@@ -7,10 +7,12 @@ a conditional update, so an event runs once even with several processes or after
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,6 +57,26 @@ async def schedule(
     await session.flush()
     _remember(session, job)
     return job
+
+
+async def schedule_many(session: AsyncSession, kind: str, events: Sequence[tuple[str | int, datetime, str]]) -> None:
+    """`schedule` for many events (ref, run_at, key) in one statement: created, or moved when the key exists."""
+    if not events:
+        return
+    stmt = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(ScheduledJob)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"run_at": stmt.excluded.run_at, "status": "pending", "finished_at": None},
+    )
+    jobs = await session.scalars(
+        stmt.returning(ScheduledJob, sort_by_parameter_order=True),
+        [
+            {"key": key, "kind": kind, "ref": str(ref), "run_at": run_at, "status": "pending"}
+            for ref, run_at, key in events
+        ],
+    )
+    for job in jobs.all():
+        _remember(session, job)
 
 
 async def cancel(session: AsyncSession, key: str) -> bool:

@@ -144,16 +144,14 @@ async def _insert_claim_rows(
             break
         stmt = (
             _insert_claims(dialect)
-            .values(
-                [
-                    {"sale_id": sale_id, "user_id": u, "seq": s, "status": "claimed", "created_at": utcnow()}
-                    for _, u, s in todo
-                ]
-            )
             .on_conflict_do_nothing(index_elements=["sale_id", "user_id", "seq"])
             .returning(FlashClaim.id, FlashClaim.user_id, FlashClaim.seq)
         )
-        inserted = {(int(u), int(s)): int(cid) for cid, u, s in (await session.execute(stmt)).all()}
+        rows = [
+            {"sale_id": sale_id, "user_id": u, "seq": s, "status": "claimed", "created_at": utcnow()}
+            for _, u, s in todo
+        ]
+        inserted = {(int(u), int(s)): int(cid) for cid, u, s in (await session.execute(stmt, rows)).all()}
         missed = []
         for index, user_id, seq in todo:
             claim_id = inserted.get((user_id, seq))
@@ -221,44 +219,58 @@ async def commit_claims(
         delivery = "digital" if product.is_digital else "delivery"
         expires_at = now + payment_window
         line = orders.OrderLine(product.id, product.sku, product.title_en, product.title_zh, sale.price, 1)
-        claim_orders: list[dict[str, Any]] = []
-        for index, request in enumerate(winners):
+        won = [(index, request) for index, request in enumerate(winners) if index in recorded]
+        for index, _request in enumerate(winners):
             if index not in recorded:
                 results[index] = ClaimResult(LIMIT)
-                continue
-            contact, language = contacts.get(request.user_id, (None, None))
-            order = await orders.create_order(
-                session,
-                request.user_id,
-                [line],
-                currency=sale.currency,
-                payment_method="card",
-                delivery_method=delivery,
-                source=SOURCE,
-                source_ref=sale_id,
-                expires_at=expires_at,
-                contact=contact,
-            )
+        created = await orders.create_orders(
+            session,
+            [
+                orders.NewOrder(
+                    request.user_id,
+                    [line],
+                    currency=sale.currency,
+                    payment_method="card",
+                    delivery_method=delivery,
+                    source=SOURCE,
+                    source_ref=sale_id,
+                    expires_at=expires_at,
+                    contact=contacts.get(request.user_id, (None, None))[0],
+                )
+                for _index, request in won
+            ],
+        )
+        # The won message offers Stars for a digital product that has a Star price (as a checkout does).
+        stars = (
+            stars_price(product.price, product.stars_price, sale.price)
+            if product.is_digital and product.stars_price
+            else None
+        )
+        minutes = max(1, int(payment_window.total_seconds() // 60))
+        claim_orders: list[dict[str, Any]] = []
+        messages: list[tuple[int, str, dict[str, Any]]] = []
+        for (index, request), order in zip(won, created, strict=True):
             claim_orders.append({"id": recorded[index][0], "order_id": order.id})
-            results[index] = ClaimResult(WON, order.id, language)
-            await notify.notify_user(
-                session,
-                request.user_id,
-                WON_TEMPLATE,
-                order_id=order.id,
-                sale_id=sale_id,
-                title_en=view.title_en,
-                title_zh=view.title_zh,
-                price=sale.price,
-                currency=sale.currency,
-                minutes=max(1, int(payment_window.total_seconds() // 60)),
-                expires_at=expires_at.isoformat(),
-                digital=product.is_digital,
-                # The won message offers Stars for a digital product that has a Star price (as a checkout does).
-                stars=stars_price(product.price, product.stars_price, sale.price)
-                if product.is_digital and product.stars_price
-                else None,
+            results[index] = ClaimResult(WON, order.id, contacts.get(request.user_id, (None, None))[1])
+            messages.append(
+                (
+                    request.user_id,
+                    WON_TEMPLATE,
+                    {
+                        "order_id": order.id,
+                        "sale_id": sale_id,
+                        "title_en": view.title_en,
+                        "title_zh": view.title_zh,
+                        "price": sale.price,
+                        "currency": sale.currency,
+                        "minutes": minutes,
+                        "expires_at": expires_at.isoformat(),
+                        "digital": product.is_digital,
+                        "stars": stars,
+                    },
+                )
             )
+        await notify.enqueue_many(session, messages)
         if claim_orders:
             await session.execute(update(FlashClaim), claim_orders)
         if sold >= stock:
