@@ -134,7 +134,7 @@ async def leader_tap(
             outcome = await groupbuy.close_early(ctx.db, gid, uid, admin, policy(ctx.settings))
         except Conflict as exc:
             # Someone left, or it ended meanwhile: the question is gone, the buy as it is now says why.
-            await _refused(query, ctx, lang, uid, gid, exc)
+            await _refused(query, ctx, lang, uid, gid, exc, repeat=(groupbuy.SUCCEEDED, "already_closed"))
             return
         view = outcome.group_buy
         refresher(ctx).request(view.chat_id, view.id, ended=True)
@@ -149,7 +149,7 @@ async def leader_tap(
         try:
             view = await groupbuy.cancel(ctx.db, gid, uid, admin)
         except Conflict as exc:
-            await _refused(query, ctx, lang, uid, gid, exc)
+            await _refused(query, ctx, lang, uid, gid, exc, repeat=(groupbuy.CANCELLED, "already_cancelled"))
             return
         refresher(ctx).request(view.chat_id, view.id, ended=True)
         refresher(ctx).request_panels(view.id)
@@ -160,10 +160,30 @@ async def leader_tap(
 
 
 async def _refused(
-    query: CallbackQuery, ctx: AppContext, lang: str, user_id: int, group_buy_id: int, exc: DomainError
+    query: CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    user_id: int,
+    group_buy_id: int,
+    exc: DomainError,
+    *,
+    repeat: tuple[str, str] | None = None,
 ) -> None:
     """A confirmed step the buy no longer allows: the reason as an alert and on the buy's screen, which
-    replaces the question (a Yes left on screen would only be refused again)."""
+    replaces the question (a Yes left on screen would only be refused again).
+
+    `repeat` (the status this step ends the buy in, and the toast saying so): the buy ended exactly so, i.e. this
+    is a repeat of the Yes that did it (a double tap, waiting in the store for the first one, or a Yes on an
+    older copy of the question). It is answered calmly and the screen shows the outcome, never "already ended"
+    over the success the first tap showed."""
+    if repeat is not None and exc.code == "gb_closed":
+        status, toast = repeat
+        view = await groupbuy.manage_view(ctx.db, group_buy_id, user_id, await _is_admin(ctx, user_id))
+        if view.status == status:
+            await query.answer(t_plain(lang, f"groupbuy.leader.{toast}"))
+            # Same drawing as the first tap's (an identical edit is dropped before it is sent).
+            await _show(query, await _detail(ctx, lang, user_id, group_buy_id))
+            return
     reason = error_text(lang, exc)
     await query.answer(t_plain(lang, f"errors.{exc.code}", **exc.params), show_alert=True)
     await _show(query, await _detail(ctx, lang, user_id, group_buy_id, notice=reason))

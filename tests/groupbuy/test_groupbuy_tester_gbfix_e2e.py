@@ -1,0 +1,80 @@
+"""An outside tester's group-buy findings, end to end against the emulator (strict: no Telegram 4xx, no apology,
+every callback answered):
+
+1. a double-tapped "Yes, close now" / "Yes, cancel it" ends on the outcome of the first tap, never on "already
+   ended";
+2. a group-buy "Pay" on an order that is paid by now says "Already paid" and loses its keyboard, no invoice;
+3. participants' private panels of an ended buy show the outcome, not "Nothing is charged now", no buttons;
+4. the leader's "Saved." says who was told only when somebody was; a double-tapped "+24h" extends once;
+5. the leader's list of participants shows each one's payment method before the buy closes;
+6. a second /groupbuy in a group (or one from a non-leader) gets a short hint in the sender's language."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.callbacks.groupbuy import LeaderCB
+from bot.emulator.client import ChatHandle, MessageView, UserHandle
+from bot.groupbuy_cards import refresher
+from bot.sandbox import Stack
+from bot.tap_guard import WINDOW_SECONDS
+from store import groupbuy, users
+from tests.groupbuy.helpers import make_product, publish
+from tests.groupbuy.test_groupbuy_e2e import bot_messages, fire_deadline, labels, started
+from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, leader_and_group, posted, text_of
+from tests.groupbuy.test_leader_buy_screen_e2e import _buy_screen
+
+
+async def _two_joined(
+    shop: Stack, sku: str, *, lang: str = "en"
+) -> tuple[UserHandle, UserHandle, UserHandle, ChatHandle, groupbuy.GroupBuyView, MessageView]:
+    """Alice and Bob joined Lena's buy (2 people for ¥40.00, minimum 2): Alice, Bob, Lena, the group, the buy
+    and its card."""
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=20, price=5000, sku=sku)
+    alice, bob = await started(shop, "Alice", lang=lang), await started(shop, "Bob", lang=lang)
+    lena, group = await leader_and_group(shop, alice, bob)
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
+    card = await posted(shop, group, view)
+    for person in (alice, bob):
+        await person.tap("Join", message=card, chat=group)
+    return alice, bob, lena, group, view, card
+
+
+# ---------------------------------------------------------------------------------------------- 1
+
+
+@pytest.mark.parametrize(
+    ("ask", "yes", "status", "first", "again", "outcome"),
+    [
+        ("Close now", "Yes, close now", groupbuy.SUCCEEDED, "Closed", "Already closed", "· succeeded ·"),
+        ("Cancel group buy", "Yes, cancel it", groupbuy.CANCELLED, "Group buy cancelled", "Already cancelled", "· cancelled ·"),
+    ],
+)
+async def test_a_double_tapped_yes_ends_on_the_first_taps_outcome(
+    shop: Stack, ask: str, yes: str, status: str, first: str, again: str, outcome: str
+) -> None:
+    _, _, lena, _, view, _ = await _two_joined(shop, "GB-TWICE")
+    screen = await _buy_screen(shop, lena, view.id)
+    await lena.tap(ask, message=screen)
+    taps = await asyncio.gather(lena.tap(yes, message=screen), lena.tap(yes, message=screen))
+    await shop.client.settle()
+    assert (await groupbuy.get(shop.db, view.id)).status == status
+    toasts = sorted((tap.toast.text or "") for tap in taps if tap.toast is not None)
+    assert len(toasts) == 2 and toasts[0].startswith(again) and toasts[1].startswith(first), toasts
+    assert not any(tap.toast is not None and tap.toast.show_alert for tap in taps), "no warning"
+    after = text_of(await current(shop, lena, screen.message_id))
+    assert outcome in after and "already ended" not in after and "⚠️" not in after, after
+
+    # A late repeat (a second process, or a slow finger past the window): the same calm answer, same screen.
+    await asyncio.sleep(WINDOW_SECONDS + 0.1)
+    ending = "close_yes" if status == groupbuy.SUCCEEDED else "cancel_yes"
+    await lena.tap_data(LeaderCB(a=ending, g=view.id).pack(), message=screen)
+    toast = (await lena.toasts())[-1]
+    assert (toast.text or "").startswith(again) and not toast.show_alert, toast
+    after = text_of(await current(shop, lena, screen.message_id))
+    assert outcome in after and "already ended" not in after, after
+    await refresher(shop.app.ctx).idle()
