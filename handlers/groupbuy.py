@@ -853,11 +853,28 @@ async def pay_tap(
         return  # a double-click asks for one invoice
     # Ownership: another user's order id is "not found" (callback data is never trusted).
     order = await orders.get_order(ctx.db, callback_data.v, user_id=query.from_user.id)
-    if order.source != groupbuy.SOURCE or order.source_ref != callback_data.g or not order.payable:
+    if order.source != groupbuy.SOURCE or order.source_ref != callback_data.g:
+        await query.answer(t(lang, "groupbuy.not_payable"), show_alert=True)  # not this buy's order
+        return
+    if order.status in orders.PAID_STATUSES:
+        # Paid meanwhile (from the invoice, or another copy of this button): said as the order screens say it,
+        # and the stale Pay is taken off this message.
+        await query.answer(t_plain(lang, "orders.already_paid_toast", order_id=order.id))
+        await _drop_keyboard(query)
+        return
+    if not order.payable:
         await query.answer(t(lang, "groupbuy.not_payable"), show_alert=True)
+        await _drop_keyboard(query)  # expired or cancelled: the Pay can only be refused again
         return
     await query.answer()
     await send_order_invoice(ctx, query.from_user.id, order, lang)
+
+
+async def _drop_keyboard(query: CallbackQuery) -> None:
+    message = query.message
+    if isinstance(message, Message) and message.reply_markup is not None:
+        with panels.forget_quietly():  # deleted or too old meanwhile: nothing is left to tap
+            await message.edit_reply_markup(reply_markup=None)
 
 
 @routes.callback_query(GroupBuyCB.filter())

@@ -78,3 +78,38 @@ async def test_a_double_tapped_yes_ends_on_the_first_taps_outcome(
     after = text_of(await current(shop, lena, screen.message_id))
     assert outcome in after and "already ended" not in after, after
     await refresher(shop.app.ctx).idle()
+
+
+# ---------------------------------------------------------------------------------------------- 2
+
+
+async def _invoices(user: UserHandle) -> list[MessageView]:
+    return [m for m in await user.messages() if m.from_bot and m.invoice is not None]
+
+
+@pytest.mark.parametrize(("lang", "already"), [("en", "Already paid: order #{n} needs no more payment."), ("zh-hans", "已付款：订单 #{n} 无需再次支付。")])
+async def test_pay_on_a_paid_group_buy_order_says_already_paid_and_loses_its_button(
+    shop: Stack, lang: str, already: str
+) -> None:
+    alice, _, _, _, view, _ = await _two_joined(shop, "GB-PAID", lang=lang)
+    await fire_deadline(shop, view.id)
+
+    async def notice() -> MessageView | None:
+        return next((m for m in await alice.messages() if m.from_bot and any("💳" in b for b in labels(m))), None)
+
+    told = await shop.client.wait_for(notice, timeout=10)
+    pay = next(b for b in labels(told) if "💳" in b)
+    await alice.tap(pay, message=told)
+    (invoice,) = await shop.client.wait_for(lambda: _invoices(alice), timeout=10)
+    assert (await alice.pay(invoice))["status"] == "paid"
+    await shop.client.settle()
+    invoices = len(await _invoices(alice))
+    order_id = (await groupbuy.participant(shop.db, view.id, alice.id)).order_id  # type: ignore[union-attr]
+
+    await asyncio.sleep(WINDOW_SECONDS + 0.1)  # a later tap, not a double tap
+    tap = await alice.tap(pay, message=told)
+    assert tap.toast is not None and tap.toast.text == already.format(n=order_id), tap.toast
+    await shop.client.settle()
+    assert labels(await current(shop, alice, told.message_id)) == [], "the stale Pay is gone"
+    assert len(await _invoices(alice)) == invoices, "no new invoice"
+    await refresher(shop.app.ctx).idle()
