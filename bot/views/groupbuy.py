@@ -246,6 +246,9 @@ def panel(
         receive = t(lang, "groupbuy.receive.pickup_pay", point=html.escape(pickup or ""))
     else:
         receive = t(lang, "groupbuy.receive.pickup", point=html.escape(pickup or ""))
+    if not view.is_open:
+        # Ended: what this participant got (the order) or that nothing will be charged; nothing left to choose.
+        return Screen(_clip("\n".join([body, "", *_panel_outcome(lang, view, part, receive)]), TEXT_LIMIT))
     text = "\n".join(
         [
             body,
@@ -255,8 +258,6 @@ def panel(
             t(lang, "groupbuy.pay_later", price=_money(view.current_price, view.currency)),
         ]
     )
-    if not view.is_open:
-        return Screen(text)
     qty_row = []
     if part.quantity > 1:
         qty_row.append(_button("➖", GroupBuyCB(a="q", g=view.id, v=part.quantity - 1).pack()))
@@ -267,6 +268,20 @@ def panel(
     receive_row = [] if view.product.is_digital else _receive_buttons(lang, view, pickup_payment=pickup_payment)
     leave_row = [_button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack())]
     return Screen(_clip(text, TEXT_LIMIT), _markup([qty_row, receive_row, leave_row]))
+
+
+def _panel_outcome(lang: str, view: GroupBuyView, part: ParticipantView, receive: str) -> list[str]:
+    if view.status == "succeeded" and part.order_id is not None:
+        order = t(
+            lang,
+            "groupbuy.panel_ended.ordered",
+            order_id=part.order_id,
+            qty=part.quantity,
+            price=_money(view.current_price, view.currency),
+            total=_money(part.order_total or 0, view.currency),
+        )
+        return [order, receive]
+    return [t(lang, "groupbuy.panel_ended.released", qty=part.quantity)]  # failed or cancelled
 
 
 def _receive_buttons(lang: str, view: GroupBuyView, *, pickup_payment: bool) -> list[InlineKeyboardButton]:

@@ -113,3 +113,58 @@ async def test_pay_on_a_paid_group_buy_order_says_already_paid_and_loses_its_but
     assert labels(await current(shop, alice, told.message_id)) == [], "the stale Pay is gone"
     assert len(await _invoices(alice)) == invoices, "no new invoice"
     await refresher(shop.app.ctx).idle()
+
+
+# ---------------------------------------------------------------------------------------------- 3
+
+
+async def _panel(user: UserHandle, group_buy_id: int) -> MessageView:
+    """The participant's private panel: the bot's message in their chat that showed "You are in"."""
+    for message in await user.messages():
+        if message.from_bot and ("You are in" in text_of(message) or "你已参团" in text_of(message)):
+            return message
+    raise AssertionError(f"no panel of buy {group_buy_id}")
+
+
+@pytest.mark.parametrize(
+    ("ending", "lang", "outcome"),
+    [
+        ("deadline", "en", "🧾 Your order #"),
+        ("close", "en", "🧾 Your order #"),
+        ("deadline_short", "en", "nothing will be charged"),
+        ("cancel", "en", "nothing will be charged"),
+        ("close", "zh-hans", "🧾 你的订单 #"),
+        ("cancel", "zh-hans", "不会扣款"),
+    ],
+)
+async def test_participants_panels_of_an_ended_buy_show_the_outcome(
+    shop: Stack, ending: str, lang: str, outcome: str
+) -> None:
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=20, price=5000, sku="GB-PANEL")
+    alice, bob = await started(shop, "Alice", lang=lang), await started(shop, "Bob", lang=lang)
+    lena, group = await leader_and_group(shop, alice, bob)
+    minimum = 3 if ending == "deadline_short" else 2
+    view = await publish(
+        shop.db, product, leader_id=lena.id, chat_id=group.id, minimum=minimum, tiers=(groupbuy.Tier(3, 4000),)
+    )
+    card = await posted(shop, group, view)
+    for person in (alice, bob):
+        await person.tap("Join", message=card, chat=group)
+    panels = {person.id: await _panel(person, view.id) for person in (alice, bob)}
+    assert all("Nothing is charged now" in text_of(p) or "现在不扣款" in text_of(p) for p in panels.values())
+
+    if ending.startswith("deadline"):
+        await fire_deadline(shop, view.id)
+    else:
+        screen = await _buy_screen(shop, lena, view.id)
+        await lena.tap("Close now" if ending == "close" else "Cancel group buy", message=screen)
+        await lena.tap("Yes", message=screen)
+    await refresher(shop.app.ctx).idle()
+
+    for person in (alice, bob):
+        now = await current(shop, person, panels[person.id].message_id)
+        text = text_of(now)
+        assert outcome in text, text
+        assert "Nothing is charged now" not in text and "现在不扣款" not in text, text
+        assert now.buttons == [], "no join, leave, quantity or delivery buttons on an ended buy"
