@@ -16,7 +16,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.callbacks.groupbuy import LeaderCB
 from bot.emulator.client import ChatHandle, MessageView, UserHandle
 from bot.groupbuy_cards import refresher
 from bot.sandbox import Stack
@@ -25,7 +24,7 @@ from store import groupbuy, users
 from tests.groupbuy.helpers import make_product, publish
 from tests.groupbuy.test_groupbuy_e2e import bot_messages, fire_deadline, labels, started
 from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, leader_and_group, posted, text_of
-from tests.groupbuy.test_leader_buy_screen_e2e import _buy_screen
+from tests.groupbuy.test_leader_buy_screen_e2e import _buy_screen, _notices, _one_joined
 
 
 async def _two_joined(
@@ -69,14 +68,6 @@ async def test_a_double_tapped_yes_ends_on_the_first_taps_outcome(
     after = text_of(await current(shop, lena, screen.message_id))
     assert outcome in after and "already ended" not in after and "⚠️" not in after, after
 
-    # A late repeat (a second process, or a slow finger past the window): the same calm answer, same screen.
-    await asyncio.sleep(WINDOW_SECONDS + 0.1)
-    ending = "close_yes" if status == groupbuy.SUCCEEDED else "cancel_yes"
-    await lena.tap_data(LeaderCB(a=ending, g=view.id).pack(), message=screen)
-    toast = (await lena.toasts())[-1]
-    assert (toast.text or "").startswith(again) and not toast.show_alert, toast
-    after = text_of(await current(shop, lena, screen.message_id))
-    assert outcome in after and "already ended" not in after, after
     await refresher(shop.app.ctx).idle()
 
 
@@ -168,3 +159,63 @@ async def test_participants_panels_of_an_ended_buy_show_the_outcome(
         assert outcome in text, text
         assert "Nothing is charged now" not in text and "现在不扣款" not in text, text
         assert now.buttons == [], "no join, leave, quantity or delivery buttons on an ended buy"
+
+
+# ---------------------------------------------------------------------------------------------- 4
+
+
+@pytest.mark.parametrize(
+    ("lang", "saved", "extended", "saved_told"),
+    [
+        ("en", "Saved.", "Deadline extended.", "Saved. 1 person who joined was told."),
+        ("zh-hans", "已保存。", "截止时间已延长。", "已保存。已通知 1 位参团者。"),
+    ],
+)
+async def test_saved_says_who_was_told_only_when_somebody_joined(
+    shop: Stack, lang: str, saved: str, extended: str, saved_told: str
+) -> None:
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=40, price=5000, sku="GB-SAVED")
+    alice = await started(shop, "Alice", lang=lang)
+    lena = await started(shop, "Lena", lang=lang)
+    plus = "+24h" if lang == "en" else "+24小时"
+    await users.grant_role(shop.db, lena.id, "leader")
+    group = await shop.client.group("Street", members=[lena, alice], bot_admin=True)
+    tiers = (groupbuy.Tier(3, 4000),)
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, per_person=1, tiers=tiers)
+    card = await posted(shop, group, view)
+    screen = await _buy_screen(shop, lena, view.id)
+    maxima = [label for label in labels(screen) if label.startswith("👥")]
+
+    tap = await lena.tap(maxima[0], message=screen)
+    assert tap.toast is not None and tap.toast.text == saved, tap.toast
+    tap = await lena.tap(plus, message=screen)
+    assert tap.toast is not None and tap.toast.text == extended, tap.toast
+
+    await alice.tap(labels(card)[0], message=card, chat=group)  # Join (the card speaks the group's language)
+    assert (await groupbuy.get(shop.db, view.id)).joined == 1
+    screen = await _buy_screen(shop, lena, view.id)
+    other = [label for label in labels(screen) if label.startswith("👥")][-1]
+    tap = await lena.tap(other, message=screen)
+    assert tap.toast is not None and tap.toast.text == saved_told, tap.toast
+    await refresher(shop.app.ctx).idle()
+
+
+async def test_a_double_tapped_extend_moves_the_deadline_once_per_tap_of_the_screen(shop: Stack) -> None:
+    alice, lena, view, screen = await _one_joined(shop, stock=40, sku="GB-EXT", per_person=1)
+    before = (await groupbuy.get(shop.db, view.id)).deadline
+
+    taps = await asyncio.gather(lena.tap("+24h", message=screen), lena.tap("+24h", message=screen))
+    await shop.client.settle()
+    assert (await groupbuy.get(shop.db, view.id)).deadline == before + timedelta(hours=24), "extended once"
+    told = "Deadline extended. 1 person who joined was told."
+    assert [tap.toast.text if tap.toast else None for tap in taps] == [told, told], taps
+    assert not any(tap.toast is not None and tap.toast.show_alert for tap in taps)
+
+    # Tapped again on the screen it now shows (a new tap, past the double-tap window): another 24 h.
+    await asyncio.sleep(WINDOW_SECONDS + 0.1)
+    tap = await lena.tap("+24h", message=screen)
+    assert tap.toast is not None and tap.toast.text == told, tap.toast
+    assert (await groupbuy.get(shop.db, view.id)).deadline == before + timedelta(hours=48)
+    assert await _notices(shop, alice.id) == 2, "Alice was told of each extension once"
+    await refresher(shop.app.ctx).idle()
