@@ -56,7 +56,16 @@ async def _detail(
 ) -> views.Screen:
     line, people = await groupbuy.leader_detail(ctx.db, group_buy_id, user_id, await _is_admin(ctx, user_id))
     pickup = views.pickup_label(ctx.settings.shop.pickup_points, line.group_buy.pickup_point, lang)
-    return views.leader_detail(lang, line, people, utcnow(), pickup, ctx.settings.shop.timezone, notice=notice)
+    return views.leader_detail(
+        lang,
+        line,
+        people,
+        utcnow(),
+        pickup,
+        ctx.settings.shop.timezone,
+        notice=notice,
+        pickup_payment=ctx.settings.payments.pickup_payment_enabled,
+    )
 
 
 @routes.message(Command("leader"), PRIVATE)

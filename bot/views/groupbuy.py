@@ -752,8 +752,10 @@ def leader_detail(
     timezone: str,
     *,
     notice: str | None = None,
+    pickup_payment: bool = True,
 ) -> Screen:
-    """The leader's screen of one buy; `notice` (already-rendered text, e.g. why a step was refused) first."""
+    """The leader's screen of one buy; `notice` (already-rendered text, e.g. why a step was refused) first.
+    Before the orders exist each participant's line says how they chose to pay (at pickup or by card)."""
     view = line.group_buy
     parts = [t(lang, "groupbuy.leader.notice", text=notice)] if notice else []
     parts += [
@@ -768,7 +770,14 @@ def leader_detail(
         parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
     parts.append(t(lang, "groupbuy.leader.people"))
     for person in people:
-        status = order_state(lang, person.order_status, receive_of(view, person)) if person.order_status else ""
+        receive = receive_of(view, person)
+        if person.order_status:
+            status = order_state(lang, person.order_status, receive)
+        elif receive == "digital":
+            status = ""  # paid as the shop's digital goods are, nothing to choose
+        else:
+            at_pickup = receive == "pickup" and person.pay_on_pickup and pickup_payment and bool(view.pickup_point)
+            status = t(lang, "groupbuy.pay_method.pickup" if at_pickup else "groupbuy.pay_method.card")
         amount = _money(person.order_total, view.currency) if person.order_total is not None else ""
         parts.append(
             t(
@@ -776,7 +785,7 @@ def leader_detail(
                 "groupbuy.leader.person",
                 name=html.escape(person.name),
                 qty=person.quantity,
-                receive=t(lang, f"groupbuy.receive_short.{receive_of(view, person)}"),
+                receive=t(lang, f"groupbuy.receive_short.{receive}"),
                 status=status,
                 amount=amount,
             ).rstrip(" ·")

@@ -219,3 +219,33 @@ async def test_a_double_tapped_extend_moves_the_deadline_once_per_tap_of_the_scr
     assert (await groupbuy.get(shop.db, view.id)).deadline == before + timedelta(hours=48)
     assert await _notices(shop, alice.id) == 2, "Alice was told of each extension once"
     await refresher(shop.app.ctx).idle()
+
+
+# ---------------------------------------------------------------------------------------------- 5
+
+
+@pytest.mark.parametrize(
+    ("lang", "alice_line", "bob_line"),
+    [
+        ("en", "• Alice: 1 · pickup · pay at pickup", "• Bob: 1 · pickup · pay by card"),
+        ("zh-hans", "• Alice：1 份 · 自提 · 到店付款", "• Bob：1 份 · 自提 · 银行卡支付"),
+    ],
+)
+async def test_the_leaders_participants_show_how_each_pays_before_the_buy_closes(
+    shop: Stack, lang: str, alice_line: str, bob_line: str
+) -> None:
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=20, price=5000, sku="GB-HOWPAY")
+    alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
+    lena = await started(shop, "Lena", lang=lang)
+    await users.grant_role(shop.db, lena.id, "leader")
+    group = await shop.client.group("Street", members=[lena, alice, bob], bot_admin=True)
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
+    card = await posted(shop, group, view)
+    for person in (alice, bob):
+        await person.tap("Join", message=card, chat=group)
+    await alice.tap("Pickup, pay there", message=await _panel(alice, view.id))
+
+    text = text_of(await _buy_screen(shop, lena, view.id))
+    assert alice_line in text and bob_line in text, text
+    await refresher(shop.app.ctx).idle()
