@@ -693,6 +693,31 @@ def start_bot_hint(lang: str, bot_username: str) -> Screen:
     )
 
 
+def not_a_leader_hint(lang: str, user_id: int) -> str:
+    """/groupbuy from someone who is not a leader: how to become one (an admin grants it by user ID)."""
+    return t(lang, "groupbuy.hint.not_leader", id=user_id)
+
+
+def running_here_hint(lang: str, view: GroupBuyView, *, replying: bool) -> str:
+    """/groupbuy from a non-leader where a buy runs: they most likely want to join it. `replying`: the hint is
+    a reply to the buy's card."""
+    key = "groupbuy.hint.running_reply" if replying else "groupbuy.hint.running_above"
+    return t(lang, key, title=html.escape(view.title(lang)), join=t(lang, "groupbuy.btn.join"))
+
+
+def with_running(lang: str, screen: Screen, running: Sequence[GroupBuyView]) -> Screen:
+    """The wizard's first question for a leader whose group already has buys running: which, and where they
+    are managed, above it."""
+    if not running:
+        return screen
+    lines = [
+        t(lang, "groupbuy.hint.leader_running", id=v.id, title=html.escape(v.title(lang)), count=joined_count(lang, v))
+        for v in running
+    ]
+    lines.append(t(lang, "groupbuy.hint.leader_manage"))
+    return Screen(_clip("\n".join([*lines, "", screen.text]), TEXT_LIMIT), screen.markup)
+
+
 # ---------------------------------------------------------------------------------------------- leader desk
 
 

@@ -249,3 +249,55 @@ async def test_the_leaders_participants_show_how_each_pays_before_the_buy_closes
     text = text_of(await _buy_screen(shop, lena, view.id))
     assert alice_line in text and bob_line in text, text
     await refresher(shop.app.ctx).idle()
+
+
+# ---------------------------------------------------------------------------------------------- 6
+
+
+@pytest.mark.parametrize(
+    ("lang", "running"),
+    [
+        ("en", "A group buy is already running here: «Oolong tea»"),
+        ("zh-hans", "本群已有进行中的拼团：「乌龙茶」"),
+    ],
+)
+async def test_groupbuy_from_a_non_leader_while_one_runs_points_at_its_card(
+    shop: Stack, lang: str, running: str
+) -> None:
+    eve = await started(shop, "Eve", lang=lang)
+    _, _, _, group, _, card = await _two_joined(shop, "GB-HINT")
+    await group.add(eve)
+    await eve.send("/groupbuy", chat=group)
+    hint = (await bot_messages(shop, group))[-1]
+    assert running in text_of(hint), text_of(hint)
+    assert (hint.raw.get("reply_to_message") or {}).get("message_id") == card.message_id, "a reply to the card"
+    await refresher(shop.app.ctx).idle()
+
+
+@pytest.mark.parametrize(("lang", "how"), [("en", "/leader_grant {id}"), ("zh-hans", "/leader_grant {id}")])
+async def test_groupbuy_from_a_non_leader_says_how_to_become_one(shop: Stack, lang: str, how: str) -> None:
+    eve = await started(shop, "Eve", lang=lang)
+    group = await shop.client.group("Street", members=[eve], bot_admin=True)
+    await eve.send("/groupbuy", chat=group)
+    hint = text_of((await bot_messages(shop, group))[-1])
+    assert how.format(id=eve.id) in hint, hint
+    assert ("leader" in hint) if lang == "en" else ("团长" in hint), hint
+
+
+@pytest.mark.parametrize(
+    ("lang", "note"), [("en", "Already running in this group: #{id} «Oolong tea»"), ("zh-hans", "本群已有进行中的拼团：#{id}「乌龙茶」")]
+)
+async def test_a_second_groupbuy_from_the_leader_says_one_is_running(shop: Stack, lang: str, note: str) -> None:
+    await shop.client.set_flood_limits(False)
+    product = await make_product(shop.db, stock=20, price=5000, sku="GB-SECOND")
+    lena = await started(shop, "Lena", lang=lang)
+    await users.grant_role(shop.db, lena.id, "leader")
+    group = await shop.client.group("Street", members=[lena], bot_admin=True)
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
+    await posted(shop, group, view)
+    before = len(await bot_messages(shop, group))
+    await lena.send("/groupbuy", chat=group)
+    prompt = text_of(await lena.last_message())
+    assert note.format(id=view.id) in prompt and "/leader" in prompt, prompt
+    assert len(await bot_messages(shop, group)) == before, "the group sees nothing until a card"
+    await refresher(shop.app.ctx).idle()
