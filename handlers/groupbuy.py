@@ -137,7 +137,9 @@ async def _not_a_leader(message: Message, lang: str, user_id: int, running: Sequ
     replying = view.message_thread_id == thread
     text = views.running_here_hint(lang, view, replying=replying)
     if replying:
-        await message.answer(text, reply_parameters=ReplyParameters(message_id=card_id, allow_sending_without_reply=True))
+        await message.answer(
+            text, reply_parameters=ReplyParameters(message_id=card_id, allow_sending_without_reply=True)
+        )
     else:
         await message.reply(text)
 

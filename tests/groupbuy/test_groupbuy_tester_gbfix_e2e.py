@@ -28,14 +28,16 @@ from tests.groupbuy.test_leader_buy_screen_e2e import _buy_screen, _notices, _on
 
 
 async def _two_joined(
-    shop: Stack, sku: str, *, lang: str = "en"
+    shop: Stack, sku: str, *, lang: str = "en", leader_lang: str = "en"
 ) -> tuple[UserHandle, UserHandle, UserHandle, ChatHandle, groupbuy.GroupBuyView, MessageView]:
-    """Alice and Bob joined Lena's buy (2 people for ¥40.00, minimum 2): Alice, Bob, Lena, the group, the buy
-    and its card."""
+    """Alice and Bob (speaking `lang`) joined the buy of Lena (speaking `leader_lang`), 2 people for ¥40.00,
+    minimum 2: Alice, Bob, Lena, the group, the buy and its card."""
     await shop.client.set_flood_limits(False)
     product = await make_product(shop.db, stock=20, price=5000, sku=sku)
     alice, bob = await started(shop, "Alice", lang=lang), await started(shop, "Bob", lang=lang)
-    lena, group = await leader_and_group(shop, alice, bob)
+    lena = await started(shop, "Lena", lang=leader_lang)
+    await users.grant_role(shop.db, lena.id, "leader")
+    group = await shop.client.group("Street", members=[lena, alice, bob], bot_admin=True)
     view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
     card = await posted(shop, group, view)
     for person in (alice, bob):
@@ -47,26 +49,37 @@ async def _two_joined(
 
 
 @pytest.mark.parametrize(
-    ("ask", "yes", "status", "first", "again", "outcome"),
+    ("lang", "ask", "yes", "status", "first", "again", "outcome"),
     [
-        ("Close now", "Yes, close now", groupbuy.SUCCEEDED, "Closed", "Already closed", "· succeeded ·"),
-        ("Cancel group buy", "Yes, cancel it", groupbuy.CANCELLED, "Group buy cancelled", "Already cancelled", "· cancelled ·"),
+        ("en", "Close now", "Yes, close now", groupbuy.SUCCEEDED, "Closed", "Already closed", "· succeeded ·"),
+        ("zh-hans", "立即结束", "确定，现在结束", groupbuy.SUCCEEDED, "已结束：", "已经结束", "· 已成团 ·"),
+        ("zh-hans", "取消拼团", "确定取消", groupbuy.CANCELLED, "拼团已取消", "已经取消", "· 已取消 ·"),
+        (
+            "en",
+            "Cancel group buy",
+            "Yes, cancel it",
+            groupbuy.CANCELLED,
+            "Group buy cancelled",
+            "Already cancelled",
+            "· cancelled ·",
+        ),
     ],
 )
 async def test_a_double_tapped_yes_ends_on_the_first_taps_outcome(
-    shop: Stack, ask: str, yes: str, status: str, first: str, again: str, outcome: str
+    shop: Stack, lang: str, ask: str, yes: str, status: str, first: str, again: str, outcome: str
 ) -> None:
-    _, _, lena, _, view, _ = await _two_joined(shop, "GB-TWICE")
+    _, _, lena, _, view, _ = await _two_joined(shop, "GB-TWICE", leader_lang=lang)
     screen = await _buy_screen(shop, lena, view.id)
     await lena.tap(ask, message=screen)
     taps = await asyncio.gather(lena.tap(yes, message=screen), lena.tap(yes, message=screen))
     await shop.client.settle()
     assert (await groupbuy.get(shop.db, view.id)).status == status
     toasts = sorted((tap.toast.text or "") for tap in taps if tap.toast is not None)
-    assert len(toasts) == 2 and toasts[0].startswith(again) and toasts[1].startswith(first), toasts
+    assert len(toasts) == 2 and {t[: len(again)] for t in toasts} >= {again}, toasts
+    assert any(t.startswith(first) for t in toasts), toasts
     assert not any(tap.toast is not None and tap.toast.show_alert for tap in taps), "no warning"
     after = text_of(await current(shop, lena, screen.message_id))
-    assert outcome in after and "already ended" not in after and "⚠️" not in after, after
+    assert outcome in after and "⚠️" not in after, after
 
     await refresher(shop.app.ctx).idle()
 
@@ -78,7 +91,10 @@ async def _invoices(user: UserHandle) -> list[MessageView]:
     return [m for m in await user.messages() if m.from_bot and m.invoice is not None]
 
 
-@pytest.mark.parametrize(("lang", "already"), [("en", "Already paid: order #{n} needs no more payment."), ("zh-hans", "已付款：订单 #{n} 无需再次支付。")])
+@pytest.mark.parametrize(
+    ("lang", "already"),
+    [("en", "Already paid: order #{n} needs no more payment."), ("zh-hans", "已付款：订单 #{n} 无需再次支付。")],
+)
 async def test_pay_on_a_paid_group_buy_order_says_already_paid_and_loses_its_button(
     shop: Stack, lang: str, already: str
 ) -> None:
@@ -285,7 +301,8 @@ async def test_groupbuy_from_a_non_leader_says_how_to_become_one(shop: Stack, la
 
 
 @pytest.mark.parametrize(
-    ("lang", "note"), [("en", "Already running in this group: #{id} «Oolong tea»"), ("zh-hans", "本群已有进行中的拼团：#{id}「乌龙茶」")]
+    ("lang", "note"),
+    [("en", "Already running in this group: #{id} «Oolong tea»"), ("zh-hans", "本群已有进行中的拼团：#{id}「乌龙茶」")],
 )
 async def test_a_second_groupbuy_from_the_leader_says_one_is_running(shop: Stack, lang: str, note: str) -> None:
     await shop.client.set_flood_limits(False)
