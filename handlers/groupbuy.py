@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReplyParameters
 
 from bot import access, tap_guard
 from bot import groupbuy_panels as panels
@@ -34,7 +34,7 @@ from dialogues import groupbuy_wizard as wizard
 from dialogues.groupbuy_wizard import GroupBuyWizard, ParticipantContact
 from store import catalog, groupbuy, orders, reachability, search
 from store.catalog import ProductView
-from store.errors import Conflict, DomainError, Forbidden
+from store.errors import Conflict, DomainError
 from store.groupbuy import GroupBuyView, Tier
 from store.models import utcnow
 
@@ -99,8 +99,10 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
     user = message.from_user
     if user is None:
         return
+    running = await groupbuy.open_buys_in(ctx.db, message.chat.id)
     if not await access.has_role(ctx, user.id, "leader"):
-        raise Forbidden("gb_not_leader")
+        await _not_a_leader(message, lang, user.id, running)
+        return
     state = private_context(fsm_storage, bot, user.id)
     await state.set_state(GroupBuyWizard.product)
     await state.set_data(
@@ -114,12 +116,32 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
     if not await reachability.may_write_privately(ctx.db, user.id):
         await _start_bot_hint(message, ctx, lang)
         return
-    screen = await _product_screen(ctx, lang, user.id)
+    # A buy already running here: the leader is told which (and where it is managed) above the first question.
+    screen = views.with_running(lang, await _product_screen(ctx, lang, user.id), running)
     try:
         sent = await bot.send_message(user.id, screen.text, reply_markup=screen.markup)
         await _supersede(bot, user.id, state, sent.message_id)
     except TelegramForbiddenError:
         await _start_bot_hint(message, ctx, lang)  # blocked since the read above
+
+
+async def _not_a_leader(message: Message, lang: str, user_id: int, running: Sequence[GroupBuyView]) -> None:
+    """Someone who is not a leader: where a buy runs they most likely want to join it (the hint replies to its
+    card when it is in the same topic); else how to become a leader. In their language, short."""
+    thread = message.message_thread_id if message.is_topic_message else None
+    cards = [(view, view.card_message_id) for view in running if view.card_message_id is not None]
+    if not cards:
+        await message.reply(views.not_a_leader_hint(lang, user_id))
+        return
+    view, card_id = cards[0]
+    replying = view.message_thread_id == thread
+    text = views.running_here_hint(lang, view, replying=replying)
+    if replying:
+        await message.answer(
+            text, reply_parameters=ReplyParameters(message_id=card_id, allow_sending_without_reply=True)
+        )
+    else:
+        await message.reply(text)
 
 
 async def _start_bot_hint(message: Message, ctx: AppContext, lang: str) -> None:
@@ -853,11 +875,28 @@ async def pay_tap(
         return  # a double-click asks for one invoice
     # Ownership: another user's order id is "not found" (callback data is never trusted).
     order = await orders.get_order(ctx.db, callback_data.v, user_id=query.from_user.id)
-    if order.source != groupbuy.SOURCE or order.source_ref != callback_data.g or not order.payable:
+    if order.source != groupbuy.SOURCE or order.source_ref != callback_data.g:
+        await query.answer(t(lang, "groupbuy.not_payable"), show_alert=True)  # not this buy's order
+        return
+    if order.status in orders.PAID_STATUSES:
+        # Paid meanwhile (from the invoice, or another copy of this button): said as the order screens say it,
+        # and the stale Pay is taken off this message.
+        await query.answer(t_plain(lang, "orders.already_paid_toast", order_id=order.id))
+        await _drop_keyboard(query)
+        return
+    if not order.payable:
         await query.answer(t(lang, "groupbuy.not_payable"), show_alert=True)
+        await _drop_keyboard(query)  # expired or cancelled: the Pay can only be refused again
         return
     await query.answer()
     await send_order_invoice(ctx, query.from_user.id, order, lang)
+
+
+async def _drop_keyboard(query: CallbackQuery) -> None:
+    message = query.message
+    if isinstance(message, Message) and message.reply_markup is not None:
+        with panels.forget_quietly():  # deleted or too old meanwhile: nothing is left to tap
+            await message.edit_reply_markup(reply_markup=None)
 
 
 @routes.callback_query(GroupBuyCB.filter())

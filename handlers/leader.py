@@ -56,7 +56,16 @@ async def _detail(
 ) -> views.Screen:
     line, people = await groupbuy.leader_detail(ctx.db, group_buy_id, user_id, await _is_admin(ctx, user_id))
     pickup = views.pickup_label(ctx.settings.shop.pickup_points, line.group_buy.pickup_point, lang)
-    return views.leader_detail(lang, line, people, utcnow(), pickup, ctx.settings.shop.timezone, notice=notice)
+    return views.leader_detail(
+        lang,
+        line,
+        people,
+        utcnow(),
+        pickup,
+        ctx.settings.shop.timezone,
+        notice=notice,
+        pickup_payment=ctx.settings.payments.pickup_payment_enabled,
+    )
 
 
 @routes.message(Command("leader"), PRIVATE)
@@ -98,11 +107,18 @@ async def leader_tap(
         if callback_data.v not in (24, 72):
             raise DomainError("bad_button")
         view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
+        # A double tap extends once (each tap would add its hours): the repeat is answered as the first was.
+        if await tap_guard.repeated(ctx, query, fsm_storage, _told(lang, "groupbuy.leader.extended", view.joined)):
+            return
         later = max(view.deadline, utcnow()) + timedelta(hours=callback_data.v)
-        view = await groupbuy.extend(ctx.db, gid, uid, admin, later, policy(ctx.settings))
+        try:
+            view = await groupbuy.extend(ctx.db, gid, uid, admin, later, policy(ctx.settings))
+        except DomainError:
+            await tap_guard.release(ctx, query, fsm_storage)  # refused: nothing was done, a repeat is refused too
+            raise
         refresher(ctx).request(view.chat_id, view.id)
         refresher(ctx).request_panels(view.id)
-        await query.answer(t(lang, "groupbuy.leader.extended"))
+        await query.answer(_told(lang, "groupbuy.leader.extended", view.joined))
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "max":
         if await tap_guard.repeated(ctx, query, fsm_storage):
@@ -118,7 +134,7 @@ async def leader_tap(
             return
         refresher(ctx).request(view.chat_id, view.id)
         refresher(ctx).request_panels(view.id)
-        await query.answer(t(lang, "groupbuy.leader.changed"))
+        await query.answer(_told(lang, "groupbuy.leader.changed", view.joined))
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "close":
         # Asks first: closing makes the orders at the price reached and cannot be undone.
@@ -130,11 +146,15 @@ async def leader_tap(
         await _show(query, views.confirm_close(lang, view))
     elif action == "close_yes":
         # Minimum reached: the buy closes now, as at its deadline; the screen shows how it ended.
+        repeat = not await tap_guard.first_tap(ctx, query, fsm_storage)  # a double tap: see _refused
         try:
             outcome = await groupbuy.close_early(ctx.db, gid, uid, admin, policy(ctx.settings))
         except Conflict as exc:
             # Someone left, or it ended meanwhile: the question is gone, the buy as it is now says why.
-            await _refused(query, ctx, lang, uid, gid, exc)
+            if not repeat:
+                await tap_guard.release(ctx, query, fsm_storage)  # nothing was done: a later Yes is a tap of its own
+            ended = (groupbuy.SUCCEEDED, "already_closed") if repeat else None
+            await _refused(query, ctx, lang, uid, gid, exc, repeat=ended)
             return
         view = outcome.group_buy
         refresher(ctx).request(view.chat_id, view.id, ended=True)
@@ -146,10 +166,14 @@ async def leader_tap(
         await query.answer()
         await _show(query, views.confirm_cancel(lang, view))
     elif action == "cancel_yes":
+        repeat = not await tap_guard.first_tap(ctx, query, fsm_storage)
         try:
             view = await groupbuy.cancel(ctx.db, gid, uid, admin)
         except Conflict as exc:
-            await _refused(query, ctx, lang, uid, gid, exc)
+            if not repeat:
+                await tap_guard.release(ctx, query, fsm_storage)  # nothing was done: a later Yes is a tap of its own
+            ended = (groupbuy.CANCELLED, "already_cancelled") if repeat else None
+            await _refused(query, ctx, lang, uid, gid, exc, repeat=ended)
             return
         refresher(ctx).request(view.chat_id, view.id, ended=True)
         refresher(ctx).request_panels(view.id)
@@ -160,13 +184,39 @@ async def leader_tap(
 
 
 async def _refused(
-    query: CallbackQuery, ctx: AppContext, lang: str, user_id: int, group_buy_id: int, exc: DomainError
+    query: CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    user_id: int,
+    group_buy_id: int,
+    exc: DomainError,
+    *,
+    repeat: tuple[str, str] | None = None,
 ) -> None:
     """A confirmed step the buy no longer allows: the reason as an alert and on the buy's screen, which
-    replaces the question (a Yes left on screen would only be refused again)."""
+    replaces the question (a Yes left on screen would only be refused again).
+
+    `repeat`, for the second tap of a double tap (bot/tap_guard.py): the status the first tap ends the buy in, and
+    the toast saying so. The repeat went to the store too and waited there for the first; when the buy did end
+    so, the repeat is answered calmly and the screen shows that outcome, never "already ended" over the success
+    the first tap showed. (A buy its deadline closed meanwhile still gets the reason.)"""
+    if repeat is not None:
+        status, toast = repeat
+        view = await groupbuy.manage_view(ctx.db, group_buy_id, user_id, await _is_admin(ctx, user_id))
+        if view.status == status:
+            await query.answer(t_plain(lang, f"groupbuy.leader.{toast}"))
+            # Same drawing as the first tap's (an identical edit is dropped before it is sent).
+            await _show(query, await _detail(ctx, lang, user_id, group_buy_id))
+            return
     reason = error_text(lang, exc)
     await query.answer(t_plain(lang, f"errors.{exc.code}", **exc.params), show_alert=True)
     await _show(query, await _detail(ctx, lang, user_id, group_buy_id, notice=reason))
+
+
+def _told(lang: str, key: str, joined: int) -> str:
+    """What was saved, and that the people who joined were told (only when somebody has joined)."""
+    said = t_plain(lang, key)
+    return t_plain(lang, "groupbuy.leader.told", said=said, n=joined) if joined else said
 
 
 def _unchanged_max(lang: str, maximum: int | None) -> str:

@@ -246,6 +246,9 @@ def panel(
         receive = t(lang, "groupbuy.receive.pickup_pay", point=html.escape(pickup or ""))
     else:
         receive = t(lang, "groupbuy.receive.pickup", point=html.escape(pickup or ""))
+    if not view.is_open:
+        # Ended: what this participant got (the order) or that nothing will be charged; nothing left to choose.
+        return Screen(_clip("\n".join([body, "", *_panel_outcome(lang, view, part, receive)]), TEXT_LIMIT))
     text = "\n".join(
         [
             body,
@@ -255,8 +258,6 @@ def panel(
             t(lang, "groupbuy.pay_later", price=_money(view.current_price, view.currency)),
         ]
     )
-    if not view.is_open:
-        return Screen(text)
     qty_row = []
     if part.quantity > 1:
         qty_row.append(_button("➖", GroupBuyCB(a="q", g=view.id, v=part.quantity - 1).pack()))
@@ -267,6 +268,20 @@ def panel(
     receive_row = [] if view.product.is_digital else _receive_buttons(lang, view, pickup_payment=pickup_payment)
     leave_row = [_button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack())]
     return Screen(_clip(text, TEXT_LIMIT), _markup([qty_row, receive_row, leave_row]))
+
+
+def _panel_outcome(lang: str, view: GroupBuyView, part: ParticipantView, receive: str) -> list[str]:
+    if view.status == "succeeded" and part.order_id is not None:
+        order = t(
+            lang,
+            "groupbuy.panel_ended.ordered",
+            order_id=part.order_id,
+            qty=part.quantity,
+            price=_money(view.current_price, view.currency),
+            total=_money(part.order_total or 0, view.currency),
+        )
+        return [order, receive]
+    return [t(lang, "groupbuy.panel_ended.released", qty=part.quantity)]  # failed or cancelled
 
 
 def _receive_buttons(lang: str, view: GroupBuyView, *, pickup_payment: bool) -> list[InlineKeyboardButton]:
@@ -678,6 +693,31 @@ def start_bot_hint(lang: str, bot_username: str) -> Screen:
     )
 
 
+def not_a_leader_hint(lang: str, user_id: int) -> str:
+    """/groupbuy from someone who is not a leader: how to become one (an admin grants it by user ID)."""
+    return t(lang, "groupbuy.hint.not_leader", id=user_id)
+
+
+def running_here_hint(lang: str, view: GroupBuyView, *, replying: bool) -> str:
+    """/groupbuy from a non-leader where a buy runs: they most likely want to join it. `replying`: the hint is
+    a reply to the buy's card."""
+    key = "groupbuy.hint.running_reply" if replying else "groupbuy.hint.running_above"
+    return t(lang, key, title=html.escape(view.title(lang)), join=t(lang, "groupbuy.btn.join"))
+
+
+def with_running(lang: str, screen: Screen, running: Sequence[GroupBuyView]) -> Screen:
+    """The wizard's first question for a leader whose group already has buys running: which, and where they
+    are managed, above it."""
+    if not running:
+        return screen
+    lines = [
+        t(lang, "groupbuy.hint.leader_running", id=v.id, title=html.escape(v.title(lang)), count=joined_count(lang, v))
+        for v in running
+    ]
+    lines.append(t(lang, "groupbuy.hint.leader_manage"))
+    return Screen(_clip("\n".join([*lines, "", screen.text]), TEXT_LIMIT), screen.markup)
+
+
 # ---------------------------------------------------------------------------------------------- leader desk
 
 
@@ -737,8 +777,10 @@ def leader_detail(
     timezone: str,
     *,
     notice: str | None = None,
+    pickup_payment: bool = True,
 ) -> Screen:
-    """The leader's screen of one buy; `notice` (already-rendered text, e.g. why a step was refused) first."""
+    """The leader's screen of one buy; `notice` (already-rendered text, e.g. why a step was refused) first.
+    Before the orders exist each participant's line says how they chose to pay (at pickup or by card)."""
     view = line.group_buy
     parts = [t(lang, "groupbuy.leader.notice", text=notice)] if notice else []
     parts += [
@@ -753,7 +795,14 @@ def leader_detail(
         parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
     parts.append(t(lang, "groupbuy.leader.people"))
     for person in people:
-        status = order_state(lang, person.order_status, receive_of(view, person)) if person.order_status else ""
+        receive = receive_of(view, person)
+        if person.order_status:
+            status = order_state(lang, person.order_status, receive)
+        elif receive == "digital":
+            status = ""  # paid as the shop's digital goods are, nothing to choose
+        else:
+            at_pickup = receive == "pickup" and person.pay_on_pickup and pickup_payment and bool(view.pickup_point)
+            status = t(lang, "groupbuy.pay_method.pickup" if at_pickup else "groupbuy.pay_method.card")
         amount = _money(person.order_total, view.currency) if person.order_total is not None else ""
         parts.append(
             t(
@@ -761,7 +810,7 @@ def leader_detail(
                 "groupbuy.leader.person",
                 name=html.escape(person.name),
                 qty=person.quantity,
-                receive=t(lang, f"groupbuy.receive_short.{receive_of(view, person)}"),
+                receive=t(lang, f"groupbuy.receive_short.{receive}"),
                 status=status,
                 amount=amount,
             ).rstrip(" ·")

@@ -312,6 +312,7 @@ async def close_early(
             .execution_options(synchronize_session=False)
         )
         if rowcount(result) != 1:
+            view = await load(session, group_buy_id)  # as it is now: another transaction may just have closed it
             if not view.is_open:
                 raise Conflict("gb_closed")
             raise Conflict("gb_below_minimum", minimum=view.min_participants, joined=view.joined)

@@ -344,6 +344,20 @@ async def open_buys_of(db: Database, limit: int = 20) -> list[GroupBuyView]:
         return [await load(session, gid) for gid in list(ids)]
 
 
+async def open_buys_in(db: Database, chat_id: int, limit: int = 3) -> list[GroupBuyView]:
+    """The open buys of one group chat, the newest first (what a second /groupbuy there is told about)."""
+    async with db.read() as session:
+        ids = (
+            await session.execute(
+                select(GroupBuy.id)
+                .where(GroupBuy.chat_id == chat_id, GroupBuy.status == OPEN)
+                .order_by(GroupBuy.id.desc())
+                .limit(limit)
+            )
+        ).scalars()
+        return [await load(session, gid) for gid in list(ids)]
+
+
 async def my_group_buys(db: Database, user_id: int, limit: int = 5) -> list[tuple[GroupBuyView, int]]:
     """The user's open group buys, newest first, with the quantity each reserved (customer service answers)."""
     async with db.read() as session:
