@@ -107,6 +107,28 @@ def expiry_key(order_id: int) -> str:
     return f"order_expiry:{order_id}"
 
 
+@dataclass(frozen=True)
+class NewOrder:
+    """An order to write: `create_order` takes its fields as arguments, `create_orders` a list of them."""
+
+    user_id: int
+    lines: Sequence[OrderLine]
+    currency: str
+    payment_method: str
+    delivery_method: str
+    source: str = "cart"
+    source_ref: int | None = None
+    expires_at: datetime | None = None
+    contact: Contact | None = None
+    delivery_fee: int = 0
+    discount: int = 0
+    points_discount: int = 0
+    points_spent: int = 0
+    coupon_code: str | None = None
+    pickup_point: str | None = None
+    status: str = PENDING_PAYMENT
+
+
 async def create_order(
     session: AsyncSession,
     user_id: int,
@@ -133,26 +155,25 @@ async def create_order(
     Group buys and flash sales call this with their own `source`/`source_ref`; with `expires_at` the order's
     reservation expiry is scheduled (the `order_expiry` job moves it to expired and runs the hooks).
     """
-    order = Order(
-        **_order_row(
-            user_id,
-            lines,
-            currency=currency,
-            payment_method=payment_method,
-            delivery_method=delivery_method,
-            source=source,
-            source_ref=source_ref,
-            expires_at=expires_at,
-            delivery_fee=delivery_fee,
-            discount=discount,
-            points_discount=points_discount,
-            points_spent=points_spent,
-            coupon_code=coupon_code,
-            pickup_point=pickup_point,
-            contact=contact,
-            status=status,
-        )
+    new = NewOrder(
+        user_id,
+        lines,
+        currency=currency,
+        payment_method=payment_method,
+        delivery_method=delivery_method,
+        source=source,
+        source_ref=source_ref,
+        expires_at=expires_at,
+        contact=contact,
+        delivery_fee=delivery_fee,
+        discount=discount,
+        points_discount=points_discount,
+        points_spent=points_spent,
+        coupon_code=coupon_code,
+        pickup_point=pickup_point,
+        status=status,
     )
+    order = Order(**_order_row(new))
     session.add(order)
     await session.flush()
     session.add_all(OrderItem(**row) for row in _item_rows(order.id, lines))
@@ -164,59 +185,41 @@ async def create_order(
     return order
 
 
-def _order_row(
-    user_id: int,
-    lines: Sequence[OrderLine],
-    *,
-    currency: str,
-    payment_method: str,
-    delivery_method: str,
-    source: str,
-    source_ref: int | None,
-    expires_at: datetime | None,
-    delivery_fee: int = 0,
-    discount: int = 0,
-    points_discount: int = 0,
-    points_spent: int = 0,
-    coupon_code: str | None = None,
-    pickup_point: str | None = None,
-    contact: Contact | None = None,
-    status: str = PENDING_PAYMENT,
-) -> dict[str, Any]:
+def _order_row(new: NewOrder) -> dict[str, Any]:
     """An order's column values, after the rules every new order obeys (one place for create_order and
     create_orders)."""
-    if not lines:
+    if not new.lines:
         raise DomainError("checkout_cart_empty")
-    if status not in INITIAL_STATUSES:
-        raise DomainError("illegal_transition", from_status="-", to_status=status)
-    if payment_method not in PAYMENT_METHODS or delivery_method not in DELIVERY_METHODS:
+    if new.status not in INITIAL_STATUSES:
+        raise DomainError("illegal_transition", from_status="-", to_status=new.status)
+    if new.payment_method not in PAYMENT_METHODS or new.delivery_method not in DELIVERY_METHODS:
         raise DomainError("checkout_bad_option")
-    subtotal = sum(line.amount for line in lines)
-    total = subtotal + delivery_fee - discount - points_discount
-    if total < 0 or any(line.quantity <= 0 or line.unit_price < 0 for line in lines):
+    subtotal = sum(line.amount for line in new.lines)
+    total = subtotal + new.delivery_fee - new.discount - new.points_discount
+    if total < 0 or any(line.quantity <= 0 or line.unit_price < 0 for line in new.lines):
         raise DomainError("checkout_bad_amount")
-    contact = contact or Contact()
+    contact = new.contact or Contact()
     return {
-        "user_id": user_id,
-        "status": status,
-        "currency": currency,
+        "user_id": new.user_id,
+        "status": new.status,
+        "currency": new.currency,
         "subtotal": subtotal,
-        "delivery_fee": delivery_fee,
-        "discount": discount,
-        "points_discount": points_discount,
-        "points_spent": points_spent,
+        "delivery_fee": new.delivery_fee,
+        "discount": new.discount,
+        "points_discount": new.points_discount,
+        "points_spent": new.points_spent,
         "total": total,
-        "payment_method": payment_method,
-        "delivery_method": delivery_method,
-        "pickup_point": pickup_point,
-        "pickup_code": delivery.new_pickup_code() if delivery_method == "pickup" else None,
+        "payment_method": new.payment_method,
+        "delivery_method": new.delivery_method,
+        "pickup_point": new.pickup_point,
+        "pickup_code": delivery.new_pickup_code() if new.delivery_method == "pickup" else None,
         "contact_name": contact.name,
         "phone": contact.phone,
         "address": contact.address,
-        "source": source,
-        "source_ref": source_ref,
-        "coupon_code": coupon_code,
-        "expires_at": expires_at,
+        "source": new.source,
+        "source_ref": new.source_ref,
+        "coupon_code": new.coupon_code,
+        "expires_at": new.expires_at,
     }
 
 
@@ -235,41 +238,13 @@ def _item_rows(order_id: int, lines: Sequence[OrderLine]) -> list[dict[str, Any]
     ]
 
 
-@dataclass(frozen=True)
-class NewOrder:
-    """One order of a batch written by `create_orders` (the fields a flash sale's winners need)."""
-
-    user_id: int
-    lines: Sequence[OrderLine]
-    currency: str
-    payment_method: str
-    delivery_method: str
-    source: str
-    source_ref: int | None = None
-    expires_at: datetime | None = None
-    contact: Contact | None = None
-
-
 async def create_orders(session: AsyncSession, new: Sequence[NewOrder], *, actor: str = "system") -> list[Order]:
     """`create_order` for many orders in a handful of statements, in the caller's transaction and in `new`'s
     order: the same rows, events, expiry events and hooks. A flash sale's batch of winners was 5-6 round trips
     and ORM flushes per order, which kept the winners waiting seconds behind a storm."""
     if not new:
         return []
-    rows = [
-        _order_row(
-            n.user_id,
-            n.lines,
-            currency=n.currency,
-            payment_method=n.payment_method,
-            delivery_method=n.delivery_method,
-            source=n.source,
-            source_ref=n.source_ref,
-            expires_at=n.expires_at,
-            contact=n.contact,
-        )
-        for n in new
-    ]
+    rows = [_order_row(n) for n in new]
     created = list((await session.scalars(insert(Order).returning(Order, sort_by_parameter_order=True), rows)).all())
     await session.execute(
         insert(OrderItem),
