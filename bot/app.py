@@ -15,7 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 
-from bot import flash_lane, payment_inbox, retry, update_guard
+from bot import flash_lane, payment_inbox, response_types, retry, update_guard
 from bot.admission import MemoryAdmissionGate, db_slots
 from bot.chat_language import GroupLanguages
 from bot.config import Settings
@@ -215,10 +215,16 @@ def build_bot(settings: Settings, token: str, etiquette: Etiquette | None = None
     if settings.telegram.api_base:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base.rstrip("/")))
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    install_request_middlewares(bot, etiquette)
+    return bot
+
+
+def install_request_middlewares(bot: Bot, etiquette: Etiquette | None) -> None:
+    """What every Bot API call of the process goes through, on a bot built here or handed in (tests, benchmarks)."""
+    response_types.install(bot)
     if etiquette is not None:
         etiquette.install(bot)
     retry.install(bot)
-    return bot
 
 
 def build_storage(settings: Settings, db: Database) -> BaseStorage:
@@ -369,9 +375,7 @@ async def create_app(
     if bot is None:
         bot = build_bot(settings, token, etiquette)
     else:
-        if etiquette is not None:
-            etiquette.install(bot)
-        retry.install(bot)
+        install_request_middlewares(bot, etiquette)
     username = settings.telegram.bot_username or ""
     if not username and resolve_username:
         username = (await bot.get_me()).username or "groupcart_bot"
