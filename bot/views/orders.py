@@ -208,7 +208,8 @@ def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing
     if params.get("confirm_payment"):
         lines.insert(0, t(lang, "orders.goods.paid_header", order_id=order_id))
     kind, content = params.get("kind"), str(params.get("content") or "")
-    buttons = [[_button(t(lang, "orders.view_button"), "view", order_id)]]
+    # The order opens below, never in place of this message: the codes or link a shopper paid for stay in sight.
+    buttons = [[_button(t(lang, "orders.view_button"), "open", order_id)]]
     if kind == "file":
         path = delivery.resolve_file(content)
         if path is not None:
