@@ -175,7 +175,8 @@ def _point_text(app: AppContext, lang: str, point_id: str | None) -> str:
     point = next((p for p in app.settings.shop.pickup_points if p.id == point_id), None)
     if point is None:
         return html.escape(point_id or "")
-    return f"{html.escape(point.name.get(lang))} ({html.escape(point.address.get(lang))})"
+    name, address = html.escape(point.name.get(lang)), html.escape(point.address.get(lang))
+    return t(lang, "orders.pickup_point", name=name, address=address)
 
 
 def render_status_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
