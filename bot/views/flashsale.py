@@ -52,13 +52,19 @@ def card(
         price, regular = money(stars, STARS), money(regular_stars, STARS)
     else:
         price, regular = money(params["price"], params["currency"]), money(params["regular_price"], params["currency"])
+    # Units left, counted down as people buy (bot/flash_cards.py); a card drawn before the count says the total.
+    stock = int(params["stock"])
+    left = int(params.get("left", stock))
+    units_key = "flashsale.card.units_all" if left >= stock else "flashsale.card.units_left"
+    units = t(lang, units_key, left=left, stock=stock)
     text = t(
         lang,
         f"flashsale.card.{state if state in ('live', 'sold_out') else 'ended'}",
         title=_title(params, lang),
         regular=regular,
         price=price,
-        stock=params["stock"],
+        units=units,
+        stock=stock,
         limit=params["limit"],
         ends=local_time(params["ends_at"], timezone),
     )
