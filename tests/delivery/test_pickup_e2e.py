@@ -96,7 +96,8 @@ async def test_chinese_pickup_notice(shop: Any) -> None:
     await lilei.send("/orders")
     await lilei.tap("已支付")
     detail = await lilei.last_message()
-    assert detail is not None and "自提：中心门店，市场街1号B门" in text_of(detail), text_of(detail)
+    assert detail is not None
+    assert "自提：中心门店，市场街1号B门" in text_of(detail), text_of(detail)
 
 
 async def test_pickup_code_only_on_pickup_orders(any_db: Database) -> None:
