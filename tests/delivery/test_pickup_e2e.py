@@ -23,6 +23,10 @@ async def _pickup_checkout(shop: Any, pay_label: str) -> Any:
     await fill_cart(shop.db, alice.id, {tea: 1})
     await alice.send("/checkout")
     await alice.tap("Pick up: Central Store")
+    summary = await alice.last_message()
+    assert summary is not None
+    # Outside check: an odd separator ("Pick up at Central Store: 1 Market Street"); a comma, as on every line.
+    assert "Pick up at Central Store, 1 Market Street, Gate B (09:00-21:00" in text_of(summary), text_of(summary)
     await alice.tap(pay_label)
     return alice
 
@@ -84,6 +88,9 @@ async def test_chinese_pickup_notice(shop: Any) -> None:
     await fill_cart(shop.db, lilei.id, {tea: 1})
     await lilei.send("/checkout")
     await lilei.tap("自提：中心门店")
+    summary = await lilei.last_message()
+    assert summary is not None
+    assert "自提点：中心门店，市场街1号B门（09:00-21:00" in text_of(summary), text_of(summary)
     await lilei.tap("银行卡支付")
     assert (await lilei.pay())["status"] == "paid"
     (order,) = await orders_of(shop.db, lilei.id)
