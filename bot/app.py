@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.context import AppContext
 from bot.etiquette import Etiquette
 from bot.fast_filters import inline_magic_filters
+from bot.flash_cards import FlashCardRefresher
 from bot.fsm_storage import DatabaseStorage, RedisCachedStorage
 from bot.groupbuy_cards import CardRefresher
 from bot.jobs import digest as digest_jobs
@@ -293,6 +294,7 @@ class App:
         if self.scheduler is not None:
             await self.scheduler.stop()
         await flash_lane.drain(self.ctx)
+        await self.ctx.flash_cards.close()
         await self.ctx.admission.close()
         await self.dp.storage.close()
         if self.ctx.updates is not None:
@@ -383,5 +385,7 @@ async def create_app(
     dp, inbox = build_dispatcher(ctx)
     ctx.payment_inbox = inbox
     ctx.groupbuy_cards = CardRefresher(ctx)
+    ctx.flash_cards = FlashCardRefresher(database, settings.flashsale.count_refresh_seconds)
+    database.on_after_commit(ctx.flash_cards.after_commit)
     ctx.seal()
     return App(ctx=ctx, dp=dp)

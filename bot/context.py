@@ -18,6 +18,7 @@ from store.db import Database
 if TYPE_CHECKING:
     from bot.chat_language import GroupLanguages
     from bot.etiquette import Etiquette
+    from bot.flash_cards import FlashCardRefresher
     from bot.groupbuy_cards import CardRefresher
     from bot.metrics import Metrics
     from bot.nlu_service import Understanding
@@ -54,6 +55,7 @@ class AppContext:
     events: EventCounter = field(default=None)  # type: ignore[assignment]
     recommender: Recommender = field(default=None)  # type: ignore[assignment]
     groupbuy_cards: CardRefresher = field(default=None)  # type: ignore[assignment]
+    flash_cards: FlashCardRefresher = field(default=None)  # type: ignore[assignment]
     payment_inbox: PaymentInbox | None = None
     # Which update ids were handled: in Redis when redis.url is set, so several processes handle each once.
     updates: UpdateLedger = field(default=None)  # type: ignore[assignment]

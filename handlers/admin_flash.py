@@ -38,6 +38,7 @@ from bot.i18n import t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import admin_flash as views
+from bot.views.clock import zone_label
 from bot.views.flashsale import sale_text
 from dialogues.flash_wizard import FlashWizard
 from store import catalog, flashsale, groupbuy, users
@@ -356,7 +357,15 @@ async def _read_limit(ctx: AppContext, data: dict[str, Any], text: str) -> dict[
 def typed_start(text: str, now: datetime, timezone: str) -> datetime:
     """`now`, `in 5 min`, `+10m`, `5分钟后`, `20:00`, `12-06 20:00`, `2026-12-06 20:00` (shop time)."""
     relative = parse_duration(_IN.sub("", text.strip()))
-    at = now + relative if relative is not None else parse_time(text, now, timezone)
+    try:
+        at = now + relative if relative is not None else parse_time(text, now, timezone)
+    except DomainError as exc:
+        if exc.code != "flash_bad_time":
+            raise
+        # The refusal repeats the prompt's examples in the prompt's words (not /flash_create's ISO time).
+        example = views.start_example(now, timezone)
+        zone = zone_label(now, timezone)
+        raise DomainError("flash_wizard_bad_time", value=text[:40], example=example, zone=zone) from exc
     if at < now - timedelta(minutes=1):
         raise DomainError("flash_start_past")
     return max(at, now)

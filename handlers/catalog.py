@@ -120,10 +120,18 @@ async def live_flash(ctx: AppContext, product: ProductView) -> flashsale.LivePri
 
 
 async def show_card(
-    query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, options: CardOptions, *, same: bool
+    query: CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    product: ProductView,
+    options: CardOptions,
+    *,
+    same: bool,
+    below: bool = False,
 ) -> None:
     """Draw the card in place of the message the button belongs to. `same`: that message already shows this
-    product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited."""
+    product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited. `below`:
+    that message must stay (delivered codes under a payment's confirmation), so the card is a new message."""
     message = query.message if isinstance(query.message, Message) else None
     if not same:
         analytics.viewed(ctx, product.id)
@@ -137,6 +145,9 @@ async def show_card(
         )
     where = message.chat.id if message is not None else None
     options = await social.decorate_card(ctx, query.from_user.id, where, lang, product, options, visit=not same)
+    if below and not options.group:
+        await send_card(ctx, query.from_user.id, lang, product, options)
+        return
     if options.group or not has_photo(product):
         # In a group every step is an edit of the one catalog message: replacing it by a photo message would
         # post (and notify everyone) on each tap, so group cards are text.
@@ -165,7 +176,8 @@ def card_options(ctx: AppContext, data: ProductCB, *, group: bool, quantity: int
         max_per_line=ctx.settings.orders.max_quantity_per_line,
         back_start=max(0, data.s),
         back_number=max(0, data.n),
-        origin=data.o if data.o in ("l", "c", "d", "x") or search_origin(data.o) else "l",
+        # "n" (opened below the message its button is on) draws a card whose own buttons work like "x"
+        origin="x" if data.o == "n" else data.o if data.o in ("l", "c", "d", "x") or search_origin(data.o) else "l",
         group=group,
     )
 
@@ -252,7 +264,8 @@ async def product_action(
         return
     if data.a == "open":
         await query.answer()
-        await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=False)
+        options = card_options(ctx, data, group=group)
+        await show_card(query, ctx, lang, product, options, same=False, below=data.o == "n")
         return
     if data.v != product.version:
         # The product changed since this card was drawn (price, title, ...): show it as it is now.

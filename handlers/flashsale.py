@@ -114,6 +114,7 @@ async def _answer(
         limit,
         ctx.settings.flashsale.payment_window_minutes,
         views.local_time(starts_at, ctx.settings.shop.timezone) if starts_at else "",
+        private=_from_private(query),
     )
     if result.outcome == flashsale.WON and result.order_id is not None:
         # The group stays quiet and the winner may never have opened a private chat with the bot (then it cannot

@@ -90,6 +90,15 @@ async def order_view(query: CallbackQuery, callback_data: OrderCB, ctx: AppConte
     await _render(query, ctx, lang, order)
 
 
+@routes.callback_query(OrderCB.filter(F.action == "open"))
+async def order_open(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
+    """"View order" under delivered goods: the order as a new message, so the codes it sits under stay in the chat."""
+    order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
+    await query.answer()
+    text, markup = views.detail(lang, order, pickup_point(ctx, order.pickup_point), ctx.settings.shop.timezone)
+    await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
 @routes.callback_query(OrderCB.filter(F.action == "cancel"))
 async def order_cancel_ask(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)

@@ -20,7 +20,7 @@ from store import audit
 from store.db import Database
 from store.errors import Conflict, NotFound
 from store.models import Category, Product, utcnow
-from store.money import Money
+from store.money import STARS, Money
 
 SEED_DATA_DIR = Path(__file__).parent / "seed_data"
 # Deep links carry the SKU (`p_<sku>`), so a SKU is limited to what a /start payload allows; "-r_" would be read
@@ -94,6 +94,14 @@ class ProductView:
     @property
     def money(self) -> Money:
         return Money(self.price, self.currency)
+
+    @property
+    def paid_money(self) -> Money:
+        """The price as a buyer pays it, the one every list quotes: in Stars for a digital product (Telegram sells
+        digital goods for Stars only), else the regular price."""
+        if self.is_digital and self.stars_price:
+            return Money(self.stars_price, STARS)
+        return self.money
 
     @property
     def sold_out(self) -> bool:

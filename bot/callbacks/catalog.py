@@ -32,7 +32,8 @@ class ProductCB(CallbackData, prefix="pd"):
     q: Id = 1  # quantity picked on the card
     s: Id = 0  # the list page to go back to (its anchor)...
     n: Id = 0  # ...and number (from search results: the number of the results screen's saved button)
-    # Where the card was opened from: l (list) | c (cart) | d (deep link) | x (elsewhere) | s<id> (search
+    # Where the card was opened from: l (list) | c (cart) | d (deep link) | x (elsewhere) | n (elsewhere, from a
+    # message that must stay, e.g. delivered codes: the card opens as a new message below it) | s<id> (search
     # results saved under that state id, so Back re-opens the same results page)
     o: str = "l"
     # 1 + how many of the product the tapper's cart held when the card was drawn, modulo store.cart.COUNT_MODULUS

@@ -8,7 +8,8 @@ from bot.callbacks.fields import Id
 
 
 class OrderCB(CallbackData, prefix="od"):
-    """action: list | view | pay | cancel (asks) | cancel_yes | resend | return (opens a return/refund ticket)"""
+    """action: list | view | open (the order as a new message, under a message that must stay: delivered codes) |
+    pay | cancel (asks) | cancel_yes | resend | return (opens a return/refund ticket)"""
 
     action: str
     order_id: Id = 0

@@ -31,6 +31,12 @@ class FlashSaleSettings(Section):
         description="how long a Buy tap waits for its batch before it is answered 'busy, you are in the queue' "
         "(Telegram drops a callback answer after 15 s)",
     )
+    count_refresh_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a live sale's group cards redraw their units left at most this often (one edit per group "
+        "each time, well under Telegram's 20 messages a minute per group)",
+    )
 
 
 class StreakBonus(Section):

@@ -142,6 +142,15 @@ def limit_step(lang: str, editing: bool = False) -> Screen:
     return _screen(t(lang, "admin_flash.limit"), rows, lang, editing)
 
 
+# The start step's typed example, in the prompt and in the refusal of a time it cannot read: the same words.
+START_EXAMPLE_FORMAT = "%m-%d %H:%M"
+
+
+def start_example(now: datetime, timezone: str) -> str:
+    """Tomorrow 20:00 in shop time, as the start step shows it (`12-07 20:00`)."""
+    return typed_example(now, timezone, START_EXAMPLE_FORMAT)
+
+
 def start_step(lang: str, timezone: str, evening: datetime, editing: bool = False) -> Screen:
     """`evening`: the moment the "At 20:00" preset stands for; its button and the prompt name the shop's zone
     (an admin elsewhere would read a bare "20:00" as their own clock)."""
@@ -156,8 +165,7 @@ def start_step(lang: str, timezone: str, evening: datetime, editing: bool = Fals
             for key in START_CHOICES
         ]
     ]
-    example = typed_example(utcnow(), timezone, "%m-%d %H:%M")
-    text = t(lang, "admin_flash.start", zone=zone_label(evening, timezone), example=example)
+    text = t(lang, "admin_flash.start", zone=zone_label(evening, timezone), example=start_example(utcnow(), timezone))
     return _screen(text, rows, lang, editing)
 
 

@@ -113,7 +113,7 @@ def item_button(lang: str, product: ProductView, page: ProductPage) -> InlineKey
     label = (
         t_plain(lang, "catalog.item_sold_out", title=title)
         if product.sold_out
-        else t_plain(lang, "catalog.item_button", title=title, price=product.money.format())
+        else t_plain(lang, "catalog.item_button", title=title, price=product.paid_money.format())
     )
     return _button(label, ProductCB(a="open", p=product.id, s=page.start, n=page.number).pack())
 

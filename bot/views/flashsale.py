@@ -52,13 +52,19 @@ def card(
         price, regular = money(stars, STARS), money(regular_stars, STARS)
     else:
         price, regular = money(params["price"], params["currency"]), money(params["regular_price"], params["currency"])
+    # Units left, counted down as people buy (bot/flash_cards.py); a card drawn before the count says the total.
+    stock = int(params["stock"])
+    left = int(params.get("left", stock))
+    units_key = "flashsale.card.units_all" if left >= stock else "flashsale.card.units_left"
+    units = t(lang, units_key, left=left, stock=stock)
     text = t(
         lang,
         f"flashsale.card.{state if state in ('live', 'sold_out') else 'ended'}",
         title=_title(params, lang),
         regular=regular,
         price=price,
-        stock=params["stock"],
+        units=units,
+        stock=stock,
         limit=params["limit"],
         ends=local_time(params["ends_at"], timezone),
     )
@@ -75,9 +81,13 @@ def render_card(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     return Outgoing(text=text, reply_markup=markup, edit_message_id=params.get("edit_message_id"))
 
 
-def toast(lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, starts: str) -> str:
+def toast(
+    lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, starts: str, *, private: bool = False
+) -> str:
+    """`private`: tapped in the private chat, where "go to our private chat" would send the shopper where they are."""
+    here = "_private" if private else ""
     if result.outcome == flashsale.WON:
-        return t(lang, "flashsale.toast.won", minutes=window_minutes)
+        return t(lang, f"flashsale.toast.won{here}", minutes=window_minutes)
     if result.outcome == flashsale.LIMIT:
         return t(lang, "flashsale.toast.limit", limit=sale_limit)
     if result.outcome == flashsale.HELD:
@@ -87,7 +97,7 @@ def toast(lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, 
     if result.outcome == flashsale.SOLD_OUT:
         return t(lang, "flashsale.toast.sold_out")
     if result.outcome == flashsale.BUSY:
-        return t(lang, "flashsale.toast.busy")
+        return t(lang, f"flashsale.toast.busy{here}")
     if result.outcome == flashsale.RETRY:
         return t(lang, "flashsale.toast.retry")
     return t(lang, "flashsale.toast.ended")

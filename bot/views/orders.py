@@ -175,7 +175,8 @@ def _point_text(app: AppContext, lang: str, point_id: str | None) -> str:
     point = next((p for p in app.settings.shop.pickup_points if p.id == point_id), None)
     if point is None:
         return html.escape(point_id or "")
-    return f"{html.escape(point.name.get(lang))} ({html.escape(point.address.get(lang))})"
+    name, address = html.escape(point.name.get(lang)), html.escape(point.address.get(lang))
+    return t(lang, "orders.pickup_point", name=name, address=address)
 
 
 def render_status_changed(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
@@ -208,7 +209,8 @@ def render_goods(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing
     if params.get("confirm_payment"):
         lines.insert(0, t(lang, "orders.goods.paid_header", order_id=order_id))
     kind, content = params.get("kind"), str(params.get("content") or "")
-    buttons = [[_button(t(lang, "orders.view_button"), "view", order_id)]]
+    # The order opens below, never in place of this message: the codes or link a shopper paid for stay in sight.
+    buttons = [[_button(t(lang, "orders.view_button"), "open", order_id)]]
     if kind == "file":
         path = delivery.resolve_file(content)
         if path is not None:

@@ -30,7 +30,7 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
 
 
 def suggestion_button(lang: str, product: ProductView, key: str = "social.suggestion") -> InlineKeyboardButton:
-    label = t_plain(lang, key, title=clip(product.title(lang), SUGGESTION_TITLE_MAX), price=product.money.format())
+    label = t_plain(lang, key, title=clip(product.title(lang), SUGGESTION_TITLE_MAX), price=product.paid_money.format())
     return _button(label, ProductCB(a="open", p=product.id, o="x").pack())
 
 
@@ -43,12 +43,13 @@ SUGGEST_PARAM = "suggest"
 
 
 def suggestion_param(product: ProductView) -> dict[str, Any]:
+    price = product.paid_money  # a digital product in Stars, as it is sold
     return {
         "id": product.id,
         "title_en": product.title_en,
         "title_zh": product.title_zh,
-        "price": product.price,
-        "currency": product.currency,
+        "price": price.amount,
+        "currency": price.currency,
     }
 
 
@@ -63,7 +64,8 @@ def suggestion_rows_from_params(lang: str, params: dict[str, Any]) -> Rows:
             title=clip(title, SUGGESTION_TITLE_MAX),
             price=Money(int(item["price"]), str(item["currency"])).format(),
         )
-        rows.append([_button(label, ProductCB(a="open", p=int(item["id"]), o="x").pack())])
+        # The notice may be the message with the codes just paid for: the card opens below it, never in its place.
+        rows.append([_button(label, ProductCB(a="open", p=int(item["id"]), o="n").pack())])
     return rows
 
 
@@ -139,7 +141,7 @@ def wishlist(lang: str, page: WishlistPage) -> Screen:
                 lang,
                 "social.wish_item",
                 title=clip(product.title(lang), SUGGESTION_TITLE_MAX),
-                price=product.money.format(),
+                price=product.paid_money.format(),
             )
         )
         rows.append(

@@ -189,7 +189,7 @@ def ticket_card_text(
     tier: str | None = None,
 ) -> str:
     name = html.escape(" ".join(p for p in (snap.first_name, snap.last_name or "") if p) or "?")
-    username = f" (@{html.escape(snap.username)})" if snap.username else ""
+    username = t(lang, "support.topic.username", username=html.escape(snap.username)) if snap.username else ""
     lines = [
         "<b>{}</b>".format(
             t(lang, "support.topic.card_title", ticket_id=ticket.id, status=card_status(lang, ticket, assignee))

@@ -36,12 +36,20 @@ from store.flashsale.claims import (
     gate_snapshot,
 )
 from store.flashsale.gate import AdmissionGate
-from store.flashsale.lifecycle import StartOutcome, admins_to_tell, end_sale, open_to_everyone, start_sale
+from store.flashsale.lifecycle import (
+    StartOutcome,
+    admins_to_tell,
+    end_sale,
+    open_to_everyone,
+    redraw_count,
+    start_sale,
+)
 from store.flashsale.parsing import parse_groups, parse_time
 from store.flashsale.rules import (
     BUSY,
     CANCELLED,
     CARD_TEMPLATE,
+    COUNT_KEY,
     END_JOB,
     ENDED,
     ENDED_OUTCOME,
@@ -88,6 +96,7 @@ __all__ = [
     "BUSY",
     "CANCELLED",
     "CARD_TEMPLATE",
+    "COUNT_KEY",
     "ENDED",
     "ENDED_OUTCOME",
     "END_JOB",
@@ -143,6 +152,7 @@ __all__ = [
     "pay_in_stars",
     "price_for_stars",
     "public_key",
+    "redraw_count",
     "sale_by_key",
     "set_subscribed",
     "shown_prices",

@@ -28,7 +28,7 @@ from store.flashsale.rules import (
     WON_TEMPLATE,
     stars_price,
 )
-from store.flashsale.views import _load
+from store.flashsale.views import _counted, _load
 from store.models import Product, User, utcnow
 from store.models.flashsale import FlashClaim, FlashSale
 from store.users import NewUser, create_users_in
@@ -275,6 +275,8 @@ async def commit_claims(
             await session.execute(update(FlashClaim), claim_orders)
         if sold >= stock:
             await _edit_cards(session, view, SOLD_OUT, f"so{sale.returned}", groups_only=True)
+        else:
+            _counted(session, sale_id)  # the group cards' "N left" is redrawn after commit, paced
         return BatchResult(results, LIVE, stock, sold)
 
 

@@ -11,7 +11,7 @@ from store import order_hooks, orders, scheduling
 from store.flashsale.lifecycle import _edit_cards
 from store.flashsale.rules import END_JOB, LIVE, SOURCE, end_key
 from store.flashsale.stock import _give_to_product
-from store.flashsale.views import _changed, _load
+from store.flashsale.views import _changed, _counted, _load
 from store.models import utcnow
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
@@ -40,6 +40,8 @@ async def unit_back(session: AsyncSession, change: order_hooks.Transition) -> No
     if sale.status == LIVE and was_sold_out:
         _, view = await _load(session, sale.id)
         await _edit_cards(session, view, LIVE, f"back{view.returned}", groups_only=True)
+    elif sale.status == LIVE:
+        _counted(session, sale.id)  # one more unit left: the paced redraw counts it
     _changed(session, sale.id)
 
 

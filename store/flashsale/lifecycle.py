@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify, scheduling
+from store.db import Database
 from store.flashsale.rules import (
     CARD_TEMPLATE,
     ENDED,
@@ -218,6 +219,54 @@ async def _edit_cards(session: AsyncSession, view: SaleView, state: str, tag: st
             }
         )
     await _enqueue_many(session, rows)
+
+
+async def redraw_count(db: Database, sale_id: int) -> int:
+    """Bring the "N units left" of a live sale's group cards up to date (bot/flash_cards.py calls this, paced,
+    after claims or returned units changed the count). Skips a card whose last drawing already says it, so an edit
+    never repeats the same text, and leaves a sold-out card to the sold-out edit. The sale row is locked while the
+    edits are queued, so a claim batch that sells out meanwhile queues its sold-out edit after these. Returns how
+    many edits were queued."""
+    async with db.tx() as session:
+        sale, view = await _load(session, sale_id, lock=True)
+        if sale.status != LIVE or view.remaining <= 0:
+            return 0
+        drawn: dict[int, tuple[str, int]] = {}
+        rows = await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.params)
+            .where(
+                OutboxMessage.template == CARD_TEMPLATE,
+                OutboxMessage.chat_id < 0,
+                or_(
+                    OutboxMessage.dedupe_key.like(f"flash:{sale_id}:%"),
+                    OutboxMessage.dedupe_key.like(f"flashcard:{sale_id}:%"),
+                ),
+                OutboxMessage.status.in_(("pending", "sending", "sent")),
+            )
+            .order_by(OutboxMessage.id)
+        )
+        for chat_id, params in rows.all():
+            params = params or {}
+            drawn[int(chat_id)] = (str(params.get("state")), int(params.get("left", params.get("stock", -1))))
+        params = view.card_params(LIVE)
+        tag = f"n{sale.sold}.{sale.returned}"
+        existing = await _existing_keys(session, f"flashcard:{sale_id}:{tag}:")
+        queued = []
+        for chat_id, message_id in await _sent_cards(session, sale_id, groups_only=True):
+            key = f"flashcard:{sale_id}:{tag}:{chat_id}"
+            if key in existing or drawn.get(chat_id) == (LIVE, view.remaining):
+                continue
+            queued.append(
+                {
+                    "chat_id": chat_id,
+                    "user_id": None,
+                    "template": CARD_TEMPLATE,
+                    "dedupe_key": key,
+                    "params": {**params, "edit_message_id": message_id},
+                }
+            )
+        await _enqueue_many(session, queued)
+        return len(queued)
 
 
 async def end_sale(

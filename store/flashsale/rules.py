@@ -17,6 +17,9 @@ START_JOB, END_JOB = "flash_start", "flash_end"
 PUBLIC_JOB = "flash_public"
 # Set in session.info when a sale's state changed, so in-memory admission gates reload it after commit.
 SESSION_KEY = "flashsale_changed"
+# Set in session.info when a live sale's units left changed (a batch of claims, a unit given back): the bot redraws
+# the group cards' count after commit, paced (bot/flash_cards.py). A set add: the claim batch does no more work.
+COUNT_KEY = "flashsale_count"
 
 # Outbox templates (rendered by bot/views/flashsale.py).
 CARD_TEMPLATE = "flashsale.card"  # the announcement (group card or private message) and its later edits

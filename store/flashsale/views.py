@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
 from store.errors import NotFound
-from store.flashsale.rules import LIVE, SESSION_KEY, shown_prices, stars_price
+from store.flashsale.rules import COUNT_KEY, LIVE, SESSION_KEY, shown_prices, stars_price
 from store.models import Product, utcnow
 from store.models.flashsale import FlashSale
 from store.money import Money
@@ -104,6 +104,7 @@ class SaleView:
             "stars": self.stars,
             "regular_stars": self.regular_stars,
             "stock": self.stock,
+            "left": self.remaining,
             "limit": self.per_user_limit,
             "starts_at": self.starts_at.isoformat(),
             "ends_at": self.ends_at.isoformat(),
@@ -181,6 +182,11 @@ def _rowcount(result: Any) -> int:
 
 def _changed(session: AsyncSession, sale_id: int) -> None:
     session.info.setdefault(SESSION_KEY, set()).add(sale_id)
+
+
+def _counted(session: AsyncSession, sale_id: int) -> None:
+    """The units left of `sale_id` changed in this transaction (see COUNT_KEY)."""
+    session.info.setdefault(COUNT_KEY, set()).add(sale_id)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify
 from store.db import Database
+from store.flashsale.rules import shown_prices
 from store.models import Chat, Order, OrderItem, Product
 from store.models.flashsale import FlashSale
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
@@ -170,12 +171,17 @@ async def upcoming_sales(
     for row in rows:
         if row.groups is not None and chat_id not in {int(g) for g in row.groups}:
             continue  # a sale for other groups only
+        product = row.Product
+        # As the winners pay it: a digital product in Stars (Telegram's rule), as the sale's card quotes it.
+        price, _ = shown_prices(
+            int(product.price), row.currency, int(row.price), product.stars_price if product.is_digital else None
+        )
         out.append(
             {
-                **_titles(row.Product),
+                **_titles(product),
                 "id": row.id,
-                "price": int(row.price),
-                "currency": row.currency,
+                "price": price.amount,
+                "currency": price.currency,
                 "starts_at": row.starts_at.isoformat(),
             }
         )

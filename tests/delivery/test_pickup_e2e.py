@@ -23,6 +23,10 @@ async def _pickup_checkout(shop: Any, pay_label: str) -> Any:
     await fill_cart(shop.db, alice.id, {tea: 1})
     await alice.send("/checkout")
     await alice.tap("Pick up: Central Store")
+    summary = await alice.last_message()
+    assert summary is not None
+    # Outside check: an odd separator ("Pick up at Central Store: 1 Market Street"); a comma, as on every line.
+    assert "Pick up at Central Store, 1 Market Street, Gate B (09:00-21:00" in text_of(summary), text_of(summary)
     await alice.tap(pay_label)
     return alice
 
@@ -49,6 +53,8 @@ async def test_paid_pickup_order_gets_pickup_wording_and_code_never_ships(shop: 
     await alice.tap("Paid")
     detail = await alice.last_message()
     assert detail is not None and f"Pickup code: {order.pickup_code}" in text_of(detail)
+    # Outside check: the detail ran the point's name into its address ("Central Store 1 Market Street").
+    assert "Pickup: Central Store, 1 Market Street, Gate B" in text_of(detail), text_of(detail)
 
     ada = await _admin_order_view(shop, "Pickup orders")  # a paid pickup never waits for a courier
     view = await ada.last_message()
@@ -82,12 +88,23 @@ async def test_chinese_pickup_notice(shop: Any) -> None:
     await fill_cart(shop.db, lilei.id, {tea: 1})
     await lilei.send("/checkout")
     await lilei.tap("自提：中心门店")
+    summary = await lilei.last_message()
+    assert summary is not None
+    assert "自提点：中心门店，市场街1号B门（09:00-21:00" in text_of(summary), text_of(summary)
     await lilei.tap("银行卡支付")
     assert (await lilei.pay())["status"] == "paid"
     (order,) = await orders_of(shop.db, lilei.id)
     paid = await bot_says(shop, lilei, "已收到付款")
     assert "中心门店" in text_of(paid) and f"取货码：{order.pickup_code}" in text_of(paid)
     assert "发货" not in text_of(paid)
+    # Outside check: the point's address was in ASCII parentheses, "请到中心门店 (市场街1号B门)".
+    assert "请到中心门店（市场街1号B门）自提" in text_of(paid), text_of(paid)
+    assert "(" not in text_of(paid) and ")" not in text_of(paid)
+    await lilei.send("/orders")
+    await lilei.tap("已支付")
+    detail = await lilei.last_message()
+    assert detail is not None
+    assert "自提：中心门店，市场街1号B门" in text_of(detail), text_of(detail)
 
 
 async def test_pickup_code_only_on_pickup_orders(any_db: Database) -> None:

@@ -1,6 +1,7 @@
 """The example time a refusal (or a prompt) shows is ahead of now, on any day: tomorrow 20:00 in shop time.
 Tester: in December 2026 the group-buy deadline step and the flash-sale time step refused a typed time with
-"… or 2026-12-01 18:00", a date already gone. Real bot, emulator, on a clock in March 2027."""
+"… or 2026-12-01 18:00", a date already gone; later, the flash-sale refusal wrote its example as
+"2026-12-07T20:00" under a prompt that says "12-07 20:00". Real bot, emulator, on a clock in March 2027."""
 
 from __future__ import annotations
 
@@ -42,7 +43,10 @@ async def test_the_flash_sale_start_step_shows_times_ahead(late_evening: Any) ->
     await ada.send("whenever")
     refused = text_of(await ada.last_message())
     assert "Cannot read the time “whenever”" in refused
-    assert "tomorrow 8pm or 2027-03-11T20:00." in refused and "2026-" not in refused, refused
+    # Outside check: the refusal's example read "2027-03-11T20:00" under a prompt that says "03-11 20:00". It
+    # repeats the prompt's examples, in the prompt's words.
+    assert "in 10 min, 20:00 or 03-11 20:00 (shop time, UTC+8)" in refused, refused
+    assert "T20:00" not in refused and "2026-" not in refused, refused
 
     await ada.send("/flash_list")
     listed = text_of(await ada.last_message())
@@ -61,4 +65,5 @@ async def test_the_examples_in_chinese(late_evening: Any) -> None:
     assert "03-11 20:00" in text_of(await li.last_message())
     await li.send("随便")
     refused = text_of(await li.last_message())
-    assert "无法识别时间“随便”" in refused and "2027-03-11T20:00" in refused, refused
+    assert "无法识别时间“随便”" in refused and "10分钟后、20:00 或 03-11 20:00（店铺时间，UTC+8）" in refused, refused
+    assert "T20:00" not in refused, refused
