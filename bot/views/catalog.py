@@ -23,7 +23,7 @@ from store import flashsale
 from store.cart import COUNT_MODULUS
 from store.catalog import CategoryView, ProductPage, ProductView
 from store.flashsale import LivePrice
-from store.money import Money
+from store.money import STARS, Money
 
 BUTTON_TITLE_MAX = 40
 TEXT_LIMIT = 4096
@@ -108,12 +108,20 @@ def categories(lang: str, items: list[CategoryView], *, group: bool = False, bot
 # ---------------------------------------------------------------------------------------------- product list
 
 
+def listed_price(product: ProductView) -> Money:
+    """The price a list shows, as the card and the checkout charge it: a digital product's Star price (Telegram
+    sells digital goods for Stars only), not the shop-currency price it also carries."""
+    if product.is_digital and product.stars_price:
+        return Money(product.stars_price, STARS)
+    return product.money
+
+
 def item_button(lang: str, product: ProductView, page: ProductPage) -> InlineKeyboardButton:
     title = clip(product.title(lang))
     label = (
         t_plain(lang, "catalog.item_sold_out", title=title)
         if product.sold_out
-        else t_plain(lang, "catalog.item_button", title=title, price=product.money.format())
+        else t_plain(lang, "catalog.item_button", title=title, price=listed_price(product).format())
     )
     return _button(label, ProductCB(a="open", p=product.id, s=page.start, n=page.number).pack())
 

@@ -14,7 +14,7 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
-from bot.views.catalog import Screen, clip
+from bot.views.catalog import Screen, clip, listed_price
 from store.catalog import ProductView
 from store.money import Money
 from store.social.wishlist import WishlistPage
@@ -30,7 +30,8 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
 
 
 def suggestion_button(lang: str, product: ProductView, key: str = "social.suggestion") -> InlineKeyboardButton:
-    label = t_plain(lang, key, title=clip(product.title(lang), SUGGESTION_TITLE_MAX), price=product.money.format())
+    title = clip(product.title(lang), SUGGESTION_TITLE_MAX)
+    label = t_plain(lang, key, title=title, price=listed_price(product).format())
     return _button(label, ProductCB(a="open", p=product.id, o="x").pack())
 
 
@@ -139,7 +140,7 @@ def wishlist(lang: str, page: WishlistPage) -> Screen:
                 lang,
                 "social.wish_item",
                 title=clip(product.title(lang), SUGGESTION_TITLE_MAX),
-                price=product.money.format(),
+                price=listed_price(product).format(),
             )
         )
         rows.append(
