@@ -44,12 +44,13 @@ SUGGEST_PARAM = "suggest"
 
 
 def suggestion_param(product: ProductView) -> dict[str, Any]:
+    price = listed_price(product)  # a digital product's Star price, as its card shows it
     return {
         "id": product.id,
         "title_en": product.title_en,
         "title_zh": product.title_zh,
-        "price": product.price,
-        "currency": product.currency,
+        "price": price.amount,
+        "currency": price.currency,
     }
 
 
