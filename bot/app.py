@@ -195,6 +195,7 @@ def standard_wiring() -> Wiring:
             order_views.PERSONAL_PREFIX: orders.personal_link,
             social_views.WISHLIST_LINK[0]: social.wishlist_link,
             growth_views.CHECKIN_LINK[0]: loyalty.checkin_link,
+            growth_views.INVITE_LINK[0]: referral.invite_link,
         },
         admin_sections=(
             *admin.ADMIN_SECTIONS,

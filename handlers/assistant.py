@@ -328,7 +328,9 @@ async def _loyalty(ctx: AppContext, user_id: int, intent: str, lang: str) -> str
         if intent == "points_question":
             figure = t(lang, "support.points.balance", points=await points.balance(ctx.db, user_id))
         elif intent == "checkin_question":
-            figure = t(lang, "support.points.streak", days=await checkin.current_streak(ctx.db, user_id))
+            days, done_today = await checkin.streak_status(ctx.db, user_id)
+            key = "streak_done_today" if done_today else "streak" if days else "no_streak"
+            figure = t(lang, f"support.points.{key}", days=days)
         else:
             stats = await referrals.stats(ctx.db, user_id)
             figure = t(lang, "support.points.referrals", invited=stats.invited, rewarded=stats.bought)

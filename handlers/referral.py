@@ -14,7 +14,7 @@ from bot.deeplinks import start_link
 from bot.i18n import Translator
 from bot.routes import Routes
 from bot.views import growth as views
-from bot.views.common import open_private_chat
+from bot.views.common import personal_in_group
 from store.growth import referrals
 
 routes = Routes("referral")
@@ -32,8 +32,20 @@ async def invite(message: Message, ctx: AppContext, lang: str, _: Translator) ->
     if message.from_user is None:
         return
     if message.chat.type != "private":
-        url = f"https://t.me/{ctx.bot_username}?start=hello"
-        await message.reply(_("growth.invite_private"), reply_markup=open_private_chat(lang, url))
+        # The reply promises the link in the private chat: its button opens the invite screen there, not the menu.
+        markup = personal_in_group(lang, ctx.bot_username, views.INVITE_LINK, "start.open_private")
+        await message.reply(_("growth.invite_private"), reply_markup=markup)
+        return
+    await _send_invite(message, ctx, lang)
+
+
+async def invite_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`/start inv_me` from the group reply to /invite: the invite screen, in the private chat."""
+    await _send_invite(message, data["ctx"], data["lang"])
+
+
+async def _send_invite(message: Message, ctx: AppContext, lang: str) -> None:
+    if message.from_user is None:
         return
     stats = await referrals.stats(ctx.db, message.from_user.id)
     link = start_link(ctx.bot_username, "r", stats.code)

@@ -30,6 +30,7 @@ def coupon_value(coupon: CouponView, lang: str, currency: str) -> str:
 
 CHECKIN_LINK = ("ci", "go")  # deep link from a group reply: check in, in the private chat
 POINTS_LINK = ("ci", "pts")  # deep link from a group reply to /points: the points screen, in the private chat
+INVITE_LINK = ("inv", "me")  # deep link from a group reply to /invite: the invite screen, in the private chat
 
 
 def checkin_text(lang: str, result: CheckinResult) -> str:

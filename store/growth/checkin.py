@@ -60,13 +60,19 @@ async def check_in(db: Database, user_id: int, now: datetime | None = None) -> C
 
 
 async def current_streak(db: Database, user_id: int, now: datetime | None = None) -> int:
+    return (await streak_status(db, user_id, now))[0]
+
+
+async def streak_status(db: Database, user_id: int, now: datetime | None = None) -> tuple[int, bool]:
+    """(the streak still alive, whether today's check-in is done): "check in today to keep it going" is only
+    true while today's is not."""
     today = shop_day(now or utcnow(), policy(db))
     async with db.read() as session:
         for day in (today, today - timedelta(days=1)):
             row = await session.get(Checkin, (user_id, day))
             if row is not None:
-                return row.streak
-    return 0
+                return row.streak, day == today
+    return 0, False
 
 
 async def users_to_remind(db: Database, now: datetime | None = None) -> list[int]:
