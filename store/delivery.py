@@ -167,6 +167,16 @@ async def _free_codes(session: AsyncSession, good: Good) -> list[str]:
     return [str(code) for code in (await session.execute(query)).scalars()]
 
 
+async def _wanting_codes(session: AsyncSession, order: Order) -> list[tuple[Good, int]]:
+    """The order's `code` lines that still lack codes, each with how many it lacks."""
+    wanting = []
+    for good in await goods_of(session, order):
+        need = good.quantity - len(good.codes) if good.kind == "code" else 0
+        if need > 0:
+            wanting.append((good, need))
+    return wanting
+
+
 async def claim_codes(session: AsyncSession, order: Order) -> list[Shortage]:
     """Give every unit of the order's `code` lines its own code, in the caller's transaction; idempotent (a line
     that holds its codes is left alone). All or nothing: when a line cannot get enough codes, nothing is taken
@@ -177,10 +187,7 @@ async def claim_codes(session: AsyncSession, order: Order) -> list[Shortage]:
     and the next free codes are tried instead. The read of free codes only proposes; the insert decides."""
     claimed: list[int] = []
     short: list[Good] = []
-    for good in await goods_of(session, order):
-        need = good.quantity - len(good.codes) if good.kind == "code" else 0
-        if need <= 0:
-            continue
+    for good, need in await _wanting_codes(session, order):
         free = await _free_codes(session, good)
         while need > 0 and free:
             batch, free = free[:need], free[need:]
@@ -213,10 +220,7 @@ async def codes_left(session: AsyncSession, order: Order) -> list[Shortage]:
     """A read-only look: the order's `code` lines that the free codes could not cover right now (the pre-checkout
     re-check, so a buyer is not charged for codes that are gone)."""
     shortages: list[Shortage] = []
-    for good in await goods_of(session, order):
-        need = good.quantity - len(good.codes) if good.kind == "code" else 0
-        if need <= 0:
-            continue
+    for good, need in await _wanting_codes(session, order):
         left = len(await _free_codes(session, good))
         if left < need:
             shortages.append(Shortage(good.product_id, good.title_en, good.title_zh, good.quantity, left))
