@@ -201,8 +201,8 @@ async def set_maximum(
         view = await managed(session, group_buy_id, actor_id, is_admin)
         if view.is_open and maximum == view.max_participants:
             raise Conflict("gb_max_unchanged", max=maximum)
-        if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
-            low = max(view.joined, view.min_participants, 1)
+        low = max(view.joined, view.min_participants, 1)
+        if maximum is not None and not low <= maximum <= MAX_PARTICIPANTS:
             raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
         if maximum is not None and maximum < lowest_maximum(view):
             top = max(tier.min_participants for tier in view.tiers)
