@@ -1,9 +1,15 @@
-"""Operations test helpers: an admin and shoppers who started the bot, at a broadcast's first prompt."""
+"""Operations test helpers: an admin and shoppers who started the bot, at a broadcast's first prompt; a database
+for the command line."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from store.db import Database
 from tests.conftest import ADMIN_ID
 
 BROADCAST_BUTTON = {"en": "📣 Broadcast", "zh": "📣 群发消息"}
@@ -28,3 +34,31 @@ async def broadcast_for(
     await admin.tap(BROADCAST_BUTTON[admin_lang])
     await admin.tap(audience)
     return admin, people
+
+
+def cli_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timezone: str, seed: Callable[[Database], Awaitable[None]]
+) -> str:
+    """A SQLite database for the `groupcart` command line in `tmp_path`: DATABASE_URL and the shop's timezone
+    set in the environment, migrated by `groupcart db upgrade`, then filled by `seed`. The config file to pass
+    as --config."""
+    import asyncio
+
+    from bot.cli import main
+    from tests.conftest import ROOT
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("GROUPCART_SHOP__TIMEZONE", timezone)
+    config = str(ROOT / "config.yaml")
+    assert main(["--config", config, "db", "upgrade"]) == 0
+
+    async def seeded() -> None:
+        db = Database(url)
+        try:
+            await seed(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(seeded())
+    return config
