@@ -16,6 +16,7 @@ order cancelled like any other sold-out case, and the buyer is never handed a co
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import String, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -146,10 +147,34 @@ def _insert_codes(session: AsyncSession) -> Any:
     return module.insert(DigitalCode)
 
 
+def _listed(session: AsyncSession, codes: list[str]) -> Any:
+    """The codes as a table (value, key) in the given order, bound as one parameter however many there are."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.json_each(json.dumps(codes)).table_valued("value", "key").alias("listed")
+    array = bindparam("codes", codes, type_=postgresql.ARRAY(String), unique=True)
+    return func.unnest(array).table_valued("value", with_ordinality="key").render_derived(name="listed")
+
+
 async def _free_codes(session: AsyncSession, good: Good) -> list[str]:
-    query = select(DigitalCode.code).where(DigitalCode.product_id == good.product_id)
-    taken = set((await session.execute(query)).scalars())
-    return [code for code in codes_in(good.content) if code not in taken]
+    """The product's codes that no order holds yet, in catalog order: one query, each code looked up in the
+    (product, code) unique index rather than every taken code of the product read back."""
+    codes = codes_in(good.content)
+    if not codes:
+        return []
+    listed = _listed(session, codes)
+    taken = select(DigitalCode.id).where(DigitalCode.product_id == good.product_id, DigitalCode.code == listed.c.value)
+    query = select(listed.c.value).where(~taken.exists()).order_by(listed.c.key)
+    return [str(code) for code in (await session.execute(query)).scalars()]
+
+
+async def _wanting_codes(session: AsyncSession, order: Order) -> list[tuple[Good, int]]:
+    """The order's `code` lines that still lack codes, each with how many it lacks."""
+    wanting = []
+    for good in await goods_of(session, order):
+        need = good.quantity - len(good.codes) if good.kind == "code" else 0
+        if need > 0:
+            wanting.append((good, need))
+    return wanting
 
 
 async def claim_codes(session: AsyncSession, order: Order) -> list[Shortage]:
@@ -162,10 +187,7 @@ async def claim_codes(session: AsyncSession, order: Order) -> list[Shortage]:
     and the next free codes are tried instead. The read of free codes only proposes; the insert decides."""
     claimed: list[int] = []
     short: list[Good] = []
-    for good in await goods_of(session, order):
-        need = good.quantity - len(good.codes) if good.kind == "code" else 0
-        if need <= 0:
-            continue
+    for good, need in await _wanting_codes(session, order):
         free = await _free_codes(session, good)
         while need > 0 and free:
             batch, free = free[:need], free[need:]
@@ -198,10 +220,7 @@ async def codes_left(session: AsyncSession, order: Order) -> list[Shortage]:
     """A read-only look: the order's `code` lines that the free codes could not cover right now (the pre-checkout
     re-check, so a buyer is not charged for codes that are gone)."""
     shortages: list[Shortage] = []
-    for good in await goods_of(session, order):
-        need = good.quantity - len(good.codes) if good.kind == "code" else 0
-        if need <= 0:
-            continue
+    for good, need in await _wanting_codes(session, order):
         left = len(await _free_codes(session, good))
         if left < need:
             shortages.append(Shortage(good.product_id, good.title_en, good.title_zh, good.quantity, left))

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import orders
 from store.db import Database
-from store.groupbuy.leader import managed
+from store.groupbuy.leader import managed, participation
 from store.groupbuy.rules import SOURCE
 from store.groupbuy.views import GroupBuyView, ParticipantView, load_product, participants_in, receive_of, view_of
 from store.models import Order
-from store.models.groupbuy import GroupBuy, GroupBuyParticipant, LeaderCommission
+from store.models.groupbuy import GroupBuy, LeaderCommission
 from store.money import Money
 
 
@@ -67,13 +67,7 @@ async def leader_overview(db: Database, leader_id: int, limit: int = 10) -> Lead
 
 async def _leader_line(session: AsyncSession, row: GroupBuy) -> LeaderLine:
     view = view_of(row, await load_product(session, row.product_id))
-    counts = (
-        await session.execute(
-            select(func.count(), func.coalesce(func.sum(GroupBuyParticipant.quantity), 0)).where(
-                GroupBuyParticipant.group_buy_id == row.id
-            )
-        )
-    ).one()
+    joined = await participation(session, row.id)
     paid = (
         await session.execute(
             select(func.coalesce(func.sum(Order.total), 0)).where(
@@ -88,7 +82,7 @@ async def _leader_line(session: AsyncSession, row: GroupBuy) -> LeaderLine:
             select(func.coalesce(func.sum(LeaderCommission.amount), 0)).where(LeaderCommission.group_buy_id == row.id)
         )
     ).scalar_one()
-    return LeaderLine(view, int(counts[0]), int(counts[1]), int(paid), int(commission))
+    return LeaderLine(view, joined.people, joined.units, int(paid), int(commission))
 
 
 async def leader_detail(

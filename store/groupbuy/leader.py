@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,16 +141,21 @@ async def _tell_participants(session: AsyncSession, view: GroupBuyView, change: 
         )
 
 
-async def _held(session: AsyncSession, group_buy_id: int) -> int:
-    """The units the buy's participants hold: with what is left, the units this buy can still hand out."""
-    held = (
+class Participation(NamedTuple):
+    people: int  # who joined
+    units: int  # the units they hold: with what is left, the units this buy can still hand out
+
+
+async def participation(session: AsyncSession, group_buy_id: int) -> Participation:
+    """Who joined the buy and the units they hold, in one query (the leader's checks and desk both read it)."""
+    row = (
         await session.execute(
-            select(func.coalesce(func.sum(GroupBuyParticipant.quantity), 0)).where(
+            select(func.count(), func.coalesce(func.sum(GroupBuyParticipant.quantity), 0)).where(
                 GroupBuyParticipant.group_buy_id == group_buy_id
             )
         )
-    ).scalar_one()
-    return int(held)
+    ).one()
+    return Participation(int(row[0]), int(row[1]))
 
 
 # How far one press of the leader's maximum buttons moves it.
@@ -201,13 +206,13 @@ async def set_maximum(
         view = await managed(session, group_buy_id, actor_id, is_admin)
         if view.is_open and maximum == view.max_participants:
             raise Conflict("gb_max_unchanged", max=maximum)
-        if maximum is not None and not max(view.joined, view.min_participants, 1) <= maximum <= MAX_PARTICIPANTS:
-            low = max(view.joined, view.min_participants, 1)
+        low = max(view.joined, view.min_participants, 1)
+        if maximum is not None and not low <= maximum <= MAX_PARTICIPANTS:
             raise DomainError("gb_number_range", low=low, high=MAX_PARTICIPANTS)
         if maximum is not None and maximum < lowest_maximum(view):
             top = max(tier.min_participants for tier in view.tiers)
             raise DomainError("gb_tier_unreachable", tier=top, max=maximum)
-        available = view.product.stock + await _held(session, group_buy_id)
+        available = view.product.stock + (await participation(session, group_buy_id)).units
         if maximum is not None:
             check_units(maximum, view.per_person_limit, available)
         elif stock_limits(view.tiers, view.min_participants, view.per_person_limit, available):
@@ -270,7 +275,7 @@ async def set_tiers(
         ).scalar_one()
         if row.status != OPEN:
             raise Conflict("gb_closed")
-        if row.joined > 0 or await _held(session, group_buy_id) > 0:
+        if row.joined > 0 or (await participation(session, group_buy_id)).units > 0:
             raise TiersLocked()
         view = await load(session, group_buy_id)
         ordered = sorted(tiers, key=lambda tier: tier.min_participants)

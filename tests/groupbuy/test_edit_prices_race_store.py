@@ -74,14 +74,14 @@ async def test_a_join_waits_for_a_change_in_progress_and_joins_at_the_new_prices
     product_id = await make_product(any_db, stock=20)
     buy = await publish(any_db, product_id, minimum=2, tiers=OLD)
     inside, release = asyncio.Event(), asyncio.Event()
-    held = leader_module._held
+    participation = leader_module.participation
 
-    async def slow_held(session: object, group_buy_id: int) -> int:
+    async def slow_participation(session: object, group_buy_id: int) -> leader_module.Participation:
         inside.set()
         await release.wait()
-        return await held(session, group_buy_id)  # type: ignore[arg-type]
+        return await participation(session, group_buy_id)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(leader_module, "_held", slow_held)
+    monkeypatch.setattr(leader_module, "participation", slow_participation)
     change = asyncio.create_task(groupbuy.set_tiers(any_db, buy.id, 1, False, NEW))
     await asyncio.wait_for(inside.wait(), timeout=5)
     joining = asyncio.create_task(groupbuy.join(any_db, buy.id, 11))

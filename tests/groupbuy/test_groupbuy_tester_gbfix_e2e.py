@@ -23,22 +23,28 @@ from bot.tap_guard import WINDOW_SECONDS
 from store import groupbuy, users
 from tests.groupbuy.helpers import make_product, publish
 from tests.groupbuy.test_groupbuy_e2e import bot_messages, fire_deadline, labels, started
-from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, leader_and_group, posted, text_of
+from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, posted, text_of
 from tests.groupbuy.test_leader_buy_screen_e2e import _buy_screen, _notices, _one_joined
 
 
 async def _two_joined(
-    shop: Stack, sku: str, *, lang: str = "en", leader_lang: str = "en"
+    shop: Stack,
+    sku: str,
+    *,
+    lang: str = "en",
+    leader_lang: str = "en",
+    minimum: int = 2,
+    tiers: tuple[groupbuy.Tier, ...] = (groupbuy.Tier(2, 4000),),
 ) -> tuple[UserHandle, UserHandle, UserHandle, ChatHandle, groupbuy.GroupBuyView, MessageView]:
-    """Alice and Bob (speaking `lang`) joined the buy of Lena (speaking `leader_lang`), 2 people for ¥40.00,
-    minimum 2: Alice, Bob, Lena, the group, the buy and its card."""
+    """Alice and Bob (speaking `lang`) joined the buy of Lena (speaking `leader_lang`), by default 2 people for
+    ¥40.00, minimum 2: Alice, Bob, Lena, the group, the buy and its card."""
     await shop.client.set_flood_limits(False)
     product = await make_product(shop.db, stock=20, price=5000, sku=sku)
     alice, bob = await started(shop, "Alice", lang=lang), await started(shop, "Bob", lang=lang)
     lena = await started(shop, "Lena", lang=leader_lang)
     await users.grant_role(shop.db, lena.id, "leader")
     group = await shop.client.group("Street", members=[lena, alice, bob], bot_admin=True)
-    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
+    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, minimum=minimum, tiers=tiers)
     card = await posted(shop, group, view)
     for person in (alice, bob):
         await person.tap("Join", message=card, chat=group)
@@ -147,17 +153,10 @@ async def _panel(user: UserHandle, group_buy_id: int) -> MessageView:
 async def test_participants_panels_of_an_ended_buy_show_the_outcome(
     shop: Stack, ending: str, lang: str, outcome: str
 ) -> None:
-    await shop.client.set_flood_limits(False)
-    product = await make_product(shop.db, stock=20, price=5000, sku="GB-PANEL")
-    alice, bob = await started(shop, "Alice", lang=lang), await started(shop, "Bob", lang=lang)
-    lena, group = await leader_and_group(shop, alice, bob)
     minimum = 3 if ending == "deadline_short" else 2
-    view = await publish(
-        shop.db, product, leader_id=lena.id, chat_id=group.id, minimum=minimum, tiers=(groupbuy.Tier(3, 4000),)
+    alice, bob, lena, _, view, _ = await _two_joined(
+        shop, "GB-PANEL", lang=lang, minimum=minimum, tiers=(groupbuy.Tier(3, 4000),)
     )
-    card = await posted(shop, group, view)
-    for person in (alice, bob):
-        await person.tap("Join", message=card, chat=group)
     panels = {person.id: await _panel(person, view.id) for person in (alice, bob)}
     assert all("Nothing is charged now" in text_of(p) or "现在不扣款" in text_of(p) for p in panels.values())
 
@@ -250,16 +249,7 @@ async def test_a_double_tapped_extend_moves_the_deadline_once_per_tap_of_the_scr
 async def test_the_leaders_participants_show_how_each_pays_before_the_buy_closes(
     shop: Stack, lang: str, alice_line: str, bob_line: str
 ) -> None:
-    await shop.client.set_flood_limits(False)
-    product = await make_product(shop.db, stock=20, price=5000, sku="GB-HOWPAY")
-    alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
-    lena = await started(shop, "Lena", lang=lang)
-    await users.grant_role(shop.db, lena.id, "leader")
-    group = await shop.client.group("Street", members=[lena, alice, bob], bot_admin=True)
-    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
-    card = await posted(shop, group, view)
-    for person in (alice, bob):
-        await person.tap("Join", message=card, chat=group)
+    alice, _, lena, _, view, _ = await _two_joined(shop, "GB-HOWPAY", leader_lang=lang)
     await alice.tap("Pickup, pay there", message=await _panel(alice, view.id))
 
     text = text_of(await _buy_screen(shop, lena, view.id))

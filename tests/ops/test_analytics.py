@@ -15,6 +15,7 @@ from store.analytics.events import EventCounter
 from store.db import Database
 from store.models import Order, OrderItem
 from store.models.ops import AnalyticsCounter
+from tests.ops.helpers import cli_database
 from tests.orders.helpers import make_product, make_users
 
 TZ = "Asia/Shanghai"  # UTC+8: 17:00 UTC is already the next local day
@@ -162,25 +163,9 @@ def test_a_cjk_font_installed_after_matplotlib_cached_its_font_list_is_found(mon
 
 
 def test_report_cli_writes_html_and_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
-
     from bot.cli import main
-    from tests.conftest import ROOT
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("GROUPCART_SHOP__TIMEZONE", TZ)
-    config = str(ROOT / "config.yaml")
-    assert main(["--config", config, "db", "upgrade"]) == 0
-
-    async def seed() -> None:
-        db = Database(url)
-        try:
-            await _history(db)
-        finally:
-            await db.dispose()
-
-    asyncio.run(seed())
+    config = cli_database(tmp_path, monkeypatch, TZ, _history)
     out = tmp_path / "rep"
     args = ["--config", config, "report", "--from", "2026-11-02", "--to", "2026-11-04", "--out", str(out)]
     assert main(args) == 0

@@ -18,6 +18,7 @@ from store.models import Order, OrderItem
 from store.models.catalog import Category, Product
 from store.models.growth import Checkin
 from store.money import STARS
+from tests.ops.helpers import cli_database
 from tests.orders.helpers import make_product, make_users
 
 TZ = "Asia/Shanghai"
@@ -190,27 +191,11 @@ def test_last_month_across_a_year_and_a_leap_february() -> None:
 def test_report_cli_shares_the_period_rules(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import asyncio
-
     import time_machine
 
     from bot.cli import main
-    from tests.conftest import ROOT
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("GROUPCART_SHOP__TIMEZONE", TZ)
-    config = str(ROOT / "config.yaml")
-    assert main(["--config", config, "db", "upgrade"]) == 0
-
-    async def seed() -> None:
-        db = Database(url)
-        try:
-            await stars_history(db)
-        finally:
-            await db.dispose()
-
-    asyncio.run(seed())
+    config = cli_database(tmp_path, monkeypatch, TZ, stars_history)
     capsys.readouterr()
     with time_machine.travel(datetime(2026, 12, 5, 4, tzinfo=UTC), tick=False):
         out = tmp_path / "rep"

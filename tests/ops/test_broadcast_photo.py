@@ -25,6 +25,7 @@ from store.errors import Conflict, DomainError
 from store.models import OutboxMessage
 from store.seed import seed_demo_catalog
 from tests.conftest import ADMIN_ID, make_test_settings
+from tests.ops.helpers import broadcast_for
 from tests.orders.helpers import make_users
 
 JPEG = b"\xff\xd8\xff\xe0fakejpeg"
@@ -57,16 +58,7 @@ async def _wait_photo(user: UserHandle, needle: str) -> MessageView:
 
 @pytest.mark.seeded
 async def test_photo_broadcast_with_product_button(shop: Any) -> None:
-    await shop.client.set_flood_limits(False)
-    admin = await shop.client.user("Ada", id=ADMIN_ID)
-    await admin.send("/start")
-    li = await shop.client.user("李雷", lang="zh")
-    await li.send("/start")
-    alice = await shop.client.user("Alice")
-    await alice.send("/start")
-    await admin.send("/admin")
-    await admin.tap("📣 Broadcast")
-    await admin.tap("👥 All shoppers (3)")
+    admin, (li, alice) = await broadcast_for(shop, "👥 All shoppers (3)", {"李雷": "zh", "Alice": "en"})
     assert "or send a photo" in ((await admin.last_message()).text or "")
     await admin.send_photo(JPEG, caption="Pu'er <b>is back</b>\n---\n普洱回来了")
     uploaded = [m for m in await admin.messages() if not m.from_bot and m.photo][-1]
@@ -157,16 +149,9 @@ async def test_photo_broadcast_with_product_button(shop: Any) -> None:
 
 
 async def test_too_long_caption_is_refused_in_the_admins_language(shop: Any) -> None:
-    await shop.client.set_flood_limits(False)
-    admin = await shop.client.user("Ada", id=ADMIN_ID, lang="zh")
-    await admin.send("/start")
-    alice = await shop.client.user("Alice")
-    await alice.send("/start")
+    admin, (alice,) = await broadcast_for(shop, "👥 全部顾客（2）", {"Alice": "en"}, admin_lang="zh")
     room = ops_views.caption_room()
     assert room == 1024 - len("\n\nAnnouncement from the shop")
-    await admin.send("/admin")
-    await admin.tap("📣 群发消息")
-    await admin.tap("👥 全部顾客（2）")
     await admin.send_photo(JPEG, caption="x" * (room + 1))
     refused = await admin.last_message()
     assert f"这段图片说明有 {room + 1} 个字符" in (refused.text or "") and str(room) in (refused.text or "")
@@ -242,14 +227,7 @@ async def test_photo_and_product_persist_through_pause_and_resume(any_db: Databa
 
 @pytest.mark.seeded
 async def test_text_broadcast_with_a_product_picked_from_the_latest(shop: Any) -> None:
-    await shop.client.set_flood_limits(False)
-    admin = await shop.client.user("Ada", id=ADMIN_ID)
-    await admin.send("/start")
-    alice = await shop.client.user("Alice")
-    await alice.send("/start")
-    await admin.send("/admin")
-    await admin.tap("📣 Broadcast")
-    await admin.tap("👥 All shoppers (2)")
+    admin, (alice,) = await broadcast_for(shop, "👥 All shoppers (2)", {"Alice": "en"})
     await admin.send("Something new in the shop")
     preview = await admin.last_message()
     # The recipients' message as they get it, then the labelled row, then the admin's own buttons (D20).

@@ -12,7 +12,8 @@ import pytest
 from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
 from store import broadcasts
-from tests.conftest import ADMIN_ID, make_test_settings
+from tests.conftest import make_test_settings
+from tests.ops.helpers import broadcast_for
 
 JPEG = b"\xff\xd8\xff\xe0fakejpeg"
 PUER = "Aged Pu'er tea cake, 357 g"
@@ -39,14 +40,7 @@ async def _now(user: UserHandle, message: MessageView) -> MessageView:
 
 @pytest.mark.seeded
 async def test_old_picker_cannot_change_what_the_confirmed_preview_sends(shop: Any) -> None:
-    await shop.client.set_flood_limits(False)
-    admin = await shop.client.user("Ada", id=ADMIN_ID)
-    await admin.send("/start")
-    alice = await shop.client.user("Alice")
-    await alice.send("/start")
-    await admin.send("/admin")
-    await admin.tap("📣 Broadcast")
-    await admin.tap("👥 All shoppers (2)")
+    admin, (alice,) = await broadcast_for(shop, "👥 All shoppers (2)", {"Alice": "en"})
     await admin.send_photo(JPEG, caption="Tea week")
     await admin.tap("🛍 Add a product button", message=await admin.last_message())
     old_picker = await admin.last_message()  # the tester's #10: the latest products
@@ -79,14 +73,7 @@ async def test_old_picker_cannot_change_what_the_confirmed_preview_sends(shop: A
 
 @pytest.mark.seeded
 async def test_send_from_a_preview_older_than_the_draft_is_refused(shop: Any) -> None:
-    await shop.client.set_flood_limits(False)
-    admin = await shop.client.user("Ada", id=ADMIN_ID, lang="zh")
-    await admin.send("/start")
-    alice = await shop.client.user("Alice")
-    await alice.send("/start")
-    await admin.send("/admin")
-    await admin.tap("📣 群发消息")
-    await admin.tap("👥 全部顾客（2）")
+    admin, (alice,) = await broadcast_for(shop, "👥 全部顾客（2）", {"Alice": "en"}, admin_lang="zh")
     await admin.send("Tea week")
     preview = await admin.last_message()
     await admin.tap(_labels(preview)[-1], message=preview)  # add a product button: the picker, in place

@@ -16,6 +16,7 @@ from store.db import Database
 from store.errors import Conflict
 from store.models import OutboxMessage, User
 from tests.conftest import ADMIN_ID
+from tests.ops.helpers import broadcast_for
 from tests.orders.helpers import make_users
 
 
@@ -54,16 +55,7 @@ async def test_audience_and_idempotent_paced_send(any_db: Database) -> None:
 
 
 async def test_admin_broadcast_end_to_end(shop: Any) -> None:
-    await shop.client.set_flood_limits(False)
-    admin = await shop.client.user("Ada", id=ADMIN_ID)
-    await admin.send("/start")
-    li = await shop.client.user("李雷", lang="zh")
-    await li.send("/start")
-    alice = await shop.client.user("Alice")
-    await alice.send("/start")
-    await admin.send("/admin")
-    await admin.tap("📣 Broadcast")
-    await admin.tap("👥 All shoppers (3)")
+    admin, (li, alice) = await broadcast_for(shop, "👥 All shoppers (3)", {"李雷": "zh", "Alice": "en"})
     assert "Type the message for 3 recipients" in ((await admin.last_message()).text or "")
     await admin.send("New teas <b>arrived</b>\n---\n新茶到店")
     preview = await admin.last_message()
