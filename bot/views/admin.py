@@ -99,7 +99,9 @@ def back_to_queue(lang: str, queue: str) -> InlineKeyboardButton:
 def order_view(
     lang: str, order: OrderDetail, point: PickupPoint | None, timezone: str, buyer: Buyer | None = None, queue: str = ""
 ) -> tuple[str, InlineKeyboardMarkup]:
-    who = t(lang, "admin.order_buyer", name=buyer_label(buyer), user_id=order.user_id) if buyer is not None else ""
+    who = ""
+    if buyer is not None:
+        who = t(lang, "admin.order_buyer", name=buyer_label(lang, buyer), user_id=order.user_id)
     text = (who + "\n" if who else "") + detail_text(lang, order, point, timezone)
     rows = []
     for action in _actions(order):
@@ -165,7 +167,7 @@ def refund_view(lang: str, task: RefundTask, buyer: Buyer) -> tuple[str, InlineK
         "admin.refund_detail",
         payment_id=task.payment_id,
         order_id=task.order_id,
-        buyer=buyer_label(buyer),
+        buyer=buyer_label(lang, buyer),
         amount=money(task.amount, task.currency),
         method=t(lang, f"orders.method.{task.method}"),
         charge=html.escape(task.charge_id or "-"),

@@ -7,7 +7,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks.common import LangCB, MenuCB
 from bot.deeplinks import start_link
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from store.order_queues import Buyer
 
 MAIN_MENU = ("catalog", "search", "cart", "orders", "foryou", "wishlist", "help")
@@ -50,6 +50,9 @@ def help_text(lang: str) -> str:
     return t(lang, "help.text")
 
 
-def buyer_label(buyer: Buyer) -> str:
-    """`Alice Liddell (@alice)`: who the order is for, as the admin would call them (several staff screens)."""
-    return f"{buyer.name} (@{buyer.username})" if buyer.username else buyer.name
+def buyer_label(lang: str, buyer: Buyer) -> str:
+    """`Alice Liddell (@alice)` / `李雷（@lilei）`: who the order is for, as staff would call them (several staff
+    screens)."""
+    return (
+        t_plain(lang, "people.with_handle", name=buyer.name, username=buyer.username) if buyer.username else buyer.name
+    )

@@ -873,7 +873,7 @@ def price_preview(lang: str, view: GroupBuyView, tiers: Sequence[Tier]) -> Scree
 
 def admin_section(lang: str, leaders: Sequence[Buyer], buys: Sequence[GroupBuyView]) -> str:
     """The admin menu's leaders section: who leads (by name, as the admin knows them), and the open buys."""
-    lines = [t(lang, "groupbuy.admin.leaders", names=", ".join(map(buyer_label, leaders)) or "—")]
+    lines = [t(lang, "groupbuy.admin.leaders", names=", ".join(buyer_label(lang, leader) for leader in leaders) or "—")]
     lines.append(t(lang, "groupbuy.admin.open", n=len(buys)))
     lines.extend(
         t(lang, "groupbuy.admin.line", id=b.id, title=b.title(lang), joined=joined_count(lang, b)) for b in buys

@@ -122,15 +122,15 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def _person(user_id: int, people: Mapping[int, Buyer]) -> str:
+def _person(lang: str, user_id: int, people: Mapping[int, Buyer]) -> str:
     """`Ada Lovelace (@ada)` as staff know them; the bare id only for someone the bot never met (or erased)."""
     known = people.get(user_id)
-    return buyer_label(known) if known is not None else str(user_id)
+    return buyer_label(lang, known) if known is not None else str(user_id)
 
 
-def _target(target: str, people: Mapping[int, Buyer]) -> str:
+def _target(lang: str, target: str, people: Mapping[int, Buyer]) -> str:
     user_id = audit.target_user(target)
-    return target if user_id is None else audit.USER_TARGET + _person(user_id, people)
+    return target if user_id is None else audit.USER_TARGET + _person(lang, user_id, people)
 
 
 def audit_page(
@@ -161,7 +161,7 @@ def audit_page(
         return t(lang, "ops.audit_empty"), InlineKeyboardMarkup(inline_keyboard=rows)
     lines = [t(lang, "ops.audit_title")]
     for e in entries:
-        who = _person(e.actor_id, people) if e.actor_id is not None else t_plain(lang, "ops.audit_nobody")
+        who = _person(lang, e.actor_id, people) if e.actor_id is not None else t_plain(lang, "ops.audit_nobody")
         lines.append(
             t(
                 lang,
@@ -170,7 +170,7 @@ def audit_page(
                 who=who,
                 role=e.actor_role,
                 action=e.action,
-                target=_target(e.target, people),
+                target=_target(lang, e.target, people),
                 change=_change(e),
             )
         )

@@ -1,5 +1,6 @@
-"""The admin's leaders list names people as the admin knows them: "Bob Baker (@bob_b)", the name alone without a
-username, the user id only for someone the bot has never met; names are escaped. En and zh."""
+"""The admin's leaders list names people as the admin knows them: "Bob Baker (@bob_b)" ("李雷（@lilei）" in
+Chinese), the name alone without a username, the user id only for someone the bot has never met; names are
+escaped. En and zh."""
 
 from __future__ import annotations
 
@@ -32,4 +33,4 @@ async def test_chinese_leaders_list(shop: Stack) -> None:
     await ada.send("/admin")
     await ada.tap("团长与拼团")
     section = ((await ada.last_message()) or ada).text or ""  # type: ignore[union-attr]
-    assert "团长：李雷 (@lilei)" in section, section
+    assert "团长：李雷（@lilei）" in section, section
