@@ -255,6 +255,7 @@ def build_dispatcher(ctx: AppContext) -> tuple[Dispatcher, payment_inbox.Payment
     if ctx.metrics is not None:
         ctx.metrics.install(ctx.bot, dp)
     dp.update.outer_middleware(UserContextMiddleware(ctx))
+    support_chat.install(dp)  # a command or another button ends the rating-comment step before routing
     if ctx.etiquette is not None:
         ctx.etiquette.attach(dp)
     dp.include_routers(*feature_routers())

@@ -1,0 +1,93 @@
+"""The shopper's side of a conversation with the team, end to end: the rating-comment step ends when the shopper
+moves on, a double tap on "Talk to a human" hands over once, and a shopper who went back to the menu during an
+open ticket is told where their next message goes (English and Chinese)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+
+from bot.emulator.client import UserHandle
+from dialogues.support_chat import COMMENT_WINDOW_SECONDS
+from store import support
+from store.models.support import SupportTicket
+from tests.support.test_e2e import _card, _last, _open_ticket, _text, _topic_messages
+
+pytestmark = pytest.mark.demo_people
+
+
+async def _closed_by_agent(desk: Any, shopper: UserHandle, ask: str) -> support.TicketInfo:
+    ticket = await _open_ticket(desk, shopper, ask)
+    sam, group = desk.people["Sam"], desk.chats["support"]
+    await sam.tap("Take over", message=await _card(desk, ticket), chat=group)
+    await sam.send("/close", chat=group, thread=ticket.thread_id)
+    return ticket
+
+
+async def _comment(desk: Any, ticket_id: int) -> str | None:
+    async with desk.db.read() as session:
+        row = await session.get(SupportTicket, ticket_id)
+        assert row is not None
+        return row.rating_comment
+
+
+@pytest.mark.parametrize(
+    ("who", "ask", "question", "thanks", "comment_prompt"),
+    [
+        ("Alice", "I want to talk to a human", "do you have green tea?", "Thanks for your feedback", "comment"),
+        ("李雷", "人工客服", "你们有绿茶吗？", "感谢您的反馈", "评价"),
+    ],
+)
+async def test_a_command_ends_the_rating_comment_step(
+    desk: Any, who: str, ask: str, question: str, thanks: str, comment_prompt: str
+) -> None:
+    shopper = desk.people[who]
+    ticket = await _closed_by_agent(desk, shopper, ask)
+    await shopper.tap("3⭐")
+    assert comment_prompt in (await _text(shopper))
+    await shopper.send("/catalog")
+    catalog = await _text(shopper)
+    await shopper.send(question)
+    answer = await _text(shopper)
+    assert answer != catalog, "the question was not answered"
+    assert thanks not in answer, "the question was taken for a rating comment"
+    assert await _comment(desk, ticket.id) is None
+    assert not any(question in (m.text or "") for m in await _topic_messages(desk, ticket.thread_id or 0))
+    assert (await support.get_ticket(desk.db, ticket.id)).rating == 3
+
+
+async def test_another_button_ends_the_rating_comment_step_and_a_comment_still_counts(desk: Any) -> None:
+    alice = desk.people["Alice"]
+    ticket = await _closed_by_agent(desk, alice, "I want to talk to a human")
+    await alice.tap("4⭐")
+    await alice.send("/help")
+    await alice.tap("Catalog", message=await _last(alice))  # a menu button: the shopper moved on
+    await alice.send("do you have green tea?")
+    assert "Thanks for your feedback" not in (await _text(alice))
+    assert await _comment(desk, ticket.id) is None
+
+    # the step itself still works: a comment right after the rating is kept
+    lilei = desk.people["李雷"]
+    second = await _closed_by_agent(desk, lilei, "人工客服")
+    await lilei.tap("5⭐")
+    await lilei.send("客服很耐心")
+    assert "感谢您的反馈" in (await _text(lilei))
+    assert await _comment(desk, second.id) == "客服很耐心"
+
+
+async def test_the_rating_comment_step_expires(desk: Any) -> None:
+    lilei = desk.people["李雷"]
+    ticket = await _closed_by_agent(desk, lilei, "人工客服")
+    await lilei.tap("2⭐")
+    # the shopper walks away; the step's deadline passes (moved back instead of waiting out the window)
+    key = StorageKey(bot_id=desk.app.bot.id, chat_id=lilei.id, user_id=lilei.id)
+    data = await desk.app.dp.storage.get_data(key)
+    assert data["support_comment_until"] > 0
+    data["support_comment_until"] -= COMMENT_WINDOW_SECONDS + 1
+    await desk.app.dp.storage.set_data(key, data)
+    await lilei.send("你们有绿茶吗？")
+    assert "感谢您的反馈" not in (await _text(lilei))
+    assert await _comment(desk, ticket.id) is None
+    assert await desk.app.dp.storage.get_state(key) is None
