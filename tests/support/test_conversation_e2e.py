@@ -4,6 +4,7 @@ open ticket is told where their next message goes (English and Chinese)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -91,3 +92,35 @@ async def test_the_rating_comment_step_expires(desk: Any) -> None:
     assert "感谢您的反馈" not in (await _text(lilei))
     assert await _comment(desk, ticket.id) is None
     assert await desk.app.dp.storage.get_state(key) is None
+
+
+@pytest.mark.parametrize(
+    ("who", "miss", "connect", "already"),
+    [
+        ("Alice", "blah blah", "connect you with a person", "already talking to our team"),
+        ("李雷", None, "转接人工客服", "您已在与客服沟通"),  # a sticker: "I only read text" with the button
+    ],
+)
+async def test_a_double_tap_on_talk_to_a_human_hands_over_once(
+    desk: Any, who: str, miss: str | None, connect: str, already: str
+) -> None:
+    shopper = desk.people[who]
+    await (shopper.send(miss) if miss else shopper.send_sticker())
+    offer = await _last(shopper)
+    label = next(b.text for row in offer.buttons for b in row if b.text.startswith("🙋"))
+    taps = await asyncio.gather(shopper.tap(label, message=offer), shopper.tap(label, message=offer))
+    await desk.client.settle()
+    assert all(tap.raw.get("answered") for tap in taps)
+    new = [m for m in await shopper.messages() if m.message_id > offer.message_id]
+    assert len(new) == 1 and connect in (new[0].text or ""), [m.text for m in new]
+    toasts = [tap.toast.text for tap in taps if tap.toast is not None and tap.toast.text]
+    assert len(toasts) == 1 and already in toasts[0], toasts
+    ticket = await support.active_ticket(desk.db, shopper.id)
+    assert ticket is not None
+    cards = [m for m in await _topic_messages(desk, ticket.thread_id or 0) if f"#{ticket.id}" in (m.text or "")]
+    assert len(cards) == 1, "one card for one hand-over"
+
+    # the same button tapped again later: still only a toast
+    again = await shopper.tap(label, message=offer)
+    assert again.toast is not None and already in (again.toast.text or "")
+    assert [m.message_id for m in await shopper.messages() if m.message_id > offer.message_id] == [new[0].message_id]
