@@ -6,7 +6,8 @@ router only takes updates with no state). Anything that is not text ends the ste
 The step is short-lived: any command (/catalog, /start, ...), any button other than this ticket's own rating
 buttons, and COMMENT_WINDOW_SECONDS without an answer end it before the update is routed (SupportConversation,
 a dispatcher middleware), so a question typed later is answered as a question instead of being filed as a
-rating comment.
+rating comment. The same middleware notes a command that a shopper with an open ticket sends (/start's welcome,
+/catalog): handlers.support then tells them that their next message still went to the team, not to the bot.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from store import support
 COMMENT_MAX = 1000
 # How long the "add a comment" step waits for its one message before the bot treats text as a question again.
 COMMENT_WINDOW_SECONDS = 15 * 60
+# FSM data: a shopper with an open ticket used a command; their next relayed message gets a reminder.
+REMIND_KEY = "support_remind"
 
 
 class SupportChat(StatesGroup):
@@ -84,7 +87,21 @@ class SupportConversation(BaseMiddleware):
             if moved_on:
                 await state.clear()
                 data["raw_state"] = None  # routed as outside any dialogue
-        return await handler(event, data)
+        result = await handler(event, data)
+        shopper = event.from_user if isinstance(event, Message) and _shop_command(event) else None
+        if state is not None and shopper is not None and data.get("raw_state") is None:
+            ctx: AppContext | None = data.get("ctx")
+            if ctx is not None and await support.active_ticket(ctx.db, shopper.id) is not None:
+                # The shop's screens do not say a person is still attached (/start shows the plain welcome).
+                await state.update_data({REMIND_KEY: True})
+        return result
+
+
+def _shop_command(message: Message) -> bool:
+    """A shopper's command in their private chat other than /support (which answers about the ticket itself)."""
+    if message.chat.type != "private" or not _is_command(message):
+        return False
+    return (message.text or "").split(maxsplit=1)[0].split("@")[0] != "/support"
 
 
 async def _expired(state: FSMContext) -> bool:

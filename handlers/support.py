@@ -168,6 +168,7 @@ async def shopper_message(
     ctx: AppContext,
     ticket: support.TicketInfo,
     _: Translator,
+    state: FSMContext,
     user_context: UserContextMiddleware | None = None,
 ) -> None:
     assert message.from_user is not None
@@ -185,6 +186,13 @@ async def shopper_message(
         text=transcript_summary(message),
         reply_sla_minutes=ctx.settings.support.reply_sla_minutes,
     )
+    data = await state.get_data()
+    if data.get(support_chat.REMIND_KEY):
+        # The shopper went to the menu or the catalog meanwhile and may think they talk to the bot again.
+        await state.set_data({k: v for k, v in data.items() if k != support_chat.REMIND_KEY})
+        await message.answer(
+            _("support.ticket.still_with_team"), reply_markup=views.back_to_bot_markup(_.lang, ticket.id)
+        )
 
 
 @routes.my_chat_member(F.chat.type == "private")

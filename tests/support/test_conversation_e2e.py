@@ -124,3 +124,37 @@ async def test_a_double_tap_on_talk_to_a_human_hands_over_once(
     again = await shopper.tap(label, message=offer)
     assert again.toast is not None and already in (again.toast.text or "")
     assert [m.message_id for m in await shopper.messages() if m.message_id > offer.message_id] == [new[0].message_id]
+
+
+@pytest.mark.parametrize(
+    ("who", "ask", "question", "reminder", "back"),
+    [
+        (
+            "Alice",
+            "I want to talk to a human",
+            "do you have green tea?",
+            "still talking with a person",
+            "Back to the bot",
+        ),
+        ("李雷", "人工客服", "你们有绿茶吗？", "仍在与人工客服对话", "返回机器人"),
+    ],
+)
+async def test_after_start_during_a_ticket_the_next_message_is_acknowledged_as_forwarded(
+    desk: Any, who: str, ask: str, question: str, reminder: str, back: str
+) -> None:
+    shopper, sam, group = desk.people[who], desk.people["Sam"], desk.chats["support"]
+    ticket = await _open_ticket(desk, shopper, ask)
+    await sam.tap("Take over", message=await _card(desk, ticket), chat=group)
+    await shopper.send("/start")
+    welcome = await _last(shopper)
+    await shopper.send(question)
+    answer = await _last(shopper)
+    assert answer.message_id != welcome.message_id, "the question got no answer at all"
+    assert reminder in (answer.text or "") and any(back in b.text for row in answer.buttons for b in row)
+    assert any(m.text == question for m in await _topic_messages(desk, ticket.thread_id or 0))
+
+    # once said is enough: the conversation goes on quietly, and the button ends it
+    await shopper.send("thanks" if who == "Alice" else "谢谢")
+    assert (await _last(shopper)).message_id == answer.message_id
+    await shopper.tap(back, message=answer)
+    assert (await support.get_ticket(desk.db, ticket.id)).close_reason == "shopper"
