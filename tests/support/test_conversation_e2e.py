@@ -158,3 +158,27 @@ async def test_after_start_during_a_ticket_the_next_message_is_acknowledged_as_f
     assert (await _last(shopper)).message_id == answer.message_id
     await shopper.tap(back, message=answer)
     assert (await support.get_ticket(desk.db, ticket.id)).close_reason == "shopper"
+
+
+async def test_the_support_group_is_not_a_shop_but_the_desk_commands_work(desk: Any) -> None:
+    sam, group = desk.people["Sam"], desk.chats["support"]
+    alice = desk.people["Alice"]
+    ticket = await _open_ticket(desk, alice)
+
+    async def bot_messages() -> list[int]:
+        return [m.message_id for m in await group.messages() if m.from_bot]
+
+    before = await bot_messages()
+    for command in ("/catalog", "/start", "/help", "/cart", "/search tea"):
+        await sam.send(command, chat=group)
+        await sam.send(command, chat=group, thread=ticket.thread_id)
+    await desk.client.settle()
+    assert await bot_messages() == before, "the bot answered shop commands in the agents' room"
+
+    # the desk's own commands still work there, and a note is still a note
+    await sam.send("// she ordered twice", chat=group, thread=ticket.thread_id)
+    assert [line.role for line in await support.transcript(desk.db, ticket.id)][-1] == "note"
+    await sam.send("/support_stats", chat=group)
+    assert "Tickets opened: 1" in ([m for m in await group.messages() if m.from_bot][-1].text or "")
+    await sam.send("/close", chat=group, thread=ticket.thread_id)
+    assert (await support.get_ticket(desk.db, ticket.id)).status == "closed"
