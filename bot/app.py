@@ -15,7 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 
-from bot import flash_lane, payment_inbox, response_types, retry, update_guard
+from bot import flash_lane, payment_inbox, response_types, retry, support_desk, update_guard
 from bot.admission import MemoryAdmissionGate, db_slots
 from bot.chat_language import GroupLanguages
 from bot.config import Settings
@@ -255,6 +255,8 @@ def build_dispatcher(ctx: AppContext) -> tuple[Dispatcher, payment_inbox.Payment
     if ctx.metrics is not None:
         ctx.metrics.install(ctx.bot, dp)
     dp.update.outer_middleware(UserContextMiddleware(ctx))
+    support_chat.install(dp)  # a command or another button ends the rating-comment step before routing
+    support_desk.install(dp)  # the support group answers the desk's commands only, not the shop's
     if ctx.etiquette is not None:
         ctx.etiquette.attach(dp)
     dp.include_routers(*feature_routers())

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import html
 import logging
+import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram import BaseMiddleware, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, Message
 
@@ -39,6 +42,9 @@ RELAYED = {
     "contact",
 }
 MAX_AGENTS_LISTED = 30
+# The commands that work in the support group (handlers/support.py); the shop's own (/start, /catalog, /cart,
+# /help, ...) are for shoppers and say nothing there.
+DESK_COMMANDS = frozenset({"close", "canned", "canned_add", "canned_del", "support_stats"})
 
 
 def content_kind(message: Message) -> str:
@@ -244,3 +250,43 @@ async def require_agent(ctx: AppContext, user_id: int) -> None:
 
 
 # --- shopper side ---------------------------------------------------------------------------------------
+
+
+# --- the support group is the agents' room, not a shop -------------------------------------------------------
+
+
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
+
+
+def command_name(message: Message) -> str | None:
+    """`/catalog@shop_bot args` -> "catalog"; None for a message that is not a command (an agent's note
+    "// ..." is not one)."""
+    found = _COMMAND.match(message.text or "")
+    return found.group(1).lower() if found else None
+
+
+class DeskIsNotAShop(BaseMiddleware):
+    """In the support group only the desk's commands reach a handler: an agent's /catalog or /start would have
+    the bot answer as the shop to its own staff, in a room shoppers never see."""
+
+    async def __call__(
+        self,
+        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
+        event: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        ctx: AppContext | None = data.get("ctx")
+        if (
+            isinstance(event, Message)
+            and ctx is not None
+            and ctx.settings.support.chat_id is not None
+            and event.chat.id == ctx.settings.support.chat_id
+        ):
+            name = command_name(event)
+            if name is not None and name not in DESK_COMMANDS:
+                return None  # a shop command in the agents' room: nothing to do here
+        return await handler(event, data)
+
+
+def install(dp: Dispatcher) -> None:
+    dp.message.outer_middleware(DeskIsNotAShop())

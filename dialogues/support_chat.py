@@ -2,13 +2,22 @@
 
 While the shopper is in a state here, free text belongs to this dialogue, not to the assistant (whose
 router only takes updates with no state). Anything that is not text ends the step politely.
+
+The step is short-lived: any command (/catalog, /start, ...), any button other than this ticket's own rating
+buttons, and COMMENT_WINDOW_SECONDS without an answer end it before the update is routed (SupportConversation,
+a dispatcher middleware), so a question typed later is answered as a question instead of being filed as a
+rating comment. The same middleware notes a command that a shopper with an open ticket sends (/start's welcome,
+/catalog): handlers.support then tells them that their next message still went to the team, not to the bot.
 """
 
 from __future__ import annotations
 
 import html
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aiogram import F, Router
+from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -24,6 +33,10 @@ from bot.telegram_utils import edit_or_answer
 from store import support
 
 COMMENT_MAX = 1000
+# How long the "add a comment" step waits for its one message before the bot treats text as a question again.
+COMMENT_WINDOW_SECONDS = 15 * 60
+# FSM data: a shopper with an open ticket used a command; their next relayed message gets a reminder.
+REMIND_KEY = "support_remind"
 
 
 class SupportChat(StatesGroup):
@@ -36,7 +49,72 @@ routes.message.filter(F.chat.type == "private")
 
 async def ask_for_comment(state: FSMContext, ticket_id: int) -> None:
     await state.set_state(SupportChat.rating_comment)
-    await state.update_data(support_ticket=ticket_id)
+    await state.update_data(support_ticket=ticket_id, support_comment_until=time.time() + COMMENT_WINDOW_SECONDS)
+
+
+def _is_command(message: Message) -> bool:
+    return (message.text or "").startswith("/")
+
+
+def _own_button(query: CallbackQuery) -> bool:
+    """The rating step's own buttons (another star, Skip) keep it; every other button ends it."""
+    data = query.data or ""
+    if not data.startswith(f"{SupCB.__prefix__}:"):
+        return False
+    try:
+        return SupCB.unpack(data).a in ("rate", "skip")
+    except (TypeError, ValueError):
+        return False
+
+
+class SupportConversation(BaseMiddleware):
+    """Ends the rating-comment step when the shopper moves on, before any router looks at the update (the
+    catalog's /catalog or a menu button would otherwise leave the step waiting for the next question)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
+        event: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        state: FSMContext | None = data.get("state")
+        raw_state = data.get("raw_state")
+        if state is not None and raw_state == SupportChat.rating_comment.state:
+            if isinstance(event, Message):
+                moved_on = event.chat.type == "private" and (_is_command(event) or await _expired(state))
+            else:
+                moved_on = isinstance(event, CallbackQuery) and not _own_button(event)
+            if moved_on:
+                await state.clear()
+                data["raw_state"] = None  # routed as outside any dialogue
+        result = await handler(event, data)
+        shopper = event.from_user if isinstance(event, Message) and _shop_command(event) else None
+        if state is not None and shopper is not None and data.get("raw_state") is None:
+            ctx: AppContext | None = data.get("ctx")
+            if ctx is not None and await support.active_ticket(ctx.db, shopper.id) is not None:
+                # The shop's screens do not say a person is still attached (/start shows the plain welcome).
+                await state.update_data({REMIND_KEY: True})
+        return result
+
+
+def _shop_command(message: Message) -> bool:
+    """A shopper's command in their private chat other than /support (which answers about the ticket itself)."""
+    if message.chat.type != "private" or not _is_command(message):
+        return False
+    return (message.text or "").split(maxsplit=1)[0].split("@")[0] != "/support"
+
+
+async def _expired(state: FSMContext) -> bool:
+    until = (await state.get_data()).get("support_comment_until")
+    return until is not None and time.time() > float(until)
+
+
+def install(dp: Dispatcher) -> None:
+    """Before the feature routers: registered on the message and button observers (after the update-level
+    FSM middleware, whose conversation state it reads)."""
+    middleware = SupportConversation()
+    dp.message.outer_middleware(middleware)
+    dp.callback_query.outer_middleware(middleware)
 
 
 @routes.message(StateFilter(SupportChat.rating_comment), F.text)

@@ -24,15 +24,17 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InaccessibleMessage, InlineKeyboardMarkup, Message
 
+from bot import tap_guard
 from bot.access import has_role
 from bot.admin_menu import AdminSection
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.chat_language import follow_conversation
 from bot.context import AppContext
-from bot.i18n import Translator, t
+from bot.i18n import Translator, t, t_plain
 from bot.middlewares import UserContextMiddleware
 from bot.routes import Routes
 from bot.support_desk import (
@@ -74,8 +76,16 @@ async def support_command(message: Message, ctx: AppContext, lang: str, state: F
 
 
 @routes.callback_query(SupCB.filter(F.a == "human"))
-async def human_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+async def human_button(query: CallbackQuery, ctx: AppContext, lang: str, fsm_storage: BaseStorage) -> None:
     # The button carries no ids: nothing in it could point the ticket at someone else's order.
+    # A second tap (a double tap, or the button tapped again later) hands over nothing new: a toast says the
+    # team is already there, and the one "I'll connect you" message stays the last word.
+    already = t_plain(lang, "support.ticket.already_open_toast")
+    if await tap_guard.repeated(ctx, query, fsm_storage, already):
+        return
+    if await support.active_ticket(ctx.db, query.from_user.id) is not None:
+        await query.answer(already)
+        return
     await query.answer()
     text, markup = await open_ticket_for(ctx, query.from_user.id, lang)
     await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
@@ -158,6 +168,7 @@ async def shopper_message(
     ctx: AppContext,
     ticket: support.TicketInfo,
     _: Translator,
+    state: FSMContext,
     user_context: UserContextMiddleware | None = None,
 ) -> None:
     assert message.from_user is not None
@@ -175,6 +186,13 @@ async def shopper_message(
         text=transcript_summary(message),
         reply_sla_minutes=ctx.settings.support.reply_sla_minutes,
     )
+    data = await state.get_data()
+    if data.get(support_chat.REMIND_KEY):
+        # The shopper went to the menu or the catalog meanwhile and may think they talk to the bot again.
+        await state.set_data({k: v for k, v in data.items() if k != support_chat.REMIND_KEY})
+        await message.answer(
+            _("support.ticket.still_with_team"), reply_markup=views.back_to_bot_markup(_.lang, ticket.id)
+        )
 
 
 @routes.my_chat_member(F.chat.type == "private")

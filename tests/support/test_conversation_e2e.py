@@ -1,0 +1,184 @@
+"""The shopper's side of a conversation with the team, end to end: the rating-comment step ends when the shopper
+moves on, a double tap on "Talk to a human" hands over once, and a shopper who went back to the menu during an
+open ticket is told where their next message goes (English and Chinese)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+
+from bot.emulator.client import UserHandle
+from dialogues.support_chat import COMMENT_WINDOW_SECONDS
+from store import support
+from store.models.support import SupportTicket
+from tests.support.test_e2e import _card, _last, _open_ticket, _text, _topic_messages
+
+pytestmark = pytest.mark.demo_people
+
+
+async def _closed_by_agent(desk: Any, shopper: UserHandle, ask: str) -> support.TicketInfo:
+    ticket = await _open_ticket(desk, shopper, ask)
+    sam, group = desk.people["Sam"], desk.chats["support"]
+    await sam.tap("Take over", message=await _card(desk, ticket), chat=group)
+    await sam.send("/close", chat=group, thread=ticket.thread_id)
+    return ticket
+
+
+async def _comment(desk: Any, ticket_id: int) -> str | None:
+    async with desk.db.read() as session:
+        row = await session.get(SupportTicket, ticket_id)
+        assert row is not None
+        return row.rating_comment
+
+
+@pytest.mark.parametrize(
+    ("who", "ask", "question", "thanks", "comment_prompt"),
+    [
+        ("Alice", "I want to talk to a human", "do you have green tea?", "Thanks for your feedback", "comment"),
+        ("李雷", "人工客服", "你们有绿茶吗？", "感谢您的反馈", "评价"),
+    ],
+)
+async def test_a_command_ends_the_rating_comment_step(
+    desk: Any, who: str, ask: str, question: str, thanks: str, comment_prompt: str
+) -> None:
+    shopper = desk.people[who]
+    ticket = await _closed_by_agent(desk, shopper, ask)
+    await shopper.tap("3⭐")
+    assert comment_prompt in (await _text(shopper))
+    await shopper.send("/catalog")
+    catalog = await _text(shopper)
+    await shopper.send(question)
+    answer = await _text(shopper)
+    assert answer != catalog, "the question was not answered"
+    assert thanks not in answer, "the question was taken for a rating comment"
+    assert await _comment(desk, ticket.id) is None
+    assert not any(question in (m.text or "") for m in await _topic_messages(desk, ticket.thread_id or 0))
+    assert (await support.get_ticket(desk.db, ticket.id)).rating == 3
+
+
+async def test_another_button_ends_the_rating_comment_step_and_a_comment_still_counts(desk: Any) -> None:
+    alice = desk.people["Alice"]
+    ticket = await _closed_by_agent(desk, alice, "I want to talk to a human")
+    await alice.tap("4⭐")
+    await alice.send("/help")
+    await alice.tap("Catalog", message=await _last(alice))  # a menu button: the shopper moved on
+    await alice.send("do you have green tea?")
+    assert "Thanks for your feedback" not in (await _text(alice))
+    assert await _comment(desk, ticket.id) is None
+
+    # the step itself still works: a comment right after the rating is kept
+    lilei = desk.people["李雷"]
+    second = await _closed_by_agent(desk, lilei, "人工客服")
+    await lilei.tap("5⭐")
+    await lilei.send("客服很耐心")
+    assert "感谢您的反馈" in (await _text(lilei))
+    assert await _comment(desk, second.id) == "客服很耐心"
+
+
+async def test_the_rating_comment_step_expires(desk: Any) -> None:
+    lilei = desk.people["李雷"]
+    ticket = await _closed_by_agent(desk, lilei, "人工客服")
+    await lilei.tap("2⭐")
+    # the shopper walks away; the step's deadline passes (moved back instead of waiting out the window)
+    key = StorageKey(bot_id=desk.app.bot.id, chat_id=lilei.id, user_id=lilei.id)
+    data = await desk.app.dp.storage.get_data(key)
+    assert data["support_comment_until"] > 0
+    data["support_comment_until"] -= COMMENT_WINDOW_SECONDS + 1
+    await desk.app.dp.storage.set_data(key, data)
+    await lilei.send("你们有绿茶吗？")
+    assert "感谢您的反馈" not in (await _text(lilei))
+    assert await _comment(desk, ticket.id) is None
+    assert await desk.app.dp.storage.get_state(key) is None
+
+
+@pytest.mark.parametrize(
+    ("who", "miss", "connect", "already"),
+    [
+        ("Alice", "blah blah", "connect you with a person", "already talking to our team"),
+        ("李雷", None, "转接人工客服", "您已在与客服沟通"),  # a sticker: "I only read text" with the button
+    ],
+)
+async def test_a_double_tap_on_talk_to_a_human_hands_over_once(
+    desk: Any, who: str, miss: str | None, connect: str, already: str
+) -> None:
+    shopper = desk.people[who]
+    await (shopper.send(miss) if miss else shopper.send_sticker())
+    offer = await _last(shopper)
+    label = next(b.text for row in offer.buttons for b in row if b.text.startswith("🙋"))
+    taps = await asyncio.gather(shopper.tap(label, message=offer), shopper.tap(label, message=offer))
+    await desk.client.settle()
+    assert all(tap.raw.get("answered") for tap in taps)
+    new = [m for m in await shopper.messages() if m.message_id > offer.message_id]
+    assert len(new) == 1 and connect in (new[0].text or ""), [m.text for m in new]
+    toasts = [tap.toast.text for tap in taps if tap.toast is not None and tap.toast.text]
+    assert len(toasts) == 1 and already in toasts[0], toasts
+    ticket = await support.active_ticket(desk.db, shopper.id)
+    assert ticket is not None
+    cards = [m for m in await _topic_messages(desk, ticket.thread_id or 0) if f"#{ticket.id}" in (m.text or "")]
+    assert len(cards) == 1, "one card for one hand-over"
+
+    # the same button tapped again later: still only a toast
+    again = await shopper.tap(label, message=offer)
+    assert again.toast is not None and already in (again.toast.text or "")
+    assert [m.message_id for m in await shopper.messages() if m.message_id > offer.message_id] == [new[0].message_id]
+
+
+@pytest.mark.parametrize(
+    ("who", "ask", "question", "reminder", "back"),
+    [
+        (
+            "Alice",
+            "I want to talk to a human",
+            "do you have green tea?",
+            "still talking with a person",
+            "Back to the bot",
+        ),
+        ("李雷", "人工客服", "你们有绿茶吗？", "仍在与人工客服对话", "返回机器人"),
+    ],
+)
+async def test_after_start_during_a_ticket_the_next_message_is_acknowledged_as_forwarded(
+    desk: Any, who: str, ask: str, question: str, reminder: str, back: str
+) -> None:
+    shopper, sam, group = desk.people[who], desk.people["Sam"], desk.chats["support"]
+    ticket = await _open_ticket(desk, shopper, ask)
+    await sam.tap("Take over", message=await _card(desk, ticket), chat=group)
+    await shopper.send("/start")
+    welcome = await _last(shopper)
+    await shopper.send(question)
+    answer = await _last(shopper)
+    assert answer.message_id != welcome.message_id, "the question got no answer at all"
+    assert reminder in (answer.text or "") and any(back in b.text for row in answer.buttons for b in row)
+    assert any(m.text == question for m in await _topic_messages(desk, ticket.thread_id or 0))
+
+    # once said is enough: the conversation goes on quietly, and the button ends it
+    await shopper.send("thanks" if who == "Alice" else "谢谢")
+    assert (await _last(shopper)).message_id == answer.message_id
+    await shopper.tap(back, message=answer)
+    assert (await support.get_ticket(desk.db, ticket.id)).close_reason == "shopper"
+
+
+async def test_the_support_group_is_not_a_shop_but_the_desk_commands_work(desk: Any) -> None:
+    sam, group = desk.people["Sam"], desk.chats["support"]
+    alice = desk.people["Alice"]
+    ticket = await _open_ticket(desk, alice)
+
+    async def bot_messages() -> list[int]:
+        return [m.message_id for m in await group.messages() if m.from_bot]
+
+    before = await bot_messages()
+    for command in ("/catalog", "/start", "/help", "/cart", "/search tea"):
+        await sam.send(command, chat=group)
+        await sam.send(command, chat=group, thread=ticket.thread_id)
+    await desk.client.settle()
+    assert await bot_messages() == before, "the bot answered shop commands in the agents' room"
+
+    # the desk's own commands still work there, and a note is still a note
+    await sam.send("// she ordered twice", chat=group, thread=ticket.thread_id)
+    assert [line.role for line in await support.transcript(desk.db, ticket.id)][-1] == "note"
+    await sam.send("/support_stats", chat=group)
+    assert "Tickets opened: 1" in ([m for m in await group.messages() if m.from_bot][-1].text or "")
+    await sam.send("/close", chat=group, thread=ticket.thread_id)
+    assert (await support.get_ticket(desk.db, ticket.id)).status == "closed"
