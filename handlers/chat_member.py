@@ -29,6 +29,8 @@ async def on_bot_membership(event: ChatMemberUpdated, ctx: AppContext, lang: str
     old_status = event.old_chat_member.status
     if member.status in ("member", "administrator") and old_status in ("left", "kicked"):
         await _first_language(event, ctx, lang)
+        if chat.id == ctx.settings.support.chat_id:
+            return  # the agents' room: the shop's greeting ("Send /catalog to browse") is for shoppers' groups
         await event.bot.send_message(chat.id, t(await group_language(ctx, chat.id), "start.group_hello"))  # type: ignore[union-attr]
 
 

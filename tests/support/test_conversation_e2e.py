@@ -182,3 +182,22 @@ async def test_the_support_group_is_not_a_shop_but_the_desk_commands_work(desk: 
     assert "Tickets opened: 1" in ([m for m in await group.messages() if m.from_bot][-1].text or "")
     await sam.send("/close", chat=group, thread=ticket.thread_id)
     assert (await support.get_ticket(desk.db, ticket.id)).status == "closed"
+
+
+async def test_the_bot_added_to_the_support_group_does_not_greet_it_as_a_shop(desk: Any) -> None:
+    """Outside check: re-adding the bot to the agents' group posted "Hello! I am the shop assistant. Send /catalog
+    to browse..." there; a shoppers' group still gets the greeting."""
+    support_group = desk.chats["support"]
+    shoppers = await desk.client.group("Street market", [desk.people["Alice"]], bot_member=False)
+
+    def greetings(messages: list[Any]) -> list[str]:
+        return [m.text for m in messages if m.from_bot and "/catalog" in (m.text or "")]
+
+    before = len(greetings(await support_group.messages()))  # the sandbox set the group up before it was the desk
+    for chat in (support_group, shoppers):
+        await chat.set_bot_status("left")
+        await chat.set_bot_status("member")
+    await desk.client.settle()
+
+    assert greetings(await shoppers.messages()), "a shoppers' group is greeted"
+    assert len(greetings(await support_group.messages())) == before
