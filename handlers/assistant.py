@@ -112,9 +112,16 @@ async def unknown_command(message: Message, _: Translator) -> None:
 async def free_text(
     message: Message, ctx: AppContext, lang: str, user_context: UserContextMiddleware | None = None
 ) -> None:
-    assert message.from_user is not None and message.text is not None
+    assert message.text is not None
+    await _answer_text(message, ctx, lang, message.text.strip(), user_context)
+
+
+async def _answer_text(
+    message: Message, ctx: AppContext, lang: str, text: str, user_context: UserContextMiddleware | None
+) -> None:
+    """A shopper's words, typed or as the caption of a photo or file."""
+    assert message.from_user is not None
     user_id = message.from_user.id
-    text = message.text.strip()
     lang = await follow_conversation(ctx, user_id, text, lang, user_context)
     if not text:
         await message.answer(t(lang, "support.assistant.empty"), reply_markup=_human_markup(lang))
@@ -196,8 +203,14 @@ USER_CONTENT = RELAYED | {"venue", "poll", "dice", "story"}
 
 
 @routes.message(StateFilter(None), F.content_type.in_(USER_CONTENT))
-async def not_text(message: Message, lang: str) -> None:
-    """Stickers, voice, photos, files, locations...: the bot reads text only; a person can see the rest."""
+async def not_text(
+    message: Message, ctx: AppContext, lang: str, user_context: UserContextMiddleware | None = None
+) -> None:
+    """Stickers, voice, photos, files, locations...: the bot reads text only; a person can see the rest. A photo
+    or file with a caption ("is this in stock?") is answered by its caption, as if typed."""
+    if message.caption and message.caption.strip():
+        await _answer_text(message, ctx, lang, message.caption.strip(), user_context)
+        return
     key = "support.assistant.empty" if message.text is not None else "support.assistant.not_text"
     await message.answer(t(lang, key), reply_markup=_human_markup(lang))
 

@@ -201,3 +201,18 @@ async def test_the_bot_added_to_the_support_group_does_not_greet_it_as_a_shop(de
 
     assert greetings(await shoppers.messages()), "a shoppers' group is greeted"
     assert len(greetings(await support_group.messages())) == before
+
+
+async def test_a_photo_s_caption_is_answered_as_a_question(desk: Any) -> None:
+    """Outside check: a photo captioned with a question got "I can only read text"; its caption is the question.
+    A photo without words still gets that answer (a person can see it)."""
+    alice, lilei = desk.people["Alice"], desk.people["李雷"]
+    photo = b"\xff\xd8\xff\xe0fakejpeg"
+    await alice.send_photo(photo, caption="how much is delivery?")
+    answer = (await _last(alice)).text or ""
+    assert "¥8.00" in answer and "only read text" not in answer, answer
+    await lilei.send_photo(photo, caption="配送费多少钱")
+    answer = (await _last(lilei)).text or ""
+    assert "配送费 ¥8.00" in answer, answer
+    await alice.send_photo(photo)
+    assert "only read text" in ((await _last(alice)).text or "")
