@@ -126,8 +126,14 @@ def order_status_text(
             status=status_name(lang, status, delivery_method),
             total=money(total, currency),
         ),
-        t(lang, "support.orders.note", note=html.escape(note)) if note else t(lang, "support.orders.no_note"),
     ]
+    if note:
+        lines.append(t(lang, "support.orders.note", note=html.escape(note)))
+    elif delivery_method == "pickup":
+        # A pickup order has no courier: where to collect it and the code to say at the counter are on /orders.
+        lines.append(t(lang, "support.orders.pickup_hint"))
+    elif delivery_method != "digital":
+        lines.append(t(lang, "support.orders.no_note"))
     return "\n".join(lines)
 
 

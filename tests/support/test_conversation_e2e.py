@@ -14,7 +14,7 @@ from bot.emulator.client import UserHandle
 from dialogues.support_chat import COMMENT_WINDOW_SECONDS
 from store import support
 from store.models.support import SupportTicket
-from tests.support.test_e2e import _card, _last, _open_ticket, _text, _topic_messages
+from tests.support.test_e2e import _add_order, _card, _last, _open_ticket, _text, _topic_messages
 
 pytestmark = pytest.mark.demo_people
 
@@ -216,3 +216,23 @@ async def test_a_photo_s_caption_is_answered_as_a_question(desk: Any) -> None:
     assert "配送费 ¥8.00" in answer, answer
     await alice.send_photo(photo)
     assert "only read text" in ((await _last(alice)).text or "")
+
+
+@pytest.mark.parametrize(
+    ("lang", "who", "question", "no_note", "hint"),
+    [
+        ("en", "Alice", "where is my order", "No delivery note", "pickup point"),
+        ("zh", "李雷", "我的订单到哪了", "暂无配送备注", "自提点"),
+    ],
+)
+async def test_where_is_a_pickup_order_says_where_to_collect_it(
+    desk: Any, lang: str, who: str, question: str, no_note: str, hint: str
+) -> None:
+    """Outside check: asked about a pickup order, the bot said "No delivery note yet" (暂无配送备注), which is about
+    couriers; a pickup order is collected, and /orders shows where and the code."""
+    shopper = desk.people[who]
+    await shopper.send("hi")
+    order_id = await _add_order(desk, shopper, status="paid", note=None, delivery="pickup")
+    await shopper.send(question)
+    answer = (await _last(shopper)).text or ""
+    assert f"#{order_id}" in answer and hint in answer and "/orders" in answer and no_note not in answer, answer

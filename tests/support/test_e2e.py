@@ -29,7 +29,9 @@ def _labels(message: MessageView) -> list[str]:
     return [b.text for row in message.buttons for b in row]
 
 
-async def _add_order(stack: Any, user: UserHandle, *, status: str, note: str | None, total: int = 4200) -> int:
+async def _add_order(
+    stack: Any, user: UserHandle, *, status: str, note: str | None, total: int = 4200, delivery: str = "delivery"
+) -> int:
     async with stack.db.tx() as session:
         order = Order(
             user_id=user.id,
@@ -38,7 +40,7 @@ async def _add_order(stack: Any, user: UserHandle, *, status: str, note: str | N
             subtotal=total,
             total=total,
             payment_method="card",
-            delivery_method="delivery",
+            delivery_method=delivery,
             note=note,
         )
         session.add(order)
