@@ -44,6 +44,13 @@ async def for_you_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(screen.text, reply_markup=screen.markup)
 
 
+@routes.message(Command("foryou"))
+async def for_you_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    """Suggestions are personal: one short reply in the group, with a button that opens them in private."""
+    markup = personal_in_group(lang, ctx.bot_username, views.FOR_YOU_LINK, "private_only.foryou_button")
+    await message.reply(t(lang, "private_only.foryou"), reply_markup=markup)
+
+
 @routes.callback_query(MenuCB.filter(F.action == "foryou"))
 @routes.callback_query(ForYouCB.filter())
 async def for_you_button(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
@@ -73,7 +80,10 @@ async def wishlist_in_group(message: Message, ctx: AppContext, lang: str) -> Non
 
 
 async def wishlist_link(message: Message, value: str, data: dict[str, Any]) -> None:
-    """`/start wl_list` from a group reply: the wishlist, in the private chat."""
+    """`/start wl_list` (or `wl_foryou`) from a group reply: the wishlist (or "For you"), in the private chat."""
+    if value == views.FOR_YOU_LINK[1]:
+        await for_you_command(message, data["ctx"], data["lang"])
+        return
     await wishlist_command(message, data["ctx"], data["lang"])
 
 
