@@ -34,6 +34,7 @@ from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import checkout as views
 from bot.views import common as common_views
+from bot.views.cart import empty_cart
 from bot.views.checkout import pickup_point, private_link
 from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
@@ -103,9 +104,10 @@ def _contact(data: dict[str, Any]) -> orders.Contact:
 
 
 async def _begin(ctx: AppContext, user_id: int, lang: str, state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
-    """Start (or restart) the dialogue; the cart is checked first so a bad cart is refused right away."""
+    """Start (or restart) the dialogue; the cart is checked first so a bad cart is refused right away. An empty
+    cart is no error: it is shown as the empty cart, which leads to the catalog (and offers no Check out)."""
     if await checkout.cart_is_empty(ctx.db, user_id):
-        raise DomainError("checkout_cart_empty")
+        return empty_cart(lang)
     quote = await checkout.preview(ctx.db, user_id, "pickup", policy(ctx), lang=lang)
     await _reset(state)
     token = secrets.token_hex(4)
@@ -145,7 +147,13 @@ async def checkout_button(query: CallbackQuery, ctx: AppContext, lang: str, stat
 
 
 async def checkout_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`/start co_cart` from a group's "Check out in private chat": a Check out button, or the empty cart."""
+    ctx: AppContext = data["ctx"]
     lang = data["lang"]
+    if message.from_user is None or await checkout.cart_is_empty(ctx.db, message.from_user.id):
+        text, markup = empty_cart(lang)
+        await message.answer(text, reply_markup=markup)
+        return
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [
