@@ -14,12 +14,14 @@ from bot import social
 from bot.callbacks.common import MenuCB
 from bot.callbacks.social import ForYouCB, WishCB
 from bot.context import AppContext
+from bot.deeplinks import start_link
 from bot.i18n import has, t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import social as views
 from bot.views.catalog import Screen
 from bot.views.common import personal_in_group
+from store import reachability
 from store.errors import DomainError
 from store.social import wishlist
 
@@ -128,6 +130,11 @@ async def heart(query: CallbackQuery, callback_data: WishCB, ctx: AppContext, la
         return
     message = query.message if isinstance(query.message, Message) else None
     if not _private(message) or message is None:
+        if wished and not await reachability.may_write_privately(ctx.db, user_id):
+            # Never started the bot (or blocked it): like Add to cart, the toast opens the bot on the wishlist.
+            url = start_link(ctx.bot_username, *views.WISHLIST_LINK)
+            await query.answer(t_plain(lang, "social.wished_group_start"), url=url)
+            return
         await query.answer(t_plain(lang, "social.wished_group") if wished else toast)
         return
     await query.answer(toast)
