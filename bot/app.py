@@ -190,6 +190,7 @@ def standard_wiring() -> Wiring:
             checkout.DEEPLINK: checkout.checkout_link,
             "r": referral.referral_link,
             flash_views.PAY_LINK: flashsale.pay_link,
+            flash_views.SUBSCRIPTION_LINK: flashsale.subscription_link,
             groupbuy_views.WIZARD_LINK_PREFIX: groupbuy.resume_wizard,
             groupbuy_views.DEEPLINK_PREFIX: groupbuy.open_group_buy,
             order_views.PERSONAL_PREFIX: orders.personal_link,

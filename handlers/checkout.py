@@ -33,7 +33,7 @@ from bot.i18n import LANGUAGES, Translator, t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import checkout as views
-from bot.views import common as common_views
+from bot.views.cart import empty_cart
 from bot.views.checkout import pickup_point, private_link
 from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
@@ -103,9 +103,10 @@ def _contact(data: dict[str, Any]) -> orders.Contact:
 
 
 async def _begin(ctx: AppContext, user_id: int, lang: str, state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
-    """Start (or restart) the dialogue; the cart is checked first so a bad cart is refused right away."""
+    """Start (or restart) the dialogue; the cart is checked first so a bad cart is refused right away. An empty
+    cart is no error: it is shown as the empty cart, which leads to the catalog (and offers no Check out)."""
     if await checkout.cart_is_empty(ctx.db, user_id):
-        raise DomainError("checkout_cart_empty")
+        return empty_cart(lang)
     quote = await checkout.preview(ctx.db, user_id, "pickup", policy(ctx), lang=lang)
     await _reset(state)
     token = secrets.token_hex(4)
@@ -145,7 +146,13 @@ async def checkout_button(query: CallbackQuery, ctx: AppContext, lang: str, stat
 
 
 async def checkout_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`/start co_cart` from a group's "Check out in private chat": a Check out button, or the empty cart."""
+    ctx: AppContext = data["ctx"]
     lang = data["lang"]
+    if message.from_user is None or await checkout.cart_is_empty(ctx.db, message.from_user.id):
+        text, markup = empty_cart(lang)
+        await message.answer(text, reply_markup=markup)
+        return
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [
@@ -181,7 +188,7 @@ async def cancel_button(query: CallbackQuery, callback_data: CheckoutCB, lang: s
         return
     await _reset(state)
     await query.answer()
-    await edit_or_answer(query, t(lang, "checkout.cancelled"), common_views.main_menu(lang))
+    await edit_or_answer(query, *views.cancelled(lang))
 
 
 @routes.callback_query(CheckoutCB.filter(F.action == "dlv"), StateFilter(CheckoutSG.delivery))
@@ -199,7 +206,7 @@ async def delivery_chosen(
         await edit_or_answer(query, text, markup)
         return
     await state.set_state(CheckoutSG.name)
-    await edit_or_answer(query, t(lang, "checkout.ask_name"))
+    await edit_or_answer(query, *views.ask_name(lang, callback_data.token))
 
 
 @routes.callback_query(CheckoutCB.filter(F.action == "pick"), StateFilter(CheckoutSG.delivery))
@@ -227,7 +234,7 @@ async def contact_chosen(
     await query.answer()
     if saved is None:
         await state.set_state(CheckoutSG.name)
-        await edit_or_answer(query, t(lang, "checkout.ask_name"))
+        await edit_or_answer(query, *views.ask_name(lang, callback_data.token))
         return
     await state.update_data({keys.NAME: saved.name, keys.PHONE: saved.phone, keys.ADDRESS: saved.address})
     text, markup = await _summary(ctx, query.from_user.id, lang, state)
@@ -400,8 +407,15 @@ async def stale_checkout_button(query: CallbackQuery, callback_data: CheckoutCB,
     F.text.in_({t(language, "checkout.cancel_text") for language in LANGUAGES}),
 )
 async def cancel_typed(message: Message, lang: str, state: FSMContext) -> None:
+    at_phone = await state.get_state() == CheckoutSG.phone.state
     await _reset(state)
-    await message.answer(t(lang, "checkout.cancelled"), reply_markup=ReplyKeyboardRemove())
+    text, markup = views.cancelled(lang)
+    if at_phone and (message.text or "").startswith("/"):
+        # /cancel typed at the phone step: its keyboard is still up and has to go, and a message has one markup.
+        # (Its own Cancel button hides that one-time keyboard, so the Cart and Menu buttons can come.)
+        await message.answer(text, reply_markup=ReplyKeyboardRemove())
+        return
+    await message.answer(text, reply_markup=markup)
 
 
 async def _answered_question(message: Message, ctx: AppContext, lang: str, state: FSMContext, step: str) -> bool:

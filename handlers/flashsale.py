@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import shlex
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -23,6 +24,7 @@ from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
+from bot.views.common import open_private_chat
 from store import broadcasts, flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
@@ -208,6 +210,26 @@ async def unsubscribe(message: Message, ctx: AppContext, lang: str) -> None:
         return
     changed = await flashsale.set_subscribed(ctx.db, message.from_user.id, False)
     await message.answer(t(lang, "flashsale.unsubscribed" if changed else "flashsale.not_subscribed"))
+
+
+@routes.message(Command("subscribe", "unsubscribe"))
+async def subscription_in_group(message: Message, ctx: AppContext, lang: str, command: CommandObject) -> None:
+    """Alerts go to the private chat, so the choice is made there: a short group reply with a button that runs the
+    command in private (a deep link, which also works for someone who never started the bot)."""
+    name = command.command.lower()
+    url = start_link(ctx.bot_username, views.SUBSCRIPTION_LINK, name)
+    markup = open_private_chat(lang, url, f"private_only.{name}_button")
+    await message.reply(t(lang, f"private_only.{name}"), reply_markup=markup)
+
+
+async def subscription_link(message: Message, value: str, data: dict[str, Any]) -> None:
+    """`/start fss_subscribe` / `fss_unsubscribe` from a group reply: the command, in the private chat."""
+    if value == "subscribe":
+        await subscribe(message, data["ctx"], data["lang"])
+    elif value == "unsubscribe":
+        await unsubscribe(message, data["ctx"], data["lang"])
+    else:
+        await message.answer(t(data["lang"], "start.bad_link"))
 
 
 # ---------------------------------------------------------------------------------------------- admins

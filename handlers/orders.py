@@ -46,9 +46,9 @@ async def orders_in_group(message: Message, ctx: AppContext, lang: str) -> None:
     await message.reply(t(lang, "orders.in_private"), reply_markup=_in_private(ctx, lang, "orders"))
 
 
-def _in_private(ctx: AppContext, lang: str, command: str) -> InlineKeyboardMarkup:
+def _in_private(ctx: AppContext, lang: str, command: str, label_key: str | None = None) -> InlineKeyboardMarkup:
     link = (views.PERSONAL_PREFIX, command)
-    return personal_in_group(lang, ctx.bot_username, link, f"orders.open_{command}")
+    return personal_in_group(lang, ctx.bot_username, link, label_key or f"orders.open_{command}")
 
 
 async def personal_link(message: Message, value: str, data: dict[str, Any]) -> None:
@@ -61,6 +61,8 @@ async def personal_link(message: Message, value: str, data: dict[str, Any]) -> N
         await my_data(message, ctx, lang)
     elif value == "forgetme":
         await forget_me(message, lang)
+    elif value == "support":
+        await _support_here(message, ctx, lang, data.get("state"))
     else:
         await message.answer(t(lang, "start.bad_link"))
 
@@ -187,6 +189,24 @@ async def forget_me(message: Message, lang: str) -> None:
 @routes.message(Command("mydata", "forgetme"))
 async def privacy_in_group(message: Message, ctx: AppContext, lang: str, command: CommandObject) -> None:
     await message.reply(t(lang, "privacy.in_private"), reply_markup=_in_private(ctx, lang, command.command.lower()))
+
+
+@routes.message(Command("support"), ~(F.chat.type == "private"))
+async def support_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    """A conversation with the team is private (the support router answers /support there): in a group, a short
+    reply whose button opens it in the private chat."""
+    markup = _in_private(ctx, lang, "support", "private_only.support_button")
+    await message.reply(t(lang, "private_only.support"), reply_markup=markup)
+
+
+async def _support_here(message: Message, ctx: AppContext, lang: str, state: FSMContext | None) -> None:
+    """What /support does in the private chat: any dialogue in progress ends, and a ticket opens (or is named)."""
+    if message.from_user is None:
+        return
+    if state is not None:
+        await state.clear()
+    text, markup = await support_desk.open_ticket_for(ctx, message.from_user.id, lang)
+    await message.answer(text, reply_markup=markup)
 
 
 @routes.callback_query(PrivacyCB.filter())

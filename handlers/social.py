@@ -14,12 +14,14 @@ from bot import social
 from bot.callbacks.common import MenuCB
 from bot.callbacks.social import ForYouCB, WishCB
 from bot.context import AppContext
+from bot.deeplinks import start_link
 from bot.i18n import has, t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import social as views
 from bot.views.catalog import Screen
 from bot.views.common import personal_in_group
+from store import reachability
 from store.errors import DomainError
 from store.social import wishlist
 
@@ -42,6 +44,13 @@ async def for_you_command(message: Message, ctx: AppContext, lang: str) -> None:
     assert message.from_user is not None
     screen = await for_you_screen(ctx, message.from_user.id, lang)
     await message.answer(screen.text, reply_markup=screen.markup)
+
+
+@routes.message(Command("foryou"))
+async def for_you_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    """Suggestions are personal: one short reply in the group, with a button that opens them in private."""
+    markup = personal_in_group(lang, ctx.bot_username, views.FOR_YOU_LINK, "private_only.foryou_button")
+    await message.reply(t(lang, "private_only.foryou"), reply_markup=markup)
 
 
 @routes.callback_query(MenuCB.filter(F.action == "foryou"))
@@ -73,7 +82,10 @@ async def wishlist_in_group(message: Message, ctx: AppContext, lang: str) -> Non
 
 
 async def wishlist_link(message: Message, value: str, data: dict[str, Any]) -> None:
-    """`/start wl_list` from a group reply: the wishlist, in the private chat."""
+    """`/start wl_list` (or `wl_foryou`) from a group reply: the wishlist (or "For you"), in the private chat."""
+    if value == views.FOR_YOU_LINK[1]:
+        await for_you_command(message, data["ctx"], data["lang"])
+        return
     await wishlist_command(message, data["ctx"], data["lang"])
 
 
@@ -118,6 +130,11 @@ async def heart(query: CallbackQuery, callback_data: WishCB, ctx: AppContext, la
         return
     message = query.message if isinstance(query.message, Message) else None
     if not _private(message) or message is None:
+        if wished and not await reachability.may_write_privately(ctx.db, user_id):
+            # Never started the bot (or blocked it): like Add to cart, the toast opens the bot on the wishlist.
+            url = start_link(ctx.bot_username, *views.WISHLIST_LINK)
+            await query.answer(t_plain(lang, "social.wished_group_start"), url=url)
+            return
         await query.answer(t_plain(lang, "social.wished_group") if wished else toast)
         return
     await query.answer(toast)

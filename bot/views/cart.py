@@ -48,19 +48,24 @@ def _line_buttons(lang: str, line: CartLine) -> list[InlineKeyboardButton]:
     ]
 
 
+def empty_cart(lang: str, head: str = "") -> tuple[str, InlineKeyboardMarkup]:
+    """An empty cart says so and leads to the catalog (also where a checkout finds the cart empty)."""
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(t(lang, "cart.catalog"), MenuCB(action="catalog").pack()),
+                _button(t(lang, "cart.menu"), MenuCB(action="home").pack()),
+            ]
+        ]
+    )
+    return head + t(lang, "cart.empty"), markup
+
+
 def cart_screen(lang: str, cart: CartView, *, notice: str | None = None) -> Screen:
     """`notice` is a first line such as "Added ... from the group"."""
     head = f"{notice}\n\n" if notice else ""
     if cart.empty:
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    _button(t(lang, "cart.catalog"), MenuCB(action="catalog").pack()),
-                    _button(t(lang, "cart.menu"), MenuCB(action="home").pack()),
-                ]
-            ]
-        )
-        return Screen(head + t(lang, "cart.empty"), markup)
+        return Screen(*empty_cart(lang, head))
     lines = [_line_text(lang, number, line) for number, line in enumerate(cart.lines, start=1)]
     subtotals = cart.subtotals
     parts = [head + t(lang, "cart.title"), "\n".join(lines)]

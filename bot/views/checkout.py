@@ -73,8 +73,9 @@ def contact_choice(lang: str, token: str, contact: Contact) -> tuple[str, Inline
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def ask_name(lang: str) -> tuple[str, ReplyKeyboardRemove]:
-    return t(lang, "checkout.ask_name"), ReplyKeyboardRemove()
+def ask_name(lang: str, token: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The first typed step: its text names /cancel and it has the Cancel button every other step offers."""
+    return t(lang, "checkout.ask_name"), InlineKeyboardMarkup(inline_keyboard=[_cancel_row(lang, token)])
 
 
 def ask_phone(lang: str) -> tuple[str, ReplyKeyboardMarkup]:
@@ -90,7 +91,17 @@ def ask_phone(lang: str) -> tuple[str, ReplyKeyboardMarkup]:
 
 
 def ask_address(lang: str) -> tuple[str, ReplyKeyboardRemove]:
+    # The phone step's keyboard has to go, and a message has one markup: the way out here is /cancel, named.
     return t(lang, "checkout.ask_address"), ReplyKeyboardRemove()
+
+
+def cancelled(lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    """A cancelled checkout: the cart is kept, so the way on is the cart (or the menu)."""
+    row = [
+        InlineKeyboardButton(text=t(lang, "menu.cart"), callback_data=MenuCB(action="cart").pack()),
+        InlineKeyboardButton(text=t(lang, "menu.home"), callback_data=MenuCB(action="home").pack()),
+    ]
+    return t(lang, "checkout.cancelled"), InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def ask_coupon(lang: str, token: str) -> tuple[str, InlineKeyboardMarkup]:

@@ -23,6 +23,8 @@ from store.money import STARS, Money
 
 # /start payload prefix of the winner's "pay now" link (`fsp_<order id>`).
 PAY_LINK = "fsp"
+# Deep link from a group reply to /subscribe or /unsubscribe: `fss_subscribe`, `fss_unsubscribe`.
+SUBSCRIPTION_LINK = "fss"
 
 
 def money(amount: int, currency: str) -> str:

@@ -92,9 +92,9 @@ def _delivery(lang: str, order: OrderDetail, point: PickupPoint | None) -> str:
 
 
 # The code means "hand it over": shown while the order waits at the counter, and after, for the record.
-# Deep links from a group reply to the private screen of /orders, /mydata and /forgetme.
+# Deep links from a group reply to the private screen of /orders, /mydata, /forgetme and /support.
 PERSONAL_PREFIX = "my"
-PERSONAL_COMMANDS = ("orders", "mydata", "forgetme")
+PERSONAL_COMMANDS = ("orders", "mydata", "forgetme", "support")
 
 _PICKUP_CODE_SHOWN = frozenset({"confirmed", "paid", "delivered"})
 

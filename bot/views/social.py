@@ -21,6 +21,7 @@ from store.social.wishlist import WishlistPage
 
 SUGGESTION_TITLE_MAX = 28
 WISHLIST_LINK = ("wl", "list")  # deep link from a group reply to /wishlist in the private chat
+FOR_YOU_LINK = ("wl", "foryou")  # the same from a group reply to /foryou
 
 Rows = list[list[InlineKeyboardButton]]
 
