@@ -119,3 +119,27 @@ async def language_chosen(
 
 def setup() -> Router:
     return routes.build()
+
+
+def asks_the_bot(message: Message, ctx: AppContext) -> bool:
+    """A group message that speaks to the bot without a command: "@groupcart_bot where is my order?", or a reply
+    to one of its messages. (Not in the support group, where agents reply to the bot's relayed messages.)"""
+    if message.chat.type not in GROUPS or message.chat.id == ctx.settings.support.chat_id:
+        return False
+    text = message.text or message.caption or ""
+    if not text.strip() or text.startswith("/"):
+        return False
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == ctx.bot.id:
+        return True
+    mention = f"@{ctx.bot_username}".lower()
+    entities = message.entities or message.caption_entities or []
+    return any(e.type == "mention" and e.extract_from(text).lower() == mention for e in entities)
+
+
+@routes.message(asks_the_bot)
+async def question_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    """Outside check: a question to the bot in a group got no answer at all. Orders and carts are personal, so
+    the answer is where to ask, in the asker's language, with the private chat one tap away."""
+    url = f"https://t.me/{ctx.bot_username}?start=hello"
+    await message.reply(t(lang, "group_question.answer"), reply_markup=views.open_private_chat(lang, url))
