@@ -28,6 +28,9 @@ _ACCENTED_RE = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")  # Latin letters that
 _NUMBER = r"(?:[¥$€£]\s*)?(\d+(?:\.\d{1,2})?)"
 _PRICE_RE = re.compile(rf"^(<=|>=|<|>){_NUMBER}$")
 _RANGE_RE = re.compile(rf"^{_NUMBER}-{_NUMBER}$")
+# "tea>20" and "tea > 20" are "tea >20": a bound typed against its word or apart from its number (outside check:
+# "tea>20" was read as one word).
+_GLUED_BOUND_RE = re.compile(r"\s*(<=|>=|<|>)\s*(?=[¥$€£]?\d)")
 
 # Words that say nothing about a product; dropped from queries (not from the index) unless nothing else is left.
 STOPWORDS = frozenset(
@@ -134,7 +137,7 @@ def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
     price_min: int | None = None
     price_max: int | None = None
     rest: list[str] = []
-    for chunk in fold(text).replace("，", " ").split():
+    for chunk in _GLUED_BOUND_RE.sub(r" \1", fold(text).replace("，", " ")).split():
         bound = _PRICE_RE.match(chunk)
         span = _RANGE_RE.match(chunk)
         if bound:

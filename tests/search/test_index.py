@@ -236,3 +236,13 @@ def test_terms() -> None:
     assert list(index_terms("Crème brûlée")) == ["creme", "brulee"]
     assert list(index_terms("苹果汁")) == ["苹", "果", "汁", "苹果", "果汁"]
     assert list(index_terms("ＡＢＣ １２")) == ["abc", "12"]
+
+
+def test_a_price_bound_typed_against_a_word_is_still_a_bound() -> None:
+    """Outside check: "tea>20" searched for the word "tea>20"; it means "tea" under the bound ">20"."""
+    for typed in ("tea>20", "tea >20", "tea> 20", "tea > 20"):
+        parsed = parse_query(typed)
+        assert [w.surface for w in parsed.words] == ["tea"] and parsed.price_min == 2001, (typed, parsed)
+    parsed = parse_query("茶<=¥15")
+    assert parsed.price_max == 1501 and [w.surface for w in parsed.words] == ["茶"]
+    assert parse_query("tea 10-20").price_min == 1000  # ranges unchanged
