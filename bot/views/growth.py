@@ -73,8 +73,9 @@ def points_view(
     builder.button(text=t(lang, "growth.btn_checkin"), callback_data=GrowthCB(action="checkin"))
     builder.button(text=t(lang, "growth.btn_shop"), callback_data=GrowthCB(action="shop"))
     builder.button(text=t(lang, "growth.btn_coupons"), callback_data=GrowthCB(action="coupons"))
+    # The label says the reminder's state, its icon matching it (🔔 on, 🔕 off); a tap flips it.
     builder.button(
-        text=t(lang, "growth.btn_remind_off" if reminder_on else "growth.btn_remind_on", at=reminder_at),
+        text=t(lang, "growth.btn_reminder_is_on" if reminder_on else "growth.btn_reminder_is_off", at=reminder_at),
         callback_data=GrowthCB(action="remind", value="off" if reminder_on else "on"),
     )
     builder.adjust(2, 2)

@@ -82,9 +82,9 @@ async def test_admin_creates_coupons_and_users_buy_with_points(shop: Stack) -> N
 async def test_reminder_opt_in_sends_one_reminder(shop: Stack) -> None:
     frank = await shop.client.user("Frank")
     await frank.send("/points")
-    await frank.tap("🔔 Daily reminder (09:00 UTC+8): off")
+    await frank.tap("🔕 Daily reminder (09:00 UTC+8): off")
     shown = [b.text for row in (await frank.last_message()).buttons for b in row]
-    assert "🔕 Daily reminder (09:00 UTC+8): on" in shown
+    assert "🔔 Daily reminder (09:00 UTC+8): on" in shown
     scheduler = shop.app.scheduler
     assert scheduler is not None
     async with shop.db.read() as session:
