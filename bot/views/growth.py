@@ -117,9 +117,11 @@ def my_coupons_view(lang: str, items: list[CouponView], currency: str) -> tuple[
 def invite_view(
     lang: str, link: str, stats: ReferralStats, reward: int, percent: float
 ) -> tuple[str, InlineKeyboardMarkup]:
+    # The friend's coupon comes when they open the link (store.growth.referrals.attribute), the points when
+    # their first order is paid; with no welcome coupon configured the screen promises none.
     text = t(
         lang,
-        "growth.invite",
+        "growth.invite" if percent > 0 else "growth.invite_no_coupon",
         link=html.escape(link),
         invited=stats.invited,
         bought=stats.bought,
