@@ -84,4 +84,3 @@ def test_chinese_addresses_the_shopper_one_way() -> None:
     assert [key for key, text in zh.items() if "你" in text] == []
     assert [key for key, text in zh.items() if "数字商品" in text] == []
     assert {text for text in zh.values() if text.startswith("🏠")} == {"🏠 主菜单"}
-
