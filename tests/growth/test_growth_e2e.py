@@ -69,8 +69,8 @@ async def test_invite_says_the_friend_gets_the_coupon_on_opening_the_link(
     only the inviter's points wait for the friend's first paid order."""
     inviter = await shop.client.user("Inviter", lang=lang)
     await inviter.send("/invite")
-    invite = (await inviter.last_message()).text
-    assert promise in invite, invite
+    invite = await inviter.last_message()
+    assert invite is not None and promise in (invite.text or ""), invite
     friend = await shop.client.user("Friend", lang=lang)
     await friend.open_deeplink(f"r_{await referrals.code_for(shop.db, inviter.id)}")
     await shop.client.wait_for(lambda: _says(friend, welcome))
