@@ -73,8 +73,9 @@ def points_view(
     builder.button(text=t(lang, "growth.btn_checkin"), callback_data=GrowthCB(action="checkin"))
     builder.button(text=t(lang, "growth.btn_shop"), callback_data=GrowthCB(action="shop"))
     builder.button(text=t(lang, "growth.btn_coupons"), callback_data=GrowthCB(action="coupons"))
+    # The label says the reminder's state, its icon matching it (🔔 on, 🔕 off); a tap flips it.
     builder.button(
-        text=t(lang, "growth.btn_remind_off" if reminder_on else "growth.btn_remind_on", at=reminder_at),
+        text=t(lang, "growth.btn_reminder_is_on" if reminder_on else "growth.btn_reminder_is_off", at=reminder_at),
         callback_data=GrowthCB(action="remind", value="off" if reminder_on else "on"),
     )
     builder.adjust(2, 2)
@@ -116,9 +117,11 @@ def my_coupons_view(lang: str, items: list[CouponView], currency: str) -> tuple[
 def invite_view(
     lang: str, link: str, stats: ReferralStats, reward: int, percent: float
 ) -> tuple[str, InlineKeyboardMarkup]:
+    # The friend's coupon comes when they open the link (store.growth.referrals.attribute), the points when
+    # their first order is paid; with no welcome coupon configured the screen promises none.
     text = t(
         lang,
-        "growth.invite",
+        "growth.invite" if percent > 0 else "growth.invite_no_coupon",
         link=html.escape(link),
         invited=stats.invited,
         bought=stats.bought,

@@ -1,5 +1,6 @@
-"""Referral links: an unguessable personal code, first-touch attribution for users new to the shop, and the
-referrer's reward when the invitee's first order is paid (not at sign-up)."""
+"""Referral links: an unguessable personal code, first-touch attribution for users new to the shop (who get
+the welcome coupon right then, on opening the link), and the referrer's reward when the invitee's first order
+is paid (not at sign-up)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ CODE_RE = re.compile(r"GC50-DEMO-[A-Z0-9]{4}-[A-Z0-9]{4}")
 # (language, pay button, codes message, View order, order title, You may also like)
 LANGS = {
     "en": ("en", "Pay ⭐ 700", "Your 2 codes", "View order", "Order #1", "You may also like"),
-    "zh": ("zh-hans", "支付 ⭐ 700", "GC50-DEMO", "查看订单", "订单 #1", "猜你喜欢"),
+    "zh": ("zh-hans", "支付 ⭐ 700", "GC50-DEMO", "查看订单", "订单 #1", "猜您喜欢"),
 }
 
 

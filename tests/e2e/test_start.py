@@ -15,7 +15,7 @@ async def test_start_greets_in_the_users_language(shop: Stack) -> None:
     labels = [b.text for row in greeting.buttons for b in row]
     assert labels == ["🛍 Catalog", "🔎 Search", "🛒 Cart", "📦 Orders", "✨ For you", "❤️ Wishlist", "❓ Help"]
     zh = await li.last_message()
-    assert "李雷，你好" in zh.text
+    assert "李雷，您好" in zh.text
     assert "🛒 购物车" in [b.text for row in zh.buttons for b in row]
 
 

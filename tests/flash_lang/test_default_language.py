@@ -24,8 +24,8 @@ async def test_unsupported_telegram_language_gets_the_shop_default(shop: Stack, 
     for person in (hans, li, ann):
         await person.send("/start")
     greeting = (await hans.last_message()).text or ""  # type: ignore[union-attr]
-    assert ("Hans，你好" in greeting) if default == "zh" else ("Hi Hans" in greeting), greeting
-    assert "李雷，你好" in ((await li.last_message()).text or "")  # type: ignore[union-attr]
+    assert ("Hans，您好" in greeting) if default == "zh" else ("Hi Hans" in greeting), greeting
+    assert "李雷，您好" in ((await li.last_message()).text or "")  # type: ignore[union-attr]
     assert "Hi Ann" in ((await ann.last_message()).text or "")  # type: ignore[union-attr]
     await hans.send("/help")
     help_text = (await hans.last_message()).text or ""  # type: ignore[union-attr]

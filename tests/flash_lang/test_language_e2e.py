@@ -13,6 +13,7 @@ import pytest
 import time_machine
 
 from bot.emulator.client import MessageView, UserHandle
+from bot.i18n import t
 from bot.sandbox import Stack
 from store import support, users
 from tests.flashsale.helpers import live_sale, make_product
@@ -159,3 +160,32 @@ async def test_an_explicit_language_choice_wins(shop: Stack) -> None:
     await bob.send("运费多少钱？")
     await bob.send("/help")
     assert "What I can do" in ((await _last(bob)).text or ""), "/language chose English: it stays"
+
+
+# README: a message in the other language switches replies to it for a while, "`/language` always wins".
+# The assistant picked its reply language from the message's script (handlers/assistant.py reply_language),
+# over the shopper's /language choice: 中文 chosen, "where is my order" was answered in English.
+CHOSEN_LANGUAGE_WINS = [
+    # Telegram app, /language choice, the message in the other language, its intent's answer, /orders says
+    ("en", "中文", "where is my order", "support.orders.none", "您还没有订单"),
+    ("zh-hans", "English", "我的订单到哪了", "support.orders.none", "no orders yet"),
+]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs handlers/assistant.py (another helper's file) to answer in follow_conversation's language "
+    "when the shopper chose one with /language; see the wording branch's report",
+)
+@pytest.mark.parametrize("app_lang,choice,text,answer,orders", CHOSEN_LANGUAGE_WINS)
+async def test_a_question_in_the_other_language_is_answered_in_the_chosen_one(
+    shop: Stack, app_lang: str, choice: str, text: str, answer: str, orders: str
+) -> None:
+    chosen = "zh" if choice == "中文" else "en"
+    shopper = await shop.client.user("Pat", lang=app_lang)
+    await shopper.send("/language")
+    await shopper.tap(choice)
+    await shopper.send(text)
+    assert (await _last(shopper)).text == t(chosen, answer), "/language always wins over the message's language"
+    await shopper.send("/orders")
+    assert orders in ((await _last(shopper)).text or "")

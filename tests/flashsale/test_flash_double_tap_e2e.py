@@ -21,7 +21,7 @@ from tests.flashsale.test_flash_e2e import _card
 
 HELD = {
     "en": "You already got one from this sale. A double tap counts once",
-    "zh": "你已经抢到了一件。连点两下只算一次",
+    "zh": "您已经抢到了一件。连点两下只算一次",
 }
 WON = {"en": "🎉 You got one!", "zh": "🎉 抢到了"}
 

@@ -75,3 +75,12 @@ def test_telegram_stars_have_one_chinese_name() -> None:
     zh = i18n.catalogue("zh")
     assert [key for key, text in zh.items() if "星币" in text] == []
     assert any("星星" in text for text in zh.values())
+
+
+def test_chinese_addresses_the_shopper_one_way() -> None:
+    """The pickup confirmation said 您 and then "你的虚拟商品还在购物车中" (an outside tester's finding): the zh
+    catalogue says 您 throughout, 虚拟商品 for digital goods (not also 数字商品), and one name for the menu button."""
+    zh = i18n.catalogue("zh")
+    assert [key for key, text in zh.items() if "你" in text] == []
+    assert [key for key, text in zh.items() if "数字商品" in text] == []
+    assert {text for text in zh.values() if text.startswith("🏠")} == {"🏠 主菜单"}

@@ -196,7 +196,7 @@ async def test_failure_leave_refusals_and_chinese(shop: Stack) -> None:
     # The card speaks the leader's language; the toast and the private panel speak the tapper's.
     tap = await li.tap("Join", message=card, chat=group)
     assert tap.toast is not None and "参团成功" in (tap.toast.text or "")
-    assert "你已参团" in ((await li.last_message()) or card).text  # type: ignore[operator]
+    assert "您已参团" in ((await li.last_message()) or card).text  # type: ignore[operator]
 
     # Leave before the deadline releases the reservation.
     await bob.tap("Join", message=card, chat=group)

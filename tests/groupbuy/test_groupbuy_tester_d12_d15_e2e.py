@@ -231,7 +231,7 @@ async def test_a_participants_panel_shows_a_failed_buy_in_their_language(shop: S
     view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, minimum=3)
     card = await posted(shop, group, view)
     await li.tap("Join", message=card, chat=group)
-    panel = next(m for m in await li.messages() if m.from_bot and "你已参团" in text_of(m))
+    panel = next(m for m in await li.messages() if m.from_bot and "您已参团" in text_of(m))
     await fire_deadline(shop, view.id)
     await refresher(shop.app.ctx).idle()
     failed = await current(shop, li, panel.message_id)

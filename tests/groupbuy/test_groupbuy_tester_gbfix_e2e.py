@@ -134,7 +134,7 @@ async def test_pay_on_a_paid_group_buy_order_says_already_paid_and_loses_its_but
 async def _panel(user: UserHandle, group_buy_id: int) -> MessageView:
     """The participant's private panel: the bot's message in their chat that showed "You are in"."""
     for message in await user.messages():
-        if message.from_bot and ("You are in" in text_of(message) or "你已参团" in text_of(message)):
+        if message.from_bot and ("You are in" in text_of(message) or "您已参团" in text_of(message)):
             return message
     raise AssertionError(f"no panel of buy {group_buy_id}")
 
@@ -146,7 +146,7 @@ async def _panel(user: UserHandle, group_buy_id: int) -> MessageView:
         ("close", "en", "🧾 Your order #"),
         ("deadline_short", "en", "nothing will be charged"),
         ("cancel", "en", "nothing will be charged"),
-        ("close", "zh-hans", "🧾 你的订单 #"),
+        ("close", "zh-hans", "🧾 您的订单 #"),
         ("cancel", "zh-hans", "不会扣款"),
     ],
 )

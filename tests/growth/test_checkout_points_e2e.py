@@ -26,7 +26,7 @@ async def test_use_my_points_without_points_says_so_and_does_not_flip(shop: Any)
     tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
     for name, lang, button, toast in (
         ("Alice", "en", "⭐ Use my points", "You have no points to use yet."),
-        ("李雷", "zh-hans", "⭐ 使用积分", "你还没有可用的积分。"),
+        ("李雷", "zh-hans", "⭐ 使用积分", "您还没有可用的积分。"),
     ):
         user = await _shopper(shop, name, lang)
         await fill_cart(shop.db, user.id, {tea: 1})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.sandbox import Stack
+from bot.views.growth import invite_view
 from store.growth import points, referrals
-from store.models import OutboxMessage, ScheduledJob
+from store.models import Order, OutboxMessage, ScheduledJob
 from tests.conftest import ADMIN_ID
 
 
@@ -52,6 +54,41 @@ async def test_referral_link_rewards_on_first_paid_order_only(shop: Stack) -> No
     await shop.client.wait_for(lambda: _has_welcome(friend))
 
 
+# language, what /invite says about the friend's coupon, the friend's welcome message
+INVITE_WORDS = [
+    ("en", "gets a 10% welcome coupon as soon as they open your link", "coupon for your first order"),
+    ("zh-hans", "新用户好友打开链接即可获得 10% 新人优惠券", "送您一张首单 10% 优惠券"),
+]
+
+
+@pytest.mark.parametrize("lang,promise,welcome", INVITE_WORDS)
+async def test_invite_says_the_friend_gets_the_coupon_on_opening_the_link(
+    shop: Stack, lang: str, promise: str, welcome: str
+) -> None:
+    """What /invite promises is what happens: the coupon comes when a new friend opens the link, before any order;
+    only the inviter's points wait for the friend's first paid order."""
+    inviter = await shop.client.user("Inviter", lang=lang)
+    await inviter.send("/invite")
+    invite = await inviter.last_message()
+    assert invite is not None and promise in (invite.text or ""), invite
+    friend = await shop.client.user("Friend", lang=lang)
+    await friend.open_deeplink(f"r_{await referrals.code_for(shop.db, inviter.id)}")
+    await shop.client.wait_for(lambda: _says(friend, welcome))
+    async with shop.db.read() as session:
+        assert (await session.execute(select(Order.id).where(Order.user_id == friend.id))).first() is None
+
+
+def test_invite_without_a_welcome_coupon_promises_none() -> None:
+    stats = referrals.ReferralStats("abc", invited=0, bought=0, points_earned=0)
+    for lang, coupon in (("en", "coupon"), ("zh", "优惠券")):
+        text, _ = invite_view(lang, "https://t.me/shop?start=r_abc", stats, 200, 0)
+        assert coupon not in text and "200" in text, text
+
+
+async def _says(user: object, words: str) -> bool:
+    return any(words in m.text for m in await user.messages())  # type: ignore[attr-defined]
+
+
 async def _has_welcome(user: object) -> bool:
     messages = await user.messages()  # type: ignore[attr-defined]
     return any("coupon for your first order" in m.text for m in messages)
@@ -82,9 +119,9 @@ async def test_admin_creates_coupons_and_users_buy_with_points(shop: Stack) -> N
 async def test_reminder_opt_in_sends_one_reminder(shop: Stack) -> None:
     frank = await shop.client.user("Frank")
     await frank.send("/points")
-    await frank.tap("🔔 Daily reminder (09:00 UTC+8): off")
+    await frank.tap("🔕 Daily reminder (09:00 UTC+8): off")
     shown = [b.text for row in (await frank.last_message()).buttons for b in row]
-    assert "🔕 Daily reminder (09:00 UTC+8): on" in shown
+    assert "🔔 Daily reminder (09:00 UTC+8): on" in shown
     scheduler = shop.app.scheduler
     assert scheduler is not None
     async with shop.db.read() as session:

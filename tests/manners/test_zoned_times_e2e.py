@@ -54,8 +54,8 @@ async def test_flash_sale_start_presets_name_the_zone(
 
 # language, the reminder button while off, the toast once on, the button once on
 REMINDER = [
-    ("en", "🔔 Daily reminder (09:00 UTC+8): off", "every day at 09:00 UTC+8", "🔕 Daily reminder (09:00 UTC+8): on"),
-    ("zh-hans", "🔔 每日提醒（09:00 UTC+8）：已关闭", "每天 09:00 UTC+8 提醒您", "🔕 每日提醒（09:00 UTC+8）：已开启"),
+    ("en", "🔕 Daily reminder (09:00 UTC+8): off", "every day at 09:00 UTC+8", "🔔 Daily reminder (09:00 UTC+8): on"),
+    ("zh-hans", "🔕 每日提醒（09:00 UTC+8）：已关闭", "每天 09:00 UTC+8 提醒您", "🔔 每日提醒（09:00 UTC+8）：已开启"),
 ]
 
 

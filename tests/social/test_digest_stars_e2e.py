@@ -1,6 +1,6 @@
 """The weekly digest lists coming flash sales: a digital product's sale is quoted in Stars, as its winners pay
 (Telegram sells digital goods for Stars only), never at its yuan price; a physical one keeps yuan. Same mistake
-as the "猜你喜欢" button quoting the Stars-only gift card in ¥. Demo catalog, emulator, en and zh groups."""
+as the "猜您喜欢" button quoting the Stars-only gift card in ¥. Demo catalog, emulator, en and zh groups."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.seeded
     ("lang", "add", "pickup", "card", "paid", "also", "ebook"),
     [
         ("en", "Add 1", "Pick up: Central Store", "by card", "Payment received", "You may also like", "e-book"),
-        ("zh", "加入购物车（1 件）", "自提：", "银行卡", "已收到付款", "猜你喜欢", "电子书"),
+        ("zh", "加入购物车（1 件）", "自提：", "银行卡", "已收到付款", "猜您喜欢", "电子书"),
     ],
 )
 async def test_suggested_digital_product_shows_its_star_price(

@@ -1,4 +1,4 @@
-"""Outside check: the Chinese "猜你喜欢" button quoted the Stars-only gift card in ¥. Telegram sells digital goods
+"""Outside check: the Chinese "猜您喜欢" button quoted the Stars-only gift card in ¥. Telegram sells digital goods
 for Stars only, so every list of products quotes them in Stars, as search results and the cart do: the suggestions
 on a card, on the payment's confirmation and on "For you", the wishlist and the category pages. And a suggestion
 tapped under delivered codes opens its card below them, never in their place. Demo catalog, emulator, en and zh."""
@@ -22,7 +22,7 @@ GIFT_BUYERS = range(740_001, 740_006)
 # (the gift card's title as a label starts it, You may also like, wishlist heart, category)
 LANGS = {
     "en": ("Shop gift card, ¥50", "You may also like", "Save to wishlist", "Gift cards"),
-    "zh": ("商城礼品卡 50元", "猜你喜欢", "加入心愿单", "礼品卡与会员"),
+    "zh": ("商城礼品卡 50元", "猜您喜欢", "加入心愿单", "礼品卡与会员"),
 }
 YUAN = re.compile(r"¥\s?\d+\.\d\d")  # a yuan price as Money formats it (the title's "¥50" is its face value)
 

@@ -53,7 +53,7 @@ async def history(shop: Stack, skus: list[str]) -> None:
             "Pu'er",
             "Tieguanyin",
         ),
-        ("zh", "加入购物车（1 件）", "自提：", "银行卡", "已收到付款", "猜你喜欢", "普洱", "铁观音"),
+        ("zh", "加入购物车（1 件）", "自提：", "银行卡", "已收到付款", "猜您喜欢", "普洱", "铁观音"),
     ],
 )
 async def test_card_payment_confirmation_suggests_what_others_bought_with_it(

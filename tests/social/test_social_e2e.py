@@ -45,7 +45,7 @@ async def started(shop: Stack, name: str, lang: str) -> UserHandle:
     ("lang", "also", "oolong", "wish", "wished", "added"),
     [
         ("en", "You may also like", "Tieguanyin", "Save to wishlist", "In your wishlist", "Added to your wishlist"),
-        ("zh", "猜你喜欢", "铁观音", "加入心愿单", "已在心愿单", "已加入心愿单"),
+        ("zh", "猜您喜欢", "铁观音", "加入心愿单", "已在心愿单", "已加入心愿单"),
     ],
 )
 async def test_card_suggests_what_others_bought_with_it_and_the_heart_keeps_it(
@@ -97,7 +97,7 @@ async def test_sold_out_products_are_not_suggested(shop: Stack) -> None:
     assert suggestions and not any("Tieguanyin" in label for label in suggestions)
 
 
-@pytest.mark.parametrize(("lang", "menu", "title"), [("en", "For you", "For you"), ("zh", "为你推荐", "为你推荐")])
+@pytest.mark.parametrize(("lang", "menu", "title"), [("en", "For you", "For you"), ("zh", "为您推荐", "为您推荐")])
 async def test_for_you_in_the_private_menu(shop: Stack, lang: str, menu: str, title: str) -> None:
     await history(shop)
     bob = await started(shop, "Bob", lang)
@@ -297,7 +297,7 @@ async def test_the_author_deletes_their_review_and_nobody_else_can(shop: Stack) 
             "See the photo",
             "Publish",
         ),
-        ("zh", "写几句话", "你的评价已和", "请发送文字或照片", "跳过", "审核后显示", "评价", "查看照片", "发布"),
+        ("zh", "写几句话", "您的评价已和", "请发送文字或照片", "跳过", "审核后显示", "评价", "查看照片", "发布"),
     ],
 )
 async def test_words_and_a_photo_after_the_stars(
