@@ -52,7 +52,7 @@ from bot.views import support as views
 from bot.views.assistant import did_you_mean_markup
 from dialogues.nlu import FALLBACK_INTENT, detect_language
 from dialogues.nlu.builtin import has_enough_signal
-from store import groupbuy, nlu_review, orders, support
+from store import groupbuy, nlu_review, orders, support, users
 from store.models import utcnow
 from store.money import Money
 
@@ -142,7 +142,11 @@ async def _answer_text(
             message, ctx, t(lang, "support.assistant.other_language"), _human_markup(lang), intent="other_language"
         )
         return
-    reply_lang = reply_language(text, lang)
+    # The model reads the message in the language it is written in; the answer is in the language the shopper
+    # chose with /language if they chose one (README: "/language always wins"), else in the message's.
+    text_lang = reply_language(text, lang)
+    user = await users.get_user(ctx.db, user_id)
+    reply_lang = lang if user is not None and user.language_chosen else text_lang
     turn_id = await support.record_turn(ctx.db, user_id, "shopper", text)
     if await _looks_like_product(ctx, text):
         from bot.search_screens import answer_search
@@ -153,7 +157,7 @@ async def _answer_text(
     if nlu_scope.is_small_talk(text):
         await _send(message, ctx, t(reply_lang, "nlu.smalltalk"), _human_markup(reply_lang), intent="small_talk")
         return
-    result = await nlu_service.understand(ctx, text, reply_lang)
+    result = await nlu_service.understand(ctx, text, text_lang)
     if not nlu_service.confident(ctx, result):
         if await _unsure(message, ctx, text, reply_lang, turn_id):
             return

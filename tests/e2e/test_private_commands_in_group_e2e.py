@@ -13,9 +13,9 @@ from bot.sandbox import Stack
 
 SCREENS = {
     # command -> what the private chat shows once the group reply's button is followed
-    "foryou": {"en": "For you", "zh": "为你推荐"},
-    "subscribe": {"en": "flash-sale announcements here", "zh": "秒杀开始时会在这里通知你"},
-    "unsubscribe": {"en": "not subscribed to flash-sale", "zh": "你没有订阅秒杀通知"},
+    "foryou": {"en": "For you", "zh": "为您推荐"},
+    "subscribe": {"en": "flash-sale announcements here", "zh": "秒杀开始时会在这里通知您"},
+    "unsubscribe": {"en": "not subscribed to flash-sale", "zh": "您没有订阅秒杀通知"},
     "support": {"en": "team", "zh": "客服"},
 }
 

@@ -172,11 +172,6 @@ CHOSEN_LANGUAGE_WINS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs handlers/assistant.py (another helper's file) to answer in follow_conversation's language "
-    "when the shopper chose one with /language; see the wording branch's report",
-)
 @pytest.mark.parametrize("app_lang,choice,text,answer,orders", CHOSEN_LANGUAGE_WINS)
 async def test_a_question_in_the_other_language_is_answered_in_the_chosen_one(
     shop: Stack, app_lang: str, choice: str, text: str, answer: str, orders: str
