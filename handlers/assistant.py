@@ -41,7 +41,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot import nlu_scope, nlu_service
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.support import SupCB
-from bot.chat_language import follow_conversation
+from bot.chat_language import follow_conversation, spoken_language
 from bot.context import AppContext
 from bot.i18n import Translator, t, t_plain
 from bot.middlewares import UserContextMiddleware
@@ -52,7 +52,7 @@ from bot.views import support as views
 from bot.views.assistant import did_you_mean_markup
 from dialogues.nlu import FALLBACK_INTENT, detect_language
 from dialogues.nlu.builtin import has_enough_signal
-from store import groupbuy, nlu_review, orders, support, users
+from store import groupbuy, nlu_review, orders, support
 from store.models import utcnow
 from store.money import Money
 
@@ -142,11 +142,11 @@ async def _answer_text(
             message, ctx, t(lang, "support.assistant.other_language"), _human_markup(lang), intent="other_language"
         )
         return
-    # The model reads the message in the language it is written in; the answer is in the language the shopper
-    # chose with /language if they chose one (README: "/language always wins"), else in the message's.
+    # The model reads the message in the language it is written in. When the script says clearly which that is,
+    # follow_conversation has already settled the answer's language (a /language choice wins, README); a message
+    # too short to tell is answered in the language it looks like.
     text_lang = reply_language(text, lang)
-    user = await users.get_user(ctx.db, user_id)
-    reply_lang = lang if user is not None and user.language_chosen else text_lang
+    reply_lang = lang if spoken_language(text) is not None else text_lang
     turn_id = await support.record_turn(ctx.db, user_id, "shopper", text)
     if await _looks_like_product(ctx, text):
         from bot.search_screens import answer_search
