@@ -172,7 +172,7 @@ async def latest(db: Database, limit: int = 10, *, before_id: int | None = None)
 
 
 async def between(db: Database, start: datetime | None = None, end: datetime | None = None) -> list[Entry]:
-    async with db.read() as session:
+    async with db.scan() as session:
         query = select(AuditEntry).order_by(AuditEntry.id)
         if start is not None:
             query = query.where(AuditEntry.created_at >= start)

@@ -69,7 +69,7 @@ def _audience(audience: str):  # type: ignore[no-untyped-def]
 
 
 async def audience_size(db: Database, audience: str) -> int:
-    async with db.read() as session:
+    async with db.scan() as session:
         sub = _audience(audience).subquery()
         return int((await session.execute(select(func.count()).select_from(sub))).scalar_one())
 
@@ -208,7 +208,7 @@ async def product_choices(db: Database, typed: str | None = None) -> list[Produc
     """Products the admin may attach: with nothing typed the latest added; else an exact SKU, or those whose
     English or Chinese title contains every word typed. Active ones only (a shopper could not open the others);
     sold-out ones too (their card offers "Notify me")."""
-    async with db.read() as session:
+    async with db.scan() as session:
         base = select(*PRODUCT_COLUMNS).where(Product.active.is_(True))
         wanted = " ".join((typed or "").split())[:64]
         if not wanted:

@@ -588,7 +588,7 @@ class ExportedProduct:
 
 async def export_catalog(db: Database) -> tuple[list[CategoryView], list[ExportedProduct]]:
     """Every category and product (inactive ones too), for the export."""
-    async with db.read() as session:
+    async with db.scan() as session:
         cats = [
             _category(c)
             for c in await session.execute(

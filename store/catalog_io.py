@@ -442,7 +442,7 @@ def format_major(amount: int, currency: str) -> str:
 
 async def export_records(db: Database) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     categories, products = await export_catalog(db)
-    async with db.read() as session:
+    async with db.scan() as session:
         handed_over = {
             sku: (kind, content)
             for sku, kind, content in await session.execute(

@@ -20,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from store.sqlite_inline import inline_connector
+
 if TYPE_CHECKING:
     from store.rules import ShopRules
 
@@ -28,8 +30,12 @@ log = logging.getLogger(__name__)
 AfterCommitHook = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> AsyncEngine:
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+def _sqlite_engine(url: str, *, immediate: bool, echo: bool, inline: bool = False) -> AsyncEngine:
+    path = make_url(url).database
+    if inline and path and path != ":memory:":
+        engine = create_async_engine(url, echo=echo, async_creator=inline_connector(path, timeout=30))
+    else:
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -67,12 +73,14 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.engine = _sqlite_engine(url, immediate=True, echo=echo)
-            self.read_engine = _sqlite_engine(url, immediate=False, echo=echo)
+            self.read_engine = _sqlite_engine(url, immediate=False, echo=echo, inline=True)
+            self.scan_engine = _sqlite_engine(url, immediate=False, echo=echo)
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
-            self.read_engine = self.engine
+            self.read_engine = self.scan_engine = self.engine
         self._sessions = async_sessionmaker(self.engine, class_=ShopSession, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, class_=ShopSession, expire_on_commit=False)
+        self._scan_sessions = async_sessionmaker(self.scan_engine, class_=ShopSession, expire_on_commit=False)
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         self._after_commit: list[AfterCommitHook] = []
 
@@ -110,13 +118,32 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only session: never blocked by the SQLite writer lock."""
+        """A short read-only session: never blocked by the SQLite writer lock. On SQLite its statements run on
+        the event loop's thread (store.sqlite_inline), so it is for indexed reads of a few rows; use `scan()`
+        for anything that reads a table through."""
         async with self._read_sessions() as session:
             session.rules = self.rules
             async with session.begin():
                 yield session
 
+    @asynccontextmanager
+    async def scan(self) -> AsyncIterator[AsyncSession]:
+        """A long read-only session (index builds, reports, exports, recipient lists): on SQLite its statements
+        run on aiosqlite's worker thread, so the event loop keeps answering while it reads."""
+        async with self._scan_sessions() as session:
+            session.rules = self.rules
+            async with session.begin():
+                yield session
+
+    @property
+    def engines(self) -> list[AsyncEngine]:
+        """Every distinct engine (the write engine first), for disposal and for instrumentation in tests."""
+        engines: list[AsyncEngine] = []
+        for engine in (self.engine, self.read_engine, self.scan_engine):
+            if engine not in engines:
+                engines.append(engine)
+        return engines
+
     async def dispose(self) -> None:
-        await self.engine.dispose()
-        if self.read_engine is not self.engine:
-            await self.read_engine.dispose()
+        for engine in self.engines:
+            await engine.dispose()

@@ -140,7 +140,7 @@ async def report(db: Database, period: Period, top: int = 5, today: date | None 
     lo, hi = period.bounds()
     zone = ZoneInfo(period.timezone)
     out = Report(period)
-    async with db.read() as session:
+    async with db.scan() as session:
         out.orders_placed = int(
             (
                 await session.execute(

@@ -309,7 +309,7 @@ async def find_products_for_wizard(
     wanted = " ".join(text.split())[:64]
     if not wanted:
         return []
-    async with db.read() as session:
+    async with db.scan() as session:
         base = _sellable(select(*PRODUCT_COLUMNS), True)
         exact = (await session.execute(base.where(func.upper(Product.sku) == wanted.upper()))).first()
         if exact is not None:

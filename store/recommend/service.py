@@ -53,7 +53,7 @@ async def load_events(db: Database, now: datetime) -> tuple[list[model.Event], d
     since = now - HORIZON
     events: list[model.Event] = []
     memberships: dict[int, set[int]] = defaultdict(set)
-    async with db.read() as session:
+    async with db.scan() as session:
         bought = await session.execute(
             select(Order.user_id, OrderItem.product_id, Order.created_at)
             .join(OrderItem, OrderItem.order_id == Order.id)

@@ -240,7 +240,7 @@ class SearchEngine:
         query = select(*_INDEX_COLUMNS).order_by(Product.id).limit(BUILD_CHUNK)
         if after is not None:
             query = query.where(Product.id > after)
-        async with self.db.read() as session:
+        async with self.db.scan() as session:
             rows = (await session.execute(query)).all()
         latest = max((row.updated_at for row in rows if row.updated_at), default=None)
         if latest is not None:
@@ -384,7 +384,7 @@ async def search_products(
 
 async def _ratings(db: Database) -> dict[int, tuple[float, int]]:
     """Average and count of published reviews of every reviewed product (far fewer than the products)."""
-    async with db.read() as session:
+    async with db.scan() as session:
         rows = await session.execute(
             select(Review.product_id, func.avg(Review.rating), func.count())
             .where(Review.status == REVIEW_PUBLISHED)

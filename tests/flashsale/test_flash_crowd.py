@@ -152,7 +152,7 @@ async def test_sold_out_taps_need_no_database(sqlite_bench: Bench, db: Database)
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
+    engines = {engine.sync_engine for engine in db.engines}
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
     slots = sqlite_bench.app.ctx.db_slots

@@ -87,7 +87,7 @@ class DatabaseOutage:
     def __init__(self, db: Database) -> None:
         self.down = False
         self.failures = 0
-        for engine in {db.engine, db.read_engine}:
+        for engine in db.engines:
             event.listen(engine.sync_engine, "before_cursor_execute", self._check)
 
     def _check(self, *_args: Any) -> None:
