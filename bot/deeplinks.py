@@ -51,4 +51,18 @@ def start_payload(prefix: str, value: str, referral: str | None = None) -> str:
 
 
 def start_link(bot_username: str, prefix: str, value: str, referral: str | None = None) -> str:
-    return f"https://t.me/{bot_username}?start={start_payload(prefix, value, referral)}"
+    return _link(bot_username, start_payload(prefix, value, referral))
+
+
+# The payload of a plain "open the private chat" link: any payload makes Telegram send /start on the tap (a bare
+# t.me link only opens the chat), and one without a prefix lands on the welcome.
+HELLO_PAYLOAD = "hello"
+
+
+def hello_link(bot_username: str) -> str:
+    """The private chat with the bot, opened on the welcome: where a group points someone to ask personally."""
+    return _link(bot_username, HELLO_PAYLOAD)
+
+
+def _link(bot_username: str, payload: str) -> str:
+    return f"https://t.me/{bot_username}?start={payload}"

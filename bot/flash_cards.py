@@ -11,11 +11,10 @@ is not slowed by a database read. Each process redraws what it committed; the ou
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import Any
 
+from bot.debounce import Debouncer
 from store import flashsale
 from store.db import Database
 
@@ -26,8 +25,8 @@ class FlashCardRefresher:
     def __init__(self, db: Database, period: float) -> None:
         self.db = db
         self.period = period
-        self._dirty: set[int] = set()
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        # One redraw per sale, a full period after the first request: the requests meanwhile are that one.
+        self._counts: Debouncer[int, None] = Debouncer(self._redraw, name="flash-count", delay=period)
         self.redraws = 0  # edits queued, for tests and metrics
 
     async def after_commit(self, info: dict[str, Any]) -> None:
@@ -36,26 +35,14 @@ class FlashCardRefresher:
 
     def request(self, sale_id: int) -> None:
         """Redraw the sale's count within a period; many requests meanwhile are one redraw."""
-        self._dirty.add(sale_id)
-        task = self._tasks.get(sale_id)
-        if task is None or task.done():
-            self._tasks[sale_id] = asyncio.create_task(self._run(sale_id), name=f"flash-count:{sale_id}")
+        self._counts.request(sale_id, None)
 
-    async def _run(self, sale_id: int) -> None:
-        while sale_id in self._dirty:
-            await asyncio.sleep(self.period)
-            self._dirty.discard(sale_id)
-            try:
-                self.redraws += await flashsale.redraw_count(self.db, sale_id)
-            except Exception:
-                log.exception("flash sale %s: card count not redrawn", sale_id)
+    async def _redraw(self, sale_id: int, _: None) -> None:
+        try:
+            self.redraws += await flashsale.redraw_count(self.db, sale_id)
+        except Exception:
+            log.exception("flash sale %s: card count not redrawn", sale_id)
 
     async def close(self) -> None:
         """Shutdown: a count not yet drawn is dropped (the next change, or the end edit, draws the card)."""
-        self._dirty.clear()
-        for task in self._tasks.values():
-            task.cancel()
-        for task in self._tasks.values():
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        await self._counts.close()

@@ -3,16 +3,15 @@ cards coalesced per chat and paced under Telegram's group limit. Used by handler
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import time
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import FSInputFile, InputFile, Message
 
 from bot.config import Settings
 from bot.context import AppContext
+from bot.debounce import Debouncer, RetryLater
 from bot.groupbuy_panels import PanelRefresher
 from bot.views import groupbuy as views
 from store import catalog, groupbuy, users
@@ -99,17 +98,14 @@ class CardRefresher:
         self.ctx = ctx
         self.panels = PanelRefresher(ctx)
         self._unpin: set[int] = set()
-        self._dirty: dict[int, list[int]] = {}
-        self._last: dict[int, float] = {}
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        # Per chat, the buys whose card to redraw, in turn, at most one edit per `card_edit_min_seconds`.
+        self._cards: Debouncer[int, int] = Debouncer(
+            self._redraw, name="gb-cards", gap=float(ctx.settings.groupbuy.card_edit_min_seconds)
+        )
         self.edits = 0  # for tests and metrics
 
-    @property
-    def gap(self) -> float:
-        return float(self.ctx.settings.groupbuy.card_edit_min_seconds)
-
     def note_sent(self, chat_id: int) -> None:
-        self._last[chat_id] = time.monotonic()
+        self._cards.note(chat_id)
 
     def request_panels(self, group_buy_id: int) -> None:
         """The leader changed the buy, or it ended: every participant's live panel is brought up to date."""
@@ -120,36 +116,20 @@ class CardRefresher:
         buy just closed (once: the closing transition is conditional), so its card is unpinned after the edit."""
         if ended:
             self._unpin.add(group_buy_id)
-        queue = self._dirty.setdefault(chat_id, [])
-        if group_buy_id not in queue:
-            queue.append(group_buy_id)
-        task = self._tasks.get(chat_id)
-        if task is None or task.done():
-            self._tasks[chat_id] = asyncio.create_task(self._drain(chat_id), name=f"gb-cards:{chat_id}")
+        self._cards.request(chat_id, group_buy_id)
 
     async def idle(self) -> None:
         """Wait until every requested redraw is done (tests)."""
-        while any(not task.done() for task in self._tasks.values()):
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self._cards.idle()
         await self.panels.idle()
 
-    async def _drain(self, chat_id: int) -> None:
-        queue = self._dirty.get(chat_id, [])
-        while queue:
-            wait = self._last.get(chat_id, -1e9) + self.gap - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            group_buy_id = queue.pop(0)
-            try:
-                await self._edit(group_buy_id)
-            except TelegramRetryAfter as exc:
-                if group_buy_id not in queue:
-                    queue.insert(0, group_buy_id)
-                self._last[chat_id] = time.monotonic() + exc.retry_after
-                continue
-            except Exception:
-                log.exception("group-buy card %s could not be redrawn", group_buy_id)
-            self._last[chat_id] = time.monotonic()
+    async def _redraw(self, chat_id: int, group_buy_id: int) -> None:
+        try:
+            await self._edit(group_buy_id)
+        except TelegramRetryAfter as exc:
+            raise RetryLater(exc.retry_after) from exc
+        except Exception:
+            log.exception("group-buy card %s could not be redrawn", group_buy_id)
 
     async def _edit(self, group_buy_id: int) -> None:
         view = await groupbuy.get(self.ctx.db, group_buy_id)

@@ -47,7 +47,7 @@ async def start_private(
 @routes.message(CommandStart())
 async def start_group(message: Message, ctx: AppContext) -> None:
     lang = await group_language(ctx, message.chat.id)
-    url = f"https://t.me/{ctx.bot_username}?start=hello"
+    url = deeplinks.hello_link(ctx.bot_username)
     await message.reply(t(lang, "start.group_hint"), reply_markup=views.open_private_chat(lang, url))
 
 
@@ -141,5 +141,5 @@ def asks_the_bot(message: Message, ctx: AppContext) -> bool:
 async def question_in_group(message: Message, ctx: AppContext, lang: str) -> None:
     """Outside check: a question to the bot in a group got no answer at all. Orders and carts are personal, so
     the answer is where to ask, in the asker's language, with the private chat one tap away."""
-    url = f"https://t.me/{ctx.bot_username}?start=hello"
+    url = deeplinks.hello_link(ctx.bot_username)
     await message.reply(t(lang, "group_question.answer"), reply_markup=views.open_private_chat(lang, url))

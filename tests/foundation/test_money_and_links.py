@@ -50,3 +50,10 @@ def test_start_links_stay_within_telegram_limits() -> None:
     assert deeplinks.start_payload("p", long_value, "abcdef") == f"p_{long_value}"
     with pytest.raises(ValueError):
         deeplinks.start_payload("p", "has space")
+
+
+def test_the_hello_link_opens_the_private_chat_on_the_welcome() -> None:
+    assert deeplinks.hello_link("shop_bot") == "https://t.me/shop_bot?start=hello"
+    # A valid payload with no prefix: /start shows the welcome, not "that link is not valid any more".
+    assert deeplinks.parse_payload(deeplinks.HELLO_PAYLOAD) == deeplinks.StartPayload(None, None, None)
+    assert deeplinks.PAYLOAD_RE.match(deeplinks.HELLO_PAYLOAD)
