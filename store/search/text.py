@@ -253,7 +253,9 @@ def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
     dropped: list[str] = []
     for piece in _EMOJI_RE.split(_EMOJI_NOISE_RE.sub("", " ".join(rest))):
         if piece in EMOJI_WORDS:
-            found.append(QueryWord(piece, _emoji_terms(piece), False, emoji=True))
+            # Once each: "🍵" * 4096 is one word, not a query of 4,096 words.
+            if not any(word.surface == piece for word in found):
+                found.append(QueryWord(piece, _emoji_terms(piece), False, emoji=True))
             continue
         for term, surface in words(piece):
             if term[0].isascii():

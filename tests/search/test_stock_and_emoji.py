@@ -135,6 +135,7 @@ async def test_an_emoji_finds_the_products_it_names(any_db: Database) -> None:
     assert both.partial and {item.sku for item in both.items} == {"FRU-BANANA", "FRU-APPLE"}
     results = await search_products(engine, "🍎", refresh_seconds=0)
     assert results.query == "🍎" and results.total == 1  # the header shows what was typed
+    assert (await search_products(engine, "🍎" * 2000, refresh_seconds=0)).query == "🍎"  # one word, not 2,000
     index = await get_index(engine, 0)
     assert looks_like_product_query(index, "🍎")
     assert not looks_like_product_query(index, "☕️")  # coffee: not in this catalog
