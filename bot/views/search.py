@@ -242,7 +242,9 @@ def _empty_view(
             rows += [
                 [product_button(lang, i + 1, item, suggested_targets[i])] for i, item in enumerate(results.suggested)
             ]
-        if not results.suggestion and not results.suggested:
+        if not results.query and typed.strip():  # nothing searchable was left: say what search understands
+            lines.append(t(lang, "search.nothing_searchable"))
+        elif not results.suggestion and not results.suggested:
             lines.append(t(lang, "search.try_other"))
     rows.append([InlineKeyboardButton(text=t(lang, "menu.home"), callback_data=MenuCB(action="home").pack())])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)

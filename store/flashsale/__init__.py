@@ -90,6 +90,7 @@ from store.flashsale.views import (
     list_sales,
     live_prices,
     live_prices_in,
+    products_on_sale,
 )
 
 __all__ = [
@@ -151,6 +152,7 @@ __all__ = [
     "parse_time",
     "pay_in_stars",
     "price_for_stars",
+    "products_on_sale",
     "public_key",
     "redraw_count",
     "sale_by_key",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
@@ -205,22 +205,32 @@ async def live_prices_in(session: AsyncSession, product_ids: Iterable[int]) -> d
     ids = sorted(set(product_ids))
     if not ids:
         return {}
-    now = utcnow()
     rows = await session.execute(
         select(FlashSale.id, FlashSale.product_id, FlashSale.price, FlashSale.stock - FlashSale.sold)
-        .where(
-            FlashSale.product_id.in_(ids),
-            FlashSale.status == LIVE,
-            FlashSale.starts_at <= now,
-            FlashSale.ends_at > now,
-            FlashSale.sold < FlashSale.stock,
-        )
+        .where(FlashSale.product_id.in_(ids), *_open_with_units(utcnow()))
         .order_by(FlashSale.price, FlashSale.id)
     )
     out: dict[int, LivePrice] = {}
     for sale_id, product_id, price, remaining in rows.all():
         out.setdefault(int(product_id), LivePrice(int(sale_id), int(price), int(remaining)))
     return out
+
+
+def _open_with_units(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A sale open to everyone now with units left (what `live_prices_in` shows)."""
+    return (
+        FlashSale.status == LIVE,
+        FlashSale.starts_at <= now,
+        FlashSale.ends_at > now,
+        FlashSale.sold < FlashSale.stock,
+    )
+
+
+async def products_on_sale(session: AsyncSession) -> set[int]:
+    """Products with a sale open to everyone and units left: buyable even when their own stock is 0 (the sale's
+    units were taken out of it). Live sales are few; the status index finds them."""
+    rows = await session.execute(select(FlashSale.product_id).where(*_open_with_units(utcnow())).distinct())
+    return {int(pid) for pid in rows.scalars()}
 
 
 async def live_prices(db: Database, product_ids: Iterable[int]) -> dict[int, LivePrice]:

@@ -4,7 +4,9 @@
 Documents are numbered densely as they are added. A product that changes gets a new document number and its old
 one is marked dead (postings are append-only; `compact` drops dead entries). Changes that do not alter the text
 (price, stock) are applied in place, so a flash sale's stream of stock updates costs nothing here.
-Prices in the index only rank and filter; what a shopper sees is read from the database.
+Prices and the in-stock flag in the index only rank and filter; what a shopper sees is read from the database.
+Best-match results list products in stock before sold-out ones (outside check: "水果 便宜" put a sold-out product
+first); the explicit sorts (price, newest, rating) keep their literal order.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from store.search.text import ParsedQuery, cjk_grams, parse_query, stem, tokens
+from store.search.text import ParsedQuery, QueryWord, cjk_grams, parse_query, stem, tokens
 
 # Heaviest first (indexing relies on the order).
 FIELD_WEIGHTS = (("title_en", 3.0), ("title_zh", 3.0), ("tags", 2.0), ("description_en", 1.0), ("description_zh", 1.0))
@@ -52,10 +54,12 @@ class IndexedProduct:
     description_zh: str
     tags: str
     active: bool = True
+    in_stock: bool = True  # stock > 0; updated in place (not part of the text). See also `SearchIndex.set_on_sale`.
 
     @classmethod
     def from_row(cls, row: Any) -> IndexedProduct:
-        """From a products row (or a select of its columns; without `active`, the row is an active product)."""
+        """From a products row (or a select of its columns; without `active`, the row is an active product; without
+        `stock`, one in stock)."""
         return cls(
             id=row.id,
             category_id=row.category_id,
@@ -67,6 +71,7 @@ class IndexedProduct:
             description_zh=row.description_zh or "",
             tags=row.tags or "",
             active=bool(getattr(row, "active", True)),
+            in_stock=(getattr(row, "stock", 1) or 0) > 0,
         )
 
     def signature(self) -> int:
@@ -155,6 +160,9 @@ class SearchIndex:
         self._category: IntArray = np.zeros(0, np.int64)
         self._created: IntArray = np.zeros(0, np.int64)
         self._alive: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)
+        self._no_stock: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)  # the product's own stock is 0
+        self._sale: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)  # a live flash sale has units of it
+        self._on_sale: set[int] = set()
         self._doc: dict[int, int] = {}  # product id -> live document
         self._signatures: dict[int, int] = {}  # every known product, inactive ones too
         self._base: dict[str, Posting] = {}
@@ -204,12 +212,24 @@ class SearchIndex:
         if self._signatures.get(product.id) == signature:
             if doc is not None:
                 self._price[doc] = product.price
+                self._no_stock[doc] = not product.in_stock
             return False
         self.remove(product.id)
         self._signatures[product.id] = signature
         if product.active:
             self._add(product)
         return True
+
+    def set_on_sale(self, product_ids: set[int]) -> None:
+        """The products a live flash sale has units of: they count as in stock although their own stock is 0
+        (the sale's units were taken out of it)."""
+        for pid in self._on_sale - product_ids:
+            if (doc := self._doc.get(pid)) is not None:
+                self._sale[doc] = False
+        for pid in product_ids - self._on_sale:
+            if (doc := self._doc.get(pid)) is not None:
+                self._sale[doc] = True
+        self._on_sale = set(product_ids)
 
     def remove(self, product_id: int) -> None:
         self._signatures.pop(product_id, None)
@@ -219,7 +239,7 @@ class SearchIndex:
 
     def _grow(self) -> None:
         cap = max(1024, self._cap * 2)
-        for name in ("_pid", "_price", "_category", "_created", "_alive"):
+        for name in ("_pid", "_price", "_category", "_created", "_alive", "_no_stock", "_sale"):
             old = getattr(self, name)
             new = np.zeros(cap, old.dtype)
             new[: self._n] = old[: self._n]
@@ -236,6 +256,8 @@ class SearchIndex:
         self._category[doc] = product.category_id
         self._created[doc] = product.created
         self._alive[doc] = True
+        self._no_stock[doc] = not product.in_stock
+        self._sale[doc] = product.id in self._on_sale
         self._doc[product.id] = doc
         # Fields come heaviest first, so a term's first weight is its best one.
         weights: dict[str, float] = {}
@@ -364,6 +386,17 @@ class SearchIndex:
                 out.extend((term, 1.0 - 0.25 * dist) for term, dist in near if dist == best)
         return out
 
+    def _alternatives(self, word: QueryWord) -> Expansions:
+        """An emoji's terms, any of which matches: exact words and English prefixes ("🍎" finds "apples"), no typos."""
+        out: Expansions = []
+        for term in word.units:
+            if term[0].isascii():
+                out += [(term, 1.0)] if self.has_term(term) else []
+                out += [(prefixed, PREFIX_FACTOR) for prefixed in self._prefixed(term)] if len(term) >= 3 else []
+            else:
+                out += self.expand(term)
+        return out
+
     # ------------------------------------------------------------------------------------------ querying
 
     def _unit_score(self, expansions: list[tuple[str, float]]) -> FloatArray | None:
@@ -439,7 +472,9 @@ class SearchIndex:
             return alive.copy(), None, False
         query_words: list[QueryTerms] = []
         for word in parsed.words:
-            if relaxed and not word.latin:
+            if word.emoji:
+                query_words.append(([self._alternatives(word)], None))
+            elif relaxed and not word.latin:
                 # The loosest Chinese match: each character on its own counts as a word.
                 query_words += [([self.expand(char)], None) for char in dict.fromkeys(word.surface)]
             elif not word.latin and len(word.surface) >= 3:
@@ -499,10 +534,28 @@ class SearchIndex:
         limit: int,
         ratings: Ratings | None = None,
     ) -> IntArray:
+        """Documents `offset` to `offset + limit` in `sort` order. Best match puts every product in stock before the
+        sold-out ones: two groups, each ordered by its keys, paged as one list (no work beyond the matches)."""
         end = offset + limit
         if offset >= len(docs) or limit <= 0:
             return np.zeros(0, np.int64)
-        keys = self._sort_keys(docs, score if sort == "relevance" else None, sort, ratings)
+        if sort != "relevance":
+            return self._ordered(docs, self._sort_keys(docs, None, sort, ratings), offset, end)
+        sold_out = self._no_stock[docs] & ~self._sale[docs]
+        available, gone = docs[~sold_out], docs[sold_out]
+        parts = []
+        if offset < len(available):
+            parts.append(self._ordered(available, self._sort_keys(available, score, sort), offset, end))
+        if end > len(available) and len(gone):
+            start = max(offset - len(available), 0)
+            parts.append(self._ordered(gone, self._sort_keys(gone, score, sort), start, end - len(available)))
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    @staticmethod
+    def _ordered(docs: IntArray, keys: IntArray, offset: int, end: int) -> IntArray:
+        """`docs[offset:end]` after sorting by `keys` (a partial sort when the page is near the top)."""
+        if offset >= len(docs):
+            return np.zeros(0, np.int64)
         if end < len(docs):
             top = np.argpartition(keys, end - 1)[:end]
             top = top[np.argsort(keys[top], kind="stable")]
@@ -514,6 +567,10 @@ class SearchIndex:
         """For a query that found nothing: a corrected query that finds something, and close products."""
         corrected: list[str] = []
         for word in parsed.words:
+            if word.emoji:
+                if self._alternatives(word):
+                    corrected.append(word.surface)
+                continue
             if not word.latin:
                 if all(self.has_term(unit) for unit in word.units):
                     corrected.append(word.surface)
@@ -541,6 +598,10 @@ class SearchIndex:
         if parsed.empty or len(parsed.words) > 6 or len(parsed.ignored) > 2:
             return False
         for word in parsed.words:
+            if word.emoji:
+                if not any(term in self._strong for term, _factor in self._alternatives(word)):
+                    return False
+                continue
             for unit in word.units:
                 if unit in self._strong:
                     continue

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from store.db import Database
 from store.models import Product
 from store.search.index import IndexedProduct, SearchIndex
-from store.search.text import ParsedQuery
+from store.search.text import ParsedQuery, QueryWord
 
 CANDIDATES = 500
 
@@ -27,6 +27,7 @@ _COLUMNS = (
     Product.description_zh,
     Product.tags,
     Product.active,
+    Product.stock,  # ranks products in stock first; a stock change bumps `updated_at`, so the refresh sees it
 )
 
 
@@ -37,6 +38,13 @@ def _contains(fragment: str) -> ColumnElement[bool]:
         Product.title_zh.like(pattern, escape="\\"),
         func.lower(Product.tags).like(pattern, escape="\\"),
     )
+
+
+def _word(word: QueryWord) -> ColumnElement[bool]:
+    """Latin words by their stem ("apples" finds "apple"), Chinese runs as typed, an emoji by any of its words."""
+    if word.emoji:
+        return or_(*(_contains(term) for term in word.units))
+    return _contains(word.units[0] if word.latin else word.surface)
 
 
 async def interim_index(
@@ -55,13 +63,11 @@ async def interim_index(
         base = base.where(Product.price >= price_min)
     if price_max is not None:
         base = base.where(Product.price < price_max)
-    # Latin words by their stem ("apples" finds "apple"), Chinese runs as typed.
-    fragments = [word.units[0] if word.latin else word.surface for word in parsed.words]
     async with db.read() as session:
-        if not fragments:
+        if parsed.empty:
             rows = list(await session.execute(base.order_by(Product.created_at.desc()).limit(CANDIDATES)))
         else:
-            conditions = [_contains(fragment) for fragment in fragments]
+            conditions = [_word(word) for word in parsed.words]
             rows = list(await session.execute(base.where(and_(*conditions)).limit(CANDIDATES)))
             if len(rows) < CANDIDATES and len(conditions) > 1:
                 seen = [row.id for row in rows]

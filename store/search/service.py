@@ -7,6 +7,12 @@ that committed late) and for the product count (which reveals deletions). Change
 in place; a large change (an import) rebuilds the index off the event loop. So a product edited in the admin
 or imported becomes searchable within `refresh_seconds` (0 in tests).
 
+Stock: best match lists products that can be bought first. The index keeps each product's "stock is 0" flag
+(read with the text; a stock change bumps `updated_at`, so the same check applies it in place, re-indexing
+nothing) and the set of products a live flash sale has units of (read at each check: sales start and end on
+their own clock). So a product that sells out moves behind the others within `refresh_seconds`; the stock and
+"sold out" a shopper sees are always read live with the page.
+
 Start-up: `SearchEngine.warm_up()` builds the index in the background so the bot answers at once; until it is
 ready, searches are served by a SQL LIKE fallback (store/search/interim.py) and the assistant's "is this a product
 name?" check answers no (an empty index) rather than keeping a shopper waiting.
@@ -62,6 +68,7 @@ _INDEX_COLUMNS = (
     Product.description_zh,
     Product.tags,
     Product.active,
+    Product.stock,  # ranks products in stock first; a stock change bumps `updated_at`, so the refresh sees it
 )
 
 
@@ -229,6 +236,8 @@ class SearchEngine:
                     rows = asyncio.run_coroutine_threadsafe(self._chunk(after, newest), loop).result(CHUNK_TIMEOUT)
 
             index = await asyncio.to_thread(SearchIndex.build, products())
+        async with self.db.read() as session:
+            index.set_on_sale(await flashsale.products_on_sale(session))
         self.index = index
         self._watermark = max(newest, default=None)
         self._checked = checked
@@ -267,6 +276,8 @@ class SearchEngine:
                     self._watermark = row.updated_at
             if index.known_count != count:
                 await self._reconcile(session, index)
+            # Sales start, end and sell out on their own clock; the live ones are few.
+            index.set_on_sale(await flashsale.products_on_sale(session))
         if index.pending > COMPACT_ABOVE:
             index.compact()
         self._checked = checked

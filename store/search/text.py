@@ -8,6 +8,8 @@ into query units, so both sides always agree.
   pairs (bigrams). "苹果" then matches inside "红富士苹果" without a word segmenter.
 - Price filters typed into the query: `<30`, `<=30`, `>20`, `>=20`, `20-50` (major units, optional currency
   sign) are taken out of the words.
+- Common product emoji stand for their word in both languages (🍎 is "apple" or 苹果, 🍵 is "tea" or 茶): a
+  query of only "🍎" finds apples (outside check: it found nothing). Query side only; the index is unchanged.
 """
 
 from __future__ import annotations
@@ -31,6 +33,92 @@ _RANGE_RE = re.compile(rf"^{_NUMBER}-{_NUMBER}$")
 # "tea>20" and "tea > 20" are "tea >20": a bound typed against its word or apart from its number (outside check:
 # "tea>20" was read as one word).
 _GLUED_BOUND_RE = re.compile(r"\s*(<=|>=|<|>)\s*(?=[¥$€£]?\d)")
+
+# Emoji a shopper may send for a product: each stands for any of its words, which are index terms (one English word
+# in its stemmed form, or one or two Chinese characters). Chinese words are chosen not to match unrelated products
+# (🍑 is 蜜桃, since 桃 alone is in 猕猴桃; 🍚 is 大米, since 米 alone is in 玉米).
+EMOJI_WORDS: dict[str, tuple[str, ...]] = {
+    "🍎": ("apple", "苹果"),
+    "🍏": ("apple", "苹果"),
+    "🍐": ("pear", "梨"),
+    "🍊": ("orange", "mandarin", "橙", "橘"),
+    "🍋": ("lemon", "柠檬"),
+    "🍌": ("banana", "香蕉"),
+    "🍉": ("watermelon", "西瓜"),
+    "🍇": ("grape", "葡萄"),
+    "🍓": ("strawberry", "草莓"),
+    "🫐": ("blueberry", "蓝莓"),
+    "🍈": ("melon", "蜜瓜", "甜瓜"),
+    "🍒": ("cherry", "樱桃", "车厘"),
+    "🍑": ("peach", "蜜桃", "桃子"),
+    "🥭": ("mango", "芒果"),
+    "🍍": ("pineapple", "菠萝"),
+    "🥥": ("coconut", "椰子"),
+    "🥝": ("kiwi", "猕猴", "奇异"),
+    "🍅": ("tomato", "番茄", "西红"),
+    "🍆": ("eggplant", "aubergine", "茄子"),
+    "🥑": ("avocado", "牛油"),
+    "🥦": ("broccoli", "西兰"),
+    "🥬": ("choy", "青菜", "白菜"),
+    "🥒": ("cucumber", "黄瓜"),
+    "🌶": ("chili", "chilli", "pepper", "辣椒"),
+    "🫑": ("pepper", "青椒", "甜椒"),
+    "🌽": ("corn", "玉米"),
+    "🥕": ("carrot", "萝卜"),
+    "🥔": ("potato", "土豆"),
+    "🍠": ("yam", "红薯", "地瓜"),
+    "🧄": ("garlic", "大蒜"),
+    "🧅": ("onion", "洋葱"),
+    "🍄": ("mushroom", "shiitake", "蘑菇", "香菇"),
+    "🥜": ("peanut", "nut", "花生", "坚果"),
+    "🌰": ("chestnut", "栗子"),
+    "🍞": ("bread", "面包"),
+    "🥐": ("croissant", "面包"),
+    "🥚": ("egg", "鸡蛋"),
+    "🧀": ("cheese", "奶酪"),
+    "🥩": ("steak", "beef", "牛肉"),
+    "🍖": ("meat", "肉"),
+    "🍗": ("chicken", "鸡肉", "鸡腿", "鸡翅"),
+    "🥓": ("bacon", "培根"),
+    "🐟": ("fish", "鱼"),
+    "🐠": ("fish", "鱼"),
+    "🦐": ("shrimp", "prawn", "虾"),
+    "🦀": ("crab", "蟹"),
+    "🍚": ("rice", "大米", "米饭"),
+    "🍜": ("noodle", "面条"),
+    "🍝": ("pasta", "spaghetti", "意面"),
+    "🥟": ("dumpling", "饺子"),
+    "🥮": ("mooncake", "月饼"),
+    "🍪": ("cookie", "biscuit", "饼干"),
+    "🍫": ("chocolate", "巧克"),
+    "🍬": ("candy", "糖果"),
+    "🍯": ("honey", "蜂蜜"),
+    "🍰": ("cake", "蛋糕"),
+    "🎂": ("cake", "蛋糕"),
+    "🍿": ("popcorn", "爆米"),
+    "🥛": ("milk", "奶"),
+    "☕": ("coffee", "咖啡"),
+    "🍵": ("tea", "茶"),
+    "🧋": ("boba", "奶茶"),
+    "🧃": ("juice", "果汁"),
+    "🥤": ("drink", "饮料"),
+    "💧": ("water", "矿泉", "饮用"),
+    "🍺": ("beer", "啤酒"),
+    "🍷": ("wine", "红酒"),
+    "🧻": ("tissue", "paper", "纸巾", "抽纸"),
+    "🧼": ("soap", "肥皂", "洗洁"),
+    "🧺": ("laundry", "洗衣"),
+    "🗑": ("trash", "垃圾"),
+    "🎁": ("gift", "礼盒", "礼品"),
+    "💳": ("card", "礼品", "购物"),
+    "📖": ("book", "ebook", "书"),
+    "📚": ("book", "ebook", "书"),
+}
+# Presentation selectors and skin tones do not change what an emoji names.
+_EMOJI_NOISE_RE = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
+# A capturing group: re.split keeps the emoji between the pieces of text around them.
+_EMOJI_RE = re.compile("(" + "|".join(sorted(map(re.escape, EMOJI_WORDS), key=len, reverse=True)) + ")")
+
 
 # Words that say nothing about a product; dropped from queries (not from the index) unless nothing else is left.
 STOPWORDS = frozenset(
@@ -100,11 +188,13 @@ def index_terms(text: str) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class QueryWord:
-    """One thing the shopper typed: a Latin word (one unit) or a Chinese run (one unit per character pair)."""
+    """One thing the shopper typed: a Latin word (one unit), a Chinese run (one unit per character pair; all must
+    match) or an emoji (`emoji`: its units are alternative terms, any of which matches)."""
 
     surface: str
     units: tuple[str, ...]
     latin: bool
+    emoji: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +216,10 @@ class ParsedQuery:
     @property
     def empty(self) -> bool:
         return not self.words
+
+
+def _emoji_terms(emoji: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(stem(word) if word.isascii() else word for word in EMOJI_WORDS[emoji]))
 
 
 def _price(value: str, currency: str) -> int:
@@ -157,11 +251,17 @@ def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
             rest.append(chunk)
     found: list[QueryWord] = []
     dropped: list[str] = []
-    for term, surface in words(" ".join(rest)):
-        if term[0].isascii():
-            found.append(QueryWord(surface, (term,), True))
-        else:
-            found.append(QueryWord(surface, tuple(query_grams(term)), False))
+    for piece in _EMOJI_RE.split(_EMOJI_NOISE_RE.sub("", " ".join(rest))):
+        if piece in EMOJI_WORDS:
+            # Once each: "🍵" * 4096 is one word, not a query of 4,096 words.
+            if not any(word.surface == piece for word in found):
+                found.append(QueryWord(piece, _emoji_terms(piece), False, emoji=True))
+            continue
+        for term, surface in words(piece):
+            if term[0].isascii():
+                found.append(QueryWord(surface, (term,), True))
+            else:
+                found.append(QueryWord(surface, tuple(query_grams(term)), False))
     meaningful = [w for w in found if not (w.latin and w.units[0] in STOPWORDS)]
     if meaningful:
         dropped = [w.surface for w in found if w not in meaningful]
