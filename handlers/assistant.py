@@ -36,9 +36,10 @@ from datetime import timedelta
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot import nlu_scope, nlu_service
+from bot import nlu_scope, nlu_service, tap_guard
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.support import SupCB
 from bot.chat_language import follow_conversation, spoken_language
@@ -430,13 +431,29 @@ async def cancel_button(query: CallbackQuery, callback_data: SupCB, ctx: AppCont
 
 
 @routes.callback_query(DidYouMeanCB.filter())
-async def did_you_mean_button(query: CallbackQuery, callback_data: DidYouMeanCB, ctx: AppContext, lang: str) -> None:
+async def did_you_mean_button(
+    query: CallbackQuery, callback_data: DidYouMeanCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
     """A tap answers the picked intent as if the classifier had been sure, in the language the question was
-    asked in, and keeps the pick as a labelled example; the question's message becomes the answer."""
-    index = None if callback_data.n == HUMAN_BUTTON else callback_data.n
-    settled = await nlu_review.choose(ctx.db, callback_data.q, query.from_user.id, index)
+    asked in, and keeps the pick as a labelled example; the question's message becomes the answer.
+
+    "Talk to a person" tapped twice (a double tap, or again later) is handled like a repeated "Talk to a human"
+    (handlers/support.py): the first tap hands over, and the others are told the team is already there rather
+    than that the question is stale."""
+    person = callback_data.n == HUMAN_BUTTON
+    already = t_plain(lang, "support.ticket.already_open_toast")
+    stale = t_plain(lang, "nlu.stale")
+    if person and not await tap_guard.first_tap(ctx, query, fsm_storage):
+        # A repeat while the first tap is handled (or just after): it hands over unless the question had expired.
+        handing_over = await nlu_review.goes_to_a_person(ctx.db, callback_data.q, query.from_user.id)
+        await query.answer(already if handing_over else stale)
+        return
+    settled = await nlu_review.choose(ctx.db, callback_data.q, query.from_user.id, None if person else callback_data.n)
     if settled is None:
-        await query.answer(t_plain(lang, "nlu.stale"))
+        if person and await support.active_ticket(ctx.db, query.from_user.id) is not None:
+            await query.answer(already)
+            return
+        await query.answer(stale)
         return
     await query.answer()
     intent = "human_agent" if settled.choice == nlu_review.HUMAN else settled.choice
