@@ -15,7 +15,8 @@ knows is answered in any state, so one typed during a dialogue is not met with s
 3. Otherwise the intent classifier (bot.nlu_service). At or above `nlu.threshold` the intent is answered:
    order-aware intents from the store (track_order, cancel_order, refund_request), the shopper's own
    points / check-in streak / referrals for the loyalty intents, a ticket for human_agent, and the FAQ text
-   with the shop's values for everything else. Small talk ("how are you", "lol", bot.nlu_scope) gets a
+   with the shop's values for everything else (for "contact", how to reach the shop, with a "Talk to a human"
+   button rather than a ticket). Small talk ("how are you", "lol", bot.nlu_scope) gets a
    friendly word about what the bot can do before the classifier is asked.
    Below the threshold: text in another Latin-script language ("bonjour, ça va") is told the bot reads
    English and Chinese; a message the model can read whose best intents are plausible together (config
@@ -261,7 +262,9 @@ async def compose_answer(
         reply, rows = await _loyalty(ctx, user_id, intent, lang), []
     elif intent == "group_buy_rules":
         reply, rows = await _group_buys(ctx, user_id, lang), []
-    elif intent in ("complaint", "payment_problem", "invoice_request"):
+    elif intent in ("complaint", "payment_problem", "invoice_request", "contact"):
+        # "contact": the shop's phone / email (or that this chat is the way) with a person one tap away; asking how
+        # to reach the shop is not asking to be handed over (outside check: "what's your phone number").
         reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
     else:
         reply, rows = _faq(ctx, intent, lang), []
