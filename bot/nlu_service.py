@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.views.clock import zoned_hours
 from dialogues.nlu import IntentClassifier, IntentResult, build_classifier, load_responses, render
 from dialogues.nlu.rasa import RasaClassifier
@@ -129,7 +129,17 @@ def faq_values(settings: Settings, lang: str) -> dict[str, str]:
         "pickup_points": points,
         "payment_methods": payment_methods(settings, lang),
         "support_hint": t(lang, "support.faq.hint"),
+        "contact_details": contact_details(settings, lang),
     }
+
+
+def contact_details(settings: Settings, lang: str) -> str:
+    """The shop's phone and email from config (shop.phone, shop.email), one per line, or that there are none."""
+    shop = settings.shop
+    lines = [t_plain(lang, "support.faq.contact_phone", phone=shop.phone)] if shop.phone else []
+    if shop.email:
+        lines.append(t_plain(lang, "support.faq.contact_email", email=shop.email))
+    return "\n".join(lines) or t_plain(lang, "support.faq.contact_none")
 
 
 def faq_answer(settings: Settings, key: str, lang: str) -> str:

@@ -15,7 +15,8 @@ knows is answered in any state, so one typed during a dialogue is not met with s
 3. Otherwise the intent classifier (bot.nlu_service). At or above `nlu.threshold` the intent is answered:
    order-aware intents from the store (track_order, cancel_order, refund_request), the shopper's own
    points / check-in streak / referrals for the loyalty intents, a ticket for human_agent, and the FAQ text
-   with the shop's values for everything else. Small talk ("how are you", "lol", bot.nlu_scope) gets a
+   with the shop's values for everything else (for "contact", how to reach the shop, with a "Talk to a human"
+   button rather than a ticket). Small talk ("how are you", "lol", bot.nlu_scope) gets a
    friendly word about what the bot can do before the classifier is asked.
    Below the threshold: text in another Latin-script language ("bonjour, ça va") is told the bot reads
    English and Chinese; a message the model can read whose best intents are plausible together (config
@@ -36,9 +37,10 @@ from datetime import timedelta
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot import nlu_scope, nlu_service
+from bot import nlu_scope, nlu_service, tap_guard
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.support import SupCB
 from bot.chat_language import follow_conversation, spoken_language
@@ -260,7 +262,9 @@ async def compose_answer(
         reply, rows = await _loyalty(ctx, user_id, intent, lang), []
     elif intent == "group_buy_rules":
         reply, rows = await _group_buys(ctx, user_id, lang), []
-    elif intent in ("complaint", "payment_problem", "invoice_request"):
+    elif intent in ("complaint", "payment_problem", "invoice_request", "contact"):
+        # "contact": the shop's phone / email (or that this chat is the way) with a person one tap away; asking how
+        # to reach the shop is not asking to be handed over (outside check: "what's your phone number").
         reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
     else:
         reply, rows = _faq(ctx, intent, lang), []
@@ -430,13 +434,29 @@ async def cancel_button(query: CallbackQuery, callback_data: SupCB, ctx: AppCont
 
 
 @routes.callback_query(DidYouMeanCB.filter())
-async def did_you_mean_button(query: CallbackQuery, callback_data: DidYouMeanCB, ctx: AppContext, lang: str) -> None:
+async def did_you_mean_button(
+    query: CallbackQuery, callback_data: DidYouMeanCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
     """A tap answers the picked intent as if the classifier had been sure, in the language the question was
-    asked in, and keeps the pick as a labelled example; the question's message becomes the answer."""
-    index = None if callback_data.n == HUMAN_BUTTON else callback_data.n
-    settled = await nlu_review.choose(ctx.db, callback_data.q, query.from_user.id, index)
+    asked in, and keeps the pick as a labelled example; the question's message becomes the answer.
+
+    "Talk to a person" tapped twice (a double tap, or again later) is handled like a repeated "Talk to a human"
+    (handlers/support.py): the first tap hands over, and the others are told the team is already there rather
+    than that the question is stale."""
+    person = callback_data.n == HUMAN_BUTTON
+    already = t_plain(lang, "support.ticket.already_open_toast")
+    stale = t_plain(lang, "nlu.stale")
+    if person and not await tap_guard.first_tap(ctx, query, fsm_storage):
+        # A repeat while the first tap is handled (or just after): it hands over unless the question had expired.
+        handing_over = await nlu_review.goes_to_a_person(ctx.db, callback_data.q, query.from_user.id)
+        await query.answer(already if handing_over else stale)
+        return
+    settled = await nlu_review.choose(ctx.db, callback_data.q, query.from_user.id, None if person else callback_data.n)
     if settled is None:
-        await query.answer(t_plain(lang, "nlu.stale"))
+        if person and await support.active_ticket(ctx.db, query.from_user.id) is not None:
+            await query.answer(already)
+            return
+        await query.answer(stale)
         return
     await query.answer()
     intent = "human_agent" if settled.choice == nlu_review.HUMAN else settled.choice

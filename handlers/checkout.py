@@ -6,12 +6,14 @@ restart. Every button carries the dialogue's token: a button from an older check
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import secrets
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
@@ -412,9 +414,11 @@ async def cancel_typed(message: Message, lang: str, state: FSMContext) -> None:
     text, markup = views.cancelled(lang)
     if at_phone and (message.text or "").startswith("/"):
         # /cancel typed at the phone step: its keyboard is still up and has to go, and a message has one markup.
-        # (Its own Cancel button hides that one-time keyboard, so the Cart and Menu buttons can come.)
-        await message.answer(text, reply_markup=ReplyKeyboardRemove())
-        return
+        # (Its own Cancel button hides that one-time keyboard.) A message that only takes the keyboard away is
+        # deleted at once (the keyboard stays gone), so the one answer left is the one with Cart and Menu.
+        remover = await message.answer(text, reply_markup=ReplyKeyboardRemove())
+        with contextlib.suppress(TelegramAPIError):  # not deleted: two answers, still correct
+            await remover.delete()
     await message.answer(text, reply_markup=markup)
 
 

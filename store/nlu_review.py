@@ -94,6 +94,18 @@ async def choose(db: Database, question_id: int, user_id: int, index: int | None
         return Settled(row.id, row.turn_id, row.text, row.lang, choice)
 
 
+async def goes_to_a_person(db: Database, question_id: int, user_id: int) -> bool:
+    """Whether "Talk to a person" on the shopper's own question hands (or handed) them over: it was settled so, or
+    it is still open (a tap being handled settles it). False for an unknown, expired or otherwise settled one."""
+    async with db.read() as session:
+        row = await session.get(NluQuestion, question_id)
+    if row is None or row.user_id != user_id:
+        return False
+    if row.choice is None:
+        return row.created_at >= utcnow() - QUESTION_TTL
+    return row.choice == HUMAN
+
+
 async def labelled_examples(db: Database, since: datetime | None = None) -> list[LabelledExample]:
     """Every question settled with an intent (oldest first), for review and retraining."""
     query = select(NluQuestion).where(NluQuestion.choice.is_not(None), NluQuestion.choice != HUMAN)

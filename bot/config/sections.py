@@ -36,6 +36,8 @@ class ShopSettings(Section):
     delivery_days: str = "1-3"
     return_days: int = Field(default=7, ge=0)
     hours: str = "09:00-21:00"
+    phone: str | None = None  # the shop's phone number for shoppers, quoted by the "contact" FAQ answer
+    email: str | None = None  # the shop's email address for shoppers, likewise
     pickup_points: list[PickupPoint] = Field(default_factory=list)
 
     @field_validator("timezone")

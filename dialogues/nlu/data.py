@@ -40,6 +40,7 @@ INTENTS: tuple[str, ...] = (
     "human_agent",
     "privacy_question",
     "contact_hours",
+    "contact",
 )
 
 _FILE_RE = re.compile(r"^nlu_([a-z]{2})\.ya?ml$")

@@ -22,6 +22,7 @@ PLACEHOLDERS = frozenset(
         "payment_methods",
         "shop_name",
         "support_hint",
+        "contact_details",
     }
 )
 

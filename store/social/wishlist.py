@@ -1,7 +1,8 @@
 """Wishlists: the heart on a product card, the /wishlist page, and the notices a wished product earns.
 
 A shopper is told once per event: the first time a wished product's price falls below what they saw when
-they wished for it (and again only at a lower price still), when it comes back in stock, when a flash sale
+they wished for it (and again only at a lower price still; the price a buyer pays, ProductView.paid_money: in
+Telegram Stars for a digital product, as every list quotes it), when it comes back in stock, when a flash sale
 or a group buy of it starts. "Once" is a unique row per (shopper, product, event) written in the same
 transaction as the outbox message, so a re-run of the scan never tells anyone twice.
 """
@@ -62,15 +63,18 @@ async def _insert_ignore(session: AsyncSession, row: object) -> bool:
 async def add(db: Database, user_id: int, product_id: int) -> bool:
     """True when the product was added now, False when it was already on the wishlist."""
     async with db.tx() as session:
-        price = await session.scalar(select(Product.price).where(Product.id == product_id, Product.active.is_(True)))
-        if price is None:
+        row = (
+            await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id, Product.active.is_(True)))
+        ).first()
+        if row is None:
             raise NotFound("catalog_product_unavailable")
+        product = product_from_row(row)
+        price = product.paid_money.amount
         count = await session.scalar(select(func.count()).where(WishlistItem.user_id == user_id))
         if (count or 0) >= MAX_ITEMS:
             raise Conflict("wishlist_full")
         added = await _insert_ignore(session, WishlistItem(user_id=user_id, product_id=product_id, price_seen=price))
-        stock = await session.scalar(select(Product.stock).where(Product.id == product_id))
-        if added and not stock:  # wished while sold out: its return is news
+        if added and not product.stock:  # wished while sold out: its return is news
             await _insert_ignore(session, WishlistNotice(user_id=user_id, product_id=product_id, event=SOLD_OUT))
         return added
 
@@ -185,7 +189,7 @@ async def scan(session: AsyncSession) -> list[Notice]:
     products = {row.id: product_from_row(row) for row in rows}
     notices: list[Notice] = []
     for product in products.values():
-        notices += await claim_notices(session, product.id, "price", product.price)
+        notices += await claim_notices(session, product.id, "price", product.paid_money.amount)
         if product.stock <= 0:
             for user_id, _ in await _wishers(session, product.id):
                 await _insert_ignore(session, WishlistNotice(user_id=user_id, product_id=product.id, event=SOLD_OUT))
@@ -229,7 +233,7 @@ async def _queue(session: AsyncSession, notice: Notice) -> None:
         await session.execute(
             update(WishlistItem)
             .where(WishlistItem.user_id == notice.user_id, WishlistItem.product_id == product.id)
-            .values(price_seen=product.price)
+            .values(price_seen=product.paid_money.amount)
         )
     await notify.enqueue(
         session,
@@ -241,7 +245,7 @@ async def _queue(session: AsyncSession, notice: Notice) -> None:
         sku=product.sku,
         title_en=product.title_en,
         title_zh=product.title_zh,
-        price=product.price,
+        price=product.paid_money.amount,
         was=was,
-        currency=product.currency,
+        currency=product.paid_money.currency,
     )

@@ -23,6 +23,7 @@ SAMPLE_VALUES = {
     "payment_methods": "card, WeChat Pay",
     "shop_name": "GroupCart Demo",
     "support_hint": "send /support",
+    "contact_details": "Phone: +86 400 800 1234",
 }
 
 

@@ -1,9 +1,11 @@
 """Did you mean…? end to end: an ambiguous message gets the classifier's own top intents as buttons in the
 conversation's language, a tap answers that intent and keeps a labelled example; "Talk to a person" opens a
-ticket; an expired question's button gets a toast; nothing plausible still asks to rephrase."""
+ticket; an expired question's button gets a toast (a repeated "Talk to a person": the team is already there); nothing
+plausible still asks to rephrase."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -107,6 +109,11 @@ async def test_an_expired_question_button_gets_a_toast(shop: Any, classifier: Bu
         await session.execute(update(NluQuestion).values(created_at=utcnow() - timedelta(days=30)))
     tapped = await alice.tap(t_plain("en", f"nlu.intent.{offered[0]}"), message=question)
     assert tapped.toast is not None and tapped.toast.text == t_plain("en", "nlu.stale")
+    # "Talk to a person" on it hands nobody over, and a double tap is told so twice (not "already talking")
+    label = t_plain("en", "nlu.human")
+    taps = await asyncio.gather(alice.tap(label, message=question), alice.tap(label, message=question))
+    assert [tap.toast.text if tap.toast else None for tap in taps] == [t_plain("en", "nlu.stale")] * 2
+    assert await support.active_ticket(shop.db, alice.id) is None
     after = await _last(alice)
     assert after.message_id == question.message_id and after.text == question.text  # untouched
     assert await nlu_review.labelled_examples(shop.db) == []
@@ -134,3 +141,30 @@ async def test_small_talk_and_other_languages_get_a_kind_answer(shop: Any, text:
     lang = "zh" if key == "nlu.smalltalk" and text == "你好吗" else "en"
     assert answer.text == t_plain(lang, key)
     assert "rephrase" not in (answer.text or "")
+
+
+@pytest.mark.parametrize(("who", "text", "lang"), [("Alice", AMBIGUOUS_EN, "en"), ("李雷", AMBIGUOUS_ZH, "zh")])
+async def test_a_double_tap_on_talk_to_a_person_says_the_team_is_already_there(
+    shop: Any, classifier: BuiltinClassifier, who: str, text: str, lang: str
+) -> None:
+    """Outside check: the second tap of a double tap on "Talk to a person" under "Did you mean…?" got the
+    "already answered or expired" toast, as if the buttons were stale, although the first tap had just handed
+    the shopper over. It gets the same toast as a repeated "Talk to a human": the team is already there."""
+    shopper = shop.people[who]
+    _expected_offer(classifier, text, shop.settings.nlu.threshold)
+    await shopper.send(text)
+    question = await _last(shopper)
+    label = t_plain(lang, "nlu.human")
+    taps = await asyncio.gather(shopper.tap(label, message=question), shopper.tap(label, message=question))
+    await shop.client.settle()
+    assert all(tap.raw.get("answered") for tap in taps)
+    toasts = [tap.toast.text for tap in taps if tap.toast is not None and tap.toast.text]
+    already = t_plain(lang, "support.ticket.already_open_toast")
+    assert toasts == [already], toasts
+    assert await support.active_ticket(shop.db, shopper.id) is not None
+    assert [m.message_id for m in await shopper.messages() if m.message_id > question.message_id] == []
+
+    # the same button arriving again later (from a client that still shows the question): still that toast
+    await shopper.tap_data(question.button(label).callback_data or "", message=question)
+    await shop.client.settle()
+    assert (await shopper.toasts())[-1].text == already

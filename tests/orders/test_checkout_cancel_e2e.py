@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from bot.emulator.client import MessageView, UserHandle
+from bot.emulator.client import EmulatorError, MessageView, UserHandle
 from bot.i18n import t
 from bot.sandbox import Stack
 from tests.orders.helpers import fill_cart, make_product
@@ -70,4 +70,21 @@ async def test_address_step_names_cancel(shop: Stack, lang: str) -> None:
     prompt = await alice.last_message()
     assert prompt is not None and "/cancel" in (prompt.text or ""), prompt
     await alice.send("/cancel")
+    await _cancelled_with_cart_and_menu(alice, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_cancel_typed_at_the_phone_step_leads_to_cart_and_menu(shop: Stack, lang: str) -> None:
+    """Outside check: /cancel typed at the phone step answered "Checkout cancelled" without the Cart and Menu
+    buttons its Cancel button gives (the step's phone keyboard had to go, and a message has one markup). However
+    the checkout is cancelled, the answer leads on, and the phone keyboard is gone."""
+    alice = await _at_name_step(shop, lang)
+    await alice.send("Anna Liddell")
+    prompt = await alice.last_message()
+    assert prompt is not None and prompt.reply_keyboard, "the phone step shows its keyboard"
+    await alice.send("/cancel")
+    cancelled = [m for m in await alice.messages() if t(lang, "checkout.cancelled") in (m.text or "")]
+    assert len(cancelled) == 1, "one answer to one /cancel"
+    with pytest.raises(EmulatorError, match="no reply keyboard"):
+        await alice.press(t(lang, "checkout.cancel_text"))
     await _cancelled_with_cart_and_menu(alice, lang)
