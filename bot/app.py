@@ -107,9 +107,10 @@ def feature_routers() -> list[Router]:
     """Feature routers in the order they get a chance at an update: commands and buttons first, then
     dialogues, and free text last (it goes to understanding). Each call builds fresh Routers."""
     return [
-        errors.setup(),
-        # Flash-sale taps come in storms: let them meet their handler before every other filter.
+        # Flash-sale taps come in storms: let them meet their handler before every other router (the errors
+        # router holds error handlers only, and an error event still reaches it next).
         flashsale.setup(),
+        errors.setup(),
         chat_member.setup(),
         start.setup(),
         catalog.setup(),

@@ -41,6 +41,16 @@ class Metrics:
         self.outbox_age = Gauge(
             "groupcart_outbox_oldest_seconds", "Age of the oldest due outbox row (0: none)", registry=r
         )
+        self._children: dict[tuple[int, str], Any] = {}
+
+    def child(self, metric: Counter | Histogram, label: str) -> Any:
+        """`metric.labels(label)`, kept: prometheus_client takes a lock and checks the label on every call, three
+        times per update on the storm path; the few kinds and methods there are stay in this dict."""
+        key = (id(metric), label)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(label)
+        return found
 
     def install(self, bot: Bot, dp: Dispatcher) -> None:
         bot.session.middleware(_CountCalls(self))
@@ -86,11 +96,11 @@ class _TimeUpdates(BaseMiddleware):
         try:
             return await handler(event, data)
         except Exception:
-            self.metrics.errors.labels(kind).inc()
+            self.metrics.child(self.metrics.errors, kind).inc()
             raise
         finally:
-            self.metrics.updates.labels(kind).inc()
-            self.metrics.latency.labels(kind).observe(time.perf_counter() - started)
+            self.metrics.child(self.metrics.updates, kind).inc()
+            self.metrics.child(self.metrics.latency, kind).observe(time.perf_counter() - started)
 
 
 class _CountErrors(BaseMiddleware):
@@ -121,9 +131,9 @@ class _CountCalls(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         name = method.__api_method__
-        self.metrics.api_calls.labels(name).inc()
+        self.metrics.child(self.metrics.api_calls, name).inc()
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter:
-            self.metrics.api_429.labels(name).inc()
+            self.metrics.child(self.metrics.api_429, name).inc()
             raise
