@@ -44,25 +44,43 @@ async def test_fruit_in_stock_is_listed_before_sold_out_fruit(
     assert any(sold_out in line and ("mango" in line or "芒" in line) for line in result_lines(last.text))
 
 
-async def test_an_emoji_finds_apples_and_tea_in_english(shop: Stack) -> None:
-    ann = await shopper(shop, "Ann", "en")
-    apples = await reply_to(ann, "/search 🍎")
-    assert apples.startswith("🔎 🍎: 1 found") and "Fuji apples, 2 kg" in apples
-    tea = await reply_to(ann, "/search 🍵")
-    assert tea.startswith("🔎 🍵:") and "West Lake Longjing green tea" in tea and "Pu'er" in tea
+@pytest.mark.parametrize(
+    ("name", "lang", "found_one", "apples", "teas", "nothing"),
+    [
+        (
+            "Ann",
+            "en",
+            "🔎 🍎: 1 found",
+            "Fuji apples, 2 kg",
+            ("West Lake Longjing green tea", "Pu'er"),
+            ("Nothing found for", "common product emoji such as 🍎"),
+        ),
+        (
+            "李雷",
+            "zh-hans",
+            "🔎 🍎：找到 1 件",
+            "烟台红富士苹果 2公斤",
+            ("西湖龙井 250克", "普洱熟茶饼"),
+            ("没有找到", "常见商品表情"),
+        ),
+    ],
+)
+async def test_an_emoji_finds_apples_and_tea(
+    shop: Stack,
+    name: str,
+    lang: str,
+    found_one: str,
+    apples: str,
+    teas: tuple[str, ...],
+    nothing: tuple[str, ...],
+) -> None:
+    user = await shopper(shop, name, lang)
+    found = await reply_to(user, "/search 🍎")
+    assert found.startswith(found_one) and apples in found
+    tea = await reply_to(user, "/search 🍵")
+    assert tea.startswith("🔎 🍵") and all(t in tea for t in teas)
     # Typed on its own in the chat, an emoji that names a product is read as a search too.
-    assert "Fuji apples, 2 kg" in await reply_to(ann, "🍎")
+    assert apples in await reply_to(user, "🍎")
     # An emoji search cannot read: say what it understands, in the shopper's language.
-    unknown = await reply_to(ann, "/search 😀")
-    assert "Nothing found for" in unknown and "common product emoji such as 🍎" in unknown
-
-
-async def test_an_emoji_finds_apples_and_tea_in_chinese(shop: Stack) -> None:
-    li = await shopper(shop, "李雷", "zh-hans")
-    apples = await reply_to(li, "/search 🍎")
-    assert apples.startswith("🔎 🍎：找到 1 件") and "烟台红富士苹果 2公斤" in apples
-    tea = await reply_to(li, "/search 🍵")
-    assert tea.startswith("🔎 🍵：") and "西湖龙井 250克" in tea and "普洱熟茶饼" in tea
-    assert "烟台红富士苹果 2公斤" in await reply_to(li, "🍎")
-    unknown = await reply_to(li, "/search 😀")
-    assert "没有找到" in unknown and "常见商品表情" in unknown
+    unknown = await reply_to(user, "/search 😀")
+    assert all(n in unknown for n in nothing)
