@@ -300,6 +300,8 @@ class App:
             await self.scheduler.stop()
         await flash_lane.drain(self.ctx)
         await self.ctx.flash_cards.close()
+        # Before what its redraws use goes: the database, the chats' state (panels) and the Bot session.
+        await self.ctx.groupbuy_cards.close()
         await self.ctx.admission.close()
         await self.dp.storage.close()
         if self.ctx.updates is not None:

@@ -123,6 +123,12 @@ class CardRefresher:
         await self._cards.idle()
         await self.panels.idle()
 
+    async def close(self) -> None:
+        """Shutdown (before the database and the Bot session go): a redraw still waiting for its slot is dropped,
+        one under way is cancelled, and so are the participants' panel refreshes; nothing is raised."""
+        await self._cards.close()
+        await self.panels.close()
+
     async def _redraw(self, chat_id: int, group_buy_id: int) -> None:
         try:
             await self._edit(group_buy_id)

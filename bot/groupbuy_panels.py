@@ -16,6 +16,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.context import AppContext
+from bot.debounce import Debouncer
 from bot.views import groupbuy as views
 from store import groupbuy
 from store.groupbuy import GroupBuyView, ParticipantView
@@ -124,27 +125,26 @@ class PanelRefresher:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self._dirty: set[int] = set()
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        # Per buy, one refresh at a time, at once (no pause, no gap: the edits inside are paced by EDIT_GAP_SECONDS
+        # and a 429 waits for that one panel); a request during a refresh is one more refresh after it.
+        self._buys: Debouncer[int, None] = Debouncer(self._run, name="gb-panels")
         self.edits = 0
 
     def request(self, group_buy_id: int) -> None:
-        self._dirty.add(group_buy_id)
-        task = self._tasks.get(group_buy_id)
-        if task is None or task.done():
-            self._tasks[group_buy_id] = asyncio.create_task(self._run(group_buy_id), name=f"gb-panels:{group_buy_id}")
+        self._buys.request(group_buy_id, None)
 
     async def idle(self) -> None:
-        while any(not task.done() for task in self._tasks.values()):
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await self._buys.idle()
 
-    async def _run(self, group_buy_id: int) -> None:
-        while group_buy_id in self._dirty:
-            self._dirty.discard(group_buy_id)
-            try:
-                await self._refresh(group_buy_id)
-            except Exception:
-                log.exception("group-buy panels of %s could not be refreshed", group_buy_id)
+    async def close(self) -> None:
+        """Shutdown: a refresh not yet begun is dropped, one under way is cancelled; nothing is raised."""
+        await self._buys.close()
+
+    async def _run(self, group_buy_id: int, _: None) -> None:
+        try:
+            await self._refresh(group_buy_id)
+        except Exception:
+            log.exception("group-buy panels of %s could not be refreshed", group_buy_id)
 
     async def _refresh(self, group_buy_id: int) -> None:
         view = await groupbuy.get(self.ctx.db, group_buy_id)
