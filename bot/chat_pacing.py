@@ -33,6 +33,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Message, TelegramObject
 
 from bot.config.sections import PacingSettings
+from bot.method_fields import method_field
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ class PaceSends(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        chat_id = getattr(method, "chat_id", None)
+        chat_id = method_field(method, "chat_id")
         if isinstance(chat_id, int | str) and not isinstance(chat_id, bool):
             send = _is_send(method)
             if send or (isinstance(method, EDITS) and _is_group(chat_id)):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -43,6 +42,8 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, TelegramObject
+
+from bot.method_fields import method_field
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,8 @@ def shown_from_message(message: Message) -> Shown:
 def markup_key(markup: Any) -> str:
     if not isinstance(markup, InlineKeyboardMarkup) or not markup.inline_keyboard:
         return ""
-    return json.dumps(markup.model_dump(mode="json", exclude_none=True, exclude_defaults=True), sort_keys=True)
+    # pydantic-core's own serialiser: the same key for the same keyboard, at a third of model_dump + json.dumps
+    return markup.model_dump_json(exclude_none=True, exclude_defaults=True)
 
 
 def _stamp(message: Message) -> int:
@@ -255,10 +257,10 @@ class ShownMessages:
 
 
 def _key(method: Any) -> Key | None:
-    inline_id = getattr(method, "inline_message_id", None)
+    inline_id = method_field(method, "inline_message_id")
     if inline_id:
         return ("inline", str(inline_id))
-    chat_id, message_id = getattr(method, "chat_id", None), getattr(method, "message_id", None)
+    chat_id, message_id = method_field(method, "chat_id"), method_field(method, "message_id")
     if isinstance(chat_id, int) and isinstance(message_id, int):
         return (chat_id, message_id)
     return None
@@ -272,7 +274,7 @@ def _parse_mode(bot: Bot, value: Any) -> str | None:
 
 
 def _markup(method: Any) -> InlineKeyboardMarkup | None:
-    markup = getattr(method, "reply_markup", None)
+    markup = method_field(method, "reply_markup")
     return markup if isinstance(markup, InlineKeyboardMarkup) else None
 
 

@@ -23,6 +23,8 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from bot.method_fields import method_field
+
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +49,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        chat = getattr(method, "chat_id", None)
+        chat = method_field(method, "chat_id")
         refused: TelegramRetryAfter | None = None
         if chat is None or chat not in self._queues:
             try:

@@ -4,6 +4,7 @@ as their own clock: every time shown carries its zone ("22:05 UTC+8"), so nobody
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from store.spoken_time import example_moment
@@ -20,8 +21,10 @@ def zone_label(moment: datetime, timezone: str) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+@lru_cache(maxsize=4096)
 def zoned(moment: datetime, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """`moment` on the shop's clock, with the zone named."""
+    """`moment` on the shop's clock, with the zone named. Kept: a flash sale's storm quotes the same start time
+    in thousands of answers a second (the conversion and formatting were 6% of a tap)."""
     local = moment.astimezone(ZoneInfo(timezone))
     return f"{local.strftime(fmt)} {zone_label(moment, timezone)}"
 
