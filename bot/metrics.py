@@ -74,6 +74,11 @@ class Metrics:
 
 def _kind(event: TelegramObject) -> str:
     if isinstance(event, Update):
+        # The two kinds nearly every update is, without aiogram's walk over every field of Update (3% of a tap)
+        if event.callback_query is not None:
+            return "callback_query"
+        if event.message is not None:
+            return "message"
         try:
             return event.event_type
         except Exception:  # a kind this aiogram does not know
