@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -49,3 +50,30 @@ async def test_metrics_count_what_the_process_did(db: Database, settings: Settin
     assert got[("groupcart_bot_api_429_total", (("method", "sendMessage"),))] == 1
     assert got[("groupcart_outbox_backlog", ())] == 1
     assert 80 < got[("groupcart_outbox_oldest_seconds", ())] < 600
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"callback_query": {"id": "1", "from": {"id": 1, "is_bot": False, "first_name": "a"}, "chat_instance": "c"}},
+        {"message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "hi"}},
+        {"edited_message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "hi"}},
+        {
+            "pre_checkout_query": {
+                "id": "q",
+                "from": {"id": 1, "is_bot": False, "first_name": "a"},
+                "currency": "CNY",
+                "total_amount": 100,
+                "invoice_payload": "p",
+            }
+        },
+    ],
+    ids=lambda u: next(iter(u)),
+)
+def test_an_update_is_counted_under_its_own_kind(update: dict[str, object]) -> None:
+    from aiogram.types import Update
+
+    from bot.metrics import _kind
+
+    parsed = Update.model_validate({"update_id": 1, **update})
+    assert _kind(parsed) == next(iter(update)) == parsed.event_type
