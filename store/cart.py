@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
@@ -125,12 +125,14 @@ def _check_current(product: ProductView | None, version: int | None) -> ProductV
     return product
 
 
+# Built once: every product card shows how many are in the shopper's cart.
+_QUANTITY = select(CartItem.quantity).where(
+    CartItem.user_id == bindparam("user_id"), CartItem.product_id == bindparam("product_id")
+)
+
+
 async def _current_quantity(session: AsyncSession, user_id: int, product_id: int) -> int | None:
-    row = (
-        await session.execute(
-            select(CartItem.quantity).where(CartItem.user_id == user_id, CartItem.product_id == product_id)
-        )
-    ).first()
+    row = (await session.execute(_QUANTITY, {"user_id": user_id, "product_id": product_id})).first()
     return int(row[0]) if row is not None else None
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, exists, func, insert, select, text, update
+from sqlalchemy import Row, bindparam, exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit
@@ -207,37 +207,45 @@ async def product_page(
     costs two queries: the category with "is there anything before start", then the products.
     """
     async with db.read() as session:
-        earlier = (
-            exists()
-            .where(Product.category_id == Category.id, Product.active.is_(True), Product.id < start)
-            .label("earlier")
-        )
-        columns = (Category.id, Category.slug, Category.name_en, Category.name_zh, Category.position, earlier)
-        head = (await session.execute(select(*columns).where(Category.id == category_id))).first()
+        head = (await session.execute(_PAGE_HEAD, {"category_id": category_id, "start": start})).first()
         if head is None:
             raise NotFound("catalog_not_found")
         category = _category(head)
-        base = select(*PRODUCT_COLUMNS).where(Product.category_id == category_id, Product.active.is_(True))
         if backward:
-            rows = list(
-                await session.execute(base.where(Product.id < start).order_by(Product.id.desc()).limit(size + 1))
-            )
+            params = {"category_id": category_id, "start": start, "limit": size + 1}
+            rows = list(await session.execute(_PAGE_BEFORE, params))
             if rows:
                 has_prev = len(rows) > size
                 rows = rows[:size][::-1]
                 number = max(number, 1) if has_prev else 0
                 return ProductPage(category, tuple(map(product_from_row, rows)), number, rows[0].id, has_prev, True)
         else:
-            rows = await _from(session, base, max(start, 0), size)
+            rows = await _from(session, category_id, max(start, 0), size)
             if rows or start <= 0:
                 # Nothing active lies between `start` and the page's first row: "anything before start" is has_prev.
                 return _forward_page(category, rows, number, size, has_prev=bool(head.earlier) and start > 0)
         # Nothing before (or the page emptied meanwhile): show the first page instead.
-        return _forward_page(category, await _from(session, base, 0, size), 0, size, has_prev=False)
+        return _forward_page(category, await _from(session, category_id, 0, size), 0, size, has_prev=False)
 
 
-async def _from(session: AsyncSession, base: Any, start: int, size: int) -> list[Any]:
-    return list(await session.execute(base.where(Product.id >= start).order_by(Product.id).limit(size + 1)))
+# A page's statements, built once (building them cost more than the index range scans they run).
+_PAGE_HEAD = select(
+    Category.id,
+    Category.slug,
+    Category.name_en,
+    Category.name_zh,
+    Category.position,
+    exists()
+    .where(Product.category_id == Category.id, Product.active.is_(True), Product.id < bindparam("start"))
+    .label("earlier"),
+).where(Category.id == bindparam("category_id"))
+_PAGE_BASE = select(*PRODUCT_COLUMNS).where(Product.category_id == bindparam("category_id"), Product.active.is_(True))
+_PAGE_BEFORE = _PAGE_BASE.where(Product.id < bindparam("start")).order_by(Product.id.desc()).limit(bindparam("limit"))
+_PAGE_FROM = _PAGE_BASE.where(Product.id >= bindparam("start")).order_by(Product.id).limit(bindparam("limit"))
+
+
+async def _from(session: AsyncSession, category_id: int, start: int, size: int) -> list[Any]:
+    return list(await session.execute(_PAGE_FROM, {"category_id": category_id, "start": start, "limit": size + 1}))
 
 
 def _forward_page(category: CategoryView, rows: list[Any], number: int, size: int, *, has_prev: bool) -> ProductPage:
@@ -249,9 +257,13 @@ def _forward_page(category: CategoryView, rows: list[Any], number: int, size: in
     )
 
 
+# Built once (a card's first read): building the statement took longer than the indexed read (0.07 ms).
+_PRODUCT_BY_ID = select(*PRODUCT_COLUMNS).where(Product.id == bindparam("product_id"))
+
+
 async def get_product(db: Database, product_id: int) -> ProductView | None:
     async with db.read() as session:
-        row = (await session.execute(select(*PRODUCT_COLUMNS).where(Product.id == product_id))).first()
+        row = (await session.execute(_PRODUCT_BY_ID, {"product_id": product_id})).first()
         return product_from_row(row) if row is not None else None
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
@@ -205,18 +205,14 @@ async def live_prices_in(session: AsyncSession, product_ids: Iterable[int]) -> d
     ids = sorted(set(product_ids))
     if not ids:
         return {}
-    rows = await session.execute(
-        select(FlashSale.id, FlashSale.product_id, FlashSale.price, FlashSale.stock - FlashSale.sold)
-        .where(FlashSale.product_id.in_(ids), *_open_with_units(utcnow()))
-        .order_by(FlashSale.price, FlashSale.id)
-    )
+    rows = await session.execute(_LIVE_PRICES, {"ids": ids, "now": utcnow()})
     out: dict[int, LivePrice] = {}
     for sale_id, product_id, price, remaining in rows.all():
         out.setdefault(int(product_id), LivePrice(int(sale_id), int(price), int(remaining)))
     return out
 
 
-def _open_with_units(now: datetime) -> tuple[ColumnElement[bool], ...]:
+def _open_with_units(now: datetime | BindParameter[Any]) -> tuple[ColumnElement[bool], ...]:
     """A sale open to everyone now with units left (what `live_prices_in` shows)."""
     return (
         FlashSale.status == LIVE,
@@ -224,6 +220,17 @@ def _open_with_units(now: datetime) -> tuple[ColumnElement[bool], ...]:
         FlashSale.ends_at > now,
         FlashSale.sold < FlashSale.stock,
     )
+
+
+# Built once: every product card asks it, and building the statement cost more than running it (0.19 ms).
+_LIVE_PRICES = (
+    select(FlashSale.id, FlashSale.product_id, FlashSale.price, FlashSale.stock - FlashSale.sold)
+    .where(
+        FlashSale.product_id.in_(bindparam("ids", expanding=True)),
+        *_open_with_units(bindparam("now", type_=FlashSale.starts_at.type)),
+    )
+    .order_by(FlashSale.price, FlashSale.id)
+)
 
 
 async def products_on_sale(session: AsyncSession) -> set[int]:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
@@ -84,6 +84,15 @@ async def order_products(db: Database, order_id: int) -> list[int]:
     async with db.read() as session:
         rows = await session.scalars(select(OrderItem.product_id).where(OrderItem.order_id == order_id))
         return list(rows)
+
+
+# Built once: every product card's "You may also like" asks them (building cost more than the indexed reads).
+_AVAILABLE = select(*PRODUCT_COLUMNS).where(
+    Product.id.in_(bindparam("ids", expanding=True)), Product.active.is_(True), Product.stock > 0
+)
+_IN_CART = select(CartItem.product_id).where(
+    CartItem.user_id == bindparam("user_id"), CartItem.product_id.in_(bindparam("ids", expanding=True))
+)
 
 
 class Recommender:
@@ -200,14 +209,10 @@ class Recommender:
         if not wanted:
             return []
         async with self.db.read() as session:
-            rows = await session.execute(
-                select(*PRODUCT_COLUMNS).where(Product.id.in_(wanted), Product.active.is_(True), Product.stock > 0)
-            )
+            rows = await session.execute(_AVAILABLE, {"ids": wanted})
             products = {row.id: product_from_row(row) for row in rows}
             if user_id is not None and products:
-                in_cart = await session.scalars(
-                    select(CartItem.product_id).where(CartItem.user_id == user_id, CartItem.product_id.in_(products))
-                )
+                in_cart = await session.scalars(_IN_CART, {"user_id": user_id, "ids": list(products)})
                 for product in in_cart:
                     products.pop(product, None)
         return [products[product] for product in wanted if product in products][:n]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import flashsale
@@ -408,23 +408,28 @@ def _rated(item: ResultItem, rating: tuple[float, int] | None) -> ResultItem:
     return item if rating is None else replace(item, rating=round(rating[0], 1), reviews=rating[1])
 
 
+# Built once: every results page reads its products and category names (building cost more than the reads).
+_RESULT_ROWS = select(
+    Product.id,
+    Product.sku,
+    Product.category_id,
+    Product.title_en,
+    Product.title_zh,
+    Product.price,
+    Product.currency,
+    Product.stock,
+    Product.is_digital,
+    Product.stars_price,
+).where(Product.id.in_(bindparam("ids", expanding=True)), Product.active.is_(True))
+_CATEGORY_NAMES = select(Category.id, Category.name_en, Category.name_zh).where(
+    Category.id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def _products(session: AsyncSession, ids: Sequence[int]) -> dict[int, ResultItem]:
     if not ids:
         return {}
-    rows = await session.execute(
-        select(
-            Product.id,
-            Product.sku,
-            Product.category_id,
-            Product.title_en,
-            Product.title_zh,
-            Product.price,
-            Product.currency,
-            Product.stock,
-            Product.is_digital,
-            Product.stars_price,
-        ).where(Product.id.in_(list(ids)), Product.active.is_(True))
-    )
+    rows = await session.execute(_RESULT_ROWS, {"ids": list(ids)})
     items = {
         row.id: ResultItem(*row[:8], stars_price=row.stars_price if row.is_digital and row.stars_price else None)
         for row in rows
@@ -436,7 +441,5 @@ async def _products(session: AsyncSession, ids: Sequence[int]) -> dict[int, Resu
 async def _category_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
     if not ids:
         return {}
-    rows = await session.execute(
-        select(Category.id, Category.name_en, Category.name_zh).where(Category.id.in_(list(ids)))
-    )
+    rows = await session.execute(_CATEGORY_NAMES, {"ids": list(ids)})
     return {row.id: (row.name_en, row.name_zh) for row in rows}

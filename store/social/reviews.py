@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -253,16 +253,20 @@ def _view(row: Review) -> ReviewView:
     )
 
 
+# Built once: cards and search pages ask it on every view.
+_RATINGS = (
+    select(Review.product_id, func.avg(Review.rating), func.count())
+    .where(Review.product_id.in_(bindparam("ids", expanding=True)), Review.status == PUBLISHED)
+    .group_by(Review.product_id)
+)
+
+
 async def ratings(db: Database, product_ids: list[int]) -> dict[int, Rating]:
     """Average and count of published reviews per product (cards, search sorting)."""
     if not product_ids:
         return {}
     async with db.read() as session:
-        rows = await session.execute(
-            select(Review.product_id, func.avg(Review.rating), func.count())
-            .where(Review.product_id.in_(product_ids), Review.status == PUBLISHED)
-            .group_by(Review.product_id)
-        )
+        rows = await session.execute(_RATINGS, {"ids": product_ids})
         return {pid: Rating(round(float(avg), 1), int(count)) for pid, avg, count in rows.all()}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -87,13 +87,15 @@ async def remove(db: Database, user_id: int, product_id: int) -> bool:
         return bool(getattr(result, "rowcount", 0))
 
 
+# Built once: every product card asks whether its heart is filled.
+_WISHED = select(WishlistItem.product_id).where(
+    WishlistItem.user_id == bindparam("user_id"), WishlistItem.product_id == bindparam("product_id")
+)
+
+
 async def contains(db: Database, user_id: int, product_id: int) -> bool:
     async with db.read() as session:
-        found = await session.scalar(
-            select(WishlistItem.product_id).where(
-                WishlistItem.user_id == user_id, WishlistItem.product_id == product_id
-            )
-        )
+        found = await session.scalar(_WISHED, {"user_id": user_id, "product_id": product_id})
     return found is not None
 
 
