@@ -237,7 +237,7 @@ async def test_leader_without_private_chat_gets_a_short_hint_and_cancel_releases
     group = await shop.client.group("Block 9", members=[zoe, ann], bot_admin=True)
     await zoe.send("/groupbuy", chat=group)
     hint = (await bot_messages(shop, group))[-1]
-    assert "open it with the button" in (hint.text or "")
+    assert "the group-buy wizard starts there" in (hint.text or "")
     link = hint.buttons[0][0].url or ""
     assert link.endswith("?start=gw_go")
     await zoe.open_deeplink("gw_go")
