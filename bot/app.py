@@ -199,6 +199,7 @@ def standard_wiring() -> Wiring:
             growth_views.CHECKIN_LINK[0]: loyalty.checkin_link,
             growth_views.INVITE_LINK[0]: referral.invite_link,
         },
+        after_start=(groupbuy.deliver_unsent_panels,),
         admin_sections=(
             *admin.ADMIN_SECTIONS,
             flashsale.ADMIN_SECTION,

@@ -18,6 +18,9 @@ PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REFERRAL_SEPARATOR = "-r_"
 
 DeeplinkHandler = Callable[[Message, str, dict[str, Any]], Awaitable[None]]
+# Runs after every private /start has been answered (the welcome, or what the deep link opened): what waited for
+# the shopper to open the chat (e.g. a group-buy panel the bot could not send before).
+AfterStart = Callable[[Message, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What the composition root plugs into the shared machinery: scheduled-event handlers, outbox renderers,
-deep-link prefixes and /admin sections. The lists themselves are written out in bot/app.py; this module only
-names their shape, so the scheduler, the outbox and /start look things up here instead of in import-time
-registries that every entry point had to remember to fill."""
+deep-link prefixes, what follows /start and /admin sections. The lists themselves are written out in bot/app.py;
+this module only names their shape, so the scheduler, the outbox and /start look things up here instead of in
+import-time registries that every entry point had to remember to fill."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.admin_menu import AdminSection
 
 if TYPE_CHECKING:
-    from bot.deeplinks import DeeplinkHandler
+    from bot.deeplinks import AfterStart, DeeplinkHandler
     from bot.outbox import Renderer
     from bot.scheduler import JobHandler, StartupHook
 
@@ -24,6 +24,8 @@ class Wiring:
     startup: tuple[StartupHook, ...] = ()
     renderers: Mapping[str, Renderer] = field(default_factory=dict)
     deeplinks: Mapping[str, DeeplinkHandler] = field(default_factory=dict)
+    # In order, after /start in private chat has been answered (with or without a deep link).
+    after_start: tuple[AfterStart, ...] = ()
     admin_sections: tuple[AdminSection, ...] = ()
 
     def sections(self) -> list[AdminSection]:

@@ -767,17 +767,53 @@ async def _answer_join(query: CallbackQuery, ctx: AppContext, lang: str, result:
     screen = _private_screen(ctx, lang, view, result.participant)
     url = start_link(ctx.bot_username, views.DEEPLINK_PREFIX, str(view.id))
     if not await reachability.may_write_privately(ctx.db, query.from_user.id):
-        # Never opened the bot: the toast opens the private chat on this buy instead.
-        await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
+        # Never opened the bot: the toast opens the private chat on this buy instead, and the panel waits for it.
+        await _panel_waits(query, ctx, lang, view.id, url)
         return
+    attempted_at = utcnow()
     try:
         sent = await ctx.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.markup)
-    except (TelegramForbiddenError, TelegramRetryAfter):
-        # Blocked meanwhile (or a storm): the same way in.
-        await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
+    except TelegramForbiddenError:
+        # Never started (a row from before the rule) or blocked meanwhile: remembered, so nothing else tries.
+        await reachability.refused(ctx.db, query.from_user.id, attempted_at)
+        await _panel_waits(query, ctx, lang, view.id, url)
+        return
+    except (TelegramBadRequest, TelegramRetryAfter) as exc:
+        # No chat with the bot ("chat not found"), or a storm: the same way in.
+        log.info("group-buy panel for %s not sent: %s", query.from_user.id, exc.message)
+        await _panel_waits(query, ctx, lang, view.id, url)
         return
     await _remember_panel(ctx, query.from_user.id, view.id, sent.message_id, lang, screen)
     await query.answer(t(lang, "groupbuy.join.joined"))
+
+
+async def _panel_waits(query: CallbackQuery, ctx: AppContext, lang: str, group_buy_id: int, url: str) -> None:
+    """Joined, but the panel could not be sent: it is kept in the database for the shopper's /start (a restart
+    meanwhile does not lose it), and the toast opens the private chat on this buy."""
+    await groupbuy.panel_unsent(ctx.db, group_buy_id, query.from_user.id)
+    await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
+
+
+async def deliver_unsent_panels(message: Message, data: dict[str, Any]) -> None:
+    """After /start in private chat: the panels of the buys joined from a group while the bot could not write to
+    the shopper, each once (the deep link's own buy was shown by `open_group_buy` already). A buy that ended
+    meanwhile is skipped: its outcome reaches the shopper as a notification."""
+    ctx: AppContext = data["ctx"]
+    lang: str = data["lang"]
+    if message.from_user is None:
+        return
+    user_id = message.from_user.id
+    for group_buy_id in await groupbuy.claim_unsent_panels(ctx.db, user_id):
+        try:
+            view = await groupbuy.get(ctx.db, group_buy_id)
+        except DomainError:
+            continue
+        part = await groupbuy.participant(ctx.db, group_buy_id, user_id)
+        if not view.is_open or part is None:
+            continue
+        screen = _private_screen(ctx, lang, view, part)
+        sent = await message.answer(screen.text, reply_markup=screen.markup)
+        await _remember_panel(ctx, user_id, view.id, sent.message_id, lang, screen)
 
 
 async def _show(query: CallbackQuery, screen: views.Screen) -> None:
@@ -922,6 +958,8 @@ async def open_group_buy(message: Message, value: str, data: dict[str, Any]) -> 
         sent = await message.answer(screen.text, reply_markup=screen.markup)
         if part is not None:
             await _remember_panel(ctx, part.user_id, view.id, sent.message_id, lang, screen)
+            # This is the panel that waited (the join toast's link): deliver_unsent_panels must not send it again.
+            await groupbuy.claim_unsent_panels(ctx.db, part.user_id, view.id)
 
 
 def setup() -> Router:

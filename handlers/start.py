@@ -37,11 +37,14 @@ async def start_private(
     handler = ctx.wiring.deeplinks.get(payload.prefix or "")
     if handler is not None and payload.value:
         await handler(message, payload.value, data)
-        return
-    if command.args and payload.prefix is not None:
-        await message.answer(_("start.bad_link"))
-    name = html.escape(message.from_user.first_name if message.from_user else "")
-    await message.answer(views.welcome_text(lang, name), reply_markup=views.main_menu(lang))
+    else:
+        if command.args and payload.prefix is not None:
+            await message.answer(_("start.bad_link"))
+        name = html.escape(message.from_user.first_name if message.from_user else "")
+        await message.answer(views.welcome_text(lang, name), reply_markup=views.main_menu(lang))
+    # What waited for the shopper to open this chat comes right after the first answer.
+    for after in ctx.wiring.after_start:
+        await after(message, data)
 
 
 @routes.message(CommandStart())

@@ -75,6 +75,22 @@ async def mark_unreachable(db: Database, user_id: int) -> None:
     note_unreachable(user_id)
 
 
+async def refused(db: Database, user_id: int, attempted_at: datetime) -> bool:
+    """Telegram answered 403 to a private send (not through the outbox) that started at `attempted_at`: mark the
+    user unreachable, unless they were seen since (their /start may have raced the send). True when marked."""
+    async with db.tx() as session:
+        result = await session.execute(
+            update(User)
+            .where(User.id == user_id, User.last_seen_at < attempted_at)
+            .values(unreachable=True)
+            .execution_options(synchronize_session=False)
+        )
+    marked = bool(result.rowcount)  # type: ignore[attr-defined]
+    if marked:
+        note_unreachable(user_id)
+    return marked
+
+
 async def mark_reachable(db: Database, user_id: int) -> int:
     """The user is in a private chat with the bot again: clear the mark, requeue what waited. Returns how many
     messages went back to the queue (0 when the user was not marked)."""

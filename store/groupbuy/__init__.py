@@ -82,7 +82,15 @@ from store.groupbuy.parsing import (
     tier_steps,
     tiers_from_steps,
 )
-from store.groupbuy.participants import JoinResult, join, leave, set_delivery, set_quantity
+from store.groupbuy.participants import (
+    JoinResult,
+    claim_unsent_panels,
+    join,
+    leave,
+    panel_unsent,
+    set_delivery,
+    set_quantity,
+)
 from store.groupbuy.rules import (
     CANCELLED,
     CLOSED_STATUSES,
@@ -165,6 +173,7 @@ __all__ = [
     "check_participants",
     "check_setup",
     "check_units",
+    "claim_unsent_panels",
     "clean_pickup_text",
     "close",
     "close_early",
@@ -193,6 +202,7 @@ __all__ = [
     "on_refunded",
     "open_buys_in",
     "open_buys_of",
+    "panel_unsent",
     "parse_contact",
     "parse_count",
     "parse_counts",

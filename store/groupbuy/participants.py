@@ -251,3 +251,36 @@ async def saved_contact(session: AsyncSession, user_id: int) -> orders.Contact |
     if user is None or not (user.contact_name and user.phone and user.address):
         return None
     return orders.Contact(user.contact_name, user.phone, user.address)
+
+
+async def panel_unsent(db: Database, group_buy_id: int, user_id: int) -> None:
+    """The participant's panel could not be sent (the bot may not write to them yet): it waits for their /start."""
+    async with db.tx() as session:
+        await session.execute(
+            update(GroupBuyParticipant)
+            .where(GroupBuyParticipant.group_buy_id == group_buy_id, GroupBuyParticipant.user_id == user_id)
+            .values(panel_unsent=True)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def claim_unsent_panels(db: Database, user_id: int, group_buy_id: int | None = None) -> list[int]:
+    """The buys (all, or just `group_buy_id`) whose panel waited for this user, now theirs to send: each is handed
+    out once, however many /starts race (a conditional update claims it). Oldest join first."""
+    wanted = [GroupBuyParticipant.user_id == user_id, GroupBuyParticipant.panel_unsent.is_(True)]
+    if group_buy_id is not None:
+        wanted.append(GroupBuyParticipant.group_buy_id == group_buy_id)
+    # A read first: nearly every /start owes nothing, and must not queue for the writer.
+    async with db.read() as session:
+        waiting = (await session.execute(select(GroupBuyParticipant.id).where(*wanted).limit(1))).first()
+    if waiting is None:
+        return []
+    async with db.tx() as session:
+        claimed = await session.execute(
+            update(GroupBuyParticipant)
+            .where(*wanted)
+            .values(panel_unsent=False)
+            .returning(GroupBuyParticipant.group_buy_id, GroupBuyParticipant.joined_at)
+            .execution_options(synchronize_session=False)
+        )
+        return [int(row[0]) for row in sorted(claimed.all(), key=lambda row: row[1])]

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, UTCDateTime, utcnow
@@ -68,6 +79,9 @@ class GroupBuyParticipant(Base):
     address: Mapped[str | None] = mapped_column(String(512))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Joined from the group while the bot could not write to them (never started it, or blocked it): their panel
+    # waits for their next /start in private chat (store.groupbuy.participants.claim_unsent_panels).
+    panel_unsent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class LeaderCommission(Base):
