@@ -150,6 +150,18 @@ def back_to_bot_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def withdraw_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
+    """The "Back to the bot" button on a request nobody has answered yet: withdraw it, or keep the place in the queue."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(t(lang, "support.button.withdraw"), SupCB(a="wdr", t=ticket_id)),
+                _button(t(lang, "support.button.keep_waiting"), SupCB(a="wait", t=ticket_id)),
+            ]
+        ]
+    )
+
+
 def rating_markup(ticket_id: int) -> InlineKeyboardMarkup:
     stars = [_button(f"{value}⭐", SupCB(a="rate", t=ticket_id, v=value)) for value in range(1, 6)]
     return InlineKeyboardMarkup(inline_keyboard=[stars])
