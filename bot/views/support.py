@@ -137,6 +137,11 @@ def order_status_text(
     return "\n".join(lines)
 
 
+def never_mind_button(lang: str) -> InlineKeyboardButton:
+    """The way out of the refund order picker: nothing is sent to anyone."""
+    return _button(t(lang, "support.button.never_mind"), SupCB(a="rfdx"))
+
+
 def cancel_button(lang: str, order_id: int) -> InlineKeyboardButton:
     return _button(t(lang, "support.button.cancel_order", order_id=order_id), SupCB(a="cnl", v=order_id))
 
@@ -151,7 +156,7 @@ def back_to_bot_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
 
 
 def withdraw_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
-    """The "Back to the bot" button on a request nobody has answered yet: withdraw it, or keep the place in the queue."""
+    """ "Back to the bot" tapped on a request nobody has answered yet: withdraw it, or keep the place in the queue."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
