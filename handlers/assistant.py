@@ -13,7 +13,8 @@ knows is answered in any state, so one typed during a dialogue is not met with s
    ("green tea" scores as a greeting), while that check is strict enough that questions such as
    "do you have green tea?" still go to the classifier (product_availability) and keep the search button.
 3. Otherwise the intent classifier (bot.nlu_service). At or above `nlu.threshold` the intent is answered:
-   order-aware intents from the store (track_order, cancel_order, refund_request), the shopper's own
+   order-aware intents from the store (track_order, cancel_order, refund_request: a refund asks which order unless
+   the message names one or only one can be refunded), the shopper's own
    points / check-in streak / referrals for the loyalty intents, a ticket for human_agent, and the FAQ text
    with the shop's values for everything else (for "contact", how to reach the shop, with a "Talk to a human"
    button rather than a ticket). Small talk ("how are you", "lol", bot.nlu_scope) gets a
@@ -70,6 +71,11 @@ NOT_OFFERED = frozenset({"human_agent", FALLBACK_INTENT})
 RECENT_ORDER_DAYS = 30
 PICKER_SIZE = 5
 _LATIN = re.compile(r"[A-Za-z]")
+# An order number in a refund request: "order 12", "order no. 12", "#12", "订单12", "订单号：12", "12号订单".
+_ORDER_NUMBER = re.compile(
+    r"(?:\border\s*(?:number|no\.?|nr\.?)?|订单(?:号|编号)?|单号|#)\s*[#:：]?\s*(\d{1,9})|(\d{1,9})\s*号?\s*订单",
+    re.IGNORECASE,
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -254,10 +260,7 @@ async def compose_answer(
     elif intent == "cancel_order":
         reply, rows = await _cancel(ctx, user_id, lang)
     elif intent == "refund_request":
-        refund = await _refund(ctx, user_id, lang)
-        if refund is not None:
-            return refund
-        reply, rows = _faq(ctx, intent, lang), [[views.human_button(lang)]]
+        return await _refund(ctx, user_id, lang, text, turn_id)
     elif intent in ("points_question", "checkin_question", "referral_question"):
         reply, rows = await _loyalty(ctx, user_id, intent, lang), []
     elif intent == "group_buy_rules":
@@ -330,12 +333,44 @@ async def _cancel(ctx: AppContext, user_id: int, lang: str) -> tuple[str, list[l
     return text, [[views.human_button(lang)]]
 
 
-async def _refund(ctx: AppContext, user_id: int, lang: str) -> tuple[str, InlineKeyboardMarkup | None] | None:
-    """A refund request opens a ticket with the latest paid order attached (None: nothing to refund)."""
-    paid = [o for o in await _recent(ctx, user_id) if o.status in orders.PAID_STATUSES]
-    if not paid:
+def named_order(text: str | None) -> int | None:
+    """The order number a message names ("refund order 12", "#12", "订单12退款", "12号订单"), if any."""
+    found = _ORDER_NUMBER.search(text or "")
+    if found is None:
         return None
-    return await open_ticket_for(ctx, user_id, lang, reason="refund", order_id=paid[0].id)
+    return int(found.group(1) or found.group(2))
+
+
+async def _refund(
+    ctx: AppContext, user_id: int, lang: str, text: str | None, turn_id: int | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A refund goes to a person with the order attached (the hand-over of handlers/orders.py's "Return or
+    refund"). Which order: the one the message names, else the only refundable one; with several the shopper
+    picks, since a guess would put the wrong order in front of the agent (outside tester)."""
+    named = named_order(text)
+    problem = ""
+    if named is not None:
+        line = await support.order_of(ctx.db, user_id, named)  # another shopper's order is "not found" too
+        if line is None:
+            problem = t(lang, "support.refund.unknown_order", order_id=named)
+        elif line.status in orders.PAID_STATUSES:
+            return await open_ticket_for(ctx, user_id, lang, reason="refund", order_id=line.id)
+        else:
+            status = views.status_name(lang, line.status, line.delivery_method)
+            problem = t(lang, "support.refund.not_refundable", order_id=line.id, status=status)
+    refundable = await support.refundable_orders(ctx.db, user_id, PICKER_SIZE)
+    if named is None and len(refundable) == 1:
+        return await open_ticket_for(ctx, user_id, lang, reason="refund", order_id=refundable[0].id)
+    if refundable:
+        # A wrong number is not replaced by a guess either: the shopper picks, even from one order.
+        ask = t(lang, "support.refund.pick")
+        rows = views.order_picker(lang, refundable, "rfd")
+        rows += [[views.human_button(lang)], [views.never_mind_button(lang)]]
+        return (f"{problem}\n{ask}" if problem else ask), views.answer_markup(lang, text, turn_id, rows)
+    if not problem:
+        has_orders = bool(await support.recent_orders(ctx.db, user_id, 1))
+        problem = t(lang, "support.refund.none_refundable" if has_orders else "support.refund.no_orders")
+    return problem, views.answer_markup(lang, text, turn_id, [[views.human_button(lang)]])
 
 
 async def _loyalty(ctx: AppContext, user_id: int, intent: str, lang: str) -> str:
@@ -423,6 +458,34 @@ async def cancel_pick_button(query: CallbackQuery, callback_data: SupCB, ctx: Ap
     else:
         status = views.status_name(lang, detail.status)
         await edit_or_answer(query, t(lang, "support.orders.cannot_cancel", order_id=detail.id, status=status))
+
+
+@routes.callback_query(SupCB.filter(F.a == "rfd"))
+async def refund_pick_button(
+    query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    """The order a refund is for, picked: the same hand-over as typing its number (the picker becomes the answer)."""
+    already = t_plain(lang, "support.ticket.already_open_toast")
+    if await tap_guard.repeated(ctx, query, fsm_storage, already):
+        return
+    # Ownership is checked by the orders store: another shopper's order is "not found".
+    detail = await orders.get_order(ctx.db, callback_data.v, query.from_user.id)
+    if detail.status not in orders.PAID_STATUSES:  # refunded or cancelled since the picker was shown
+        await query.answer(t_plain(lang, "orders.return_not_now"), show_alert=True)
+        return
+    if await support.active_ticket(ctx.db, query.from_user.id) is not None:
+        await query.answer(already)
+        return
+    await query.answer()
+    text, markup = await open_ticket_for(ctx, query.from_user.id, lang, reason="refund", order_id=detail.id)
+    await edit_or_answer(query, text, markup)
+    await _record_bot_turn(ctx, query.from_user.id, text, "refund_request")
+
+
+@routes.callback_query(SupCB.filter(F.a == "rfdx"))
+async def refund_never_mind_button(query: CallbackQuery, _: Translator) -> None:
+    await query.answer()
+    await edit_or_answer(query, _("support.refund.dropped"))
 
 
 @routes.callback_query(SupCB.filter(F.a == "cnl"))

@@ -2,7 +2,8 @@
 
 Shopper side (private chat): /support or a "Talk to a human" button opens a ticket; while a ticket is active
 every message the shopper sends (text, photos, stickers, voice, files) is copied into their topic, and the
-bot's automatic answers stay silent; "Back to the bot" ends it; after an agent closes it the shopper rates
+bot's automatic answers stay silent; "Back to the bot" ends it (asking first while nobody has answered, so a stray
+tap does not cost the shopper their place in the queue); after an agent closes it the shopper rates
 it 1-5 with an optional comment (dialogues/support_chat.py).
 
 Support-group side (settings.support.chat_id; the bot is an admin there, so it sees every topic message):
@@ -91,11 +92,43 @@ async def human_button(query: CallbackQuery, ctx: AppContext, lang: str, fsm_sto
     await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
-@routes.callback_query(SupCB.filter(F.a == "back"))
-async def back_to_bot(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
-    ticket = await support.get_ticket(ctx.db, callback_data.t)
+async def _own_ticket(ctx: AppContext, query: CallbackQuery, ticket_id: int) -> support.TicketInfo:
+    ticket = await support.get_ticket(ctx.db, ticket_id)
     if ticket.user_id != query.from_user.id:
         raise Forbidden("not_your_ticket")
+    return ticket
+
+
+@routes.callback_query(SupCB.filter(F.a == "back"))
+async def back_to_bot(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
+    ticket = await _own_ticket(ctx, query, callback_data.t)
+    if ticket.status == "open":
+        # Nobody has answered yet: the request is a place in the queue, and one stray tap must not give it up
+        # (outside tester). Once an agent has it, the button hands back at once as before.
+        await query.answer()
+        await edit_or_answer(query, _("support.ticket.withdraw_confirm"), views.withdraw_markup(_.lang, ticket.id))
+        return
+    await _hand_back(ctx, query, ticket, _)
+
+
+@routes.callback_query(SupCB.filter(F.a == "wdr"))
+async def withdraw_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
+    # Confirmed: withdrawn even if an agent took it meanwhile (the shopper said they want the bot back).
+    await _hand_back(ctx, query, await _own_ticket(ctx, query, callback_data.t), _)
+
+
+@routes.callback_query(SupCB.filter(F.a == "wait"))
+async def keep_waiting_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
+    ticket = await _own_ticket(ctx, query, callback_data.t)
+    await query.answer()
+    if not ticket.active:  # an agent closed it meanwhile: the rating request is already in the chat
+        await edit_or_answer(query, _("errors.ticket_closed"))
+        return
+    key = "support.ticket.keep_waiting" if ticket.status == "open" else "support.ticket.already_open"
+    await edit_or_answer(query, _(key), views.back_to_bot_markup(_.lang, ticket.id))
+
+
+async def _hand_back(ctx: AppContext, query: CallbackQuery, ticket: support.TicketInfo, _: Translator) -> None:
     closed = await support.close(ctx.db, ticket.id, closed_by=query.from_user.id, reason="shopper")
     await query.answer()
     if closed is not None:

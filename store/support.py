@@ -9,7 +9,7 @@ bot/; this module only records what happened and schedules the SLA events as row
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from store.models.support import (
     SupportTicket,
     SupportTopic,
 )
+from store.orders import PAID_STATUSES
 
 TAKE_SLA = "support_take"
 REPLY_SLA = "support_reply"
@@ -552,7 +553,15 @@ async def recent_orders(db: Database, user_id: int, limit: int = 5) -> list[Orde
         return await _recent_orders(session, user_id, limit)
 
 
-async def _recent_orders(session: AsyncSession, user_id: int, limit: int) -> list[OrderLine]:
+async def refundable_orders(db: Database, user_id: int, limit: int = 5) -> list[OrderLine]:
+    """The shopper's newest orders a refund can be asked for (paid, shipped or delivered), newest first."""
+    async with db.read() as session:
+        return await _recent_orders(session, user_id, limit, statuses=PAID_STATUSES)
+
+
+async def _recent_orders(
+    session: AsyncSession, user_id: int, limit: int, *, statuses: Iterable[str] | None = None
+) -> list[OrderLine]:
     from store.models import OrderItem
 
     items = (
@@ -561,12 +570,10 @@ async def _recent_orders(session: AsyncSession, user_id: int, limit: int) -> lis
         .correlate(Order)
         .scalar_subquery()
     )
-    rows = await session.execute(
-        select(Order, items)
-        .where(Order.user_id == user_id)
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(limit)
-    )
+    query = select(Order, items).where(Order.user_id == user_id)
+    if statuses is not None:
+        query = query.where(Order.status.in_(list(statuses)))
+    rows = await session.execute(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit))
     return [
         OrderLine(o.id, o.status, o.total, o.currency, o.created_at, o.note, int(count or 0), o.delivery_method)
         for o, count in rows.all()

@@ -8,8 +8,10 @@ from bot.callbacks.fields import Id
 
 
 class SupCB(CallbackData, prefix="sp"):
-    """a: human | back | rate | skip (shopper) ; take | asg | asgto | close | card (agents) ;
-    srch | trk | cnl (assistant answers). t = ticket id, v = a number (rating, agent, order or turn id)."""
+    """a: human | back | wdr | wait | rate | skip (shopper; wdr / wait answer "withdraw your request?") ;
+    take | asg | asgto | close | card (agents) ;
+    srch | trk | cnl | rfd | rfdx (assistant answers; rfd = the order a refund is for, rfdx = never mind).
+    t = ticket id, v = a number (rating, agent, order or turn id)."""
 
     a: str
     t: Id = 0

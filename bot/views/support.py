@@ -137,6 +137,11 @@ def order_status_text(
     return "\n".join(lines)
 
 
+def never_mind_button(lang: str) -> InlineKeyboardButton:
+    """The way out of the refund order picker: nothing is sent to anyone."""
+    return _button(t(lang, "support.button.never_mind"), SupCB(a="rfdx"))
+
+
 def cancel_button(lang: str, order_id: int) -> InlineKeyboardButton:
     return _button(t(lang, "support.button.cancel_order", order_id=order_id), SupCB(a="cnl", v=order_id))
 
@@ -147,6 +152,18 @@ def cancel_button(lang: str, order_id: int) -> InlineKeyboardButton:
 def back_to_bot_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[[_button(t(lang, "support.button.back_to_bot"), SupCB(a="back", t=ticket_id))]]
+    )
+
+
+def withdraw_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
+    """ "Back to the bot" tapped on a request nobody has answered yet: withdraw it, or keep the place in the queue."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(t(lang, "support.button.withdraw"), SupCB(a="wdr", t=ticket_id)),
+                _button(t(lang, "support.button.keep_waiting"), SupCB(a="wait", t=ticket_id)),
+            ]
+        ]
     )
 
 

@@ -235,6 +235,8 @@ async def test_talk_to_a_human_button_and_back_to_the_bot(desk: Any) -> None:
     ticket = await support.active_ticket(desk.db, alice.id)
     assert ticket is not None and ticket.thread_id is not None
     await alice.tap("Back to the bot")
+    assert "Withdraw your request?" in (await _text(alice))  # nobody has answered yet: asked first
+    await alice.tap("Withdraw")
     assert (await support.get_ticket(desk.db, ticket.id)).close_reason == "shopper"
     assert "back with the bot" in (await _text(alice))
     topic = await _topic_messages(desk, _thread(ticket))
