@@ -6,8 +6,9 @@ into query units, so both sides always agree.
 - Chinese (CJK ideographs): traditional characters are read as simplified (蘋果 is 苹果, on both sides); no
   spaces to split on, so a run of characters becomes its single characters and its overlapping character
   pairs (bigrams). "苹果" then matches inside "红富士苹果" without a word segmenter.
-- Price filters typed into the query: `<30`, `<=30`, `>20`, `>=20`, `20-50` (major units, optional currency
-  sign) are taken out of the words.
+- Price filters typed into the query are taken out of the words: the signs `<30`, `<=30`, `>20`, `>=20`,
+  `20-50` (major units, optional currency sign) and phrases in English and Chinese ("under 50", "between 20 and
+  50", "50元以下", "30到50元", "¥30"; store/search/price_words.py).
 - Common product emoji stand for their word in both languages (🍎 is "apple" or 苹果, 🍵 is "tea" or 茶): a
   query of only "🍎" finds apples (outside check: it found nothing). Query side only; the index is unchanged.
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 from store.chinese_script import to_simplified
 from store.money import parse_major
+from store.search.price_words import MAX_BOUND, take_price_phrases
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[a-z0-9]+|[{_CJK}]+")
@@ -224,15 +226,15 @@ def _emoji_terms(emoji: str) -> tuple[str, ...]:
 
 
 def _price(value: str, currency: str) -> int:
-    return parse_major(value, currency)
+    return min(parse_major(value, currency), MAX_BOUND)
 
 
 def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
     """Split what the shopper typed into words and price bounds."""
-    price_min: int | None = None
-    price_max: int | None = None
+    folded, phrased = take_price_phrases(fold(text).replace("，", " "), currency)
+    price_min, price_max = phrased.low, phrased.high
     rest: list[str] = []
-    for chunk in _GLUED_BOUND_RE.sub(r" \1", fold(text).replace("，", " ")).split():
+    for chunk in _GLUED_BOUND_RE.sub(r" \1", folded).split():
         bound = _PRICE_RE.match(chunk)
         span = _RANGE_RE.match(chunk)
         if bound:
