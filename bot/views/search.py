@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks.common import MenuCB
 from bot.callbacks.search import SORT_CODES, SearchCB
 from bot.i18n import t, t_plain
-from store.money import Money
+from store.money import Money, exponent
 from store.search import ResultItem, SearchResults, SearchTarget
 
 BUTTON_TITLE_MAX = 40
@@ -116,6 +116,50 @@ def _range_label(lang: str, low: int | None, high: int | None, currency: str) ->
     return t(lang, "search.price.all")
 
 
+def bound_text(lang: str, low: int | None, high: int | None, currency: str) -> str:
+    """A price filter in words ("under ¥50", "up to ¥50", "over ¥200", "between ¥20 and ¥50"); "" without one.
+
+    Prices are whole minor units, so "< ¥50.01" and "≤ ¥50" are the same filter: each side is named by the form
+    whose amount is round (the typed "50元以下" is stored as < ¥50.01 and reads "up to ¥50" again)."""
+    unit = 10 ** exponent(currency)
+
+    def high_part() -> tuple[str, int]:
+        assert high is not None
+        if unit > 1 and high % unit == 1:
+            return "up_to", high - 1
+        return "under", high
+
+    def low_part() -> tuple[str, int]:
+        assert low is not None
+        if unit > 1 and low % unit == 1:
+            return "over", low - 1
+        return "from", low
+
+    if low is not None and high is not None:
+        (low_kind, low_amount), (high_kind, high_amount) = low_part(), high_part()
+        if low_kind == "from":
+            # "between ¥20 and ¥50" as typed; a range button's [¥20, ¥30) as its label reads, "¥20–¥30".
+            return t(
+                lang,
+                "search.bound.between" if high_kind == "up_to" else "search.bound.span",
+                low=short_price(low_amount, currency),
+                high=short_price(high_amount, currency),
+            )
+        return t(
+            lang,
+            "search.bound.both",
+            low=t(lang, f"search.bound.{low_kind}", price=short_price(low_amount, currency)),
+            high=t(lang, f"search.bound.{high_kind}", price=short_price(high_amount, currency)),
+        )
+    if high is not None:
+        kind, amount = high_part()
+        return t(lang, f"search.bound.{kind}", price=short_price(amount, currency))
+    if low is not None:
+        kind, amount = low_part()
+        return t(lang, f"search.bound.{kind}", price=short_price(amount, currency))
+    return ""
+
+
 def _mark(label: str, selected: bool) -> str:
     return f"• {label}" if selected else label
 
@@ -133,14 +177,14 @@ def results_view(
     `results.items[i]`, `suggested_targets[i]` opens `results.suggested[i]`. `typed` is what the shopper sent,
     shown when nothing searchable was left of it (only emoji or punctuation)."""
     if not results.items:
-        return _empty_view(lang, results, buttons, suggested_targets, typed)
+        return _empty_view(lang, results, buttons, suggested_targets, typed, currency)
     current = screen_target(results)
 
     def cb(**changes: object) -> str:
         return buttons.data(replace(current, **changes))  # type: ignore[arg-type]
 
     first = results.page * results.page_size
-    lines = [_header(lang, results)]
+    lines = [_header(lang, results, currency)]
     if results.partial:
         lines.append(t(lang, "search.partial"))
     lines.append("")
@@ -198,9 +242,14 @@ def results_view(
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _header(lang: str, results: SearchResults) -> str:
-    if results.query:
+def _header(lang: str, results: SearchResults, currency: str) -> str:
+    bound = bound_text(lang, results.price_min, results.price_max, currency)
+    if results.query and bound:
+        head = t(lang, "search.header_bound", query=shown_query(results.query), bound=bound, total=results.total)
+    elif results.query:
         head = t(lang, "search.header", query=shown_query(results.query), total=results.total)
+    elif bound:
+        head = t(lang, "search.header_all_bound", bound=bound, total=results.total)
     else:
         head = t(lang, "search.header_all", total=results.total)
     details = [t(lang, "search.sorted_by", sort=t(lang, f"search.sort.{results.sort}"))]
@@ -210,12 +259,25 @@ def _header(lang: str, results: SearchResults) -> str:
 
 
 def _empty_view(
-    lang: str, results: SearchResults, buttons: StateButtons, suggested_targets: list[Target], typed: str
+    lang: str,
+    results: SearchResults,
+    buttons: StateButtons,
+    suggested_targets: list[Target],
+    typed: str,
+    currency: str,
 ) -> tuple[str, InlineKeyboardMarkup]:
     query = shown_query(results.query or typed)
     rows: list[list[InlineKeyboardButton]] = []
+    bound = bound_text(lang, results.price_min, results.price_max, currency)
     if results.filtered:
-        lines = [t(lang, "search.empty_filtered", query=query)]
+        # The price filter is named: "Nothing under ¥50 matches tea" says what to change, "with these filters"
+        # did not (a typed "tea under 50" has no visible filter button to look at).
+        if bound and results.query:
+            lines = [t(lang, "search.empty_bound", bound=bound, query=query)]
+        elif bound:
+            lines = [t(lang, "search.empty_bound_all", bound=bound)]
+        else:
+            lines = [t(lang, "search.empty_filtered", query=query)]
         rows.append(
             [
                 InlineKeyboardButton(

@@ -327,7 +327,8 @@ async def search_products(
     currency: str = "CNY",
     refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
 ) -> SearchResults:
-    """One page of products matching `text` (words plus optional typed price bounds like `<30` or `20-50`).
+    """One page of products matching `text` (words plus optional typed price bounds like `<30`, `20-50`, "under 50"
+    or "50元以下").
 
     Explicit price bounds override typed ones. With nothing found and no filters, a corrected query and close
     products are suggested.

@@ -6,8 +6,9 @@ into query units, so both sides always agree.
 - Chinese (CJK ideographs): traditional characters are read as simplified (蘋果 is 苹果, on both sides); no
   spaces to split on, so a run of characters becomes its single characters and its overlapping character
   pairs (bigrams). "苹果" then matches inside "红富士苹果" without a word segmenter.
-- Price filters typed into the query: `<30`, `<=30`, `>20`, `>=20`, `20-50` (major units, optional currency
-  sign) are taken out of the words.
+- Price filters typed into the query are taken out of the words: the signs `<30`, `<=30`, `>20`, `>=20`,
+  `20-50` (major units, optional currency sign) and phrases in English and Chinese ("under 50", "between 20 and
+  50", "50元以下", "30到50元", "¥30"; store/search/price_words.py).
 - Common product emoji stand for their word in both languages (🍎 is "apple" or 苹果, 🍵 is "tea" or 茶): a
   query of only "🍎" finds apples (outside check: it found nothing). Query side only; the index is unchanged.
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 from store.chinese_script import to_simplified
 from store.money import parse_major
+from store.search.price_words import MAX_BOUND, take_price_phrases
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[a-z0-9]+|[{_CJK}]+")
@@ -31,8 +33,9 @@ _NUMBER = r"(?:[¥$€£]\s*)?(\d+(?:\.\d{1,2})?)"
 _PRICE_RE = re.compile(rf"^(<=|>=|<|>){_NUMBER}$")
 _RANGE_RE = re.compile(rf"^{_NUMBER}-{_NUMBER}$")
 # "tea>20" and "tea > 20" are "tea >20": a bound typed against its word or apart from its number (outside check:
-# "tea>20" was read as one word).
-_GLUED_BOUND_RE = re.compile(r"\s*(<=|>=|<|>)\s*(?=[¥$€£]?\d)")
+# "tea>20" was read as one word). Spaces before the sign are matched only from the start of their run: a leading
+# `\s*` tried from every space of a long run of spaces made a 10,000-space query take most of a second.
+_GLUED_BOUND_RE = re.compile(r"(?<!\s)\s*+(<=|>=|<|>)\s*+(?=[¥$€£]?\d)")
 
 # Emoji a shopper may send for a product: each stands for any of its words, which are index terms (one English word
 # in its stemmed form, or one or two Chinese characters). Chinese words are chosen not to match unrelated products
@@ -223,15 +226,15 @@ def _emoji_terms(emoji: str) -> tuple[str, ...]:
 
 
 def _price(value: str, currency: str) -> int:
-    return parse_major(value, currency)
+    return min(parse_major(value, currency), MAX_BOUND)
 
 
 def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
     """Split what the shopper typed into words and price bounds."""
-    price_min: int | None = None
-    price_max: int | None = None
+    folded, phrased = take_price_phrases(fold(text).replace("，", " "), currency)
+    price_min, price_max = phrased.low, phrased.high
     rest: list[str] = []
-    for chunk in _GLUED_BOUND_RE.sub(r" \1", fold(text).replace("，", " ")).split():
+    for chunk in _GLUED_BOUND_RE.sub(r" \1", folded).split():
         bound = _PRICE_RE.match(chunk)
         span = _RANGE_RE.match(chunk)
         if bound:
@@ -251,10 +254,12 @@ def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
             rest.append(chunk)
     found: list[QueryWord] = []
     dropped: list[str] = []
+    emoji_seen: set[str] = set()
     for piece in _EMOJI_RE.split(_EMOJI_NOISE_RE.sub("", " ".join(rest))):
         if piece in EMOJI_WORDS:
             # Once each: "🍵" * 4096 is one word, not a query of 4,096 words.
-            if not any(word.surface == piece for word in found):
+            if piece not in emoji_seen:
+                emoji_seen.add(piece)
                 found.append(QueryWord(piece, _emoji_terms(piece), False, emoji=True))
             continue
         for term, surface in words(piece):
@@ -262,8 +267,16 @@ def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
                 found.append(QueryWord(surface, (term,), True))
             else:
                 found.append(QueryWord(surface, tuple(query_grams(term)), False))
-    meaningful = [w for w in found if not (w.latin and w.units[0] in STOPWORDS)]
+    # One pass that splits the words: looking each word up in the list of kept ones was quadratic (a pasted page
+    # of 10,000 characters took half a second here).
+    meaningful: list[QueryWord] = []
+    stop: list[str] = []
+    for word in found:
+        if word.latin and word.units[0] in STOPWORDS:
+            stop.append(word.surface)
+        else:
+            meaningful.append(word)
     if meaningful:
-        dropped = [w.surface for w in found if w not in meaningful]
+        dropped = stop
         found = meaningful
     return ParsedQuery(tuple(found), price_min, price_max, tuple(dropped))
