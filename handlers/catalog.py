@@ -135,16 +135,17 @@ async def show_card(
     message = query.message if isinstance(query.message, Message) else None
     if not same:
         analytics.viewed(ctx, product.id)
-    lang = await card_language(ctx, query, lang)
-    flash = await live_flash(ctx, product)
-    if not options.group:
-        options = replace(
-            options,
-            referral=await ctx.referral_codes.code_for(query.from_user.id),
-            in_cart=await cart.quantity_in_cart(ctx.db, query.from_user.id, product.id),
-        )
     where = message.chat.id if message is not None else None
-    options = await social.decorate_card(ctx, query.from_user.id, where, lang, product, options, visit=not same)
+    async with ctx.db.read_together():  # only reads; the Bot API calls come after the block
+        lang = await card_language(ctx, query, lang)
+        flash = await live_flash(ctx, product)
+        if not options.group:
+            options = replace(
+                options,
+                referral=await ctx.referral_codes.code_for(query.from_user.id),
+                in_cart=await cart.quantity_in_cart(ctx.db, query.from_user.id, product.id),
+            )
+        options = await social.decorate_card(ctx, query.from_user.id, where, lang, product, options, visit=not same)
     if below and not options.group:
         await send_card(ctx, query.from_user.id, lang, product, options)
         return

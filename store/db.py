@@ -13,6 +13,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +55,21 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool, inline: bool = Fals
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+@dataclass
+class _SharedRead:
+    """A read session that `Database.read()` hands out again inside `Database.read_together()`: only to the task
+    that opened it (a task started inside the block copies the context but must not use a session that closes
+    under it), and no more once a read inside it failed (PostgreSQL aborts the rest of that transaction)."""
+
+    db: Database
+    session: AsyncSession
+    task: asyncio.Task[Any] | None
+    usable: bool = True
+
+
+_shared_read: ContextVar[_SharedRead | None] = ContextVar("shared_read", default=None)
 
 
 class ShopSession(AsyncSession):
@@ -121,10 +138,42 @@ class Database:
         """A short read-only session: never blocked by the SQLite writer lock. On SQLite its statements run on
         the event loop's thread (store.sqlite_inline), so it is for indexed reads of a few rows; use `scan()`
         for anything that reads a table through."""
+        shared = self._shared()
+        if shared is not None:
+            try:
+                yield shared.session
+            except BaseException:
+                shared.usable = False
+                raise
+            return
         async with self._read_sessions() as session:
             session.rules = self.rules
             async with session.begin():
                 yield session
+
+    def _shared(self) -> _SharedRead | None:
+        shared = _shared_read.get()
+        if shared is not None and shared.usable and shared.db is self and shared.task is asyncio.current_task():
+            return shared
+        return None
+
+    @asynccontextmanager
+    async def read_together(self) -> AsyncIterator[None]:
+        """Several short reads in a row as one read transaction: every `read()` of this task inside the block
+        gets the same session. A product card reads its price, flash price, cart quantity, heart, suggestions
+        and rating; as one transaction instead of six it costs about a third less CPU (begin, connection
+        checkout and commit were most of each indexed read). Only for reads that do not depend on a write made
+        inside the block (on SQLite the snapshot is taken at the first read) and never around a Bot API call
+        (the connection stays checked out for the whole block)."""
+        if self._shared() is not None:
+            yield
+            return
+        async with self.read() as session:
+            token = _shared_read.set(_SharedRead(self, session, asyncio.current_task()))
+            try:
+                yield
+            finally:
+                _shared_read.reset(token)
 
     @asynccontextmanager
     async def scan(self) -> AsyncIterator[AsyncSession]:
