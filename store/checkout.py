@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store import orders, pricing_hooks
 from store.db import Database
 from store.errors import Conflict, DomainError
+from store.growth import coupons
 from store.models import CartItem, Product, User, utcnow
 from store.money import STARS
 
@@ -162,7 +163,7 @@ def clean_address(text: str) -> str:
 
 
 def clean_coupon(text: str) -> str:
-    code = text.strip().upper()
+    code = coupons.normalise(text)
     if not re.fullmatch(r"[A-Z0-9_-]{3,32}", code):
         raise DomainError("checkout_bad_coupon")
     return code
