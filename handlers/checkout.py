@@ -41,7 +41,7 @@ from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
 from dialogues.nlu import FALLBACK_INTENT, IntentResult
 from dialogues.nlu.builtin import has_enough_signal
-from store import checkout, invoices, orders
+from store import checkout, invoices, orders, phones
 from store.errors import Conflict, DomainError
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ def policy(ctx: AppContext) -> checkout.CheckoutPolicy:
         card_enabled=bot_payments.card_payments_available(ctx),
         stars_enabled=s.payments.stars_enabled,
         pickup_payment_enabled=s.payments.pickup_payment_enabled,
+        phone_region=s.shop.phone_region,
     )
 
 
@@ -470,8 +471,12 @@ async def name_typed(message: Message, ctx: AppContext, lang: str, state: FSMCon
 async def phone_given(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.contact is None and await _answered_question(message, ctx, lang, state, "phone"):
         return
-    raw = message.contact.phone_number if message.contact else (message.text or "")
-    phone = checkout.clean_phone(raw)
+    region = ctx.settings.shop.phone_region
+    if message.contact is not None:
+        phone = phones.shared_phone(message.contact.phone_number, region)
+    else:
+        # A number that is not valid for its country is refused with an example; the step stays for a retry.
+        phone = checkout.clean_phone(message.text or "", region)
     await state.update_data({keys.PHONE: phone})
     await state.set_state(CheckoutSG.address)
     text, markup = views.ask_address(lang)
