@@ -7,17 +7,20 @@ CODE 5.00 ...            (a fixed amount in the shop currency)
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from store.errors import DomainError
+from store.growth import coupons
 from store.growth.coupons import CouponSpec
 from store.models import utcnow
 from store.money import parse_major
 
 
 def parse_coupon(text: str, currency: str, timezone: str) -> CouponSpec:
-    parts = text.split()
+    # Typed on a Chinese keyboard, "ＳＡＶＥ１０ １０％" is "SAVE10 10%": the same command.
+    parts = unicodedata.normalize("NFKC", text).split()
     if len(parts) < 2:
         raise DomainError("coupon_syntax")
     code, amount, *options = parts
@@ -60,4 +63,4 @@ def parse_coupon(text: str, currency: str, timezone: str) -> CouponSpec:
                 raise DomainError("coupon_syntax")
     except ValueError as exc:
         raise DomainError("coupon_syntax") from exc
-    return CouponSpec(code=code.upper(), kind=kind, value=value, currency=fixed_currency, **fields)  # type: ignore[arg-type]
+    return CouponSpec(code=coupons.normalise(code), kind=kind, value=value, currency=fixed_currency, **fields)  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
 from dialogues.nlu import FALLBACK_INTENT, IntentResult
 from dialogues.nlu.builtin import has_enough_signal
-from store import checkout, invoices, orders
+from store import checkout, orders, phones
 from store.errors import Conflict, DomainError
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,10 @@ routes = Routes("checkout")
 DEEPLINK = views.DEEPLINK
 # Set when the summary's order leaves digital items in the cart for their own (Stars) checkout.
 HELD = "ck_held"
+# token -> order id of the last few checkouts that placed an order. Kept across checkouts (not in OWN_KEYS), so a
+# Pay on an older summary is answered from its order, not refused as a stranger's button.
+PLACED = "ck_placed"
+PLACED_KEEP = 5
 OWN_KEYS = (
     keys.TOKEN,
     keys.DELIVERY,
@@ -86,6 +90,7 @@ def policy(ctx: AppContext) -> checkout.CheckoutPolicy:
         card_enabled=bot_payments.card_payments_available(ctx),
         stars_enabled=s.payments.stars_enabled,
         pickup_payment_enabled=s.payments.pickup_payment_enabled,
+        phone_region=s.shop.phone_region,
     )
 
 
@@ -300,12 +305,10 @@ async def pay_chosen(
     repeat = t_plain(lang, "taps.pickup_placed" if pickup else "taps.invoice_sent")
     if await tap_guard.repeated(ctx, query, fsm_storage, repeat):
         return  # a double tap places one order and sends one invoice
-    current = await state.get_data()
-    placed_id = current.get(keys.ORDER_ID) if current.get(keys.TOKEN) == callback_data.token else None
-    if placed_id and await _already_paid(ctx, query, lang, int(placed_id)):
-        return
-    if placed_id and (pickup or await invoices.sent(ctx.db, placed_id)):
-        await query.answer(repeat)  # a late repeat of the tap that placed the order: nothing to do
+    placed_id = _placed_by(await state.get_data(), callback_data.token)
+    if placed_id is not None:
+        # The button says which method it offered, not how the order is paid: the order is asked instead.
+        await _answer_placed(ctx, query, lang, placed_id)
         return
     data = await _own_button(query, callback_data, state, lang)
     if data is None:
@@ -340,7 +343,14 @@ async def pay_chosen(
         await edit_or_answer(query, text, markup)
         return
     held = bool(data.get(HELD))
-    await _reset(state, **{keys.TOKEN: callback_data.token, keys.ORDER_ID: placed.order_id})
+    await _reset(
+        state,
+        **{
+            keys.TOKEN: callback_data.token,
+            keys.ORDER_ID: placed.order_id,
+            PLACED: _remember_placed(data, callback_data.token, placed.order_id),
+        },
+    )
     await query.answer()
     chat_id = (
         query.message.chat.id
@@ -370,17 +380,49 @@ async def pay_chosen(
     await bot_payments.send_order_invoice(ctx, chat_id, order, lang)
 
 
-async def _already_paid(ctx: AppContext, query: CallbackQuery, lang: str, order_id: int) -> bool:
-    """A Pay button of a checkout whose order is paid by now: answered "already paid", and its keyboard taken off
-    the message (nothing on it is left to do). False when the order still waits for its payment."""
+def _placed_by(data: dict[str, Any], token: str) -> int | None:
+    """The order the checkout with this token placed: the current one's, or one of the last few (a summary of
+    an earlier checkout may still be in the chat after a new checkout began)."""
+    if data.get(keys.TOKEN) == token and data.get(keys.ORDER_ID):
+        return int(data[keys.ORDER_ID])
+    earlier = (data.get(PLACED) or {}).get(token)
+    return int(earlier) if earlier else None
+
+
+def _remember_placed(data: dict[str, Any], token: str, order_id: int) -> dict[str, int]:
+    placed = {k: int(v) for k, v in (data.get(PLACED) or {}).items() if k != token}
+    placed[token] = order_id
+    return dict(list(placed.items())[-PLACED_KEEP:])
+
+
+def _placed_state(ctx: AppContext, lang: str, order: orders.OrderDetail) -> str:
+    """What a Pay tap on a placed order's summary is told: the order's state and how it is really paid."""
+    if order.status in orders.PAID_STATUSES:
+        return t_plain(lang, "orders.already_paid_toast", order_id=order.id)
+    if order.status not in (orders.PENDING_PAYMENT, orders.CONFIRMED):  # cancelled, expired, refunded
+        status = t_plain(lang, f"orders.status.{order.status}")
+        return t_plain(lang, "checkout.placed_state.closed", order_id=order.id, status=status)
+    if order.payment_method == "pickup":
+        point = pickup_point(ctx, order.pickup_point)
+        where = point.name.get(lang) if point is not None else ""
+        return t_plain(lang, "checkout.placed_state.on_pickup", order_id=order.id, point=where)
+    method = t_plain(lang, f"orders.method.{order.payment_method}")
+    return t_plain(lang, "checkout.placed_state.awaiting", order_id=order.id, method=method)
+
+
+async def _answer_placed(ctx: AppContext, query: CallbackQuery, lang: str, order_id: int) -> None:
+    """A Pay button of a checkout that placed its order already: nothing is placed, paid or invoiced again; the
+    toast says how the order stands. A summary that still shows this Pay loses its keyboard (nothing on it is
+    left to do); a message redrawn since (the placed order, with its own buttons) keeps its own."""
     order = await orders.get_order(ctx.db, order_id, user_id=query.from_user.id)
-    if order.status not in orders.PAID_STATUSES:
-        return False
-    await query.answer(t_plain(lang, "orders.already_paid_toast", order_id=order_id))
+    await query.answer(_placed_state(ctx, lang, order))
     message = query.message
-    if message is not None and not isinstance(message, InaccessibleMessage) and message.reply_markup is not None:
-        await message.edit_reply_markup(reply_markup=None)
-    return True
+    if message is None or isinstance(message, InaccessibleMessage) or message.reply_markup is None:
+        return
+    shown = {button.callback_data for row in message.reply_markup.inline_keyboard for button in row}
+    if query.data in shown:
+        with contextlib.suppress(TelegramAPIError):  # already gone (another device): the answer above stands
+            await message.edit_reply_markup(reply_markup=None)
 
 
 def _then_digital(
@@ -470,8 +512,12 @@ async def name_typed(message: Message, ctx: AppContext, lang: str, state: FSMCon
 async def phone_given(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.contact is None and await _answered_question(message, ctx, lang, state, "phone"):
         return
-    raw = message.contact.phone_number if message.contact else (message.text or "")
-    phone = checkout.clean_phone(raw)
+    region = ctx.settings.shop.phone_region
+    if message.contact is not None:
+        phone = phones.shared_phone(message.contact.phone_number, region)
+    else:
+        # A number that is not valid for its country is refused with an example; the step stays for a retry.
+        phone = checkout.clean_phone(message.text or "", region)
     await state.update_data({keys.PHONE: phone})
     await state.set_state(CheckoutSG.address)
     text, markup = views.ask_address(lang)

@@ -892,7 +892,7 @@ async def delivery_tap(
 async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     data = await state.get_data()
     group_buy_id = int(data.get("gb_id", 0))
-    contact = groupbuy.parse_contact(message.text or "")
+    contact = groupbuy.parse_contact(message.text or "", ctx.settings.shop.phone_region)
     part = await groupbuy.set_delivery(
         ctx.db, group_buy_id, message.from_user.id if message.from_user else 0, "delivery", contact
     )

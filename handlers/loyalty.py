@@ -185,7 +185,7 @@ async def admin_coupon_off(message: Message, command: CommandObject, ctx: AppCon
     await access.require_role(ctx, message.from_user.id, "admin")
     code = (command.args or "").strip()
     done = await coupons.deactivate(ctx.db, code) if code else False
-    await message.answer(_("growth.admin_disabled" if done else "errors.coupon_unknown", code=code.upper()))
+    await message.answer(_("growth.admin_disabled" if done else "errors.coupon_unknown", code=coupons.normalise(code)))
 
 
 def setup() -> Router:

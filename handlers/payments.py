@@ -14,7 +14,7 @@ from bot.context import AppContext
 from bot.i18n import language_from_telegram, t
 from bot.routes import Routes
 from bot.views.errors import error_text
-from store import payments
+from store import payments, phones
 from store.errors import DomainError
 from store.money import STARS
 from store.orders import Contact
@@ -39,13 +39,15 @@ async def pre_checkout(query: PreCheckoutQuery, ctx: AppContext, lang: str) -> N
     await query.answer(ok=True)
 
 
-def contact_from(info: OrderInfo | None) -> Contact | None:
-    """Delivery details collected by Telegram's payment form (invoices for orders that had no address)."""
+def contact_from(info: OrderInfo | None, phone_region: str) -> Contact | None:
+    """Delivery details collected by Telegram's payment form (invoices for orders that had no address); the
+    phone is stored in E.164 like a typed one when it reads as valid."""
     if info is None or info.shipping_address is None:
         return None
     a = info.shipping_address
     parts = [a.street_line1, a.street_line2, a.city, a.state, a.post_code, a.country_code]
-    return Contact(info.name, info.phone_number, ", ".join(p for p in parts if p)[:512])
+    phone = phones.collected_phone(info.phone_number, phone_region)
+    return Contact(info.name, phone, ", ".join(p for p in parts if p)[:512])
 
 
 # No router handler for `successful_payment` / `refunded_payment`: those updates never reach the routers.
@@ -69,7 +71,7 @@ async def apply_successful_payment(ctx: AppContext, bot: Bot, message: Message, 
             total_amount=paid.total_amount,
             telegram_charge_id=paid.telegram_payment_charge_id,
             provider_charge_id=paid.provider_payment_charge_id or None,
-            contact=contact_from(paid.order_info),
+            contact=contact_from(paid.order_info, ctx.settings.shop.phone_region),
         ),
         admin_ids=ctx.settings.admins,
         notice=notice,

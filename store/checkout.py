@@ -23,13 +23,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import orders, pricing_hooks
+from store import orders, phones, pricing_hooks
 from store.db import Database
 from store.errors import Conflict, DomainError
+from store.growth import coupons
 from store.models import CartItem, Product, User, utcnow
 from store.money import STARS
 
-PHONE_DIGITS = re.compile(r"^\+?\d{7,15}$")
 NAME_MIN, NAME_MAX = 2, 64
 ADDRESS_MIN, ADDRESS_MAX = 5, 300
 
@@ -48,6 +48,8 @@ class CheckoutPolicy:
     card_enabled: bool = True
     stars_enabled: bool = True
     pickup_payment_enabled: bool = True
+    # Where a number typed without its country code is from (ISO 3166 alpha-2; config shop.phone_region).
+    phone_region: str = phones.DEFAULT_REGION
 
 
 @dataclass(frozen=True)
@@ -146,12 +148,9 @@ def clean_name(text: str) -> str:
     return name
 
 
-def clean_phone(text: str) -> str:
-    """E.164-ish: an optional +, then 7-15 digits; spaces, dashes, dots and brackets are ignored."""
-    compact = re.sub(r"[\s\-().]", "", text.strip())
-    if not PHONE_DIGITS.match(compact):
-        raise DomainError("checkout_bad_phone")
-    return compact if compact.startswith("+") else f"+{compact}"
+def clean_phone(text: str, region: str) -> str:
+    """A typed phone number in E.164, read by its country's rules (`region` for one without country code)."""
+    return phones.parse_phone(text, region)
 
 
 def clean_address(text: str) -> str:
@@ -162,7 +161,7 @@ def clean_address(text: str) -> str:
 
 
 def clean_coupon(text: str) -> str:
-    code = text.strip().upper()
+    code = coupons.normalise(text)
     if not re.fullmatch(r"[A-Z0-9_-]{3,32}", code):
         raise DomainError("checkout_bad_coupon")
     return code
@@ -378,7 +377,9 @@ def _check_delivery(choice: CheckoutChoice, quote: Quote, policy: CheckoutPolicy
         if not (contact.name and contact.phone and contact.address):
             raise DomainError("checkout_contact_missing")
         clean_name(contact.name)
-        clean_phone(contact.phone)
+        # Typed numbers were read by parse_phone already; a saved or shared one only has to be in E.164.
+        if not phones.is_e164(contact.phone):
+            raise phones.refused(policy.phone_region)
         clean_address(contact.address)
 
 

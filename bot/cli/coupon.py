@@ -53,5 +53,5 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
 async def _disable(args: argparse.Namespace, settings: Settings) -> int:
     async with open_db(settings) as db:
         done = await coupons.deactivate(db, args.code)
-    print(f"{'disabled' if done else 'no such coupon'} {args.code.upper()}")
+    print(f"{'disabled' if done else 'no such coupon'} {coupons.normalise(args.code)}")
     return 0 if done else 1

@@ -36,6 +36,8 @@ class ShopSettings(Section):
     delivery_days: str = "1-3"
     return_days: int = Field(default=7, ge=0)
     hours: str = "09:00-21:00"
+    # Where a phone number typed without its country code is from (ISO 3166 alpha-2): "138 0013 8000" is +86...
+    phone_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
     phone: str | None = None  # the shop's phone number for shoppers, quoted by the "contact" FAQ answer
     email: str | None = None  # the shop's email address for shoppers, likewise
     pickup_points: list[PickupPoint] = Field(default_factory=list)
@@ -49,6 +51,15 @@ class ShopSettings(Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_phone_region(cls, value: str) -> str:
+        import phonenumbers
+
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {value!r} (ISO 3166 alpha-2, e.g. CN, GB, US)")
         return value
 
 

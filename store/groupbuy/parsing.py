@@ -187,13 +187,14 @@ def clean_pickup_text(text: str) -> str:
     return value
 
 
-def parse_contact(text: str) -> orders.Contact:
-    """`name, phone, address` in one message (checkout's rules for each part)."""
+def parse_contact(text: str, phone_region: str) -> orders.Contact:
+    """`name, phone, address` in one message (checkout's rules for each part: the phone is read as the checkout
+    reads it, `phone_region` for a number without country code)."""
     parts = [p.strip() for p in re.split(r"[,，]", text, maxsplit=2)]
     if len(parts) != 3:
         raise DomainError("gb_bad_contact")
     return orders.Contact(
-        checkout.clean_name(parts[0]), checkout.clean_phone(parts[1]), checkout.clean_address(parts[2])
+        checkout.clean_name(parts[0]), checkout.clean_phone(parts[1], phone_region), checkout.clean_address(parts[2])
     )
 
 

@@ -5,6 +5,7 @@ validity window; total and per-user limits; stacking rules. A use is a condition
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,7 +74,9 @@ def _view(c: Coupon) -> CouponView:
 
 
 def normalise(code: str) -> str:
-    return code.strip().upper()
+    """The stored form of a typed code: a Chinese keyboard types full-width letters and digits ("ＳＡＶＥ１０"),
+    which NFKC folds to the ASCII every code is made of; spaces around it and lower case do not matter."""
+    return unicodedata.normalize("NFKC", code).strip().upper()
 
 
 def validate_spec(spec: CouponSpec) -> None:

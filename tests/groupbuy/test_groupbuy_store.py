@@ -94,10 +94,10 @@ def test_limits_must_fit_each_other_and_the_stock() -> None:
 
 
 def test_contact_and_pickup_text() -> None:
-    contact = groupbuy.parse_contact("Li Lei, +86 138 0000 0000, 1 Market Street, Gate B")
+    contact = groupbuy.parse_contact("Li Lei, +86 138 0000 0000, 1 Market Street, Gate B", "CN")
     assert contact == orders.Contact("Li Lei", "+8613800000000", "1 Market Street, Gate B")
     with pytest.raises(DomainError):
-        groupbuy.parse_contact("Li Lei")
+        groupbuy.parse_contact("Li Lei", "CN")
     with pytest.raises(DomainError):
         groupbuy.clean_pickup_text("x")
 

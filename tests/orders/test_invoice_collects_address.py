@@ -51,3 +51,11 @@ async def test_invoice_for_an_order_with_address_asks_nothing(shop: Stack) -> No
     contact = orders.Contact("Eli", "+8613800000000", "5 Garden Road")
     _buyer, _order_id, params = await _invoiced_delivery_order(shop, "Eli", "BOX-2", contact)
     assert "need_shipping_address" not in params
+
+
+async def test_phone_from_the_payment_form_is_stored_in_e164(shop: Stack) -> None:
+    """The payment form's phone, as the buyer typed it there, is kept in E.164 like one typed at checkout."""
+    buyer, order_id, _params = await _invoiced_delivery_order(shop, "Fay", "BOX-3")
+    await buyer.pay(order_info={"name": "Fay Wong", "phone_number": "139 1111 2222"})
+    paid = await orders.get_order(shop.db, order_id)
+    assert paid.status == orders.PAID and paid.phone == "+8613911112222"

@@ -14,7 +14,7 @@ async def test_export_and_erasure_reach_group_buys_support_and_the_assistant(db:
     view = await publish(db, product_id, pickup=None)
     await groupbuy.join(db, view.id, 42)
     await groupbuy.set_delivery(
-        db, view.id, 42, "delivery", groupbuy.parse_contact("Ann Lee, +8613800000000, 9 Elm St")
+        db, view.id, 42, "delivery", groupbuy.parse_contact("Ann Lee, +8613800000000, 9 Elm St", "CN")
     )
     await checkin.check_in(db, 42)
     await support.record_turn(db, 42, "shopper", "my address is 9 Elm St, where is my parcel?")

@@ -60,17 +60,29 @@ def test_terminal_states_have_no_exit() -> None:
         assert not any(orders.can_transition(status, other) for other in orders.STATUSES)
 
 
-@pytest.mark.parametrize("raw", ["+1 555 123 4567", "15551234567", "(555) 123-4567 89", "+86 138-0013-8000"])
-def test_phone_accepted(raw: str) -> None:
-    phone = checkout.clean_phone(raw)
-    assert phone.startswith("+") and phone[1:].isdigit()
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("+1 202 555 0123", "+12025550123"),
+        ("138 0013 8000", "+8613800138000"),  # national: read as the shop region's (CN)
+        ("(010) 6552-9988", "+861065529988"),
+        ("+86 138-0013-8000", "+8613800138000"),
+        ("１３８００１３８０００", "+8613800138000"),  # full-width digits from a Chinese keyboard
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
+def test_phone_accepted(raw: str, e164: str) -> None:
+    assert checkout.clean_phone(raw, "CN") == e164
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "call me", "+1234567890123456", "555-CALL-NOW"])
+@pytest.mark.parametrize(
+    "raw", ["", "12345", "call me", "+1234567890123456", "555-CALL-NOW", "+86 138 0013 800", "+1 555 123 4567"]
+)
 def test_phone_refused(raw: str) -> None:
     with pytest.raises(DomainError) as err:
-        checkout.clean_phone(raw)
+        checkout.clean_phone(raw, "CN")
     assert err.value.code == "checkout_bad_phone"
+    assert err.value.params == {"example": "131 2345 6789", "international": "+86 131 2345 6789"}
 
 
 def test_address_and_name_limits() -> None:
