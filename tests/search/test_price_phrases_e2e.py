@@ -5,28 +5,13 @@ it; the same in Chinese ("茶 150元以下", "20到30元"). A number that is not
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.emulator.client import MessageView, UserHandle
 from bot.sandbox import Stack
+from tests.search.screens import labels, prices, shopper
 
 pytestmark = pytest.mark.seeded
-
-
-def labels(message: MessageView | None) -> list[str]:
-    assert message is not None
-    return [button.text for row in message.buttons for button in row]
-
-
-def prices(message: MessageView) -> list[float]:
-    return [float(p.replace(",", "")) for p in re.findall(r"— ¥([\d,]+\.\d\d)", message.text or "")]
-
-
-async def shopper(shop: Stack, name: str, lang: str = "en") -> UserHandle:
-    await shop.client.set_flood_limits(False)  # tests tap faster than people; flood rules have their own tests
-    return await shop.client.user(name, lang=lang)
 
 
 async def reply_to(user: UserHandle, text: str) -> MessageView:

@@ -10,16 +10,12 @@ import pytest
 from bot.emulator.client import MessageView
 from bot.sandbox import Stack
 from store.social import reviews
+from tests.search.screens import labels
 from tests.social.helpers import bought, make_user
 
 pytestmark = pytest.mark.seeded
 
 BUYERS = range(720_001, 720_005)
-
-
-def labels(message: MessageView | None) -> list[str]:
-    assert message is not None
-    return [button.text for row in message.buttons for button in row]
 
 
 def listed(message: MessageView | None) -> list[str]:

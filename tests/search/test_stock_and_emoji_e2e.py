@@ -8,13 +8,9 @@ import pytest
 
 from bot.emulator.client import UserHandle
 from bot.sandbox import Stack
+from tests.search.screens import shopper
 
 pytestmark = pytest.mark.seeded
-
-
-async def shopper(shop: Stack, name: str, lang: str) -> UserHandle:
-    await shop.client.set_flood_limits(False)  # tests tap faster than people; flood rules have their own tests
-    return await shop.client.user(name, lang=lang)
 
 
 async def reply_to(user: UserHandle, text: str) -> str:
