@@ -44,6 +44,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery
 
 from benchmarks._stub import StubSession, apology_texts, stub_bot
+from bot import warmup
 from bot.callbacks.flashsale import FlashBuyCB
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,8 +265,10 @@ async def run_one(scenario: str, backend: str) -> dict[str, Any]:
             await app.start_background(scheduler=False, outbox=True)
             sale_id, product_id = await seed(db, units, buyers if rows_exist else None)
             try:
-                # What the start event does after its commit (bot/jobs/flashsale.py): load the sale's gate.
+                # What the start event does after its commit (bot/jobs/flashsale.py): load the sale's gate; and
+                # what a bot's start does in the background (bot/warmup.py): build the Telegram types a tap uses.
                 await app.ctx.admission.preload(sale_id)
+                warmup.build_telegram_types()
                 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                 storm = await feed(app.dp, bot, session, tap_updates(sale_id, buyers, 1))
                 rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
