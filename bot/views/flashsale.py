@@ -84,16 +84,27 @@ def render_card(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
 
 
 def toast(
-    lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, starts: str, *, private: bool = False
+    lang: str,
+    result: ClaimResult,
+    sale_limit: int,
+    window_minutes: int,
+    starts: str,
+    *,
+    private: bool = False,
+    repeat: bool = False,
 ) -> str:
-    """`private`: tapped in the private chat, where "go to our private chat" would send the shopper where they are."""
+    """`private`: tapped in the private chat, where "go to our private chat" would send the shopper where they are.
+    `repeat`: a tap that came right after the acting one (bot/tap_guard.py) and took nothing. Someone tapping
+    again and again needs to hear that the first tap counts (or that they hold a unit, and where its Pay button
+    is), not the first tap's answer as if this one had been decided too."""
     here = "_private" if private else ""
+    if result.outcome == flashsale.HELD or (repeat and result.outcome in (flashsale.LIMIT, flashsale.BUSY)):
+        kind = "held" if result.outcome == flashsale.HELD else result.outcome
+        return t(lang, f"flashsale.toast.repeat.{kind}{here}", limit=sale_limit)
     if result.outcome == flashsale.WON:
         return t(lang, f"flashsale.toast.won{here}", minutes=window_minutes)
     if result.outcome == flashsale.LIMIT:
         return t(lang, "flashsale.toast.limit", limit=sale_limit)
-    if result.outcome == flashsale.HELD:
-        return t(lang, "flashsale.toast.held")
     if result.outcome == flashsale.NOT_STARTED:
         return t(lang, "flashsale.toast.not_started", starts=starts)
     if result.outcome == flashsale.SOLD_OUT:
