@@ -141,6 +141,29 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[pay]]))
 
 
+def render_expired(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    """A won unit not paid in time: it went back to the sale. While the sale is on for them, its Buy (the same
+    button as the card's); else that the sale is over, or that the unpaid unit used their per-person limit. A
+    notice delivered after the end time (parked, or behind a busy outbox) says it is over."""
+    state = str(params.get("state", "ended"))
+    ends_at = params.get("ends_at")
+    if state != "ended" and ends_at and datetime.fromisoformat(str(ends_at)) <= datetime.now(UTC):
+        state = "ended"
+    text = t(
+        lang,
+        f"flashsale.expired.{state}",
+        order_id=params["order_id"],
+        title=_title(params, lang),
+        limit=int(params.get("limit", 1)),
+    )
+    if state != "live":
+        return Outgoing(text=text)
+    button = InlineKeyboardButton(
+        text=t(lang, "flashsale.expired.buy_again"), callback_data=FlashBuyCB(sale_id=int(params["sale_id"])).pack()
+    )
+    return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
+
+
 DELIVERY = "-"  # FlashReceiptCB.r for delivery; otherwise a pick-up point id
 
 
