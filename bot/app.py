@@ -170,6 +170,7 @@ def standard_wiring() -> Wiring:
             flash_store.WON_TEMPLATE: flash_views.render_won,
             flash_store.SUMMARY_TEMPLATE: flash_views.render_summary,
             flash_store.MISSED_TEMPLATE: flash_views.render_missed,
+            flash_store.EXPIRED_TEMPLATE: flash_views.render_expired,
             "groupbuy.success": groupbuy_views.render_success,
             "groupbuy.closed_notice": groupbuy_views.render_closed,
             "groupbuy.changed": groupbuy_views.render_changed,

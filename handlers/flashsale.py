@@ -92,7 +92,8 @@ async def _claim(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContex
 
 
 async def _answer_repeat(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> None:
-    """A quiet answer when nothing tells what the first tap got yet (it is being decided in another process)."""
+    """What a repeat hears: what the user holds, or that the first tap is still being decided (in the queue
+    here, or in another process when nothing tells yet)."""
     try:
         result = await ctx.admission.repeat(
             callback_data.sale_id, query.from_user.id, budget=ctx.settings.flashsale.answer_budget_seconds
@@ -101,13 +102,20 @@ async def _answer_repeat(query: CallbackQuery, callback_data: FlashBuyCB, ctx: A
         log.info("flash sale %s: repeated tap of %s not told: %r", callback_data.sale_id, query.from_user.id, exc)
         result = None
     if result is None:
-        await query.answer()
+        # An empty answer left a shopper who tapped three times wondering whether anything happened.
+        await query.answer(t_plain(lang, "flashsale.toast.repeat.pending"))
         return
-    await _answer(query, ctx, lang, callback_data.sale_id, result)
+    await _answer(query, ctx, lang, callback_data.sale_id, result, repeat=True)
 
 
 async def _answer(
-    query: CallbackQuery, ctx: AppContext, lang: str, sale_id: int, result: flashsale.ClaimResult
+    query: CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    sale_id: int,
+    result: flashsale.ClaimResult,
+    *,
+    repeat: bool = False,
 ) -> None:
     limit, starts_at = ctx.admission.describe(sale_id)
     text = views.toast(
@@ -117,6 +125,7 @@ async def _answer(
         ctx.settings.flashsale.payment_window_minutes,
         views.local_time(starts_at, ctx.settings.shop.timezone) if starts_at else "",
         private=_from_private(query),
+        repeat=repeat,
     )
     if result.outcome == flashsale.WON and result.order_id is not None:
         # The group stays quiet and the winner may never have opened a private chat with the bot (then it cannot

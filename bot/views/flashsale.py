@@ -84,16 +84,27 @@ def render_card(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
 
 
 def toast(
-    lang: str, result: ClaimResult, sale_limit: int, window_minutes: int, starts: str, *, private: bool = False
+    lang: str,
+    result: ClaimResult,
+    sale_limit: int,
+    window_minutes: int,
+    starts: str,
+    *,
+    private: bool = False,
+    repeat: bool = False,
 ) -> str:
-    """`private`: tapped in the private chat, where "go to our private chat" would send the shopper where they are."""
+    """`private`: tapped in the private chat, where "go to our private chat" would send the shopper where they are.
+    `repeat`: a tap that came right after the acting one (bot/tap_guard.py) and took nothing. Someone tapping
+    again and again needs to hear that the first tap counts (or that they hold a unit, and where its Pay button
+    is), not the first tap's answer as if this one had been decided too."""
     here = "_private" if private else ""
+    if result.outcome == flashsale.HELD or (repeat and result.outcome in (flashsale.LIMIT, flashsale.BUSY)):
+        kind = "held" if result.outcome == flashsale.HELD else result.outcome
+        return t(lang, f"flashsale.toast.repeat.{kind}{here}", limit=sale_limit)
     if result.outcome == flashsale.WON:
         return t(lang, f"flashsale.toast.won{here}", minutes=window_minutes)
     if result.outcome == flashsale.LIMIT:
         return t(lang, "flashsale.toast.limit", limit=sale_limit)
-    if result.outcome == flashsale.HELD:
-        return t(lang, "flashsale.toast.held")
     if result.outcome == flashsale.NOT_STARTED:
         return t(lang, "flashsale.toast.not_started", starts=starts)
     if result.outcome == flashsale.SOLD_OUT:
@@ -128,6 +139,29 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     label = t(lang, "flashsale.pay_stars" if stars else "flashsale.pay", price=price)
     pay = InlineKeyboardButton(text=label, callback_data=FlashPayCB(order_id=params["order_id"]).pack())
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[pay]]))
+
+
+def render_expired(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    """A won unit not paid in time: it went back to the sale. While the sale is on for them, its Buy (the same
+    button as the card's); else that the sale is over, or that the unpaid unit used their per-person limit. A
+    notice delivered after the end time (parked, or behind a busy outbox) says it is over."""
+    state = str(params.get("state", "ended"))
+    ends_at = params.get("ends_at")
+    if state != "ended" and ends_at and datetime.fromisoformat(str(ends_at)) <= datetime.now(UTC):
+        state = "ended"
+    text = t(
+        lang,
+        f"flashsale.expired.{state}",
+        order_id=params["order_id"],
+        title=_title(params, lang),
+        limit=int(params.get("limit", 1)),
+    )
+    if state != "live":
+        return Outgoing(text=text)
+    button = InlineKeyboardButton(
+        text=t(lang, "flashsale.expired.buy_again"), callback_data=FlashBuyCB(sale_id=int(params["sale_id"])).pack()
+    )
+    return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
 
 
 DELIVERY = "-"  # FlashReceiptCB.r for delivery; otherwise a pick-up point id

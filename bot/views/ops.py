@@ -48,9 +48,12 @@ def restock_keyboard(lang: str, product_id: int, change: int) -> InlineKeyboardM
 
 
 def render_low_stock(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    # "Only 0 left" read as if a few were still on the shelf: at zero nobody can order it, and the admin must
+    # hear that plainly (with the threshold, so they see why this alert and not a later one).
+    key = "ops.sold_out" if int(params.get("stock", 0)) <= 0 else "ops.low_stock"
     text = t(
         lang,
-        "ops.low_stock",
+        key,
         title=_title(lang, params),
         sku=params.get("sku", ""),
         stock=params.get("stock", 0),

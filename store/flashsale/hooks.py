@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import order_hooks, orders, scheduling
 from store.flashsale.lifecycle import _edit_cards
-from store.flashsale.rules import END_JOB, LIVE, SOURCE, end_key
+from store.flashsale.rules import END_JOB, EXPIRED_TEMPLATE, LIVE, SOURCE, end_key
 from store.flashsale.stock import _give_to_product
-from store.flashsale.views import _changed, _counted, _load
-from store.models import utcnow
+from store.flashsale.views import SaleView, _changed, _counted, _load
+from store.models import Order, OutboxMessage, utcnow
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
 
@@ -43,6 +43,40 @@ async def unit_back(session: AsyncSession, change: order_hooks.Transition) -> No
     elif sale.status == LIVE:
         _counted(session, sale.id)  # one more unit left: the paced redraw counts it
     _changed(session, sale.id)
+    if change.to_status == orders.EXPIRED:
+        await _tell_what_now(session, order, sale, view)
+
+
+async def _tell_what_now(session: AsyncSession, order: Order, sale: FlashSale, view: SaleView) -> None:
+    """The buyer's "order expired" notice (queued by the transition in this transaction) said to check out again,
+    which a flash price cannot be: it becomes the flash one, saying whether the sale is still on for them (then
+    with its Buy), or over. Decided now: the tap on Buy re-checks whatever changed before they read it."""
+    row = (
+        await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"order:{order.id}:expired"))
+    ).scalar_one_or_none()
+    if row is None or row.status != "pending":
+        return
+    held = (
+        await session.execute(
+            select(func.max(FlashClaim.seq)).where(FlashClaim.sale_id == sale.id, FlashClaim.user_id == order.user_id)
+        )
+    ).scalar_one_or_none() or 0
+    if sale.status != LIVE or sale.ends_at <= utcnow():
+        state = "ended"
+    elif held >= sale.per_user_limit:
+        state = "limit"  # the expired unit still counts towards the per-person limit (store/flashsale/__init__)
+    else:
+        state = "live"
+    row.template = EXPIRED_TEMPLATE
+    row.params = {
+        **(row.params or {}),
+        "sale_id": sale.id,
+        "title_en": view.title_en,
+        "title_zh": view.title_zh,
+        "state": state,
+        "limit": sale.per_user_limit,
+        "ends_at": sale.ends_at.isoformat(),
+    }
 
 
 async def on_paid(session: AsyncSession, change: order_hooks.Transition) -> None:

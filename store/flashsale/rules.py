@@ -26,6 +26,8 @@ CARD_TEMPLATE = "flashsale.card"  # the announcement (group card or private mess
 WON_TEMPLATE = "flashsale.won"  # private: you got a unit, pay within N minutes
 SUMMARY_TEMPLATE = "flashsale.summary"  # to admins when a sale ends
 MISSED_TEMPLATE = "flashsale.missed_note"  # to admins when a start came too late
+# private: a won unit's order expired unpaid; replaces the generic "order expired" notice (hooks.unit_back)
+EXPIRED_TEMPLATE = "flashsale.expired"
 
 MAX_STOCK = 100_000
 

@@ -198,14 +198,19 @@ async def test_saturated_tap_hears_busy_in_its_language(
     await sqlite_bench.feed([tap(1, 51, sale.id, "zh")])
     assert sqlite_bench.answers["q1"] == t("zh", "flashsale.toast.busy")
     await sqlite_bench.feed([tap(2, 51, sale.id, "zh")])  # taps again while queued: still in the queue
-    assert sqlite_bench.answers["q2"] == t("zh", "flashsale.toast.busy")
+    # A repeat within a second hears its first tap is still queued; later, a new tap the same "busy".
+    assert sqlite_bench.answers["q2"] in (t("zh", "flashsale.toast.repeat.busy"), t("zh", "flashsale.toast.busy"))
     assert calls == [1]
     release.set()
     await flash_lane.drain(sqlite_bench.app.ctx)
     claims = await flashsale.claims_of(db, sale.id)
     assert [(u, s, st) for u, s, st, _ in claims] == [(51, 1, "claimed")]
     await sqlite_bench.feed([tap(3, 51, sale.id, "zh")])
-    assert sqlite_bench.answers["q3"] == t("zh", "flashsale.toast.limit", limit=1)
+    # Within a second of q1 it is a repeat (told it holds the unit and where to pay); on a slow machine a new tap.
+    assert sqlite_bench.answers["q3"] in (
+        t("zh", "flashsale.toast.repeat.limit", limit=1),
+        t("zh", "flashsale.toast.limit", limit=1),
+    )
 
 
 async def test_failed_batch_says_tap_again(roomy_bench: Bench, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:

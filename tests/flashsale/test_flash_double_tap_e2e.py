@@ -20,8 +20,8 @@ from tests.flashsale.helpers import make_product
 from tests.flashsale.test_flash_e2e import _card
 
 HELD = {
-    "en": "You already got one from this sale. A double tap counts once",
-    "zh": "您已经抢到了一件。连点两下只算一次",
+    "en": "✅ You already have one from this sale: pay with the button on your order message",
+    "zh": "✅ 您已经抢到一件，请点",
 }
 WON = {"en": "🎉 You got one!", "zh": "🎉 抢到了"}
 

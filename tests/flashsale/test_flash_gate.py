@@ -104,6 +104,6 @@ async def test_tap_delivered_twice_counts_once(db: Database, settings: Settings)
     await app.dp.feed_update(bot, _tap(2, 42, sale.id))  # a double tap
     assert len(answers) == 2
     assert answers[0] is not None and "You got one" in answers[0]
-    assert answers[1] is not None and "You already got one" in answers[1]
+    assert answers[1] is not None and "You already have one" in answers[1]
     assert len(await flashsale.claims_of(db, sale.id)) == 1
     await app.dp.storage.close()

@@ -36,14 +36,14 @@ async def test_winners_double_tap_on_buy_says_already_got_one(shop: Stack) -> No
     group, card = await _live_card(shop, [alice, lilei])
     first, second = await asyncio.gather(alice.tap(message=card, chat=group), alice.tap(message=card, chat=group))
     toasts = _toasts(first, second)
-    assert toasts[0].startswith("You already got one from this sale"), toasts
+    assert toasts[0].startswith("✅ You already have one from this sale"), toasts
     assert toasts[1].startswith("🎉 You got one!"), toasts
     first, second = await asyncio.gather(lilei.tap(message=card, chat=group), lilei.tap(message=card, chat=group))
     toasts = _toasts(first, second)
-    assert toasts[0].startswith("您已经抢到了") and toasts[1].startswith("🎉 抢到了"), toasts
+    assert toasts[0].startswith("✅ 您已经抢到") and toasts[1].startswith("🎉 抢到了"), toasts
     # And later, long after the first tap was decided.
     again = await alice.tap(message=card, chat=group)
-    assert again.toast is not None and (again.toast.text or "").startswith("You already got one")
+    assert again.toast is not None and (again.toast.text or "").startswith("✅ You already have one")
 
 
 async def test_pay_on_a_paid_flash_order_says_it_is_paid(shop: Stack) -> None:

@@ -141,7 +141,7 @@ async def test_notify_me_on_sold_out_card_is_told_once(shop: Any) -> None:
     assert again.toast is not None and "已在到货通知名单" in again.toast.text
     assert await stock_alerts.waiting_count(shop.db, gone) == 1
 
-    alert = await admin.bot_says("Low stock")  # the sweep saw the sold-out product
+    alert = await admin.bot_says("Sold out")  # the sweep saw the sold-out product
     await admin.tap("+50", message=alert)
     back = await li.bot_says("已到货")
     assert "商品 GONE-1" in (back.text or "")
@@ -196,8 +196,8 @@ async def test_admin_granted_from_the_command_line_hears_of_stock_already_low(sh
     await rita.send("/start")
     granted = argparse.Namespace(role="admin", user_id=rita.id)
     assert await admin_cli._grant(granted, shop.settings) == 0  # what `groupcart admin grant admin <id>` runs
-    alert = await rita.bot_says("Low stock")  # the sweep (every second here) finds someone to tell
-    assert "TEA-1" in (alert.text or "") and "Only 0 left (threshold 5)" in (alert.text or "")
+    alert = await rita.bot_says("Sold out")  # the sweep (every second here) finds someone to tell
+    assert "TEA-1" in (alert.text or "") and "Sold out (alert threshold 5)" in (alert.text or "")
     assert [b.text for row in alert.buttons for b in row] == ["+10", "+50", "✏️ Other amount"]
     await check_stock(shop.app.ctx)
     await shop.client.settle()
