@@ -229,6 +229,8 @@ def classify(texts: Counter[str]) -> tuple[dict[str, int], int]:
     for lang in LANGUAGES:
         for key in ("sold_out", "busy", "retry", "ended", "limit"):
             known[t(lang, f"flashsale.toast.{key}", limit=1)] = key
+        for key in ("pending", "busy", "busy_private", "held", "held_private", "limit", "limit_private"):
+            known[t(lang, f"flashsale.toast.repeat.{key}", limit=1)] = "repeat"
     apology = apology_texts()
     counts: Counter[str] = Counter()
     failed = 0
