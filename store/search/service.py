@@ -262,7 +262,9 @@ class SearchEngine:
         query = select(*_INDEX_COLUMNS)
         if self._watermark is not None:
             query = query.where(Product.updated_at >= self._watermark - LATE_COMMIT_SLACK)
-        async with self.db.read() as session:
+        # A scan session: the count reads the whole table (~1 ms at 100,000 products, the check ~3 ms), which on
+        # the read engine would run on the event loop's thread, every couple of seconds, under every shopper.
+        async with self.db.scan() as session:
             count = int((await session.execute(select(func.count()).select_from(Product))).scalar_one())
             rows = (await session.execute(query)).all()
             if len(rows) > REBUILD_ABOVE:

@@ -10,18 +10,25 @@ the same page twice instead of skipping one) and pruned after STATE_TTL.
 from __future__ import annotations
 
 import secrets
+import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from store.db import Database
 from store.models import utcnow
 from store.models.search import SearchState
 
 STATE_TTL = timedelta(days=14)
+# Expired rows are deleted by a save at most this often per process: the delete was a third of a save's cost,
+# paid on every search for rows that expire in days.
+PRUNE_EVERY_SECONDS = 600.0
+_INSERT = insert(SearchState)
+_last_prune: weakref.WeakKeyDictionary[Database, float] = weakref.WeakKeyDictionary()
 ID_BYTES = 6  # 8 URL-safe characters: 2^48 ids, unguessable enough for state that is not personal
 
 
@@ -63,9 +70,25 @@ async def save_targets(db: Database, state_id: str, targets: Sequence[SearchTarg
             ]
         )
     now = utcnow()
+    due = _prune_due(db)
     async with db.tx() as session:
-        await session.execute(delete(SearchState).where(SearchState.created_at < now - STATE_TTL))
-        session.add(SearchState(id=state_id, words=words, targets=rows, created_at=now))
+        if due:
+            await session.execute(delete(SearchState).where(SearchState.created_at < now - STATE_TTL))
+        await session.execute(_INSERT, {"id": state_id, "words": words, "targets": rows, "created_at": now})
+
+
+def _prune_due(db: Database) -> bool:
+    now = time.monotonic()
+    last = _last_prune.get(db)
+    if last is not None and now - last < PRUNE_EVERY_SECONDS:
+        return False
+    _last_prune[db] = now
+    return True
+
+
+def prune_soon(db: Database) -> None:
+    """The next save on `db` deletes expired rows (tests, and after a clock change)."""
+    _last_prune.pop(db, None)
 
 
 async def load_target(db: Database, state_id: str, number: int) -> SearchTarget | None:

@@ -12,7 +12,7 @@ from store.db import Database
 from store.models import utcnow
 from store.models.search import SearchState
 from store.search import SearchTarget, load_target, new_state_id, save_targets
-from store.search.states import STATE_TTL
+from store.search.states import STATE_TTL, prune_soon
 
 LONG = "长" * 4096
 
@@ -37,6 +37,10 @@ async def test_targets_round_trip_and_stale_ids_read_as_none(any_db: Database) -
             .values(created_at=utcnow() - STATE_TTL - timedelta(minutes=1))
         )
     assert await load_target(any_db, state_id, 0) is None
+    await save_targets(any_db, new_state_id(), [SearchTarget("tea")])  # pruned at most every 10 minutes
+    async with any_db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(SearchState)) == 2
+    prune_soon(any_db)  # as if ten minutes had passed
     await save_targets(any_db, new_state_id(), [SearchTarget("tea")])  # saving prunes what expired
     async with any_db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(SearchState)) == 1
+        assert await session.scalar(select(func.count()).select_from(SearchState)) == 2
