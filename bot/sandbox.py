@@ -63,6 +63,18 @@ class Stack:
     def db(self) -> Database:
         return self.app.ctx.db
 
+    async def restart_bot(self) -> None:
+        """The bot process stops and a new one starts on the same database and settings, as after a deploy or a
+        crash: nothing the old one kept in memory survives."""
+        self.stop_event.set()
+        await asyncio.wait_for(self.polling, timeout=10)
+        await self.app.close()
+        app = await create_app(self.settings, self.emulator.token, migrate=True)
+        await prepare(app)
+        self.app, self.stop_event = app, asyncio.Event()
+        report_handling(self.emulator, app)
+        self.polling = asyncio.create_task(run_polling(app, self.stop_event))
+
     async def stop(self) -> None:
         self.stop_event.set()
         with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -62,15 +62,22 @@ async def _expiry_notice(person: UserHandle, shop: Stack, order_id: int) -> Mess
     return found
 
 
+async def _expired_notice_says(shop: Stack, bob: UserHandle, order_id: int, expected: str) -> MessageView:
+    """Let the order expire unpaid; its notice says `expected` and none of the generic expiry wording."""
+    await _expire(shop, order_id)
+    notice = await _expiry_notice(bob, shop, order_id)
+    text = notice.text or ""
+    assert expected in text, text
+    assert not any(g in text for g in GENERIC), text
+    return notice
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_expired_unit_of_a_live_sale_offers_buy_again(shop: Stack, lang: str) -> None:
     bob = await shop.client.user("Bob", lang=CODES[lang])
     ada = await shop.client.user("Ada", id=ADMIN_ID)
     sale_id, order_id = await _won_order(shop, ada, bob, lang, limit=2)
-    await _expire(shop, order_id)
-    notice = await _expiry_notice(bob, shop, order_id)
-    assert BACK_LIVE[lang] in (notice.text or ""), notice.text
-    assert not any(g in (notice.text or "") for g in GENERIC), notice.text
+    notice = await _expired_notice_says(shop, bob, order_id, BACK_LIVE[lang])
     assert [b.text for row in notice.buttons for b in row] == [BUY_AGAIN[lang]]
 
     again = await bob.tap(BUY_AGAIN[lang], message=notice)  # the sale's own Buy: a new unit, a new order
@@ -86,10 +93,7 @@ async def test_expired_unit_after_the_sale_ended_says_it_is_over(shop: Stack, la
     sale_id, order_id = await _won_order(shop, ada, bob, lang, limit=1)
     assert await shop.app.scheduler.fire(await _job_id(shop.db, flashsale.end_key(sale_id)))  # type: ignore[union-attr]
     await _private_with(ada, shop, "is over")  # the end's summary: the sale is over before the expiry
-    await _expire(shop, order_id)
-    notice = await _expiry_notice(bob, shop, order_id)
-    assert OVER[lang] in (notice.text or ""), notice.text
-    assert not any(g in (notice.text or "") for g in GENERIC), notice.text
+    notice = await _expired_notice_says(shop, bob, order_id, OVER[lang])
     assert not [b for row in notice.buttons for b in row if "⚡" in b.text], "no Buy on a sale that is over"
 
 
@@ -100,8 +104,5 @@ async def test_expired_unit_at_the_per_person_limit_says_why_no_buy_again(shop: 
     bob = await shop.client.user("Bob", lang=CODES[lang])
     ada = await shop.client.user("Ada", id=ADMIN_ID)
     _sale_id, order_id = await _won_order(shop, ada, bob, lang, limit=1)
-    await _expire(shop, order_id)
-    notice = await _expiry_notice(bob, shop, order_id)
-    assert AT_LIMIT[lang] in (notice.text or ""), notice.text
-    assert not any(g in (notice.text or "") for g in GENERIC), notice.text
+    notice = await _expired_notice_says(shop, bob, order_id, AT_LIMIT[lang])
     assert not [b for row in notice.buttons for b in row if "⚡" in b.text]

@@ -9,14 +9,10 @@ with an older row that says nothing about reachability (the bot tries, Telegram 
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from bot.app import create_app
 from bot.emulator.client import MessageView, UserHandle
-from bot.runner import prepare, run_polling
-from bot.sandbox import Stack, report_handling
+from bot.sandbox import Stack
 from store import groupbuy, users
 from store.db import Database
 from store.models import User
@@ -36,18 +32,6 @@ async def _unreachable(db: Database, user_id: int) -> bool:
     async with db.read() as session:
         user = await session.get(User, user_id)
     return user is not None and user.unreachable
-
-
-async def _restart(shop: Stack) -> None:
-    """The bot process stops and a new one starts on the same database (nothing kept in memory survives)."""
-    shop.stop_event.set()
-    await asyncio.wait_for(shop.polling, timeout=10)
-    await shop.app.close()
-    app = await create_app(shop.app.ctx.settings, shop.emulator.token, migrate=True)
-    await prepare(app)
-    shop.app, shop.stop_event = app, asyncio.Event()
-    report_handling(shop.emulator, app)
-    shop.polling = asyncio.create_task(run_polling(app, shop.stop_event))
 
 
 def _panels(messages: list[MessageView], title: str, marker: str) -> list[MessageView]:
@@ -92,7 +76,7 @@ async def test_join_before_start_delivers_the_panel_on_first_start_once(shop: St
     assert not await _unreachable(shop.db, cara.id)
 
     # A new bot process on the same database: the unsent panels are not lost.
-    await _restart(shop)
+    await shop.restart_bot()
 
     # Ann opens the bot by its name (no deep link): the welcome, then both of her panels, once each.
     await ann.send("/start")

@@ -234,22 +234,6 @@ async def _first_broadcast(db: Database) -> Any:
         return (await session.execute(select(Broadcast).order_by(Broadcast.id))).scalars().first()
 
 
-async def _restart(shop: Any) -> None:
-    """The old process stops polling and closes everything; a new one starts on the same database."""
-    from bot.app import create_app
-    from bot.runner import prepare, run_polling
-    from bot.sandbox import report_handling
-
-    shop.stop_event.set()
-    await asyncio.wait_for(shop.polling, timeout=10)
-    await shop.app.close()
-    app = await create_app(shop.app.ctx.settings, shop.emulator.token, migrate=True)
-    await prepare(app)
-    shop.app, shop.stop_event = app, asyncio.Event()
-    report_handling(shop.emulator, app)
-    shop.polling = asyncio.create_task(run_polling(app, shop.stop_event))
-
-
 # The old process's last long poll may still be open at the emulator when the new process polls.
 @pytest.mark.api_errors("terminated by other getUpdates request")
 async def test_paused_broadcast_survives_a_restart(shop: Any) -> None:
@@ -279,7 +263,7 @@ async def test_paused_broadcast_survives_a_restart(shop: Any) -> None:
     before = await shop.client.wait_for(settled, timeout=10)
     assert before.status == "paused" and before.waiting > 0
 
-    await _restart(shop)
+    await shop.restart_bot()
     after = await broadcasts.progress(shop.db, broadcast_id)
     assert after == before  # the figures are the rows, not anything the old process kept
     await shop.client.settle()

@@ -325,25 +325,12 @@ async def _forged_tap(shop: Any, user_id: int, data: str) -> list[tuple[str, dic
 
 async def test_restart_mid_checkout_continues(shop: Any) -> None:
     """Stop the bot in the middle of the delivery details, start a new one on the same database, go on."""
-    import asyncio
-
-    from bot.app import create_app
-    from bot.runner import prepare, run_polling
-    from bot.sandbox import report_handling
 
     alice, _tea = await _shopper_with_tea(shop)
     await alice.send("/checkout")
     await alice.tap("Delivery to my address")
     await alice.send("Alice Liddell")
-    # Restart: the old process stops polling and closes everything; a new one starts from the settings.
-    shop.stop_event.set()
-    await asyncio.wait_for(shop.polling, timeout=10)
-    await shop.app.close()
-    app = await create_app(shop.app.ctx.settings, shop.emulator.token, migrate=True)
-    await prepare(app)
-    shop.app, shop.stop_event = app, asyncio.Event()
-    report_handling(shop.emulator, app)
-    shop.polling = asyncio.create_task(run_polling(app, shop.stop_event))
+    await shop.restart_bot()  # the old process stops and closes everything; a new one starts from the settings
     await alice.press("Share my phone")
     assert "delivery address" in await last_text(alice)
     await alice.send("1 Rabbit Hole Lane, Flat 2")
