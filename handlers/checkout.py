@@ -37,6 +37,7 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import checkout as views
 from bot.views.cart import empty_cart
 from bot.views.checkout import pickup_point, private_link
+from bot.views.errors import error_text
 from dialogues import checkout as keys
 from dialogues.checkout import CheckoutSG
 from dialogues.nlu import FALLBACK_INTENT, IntentResult
@@ -538,22 +539,34 @@ async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSM
 async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
-    code = checkout.clean_coupon(message.text or "")
     data = await state.get_data()
-    quote = await checkout.preview(
-        ctx.db,
-        message.from_user.id,
-        data.get(keys.DELIVERY) or "delivery",
-        policy(ctx),
-        coupon_code=code,
-        use_points=bool(data.get(keys.POINTS)),
-        lang=lang,
-    )
-    if quote.coupon_code is None:
-        raise DomainError("checkout_coupon_not_applicable", code=code)
+    try:
+        code = checkout.clean_coupon(message.text or "")
+        quote = await checkout.preview(
+            ctx.db,
+            message.from_user.id,
+            data.get(keys.DELIVERY) or "delivery",
+            policy(ctx),
+            coupon_code=code,
+            use_points=bool(data.get(keys.POINTS)),
+            lang=lang,
+        )
+        if quote.coupon_code is None:
+            raise DomainError("checkout_coupon_not_applicable", code=code)
+    except DomainError as exc:
+        if not _about_the_coupon(exc):
+            raise
+        # Still at the coupon step: say why, and keep both ways on (another code, or back without one).
+        text, markup = views.ask_coupon(lang, data[keys.TOKEN], refused=error_text(lang, exc))
+        await message.answer(text, reply_markup=markup)
+        return
     await state.update_data({keys.COUPON: code})
     text, markup = await _summary(ctx, message.from_user.id, lang, state)
     await message.answer(text, reply_markup=markup)
+
+
+def _about_the_coupon(exc: DomainError) -> bool:
+    return exc.code.startswith("coupon_") or exc.code in {"checkout_bad_coupon", "checkout_coupon_not_applicable"}
 
 
 @routes.message(

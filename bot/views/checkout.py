@@ -104,8 +104,11 @@ def cancelled(lang: str) -> tuple[str, InlineKeyboardMarkup]:
     return t(lang, "checkout.cancelled"), InlineKeyboardMarkup(inline_keyboard=[row])
 
 
-def ask_coupon(lang: str, token: str) -> tuple[str, InlineKeyboardMarkup]:
+def ask_coupon(lang: str, token: str, refused: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+    """The coupon step; after a refused code (`refused` says why) it asks for another, Back still there."""
     rows = [[_button(t(lang, "checkout.back_to_summary"), "back", token)]]
+    if refused is not None:
+        return t(lang, "checkout.coupon_again", reason=refused), InlineKeyboardMarkup(inline_keyboard=rows)
     return t(lang, "checkout.ask_coupon"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
