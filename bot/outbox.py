@@ -16,6 +16,7 @@ from typing import Any
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
+from bot.background_tasks import cancel_and_wait
 from bot.context import AppContext
 from bot.i18n import t
 from store import broadcasts, outbox_rows, reachability, users
@@ -112,9 +113,7 @@ class OutboxSender:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def _after_commit(self, info: dict[str, Any]) -> None:
@@ -156,9 +155,7 @@ class OutboxSender:
                 await self._deliver(row)
                 held.remove(row.id)
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            await cancel_and_wait(renewer)
         return True
 
     async def _renew(self, held: list[int]) -> None:

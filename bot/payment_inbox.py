@@ -29,6 +29,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Message, Update
 from sqlalchemy.engine import make_url
 
+from bot.background_tasks import cancel_and_wait
 from bot.config import Settings
 from bot.context import AppContext
 from bot.i18n import language_from_telegram, t
@@ -244,9 +245,7 @@ class PaymentInbox:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
 
     def close(self) -> None:

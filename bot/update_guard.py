@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 
+from bot.background_tasks import cancel_and_wait
 from bot.middleware_order import register_outermost
 
 log = logging.getLogger(__name__)
@@ -186,9 +187,7 @@ class RedisLedger:
         try:
             yield
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            await cancel_and_wait(renewer)
 
     async def _keep(self, update_id: int) -> None:
         every = self.lease_ms / 3000
