@@ -221,8 +221,8 @@ async def seed(db: Any, units: int, users: list[int] | None) -> tuple[int, int]:
     return sale.id, product_id
 
 
-def classify(texts: Counter[str]) -> tuple[dict[str, int], int]:
-    """Answer texts by meaning (en and zh), and how many were the error handler's apology."""
+def known_answers() -> dict[str, str]:
+    """A flash tap's answer texts (en and zh, limit 1) by meaning; a repeat tap's answers are all "repeat"."""
     from bot.i18n import LANGUAGES, t
 
     known: dict[str, str] = {}
@@ -231,6 +231,12 @@ def classify(texts: Counter[str]) -> tuple[dict[str, int], int]:
             known[t(lang, f"flashsale.toast.{key}", limit=1)] = key
         for key in ("pending", "busy", "busy_private", "held", "held_private", "limit", "limit_private"):
             known[t(lang, f"flashsale.toast.repeat.{key}", limit=1)] = "repeat"
+    return known
+
+
+def classify(texts: Counter[str]) -> tuple[dict[str, int], int]:
+    """Answer texts by meaning (en and zh), and how many were the error handler's apology."""
+    known = known_answers()
     apology = apology_texts()
     counts: Counter[str] = Counter()
     failed = 0

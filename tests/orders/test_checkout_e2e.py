@@ -36,12 +36,14 @@ async def _shopper(shop: Any, name: str = "Alice", lang: str = "en", *, fast: bo
     return user
 
 
-async def _shopper_with_tea(shop: Any, quantity: int = 1) -> tuple[UserHandle, int]:
-    """Alice, with `quantity` of a ¥25.00 tea (5 in stock) in her cart."""
+async def _shopper_with_tea(
+    shop: Any, quantity: int = 1, name: str = "Alice", lang: str = "en"
+) -> tuple[UserHandle, int]:
+    """A shopper (Alice unless named), with `quantity` of a ¥25.00 tea (5 in stock) in the cart."""
     tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: quantity})
-    return alice, tea
+    shopper = await _shopper(shop, name, lang=lang)
+    await fill_cart(shop.db, shopper.id, {tea: quantity})
+    return shopper, tea
 
 
 async def test_pickup_card_checkout_to_paid(shop: Any) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.orders.helpers import fill_cart, last_text, make_product
-from tests.orders.test_checkout_e2e import _order_rows, _shopper
+from tests.orders.helpers import last_text
+from tests.orders.test_checkout_e2e import _order_rows, _shopper_with_tea
 
 EN = {
     "name": "Alice",
@@ -44,9 +44,7 @@ ZH = {
 async def test_phone_is_read_by_its_countrys_rules_and_stored_in_e164(
     shop: Any, words: dict[str, str], typed: str, stored: str
 ) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    user = await _shopper(shop, words["name"], lang=words["lang"])
-    await fill_cart(shop.db, user.id, {tea: 1})
+    user, _tea = await _shopper_with_tea(shop, 1, words["name"], words["lang"])
     await user.send("/checkout")
     await user.tap(words["delivery"])
     await user.send(words["recipient"])
@@ -69,9 +67,7 @@ async def test_phone_is_read_by_its_countrys_rules_and_stored_in_e164(
 
 
 async def test_cancel_at_a_refused_phone_ends_the_checkout(shop: Any) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await _shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
+    alice, _tea = await _shopper_with_tea(shop)
     await alice.send("/checkout")
     await alice.tap("Delivery to my address")
     await alice.send("Alice Liddell")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN_ID
-from tests.orders.helpers import fill_cart, last_text, make_product
-from tests.orders.test_checkout_e2e import _shopper
+from tests.orders.helpers import last_text
+from tests.orders.test_checkout_e2e import _shopper_with_tea
 
 CASES = {
     "en": {
@@ -47,9 +47,7 @@ async def test_refused_coupon_says_why_and_keeps_back_and_retry(shop: Any, lang:
     case = CASES[lang]
     ada = await shop.client.user("Ada", id=ADMIN_ID, lang=case["code"])
     await ada.send("/coupon_new SAVE10 10%")
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    user = await _shopper(shop, case["name"], lang=case["code"])
-    await fill_cart(shop.db, user.id, {tea: 1})
+    user, _tea = await _shopper_with_tea(shop, 1, case["name"], case["code"])
     await user.send("/checkout")
     await user.tap(case["pickup"])
     await user.tap(case["coupon"])
@@ -70,9 +68,7 @@ async def test_refused_coupon_says_why_and_keeps_back_and_retry(shop: Any, lang:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_back_on_a_refused_coupon_returns_to_the_summary_without_one(shop: Any, lang: str) -> None:
     case = CASES[lang]
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    user = await _shopper(shop, case["name"], lang=case["code"])
-    await fill_cart(shop.db, user.id, {tea: 1})
+    user, _tea = await _shopper_with_tea(shop, 1, case["name"], case["code"])
     await user.send("/checkout")
     await user.tap(case["pickup"])
     await user.tap(case["coupon"])

@@ -18,11 +18,11 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
+from benchmarks.flash_sale import known_answers
 from bot.callbacks.flashsale import FlashBuyCB
 from bot.emulator import raw_actions
 from bot.emulator.server import EmulatorConfig, start_emulator
 from bot.emulator.state import JSON
-from bot.i18n import LANGUAGES, t
 from bot.runner import SECRET_HEADER
 from bot.worker_cluster import LocalWorkers, clean_env, forget, free_port_block
 from bot.workers import webhook_env
@@ -45,17 +45,6 @@ FIRST_USER = 7_700_000
 CONCURRENCY = 32  # connections Telegram keeps open to the webhook at once (max_connections defaults to 40)
 KILL_AFTER = 700  # taps sent before one worker dies
 LEASE_SECONDS = 3  # the dead worker's unfinished taps are handled by the others after this (redelivered meanwhile)
-
-
-def _known_answers() -> dict[str, str]:
-    known: dict[str, str] = {}
-    for lang in LANGUAGES:
-        for key in ("sold_out", "busy", "retry", "ended", "limit"):
-            known[t(lang, f"flashsale.toast.{key}", limit=1)] = key
-        # A repeat tap's answers (bot/views/flashsale.py): the shopper already has one, or the first tap is in hand.
-        for key in ("pending", "busy", "busy_private", "held", "held_private", "limit", "limit_private"):
-            known[t(lang, f"flashsale.toast.repeat.{key}", limit=1)] = "repeat"
-    return known
 
 
 async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> None:
@@ -175,7 +164,7 @@ async def test_flash_storm_on_three_workers_with_one_killed(tmp_path: Path) -> N
             assert unanswered() == [], f"{len(unanswered())} taps unanswered; " + cluster.tail(20)
 
             # Every survivor's answer is one of the sale's own; nobody won twice; never the apology.
-            known = _known_answers()
+            known = known_answers()
             toasts = {
                 toast.get("callback_query_id"): toast.get("text") or ""
                 for user in crowd
