@@ -40,11 +40,18 @@ def test_english_values_come_from_the_config(settings: Settings) -> None:
 
 
 def test_chinese_values_use_chinese_names(settings: Settings) -> None:
-    assert nlu_service.faq_answer(settings, "delivery_cost", "zh") == "亲，配送费 ¥8.00，订单满 ¥99.00 免运费哦。"
+    assert nlu_service.faq_answer(settings, "delivery_cost", "zh") == "配送费 ¥8.00，订单满 ¥99.00 免运费哦。"
     points = nlu_service.faq_answer(settings, "pickup_points", "zh")
     assert "中心门店；北区社区自提柜" in points
     assert "银行卡" in nlu_service.faq_answer(settings, "payment_methods", "zh")
     assert "/support" in nlu_service.faq_answer(settings, "contact_hours", "zh")
+
+
+def test_chinese_answers_use_the_shops_polite_register(settings: Settings) -> None:
+    # 亲 is the marketplace chat-seller's "dear": too familiar for a shop's own assistant (outside tester)
+    for key in (*INTENTS, "fallback_rephrase", "fallback_human"):
+        text = nlu_service.faq_answer(settings, key, "zh")
+        assert "亲" not in text, (key, text)
 
 
 def test_values_follow_configuration_changes(settings: Settings) -> None:
