@@ -30,6 +30,18 @@ class Transition:
 Hook = Callable[[AsyncSession, Transition], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Notice:
+    """The buyer's notice of a transition in the words of the order's source, instead of the generic status one."""
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+# Asked before the transition's hooks run, so it sees the order's source as it was when the change happened.
+NoticeMaker = Callable[[AsyncSession, Transition], Awaitable[Notice | None]]
+
+
 async def run(session: AsyncSession, transition: Transition) -> None:
     from store.rules import rules_of
 

@@ -344,13 +344,15 @@ async def transition(
         if to_status in (CANCELLED, EXPIRED) and order.source in STOCK_RELEASING_SOURCES:
             await release_stock(session, order.id)
     await session.flush()
+    change = order_hooks.Transition(order, from_status, to_status, actor, dict(notice or {}))
     # An all-digital order hears about its payment with its first good (store.delivery, a paid hook below).
     goods_confirm = to_status == PAID and delivery.confirms_payment_itself(order)
     if notify_buyer and actor != buyer_actor(order.user_id) and not goods_confirm:
+        worded = await _source_notice(session, change)
         await notify.enqueue(
             session,
             order.user_id,
-            STATUS_TEMPLATE,
+            worded.template if worded else STATUS_TEMPLATE,
             user_id=order.user_id,
             dedupe_key=f"order:{order.id}:{to_status}",
             order_id=order.id,
@@ -358,11 +360,17 @@ async def transition(
             delivery_method=order.delivery_method,
             pickup_point=order.pickup_point,
             pickup_code=order.pickup_code,
-            **dict(notice or {}),
+            **{**dict(notice or {}), **dict(worded.params if worded else {})},
         )
-    change = order_hooks.Transition(order, from_status, to_status, actor, dict(notice or {}))
     await order_hooks.run(session, change)
     return change
+
+
+async def _source_notice(session: AsyncSession, change: order_hooks.Transition) -> order_hooks.Notice | None:
+    from store.rules import rules_of
+
+    maker = rules_of(session).order_notices.get(change.order.source or "")
+    return await maker(session, change) if maker is not None else None
 
 
 async def extend_hold(session: AsyncSession, order_id: int, until: datetime) -> None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from store.db import Database
-    from store.order_hooks import Hook
+    from store.order_hooks import Hook, NoticeMaker
     from store.pricing_hooks import Provider
 
 
@@ -24,6 +24,9 @@ class ShopRules:
     growth: GrowthPolicy = field(default_factory=GrowthPolicy)
     # Run inside the transaction of each order transition, keyed by the status the order enters.
     order_hooks: Mapping[str, tuple[Hook, ...]] = field(default_factory=dict)
+    # Per order source: the buyer's notice of a transition when the generic status notice would say the wrong
+    # thing (an expired flash order cannot simply be checked out again).
+    order_notices: Mapping[str, NoticeMaker] = field(default_factory=dict)
     # Discount providers in the order they apply (coupon, tier, points).
     pricing: tuple[Provider, ...] = ()
     # Users who are admins by the shop's configuration, whatever roles the database grants.
@@ -64,6 +67,7 @@ def standard_rules(growth: GrowthPolicy | None = None, admins: frozenset[int] = 
             "cancelled": (rewards.give_back, groupbuy.give_back, flash_hooks.unit_back, audit.order_changed),
             "expired": (rewards.give_back, groupbuy.give_back, flash_hooks.unit_back, audit.order_changed),
         },
+        order_notices={flash_hooks.SOURCE: flash_hooks.expiry_notice},
         pricing=(rewards.coupon_discount, rewards.tier_discount, rewards.points_discount),
     )
 

@@ -11,8 +11,8 @@ from store import order_hooks, orders, scheduling
 from store.flashsale.lifecycle import _edit_cards
 from store.flashsale.rules import END_JOB, EXPIRED_TEMPLATE, LIVE, SOURCE, end_key
 from store.flashsale.stock import _give_to_product
-from store.flashsale.views import SaleView, _changed, _counted, _load
-from store.models import Order, OutboxMessage, utcnow
+from store.flashsale.views import _changed, _counted, _load
+from store.models import utcnow
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
 
@@ -43,19 +43,19 @@ async def unit_back(session: AsyncSession, change: order_hooks.Transition) -> No
     elif sale.status == LIVE:
         _counted(session, sale.id)  # one more unit left: the paced redraw counts it
     _changed(session, sale.id)
-    if change.to_status == orders.EXPIRED:
-        await _tell_what_now(session, order, sale, view)
 
 
-async def _tell_what_now(session: AsyncSession, order: Order, sale: FlashSale, view: SaleView) -> None:
-    """The buyer's "order expired" notice (queued by the transition in this transaction) said to check out again,
-    which a flash price cannot be: it becomes the flash one, saying whether the sale is still on for them (then
-    with its Buy), or over. Decided now: the tap on Buy re-checks whatever changed before they read it."""
-    row = (
-        await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"order:{order.id}:expired"))
-    ).scalar_one_or_none()
-    if row is None or row.status != "pending":
-        return
+async def expiry_notice(session: AsyncSession, change: order_hooks.Transition) -> order_hooks.Notice | None:
+    """The buyer's notice of an expired flash order: the generic one says to check out again, which a flash price
+    cannot be. It says whether the sale is still on for them (then with its Buy), or over. Decided now: the tap on
+    Buy re-checks whatever changed before they read it."""
+    order = change.order
+    if change.to_status != orders.EXPIRED or change.from_status not in orders.UNPAID or order.source_ref is None:
+        return None
+    claim = await _claim_of(session, order.id)
+    if claim is None or claim.status != "claimed":
+        return None
+    sale, view = await _load(session, order.source_ref)
     held = (
         await session.execute(
             select(func.max(FlashClaim.seq)).where(FlashClaim.sale_id == sale.id, FlashClaim.user_id == order.user_id)
@@ -67,16 +67,17 @@ async def _tell_what_now(session: AsyncSession, order: Order, sale: FlashSale, v
         state = "limit"  # the expired unit still counts towards the per-person limit (store/flashsale/__init__)
     else:
         state = "live"
-    row.template = EXPIRED_TEMPLATE
-    row.params = {
-        **(row.params or {}),
-        "sale_id": sale.id,
-        "title_en": view.title_en,
-        "title_zh": view.title_zh,
-        "state": state,
-        "limit": sale.per_user_limit,
-        "ends_at": sale.ends_at.isoformat(),
-    }
+    return order_hooks.Notice(
+        EXPIRED_TEMPLATE,
+        {
+            "sale_id": sale.id,
+            "title_en": view.title_en,
+            "title_zh": view.title_zh,
+            "state": state,
+            "limit": sale.per_user_limit,
+            "ends_at": sale.ends_at.isoformat(),
+        },
+    )
 
 
 async def on_paid(session: AsyncSession, change: order_hooks.Transition) -> None:
