@@ -58,3 +58,13 @@ async def test_redis_down_at_successful_payment(redis_shop: Stack, private_redis
     # Conversations work again once Redis is back.
     await alice.send("/cart")
     assert "empty" in (await last_text(alice)).lower()
+
+
+async def test_redis_down_when_the_buyer_taps_pay(redis_shop: Stack, private_redis: PrivateRedis) -> None:
+    """Confirming the order (pre_checkout_query) needs only the database: a dead Redis does not stop a payment."""
+    shop: Any = redis_shop
+    alice, tea = await invoice_in_hand(shop.client, shop.db)
+    await asyncio.to_thread(private_redis.kill)
+    assert (await alice.pay())["status"] == "paid"
+    await assert_paid_once(shop.client, shop.db, alice, tea)
+    await asyncio.to_thread(private_redis.start)
