@@ -279,4 +279,6 @@ def parse_query(text: str, currency: str = "CNY") -> ParsedQuery:
     if meaningful:
         dropped = stop
         found = meaningful
-    return ParsedQuery(tuple(found), price_min, price_max, tuple(dropped))
+    # A word typed twice is one word: it matches the same products, and each copy cost a pass over the whole index
+    # (a pasted description repeated three times was three times as slow, with the same results).
+    return ParsedQuery(tuple(dict.fromkeys(found)), price_min, price_max, tuple(dict.fromkeys(dropped)))

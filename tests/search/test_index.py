@@ -246,3 +246,12 @@ def test_a_price_bound_typed_against_a_word_is_still_a_bound() -> None:
     parsed = parse_query("茶<=¥15")
     assert parsed.price_max == 1501 and [w.surface for w in parsed.words] == ["茶"]
     assert parse_query("tea 10-20").price_min == 1000  # ranges unchanged
+
+
+def test_a_word_typed_twice_counts_once(index: SearchIndex) -> None:
+    # Each copy was scored over the whole index again (a pasted description repeated was that many times slower).
+    once = parse_query("apple juice 苹果汁")
+    again = parse_query("apple juice 苹果汁 " * 3 + "apple apple")
+    assert again.words == once.words and again.text == once.text
+    assert ids(index, "apple apple apple juice") == ids(index, "apple juice") == [7]
+    assert parse_query("the tea the tea").ignored == ("the",)
