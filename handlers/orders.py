@@ -230,7 +230,10 @@ async def forget_answer(
         user_context.forget(query.from_user.id)
     await support_desk.anonymise_topic(ctx, query.from_user.id)
     await query.answer()
-    await edit_or_answer(query, t(lang, "privacy.forgotten", orders=erased.orders_anonymised))
+    done = t(lang, "privacy.forgotten", orders=erased.orders_anonymised)
+    if erased.orders_open:
+        done += "\n\n" + t(lang, "privacy.open_orders_kept", orders=erased.orders_open)
+    await edit_or_answer(query, done)
 
 
 def setup() -> Router:

@@ -1,12 +1,14 @@
 """Personal data: export (/mydata) and erasure (/forgetme).
 
 Erasure clears the contact details (name, phone, address) and the Telegram first name, last name and username
-on the user row, the contact details on every order and on group-buy participations, deletes what the shopper
-wrote to the assistant and to support agents (and their rating comments), and stamps users.erased_at. Orders
-stay, anonymised, because the shop must keep its accounting records; the points ledger stays because it holds
-no personal data beyond the user id. The wishlist, cart and "Notify me" lists are emptied and flash-sale alerts
-turned off (store.personal_lists, which also says why a broadcast opt-out stays). (The bot renames the shopper's
-support topic: handlers.support.)
+on the user row, the contact details on every finished order and on group-buy participations, deletes what the
+shopper wrote to the assistant and to support agents (and their rating comments), and stamps users.erased_at.
+Orders stay, anonymised, because the shop must keep its accounting records. An order still on its way (unpaid,
+paid, shipped, or waiting at a pickup point) keeps its delivery details until it is delivered, cancelled,
+expired or refunded, when `erase_when_finished` removes them: erasing them at once left a paid parcel with no
+address. The points ledger stays because it holds no personal data beyond the user id. The wishlist, cart and
+"Notify me" lists are emptied and flash-sale alerts turned off (store.personal_lists, which also says why a
+broadcast opt-out stays). (The bot renames the shopper's support topic: handlers.support.)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store import order_hooks, orders
 from store.db import Database
 from store.errors import DomainError
 from store.models import Order, OrderItem, Payment, User, utcnow
@@ -179,6 +182,11 @@ async def _feature_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Erasure:
     orders_anonymised: int
+    orders_open: int = 0  # keep their delivery details until they are finished
+
+
+# Still to be delivered, handed over or paid: the shop needs the address and phone for them.
+OPEN_STATUSES = frozenset({orders.PENDING_PAYMENT, orders.CONFIRMED, orders.PAID, orders.SHIPPED})
 
 
 ERASED_CONTACT = ""
@@ -200,11 +208,12 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         user.erased_at = utcnow()
         await erase_lists(session, user)
         result = await session.execute(
+            _erase_contact().where(Order.user_id == user_id, Order.status.not_in(OPEN_STATUSES))
+        )
+        still_open = await session.execute(
             update(Order)
-            .where(Order.user_id == user_id)
-            # "" (not None) marks the contact as erased on the order itself: the shopper may come back as a fresh
-            # customer (users.erased_at cleared) and their old orders must still say why the details are gone.
-            .values(contact_name=ERASED_CONTACT, phone=None, address=None)
+            .where(Order.user_id == user_id, Order.status.in_(OPEN_STATUSES))
+            .values(erase_when_finished=True)
             .execution_options(synchronize_session=False)
         )
         await session.execute(
@@ -224,4 +233,22 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         # Reviews keep their rating (anonymous); their words and photos go, and so does what the shopper looked at.
         await session.execute(update(Review).where(Review.user_id == user_id).values(text=None, photo_file_id=None))
         await session.execute(delete(ProductVisit).where(ProductVisit.user_id == user_id))
-        return Erasure(int(getattr(result, "rowcount", 0) or 0))
+        return Erasure(int(getattr(result, "rowcount", 0) or 0), int(getattr(still_open, "rowcount", 0) or 0))
+
+
+def _erase_contact() -> Any:
+    # "" (not None) marks the contact as erased on the order itself: the shopper may come back as a fresh customer
+    # (users.erased_at cleared) and their old orders must still say why the details are gone.
+    return (
+        update(Order)
+        .values(contact_name=ERASED_CONTACT, phone=None, address=None, erase_when_finished=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def erase_when_finished(session: AsyncSession, change: order_hooks.Transition) -> None:
+    """An order kept its delivery details past the shopper's /forgetme because it was on its way: now that it is
+    finished they go (also when the shopper has come back as a customer since: they asked while it was open)."""
+    if not change.order.erase_when_finished:
+        return
+    await session.execute(_erase_contact().where(Order.id == change.order.id))

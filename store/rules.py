@@ -35,7 +35,7 @@ class ShopRules:
 
 def standard_rules(growth: GrowthPolicy | None = None, admins: frozenset[int] = frozenset()) -> ShopRules:
     """Every feature's order hooks and discount providers, listed where one can read them all."""
-    from store import audit, delivery, groupbuy, stock_alerts
+    from store import audit, delivery, groupbuy, privacy, stock_alerts
     from store.flashsale import hooks as flash_hooks
     from store.growth import rewards
     from store.social import reviews
@@ -62,10 +62,28 @@ def standard_rules(growth: GrowthPolicy | None = None, admins: frozenset[int] = 
                 groupbuy.on_delivered,
                 audit.order_changed,
                 reviews.ask_for_reviews,
+                privacy.erase_when_finished,
             ),
-            "refunded": (rewards.reverse_refunded_order, groupbuy.on_refunded, audit.order_changed),
-            "cancelled": (rewards.give_back, groupbuy.give_back, flash_hooks.unit_back, audit.order_changed),
-            "expired": (rewards.give_back, groupbuy.give_back, flash_hooks.unit_back, audit.order_changed),
+            "refunded": (
+                rewards.reverse_refunded_order,
+                groupbuy.on_refunded,
+                audit.order_changed,
+                privacy.erase_when_finished,
+            ),
+            "cancelled": (
+                rewards.give_back,
+                groupbuy.give_back,
+                flash_hooks.unit_back,
+                audit.order_changed,
+                privacy.erase_when_finished,
+            ),
+            "expired": (
+                rewards.give_back,
+                groupbuy.give_back,
+                flash_hooks.unit_back,
+                audit.order_changed,
+                privacy.erase_when_finished,
+            ),
         },
         order_notices={flash_hooks.SOURCE: flash_hooks.expiry_notice},
         pricing=(rewards.coupon_discount, rewards.tier_discount, rewards.points_discount),

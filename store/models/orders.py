@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, UTCDateTime, utcnow
@@ -44,6 +44,8 @@ class Order(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Last "Send again" of the digital goods: a conditional update on it turns a double tap into one resend.
     goods_resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # /forgetme came while the order was on its way: its delivery details go when it is finished (store.privacy).
+    erase_when_finished: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OrderItem(Base):
