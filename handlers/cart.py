@@ -1,7 +1,8 @@
 """/cart: the user's cart in the private chat, edited in place by its buttons.
 
-The cart is personal: asked for in a group, it is sent to the private chat (or, when the bot may not write
-there yet, the group gets one short reply with a deep link that opens it).
+The cart is personal: /cart in a group gets, like the other personal commands (/checkout, /points, /orders),
+one short reply in the sender's language whose button opens the cart in the private chat (a deep link, so it
+also works for someone who never started the bot). A cart menu button tapped in a group sends it there directly.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from bot.context import AppContext
 from bot.i18n import t
 from bot.routes import Routes
 from bot.views.cart import cart_screen
-from bot.views.catalog import cart_link
-from bot.views.common import open_private_chat
+from bot.views.catalog import CART_LINK, cart_link
+from bot.views.common import personal_in_group
 from bot.views.errors import error_text
 from store import cart
 from store.errors import DomainError
@@ -36,19 +37,20 @@ def _in_group(query: CallbackQuery) -> bool:
     return query.message is not None and query.message.chat.type != "private"
 
 
-@routes.message(Command("cart"))
+@routes.message(Command("cart"), F.chat.type == "private")
 async def cart_command(message: Message, ctx: AppContext, lang: str) -> None:
     if message.from_user is None:
         return
-    if message.chat.type == "private":
-        screen = cart_screen(lang, await cart.get_cart(ctx.db, message.from_user.id))
-        await message.answer(screen.text, reply_markup=screen.markup)
-        return
-    # In a group: the cart goes to the private chat and the group stays quiet.
-    if await send_cart_privately(ctx, message.from_user.id, lang):
-        return
-    markup = open_private_chat(lang, cart_link(ctx.bot_username), "cart.open_private")
-    await message.reply(t(lang, "cart.in_private"), reply_markup=markup)
+    screen = cart_screen(lang, await cart.get_cart(ctx.db, message.from_user.id))
+    await message.answer(screen.text, reply_markup=screen.markup)
+
+
+@routes.message(Command("cart"))
+async def cart_in_group(message: Message, ctx: AppContext, lang: str) -> None:
+    """The cart is nobody else's business: one short reply in the group whose button opens it in private.
+    (It used to be sent to the private chat with no word in the group, so the group saw /cart go unanswered.)"""
+    markup = personal_in_group(lang, ctx.bot_username, CART_LINK, "private_only.cart_button")
+    await message.reply(t(lang, "private_only.cart"), reply_markup=markup)
 
 
 @routes.callback_query(MenuCB.filter(F.action == "cart"))

@@ -264,7 +264,11 @@ async def close_command(message: Message, ctx: AppContext) -> None:
     await require_agent(ctx, message.from_user.id)
     found = await _topic_ticket(ctx, message)
     staff = views.staff_lang(ctx.settings)
-    if found is None or found[1] is None:
+    if found is None:
+        # General, or a topic that is not a shopper's: there is no ticket here to close (it is not "already closed").
+        await message.reply(t(staff, "support.topic.no_ticket_here"))
+        return
+    if found[1] is None:
         await message.reply(t(staff, "support.topic.already_closed"))
         return
     await close_ticket(ctx, found[1].id, message.from_user.id)

@@ -259,11 +259,16 @@ async def test_group_catalog_is_one_message_and_the_cart_continues_privately(sho
     bob_cart = await bob.last_message()
     assert bob_cart is not None and "Daily mixed nuts, 30 packs × 1" in (bob_cart.text or "")
 
-    await alice.send("/cart", chat=group)  # personal: answered in private, the group stays quiet
-    assert "Your cart" in await shown(alice)
-    await alice.tap("Back", chat=group)
-    assert len(await bot_messages(alice, group)) == greeted + 1, "one catalog message in the group, edited in place"
-    assert "Snacks · page 1" in await shown(alice, group)
+    # personal: a short reply in the group points to the private chat, as /orders and /points do
+    await alice.send("/cart", chat=group)
+    pointer = await alice.last_message(chat=group)
+    assert pointer is not None and "private chat" in (pointer.text or "")
+    assert pointer.button("Open my cart").url == f"https://t.me/{shop.app.ctx.bot_username}?start=cart_open"
+    await alice.tap("Back", chat=group, message=card)
+    assert len(await bot_messages(alice, group)) == greeted + 2, "one catalog message in the group, edited in place"
+    assert "Snacks · page 1" in (
+        next(m for m in await bot_messages(alice, group) if m.message_id == card.message_id).text or ""
+    )
 
 
 async def test_stale_buttons_are_refused_and_redrawn(shop: Stack) -> None:
