@@ -124,6 +124,20 @@ async def reward_for_paid_order(session: AsyncSession, invitee_id: int, order_id
     return awarded
 
 
+async def take_back_for_refund(session: AsyncSession, order_id: int) -> int:
+    """The friend's first paid order was refunded: the referrer's reward for it goes (what is left of it; spent points
+    are not clawed below zero). It was the one reward for this friend: a later order does not earn it again, or
+    buying and refunding would farm it."""
+    referral = (
+        await session.execute(select(Referral).where(Referral.rewarded_order_id == order_id))
+    ).scalar_one_or_none()
+    if referral is None:
+        return 0
+    return await points.reverse(
+        session, f"referral:{referral.invitee_id}", f"referral_refund:{referral.invitee_id}", kind="refund"
+    )
+
+
 async def stats(db: Database, user_id: int) -> ReferralStats:
     code = await code_for(db, user_id)
     async with db.read() as session:

@@ -128,6 +128,7 @@ async def reverse_refunded_order(session: AsyncSession, transition: Transition) 
     order = transition.order
     await points.reverse(session, f"order:{order.id}", f"order_refund:{order.id}")
     await points.reverse(session, f"order_points:{order.id}", f"order_points_back:{order.id}", kind="refund")
+    await referrals.take_back_for_refund(session, order.id)
     await tiers.refresh(session, order.user_id)
 
 

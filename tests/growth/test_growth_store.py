@@ -201,6 +201,23 @@ async def test_refund_reverses_order_points(db: Database) -> None:
     assert await points.balance(db, 40) == 0 == await points.ledger_sum(db, 40)
 
 
+async def test_refunding_the_friends_first_order_takes_the_referral_reward_back(any_db: Database) -> None:
+    # Outside tester: a friend's first order paid and refunded the same minute left the referrer +200 for good.
+    await _users(any_db, 60, 61)
+    await referrals.attribute(any_db, 61, await referrals.code_for(any_db, 60))
+    first = await _paid_order(any_db, 61, 5_000)
+    assert await points.balance(any_db, 60) == 200
+    for _ in range(2):  # a retried hook takes it once
+        async with any_db.tx() as session:
+            row = await session.get(Order, first.id)
+            assert row is not None
+            row.status = "refunded"
+            await order_hooks.run(session, Transition(row, "paid", "refunded", "test"))
+    assert await points.balance(any_db, 60) == 0 == await points.ledger_sum(any_db, 60)
+    await _paid_order(any_db, 61, 5_000)
+    assert await points.balance(any_db, 60) == 0, "one reward per friend: buy-and-refund cannot farm it"
+
+
 async def test_tier_follows_spend_and_is_announced_once(db: Database) -> None:
     await _users(db, 50)
     await _paid_order(db, 50, 30_000)
