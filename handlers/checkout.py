@@ -537,7 +537,7 @@ async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSM
 
 @routes.message(StateFilter(CheckoutSG.coupon), ANSWER)
 async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    if message.from_user is None:
+    if message.from_user is None or await _answered_question(message, ctx, lang, state, "coupon"):
         return
     data = await state.get_data()
     try:

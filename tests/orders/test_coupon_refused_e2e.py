@@ -79,3 +79,28 @@ async def test_back_on_a_refused_coupon_returns_to_the_summary_without_one(shop:
     assert answer.toast is None or "went wrong" not in (answer.toast.text or ""), answer.toast
     summary = await last_text(user)
     assert case["plain_total"] in summary and "NOPE10" not in summary, summary
+
+
+QUESTIONS = {
+    "en": ("how much is delivery?", "Delivery costs ¥8.00"),
+    "zh": ("运费多少？", "配送费 ¥8.00"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_question_at_the_coupon_step_is_answered_and_the_step_stays(shop: Any, lang: str) -> None:
+    # Outside tester: "运费多少？" at the coupon step was read as a malformed code ("A coupon code is 3–32 letters").
+    case = CASES[lang]
+    ada = await shop.client.user("Ada", id=ADMIN_ID, lang=case["code"])
+    await ada.send("/coupon_new SAVE10 10%")
+    user, _tea = await _shopper_with_tea(shop, 1, case["name"], case["code"])
+    await user.send("/checkout")
+    await user.tap(case["pickup"])
+    await user.tap(case["coupon"])
+    question, answer = QUESTIONS[lang]
+    await user.send(question)
+    said = await last_text(user)
+    assert answer in said and case["malformed"] not in said, said
+    await user.send("save10")  # still at the coupon step
+    summary = await last_text(user)
+    assert case["applied"] in summary and case["summary_total"] in summary, summary
