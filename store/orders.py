@@ -10,7 +10,8 @@ Statuses (an order is in exactly one):
 
 Every transition goes through `transition()`: the row is locked, the rule checked (an illegal move raises
 DomainError "illegal_transition", it is never silently ignored), an order_event written, reserved stock
-released when an unpaid cart order ends, the buyer told through the outbox (unless the buyer made the change
+released when an unpaid cart order ends (and a paid one is refunded before it was shipped or collected: its
+physical goods never left the shop), the buyer told through the outbox (unless the buyer made the change
 themselves and already sees it), and `order_hooks.run` called, all in the caller's transaction.
 A pickup order carries a short pickup code from the start; an order becoming paid hands its digital goods over
 through a hook in store.delivery (for an all-digital order that message is also the payment confirmation).
@@ -58,7 +59,8 @@ UNPAID = frozenset({PENDING_PAYMENT, CONFIRMED})
 # Orders whose money counts as revenue.
 PAID_STATUSES = frozenset({PAID, SHIPPED, DELIVERED})
 # Group buys and flash sales reserve their own stock (and return it with an order hook on cancelled/expired);
-# only cart orders hold units of products.stock that this module gives back.
+# only cart orders hold units of products.stock that this module gives back (at cancel, expiry, or a refund before
+# shipping). A flash or group-buy order refunded while paid keeps its units out: not handled yet.
 STOCK_RELEASING_SOURCES = frozenset({"cart"})
 
 DELIVERY_METHODS = ("delivery", "pickup", "digital")
@@ -296,9 +298,13 @@ async def _lock(session: AsyncSession, order_id: int) -> Order:
     return order
 
 
-async def release_stock(session: AsyncSession, order_id: int) -> None:
-    """Give an unpaid order's units back (a plain increment: it cannot oversell)."""
-    items = (await session.execute(select(OrderItem).where(OrderItem.order_id == order_id))).scalars().all()
+async def release_stock(session: AsyncSession, order_id: int, *, physical_only: bool = False) -> None:
+    """Give an order's units back (a plain increment: it cannot oversell). `physical_only`: skip digital
+    products, whose goods went to the buyer with the payment (store.delivery) and cannot come back."""
+    query = select(OrderItem).where(OrderItem.order_id == order_id)
+    if physical_only:
+        query = query.join(Product, Product.id == OrderItem.product_id).where(Product.is_digital.is_(False))
+    items = (await session.execute(query)).scalars().all()
     for item in sorted(items, key=lambda i: i.product_id):
         await session.execute(
             update(Product)
@@ -343,6 +349,10 @@ async def transition(
         await scheduling.cancel(session, expiry_key(order.id))
         if to_status in (CANCELLED, EXPIRED) and order.source in STOCK_RELEASING_SOURCES:
             await release_stock(session, order.id)
+    elif from_status == PAID and to_status == REFUNDED and order.source in STOCK_RELEASING_SOURCES:
+        # Refunded before it was shipped or collected: the goods never left the shop, so they go back on the shelf
+        # (refunded is terminal, so once). A refund after shipping or delivery leaves them with the buyer.
+        await release_stock(session, order.id, physical_only=True)
     await session.flush()
     change = order_hooks.Transition(order, from_status, to_status, actor, dict(notice or {}))
     # An all-digital order hears about its payment with its first good (store.delivery, a paid hook below).
