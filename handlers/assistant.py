@@ -256,7 +256,7 @@ async def compose_answer(
     if intent == "human_agent":
         return await open_ticket_for(ctx, user_id, lang)
     if intent == "track_order":
-        reply, rows = await _track(ctx, user_id, lang)
+        reply, rows = await _track(ctx, user_id, lang, text)
     elif intent == "cancel_order":
         reply, rows = await _cancel(ctx, user_id, lang)
     elif intent == "refund_request":
@@ -306,15 +306,26 @@ def _line(o: orders.OrderSummary) -> support.OrderLine:
     return support.OrderLine(o.id, o.status, o.total, o.currency, o.created_at, None, o.items_count, o.delivery_method)
 
 
-async def _track(ctx: AppContext, user_id: int, lang: str) -> tuple[str, list[list[InlineKeyboardButton]]]:
+async def _track(
+    ctx: AppContext, user_id: int, lang: str, text: str | None
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    named = named_order(text)
+    problem = ""
+    if named is not None:
+        # "订单 #11 到哪了": the order the shopper named, not a list to pick it from again (outside tester).
+        if await support.order_of(ctx.db, user_id, named) is not None:  # another shopper's is "not found" too
+            found, _detail = await order_status(ctx, user_id, named, lang)
+            return found, []
+        problem = t(lang, "support.refund.unknown_order", order_id=named) + "\n"
     latest = await _recent(ctx, user_id)
     if not latest:
-        return t(lang, "support.orders.none"), []
+        return problem + t(lang, "support.orders.none"), []
     recent = [o for o in latest if _is_recent(o)]
-    if len(recent) > 1:
-        return t(lang, "support.orders.pick"), views.order_picker(lang, [_line(o) for o in recent], "trk")
+    if len(recent) > 1 or (problem and recent):
+        picker = views.order_picker(lang, [_line(o) for o in recent], "trk")
+        return problem + t(lang, "support.orders.pick"), picker
     text, _detail = await order_status(ctx, user_id, latest[0].id, lang)
-    return text, []
+    return problem + text, []
 
 
 async def _cancel(ctx: AppContext, user_id: int, lang: str) -> tuple[str, list[list[InlineKeyboardButton]]]:

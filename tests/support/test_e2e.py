@@ -105,6 +105,24 @@ async def test_where_is_my_order_shows_status_and_delivery_note(desk: Any) -> No
     await alice.tap(f"#{first}")
     assert "Courier Wang" in (await _text(alice))
 
+    # A number in the question picks the order (outside tester: it was asked "which order?" again).
+    await alice.send(f"where is my order #{first}")
+    named = await _last(alice)
+    assert "Courier Wang" in (named.text or "") and f"#{second}" not in " ".join(_labels(named)), "no picker"
+    await alice.send("where is my order 99999")
+    unknown = await _last(alice)
+    assert "can't find order #99999" in (unknown.text or "")
+    assert f"#{second}" in _labels(unknown)[0] and f"#{first}" in _labels(unknown)[1]
+
+
+async def test_where_is_a_named_order_in_chinese(desk: Any) -> None:
+    li = desk.people["李雷"]
+    await li.send("你好")
+    older = await _add_order(desk, li, status="shipped", note="顺丰，周二送达")
+    await _add_order(desk, li, status="paid", note=None)
+    await li.send(f"订单 #{older} 到哪了")
+    assert "顺丰，周二送达" in (await _text(li))
+
 
 async def test_cancel_it_offers_cancellation_when_allowed(desk: Any) -> None:
     alice = desk.people["Alice"]
