@@ -47,7 +47,7 @@ from store.errors import Conflict, DomainError, NotFound
 from store.flashsale.parsing import parse_time
 from store.groupbuy.parsing import parse_duration
 from store.models import utcnow
-from store.money import STARS, Money, parse_major, parse_typed_price
+from store.money import STARS, parse_major, parse_typed_price
 from store.rules import policy
 
 routes = Routes("admin_flash")
@@ -317,11 +317,14 @@ async def _read_price(ctx: AppContext, data: dict[str, Any], text: str) -> dict[
         price = parse_typed_price(text, product.currency)
     except ValueError as exc:
         raise DomainError("flash_bad_price") from exc
-    if price <= 0:
-        raise DomainError("flash_bad_price")
-    if price >= product.price:
-        raise DomainError("flash_price_not_lower", regular=Money(product.price, product.currency).format())
+    _check_price(product, price)
     return {"price": price}
+
+
+def _check_price(product: ProductView, price: int) -> None:
+    """The store's price rule, asked at the step so a refused price is re-asked there and not only at Create."""
+    stars = product.stars_price if views.in_stars(product) else None
+    flashsale.check_price(price, product.currency, product.price, product.currency, stars)
 
 
 def _stars_to_price(product: ProductView, text: str) -> int:
@@ -509,7 +512,9 @@ async def step_tap(
         if int(value) not in views.PRICE_PERCENTS:
             raise DomainError("bad_button")
         product = await _product(ctx, data)
-        await state.update_data(price=views.sale_price(product.price, int(value)))
+        price = views.sale_price(product.price, int(value))
+        _check_price(product, price)  # a discount of a price of a few cents can round to nothing
+        await state.update_data(price=price)
     elif callback_data.a == "stock":
         available = _available(await _product(ctx, data), data)
         if not 1 <= int(value) <= available:

@@ -16,6 +16,10 @@ PER-USER LIMIT: every won unit is a claim row with a unique (sale, user, seq), s
 a re-delivered update or a second bot process cannot give anyone more than the limit. A claim whose order
 expired still counts: the limit is on units won, so nobody can hold units hostage by not paying and retrying.
 
+PRICE AND TIME: a sale's price is above zero and below the product's regular price (rules.check_price), and a
+product is in at most one scheduled or live sale at a time, or a shopper would get the per-person limit from
+each. admin.py enforces both on every create and edit, whichever path (wizard, command, command line) asks.
+
 Modules by job: rules (vocabulary), parsing (admin input), views (read models, live prices), stock (the pool
 and the product), admin (create, edit, cancel), lifecycle (start/end events, announcements), claims (batched
 commits of admitted taps), gate (the admission port), hooks (order transitions), buyers (receipt, subscriptions).
@@ -74,6 +78,7 @@ from store.flashsale.rules import (
     WON,
     WON_TEMPLATE,
     announce_key,
+    check_price,
     end_key,
     opening_time,
     price_for_stars,
@@ -136,6 +141,7 @@ __all__ = [
     "admins_to_tell",
     "announce_key",
     "cancel_sale",
+    "check_price",
     "choose_receipt",
     "claims_of",
     "commit_claims",

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, scheduling
 from store.db import Database
@@ -22,6 +23,7 @@ from store.flashsale.rules import (
     MAX_STOCK,
     SCHEDULED,
     START_JOB,
+    check_price,
     end_key,
     opening_time,
     start_key,
@@ -34,9 +36,7 @@ from store.money import STARS
 from store.rules import policy
 
 
-def _check_spec(price: int, stock: int, per_user: int, starts_at: datetime, ends_at: datetime) -> None:
-    if price < 0:
-        raise DomainError("flash_bad_price")
+def _check_spec(stock: int, per_user: int, starts_at: datetime, ends_at: datetime) -> None:
     if not 1 <= stock <= MAX_STOCK:
         raise DomainError("flash_bad_stock", max=MAX_STOCK)
     if not 1 <= per_user <= MAX_PER_USER:
@@ -45,6 +45,36 @@ def _check_spec(price: int, stock: int, per_user: int, starts_at: datetime, ends
         raise DomainError("flash_end_before_start")
     if ends_at <= utcnow():
         raise DomainError("flash_end_in_past")
+
+
+def _check_product_price(product: Product, price: int, currency: str) -> None:
+    stars = product.stars_price if product.is_digital and product.stars_price else None
+    check_price(price, currency, product.price, product.currency, stars)
+
+
+async def _locked_product(session: AsyncSession, where: ColumnElement[bool]) -> Product | None:
+    """The product row, locked until commit: two sales of one product being created or moved at once queue here,
+    so the second one's overlap check sees the first."""
+    query = select(Product).where(where).with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def _check_no_overlap(
+    session: AsyncSession, product: Product, starts_at: datetime, ends_at: datetime, *, other_than: int | None = None
+) -> None:
+    """One sale of a product at a time: with two, a shopper gets the per-person limit from each. Only a scheduled or
+    live sale counts; a cancelled, ended or missed one sells nothing any more. Call with the product locked."""
+    query = select(FlashSale.id).where(
+        FlashSale.product_id == product.id,
+        FlashSale.status.in_((SCHEDULED, LIVE)),
+        FlashSale.starts_at < ends_at,
+        FlashSale.ends_at > starts_at,
+    )
+    if other_than is not None:
+        query = query.where(FlashSale.id != other_than)
+    clash = (await session.execute(query.order_by(FlashSale.starts_at, FlashSale.id).limit(1))).scalar()
+    if clash is not None:
+        raise DomainError("flash_overlaps", sale_id=int(clash), title_en=product.title_en, title_zh=product.title_zh)
 
 
 async def sale_by_key(db: Database, key: str) -> SaleView | None:
@@ -74,16 +104,24 @@ async def create_sale(db: Database, spec: SaleSpec, *, actor_id: int | None, key
 
 
 async def _create(db: Database, spec: SaleSpec, actor_id: int | None, key: str | None) -> SaleView:
-    _check_spec(spec.price, spec.stock, spec.per_user_limit, spec.starts_at, spec.ends_at)
+    _check_spec(spec.stock, spec.per_user_limit, spec.starts_at, spec.ends_at)
     async with db.tx() as session:
-        product = (await session.execute(select(Product).where(Product.sku == spec.sku))).scalar_one_or_none()
+        product = await _locked_product(session, Product.sku == spec.sku)
         if product is None or not product.active:
             raise NotFound("flash_unknown_sku", sku=spec.sku)
+        if key is not None:
+            # A racing call with the same key waited on the product lock for the winner to commit: its sale is
+            # this one, not an overlapping one, so it is told so before the overlap check would refuse it.
+            made = (await session.execute(select(FlashSale.id).where(FlashSale.creation_key == key))).scalar()
+            if made is not None:
+                raise Conflict("flash_already_created", sale_id=int(made))
         if product.currency == STARS:
             raise DomainError("flash_bad_currency")
         if product.is_digital and not product.stars_price:
             # Telegram sells digital goods for Stars only: without a Star price it cannot be sold at all.
             raise DomainError("flash_not_for_sale", sku=spec.sku)
+        _check_product_price(product, spec.price, product.currency)
+        await _check_no_overlap(session, product, spec.starts_at, spec.ends_at)
         await _take_from_product(session, product.id, spec.stock)
         sale = FlashSale(
             product_id=product.id,
@@ -127,7 +165,14 @@ async def edit_sale(db: Database, sale_id: int, edit: SaleEdit, *, actor_id: int
         per_user = view.per_user_limit if edit.per_user_limit is None else edit.per_user_limit
         starts_at = edit.starts_at or view.starts_at
         ends_at = edit.ends_at or view.ends_at
-        _check_spec(price, stock, per_user, starts_at, ends_at)
+        _check_spec(stock, per_user, starts_at, ends_at)
+        # Checked on every edit, not only a changed price: the regular price may have dropped since the sale was
+        # made, and an edit must not leave behind a sale the rules would refuse.
+        product = await _locked_product(session, Product.id == sale.product_id)
+        if product is None:
+            raise NotFound("flash_unknown_sku", sku=view.sku)
+        _check_product_price(product, price, sale.currency)
+        await _check_no_overlap(session, product, starts_at, ends_at, other_than=sale_id)
         if stock > sale.stock:
             await _take_from_product(session, sale.product_id, stock - sale.stock)
         elif stock < sale.stock:

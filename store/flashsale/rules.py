@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from store.errors import DomainError
 from store.growth import tiers
 from store.growth.policy import GrowthPolicy
 from store.models import utcnow
@@ -49,6 +50,21 @@ def price_for_stars(regular: int, regular_stars: int, stars: int) -> int | None:
         return None
     price = stars * regular // regular_stars
     return price if 0 < price < regular and stars_price(regular, regular_stars, price) == stars else None
+
+
+def check_price(price: int, currency: str, regular: int, regular_currency: str, regular_stars: int | None) -> None:
+    """The one rule for a sale's price, for every path that sets it (wizard, commands, command line): above zero
+    (Telegram refuses a ¥0.00 invoice, so every winner's Pay tap would fail) and below the regular price, or the
+    card announces a "discount" that costs more. For a digital product sold in Stars the Star price a winner pays
+    must be below the regular Star price too: rounding up can make a slightly lower price the same number of Stars.
+    `regular_stars`: the product's Star price when it sells for Stars, else None."""
+    if price <= 0:
+        raise DomainError("flash_bad_price")
+    if currency != regular_currency or price >= regular:
+        # Prices in different currencies cannot be compared: nothing shows the sale to be below the regular price.
+        raise DomainError("flash_price_not_lower", regular=Money(regular, regular_currency).format())
+    if regular_stars and stars_price(regular, regular_stars, price) >= regular_stars:
+        raise DomainError("flash_price_not_lower", regular=Money(regular_stars, STARS).format())
 
 
 def shown_prices(regular: int, currency: str, flash_price: int, regular_stars: int | None) -> tuple[Money, Money]:

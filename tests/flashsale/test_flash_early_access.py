@@ -40,7 +40,7 @@ async def test_gold_members_buy_first_and_everyone_else_at_the_public_start(db: 
     await _group(db, -1001)
     await make_users(db, [21, 22], subscribed=True)
     await _make_gold(db, 21)
-    later = await scheduled_sale(db, stock=5, starts_in=timedelta(minutes=30))
+    later = await scheduled_sale(db, stock=5, starts_in=timedelta(hours=2))  # not overlapping the sale below
     async with db.read() as session:
         start = next(j for j in await scheduling.pending_jobs(session) if j.key == flashsale.start_key(later.id))
     assert start.run_at == later.starts_at - timedelta(minutes=10), "a sale opens at the best tier's head start"

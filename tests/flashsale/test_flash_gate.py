@@ -23,7 +23,7 @@ async def test_not_started_ended_and_returned_units(db: Database) -> None:
     product_id = await make_product(db)
     await make_users(db, [1, 2, 3])
     gate = FlashAdmission(db, payment_window=WINDOW, refresh_seconds=0)
-    later = await scheduled_sale(db, "FLASH-1", stock=2)
+    later = await scheduled_sale(db, "FLASH-1", stock=2, starts_in=timedelta(hours=2))  # after the live one
     assert (await gate.tap(later.id, 1)).outcome == "not_started"
 
     sale = await live_sale(db, "FLASH-1", stock=1)
