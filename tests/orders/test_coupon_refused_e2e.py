@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.emulator.client import UserHandle
 from tests.conftest import ADMIN_ID
 from tests.orders.helpers import last_text
 from tests.orders.test_checkout_e2e import _shopper_with_tea
@@ -42,15 +43,21 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_refused_coupon_says_why_and_keeps_back_and_retry(shop: Any, lang: str) -> None:
-    case = CASES[lang]
+async def _at_the_coupon_step(shop: Any, case: dict[str, str]) -> UserHandle:
+    """The admin has made SAVE10; a shopper with a tea in the cart is asked for a coupon code."""
     ada = await shop.client.user("Ada", id=ADMIN_ID, lang=case["code"])
     await ada.send("/coupon_new SAVE10 10%")
     user, _tea = await _shopper_with_tea(shop, 1, case["name"], case["code"])
     await user.send("/checkout")
     await user.tap(case["pickup"])
     await user.tap(case["coupon"])
+    return user
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_refused_coupon_says_why_and_keeps_back_and_retry(shop: Any, lang: str) -> None:
+    case = CASES[lang]
+    user = await _at_the_coupon_step(shop, case)
 
     for typed, reason in (("nope10", case["unknown"]), ("!!", case["malformed"])):
         await user.send(typed)
@@ -91,12 +98,7 @@ QUESTIONS = {
 async def test_a_question_at_the_coupon_step_is_answered_and_the_step_stays(shop: Any, lang: str) -> None:
     # Outside tester: "运费多少？" at the coupon step was read as a malformed code ("A coupon code is 3–32 letters").
     case = CASES[lang]
-    ada = await shop.client.user("Ada", id=ADMIN_ID, lang=case["code"])
-    await ada.send("/coupon_new SAVE10 10%")
-    user, _tea = await _shopper_with_tea(shop, 1, case["name"], case["code"])
-    await user.send("/checkout")
-    await user.tap(case["pickup"])
-    await user.tap(case["coupon"])
+    user = await _at_the_coupon_step(shop, case)
     question, answer = QUESTIONS[lang]
     await user.send(question)
     said = await last_text(user)
