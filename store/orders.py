@@ -379,7 +379,7 @@ async def transition(
 async def _source_notice(session: AsyncSession, change: order_hooks.Transition) -> order_hooks.Notice | None:
     from store.rules import rules_of
 
-    maker = rules_of(session).order_notices.get(change.order.source or "")
+    maker = rules_of(session).order_notices.get(change.order.source)
     return await maker(session, change) if maker is not None else None
 
 

@@ -185,8 +185,8 @@ class Erasure:
     orders_open: int = 0  # keep their delivery details until they are finished
 
 
-# Still to be delivered, handed over or paid: the shop needs the address and phone for them.
-OPEN_STATUSES = frozenset({orders.PENDING_PAYMENT, orders.CONFIRMED, orders.PAID, orders.SHIPPED})
+# Still to be paid, shipped, delivered or handed over: the shop needs the address and phone for them.
+OPEN_STATUSES = orders.UNPAID | {orders.PAID, orders.SHIPPED}
 
 
 ERASED_CONTACT = ""
