@@ -45,9 +45,9 @@ from store import catalog, flashsale, groupbuy, users
 from store.catalog import ProductView
 from store.errors import Conflict, DomainError, NotFound
 from store.flashsale.parsing import parse_time
+from store.flashsale.typed_price import regular_stars, typed_price
 from store.groupbuy.parsing import parse_duration
 from store.models import utcnow
-from store.money import STARS, parse_major, parse_typed_price
 from store.rules import policy
 
 routes = Routes("admin_flash")
@@ -310,37 +310,12 @@ async def product_typed(message: Message, ctx: AppContext, lang: str, state: FSM
 
 
 async def _read_price(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:
-    product = await _product(ctx, data)
-    if views.in_stars(product):
-        return {"price": _stars_to_price(product, text)}
-    try:
-        price = parse_typed_price(text, product.currency)
-    except ValueError as exc:
-        raise DomainError("flash_bad_price") from exc
-    _check_price(product, price)
-    return {"price": price}
+    return {"price": typed_price(text, await _product(ctx, data))}
 
 
 def _check_price(product: ProductView, price: int) -> None:
     """The store's price rule, asked at the step so a refused price is re-asked there and not only at Create."""
-    stars = product.stars_price if views.in_stars(product) else None
-    flashsale.check_price(price, product.currency, product.price, product.currency, stars)
-
-
-def _stars_to_price(product: ProductView, text: str) -> int:
-    """A digital product's flash price is typed in Stars (what its winners pay); the sale keeps the price in the
-    product's currency whose Star price is exactly that."""
-    regular = views.regular_price(product)
-    try:
-        stars = parse_major(text.replace("⭐", ""), STARS)
-    except ValueError as exc:
-        raise DomainError("flash_bad_stars") from exc
-    if stars >= regular.amount:
-        raise DomainError("flash_price_not_lower", regular=regular.format())
-    price = flashsale.price_for_stars(product.price, regular.amount, stars)
-    if price is None:
-        raise DomainError("flash_bad_stars")
-    return price
+    flashsale.check_price(price, product.currency, product.price, product.currency, regular_stars(product))
 
 
 async def _read_stock(ctx: AppContext, data: dict[str, Any], text: str) -> dict[str, Any]:

@@ -28,8 +28,8 @@ from bot.views.common import open_private_chat
 from store import broadcasts, flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
+from store.flashsale.typed_price import typed_price_for_sku
 from store.models import utcnow
-from store.money import parse_major
 from store.users import NewUser
 
 log = logging.getLogger(__name__)
@@ -269,14 +269,7 @@ def _int(value: str, name: str) -> int:
     return int(value)
 
 
-def _price(ctx: AppContext, value: str) -> int:
-    try:
-        return parse_major(value, ctx.settings.shop.currency)
-    except ValueError as exc:
-        raise DomainError("flash_bad_price") from exc
-
-
-def spec_from(ctx: AppContext, fields: dict[str, str]) -> flashsale.SaleSpec:
+async def spec_from(ctx: AppContext, fields: dict[str, str]) -> flashsale.SaleSpec:
     missing = [k for k in ("sku", "price", "stock", "start", "end") if k not in fields]
     if missing:
         raise DomainError("flash_bad_command", detail=", ".join(missing))
@@ -286,7 +279,7 @@ def spec_from(ctx: AppContext, fields: dict[str, str]) -> flashsale.SaleSpec:
     ends_at = flashsale.parse_time(fields["end"], starts_at if fields["end"].startswith("+") else now, tz)
     return flashsale.SaleSpec(
         sku=fields["sku"],
-        price=_price(ctx, fields["price"]),
+        price=await typed_price_for_sku(ctx.db, fields["price"], fields["sku"]),
         stock=_int(fields["stock"], "stock"),
         starts_at=starts_at,
         ends_at=ends_at,
@@ -295,7 +288,7 @@ def spec_from(ctx: AppContext, fields: dict[str, str]) -> flashsale.SaleSpec:
     )
 
 
-def edit_from(ctx: AppContext, fields: dict[str, str], current: flashsale.SaleView) -> flashsale.SaleEdit:
+async def edit_from(ctx: AppContext, fields: dict[str, str], current: flashsale.SaleView) -> flashsale.SaleEdit:
     now = utcnow()
     tz = ctx.settings.shop.timezone
     starts_at = flashsale.parse_time(fields["start"], now, tz) if "start" in fields else None
@@ -305,7 +298,7 @@ def edit_from(ctx: AppContext, fields: dict[str, str], current: flashsale.SaleVi
         ends_at = flashsale.parse_time(fields["end"], base, tz)
     groups_text = fields.get("groups")
     return flashsale.SaleEdit(
-        price=_price(ctx, fields["price"]) if "price" in fields else None,
+        price=await typed_price_for_sku(ctx.db, fields["price"], current.sku) if "price" in fields else None,
         stock=_int(fields["stock"], "stock") if "stock" in fields else None,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -323,7 +316,9 @@ async def create(message: Message, command: CommandObject, ctx: AppContext, lang
     if not command.args:
         await message.answer(t(lang, "flashsale.admin.usage", usage=CREATE_USAGE))
         return
-    sale = await flashsale.create_sale(ctx.db, spec_from(ctx, _fields(command.args)), actor_id=message.from_user.id)
+    sale = await flashsale.create_sale(
+        ctx.db, await spec_from(ctx, _fields(command.args)), actor_id=message.from_user.id
+    )
     await message.answer(views.sale_text(lang, "flashsale.admin.created", sale, ctx.settings.shop.timezone))
 
 
@@ -338,7 +333,7 @@ async def edit(message: Message, command: CommandObject, ctx: AppContext, lang: 
         return
     current = await flashsale.get_sale(ctx.db, int(sale_id))
     sale = await flashsale.edit_sale(
-        ctx.db, current.id, edit_from(ctx, _fields(rest), current), actor_id=message.from_user.id
+        ctx.db, current.id, await edit_from(ctx, _fields(rest), current), actor_id=message.from_user.id
     )
     await message.answer(views.sale_text(lang, "flashsale.admin.edited", sale, ctx.settings.shop.timezone))
 

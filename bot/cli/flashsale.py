@@ -10,8 +10,9 @@ from bot.cli._report import refused
 from bot.config import Settings
 from store import flashsale
 from store.errors import DomainError
+from store.flashsale.typed_price import typed_price_for_sku
 from store.models import utcnow
-from store.money import Money, parse_major
+from store.money import Money
 
 
 def register(sub: Any) -> None:
@@ -20,7 +21,11 @@ def register(sub: Any) -> None:
 
     create = actions.add_parser("create", help="schedule a flash sale")
     create.add_argument("--sku", required=True)
-    create.add_argument("--price", required=True, help="flash price in major units, e.g. 19.90")
+    create.add_argument(
+        "--price",
+        required=True,
+        help="flash price as buyers pay it: 19.90 in the product's currency, Stars (280) for a Stars-sold one",
+    )
     create.add_argument("--stock", required=True, type=int, help="units in the flash pool (taken from stock)")
     create.add_argument("--start", required=True, help="now, +10m, 20:00, '2026-12-01 20:00' (shop time) or ISO")
     create.add_argument("--end", required=True, help="same forms; +1h counts from the start")
@@ -34,7 +39,7 @@ def register(sub: Any) -> None:
 
     edit = actions.add_parser("edit", help="change a sale that has not started")
     edit.add_argument("sale_id", type=int)
-    edit.add_argument("--price")
+    edit.add_argument("--price", help="as for create")
     edit.add_argument("--stock", type=int)
     edit.add_argument("--start")
     edit.add_argument("--end")
@@ -57,29 +62,22 @@ def _line(sale: flashsale.SaleView) -> str:
     )
 
 
-def _price(text: str, settings: Settings) -> int:
-    try:
-        return parse_major(text, settings.shop.currency)
-    except ValueError as exc:
-        raise DomainError("flash_bad_price") from exc
-
-
 async def _create(args: argparse.Namespace, settings: Settings) -> int:
     try:
         now = utcnow()
         tz = settings.shop.timezone
         starts_at = flashsale.parse_time(args.start, now, tz)
         ends_at = flashsale.parse_time(args.end, starts_at if args.end.startswith("+") else now, tz)
-        spec = flashsale.SaleSpec(
-            sku=args.sku,
-            price=_price(args.price, settings),
-            stock=args.stock,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            per_user_limit=args.per_user,
-            groups=flashsale.parse_groups(args.groups),
-        )
         async with open_db(settings) as db:
+            spec = flashsale.SaleSpec(
+                sku=args.sku,
+                price=await typed_price_for_sku(db, args.price, args.sku),
+                stock=args.stock,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                per_user_limit=args.per_user,
+                groups=flashsale.parse_groups(args.groups),
+            )
             sale = await flashsale.create_sale(db, spec, actor_id=None)
     except DomainError as exc:
         return refused(exc)
@@ -110,7 +108,7 @@ async def _edit(args: argparse.Namespace, settings: Settings) -> int:
                 ends_at = flashsale.parse_time(args.end, base, tz)
             groups = flashsale.parse_groups(args.groups) if args.groups is not None else None
             edit = flashsale.SaleEdit(
-                price=_price(args.price, settings) if args.price else None,
+                price=await typed_price_for_sku(db, args.price, current.sku) if args.price else None,
                 stock=args.stock,
                 starts_at=starts_at,
                 ends_at=ends_at,

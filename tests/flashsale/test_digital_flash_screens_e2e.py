@@ -109,7 +109,7 @@ async def test_the_admin_sees_stars_in_chinese(shop: Stack) -> None:
 
 async def test_the_private_product_card_quotes_the_flash_price_in_stars(shop: Stack) -> None:
     ada = await _admin(shop)
-    await ada.send("/flash_create sku=DIG-GIFT50 price=40 stock=2 start=now end=+2h")
+    await ada.send("/flash_create sku=DIG-GIFT50 price=280 stock=2 start=now end=+2h")
     sale = (await flashsale.list_sales(shop.db))[0]
 
     async def live() -> bool:

@@ -51,7 +51,7 @@ async def test_a_digital_flash_win_is_paid_in_stars_and_delivered(shop: Stack) -
     group = await shop.client.group("Neighbours", members=[alice, li], bot_admin=True)
     await ada.send("/start")
     await alice.send("/start")
-    await ada.send("/flash_create sku=DIG-GIFT50 price=40 stock=2 start=+1h end=+2h")
+    await ada.send(f"/flash_create sku=DIG-GIFT50 price={FLASH_STARS} stock=2 start=+1h end=+2h")
     sale = (await flashsale.list_sales(shop.db))[0]
     async with shop.db.read() as session:
         start = next(j.id for j in await scheduling.pending_jobs(session) if j.key == flashsale.start_key(sale.id))
