@@ -105,16 +105,26 @@ async def back_to_bot(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
     if ticket.status == "open":
         # Nobody has answered yet: the request is a place in the queue, and one stray tap must not give it up
         # (outside tester). Once an agent has it, the button hands back at once as before.
+        seen = await support.last_shopper_message(ctx.db, ticket.id)
         await query.answer()
-        await edit_or_answer(query, _("support.ticket.withdraw_confirm"), views.withdraw_markup(_.lang, ticket.id))
+        await edit_or_answer(
+            query, _("support.ticket.withdraw_confirm"), views.withdraw_markup(_.lang, ticket.id, seen)
+        )
         return
     await _hand_back(ctx, query, ticket, _)
 
 
 @routes.callback_query(SupCB.filter(F.a == "wdr"))
 async def withdraw_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
+    ticket = await _own_ticket(ctx, query, callback_data.t)
+    if ticket.active and await support.last_shopper_message(ctx.db, ticket.id) > callback_data.v:
+        # They wrote to the team after the question was asked: they still want help, and withdrawing now would
+        # strand that message in a ticket nobody acts on (outside tester). Keep it; ending it stays one tap away.
+        await query.answer()
+        await edit_or_answer(query, _("support.ticket.withdraw_kept"), views.back_to_bot_markup(_.lang, ticket.id))
+        return
     # Confirmed: withdrawn even if an agent took it meanwhile (the shopper said they want the bot back).
-    await _hand_back(ctx, query, await _own_ticket(ctx, query, callback_data.t), _)
+    await _hand_back(ctx, query, ticket, _)
 
 
 @routes.callback_query(SupCB.filter(F.a == "wait"))

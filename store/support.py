@@ -408,6 +408,18 @@ async def record_shopper_message(
             )
 
 
+async def last_shopper_message(db: Database, ticket_id: int) -> int:
+    """Id of the ticket's newest shopper message, 0 when there is none. Ids only grow, so a question drawn with
+    this number can tell later whether the shopper wrote since (clocks could tie within one tick)."""
+    async with db.read() as session:
+        newest = await session.scalar(
+            select(func.max(SupportMessage.id)).where(
+                SupportMessage.ticket_id == ticket_id, SupportMessage.role == "shopper"
+            )
+        )
+        return int(newest or 0)
+
+
 async def record_agent_message(
     db: Database, ticket_id: int, agent_id: int, *, kind: str, text: str, note: bool
 ) -> None:

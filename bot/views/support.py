@@ -155,12 +155,13 @@ def back_to_bot_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def withdraw_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
-    """ "Back to the bot" tapped on a request nobody has answered yet: withdraw it, or keep the place in the queue."""
+def withdraw_markup(lang: str, ticket_id: int, seen: int) -> InlineKeyboardMarkup:
+    """ "Back to the bot" tapped on a request nobody has answered yet: withdraw it, or keep the place in the queue.
+    `seen`: the newest shopper message in the ticket when asked (a later one means they still want help)."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(t(lang, "support.button.withdraw"), SupCB(a="wdr", t=ticket_id)),
+                _button(t(lang, "support.button.withdraw"), SupCB(a="wdr", t=ticket_id, v=seen)),
                 _button(t(lang, "support.button.keep_waiting"), SupCB(a="wait", t=ticket_id)),
             ]
         ]
