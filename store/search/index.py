@@ -5,6 +5,8 @@ Documents are numbered densely as they are added. A product that changes gets a 
 one is marked dead (postings are append-only; `compact` drops dead entries). Changes that do not alter the text
 (price, stock) are applied in place, so a flash sale's stream of stock updates costs nothing here.
 Prices and the in-stock flag in the index only rank and filter; what a shopper sees is read from the database.
+A product sold for Telegram Stars is indexed at its ⭐ price and flagged: a price bound is in the shop's currency, so
+it never lists one (nor do the price-range buttons count it), and the price sorts put them after the others.
 Best-match results list products in stock before sold-out ones (outside check: "水果 便宜" put a sold-out product
 first); the explicit sorts (price, newest, rating) keep their literal order.
 """
@@ -55,11 +57,15 @@ class IndexedProduct:
     tags: str
     active: bool = True
     in_stock: bool = True  # stock > 0; updated in place (not part of the text). See also `SearchIndex.set_on_sale`.
+    # What a buyer pays in Telegram Stars (a digital product sold for Stars); None: `price`, in the shop's currency.
+    stars_price: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> IndexedProduct:
         """From a products row (or a select of its columns; without `active`, the row is an active product; without
-        `stock`, one in stock)."""
+        `stock`, one in stock; without `is_digital` and `stars_price`, one sold in the shop's currency)."""
+        # The rule of `ResultItem.paid_price`: a Star price counts for digital products only.
+        stars = getattr(row, "stars_price", None) if getattr(row, "is_digital", False) else None
         return cls(
             id=row.id,
             category_id=row.category_id,
@@ -72,6 +78,7 @@ class IndexedProduct:
             tags=row.tags or "",
             active=bool(getattr(row, "active", True)),
             in_stock=(getattr(row, "stock", 1) or 0) > 0,
+            stars_price=stars or None,
         )
 
     def signature(self) -> int:
@@ -117,7 +124,7 @@ class Hits:
     product_ids: list[int]  # the requested page, best first
     total: int
     partial: bool  # no product matched every word; these match the most words
-    prices: list[int]  # prices of all matches before the price filter (for range buttons)
+    prices: list[int]  # prices of all matches sold in the shop's currency, before the price filter (range buttons)
     categories: list[tuple[int, int]]  # (category id, matches) before the category filter, most first
 
 
@@ -156,7 +163,8 @@ class SearchIndex:
         self._n = 0
         self._cap = 0
         self._pid: IntArray = np.zeros(0, np.int64)
-        self._price: IntArray = np.zeros(0, np.int64)
+        self._price: IntArray = np.zeros(0, np.int64)  # what a buyer pays: in ⭐ where `_stars`
+        self._stars: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)  # sold for Telegram Stars
         self._category: IntArray = np.zeros(0, np.int64)
         self._created: IntArray = np.zeros(0, np.int64)
         self._alive: npt.NDArray[np.bool_] = np.zeros(0, np.bool_)
@@ -211,7 +219,7 @@ class SearchIndex:
         doc = self._doc.get(product.id)
         if self._signatures.get(product.id) == signature:
             if doc is not None:
-                self._price[doc] = product.price
+                self._set_price(doc, product)
                 self._no_stock[doc] = not product.in_stock
             return False
         self.remove(product.id)
@@ -239,7 +247,7 @@ class SearchIndex:
 
     def _grow(self) -> None:
         cap = max(1024, self._cap * 2)
-        for name in ("_pid", "_price", "_category", "_created", "_alive", "_no_stock", "_sale"):
+        for name in ("_pid", "_price", "_stars", "_category", "_created", "_alive", "_no_stock", "_sale"):
             old = getattr(self, name)
             new = np.zeros(cap, old.dtype)
             new[: self._n] = old[: self._n]
@@ -252,7 +260,7 @@ class SearchIndex:
         doc = self._n
         self._n += 1
         self._pid[doc] = product.id
-        self._price[doc] = product.price
+        self._set_price(doc, product)
         self._category[doc] = product.category_id
         self._created[doc] = product.created
         self._alive[doc] = True
@@ -285,6 +293,10 @@ class SearchIndex:
                 entry[0].append(doc)
                 entry[1].append(weight)
         self._delta_entries += len(weights)
+
+    def _set_price(self, doc: int, product: IndexedProduct) -> None:
+        self._stars[doc] = product.stars_price is not None
+        self._price[doc] = product.price if product.stars_price is None else product.stars_price
 
     def _learn(self, term: str, surface: str) -> None:
         self._surface[term] = surface
@@ -454,10 +466,11 @@ class SearchIndex:
         shift = np.int64(1 << 32)
         if sort == "rating":
             return _rating_keys(pid, ratings)
-        if sort == "price_asc":
-            return np.minimum(self._price[docs], (1 << 30) - 1) * shift + pid
-        if sort == "price_desc":
-            return -np.minimum(self._price[docs], (1 << 30) - 1) * shift + pid
+        if sort in ("price_asc", "price_desc"):
+            price = np.minimum(self._price[docs], (1 << 30) - 1) * shift
+            # ⭐ and the shop's currency are two scales: Stars-priced products follow the others, in ⭐ order.
+            stars_last = self._stars[docs].astype(np.int64) << 62
+            return stars_last + (price if sort == "price_asc" else -price) + pid
         if sort == "newest" or score is None:
             return -self._created[docs] * shift - pid
         quantised = np.rint(score[docs].astype(np.float64) * 100).astype(np.int64)
@@ -506,11 +519,15 @@ class SearchIndex:
         n = self._n
         in_category = matched if category_id is None else matched & (self._category[:n] == category_id)
         in_price = matched
+        currency_priced = ~self._stars[:n]
+        if price_min is not None or price_max is not None:
+            # A bound is in the shop's currency: a product sold for Stars cannot be bought within it.
+            in_price = in_price & currency_priced
         if price_min is not None:
             in_price = in_price & (self._price[:n] >= price_min)
         if price_max is not None:
             in_price = in_price & (self._price[:n] < price_max)
-        prices = self._price[:n][in_category]
+        prices = self._price[:n][in_category & currency_priced]
         counts = np.bincount(self._category[:n][in_price]) if in_price.any() else np.zeros(0, np.int64)
         categories = sorted(
             ((int(c), int(counts[c])) for c in np.flatnonzero(counts)), key=lambda item: (-item[1], item[0])

@@ -28,7 +28,11 @@ _COLUMNS = (
     Product.tags,
     Product.active,
     Product.stock,  # ranks products in stock first; a stock change bumps `updated_at`, so the refresh sees it
+    Product.is_digital,
+    Product.stars_price,
 )
+# Sold for Telegram Stars (`ResultItem.paid_price`): a bound in the shop's currency never lists them.
+_STARS_PRICED = and_(Product.is_digital.is_(True), func.coalesce(Product.stars_price, 0) != 0)
 
 
 def _contains(fragment: str) -> ColumnElement[bool]:
@@ -63,6 +67,8 @@ async def interim_index(
         base = base.where(Product.price >= price_min)
     if price_max is not None:
         base = base.where(Product.price < price_max)
+    if price_min is not None or price_max is not None:
+        base = base.where(~_STARS_PRICED)
     async with db.read() as session:
         if parsed.empty:
             rows = list(await session.execute(base.order_by(Product.created_at.desc()).limit(CANDIDATES)))

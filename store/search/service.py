@@ -69,6 +69,9 @@ _INDEX_COLUMNS = (
     Product.tags,
     Product.active,
     Product.stock,  # ranks products in stock first; a stock change bumps `updated_at`, so the refresh sees it
+    # Stars-priced products stay out of currency price filters; a switch bumps `updated_at` like a price change.
+    Product.is_digital,
+    Product.stars_price,
 )
 
 
