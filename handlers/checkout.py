@@ -153,6 +153,31 @@ async def checkout_button(query: CallbackQuery, ctx: AppContext, lang: str, stat
     await edit_or_answer(query, text, markup)
 
 
+@routes.callback_query(MenuCB.filter(F.action == views.NEXT_CHECKOUT))
+async def next_checkout_button(
+    query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext, fsm_storage: BaseStorage
+) -> None:
+    """The digital items' checkout after a mixed cart's physical order: a new message below the placed one,
+    which keeps its pickup code and order button (outside tester: the summary replaced the pickup code). The
+    button goes from the placed order; a double tap starts one checkout."""
+    message = query.message
+    if message is None or isinstance(message, InaccessibleMessage) or message.chat.type != "private":
+        await query.answer(t(lang, "checkout.in_private"), url=private_link(ctx))
+        return
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return
+    text, markup = await _begin(ctx, query.from_user.id, lang, state)
+    await query.answer()
+    await message.answer(text, reply_markup=markup)
+    if message.reply_markup is not None:
+        rows = [
+            [button for button in row if button.callback_data != query.data]
+            for row in message.reply_markup.inline_keyboard
+        ]
+        with contextlib.suppress(TelegramAPIError):  # edited meanwhile (another device): the new message stands
+            await message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=[r for r in rows if r]))
+
+
 async def checkout_link(message: Message, value: str, data: dict[str, Any]) -> None:
     """`/start co_cart` from a group's "Check out in private chat": a Check out button, or the empty cart."""
     ctx: AppContext = data["ctx"]

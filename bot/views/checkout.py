@@ -220,6 +220,11 @@ def held_back_note(lang: str, quote: Quote) -> str:
     return t(lang, "checkout.digital_later", items=titles)
 
 
+# The Stars checkout of a mixed cart's digital items: it starts below the placed order's message, which keeps what
+# the shopper needs from it (the pickup code, the order's button).
+NEXT_CHECKOUT = "checkout_next"
+
+
 def next_checkout(lang: str, markup: InlineKeyboardMarkup | None = None) -> InlineKeyboardMarkup:
     """The placed order's buttons plus one that starts the Stars checkout of the digital items left in the cart."""
     rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
@@ -227,7 +232,7 @@ def next_checkout(lang: str, markup: InlineKeyboardMarkup | None = None) -> Inli
         0,
         [
             InlineKeyboardButton(
-                text=t(lang, "checkout.digital_next_button"), callback_data=MenuCB(action="checkout").pack()
+                text=t(lang, "checkout.digital_next_button"), callback_data=MenuCB(action=NEXT_CHECKOUT).pack()
             )
         ],
     )

@@ -145,7 +145,11 @@ async def test_mixed_cart_checks_out_physical_first_then_digital_in_stars(seeded
     assert (await stock_of(shop.db, apple), await stock_of(shop.db, gift)) == (apple_stock - 2, gift_stock)
 
     await alice.tap("Check out digital items", message=placed)
-    stars_summary = next(m for m in await alice.messages() if m.message_id == placed.message_id)
+    # The Stars checkout comes below: the placed order keeps its message, without the button just used.
+    kept = next(m for m in await alice.messages() if m.message_id == placed.message_id)
+    assert "is placed" in text_of(kept) and "⭐ Check out digital items" not in labels(kept), labels(kept)
+    stars_summary = await alice.last_message()
+    assert stars_summary is not None and stars_summary.message_id > placed.message_id
     assert "Order summary" in text_of(stars_summary) and "Total: ⭐ 350" in text_of(stars_summary)
     assert labels(stars_summary) == ["Pay ⭐ 350", "✖️ Cancel checkout"]
     await alice.tap("Pay ⭐ 350", message=stars_summary)
@@ -160,6 +164,49 @@ async def test_mixed_cart_checks_out_physical_first_then_digital_in_stars(seeded
     assert (second.status, second.currency, second.total) == ("delivered", "XTR", 350)
     assert (await stock_of(shop.db, apple), await stock_of(shop.db, gift)) == (apple_stock - 2, gift_stock - 1)
     assert await _cart_skus(shop, alice.id) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "pickup", "on_pickup", "code", "next_button", "stars_total"),
+    [
+        ("Alice", "en", "Pick up: Central Store", "on pickup", "Pickup code", "Check out digital items", "⭐ 350"),
+        ("李雷", "zh-hans", "自提：", "自提时", "取货码", "结账虚拟商品", "⭐ 350"),
+    ],
+    ids=["en", "zh"],
+)
+async def test_digital_checkout_after_a_pickup_order_keeps_the_pickup_code(
+    seeded_shop: Stack,
+    name: str,
+    lang: str,
+    pickup: str,
+    on_pickup: str,
+    code: str,
+    next_button: str,
+    stars_total: str,
+) -> None:
+    """Outside tester: after a mixed cart's pickup order, "Check out digital items" replaced the message holding
+    the pickup code with the Stars summary; the code was only to be found in /orders then."""
+    shop = seeded_shop
+    alice = await shopper(shop, name, lang=lang)
+    apple, gift = await product_id(shop.db, "FRU-APPLE"), await product_id(shop.db, "DIG-GIFT50")
+    await fill_cart(shop.db, alice.id, {apple: 1, gift: 1})
+    await alice.send("/checkout")
+    await alice.tap(pickup)
+    await alice.tap(on_pickup)
+    placed = await bot_says(shop, alice, code)
+    assert any(next_button in b for b in labels(placed)), labels(placed)
+
+    data = next(b.callback_data for row in placed.buttons for b in row if next_button in b.text)
+    assert data is not None
+    await alice.tap(next_button, message=placed)
+    await alice.tap_data(data, message=placed)  # a second tap (a double tap, another device) starts nothing more
+    await shop.client.settle()
+    kept = next(m for m in await alice.messages() if m.message_id == placed.message_id)
+    assert code in text_of(kept) and text_of(kept) == text_of(placed), text_of(kept)
+    assert not any(next_button in b for b in labels(kept)), labels(kept)
+    below = [m for m in await alice.messages() if m.from_bot and m.message_id > placed.message_id]
+    assert len(below) == 1 and stars_total in text_of(below[0]), [text_of(m) for m in below]
+    assert any(stars_total in b for b in labels(below[0])), labels(below[0])
 
 
 async def test_mixed_cart_is_explained_in_chinese(seeded_shop: Stack) -> None:
