@@ -60,7 +60,8 @@ UNPAID = frozenset({PENDING_PAYMENT, CONFIRMED})
 PAID_STATUSES = frozenset({PAID, SHIPPED, DELIVERED})
 # Group buys and flash sales reserve their own stock (and return it with an order hook on cancelled/expired);
 # only cart orders hold units of products.stock that this module gives back (at cancel, expiry, or a refund before
-# shipping). A flash or group-buy order refunded while paid keeps its units out: not handled yet.
+# shipping). A flash or group-buy order refunded while paid gives its units back through its own refunded hook
+# (store.flashsale.hooks.on_refunded: to the sale's pool while it is live; store.groupbuy.hooks.give_back_refunded).
 STOCK_RELEASING_SOURCES = frozenset({"cart"})
 
 DELIVERY_METHODS = ("delivery", "pickup", "digital")

@@ -37,6 +37,7 @@ def standard_rules(growth: GrowthPolicy | None = None, admins: frozenset[int] = 
     """Every feature's order hooks and discount providers, listed where one can read them all."""
     from store import audit, delivery, groupbuy, privacy, stock_alerts
     from store.flashsale import hooks as flash_hooks
+    from store.groupbuy import hooks as groupbuy_hooks
     from store.growth import rewards
     from store.social import reviews
 
@@ -67,6 +68,8 @@ def standard_rules(growth: GrowthPolicy | None = None, admins: frozenset[int] = 
             "refunded": (
                 rewards.reverse_refunded_order,
                 groupbuy.on_refunded,
+                groupbuy_hooks.give_back_refunded,
+                flash_hooks.on_refunded,
                 audit.order_changed,
                 privacy.erase_when_finished,
             ),

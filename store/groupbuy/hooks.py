@@ -1,5 +1,6 @@
 """Order transitions that concern a group buy: the leader's commission is credited when a participant's
-order is paid (pay on pickup: delivered) and reversed on refund; an unpaid order that ends gives its units back."""
+order is paid (pay on pickup: delivered) and reversed on refund; an unpaid order that ends, or a paid one refunded
+before it was shipped or collected, gives its units back."""
 
 from __future__ import annotations
 
@@ -85,3 +86,13 @@ async def give_back(session: AsyncSession, change: order_hooks.Transition) -> No
     # Group-buy orders hold the units reserved at join (orders only releases cart orders' stock).
     if change.order.source == SOURCE and change.from_status in orders.UNPAID:
         await orders.release_stock(session, change.order.id)
+
+
+async def give_back_refunded(session: AsyncSession, change: order_hooks.Transition) -> None:
+    """Refunded from paid, before it was shipped or collected: the units reserved at join never left the shop, so they
+    go back on the shelf as a cart order's do (store.orders; refunded is terminal, so once). After shipping or a
+    hand-over they are with the buyer. The buy itself is not touched: it succeeded and stays so (its tier and final
+    price were promised to everyone), its participants stay as they joined, and what the leader earned and was paid
+    follows the order (on_refunded reverses the commission; paid totals count paid orders only)."""
+    if change.order.source == SOURCE and change.from_status == orders.PAID:
+        await orders.release_stock(session, change.order.id, physical_only=True)

@@ -45,7 +45,8 @@ class FlashSale(Base):
     sold: Mapped[int] = mapped_column(Integer, default=0)  # claimed and not returned (unpaid or paid)
     paid: Mapped[int] = mapped_column(Integer, default=0)
     revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units paid for flash orders
-    returned: Mapped[int] = mapped_column(Integer, default=0)  # unpaid claims whose unit went back to the pool
+    # claims whose unit came back: unpaid (expired, cancelled), or refunded before it was shipped or collected
+    returned: Mapped[int] = mapped_column(Integer, default=0)
     per_user_limit: Mapped[int] = mapped_column(Integer, default=1)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -77,5 +78,5 @@ class FlashClaim(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     seq: Mapped[int] = mapped_column(Integer)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | paid | returned
+    status: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | paid | returned | refunded
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

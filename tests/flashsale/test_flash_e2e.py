@@ -110,7 +110,7 @@ async def test_flash_sale_in_a_group(shop: Stack) -> None:
     await shop.client.wait_for(lambda: _text_of(alice, group, card.message_id, "is over"), timeout=10)
     summary = await _private_with(ada, shop, "is over")
     assert "Paid: 1 of 2" in summary.text and "¥19.90" in summary.text  # type: ignore[operator]
-    assert "returned: 1" in summary.text  # type: ignore[operator]
+    assert "back in the pool (unpaid or refunded): 1" in summary.text  # type: ignore[operator]
     final_card = next(m for m in await alice.messages(group) if m.message_id == card.message_id)
     assert final_card.edited and not final_card.buttons, "the ended card keeps no Buy button"
     done = await flashsale.get_sale(shop.db, sale.id)

@@ -252,11 +252,13 @@ async def test_commission_credited_on_payment_once_and_reversed_on_refund(any_db
     async with any_db.tx() as session:
         await orders.transition(session, first, orders.REFUNDED, "admin:1")
     assert await groupbuy.commission_balance(any_db, 1) == 0
+    # Refunded before it was collected: its unit is back on the shelf (hooks.give_back_refunded).
+    assert await stock_of(any_db, product_id) == 20 - 3 + 1
 
     # An unpaid order that expires gives its unit back (group buys hold their own reservation).
     async with any_db.tx() as session:
         await orders.transition(session, second, orders.EXPIRED, "system")
-    assert await stock_of(any_db, product_id) == 20 - 3 + 1
+    assert await stock_of(any_db, product_id) == 20 - 3 + 2
 
     async with any_db.tx() as session:
         await orders.transition(session, third, orders.PAID, "test")
