@@ -53,6 +53,7 @@ from bot.support_desk import RELAYED, open_ticket_for
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from bot.views.assistant import did_you_mean_markup
+from bot.views.clock import zoned
 from dialogues.nlu import FALLBACK_INTENT, detect_language
 from dialogues.nlu.builtin import has_enough_signal
 from store import groupbuy, nlu_review, orders, support
@@ -365,11 +366,14 @@ async def _refund(
         if line is None:
             problem = t(lang, "support.refund.unknown_order", order_id=named)
         elif line.status in orders.PAID_STATUSES:
-            return await open_ticket_for(ctx, user_id, lang, reason="refund", order_id=line.id)
+            problem = await _past_return_window(ctx, lang, line)
+            if not problem:
+                return await open_ticket_for(ctx, user_id, lang, reason="refund", order_id=line.id)
         else:
             status = views.status_name(lang, line.status, line.delivery_method)
             problem = t(lang, "support.refund.not_refundable", order_id=line.id, status=status)
-    refundable = await support.refundable_orders(ctx.db, user_id, PICKER_SIZE)
+    days = ctx.settings.shop.return_days
+    refundable = await support.refundable_orders(ctx.db, user_id, PICKER_SIZE, return_days=days)
     if named is None and len(refundable) == 1:
         return await open_ticket_for(ctx, user_id, lang, reason="refund", order_id=refundable[0].id)
     if refundable:
@@ -382,6 +386,19 @@ async def _refund(
         has_orders = bool(await support.recent_orders(ctx.db, user_id, 1))
         problem = t(lang, "support.refund.none_refundable" if has_orders else "support.refund.no_orders")
     return problem, views.answer_markup(lang, text, turn_id, [[views.human_button(lang)]])
+
+
+async def _past_return_window(ctx: AppContext, lang: str, line: support.OrderLine) -> str:
+    """Why a delivered order's refund is not taken by the bot: its return window closed (the FAQ promises refunds
+    within `return_days` of delivery). A person can still look at it (a defect): the answer offers one."""
+    if line.status != orders.DELIVERED:
+        return ""
+    delivered = await support.delivered_at(ctx.db, line.id)
+    days = ctx.settings.shop.return_days
+    if delivered is None or delivered >= utcnow() - timedelta(days=days):
+        return ""
+    when = zoned(delivered, ctx.settings.shop.timezone, "%Y-%m-%d")
+    return t(lang, "support.refund.past_window", order_id=line.id, date=when, days=days)
 
 
 async def _loyalty(ctx: AppContext, user_id: int, intent: str, lang: str) -> str:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, Exists, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, scheduling, users
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden, NotFound
-from store.models import CartItem, Order, Product, User, utcnow
+from store.models import CartItem, Order, OrderEvent, Product, User, utcnow
 from store.models.support import (
     ACTIVE_STATUSES,
     AssistantTurn,
@@ -30,7 +30,7 @@ from store.models.support import (
     SupportTicket,
     SupportTopic,
 )
-from store.orders import PAID_STATUSES
+from store.orders import DELIVERED, PAID_STATUSES
 
 TAKE_SLA = "support_take"
 REPLY_SLA = "support_reply"
@@ -565,14 +565,37 @@ async def recent_orders(db: Database, user_id: int, limit: int = 5) -> list[Orde
         return await _recent_orders(session, user_id, limit)
 
 
-async def refundable_orders(db: Database, user_id: int, limit: int = 5) -> list[OrderLine]:
-    """The shopper's newest orders a refund can be asked for (paid, shipped or delivered), newest first."""
+async def refundable_orders(
+    db: Database, user_id: int, limit: int = 5, *, return_days: int | None = None
+) -> list[OrderLine]:
+    """The shopper's newest orders a refund can be asked for, newest first: paid or shipped, and delivered ones
+    while their return window is open (`return_days` after delivery; None: whenever delivered)."""
+    window = None
+    if return_days is not None:
+        window = or_(Order.status != DELIVERED, ~_delivered_before(utcnow() - timedelta(days=return_days)))
     async with db.read() as session:
-        return await _recent_orders(session, user_id, limit, statuses=PAID_STATUSES)
+        return await _recent_orders(session, user_id, limit, statuses=PAID_STATUSES, also=window)
+
+
+def _delivered_before(moment: datetime) -> Exists:
+    return exists().where(OrderEvent.order_id == Order.id, OrderEvent.to_status == DELIVERED, OrderEvent.at < moment)
+
+
+async def delivered_at(db: Database, order_id: int) -> datetime | None:
+    """When the order was delivered (or collected), None while it is not: the start of its return window."""
+    async with db.read() as session:
+        return await session.scalar(
+            select(func.max(OrderEvent.at)).where(OrderEvent.order_id == order_id, OrderEvent.to_status == DELIVERED)
+        )
 
 
 async def _recent_orders(
-    session: AsyncSession, user_id: int, limit: int, *, statuses: Iterable[str] | None = None
+    session: AsyncSession,
+    user_id: int,
+    limit: int,
+    *,
+    statuses: Iterable[str] | None = None,
+    also: ColumnElement[bool] | None = None,
 ) -> list[OrderLine]:
     from store.models import OrderItem
 
@@ -585,6 +608,8 @@ async def _recent_orders(
     query = select(Order, items).where(Order.user_id == user_id)
     if statuses is not None:
         query = query.where(Order.status.in_(list(statuses)))
+    if also is not None:
+        query = query.where(also)
     rows = await session.execute(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit))
     return [
         OrderLine(o.id, o.status, o.total, o.currency, o.created_at, o.note, int(count or 0), o.delivery_method)
