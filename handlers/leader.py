@@ -99,10 +99,9 @@ async def leader_tap(
     elif action == "csv":
         points = {p.id: p.name.get(lang) for p in ctx.settings.shop.pickup_points}
         name, content = await groupbuy.pickup_csv(ctx.db, gid, uid, admin, points)
+        caption = t(lang, views.csv_key(await groupbuy.get(ctx.db, gid), "groupbuy.leader.csv_caption"), id=gid)
         await query.answer()
-        await ctx.bot.send_document(
-            uid, BufferedInputFile(content, filename=name), caption=t(lang, "groupbuy.leader.csv_caption", id=gid)
-        )
+        await ctx.bot.send_document(uid, BufferedInputFile(content, filename=name), caption=caption)
     elif action == "ext":
         if callback_data.v not in (24, 72):
             raise DomainError("bad_button")

@@ -19,6 +19,7 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t
 from bot.outbox import Outgoing
+from bot.views import orders as order_views
 from bot.views.clock import zone_label, zoned
 from bot.views.common import buyer_label
 from dialogues.groupbuy_wizard import PERCENT_STEP
@@ -270,17 +271,29 @@ def panel(
     return Screen(_clip(text, TEXT_LIMIT), _markup([qty_row, receive_row, leave_row]))
 
 
+def _charges(lang: str, currency: str, goods: int, total: int, delivery_fee: int) -> list[str]:
+    """Below a group-buy order's goods: its delivery fee and total, as its detail in /orders words them (nothing
+    when the total is the goods)."""
+    lines = order_views.charge_lines(lang, currency, delivery_fee=delivery_fee)
+    if lines or total != goods:
+        lines.append(order_views.total_line(lang, total, currency))
+    return lines
+
+
 def _panel_outcome(lang: str, view: GroupBuyView, part: ParticipantView, receive: str) -> list[str]:
     if view.status == "succeeded" and part.order_id is not None:
+        goods = view.current_price * part.quantity
+        total = part.order_total or 0
         order = t(
             lang,
             "groupbuy.panel_ended.ordered",
             order_id=part.order_id,
             qty=part.quantity,
             price=_money(view.current_price, view.currency),
-            total=_money(part.order_total or 0, view.currency),
+            amount=_money(goods, view.currency),
         )
-        return [order, receive]
+        charges = _charges(lang, view.currency, goods, total, part.order_delivery_fee)
+        return [order, *charges, t(lang, "groupbuy.panel_ended.see_orders"), receive]
     return [t(lang, "groupbuy.panel_ended.released", qty=part.quantity)]  # failed or cancelled
 
 
@@ -768,6 +781,11 @@ def order_state(lang: str, status: str, receive: str) -> str:
     return t(lang, f"groupbuy.order_state.{status}")
 
 
+def csv_key(view: GroupBuyView, key: str) -> str:
+    """The participants' list of a buy without a pickup point is a delivery list, not a pickup list."""
+    return key if view.pickup_point else key + "_delivery"
+
+
 def leader_detail(
     lang: str,
     line: LeaderLine,
@@ -793,6 +811,8 @@ def leader_detail(
     parts.append(when_line(lang, view, timezone))
     if pickup:
         parts.append(t(lang, "groupbuy.pickup_line", point=html.escape(pickup)))
+    elif not view.product.is_digital:
+        parts.append(t(lang, "groupbuy.delivery_only_line"))
     parts.append(t(lang, "groupbuy.leader.people"))
     for person in people:
         receive = receive_of(view, person)
@@ -842,7 +862,7 @@ def leader_detail(
         if view.joined >= view.min_participants:
             rows.append([_button(t(lang, "groupbuy.btn.close_now"), LeaderCB(a="close", g=view.id).pack())])
         rows.append([_button(t(lang, "groupbuy.btn.cancel_buy"), LeaderCB(a="cancel", g=view.id).pack())])
-    rows.append([_button(t(lang, "groupbuy.btn.csv"), LeaderCB(a="csv", g=view.id).pack())])
+    rows.append([_button(t(lang, csv_key(view, "groupbuy.btn.csv")), LeaderCB(a="csv", g=view.id).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="home").pack())])
     return Screen(_clip("\n".join(parts), TEXT_LIMIT), _markup(rows))
 
@@ -918,16 +938,21 @@ def _title(lang: str, params: dict[str, Any]) -> str:
 def render_success(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     currency = str(params["currency"])
     pickup = pickup_label(app.settings.shop.pickup_points, params.get("pickup_point"), lang)
+    unit_price, total = int(params["unit_price"]), int(params["total"])
+    goods = unit_price * int(params["quantity"])
+    # A group-buy order has no discounts: what its total holds beyond the goods is its delivery fee.
+    fee = int(params.get("delivery_fee", total - goods))
     text = t(
         lang,
         "groupbuy.notice.success",
         title=_title(lang, params),
         qty=params["quantity"],
-        price=_money(int(params["unit_price"]), currency),
+        price=_money(unit_price, currency),
         regular=_money(int(params["base_price"]), currency),
-        total=_money(int(params["total"]), currency),
+        amount=_money(goods, currency),
         order_id=params["order_id"],
     )
+    text = "\n".join([text, *_charges(lang, currency, goods, total, fee)])
     if params.get("pay_on_pickup"):
         text += "\n" + t(lang, "groupbuy.notice.pay_on_pickup", point=html.escape(pickup or ""))
         return Outgoing(text=text)

@@ -91,6 +91,31 @@ def _delivery(lang: str, order: OrderDetail, point: PickupPoint | None) -> str:
     )
 
 
+def charge_lines(
+    lang: str,
+    currency: str,
+    *,
+    delivery_fee: int = 0,
+    discount: int = 0,
+    points_discount: int = 0,
+    points_spent: int = 0,
+) -> list[str]:
+    """What lies between an order's goods and its total, in the same words on every screen that shows an order
+    (its detail here and for the admin, a group buy's notice and panel): a total above the goods always says why."""
+    lines = []
+    if delivery_fee:
+        lines.append(t(lang, "orders.delivery_fee", amount=money(delivery_fee, currency)))
+    if discount:
+        lines.append(t(lang, "orders.discount", amount=money(discount, currency)))
+    if points_discount:
+        lines.append(t(lang, "orders.points", amount=money(points_discount, currency), points=points_spent))
+    return lines
+
+
+def total_line(lang: str, total: int, currency: str) -> str:
+    return t(lang, "orders.total", amount=money(total, currency))
+
+
 # The code means "hand it over": shown while the order waits at the counter, and after, for the record.
 # Deep links from a group reply to the private screen of /orders, /mydata, /forgetme and /support.
 PERSONAL_PREFIX = "my"
@@ -121,13 +146,15 @@ def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezo
             )
         )
     parts.append(t(lang, "orders.subtotal", amount=money(order.subtotal, cur)))
-    if order.delivery_fee:
-        parts.append(t(lang, "orders.delivery_fee", amount=money(order.delivery_fee, cur)))
-    if order.discount:
-        parts.append(t(lang, "orders.discount", amount=money(order.discount, cur)))
-    if order.points_discount:
-        parts.append(t(lang, "orders.points", amount=money(order.points_discount, cur), points=order.points_spent))
-    parts.append(t(lang, "orders.total", amount=money(order.total, cur)))
+    parts += charge_lines(
+        lang,
+        cur,
+        delivery_fee=order.delivery_fee,
+        discount=order.discount,
+        points_discount=order.points_discount,
+        points_spent=order.points_spent,
+    )
+    parts.append(total_line(lang, order.total, cur))
     parts.append(t(lang, "orders.payment_method", method=t(lang, f"orders.method.{order.payment_method}")))
     parts.append(_delivery(lang, order, point))
     if order.pickup_code and order.status in _PICKUP_CODE_SHOWN:

@@ -86,6 +86,7 @@ class ParticipantView:
     order_id: int | None
     order_status: str | None
     order_total: int | None
+    order_delivery_fee: int = 0  # part of order_total: the panel names it, as the order's detail does
 
 
 def view_of(row: GroupBuy, product: ProductView) -> GroupBuyView:
@@ -163,14 +164,17 @@ def _participant_view(part: GroupBuyParticipant, user: User, order: Order | None
         order_id=order.id if order is not None else None,
         order_status=order.status if order is not None else None,
         order_total=order.total if order is not None else None,
+        order_delivery_fee=order.delivery_fee if order is not None else 0,
     )
 
 
 def receive_of(view: GroupBuyView, part: ParticipantView) -> str:
-    """How a participant gets the goods: `digital` (handed over in the chat once paid), `delivery` or `pickup`."""
+    """How a participant gets the goods: `digital` (handed over in the chat once paid), `delivery` or `pickup`.
+    A buy without a pickup point only delivers: a participant who has not chosen yet still has the row's default
+    "pickup", yet gets a delivery order (lifecycle._succeed), so that is what they are shown as."""
     if view.product.is_digital:
         return "digital"
-    return "delivery" if part.delivery_method == "delivery" else "pickup"
+    return "pickup" if part.delivery_method == "pickup" and view.pickup_point else "delivery"
 
 
 def contact_of(part: GroupBuyParticipant) -> orders.Contact:
