@@ -24,6 +24,7 @@ from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import orders as views
 from bot.views.checkout import pickup_point
+from bot.views.clock import zoned
 from bot.views.common import personal_in_group
 from store import delivery, orders, personal_lists, privacy
 from store.errors import DomainError
@@ -81,7 +82,9 @@ async def orders_button(query: CallbackQuery, ctx: AppContext, lang: str) -> Non
 
 
 async def _render(query: CallbackQuery, ctx: AppContext, lang: str, order: orders.OrderDetail) -> None:
-    text, markup = views.detail(lang, order, pickup_point(ctx, order.pickup_point), ctx.settings.shop.timezone)
+    text, markup = views.detail(
+        lang, order, pickup_point(ctx, order.pickup_point), ctx.settings.shop.timezone, ctx.settings.shop.return_days
+    )
     await edit_or_answer(query, text, markup)
 
 
@@ -94,10 +97,12 @@ async def order_view(query: CallbackQuery, callback_data: OrderCB, ctx: AppConte
 
 @routes.callback_query(OrderCB.filter(F.action == "open"))
 async def order_open(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
-    """"View order" under delivered goods: the order as a new message, so the codes it sits under stay in the chat."""
+    """ "View order" under delivered goods: the order as a new message, so the codes it sits under stay in the chat."""
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
     await query.answer()
-    text, markup = views.detail(lang, order, pickup_point(ctx, order.pickup_point), ctx.settings.shop.timezone)
+    text, markup = views.detail(
+        lang, order, pickup_point(ctx, order.pickup_point), ctx.settings.shop.timezone, ctx.settings.shop.return_days
+    )
     await ctx.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
@@ -134,8 +139,15 @@ async def order_return(query: CallbackQuery, callback_data: OrderCB, ctx: AppCon
     """A return or refund goes to a person: a support ticket with the order attached (the agent sees it on the
     ticket card, and an admin refunds it from `/order N`)."""
     order = await orders.get_order(ctx.db, callback_data.order_id, query.from_user.id)  # the buyer's own only
-    if order.status not in orders.PAID_STATUSES:
-        await query.answer(t(lang, "orders.return_not_now"), show_alert=True)
+    days = ctx.settings.shop.return_days
+    if not order.returnable(days):
+        delivered = order.delivered_at
+        if order.status == orders.DELIVERED and delivered is not None:  # an old screen: the window closed since
+            date = zoned(delivered, ctx.settings.shop.timezone, "%Y-%m-%d")
+            text = t(lang, "orders.return_window_closed", order_id=order.id, date=date, days=days)
+        else:
+            text = t(lang, "orders.return_not_now")
+        await query.answer(text, show_alert=True)
         return
     await query.answer()
     text, markup = await support_desk.open_ticket_for(ctx, query.from_user.id, lang, reason="refund", order_id=order.id)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -470,6 +470,19 @@ class OrderDetail:
     @property
     def payable(self) -> bool:
         return self.status == PENDING_PAYMENT and self.payment_method in ("card", "stars")
+
+    @property
+    def delivered_at(self) -> datetime | None:
+        """When it was delivered (or collected): the start of its return window."""
+        return max((e.at for e in self.events if e.to_status == DELIVERED), default=None)
+
+    def returnable(self, return_days: int) -> bool:
+        """A return or refund can be asked for: paid or shipped, or delivered within `return_days` (the window the
+        shop's answers promise; a delivered order with no recorded time counts as within it)."""
+        if self.status not in PAID_STATUSES:
+            return False
+        delivered = self.delivered_at
+        return self.status != DELIVERED or delivered is None or delivered >= utcnow() - timedelta(days=return_days)
 
 
 async def load_detail(session: AsyncSession, order_id: int, user_id: int | None = None) -> OrderDetail:

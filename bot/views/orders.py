@@ -22,7 +22,7 @@ from bot.views.clock import zoned
 from bot.views.ops import opt_in_button
 from store import delivery
 from store.money import Money
-from store.orders import PAID_STATUSES, OrderDetail, OrderSummary
+from store.orders import OrderDetail, OrderSummary
 from store.personal_lists import ListCounts
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,9 @@ def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezo
     return "\n".join(parts)
 
 
-def detail(lang: str, order: OrderDetail, point: PickupPoint | None, timezone: str) -> tuple[str, InlineKeyboardMarkup]:
+def detail(
+    lang: str, order: OrderDetail, point: PickupPoint | None, timezone: str, return_days: int
+) -> tuple[str, InlineKeyboardMarkup]:
     rows: list[list[InlineKeyboardButton]] = []
     if order.payable:
         rows.append([_button(t(lang, "orders.pay_button"), "pay", order.id)])
@@ -179,7 +181,7 @@ def detail(lang: str, order: OrderDetail, point: PickupPoint | None, timezone: s
         rows.append([_button(t(lang, "orders.cancel_button"), "cancel", order.id)])
     if order.resendable:
         rows.append([_button(t(lang, "orders.resend_button"), "resend", order.id)])
-    if order.status in PAID_STATUSES:
+    if order.returnable(return_days):
         rows.append([_button(t(lang, "orders.return_button"), "return", order.id)])
     rows.append([_button(t(lang, "orders.back_button"), "list")])
     return detail_text(lang, order, point, timezone), InlineKeyboardMarkup(inline_keyboard=rows)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from bot.emulator.client import UserHandle
 from bot.i18n import t_plain
@@ -82,3 +83,36 @@ async def test_a_named_order_past_its_window_is_explained_and_a_person_offered(
     await shopper.send(ask.format(id=recent))
     ticket = await support.active_ticket(desk.db, shopper.id)
     assert ticket is not None and ticket.reason == "refund" and ticket.order_id == recent
+
+
+@pytest.mark.parametrize(("who", "lang"), [("Alice", "en"), ("李雷", "zh")], ids=["en", "zh"])
+async def test_the_order_screen_offers_a_return_only_within_the_window(desk: Any, who: str, lang: str) -> None:
+    shopper = desk.people[who]
+    await shopper.send("/start")
+    days = desk.app.ctx.settings.shop.return_days
+    old = await _delivered(desk, shopper, days + 3)
+    recent = await _delivered(desk, shopper, 1)
+    return_label = t_plain(lang, "orders.return_button")
+
+    async def detail(order_id: int) -> Any:
+        await shopper.send("/orders")
+        listing = await _last(shopper)
+        (label,) = [label for label in _labels(listing) if label.startswith(f"#{order_id}")]
+        await shopper.tap(label, message=listing)
+        return await _last(shopper)
+
+    assert return_label not in _labels(await detail(old))
+    screen = await detail(recent)
+    assert return_label in _labels(screen)
+
+    # The screen stays in the chat while the window closes: its button then says why, and hands nothing over.
+    async with desk.db.tx() as session:
+        await session.execute(
+            update(OrderEvent)
+            .where(OrderEvent.order_id == recent, OrderEvent.to_status == "delivered")
+            .values(at=utcnow() - timedelta(days=days + 1))
+        )
+    tapped = await shopper.tap(return_label, message=screen)
+    assert tapped.toast is not None and f"#{recent}" in (tapped.toast.text or ""), tapped.toast
+    assert str(days) in (tapped.toast.text or "") and "/support" in (tapped.toast.text or "")
+    assert await support.active_ticket(desk.db, shopper.id) is None
