@@ -245,6 +245,8 @@ async def forget_answer(
     done = t(lang, "privacy.forgotten", orders=erased.orders_anonymised)
     if erased.orders_open:
         done += "\n\n" + t(lang, "privacy.open_orders_kept", orders=erased.orders_open)
+    if erased.group_buys_open:
+        done += "\n\n" + t(lang, "privacy.open_group_buys_kept", buys=erased.group_buys_open)
     await edit_or_answer(query, done)
 
 

@@ -1,14 +1,29 @@
 """Personal data: export (/mydata) and erasure (/forgetme).
 
 Erasure clears the contact details (name, phone, address) and the Telegram first name, last name and username
-on the user row, the contact details on every finished order and on group-buy participations, deletes what the
-shopper wrote to the assistant and to support agents (and their rating comments), and stamps users.erased_at.
+on the user row, the contact details on every finished order and finished group-buy participation, deletes what
+the shopper wrote to the assistant and to support agents (and their rating comments), and stamps users.erased_at.
 Orders stay, anonymised, because the shop must keep its accounting records. An order still on its way (unpaid,
 paid, shipped, or waiting at a pickup point) keeps its delivery details until it is delivered, cancelled,
 expired or refunded, when `erase_when_finished` removes them: erasing them at once left a paid parcel with no
 address. The points ledger stays because it holds no personal data beyond the user id. The wishlist, cart and
 "Notify me" lists are emptied and flash-sale alerts turned off (store.personal_lists, which also says why a
 broadcast opt-out stays). (The bot renames the shopper's support topic: handlers.support.)
+
+Group buys follow the same rule, for the same reason: a successful buy makes each participant's order from the
+participation's contact (store.groupbuy.lifecycle), so erasing it while the buy was open made an order with no
+address. A participation whose buy is still open, or whose order is still on its way, is marked
+(group_buy_participants.erase_when_finished) and keeps its details; the others are erased at once. Then:
+- the buy fails or is cancelled: no order will need them, so they go at that moment (`erase_kept_participations`,
+  from lifecycle.release_all);
+- the buy succeeds: the order made from a marked participation is marked too, so the order hook below erases the
+  order's details when it is finished, and with them the participation's copy (`erase_when_finished`). The copy
+  stays until then, rather than going when the order is made, because the participant's panel and the leader's
+  list and pickup CSV read the participation, not the order; a pickup or digital order takes no address, so
+  there the copy goes as the order is made (`forget_participation`).
+The mark, not users.erased_at, carries the promise, so it holds when the shopper comes back as a customer meanwhile
+(they asked while it was open). /forgetme locks the shopper's open buys first (the no-op update joins and closing
+take), so a buy closing at the same moment either sees the mark or has made its orders before they are looked at.
 """
 
 from __future__ import annotations
@@ -17,14 +32,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import order_hooks, orders
 from store.db import Database
 from store.errors import DomainError
 from store.models import Order, OrderItem, Payment, User, utcnow
-from store.models.groupbuy import GroupBuyParticipant
+from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 from store.models.growth import Checkin, PointsAccount, Referral
 from store.models.nlu import NluQuestion
 from store.models.social import ProductVisit, Review
@@ -183,6 +198,9 @@ async def _feature_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
 class Erasure:
     orders_anonymised: int
     orders_open: int = 0  # keep their delivery details until they are finished
+    # Open group buys the shopper is in: the participation keeps its delivery details until the buy fails or is
+    # cancelled, or the order it makes is finished (participations whose order is open count in orders_open).
+    group_buys_open: int = 0
 
 
 # Still to be paid, shipped, delivered or handed over: the shop needs the address and phone for them.
@@ -197,6 +215,7 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         user = await session.get(User, user_id)
         if user is None:
             raise DomainError("unknown_user")
+        open_buys = await _lock_open_buys(session, user_id)
         user.contact_name = None
         user.phone = None
         user.address = None
@@ -216,11 +235,14 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
             .values(erase_when_finished=True)
             .execution_options(synchronize_session=False)
         )
+        kept = _participation_kept(user_id, open_buys)
         await session.execute(
             update(GroupBuyParticipant)
-            .where(GroupBuyParticipant.user_id == user_id)
-            .values(contact_name=None, phone=None, address=None)
+            .where(GroupBuyParticipant.user_id == user_id, kept)
+            .values(erase_when_finished=True)
+            .execution_options(synchronize_session=False)
         )
+        await session.execute(_erase_participations().where(GroupBuyParticipant.user_id == user_id, not_(kept)))
         await session.execute(delete(AssistantTurn).where(AssistantTurn.user_id == user_id))
         await session.execute(delete(NluQuestion).where(NluQuestion.user_id == user_id))
         tickets = select(SupportTicket.id).where(SupportTicket.user_id == user_id)
@@ -233,7 +255,35 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         # Reviews keep their rating (anonymous); their words and photos go, and so does what the shopper looked at.
         await session.execute(update(Review).where(Review.user_id == user_id).values(text=None, photo_file_id=None))
         await session.execute(delete(ProductVisit).where(ProductVisit.user_id == user_id))
-        return Erasure(int(getattr(result, "rowcount", 0) or 0), int(getattr(still_open, "rowcount", 0) or 0))
+        return Erasure(
+            int(getattr(result, "rowcount", 0) or 0), int(getattr(still_open, "rowcount", 0) or 0), len(open_buys)
+        )
+
+
+async def _lock_open_buys(session: AsyncSession, user_id: int) -> list[int]:
+    """The open group buys the shopper is in, row-locked (the no-op update joins and closing take, store.groupbuy):
+    a buy that closes meanwhile has made its orders before this reads them, or reads the mark this sets."""
+    result = await session.execute(
+        update(GroupBuy)
+        .where(
+            GroupBuy.status == "open",  # store.groupbuy.rules.OPEN
+            GroupBuy.id.in_(select(GroupBuyParticipant.group_buy_id).where(GroupBuyParticipant.user_id == user_id)),
+        )
+        .values(joined=GroupBuy.joined)
+        .returning(GroupBuy.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(int(row[0]) for row in result.all())
+
+
+def _participation_kept(user_id: int, open_buys: list[int]) -> ColumnElement[bool]:
+    """Still needed: the buy is open (it may still make an order from it), or the order it made is on its way."""
+    open_orders = select(Order.id).where(Order.user_id == user_id, Order.status.in_(OPEN_STATUSES))
+    return or_(
+        GroupBuyParticipant.group_buy_id.in_(open_buys) if open_buys else false(),
+        # not NULL first: NOT (NULL IN ...) is NULL, and a participation without an order must be erased
+        and_(GroupBuyParticipant.order_id.is_not(None), GroupBuyParticipant.order_id.in_(open_orders)),
+    )
 
 
 def _erase_contact() -> Any:
@@ -246,9 +296,35 @@ def _erase_contact() -> Any:
     )
 
 
+def _erase_participations() -> Any:
+    return (
+        update(GroupBuyParticipant)
+        .values(contact_name=None, phone=None, address=None, erase_when_finished=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def erase_when_finished(session: AsyncSession, change: order_hooks.Transition) -> None:
     """An order kept its delivery details past the shopper's /forgetme because it was on its way: now that it is
-    finished they go (also when the shopper has come back as a customer since: they asked while it was open)."""
+    finished they go (also when the shopper has come back as a customer since: they asked while it was open), and
+    so does the copy on the group-buy participation the order was made from."""
     if not change.order.erase_when_finished:
         return
     await session.execute(_erase_contact().where(Order.id == change.order.id))
+    await session.execute(_erase_participations().where(GroupBuyParticipant.order_id == change.order.id))
+
+
+async def erase_kept_participations(session: AsyncSession, group_buy_id: int) -> None:
+    """A group buy failed or was cancelled: the participations kept past a /forgetme while it was open lose their
+    delivery details now (no order will be made from them)."""
+    await session.execute(
+        _erase_participations().where(
+            GroupBuyParticipant.group_buy_id == group_buy_id, GroupBuyParticipant.erase_when_finished.is_(True)
+        )
+    )
+
+
+def forget_participation(part: GroupBuyParticipant) -> None:
+    """A kept participation whose order took none of its contact (pickup, digital): nothing needs its copy."""
+    part.contact_name = part.phone = part.address = None
+    part.erase_when_finished = False

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import checkout, notify, orders, scheduling
+from store import checkout, notify, orders, privacy, scheduling
 from store.db import Database
 from store.errors import Conflict
 from store.groupbuy.parsing import DeadlineChoice, GroupBuySpec, publish_deadline
@@ -163,6 +163,12 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
             status=orders.CONFIRMED if pay_on_pickup else orders.PENDING_PAYMENT,
         )
         part.order_id = order.id
+        if part.erase_when_finished:
+            # /forgetme while the buy was open: the order keeps the details until it is finished, then its hook
+            # erases them and the participation's copy (store.privacy); a copy the order did not take goes now.
+            order.erase_when_finished = True
+            if not shipped:
+                privacy.forget_participation(part)
         order_ids.append(order.id)
         await notify.enqueue(
             session,
@@ -223,8 +229,9 @@ def _checkout_policy(policy: GroupBuyPolicy) -> checkout.CheckoutPolicy:
 
 
 async def release_all(session: AsyncSession, view: GroupBuyView, reason: str) -> int:
-    """Failed or cancelled: every reserved unit goes back and every participant is told (outbox). Returns the
-    number of units released."""
+    """Failed or cancelled: every reserved unit goes back and every participant is told (outbox); the delivery
+    details kept past a /forgetme while the buy was open go now (store.privacy). Returns the number of units
+    released."""
     rows = (
         (await session.execute(select(GroupBuyParticipant).where(GroupBuyParticipant.group_buy_id == view.id)))
         .scalars()
@@ -245,6 +252,7 @@ async def release_all(session: AsyncSession, view: GroupBuyView, reason: str) ->
             joined=view.joined,
             minimum=view.min_participants,
         )
+    await privacy.erase_kept_participations(session, view.id)
     return units
 
 

@@ -82,6 +82,9 @@ class GroupBuyParticipant(Base):
     # Joined from the group while the bot could not write to them (never started it, or blocked it): their panel
     # waits for their next /start in private chat (store.groupbuy.participants.claim_unsent_panels).
     panel_unsent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # /forgetme came while the buy was open or its order on its way: the contact above stays until that is
+    # finished, then it goes (store.privacy; the order made from it carries orders.erase_when_finished).
+    erase_when_finished: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class LeaderCommission(Base):
