@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.orders.helpers import fill_cart, make_product
-from tests.orders.test_checkout_e2e import _order_rows, _shopper
+from tests.orders.test_checkout_e2e import _order_rows
+from tests.orders.test_stale_pay_method_e2e import _summary
 
 EN = {
     "name": "Alice",
@@ -34,13 +34,8 @@ ZH = {
 
 @pytest.mark.parametrize("words", [EN, ZH], ids=["en", "zh"])
 async def test_pay_after_a_quantity_change_says_the_total_changed(shop: Any, words: dict[str, str]) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    user = await _shopper(shop, words["name"], lang=words["lang"])
-    await fill_cart(shop.db, user.id, {tea: 1})
-    await user.send("/checkout")
-    await user.tap(words["pickup"])
-    summary = await user.last_message()
-    assert summary is not None and words["old"] in (summary.text or "") and words["new"] not in (summary.text or "")
+    user, summary = await _summary(shop, words)
+    assert words["old"] in (summary.text or "") and words["new"] not in (summary.text or "")
 
     await user.send("/cart")
     cart = await user.last_message()

@@ -33,6 +33,13 @@ async def _delivered(desk: Any, shopper: UserHandle, days_ago: int) -> int:
     return order_id
 
 
+async def _old_and_recent(desk: Any, shopper: UserHandle) -> tuple[int, int, int]:
+    """The return window's days, an order delivered 3 days before it opened and one delivered yesterday."""
+    await shopper.send("/start")
+    days = int(desk.app.ctx.settings.shop.return_days)
+    return days, await _delivered(desk, shopper, days + 3), await _delivered(desk, shopper, 1)
+
+
 def _order_numbers(labels: list[str]) -> list[str]:
     return [re.split(r"[ ｜]", label)[0] for label in labels if label.startswith("#")]
 
@@ -40,10 +47,7 @@ def _order_numbers(labels: list[str]) -> list[str]:
 @pytest.mark.parametrize(("who", "lang"), [("Alice", "en"), ("李雷", "zh")], ids=["en", "zh"])
 async def test_an_order_past_its_return_window_is_not_offered(desk: Any, who: str, lang: str) -> None:
     shopper = desk.people[who]
-    await shopper.send("/start")
-    days = desk.app.ctx.settings.shop.return_days
-    old = await _delivered(desk, shopper, days + 3)
-    recent = await _delivered(desk, shopper, 1)
+    _days, old, recent = await _old_and_recent(desk, shopper)
     paid = await _add_order(desk, shopper, status="paid", note=None)
 
     await shopper.send("I want a refund" if lang == "en" else "我要退款")
@@ -88,10 +92,7 @@ async def test_a_named_order_past_its_window_is_explained_and_a_person_offered(
 @pytest.mark.parametrize(("who", "lang"), [("Alice", "en"), ("李雷", "zh")], ids=["en", "zh"])
 async def test_the_order_screen_offers_a_return_only_within_the_window(desk: Any, who: str, lang: str) -> None:
     shopper = desk.people[who]
-    await shopper.send("/start")
-    days = desk.app.ctx.settings.shop.return_days
-    old = await _delivered(desk, shopper, days + 3)
-    recent = await _delivered(desk, shopper, 1)
+    days, old, recent = await _old_and_recent(desk, shopper)
     return_label = t_plain(lang, "orders.return_button")
 
     async def detail(order_id: int) -> Any:
