@@ -132,3 +132,20 @@ async def test_invoice_link(h: Harness) -> None:
     await h.ok("answerPreCheckoutQuery", pre_checkout_query_id=query["id"], ok=True)
     assert (await paying)["status"] == "paid"
     assert "successful_payment" in (await h.drain())[0]["message"]
+
+
+async def test_the_control_api_takes_the_test_card_numbers_the_readme_names(h: Harness) -> None:
+    """Outside tester: the README's test card was refused by POST /control/pay ("card must be ok or declined")
+    though the web chat's payment sheet takes it."""
+    alice = await h.user()
+    await h.ok("sendInvoice", chat_id=alice["id"], **{**STARS, "currency": "EUR",
+                                                     "provider_token": "TEST:sandbox-provider"})
+    await h.drain()
+    for card, status in (("4242 4242 4242 4242", "paid"), ("4000000000000002", "declined")):
+        paying = await _pay(h, alice["id"], card=card)
+        query = await _next_query(h)
+        await h.ok("answerPreCheckoutQuery", pre_checkout_query_id=query["id"], ok=True)
+        assert (await paying)["status"] == status, card
+        await h.drain()
+    refused = await h.control("pay", {"user_id": alice["id"], "card": "1234"}, expect=400)
+    assert "4242 4242 4242 4242" in str(refused)
