@@ -371,6 +371,10 @@ async def transition(
             delivery_method=order.delivery_method,
             pickup_point=order.pickup_point,
             pickup_code=order.pickup_code,
+            # A card refund is money on its way back, not back yet: its notice says so (bot/views/orders.py).
+            payment_method=order.payment_method,
+            total=order.total,
+            currency=order.currency,
             **{**dict(notice or {}), **dict(worded.params if worded else {})},
         )
     await order_hooks.run(session, change)

@@ -219,6 +219,10 @@ def render_status_changed(app: AppContext, lang: str, params: dict[str, Any]) ->
         text = t(lang, pickup_key, order_id=order_id, point=point)
         if params.get("pickup_code") and status == "paid":
             text += "\n" + t(lang, "orders.pickup_code", code=html.escape(str(params["pickup_code"])))
+    elif status == "refunded" and params.get("payment_method") == "card" and params.get("total"):
+        # The shop marks it refunded when the admin starts the card refund; the bank shows it days later.
+        amount = money(int(params["total"]), str(params["currency"]))
+        text = t(lang, "orders.notify.refunded_card", order_id=order_id, amount=amount)
     else:
         text = t(lang, f"orders.notify.{status}", order_id=order_id)
     markup = view_button(lang, order_id)
