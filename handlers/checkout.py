@@ -10,6 +10,7 @@ import contextlib
 import html
 import logging
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from aiogram import F, Router
@@ -43,11 +44,14 @@ from dialogues.checkout import CheckoutSG
 from dialogues.nlu import FALLBACK_INTENT, IntentResult
 from dialogues.nlu.builtin import has_enough_signal
 from store import checkout, orders, phones
-from store.errors import Conflict, DomainError
+from store.errors import DomainError
+from store.models import utcnow
 
 log = logging.getLogger(__name__)
 routes = Routes("checkout")
 DEEPLINK = views.DEEPLINK
+# A Pay that finds its cart just checked out by another summary names the order placed within this long.
+JUST_PLACED_SECONDS = 30
 # Set when the summary's order leaves digital items in the cart for their own (Stars) checkout.
 HELD = "ck_held"
 # token -> order id of the last few checkouts that placed an order. Kept across checkouts (not in OWN_KEYS), so a
@@ -358,10 +362,17 @@ async def pay_chosen(
     )
     try:
         placed = await checkout.place_order(ctx.db, choice, policy(ctx))
-    except Conflict as exc:
-        if exc.code == "checkout_in_progress":  # the other tap of a double tap is placing it right now
-            await query.answer(repeat)
-            return
+    except DomainError as exc:
+        if exc.code in ("checkout_in_progress", "checkout_cart_empty"):
+            # Another summary's Pay (a second device, a stale summary) placed this cart a moment ago: say which
+            # order it was, not "your cart is empty" (outside tester).
+            just_placed = await _just_placed(ctx, query.from_user.id, state, callback_data.token)
+            if just_placed is not None:
+                await _answer_placed(ctx, query, lang, just_placed)
+                return
+            if exc.code == "checkout_in_progress":  # the other tap of a double tap is placing it right now
+                await query.answer(repeat)
+                return
         if exc.code != "checkout_price_changed":
             raise
         text, markup = await _summary(ctx, query.from_user.id, lang, state)
@@ -404,6 +415,18 @@ async def pay_chosen(
     await edit_or_answer(query, *_then_digital(lang, held, text, None))
     order = await orders.get_order(ctx.db, placed.order_id, user_id=query.from_user.id)
     await bot_payments.send_order_invoice(ctx, chat_id, order, lang)
+
+
+async def _just_placed(ctx: AppContext, user_id: int, state: FSMContext, token: str) -> int | None:
+    """The order another tap placed from this cart a moment ago: the one saved for this checkout, or the buyer's
+    newest order of the last few seconds (its tap may not have saved it yet)."""
+    saved = _placed_by(await state.get_data(), token)
+    if saved is not None:
+        return saved
+    newest = await orders.latest_orders(ctx.db, user_id, 1)
+    if newest and newest[0].created_at >= utcnow() - timedelta(seconds=JUST_PLACED_SECONDS):
+        return newest[0].id
+    return None
 
 
 def _placed_by(data: dict[str, Any], token: str) -> int | None:
