@@ -229,7 +229,7 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         result = await session.execute(
             _erase_contact().where(Order.user_id == user_id, Order.status.not_in(OPEN_STATUSES))
         )
-        still_open = await session.execute(
+        await session.execute(
             update(Order)
             .where(Order.user_id == user_id, Order.status.in_(OPEN_STATUSES))
             .values(erase_when_finished=True)
@@ -256,8 +256,23 @@ async def forget_user(db: Database, user_id: int) -> Erasure:
         await session.execute(update(Review).where(Review.user_id == user_id).values(text=None, photo_file_id=None))
         await session.execute(delete(ProductVisit).where(ProductVisit.user_id == user_id))
         return Erasure(
-            int(getattr(result, "rowcount", 0) or 0), int(getattr(still_open, "rowcount", 0) or 0), len(open_buys)
+            int(getattr(result, "rowcount", 0) or 0), await _holding_details(session, user_id), len(open_buys)
         )
+
+
+async def _holding_details(session: AsyncSession, user_id: int) -> int:
+    """Open orders that hold delivery details the shopper is told are kept (all open orders are marked: an order
+    without any still erases the group-buy participation it was made from when it finishes)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.user_id == user_id,
+            Order.status.in_(OPEN_STATUSES),
+            or_(Order.contact_name.is_not(None), Order.phone.is_not(None), Order.address.is_not(None)),
+        )
+    )
+    return int(count or 0)
 
 
 async def _lock_open_buys(session: AsyncSession, user_id: int) -> list[int]:

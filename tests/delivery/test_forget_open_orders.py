@@ -75,3 +75,16 @@ async def test_forgetme_with_a_paid_order_on_its_way(shop: Any) -> None:
     said = await wait_bot_says(shop.client, alice, t("en", "privacy.open_orders_kept", orders=1))
     assert t("en", "privacy.forgotten", orders=0) in (said.text or "")
     assert await _contact(shop.db, order_id) == (CONTACT.name, CONTACT.phone, CONTACT.address)
+
+
+async def test_an_open_order_without_details_is_not_said_to_keep_any(any_db: Database) -> None:
+    """Outside tester: "1 order is still on the way: it keeps your delivery details" for an unpaid pickup order
+    that never had any."""
+    await make_users(any_db, [43])
+    tea = await make_product(any_db, "TEA-P", price=2500, stock=5)
+    await fill_cart(any_db, 43, {tea: 1})
+    bare = checkout.CheckoutChoice(
+        user_id=43, delivery_method="pickup", payment_method="pickup", pickup_point="central", contact=None
+    )
+    await checkout.place_order(any_db, bare, POLICY)
+    assert (await privacy.forget_user(any_db, 43)).orders_open == 0
