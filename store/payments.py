@@ -71,7 +71,9 @@ async def check_pre_checkout(db: Database, payer_id: int, payload: str, currency
         if order.status == orders.EXPIRED or (
             order.status == orders.PENDING_PAYMENT and order.expires_at is not None and order.expires_at <= now
         ):
-            raise DomainError("payment_order_expired", order_id=order_id)
+            # A cart's goods can be checked out again; a flash or group-buy order's unit went back to its sale.
+            code = "payment_order_expired" if order.source == "cart" else "payment_order_expired_no_retry"
+            raise DomainError(code, order_id=order_id)
         if order.status in orders.PAID_STATUSES:  # an old invoice's Pay: done, not "cannot be paid"
             raise DomainError("payment_order_already_paid", order_id=order_id)
         if order.status != orders.PENDING_PAYMENT:
