@@ -123,6 +123,10 @@ async def groupbuy_in_group(message: Message, ctx: AppContext, lang: str, fsm_st
         await _supersede(bot, user.id, state, sent.message_id)
     except TelegramForbiddenError:
         await _start_bot_hint(message, ctx, lang)  # blocked since the read above
+        return
+    # The group sees the command answered: where the set-up went on, with the way there.
+    opened = views.wizard_opened_hint(lang, ctx.bot_username)
+    await message.reply(opened.text, reply_markup=opened.markup)
 
 
 async def _not_a_leader(message: Message, lang: str, user_id: int, running: Sequence[GroupBuyView]) -> None:

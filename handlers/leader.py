@@ -98,7 +98,8 @@ async def leader_tap(
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "csv":
         points = {p.id: p.name.get(lang) for p in ctx.settings.shop.pickup_points}
-        name, content = await groupbuy.pickup_csv(ctx.db, gid, uid, admin, points)
+        erased = t_plain(lang, "groupbuy.leader.erased_name")
+        name, content = await groupbuy.pickup_csv(ctx.db, gid, uid, admin, points, erased_name=erased)
         caption = t(lang, views.csv_key(await groupbuy.get(ctx.db, gid), "groupbuy.leader.csv_caption"), id=gid)
         await query.answer()
         await ctx.bot.send_document(uid, BufferedInputFile(content, filename=name), caption=caption)
@@ -106,26 +107,36 @@ async def leader_tap(
         if callback_data.v not in (24, 72):
             raise DomainError("bad_button")
         view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
+        if await _ended(query, ctx, lang, uid, view):
+            return
         # A double tap extends once (each tap would add its hours): the repeat is answered as the first was.
         if await tap_guard.repeated(ctx, query, fsm_storage, _told(lang, "groupbuy.leader.extended", view.joined)):
             return
         later = max(view.deadline, utcnow()) + timedelta(hours=callback_data.v)
         try:
             view = await groupbuy.extend(ctx.db, gid, uid, admin, later, policy(ctx.settings))
-        except DomainError:
+        except DomainError as exc:
             await tap_guard.release(ctx, query, fsm_storage)  # refused: nothing was done, a repeat is refused too
+            if _is_closed(exc):  # it ended meanwhile: the buy as it is now
+                await _refused(query, ctx, lang, uid, gid, exc)
+                return
             raise
         refresher(ctx).request(view.chat_id, view.id)
         refresher(ctx).request_panels(view.id)
         await query.answer(_told(lang, "groupbuy.leader.extended", view.joined))
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "max":
+        if await _ended(query, ctx, lang, uid, await groupbuy.manage_view(ctx.db, gid, uid, admin)):
+            return
         if await tap_guard.repeated(ctx, query, fsm_storage):
             return  # a double tap changes the maximum (and tells the participants) once
         maximum = callback_data.v or None  # 0: no maximum
         try:
             view = await groupbuy.set_maximum(ctx.db, gid, uid, admin, maximum)
         except Conflict as exc:
+            if _is_closed(exc):  # it ended meanwhile: the buy as it is now
+                await _refused(query, ctx, lang, uid, gid, exc)
+                return
             if exc.code != "gb_max_unchanged":
                 raise
             # Nothing changed: a toast, and no edit of a screen that already shows this maximum.
@@ -138,10 +149,9 @@ async def leader_tap(
     elif action == "close":
         # Asks first: closing makes the orders at the price reached and cannot be undone.
         view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
-        await query.answer()
-        if not view.is_open:
-            await _show(query, await _detail(ctx, lang, uid, gid))
+        if await _ended(query, ctx, lang, uid, view):
             return
+        await query.answer()
         await _show(query, views.confirm_close(lang, view))
     elif action == "close_yes":
         # Minimum reached: the buy closes now, as at its deadline; the screen shows how it ended.
@@ -162,6 +172,8 @@ async def leader_tap(
         await _show(query, await _detail(ctx, lang, uid, gid))
     elif action == "cancel":
         view = await groupbuy.manage_view(ctx.db, gid, uid, admin)
+        if await _ended(query, ctx, lang, uid, view):
+            return  # never the question of cancelling a buy that already ended (e.g. succeeded)
         await query.answer()
         await _show(query, views.confirm_cancel(lang, view))
     elif action == "cancel_yes":
@@ -180,6 +192,19 @@ async def leader_tap(
         await _show(query, await _detail(ctx, lang, uid, gid))
     else:
         raise DomainError("bad_button")
+
+
+def _is_closed(exc: DomainError) -> bool:
+    return isinstance(exc, Conflict) and exc.code == "gb_closed"
+
+
+async def _ended(query: CallbackQuery, ctx: AppContext, lang: str, user_id: int, view: GroupBuyView) -> bool:
+    """A tap meant for an open buy, on a screen drawn before it ended: the alert says so and the screen is
+    redrawn as the buy is now (how it ended, none of an open buy's buttons). Returns whether it had ended."""
+    if view.is_open:
+        return False
+    await _refused(query, ctx, lang, user_id, view.id, Conflict("gb_closed"))
+    return True
 
 
 async def _refused(

@@ -151,6 +151,10 @@ def _status_line(lang: str, view: GroupBuyView) -> str:
         missing = max(0, view.min_participants - view.joined)
         upcoming = next_tier(view.tiers, view.joined)
         if missing:
+            # Below the minimum no tier is reached: what the minimum would give is said as such, not as "now".
+            if view.price_at_minimum < view.base_price:
+                price = _money(view.price_at_minimum, view.currency)
+                return t(lang, "groupbuy.needs_more_price", n=missing, price=price)
             return t(lang, "groupbuy.needs_more", n=missing)
         if upcoming is not None:
             return t(
@@ -165,16 +169,20 @@ def _status_line(lang: str, view: GroupBuyView) -> str:
     return t(lang, f"groupbuy.status.{view.status}")
 
 
+def _price_line(lang: str, view: GroupBuyView) -> str:
+    """The price the people who joined have reached (GroupBuyView.current_price): the regular price until a tier
+    is reached, said as such."""
+    price = _money(view.current_price, view.currency)
+    if view.current_price >= view.base_price:
+        return t(lang, "groupbuy.price_line_regular", price=price)
+    return t(lang, "groupbuy.price_line", price=price, regular=_money(view.base_price, view.currency))
+
+
 def describe(lang: str, view: GroupBuyView, now: datetime, pickup: str | None, timezone: str) -> str:
     """The body shared by the group card and the private view."""
     parts = [
         t(lang, "groupbuy.card_title", title=html.escape(view.title(lang))),
-        t(
-            lang,
-            "groupbuy.price_line",
-            price=_money(view.current_price, view.currency),
-            regular=_money(view.base_price, view.currency),
-        ),
+        _price_line(lang, view),
         tier_lines(lang, view.tiers, view.min_participants, view.base_price, view.currency, view.joined),
         progress(lang, view, now),
         _status_line(lang, view),
@@ -256,7 +264,7 @@ def panel(
             "",
             t(lang, "groupbuy.you_joined", qty=part.quantity, limit=view.per_person_limit),
             receive,
-            t(lang, "groupbuy.pay_later", price=_money(view.current_price, view.currency)),
+            _pay_later(lang, view),
         ]
     )
     qty_row = []
@@ -269,6 +277,15 @@ def panel(
     receive_row = [] if view.product.is_digital else _receive_buttons(lang, view, pickup_payment=pickup_payment)
     leave_row = [_button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack())]
     return Screen(_clip(text, TEXT_LIMIT), _markup([qty_row, receive_row, leave_row]))
+
+
+def _pay_later(lang: str, view: GroupBuyView) -> str:
+    """Nothing is charged now; the price the order would get: the one reached, or below the minimum the one the
+    minimum gives (never a tier price as "now" before anyone reached it)."""
+    if view.joined < view.min_participants:
+        price = _money(view.price_at_minimum, view.currency)
+        return t(lang, "groupbuy.pay_later_minimum", price=price, min=view.min_participants)
+    return t(lang, "groupbuy.pay_later", price=_money(view.current_price, view.currency))
 
 
 def _charges(lang: str, currency: str, goods: int, total: int, delivery_fee: int) -> list[str]:
@@ -697,13 +714,22 @@ def ends_text(lang: str, deadline: DeadlineChoice, now: datetime, timezone: str)
     return t(lang, "groupbuy.wizard.after.minutes", m=minutes, at=at)
 
 
-def start_bot_hint(lang: str, bot_username: str) -> Screen:
-    """Said in the group when the leader has not opened a private chat with the bot yet."""
-    url = start_link(bot_username, WIZARD_LINK_PREFIX, "go")
+def _wizard_link_hint(lang: str, bot_username: str, key: str) -> Screen:
+    url = start_link(bot_username, WIZARD_LINK_PREFIX, "go")  # opens the private chat on the wizard's question
     return Screen(
-        t(lang, "groupbuy.start_bot"),
+        t(lang, key),
         InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t(lang, "groupbuy.btn.open_bot"), url=url)]]),
     )
+
+
+def start_bot_hint(lang: str, bot_username: str) -> Screen:
+    """Said in the group when the bot cannot write to the leader privately (never started it, or blocked it)."""
+    return _wizard_link_hint(lang, bot_username, "groupbuy.start_bot")
+
+
+def wizard_opened_hint(lang: str, bot_username: str) -> Screen:
+    """The reply in the group to a leader's /groupbuy: the set-up went on in the private chat, and the way there."""
+    return _wizard_link_hint(lang, bot_username, "groupbuy.wizard_opened")
 
 
 def not_a_leader_hint(lang: str, user_id: int) -> str:
@@ -828,7 +854,7 @@ def leader_detail(
             t(
                 lang,
                 "groupbuy.leader.person",
-                name=html.escape(person.name),
+                name=html.escape(person.name) if person.name.strip() else t(lang, "groupbuy.leader.erased_name"),
                 qty=person.quantity,
                 receive=t(lang, f"groupbuy.receive_short.{receive}"),
                 status=status,

@@ -116,6 +116,7 @@ from store.groupbuy.rules import (
     format_remaining,
     next_tier,
     price_for,
+    price_reached,
     shown_tiers,
 )
 from store.groupbuy.views import (
@@ -213,6 +214,7 @@ __all__ = [
     "participants",
     "pickup_csv",
     "price_for",
+    "price_reached",
     "product_for_wizard",
     "publish",
     "publish_deadline",

@@ -101,11 +101,21 @@ CSV_COLUMNS = ("user_id", "name", "username", "quantity", "receive", "pickup_poi
                "phone", "address", "order_id", "order_status", "amount")  # fmt: skip
 
 
+ERASED_NAME = "(erased)"
+
+
 async def pickup_csv(
-    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, point_names: Mapping[str, str] | None = None
+    db: Database,
+    group_buy_id: int,
+    actor_id: int,
+    is_admin: bool,
+    point_names: Mapping[str, str] | None = None,
+    *,
+    erased_name: str = ERASED_NAME,
 ) -> tuple[str, bytes]:
     """The pickup list of a buy as CSV (file name, UTF-8 with BOM so spreadsheet apps read Chinese).
-    `point_names`: the configured pickup points' names by id (the store does not read the bot's settings)."""
+    `point_names`: the configured pickup points' names by id (the store does not read the bot's settings);
+    `erased_name`: the name shown for a participant who had their data erased (/forgetme), never an empty cell."""
     line, people = await leader_detail(db, group_buy_id, actor_id, is_admin)
     view = line.group_buy
     names = point_names or {}
@@ -120,7 +130,7 @@ async def pickup_csv(
         writer.writerow(
             (
                 person.user_id,
-                _csv_safe(person.name),
+                _csv_safe(person.name) if person.name.strip() else erased_name,
                 _csv_safe(person.username or ""),
                 person.quantity,
                 receive,

@@ -70,6 +70,13 @@ def shown_tiers(tiers: Sequence[Tier], minimum: int) -> list[Tier]:
     return shown + [tier for tier in tiers if tier.min_participants > minimum]
 
 
+def price_reached(tiers: Sequence[Tier], base_price: int, minimum: int, participants: int) -> int:
+    """The unit price the people who joined have reached, as the card shows the tiers (shown_tiers): below the
+    minimum no tier is reached (the buy does not go ahead; everyone would pay the regular price), from the
+    minimum on the price of the highest tier reached, the price the orders get (price_for, the same there)."""
+    return price_for(shown_tiers(tiers, minimum), base_price, participants)
+
+
 def next_tier(tiers: Sequence[Tier], participants: int) -> Tier | None:
     return next((tier for tier in tiers if tier.min_participants > participants), None)
 

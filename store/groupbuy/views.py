@@ -15,7 +15,7 @@ from store import orders
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
 from store.errors import Conflict, NotFound
-from store.groupbuy.rules import OPEN, Tier, price_for
+from store.groupbuy.rules import OPEN, Tier, price_reached
 from store.models import Order, Product, User
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 
@@ -51,7 +51,14 @@ class GroupBuyView:
 
     @property
     def current_price(self) -> int:
-        return self.final_price or price_for(self.tiers, self.base_price, self.joined)
+        """The price reached by the people who joined now (the regular price below the minimum); once it
+        succeeded, the price its orders got."""
+        return self.final_price or price_reached(self.tiers, self.base_price, self.min_participants, self.joined)
+
+    @property
+    def price_at_minimum(self) -> int:
+        """The price everyone pays once the minimum joins (the regular price when no tier is reached by then)."""
+        return price_reached(self.tiers, self.base_price, self.min_participants, self.min_participants)
 
     @property
     def full(self) -> bool:

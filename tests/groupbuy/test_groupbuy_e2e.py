@@ -62,9 +62,11 @@ async def test_leader_runs_a_group_buy_from_wizard_to_commission(shop: Stack) ->
     group = await shop.client.group("Neighbours", members=[lena, alice, bob, carol, dave], bot_admin=True)
     before = len(await bot_messages(shop, group))
 
-    # The wizard runs in private chat; the group sees nothing until the card.
+    # The wizard runs in private chat; the group sees the command answered, with the way there, then the card.
     await lena.send("/groupbuy", chat=group)
-    assert len(await bot_messages(shop, group)) == before
+    replies = await bot_messages(shop, group)
+    assert len(replies) == before + 1
+    assert "opened the group-buy set-up in our private chat" in (replies[-1].text or "")
     picker = await lena.last_message()
     assert picker is not None and "Which product" in (picker.text or "")
     assert any("Oolong tea" in label for label in labels(picker))
@@ -110,7 +112,7 @@ async def test_leader_runs_a_group_buy_from_wizard_to_commission(shop: Stack) ->
     )
     after = next(m for m in await bot_messages(shop, group) if m.message_id == card.message_id)
     assert after.edited
-    assert len(await bot_messages(shop, group)) == before + 1, "the card is edited, never re-posted"
+    assert len(await bot_messages(shop, group)) == before + 2, "the card is edited, never re-posted"
     # Three joins within the pacing gap coalesce: fewer edits than joins, spaced by the gap.
     edits = [c for c in await shop.client.calls("editMessageText") if str(c["params"].get("chat_id")) == str(group.id)]
     assert 1 <= len(edits) <= 3

@@ -306,5 +306,7 @@ async def test_a_second_groupbuy_from_the_leader_says_one_is_running(shop: Stack
     await lena.send("/groupbuy", chat=group)
     prompt = text_of(await lena.last_message())
     assert note.format(id=view.id) in prompt and "/leader" in prompt, prompt
-    assert len(await bot_messages(shop, group)) == before, "the group sees nothing until a card"
+    replies = await bot_messages(shop, group)
+    assert len(replies) == before + 1, "the group sees the command answered (where the set-up went on), no more"
+    assert "/leader" not in text_of(replies[-1]), "which buys run here is told in private chat"
     await refresher(shop.app.ctx).idle()
