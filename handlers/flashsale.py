@@ -3,6 +3,7 @@ opt-out) and /unsubscribe, and the admin's /flash_* commands and /admin section.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import shlex
@@ -20,6 +21,7 @@ from bot.admin_menu import AdminSection
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
+from bot.flash_fees import delivery_fee, delivery_rule
 from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
 from bot.routes import Routes
@@ -30,6 +32,7 @@ from store.errors import DomainError
 from store.flashsale import AdmissionGate
 from store.flashsale.typed_price import typed_price_for_sku
 from store.models import utcnow
+from store.money import STARS
 from store.users import NewUser
 
 log = logging.getLogger(__name__)
@@ -118,6 +121,7 @@ async def _answer(
     repeat: bool = False,
 ) -> None:
     limit, starts_at = ctx.admission.describe(sale_id)
+    reason = await _limit_reason(sale_id, query.from_user.id, ctx) if result.outcome == flashsale.LIMIT else None
     text = views.toast(
         lang,
         result,
@@ -126,6 +130,7 @@ async def _answer(
         views.local_time(starts_at, ctx.settings.shop.timezone) if starts_at else "",
         private=_from_private(query),
         repeat=repeat,
+        limit_reason=reason,
     )
     if result.outcome == flashsale.WON and result.order_id is not None:
         # The group stays quiet and the winner may never have opened a private chat with the bot (then it cannot
@@ -134,6 +139,21 @@ async def _answer(
         await query.answer(text, show_alert=True, url=url)
         return
     await query.answer(text)
+
+
+# How long a LIMIT answer may wait to learn why (the gate decided without the database): past it, the plain answer.
+LIMIT_REASON_SECONDS = 2.0
+
+
+async def _limit_reason(sale_id: int, user_id: int, ctx: AppContext) -> str | None:
+    """Whether the units that put the user at the limit went back unpaid (then "you already got one" is not true).
+    Asked only after the gate answered LIMIT, never for the taps it admits or refuses otherwise; a database too busy
+    to tell within LIMIT_REASON_SECONDS leaves the plain answer."""
+    try:
+        return await asyncio.wait_for(flashsale.limit_reason(ctx.db, sale_id, user_id), LIMIT_REASON_SECONDS)
+    except Exception as exc:
+        log.info("flash sale %s: why %s is at the limit not told: %r", sale_id, user_id, exc)
+        return None
 
 
 def _not_payable(order: orders.OrderDetail) -> str:
@@ -156,11 +176,16 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
     points = ctx.settings.shop.pickup_points
     if points and order.delivery_method in ("delivery", "pickup"):
         # Like a normal checkout, the winner picks delivery or a pick-up point first; that button sends the invoice.
-        price = views.money(order.total, order.currency)
-        await message.answer(
-            t(lang, "flashsale.pickup.choose"), reply_markup=views.receipt_markup(lang, order.id, price, points)
-        )
+        # The buttons price the goods (the subtotal), delivery with its fee: what each choice will charge.
+        fee = delivery_fee(ctx.settings, order.subtotal)
+        text = t(lang, "flashsale.pickup.choose")
+        if fee:
+            note = views.fee_note(lang, fee, order.currency, ctx.settings.shop.free_delivery_over, pickup=True)
+            text = f"{text}\n{note}"
+        markup = views.receipt_markup(lang, order.id, order.subtotal, fee, order.currency, points)
+        await message.answer(text, reply_markup=markup)
         return
+    order = await _with_delivery_fee(ctx, order, message.from_user.id)
     await send_order_invoice(ctx, message.from_user.id, order, lang)
 
 
@@ -173,7 +198,9 @@ async def receipt(
         return  # a double tap asks for one invoice
     points = {p.id: p for p in ctx.settings.shop.pickup_points}
     chosen = None if callback_data.r == views.DELIVERY else callback_data.r
-    order = await flashsale.choose_receipt(ctx.db, callback_data.order_id, query.from_user.id, chosen, list(points))
+    order = await flashsale.choose_receipt(
+        ctx.db, callback_data.order_id, query.from_user.id, chosen, list(points), rule=delivery_rule(ctx.settings)
+    )
     point = points.get(chosen) if chosen is not None else None
     await query.answer(views.pickup_toast(lang, point, ctx.settings.shop.timezone) if point is not None else None)
     await send_order_invoice(ctx, query.from_user.id, order, lang)
@@ -190,7 +217,18 @@ async def pay(
         await query.answer(t(lang, _not_payable(order), order_id=order.id), show_alert=True)
         return
     await query.answer()
-    await send_order_invoice(ctx, query.from_user.id, await _in_stars_if_digital(ctx, order, query.from_user.id), lang)
+    order = await _in_stars_if_digital(ctx, order, query.from_user.id)
+    await send_order_invoice(ctx, query.from_user.id, await _with_delivery_fee(ctx, order, query.from_user.id), lang)
+
+
+async def _with_delivery_fee(ctx: AppContext, order: orders.OrderDetail, user_id: int) -> orders.OrderDetail:
+    """A won unit paid without a receipt choice (the shop has no pick-up points) is delivered: its invoice charges
+    the delivery fee, as the Delivery button's would. Written once: an order already carrying it is sent as it is."""
+    if order.delivery_method != "delivery" or order.currency == STARS:
+        return order
+    if order.delivery_fee == delivery_fee(ctx.settings, order.subtotal):
+        return order
+    return await flashsale.choose_receipt(ctx.db, order.id, user_id, None, (), rule=delivery_rule(ctx.settings))
 
 
 async def _in_stars_if_digital(ctx: AppContext, order: orders.OrderDetail, user_id: int) -> orders.OrderDetail:

@@ -14,6 +14,7 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
+from bot.flash_fees import delivery_fee
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
 from bot.views.clock import typed_example, zone_label, zoned, zoned_hours
@@ -92,12 +93,20 @@ def toast(
     *,
     private: bool = False,
     repeat: bool = False,
+    limit_reason: str | None = None,
 ) -> str:
     """`private`: tapped in the private chat, where "go to our private chat" would send the shopper where they are.
     `repeat`: a tap that came right after the acting one (bot/tap_guard.py) and took nothing. Someone tapping
     again and again needs to hear that the first tap counts (or that they hold a unit, and where its Pay button
-    is), not the first tap's answer as if this one had been decided too."""
+    is), not the first tap's answer as if this one had been decided too.
+    `limit_reason` (store.flashsale.limit_reason, looked up only for a LIMIT answer): the user's units went back
+    unpaid, all or some, and still count towards the limit; "you already got one" would not be true."""
     here = "_private" if private else ""
+    if result.outcome == flashsale.LIMIT and limit_reason in (
+        flashsale.LIMIT_ALL_RETURNED,
+        flashsale.LIMIT_SOME_RETURNED,
+    ):
+        return t(lang, f"flashsale.toast.limit_{limit_reason}", limit=sale_limit)
     if result.outcome == flashsale.HELD or (repeat and result.outcome in (flashsale.LIMIT, flashsale.BUSY)):
         kind = "held" if result.outcome == flashsale.HELD else result.outcome
         return t(lang, f"flashsale.toast.repeat.{kind}{here}", limit=sale_limit)
@@ -121,9 +130,15 @@ def toast(
 
 def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     """A digital product with a Star price is offered in Stars only (Telegram's rule for digital goods, as at a
-    checkout); anything else in the shop's currency, a physical one after its delivery or pick-up choice."""
+    checkout); anything else in the shop's currency, a physical one after its delivery or pick-up choice. Delivery
+    costs the shop's delivery fee (free from its threshold, as at a checkout): the message says so and each button
+    names what it charges."""
     stars = params.get("stars") if app.settings.payments.stars_enabled else None
-    price = money(stars, STARS) if stars else money(params["price"], params["currency"])
+    currency = str(params["currency"])
+    goods = int(params["price"])
+    price = money(stars, STARS) if stars else money(goods, currency)
+    physical = not params.get("digital", False)
+    fee = delivery_fee(app.settings, goods) if physical and not stars else 0
     text = t(
         lang,
         "flashsale.won",
@@ -134,11 +149,24 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
         until=local_time(params["expires_at"], app.settings.shop.timezone),
     )
     points = app.settings.shop.pickup_points
-    if points and not params.get("digital", False):
-        return Outgoing(text=text, reply_markup=receipt_markup(lang, int(params["order_id"]), price, points))
-    label = t(lang, "flashsale.pay_stars" if stars else "flashsale.pay", price=price)
+    if fee:
+        text = f"{text}\n{fee_note(lang, fee, currency, app.settings.shop.free_delivery_over, pickup=bool(points))}"
+    if points and physical:
+        return Outgoing(
+            text=text, reply_markup=receipt_markup(lang, int(params["order_id"]), goods, fee, currency, points)
+        )
+    charged = price if stars else money(goods + fee, currency)
+    label = t(lang, "flashsale.pay_stars" if stars else "flashsale.pay", price=charged)
     pay = InlineKeyboardButton(text=label, callback_data=FlashPayCB(order_id=params["order_id"]).pack())
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[pay]]))
+
+
+def fee_note(lang: str, fee: int, currency: str, free_over: int, *, pickup: bool) -> str:
+    """The delivery fee a won unit's delivery adds, with the free-delivery threshold; `pickup`: pick-up points are
+    offered, and picking up costs nothing."""
+    hint = t(lang, "flashsale.fee.free_over", amount=money(free_over, currency)) if free_over else ""
+    key = "flashsale.fee.with_pickup" if pickup else "flashsale.fee.delivery"
+    return t(lang, key, fee=money(fee, currency), hint=hint)
 
 
 def render_expired(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
@@ -167,18 +195,21 @@ def render_expired(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoi
 DELIVERY = "-"  # FlashReceiptCB.r for delivery; otherwise a pick-up point id
 
 
-def receipt_markup(lang: str, order_id: int, price: str, points: Sequence[PickupPoint]) -> InlineKeyboardMarkup:
-    """Delivery or one of the pick-up points, as at a normal checkout; each button then sends the invoice."""
+def receipt_markup(
+    lang: str, order_id: int, goods: int, fee: int, currency: str, points: Sequence[PickupPoint]
+) -> InlineKeyboardMarkup:
+    """Delivery or one of the pick-up points, as at a normal checkout; each button then sends the invoice and says
+    what it charges: the goods and, for delivery, its fee (`fee`, 0 from the free-delivery threshold)."""
     rows = [
         [
             InlineKeyboardButton(
-                text=t_plain(lang, "flashsale.pickup.delivery", price=price),
+                text=t_plain(lang, "flashsale.pickup.delivery", price=money(goods + fee, currency)),
                 callback_data=FlashReceiptCB(order_id=order_id, r=DELIVERY).pack(),
             )
         ]
     ]
     for point in points:
-        label = t_plain(lang, "flashsale.pickup.point", name=point.name.get(lang), price=price)
+        label = t_plain(lang, "flashsale.pickup.point", name=point.name.get(lang), price=money(goods, currency))
         rows.append(
             [InlineKeyboardButton(text=label, callback_data=FlashReceiptCB(order_id=order_id, r=point.id).pack())]
         )

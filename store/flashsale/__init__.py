@@ -29,7 +29,17 @@ Everything public is importable from `store.flashsale`.
 from __future__ import annotations
 
 from store.flashsale.admin import cancel_sale, create_sale, edit_sale, sale_by_key
-from store.flashsale.buyers import choose_receipt, claims_of, pay_in_stars, set_subscribed
+from store.flashsale.buyers import (
+    DEFAULT_DELIVERY_RULE,
+    LIMIT_ALL_RETURNED,
+    LIMIT_SOME_RETURNED,
+    choose_receipt,
+    claims_of,
+    delivery_fee,
+    limit_reason,
+    pay_in_stars,
+    set_subscribed,
+)
 from store.flashsale.claims import (
     BatchResult,
     ClaimRequest,
@@ -104,12 +114,15 @@ __all__ = [
     "CANCELLED",
     "CARD_TEMPLATE",
     "COUNT_KEY",
+    "DEFAULT_DELIVERY_RULE",
     "ENDED",
     "ENDED_OUTCOME",
     "END_JOB",
     "EXPIRED_TEMPLATE",
     "HELD",
     "LIMIT",
+    "LIMIT_ALL_RETURNED",
+    "LIMIT_SOME_RETURNED",
     "LIVE",
     "MAX_PER_USER",
     "MAX_STOCK",
@@ -146,11 +159,13 @@ __all__ = [
     "claims_of",
     "commit_claims",
     "create_sale",
+    "delivery_fee",
     "edit_sale",
     "end_key",
     "end_sale",
     "gate_snapshot",
     "get_sale",
+    "limit_reason",
     "list_sales",
     "live_prices",
     "live_prices_in",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import delivery, orders
+from store import checkout, delivery, orders
 from store.db import Database
 from store.errors import Conflict, DomainError
 from store.flashsale.rules import SOURCE, stars_price
@@ -27,16 +27,41 @@ async def _not_payable(session: AsyncSession, order_id: int, user_id: int) -> Co
     return Conflict("flash_not_payable")
 
 
+# The shop's delivery rule when the caller does not hand its own (the bot passes the configured one).
+DEFAULT_DELIVERY_RULE = checkout.CheckoutPolicy()
+
+
+def delivery_fee(rule: checkout.CheckoutPolicy, goods: int) -> int:
+    """What delivering a won unit adds to its order: the shop's fee unless the goods reach the free-delivery
+    threshold, by the same rule as a checkout (store.checkout.delivery_fee_for) and a group buy's order."""
+    return checkout.delivery_fee_for(rule, "delivery", goods)
+
+
 async def choose_receipt(
-    db: Database, order_id: int, user_id: int, pickup_point: str | None, pickup_points: Sequence[str]
+    db: Database,
+    order_id: int,
+    user_id: int,
+    pickup_point: str | None,
+    pickup_points: Sequence[str],
+    *,
+    rule: checkout.CheckoutPolicy = DEFAULT_DELIVERY_RULE,
 ) -> orders.OrderDetail:
     """Before paying a won unit, its winner picks delivery (None) or one of the shop's pick-up points, as at a
     normal checkout. Only the winner's own unpaid, physical flash order can change (callback data is never
-    trusted); its price stays the flash price. A pick-up gets its pickup code here, as a checkout's pickup order
-    gets one when it is created."""
+    trusted); its goods stay at the flash price. A pick-up gets its pickup code here, as a checkout's pickup order
+    gets one when it is created.
+
+    Delivery adds the shop's delivery fee (`rule`: fee unless the goods reach the free-delivery threshold), a
+    pick-up none: the order's delivery fee and total are set from its goods, never added to what it holds, so
+    choosing delivery twice charges the fee once and switching back to a pick-up point takes it off. An invoice
+    sent for the other choice no longer matches the total and is refused at pre-checkout (store.payments)."""
     if pickup_point is not None and pickup_point not in pickup_points:
         raise DomainError("checkout_bad_pickup_point")
     async with db.tx() as session:
+        goods = (
+            await session.execute(select(Order.subtotal).where(Order.id == order_id, Order.user_id == user_id))
+        ).scalar()
+        fee = delivery_fee(rule, int(goods)) if pickup_point is None and goods is not None else 0
         result = await session.execute(
             update(Order)
             .where(
@@ -45,6 +70,8 @@ async def choose_receipt(
                 Order.source == SOURCE,
                 Order.status == orders.PENDING_PAYMENT,
                 Order.delivery_method.in_(("delivery", "pickup")),
+                Order.currency != STARS,
+                Order.subtotal == goods,  # the fee was worked out from these goods
             )
             .values(
                 delivery_method="delivery" if pickup_point is None else "pickup",
@@ -53,6 +80,8 @@ async def choose_receipt(
                 pickup_code=None
                 if pickup_point is None
                 else func.coalesce(Order.pickup_code, delivery.new_pickup_code()),
+                delivery_fee=fee,
+                total=Order.subtotal + fee - Order.discount - Order.points_discount,
             )
         )
         if not _rowcount(result):
@@ -106,6 +135,29 @@ async def set_subscribed(db: Database, user_id: int, subscribed: bool) -> bool:
             .values(subscribed_flash=subscribed)
         )
         return bool(_rowcount(result))
+
+
+# Why a tap heard LIMIT (`limit_reason`): every unit the user won in the sale went back unpaid, or some did.
+LIMIT_ALL_RETURNED, LIMIT_SOME_RETURNED = "returned", "some_returned"
+
+
+async def limit_reason(db: Database, sale_id: int, user_id: int) -> str | None:
+    """Why the user is at the sale's per-person limit, for the answer to a tap the gate refused: units whose
+    orders expired or were cancelled unpaid still count (the limit is on units won, store.flashsale), and "you
+    already got one" is not true for someone whose every unit went back. LIMIT_ALL_RETURNED when all their claims
+    were returned, LIMIT_SOME_RETURNED when some were, None otherwise. One small read, asked only after a LIMIT
+    answer: the gate decides every tap without it."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(FlashClaim.status, func.count())
+            .where(FlashClaim.sale_id == sale_id, FlashClaim.user_id == user_id)
+            .group_by(FlashClaim.status)
+        )
+        counts = {str(status): int(n) for status, n in rows.all()}
+    returned = counts.get("returned", 0)
+    if not returned:
+        return None
+    return LIMIT_ALL_RETURNED if returned == sum(counts.values()) else LIMIT_SOME_RETURNED
 
 
 async def claims_of(db: Database, sale_id: int) -> list[tuple[int, int, str, int | None]]:

@@ -92,9 +92,10 @@ async def expiry_notice(session: AsyncSession, change: order_hooks.Transition) -
 
 
 def _revenue_of(order: Order) -> SQLColumnExpression[int] | int:
-    """What a paid order adds to its sale's revenue, in the sale's currency: a unit paid in Stars counts at its flash
-    price."""
-    return FlashSale.price if order.currency == STARS else order.total
+    """What a paid order adds to its sale's revenue, in the sale's currency: the goods it paid for, not the delivery
+    fee a delivered unit adds (the sale sold units; the fee pays the courier), and a unit paid in Stars counts at its
+    flash price. on_paid adds it and on_refunded takes the same amount back."""
+    return FlashSale.price if order.currency == STARS else order.total - order.delivery_fee
 
 
 async def on_paid(session: AsyncSession, change: order_hooks.Transition) -> None:

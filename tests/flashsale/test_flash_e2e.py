@@ -89,7 +89,7 @@ async def test_flash_sale_in_a_group(shop: Stack) -> None:
     note = await _private_with(alice, shop, "flash price")
     await alice.tap("Pay", message=note)
     invoice = await shop.client.wait_for(lambda: _last_invoice(alice), timeout=5)
-    assert invoice.invoice["total_amount"] == 1990
+    assert invoice.invoice["total_amount"] == 1990 + 800, "the flash price and the shop's delivery fee"
     paid = await alice.pay(message=invoice)
     assert paid["status"] == "paid"
     # The group card now says sold out (bob has not paid yet).
@@ -114,7 +114,7 @@ async def test_flash_sale_in_a_group(shop: Stack) -> None:
     final_card = next(m for m in await alice.messages(group) if m.message_id == card.message_id)
     assert final_card.edited and not final_card.buttons, "the ended card keeps no Buy button"
     done = await flashsale.get_sale(shop.db, sale.id)
-    assert done.status == "ended" and done.paid == 1 and done.revenue == 1990
+    assert done.status == "ended" and done.paid == 1 and done.revenue == 1990, "the goods: the fee is not revenue"
     # Carol's unit is still awaiting payment; nothing unsold was left, so the product stock is unchanged.
     assert await product_stock(shop.db, product_id) == 8
 
@@ -151,7 +151,7 @@ async def test_sold_out_when_every_unit_is_paid_ends_the_sale(shop: Stack) -> No
     # Like a normal checkout, the winner first picks delivery or a pick-up point; that tap sends the invoice.
     await alice.tap("Delivery")
     invoice = await shop.client.wait_for(lambda: _last_invoice(alice), timeout=5)
-    assert invoice.invoice["total_amount"] == 500
+    assert invoice.invoice["total_amount"] == 500 + 800, "the flash price and the shop's delivery fee"
     await alice.pay(message=invoice)
     # Paying the last unit moves the end event to now: the scheduler ends the sale with reason "sold out".
     await shop.client.wait_for(lambda: _status(shop.db, sale.id, "ended"), timeout=10)

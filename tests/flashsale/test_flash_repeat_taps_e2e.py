@@ -81,7 +81,8 @@ class TestWithoutPickupPoints:
         group, card = await _live_card(shop, [alice])
         await alice.tap(message=card, chat=group)
         note = await _private_with(alice, shop, "flash price")
-        assert [b.text for row in note.buttons for b in row] == ["💳 Pay ¥19.90"]
+        # Delivered (no pick-up points): the flash price and the shop's ¥8.00 delivery fee.
+        assert [b.text for row in note.buttons for b in row] == ["💳 Pay ¥27.90"]
         await alice.tap("Pay", message=note)
         invoice = await shop.client.wait_for(lambda: _last_invoice(alice), timeout=5)
         assert (await alice.pay(message=invoice))["status"] == "paid"

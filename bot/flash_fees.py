@@ -1,0 +1,19 @@
+"""The shop's delivery rule for a flash-sale winner's order, from config: the same fee and free-delivery
+threshold as a checkout (handlers/checkout.policy) and a group buy (bot/groupbuy_cards.policy)."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from store import checkout, flashsale
+
+
+def delivery_rule(settings: Settings) -> checkout.CheckoutPolicy:
+    shop = settings.shop
+    return checkout.CheckoutPolicy(
+        currency=shop.currency, delivery_fee=shop.delivery_fee, free_delivery_over=shop.free_delivery_over
+    )
+
+
+def delivery_fee(settings: Settings, goods: int) -> int:
+    """What delivery adds to a won unit whose goods cost `goods` (0 from the free-delivery threshold)."""
+    return flashsale.delivery_fee(delivery_rule(settings), goods)
