@@ -126,6 +126,24 @@ async def test_price_now_in_chinese_is_the_regular_price_below_the_minimum(shop:
     assert "（3 人成团时每份 ¥8.50）" in said, said
 
 
+async def _two_joined(
+    shop: Stack, user_lang: str, sku: str, price: int, tier_price: int
+) -> tuple[UserHandle, UserHandle, UserHandle, groupbuy.GroupBuyView]:
+    """Leader Lena (in `user_lang`) published a buy (minimum 2, one tier at 2) in a group; Alice and Bob joined."""
+    await shop.client.set_flood_limits(False)
+    alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
+    lena = await started(shop, "Lena", lang=user_lang)
+    await users.grant_role(shop.db, lena.id, "leader")
+    group = await shop.client.group("Street", members=[lena, alice, bob], bot_admin=True)
+    view = await _published(
+        shop, lena, group.id, lang="en", price=price, sku=sku, tiers=(groupbuy.Tier(2, tier_price),), minimum=2
+    )
+    card = await posted(shop, group, view)
+    for person in (alice, bob):
+        await person.tap("Join", message=card, chat=group)
+    return lena, alice, bob, view
+
+
 # ---------------------------------------------------------------------------------------------- 2. old screen
 
 
@@ -133,17 +151,7 @@ async def test_price_now_in_chinese_is_the_regular_price_below_the_minimum(shop:
 async def test_the_leaders_old_screen_of_an_ended_buy_is_redrawn_and_cancel_is_not_asked(
     shop: Stack, user_lang: str, lang: str
 ) -> None:
-    await shop.client.set_flood_limits(False)
-    alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
-    lena = await started(shop, "Lena", lang=user_lang)
-    await users.grant_role(shop.db, lena.id, "leader")
-    group = await shop.client.group("Street", members=[lena, alice, bob], bot_admin=True)
-    view = await _published(
-        shop, lena, group.id, lang="en", price=5000, sku="GB-OLD", tiers=(groupbuy.Tier(2, 4000),), minimum=2
-    )
-    card = await posted(shop, group, view)
-    for person in (alice, bob):
-        await person.tap("Join", message=card, chat=group)
+    lena, _alice, _bob, view = await _two_joined(shop, user_lang, "GB-OLD", 5000, 4000)
     await lena.send("/leader")
     await lena.tap(f"#{view.id}")
     screen = await lena.last_message()
@@ -220,17 +228,7 @@ async def test_a_leader_the_bot_cannot_write_to_is_told_so_with_the_start_link(
 async def test_a_participant_who_used_forgetme_is_erased_not_blank_in_the_list_and_csv(
     shop: Stack, user_lang: str, lang: str
 ) -> None:
-    await shop.client.set_flood_limits(False)
-    alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
-    lena = await started(shop, "Lena", lang=user_lang)
-    await users.grant_role(shop.db, lena.id, "leader")
-    group = await shop.client.group("Street", members=[lena, alice, bob], bot_admin=True)
-    view = await _published(
-        shop, lena, group.id, lang="en", price=1000, sku="GB-ERASE", tiers=(groupbuy.Tier(2, 850),), minimum=2
-    )
-    card = await posted(shop, group, view)
-    for person in (alice, bob):
-        await person.tap("Join", message=card, chat=group)
+    lena, _alice, bob, view = await _two_joined(shop, user_lang, "GB-ERASE", 1000, 850)
     await fire_deadline(shop, view.id)
     await bob.send("/forgetme")
     await bob.tap("Yes, erase my data")
