@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, select, update
 
 from store.db import Database
 from store.models import Chat, OutboxMessage, User, utcnow
@@ -29,6 +29,23 @@ class DueMessage:
     user_unreachable: bool
 
 
+def _current_language(now: datetime) -> ColumnElement[Any]:
+    """store.users.current_language in SQL: a notice sent while the shopper's conversation is in the language they
+    last wrote in (for CONVERSATION_WINDOW, unless they chose one with /language) comes in that language, like the
+    replies around it (outside tester: "Order #7 has been refunded" in English between Chinese replies)."""
+    return case(
+        (
+            and_(
+                User.language_chosen.is_(False),
+                User.conversation_language.is_not(None),
+                User.conversation_until > now,
+            ),
+            User.conversation_language,
+        ),
+        else_=User.language,
+    )
+
+
 async def claim_due(db: Database, limit: int, now: datetime | None = None) -> list[DueMessage]:
     """Take due rows for sending (pending -> sending), oldest first; another process skips them. `now`: the
     sender's clock (the machine's by default).
@@ -42,7 +59,7 @@ async def claim_due(db: Database, limit: int, now: datetime | None = None) -> li
         rows = (
             await session.execute(
                 # A row for a group (no user) is the group's shared message: in the group's language.
-                select(OutboxMessage, func.coalesce(User.language, Chat.language), User.unreachable)
+                select(OutboxMessage, func.coalesce(_current_language(due_by), Chat.language), User.unreachable)
                 .outerjoin(User, User.id == OutboxMessage.user_id)
                 .outerjoin(Chat, (Chat.id == OutboxMessage.chat_id) & OutboxMessage.user_id.is_(None))
                 .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= due_by)
