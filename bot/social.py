@@ -20,7 +20,7 @@ from bot.views import social as views
 from bot.views.catalog import CardOptions, Screen
 from store.catalog import ProductView
 from store.recommend.service import Recommender, order_products
-from store.social import reviews, wishlist
+from store.social.reviews import Rating
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,13 @@ async def decorate_card(
     product: ProductView,
     options: CardOptions,
     *,
+    wished: bool,
+    rating: Rating | None,
     visit: bool = True,
 ) -> CardOptions:
-    """The card's options with the heart and, in the private chat, suggestions. `visit`: the card was opened
-    (not redrawn after a quantity tap), which the recommender counts as a view."""
+    """The card's options with the heart (`wished`, read with the card's facts), the rating and, in the private
+    chat, suggestions. `visit`: the card was opened (not redrawn after a quantity tap), which the recommender
+    counts as a view."""
     rec = recommender(ctx)
     if visit:
         rec.note_visit(user_id, product.id, chat_id if options.group else None)
@@ -52,10 +55,8 @@ async def decorate_card(
         if options.group:
             rows = views.card_rows(lang, product.id, wished=False, group=True, similar=[])
         else:
-            wished = await wishlist.contains(ctx.db, user_id, product.id)
             similar = await rec.similar(user_id, product.id, CARD_SUGGESTIONS)
             rows = views.card_rows(lang, product.id, wished=wished, group=False, similar=similar)
-        rating = (await reviews.ratings(ctx.db, [product.id])).get(product.id)
         button = review_views.reviews_button(lang, product.id, rating)
         if button:
             rows.insert(0, button)

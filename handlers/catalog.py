@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiogram import F, Router
@@ -30,9 +30,10 @@ from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import catalog as views
 from bot.views.catalog import CardOptions, Screen
 from bot.views.errors import error_text
-from store import cart, catalog, flashsale
+from store import cart, catalog, flashsale, product_card
 from store.catalog import ProductView
 from store.errors import DomainError, NotFound
+from store.product_card import CardFacts
 
 log = logging.getLogger(__name__)
 routes = Routes("catalog")
@@ -80,6 +81,7 @@ async def send_card(
     lang: str,
     product: ProductView,
     options: CardOptions,
+    flash: flashsale.LivePrice | None,
     *,
     thread_id: int | None = None,
 ) -> Message:
@@ -91,7 +93,6 @@ async def send_card(
     bot = ctx.bot
     analytics.viewed(ctx, product.id)
     with_photo = has_photo(product)
-    flash = await live_flash(ctx, product)
     screen = views.product_card(lang, product, replace(options, with_photo=with_photo), ctx.bot_username, flash)
     sources = [photo_input(product), photo_input(product, cached=False)] if with_photo else []
     tried: list[Any] = []
@@ -114,9 +115,63 @@ async def send_card(
     return await bot.send_message(chat_id, screen.text, reply_markup=screen.markup, message_thread_id=thread_id)
 
 
-async def live_flash(ctx: AppContext, product: ProductView) -> flashsale.LivePrice | None:
-    """A live flash sale of the product: its card shows (and its Buy button charges) the flash price."""
-    return (await flashsale.live_prices(ctx.db, [product.id])).get(product.id)
+@dataclass(frozen=True)
+class CardRead:
+    """What a card is drawn from, read in one go before any Bot API call (see `read_card`)."""
+
+    lang: str
+    product: ProductView
+    options: CardOptions
+    flash: flashsale.LivePrice | None
+
+
+async def read_card(
+    query: CallbackQuery,
+    ctx: AppContext,
+    lang: str,
+    product: ProductView,
+    options: CardOptions,
+    *,
+    same: bool,
+    facts: CardFacts | None = None,
+) -> CardRead:
+    """The card's reads (language, the product's facts for the tapper, referral code, suggestions) as one read
+    transaction; `facts` when the caller already read them (an opened card reads the product with them)."""
+    message = query.message if isinstance(query.message, Message) else None
+    if not same:
+        analytics.viewed(ctx, product.id)
+    where = message.chat.id if message is not None else None
+    async with ctx.db.read_together():  # only reads; the Bot API calls come after the block
+        lang = await card_language(ctx, query, lang)
+        if facts is None:
+            facts = await product_card.card_facts(ctx.db, product.id, None if options.group else query.from_user.id)
+        options = await _personal(ctx, query.from_user.id, where, lang, product, options, facts, visit=not same)
+    return CardRead(lang, product, options, facts.flash if facts is not None else None)
+
+
+async def _personal(
+    ctx: AppContext,
+    user_id: int,
+    chat_id: int | None,
+    lang: str,
+    product: ProductView,
+    options: CardOptions,
+    facts: CardFacts | None,
+    *,
+    visit: bool = True,
+) -> CardOptions:
+    """The options with what the card says to this shopper: their share link and cart count (private cards),
+    the heart, suggestions and rating. `facts` None: the product vanished between reads; drawn without them."""
+    if not options.group:
+        options = replace(
+            options,
+            referral=await ctx.referral_codes.code_for(user_id),
+            in_cart=facts.in_cart if facts is not None else 0,
+        )
+    wished, rating = (facts.wished, facts.rating) if facts is not None else (False, None)
+    return await social.decorate_card(
+        ctx, user_id, chat_id, lang, product, options, wished=wished, rating=rating, visit=visit
+    )
 
 
 async def show_card(
@@ -132,22 +187,16 @@ async def show_card(
     """Draw the card in place of the message the button belongs to. `same`: that message already shows this
     product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited. `below`:
     that message must stay (delivered codes under a payment's confirmation), so the card is a new message."""
+    card = await read_card(query, ctx, lang, product, options, same=same)
+    await draw_card(query, ctx, card, same=same, below=below)
+
+
+async def draw_card(query: CallbackQuery, ctx: AppContext, card: CardRead, *, same: bool, below: bool = False) -> None:
+    """The Bot API half of `show_card`: edit the tapped message into the card, or post the card."""
     message = query.message if isinstance(query.message, Message) else None
-    if not same:
-        analytics.viewed(ctx, product.id)
-    where = message.chat.id if message is not None else None
-    async with ctx.db.read_together():  # only reads; the Bot API calls come after the block
-        lang = await card_language(ctx, query, lang)
-        flash = await live_flash(ctx, product)
-        if not options.group:
-            options = replace(
-                options,
-                referral=await ctx.referral_codes.code_for(query.from_user.id),
-                in_cart=await cart.quantity_in_cart(ctx.db, query.from_user.id, product.id),
-            )
-        options = await social.decorate_card(ctx, query.from_user.id, where, lang, product, options, visit=not same)
+    lang, product, options, flash = card.lang, card.product, card.options, card.flash
     if below and not options.group:
-        await send_card(ctx, query.from_user.id, lang, product, options)
+        await send_card(ctx, query.from_user.id, lang, product, options, flash)
         return
     if options.group or not has_photo(product):
         # In a group every step is an edit of the one catalog message: replacing it by a photo message would
@@ -165,7 +214,7 @@ async def show_card(
         return
     # Text cannot become a photo: post the photo card, then remove the message it replaces.
     chat_id = message.chat.id if message is not None else query.from_user.id
-    await send_card(ctx, chat_id, lang, product, options, thread_id=_thread_id(message))
+    await send_card(ctx, chat_id, lang, product, options, flash, thread_id=_thread_id(message))
     if message is not None:
         with contextlib.suppress(TelegramBadRequest):
             await message.delete()
@@ -259,14 +308,22 @@ async def product_action(
     if data.a not in ("open", "inc", "dec", "qty", "add"):
         await query.answer(t(lang, "errors.bad_button"), show_alert=True)
         return
-    product = await catalog.get_product(ctx.db, data.p)
+    opened: CardRead | None = None
+    if data.a == "open":  # the product and the card's facts in one read
+        async with ctx.db.read_together():
+            facts = await product_card.card_facts(ctx.db, data.p, None if group else query.from_user.id)
+            product = facts.product if facts is not None else None
+            if facts is not None and facts.product.active:
+                options = card_options(ctx, data, group=group)
+                opened = await read_card(query, ctx, lang, facts.product, options, same=False, facts=facts)
+    else:
+        product = await catalog.get_product(ctx.db, data.p)
     if product is None or not product.active:
         await _gone(query, ctx, lang, product, data)
         return
-    if data.a == "open":
+    if opened is not None:
         await query.answer()
-        options = card_options(ctx, data, group=group)
-        await show_card(query, ctx, lang, product, options, same=False, below=data.o == "n")
+        await draw_card(query, ctx, opened, same=False, below=data.o == "n")
         return
     if data.v != product.version:
         # The product changed since this card was drawn (price, title, ...): show it as it is now.
@@ -412,14 +469,11 @@ async def open_product_link(message: Message, value: str, data: dict[str, Any]) 
         await message.answer(screen.text, reply_markup=screen.markup)
         return
     options = CardOptions(max_per_line=ctx.settings.orders.max_quantity_per_line, origin="d")
-    if message.from_user is not None:
-        options = replace(
-            options,
-            referral=await ctx.referral_codes.code_for(message.from_user.id),
-            in_cart=await cart.quantity_in_cart(ctx.db, message.from_user.id, product.id),
-        )
-        options = await social.decorate_card(ctx, message.from_user.id, None, lang, product, options)
-    await send_card(ctx, message.chat.id, lang, product, options)
+    user_id = message.from_user.id if message.from_user is not None else None
+    facts = await product_card.card_facts(ctx.db, product.id, user_id)
+    if user_id is not None:
+        options = await _personal(ctx, user_id, None, lang, product, options, facts)
+    await send_card(ctx, message.chat.id, lang, product, options, facts.flash if facts is not None else None)
 
 
 def setup() -> Router:

@@ -8,8 +8,9 @@ serialises writers anyway), so concurrent taps cannot slip past it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
@@ -126,9 +127,12 @@ def _check_current(product: ProductView | None, version: int | None) -> ProductV
 
 
 # Built once: every product card shows how many are in the shopper's cart.
-_QUANTITY = select(CartItem.quantity).where(
-    CartItem.user_id == bindparam("user_id"), CartItem.product_id == bindparam("product_id")
-)
+def quantity_select(user_id: Any, product_id: Any) -> Select[int]:
+    """How many of a product a shopper's cart holds (no row: none); also a card's scalar subquery."""
+    return select(CartItem.quantity).where(CartItem.user_id == user_id, CartItem.product_id == product_id)
+
+
+_QUANTITY = quantity_select(bindparam("user_id"), bindparam("product_id"))
 
 
 async def _current_quantity(session: AsyncSession, user_id: int, product_id: int) -> int | None:

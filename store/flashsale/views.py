@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, ScalarSelect, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
@@ -231,6 +231,26 @@ _LIVE_PRICES = (
     )
     .order_by(FlashSale.price, FlashSale.id)
 )
+
+
+def live_price_selects(product_id: Any, now: Any) -> tuple[ScalarSelect[Any], ...]:
+    """`live_prices_in` for one product as a card's scalar subqueries: (sale id, price, units left) of the same
+    sale, the cheapest open to everyone with units left (NULLs: none); read with `live_price_of`."""
+
+    def first(column: Any) -> ScalarSelect[Any]:
+        return (
+            select(column)
+            .where(FlashSale.product_id == product_id, *_open_with_units(now))
+            .order_by(FlashSale.price, FlashSale.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return first(FlashSale.id), first(FlashSale.price), first(FlashSale.stock - FlashSale.sold)
+
+
+def live_price_of(sale_id: Any, price: Any, remaining: Any) -> LivePrice | None:
+    return LivePrice(int(sale_id), int(price), int(remaining)) if sale_id is not None else None
 
 
 async def products_on_sale(session: AsyncSession) -> set[int]:

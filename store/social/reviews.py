@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import ScalarSelect, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -261,13 +262,28 @@ _RATINGS = (
 )
 
 
+def rating_selects(product_id: Any) -> tuple[ScalarSelect[Any], ScalarSelect[int]]:
+    """One product's published reviews as a card's scalar subqueries: (average, count); read with `rating_of`."""
+    published = (Review.product_id == product_id, Review.status == PUBLISHED)
+    return (
+        select(func.avg(Review.rating)).where(*published).scalar_subquery(),
+        select(func.count()).select_from(Review).where(*published).scalar_subquery(),
+    )
+
+
+def rating_of(average: Any, count: Any) -> Rating | None:
+    """The rating shown for an average and count of published reviews (None: no review yet)."""
+    return Rating(round(float(average), 1), int(count)) if count and average is not None else None
+
+
 async def ratings(db: Database, product_ids: list[int]) -> dict[int, Rating]:
     """Average and count of published reviews per product (cards, search sorting)."""
     if not product_ids:
         return {}
     async with db.read() as session:
         rows = await session.execute(_RATINGS, {"ids": product_ids})
-        return {pid: Rating(round(float(avg), 1), int(count)) for pid, avg, count in rows.all()}
+        found = {pid: rating_of(avg, count) for pid, avg, count in rows.all()}
+        return {pid: rating for pid, rating in found.items() if rating is not None}
 
 
 async def page(db: Database, product_id: int, number: int = 0, size: int = PAGE_SIZE) -> ReviewPage:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,9 +89,12 @@ async def remove(db: Database, user_id: int, product_id: int) -> bool:
 
 
 # Built once: every product card asks whether its heart is filled.
-_WISHED = select(WishlistItem.product_id).where(
-    WishlistItem.user_id == bindparam("user_id"), WishlistItem.product_id == bindparam("product_id")
-)
+def wished_select(user_id: Any, product_id: Any) -> Select[int]:
+    """A product on a shopper's wishlist (a row, or none); also a card's EXISTS."""
+    return select(WishlistItem.product_id).where(WishlistItem.user_id == user_id, WishlistItem.product_id == product_id)
+
+
+_WISHED = wished_select(bindparam("user_id"), bindparam("product_id"))
 
 
 async def contains(db: Database, user_id: int, product_id: int) -> bool:

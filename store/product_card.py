@@ -1,0 +1,65 @@
+"""What a product card shows of one product for one shopper, read as one statement: the product, its live flash
+price, how many the shopper's cart holds, the heart and the rating.
+
+Each piece is the owning module's rule (cart, wishlist, reviews, flash sales) as a scalar subquery, so the card
+and those modules cannot disagree. One statement instead of five because the card is the shop's most frequent
+screen and each statement's own cost (about 0.15 ms here) was a third of the card's CPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import BindParameter, bindparam, exists, select
+
+from store.cart import quantity_select
+from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
+from store.db import Database
+from store.flashsale.views import LivePrice, live_price_of, live_price_selects
+from store.models import Product, utcnow
+from store.models.flashsale import FlashSale
+from store.social.reviews import Rating, rating_of, rating_selects
+from store.social.wishlist import wished_select
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    product: ProductView
+    flash: LivePrice | None
+    in_cart: int  # 0 without a shopper (a group card)
+    wished: bool
+    rating: Rating | None
+
+
+_USER: BindParameter[int | None] = bindparam("user_id")
+_NOW = bindparam("now", type_=FlashSale.starts_at.type)
+
+# Built once: building it costs more than running it.
+_CARD = select(
+    *PRODUCT_COLUMNS,
+    *(
+        column.label(f"flash_{name}")
+        for column, name in zip(live_price_selects(Product.id, _NOW), ("id", "price", "left"), strict=True)
+    ),
+    quantity_select(_USER, Product.id).scalar_subquery().label("in_cart"),
+    exists(wished_select(_USER, Product.id)).label("wished"),
+    *(
+        column.label(f"rating_{name}")
+        for column, name in zip(rating_selects(Product.id), ("average", "count"), strict=True)
+    ),
+).where(Product.id == bindparam("product_id"))
+
+
+async def card_facts(db: Database, product_id: int, user_id: int | None) -> CardFacts | None:
+    """The card's facts for `user_id` (None: a group card, nobody's cart or heart); None when no such product."""
+    async with db.read() as session:
+        row = (await session.execute(_CARD, {"product_id": product_id, "user_id": user_id, "now": utcnow()})).first()
+    if row is None:
+        return None
+    return CardFacts(
+        product=product_from_row(row),
+        flash=live_price_of(row.flash_id, row.flash_price, row.flash_left),
+        in_cart=int(row.in_cart or 0),
+        wished=bool(row.wished),
+        rating=rating_of(row.rating_average, row.rating_count),
+    )
