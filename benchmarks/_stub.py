@@ -121,6 +121,18 @@ def stub_bot(session: StubSession | None = None) -> tuple[Bot, StubSession]:
 # ---------------------------------------------------------------------------------------------- updates
 
 
+def wire(update: Update) -> dict[str, Any]:
+    """The update as Telegram sends it: JSON."""
+    return update.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+def received(bot: Bot, raw: dict[str, Any]) -> Update:
+    """An update parsed the way the transports parse Telegram's JSON (bot/runner.py's webhook, aiogram's polling):
+    with the bot as context. An Update built without it makes `feed_update` re-mount it through a dump and a
+    second parse (about 0.1 ms here) that no deployment pays."""
+    return Update.model_validate(raw, context={"bot": bot})
+
+
 class Updates:
     """Builds updates with fresh ids (the app drops repeated update ids)."""
 
