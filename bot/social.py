@@ -19,8 +19,8 @@ from bot.views import reviews as review_views
 from bot.views import social as views
 from bot.views.catalog import CardOptions, Screen
 from store.catalog import ProductView
+from store.product_card import CardFacts
 from store.recommend.service import Recommender, order_products
-from store.social.reviews import Rating
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +40,21 @@ async def decorate_card(
     lang: str,
     product: ProductView,
     options: CardOptions,
+    facts: CardFacts | None,
     *,
-    wished: bool,
-    rating: Rating | None,
     visit: bool = True,
 ) -> CardOptions:
-    """The card's options with the heart (`wished`, read with the card's facts), the rating and, in the private
-    chat, suggestions. `visit`: the card was opened (not redrawn after a quantity tap), which the recommender
-    counts as a view."""
+    """The card's options with what it says to this shopper: in the private chat their share link, cart count
+    and suggestions; the heart and the rating (from `facts`, read with the card; None: the product vanished
+    between reads, drawn without them). `visit`: the card was opened (not redrawn after a quantity tap), which
+    the recommender counts as a view."""
+    if not options.group:
+        options = replace(
+            options,
+            referral=await ctx.referral_codes.code_for(user_id),
+            in_cart=facts.in_cart if facts is not None else 0,
+        )
+    wished, rating = (facts.wished, facts.rating) if facts is not None else (False, None)
     rec = recommender(ctx)
     if visit:
         rec.note_visit(user_id, product.id, chat_id if options.group else None)

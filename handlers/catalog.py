@@ -145,33 +145,10 @@ async def read_card(
         lang = await card_language(ctx, query, lang)
         if facts is None:
             facts = await product_card.card_facts(ctx.db, product.id, None if options.group else query.from_user.id)
-        options = await _personal(ctx, query.from_user.id, where, lang, product, options, facts, visit=not same)
-    return CardRead(lang, product, options, facts.flash if facts is not None else None)
-
-
-async def _personal(
-    ctx: AppContext,
-    user_id: int,
-    chat_id: int | None,
-    lang: str,
-    product: ProductView,
-    options: CardOptions,
-    facts: CardFacts | None,
-    *,
-    visit: bool = True,
-) -> CardOptions:
-    """The options with what the card says to this shopper: their share link and cart count (private cards),
-    the heart, suggestions and rating. `facts` None: the product vanished between reads; drawn without them."""
-    if not options.group:
-        options = replace(
-            options,
-            referral=await ctx.referral_codes.code_for(user_id),
-            in_cart=facts.in_cart if facts is not None else 0,
+        options = await social.decorate_card(
+            ctx, query.from_user.id, where, lang, product, options, facts, visit=not same
         )
-    wished, rating = (facts.wished, facts.rating) if facts is not None else (False, None)
-    return await social.decorate_card(
-        ctx, user_id, chat_id, lang, product, options, wished=wished, rating=rating, visit=visit
-    )
+    return CardRead(lang, product, options, facts.flash if facts is not None else None)
 
 
 async def show_card(
@@ -472,7 +449,7 @@ async def open_product_link(message: Message, value: str, data: dict[str, Any]) 
     user_id = message.from_user.id if message.from_user is not None else None
     facts = await product_card.card_facts(ctx.db, product.id, user_id)
     if user_id is not None:
-        options = await _personal(ctx, user_id, None, lang, product, options, facts)
+        options = await social.decorate_card(ctx, user_id, None, lang, product, options, facts)
     await send_card(ctx, message.chat.id, lang, product, options, facts.flash if facts is not None else None)
 
 
