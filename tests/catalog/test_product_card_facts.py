@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from store import cart, flashsale, product_card
 from store.db import Database
-from store.models import utcnow
 from store.flashsale.rules import LIVE
+from store.models import utcnow
 from store.models.flashsale import FlashSale
 from store.models.social import Review
 from store.social import reviews, wishlist
