@@ -43,6 +43,14 @@ def make_test_settings(**overrides: Any) -> Settings:
     )
 
 
+def settings_without_early_access(**overrides: Any) -> Settings:
+    """`make_test_settings(**overrides)` where no loyalty tier opens flash sales early: a brand-new shopper may tap
+    Buy the moment a sale starts."""
+    base = make_test_settings(**overrides)
+    tiers = [t.model_copy(update={"early_access_minutes": 0}).model_dump() for t in base.loyalty.tiers]
+    return make_test_settings(**{**overrides, "loyalty": {**overrides.get("loyalty", {}), "tiers": tiers}})
+
+
 @pytest.fixture
 def settings() -> Settings:
     return make_test_settings()

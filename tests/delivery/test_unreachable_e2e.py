@@ -14,7 +14,7 @@ from bot.emulator.client import MessageView, UserHandle
 from store import flashsale, scheduling
 from store.db import Database
 from store.models import OutboxMessage, User
-from tests.conftest import ADMIN_ID, make_test_settings
+from tests.conftest import ADMIN_ID, settings_without_early_access
 from tests.delivery.helpers import bot_messages, bot_says, orders_of, outbox_rows, shopper, text_of
 from tests.flashsale.helpers import make_product as make_flash_product
 from tests.orders.helpers import fill_cart, make_product
@@ -23,9 +23,7 @@ from tests.orders.helpers import fill_cart, make_product
 @pytest.fixture
 def settings() -> Settings:
     """No tier early access: a brand-new shopper may tap Buy as soon as the sale starts."""
-    base = make_test_settings()
-    tiers = [t.model_copy(update={"early_access_minutes": 0}).model_dump() for t in base.loyalty.tiers]
-    return make_test_settings(loyalty={"tiers": tiers})
+    return settings_without_early_access()
 
 
 async def _unreachable(db: Database, user_id: int) -> bool:

@@ -9,18 +9,14 @@ import pytest
 
 from bot.config import Settings
 from store.db import Database
-from tests.conftest import make_test_settings
-
-
-def _no_early_access(settings: Settings) -> Settings:
-    tiers = [t.model_copy(update={"early_access_minutes": 0}).model_dump() for t in settings.loyalty.tiers]
-    return make_test_settings(loyalty={"tiers": tiers})
+from tests.conftest import make_test_settings, settings_without_early_access
 
 
 @pytest.fixture
 def settings(request: pytest.FixtureRequest) -> Settings:
-    base = make_test_settings()
-    return base if request.node.get_closest_marker("early_access") else _no_early_access(base)
+    if request.node.get_closest_marker("early_access"):
+        return make_test_settings()
+    return settings_without_early_access()
 
 
 def _without_early_access(db: Database, request: pytest.FixtureRequest) -> Database:

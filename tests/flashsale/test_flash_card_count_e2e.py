@@ -24,17 +24,21 @@ PERIOD = 2.0  # seconds between redraws of the count (production: 10): two quick
 # back, sold out)
 LANGS = {
     "en": ("en", "5 units, at most 1", "4 units left of 5", "2 units left of 5", "3 units left of 5", "sold out"),
-    "zh": ("zh-hans", "共 5 件，每人限购 1 件", "还剩 4 件（共 5 件）", "还剩 2 件（共 5 件）", "还剩 3 件（共 5 件）",
-           "抢光"),
+    "zh": (
+        "zh-hans",
+        "共 5 件，每人限购 1 件",
+        "还剩 4 件（共 5 件）",
+        "还剩 2 件（共 5 件）",
+        "还剩 3 件（共 5 件）",
+        "抢光",
+    ),
 }
 
 
 @pytest.fixture
 def settings() -> Settings:
     base = _no_early_access(make_test_settings())
-    return base.model_copy(
-        update={"flashsale": base.flashsale.model_copy(update={"count_refresh_seconds": PERIOD})}
-    )
+    return base.model_copy(update={"flashsale": base.flashsale.model_copy(update={"count_refresh_seconds": PERIOD})})
 
 
 async def _card_edits(shop: Stack, card: MessageView) -> int:

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
 from bot.sandbox import Stack
 from store import flashsale, orders
-from tests.conftest import ADMIN_ID, make_test_settings
+from tests.conftest import ADMIN_ID, settings_without_early_access
 from tests.delivery.helpers import bot_says, text_of
 from tests.flashsale.helpers import make_product
 from tests.flashsale.test_flash_e2e import _private_with
@@ -132,9 +132,7 @@ class TestWithoutPickupPoints:
 
     @pytest.fixture
     def settings(self) -> Settings:
-        base = make_test_settings(shop={"pickup_points": []})
-        tiers = [t.model_copy(update={"early_access_minutes": 0}).model_dump() for t in base.loyalty.tiers]
-        return make_test_settings(shop={"pickup_points": []}, loyalty={"tiers": tiers})
+        return settings_without_early_access(shop={"pickup_points": []})
 
     @pytest.mark.parametrize(
         ("lang", "pay", "fee"),

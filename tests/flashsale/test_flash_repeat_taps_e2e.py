@@ -11,7 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
 from bot.sandbox import Stack
-from tests.conftest import ADMIN_ID, make_test_settings
+from tests.conftest import ADMIN_ID, settings_without_early_access
 from tests.flashsale.helpers import make_product
 from tests.flashsale.test_flash_e2e import _card, _last_invoice, _private_with
 
@@ -72,9 +72,7 @@ class TestWithoutPickupPoints:
 
     @pytest.fixture
     def settings(self) -> Settings:
-        base = make_test_settings(shop={"pickup_points": []})
-        tiers = [t.model_copy(update={"early_access_minutes": 0}).model_dump() for t in base.loyalty.tiers]
-        return make_test_settings(shop={"pickup_points": []}, loyalty={"tiers": tiers})
+        return settings_without_early_access(shop={"pickup_points": []})
 
     async def test_pay_button_on_a_paid_order_says_it_is_paid(self, shop: Stack) -> None:
         alice = await shop.client.user("Alice")

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.emulator.client import ChatHandle, MessageView, TapResult, UserHandle
 from bot.sandbox import Stack
 from store import flashsale
-from tests.conftest import ADMIN_ID, make_test_settings
+from tests.conftest import ADMIN_ID, settings_without_early_access
 from tests.flashsale.helpers import make_product
 from tests.flashsale.test_flash_e2e import _private_with
 from tests.flashsale.test_flash_private_toast_e2e import _card
@@ -118,9 +118,7 @@ def _blocked_commit(release: asyncio.Event) -> Callable[..., Awaitable[flashsale
 class TestWhileTheFirstTapIsDecided:
     @pytest.fixture
     def settings(self) -> Settings:
-        base = make_test_settings()
-        tiers = [t.model_copy(update={"early_access_minutes": 0}).model_dump() for t in base.loyalty.tiers]
-        return make_test_settings(loyalty={"tiers": tiers}, flashsale={"answer_budget_seconds": 0.3})
+        return settings_without_early_access(flashsale={"answer_budget_seconds": 0.3})
 
     @pytest.mark.parametrize("lang", ["en", "zh"])
     async def test_repeats_of_a_queued_tap_say_it_is_in_the_queue(
