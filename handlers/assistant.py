@@ -395,7 +395,7 @@ async def _past_return_window(ctx: AppContext, lang: str, line: support.OrderLin
         return ""
     delivered = await support.delivered_at(ctx.db, line.id)
     days = ctx.settings.shop.return_days
-    if delivered is None or delivered >= utcnow() - timedelta(days=days):
+    if delivered is None or not orders.past_return_window(line.status, delivered, days):
         return ""
     when = zoned(delivered, ctx.settings.shop.timezone, "%Y-%m-%d")
     return t(lang, "support.refund.past_window", order_id=line.id, date=when, days=days)

@@ -481,12 +481,20 @@ class OrderDetail:
         return max((e.at for e in self.events if e.to_status == DELIVERED), default=None)
 
     def returnable(self, return_days: int) -> bool:
-        """A return or refund can be asked for: paid or shipped, or delivered within `return_days` (the window the
-        shop's answers promise; a delivered order with no recorded time counts as within it)."""
-        if self.status not in PAID_STATUSES:
-            return False
-        delivered = self.delivered_at
-        return self.status != DELIVERED or delivered is None or delivered >= utcnow() - timedelta(days=return_days)
+        """A return or refund can be asked for: paid or shipped, or delivered within `return_days`."""
+        return self.status in PAID_STATUSES and not past_return_window(self.status, self.delivered_at, return_days)
+
+
+def return_window_cutoff(return_days: int) -> datetime:
+    """Orders delivered before this moment are past their return window (`return_days` after delivery, the window
+    the shop's answers promise)."""
+    return utcnow() - timedelta(days=return_days)
+
+
+def past_return_window(status: str, delivered_at: datetime | None, return_days: int) -> bool:
+    """A delivered order whose return window has closed (one with no recorded delivery time counts as within it).
+    The refund picker's SQL asks the same with `return_window_cutoff`."""
+    return status == DELIVERED and delivered_at is not None and delivered_at < return_window_cutoff(return_days)
 
 
 async def load_detail(session: AsyncSession, order_id: int, user_id: int | None = None) -> OrderDetail:

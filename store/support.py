@@ -30,7 +30,7 @@ from store.models.support import (
     SupportTicket,
     SupportTopic,
 )
-from store.orders import DELIVERED, PAID_STATUSES
+from store.orders import DELIVERED, PAID_STATUSES, return_window_cutoff
 
 TAKE_SLA = "support_take"
 REPLY_SLA = "support_reply"
@@ -572,7 +572,7 @@ async def refundable_orders(
     while their return window is open (`return_days` after delivery; None: whenever delivered)."""
     window = None
     if return_days is not None:
-        window = or_(Order.status != DELIVERED, ~_delivered_before(utcnow() - timedelta(days=return_days)))
+        window = or_(Order.status != DELIVERED, ~_delivered_before(return_window_cutoff(return_days)))
     async with db.read() as session:
         return await _recent_orders(session, user_id, limit, statuses=PAID_STATUSES, also=window)
 
