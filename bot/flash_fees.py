@@ -4,16 +4,13 @@ threshold as a checkout (handlers/checkout.policy) and a group buy (bot/groupbuy
 from __future__ import annotations
 
 from bot.config import Settings
-from store import checkout, flashsale
+from store.delivery_fee import DeliveryRule
 
 
-def delivery_rule(settings: Settings) -> checkout.CheckoutPolicy:
-    shop = settings.shop
-    return checkout.CheckoutPolicy(
-        currency=shop.currency, delivery_fee=shop.delivery_fee, free_delivery_over=shop.free_delivery_over
-    )
+def delivery_rule(settings: Settings) -> DeliveryRule:
+    return DeliveryRule(fee=settings.shop.delivery_fee, free_over=settings.shop.free_delivery_over)
 
 
 def delivery_fee(settings: Settings, goods: int) -> int:
     """What delivery adds to a won unit whose goods cost `goods` (0 from the free-delivery threshold)."""
-    return flashsale.delivery_fee(delivery_rule(settings), goods)
+    return delivery_rule(settings).fee_for("delivery", goods)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import orders, phones, pricing_hooks
 from store.db import Database
+from store.delivery_fee import DeliveryRule
 from store.errors import Conflict, DomainError
 from store.growth import coupons
 from store.models import CartItem, Product, User, utcnow
@@ -39,8 +40,8 @@ class CheckoutPolicy:
     """The shop's checkout settings, handed in by the bot (the core does not read configuration files)."""
 
     currency: str = "CNY"
-    delivery_fee: int = 800
-    free_delivery_over: int = 9900
+    delivery_fee: int = DeliveryRule.fee
+    free_delivery_over: int = DeliveryRule.free_over
     reservation_minutes: int = 30
     pickup_hold_minutes: int = 48 * 60
     max_quantity_per_line: int = 99
@@ -50,6 +51,10 @@ class CheckoutPolicy:
     pickup_payment_enabled: bool = True
     # Where a number typed without its country code is from (ISO 3166 alpha-2; config shop.phone_region).
     phone_region: str = phones.DEFAULT_REGION
+
+    @property
+    def delivery(self) -> DeliveryRule:
+        return DeliveryRule(self.delivery_fee, self.free_delivery_over)
 
 
 @dataclass(frozen=True)
@@ -168,11 +173,7 @@ def clean_coupon(text: str) -> str:
 
 
 def delivery_fee_for(policy: CheckoutPolicy, delivery_method: str, subtotal: int) -> int:
-    if delivery_method != "delivery":
-        return 0
-    if policy.free_delivery_over > 0 and subtotal >= policy.free_delivery_over:
-        return 0
-    return policy.delivery_fee
+    return policy.delivery.fee_for(delivery_method, subtotal)
 
 
 # ---------------------------------------------------------------- quoting

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import checkout, delivery, orders
+from store import delivery, orders
 from store.db import Database
+from store.delivery_fee import DeliveryRule
 from store.errors import Conflict, DomainError
 from store.flashsale.rules import SOURCE, stars_price
 from store.flashsale.views import _rowcount
@@ -28,13 +29,7 @@ async def _not_payable(session: AsyncSession, order_id: int, user_id: int) -> Co
 
 
 # The shop's delivery rule when the caller does not hand its own (the bot passes the configured one).
-DEFAULT_DELIVERY_RULE = checkout.CheckoutPolicy()
-
-
-def delivery_fee(rule: checkout.CheckoutPolicy, goods: int) -> int:
-    """What delivering a won unit adds to its order: the shop's fee unless the goods reach the free-delivery
-    threshold, by the same rule as a checkout (store.checkout.delivery_fee_for) and a group buy's order."""
-    return checkout.delivery_fee_for(rule, "delivery", goods)
+DEFAULT_DELIVERY_RULE = DeliveryRule()
 
 
 async def choose_receipt(
@@ -44,7 +39,7 @@ async def choose_receipt(
     pickup_point: str | None,
     pickup_points: Sequence[str],
     *,
-    rule: checkout.CheckoutPolicy = DEFAULT_DELIVERY_RULE,
+    rule: DeliveryRule = DEFAULT_DELIVERY_RULE,
 ) -> orders.OrderDetail:
     """Before paying a won unit, its winner picks delivery (None) or one of the shop's pick-up points, as at a
     normal checkout. Only the winner's own unpaid, physical flash order can change (callback data is never
@@ -61,7 +56,7 @@ async def choose_receipt(
         goods = (
             await session.execute(select(Order.subtotal).where(Order.id == order_id, Order.user_id == user_id))
         ).scalar()
-        fee = delivery_fee(rule, int(goods)) if pickup_point is None and goods is not None else 0
+        fee = rule.fee_for("delivery", int(goods)) if pickup_point is None and goods is not None else 0
         result = await session.execute(
             update(Order)
             .where(

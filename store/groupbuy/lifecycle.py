@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import checkout, notify, orders, privacy, scheduling
+from store import notify, orders, privacy, scheduling
 from store.db import Database
 from store.errors import Conflict
 from store.groupbuy.parsing import DeadlineChoice, GroupBuySpec, publish_deadline
@@ -145,7 +145,7 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
         pay_on_pickup = pickup and pays_on_pickup(part) and policy.pickup_payment_enabled
         subtotal = unit_price * part.quantity
         shipped = not (pickup or digital)
-        fee = checkout.delivery_fee_for(_checkout_policy(policy), "delivery", subtotal) if shipped else 0
+        fee = policy.delivery.fee_for("delivery", subtotal) if shipped else 0
         hold = policy.pickup_hold_minutes if pay_on_pickup else policy.payment_window_minutes
         order = await orders.create_order(
             session,
@@ -222,10 +222,6 @@ async def _delivery_contact(session: AsyncSession, part: GroupBuyParticipant) ->
     if contact.address:
         return contact
     return await saved_contact(session, part.user_id) or contact
-
-
-def _checkout_policy(policy: GroupBuyPolicy) -> checkout.CheckoutPolicy:
-    return checkout.CheckoutPolicy(delivery_fee=policy.delivery_fee, free_delivery_over=policy.free_delivery_over)
 
 
 async def release_all(session: AsyncSession, view: GroupBuyView, reason: str) -> int:

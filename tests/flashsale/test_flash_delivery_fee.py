@@ -11,12 +11,13 @@ from datetime import timedelta
 
 import pytest
 
-from store import checkout, flashsale, orders, payments
+from store import flashsale, orders, payments
 from store.db import Database
+from store.delivery_fee import DeliveryRule
 from store.errors import DomainError
 from tests.flashsale.helpers import live_sale, make_product, make_users
 
-RULE = checkout.CheckoutPolicy(delivery_fee=800, free_delivery_over=9900)
+RULE = DeliveryRule(fee=800, free_over=9900)
 POINTS = ("central", "north")
 WINDOW = timedelta(minutes=15)
 
@@ -53,13 +54,13 @@ async def test_goods_at_the_free_delivery_threshold_ship_free(any_db: Database) 
     order_id = await _won(any_db, 32, sku="RICE-10", price=9900, regular=15000)
     delivered = await flashsale.choose_receipt(any_db, order_id, 32, None, POINTS, rule=RULE)
     assert _money(delivered) == ("delivery", 9900, 0, 9900)
-    assert flashsale.delivery_fee(RULE, 9899) == 800 and flashsale.delivery_fee(RULE, 9900) == 0
+    assert RULE.fee_for("delivery", 9899) == 800 and RULE.fee_for("delivery", 9900) == 0
 
 
 async def test_the_shop_rule_is_the_one_handed_in(any_db: Database) -> None:
     """The bot hands its configured fee in; a shop that never ships free charges it on any amount."""
     order_id = await _won(any_db, 33)
-    rule = checkout.CheckoutPolicy(delivery_fee=500, free_delivery_over=0)
+    rule = DeliveryRule(fee=500, free_over=0)
     assert _money(await flashsale.choose_receipt(any_db, order_id, 33, None, (), rule=rule)) == (
         "delivery",
         1990,
