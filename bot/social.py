@@ -1,6 +1,6 @@
-"""Social pieces other screens carry: the heart and "You may also like" on a product card, "Popular in this
-group" on a group's catalog card, suggestions after checkout. Each is one call from the screen's handler, so
-the catalog and checkout handlers stay unaware of how suggestions are made.
+"""Social pieces other screens carry: the share link, heart, rating and "You may also like" on a product card,
+"Popular in this group" on a group's catalog card, suggestions after checkout. Each is one call from the
+screen's handler, so the catalog and checkout handlers stay unaware of how suggestions are made.
 
 Every piece is best effort: a failure to suggest is logged and the screen is drawn without it, never an
 error for the shopper.
