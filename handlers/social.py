@@ -122,7 +122,7 @@ async def heart(query: CallbackQuery, callback_data: WishCB, ctx: AppContext, la
             toast = t_plain(lang, "social.wished_toast" if changed else "social.already_wished")
             wished = True
         else:
-            await wishlist.remove(ctx.db, user_id, product_id)
+            changed = await wishlist.remove(ctx.db, user_id, product_id)
             toast, wished = t_plain(lang, "social.unwished"), False
     except DomainError as exc:
         key = f"errors.{exc.code}"
@@ -133,9 +133,12 @@ async def heart(query: CallbackQuery, callback_data: WishCB, ctx: AppContext, la
         if wished and not await reachability.may_write_privately(ctx.db, user_id):
             # Never started the bot (or blocked it): like Add to cart, the toast opens the bot on the wishlist.
             url = start_link(ctx.bot_username, *views.WISHLIST_LINK)
-            await query.answer(t_plain(lang, "social.wished_group_start"), url=url)
+            key = "social.wished_group_start" if changed else "social.already_wished_group_start"
+            await query.answer(t_plain(lang, key), url=url)
             return
-        await query.answer(t_plain(lang, "social.wished_group") if wished else toast)
+        if wished:  # added now or already there: the toast says which, as it does in the private chat
+            toast = t_plain(lang, "social.wished_group" if changed else "social.already_wished_group")
+        await query.answer(toast)
         return
     await query.answer(toast)
     if message.reply_markup is None:
