@@ -25,7 +25,7 @@ from bot.emulator.control import TOKEN_HEADER
 from bot.emulator.server import EmulatorConfig, RunningEmulator, start_emulator
 from bot.in_flight import InFlight
 from bot.runner import prepare, run_polling
-from store import migrations, users
+from store import catalog, migrations, users
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,11 @@ async def start_stack(
         app_settings.secrets.payment_provider_token = SANDBOX_PROVIDER_TOKEN
     db = Database(database_url)
     await migrations.upgrade(db)
+    # The emulator just started keeps its files in memory: photo ids cached by an earlier run on this database
+    # would all be refused (400 "wrong file identifier") before each card uploads its photo again.
+    forgotten = await catalog.forget_photo_file_ids(db)
+    if forgotten:
+        log.info("forgot %d product photo file ids from a previous emulator", forgotten)
     if seed_demo:
         await seed_demo_catalog(db)
     app = await create_app(app_settings, emulator.token, db=db, migrate=False, resolve_username=True)

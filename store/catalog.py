@@ -328,6 +328,22 @@ async def save_photo_file_id(db: Database, product_id: int, photo: str | None, f
         )
 
 
+async def forget_photo_file_ids(db: Database) -> int:
+    """Drop every cached Telegram file id of product photos (one UPDATE, no version bump); returns how many.
+
+    For a Telegram that forgot its files, as the sandbox's emulator does when it restarts: the next card uploads
+    the photo again instead of sending an id that is refused first.
+    """
+    async with db.tx() as session:
+        result = await session.execute(
+            update(Product)
+            .where(Product.photo_file_id.is_not(None))
+            .values(photo_file_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def adjust_stock(db: Database, sku: str, delta: int, actor_id: int | None = None) -> int:
     """Add `delta` (may be negative) to a product's stock; refused when it would go below zero. Returns the new
     stock. A conditional update, so concurrent adjustments and purchases never oversell (DESIGN.md)."""
