@@ -14,8 +14,7 @@ from bot.config import Settings
 from bot.emulator.client import MessageView, UserHandle
 from bot.sandbox import Stack
 from store import flashsale, orders
-from tests.conftest import make_test_settings
-from tests.flashsale.conftest import _no_early_access
+from tests.conftest import settings_without_early_access
 from tests.flashsale.helpers import live_sale, make_product
 from tests.flashsale.test_flash_e2e import _job_id
 
@@ -37,8 +36,7 @@ LANGS = {
 
 @pytest.fixture
 def settings() -> Settings:
-    base = _no_early_access(make_test_settings())
-    return base.model_copy(update={"flashsale": base.flashsale.model_copy(update={"count_refresh_seconds": PERIOD})})
+    return settings_without_early_access(flashsale={"count_refresh_seconds": PERIOD})
 
 
 async def _card_edits(shop: Stack, card: MessageView) -> int:
