@@ -164,15 +164,18 @@ async def add_to_cart(
 ) -> CartChange:
     """Add `quantity` to the user's line for the product. Refused (nothing changes) when the product changed
     since the button was drawn (`version`), is hidden, or the line would exceed the stock left or the per-line
-    maximum. `expected_in_cart`: how many the line held when the button was drawn (modulo COUNT_MODULUS);
-    another count means the button is from before a later change (an old "Add 3" tapped again after its add),
-    refused as ALREADY_ADDED. Checked under the product's lock, so two such taps at once add once."""
+    maximum. `expected_in_cart`: how many the line held when the button was drawn (modulo COUNT_MODULUS); a
+    line that has grown since means the button may be from before its own add (an old "Add 3" tapped again),
+    refused as ALREADY_ADDED. A line that shrank (removed or lowered in /cart) cannot be that, so the add goes
+    ahead (the outside tester got "Already in your cart (0)"). Checked under the product's lock, so two such taps
+    at once add once. A line never holds COUNT_MODULUS or more (the per-line maximum is below it), so the counts
+    compare as they are."""
     if quantity < 1:
         raise DomainError("cart_quantity_invalid")
     async with db.tx() as session:
         product = _check_current(await _locked_product(session, product_id, db.dialect), version)
         in_cart = await _current_quantity(session, user_id, product_id)
-        if expected_in_cart is not None and (in_cart or 0) % COUNT_MODULUS != expected_in_cart % COUNT_MODULUS:
+        if expected_in_cart is not None and (in_cart or 0) % COUNT_MODULUS > expected_in_cart % COUNT_MODULUS:
             raise Conflict(ALREADY_ADDED, in_cart=in_cart or 0)
         new_quantity = (in_cart or 0) + quantity
         _check_limits(product, new_quantity, in_cart or 0, max_per_line)

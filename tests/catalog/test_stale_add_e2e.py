@@ -96,3 +96,27 @@ async def test_the_carts_plus_means_one_more_than_shown_however_often_it_arrives
     assert await _potatoes_in_cart(shop, erin) == 4
     await erin.tap("➖", message=view)
     assert await _potatoes_in_cart(shop, erin) == 3
+
+
+@pytest.mark.parametrize("lang,add1,added", [("en", "Add 1", "✅ Added 1"), ("zh-hans", "（1 件）", "✅ 已加入 1 件")])
+async def test_an_add_after_the_line_was_removed_elsewhere_adds(shop: Stack, lang: str, add1: str, added: str) -> None:
+    """The outside tester: a card drawn while the cart held the product, the line removed in /cart, then the card's
+    Add was answered "Already in your cart (0)" and added nothing. A cart that shrank is no double tap."""
+    await shop.client.set_flood_limits(False)
+    erin = await shop.client.user("Erin", lang=lang)
+    await erin.send("/start")
+    await erin.open_deeplink("p_VEG-POTATO")
+    await erin.tap(add1)
+    assert await _potatoes_in_cart(shop, erin) == 1
+    card = await erin.last_message()
+    assert card is not None
+    add_now = _add_button_data(card, add1)  # drawn with one in the cart
+    item = await catalog.get_product_by_sku(shop.db, "VEG-POTATO")
+    assert item is not None
+    await cart.remove_line(shop.db, erin.id, item.id)  # as the ✖️ in /cart does
+    await asyncio.sleep(WINDOW_SECONDS + 0.2)
+    await erin.tap_data(add_now, message=card)
+    await shop.client.settle()
+    assert await _potatoes_in_cart(shop, erin) == 1, "the add went ahead"
+    answered = (await erin.toasts())[-1].text or ""
+    assert added in answered and "(0)" not in answered and "共 0" not in answered, answered
