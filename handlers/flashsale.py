@@ -18,16 +18,18 @@ import bot.views.flashsale as views
 from bot import tap_guard
 from bot.access import require_role
 from bot.admin_menu import AdminSection
+from bot.callbacks.catalog import ProductCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.flash_fees import delivery_fee, delivery_rule
 from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
+from bot.product_cards import card_options, in_group, show_card
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views.common import open_private_chat
-from store import broadcasts, flashsale, orders
+from store import broadcasts, catalog, flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
 from store.flashsale.typed_price import typed_price_for_sku
@@ -74,6 +76,7 @@ async def buy(
     if result.outcome == flashsale.RETRY:
         await tap_guard.release(ctx, query, fsm_storage)  # "tap again" means now: the next tap must act
     await _answer(query, ctx, result.language or lang, callback_data.sale_id, result)
+    await _redraw_stale_card(query, callback_data, ctx, lang, result)
 
 
 async def _claim(query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str) -> flashsale.ClaimResult:
@@ -109,6 +112,27 @@ async def _answer_repeat(query: CallbackQuery, callback_data: FlashBuyCB, ctx: A
         await query.answer(t_plain(lang, "flashsale.toast.repeat.pending"))
         return
     await _answer(query, ctx, lang, callback_data.sale_id, result, repeat=True)
+    await _redraw_stale_card(query, callback_data, ctx, lang, result)
+
+
+# After these answers the flash price and Buy button on a product card are out of date.
+_CARD_OUT_OF_DATE = (flashsale.SOLD_OUT, flashsale.ENDED_OUTCOME)
+
+
+async def _redraw_stale_card(
+    query: CallbackQuery, callback_data: FlashBuyCB, ctx: AppContext, lang: str, result: flashsale.ClaimResult
+) -> None:
+    """A Buy on a product card whose sale ended or sold out: the toast said so, and the card is redrawn as it is now
+    (the regular price and Add button), as a stale Add is. Best effort: the toast has already answered."""
+    if result.outcome not in _CARD_OUT_OF_DATE or not callback_data.p:
+        return
+    try:
+        product = await catalog.get_product(ctx.db, callback_data.p)
+        if product is not None and product.active:
+            options = card_options(ctx, ProductCB(a="open", p=product.id), group=in_group(query))
+            await show_card(query, ctx, lang, product, options, same=True)
+    except Exception:
+        log.exception("card of product %s not redrawn after a flash answer", callback_data.p)
 
 
 async def _answer(

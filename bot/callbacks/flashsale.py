@@ -8,9 +8,18 @@ from bot.callbacks.fields import Id
 
 
 class FlashBuyCB(CallbackData, prefix="fs"):
-    """The Buy button on an announcement (group card or private message)."""
+    """The Buy button on an announcement (group card or private message), or on a product card (`p`: its product,
+    so a Buy answered "sold out" or "ended" redraws that card; 0 elsewhere)."""
 
     sale_id: Id
+    p: Id = 0
+
+    @classmethod
+    def unpack(cls, value: str) -> FlashBuyCB:
+        # Buttons drawn before `p` existed carry the sale only; a live sale's announcement may still show one.
+        if value.count(cls.__separator__) == 1:
+            value = f"{value}{cls.__separator__}0"
+        return super().unpack(value)
 
 
 class FlashPayCB(CallbackData, prefix="fsp"):

@@ -7,6 +7,7 @@ In a group the screens are compact and carry no personal controls (no quantity p
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -108,19 +109,27 @@ def categories(lang: str, items: list[CategoryView], *, group: bool = False, bot
 # ---------------------------------------------------------------------------------------------- product list
 
 
-def item_button(lang: str, product: ProductView, page: ProductPage) -> InlineKeyboardButton:
+def item_button(
+    lang: str, product: ProductView, page: ProductPage, flash: LivePrice | None = None
+) -> InlineKeyboardButton:
+    """A product on a category page, at the price its card quotes: during a live flash sale the flash price
+    (its units were taken out of the product's stock, so it is not "sold out" then)."""
     title = clip(product.title(lang))
-    label = (
-        t_plain(lang, "catalog.item_sold_out", title=title)
-        if product.sold_out
-        else t_plain(lang, "catalog.item_button", title=title, price=product.paid_money.format())
-    )
+    if flash is not None:
+        price = f"⚡{flash_prices(product, flash)[0].format()}"
+        label = t_plain(lang, "catalog.item_button", title=title, price=price)
+    elif product.sold_out:
+        label = t_plain(lang, "catalog.item_sold_out", title=title)
+    else:
+        label = t_plain(lang, "catalog.item_button", title=title, price=product.paid_money.format())
     return _button(label, ProductCB(a="open", p=product.id, s=page.start, n=page.number).pack())
 
 
-def product_list(lang: str, page: ProductPage) -> Screen:
+def product_list(lang: str, page: ProductPage, flash: Mapping[int, LivePrice] | None = None) -> Screen:
+    """`flash`: the page's products on a live flash sale, by product id."""
     name = html.escape(page.category.name(lang))
-    rows = [[item_button(lang, product, page)] for product in page.items]
+    live = flash or {}
+    rows = [[item_button(lang, product, page, live.get(product.id))] for product in page.items]
     nav: list[InlineKeyboardButton] = []
     if page.has_prev:
         nav.append(
@@ -219,7 +228,13 @@ def product_card(
     rows: list[list[InlineKeyboardButton]] = []
     if flash is not None:
         price = flash_prices(product, flash)[0].format()
-        rows.append([_button(t(lang, "flashsale.card.buy", price=price), FlashBuyCB(sale_id=flash.sale_id).pack())])
+        rows.append(
+            [
+                _button(
+                    t(lang, "flashsale.card.buy", price=price), FlashBuyCB(sale_id=flash.sale_id, p=product.id).pack()
+                )
+            ]
+        )
     elif not product.for_sale:
         pass  # the card says why; no button that could only be refused
     elif product.sold_out:
