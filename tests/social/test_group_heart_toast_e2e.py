@@ -10,6 +10,7 @@ import pytest
 from bot.emulator.client import ChatHandle, UserHandle
 from bot.i18n import t_plain
 from bot.sandbox import Stack
+from tests.social.helpers import group_card
 
 pytestmark = pytest.mark.seeded
 
@@ -30,14 +31,7 @@ async def test_a_second_heart_in_a_group_says_already_in_your_wishlist(
     bob = await shop.client.user("Bob", lang=lang)
     for member in (alice, bob):
         await member.send("/start")
-    group = await shop.client.group("Block 7", members=[alice, bob], bot_admin=True)
-    if lang == "zh":
-        await group.set_member(alice, "administrator")
-        await alice.send("/language", chat=group)
-        await alice.tap("中文", chat=group)
-    await alice.send("/catalog", chat=group)
-    await alice.tap(category, chat=group)
-    await alice.tap(product, chat=group)
+    group = await group_card(shop, lang, category, product, alice, bob)
 
     added, already = t_plain(lang, "social.wished_group"), t_plain(lang, "social.already_wished_group")
     assert added != already
@@ -58,14 +52,7 @@ async def test_a_second_heart_from_a_newcomer_says_already_and_still_opens_the_b
     shop: Stack, lang: str, category: str, product: str
 ) -> None:
     pat = await shop.client.user("Pat", lang=lang)  # never started the bot
-    group = await shop.client.group("Block 7", members=[pat], bot_admin=True)
-    if lang == "zh":
-        await group.set_member(pat, "administrator")
-        await pat.send("/language", chat=group)
-        await pat.tap("中文", chat=group)
-    await pat.send("/catalog", chat=group)
-    await pat.tap(category, chat=group)
-    await pat.tap(product, chat=group)
+    group = await group_card(shop, lang, category, product, pat)
 
     first, first_url = await heart_toast(pat, lang, group)
     again, again_url = await heart_toast(pat, lang, group)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.i18n import t
 from bot.sandbox import Stack
+from tests.social.helpers import group_card
 
 pytestmark = pytest.mark.seeded
 
@@ -23,14 +24,7 @@ async def test_heart_in_group_links_a_newcomer_to_the_wishlist(
     shop: Stack, lang: str, category: str, product: str
 ) -> None:
     pat = await shop.client.user("Pat", lang=lang)  # never started the bot
-    group = await shop.client.group("Block 7", members=[pat], bot_admin=True)
-    if lang == "zh":
-        await group.set_member(pat, "administrator")
-        await pat.send("/language", chat=group)
-        await pat.tap("中文", chat=group)
-    await pat.send("/catalog", chat=group)
-    await pat.tap(category, chat=group)
-    await pat.tap(product, chat=group)
+    group = await group_card(shop, lang, category, product, pat)
     tapped = await pat.tap(t(lang, "social.wish_group"), chat=group)
     assert tapped.toast is not None and tapped.toast.url, tapped.toast
     payload = parse_qs(urlparse(tapped.toast.url).query)["start"][0]
