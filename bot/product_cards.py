@@ -112,6 +112,12 @@ class CardRead:
     product: ProductView
     options: CardOptions
     flash: flashsale.LivePrice | None
+    same: bool  # the tapped message already shows this product (see `show_card`)
+
+
+async def tapper_facts(ctx: AppContext, query: CallbackQuery, product_id: int, *, group: bool) -> CardFacts | None:
+    """The card's facts for the shopper who tapped; a group card is everyone's, so it has no shopper's cart."""
+    return await product_card.card_facts(ctx.db, product_id, None if group else query.from_user.id)
 
 
 async def read_card(
@@ -133,11 +139,11 @@ async def read_card(
     async with ctx.db.read_together():  # only reads; the Bot API calls come after the block
         lang = await card_language(ctx, query, lang)
         if facts is None:
-            facts = await product_card.card_facts(ctx.db, product.id, None if options.group else query.from_user.id)
+            facts = await tapper_facts(ctx, query, product.id, group=options.group)
         options = await social.decorate_card(
             ctx, query.from_user.id, where, lang, product, options, facts, visit=not same
         )
-    return CardRead(lang, product, options, facts.flash if facts is not None else None)
+    return CardRead(lang, product, options, facts.flash if facts is not None else None, same)
 
 
 async def show_card(
@@ -149,18 +155,20 @@ async def show_card(
     *,
     same: bool,
     below: bool = False,
+    facts: CardFacts | None = None,
 ) -> None:
     """Draw the card in place of the message the button belongs to. `same`: that message already shows this
     product (a quantity change, a refresh), so a photo card only needs its caption and buttons edited. `below`:
-    that message must stay (delivered codes under a payment's confirmation), so the card is a new message."""
-    card = await read_card(query, ctx, lang, product, options, same=same)
-    await draw_card(query, ctx, card, same=same, below=below)
+    that message must stay (delivered codes under a payment's confirmation), so the card is a new message.
+    `facts`: the caller's own read of the card's facts, of which `product` is the product."""
+    card = await read_card(query, ctx, lang, product, options, same=same, facts=facts)
+    await draw_card(query, ctx, card, below=below)
 
 
-async def draw_card(query: CallbackQuery, ctx: AppContext, card: CardRead, *, same: bool, below: bool = False) -> None:
+async def draw_card(query: CallbackQuery, ctx: AppContext, card: CardRead, *, below: bool = False) -> None:
     """The Bot API half of `show_card`: edit the tapped message into the card, or post the card."""
     message = query.message if isinstance(query.message, Message) else None
-    lang, product, options, flash = card.lang, card.product, card.options, card.flash
+    lang, product, options, flash, same = card.lang, card.product, card.options, card.flash, card.same
     if below and not options.group:
         await send_card(ctx, query.from_user.id, lang, product, options, flash)
         return

@@ -31,15 +31,17 @@ from bot.product_cards import (
     read_card,
     send_card,
     show_card,
+    tapper_facts,
 )
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views import catalog as views
 from bot.views.catalog import CardOptions, Screen
 from bot.views.errors import error_text
-from store import cart, catalog, flashsale, product_card
+from store import cart, catalog, product_card
 from store.catalog import ProductView
 from store.errors import DomainError, NotFound
+from store.product_card import CardFacts
 
 log = logging.getLogger(__name__)
 routes = Routes("catalog")
@@ -87,19 +89,17 @@ async def show_page(
 ) -> None:
     screen_lang = await card_language(ctx, query, lang)
     try:
-        async with ctx.db.read_together():
-            page = await catalog.product_page(
-                ctx.db, category_id, start=start, backward=backward, number=number, size=ctx.settings.catalog.page_size
-            )
-            # The page quotes what each card charges: a live flash sale's price (the tester saw ¥9.90 listed while
-            # the card and search said ⚡¥4.90).
-            flash = await flashsale.live_prices(ctx.db, [product.id for product in page.items])
+        # The page quotes what each card charges: a live flash sale's price (the tester saw ¥9.90 listed while the
+        # card and search said ⚡¥4.90).
+        priced = await product_card.priced_page(
+            ctx.db, category_id, start=start, backward=backward, number=number, size=ctx.settings.catalog.page_size
+        )
     except NotFound as exc:
         await query.answer(error_text(lang, exc))
         screen = await categories_screen(ctx, screen_lang, group=in_group(query))
     else:
         await query.answer(toast)
-        screen = views.product_list(screen_lang, page, flash)
+        screen = views.product_list(screen_lang, priced.page, priced.flash)
     await edit_or_answer(query, screen.text, screen.markup)
 
 
@@ -131,24 +131,24 @@ async def product_action(
     opened: CardRead | None = None
     if data.a == "open":  # the product and the card's facts in one read
         async with ctx.db.read_together():
-            facts = await product_card.card_facts(ctx.db, data.p, None if group else query.from_user.id)
-            product = facts.product if facts is not None else None
+            facts = await tapper_facts(ctx, query, data.p, group=group)
             if facts is not None and facts.product.active:
                 options = card_options(ctx, data, group=group)
                 opened = await read_card(query, ctx, lang, facts.product, options, same=False, facts=facts)
-    else:
-        product = await catalog.get_product(ctx.db, data.p)
-    if product is None or not product.active:
-        await _gone(query, ctx, lang, product, data)
+    else:  # read with the card's facts, so that a redraw does not read the product again
+        facts = await tapper_facts(ctx, query, data.p, group=group)
+    if facts is None or not facts.product.active:
+        await _gone(query, ctx, lang, facts.product if facts is not None else None, data)
         return
+    product = facts.product
     if opened is not None:
         await query.answer()
-        await draw_card(query, ctx, opened, same=False, below=data.o == "n")
+        await draw_card(query, ctx, opened, below=data.o == "n")
         return
     if data.v != product.version:
         # The product changed since this card was drawn (price, title, ...): show it as it is now.
         await query.answer(t(lang, "catalog.stale"), show_alert=True)
-        await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True)
+        await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True, facts=facts)
         return
     if data.a in ("add", "inc", "dec") and await tap_guard.repeated(ctx, query, fsm_storage):
         return  # a double-click is one click: it adds once, it moves the picker by one
@@ -158,7 +158,7 @@ async def product_action(
         else:
             await _add(query, ctx, lang, product, data)
         return
-    await _pick_quantity(query, ctx, lang, product, data, group=group)
+    await _pick_quantity(query, ctx, lang, facts, data, group=group)
 
 
 async def _gone(query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView | None, data: ProductCB) -> None:
@@ -176,12 +176,13 @@ async def _gone(query: CallbackQuery, ctx: AppContext, lang: str, product: Produ
 
 
 async def _pick_quantity(
-    query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, data: ProductCB, *, group: bool
+    query: CallbackQuery, ctx: AppContext, lang: str, facts: CardFacts, data: ProductCB, *, group: bool
 ) -> None:
+    product = facts.product
     limit = views.quantity_limit(product, ctx.settings.orders.max_quantity_per_line)
     if product.sold_out:
         await query.answer(t(lang, "catalog.sold_out_toast"))
-        await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True)
+        await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True, facts=facts)
         return
     if group or data.a == "qty":
         await query.answer(t(lang, "catalog.qty_info", qty=max(1, min(data.q, limit)), max=limit))
@@ -193,10 +194,12 @@ async def _pick_quantity(
     if wanted > limit:
         await query.answer(t(lang, "catalog.qty_max", max=limit))
         if data.q > limit:  # the stock shrank under the picker: bring it back within bounds
-            await show_card(query, ctx, lang, product, card_options(ctx, data, group=False, quantity=limit), same=True)
+            options = card_options(ctx, data, group=False, quantity=limit)
+            await show_card(query, ctx, lang, product, options, same=True, facts=facts)
         return
     await query.answer()
-    await show_card(query, ctx, lang, product, card_options(ctx, data, group=False, quantity=wanted), same=True)
+    options = card_options(ctx, data, group=False, quantity=wanted)
+    await show_card(query, ctx, lang, product, options, same=True, facts=facts)
 
 
 async def _add(query: CallbackQuery, ctx: AppContext, lang: str, product: ProductView, data: ProductCB) -> None:
@@ -253,20 +256,23 @@ async def _refused(query: CallbackQuery, ctx: AppContext, lang: str, exc: Domain
     if exc.code == cart.ALREADY_ADDED:
         # A tap on an Add button from an older drawing of the card (it was redrawn after that add): the units
         # are in the cart already. Say so and redraw, so the buttons the shopper sees are the current ones.
-        current = await catalog.get_product(ctx.db, data.p)
+        current = await tapper_facts(ctx, query, data.p, group=False)
         await query.answer(t_plain(lang, "catalog.already_added", in_cart=exc.params.get("in_cart", 0)))
         if current is not None:
-            await show_card(query, ctx, lang, current, card_options(ctx, data, group=False), same=True)
+            options = card_options(ctx, data, group=False)
+            await show_card(query, ctx, lang, current.product, options, same=True, facts=current)
         return
     if exc.code not in STALE_CODES:
         await query.answer(error_text(lang, exc), show_alert=True)
         return
-    product = await catalog.get_product(ctx.db, data.p)
+    group = in_group(query)
+    facts = await tapper_facts(ctx, query, data.p, group=group)
+    product = facts.product if facts is not None else None
     if product is None or not product.active:
         await _gone(query, ctx, lang, product, data)
         return
     await query.answer(t(lang, "catalog.stale"), show_alert=True)
-    await show_card(query, ctx, lang, product, card_options(ctx, data, group=in_group(query)), same=True)
+    await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True, facts=facts)
 
 
 @routes.callback_query(F.data.func(lambda value: isinstance(value, str) and value.split(":", 1)[0] in PREFIXES))

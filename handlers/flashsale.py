@@ -22,14 +22,14 @@ from bot.callbacks.catalog import ProductCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
-from bot.flash_fees import delivery_fee, delivery_rule
+from bot.delivery_rules import delivery_fee, delivery_rule
 from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
-from bot.product_cards import card_options, in_group, show_card
+from bot.product_cards import card_options, in_group, show_card, tapper_facts
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
 from bot.views.common import open_private_chat
-from store import broadcasts, catalog, flashsale, orders
+from store import broadcasts, flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
 from store.flashsale.typed_price import typed_price_for_sku
@@ -127,10 +127,11 @@ async def _redraw_stale_card(
     if result.outcome not in _CARD_OUT_OF_DATE or not callback_data.p:
         return
     try:
-        product = await catalog.get_product(ctx.db, callback_data.p)
-        if product is not None and product.active:
-            options = card_options(ctx, ProductCB(a="open", p=product.id), group=in_group(query))
-            await show_card(query, ctx, lang, product, options, same=True)
+        group = in_group(query)
+        facts = await tapper_facts(ctx, query, callback_data.p, group=group)
+        if facts is not None and facts.product.active:
+            options = card_options(ctx, ProductCB(a="open", p=callback_data.p), group=group)
+            await show_card(query, ctx, lang, facts.product, options, same=True, facts=facts)
     except Exception:
         log.exception("card of product %s not redrawn after a flash answer", callback_data.p)
 

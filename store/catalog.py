@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit
@@ -171,6 +171,8 @@ class ProductPage:
     start: int
     has_prev: bool
     has_next: bool
+    # Per item, the values of the page query's extra columns (see `PageQuery`); empty for a plain page.
+    extras: tuple[tuple[Any, ...], ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -197,38 +199,74 @@ async def get_category(db: Database, category_id: int) -> CategoryView | None:
         return _category(row) if row is not None else None
 
 
+@dataclass(frozen=True)
+class PageQuery:
+    """A category page's product statements with `width` extra columns per product (a composing module's facts,
+    such as a live flash price, read in the same statement instead of a second one)."""
+
+    before: Select[*tuple[Any, ...]]
+    after: Select[*tuple[Any, ...]]
+    width: int
+
+
+def page_query(*extra: ColumnElement[Any]) -> PageQuery:
+    """Build once, at import: building a statement costs more than running it."""
+    base = select(*PRODUCT_COLUMNS, *extra).where(
+        Product.category_id == bindparam("category_id"), Product.active.is_(True)
+    )
+    return PageQuery(
+        before=base.where(Product.id < bindparam("start")).order_by(Product.id.desc()).limit(bindparam("limit")),
+        after=base.where(Product.id >= bindparam("start")).order_by(Product.id).limit(bindparam("limit")),
+        width=len(extra),
+    )
+
+
+_PLAIN_PAGE = page_query()
+
+
 async def product_page(
-    db: Database, category_id: int, *, start: int = 0, backward: bool = False, number: int = 0, size: int = 6
+    db: Database,
+    category_id: int,
+    *,
+    start: int = 0,
+    backward: bool = False,
+    number: int = 0,
+    size: int = 6,
+    query: PageQuery = _PLAIN_PAGE,
+    params: dict[str, Any] | None = None,
 ) -> ProductPage:
     """A page of active products of a category ordered by id.
 
     Forward: the first `size` products with id >= start. Backward: the `size` products just before `start`
     (the previous page). Both are index range scans on (category_id, id), whatever the page number, and a page
-    costs two queries: the category with "is there anything before start", then the products.
+    costs two queries: the category with "is there anything before start", then the products. `query` with
+    `params`: the products' statements with extra columns (`page_query`), whose values land in `extras`.
     """
+    bound = {"category_id": category_id, "limit": size + 1, **(params or {})}
     async with db.read() as session:
         head = (await session.execute(_PAGE_HEAD, {"category_id": category_id, "start": start})).first()
         if head is None:
             raise NotFound("catalog_not_found")
         category = _category(head)
         if backward:
-            params = {"category_id": category_id, "start": start, "limit": size + 1}
-            rows = list(await session.execute(_PAGE_BEFORE, params))
+            rows = list(await session.execute(query.before, {**bound, "start": start}))
             if rows:
                 has_prev = len(rows) > size
                 rows = rows[:size][::-1]
                 number = max(number, 1) if has_prev else 0
-                return ProductPage(category, tuple(map(product_from_row, rows)), number, rows[0].id, has_prev, True)
+                return _page(category, rows, number, has_prev=has_prev, has_next=True, width=query.width)
         else:
-            rows = await _from(session, category_id, max(start, 0), size)
+            rows = list(await session.execute(query.after, {**bound, "start": max(start, 0)}))
             if rows or start <= 0:
                 # Nothing active lies between `start` and the page's first row: "anything before start" is has_prev.
-                return _forward_page(category, rows, number, size, has_prev=bool(head.earlier) and start > 0)
+                has_prev = bool(head.earlier) and start > 0
+                return _forward_page(category, rows, number, size, has_prev=has_prev, width=query.width)
         # Nothing before (or the page emptied meanwhile): show the first page instead.
-        return _forward_page(category, await _from(session, category_id, 0, size), 0, size, has_prev=False)
+        rows = list(await session.execute(query.after, {**bound, "start": 0}))
+        return _forward_page(category, rows, 0, size, has_prev=False, width=query.width)
 
 
-# A page's statements, built once (building them cost more than the index range scans they run).
+# The head of every page, built once (building it cost more than the index range scan it runs).
 _PAGE_HEAD = select(
     Category.id,
     Category.slug,
@@ -239,22 +277,21 @@ _PAGE_HEAD = select(
     .where(Product.category_id == Category.id, Product.active.is_(True), Product.id < bindparam("start"))
     .label("earlier"),
 ).where(Category.id == bindparam("category_id"))
-_PAGE_BASE = select(*PRODUCT_COLUMNS).where(Product.category_id == bindparam("category_id"), Product.active.is_(True))
-_PAGE_BEFORE = _PAGE_BASE.where(Product.id < bindparam("start")).order_by(Product.id.desc()).limit(bindparam("limit"))
-_PAGE_FROM = _PAGE_BASE.where(Product.id >= bindparam("start")).order_by(Product.id).limit(bindparam("limit"))
 
 
-async def _from(session: AsyncSession, category_id: int, start: int, size: int) -> list[Any]:
-    return list(await session.execute(_PAGE_FROM, {"category_id": category_id, "start": start, "limit": size + 1}))
-
-
-def _forward_page(category: CategoryView, rows: list[Any], number: int, size: int, *, has_prev: bool) -> ProductPage:
+def _forward_page(
+    category: CategoryView, rows: list[Any], number: int, size: int, *, has_prev: bool, width: int
+) -> ProductPage:
     has_next = len(rows) > size
-    rows = rows[:size]
+    return _page(category, rows[:size], number if has_prev else 0, has_prev=has_prev, has_next=has_next, width=width)
+
+
+def _page(
+    category: CategoryView, rows: list[Any], number: int, *, has_prev: bool, has_next: bool, width: int
+) -> ProductPage:
+    extras = tuple(tuple(row[len(row) - width :]) for row in rows) if width else ()
     first = rows[0].id if rows else 0
-    return ProductPage(
-        category, tuple(map(product_from_row, rows)), number if has_prev else 0, first, has_prev, has_next
-    )
+    return ProductPage(category, tuple(map(product_from_row, rows)), number, first, has_prev, has_next, extras)
 
 
 # Built once (a card's first read): building the statement took longer than the indexed read (0.07 ms).

@@ -1,5 +1,5 @@
 """What a product card shows of one product for one shopper, read as one statement: the product, its live flash
-price, how many the shopper's cart holds, the heart and the rating.
+price, how many the shopper's cart holds, the heart and the rating; and a category page with its live flash prices.
 
 Each piece is the owning module's rule (cart, wishlist, reviews, flash sales) as a scalar subquery, so the card
 and those modules cannot disagree. One statement instead of five because the card is the shop's most frequent
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import BindParameter, bindparam, exists, select
 
 from store.cart import quantity_select
-from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
+from store.catalog import PRODUCT_COLUMNS, ProductPage, ProductView, page_query, product_from_row, product_page
 from store.db import Database
 from store.flashsale.views import LivePrice, live_price_of, live_price_selects
 from store.models import Product, utcnow
@@ -63,3 +63,32 @@ async def card_facts(db: Database, product_id: int, user_id: int | None) -> Card
         wished=bool(row.wished),
         rating=rating_of(row.rating_average, row.rating_count),
     )
+
+
+@dataclass(frozen=True)
+class PricedPage:
+    """A category page with what each listed product charges now: a live flash sale's price where one is live."""
+
+    page: ProductPage
+    flash: dict[int, LivePrice]
+
+
+_PRICED_PAGE = page_query(*live_price_selects(Product.id, _NOW))
+
+
+async def priced_page(
+    db: Database, category_id: int, *, start: int = 0, backward: bool = False, number: int = 0, size: int = 6
+) -> PricedPage:
+    """`catalog.product_page` with the products' live flash prices read in the same statement."""
+    page = await product_page(
+        db,
+        category_id,
+        start=start,
+        backward=backward,
+        number=number,
+        size=size,
+        query=_PRICED_PAGE,
+        params={"now": utcnow()},
+    )
+    live = (live_price_of(*extra) for extra in page.extras)
+    return PricedPage(page, {product.id: price for product, price in zip(page.items, live, strict=True) if price})

@@ -14,7 +14,7 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
-from bot.flash_fees import delivery_fee
+from bot.delivery_rules import delivery_fee
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
 from bot.views.clock import typed_example, zone_label, zoned, zoned_hours

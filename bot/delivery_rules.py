@@ -1,5 +1,5 @@
-"""The shop's delivery rule for a flash-sale winner's order, from config: the same fee and free-delivery
-threshold as a checkout (handlers/checkout.policy) and a group buy (bot/groupbuy_cards.policy)."""
+"""The shop's delivery rule from config (shop.delivery_fee, shop.free_delivery_over): one for a checkout
+(handlers/checkout.policy), a group buy (bot/groupbuy_cards.policy) and a flash-sale winner's order."""
 
 from __future__ import annotations
 
