@@ -12,6 +12,7 @@ from aiogram.types import FSInputFile, InputFile, Message
 from bot.config import Settings
 from bot.context import AppContext
 from bot.debounce import Debouncer, RetryLater
+from bot.delivery_rules import delivery_rule
 from bot.groupbuy_panels import PanelRefresher
 from bot.views import groupbuy as views
 from store import catalog, groupbuy, users
@@ -28,8 +29,7 @@ def policy(settings: Settings) -> groupbuy.GroupBuyPolicy:
         payment_window_minutes=gb.payment_window_minutes,
         max_duration_days=gb.max_duration_days,
         timezone=settings.shop.timezone,
-        delivery_fee=settings.shop.delivery_fee,
-        free_delivery_over=settings.shop.free_delivery_over,
+        delivery=delivery_rule(settings),
         card_enabled=settings.payments.card_enabled,
         pickup_payment_enabled=settings.payments.pickup_payment_enabled,
         pickup_points=tuple(point.id for point in settings.shop.pickup_points),

@@ -32,6 +32,7 @@ from bot import payments as bot_payments
 from bot.callbacks.checkout import CheckoutCB
 from bot.callbacks.common import MenuCB
 from bot.context import AppContext
+from bot.delivery_rules import delivery_rule
 from bot.i18n import LANGUAGES, Translator, t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer
@@ -86,8 +87,7 @@ def policy(ctx: AppContext) -> checkout.CheckoutPolicy:
     s = ctx.settings
     return checkout.CheckoutPolicy(
         currency=s.shop.currency,
-        delivery_fee=s.shop.delivery_fee,
-        free_delivery_over=s.shop.free_delivery_over,
+        delivery=delivery_rule(s),
         reservation_minutes=s.orders.reservation_minutes,
         pickup_hold_minutes=s.orders.pickup_hold_minutes,
         max_quantity_per_line=s.orders.max_quantity_per_line,

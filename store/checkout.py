@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import orders, phones, pricing_hooks
 from store.db import Database
-from store.delivery_fee import DeliveryRule
+from store.delivery_fee import DEFAULT_RULE, DeliveryRule
 from store.errors import Conflict, DomainError
 from store.growth import coupons
 from store.models import CartItem, Product, User, utcnow
@@ -40,8 +40,7 @@ class CheckoutPolicy:
     """The shop's checkout settings, handed in by the bot (the core does not read configuration files)."""
 
     currency: str = "CNY"
-    delivery_fee: int = DeliveryRule.fee
-    free_delivery_over: int = DeliveryRule.free_over
+    delivery: DeliveryRule = DEFAULT_RULE
     reservation_minutes: int = 30
     pickup_hold_minutes: int = 48 * 60
     max_quantity_per_line: int = 99
@@ -51,10 +50,6 @@ class CheckoutPolicy:
     pickup_payment_enabled: bool = True
     # Where a number typed without its country code is from (ISO 3166 alpha-2; config shop.phone_region).
     phone_region: str = phones.DEFAULT_REGION
-
-    @property
-    def delivery(self) -> DeliveryRule:
-        return DeliveryRule(self.delivery_fee, self.free_delivery_over)
 
 
 @dataclass(frozen=True)

@@ -19,3 +19,6 @@ class DeliveryRule:
         if self.free_over > 0 and goods >= self.free_over:
             return 0
         return self.fee
+
+
+DEFAULT_RULE = DeliveryRule()

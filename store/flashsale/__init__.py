@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from store.flashsale.admin import cancel_sale, create_sale, edit_sale, sale_by_key
 from store.flashsale.buyers import (
-    DEFAULT_DELIVERY_RULE,
     LIMIT_ALL_RETURNED,
     LIMIT_SOME_RETURNED,
     choose_receipt,
@@ -113,7 +112,6 @@ __all__ = [
     "CANCELLED",
     "CARD_TEMPLATE",
     "COUNT_KEY",
-    "DEFAULT_DELIVERY_RULE",
     "ENDED",
     "ENDED_OUTCOME",
     "END_JOB",

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import delivery, orders
 from store.db import Database
-from store.delivery_fee import DeliveryRule
+from store.delivery_fee import DEFAULT_RULE, DeliveryRule
 from store.errors import Conflict, DomainError
 from store.flashsale.rules import SOURCE, stars_price
 from store.flashsale.views import _rowcount
@@ -29,7 +29,6 @@ async def _not_payable(session: AsyncSession, order_id: int, user_id: int) -> Co
 
 
 # The shop's delivery rule when the caller does not hand its own (the bot passes the configured one).
-DEFAULT_DELIVERY_RULE = DeliveryRule()
 
 
 async def choose_receipt(
@@ -39,7 +38,7 @@ async def choose_receipt(
     pickup_point: str | None,
     pickup_points: Sequence[str],
     *,
-    rule: DeliveryRule = DEFAULT_DELIVERY_RULE,
+    rule: DeliveryRule = DEFAULT_RULE,
 ) -> orders.OrderDetail:
     """Before paying a won unit, its winner picks delivery (None) or one of the shop's pick-up points, as at a
     normal checkout. Only the winner's own unpaid, physical flash order can change (callback data is never

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from store.delivery_fee import DeliveryRule
+from store.delivery_fee import DEFAULT_RULE, DeliveryRule
 from store.errors import DomainError
 from store.money import Money
 
@@ -38,16 +38,11 @@ class GroupBuyPolicy:
     pickup_hold_minutes: int = 48 * 60
     max_duration_days: int = 14
     timezone: str = "Asia/Shanghai"
-    delivery_fee: int = DeliveryRule.fee
-    free_delivery_over: int = DeliveryRule.free_over
+    delivery: DeliveryRule = DEFAULT_RULE
     card_enabled: bool = True
     pickup_payment_enabled: bool = True
     pickup_points: tuple[str, ...] = ()
     countdown_refresh_seconds: int = 300
-
-    @property
-    def delivery(self) -> DeliveryRule:
-        return DeliveryRule(self.delivery_fee, self.free_delivery_over)
 
 
 @dataclass(frozen=True)

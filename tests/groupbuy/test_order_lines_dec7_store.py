@@ -40,5 +40,5 @@ async def test_a_buy_without_a_pickup_point_lists_delivery(any_db: Database) -> 
     assert outcome.status == groupbuy.SUCCEEDED
     person = await groupbuy.participant(any_db, only_delivers.id, 11)
     assert person is not None and person.order_total is not None
-    assert person.order_delivery_fee == POLICY.delivery_fee and person.order_total == 2500 + POLICY.delivery_fee
+    assert person.order_delivery_fee == POLICY.delivery.fee and person.order_total == 2500 + POLICY.delivery.fee
     assert await _receive(any_db, only_delivers) == ("delivery", "delivery"), "and the order made is a delivery"

@@ -7,13 +7,14 @@ import pytest
 from bot.views import checkout as views
 from store import checkout, order_hooks
 from store.db import Database
+from store.delivery_fee import DeliveryRule
 from store.growth import coupons, points
 from store.models import Order, utcnow
 from store.order_hooks import Transition
 from tests.orders.helpers import CONTACT, fill_cart, make_product, make_users
 
 # Delivery costs a fee here (free only far above the cart), so the silver tier's free delivery applies.
-POLICY = checkout.CheckoutPolicy(delivery_fee=800, free_delivery_over=1_000_000)
+POLICY = checkout.CheckoutPolicy(delivery=DeliveryRule(fee=800, free_over=1_000_000))
 
 
 async def _silver_member(db: Database, user_id: int) -> None:
@@ -51,7 +52,7 @@ async def test_every_discount_kind_renders_without_placeholders(db: Database, la
         contact=CONTACT,
         coupon="TEN",
         use_points=True,
-        free_delivery_over=POLICY.free_delivery_over,
+        free_delivery_over=POLICY.delivery.free_over,
         card=True,
         stars=False,
         pay_on_pickup=False,

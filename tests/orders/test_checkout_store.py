@@ -14,6 +14,7 @@ from bot.context import AppContext
 from bot.scheduler import Scheduler
 from store import checkout, orders, payments
 from store.db import Database
+from store.delivery_fee import DeliveryRule
 from store.errors import DomainError
 from store.models import CartItem, Order, OrderEvent, OutboxMessage, Payment, ScheduledJob, User
 from tests.orders.helpers import CONTACT, POLICY, card_pickup, fill_cart, make_product, make_users, stock_of
@@ -73,7 +74,7 @@ async def test_free_delivery_over_threshold_and_pickup_has_no_fee(any_db: Databa
     await fill_cart(any_db, 2, {big: 1})
     quote = await checkout.preview(any_db, 1, "delivery", POLICY)
     assert quote.delivery_fee == 0 and quote.total == 10000
-    small = replace(POLICY, free_delivery_over=0)
+    small = replace(POLICY, delivery=DeliveryRule(free_over=0))
     assert (await checkout.preview(any_db, 2, "delivery", small)).delivery_fee == 800
     assert (await checkout.preview(any_db, 2, "pickup", small)).delivery_fee == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from store import checkout, orders, payments
+from store.delivery_fee import DeliveryRule
 from store.errors import DomainError
 
 
@@ -103,11 +104,11 @@ def test_address_and_name_limits() -> None:
 
 
 def test_delivery_fee_rules() -> None:
-    policy = checkout.CheckoutPolicy(delivery_fee=800, free_delivery_over=9900)
+    policy = checkout.CheckoutPolicy(delivery=DeliveryRule(fee=800, free_over=9900))
     assert checkout.delivery_fee_for(policy, "delivery", 5000) == 800
     assert checkout.delivery_fee_for(policy, "delivery", 9900) == 0
     assert checkout.delivery_fee_for(policy, "pickup", 100) == 0
-    never_free = checkout.CheckoutPolicy(delivery_fee=800, free_delivery_over=0)
+    never_free = checkout.CheckoutPolicy(delivery=DeliveryRule(fee=800, free_over=0))
     assert checkout.delivery_fee_for(never_free, "delivery", 10**9) == 800
 
 
