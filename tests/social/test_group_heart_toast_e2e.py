@@ -10,7 +10,7 @@ import pytest
 from bot.emulator.client import ChatHandle, UserHandle
 from bot.i18n import t_plain
 from bot.sandbox import Stack
-from tests.social.helpers import group_card
+from tests.social.group_helpers import group_card
 
 pytestmark = pytest.mark.seeded
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.i18n import t
 from bot.sandbox import Stack
-from tests.social.helpers import group_card
+from tests.social.group_helpers import group_card
 
 pytestmark = pytest.mark.seeded
 
