@@ -12,7 +12,7 @@ from aiogram.types import (
     InputTextMessageContent,
 )
 
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from store.search import ResultItem
 
 # Telegram documents no hard limits for an article's title and description; clients show about one line of
@@ -43,14 +43,24 @@ def _stock(lang: str, item: ResultItem) -> str:
 
 
 def card_text(lang: str, item: ResultItem) -> str:
-    """The message posted into the chat (HTML): title, price, stock."""
+    """The message posted into the chat (HTML): title, price, stock. During a live flash sale open to everyone
+    with units left, the price the product's Buy button charges now, with the card's ⚡ and the regular price
+    struck through (the sale's units are apart from the product's stock, so no stock is quoted then)."""
     # a clipped title keeps the card far below TEXT_LIMIT whatever an import put in the title column
     title = html.escape(clip(item.title(lang), CARD_TITLE_MAX))
+    if item.flash_price is not None:
+        flash, regular = item.flash_prices()
+        return t(lang, "inline.card_flash", title=title, price=flash.format(), regular=regular.format())
     price = item.paid_price.format()
     return t(lang, "inline.card", title=title, price=price, stock=_stock(lang, item))
 
 
 def description(lang: str, item: ResultItem) -> str:
+    """Plain text (no HTML in an article's description): the flash price, as `card_text`."""
+    if item.flash_price is not None:
+        flash, regular = item.flash_prices()
+        text = t_plain(lang, "inline.description_flash", price=flash.format(), regular=regular.format())
+        return clip(text, DESCRIPTION_MAX)
     price = item.paid_price.format()
     return clip(t(lang, "inline.description", price=price, stock=_stock(lang, item)), DESCRIPTION_MAX)
 

@@ -14,8 +14,9 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
-from bot.views.catalog import Screen, clip
+from bot.views.catalog import Screen, clip, flash_prices
 from store.catalog import ProductView
+from store.flashsale import LivePrice
 from store.money import Money
 from store.social.wishlist import WishlistPage
 
@@ -132,19 +133,22 @@ def for_you(lang: str, products: list[ProductView]) -> Screen:
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
+def wish_item_label(lang: str, product: ProductView, flash: LivePrice | None = None) -> str:
+    """A wished product at the price its card quotes: during a live flash sale the flash price with the card's ⚡
+    (the sale's units were taken out of the product's stock, so it is not "sold out" then), as a category page
+    lists it (bot.views.catalog.item_button)."""
+    title = clip(product.title(lang), SUGGESTION_TITLE_MAX)
+    if flash is not None:
+        return t_plain(lang, "social.wish_item", title=title, price=f"⚡{flash_prices(product, flash)[0].format()}")
+    if product.sold_out:
+        return t_plain(lang, "social.wish_item_sold_out", title=title)
+    return t_plain(lang, "social.wish_item", title=title, price=product.paid_money.format())
+
+
 def wishlist(lang: str, page: WishlistPage) -> Screen:
     rows: Rows = []
     for product in page.items:
-        label = (
-            t_plain(lang, "social.wish_item_sold_out", title=clip(product.title(lang), SUGGESTION_TITLE_MAX))
-            if product.sold_out
-            else t_plain(
-                lang,
-                "social.wish_item",
-                title=clip(product.title(lang), SUGGESTION_TITLE_MAX),
-                price=product.paid_money.format(),
-            )
-        )
+        label = wish_item_label(lang, product, page.flash.get(product.id))
         rows.append(
             [
                 _button(label, ProductCB(a="open", p=product.id, o="x").pack()),

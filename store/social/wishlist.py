@@ -9,7 +9,7 @@ transaction as the outbox message, so a re-run of the scan never tells anyone tw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,9 @@ from store import flashsale, notify
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
 from store.errors import Conflict, NotFound
-from store.models import Product, User
+from store.flashsale.views import LivePrice, live_price_of, live_price_selects
+from store.models import Product, User, utcnow
+from store.models.flashsale import FlashSale
 from store.models.groupbuy import GroupBuy
 from store.models.social import WishlistItem, WishlistNotice
 
@@ -37,6 +39,9 @@ class WishlistPage:
     page: int
     pages: int
     total: int
+    # The listed products on a live flash sale open to everyone with units left, by product id: what their
+    # card's Buy button charges now (flashsale.live_prices_in's rule).
+    flash: dict[int, LivePrice] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,17 @@ async def add(db: Database, user_id: int, product_id: int) -> bool:
             raise NotFound("catalog_product_unavailable")
         product = product_from_row(row)
         price = product.paid_money.amount
-        count = await session.scalar(select(func.count()).where(WishlistItem.user_id == user_id))
-        if (count or 0) >= MAX_ITEMS:
-            raise Conflict("wishlist_full")
+        # Insert first, count after: a product already on the list is "already there" however full the list is
+        # (a full list refuses only a new item, and the refusal rolls the insert back with the transaction).
         added = await _insert_ignore(session, WishlistItem(user_id=user_id, product_id=product_id, price_seen=price))
-        if added and not product.stock:  # wished while sold out: its return is news
+        if not added:
+            return False
+        count = await session.scalar(select(func.count()).where(WishlistItem.user_id == user_id))
+        if (count or 0) > MAX_ITEMS:
+            raise Conflict("wishlist_full")
+        if not product.stock:  # wished while sold out: its return is news
             await _insert_ignore(session, WishlistNotice(user_id=user_id, product_id=product_id, event=SOLD_OUT))
-        return added
+        return True
 
 
 async def remove(db: Database, user_id: int, product_id: int) -> bool:
@@ -116,16 +125,35 @@ async def page(db: Database, user_id: int, number: int = 0, size: int = PAGE_SIZ
         )
         pages = max(1, -(-total // size))
         number = max(0, min(number, pages - 1))
-        rows = await session.execute(
-            select(*PRODUCT_COLUMNS)
-            .join(WishlistItem, WishlistItem.product_id == Product.id)
-            .where(WishlistItem.user_id == user_id, Product.active.is_(True))
-            .order_by(WishlistItem.added_at.desc(), Product.id.desc())
-            .offset(number * size)
-            .limit(size)
-        )
-        items = [product_from_row(row) for row in rows]
-    return WishlistPage(items, number, pages, total)
+        rows = (
+            await session.execute(_PAGE, {"user_id": user_id, "offset": number * size, "limit": size, "now": utcnow()})
+        ).all()
+    items = [product_from_row(row) for row in rows]
+    live = (live_price_of(row.flash_id, row.flash_price, row.flash_left) for row in rows)
+    flash = {item.id: price for item, price in zip(items, live, strict=True) if price is not None}
+    return WishlistPage(items, number, pages, total, flash)
+
+
+# Built once, like the card's statement: a page of wished products with each one's live flash price (the
+# cheapest sale open to everyone with units left, NULLs without one) as columns of the same read.
+_PAGE = (
+    select(
+        *PRODUCT_COLUMNS,
+        *(
+            column.label(f"flash_{name}")
+            for column, name in zip(
+                live_price_selects(Product.id, bindparam("now", type_=FlashSale.starts_at.type)),
+                ("id", "price", "left"),
+                strict=True,
+            )
+        ),
+    )
+    .join(WishlistItem, WishlistItem.product_id == Product.id)
+    .where(WishlistItem.user_id == bindparam("user_id"), Product.active.is_(True))
+    .order_by(WishlistItem.added_at.desc(), Product.id.desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
 
 
 async def claim_notices(session: AsyncSession, product_id: int, event: str, ref: int) -> list[Notice]:
