@@ -53,6 +53,7 @@ async def decorate_card(
             options,
             referral=await ctx.referral_codes.code_for(user_id),
             in_cart=facts.in_cart if facts is not None else 0,
+            watching=facts.watching if facts is not None else False,
         )
     wished, rating = (facts.wished, facts.rating) if facts is not None else (False, None)
     rec = recommender(ctx)

@@ -285,13 +285,16 @@ async def bad_button(query: CallbackQuery, lang: str) -> None:
 
 
 async def open_product_link(message: Message, value: str, data: dict[str, Any]) -> None:
-    """`t.me/<bot>?start=p_<sku>`: the product's card in the private chat."""
+    """`t.me/<bot>?start=p_<sku>`: the product's card in the private chat. A product that was hidden is "no longer
+    available"; a SKU no product ever had (products are hidden, never deleted) or an invalid one is a link that is
+    not valid. Either way the categories are offered instead."""
     ctx: AppContext = data["ctx"]
     lang: str = data["lang"]
     product = await catalog.get_product_by_sku(ctx.db, value) if catalog.valid_sku(value) else None
     if product is None or not product.active:
         items = await catalog.list_categories(ctx.db)
-        screen = views.unavailable(lang, items, group=False, bot_username=ctx.bot_username)
+        gone = views.not_found if product is None else views.unavailable
+        screen = gone(lang, items, group=False, bot_username=ctx.bot_username)
         await message.answer(screen.text, reply_markup=screen.markup)
         return
     options = CardOptions(max_per_line=ctx.settings.orders.max_quantity_per_line, origin="d")

@@ -1,11 +1,13 @@
 """Stock operations in chat: the Restock buttons under a low-stock alert (+10, +50, or a typed amount) and the
-shopper's "Notify me" on a sold-out card. Every restock tap re-checks the admin role and is audited."""
+shopper's "Notify me" (and its "Cancel") on a sold-out card. Every restock tap re-checks the admin role and is
+audited."""
 
 from __future__ import annotations
 
 import re
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
@@ -13,11 +15,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import stock_prompts, tap_guard
 from bot.access import require_role
-from bot.callbacks.ops import OldRestockCB, RestockCB, WatchCB
+from bot.callbacks.ops import WATCH_OFF, WATCH_ON, OldRestockCB, RestockCB, WatchCB
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.routes import Routes
-from bot.telegram_utils import edit_or_answer
+from bot.telegram_utils import edit_or_answer, is_not_modified
+from bot.views import catalog as catalog_views
 from bot.views import ops as views
 from bot.views import stock_card as stock_views
 from dialogues.ops import OpsSG
@@ -131,19 +134,44 @@ async def restock_not_text(message: Message, lang: str) -> None:
 
 
 @routes.callback_query(WatchCB.filter())
-async def notify_me(query: CallbackQuery, callback_data: WatchCB, ctx: AppContext, lang: str) -> None:
-    outcome = await stock_alerts.watch(ctx.db, query.from_user.id, callback_data.p)
-    key = {
-        stock_alerts.WATCHING: "ops.watching",
-        stock_alerts.ALREADY: "ops.watching_already",
-        stock_alerts.IN_STOCK: "ops.watch_in_stock",
-    }[outcome]
-    await query.answer(t_plain(lang, key), show_alert=outcome == stock_alerts.WATCHING)
+async def notify_me(
+    query: CallbackQuery, callback_data: WatchCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
+    """ "Notify me" (on) and its "Cancel" (off) on a sold-out card. The button carries its intent and both store
+    calls are idempotent, so a double tap or a re-delivered update never flips the state twice. In the private
+    chat the button then shows the shopper's state; a group's message is everyone's, so it is never edited for one
+    member (the tap still acts for the tapper, and the toast says so)."""
+    if callback_data.a not in (WATCH_ON, WATCH_OFF):
+        raise DomainError("bad_button")
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double tap: the first one acts and redraws the button
+    user_id, product_id = query.from_user.id, callback_data.p
+    if callback_data.a == WATCH_OFF:
+        await stock_alerts.unwatch(ctx.db, user_id, product_id)
+        await query.answer(t_plain(lang, "notify_me.off_toast"))  # off either way: a repeat says the same
+        watching = False
+    else:
+        outcome = await stock_alerts.watch(ctx.db, user_id, product_id)
+        key = {
+            stock_alerts.WATCHING: "ops.watching",
+            stock_alerts.ALREADY: "ops.watching_already",
+            stock_alerts.IN_STOCK: "ops.watch_in_stock",
+        }[outcome]
+        await query.answer(t_plain(lang, key), show_alert=outcome == stock_alerts.WATCHING)
+        if outcome == stock_alerts.IN_STOCK:
+            return
+        watching = True
     message = query.message
-    if outcome != stock_alerts.IN_STOCK and isinstance(message, Message):
-        markup = views.watching_markup(lang, message.reply_markup, callback_data.p)
-        if markup is not None:
-            await message.edit_reply_markup(reply_markup=markup)
+    if not isinstance(message, Message) or message.chat.type != "private":
+        return
+    markup = catalog_views.with_notify_me(lang, message.reply_markup, product_id, watching=watching)
+    if markup is None:
+        return  # the card already shows it (a later tap of an older drawing)
+    try:
+        await message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if not is_not_modified(exc):  # a re-delivered update: the message already shows it
+            raise
 
 
 def setup() -> Router:

@@ -1,9 +1,10 @@
 """What a product card shows of one product for one shopper, read as one statement: the product, its live flash
-price, how many the shopper's cart holds, the heart and the rating; and a category page with its live flash prices.
+price, how many the shopper's cart holds, the heart, the rating and whether the shopper waits for it to be back
+("Notify me"); and a category page with its live flash prices.
 
-Each piece is the owning module's rule (cart, wishlist, reviews, flash sales) as a scalar subquery, so the card
-and those modules cannot disagree. One statement instead of five because the card is the shop's most frequent
-screen and each statement's own cost (about 0.15 ms here) was a third of the card's CPU.
+Each piece is the owning module's rule (cart, wishlist, reviews, flash sales, stock alerts) as a scalar subquery,
+so the card and those modules cannot disagree. One statement instead of five because the card is the shop's most
+frequent screen and each statement's own cost (about 0.15 ms here) was a third of the card's CPU.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from store.models import Product, utcnow
 from store.models.flashsale import FlashSale
 from store.social.reviews import Rating, rating_of, rating_selects
 from store.social.wishlist import wished_select
+from store.stock_alerts import waiter_select
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class CardFacts:
     in_cart: int  # 0 without a shopper (a group card)
     wished: bool
     rating: Rating | None
+    watching: bool = False  # the shopper is on the product's "Notify me" list (False on a group card)
 
 
 _USER: BindParameter[int | None] = bindparam("user_id")
@@ -43,6 +46,7 @@ _CARD = select(
     ),
     quantity_select(_USER, Product.id).scalar_subquery().label("in_cart"),
     exists(wished_select(_USER, Product.id)).label("wished"),
+    exists(waiter_select(_USER, Product.id)).label("watching"),
     *(
         column.label(f"rating_{name}")
         for column, name in zip(rating_selects(Product.id), ("average", "count"), strict=True)
@@ -51,7 +55,8 @@ _CARD = select(
 
 
 async def card_facts(db: Database, product_id: int, user_id: int | None) -> CardFacts | None:
-    """The card's facts for `user_id` (None: a group card, nobody's cart or heart); None when no such product."""
+    """The card's facts for `user_id` (None: a group card, nobody's cart, heart or "Notify me"); None when no such
+    product."""
     async with db.read() as session:
         row = (await session.execute(_CARD, {"product_id": product_id, "user_id": user_id, "now": utcnow()})).first()
     if row is None:
@@ -62,6 +67,7 @@ async def card_facts(db: Database, product_id: int, user_id: int | None) -> Card
         in_cart=int(row.in_cart or 0),
         wished=bool(row.wished),
         rating=rating_of(row.rating_average, row.rating_count),
+        watching=bool(row.watching),
     )
 
 

@@ -7,7 +7,8 @@
   be written to: the first admin to open the bot hears of the products already low at the next sweep.
 - Shoppers who tapped "Notify me" on a sold-out product are told once when it has stock again: the waiter
   rows are deleted with RETURNING in the transaction that queues their messages, so each is told exactly once.
-  The outbox paces the messages under Telegram's limits.
+  The outbox paces the messages under Telegram's limits. A shopper on the list can take themselves off it
+  (`unwatch`); both calls are idempotent, and a card reads whether its shopper waits (`waiter_select`).
 
 Who the admins are is the caller's business (config and roles live in bot/); this module only gets ids.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy import Select, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -438,8 +439,16 @@ ALREADY = "already"
 IN_STOCK = "in_stock"
 
 
+def waiter_select(user_id: Any, product_id: Any) -> Select[Any]:
+    """A shopper waiting for a product (a row, or none); also a product card's EXISTS (store.product_card)."""
+    return select(RestockWaiter.product_id).where(
+        RestockWaiter.user_id == user_id, RestockWaiter.product_id == product_id
+    )
+
+
 async def watch(db: Database, user_id: int, product_id: int) -> str:
-    """ "Notify me": WATCHING (new), ALREADY (tapped before) or IN_STOCK (nothing to wait for)."""
+    """ "Notify me": WATCHING (new), ALREADY (tapped before) or IN_STOCK (nothing to wait for). Idempotent: a
+    second call (a double tap, a re-delivered update) leaves the shopper on the list once."""
     async with db.tx() as session:
         product = await session.get(Product, product_id)
         if product is None or not product.active:
@@ -453,6 +462,23 @@ async def watch(db: Database, user_id: int, product_id: int) -> str:
             .returning(RestockWaiter.user_id)
         )
         return WATCHING if inserted.first() is not None else ALREADY
+
+
+async def unwatch(db: Database, user_id: int, product_id: int) -> bool:
+    """The shopper's "Cancel" of "Notify me": off the list whatever the product's state. True when they were on
+    it; a second call (a double tap, a re-delivered update) finds nothing and changes nothing."""
+    async with db.tx() as session:
+        gone = await session.execute(
+            delete(RestockWaiter)
+            .where(RestockWaiter.user_id == user_id, RestockWaiter.product_id == product_id)
+            .returning(RestockWaiter.user_id)
+        )
+        return gone.first() is not None
+
+
+async def is_watching(db: Database, user_id: int, product_id: int) -> bool:
+    async with db.read() as session:
+        return (await session.execute(waiter_select(user_id, product_id))).first() is not None
 
 
 async def waiting_count(db: Database, product_id: int) -> int:

@@ -3,6 +3,8 @@ broadcasts and analytics periods. Ids only; everything else is looked up (and re
 
 from __future__ import annotations
 
+from typing import Self
+
 from aiogram.filters.callback_data import CallbackData
 
 from bot.callbacks.fields import Id
@@ -28,10 +30,23 @@ class OldRestockCB(CallbackData, prefix="rs"):
     n: Id = 0
 
 
+WATCH_ON = "on"
+WATCH_OFF = "off"
+
+
 class WatchCB(CallbackData, prefix="wt"):
-    """ "Notify me when it is back" on a sold-out product card."""
+    """ "Notify me when it is back" on a sold-out product card. a: on (put me on the list) | off (take me off it:
+    the button of a shopper already on the list). The button carries the intent, not "toggle", so a double tap or
+    a re-delivered update cannot flip the state twice. Cards drawn before `a` existed carry `wt:<p>`: that is on."""
 
     p: Id
+    a: str = WATCH_ON
+
+    @classmethod
+    def unpack(cls, value: str) -> Self:
+        if value.count(cls.__separator__) == 1:  # `wt:<p>`, drawn before the button carried its intent
+            value = f"{value}{cls.__separator__}{WATCH_ON}"
+        return super().unpack(value)
 
 
 class AuditCB(CallbackData, prefix="au"):

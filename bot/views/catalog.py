@@ -16,7 +16,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks.catalog import CategoryCB, ProductCB, search_origin
 from bot.callbacks.common import MenuCB
 from bot.callbacks.flashsale import FlashBuyCB
-from bot.callbacks.ops import WatchCB
+from bot.callbacks.ops import WATCH_OFF, WatchCB
 from bot.callbacks.search import SearchCB
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
@@ -54,8 +54,10 @@ class CardOptions:
     # Rows other features add above "Back" (bot/social.py: the wishlist heart, "You may also like").
     extra_rows: tuple[tuple[InlineKeyboardButton, ...], ...] = ()
     extra_line: str = ""  # a line other features add under the facts (HTML, e.g. the rating)
-    # How many of the product the viewer's cart holds as the card is drawn (private cards); its buttons carry it.
+    # How many of the product the viewer's cart holds as the card is drawn (private cards): the card shows it
+    # ("In your cart: 3", when above 0) and its buttons carry it.
     in_cart: int | None = None
+    watching: bool = False  # the viewer is on the product's "Notify me" list (private sold-out cards show it)
 
 
 def clip(text: str, limit: int = BUTTON_TITLE_MAX) -> str:
@@ -202,13 +204,22 @@ def card_text(lang: str, product: ProductView, limit: int, flash: LivePrice | No
     return head + body + tail
 
 
+def cart_count_line(lang: str, options: CardOptions) -> str:
+    """How many of the product the viewer's cart holds, on a private card only: a group card is everyone's, so it
+    never shows one member's cart. Nothing when the cart holds none (or the count was not read)."""
+    if options.group or (options.in_cart or 0) <= 0:
+        return ""
+    return t(lang, "catalog.in_cart", count=options.in_cart)
+
+
 def product_card(
     lang: str, product: ProductView, options: CardOptions, bot_username: str, flash: LivePrice | None = None
 ) -> Screen:
     """`flash`: a live flash sale of the product. Its Buy button replaces "Add to cart", so what the card shows
     is what the shopper is charged (the sale's order at the flash price, within its per-person limit)."""
     limit = CAPTION_LIMIT if options.with_photo else TEXT_LIMIT
-    extra = f"\n{options.extra_line}" if options.extra_line else ""
+    lines = [cart_count_line(lang, options), options.extra_line]
+    extra = "".join(f"\n{line}" for line in lines if line)
     text = card_text(lang, product, limit - len(extra), flash) + extra
     max_qty = quantity_limit(product, options.max_per_line)
     quantity = max(1, min(options.quantity, max_qty or 1))
@@ -240,7 +251,7 @@ def product_card(
     elif product.sold_out:
         rows.append([_button(t(lang, "catalog.sold_out_button"), cb("qty"))])
         if not options.group:
-            rows.append([_button(t_plain(lang, "ops.notify_me"), WatchCB(p=product.id).pack())])
+            rows.append([notify_me_button(lang, product.id, watching=options.watching)])
     elif options.group:
         rows.append([_button(t(lang, "catalog.add_group"), cb("add", 1))])
     else:
@@ -274,7 +285,43 @@ def back_callback(product: ProductView, options: CardOptions) -> str:
     return CategoryCB(c=product.category_id, s=options.back_start, n=options.back_number).pack()
 
 
+def notify_me_button(lang: str, product_id: int, *, watching: bool) -> InlineKeyboardButton:
+    """A private sold-out card's "Notify me": it puts the shopper on the list; once they are on it, it says so and
+    takes them off. Each drawing carries its intent (not "toggle"), so a repeated tap cannot flip the state twice."""
+    if watching:
+        return _button(t_plain(lang, "notify_me.on_button"), WatchCB(p=product_id, a=WATCH_OFF).pack())
+    return _button(t_plain(lang, "ops.notify_me"), WatchCB(p=product_id).pack())
+
+
+def with_notify_me(
+    lang: str, markup: InlineKeyboardMarkup | None, product_id: int, *, watching: bool
+) -> InlineKeyboardMarkup | None:
+    """A card's keyboard with its "Notify me" button for `product_id` drawn as `watching`; None when the keyboard
+    has no such button or already shows that (nothing to edit)."""
+    if markup is None:
+        return None
+    wanted = notify_me_button(lang, product_id, watching=watching)
+
+    def ours(button: InlineKeyboardButton) -> bool:
+        try:
+            return button.callback_data is not None and WatchCB.unpack(button.callback_data).p == product_id
+        except (TypeError, ValueError):
+            return False
+
+    rows = [[wanted if ours(button) else button for button in row] for row in markup.inline_keyboard]
+    if rows == markup.inline_keyboard:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 def unavailable(lang: str, items: list[CategoryView], *, group: bool, bot_username: str) -> Screen:
-    """A product that is gone: say so and offer the categories instead."""
+    """A product that is gone (hidden or deleted): say so and offer the categories instead."""
     screen = categories(lang, items, group=group, bot_username=bot_username)
     return Screen(t(lang, "catalog.link_unavailable"), screen.markup)
+
+
+def not_found(lang: str, items: list[CategoryView], *, group: bool, bot_username: str) -> Screen:
+    """A product link naming no product that ever existed (a mistyped or invalid SKU): say the link is not valid,
+    not that the product is "no longer" available, and offer the categories instead."""
+    screen = categories(lang, items, group=group, bot_username=bot_username)
+    return Screen(t(lang, "catalog.link_not_found"), screen.markup)

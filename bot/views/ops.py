@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.catalog import ProductCB
-from bot.callbacks.ops import AuditCB, BroadcastCB, DraftCB, RestockCB, WatchCB
+from bot.callbacks.ops import AuditCB, BroadcastCB, DraftCB, RestockCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import LANGUAGES, t, t_plain
@@ -79,30 +79,6 @@ def render_back_in_stock(app: AppContext, lang: str, params: dict[str, Any]) -> 
     text = t(lang, "ops.back_in_stock", title=_title(lang, params))
     markup = InlineKeyboardMarkup(inline_keyboard=[[product_button(lang, int(params["product_id"]))]])
     return Outgoing(text=text, reply_markup=markup)
-
-
-def notify_me_button(lang: str, product_id: int) -> InlineKeyboardButton:
-    """For a sold-out product's card in a private chat (bot/views/catalog.py adds it)."""
-    return InlineKeyboardButton(text=t_plain(lang, "ops.notify_me"), callback_data=WatchCB(p=product_id).pack())
-
-
-def watching_markup(lang: str, markup: InlineKeyboardMarkup | None, product_id: int) -> InlineKeyboardMarkup | None:
-    """The card's keyboard with its "Notify me" button saying it is on (a second tap still only answers that
-    the shopper is on the list); None when the card has no such button."""
-    if markup is None:
-        return None
-    data = WatchCB(p=product_id).pack()
-    label = t_plain(lang, "ops.notify_me_on")
-    rows = [
-        [
-            InlineKeyboardButton(text=label, callback_data=data) if button.callback_data == data else button
-            for button in row
-        ]
-        for row in markup.inline_keyboard
-    ]
-    if rows == markup.inline_keyboard:
-        return None
-    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 # ---------------------------------------------------------------- audit log

@@ -4,9 +4,11 @@ sold-out card is told once when it is back, in their language."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bot.emulator.client import UserHandle
+from bot.tap_guard import WINDOW_SECONDS
 from store import audit, stock_alerts, users
 from tests.conftest import ADMIN_ID
 from tests.orders.helpers import fill_cart, make_product, stock_of
@@ -134,11 +136,14 @@ async def test_notify_me_on_sold_out_card_is_told_once(shop: Any) -> None:
     assert any(b.text == "🔔 到货通知我" for row in card.buttons for b in row)
     first = await li.tap("🔔 到货通知我", message=card)
     assert first.toast is not None and "到货后我们会通知您一次" in first.toast.text
-    # The button now says the shopper is on the list; tapping it again only says so.
+    # The button now says the shopper is on the list, with a Cancel that takes them off it (and back on).
     card = next(m for m in await li.messages() if m.message_id == card.message_id)
-    assert [b.text for row in card.buttons for b in row if "🔔" in b.text] == ["🔔 已订阅到货通知"]
-    again = await li.tap("🔔 已订阅到货通知", message=card)
-    assert again.toast is not None and "已在到货通知名单" in again.toast.text
+    assert [b.text for row in card.buttons for b in row if "🔔" in b.text] == ["🔔 到货会通知您 · 取消"]
+    off = await li.tap("🔔 到货会通知您 · 取消", message=card)
+    assert off.toast is not None and "已取消" in off.toast.text
+    assert await stock_alerts.waiting_count(shop.db, gone) == 0
+    await asyncio.sleep(WINDOW_SECONDS)  # a new tap, not a repeat of the first (bot/tap_guard.py)
+    await li.tap("🔔 到货通知我", message=card)
     assert await stock_alerts.waiting_count(shop.db, gone) == 1
 
     alert = await admin.bot_says("Sold out")  # the sweep saw the sold-out product
