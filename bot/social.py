@@ -111,4 +111,5 @@ async def payment_notice(ctx: AppContext, user_id: int, order_id: int | None) ->
         return {}
     if not products:
         return {}
-    return {views.SUGGEST_PARAM: [views.suggestion_param(product) for product in products]}
+    # Each at the price its card charges now: a live flash sale's, read with the suggestions.
+    return {views.SUGGEST_PARAM: [views.suggestion_param(item, products.flash.get(item.id)) for item in products]}

@@ -3,6 +3,7 @@ heart and the wishlist page. Pure: data in, buttons or a screen out."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,6 +19,7 @@ from bot.views.catalog import Screen, clip, flash_prices
 from store.catalog import ProductView
 from store.flashsale import LivePrice
 from store.money import Money
+from store.recommend.service import Suggestions
 from store.social.wishlist import WishlistPage
 
 SUGGESTION_TITLE_MAX = 28
@@ -31,27 +33,49 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data)
 
 
-def suggestion_button(lang: str, product: ProductView, key: str = "social.suggestion") -> InlineKeyboardButton:
-    label = t_plain(lang, key, title=clip(product.title(lang), SUGGESTION_TITLE_MAX), price=product.paid_money.format())
+def quoted_price(product: ProductView, flash: LivePrice | None = None) -> str:
+    """The price a list quotes for a product, the one its card's Buy or Add charges: during a live flash sale
+    the flash price with the card's ⚡ (as a category page, search and /wishlist quote it), else the price as a
+    buyer pays it (a digital product in Stars)."""
+    if flash is not None:
+        return f"⚡{flash_prices(product, flash)[0].format()}"
+    return product.paid_money.format()
+
+
+def suggestion_button(
+    lang: str, product: ProductView, key: str = "social.suggestion", flash: LivePrice | None = None
+) -> InlineKeyboardButton:
+    title = clip(product.title(lang), SUGGESTION_TITLE_MAX)
+    label = t_plain(lang, key, title=title, price=quoted_price(product, flash))
     return _button(label, ProductCB(a="open", p=product.id, o="x").pack())
 
 
-def suggestion_rows(lang: str, products: list[ProductView], key: str = "social.suggestion") -> Rows:
-    return [[suggestion_button(lang, product, key)] for product in products]
+def live_prices(products: Sequence[ProductView]) -> Mapping[int, LivePrice]:
+    """The live flash prices read with the suggestions (store.recommend.service.Suggestions), by product id."""
+    return products.flash if isinstance(products, Suggestions) else {}
+
+
+def suggestion_rows(lang: str, products: Sequence[ProductView], key: str = "social.suggestion") -> Rows:
+    """A button per suggested product, at the price its card charges (`products` read by the recommender carry
+    their live flash prices)."""
+    flash = live_prices(products)
+    return [[suggestion_button(lang, product, key, flash.get(product.id))] for product in products]
 
 
 # Suggestions carried by an outbox row (the "paid" notice): what their buttons need, as JSON.
 SUGGEST_PARAM = "suggest"
 
 
-def suggestion_param(product: ProductView) -> dict[str, Any]:
-    price = product.paid_money  # a digital product in Stars, as it is sold
+def suggestion_param(product: ProductView, flash: LivePrice | None = None) -> dict[str, Any]:
+    # A digital product in Stars, as it is sold; during a live flash sale the flash price, as its card charges.
+    price = flash_prices(product, flash)[0] if flash is not None else product.paid_money
     return {
         "id": product.id,
         "title_en": product.title_en,
         "title_zh": product.title_zh,
         "price": price.amount,
         "currency": price.currency,
+        "flash": flash is not None,
     }
 
 
@@ -60,11 +84,12 @@ def suggestion_rows_from_params(lang: str, params: dict[str, Any]) -> Rows:
     rows: Rows = []
     for item in params.get(SUGGEST_PARAM) or []:
         title = str(item["title_zh"] if lang == "zh" and item.get("title_zh") else item["title_en"])
+        price = Money(int(item["price"]), str(item["currency"])).format()
         label = t_plain(
             lang,
             "social.also_like",
             title=clip(title, SUGGESTION_TITLE_MAX),
-            price=Money(int(item["price"]), str(item["currency"])).format(),
+            price=f"⚡{price}" if item.get("flash") else price,
         )
         # The notice may be the message with the codes just paid for: the card opens below it, never in its place.
         rows.append([_button(label, ProductCB(a="open", p=int(item["id"]), o="n").pack())])
@@ -80,7 +105,7 @@ def heart_button(lang: str, product_id: int, *, wished: bool, group: bool) -> In
     return _button(t_plain(lang, "social.wish"), WishCB(a="add", p=product_id).pack())
 
 
-def card_rows(lang: str, product_id: int, *, wished: bool, group: bool, similar: list[ProductView]) -> Rows:
+def card_rows(lang: str, product_id: int, *, wished: bool, group: bool, similar: Sequence[ProductView]) -> Rows:
     rows: Rows = [[heart_button(lang, product_id, wished=wished, group=group)]]
     return rows + suggestion_rows(lang, similar, "social.also_like")
 
@@ -109,7 +134,7 @@ def insert_rows(markup: InlineKeyboardMarkup | None, rows: Rows, *, before_last:
     return InlineKeyboardMarkup(inline_keyboard=existing[:at] + rows + existing[at:])
 
 
-def group_catalog(screen: Screen, lang: str, popular: list[ProductView]) -> Screen:
+def group_catalog(screen: Screen, lang: str, popular: Sequence[ProductView]) -> Screen:
     """The group's catalog card with what this group buys most, above the categories."""
     if not popular:
         return screen
@@ -121,11 +146,11 @@ def group_catalog(screen: Screen, lang: str, popular: list[ProductView]) -> Scre
     )
 
 
-def after_checkout(markup: InlineKeyboardMarkup, lang: str, products: list[ProductView]) -> InlineKeyboardMarkup:
+def after_checkout(markup: InlineKeyboardMarkup, lang: str, products: Sequence[ProductView]) -> InlineKeyboardMarkup:
     return insert_rows(markup, suggestion_rows(lang, products, "social.also_like"), before_last=False)
 
 
-def for_you(lang: str, products: list[ProductView]) -> Screen:
+def for_you(lang: str, products: Sequence[ProductView]) -> Screen:
     rows = suggestion_rows(lang, products)
     rows.append([_button(t_plain(lang, "social.wishlist_button"), WishCB(a="list").pack())])
     rows.append([_button(t(lang, "menu.home"), MenuCB(action="home").pack())])
@@ -138,11 +163,9 @@ def wish_item_label(lang: str, product: ProductView, flash: LivePrice | None = N
     (the sale's units were taken out of the product's stock, so it is not "sold out" then), as a category page
     lists it (bot.views.catalog.item_button)."""
     title = clip(product.title(lang), SUGGESTION_TITLE_MAX)
-    if flash is not None:
-        return t_plain(lang, "social.wish_item", title=title, price=f"⚡{flash_prices(product, flash)[0].format()}")
-    if product.sold_out:
+    if flash is None and product.sold_out:
         return t_plain(lang, "social.wish_item_sold_out", title=title)
-    return t_plain(lang, "social.wish_item", title=title, price=product.paid_money.format())
+    return t_plain(lang, "social.wish_item", title=title, price=quoted_price(product, flash))
 
 
 def wishlist(lang: str, page: WishlistPage) -> Screen:

@@ -7,7 +7,9 @@ cart). When the snapshot is older than `ttl` the lookup starts a rebuild in the 
 the old one; before the first build the answer is empty and the card simply has no suggestions yet.
 
 What is out of stock, inactive or already in the shopper's cart is never suggested: those facts are read at
-lookup time, not from the snapshot.
+lookup time, not from the snapshot. A product on a live flash sale open to everyone with units left is in stock
+(the sale's units were taken out of the product's own stock), and its suggestion quotes the flash price its card
+charges: that price is read with the candidates, as columns of the same statement.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, exists, insert, select
+from sqlalchemy import bindparam, delete, exists, insert, or_, select
 
 from store.cart import quantity_select
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
+from store.flashsale.views import LivePrice, live_price_of, live_price_selects
 from store.models import Order, OrderItem, Product, utcnow
+from store.models.flashsale import FlashSale
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 from store.models.social import ProductVisit
 from store.recommend import model
@@ -87,13 +91,28 @@ async def order_products(db: Database, order_id: int) -> list[int]:
         return list(rows)
 
 
+class Suggestions(list[ProductView]):
+    """Suggested products in rank order (a plain list to its readers), with `flash`: those on a live flash sale
+    open to everyone with units left, by product id, at the price their card's Buy charges now
+    (flashsale.live_prices_in's rule), read in the same statement as the products."""
+
+    def __init__(self, items: Iterable[ProductView] = (), flash: Mapping[int, LivePrice] | None = None) -> None:
+        super().__init__(items)
+        self.flash: dict[int, LivePrice] = dict(flash or {})
+
+
 # Built once: every product card's "You may also like" asks them (building cost more than the indexed reads).
-# One statement, read on every card with suggestions: on sale, in stock and not in the shopper's cart (with no
-# shopper, user_id NULL, the cart test finds nothing).
-_AVAILABLE = select(*PRODUCT_COLUMNS).where(
+# One statement, read on every card with suggestions: on sale, in stock (or on a live flash sale with units
+# left, whose units were taken out of the stock) and not in the shopper's cart (with no shopper, user_id NULL,
+# the cart test finds nothing); with each one's live flash price (NULLs without one) as columns.
+_FLASH = live_price_selects(Product.id, bindparam("now", type_=FlashSale.starts_at.type))
+_AVAILABLE = select(
+    *PRODUCT_COLUMNS,
+    *(column.label(f"flash_{name}") for column, name in zip(_FLASH, ("id", "price", "left"), strict=True)),
+).where(
     Product.id.in_(bindparam("ids", expanding=True)),
     Product.active.is_(True),
-    Product.stock > 0,
+    or_(Product.stock > 0, _FLASH[0].is_not(None)),
     ~exists(quantity_select(bindparam("user_id"), Product.id)),
 )
 
@@ -179,39 +198,42 @@ class Recommender:
 
     # ------------------------------------------------------------------------------------------ lookups
 
-    async def similar(self, user_id: int | None, product_id: int, n: int = 3) -> list[ProductView]:
+    async def similar(self, user_id: int | None, product_id: int, n: int = 3) -> Suggestions:
         """ "You may also like" on a product card."""
         snapshot = self.current()
         if snapshot is None:
-            return []
+            return Suggestions()
         candidates = model.similar(snapshot, product_id, n * OVERFETCH)
         return await self.available(candidates, user_id, n)
 
-    async def for_user(self, user_id: int, n: int = 5, *, seeds: Iterable[int] = ()) -> list[ProductView]:
+    async def for_user(self, user_id: int, n: int = 5, *, seeds: Iterable[int] = ()) -> Suggestions:
         """ "For you" in the private menu, and after checkout (`seeds`: what was just ordered)."""
         snapshot = self.current()
         if snapshot is None:
-            return []
+            return Suggestions()
         seed_list = list(seeds)
         candidates = model.for_user(snapshot, user_id, n * OVERFETCH, seeds=seed_list, params=self.params)
         return await self.available(candidates, user_id, n, exclude=seed_list)
 
-    async def for_group(self, chat_id: int, n: int = 3) -> list[ProductView]:
+    async def for_group(self, chat_id: int, n: int = 3) -> Suggestions:
         """ "Popular in this group" on the group's catalog card."""
         snapshot = self.current()
         if snapshot is None:
-            return []
+            return Suggestions()
         return await self.available(model.popular_in_group(snapshot, chat_id, n * OVERFETCH), None, n)
 
     async def available(
         self, candidates: list[int], user_id: int | None, n: int, *, exclude: Iterable[int] = ()
-    ) -> list[ProductView]:
-        """The first `n` candidates that are on sale, in stock and not in the shopper's cart, in rank order."""
+    ) -> Suggestions:
+        """The first `n` candidates that are on sale, in stock and not in the shopper's cart, in rank order, with
+        the live flash prices among them (one statement)."""
         skip = set(exclude)
         wanted = [product for product in candidates if product not in skip]
         if not wanted:
-            return []
+            return Suggestions()
         async with self.db.read() as session:
-            rows = await session.execute(_AVAILABLE, {"ids": wanted, "user_id": user_id})
-            products = {row.id: product_from_row(row) for row in rows}
-        return [products[product] for product in wanted if product in products][:n]
+            rows = (await session.execute(_AVAILABLE, {"ids": wanted, "user_id": user_id, "now": utcnow()})).all()
+        products = {row.id: product_from_row(row) for row in rows}
+        live = {row.id: live_price_of(row.flash_id, row.flash_price, row.flash_left) for row in rows}
+        picked = [products[product] for product in wanted if product in products][:n]
+        return Suggestions(picked, {p.id: price for p in picked if (price := live[p.id]) is not None})
