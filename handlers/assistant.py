@@ -42,6 +42,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import nlu_scope, nlu_service, tap_guard
+from bot import payments as bot_payments
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.support import SupCB
 from bot.chat_language import follow_conversation, spoken_language
@@ -522,6 +523,7 @@ async def cancel_button(query: CallbackQuery, callback_data: SupCB, ctx: AppCont
     detail = await orders.cancel_by_buyer(ctx.db, callback_data.v, query.from_user.id)
     await query.answer()
     await edit_or_answer(query, t(lang, "support.orders.cancelled", order_id=detail.id))
+    await bot_payments.withdraw_older_invoices(ctx, detail.id)  # a cancelled order's Pay buttons go with it
 
 
 @routes.callback_query(DidYouMeanCB.filter())

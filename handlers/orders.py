@@ -124,6 +124,7 @@ async def order_cancel(query: CallbackQuery, callback_data: OrderCB, ctx: AppCon
     order = await orders.cancel_by_buyer(ctx.db, order.id, query.from_user.id)
     await query.answer(t(lang, "orders.cancelled_toast", order_id=order.id))
     await _render(query, ctx, lang, order)
+    await bot_payments.withdraw_older_invoices(ctx, order.id)  # a cancelled order's Pay buttons go with it
 
 
 @routes.callback_query(OrderCB.filter(F.action == "resend"))

@@ -78,6 +78,11 @@ class ShopSession(AsyncSession):
     rules: ShopRules
 
 
+def rowcount(result: Any) -> int:
+    """The rows an UPDATE or DELETE changed (0 when the driver does not say)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False, rules: ShopRules | None = None) -> None:
         from store.rules import standard_rules

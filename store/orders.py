@@ -585,8 +585,13 @@ async def orders_by_status(db: Database, statuses: Iterable[str], n: int = 20) -
 
 
 async def cancel_by_buyer(db: Database, order_id: int, user_id: int) -> OrderDetail:
-    """The buyer cancels an unpaid order (ownership checked); the reserved stock goes back."""
+    """The buyer cancels an unpaid order (ownership checked); the reserved stock goes back. Not while Telegram is
+    charging it (store.payments.PAYMENT_LEASE): that payment would arrive for a cancelled order, to be refunded."""
     async with db.tx() as session:
+        order = await session.get(Order, order_id, with_for_update=True, populate_existing=True)
+        paying = order is not None and order.paying_until is not None and order.paying_until > utcnow()
+        if paying and order is not None and order.user_id == user_id and order.status == PENDING_PAYMENT:
+            raise DomainError("order_payment_under_way", order_id=order_id)
         await transition(session, order_id, CANCELLED, buyer_actor(user_id), from_statuses=UNPAID, user_id=user_id)
         return await load_detail(session, order_id, user_id)
 

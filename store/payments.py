@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import delivery, notify, orders, scheduling
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import DomainError, NotFound
 from store.models import Order, Payment, Role, utcnow
 from store.money import STARS, Money
@@ -34,6 +34,10 @@ REFUND_PENDING = "refund_pending"
 REFUNDED = "refunded"
 # A payment that passed pre-checkout keeps its reservation at least this long (the buyer is paying).
 PAYMENT_GRACE = timedelta(minutes=3)
+# How long one approved pre-checkout holds its order against a second payment and a cancel. Telegram charges
+# right after the approval; a declined card's retry is refused until then ("try again in a few seconds"), a
+# double tap or a second device is refused instead of charged twice.
+PAYMENT_LEASE = timedelta(seconds=15)
 
 
 def invoice_payload(order_id: int) -> str:
@@ -55,10 +59,14 @@ def method_for_currency(currency: str) -> str:
 # ---------------------------------------------------------------- pre-checkout
 
 
-async def check_pre_checkout(db: Database, payer_id: int, payload: str, currency: str, total_amount: int) -> int:
-    """Refuse (DomainError) unless the order is still payable by this user for exactly this amount.
+async def check_pre_checkout(
+    db: Database, payer_id: int, payload: str, currency: str, total_amount: int, query_id: str = ""
+) -> int:
+    """Refuse (DomainError) unless the order is still payable by this user for exactly this amount and no other
+    payment of it is under way (`query_id`: the pre-checkout query's id; the same id again is a re-check).
 
-    Returns the order id. A short write keeps the reservation alive while Telegram charges the buyer.
+    Returns the order id. A short write claims the order for this payment for PAYMENT_LEASE and keeps the
+    reservation alive while Telegram charges the buyer.
     """
     order_id = parse_payload(payload)
     if order_id is None:
@@ -83,11 +91,35 @@ async def check_pre_checkout(db: Database, payer_id: int, payload: str, currency
         if await delivery.codes_left(session, order):
             raise DomainError("payment_codes_sold_out", order_id=order_id)
         expires_at = order.expires_at
-    if expires_at is not None and expires_at < now + PAYMENT_GRACE:
-        # About to expire while Telegram charges the buyer: hold it a little longer (a short write, rarely).
-        async with db.tx() as session:
+    async with db.tx() as session:
+        await _claim_for_payment(session, order_id, query_id, now)
+        if expires_at is not None and expires_at < now + PAYMENT_GRACE:
+            # About to expire while Telegram charges the buyer: hold it a little longer.
             await orders.extend_hold(session, order_id, now + PAYMENT_GRACE)
     return order_id
+
+
+async def _claim_for_payment(session: AsyncSession, order_id: int, query_id: str, now: datetime) -> None:
+    """One payment of an order at a time: a conditional update, so of two pre-checkouts at once (three Pay taps
+    in parallel charged one order three times) one is approved and the other refused before anything is charged;
+    a cancel meanwhile is refused too (orders.cancel_by_buyer)."""
+    claimed = await session.execute(
+        update(Order)
+        .where(
+            Order.id == order_id,
+            Order.status == orders.PENDING_PAYMENT,
+            or_(Order.paying_until.is_(None), Order.paying_until <= now, Order.paying_query == query_id),
+        )
+        .values(paying_query=query_id, paying_until=now + PAYMENT_LEASE)
+    )
+    if rowcount(claimed):
+        return
+    order = await session.get(Order, order_id, populate_existing=True)
+    if order is not None and order.status in orders.PAID_STATUSES:
+        raise DomainError("payment_order_already_paid", order_id=order_id)
+    if order is None or order.status != orders.PENDING_PAYMENT:
+        raise DomainError("payment_order_not_payable", order_id=order_id)
+    raise DomainError("payment_in_progress", order_id=order_id)
 
 
 async def hold_for_payment(db: Database, order_id: int) -> None:
@@ -257,7 +289,8 @@ async def _record(
         kind = "refund"
     else:
         log.warning("payment %s cannot apply to order %s (%s): refund", payment.id, order.id, order.status)
-        template = "payments.late_refund_stars" if incoming.currency == STARS else "payments.late_refund_card"
+        reason = "cancelled_refund" if order.status == orders.CANCELLED else "late_refund"
+        template = f"payments.{reason}_{'stars' if incoming.currency == STARS else 'card'}"
         await notify.notify_user(session, incoming.payer_id, template, order_id=order.id)
         if incoming.currency != STARS:
             await tell_admins(session, admin_ids, "payment_inbox.admin_refund_card", **_refund_params(payment, order))

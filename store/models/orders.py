@@ -46,6 +46,11 @@ class Order(Base):
     goods_resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # /forgetme came while the order was on its way: its delivery details go when it is finished (store.privacy).
     erase_when_finished: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The pre-checkout query that Telegram is charging for this order now, until when (store.payments): a second
+    # payment of the same order meanwhile (a double tap on Pay, two devices) is refused before it is charged,
+    # and so is a cancel, instead of a charge that would have to be refunded.
+    paying_query: Mapped[str | None] = mapped_column(String(64))
+    paying_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrderItem(Base):
