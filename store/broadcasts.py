@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, notify, outbox_rows, scheduling
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict, DomainError, NotFound
 from store.models import OutboxMessage, Product, ScheduledJob, User, utcnow
 from store.models.ops import Broadcast, MarketingOptOut
@@ -197,7 +197,7 @@ async def attach_product(db: Database, broadcast_id: int, product_id: int | None
         row = await session.get(Broadcast, broadcast_id, populate_existing=True)
         if row is None:
             raise NotFound("ops_broadcast_gone")
-        if not changed.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(changed):
             if row.status == "draft":
                 raise Conflict(STALE)
             _refuse_change(row.status)
@@ -316,7 +316,7 @@ async def _move_status(
     moved = await session.execute(
         update(Broadcast).where(*where).values(status=to, **values).execution_options(synchronize_session=False)
     )
-    return bool(moved.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(moved))
 
 
 async def cancel(db: Database, broadcast_id: int) -> bool:
@@ -349,7 +349,7 @@ async def opt_in(db: Database, user_id: int) -> bool:
             .where(MarketingOptOut.user_id == user_id)
             .execution_options(synchronize_session=False)
         )
-        return bool(removed.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(removed))
 
 
 async def opted_out(db: Database, user_id: int) -> bool:
@@ -448,7 +448,7 @@ async def pause(db: Database, broadcast_id: int, admin_id: int) -> bool:
             action="broadcast.pause",
             target=f"broadcast:{broadcast_id}",
             before={"status": "sending"},
-            after={"status": "paused", "held": int(held.rowcount)},  # type: ignore[attr-defined]
+            after={"status": "paused", "held": rowcount(held)},
         )
         return True
 

@@ -14,7 +14,7 @@ from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict, DomainError
 from store.models import CartItem, Product
 from store.money import STARS, Money
@@ -236,7 +236,7 @@ async def remove_line(db: Database, user_id: int, product_id: int) -> bool:
             .where(CartItem.user_id == user_id, CartItem.product_id == product_id)
             .execution_options(synchronize_session=False)
         )
-        return bool(getattr(result, "rowcount", 0))
+        return bool(rowcount(result))
 
 
 async def clear_cart(db: Database, user_id: int) -> int:
@@ -245,7 +245,7 @@ async def clear_cart(db: Database, user_id: int) -> int:
         result = await session.execute(
             delete(CartItem).where(CartItem.user_id == user_id).execution_options(synchronize_session=False)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return rowcount(result)
 
 
 async def quantity_in_cart(db: Database, user_id: int, product_id: int) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, inse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict, NotFound
 from store.models import Category, Product, utcnow
 from store.money import STARS, Money
@@ -378,7 +378,7 @@ async def forget_photo_file_ids(db: Database) -> int:
             .values(photo_file_id=None)
             .execution_options(synchronize_session=False)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return rowcount(result)
 
 
 async def adjust_stock(db: Database, sku: str, delta: int, actor_id: int | None = None) -> int:
@@ -413,7 +413,7 @@ async def set_active(db: Database, sku: str, active: bool, actor_id: int | None 
             .values(active=active, version=Product.version + 1, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-        if _rowcount(result):
+        if rowcount(result):
             await audit.record(
                 session,
                 actor_id=actor_id,
@@ -428,9 +428,6 @@ async def set_active(db: Database, sku: str, active: bool, actor_id: int | None 
             raise NotFound("catalog_product_not_found", sku=sku)
         return False
 
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # ---------------------------------------------------------------------------------------------- bulk upsert

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import orders, phones, pricing_hooks
-from store.db import Database
+from store.db import Database, rowcount
 from store.delivery_fee import DEFAULT_RULE, DeliveryRule
 from store.errors import Conflict, DomainError
 from store.growth import coupons
@@ -339,7 +339,7 @@ async def reserve(session: AsyncSession, lines: list[QuoteLine], lang: str) -> N
             .where(Product.id == line.product_id, Product.stock >= line.quantity, Product.active.is_(True))
             .values(stock=Product.stock - line.quantity, version=Product.version + 1)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(result) != 1:
             left = (await session.execute(select(Product.stock).where(Product.id == line.product_id))).scalar()
             raise _out_of_stock(line, left or 0, lang)
 
@@ -470,7 +470,7 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
             CartItem.user_id == choice.user_id, CartItem.product_id.in_([li.product_id for li in lines])
         )
     )
-    if cleared.rowcount != len(lines):  # type: ignore[attr-defined]
+    if rowcount(cleared) != len(lines):
         # Another checkout of the same cart got there first (a double tap): this one must not happen.
         raise Conflict("checkout_in_progress")
 

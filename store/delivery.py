@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify, order_hooks
 from store.catalog import resolve_photo
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import DomainError, NotFound
 from store.models import Order, OrderItem, Product, utcnow
 from store.models.orders import DigitalCode
@@ -336,6 +336,6 @@ async def resend(db: Database, order_id: int, user_id: int) -> int:
             .values(goods_resent_at=now)
             .execution_options(synchronize_session=False)
         )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(claimed):
             return 0
         return await enqueue_goods(session, order, confirm_payment=False, again=now.isoformat())

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select, update
 
-from store.db import Database
+from store.db import Database, rowcount
 from store.models import Chat, OutboxMessage, User, utcnow
 
 HELD = "held"  # a paused broadcast's row (store.broadcasts): no sender claims it
@@ -75,7 +75,7 @@ async def claim_due(db: Database, limit: int, now: datetime | None = None) -> li
                 .where(OutboxMessage.id == msg.id, OutboxMessage.status == "pending")
                 .values(status="sending", attempts=OutboxMessage.attempts + 1, not_before=due_by)
             )
-            if claimed.rowcount:  # type: ignore[attr-defined]
+            if rowcount(claimed):
                 taken.append(
                     DueMessage(
                         msg.id,
@@ -147,7 +147,7 @@ async def requeue_stuck(db: Database, older_than: timedelta = CLAIM_LEASE) -> in
             .where(OutboxMessage.status == "sending", OutboxMessage.not_before < utcnow() - older_than)
             .values(status="pending")
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rowcount(result)
 
 
 async def pending_count(db: Database) -> int:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.db import Database
+from store.db import Database, rowcount
 from store.models import OutboxMessage, User, utcnow
 from store.notify import SESSION_KEY
 
@@ -85,7 +85,7 @@ async def refused(db: Database, user_id: int, attempted_at: datetime) -> bool:
             .values(unreachable=True)
             .execution_options(synchronize_session=False)
         )
-    marked = bool(result.rowcount)  # type: ignore[attr-defined]
+    marked = bool(rowcount(result))
     if marked:
         note_unreachable(user_id)
     return marked
@@ -111,7 +111,7 @@ async def clear_in(session: AsyncSession, user_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     _known.discard(user_id)
-    if not cleared.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(cleared):
         return 0
     return await _requeue(session, user_id, now)
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import rowcount
 from store.models import ScheduledJob, utcnow
 
 SESSION_KEY = "scheduled_jobs"
@@ -85,7 +86,7 @@ async def cancel(session: AsyncSession, key: str) -> bool:
         .where(ScheduledJob.key == key, ScheduledJob.status == "pending")
         .values(status="cancelled", finished_at=utcnow())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def claim(session: AsyncSession, job_id: int) -> ScheduledJob | None:
@@ -95,7 +96,7 @@ async def claim(session: AsyncSession, job_id: int) -> ScheduledJob | None:
         .where(ScheduledJob.id == job_id, ScheduledJob.status == "pending")
         .values(status="running", attempts=ScheduledJob.attempts + 1)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         return None
     return await session.get(ScheduledJob, job_id, populate_existing=True)
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, scheduling, users
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict, DomainError, Forbidden, NotFound
 from store.models import CartItem, Order, OrderEvent, Product, User, utcnow
 from store.models.support import (
@@ -286,7 +286,7 @@ async def assign(db: Database, ticket_id: int, agent_id: int, *, by: int | None 
             )
         )
         ticket = await _row(session, ticket_id)
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(result):
             if ticket.status == "closed":
                 raise Conflict("ticket_closed")
             return _info(ticket), False
@@ -310,7 +310,7 @@ async def release(db: Database, ticket_id: int, agent_id: int, *, may_release_ot
         if not may_release_others:
             query = query.where(SupportTicket.assignee_id == agent_id)
         result = await session.execute(query.values(status="open", assignee_id=None))
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(result):
             return False
         await audit.record(
             session,
@@ -332,7 +332,7 @@ async def _close_active(session: AsyncSession, ticket_id: int, reason: str, **va
         .where(SupportTicket.id == ticket_id, SupportTicket.status.in_(ACTIVE_STATUSES))
         .values(status="closed", closed_at=utcnow(), close_reason=reason[:24], waiting_since=None, **values)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         return False
     await scheduling.cancel(session, _take_key(ticket_id))
     await scheduling.cancel(session, _reply_key(ticket_id))
@@ -374,7 +374,7 @@ async def rate(db: Database, ticket_id: int, user_id: int, rating: int) -> bool:
             .where(SupportTicket.id == ticket_id, SupportTicket.rating.is_(None))
             .values(rating=rating, rated_at=utcnow())
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
 
 async def comment(db: Database, ticket_id: int, user_id: int, text: str) -> None:
@@ -687,7 +687,7 @@ async def save_canned(db: Database, name: str, text_en: str, text_zh: str, *, by
 async def delete_canned(db: Database, name: str) -> bool:
     async with db.tx() as session:
         result = await session.execute(delete(CannedReply).where(CannedReply.name == name.strip().lower()))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
 
 async def get_canned(db: Database, name: str) -> Canned | None:

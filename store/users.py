@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, reachability
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import DomainError
 from store.models import Chat, Role, User, utcnow
 
@@ -286,9 +286,9 @@ async def grant_role(db: Database, user_id: int, role: str, granted_by: int | No
 async def revoke_role(db: Database, user_id: int, role: str, revoked_by: int | None = None) -> bool:
     async with db.tx() as session:
         result = await session.execute(delete(Role).where(Role.user_id == user_id, Role.role == role))
-        if result.rowcount:  # type: ignore[attr-defined]
+        if rowcount(result):
             await audit.record_role(session, revoked_by, user_id, role, granted=False)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
 
 async def roles_of(db: Database, user_id: int) -> set[str]:

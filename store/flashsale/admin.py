@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, scheduling
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict, DomainError, NotFound
 from store.flashsale.lifecycle import end_sale
 from store.flashsale.rules import (
@@ -29,7 +29,7 @@ from store.flashsale.rules import (
     start_key,
 )
 from store.flashsale.stock import _give_to_product, _take_from_product
-from store.flashsale.views import SaleEdit, SaleSpec, SaleView, _changed, _load, _rowcount
+from store.flashsale.views import SaleEdit, SaleSpec, SaleView, _changed, _load
 from store.models import Product, utcnow
 from store.models.flashsale import FlashSale
 from store.money import STARS
@@ -190,7 +190,7 @@ async def edit_sale(db: Database, sale_id: int, edit: SaleEdit, *, actor_id: int
                 notify_subscribers=view.subscribers if edit.subscribers is None else edit.subscribers,
             )
         )
-        if not _rowcount(result):
+        if not rowcount(result):
             raise Conflict("flash_not_editable", status="changed")
         if starts_at != view.starts_at:
             await scheduling.schedule(
@@ -216,7 +216,7 @@ async def cancel_sale(
                 .where(FlashSale.id == sale_id, FlashSale.status == SCHEDULED)
                 .values(status=CANCELLED, end_reason=CANCELLED, ended_at=utcnow(), released=FlashSale.stock)
             )
-            if not _rowcount(result):
+            if not rowcount(result):
                 raise Conflict("flash_not_cancellable", status="changed")
             await _give_to_product(session, sale.product_id, sale.stock)
             await scheduling.cancel(session, start_key(sale_id))

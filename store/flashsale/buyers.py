@@ -8,11 +8,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import delivery, orders
-from store.db import Database
+from store.db import Database, rowcount
 from store.delivery_fee import DEFAULT_RULE, DeliveryRule
 from store.errors import Conflict, DomainError
 from store.flashsale.rules import SOURCE, stars_price
-from store.flashsale.views import _rowcount
 from store.models import Order, OrderItem, Product, User
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
@@ -78,7 +77,7 @@ async def choose_receipt(
                 total=Order.subtotal + fee - Order.discount - Order.points_discount,
             )
         )
-        if not _rowcount(result):
+        if not rowcount(result):
             raise await _not_payable(session, order_id, user_id)
         return await orders.load_detail(session, order_id, user_id)
 
@@ -128,7 +127,7 @@ async def set_subscribed(db: Database, user_id: int, subscribed: bool) -> bool:
             .where(User.id == user_id, User.subscribed_flash.is_not(subscribed))
             .values(subscribed_flash=subscribed)
         )
-        return bool(_rowcount(result))
+        return bool(rowcount(result))
 
 
 # Why a tap heard LIMIT (`limit_reason`): every unit the user won in the sale went back unpaid, or some did.

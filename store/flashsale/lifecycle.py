@@ -11,7 +11,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify, scheduling
-from store.db import Database
+from store.db import Database, rowcount
 from store.flashsale.rules import (
     CARD_TEMPLATE,
     ENDED,
@@ -26,7 +26,7 @@ from store.flashsale.rules import (
     public_key,
 )
 from store.flashsale.stock import _give_to_product
-from store.flashsale.views import SaleView, _changed, _load, _rowcount
+from store.flashsale.views import SaleView, _changed, _load
 from store.growth import tiers
 from store.models import Chat, OutboxMessage, Role, User, utcnow
 from store.models.flashsale import FlashSale
@@ -111,7 +111,7 @@ async def start_sale(
             .where(FlashSale.id == sale_id, FlashSale.status == SCHEDULED)
             .values(status=MISSED, end_reason=MISSED, ended_at=now, released=FlashSale.stock)
         )
-        if not _rowcount(result):
+        if not rowcount(result):
             return StartOutcome("noop")
         await _give_to_product(session, sale.product_id, sale.stock)
         await scheduling.cancel(session, end_key(sale_id))
@@ -134,7 +134,7 @@ async def start_sale(
         .where(FlashSale.id == sale_id, FlashSale.status == SCHEDULED)
         .values(status=LIVE, started_at=now)
     )
-    if not _rowcount(result):
+    if not rowcount(result):
         return StartOutcome("noop")
     if now < sale.starts_at and tiers.max_early_access(policy(session)) > timedelta(0):
         # Early access: members whose tier grants a head start hear first; everyone else at the public start.
@@ -285,7 +285,7 @@ async def end_sale(
         .where(FlashSale.id == sale_id, FlashSale.status == LIVE)
         .values(status=ENDED, end_reason=reason, ended_at=utcnow(), released=unsold)
     )
-    if not _rowcount(result):
+    if not rowcount(result):
         return False
     await _give_to_product(session, sale.product_id, unsold)
     # Subscribers still waiting for the announcement would only get a dead button.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import rowcount
 from store.errors import Conflict
-from store.flashsale.views import _rowcount
 from store.models import Product
 
 
@@ -16,7 +16,7 @@ async def _take_from_product(session: AsyncSession, product_id: int, n: int) -> 
         .where(Product.id == product_id, Product.stock >= n)
         .values(stock=Product.stock - n, version=Product.version + 1)
     )
-    if not _rowcount(result):
+    if not rowcount(result):
         available = (await session.execute(select(Product.stock).where(Product.id == product_id))).scalar_one()
         raise Conflict("flash_not_enough_stock", available=available, wanted=n)
 

@@ -176,9 +176,6 @@ async def list_sales(db: Database, statuses: Iterable[str] | None = None, limit:
         return [_view(sale, product) for sale, product in rows]
 
 
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount)
-
 
 def _changed(session: AsyncSession, sale_id: int) -> None:
     session.info.setdefault(SESSION_KEY, set()).add(sale_id)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import DomainError
 from store.models import Category, Product, utcnow
 from store.models.growth import Coupon, CouponRedemption
@@ -148,7 +148,7 @@ async def my_coupons(db: Database, user_id: int) -> list[CouponView]:
 async def deactivate(db: Database, code: str) -> bool:
     async with db.tx() as session:
         result = await session.execute(update(Coupon).where(Coupon.code == normalise(code)).values(active=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
 
 async def _eligible_amount(session: AsyncSession, coupon: Coupon, lines: list[PricedLine]) -> int:
@@ -229,7 +229,7 @@ async def redeem(session: AsyncSession, coupon: Coupon, user_id: int, order_id: 
         )
         .values(used_count=Coupon.used_count + 1)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         raise DomainError("coupon_used_up", code=coupon.code)
     used, every = await _user_uses(session, coupon.id, user_id)
     if used >= coupon.per_user_limit:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import DomainError
 from store.models import utcnow
 from store.models.growth import PointsAccount, PointsEntry
@@ -92,7 +92,7 @@ async def spend(session: AsyncSession, user_id: int, points: int, key: str, kind
         .where(PointsAccount.user_id == user_id, PointsAccount.balance >= points)
         .values(balance=PointsAccount.balance - points)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not rowcount(result):
         raise DomainError("points_insufficient", needed=points)
     try:
         async with session.begin_nested():
@@ -151,7 +151,7 @@ async def expire_due(session: AsyncSession, now: datetime | None = None) -> int:
             .where(PointsAccount.user_id == entry.user_id, PointsAccount.balance >= amount)
             .values(balance=PointsAccount.balance - amount)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(result):
             continue
         entry.remaining = 0
         session.add(PointsEntry(user_id=entry.user_id, delta=-amount, kind="expire", idem_key=key, remaining=0))

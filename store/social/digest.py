@@ -22,7 +22,7 @@ from sqlalchemy import func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify
-from store.db import Database
+from store.db import Database, rowcount
 from store.flashsale.rules import shown_prices
 from store.models import Chat, Order, OrderItem, Product
 from store.models.flashsale import FlashSale
@@ -223,4 +223,4 @@ async def set_enabled(db: Database, chat_id: int, enabled: bool) -> bool:
     """Turn the group's digest on or off; False when the group is unknown to the shop."""
     async with db.tx() as session:
         result = await session.execute(update(Chat).where(Chat.id == chat_id).values(digest_enabled=enabled))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))

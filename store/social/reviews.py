@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify, order_hooks
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict, Forbidden, NotFound
 from store.growth import points
 from store.models import Order, OrderItem, utcnow
@@ -206,7 +206,7 @@ async def remove(db: Database, user_id: int, review_id: int) -> bool:
     """The author deletes their review (points stay: see the module's note)."""
     async with db.tx() as session:
         result = await session.execute(delete(Review).where(Review.id == review_id, Review.user_id == user_id))
-        return bool(getattr(result, "rowcount", 0))
+        return bool(rowcount(result))
 
 
 async def own_review(db: Database, user_id: int, product_id: int) -> int | None:
@@ -227,7 +227,7 @@ async def moderate(db: Database, review_id: int, status: str) -> bool:
         result = await session.execute(
             update(Review).where(Review.id == review_id, Review.status != status).values(status=status)
         )
-        return bool(getattr(result, "rowcount", 0))
+        return bool(rowcount(result))
 
 
 async def held(db: Database, limit: int = 20) -> list[ReviewView]:
