@@ -16,9 +16,8 @@ from sqlalchemy import BindParameter, bindparam, exists, select
 from store.cart import quantity_select
 from store.catalog import PRODUCT_COLUMNS, ProductPage, ProductView, page_query, product_from_row, product_page
 from store.db import Database
-from store.flashsale.views import LivePrice, live_price_of, live_price_selects
+from store.flashsale.views import LivePrice, live_price_columns, live_price_in, live_price_of
 from store.models import Product, utcnow
-from store.models.flashsale import FlashSale
 from store.social.reviews import Rating, rating_of, rating_selects
 from store.social.wishlist import wished_select
 from store.stock_alerts import waiter_select
@@ -35,15 +34,11 @@ class CardFacts:
 
 
 _USER: BindParameter[int | None] = bindparam("user_id")
-_NOW = bindparam("now", type_=FlashSale.starts_at.type)
 
 # Built once: building it costs more than running it.
 _CARD = select(
     *PRODUCT_COLUMNS,
-    *(
-        column.label(f"flash_{name}")
-        for column, name in zip(live_price_selects(Product.id, _NOW), ("id", "price", "left"), strict=True)
-    ),
+    *live_price_columns(Product.id),
     quantity_select(_USER, Product.id).scalar_subquery().label("in_cart"),
     exists(wished_select(_USER, Product.id)).label("wished"),
     exists(waiter_select(_USER, Product.id)).label("watching"),
@@ -63,7 +58,7 @@ async def card_facts(db: Database, product_id: int, user_id: int | None) -> Card
         return None
     return CardFacts(
         product=product_from_row(row),
-        flash=live_price_of(row.flash_id, row.flash_price, row.flash_left),
+        flash=live_price_in(row),
         in_cart=int(row.in_cart or 0),
         wished=bool(row.wished),
         rating=rating_of(row.rating_average, row.rating_count),
@@ -79,7 +74,7 @@ class PricedPage:
     flash: dict[int, LivePrice]
 
 
-_PRICED_PAGE = page_query(*live_price_selects(Product.id, _NOW))
+_PRICED_PAGE = page_query(*live_price_columns(Product.id))
 
 
 async def priced_page(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, ScalarSelect, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Label, ScalarSelect, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database
@@ -248,6 +248,21 @@ def live_price_selects(product_id: Any, now: Any) -> tuple[ScalarSelect[Any], ..
 
 def live_price_of(sale_id: Any, price: Any, remaining: Any) -> LivePrice | None:
     return LivePrice(int(sale_id), int(price), int(remaining)) if sale_id is not None else None
+
+
+# The bound "now" of statements built once with `live_price_columns`: pass {"now": utcnow()} when running them.
+NOW = bindparam("now", type_=FlashSale.starts_at.type)
+
+
+def live_price_columns(product_id: Any) -> tuple[Label[Any], Label[Any], Label[Any]]:
+    """`live_price_selects` at the statement's `now` as the columns flash_id, flash_price and flash_left of a
+    statement that lists products (a card, a page, suggestions); read each row back with `live_price_in`."""
+    sale_id, price, left = live_price_selects(product_id, NOW)
+    return sale_id.label("flash_id"), price.label("flash_price"), left.label("flash_left")
+
+
+def live_price_in(row: Any) -> LivePrice | None:
+    return live_price_of(row.flash_id, row.flash_price, row.flash_left)
 
 
 async def products_on_sale(session: AsyncSession) -> set[int]:

@@ -27,9 +27,8 @@ from sqlalchemy import bindparam, delete, exists, insert, or_, select
 from store.cart import quantity_select
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
-from store.flashsale.views import LivePrice, live_price_of, live_price_selects
+from store.flashsale.views import LivePrice, live_price_columns, live_price_in
 from store.models import Order, OrderItem, Product, utcnow
-from store.models.flashsale import FlashSale
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 from store.models.social import ProductVisit
 from store.recommend import model
@@ -105,11 +104,8 @@ class Suggestions(list[ProductView]):
 # One statement, read on every card with suggestions: on sale, in stock (or on a live flash sale with units
 # left, whose units were taken out of the stock) and not in the shopper's cart (with no shopper, user_id NULL,
 # the cart test finds nothing); with each one's live flash price (NULLs without one) as columns.
-_FLASH = live_price_selects(Product.id, bindparam("now", type_=FlashSale.starts_at.type))
-_AVAILABLE = select(
-    *PRODUCT_COLUMNS,
-    *(column.label(f"flash_{name}") for column, name in zip(_FLASH, ("id", "price", "left"), strict=True)),
-).where(
+_FLASH = live_price_columns(Product.id)
+_AVAILABLE = select(*PRODUCT_COLUMNS, *_FLASH).where(
     Product.id.in_(bindparam("ids", expanding=True)),
     Product.active.is_(True),
     or_(Product.stock > 0, _FLASH[0].is_not(None)),
@@ -234,6 +230,6 @@ class Recommender:
         async with self.db.read() as session:
             rows = (await session.execute(_AVAILABLE, {"ids": wanted, "user_id": user_id, "now": utcnow()})).all()
         products = {row.id: product_from_row(row) for row in rows}
-        live = {row.id: live_price_of(row.flash_id, row.flash_price, row.flash_left) for row in rows}
+        live = {row.id: live_price_in(row) for row in rows}
         picked = [products[product] for product in wanted if product in products][:n]
         return Suggestions(picked, {p.id: price for p in picked if (price := live[p.id]) is not None})

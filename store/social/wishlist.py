@@ -21,9 +21,8 @@ from store import flashsale, notify
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
 from store.errors import Conflict, NotFound
-from store.flashsale.views import LivePrice, live_price_of, live_price_selects
+from store.flashsale.views import LivePrice, live_price_columns, live_price_in
 from store.models import Product, User, utcnow
-from store.models.flashsale import FlashSale
 from store.models.groupbuy import GroupBuy
 from store.models.social import WishlistItem, WishlistNotice
 
@@ -129,7 +128,7 @@ async def page(db: Database, user_id: int, number: int = 0, size: int = PAGE_SIZ
             await session.execute(_PAGE, {"user_id": user_id, "offset": number * size, "limit": size, "now": utcnow()})
         ).all()
     items = [product_from_row(row) for row in rows]
-    live = (live_price_of(row.flash_id, row.flash_price, row.flash_left) for row in rows)
+    live = (live_price_in(row) for row in rows)
     flash = {item.id: price for item, price in zip(items, live, strict=True) if price is not None}
     return WishlistPage(items, number, pages, total, flash)
 
@@ -139,14 +138,7 @@ async def page(db: Database, user_id: int, number: int = 0, size: int = PAGE_SIZ
 _PAGE = (
     select(
         *PRODUCT_COLUMNS,
-        *(
-            column.label(f"flash_{name}")
-            for column, name in zip(
-                live_price_selects(Product.id, bindparam("now", type_=FlashSale.starts_at.type)),
-                ("id", "price", "left"),
-                strict=True,
-            )
-        ),
+        *live_price_columns(Product.id),
     )
     .join(WishlistItem, WishlistItem.product_id == Product.id)
     .where(WishlistItem.user_id == bindparam("user_id"), Product.active.is_(True))
