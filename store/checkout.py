@@ -154,8 +154,14 @@ def clean_phone(text: str, region: str) -> str:
 
 
 def clean_address(text: str) -> str:
+    """An address: 5-300 characters naming a street or place (at least one letter, any script), so a phone number
+    typed at the address step ("+86 138 0013 8000") is refused instead of printed on a parcel and reused."""
     address = " ".join(text.split())
-    if not ADDRESS_MIN <= len(address) <= ADDRESS_MAX or address.startswith("/"):
+    if (
+        not ADDRESS_MIN <= len(address) <= ADDRESS_MAX
+        or address.startswith("/")
+        or not any(ch.isalpha() for ch in address)
+    ):
         raise DomainError("checkout_bad_address", min=ADDRESS_MIN, max=ADDRESS_MAX)
     return address
 

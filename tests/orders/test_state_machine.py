@@ -92,6 +92,10 @@ def test_address_and_name_limits() -> None:
     with pytest.raises(DomainError):
         checkout.clean_address("x" * 301)
     assert checkout.clean_address("  12  Main   St ") == "12 Main St"
+    assert checkout.clean_address("北京市朝阳区建国路1号") == "北京市朝阳区建国路1号"
+    for only_numbers in ("+86 138 0013 8000", "12345", "100-200, 3"):  # a phone number typed at the address step
+        with pytest.raises(DomainError):
+            checkout.clean_address(only_numbers)
     with pytest.raises(DomainError):
         checkout.clean_name("")
     with pytest.raises(DomainError):
