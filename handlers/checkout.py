@@ -331,11 +331,14 @@ async def pay_chosen(
     fsm_storage: BaseStorage,
 ) -> None:
     pickup = callback_data.value == "pickup"
-    # What a repeat of this tap is told: a pay-on-pickup order has no invoice, it is placed and paid at the counter.
+    # What a repeat of this tap is told while its first tap is still placing the order: a pay-on-pickup order has
+    # no invoice, it is placed and paid at the counter.
     repeat = t_plain(lang, "taps.pickup_placed" if pickup else "taps.invoice_sent")
-    if await tap_guard.repeated(ctx, query, fsm_storage, repeat):
-        return  # a double tap places one order and sends one invoice
+    first = await tap_guard.first_tap(ctx, query, fsm_storage)  # a double tap places one order, sends one invoice
     placed_id = _placed_by(await state.get_data(), callback_data.token)
+    if not first and placed_id is None:
+        await query.answer(repeat)
+        return
     if placed_id is not None:
         # The button says which method it offered, not how the order is paid: the order is asked instead.
         await _answer_placed(ctx, query, lang, placed_id)

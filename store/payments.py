@@ -36,8 +36,9 @@ REFUNDED = "refunded"
 PAYMENT_GRACE = timedelta(minutes=3)
 # How long one approved pre-checkout holds its order against a second payment and a cancel. Telegram charges
 # right after the approval; a declined card's retry is refused until then ("try again in a few seconds"), a
-# double tap or a second device is refused instead of charged twice.
-PAYMENT_LEASE = timedelta(seconds=15)
+# double tap or a second device is refused instead of charged twice. Short, because a shopper who was told
+# "declined" retries with another card within seconds (an outside tester read 15 s as a stuck payment).
+PAYMENT_LEASE = timedelta(seconds=8)
 
 
 def invoice_payload(order_id: int) -> str:
