@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Database, rowcount
 from store.errors import DomainError
-from store.models import Category, Product, utcnow
+from store.models import Category, Order, Product, utcnow
 from store.models.growth import Coupon, CouponRedemption
 from store.money import Money
+from store.orders import CONFIRMED, PAID_STATUSES
 from store.pricing_hooks import PricedLine, PricingRequest
 
 CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -113,8 +114,11 @@ async def create_coupon(db: Database, spec: CouponSpec) -> CouponView:
         raise DomainError("coupon_exists", code=normalise(spec.code)) from exc
 
 
-async def create_personal_coupon(session: AsyncSession, owner_id: int, *, percent: float, key: str) -> Coupon:
-    """A one-use coupon for one user (welcome gift, points shop); `key` makes it idempotent."""
+async def create_personal_coupon(
+    session: AsyncSession, owner_id: int, *, percent: float, key: str, first_order_only: bool = False
+) -> Coupon:
+    """A one-use coupon for one user (welcome gift, points shop); `key` makes it idempotent. `first_order_only`:
+    it applies only while the user has no order that went through (the welcome gift's promise)."""
     code = "W" + secrets.token_hex(4).upper() if key.startswith("welcome") else "P" + secrets.token_hex(4).upper()
     coupon = Coupon(
         code=code,
@@ -123,6 +127,7 @@ async def create_personal_coupon(session: AsyncSession, owner_id: int, *, percen
         owner_id=owner_id,
         total_limit=1,
         per_user_limit=1,
+        first_order_only=first_order_only,
     )
     session.add(coupon)
     await session.flush()
@@ -192,6 +197,8 @@ async def discount_for(session: AsyncSession, coupon: Coupon, request: PricingRe
     used, _ = await _user_uses(session, coupon.id, request.user_id)
     if used >= coupon.per_user_limit:
         raise DomainError("coupon_user_limit", code=coupon.code)
+    if coupon.first_order_only and await _has_ordered(session, request.user_id):
+        raise DomainError("coupon_first_order_only", code=coupon.code)
     if request.subtotal < coupon.min_spend:
         raise DomainError(
             "coupon_min_spend", code=coupon.code, min_spend=Money(coupon.min_spend, request.currency).format()
@@ -204,6 +211,15 @@ async def discount_for(session: AsyncSession, coupon: Coupon, request: PricingRe
     if coupon.kind == "percent":
         return (eligible * coupon.value + 50) // 100
     return min(coupon.value, eligible)
+
+
+async def _has_ordered(session: AsyncSession, user_id: int) -> bool:
+    """An order of the user's went through: paid (and on its way, or delivered), or placed to pay on pickup."""
+    went_through = (*PAID_STATUSES, CONFIRMED)
+    found = await session.execute(
+        select(Order.id).where(Order.user_id == user_id, Order.status.in_(went_through)).limit(1)
+    )
+    return found.first() is not None
 
 
 async def find(session: AsyncSession, code: str) -> Coupon:

@@ -76,7 +76,11 @@ async def attribute(db: Database, invitee_id: int, code: str) -> bool:
             await session.flush()
             if rules.welcome_coupon_percent > 0:
                 coupon = await coupons.create_personal_coupon(
-                    session, invitee_id, percent=rules.welcome_coupon_percent, key=f"welcome:{invitee_id}"
+                    session,
+                    invitee_id,
+                    percent=rules.welcome_coupon_percent,
+                    key=f"welcome:{invitee_id}",
+                    first_order_only=True,
                 )
                 await notify.notify_user(
                     session,

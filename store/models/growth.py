@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,6 +101,9 @@ class Coupon(Base):
     stacks_with_tier: Mapped[bool] = mapped_column(Boolean, default=True)
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)  # a promotion applied without a code
     owner_id: Mapped[int | None] = mapped_column(BigInteger)  # personal coupons (welcome gift)
+    # Only while the user has no order that went through (paid, or placed to pay on pickup): the welcome gift
+    # promises "your first order".
+    first_order_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     points_cost: Mapped[int | None] = mapped_column(Integer)  # offered in the points shop when set
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
