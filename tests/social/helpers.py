@@ -1,8 +1,14 @@
-"""Builders shared by the social tests: products, shoppers and orders written straight into the store."""
+"""Builders shared by the social tests: products, shoppers and orders written straight into the store; a counter of
+the SELECTs a block runs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from store import catalog
 from store.db import Database
@@ -60,3 +66,22 @@ async def bought(
             await session.flush()
             lines.append(line.id)
         return order.id, lines
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The SELECT statements run on `db` inside the block (both engines; not SQLite's own BEGIN)."""
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        if str(args[2]).lstrip().upper().startswith("SELECT"):
+            seen.append(str(args[2]))
+
+    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)

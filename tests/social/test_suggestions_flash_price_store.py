@@ -5,37 +5,15 @@ suggested while the sale has units left; a sale not started yet, or with every u
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from store.db import Database
 from store.models.flashsale import FlashSale
 from store.recommend.service import Recommender
 from tests.flashsale.helpers import live_sale, scheduled_sale
-from tests.social.helpers import add_products, bought, make_user, product, product_id
+from tests.social.helpers import add_products, bought, make_user, product, product_id, statements
 
 SKUS = ("TEA", "POT", "CUP", "SOAP", "MOP", "GONE")
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        if str(args[2]).lstrip().upper().startswith("SELECT"):  # not SQLite's own BEGIN
-            seen.append(str(args[2]))
-
-    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_suggestions_carry_their_live_flash_prices_from_the_same_read(any_db: Database) -> None:

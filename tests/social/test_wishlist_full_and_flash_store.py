@@ -5,12 +5,9 @@ its products' live flash prices (a sale open to everyone with units left) in the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from store.db import Database
 from store.errors import Conflict
@@ -19,7 +16,7 @@ from store.models.flashsale import FlashSale
 from store.models.social import WishlistItem
 from store.social import wishlist
 from tests.flashsale.helpers import live_sale, scheduled_sale
-from tests.social.helpers import add_products, make_user, product, product_id
+from tests.social.helpers import add_products, make_user, product, product_id, statements
 
 
 async def wished(db: Database, user_id: int) -> int:
@@ -36,24 +33,6 @@ async def fill(db: Database, user_id: int) -> None:
         await session.execute(
             insert(WishlistItem), [{"user_id": user_id, "product_id": i, "price_seen": 1} for i in ids]
         )
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        if str(args[2]).lstrip().upper().startswith("SELECT"):  # not SQLite's own BEGIN
-            seen.append(str(args[2]))
-
-    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_a_full_wishlist_refuses_only_what_it_does_not_hold(any_db: Database) -> None:
