@@ -50,7 +50,7 @@ from bot.context import AppContext
 from bot.i18n import Translator, t, t_plain
 from bot.middlewares import UserContextMiddleware
 from bot.routes import Routes
-from bot.support_desk import RELAYED, open_ticket_for
+from bot.support_desk import RELAYED, agent_name, open_ticket_for
 from bot.telegram_utils import edit_or_answer
 from bot.views import support as views
 from bot.views.assistant import did_you_mean_markup
@@ -466,8 +466,18 @@ async def search_button(query: CallbackQuery, callback_data: SupCB, ctx: AppCont
 
 
 @routes.callback_query(SupCB.filter(F.a == "reph"))
-async def rephrase_button(query: CallbackQuery, _: Translator) -> None:
-    await query.answer(_("support.assistant.rephrase_hint"), show_alert=False)
+async def rephrase_button(query: CallbackQuery, ctx: AppContext, _: Translator) -> None:
+    ticket = await support.active_ticket(ctx.db, query.from_user.id)
+    if ticket is None:
+        await query.answer(_("support.assistant.rephrase_hint"), show_alert=False)
+        return
+    # An old answer's button, tapped while a ticket is open: the next message goes to the team (handlers.support
+    # relays it), so the bot must not invite it (outside tester).
+    if ticket.status == "taken" and ticket.assignee_id is not None:
+        agent = await agent_name(ctx, ticket.assignee_id)
+        await query.answer(_.plain("support.assistant.rephrase_with_agent", agent=agent), show_alert=True)
+    else:
+        await query.answer(_.plain("support.assistant.rephrase_with_team"), show_alert=True)
 
 
 @routes.callback_query(SupCB.filter(F.a == "trk"))

@@ -117,13 +117,24 @@ async def back_to_bot(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
 @routes.callback_query(SupCB.filter(F.a == "wdr"))
 async def withdraw_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
     ticket = await _own_ticket(ctx, query, callback_data.t)
+    if ticket.status == "taken" and ticket.assignee_id is not None:
+        # The question was asked while nobody had answered; an agent has taken the ticket since and may be in the
+        # middle of helping (outside tester: a stale Withdraw closed it under them). The prompt is redrawn to say
+        # who is helping; ending the conversation stays one deliberate tap away: for a taken ticket, Back to the
+        # bot hands back at once.
+        agent = await agent_name(ctx, ticket.assignee_id)
+        await query.answer(_.plain("support.ticket.withdraw_taken_toast", agent=agent))
+        await edit_or_answer(
+            query, _("support.ticket.withdraw_taken", agent=agent), views.back_to_bot_markup(_.lang, ticket.id)
+        )
+        return
     if ticket.active and await support.last_shopper_message(ctx.db, ticket.id) > callback_data.v:
         # They wrote to the team after the question was asked: they still want help, and withdrawing now would
         # strand that message in a ticket nobody acts on (outside tester). Keep it; ending it stays one tap away.
         await query.answer()
         await edit_or_answer(query, _("support.ticket.withdraw_kept"), views.back_to_bot_markup(_.lang, ticket.id))
         return
-    # Confirmed: withdrawn even if an agent took it meanwhile (the shopper said they want the bot back).
+    # Confirmed while the request still waits for an agent (or it was closed meanwhile): withdrawn.
     await _hand_back(ctx, query, ticket, _)
 
 
@@ -156,8 +167,13 @@ async def rate_button(
         await query.answer(_("support.ticket.already_rated"))
         return
     await query.answer()
-    await support_chat.ask_for_comment(state, callback_data.t)
-    await edit_or_answer(query, _("support.ticket.rated"), views.skip_markup(_.lang, callback_data.t))
+    if await support.active_ticket(ctx.db, query.from_user.id) is not None:
+        # An earlier conversation's stars, tapped while a new one is open: what the shopper writes next belongs to
+        # that conversation (relayed to its agent), so no comment is asked for (outside tester).
+        await edit_or_answer(query, _("support.ticket.rated_thanks"))
+    else:
+        await support_chat.ask_for_comment(state, callback_data.t)
+        await edit_or_answer(query, _("support.ticket.rated"), views.skip_markup(_.lang, callback_data.t))
     ticket = await support.get_ticket(ctx.db, callback_data.t)
     await topic_note(ctx, ticket, "support.topic.rating_note", ticket_id=ticket.id, rating=callback_data.v)
 
@@ -420,14 +436,45 @@ async def _reply_label(ctx: AppContext, shopper_id: int, agent_id: int) -> str:
 
 
 async def _relay_labelled(ctx: AppContext, message: Message, shopper_id: int, label: str) -> Any:
-    """The agent's message for the shopper, signed: a shopper should know a person answers, and who."""
-    if label and message.text:
-        return await ctx.bot.send_message(shopper_id, f"{label}\n{message.html_text}")
+    """The agent's message for the shopper, signed: a shopper should know a person answers, and who.
+
+    The signature rides on the reply's first line when both fit in one message (Telegram counts UTF-16 code units of
+    the text as shown: 4,096 for a text, 1,024 for a caption). A reply the agent wrote up to the limit does not
+    leave room for it (outside tester: Telegram refused it as "message is too long" and the shopper got nothing):
+    then the signature goes first on its own and the reply follows copied as the agent sent it, whole and with
+    its formatting (cutting it in two would mean cutting through links and bold text, and the copy cannot be
+    too long, since Telegram took it from the agent)."""
+    if label and message.text is not None:
+        if views.fits_signed(label, message.text, views.TEXT_LIMIT):
+            try:
+                return await ctx.bot.send_message(shopper_id, f"{label}\n{message.html_text}")
+            except TelegramBadRequest as exc:
+                if not _too_long(exc):
+                    raise
+                log.warning("signed reply for %s counted as too long by Telegram; signature sent apart", shopper_id)
+        return await _label_then_copy(ctx, message, shopper_id, label)
     if label and message.content_type in CAPTIONED:
-        caption = f"{label}\n{message.html_text}" if message.caption else label
-        if len(caption) <= 1024:
-            return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id, caption=caption)
+        if not message.caption:
+            return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id, caption=label)
+        if views.fits_signed(label, message.caption, views.CAPTION_LIMIT):
+            caption = f"{label}\n{message.html_text}"
+            try:
+                return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id, caption=caption)
+            except TelegramBadRequest as exc:
+                if not _too_long(exc):
+                    raise
+                log.warning("signed caption for %s counted as too long by Telegram; signature sent apart", shopper_id)
+        return await _label_then_copy(ctx, message, shopper_id, label)
     # Stickers, locations, contacts take no caption: they go as they are (the conversation is already signed).
+    return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id)
+
+
+def _too_long(exc: TelegramBadRequest) -> bool:
+    return "too long" in exc.message.lower()
+
+
+async def _label_then_copy(ctx: AppContext, message: Message, shopper_id: int, label: str) -> Any:
+    await ctx.bot.send_message(shopper_id, label)
     return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id)
 
 

@@ -37,7 +37,7 @@ REPLY_SLA = "support_reply"
 HISTORY_KEEP = 20  # about ten shopper/bot exchanges
 MISS_INTENTS = ("fallback_rephrase", "fallback_human")
 CANNED_NAME_MAX = 32
-CANNED_TEXT_MAX = 3500
+CANNED_TEXT_MAX = 3500  # in UTF-16 code units, as Telegram counts: with the agent's signature it fits one message
 MESSAGE_TEXT_MAX = 4000
 # Closed by a person (agent or shopper); tickets closed because the shopper blocked the bot or the support
 # group could not be reached say nothing about resolution time.
@@ -667,13 +667,18 @@ def normalize_canned_name(name: str) -> str:
     return cleaned
 
 
+def _utf16_length(text: str) -> int:
+    """Telegram's count of a text (an emoji outside the BMP is two units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 async def save_canned(db: Database, name: str, text_en: str, text_zh: str, *, by: int | None) -> bool:
     """Add or replace a canned reply; True when it is new."""
     key = normalize_canned_name(name)
     en, zh = text_en.strip(), text_zh.strip()
     if not en or not zh:
         raise DomainError("canned_needs_both")
-    if len(en) > CANNED_TEXT_MAX or len(zh) > CANNED_TEXT_MAX:
+    if _utf16_length(en) > CANNED_TEXT_MAX or _utf16_length(zh) > CANNED_TEXT_MAX:
         raise DomainError("canned_too_long", max=CANNED_TEXT_MAX)
     async with db.tx() as session:
         row = await session.get(CannedReply, key)

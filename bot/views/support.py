@@ -18,11 +18,14 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.config import Settings
 from bot.context import AppContext
+from bot.edit_guard import shown_from_html
 from bot.i18n import Html, t, t_plain
 from store.money import Money
 from store.support import OrderLine, ShopperSnapshot, SupportStats, TicketInfo
 
 BUTTON_TEXT_MAX = 24  # the search button shows the start of the shopper's text
+TEXT_LIMIT = 4096  # Telegram's limits, counted in UTF-16 code units of the text as shown (tags do not count)
+CAPTION_LIMIT = 1024
 CARD_TURN_MAX = 200
 CARD_TEXT_MAX = 3900
 
@@ -293,6 +296,17 @@ def reply_label(lang: str, style: str, agent: str) -> str:
     if style == "team" or not agent:
         return t(lang, "support.reply.team")
     return t(lang, "support.reply.agent", name=agent)
+
+
+def telegram_length(text: str) -> int:
+    """What Telegram counts of a text: UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fits_signed(label: str, text: str, limit: int) -> bool:
+    """Whether `label` (HTML), a line break and `text` (as Telegram shows it: no tags) fit in one message or
+    caption of at most `limit` units."""
+    return telegram_length(shown_from_html(label, None).text) + 1 + telegram_length(text) <= limit
 
 
 def mention(user_id: int, name: str) -> Html:

@@ -1,0 +1,145 @@
+"""The rating comment versus a new question, as an outside tester met it: after a closed ticket was rated, the
+shopper's next message was filed as the rating's comment ("Thanks for your feedback" / "感谢您的反馈！") even when it
+was a new question, and even when a new ticket had been opened meanwhile (stars tapped on the old conversation's
+prompt), so a message meant for the agent on the open ticket never reached them.
+
+Now an open ticket always wins (the message is relayed to its agent, and stars tapped on an old prompt while a
+ticket is open ask for no comment), and in the comment step a message that reads as a question or a request is
+answered as one; feedback is still kept as the comment (tests/support/test_comment_or_question.py has the rule's
+examples both ways). English and Chinese. Real bot, emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+
+from bot.emulator.client import MessageView, UserHandle
+from bot.i18n import t_plain
+from dialogues.support_chat import SupportChat
+from store import support
+from store.models.support import SupportTicket
+from tests.support.test_e2e import _card, _labels, _last, _open_ticket, _topic_messages
+
+pytestmark = pytest.mark.demo_people
+
+
+async def _closed_by_agent(desk: Any, shopper: UserHandle, ask: str) -> tuple[support.TicketInfo, MessageView]:
+    """A ticket Sam took and closed; returns it with the rating prompt the shopper got."""
+    ticket = await _open_ticket(desk, shopper, ask)
+    sam, group = desk.people["Sam"], desk.chats["support"]
+    await sam.tap("Take over", message=await _card(desk, ticket), chat=group)
+    await sam.send("/close", chat=group, thread=ticket.thread_id)
+    prompt = await _last(shopper)
+    assert _labels(prompt) == ["1⭐", "2⭐", "3⭐", "4⭐", "5⭐"]
+    return ticket, prompt
+
+
+async def _comment(desk: Any, ticket_id: int) -> str | None:
+    async with desk.db.read() as session:
+        row = await session.get(SupportTicket, ticket_id)
+        assert row is not None
+        return row.rating_comment
+
+
+async def _answers_after(shopper: UserHandle, since: MessageView) -> list[str]:
+    return [m.text or "" for m in await shopper.messages() if m.from_bot and m.message_id > since.message_id]
+
+
+QUESTIONS = [
+    pytest.param("Alice", "I want to talk to a human", "en", "how much is delivery?", "¥8.00", id="en-mark"),
+    pytest.param("Alice", "I want to talk to a human", "en", "where is my order", "no orders yet", id="en-no-mark"),
+    pytest.param("李雷", "人工客服", "zh", "配送费多少钱", "¥8.00", id="zh-no-mark"),
+    pytest.param("李雷", "人工客服", "zh", "我的订单到哪了", "您还没有订单", id="zh-where"),
+]
+
+
+@pytest.mark.parametrize(("who", "ask", "lang", "question", "answer"), QUESTIONS)
+async def test_a_question_right_after_rating_is_answered_not_filed_as_the_comment(
+    desk: Any, who: str, ask: str, lang: str, question: str, answer: str
+) -> None:
+    shopper = desk.people[who]
+    ticket, _prompt = await _closed_by_agent(desk, shopper, ask)
+    await shopper.tap("4⭐")
+    rated = await _last(shopper)
+    assert rated.text == t_plain(lang, "support.ticket.rated")
+
+    await shopper.send(question)
+    replies = await _answers_after(shopper, rated)
+    assert replies and answer in replies[-1], replies
+    assert not any(t_plain(lang, "support.ticket.comment_saved") in text for text in replies)
+    assert await _comment(desk, ticket.id) is None
+    assert not any(question in (m.text or "") for m in await _topic_messages(desk, ticket.thread_id or 0))
+    assert (await support.get_ticket(desk.db, ticket.id)).rating == 4
+
+
+@pytest.mark.parametrize(
+    ("who", "ask", "again"),
+    [("Alice", "I want to talk to a human", "I want to talk to a human again"), ("李雷", "人工客服", "我要转人工")],
+    ids=["en", "zh"],
+)
+async def test_asking_for_a_person_after_rating_opens_a_ticket(desk: Any, who: str, ask: str, again: str) -> None:
+    shopper = desk.people[who]
+    ticket, _prompt = await _closed_by_agent(desk, shopper, ask)
+    await shopper.tap("5⭐")
+    await shopper.send(again)
+    second = await support.active_ticket(desk.db, shopper.id)
+    assert second is not None and second.id != ticket.id, "the request was filed as a rating comment"
+    assert await _comment(desk, ticket.id) is None
+
+
+OPEN_AGAIN = [
+    pytest.param("Alice", "I want to talk to a human", "en", "The new box is wet too", id="en"),
+    pytest.param("李雷", "人工客服", "zh", "新的箱子也湿了", id="zh"),
+]
+
+
+@pytest.mark.parametrize(("who", "ask", "lang", "message"), OPEN_AGAIN)
+async def test_stars_tapped_on_an_old_prompt_while_a_new_ticket_is_open_ask_for_no_comment(
+    desk: Any, who: str, ask: str, lang: str, message: str
+) -> None:
+    shopper, sam, group = desk.people[who], desk.people["Sam"], desk.chats["support"]
+    first, prompt = await _closed_by_agent(desk, shopper, ask)
+    second = await _open_ticket(desk, shopper, ask)
+    await sam.tap("Take over", message=await _card(desk, second), chat=group)
+
+    await shopper.tap("5⭐", message=prompt)
+    rated = next(m for m in await shopper.messages() if m.message_id == prompt.message_id)
+    assert rated.text == t_plain(lang, "support.ticket.rated_thanks") and _labels(rated) == []
+    assert (await support.get_ticket(desk.db, first.id)).rating == 5
+    seen = await _last(shopper)
+
+    await shopper.send(message)
+    assert not any(
+        t_plain(lang, "support.ticket.comment_saved") in text for text in await _answers_after(shopper, seen)
+    )
+    assert await _comment(desk, first.id) is None
+    assert any(m.text == message for m in await _topic_messages(desk, second.thread_id or 0)), "not relayed"
+    lines = await support.transcript(desk.db, second.id)
+    assert [line.text for line in lines if line.role == "shopper"] == [message]
+
+
+@pytest.mark.parametrize(("who", "ask", "lang", "message"), OPEN_AGAIN)
+async def test_an_open_ticket_wins_over_a_comment_step_left_waiting(
+    desk: Any, who: str, ask: str, lang: str, message: str
+) -> None:
+    """However the step was left waiting (another device, a process that stopped mid-way), a shopper with an open
+    ticket talks to its agent."""
+    shopper, sam, group = desk.people[who], desk.people["Sam"], desk.chats["support"]
+    first, _prompt = await _closed_by_agent(desk, shopper, ask)
+    await shopper.tap("2⭐")
+    second = await _open_ticket(desk, shopper, ask)  # a request for a person reads as one: a new ticket
+    await sam.tap("Take over", message=await _card(desk, second), chat=group)
+    seen = await _last(shopper)
+    key = StorageKey(bot_id=desk.app.bot.id, chat_id=shopper.id, user_id=shopper.id)
+    await desk.app.dp.storage.set_state(key, SupportChat.rating_comment)
+    await desk.app.dp.storage.set_data(key, {"support_ticket": first.id})
+
+    await shopper.send(message)
+    assert not any(
+        t_plain(lang, "support.ticket.comment_saved") in text for text in await _answers_after(shopper, seen)
+    )
+    assert await _comment(desk, first.id) is None
+    assert any(m.text == message for m in await _topic_messages(desk, second.thread_id or 0)), "not relayed"
+    assert await desk.app.dp.storage.get_state(key) is None
