@@ -111,6 +111,16 @@ class CardRefresher:
         """The leader changed the buy, or it ended: every participant's live panel is brought up to date."""
         self.panels.request(group_buy_id)
 
+    def count_changed(self, view: GroupBuyView, before: int) -> None:
+        """A join or leave took the buy from `before` people to `view.joined`: the group card is redrawn (coalesced
+        and paced per chat), and the participants' panels only when the price reached or whether the goal is
+        reached moved, what they act on. Every other join would cost one edit per participant (50 people, 50
+        edits per join) to update a count the group card shows anyway; a panel shows the latest counts whenever
+        it is redrawn."""
+        self.request(view.chat_id, view.id)
+        if view.is_open and view.standing_moved(before):
+            self.request_panels(view.id)
+
     def request(self, chat_id: int, group_buy_id: int, *, ended: bool = False) -> None:
         """Redraw soon; many requests before the next slot become one edit with the latest state. `ended`: the
         buy just closed (once: the closing transition is conditional), so its card is unpinned after the edit."""

@@ -1,7 +1,8 @@
 """Participants' panels: the message in a participant's private chat that shows a group buy they joined (price,
 countdown, their quantity and delivery, the buttons). Each is remembered (which message, in which language, what
-it last showed) so that when the leader changes the buy (deadline, maximum) or it ends (closed early, succeeded,
-failed, cancelled) every live panel is brought up to date, with an edit only when its content changes."""
+it last showed) so that when the leader changes the buy (deadline, maximum), a join or leave moves the price
+reached or the goal (not every join: see CardRefresher.count_changed), or it ends (closed early, succeeded, failed,
+cancelled) every live panel is brought up to date, with an edit only when its content changes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from aiogram.fsm.storage.base import StorageKey
 
 from bot.context import AppContext
 from bot.debounce import Debouncer
+from bot.delivery_rules import delivery_rule
 from bot.views import groupbuy as views
 from store import groupbuy
 from store.groupbuy import GroupBuyView, ParticipantView
@@ -40,6 +42,8 @@ def private_screen(ctx: AppContext, lang: str, view: GroupBuyView, part: Partici
         views.pickup_label(ctx.settings.shop.pickup_points, view.pickup_point, lang),
         ctx.settings.shop.timezone,
         pickup_payment=ctx.settings.payments.pickup_payment_enabled,
+        # What a group-buy order charges for delivery (bot/groupbuy_cards.policy's rule: the same settings).
+        delivery=delivery_rule(ctx.settings),
     )
 
 
@@ -147,9 +151,15 @@ class PanelRefresher:
             log.exception("group-buy panels of %s could not be refreshed", group_buy_id)
 
     async def _refresh(self, group_buy_id: int) -> None:
-        view = await groupbuy.get(self.ctx.db, group_buy_id)
         fallback = self.ctx.settings.shop.default_language
-        for part in await groupbuy.participants(self.ctx.db, group_buy_id):
+        for listed in await groupbuy.participants(self.ctx.db, group_buy_id):
+            # Read again just before each panel: the edits are paced, so a participant may have changed their
+            # quantity or delivery (or someone joined) since the list was read, and their panel, drawn by that
+            # tap, must not be put back to what it showed before.
+            view = await groupbuy.get(self.ctx.db, group_buy_id)
+            part = await groupbuy.participant(self.ctx.db, group_buy_id, listed.user_id)
+            if part is None:
+                continue  # left meanwhile: that panel was redrawn as for someone who has not joined
             while True:
                 try:
                     edited = await refresh_one(self.ctx, view, part, fallback)

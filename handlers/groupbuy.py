@@ -34,7 +34,7 @@ from dialogues import groupbuy_wizard as wizard
 from dialogues.groupbuy_wizard import GroupBuyWizard, ParticipantContact
 from store import catalog, groupbuy, orders, reachability, search
 from store.catalog import ProductView
-from store.errors import Conflict, DomainError
+from store.errors import Conflict, DomainError, NotFound
 from store.groupbuy import GroupBuyView, Tier
 from store.models import utcnow
 
@@ -747,7 +747,13 @@ async def wizard_stale(query: CallbackQuery, lang: str) -> None:
 
 
 @routes.message(StateFilter(GroupBuyWizard), PRIVATE, ~F.text.startswith("/"))
-async def wizard_needs_text(message: Message, lang: str) -> None:
+async def wizard_needs_text(message: Message, lang: str, state: FSMContext) -> None:
+    """What a step cannot take (a sticker, a photo), or anything sent at the preview, which is answered with its
+    buttons only: that one is told which buttons (a typed "1h" there is text, so "answer with text" is wrong)."""
+    if await state.get_state() == GroupBuyWizard.confirm.state:
+        changeable = bool((await state.get_data()).get("pickup_skipped"))
+        await message.answer(views.summary_buttons_hint(lang, pickup_changeable=changeable))
+        return
     await message.answer(t(lang, "groupbuy.wizard.text_please"))
 
 
@@ -828,12 +834,15 @@ async def _show(query: CallbackQuery, screen: views.Screen) -> None:
 async def join_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
     result = await groupbuy.join(ctx.db, callback_data.g, query.from_user.id)
     if result.status == "joined":
-        refresher(ctx).request(result.group_buy.chat_id, result.group_buy.id)
+        # The card follows every join; the panels only a new price or the goal reached (count_changed).
+        refresher(ctx).count_changed(result.group_buy, result.group_buy.joined - 1)
     await _answer_join(query, ctx, lang, result)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "l"))
-async def leave_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+async def leave_tap(
+    query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str, fsm_storage: BaseStorage
+) -> None:
     in_group = query.message is not None and query.message.chat.type in GROUPS
     try:
         view = await groupbuy.leave(ctx.db, callback_data.g, query.from_user.id)
@@ -842,7 +851,8 @@ async def leave_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppCon
             raise
         await query.answer(t(lang, "errors.gb_not_joined"))
         return
-    refresher(ctx).request(view.chat_id, view.id)
+    await _drop_contact_prompt(private_context(fsm_storage, ctx.bot, query.from_user.id), view.id)
+    refresher(ctx).count_changed(view, view.joined + 1)
     await query.answer(t(lang, "groupbuy.left_toast"))
     redrawn = None
     if not in_group:
@@ -861,11 +871,32 @@ async def quantity_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: App
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "s"))
-async def panel_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str) -> None:
+async def panel_tap(
+    query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppContext, lang: str, state: FSMContext
+) -> None:
+    """The panel drawn again in the tapped message: the quantity label, and the delivery-details prompt's Back."""
     view = await groupbuy.get(ctx.db, callback_data.g)
     part = await groupbuy.participant(ctx.db, callback_data.g, query.from_user.id)
+    await _drop_contact_prompt(state, view.id)
     await query.answer()
     await _show_panel(query, ctx, lang, view, part)
+
+
+async def _drop_contact_prompt(state: FSMContext, group_buy_id: int) -> None:
+    """The delivery-details prompt of this buy was left another way (its Back, another choice, Leave): what is
+    typed next is no longer read as delivery details."""
+    if await state.get_state() != ParticipantContact.contact.state:
+        return
+    if int((await state.get_data()).get("gb_id", 0)) == group_buy_id:
+        await state.clear()
+
+
+async def _close_prompt(ctx: AppContext, chat_id: int, data: dict[str, Any]) -> None:
+    """The delivery-details prompt is answered or stopped: its Back goes (the panel is sent below it)."""
+    prompt = data.get("prompt_id")
+    if prompt:
+        with panels.forget_quietly():  # deleted meanwhile: nothing is left to tap
+            await ctx.bot.edit_message_reply_markup(chat_id=chat_id, message_id=int(prompt), reply_markup=None)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "d"))
@@ -875,20 +906,26 @@ async def delivery_tap(
     method = DELIVERY_CHOICES.get(callback_data.v)
     if method is None:
         raise DomainError("bad_button")
+    rules = policy(ctx.settings)
     try:
-        part = await groupbuy.set_delivery(
-            ctx.db, callback_data.g, query.from_user.id, method, None, policy(ctx.settings)
-        )
+        part = await groupbuy.set_delivery(ctx.db, callback_data.g, query.from_user.id, method, None, rules)
     except DomainError as exc:
         if exc.code != "gb_contact_needed":
             raise
+        # The details are asked for in the panel's place, with what delivery adds and a Back to the panel.
+        view = await groupbuy.get(ctx.db, callback_data.g)
+        asking = await groupbuy.participant(ctx.db, view.id, query.from_user.id)
+        screen = views.contact_prompt(lang, view, asking.quantity if asking else 1, rules.delivery)
         await state.set_state(ParticipantContact.contact)
-        await state.update_data(gb_id=callback_data.g)
+        await state.update_data(gb_id=callback_data.g, prompt_id=None)
         await query.answer()
-        await edit_or_answer(query, t(lang, "groupbuy.ask_contact"))
+        shown = await edit_or_answer(query, screen.text, screen.markup)
+        if shown is not None:
+            await state.update_data(prompt_id=shown.message_id)
         return
+    await _drop_contact_prompt(state, callback_data.g)  # chosen by a button after all
     view = await groupbuy.get(ctx.db, callback_data.g)
-    await query.answer(t(lang, "groupbuy.receive_toast"))
+    await query.answer(views.receive_saved(lang, view, part, rules.delivery))
     await _show_panel(query, ctx, lang, view, part)
 
 
@@ -897,14 +934,40 @@ async def contact_text(message: Message, ctx: AppContext, lang: str, state: FSMC
     data = await state.get_data()
     group_buy_id = int(data.get("gb_id", 0))
     contact = groupbuy.parse_contact(message.text or "", ctx.settings.shop.phone_region)
-    part = await groupbuy.set_delivery(
-        ctx.db, group_buy_id, message.from_user.id if message.from_user else 0, "delivery", contact
-    )
+    try:
+        part = await groupbuy.set_delivery(
+            ctx.db, group_buy_id, message.from_user.id if message.from_user else 0, "delivery", contact
+        )
+    except (Conflict, NotFound):
+        # Ended, or left, meanwhile: said once; what is typed next is not read as details again.
+        await state.clear()
+        raise
     await state.clear()
+    await _close_prompt(ctx, message.chat.id, data)
     view = await groupbuy.get(ctx.db, group_buy_id)
     screen = _private_screen(ctx, lang, view, part)
     sent = await message.answer(screen.text, reply_markup=screen.markup)
     await _remember_panel(ctx, part.user_id, view.id, sent.message_id, lang, screen)
+
+
+@routes.message(Command("cancel"), ParticipantContact.contact, PRIVATE)
+async def contact_cancel(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
+    """/cancel at the delivery-details prompt: nothing changes, and the participant gets their panel back with
+    its buttons, below their /cancel (the prompt above loses its Back). Before handlers/dialogue_cancel.py."""
+    data = await state.get_data()
+    await state.clear()
+    await _close_prompt(ctx, message.chat.id, data)
+    user_id = message.from_user.id if message.from_user else message.chat.id
+    try:
+        view = await groupbuy.get(ctx.db, int(data.get("gb_id", 0)))
+    except DomainError:
+        await message.answer(t(lang, "dialogue.cancelled"))
+        return
+    part = await groupbuy.participant(ctx.db, view.id, user_id)
+    screen = views.contact_kept(lang, _private_screen(ctx, lang, view, part))
+    sent = await message.answer(screen.text, reply_markup=screen.markup)
+    if part is not None:
+        await _remember_panel(ctx, user_id, view.id, sent.message_id, lang, screen)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "p"))

@@ -17,13 +17,15 @@ from bot.callbacks.groupbuy import GroupBuyCB, LeaderCB, PriceEditCB, WizardCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.deeplinks import start_link
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
 from bot.views import orders as order_views
 from bot.views.clock import zone_label, zoned
 from bot.views.common import buyer_label
+from bot.views.flashsale import fee_note
 from dialogues.groupbuy_wizard import PERCENT_STEP
 from store.catalog import CategoryView, ProductView
+from store.delivery_fee import DeliveryRule
 from store.groupbuy import (
     MAX_TIERS,
     DeadlineChoice,
@@ -224,15 +226,17 @@ def private_view(
     timezone: str,
     *,
     pickup_payment: bool,
+    delivery: DeliveryRule,
 ) -> Screen:
-    """The group buy in a private chat: a join button, or the participant's own panel."""
+    """The group buy in a private chat: a join button, or the participant's own panel. `delivery`: the shop's
+    delivery rule (GroupBuyPolicy.delivery), what the order will charge for delivery to the door."""
     body = describe(lang, view, now, pickup, timezone)
     if part is None:
         if not view.joinable:
             return Screen(body)
         rows = [[_button(t(lang, "groupbuy.btn.join"), GroupBuyCB(a="j", g=view.id).pack())]]
         return Screen(body, _markup(rows))
-    return panel(lang, view, part, body, pickup, pickup_payment=pickup_payment)
+    return panel(lang, view, part, body, pickup, pickup_payment=pickup_payment, delivery=delivery)
 
 
 def panel(
@@ -243,8 +247,10 @@ def panel(
     pickup: str | None,
     *,
     pickup_payment: bool,
+    delivery: DeliveryRule,
 ) -> Screen:
-    """A participant's choices while the buy is open: quantity, how to receive, leave."""
+    """A participant's choices while the buy is open: quantity, how to receive (with what delivery to the door
+    adds, as a checkout says it), leave."""
     if view.product.is_digital:
         receive = t(lang, "groupbuy.receive.digital")
     elif part.delivery_method != "delivery" and not view.pickup_point:
@@ -258,15 +264,11 @@ def panel(
     if not view.is_open:
         # Ended: what this participant got (the order) or that nothing will be charged; nothing left to choose.
         return Screen(_clip("\n".join([body, "", *_panel_outcome(lang, view, part, receive)]), TEXT_LIMIT))
-    text = "\n".join(
-        [
-            body,
-            "",
-            t(lang, "groupbuy.you_joined", qty=part.quantity, limit=view.per_person_limit),
-            receive,
-            _pay_later(lang, view),
-        ]
-    )
+    lines = [body, "", t(lang, "groupbuy.you_joined", qty=part.quantity, limit=view.per_person_limit), receive]
+    if receive_of(view, part) == "delivery":  # also a buy without pickup point before the address is given
+        lines.append(delivery_fee_line(lang, view, part.quantity, delivery))
+    lines.append(_pay_later(lang, view))
+    text = "\n".join(lines)
     qty_row = []
     if part.quantity > 1:
         qty_row.append(_button("➖", GroupBuyCB(a="q", g=view.id, v=part.quantity - 1).pack()))
@@ -282,10 +284,46 @@ def panel(
 def _pay_later(lang: str, view: GroupBuyView) -> str:
     """Nothing is charged now; the price the order would get: the one reached, or below the minimum the one the
     minimum gives (never a tier price as "now" before anyone reached it)."""
+    price = _money(order_price(view), view.currency)
     if view.joined < view.min_participants:
-        price = _money(view.price_at_minimum, view.currency)
         return t(lang, "groupbuy.pay_later_minimum", price=price, min=view.min_participants)
-    return t(lang, "groupbuy.pay_later", price=_money(view.current_price, view.currency))
+    return t(lang, "groupbuy.pay_later", price=price)
+
+
+def order_price(view: GroupBuyView) -> int:
+    """The unit price a participant's order would get if the buy succeeded as it stands: the price reached, or
+    below the minimum the price the minimum gives."""
+    return view.price_at_minimum if view.joined < view.min_participants else view.current_price
+
+
+def delivery_fee_line(lang: str, view: GroupBuyView, quantity: int, delivery: DeliveryRule) -> str:
+    """What delivery to the door adds to this participant's order at the price it would get now, worded as a
+    flash-sale winner's and a checkout's fee: the fee with the free-delivery threshold, or that it is free."""
+    fee = delivery.fee_for("delivery", order_price(view) * quantity)
+    if fee:
+        return fee_note(lang, fee, view.currency, delivery.free_over, pickup=False)
+    return t(lang, "checkout.delivery_free")
+
+
+def receive_saved(lang: str, view: GroupBuyView, part: ParticipantView, delivery: DeliveryRule) -> str:
+    """The toast of a receive choice: saved, and for delivery to the door what it adds (plain text)."""
+    saved = t(lang, "groupbuy.receive_toast")
+    if receive_of(view, part) != "delivery":  # pickup, or a digital product (nothing to receive)
+        return saved
+    return f"{saved} {delivery_fee_line(lang, view, part.quantity, delivery)}"
+
+
+def contact_prompt(lang: str, view: GroupBuyView, quantity: int, delivery: DeliveryRule) -> Screen:
+    """Delivery chosen without saved details: ask for them in the panel's place, with what delivery adds and the
+    way back to the panel (its buttons) without typing anything."""
+    text = "\n".join([t(lang, "groupbuy.ask_contact"), delivery_fee_line(lang, view, quantity, delivery)])
+    back = _button(t(lang, "groupbuy.btn.back"), GroupBuyCB(a="s", g=view.id).pack())
+    return Screen(text, _markup([[back]]))
+
+
+def contact_kept(lang: str, screen: Screen) -> Screen:
+    """/cancel at the details prompt: the panel again, below a line saying nothing changed."""
+    return Screen(_clip("\n".join([t(lang, "groupbuy.contact_kept"), "", screen.text]), TEXT_LIMIT), screen.markup)
 
 
 def _charges(lang: str, currency: str, goods: int, total: int, delivery_fee: int) -> list[str]:
@@ -699,6 +737,20 @@ def wizard_summary(
         rows.append([_button(t(lang, "groupbuy.btn.change_pickup"), WizardCB(a="chp").pack())])
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
+
+
+def summary_buttons_hint(lang: str, *, pickup_changeable: bool = False) -> str:
+    """Something sent at the preview, where nothing is typed: the preview's own buttons, named as they read."""
+    change = ""
+    if pickup_changeable:
+        change = t(lang, "groupbuy.wizard.buttons_please_change", change=t_plain(lang, "groupbuy.btn.change_pickup"))
+    return t(
+        lang,
+        "groupbuy.wizard.buttons_please",
+        publish=t_plain(lang, "groupbuy.btn.publish"),
+        change=change,
+        stop=t_plain(lang, "groupbuy.btn.stop"),
+    )
 
 
 def ends_text(lang: str, deadline: DeadlineChoice, now: datetime, timezone: str) -> str:

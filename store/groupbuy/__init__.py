@@ -118,6 +118,7 @@ from store.groupbuy.rules import (
     price_for,
     price_reached,
     shown_tiers,
+    standing,
 )
 from store.groupbuy.views import (
     GroupBuyView,
@@ -226,6 +227,7 @@ __all__ = [
     "set_quantity",
     "set_tiers",
     "shown_tiers",
+    "standing",
     "steppers",
     "stock_fit",
     "stock_limits",

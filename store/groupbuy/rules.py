@@ -77,6 +77,12 @@ def price_reached(tiers: Sequence[Tier], base_price: int, minimum: int, particip
     return price_for(shown_tiers(tiers, minimum), base_price, participants)
 
 
+def standing(tiers: Sequence[Tier], base_price: int, minimum: int, participants: int) -> tuple[int, bool]:
+    """What a participant acts on at a given count: the price reached and whether the goal (the minimum) is
+    reached. A join or leave that changes neither changes only the counts shown."""
+    return price_reached(tiers, base_price, minimum, participants), participants >= minimum
+
+
 def next_tier(tiers: Sequence[Tier], participants: int) -> Tier | None:
     return next((tier for tier in tiers if tier.min_participants > participants), None)
 

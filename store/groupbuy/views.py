@@ -15,7 +15,7 @@ from store import orders
 from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
 from store.errors import Conflict, NotFound
-from store.groupbuy.rules import OPEN, Tier, price_reached
+from store.groupbuy.rules import OPEN, Tier, price_reached, standing
 from store.models import Order, Product, User
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 
@@ -76,6 +76,12 @@ class GroupBuyView:
 
     def title(self, lang: str) -> str:
         return self.product.title(lang)
+
+    def standing_moved(self, before: int) -> bool:
+        """Whether going from `before` people to `joined` (one join or leave) changed the price reached or whether
+        the goal is reached: what participants act on (rules.standing)."""
+        at = standing(self.tiers, self.base_price, self.min_participants, self.joined)
+        return at != standing(self.tiers, self.base_price, self.min_participants, before)
 
 
 @dataclass(frozen=True)
