@@ -22,7 +22,7 @@ from store.models.nlu import NluQuestion
 
 pytestmark = pytest.mark.demo_people
 
-AMBIGUOUS_EN = "delivery"  # delivery time / options / cost
+AMBIGUOUS_EN = "delivery info"  # delivery cost / time / options
 AMBIGUOUS_ZH = "钱 快递"  # money + courier
 # Intents answered from the shopper's own orders or points rather than with the FAQ text alone.
 PERSONAL = {"track_order", "cancel_order", "refund_request", "points_question", "checkin_question",
