@@ -28,7 +28,7 @@ async def pre_checkout(query: PreCheckoutQuery, ctx: AppContext, lang: str) -> N
     """Answered within Telegram's 10 s: one short transaction re-checks owner, status, expiry and amount."""
     try:
         await payments.check_pre_checkout(
-            ctx.db, query.from_user.id, query.invoice_payload, query.currency, query.total_amount, query.id
+            ctx.db, query.from_user.id, query.invoice_payload, query.currency, query.total_amount, query_id=query.id
         )
     except DomainError as exc:
         await query.answer(ok=False, error_message=error_text(lang, exc)[:255])

@@ -61,7 +61,7 @@ def method_for_currency(currency: str) -> str:
 
 
 async def check_pre_checkout(
-    db: Database, payer_id: int, payload: str, currency: str, total_amount: int, query_id: str = ""
+    db: Database, payer_id: int, payload: str, currency: str, total_amount: int, *, query_id: str
 ) -> int:
     """Refuse (DomainError) unless the order is still payable by this user for exactly this amount and no other
     payment of it is under way (`query_id`: the pre-checkout query's id; the same id again is a re-check).
@@ -115,12 +115,12 @@ async def _claim_for_payment(session: AsyncSession, order_id: int, query_id: str
     )
     if rowcount(claimed):
         return
-    order = await session.get(Order, order_id, populate_existing=True)
-    if order is not None and order.status in orders.PAID_STATUSES:
-        raise DomainError("payment_order_already_paid", order_id=order_id)
-    if order is None or order.status != orders.PENDING_PAYMENT:
-        raise DomainError("payment_order_not_payable", order_id=order_id)
-    raise DomainError("payment_in_progress", order_id=order_id)
+    # The caller's read saw it payable: either another payment holds the lease, or the order moved since.
+    status = await session.scalar(select(Order.status).where(Order.id == order_id))
+    if status == orders.PENDING_PAYMENT:
+        raise DomainError("payment_in_progress", order_id=order_id)
+    code = "payment_order_already_paid" if status in orders.PAID_STATUSES else "payment_order_not_payable"
+    raise DomainError(code, order_id=order_id)
 
 
 async def hold_for_payment(db: Database, order_id: int) -> None:
@@ -272,14 +272,19 @@ async def _record(
             order.phone = incoming.contact.phone or order.phone
             order.address = incoming.contact.address
         await orders.transition(
-            session, order.id, orders.PAID, "payment", from_statuses=[orders.PENDING_PAYMENT], notice=notice
+            session, order.id, orders.PAID, orders.PAYMENT_ACTOR, from_statuses=[orders.PENDING_PAYMENT], notice=notice
         )
         kind = "paid"
     elif sold_out:
         log.warning("payment %s: codes of order %s ran out (%s): refund", payment.id, order.id, shortages)
         payment.details = {**(payment.details or {}), "refund": "codes_sold_out"}
         await orders.transition(
-            session, order.id, orders.CANCELLED, "payment", from_statuses=[orders.PENDING_PAYMENT], notify_buyer=False
+            session,
+            order.id,
+            orders.CANCELLED,
+            "payment",
+            from_statuses=[orders.PENDING_PAYMENT],
+            notify_buyer=False,
         )
         await delivery.stock_to_codes_left(session, shortages)
         stars = incoming.currency == STARS

@@ -94,8 +94,8 @@ async def test_pre_checkout_refuses_an_order_whose_codes_ran_out(any_db: Databas
     first = await _stars_order(any_db, 1, {gift: 2})
     second = await _stars_order(any_db, 2, {gift: 2})
     payload = payments.invoice_payload(second.order_id)
-    assert await payments.check_pre_checkout(any_db, 2, payload, "XTR", 60) == second.order_id
+    assert await payments.check_pre_checkout(any_db, 2, payload, "XTR", 60, query_id="pc-1") == second.order_id
     await _pay(any_db, 1, first.order_id, 60, "stx-1")
     with pytest.raises(DomainError) as refused:
-        await payments.check_pre_checkout(any_db, 2, payload, "XTR", 60)
+        await payments.check_pre_checkout(any_db, 2, payload, "XTR", 60, query_id="pc-2")
     assert refused.value.code == "payment_codes_sold_out"

@@ -75,9 +75,12 @@ async def test_an_invoice_for_the_amount_before_a_switch_is_refused(any_db: Data
     old_payload = payments.invoice_payload(order_id)  # the invoice sent for delivery: ¥27.90
     await flashsale.choose_receipt(any_db, order_id, 34, "central", POINTS, rule=RULE)
     with pytest.raises(DomainError) as refused:
-        await payments.check_pre_checkout(any_db, 34, old_payload, "CNY", 2790)
+        await payments.check_pre_checkout(any_db, 34, old_payload, "CNY", 2790, query_id="pc-8")
     assert refused.value.code == "payment_amount_changed"
-    assert await payments.check_pre_checkout(any_db, 34, payments.invoice_payload(order_id), "CNY", 1990) == order_id
+    assert (
+        await payments.check_pre_checkout(any_db, 34, payments.invoice_payload(order_id), "CNY", 1990, query_id="pc-9")
+        == order_id
+    )
 
     # Charged anyway (Telegram charged before the refusal could matter): recorded for a refund, the order unpaid.
     late = payments.IncomingPayment(34, old_payload, "CNY", 2790, "charge-old-amount")

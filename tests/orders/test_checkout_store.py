@@ -285,7 +285,9 @@ async def test_pre_checkout_rules(any_db: Database) -> None:
     await fill_cart(any_db, 1, {tea: 1})
     placed = await checkout.place_order(any_db, card_pickup(1), POLICY)
     payload = payments.invoice_payload(placed.order_id)
-    assert await payments.check_pre_checkout(any_db, 1, payload, "CNY", placed.total) == placed.order_id
+    assert (
+        await payments.check_pre_checkout(any_db, 1, payload, "CNY", placed.total, query_id="pc-4") == placed.order_id
+    )
     for payer, pl, cur, amount, code in [
         (2, payload, "CNY", placed.total, "payment_order_unknown"),
         (1, "order:999:abcd", "CNY", placed.total, "payment_order_unknown"),
@@ -294,7 +296,7 @@ async def test_pre_checkout_rules(any_db: Database) -> None:
         (1, payload, "CNY", placed.total + 1, "payment_amount_changed"),
     ]:
         with pytest.raises(DomainError) as err:
-            await payments.check_pre_checkout(any_db, payer, pl, cur, amount)
+            await payments.check_pre_checkout(any_db, payer, pl, cur, amount, query_id="pc-5")
         assert err.value.code == code
 
 
@@ -315,7 +317,7 @@ async def test_expiry_returns_stock_and_late_payment_is_flagged_for_refund(
     assert detail.status == "expired"
     payload = payments.invoice_payload(placed.order_id)
     with pytest.raises(DomainError) as err:
-        await payments.check_pre_checkout(any_db, 1, payload, "CNY", placed.total)
+        await payments.check_pre_checkout(any_db, 1, payload, "CNY", placed.total, query_id="pc-6")
     assert err.value.code == "payment_order_expired"
     # Money that arrives anyway is recorded and flagged, never dropped.
     outcome = await payments.record_payment(any_db, _payment(placed, 1, "late-1"))
@@ -406,7 +408,9 @@ async def test_pre_checkout_extends_an_almost_expired_hold(any_db: Database) -> 
     await make_users(any_db, [1])
     await fill_cart(any_db, 1, {tea: 1})
     placed = await checkout.place_order(any_db, card_pickup(1), replace(POLICY, reservation_minutes=1))
-    await payments.check_pre_checkout(any_db, 1, payments.invoice_payload(placed.order_id), "CNY", placed.total)
+    await payments.check_pre_checkout(
+        any_db, 1, payments.invoice_payload(placed.order_id), "CNY", placed.total, query_id="pc-7"
+    )
     detail = await orders.get_order(any_db, placed.order_id)
     assert detail.expires_at is not None and detail.expires_at > utcnow() + timedelta(minutes=2)
     job = await _expiry_job(any_db, placed.order_id)

@@ -34,7 +34,7 @@ async def _expired(db: Database, source: str) -> int:
 
 async def _refusal(db: Database, order_id: int) -> DomainError:
     with pytest.raises(DomainError) as refused:
-        await payments.check_pre_checkout(db, 1, payments.invoice_payload(order_id), "CNY", 925)
+        await payments.check_pre_checkout(db, 1, payments.invoice_payload(order_id), "CNY", 925, query_id="pc-3")
     return refused.value
 
 
