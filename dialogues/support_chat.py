@@ -1,17 +1,15 @@
 """The support conversation's FSM: after a shopper rates a closed ticket, one optional comment.
 
-While the shopper is in a state here, free text belongs to this dialogue, not to the assistant (whose
-router only takes updates with no state). Anything that is not text ends the step politely.
+The comment is asked for only when the shopper taps «Add a comment» under the rating's thanks: the next message
+after the stars is as often a new question as feedback, and neither a rule on its wording nor the intent
+classifier tells them apart reliably (an outside tester's "感谢您的反馈！" answered a new question; the classifier
+reads "The refund was processed fast" as a refund request). While the shopper is in the step, their one text
+message is the comment; anything that is not text ends the step politely.
 
-The step is short-lived: any command (/catalog, /start, ...), any button other than this ticket's own rating
-buttons, and COMMENT_WINDOW_SECONDS without an answer end it before the update is routed (SupportConversation,
-a dispatcher middleware), so a question typed later is answered as a question instead of being filed as a
-rating comment. Within the window, too, the one message is taken as the comment only when it reads as one
-(outside tester: "感谢您的反馈！" answered a new question): a message that reads as a question or a request
-(`reads_as_question`) goes to the assistant, and a shopper who has an open ticket again talks to its agent, so
-their message is relayed. The question test is by form (a question mark, a question word, "I want ..."), not by
-the intent classifier: trained on shop questions only, it reads feedback as questions with full confidence ("The
-refund was processed fast" as a refund request, "一般般" as a delivery question).
+The step is short-lived: any command (/catalog, /start, ...), any button other than the step's own, and
+COMMENT_WINDOW_SECONDS without an answer end it before the update is routed (SupportConversation, a dispatcher
+middleware), so a question typed later is answered as a question. A shopper who has an open ticket again talks
+to its agent, so their message is relayed, whatever step was left waiting.
 
 The same middleware notes a command that a shopper with an open ticket sends (/start's welcome, /catalog):
 handlers.support then tells them that their next message still went to the team, not to the bot.
@@ -20,7 +18,6 @@ handlers.support then tells them that their next message still went to the team,
 from __future__ import annotations
 
 import html
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,7 +26,7 @@ from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.callbacks.support import SupCB
 from bot.chat_language import follow_conversation
@@ -65,12 +62,12 @@ def _is_command(message: Message) -> bool:
 
 
 def _own_button(query: CallbackQuery) -> bool:
-    """The rating step's own buttons (another star, Skip) keep it; every other button ends it."""
+    """The comment step's own buttons (another star, Add a comment, Skip) keep it; every other button ends it."""
     data = query.data or ""
     if not data.startswith(f"{SupCB.__prefix__}:"):
         return False
     try:
-        return SupCB.unpack(data).a in ("rate", "skip")
+        return SupCB.unpack(data).a in ("rate", "cmt", "skip")
     except (TypeError, ValueError):
         return False
 
@@ -90,10 +87,7 @@ class SupportConversation(BaseMiddleware):
         if state is not None and raw_state == SupportChat.rating_comment.state:
             if isinstance(event, Message):
                 moved_on = event.chat.type == "private" and (
-                    _is_command(event)
-                    or await _expired(state)
-                    or reads_as_question(event.text or event.caption or "")
-                    or await _has_open_ticket(data.get("ctx"), event)
+                    _is_command(event) or await _expired(state) or await _has_open_ticket(data.get("ctx"), event)
                 )
             else:
                 moved_on = isinstance(event, CallbackQuery) and not _own_button(event)
@@ -123,50 +117,6 @@ async def _has_open_ticket(ctx: AppContext | None, message: Message) -> bool:
     if ctx is None or message.from_user is None:
         return False
     return await support.active_ticket(ctx.db, message.from_user.id) is not None
-
-
-# --- does the one message read as a question? --------------------------------------------------------------
-
-# A wh-word first ("where is my order"), but not an exclamation ("What a great service!", "How kind of you!").
-_EN_WH = re.compile(r"^(?:what|where|when|why|who|whom|whose|which|how)\b(?!\s+(?:a|an)\b)", re.IGNORECASE)
-# A question by inversion: an auxiliary, then who or what it asks about ("can I pay by card", "is there a
-# shop", "do you have tea"); an auxiliary alone is not one ("Would recommend", "Could be faster").
-_EN_INVERSION = re.compile(
-    r"^(?:am|is|are|was|were|do|does|did|can|could|will|would|shall|should|may|might|have|has)(?:n't|nt)?\s+"
-    r"(?:i|you|u|we|it|my|your|our|the|there|this|that|these|those|they|he|she|someone|anyone|somebody|anybody)\b",
-    re.IGNORECASE,
-)
-# A request the bot acts on, or a new question announced.
-_EN_REQUEST = re.compile(
-    r"^(?:i\s+(?:want|need|would\s+like|'d\s+like|wanna)\b(?!\s+to\s+(?:say|thank|add|mention)\b)"
-    r"|(?:please\s+)?(?:help\s+me|tell\s+me|show\s+me|let\s+me)\b"
-    r"|(?:please\s+)?(?:talk|speak|chat)\s+(?:to|with)\b"
-    r"|(?:a\s+)?(?:human|real\s+person|person|agent)(?:\s+(?:please|pls))?$)"
-    r"|\b(?:one\s+more|another|quick|a)\s+question\b",
-    re.IGNORECASE,
-)
-# Chinese: a question word or a request anywhere ("我的订单到哪了", "积分怎么用", "我要退款", "转人工"), or 吗 at the
-# end. Not 没什么 ("nothing wrong"), not 我想说 ("I'd like to say").
-_ZH_QUESTION = re.compile(
-    r"怎么|怎樣|怎样|如何|哪|为什么|為什麼|为啥|多少|多久|几[点點天个個号號时時次件块塊元]|是否|能否|有没有|有沒有|能不能|"
-    r"可不可以|是不是|会不会|會不會|请问|請問|我要|我想(?![说說])|我需要|帮我|幫我|转人工|轉人工|找人工|人工客服|"
-    r"(?<!没)(?<!沒)什么|(?<!没)(?<!沒)什麼|还有个问题|还有一个问题|另外问|再问"
-)
-_ZH_PARTICLE = re.compile(r"[吗嗎][\s。.!！~～…]*$")
-
-
-def reads_as_question(text: str) -> bool:
-    """Whether a message in the rating-comment step is a new question or request rather than feedback."""
-    text = " ".join(text.replace("’", "'").split())
-    if not text:
-        return False
-    if "?" in text or "？" in text:
-        return True
-    if _ZH_QUESTION.search(text) or _ZH_PARTICLE.search(text):
-        return True
-    if _EN_WH.match(text) and not text.endswith("!"):
-        return True
-    return bool(_EN_INVERSION.match(text) or _EN_REQUEST.search(text))
 
 
 async def _expired(state: FSMContext) -> bool:
@@ -221,6 +171,26 @@ async def comment_given(
 async def comment_not_text(message: Message, state: FSMContext, _: Translator) -> None:
     await state.clear()
     await message.answer(_("support.ticket.comment_skipped"))
+
+
+def _skip_markup(label: str, ticket_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=label, callback_data=SupCB(a="skip", t=ticket_id).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+@routes.callback_query(SupCB.filter(F.a == "cmt"))
+async def comment_asked(
+    query: CallbackQuery, callback_data: SupCB, state: FSMContext, ctx: AppContext, _: Translator
+) -> None:
+    await query.answer()
+    if await support.active_ticket(ctx.db, query.from_user.id) is not None:
+        # A new conversation opened since the stars: what they write goes to its agent, not into a comment.
+        await edit_or_answer(query, _("support.ticket.rated_thanks"))
+        return
+    await ask_for_comment(state, callback_data.t)
+    await edit_or_answer(
+        query, _("support.ticket.comment_prompt"), _skip_markup(_("support.button.skip"), callback_data.t)
+    )
 
 
 @routes.callback_query(SupCB.filter(F.a == "skip"))

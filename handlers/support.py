@@ -159,9 +159,7 @@ async def _hand_back(ctx: AppContext, query: CallbackQuery, ticket: support.Tick
 
 
 @routes.callback_query(SupCB.filter(F.a == "rate"))
-async def rate_button(
-    query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator, state: FSMContext
-) -> None:
+async def rate_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, _: Translator) -> None:
     stored = await support.rate(ctx.db, callback_data.t, query.from_user.id, callback_data.v)
     if not stored:
         await query.answer(_("support.ticket.already_rated"))
@@ -169,11 +167,12 @@ async def rate_button(
     await query.answer()
     if await support.active_ticket(ctx.db, query.from_user.id) is not None:
         # An earlier conversation's stars, tapped while a new one is open: what the shopper writes next belongs to
-        # that conversation (relayed to its agent), so no comment is asked for (outside tester).
+        # that conversation (relayed to its agent), so no comment is offered (outside tester).
         await edit_or_answer(query, _("support.ticket.rated_thanks"))
     else:
-        await support_chat.ask_for_comment(state, callback_data.t)
-        await edit_or_answer(query, _("support.ticket.rated"), views.skip_markup(_.lang, callback_data.t))
+        # A comment only after «Add a comment»: the next message after the stars is often a new question, and no
+        # rule on its wording tells feedback from a question reliably (outside tester).
+        await edit_or_answer(query, _("support.ticket.rated"), views.comment_markup(_.lang, callback_data.t))
     ticket = await support.get_ticket(ctx.db, callback_data.t)
     await topic_note(ctx, ticket, "support.topic.rating_note", ticket_id=ticket.id, rating=callback_data.v)
 

@@ -176,9 +176,9 @@ def rating_markup(ticket_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[stars])
 
 
-def skip_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
+def comment_markup(lang: str, ticket_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(t(lang, "support.button.skip"), SupCB(a="skip", t=ticket_id))]]
+        inline_keyboard=[[_button(t(lang, "support.button.comment"), SupCB(a="cmt", t=ticket_id))]]
     )
 
 

@@ -59,6 +59,7 @@ async def test_mydata_has_support_messages_and_forgetme_erases_names_and_topic_t
     await sam.send("/close", chat=group, thread=ticket.thread_id)
     await bot_says(shop, wendy, "How did we do")
     await wendy.tap("4⭐")
+    await wendy.tap("Add a comment")
     await wendy.send("Quick and friendly")
     await bot_says(shop, wendy, "Thanks for your feedback")
 

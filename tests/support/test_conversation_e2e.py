@@ -35,18 +35,26 @@ async def _comment(desk: Any, ticket_id: int) -> str | None:
 
 
 @pytest.mark.parametrize(
-    ("who", "ask", "question", "thanks", "comment_prompt"),
+    ("who", "ask", "question", "thanks", "comment_prompt", "add_comment"),
     [
-        ("Alice", "I want to talk to a human", "do you have green tea?", "Thanks for your feedback", "comment"),
-        ("李雷", "人工客服", "你们有绿茶吗？", "感谢您的反馈", "评价"),
+        (
+            "Alice",
+            "I want to talk to a human",
+            "do you have green tea?",
+            "Thanks for your feedback",
+            "Write your",
+            "Add a comment",
+        ),
+        ("李雷", "人工客服", "你们有绿茶吗？", "感谢您的反馈", "请用一条消息写下您的评价", "写评价"),
     ],
 )
 async def test_a_command_ends_the_rating_comment_step(
-    desk: Any, who: str, ask: str, question: str, thanks: str, comment_prompt: str
+    desk: Any, who: str, ask: str, question: str, thanks: str, comment_prompt: str, add_comment: str
 ) -> None:
     shopper = desk.people[who]
     ticket = await _closed_by_agent(desk, shopper, ask)
     await shopper.tap("3⭐")
+    await shopper.tap(add_comment)
     assert comment_prompt in (await _text(shopper))
     await shopper.send("/catalog")
     catalog = await _text(shopper)
@@ -63,16 +71,18 @@ async def test_another_button_ends_the_rating_comment_step_and_a_comment_still_c
     alice = desk.people["Alice"]
     ticket = await _closed_by_agent(desk, alice, "I want to talk to a human")
     await alice.tap("4⭐")
+    await alice.tap("Add a comment")
     await alice.send("/help")
     await alice.tap("Catalog", message=await _last(alice))  # a menu button: the shopper moved on
     await alice.send("do you have green tea?")
     assert "Thanks for your feedback" not in (await _text(alice))
     assert await _comment(desk, ticket.id) is None
 
-    # the step itself still works: a comment right after the rating is kept
+    # the step itself still works: a comment after «Add a comment» is kept
     lilei = desk.people["李雷"]
     second = await _closed_by_agent(desk, lilei, "人工客服")
     await lilei.tap("5⭐")
+    await lilei.tap("写评价")
     await lilei.send("客服很耐心")
     assert "感谢您的反馈" in (await _text(lilei))
     assert await _comment(desk, second.id) == "客服很耐心"
@@ -82,6 +92,7 @@ async def test_the_rating_comment_step_expires(desk: Any) -> None:
     lilei = desk.people["李雷"]
     ticket = await _closed_by_agent(desk, lilei, "人工客服")
     await lilei.tap("2⭐")
+    await lilei.tap("写评价")
     # the shopper walks away; the step's deadline passes (moved back instead of waiting out the window)
     key = StorageKey(bot_id=desk.app.bot.id, chat_id=lilei.id, user_id=lilei.id)
     data = await desk.app.dp.storage.get_data(key)

@@ -227,7 +227,9 @@ async def test_human_takeover_relay_notes_reassign_close_rating_and_topic_reuse(
     assert "How did we do" in (rating.text or "") and _labels(rating) == ["1⭐", "2⭐", "3⭐", "4⭐", "5⭐"]
     assert _labels(await _card(desk, ticket)) == []  # the card lost its buttons
     await alice.tap("4⭐")
-    assert "comment" in (await _text(alice))
+    assert "Add a comment" in (await _text(alice))
+    await alice.tap("Add a comment")
+    assert "Write your comment" in (await _text(alice))
     await alice.send("Quick and friendly")
     assert "Thanks for your feedback" in (await _text(alice))
     stats = await support.stats(desk.db, 7)

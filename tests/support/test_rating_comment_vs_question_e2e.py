@@ -3,10 +3,10 @@ shopper's next message was filed as the rating's comment ("Thanks for your feedb
 was a new question, and even when a new ticket had been opened meanwhile (stars tapped on the old conversation's
 prompt), so a message meant for the agent on the open ticket never reached them.
 
-Now an open ticket always wins (the message is relayed to its agent, and stars tapped on an old prompt while a
-ticket is open ask for no comment), and in the comment step a message that reads as a question or a request is
-answered as one; feedback is still kept as the comment (tests/support/test_comment_or_question.py has the rule's
-examples both ways). English and Chinese. Real bot, emulator."""
+Now a comment is taken only after the shopper taps «Add a comment» under the rating's thanks: whatever they type
+otherwise is answered as usual, and in the step their message is the comment however it is worded. An open
+ticket always wins (the message is relayed to its agent, and stars tapped on an old prompt while a ticket is open
+offer no comment). English and Chinese. Real bot, emulator."""
 
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ async def test_a_question_right_after_rating_is_answered_not_filed_as_the_commen
     await shopper.tap("4⭐")
     rated = await _last(shopper)
     assert rated.text == t_plain(lang, "support.ticket.rated")
+    assert _labels(rated) == [t_plain(lang, "support.button.comment")]
 
     await shopper.send(question)
     replies = await _answers_after(shopper, rated)
@@ -72,6 +73,31 @@ async def test_a_question_right_after_rating_is_answered_not_filed_as_the_commen
     assert await _comment(desk, ticket.id) is None
     assert not any(question in (m.text or "") for m in await _topic_messages(desk, ticket.thread_id or 0))
     assert (await support.get_ticket(desk.db, ticket.id)).rating == 4
+
+
+FEEDBACK = [
+    # Worded like questions: only the tap says they are feedback.
+    pytest.param("Alice", "I want to talk to a human", "en", "How did Sam fix it so fast? Thank you!", id="en"),
+    pytest.param("李雷", "人工客服", "zh", "怎么这么快就解决了？谢谢！", id="zh"),
+]
+
+
+@pytest.mark.parametrize(("who", "ask", "lang", "feedback"), FEEDBACK)
+async def test_after_add_a_comment_the_message_is_the_comment_however_it_reads(
+    desk: Any, who: str, ask: str, lang: str, feedback: str
+) -> None:
+    shopper = desk.people[who]
+    ticket, _prompt = await _closed_by_agent(desk, shopper, ask)
+    await shopper.tap("5⭐")
+    await shopper.tap(t_plain(lang, "support.button.comment"))
+    prompt = await _last(shopper)
+    assert prompt.text == t_plain(lang, "support.ticket.comment_prompt")
+    assert _labels(prompt) == [t_plain(lang, "support.button.skip")]
+
+    await shopper.send(feedback)
+    assert (await _last(shopper)).text == t_plain(lang, "support.ticket.comment_saved")
+    assert await _comment(desk, ticket.id) == feedback
+    assert any(feedback in (m.text or "") for m in await _topic_messages(desk, ticket.thread_id or 0))
 
 
 @pytest.mark.parametrize(
@@ -143,3 +169,22 @@ async def test_an_open_ticket_wins_over_a_comment_step_left_waiting(
     assert await _comment(desk, first.id) is None
     assert any(m.text == message for m in await _topic_messages(desk, second.thread_id or 0)), "not relayed"
     assert await desk.app.dp.storage.get_state(key) is None
+
+
+@pytest.mark.parametrize(("who", "ask", "lang", "message"), OPEN_AGAIN)
+async def test_add_a_comment_tapped_after_a_new_ticket_opened_offers_no_comment(
+    desk: Any, who: str, ask: str, lang: str, message: str
+) -> None:
+    shopper, sam, group = desk.people[who], desk.people["Sam"], desk.chats["support"]
+    first, _prompt = await _closed_by_agent(desk, shopper, ask)
+    await shopper.tap("3⭐")
+    rated = await _last(shopper)
+    second = await _open_ticket(desk, shopper, ask)
+    await sam.tap("Take over", message=await _card(desk, second), chat=group)
+
+    await shopper.tap(t_plain(lang, "support.button.comment"), message=rated)
+    redrawn = next(m for m in await shopper.messages() if m.message_id == rated.message_id)
+    assert redrawn.text == t_plain(lang, "support.ticket.rated_thanks") and _labels(redrawn) == []
+    await shopper.send(message)
+    assert await _comment(desk, first.id) is None
+    assert any(m.text == message for m in await _topic_messages(desk, second.thread_id or 0)), "not relayed"
