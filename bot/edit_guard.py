@@ -44,6 +44,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, TelegramObject
 
 from bot.method_fields import method_field
+from store.text_units import utf16_length
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +81,11 @@ class Shown:
     markup: str
 
 
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _normalise(text: str, entities: list[EntityKey]) -> tuple[str, tuple[EntityKey, ...]]:
     """Telegram trims surrounding white space from a message: compare trimmed text with entities shifted."""
-    lead = _utf16(text) - _utf16(text.lstrip())
+    lead = utf16_length(text) - utf16_length(text.lstrip())
     stripped = text.strip()
-    size = _utf16(stripped)
+    size = utf16_length(stripped)
     kept = []
     for kind, offset, length, extra in entities:
         start = max(0, offset - lead)
@@ -137,7 +134,7 @@ class _HtmlText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
-        self.size += _utf16(data)
+        self.size += utf16_length(data)
 
 
 def shown_from_html(text: str, markup: InlineKeyboardMarkup | None) -> Shown:

@@ -37,6 +37,7 @@ from store.db import Database, rowcount
 from store.errors import Conflict, DomainError, NotFound
 from store.models import OutboxMessage, Product, ScheduledJob, User, utcnow
 from store.models.ops import Broadcast, MarketingOptOut
+from store.text_units import utf16_length
 
 TEMPLATE = "ops.broadcast"
 AUDIENCES = ("flash", "all")
@@ -113,11 +114,6 @@ async def _draft(session: AsyncSession, row: Broadcast) -> Draft:
     )
 
 
-def _caption_length(text: str) -> int:
-    """Telegram counts a caption in UTF-16 code units (an emoji can be two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 async def create_draft(
     db: Database, admin_id: int, audience: str, text: str, *, photo: str | None = None, max_caption: int = 0
 ) -> Draft:
@@ -127,7 +123,7 @@ async def create_draft(
     if photo is None and (not en or not zh or len(en) > MAX_TEXT or len(zh) > MAX_TEXT):
         raise DomainError("ops_broadcast_bad_text", max=MAX_TEXT)
     if photo is not None:
-        longest = max(_caption_length(en), _caption_length(zh))
+        longest = max(utf16_length(en), utf16_length(zh))
         if longest > max_caption:
             raise DomainError("ops_broadcast_long_caption", max=max_caption, length=longest)
     _audience(audience)

@@ -31,6 +31,7 @@ from store.models.support import (
     SupportTopic,
 )
 from store.orders import DELIVERED, PAID_STATUSES, return_window_cutoff
+from store.text_units import utf16_length
 
 TAKE_SLA = "support_take"
 REPLY_SLA = "support_reply"
@@ -667,18 +668,13 @@ def normalize_canned_name(name: str) -> str:
     return cleaned
 
 
-def _utf16_length(text: str) -> int:
-    """Telegram's count of a text (an emoji outside the BMP is two units)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 async def save_canned(db: Database, name: str, text_en: str, text_zh: str, *, by: int | None) -> bool:
     """Add or replace a canned reply; True when it is new."""
     key = normalize_canned_name(name)
     en, zh = text_en.strip(), text_zh.strip()
     if not en or not zh:
         raise DomainError("canned_needs_both")
-    if _utf16_length(en) > CANNED_TEXT_MAX or _utf16_length(zh) > CANNED_TEXT_MAX:
+    if utf16_length(en) > CANNED_TEXT_MAX or utf16_length(zh) > CANNED_TEXT_MAX:
         raise DomainError("canned_too_long", max=CANNED_TEXT_MAX)
     async with db.tx() as session:
         row = await session.get(CannedReply, key)

@@ -24,6 +24,7 @@ from bot.views.common import buyer_label
 from store import audit, broadcasts, stock_alerts
 from store.catalog import ProductView
 from store.order_queues import Buyer
+from store.text_units import utf16_length
 
 RESTOCK_STEPS = (10, 50)
 
@@ -239,8 +240,7 @@ def broadcast_text(lang: str, text_en: str, text_zh: str) -> str:
 
 def _visible_length(markup: str) -> int:
     """What Telegram counts of an HTML fragment: its text without tags, in UTF-16 code units."""
-    text = html.unescape(re.sub(r"<[^>]*>", "", markup))
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_length(html.unescape(re.sub(r"<[^>]*>", "", markup)))
 
 
 def caption_room() -> int:

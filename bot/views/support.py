@@ -22,6 +22,7 @@ from bot.edit_guard import shown_from_html
 from bot.i18n import Html, t, t_plain
 from store.money import Money
 from store.support import OrderLine, ShopperSnapshot, SupportStats, TicketInfo
+from store.text_units import utf16_length
 
 BUTTON_TEXT_MAX = 24  # the search button shows the start of the shopper's text
 TEXT_LIMIT = 4096  # Telegram's limits, counted in UTF-16 code units of the text as shown (tags do not count)
@@ -298,15 +299,10 @@ def reply_label(lang: str, style: str, agent: str) -> str:
     return t(lang, "support.reply.agent", name=agent)
 
 
-def telegram_length(text: str) -> int:
-    """What Telegram counts of a text: UTF-16 code units (an emoji outside the BMP counts twice)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def fits_signed(label: str, text: str, limit: int) -> bool:
     """Whether `label` (HTML), a line break and `text` (as Telegram shows it: no tags) fit in one message or
     caption of at most `limit` units."""
-    return telegram_length(shown_from_html(label, None).text) + 1 + telegram_length(text) <= limit
+    return utf16_length(shown_from_html(label, None).text) + 1 + utf16_length(text) <= limit
 
 
 def mention(user_id: int, name: str) -> Html:
