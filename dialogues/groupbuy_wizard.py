@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from aiogram.fsm.state import State, StatesGroup
 
 from store.errors import DomainError
-from store.groupbuy import MIN_DURATION
+from store.groupbuy.parsing import MIN_LEAD
 
 
 class GroupBuyWizard(StatesGroup):
@@ -107,9 +107,13 @@ def _check_index(steps: Steps, index: int) -> None:
 
 
 def deadline_days(now: datetime, timezone: str, max_days: int) -> tuple[date, date]:
-    """The first and last day (shop time) on which a deadline may fall."""
+    """The first and last day (shop time) on which a deadline may fall. The first is today only while one of
+    today's hours is still open: late in the evening a tap on today would lead to an hour picker with no hour."""
     zone = ZoneInfo(timezone)
-    return (now + MIN_DURATION).astimezone(zone).date(), (now + timedelta(days=max_days)).astimezone(zone).date()
+    first = (now + MIN_LEAD).astimezone(zone).date()
+    if not open_hours(first, now, timezone, max_days):
+        first += timedelta(days=1)
+    return first, (now + timedelta(days=max_days)).astimezone(zone).date()
 
 
 def check_day(day: date, now: datetime, timezone: str, max_days: int) -> None:
@@ -129,8 +133,9 @@ def deadline_at(day: date, hour: int, timezone: str) -> datetime:
 
 
 def open_hours(day: date, now: datetime, timezone: str, max_days: int) -> frozenset[int]:
-    """The hours of `day` (shop time) a deadline may take: not gone or too close, not beyond the maximum."""
-    earliest, latest = now + MIN_DURATION, now + timedelta(days=max_days)
+    """The hours of `day` (shop time) a deadline may take: at least MIN_LEAD ahead (as a typed deadline), not
+    beyond the maximum."""
+    earliest, latest = now + MIN_LEAD, now + timedelta(days=max_days)
     return frozenset(hour for hour in range(24) if earliest <= deadline_at(day, hour, timezone) <= latest)
 
 

@@ -118,6 +118,41 @@ def parse_duration(text: str) -> timedelta | None:
     return timedelta(seconds=seconds)
 
 
+# The shortest group buy the wizard sets up (typed, presets, calendar): a shorter one ends before the group has
+# seen its card. rules.MIN_DURATION (a minute) stays the floor for a choice that came closer while the leader
+# finished the set-up (publish_deadline) or a button drawn earlier and tapped a little later. The refusals
+# (errors.gb_deadline_too_soon, gb_deadline_past, gb_deadline_unit_m) say "1 hour": change them with it.
+MIN_LEAD = timedelta(hours=1)
+
+# Whole months only ("1mo", "2 months", "1个月"), as 30 days each; "月" alone is not one ("3月" is March).
+_MONTHS = re.compile(r"^(\d+)(?:months?|mo|个月)$")
+
+
+def _deadline_duration(text: str, max_days: int) -> timedelta | None:
+    """parse_duration as a group buy reads it. A leading "m" ("1m", "90m") is refused rather than guessed: a
+    leader may mean months by it (an outside tester typed "1m" for a month and got a buy that ended a minute
+    later). After hours ("1h30m") it can only be minutes. The flash-sale steps keep "m" as minutes."""
+    compact = text.strip().lower().replace(" ", "")
+    months = _MONTHS.match(compact)
+    try:
+        duration = timedelta(days=30 * int(months.group(1))) if months else parse_duration(compact)
+    except OverflowError:  # more days than a timedelta holds ("99999999999999d"): too far, not a crash
+        raise DomainError("gb_deadline_too_far", days=max_days) from None
+    if months:
+        return duration
+    first = _DURATION_PART.match(compact)
+    if duration is not None and first is not None and first.group(2) == "m":
+        raise DomainError("gb_deadline_unit_m", value=text.strip(), days=max_days)
+    return duration
+
+
+def check_lead(deadline: datetime, now: datetime, max_days: int) -> None:
+    """check_deadline with the wizard's minimum: at least MIN_LEAD ahead of `now`."""
+    check_deadline(deadline, now, max_days)
+    if deadline < now + MIN_LEAD:
+        raise DomainError("gb_deadline_too_soon")
+
+
 @dataclass(frozen=True)
 class DeadlineChoice:
     """What the leader typed at the deadline step: a duration (counted from publishing, so a slow leader does
@@ -134,11 +169,13 @@ class DeadlineChoice:
 
 
 def parse_deadline_choice(text: str, now: datetime, timezone: str, max_days: int) -> DeadlineChoice:
-    """`24h`, `3d`, `1d12h`, `90m` (a duration) or a time in the shop's timezone like `2026-12-01 18:00` (UTC out),
-    checked against `now`."""
-    duration = parse_duration(text)
+    """`24h`, `3d`, `1w`, `1d12h`, `90min`, `3天`, `2小时` (a duration) or a time in the shop's timezone like
+    `2026-12-01 18:00` (UTC out), from MIN_LEAD to `max_days` after `now`."""
+    duration = _deadline_duration(text, max_days)
     if duration is not None:
-        check_deadline(now + duration, now, max_days)
+        if duration > timedelta(days=max_days):  # refused before `now + duration`, which may overflow the date
+            raise DomainError("gb_deadline_too_far", days=max_days)
+        check_lead(now + duration, now, max_days)
         return DeadlineChoice(duration=duration)
     value = " ".join(text.split())
     parsed = None
@@ -153,10 +190,10 @@ def parse_deadline_choice(text: str, now: datetime, timezone: str, max_days: int
         if spoken is None:
             example = example_moment(now, timezone).astimezone(ZoneInfo(timezone))
             raise DomainError("gb_bad_deadline", example=example.strftime("%Y-%m-%d %H:%M"))
-        check_deadline(spoken, now, max_days)
+        check_lead(spoken, now, max_days)
         return DeadlineChoice(at=spoken)
     deadline = parsed.replace(tzinfo=ZoneInfo(timezone)).astimezone(now.tzinfo)
-    check_deadline(deadline, now, max_days)
+    check_lead(deadline, now, max_days)
     return DeadlineChoice(at=deadline)
 
 
@@ -254,9 +291,10 @@ def _tonight(local: datetime) -> datetime:
 
 
 def deadline_presets(now: datetime, timezone: str) -> tuple[str, ...]:
-    """The preset keys to offer at `now`, in order: "tonight" while it is still ahead, else "evening"."""
+    """The preset keys to offer at `now`, in order: "tonight" while it is at least MIN_LEAD ahead, else
+    "evening". (A Tonight button drawn in time and tapped a little later is still taken: deadline_preset.)"""
     local = now.astimezone(ZoneInfo(timezone))
-    if _tonight(local) >= local + MIN_DURATION:
+    if _tonight(local) >= local + MIN_LEAD:
         return ("tonight", "noon", "48h")
     return ("noon", "evening", "48h")
 

@@ -37,7 +37,7 @@ async def card_has(shop: Stack, chat: ChatHandle, message_id: int, text: str) ->
     return text in (card.text or card.caption or "")
 
 
-async def test_one_minute_deadline_counts_from_publish_and_no_maximum_shows_the_goal(shop: Stack) -> None:
+async def test_one_hour_deadline_counts_from_publish_and_no_maximum_shows_the_goal(shop: Stack) -> None:
     await shop.client.set_flood_limits(False)
     await make_product(shop.db, stock=40, price=10000, sku="GB-TEA")
     lena = await started(shop, "Lena")
@@ -49,10 +49,10 @@ async def test_one_minute_deadline_counts_from_publish_and_no_maximum_shows_the_
     await lena.send("GB-TEA")
     await lena.send("3+ 10%")
     await lena.send("2 - 1")  # at least 2, no maximum, 1 each
-    await lena.send("1m")  # accepted: exactly the minimum lead
+    await lena.send("1h")  # accepted: exactly the minimum lead
     await lena.tap("No pickup point")
     summary = await lena.last_message()
-    assert summary is not None and "Ends: 1m after publishing" in (summary.text or ""), summary
+    assert summary is not None and "Ends: 1h 0m after publishing" in (summary.text or ""), summary
     before_publish = utcnow()
     await lena.tap("Publish")
     after_publish = utcnow()
@@ -61,8 +61,8 @@ async def test_one_minute_deadline_counts_from_publish_and_no_maximum_shows_the_
 
     [line] = (await groupbuy.leader_overview(shop.db, lena.id)).open
     deadline = line.group_buy.deadline
-    # One minute from Publish, not from typing "1m" (which came before `before_publish`).
-    assert before_publish + timedelta(minutes=1) <= deadline <= after_publish + timedelta(minutes=1)
+    # One hour from Publish, not from typing "1h" (which came before `before_publish`).
+    assert before_publish + timedelta(hours=1) <= deadline <= after_publish + timedelta(hours=1)
 
     card = (await bot_messages(shop, group))[-1]
     assert "0 joined · 2 needed" in (card.text or "")
@@ -84,7 +84,7 @@ async def test_a_chosen_time_that_passed_during_set_up_asks_for_a_new_one(shop: 
     await lena.send("/groupbuy", chat=group)
     for answer in ("GB-TEA", "3+ 10%", "2 10 1"):
         await lena.send(answer)
-    soon = (utcnow() + timedelta(minutes=2)).astimezone(ZoneInfo(shop.app.ctx.settings.shop.timezone))
+    soon = (utcnow() + timedelta(hours=2)).astimezone(ZoneInfo(shop.app.ctx.settings.shop.timezone))
     await lena.send(soon.strftime("%Y-%m-%d %H:%M"))
     await lena.tap("No pickup point")
     # The leader is slow: the time chosen passes before Publish (the wizard's saved answer is moved back).
@@ -103,7 +103,7 @@ async def test_a_chosen_time_that_passed_during_set_up_asks_for_a_new_one(shop: 
 @pytest.mark.parametrize(
     ("choice", "slow", "expected"),
     [
-        (DeadlineChoice(duration=timedelta(minutes=1)), timedelta(minutes=5), timedelta(minutes=1)),
+        (DeadlineChoice(duration=timedelta(hours=1)), timedelta(minutes=5), timedelta(hours=1)),
         (DeadlineChoice(duration=timedelta(days=3)), timedelta(hours=1), timedelta(days=3)),
     ],
 )
@@ -112,7 +112,8 @@ def test_a_duration_accepted_at_its_step_is_accepted_at_publish(
 ) -> None:
     typed = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
     assert (
-        groupbuy.parse_deadline_choice(f"{int(expected.total_seconds() // 60)}m", typed, "Asia/Shanghai", 14) == choice
+        groupbuy.parse_deadline_choice(f"{int(expected.total_seconds() // 60)}min", typed, "Asia/Shanghai", 14)
+        == choice
     )
     published = typed + slow
     assert groupbuy.publish_deadline(choice, published, 14) == published + expected
@@ -120,8 +121,8 @@ def test_a_duration_accepted_at_its_step_is_accepted_at_publish(
 
 def test_a_time_that_came_too_close_moves_to_the_minimum_lead() -> None:
     typed = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-    choice = groupbuy.parse_deadline_choice("2026-12-04 20:02", typed, "Asia/Shanghai", 14)  # 12:02 UTC
-    published = typed + timedelta(minutes=1, seconds=30)
+    choice = groupbuy.parse_deadline_choice("2026-12-04 21:00", typed, "Asia/Shanghai", 14)  # 13:00 UTC
+    published = typed + timedelta(minutes=59, seconds=30)
     assert groupbuy.publish_deadline(choice, published, 14) == published + groupbuy.MIN_DURATION
 
 
