@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from bot.emulator.engine import Emulator
 from bot.emulator.errors import bad_request
+from bot.emulator.lengths import TRIM
 from bot.emulator.methods.registry import method
 from bot.emulator.params import Params
 from bot.emulator.rules import SECRET_TOKEN_RE
@@ -118,15 +119,29 @@ async def set_my_commands(emu: Emulator, p: Params) -> bool:
     for item in commands:
         if not isinstance(item, dict):
             raise bad_request("can't parse BotCommand: expected an Object")
-        command = str(item.get("command", "")).lstrip("/")
-        description = str(item.get("description", ""))
-        if not 1 <= len(command) <= 32 or not set(command) <= COMMAND_CHARS:
+        command, description = _command_fields(item)
+        if not set(command) <= COMMAND_CHARS:
             raise bad_request("BOT_COMMAND_INVALID")
-        if not 1 <= len(description) <= 256:
-            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         cleaned.append({"command": command, "description": description})
     emu.commands[(_scope_key(p), p.str("language_code", "") or "")] = cleaned
     return True
+
+
+def _command_fields(item: JSON) -> tuple[str, str]:
+    """TDLib's checks (BotCommand.cpp): both fields trimmed, one leading "/" dropped, then counted in code points;
+    only the character set is left to Telegram's server (BOT_COMMAND_INVALID)."""
+    command = str(item.get("command", "")).strip(TRIM)
+    command = command[1:] if command.startswith("/") else command
+    description = str(item.get("description", "")).strip(TRIM)
+    if not command:
+        raise bad_request("command must be non-empty")
+    if len(command) > 32:
+        raise bad_request("command length must not exceed 32")
+    if not description:
+        raise bad_request("command description must be non-empty")
+    if len(description) > 256:
+        raise bad_request("command description length must not exceed 256")
+    return command, description
 
 
 @method("getMyCommands")

@@ -7,10 +7,13 @@ from typing import Any
 
 from bot.emulator.engine import Emulator
 from bot.emulator.errors import bad_request
+from bot.emulator.lengths import clean_name
 from bot.emulator.methods.registry import method
 from bot.emulator.params import Params, chat_id_arg
 from bot.emulator.state import JSON, PRESENT_STATUSES, Chat, Topic, User
 from bot.emulator.updates import chat_full_info, member_json, user_json
+
+NAME_LIMIT = 128  # code points of a chat title or forum topic name
 
 
 def _group(emu: Emulator, p: Params) -> Chat:
@@ -128,9 +131,10 @@ async def create_invite_link(emu: Emulator, p: Params) -> JSON:
 async def set_chat_title(emu: Emulator, p: Params) -> bool:
     chat = _group(emu, p)
     _require_admin(emu, chat, "change chat info")
-    title = p.required_str("title")
-    if len(title) > 128:
-        raise bad_request("chat title is too long")
+    # TDLib cuts a long title to 128 code points instead of refusing it (misc.cpp clean_name).
+    title = clean_name(p.required_str("title"), NAME_LIMIT)
+    if not title:
+        raise bad_request("title must be non-empty")
     chat.title = title
     await emu.post(chat, emu.bot, {"new_chat_title": title}, deliver=False)
     await emu.emit("chat", chat_id=chat.id, chat=emu.chat_state(chat))
@@ -187,9 +191,9 @@ def topic_json(topic: Topic) -> JSON:
 async def create_forum_topic(emu: Emulator, p: Params) -> JSON:
     chat = _forum(emu, p)
     _require_admin(emu, chat, "create a topic")
-    name = p.required_str("name")
-    if len(name) > 128:
-        raise bad_request("TOPIC_TITLE_INVALID")
+    name = clean_name(p.required_str("name"), NAME_LIMIT)  # truncated like a chat title, never refused for length
+    if not name:
+        raise bad_request("name must be non-empty")
     topic = await emu.create_topic(
         chat, name, emu.bot, icon_color=p.int("icon_color"), icon_custom_emoji_id=p.str("icon_custom_emoji_id")
     )
@@ -201,12 +205,13 @@ async def edit_forum_topic(emu: Emulator, p: Params) -> bool:
     chat = _forum(emu, p)
     _require_admin(emu, chat, "manage topics")
     topic = _topic(chat, p)
-    name = p.str("name")
+    raw_name = p.str("name")
+    name = clean_name(raw_name, NAME_LIMIT) if raw_name else None
+    if raw_name and not name:
+        raise bad_request("name must be non-empty")
     emoji = p.str("icon_custom_emoji_id")
     changes: JSON = {}
     if name and name != topic.name:
-        if len(name) > 128:
-            raise bad_request("TOPIC_TITLE_INVALID")
         topic.name = changes["name"] = name
     if emoji is not None and emoji != (topic.icon_custom_emoji_id or ""):
         topic.icon_custom_emoji_id = emoji or None

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 from bot.emulator.engine import Emulator
 from bot.emulator.entities import format_text
 from bot.emulator.errors import bad_request
+from bot.emulator.lengths import byte_length, check_raw_text, counted_length
 from bot.emulator.params import Params, chat_id_arg
 from bot.emulator.rules import CALLBACK_DATA_LIMIT, CAPTION_LIMIT, TEXT_LIMIT
 from bot.emulator.state import JSON, Chat, InvoiceInfo, StoredMessage
@@ -34,6 +35,7 @@ def formatted_text(
     raw = p.str(field) or ""
     if not raw.strip():
         raise bad_request("message text is empty")
+    check_raw_text(raw)
     plain, found = format_text(raw, p.str(mode), _explicit_entities(p, entities))
     if not plain.strip():
         raise bad_request("message text is empty")
@@ -44,6 +46,7 @@ def formatted_caption(p: Params, field: str = "caption") -> tuple[str, list[JSON
     raw = p.str(field) or ""
     if not raw:
         return "", []
+    check_raw_text(raw)
     return format_text(raw, p.str("parse_mode"), _explicit_entities(p, "caption_entities"))
 
 
@@ -58,13 +61,14 @@ def _explicit_entities(p: Params, field: str) -> list[JSON] | None:
     return value
 
 
-def check_text_length(text: str) -> None:
-    if len(text) > TEXT_LIMIT:
+def check_text_length(text: str, entities: list[JSON]) -> None:
+    """Code points of the parsed, trimmed text (as TDLib counts for bots), not UTF-16 units: see lengths.py."""
+    if counted_length(text, entities) > TEXT_LIMIT:
         raise bad_request("message is too long")
 
 
-def check_caption_length(caption: str) -> None:
-    if len(caption) > CAPTION_LIMIT:
+def check_caption_length(caption: str, entities: list[JSON]) -> None:
+    if counted_length(caption, entities) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
 
 
@@ -118,7 +122,7 @@ def _check_inline_button(button: Any) -> None:
         raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
     if "callback_data" in button:
         data = button["callback_data"]
-        size = len(str(data).encode("utf-8")) if isinstance(data, str) else -1
+        size = byte_length(data) if isinstance(data, str) else -1  # bytes: 21 Chinese characters (63 bytes) at most
         if not 1 <= size <= CALLBACK_DATA_LIMIT:
             raise bad_request("BUTTON_DATA_INVALID")
     if "url" in button:

@@ -7,6 +7,7 @@ from typing import Any
 from bot.emulator.engine import Emulator
 from bot.emulator.entities import format_text
 from bot.emulator.errors import QUERY_TOO_OLD, bad_request
+from bot.emulator.lengths import byte_length, check_raw_text, counted_length
 from bot.emulator.methods.common import validate_markup
 from bot.emulator.methods.registry import method
 from bot.emulator.params import Params
@@ -26,6 +27,8 @@ async def answer_callback_query(emu: Emulator, p: Params) -> bool:
     if record is None or record.answered or emu.clock.now() - record.created > window:
         raise bad_request(QUERY_TOO_OLD)
     text = p.str("text") or ""
+    # Neither the Bot API server nor TDLib checks this text; Telegram's own "0-200 characters" is counted here in
+    # code points like every other text limit (unverified server-side: nothing documents UTF-16 for it).
     if len(text) > CALLBACK_ANSWER_LIMIT:
         raise bad_request("MESSAGE_TOO_LONG")
     url = p.str("url")
@@ -51,7 +54,7 @@ def _check_result(result: Any, seen: set[str]) -> JSON:
     if not isinstance(result, dict) or not isinstance(result.get("type"), str):
         raise bad_request('can\'t parse inline query result: field "type" must be of type String')
     result_id = str(result.get("id", ""))
-    if not 1 <= len(result_id.encode()) <= 64:
+    if not 1 <= byte_length(result_id) <= 64:  # "1-64 bytes", so 21 Chinese characters at most
         raise bad_request("RESULT_ID_INVALID")
     if result_id in seen:
         raise bad_request("RESULT_ID_DUPLICATE")
@@ -65,8 +68,9 @@ def _check_result(result: Any, seen: set[str]) -> JSON:
         text = str(content["message_text"])
         if not text.strip():
             raise bad_request("MESSAGE_EMPTY")
+        check_raw_text(text)
         plain, entities = format_text(text, content.get("parse_mode"), content.get("entities"))
-        if len(plain) > TEXT_LIMIT:
+        if counted_length(plain, entities) > TEXT_LIMIT:  # as for sendMessage: code points after parsing
             raise bad_request("MESSAGE_TOO_LONG")
         content = {**content, "message_text": plain, "entities": entities}
     markup = validate_markup(result.get("reply_markup"))
@@ -85,7 +89,7 @@ async def answer_inline_query(emu: Emulator, p: Params) -> bool:
     if len(results) > INLINE_RESULTS_LIMIT:
         raise bad_request("too many inline query results specified")
     next_offset = p.str("next_offset", "") or ""
-    if len(next_offset.encode()) > INLINE_OFFSET_LIMIT:
+    if byte_length(next_offset) > INLINE_OFFSET_LIMIT:
         raise bad_request("NEXT_OFFSET_INVALID")
     seen: set[str] = set()
     checked = [_check_result(result, seen) for result in results]

@@ -111,7 +111,7 @@ def document_json(record: FileRecord) -> JSON:
 async def _send_media(emu: Emulator, p: Params, field: str, kind: str, build: Any) -> JSON:
     caption, entities = formatted_caption(p)
     chat = target_chat(emu, p)
-    check_caption_length(caption)
+    check_caption_length(caption, entities)
     markup = reply_markup(p)
     record = await input_file(emu, p, field, kind)
     content: JSON = {field: build(emu, record)}

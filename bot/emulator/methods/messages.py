@@ -55,7 +55,7 @@ COPYABLE = (
 async def send_message(emu: Emulator, p: Params) -> JSON:
     text, entities = formatted_text(p)
     chat = target_chat(emu, p)
-    check_text_length(text)
+    check_text_length(text, entities)
     markup = reply_markup(p)
     return await deliver(emu, chat, p, text_content(text, entities), markup=markup)
 
@@ -91,7 +91,7 @@ async def edit_message_text(emu: Emulator, p: Params) -> JSON | bool:
     chat, stored, inline = editable_message(emu, p)
     if "text" not in stored.data:
         raise bad_request("there is no text in the message to edit")
-    check_text_length(text)
+    check_text_length(text, entities)
     markup = reply_markup(p)
     return await _finish_edit(emu, chat, stored, inline, {"text": text, "entities": entities or None}, markup)
 
@@ -102,7 +102,7 @@ async def edit_message_caption(emu: Emulator, p: Params) -> JSON | bool:
     chat, stored, inline = editable_message(emu, p)
     if "text" in stored.data or not {"photo", "document", "voice"} & stored.data.keys():
         raise bad_request("there is no caption in the message to edit")
-    check_caption_length(caption)
+    check_caption_length(caption, entities)
     markup = reply_markup(p)
     return await _finish_edit(
         emu, chat, stored, inline, {"caption": caption or None, "caption_entities": entities or None}, markup
@@ -182,7 +182,7 @@ async def copy_message(emu: Emulator, p: Params) -> JSON:
     content = {key: stored.data[key] for key in COPYABLE if key in stored.data}
     if p.has("caption") and "text" not in content:
         caption, entities = formatted_caption(p)
-        check_caption_length(caption)
+        check_caption_length(caption, entities)
         content["caption"] = caption
         content.pop("caption_entities", None)
         if entities:
