@@ -332,6 +332,10 @@ async def _read_limit(ctx: AppContext, data: dict[str, Any], text: str) -> dict[
     return {"limit": int(text)}
 
 
+# A sale is announced and scheduled for the weeks ahead; a start beyond this is a slip of the keyboard.
+START_AHEAD = timedelta(days=90)
+
+
 def typed_start(text: str, now: datetime, timezone: str) -> datetime:
     """`now`, `in 5 min`, `+10m`, `5分钟后`, `20:00`, `12-06 20:00`, `2026-12-06 20:00` (shop time)."""
     relative = parse_duration(_IN.sub("", text.strip()))
@@ -346,6 +350,8 @@ def typed_start(text: str, now: datetime, timezone: str) -> datetime:
         raise DomainError("flash_wizard_bad_time", value=text[:40], example=example, zone=zone) from exc
     if at < now - timedelta(minutes=1):
         raise DomainError("flash_start_past")
+    if at > now + START_AHEAD:
+        raise DomainError("flash_start_too_far", days=START_AHEAD.days)
     return max(at, now)
 
 

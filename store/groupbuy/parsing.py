@@ -102,8 +102,13 @@ _UNIT_SECONDS = {
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
 
 
+# Longer than any caller allows (they refuse it as too far), short enough that `now + duration` is a date: a typed
+# "99999999999999d" overflowed timedelta and crashed the wizard.
+_LONGEST = timedelta(days=36500)
+
+
 def parse_duration(text: str) -> timedelta | None:
-    """`24h`, `1d12h`, `90 min`, `3天` -> a duration; None when it is not one."""
+    """`24h`, `1d12h`, `90 min`, `3天` -> a duration (at most _LONGEST); None when it is not one."""
     compact = text.strip().lower().replace(" ", "")
     if not compact:
         return None
@@ -115,7 +120,7 @@ def parse_duration(text: str) -> timedelta | None:
         position = match.end()
     if position != len(compact) or seconds == 0:
         return None
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=min(seconds, int(_LONGEST.total_seconds())))
 
 
 # The shortest group buy the wizard sets up (typed, presets, calendar): a shorter one ends before the group has
@@ -134,10 +139,7 @@ def _deadline_duration(text: str, max_days: int) -> timedelta | None:
     later). After hours ("1h30m") it can only be minutes. The flash-sale steps keep "m" as minutes."""
     compact = text.strip().lower().replace(" ", "")
     months = _MONTHS.match(compact)
-    try:
-        duration = timedelta(days=30 * int(months.group(1))) if months else parse_duration(compact)
-    except OverflowError:  # more days than a timedelta holds ("99999999999999d"): too far, not a crash
-        raise DomainError("gb_deadline_too_far", days=max_days) from None
+    duration = timedelta(days=30 * min(int(months.group(1)), 1200)) if months else parse_duration(compact)
     if months:
         return duration
     first = _DURATION_PART.match(compact)
