@@ -264,7 +264,7 @@ def product_card(
         )
         rows.append([_button(t(lang, "catalog.add", qty=quantity), cb("add"))])
     link = product_link(bot_username, product.sku, None if options.group else options.referral)
-    share = link if options.group else share_url(link, product.title(lang))
+    share = share_url(link, product.title(lang))
     links = [InlineKeyboardButton(text=t(lang, "catalog.share"), url=share)]
     if options.group:
         links.insert(0, InlineKeyboardButton(text=t(lang, "catalog.my_cart"), url=cart_link(bot_username)))

@@ -243,6 +243,11 @@ async def test_group_catalog_is_one_message_and_the_cart_continues_privately(sho
     assert not card.photo and "Daily mixed nuts" in (card.text or "") and "¥89.00" in (card.text or "")
     assert not [label for label in labels(card) if label in ("➕", "➖")], "no personal picker in a group"
     assert card.button("My cart").url == f"https://t.me/{shop.app.ctx.bot_username}?start=cart_open"
+    # Share opens Telegram's share dialog (not the bot) with the product's link: no one's referral code, since
+    # everyone in the group sees the same button.
+    share = card.button("Share").url or ""
+    assert share.startswith("https://t.me/share/url?url=") and "Daily mixed nuts" in unquote(share)
+    assert unquote(share).split("url=", 1)[1].split("&", 1)[0].endswith("?start=p_SNK-NUTS")
 
     private_before = len(await bot_messages(alice))
     tapped = await alice.tap("Add to cart", chat=group)
