@@ -766,42 +766,56 @@ async def _answer_join(query: CallbackQuery, ctx: AppContext, lang: str, result:
     if result.status in ("full", "closed", "sold_out"):
         await query.answer(t(lang, f"groupbuy.join.{result.status}"), show_alert=not in_group)
         return
-    if not in_group:
-        await query.answer(t(lang, f"groupbuy.join.{result.status}_private"))
-        await _show_panel(query, ctx, lang, view, result.participant)
-        return
-    if result.status == "already":
+    if result.status == "already" and in_group:
         await query.answer(t(lang, "groupbuy.join.already"))
         return
+    # This join took the last place (join_tap): the joiner hears of the order the buy made them, as every other
+    # participant does, never of quantity and delivery choices that no longer exist. A buy still closing (too big
+    # to close within the tap) has no panel for them yet: their order follows as the notice.
+    filled = result.status == "joined" and (view.full or not view.is_open)
+    part = None if filled and view.is_open else result.participant
+    if not in_group:
+        toast = _filled(lang, result, "here") if filled else t(lang, f"groupbuy.join.{result.status}_private")
+        await query.answer(toast)
+        await _show_panel(query, ctx, lang, view, part)
+        return
     # Joined from the group: the rest continues in private chat.
-    screen = _private_screen(ctx, lang, view, result.participant)
     url = start_link(ctx.bot_username, views.DEEPLINK_PREFIX, str(view.id))
+    waits = _filled(lang, result, "open") if filled else t(lang, "groupbuy.join.joined_open_bot")
     if not await reachability.may_write_privately(ctx.db, query.from_user.id):
         # Never opened the bot: the toast opens the private chat on this buy instead, and the panel waits for it.
-        await _panel_waits(query, ctx, lang, view.id, url)
+        await _panel_waits(query, ctx, view.id, url, waits)
         return
+    if part is None:
+        await query.answer(_filled(lang, result, "sent"))
+        return
+    screen = _private_screen(ctx, lang, view, part)
     attempted_at = utcnow()
     try:
         sent = await ctx.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.markup)
     except TelegramForbiddenError:
         # Never started (a row from before the rule) or blocked meanwhile: remembered, so nothing else tries.
         await reachability.refused(ctx.db, query.from_user.id, attempted_at)
-        await _panel_waits(query, ctx, lang, view.id, url)
+        await _panel_waits(query, ctx, view.id, url, waits)
         return
     except (TelegramBadRequest, TelegramRetryAfter) as exc:
         # No chat with the bot ("chat not found"), or a storm: the same way in.
         log.info("group-buy panel for %s not sent: %s", query.from_user.id, exc.message)
-        await _panel_waits(query, ctx, lang, view.id, url)
+        await _panel_waits(query, ctx, view.id, url, waits)
         return
     await _remember_panel(ctx, query.from_user.id, view.id, sent.message_id, lang, screen)
-    await query.answer(t(lang, "groupbuy.join.joined"))
+    await query.answer(_filled(lang, result, "sent") if filled else t(lang, "groupbuy.join.joined"))
 
 
-async def _panel_waits(query: CallbackQuery, ctx: AppContext, lang: str, group_buy_id: int, url: str) -> None:
+def _filled(lang: str, result: groupbuy.JoinResult, where: str) -> str:
+    return views.filled_toast(lang, result.group_buy, result.participant, where)
+
+
+async def _panel_waits(query: CallbackQuery, ctx: AppContext, group_buy_id: int, url: str, toast: str) -> None:
     """Joined, but the panel could not be sent: it is kept in the database for the shopper's /start (a restart
     meanwhile does not lose it), and the toast opens the private chat on this buy."""
     await groupbuy.panel_unsent(ctx.db, group_buy_id, query.from_user.id)
-    await query.answer(t(lang, "groupbuy.join.joined_open_bot"), url=url)
+    await query.answer(toast, url=url)
 
 
 async def deliver_unsent_panels(message: Message, data: dict[str, Any]) -> None:
@@ -836,7 +850,32 @@ async def join_tap(query: CallbackQuery, callback_data: GroupBuyCB, ctx: AppCont
     if result.status == "joined":
         # The card follows every join; the panels only a new price or the goal reached (count_changed).
         refresher(ctx).count_changed(result.group_buy, result.group_buy.joined - 1)
+        if result.group_buy.full:
+            result = await _close_full(ctx, result, query.from_user.id)
     await _answer_join(query, ctx, lang, result)
+
+
+# Closing makes an order per participant (about 15 ms each on SQLite): up to this many the tap closes the buy and
+# is answered within about 1.5 s; a bigger one is left to its deadline event, which the join moved to now.
+CLOSE_IN_TAP_MAX = 100
+
+
+async def _close_full(ctx: AppContext, result: groupbuy.JoinResult, user_id: int) -> groupbuy.JoinResult:
+    """This join took the last place: the buy closes now rather than moments later by its deadline event, so the
+    joiner is answered with the buy as it ended and the order it made them (the event would close it behind the
+    answer, leaving them told to choose what can no longer change). Whoever closes it redraws card and panels."""
+    if result.group_buy.joined > CLOSE_IN_TAP_MAX:
+        return result  # still open and full: answered as closing (_answer_join)
+    outcome = await groupbuy.close_full(ctx.db, result.group_buy.id, policy(ctx.settings))
+    view = outcome.group_buy
+    if outcome.status != "noop":
+        refresher(ctx).request(view.chat_id, view.id, ended=True)
+        refresher(ctx).request_panels(view.id)
+    if view.is_open:
+        return result  # someone left meanwhile: still open, answered as any join
+    # Closed by this call or, a moment earlier, by the event: the participant as they are now, with their order.
+    part = await groupbuy.participant(ctx.db, view.id, user_id)
+    return groupbuy.JoinResult(result.status, view, part)
 
 
 @routes.callback_query(GroupBuyCB.filter(F.a == "l"))

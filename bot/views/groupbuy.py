@@ -19,11 +19,13 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
+from bot.views import checkout as checkout_views
 from bot.views import orders as order_views
 from bot.views.clock import zone_label, zoned
 from bot.views.common import buyer_label
 from bot.views.flashsale import fee_note
 from dialogues.groupbuy_wizard import PERCENT_STEP
+from store import orders
 from store.catalog import CategoryView, ProductView
 from store.delivery_fee import DeliveryRule
 from store.groupbuy import (
@@ -350,6 +352,38 @@ def _panel_outcome(lang: str, view: GroupBuyView, part: ParticipantView, receive
         charges = _charges(lang, view.currency, goods, total, part.order_delivery_fee)
         return [order, *charges, t(lang, "groupbuy.panel_ended.see_orders"), receive]
     return [t(lang, "groupbuy.panel_ended.released", qty=part.quantity)]  # failed or cancelled
+
+
+TOAST_LIMIT = 200  # answerCallbackQuery's text
+FILLED_TAILS = frozenset({"sent", "open", "here"})
+
+
+def filled_toast(lang: str, view: GroupBuyView, part: ParticipantView | None, where: str) -> str:
+    """The join that filled the buy, which closed at once: the order it made for this joiner (amount, how they
+    receive it and pay), then where it is: `sent` to their private chat, waiting there until they `open` it, or
+    `here` (joined from the private chat, whose panel shows it). A buy still open is closing by its deadline event
+    (too big to close within the tap): the order follows. A buy that ended without an order for them (cancelled
+    meanwhile) is said to have ended."""
+    if where not in FILLED_TAILS:
+        raise ValueError(where)
+    if view.is_open:
+        return t_plain(lang, f"groupbuy.join.filling.{where}")
+    if part is None or part.order_id is None:
+        return t_plain(lang, "groupbuy.join.closed")
+    pays_later = part.order_status == orders.CONFIRMED  # pay on pickup: the order is confirmed, nothing to pay now
+    text = t_plain(
+        lang,
+        "groupbuy.join.filled",
+        order_id=part.order_id,
+        amount=_money(part.order_total or 0, view.currency),
+        receive=t_plain(lang, f"groupbuy.receive_short.{receive_of(view, part)}"),
+        pay=t_plain(lang, "groupbuy.pay_method.pickup" if pays_later else "groupbuy.pay_method.card"),
+    )
+    if where == "open" and part.order_status == orders.PENDING_PAYMENT:
+        where = "open_pay"
+    if where != "here":
+        text = f"{text} {t_plain(lang, f'groupbuy.join.filled_tail.{where}')}"
+    return _clip(text, TOAST_LIMIT)
 
 
 def _receive_buttons(lang: str, view: GroupBuyView, *, pickup_payment: bool) -> list[InlineKeyboardButton]:
@@ -1032,8 +1066,12 @@ def render_success(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoi
     )
     text = "\n".join([text, *_charges(lang, currency, goods, total, fee)])
     if params.get("pay_on_pickup"):
-        text += "\n" + t(lang, "groupbuy.notice.pay_on_pickup", point=html.escape(pickup or ""))
-        return Outgoing(text=text)
+        # As an ordinary pay-on-pickup order's confirmation: where, what to pay there, the code, the order.
+        amount = _money(total, currency)
+        text += "\n" + t(lang, "groupbuy.notice.pay_on_pickup", point=html.escape(pickup or ""), amount=amount)
+        if params.get("pickup_code"):  # notices queued before the code was passed have none
+            text += "\n" + t(lang, "orders.pickup_code", code=html.escape(str(params["pickup_code"])))
+        return Outgoing(text=text, reply_markup=checkout_views.order_button(lang, int(params["order_id"])))
     text += "\n" + t(lang, "groupbuy.notice.pay_within", minutes=params["window_minutes"])
     pay = GroupBuyCB(a="p", g=int(params["group_buy_id"]), v=int(params["order_id"])).pack()
     button = _button(t(lang, "groupbuy.btn.pay", total=_money(int(params["total"]), currency)), pay)

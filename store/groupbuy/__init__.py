@@ -2,7 +2,8 @@
 
 Lifecycle: a leader publishes a group buy for one product in a group (`open`); people join and leave until
 the deadline; then it is `succeeded` (the minimum was reached) or `failed`; a leader or admin may `cancel` an
-open one. Reaching the maximum moves the deadline event to "now", so the buy succeeds at once. Every status
+open one. Reaching the maximum moves the deadline event to "now", so the buy succeeds at once (the bot closes it
+in the last joiner's tap, `close_full`, so that they are answered with their order). Every status
 move is a conditional update `... WHERE status = 'open'`, so it happens once even with two bot processes, a
 re-delivered update or a deadline event that fires after a restart.
 
@@ -63,7 +64,16 @@ from store.groupbuy.leader import (
     set_maximum,
     set_tiers,
 )
-from store.groupbuy.lifecycle import CloseOutcome, attach_card, close, publish, schedule_tick, tick, tick_key
+from store.groupbuy.lifecycle import (
+    CloseOutcome,
+    attach_card,
+    close,
+    close_full,
+    publish,
+    schedule_tick,
+    tick,
+    tick_key,
+)
 from store.groupbuy.parsing import (
     DEADLINE_PRESETS,
     TIER_PRESETS,
@@ -179,6 +189,7 @@ __all__ = [
     "clean_pickup_text",
     "close",
     "close_early",
+    "close_full",
     "commission_balance",
     "commission_of",
     "counts_from_data",

@@ -26,7 +26,16 @@ from store.groupbuy.rules import (
     commission_of,
     price_for,
 )
-from store.groupbuy.views import GroupBuyView, contact_of, load, load_product, pays_on_pickup, refuse_digital, view_of
+from store.groupbuy.views import (
+    GroupBuyView,
+    contact_of,
+    load,
+    load_product,
+    pays_on_pickup,
+    refuse_digital,
+    rowcount,
+    view_of,
+)
 from store.models import utcnow
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 
@@ -115,6 +124,31 @@ async def close(session: AsyncSession, group_buy_id: int, policy: GroupBuyPolicy
     return CloseOutcome(FAILED, view)
 
 
+async def close_full(db: Database, group_buy_id: int, policy: GroupBuyPolicy) -> CloseOutcome:
+    """A join took the last place: the buy closes now, in this transaction, exactly as at its deadline, so the
+    last joiner is answered with the order they got rather than with choices that no longer apply. The deadline
+    event the join moved to "now" is withdrawn (it stays the safety net should this call never come). `noop`
+    when the event closed it first, or when it is no longer full (someone left meanwhile: the event, still due
+    now, closes it as before)."""
+    async with db.tx() as session:
+        # The same row lock as joins and leaves take (participants._lock_open), on the full buy only.
+        locked = await session.execute(
+            update(GroupBuy)
+            .where(
+                GroupBuy.id == group_buy_id,
+                GroupBuy.status == OPEN,
+                GroupBuy.max_participants.is_not(None),
+                GroupBuy.joined >= GroupBuy.max_participants,
+            )
+            .values(joined=GroupBuy.joined)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(locked) != 1:
+            return CloseOutcome("noop", await load(session, group_buy_id))
+        await scheduling.cancel(session, f"{DEADLINE_JOB}:{group_buy_id}")
+        return await close(session, group_buy_id, policy)
+
+
 async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPolicy) -> CloseOutcome:
     unit_price = price_for(view.tiers, view.base_price, view.joined)
     await session.execute(
@@ -186,6 +220,8 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
             currency=view.currency,
             pay_on_pickup=pay_on_pickup,
             pickup_point=view.pickup_point if pickup else None,
+            # What the counter asks for; an order paid by card shows it once paid (as an ordinary order).
+            pickup_code=order.pickup_code if pay_on_pickup else None,
             window_minutes=hold,
         )
     await session.flush()

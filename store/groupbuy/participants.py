@@ -232,7 +232,7 @@ async def set_delivery(
         if method == "pickup_pay" and not policy.pickup_payment_enabled:
             raise DomainError("gb_no_pickup_payment")
         if method == "delivery":
-            contact = contact or await saved_contact(session, user_id)
+            contact = contact or _given_before(part) or await saved_contact(session, user_id)
             if contact is None or not (contact.name and contact.phone and contact.address):
                 raise DomainError("gb_contact_needed")
             part.contact_name, part.phone, part.address = contact.name, contact.phone, contact.address
@@ -244,6 +244,17 @@ async def set_delivery(
         view = await participant_in(session, group_buy_id, user_id)
         assert view is not None
         return view
+
+
+def _given_before(part: GroupBuyParticipant) -> orders.Contact | None:
+    """The details this participant gave for delivery in this buy before switching to pickup: switching back uses
+    them rather than asking again. Not when already on delivery (choosing it again is how the address is changed),
+    nor once /forgetme asked for them to go (kept only for an order that may still be made from them)."""
+    if part.delivery_method == "delivery" or part.erase_when_finished:
+        return None
+    if not (part.contact_name and part.phone and part.address):
+        return None
+    return orders.Contact(part.contact_name, part.phone, part.address)
 
 
 async def saved_contact(session: AsyncSession, user_id: int) -> orders.Contact | None:
