@@ -27,6 +27,7 @@ def policy(settings: Settings) -> groupbuy.GroupBuyPolicy:
     return groupbuy.GroupBuyPolicy(
         commission_percent=gb.commission_percent,
         payment_window_minutes=gb.payment_window_minutes,
+        pickup_hold_minutes=settings.orders.pickup_hold_minutes,
         max_duration_days=gb.max_duration_days,
         timezone=settings.shop.timezone,
         delivery=delivery_rule(settings),

@@ -190,7 +190,7 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
             delivery_method="digital" if digital else "pickup" if pickup else "delivery",
             source=SOURCE,
             source_ref=view.id,
-            expires_at=now + timedelta(minutes=hold),
+            expires_at=now + timedelta(minutes=hold) if hold > 0 else None,  # pickup hold 0: until cancelled
             delivery_fee=fee,
             pickup_point=(view.pickup_point or "")[:32] if pickup else None,
             contact=await _delivery_contact(session, part) if shipped else orders.Contact(),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.groupbuy_cards import policy
 from store import groupbuy, orders, scheduling
 from store.db import Database
 from store.errors import Conflict, DomainError, Forbidden
 from store.models import Order, OutboxMessage, ScheduledJob, utcnow
+from tests.conftest import make_test_settings
 from tests.groupbuy.helpers import POLICY, make_product, make_users, publish, stock_of
 
 # ---------------------------------------------------------------------------------------------- pure rules
@@ -325,3 +328,29 @@ async def test_countdown_ticks_alternate_two_rows_and_stop_when_closed(any_db: D
     assert not any(key.startswith("groupbuy_tick") for key in keys)
     async with any_db.tx() as session:
         assert await groupbuy.tick(session, f"{buy.id}:1", timedelta(minutes=5)) is None
+
+
+@pytest.mark.parametrize(("hold_minutes", "held"), [(90, timedelta(minutes=90)), (0, None)])
+async def test_a_pay_on_pickup_order_is_held_as_the_shop_configured(
+    any_db: Database, hold_minutes: int, held: timedelta | None
+) -> None:
+    """orders.pickup_hold_minutes holds a group buy's pay-on-pickup order as it holds a cart's (the bot passed
+    none, so every such order held 48 h; and 0, "until cancelled", would have expired it at once)."""
+    _, buy = await _setup(any_db, minimum=1)
+    await groupbuy.join(any_db, buy.id, 11)
+    await groupbuy.set_delivery(any_db, buy.id, 11, "pickup_pay", policy=POLICY)
+    async with any_db.tx() as session:
+        await groupbuy.close(session, buy.id, replace(POLICY, pickup_hold_minutes=hold_minutes))
+    async with any_db.read() as session:
+        order = (await session.execute(select(Order).where(Order.user_id == 11))).scalar_one()
+    assert order.status == orders.CONFIRMED
+    if held is None:
+        assert order.expires_at is None
+    else:
+        assert order.expires_at is not None
+        assert abs(order.expires_at - order.created_at - held) < timedelta(seconds=5)
+
+
+def test_the_bot_passes_the_configured_pickup_hold() -> None:
+    settings = make_test_settings(orders={"pickup_hold_minutes": 90})
+    assert policy(settings).pickup_hold_minutes == 90
