@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import audit, notify, scheduling
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict, DomainError, Forbidden
 from store.groupbuy.counts import stock_fit, stock_limits
 from store.groupbuy.lifecycle import CloseOutcome, cancel_ticks, close, release_all
@@ -27,7 +27,7 @@ from store.groupbuy.rules import (
     check_setup,
     check_units,
 )
-from store.groupbuy.views import GroupBuyView, load, rowcount
+from store.groupbuy.views import GroupBuyView, load
 from store.models import utcnow
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 from store.money import Money

@@ -10,7 +10,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify, orders, privacy, scheduling
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict
 from store.groupbuy.parsing import DeadlineChoice, GroupBuySpec, publish_deadline
 from store.groupbuy.participants import return_units, saved_contact
@@ -33,7 +33,6 @@ from store.groupbuy.views import (
     load_product,
     pays_on_pickup,
     refuse_digital,
-    rowcount,
     view_of,
 )
 from store.models import utcnow

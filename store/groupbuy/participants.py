@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import orders, scheduling
-from store.db import Database
+from store.db import Database, rowcount
 from store.errors import Conflict, DomainError
 from store.groupbuy.rules import DEADLINE_JOB, OPEN, GroupBuyPolicy
 from store.groupbuy.views import (
@@ -20,7 +20,6 @@ from store.groupbuy.views import (
     load,
     participant,
     participant_in,
-    rowcount,
 )
 from store.models import Product, User, utcnow
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant

@@ -221,10 +221,6 @@ async def participants_in(session: AsyncSession, group_buy_id: int) -> list[Part
     return [_participant_view(*row) for row in rows]
 
 
-def rowcount(result: Any) -> int:
-    return int(result.rowcount or 0)
-
-
 # Telegram sells digital goods for Telegram Stars only, and a group buy is paid by card or on pickup: a group
 # buy of a digital product is refused (its wizard does not offer one; `publish` refuses one).
 DIGITAL_REFUSED = "gb_digital_not_supported"
