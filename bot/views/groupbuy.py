@@ -19,6 +19,7 @@ from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
+from bot.views import catalog as catalog_views
 from bot.views import checkout as checkout_views
 from bot.views import orders as order_views
 from bot.views.clock import zone_label, zoned
@@ -199,8 +200,17 @@ def describe(lang: str, view: GroupBuyView, now: datetime, pickup: str | None, t
     return "\n".join(parts)
 
 
-def share_url(bot_username: str, group_buy_id: int) -> str:
+def buy_link(bot_username: str, group_buy_id: int) -> str:
+    """Opens this buy in the private chat, where the friend can join it."""
     return start_link(bot_username, DEEPLINK_PREFIX, str(group_buy_id))
+
+
+def share_button(lang: str, view: GroupBuyView, bot_username: str) -> InlineKeyboardButton:
+    """Telegram's share dialog with the buy's link: the tapper picks a friend or a chat to invite."""
+    text = t_plain(lang, "groupbuy.share_text", title=view.title(lang))
+    return InlineKeyboardButton(
+        text=t(lang, "groupbuy.btn.share"), url=catalog_views.share_url(buy_link(bot_username, view.id), text)
+    )
 
 
 def card(
@@ -214,7 +224,7 @@ def card(
     join = [_button(t(lang, "groupbuy.btn.join"), GroupBuyCB(a="j", g=view.id).pack())] if view.joinable else []
     rows = [
         [*join, _button(t(lang, "groupbuy.btn.leave"), GroupBuyCB(a="l", g=view.id).pack())],
-        [InlineKeyboardButton(text=t(lang, "groupbuy.btn.share"), url=share_url(bot_username, view.id))],
+        [share_button(lang, view, bot_username)],
     ]
     return Screen(text, _markup(rows))
 

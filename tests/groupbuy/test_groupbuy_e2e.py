@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from urllib.parse import unquote
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
@@ -93,9 +94,12 @@ async def test_leader_runs_a_group_buy_from_wizard_to_commission(shop: Stack) ->
     counter = "0 joined · 2 needed · up to 10 people"
     assert f"{counter}, 23h 59m left" in (card.text or "") or f"{counter}, 1d 0h left" in (card.text or "")
     assert labels(card) == ["🙋 Join", "Leave", "📤 Share"]
+    # Share opens Telegram's share dialog with the buy's link (which opens the buy in a friend's private chat).
     share = card.button("Share").url or ""
-    gb_id = int(share.rsplit("g_", 1)[1])
-    assert share.endswith(f"?start=g_{gb_id}")
+    assert share.startswith("https://t.me/share/url?url=")
+    link, text = unquote(share).split("url=", 1)[1].split("&text=", 1)
+    gb_id = int(link.rsplit("?start=g_", 1)[1])
+    assert link == f"https://t.me/{shop.app.ctx.bot_username}?start=g_{gb_id}" and "Oolong tea" in text
     assert card.pinned
 
     # Three taps: toasts in the group, details in private chat, the card edited in place.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -95,7 +96,8 @@ async def test_tiers_adjusted_by_buttons_in_place_and_refused_when_they_would_no
     await lena.tap("Publish")
     card = [m for m in await group.messages() if m.from_bot][-1]
     assert "¥14.36" in text_of(card) and "¥13.52" in text_of(card)
-    buy = await groupbuy.get(shop.db, int(card.button("Share").url.rsplit("g_", 1)[1]))  # type: ignore[union-attr]
+    shared = unquote(card.button("Share").url or "")
+    buy = await groupbuy.get(shop.db, int(shared.split("?start=g_", 1)[1].split("&", 1)[0]))
     assert [(t.min_participants, t.unit_price) for t in buy.tiers] == [(4, 1436), (10, 1352)]
 
 
