@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import html
+import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,6 +46,7 @@ from store.groupbuy import (
     shown_tiers,
 )
 from store.groupbuy.counts import Counts, counts_problem, steppers
+from store.models import utcnow
 from store.money import Money, exponent
 from store.order_queues import Buyer
 
@@ -1082,7 +1084,16 @@ def render_success(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoi
         if params.get("pickup_code"):  # notices queued before the code was passed have none
             text += "\n" + t(lang, "orders.pickup_code", code=html.escape(str(params["pickup_code"])))
         return Outgoing(text=text, reply_markup=checkout_views.order_button(lang, int(params["order_id"])))
-    text += "\n" + t(lang, "groupbuy.notice.pay_within", minutes=params["window_minutes"])
+    expires = params.get("expires_at")
+    if expires:
+        until = datetime.fromisoformat(str(expires))
+        left = math.ceil((until - utcnow()).total_seconds() / 60)
+        shown = zoned(until, app.settings.shop.timezone, "%m-%d %H:%M")
+        if left <= 0:  # read after the window closed (the bot was opened late): nothing left to pay
+            return Outgoing(text=text + "\n" + t(lang, "groupbuy.notice.pay_missed", until=shown))
+        text += "\n" + t(lang, "groupbuy.notice.pay_until", minutes=left, until=shown)
+    else:  # queued before the notice carried its deadline
+        text += "\n" + t(lang, "groupbuy.notice.pay_within", minutes=params["window_minutes"])
     pay = GroupBuyCB(a="p", g=int(params["group_buy_id"]), v=int(params["order_id"])).pack()
     button = _button(t(lang, "groupbuy.btn.pay", total=_money(int(params["total"]), currency)), pay)
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))

@@ -222,6 +222,8 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
             # What the counter asks for; an order paid by card shows it once paid (as an ordinary order).
             pickup_code=order.pickup_code if pay_on_pickup else None,
             window_minutes=hold,
+            # The notice says how long is left when it is read (a shopper who opens the bot later has less).
+            expires_at=order.expires_at.isoformat() if order.expires_at else None,
         )
     await session.flush()
     units = sum(part.quantity for part in rows)

@@ -145,6 +145,9 @@ async def test_success_orders_everybody_at_the_tier_reached(any_db: Database) ->
     ]
     assert all(o.expires_at is not None and o.expires_at > utcnow() + timedelta(minutes=55) for o in rows)
     assert sorted(n.chat_id for n in notices) == [11, 12, 13]
+    # Each notice carries its order's deadline, so it can say how long is left when it is read.
+    deadlines = {o.user_id: o.expires_at for o in rows}
+    assert all(n.params["expires_at"] == deadlines[n.chat_id].isoformat() for n in notices)  # type: ignore[union-attr]
     # The reserved units became the orders' units: nothing released, nothing reserved twice.
     assert await stock_of(any_db, product_id) == 15
     # It happens once: a second deadline event changes nothing.
