@@ -127,10 +127,24 @@ def faq_values(settings: Settings, lang: str) -> dict[str, str]:
         "return_days": str(shop.return_days),
         "hours": zoned_hours(shop.hours, shop.timezone, datetime.now(UTC)),
         "pickup_points": points,
+        "pickup_point_details": pickup_point_details(settings, lang),
         "payment_methods": payment_methods(settings, lang),
         "support_hint": t(lang, "support.faq.hint"),
         "contact_details": contact_details(settings, lang),
     }
+
+
+def pickup_point_details(settings: Settings, lang: str) -> str:
+    """Each pickup point with its address and its own hours (the support hours are not a locker's)."""
+    shop = settings.shop
+    now = datetime.now(UTC)
+    lines = []
+    for point in shop.pickup_points:
+        always = point.hours.replace(" ", "") in ("00:00-24:00", "00:00-23:59")
+        hours = t_plain(lang, "support.faq.open_always") if always else zoned_hours(point.hours, shop.timezone, now)
+        name, address = point.name.get(lang), point.address.get(lang)
+        lines.append(t_plain(lang, "support.faq.pickup_line", name=name, address=address, hours=hours))
+    return "\n".join(lines) or t_plain(lang, "support.faq.no_pickup")
 
 
 def contact_details(settings: Settings, lang: str) -> str:

@@ -19,6 +19,7 @@ PLACEHOLDERS = frozenset(
         "return_days",
         "hours",
         "pickup_points",
+        "pickup_point_details",
         "payment_methods",
         "shop_name",
         "support_hint",

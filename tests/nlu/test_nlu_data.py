@@ -20,6 +20,7 @@ SAMPLE_VALUES = {
     "return_days": "7",
     "hours": "Mon-Sat 9:00-21:00",
     "pickup_points": "North Gate; Building 3 lobby",
+    "pickup_point_details": "North Gate, 1 Market Street: 09:00-21:00 UTC+8",
     "payment_methods": "card, WeChat Pay",
     "shop_name": "GroupCart Demo",
     "support_hint": "send /support",

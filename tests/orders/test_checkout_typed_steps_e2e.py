@@ -36,7 +36,7 @@ async def test_commands_and_questions_at_typed_steps_zh(shop: Any) -> None:
     assert ASK_ADDRESS_ZH in await last_text(li)
     await li.send("怎么自提")  # no question mark, but plainly an FAQ: answered, the address step stays
     answer = await last_text(li)
-    assert "自提点有" in answer and "请输入收货地址" in answer and "请再发送一次" in answer
+    assert "我们的自提点" in answer and "请输入收货地址" in answer and "请再发送一次" in answer
     await li.send("/orders")
     assert ASK_ADDRESS_ZH not in await last_text(li)
     await li.send("北京市朝阳区建国路88号")
