@@ -20,4 +20,5 @@ class OpsSG(StatesGroup):
 
 BROADCAST_AUDIENCE = "ops_broadcast_audience"  # FSM data key: who the broadcast being typed is for
 BROADCAST_DRAFT = "ops_broadcast_draft"  # FSM data key: the draft whose product is being picked
+BROADCAST_PREVIEW = "ops_broadcast_preview"  # FSM data key: [draft id, preview message id] of the last preview
 BROADCAST_PICKERS = "ops_broadcast_pickers"  # FSM data key: the product pickers on screen (message ids)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -28,7 +29,7 @@ from bot.i18n import LANGUAGES, t, t_plain
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import ops as views
-from dialogues.ops import BROADCAST_AUDIENCE, BROADCAST_DRAFT, BROADCAST_PICKERS, OpsSG
+from dialogues.ops import BROADCAST_AUDIENCE, BROADCAST_DRAFT, BROADCAST_PICKERS, BROADCAST_PREVIEW, OpsSG
 from store import broadcasts
 from store.errors import Conflict, DomainError
 
@@ -87,9 +88,34 @@ async def _compose(message: Message, ctx: AppContext, lang: str, state: FSMConte
     await state.set_state(None)
     preview = await _preview(ctx, lang, draft.id)
     if preview.photo is not None:
-        await message.answer_photo(preview.photo, caption=preview.text, reply_markup=preview.markup)
+        shown = await message.answer_photo(preview.photo, caption=preview.text, reply_markup=preview.markup)
     else:
-        await message.answer(preview.text, reply_markup=preview.markup)
+        shown = await message.answer(preview.text, reply_markup=preview.markup)
+    await state.update_data({BROADCAST_PREVIEW: [draft.id, shown.message_id]})
+
+
+async def _previewed(message: Message, state: FSMContext) -> bool | dict[str, Any]:
+    """/cancel after a preview, with no step waiting for text: it is that draft the admin means (outside tester:
+    "nothing to cancel" was answered, and the preview's Send then went out to everyone)."""
+    shown = (await state.get_data()).get(BROADCAST_PREVIEW)
+    return {"previewed": shown} if shown else False
+
+
+@routes.message(Command("cancel"), StateFilter(None), _previewed)
+async def cancel_previewed(
+    message: Message, ctx: AppContext, lang: str, state: FSMContext, previewed: list[int]
+) -> None:
+    if message.from_user is None:
+        return
+    await require_role(ctx, message.from_user.id, "admin")
+    await state.update_data({BROADCAST_PREVIEW: None})
+    draft_id, preview_id = int(previewed[0]), int(previewed[1])
+    if not await broadcasts.cancel(ctx.db, draft_id):  # sent or cancelled already: this /cancel is for nothing
+        await message.answer(t(lang, "dialogue.nothing_to_cancel"))
+        return
+    with contextlib.suppress(TelegramBadRequest):  # its buttons could only be refused now
+        await ctx.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=preview_id, reply_markup=None)
+    await message.answer(t(lang, "ops_bc.cancelled"))
 
 
 @routes.message(StateFilter(OpsSG.broadcast_text), F.text, ~F.text.startswith("/"))

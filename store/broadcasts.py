@@ -240,6 +240,8 @@ async def send(
             current = await session.get(Broadcast, broadcast_id, populate_existing=True)
             if current is not None and current.status == "draft":
                 raise Conflict(STALE)
+            if current is not None and current.status == "cancelled":
+                raise Conflict("ops_broadcast_cancelled")
             raise Conflict("ops_broadcast_already_sent")
         row = await session.get(Broadcast, broadcast_id)
         assert row is not None
