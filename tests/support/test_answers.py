@@ -30,7 +30,7 @@ def test_english_values_come_from_the_config(settings: Settings) -> None:
         "Delivery costs ¥8.00. Orders over ¥99.00 ship for free."
     )
     points = nlu_service.faq_answer(settings, "pickup_points", "en")
-    assert "Central Store; North Community Locker" in points and "09:00-21:00" in points
+    assert "Central Store, 1 Market Street, Gate B: 09:00-21:00" in points and "North Community Locker" in points
     assert "7 days" in nlu_service.faq_answer(settings, "return_policy", "en")
     assert "1-3 days" in nlu_service.faq_answer(settings, "delivery_time", "en")
     pay = nlu_service.faq_answer(settings, "payment_methods", "en")
@@ -42,7 +42,7 @@ def test_english_values_come_from_the_config(settings: Settings) -> None:
 def test_chinese_values_use_chinese_names(settings: Settings) -> None:
     assert nlu_service.faq_answer(settings, "delivery_cost", "zh") == "配送费 ¥8.00，订单满 ¥99.00 免运费哦。"
     points = nlu_service.faq_answer(settings, "pickup_points", "zh")
-    assert "中心门店；北区社区自提柜" in points
+    assert "中心门店，市场街1号B门" in points and "北区社区自提柜" in points
     assert "银行卡" in nlu_service.faq_answer(settings, "payment_methods", "zh")
     assert "/support" in nlu_service.faq_answer(settings, "contact_hours", "zh")
 
