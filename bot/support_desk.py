@@ -1,6 +1,7 @@
 """The support desk in the forum supergroup: a topic per shopper, the ticket card, opening and closing tickets,
-notes in the topic. Used by the support feature's handlers, by the assistant (hand-over to a person) and by
-/forgetme (the topic is renamed)."""
+notes in the topic, agents' replies signed for the shopper, and the replies that wait for a shopper who blocked the
+bot. Used by the support feature's handlers, by the assistant (hand-over to a person) and by /forgetme (the topic is
+renamed)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aiogram import BaseMiddleware, Dispatcher
@@ -20,7 +23,7 @@ from bot.context import AppContext
 from bot.i18n import t
 from bot.views import support as views
 from bot.views.clock import zoned_hours
-from store import support, users
+from store import reachability, support, users
 from store.errors import Forbidden
 from store.models import utcnow
 
@@ -48,7 +51,8 @@ DESK_COMMANDS = frozenset({"close", "canned", "canned_add", "canned_del", "suppo
 
 
 def content_kind(message: Message) -> str:
-    kind = str(message.content_type)
+    # aiogram's ContentType is a str enum whose str() is "ContentType.TEXT": its value is the kind.
+    kind = str(getattr(message.content_type, "value", message.content_type))
     return kind if kind in RELAYED else "other"
 
 
@@ -249,7 +253,148 @@ async def require_agent(ctx: AppContext, user_id: int) -> None:
         raise Forbidden("not_an_agent")
 
 
-# --- shopper side ---------------------------------------------------------------------------------------
+# --- agents' replies for the shopper ------------------------------------------------------------------------
+
+
+# Kinds that take a caption, so the signature can ride along in the same message (one message per reply).
+CAPTIONED = {"photo", "video", "audio", "document", "animation", "voice"}
+
+
+def agent_reply_of(message: Message) -> support.AgentReply:
+    """What the store keeps of an agent's message in a topic to send it (again): see support.AgentReply."""
+    return support.AgentReply(
+        kind=content_kind(message),
+        text=message.text or message.caption or "",
+        html=message.html_text if (message.text or message.caption) else "",
+        from_chat_id=message.chat.id,
+        from_message_id=message.message_id,
+    )
+
+
+async def reply_label(ctx: AppContext, shopper_id: int, agent_id: int) -> str:
+    style = ctx.settings.support.reply_label
+    if style == "none":
+        return ""
+    lang = await shopper_language(ctx, shopper_id)
+    return views.reply_label(lang, style, await agent_name(ctx, agent_id) if style == "name" else "")
+
+
+async def send_signed(ctx: AppContext, shopper_id: int, label: str, reply: support.AgentReply) -> Any:
+    """The agent's reply for the shopper, signed: a shopper should know a person answers, and who.
+
+    The signature rides on the reply's first line when both fit in one message (Telegram counts UTF-16 code units of
+    the text as shown: 4,096 for a text, 1,024 for a caption). A reply the agent wrote up to the limit does not
+    leave room for it (outside tester: Telegram refused it as "message is too long" and the shopper got nothing):
+    then the signature goes first on its own and the reply follows copied as the agent sent it, whole and with
+    its formatting (cutting it in two would mean cutting through links and bold text, and the copy cannot be
+    too long, since Telegram took it from the agent)."""
+    if label and reply.kind == "text":
+        if views.fits_signed(label, reply.text, views.TEXT_LIMIT):
+            try:
+                return await ctx.bot.send_message(shopper_id, f"{label}\n{reply.html}")
+            except TelegramBadRequest as exc:
+                if not _too_long(exc):
+                    raise
+                log.warning("signed reply for %s counted as too long by Telegram; signature sent apart", shopper_id)
+        await ctx.bot.send_message(shopper_id, label)
+        return await _as_sent(ctx, shopper_id, reply)
+    if label and reply.kind in CAPTIONED:
+        if not reply.text:
+            return await _copy(ctx, shopper_id, reply, caption=label)
+        if views.fits_signed(label, reply.text, views.CAPTION_LIMIT):
+            try:
+                return await _copy(ctx, shopper_id, reply, caption=f"{label}\n{reply.html}")
+            except TelegramBadRequest as exc:
+                if not _too_long(exc):
+                    raise
+                log.warning("signed caption for %s counted as too long by Telegram; signature sent apart", shopper_id)
+        await ctx.bot.send_message(shopper_id, label)
+        return await _copy(ctx, shopper_id, reply)
+    # Stickers, locations, contacts take no caption: they go as they are (the conversation is already signed).
+    return await _as_sent(ctx, shopper_id, reply)
+
+
+def _too_long(exc: TelegramBadRequest) -> bool:
+    return "too long" in exc.message.lower()
+
+
+async def _as_sent(ctx: AppContext, shopper_id: int, reply: support.AgentReply) -> Any:
+    """A copy of the agent's message; a reply with no message behind it (a canned reply) is its text."""
+    if reply.from_message_id is None:
+        return await ctx.bot.send_message(shopper_id, reply.html)
+    return await _copy(ctx, shopper_id, reply)
+
+
+async def _copy(ctx: AppContext, shopper_id: int, reply: support.AgentReply, caption: str | None = None) -> Any:
+    assert reply.from_chat_id is not None and reply.from_message_id is not None
+    return await ctx.bot.copy_message(shopper_id, reply.from_chat_id, reply.from_message_id, caption=caption)
+
+
+# --- replies waiting for a shopper who blocked the bot ---------------------------------------------------------
+
+
+async def park_for_shopper(
+    ctx: AppContext,
+    ticket: support.TicketInfo,
+    agent_id: int,
+    reply: support.AgentReply,
+    topic_message: Message,
+    *,
+    attempted_at: datetime | None = None,
+) -> bool:
+    """Keep the reply until the shopper starts the bot again and tell the agent so, under their message; False when
+    the shopper can be reached (nothing kept). `attempted_at`: see support.park_reply."""
+    if not await support.park_reply(ctx.db, ticket.id, agent_id, reply, attempted_at=attempted_at):
+        return False
+    try:
+        await topic_message.reply(t(views.staff_lang(ctx.settings), "support.topic.reply_waiting"))
+    except TelegramAPIError as exc:
+        log.info("waiting note for ticket %s not posted: %s", ticket.id, exc)
+    return True
+
+
+async def _shoppers_back(ctx: AppContext, info: dict[str, Any]) -> None:
+    for user_id in info.get(reachability.RETURNED_KEY, ()):
+        await deliver_waiting(ctx, user_id)
+
+
+async def deliver_waiting(ctx: AppContext, user_id: int) -> None:
+    """The agents' replies that waited for this shopper, oldest first, each once (support.claim_waiting), signed as
+    usual; the topic is told how many arrived. When their conversation was closed meanwhile (blocking the bot
+    closes it), a last line says so, with the button to talk to a person again: what they write next goes to the
+    bot, not to the agent, and they should know that before answering the agent."""
+    waiting = await support.claim_waiting(ctx.db, user_id)
+    if not waiting:
+        return
+    delivered: dict[int, int] = {}
+    failed: dict[int, int] = {}
+    for index, item in enumerate(waiting):
+        attempted_at = utcnow()
+        try:
+            await send_signed(ctx, user_id, await reply_label(ctx, user_id, item.agent_id), item.reply)
+        except TelegramBadRequest as exc:  # e.g. the agent deleted their message in the topic meanwhile
+            log.warning("waiting reply %s for %s refused: %s", item.id, user_id, exc.message)
+            await support.reply_failed(ctx.db, item.id)
+            failed[item.ticket_id] = failed.get(item.ticket_id, 0) + 1
+            continue
+        except TelegramAPIError as exc:
+            # Blocked again already, or Telegram is busy: this one and the rest wait for the next return, in order.
+            await support.release_waiting(ctx.db, [w.id for w in waiting[index:]])
+            if isinstance(exc, TelegramForbiddenError):
+                await reachability.refused(ctx.db, user_id, attempted_at)
+            break
+        await support.reply_delivered(ctx.db, item.id)
+        delivered[item.ticket_id] = delivered.get(item.ticket_id, 0) + 1
+    for key, counts in (("support.topic.waiting_delivered", delivered), ("support.topic.waiting_failed", failed)):
+        for ticket_id, count in counts.items():
+            await topic_note(ctx, await support.get_ticket(ctx.db, ticket_id), key, count=count, ticket_id=ticket_id)
+    if delivered and await support.active_ticket(ctx.db, user_id) is None:
+        lang = await shopper_language(ctx, user_id)
+        markup = InlineKeyboardMarkup(inline_keyboard=[[views.human_button(lang)]])
+        try:
+            await ctx.bot.send_message(user_id, t(lang, "support.ticket.closed_meanwhile"), reply_markup=markup)
+        except TelegramAPIError as exc:
+            log.info("closed-meanwhile line for %s not sent: %s", user_id, exc)
 
 
 # --- the support group is the agents' room, not a shop -------------------------------------------------------
@@ -290,3 +435,9 @@ class DeskIsNotAShop(BaseMiddleware):
 
 def install(dp: Dispatcher) -> None:
     dp.message.outer_middleware(DeskIsNotAShop())
+    ctx = dp.workflow_data.get("ctx")
+    if isinstance(ctx, AppContext):
+        # A shopper who could not be reached is back as soon as the commit that clears their mark is done (any
+        # private update: store.reachability.clear_in); their waiting replies follow at once. Registered here, with
+        # the desk, because bot/app.py's wiring has no list of after-commit hooks.
+        ctx.db.on_after_commit(partial(_shoppers_back, ctx))

@@ -42,13 +42,18 @@ from bot.support_desk import (
     MAX_AGENTS_LISTED,
     RELAYED,
     agent_name,
+    agent_reply_of,
     close_ticket,
     content_kind,
     create_topic,
+    deliver_waiting,
     open_ticket_for,
+    park_for_shopper,
     post_ticket_card,
     refresh_card,
+    reply_label,
     require_agent,
+    send_signed,
     shopper_blocked,
     shopper_language,
     thread_gone,
@@ -60,6 +65,7 @@ from bot.views import support as views
 from dialogues import support_chat
 from store import support, users
 from store.errors import Forbidden
+from store.models import utcnow
 
 log = logging.getLogger(__name__)
 routes = Routes("support")
@@ -318,19 +324,34 @@ async def canned_command(message: Message, command: CommandObject, ctx: AppConte
         await message.answer(t(staff, "support.canned.list", items=items))
         return
     found = await _topic_ticket(ctx, message) if _in_support_chat(message, ctx) else None
-    if found is None or found[1] is None:
+    # No active ticket because the shopper blocked the bot: the reply waits for them (bot.support_desk).
+    ticket = None
+    if found is not None:
+        ticket = found[1] or await support.ticket_closed_by_block(ctx.db, found[0])
+    if ticket is None:
         await message.reply(t(staff, "support.canned.only_in_topic"))
         return
     canned = await support.get_canned(ctx.db, name)
     if canned is None:
         await message.reply(t(staff, "support.canned.unknown", name=html.escape(name)))
         return
-    ticket = found[1]
     shopper_lang = await shopper_language(ctx, ticket.user_id)
     text = canned.text(shopper_lang)
-    label = await _reply_label(ctx, ticket.user_id, message.from_user.id)
-    body = f"{label}\n{html.escape(text)}" if label else html.escape(text)
-    if not await _send_to_shopper(ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, body)):
+    reply = support.AgentReply("text", text, html.escape(text))
+    if not ticket.active:
+        if not await park_for_shopper(ctx, ticket, message.from_user.id, reply, message):
+            await message.reply(t(staff, "support.topic.not_delivered"))  # they came back: the ticket is over
+        return
+    await deliver_waiting(ctx, ticket.user_id)  # what waited for them comes first
+    agent_id = message.from_user.id
+    label = await reply_label(ctx, ticket.user_id, agent_id)
+    sent = await _send_to_shopper(
+        ctx,
+        ticket,
+        lambda: send_signed(ctx, ticket.user_id, label, reply),
+        waiting=(agent_id, reply, message),
+    )
+    if not sent:
         return
     await _agent_replied(ctx, ticket, message.from_user.id, kind="text", text=text)
     await message.reply(
@@ -376,20 +397,39 @@ async def canned_del(message: Message, command: CommandObject, ctx: AppContext, 
     await message.answer(_(key, name=html.escape(name)))
 
 
-async def _send_to_shopper(ctx: AppContext, ticket: support.TicketInfo, send: Any) -> bool:
-    try:
-        await send()
-        return True
-    except TelegramForbiddenError:
-        await users.mark_unreachable(ctx.db, ticket.user_id)
-        await shopper_blocked(ctx, ticket.id)
-        return False
+async def _send_to_shopper(
+    ctx: AppContext,
+    ticket: support.TicketInfo,
+    send: Any,
+    *,
+    waiting: tuple[int, support.AgentReply, Message] | None = None,
+) -> bool:
+    """Send to the shopper of an active ticket; Telegram's 403 means they blocked the bot, which closes the ticket
+    (with a note). `waiting` (agent, reply, their message in the topic): an agent's reply, kept until the shopper
+    comes back instead of lost (bot.support_desk.deliver_waiting)."""
+    for attempt in range(2):
+        attempted_at = utcnow()
+        try:
+            await send()
+            return True
+        except TelegramForbiddenError:
+            if waiting is None:
+                await users.mark_unreachable(ctx.db, ticket.user_id)
+                break
+            agent_id, reply, topic_message = waiting
+            parked = await park_for_shopper(ctx, ticket, agent_id, reply, topic_message, attempted_at=attempted_at)
+            if parked or attempt:
+                break
+            # Not kept: the shopper was seen after the send began (their /start raced it), so the refusal may be
+            # stale: once more.
+    await shopper_blocked(ctx, ticket.id)
+    return False
 
 
 async def _agent_replied(ctx: AppContext, ticket: support.TicketInfo, agent_id: int, *, kind: str, text: str) -> None:
     if ticket.status == "open":
         # Answering an untaken ticket takes it: the shopper now talks to this agent.
-        await support.assign(ctx.db, ticket.id, agent_id, by=agent_id)
+        await support.assign(ctx.db, ticket.id, agent_id, by=agent_id, only_if_open=True)
         await refresh_card(ctx, ticket.id)
     await support.record_agent_message(ctx.db, ticket.id, agent_id, kind=kind, text=text, note=False)
 
@@ -413,68 +453,20 @@ async def agent_message(message: Message, ctx: AppContext) -> None:
                 ctx.db, ticket.id, sender.id, kind=content_kind(message), text=summary, note=True
             )
         return
+    reply = agent_reply_of(message)
     if ticket is None:
-        await message.reply(t(views.staff_lang(ctx.settings), "support.topic.not_delivered"))
+        # Blocking the bot closed their ticket: the reply waits for their return (and the agent is told so).
+        blocked = await support.ticket_closed_by_block(ctx.db, _user_id)
+        if blocked is None or not await park_for_shopper(ctx, blocked, sender.id, reply, message):
+            await message.reply(t(views.staff_lang(ctx.settings), "support.topic.not_delivered"))
         return
-    label = await _reply_label(ctx, ticket.user_id, sender.id)
-    delivered = await _send_to_shopper(ctx, ticket, lambda: _relay_labelled(ctx, message, ticket.user_id, label))
+    await deliver_waiting(ctx, ticket.user_id)  # replies that waited for them come first, in order
+    label = await reply_label(ctx, ticket.user_id, sender.id)
+    delivered = await _send_to_shopper(
+        ctx, ticket, lambda: send_signed(ctx, ticket.user_id, label, reply), waiting=(sender.id, reply, message)
+    )
     if delivered:
         await _agent_replied(ctx, ticket, sender.id, kind=content_kind(message), text=summary)
-
-
-# Kinds that take a caption, so the signature can ride along in the same message (one message per reply).
-CAPTIONED = {"photo", "video", "audio", "document", "animation", "voice"}
-
-
-async def _reply_label(ctx: AppContext, shopper_id: int, agent_id: int) -> str:
-    style = ctx.settings.support.reply_label
-    if style == "none":
-        return ""
-    lang = await shopper_language(ctx, shopper_id)
-    return views.reply_label(lang, style, await agent_name(ctx, agent_id) if style == "name" else "")
-
-
-async def _relay_labelled(ctx: AppContext, message: Message, shopper_id: int, label: str) -> Any:
-    """The agent's message for the shopper, signed: a shopper should know a person answers, and who.
-
-    The signature rides on the reply's first line when both fit in one message (Telegram counts UTF-16 code units of
-    the text as shown: 4,096 for a text, 1,024 for a caption). A reply the agent wrote up to the limit does not
-    leave room for it (outside tester: Telegram refused it as "message is too long" and the shopper got nothing):
-    then the signature goes first on its own and the reply follows copied as the agent sent it, whole and with
-    its formatting (cutting it in two would mean cutting through links and bold text, and the copy cannot be
-    too long, since Telegram took it from the agent)."""
-    if label and message.text is not None:
-        if views.fits_signed(label, message.text, views.TEXT_LIMIT):
-            try:
-                return await ctx.bot.send_message(shopper_id, f"{label}\n{message.html_text}")
-            except TelegramBadRequest as exc:
-                if not _too_long(exc):
-                    raise
-                log.warning("signed reply for %s counted as too long by Telegram; signature sent apart", shopper_id)
-        return await _label_then_copy(ctx, message, shopper_id, label)
-    if label and message.content_type in CAPTIONED:
-        if not message.caption:
-            return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id, caption=label)
-        if views.fits_signed(label, message.caption, views.CAPTION_LIMIT):
-            caption = f"{label}\n{message.html_text}"
-            try:
-                return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id, caption=caption)
-            except TelegramBadRequest as exc:
-                if not _too_long(exc):
-                    raise
-                log.warning("signed caption for %s counted as too long by Telegram; signature sent apart", shopper_id)
-        return await _label_then_copy(ctx, message, shopper_id, label)
-    # Stickers, locations, contacts take no caption: they go as they are (the conversation is already signed).
-    return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id)
-
-
-def _too_long(exc: TelegramBadRequest) -> bool:
-    return "too long" in exc.message.lower()
-
-
-async def _label_then_copy(ctx: AppContext, message: Message, shopper_id: int, label: str) -> Any:
-    await ctx.bot.send_message(shopper_id, label)
-    return await ctx.bot.copy_message(shopper_id, message.chat.id, message.message_id)
 
 
 # --- card buttons (agents) ------------------------------------------------------------------------------
@@ -506,12 +498,19 @@ async def card_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContex
         await refresh_card(ctx, ticket.id)
         return
     if action == "take":
-        was_open = ticket.status == "open"
-        _info, changed = await support.assign(ctx.db, ticket.id, query.from_user.id, by=query.from_user.id)
+        taken, changed = await support.assign(
+            ctx.db, ticket.id, query.from_user.id, by=query.from_user.id, only_if_open=True
+        )
+        if not changed and taken.assignee_id not in (None, query.from_user.id):
+            # Another agent took it first (a stale card, or two taps at once): theirs, not this agent's.
+            other = await agent_name(ctx, taken.assignee_id)
+            await query.answer(t(staff, "support.topic.taken_by_other", agent=other), show_alert=True)
+            await refresh_card(ctx, ticket.id)
+            return
         await query.answer(t(staff, "support.topic.taken_toast"))
         if changed:
             await refresh_card(ctx, ticket.id)
-        if was_open:
+        if changed and ticket.status == "open":  # greeted once, by the take that took it
             lang = await shopper_language(ctx, ticket.user_id)
             await _send_to_shopper(
                 ctx, ticket, lambda: ctx.bot.send_message(ticket.user_id, t(lang, "support.ticket.joined"))

@@ -32,6 +32,9 @@ from store.notify import SESSION_KEY
 
 PARKED = "unreachable"
 EXPIRED = "expired"
+# session.info key: the users whose mark this transaction cleared. After commit, bot/ hands them what waited outside
+# the outbox (an agent's support replies: bot.support_desk), so a return is one signal for every feature.
+RETURNED_KEY = "reachable_again"
 # Parked longer than this, a notification is history rather than news (the buyer sees it in /orders anyway).
 REQUEUE_WINDOW = timedelta(days=30)
 _KNOWN_LIMIT = 200_000
@@ -113,6 +116,7 @@ async def clear_in(session: AsyncSession, user_id: int) -> int:
     _known.discard(user_id)
     if not rowcount(cleared):
         return 0
+    session.info.setdefault(RETURNED_KEY, []).append(user_id)
     return await _requeue(session, user_id, now)
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Exists, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import audit, scheduling, users
+from store import audit, reachability, scheduling, users
 from store.db import Database, rowcount
 from store.errors import Conflict, DomainError, Forbidden, NotFound
 from store.models import CartItem, Order, OrderEvent, Product, User, utcnow
@@ -29,6 +29,7 @@ from store.models.support import (
     SupportMessage,
     SupportTicket,
     SupportTopic,
+    SupportWaitingReply,
 )
 from store.orders import DELIVERED, PAID_STATUSES, return_window_cutoff
 from store.text_units import utf16_length
@@ -268,10 +269,14 @@ async def ticket_in_topic(db: Database, chat_id: int, thread_id: int) -> tuple[i
         return topic.user_id, (_info(row) if row is not None else None)
 
 
-async def assign(db: Database, ticket_id: int, agent_id: int, *, by: int | None = None) -> tuple[TicketInfo, bool]:
+async def assign(
+    db: Database, ticket_id: int, agent_id: int, *, by: int | None = None, only_if_open: bool = False
+) -> tuple[TicketInfo, bool]:
     """Give the ticket to `agent_id` (Take over: by = the agent; Assign to: by = who assigned).
 
-    Returns (ticket, changed); assigning to the current assignee again changes nothing. The caller checks
+    Returns (ticket, changed); assigning to the current assignee again changes nothing. `only_if_open`: only an
+    untaken ticket (Take over, or an agent answering in the topic): of two agents taking it at once one gets it,
+    and the other sees who did (both were told "yours", and the shopper was greeted twice). The caller checks
     roles (bot.access); a closed ticket cannot be taken.
     """
     async with db.tx() as session:
@@ -279,7 +284,11 @@ async def assign(db: Database, ticket_id: int, agent_id: int, *, by: int | None 
         result = await session.execute(
             update(SupportTicket)
             .where(SupportTicket.id == ticket_id, SupportTicket.status.in_(ACTIVE_STATUSES))
-            .where((SupportTicket.assignee_id.is_(None)) | (SupportTicket.assignee_id != agent_id))
+            .where(
+                SupportTicket.assignee_id.is_(None)
+                if only_if_open
+                else (SupportTicket.assignee_id.is_(None)) | (SupportTicket.assignee_id != agent_id)
+            )
             .values(
                 status="taken",
                 assignee_id=agent_id,
@@ -438,10 +447,177 @@ async def record_agent_message(
         )
         if note:
             return
-        if ticket.first_response_at is None:
-            ticket.first_response_at = utcnow()
-        ticket.waiting_since = None
-        await scheduling.cancel(session, _reply_key(ticket_id))
+        await _answered(session, ticket)
+
+
+async def _answered(session: AsyncSession, ticket: SupportTicket) -> None:
+    """An agent's reply reached the shopper: first response time, and the reply SLA stops."""
+    if ticket.first_response_at is None:
+        ticket.first_response_at = utcnow()
+    ticket.waiting_since = None
+    await scheduling.cancel(session, _reply_key(ticket.id))
+
+
+# --- replies waiting for a shopper who blocked the bot ---------------------------------------------------
+
+
+# A waiting reply: waiting -> sending (claimed) -> delivered, or back to waiting; failed or expired end it.
+WAITING, SENDING, SENT, FAILED, EXPIRED = "waiting", "sending", "delivered", "failed", "expired"
+# A claim older than this was abandoned by a process that died mid-delivery: the next claim takes it again.
+WAITING_LEASE = timedelta(minutes=5)
+# An answer older than this is history rather than news (the shopper can ask again): dropped, not delivered.
+WAITING_KEEP = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class AgentReply:
+    """An agent's reply as needed to send it again later: its text or caption as shown (what Telegram counts), the
+    same as HTML (to sign it) and the agent's message in the topic (copied when it is not plain text)."""
+
+    kind: str
+    text: str
+    html: str
+    from_chat_id: int | None = None
+    from_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WaitingReply:
+    id: int
+    ticket_id: int
+    agent_id: int
+    reply: AgentReply
+
+
+async def ticket_closed_by_block(db: Database, user_id: int) -> TicketInfo | None:
+    """The shopper's latest ticket when blocking the bot closed it: an agent answering in their topic is answering
+    that conversation, and the reply waits for them. None when a ticket is active or ended otherwise."""
+    async with db.read() as session:
+        row = await session.scalar(
+            select(SupportTicket).where(SupportTicket.user_id == user_id).order_by(SupportTicket.id.desc()).limit(1)
+        )
+        if row is None or row.status != "closed" or row.close_reason != "blocked":
+            return None
+        return _info(row)
+
+
+async def park_reply(
+    db: Database, ticket_id: int, agent_id: int, reply: AgentReply, *, attempted_at: datetime | None = None
+) -> bool:
+    """Keep the reply for the ticket's shopper while they cannot be reached; False (nothing kept) when they can.
+
+    `attempted_at`: Telegram refused (403) a send that started then; the shopper is marked unreachable unless they
+    were seen since (their /start raced the send, and sending again will do). The user row is locked first, so a
+    return (store.reachability.clear_in) commits either before (nothing parks: the caller sends) or after (it
+    finds this row to deliver): no reply is stranded."""
+    async with db.tx() as session:
+        ticket = await _row(session, ticket_id)
+        user = await session.scalar(select(User).where(User.id == ticket.user_id).with_for_update())
+        if user is None:
+            return False
+        if attempted_at is not None and user.last_seen_at < attempted_at:
+            user.unreachable = True
+        if not user.unreachable:
+            return False
+        session.add(
+            SupportWaitingReply(
+                ticket_id=ticket_id,
+                user_id=ticket.user_id,
+                agent_id=agent_id,
+                kind=reply.kind[:16],
+                text=reply.text,
+                html=reply.html,
+                from_chat_id=reply.from_chat_id,
+                from_message_id=reply.from_message_id,
+                status=WAITING,
+            )
+        )
+    reachability.note_unreachable(ticket.user_id)
+    return True
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        SupportWaitingReply.status == WAITING,
+        and_(SupportWaitingReply.status == SENDING, SupportWaitingReply.claimed_at < now - WAITING_LEASE),
+    )
+
+
+async def claim_waiting(db: Database, user_id: int, *, now: datetime | None = None) -> list[WaitingReply]:
+    """The replies waiting for a shopper who can be reached again, oldest first, each handed out once: a second
+    return, or another process seeing the same return, gets nothing (conditional update, user row locked).
+    The caller sends them and reports each with `reply_delivered`, `release_waiting` or `reply_failed`."""
+    now = now or utcnow()
+    async with db.read() as session:  # most returns have nothing waiting: no write for them
+        first = await session.scalar(
+            select(SupportWaitingReply.id).where(SupportWaitingReply.user_id == user_id, _due(now)).limit(1)
+        )
+    if first is None:
+        return []
+    async with db.tx() as session:
+        user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+        if user is None or user.unreachable:
+            return []  # blocked again meanwhile: the replies keep waiting
+        rows = await session.scalars(
+            select(SupportWaitingReply)
+            .where(SupportWaitingReply.user_id == user_id, _due(now))
+            .order_by(SupportWaitingReply.id)
+        )
+        claimed: list[WaitingReply] = []
+        for row in rows.all():
+            stale = row.created_at < now - WAITING_KEEP
+            result = await session.execute(
+                update(SupportWaitingReply)
+                .where(SupportWaitingReply.id == row.id, _due(now))
+                .values(status=EXPIRED if stale else SENDING, claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if rowcount(result) and not stale:
+                reply = AgentReply(row.kind, row.text, row.html, row.from_chat_id, row.from_message_id)
+                claimed.append(WaitingReply(row.id, row.ticket_id, row.agent_id, reply))
+        return claimed
+
+
+async def reply_delivered(db: Database, reply_id: int) -> None:
+    """A waiting reply reached the shopper: it joins the ticket's transcript (and, on a ticket still active, counts
+    as the agent's answer)."""
+    async with db.tx() as session:
+        row = await session.get(SupportWaitingReply, reply_id)
+        if row is None:
+            return
+        row.status, row.delivered_at = SENT, utcnow()
+        session.add(
+            SupportMessage(
+                ticket_id=row.ticket_id,
+                author_id=row.agent_id,
+                role="agent",
+                kind=row.kind,
+                text=row.text[:MESSAGE_TEXT_MAX],
+            )
+        )
+        ticket = await _row(session, row.ticket_id)
+        if ticket.status in ACTIVE_STATUSES:
+            await _answered(session, ticket)
+
+
+async def release_waiting(db: Database, reply_ids: list[int]) -> None:
+    """Claimed replies that were not sent (the shopper blocked the bot again, or Telegram was busy) wait again."""
+    if not reply_ids:
+        return
+    async with db.tx() as session:
+        await session.execute(
+            update(SupportWaitingReply)
+            .where(SupportWaitingReply.id.in_(reply_ids), SupportWaitingReply.status == SENDING)
+            .values(status=WAITING, claimed_at=None)
+        )
+
+
+async def reply_failed(db: Database, reply_id: int) -> None:
+    """Telegram refused the reply for good (e.g. the agent deleted their message meanwhile): not tried again."""
+    async with db.tx() as session:
+        await session.execute(
+            update(SupportWaitingReply).where(SupportWaitingReply.id == reply_id).values(status=FAILED)
+        )
 
 
 @dataclass(frozen=True)

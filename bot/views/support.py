@@ -250,7 +250,9 @@ def ticket_card_text(
         lines.append(t(lang, "support.topic.cart_empty"))
     lines.append("")
     head = "\n".join(lines)
-    tail = t(lang, "support.topic.hint", marker=html.escape(settings.support.internal_marker))
+    # A closed ticket's card says what is true now: a reply here would not reach the shopper (outside tester).
+    hint = "support.topic.hint" if ticket.active else "support.topic.closed_hint"
+    tail = t(lang, hint, marker=html.escape(settings.support.internal_marker))
     turns: list[str] = []
     budget = CARD_TEXT_MAX - len(head) - len(tail) - 100
     for turn in reversed(snap.turns):  # newest first, so the budget keeps the latest exchanges

@@ -106,3 +106,28 @@ class CannedReply(Base):
     text_zh: Mapped[str] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SupportWaitingReply(Base):
+    """An agent's reply that could not reach the shopper (they had blocked the bot), kept until they start the bot
+    again: then it is delivered once, in order, signed as usual (store.support.claim_waiting, bot.support_desk).
+    A text is kept as its text; anything else is copied again from the agent's message in the topic."""
+
+    __tablename__ = "support_waiting_replies"
+    __table_args__ = (Index("ix_support_waiting_replies_user", "user_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("support_tickets.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    agent_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16), default="text")  # the message's content type
+    text: Mapped[str] = mapped_column(Text, default="")  # text or caption as shown (what Telegram counts)
+    html: Mapped[str] = mapped_column(Text, default="")  # the same with its formatting, to sign and resend
+    from_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the agent's message, copied when not plain text
+    from_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(
+        String(12), default="waiting"
+    )  # waiting | sending | delivered | failed | expired
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
