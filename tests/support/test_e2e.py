@@ -225,7 +225,12 @@ async def test_human_takeover_relay_notes_reassign_close_rating_and_topic_reuse(
     assert closed.status == "closed" and closed.close_reason == "agent"
     rating = await _last(alice)
     assert "How did we do" in (rating.text or "") and _labels(rating) == ["1⭐", "2⭐", "3⭐", "4⭐", "5⭐"]
-    assert _labels(await _card(desk, ticket)) == []  # the card lost its buttons
+    closed_card = await _card(desk, ticket)
+    assert _labels(closed_card) == []  # the card lost its buttons
+    # ... and no longer says replies here reach the shopper (outside tester)
+    assert "no longer reach the shopper" in (closed_card.text or "") and "/close when done" not in (
+        closed_card.text or ""
+    )
     await alice.tap("4⭐")
     assert "Add a comment" in (await _text(alice))
     await alice.tap("Add a comment")
