@@ -26,7 +26,7 @@ from bot.views import admin as views
 from bot.views import stock_card as stock_card_views
 from bot.views.checkout import pickup_point
 from dialogues.checkout import AdminSG
-from store import catalog, order_queues, orders, payments, stock_alerts
+from store import catalog, order_queues, orders, payments, stock_alerts, typed_numbers
 from store.errors import Conflict, DomainError
 
 routes = Routes("admin")
@@ -39,7 +39,13 @@ ADMIN_SECTIONS = (
 
 STOCK_LIST_SIZE = 8  # products listed in the Stock section, least stock first (any other: /stock SKU)
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-STOCK_INPUT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,31})\s+([+-])\s*(\d{1,6})\s*$")
+# "SKU change", read from typed_numbers.fold(text) (full-width signs and digits, "−3", "–3" already ASCII). A sign
+# makes it a change whatever follows, so "+1.5" is refused with what is wrong; a bare number ("SKU 5") adds, as
+# a bare number at the Restock prompt does, and when the SKU is nobody's it is read as words of a name instead
+# ("iphone 15").
+SIGNED_CHANGE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,31}) ([+-].*)$")
+BARE_CHANGE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,31}) ([0-9][0-9,. ]*)$")
+MAX_STOCK_CHANGE = 999_999
 
 
 async def _visible_sections(ctx: AppContext, user_id: int) -> list[AdminSection]:
@@ -57,13 +63,18 @@ async def admin_command(message: Message, ctx: AppContext, lang: str) -> None:
     await message.answer(text, reply_markup=markup)
 
 
+async def _leave_stock_typing(state: FSMContext) -> None:
+    """Typed stock changes go on until /cancel or a tap elsewhere in /admin: after that, text is text again."""
+    if await state.get_state() == AdminSG.stock.state:
+        await state.set_state(None)
+
+
 @routes.callback_query(AdminMenuCB.filter(F.section == "home"))
 async def admin_home(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     visible = await _visible_sections(ctx, query.from_user.id)
     if not visible:
         raise DomainError("not_allowed")
-    if await state.get_state() == AdminSG.stock.state:
-        await state.set_state(None)
+    await _leave_stock_typing(state)
     await query.answer()
     text, markup = views.menu(lang, visible)
     await edit_or_answer(query, text, markup)
@@ -73,8 +84,9 @@ async def admin_home(query: CallbackQuery, ctx: AppContext, lang: str, state: FS
 
 
 @routes.callback_query(AdminMenuCB.filter(F.section == "orders"))
-async def orders_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+async def orders_section(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await require_role(ctx, query.from_user.id, "admin")
+    await _leave_stock_typing(state)
     counts = await order_queues.counts(ctx.db)
     refunds = await payments.pending_refunds(ctx.db, 100)
     await query.answer()
@@ -229,52 +241,89 @@ async def _example_sku(ctx: AppContext) -> str:
     return await catalog.first_sku(ctx.db) or views.FALLBACK_SKU
 
 
-async def _adjust(ctx: AppContext, user_id: int, typed_sku: str, sign: str, number: str) -> tuple[str, int]:
-    delta = int(number) * (-1 if sign == "-" else 1)
-    if delta == 0:
-        raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
-    found = await stock_alerts.resolve_sku(ctx.db, typed_sku)  # any letter case: `apl-1 +5` is APL-1
-    if found is None:
-        raise DomainError("admin_unknown_sku", sku=typed_sku)
-    sku = found[1]
+async def _adjust(ctx: AppContext, user_id: int, sku: str, change: str) -> views.StockChange:
+    """Adds or removes what `change` says ("+5", "-3", "5": adds); +0 changes nothing and says so. NotANumber
+    when the amount is not a whole number people write."""
+    sign, amount = typed_numbers.read_signed(change)
+    if amount > MAX_STOCK_CHANGE:
+        raise typed_numbers.NotANumber("typed_too_big", text=change[:20])
+    delta = -amount if sign == "-" else amount
+    if delta == 0:  # an audited no-op would only clutter the history: say what the stock is instead
+        product = await catalog.get_product_by_sku(ctx.db, sku)
+        if product is None:
+            raise DomainError("admin_unknown_sku", sku=sku)
+        return views.StockChange(sku, product.stock, 0)
     try:
-        return sku, await catalog.adjust_stock(ctx.db, sku, delta, actor_id=user_id)
+        stock = await catalog.adjust_stock(ctx.db, sku, delta, actor_id=user_id)
     except DomainError as exc:
         if "not_found" in exc.code:
-            raise DomainError("admin_unknown_sku", sku=typed_sku) from exc
+            raise DomainError("admin_unknown_sku", sku=sku) from exc
         if "negative" in exc.code:
             raise DomainError("admin_stock_negative", sku=sku, stock=exc.params.get("stock", 0)) from exc
         raise
+    return views.StockChange(sku, stock, delta)
 
 
 def _card_screen(ctx: AppContext, lang: str, card: stock_alerts.StockCard) -> tuple[str, InlineKeyboardMarkup]:
     return stock_card_views.screen(lang, card, ctx.settings.ops.low_stock_threshold)
 
 
+StockAnswer = tuple[str, InlineKeyboardMarkup | None]
+
+
+async def _typed_change(ctx: AppContext, user_id: int, lang: str, typed: str, *, more: bool) -> StockAnswer | None:
+    """The answer to "SKU change", or None when the text is no change of a product we have (then it may be
+    words of a name). `more`: the admin stays in the Stock section typing changes."""
+    folded = typed_numbers.fold(typed)
+    signed = SIGNED_CHANGE.match(folded)
+    match = signed or BARE_CHANGE.match(folded)
+    if match is None:
+        return None
+    typed_sku, change = match.groups()
+    found = await stock_alerts.resolve_sku(ctx.db, typed_sku)  # any letter case: `apl-1 +5` is APL-1
+    if found is None:
+        if signed is not None and _is_number(change):
+            raise DomainError("admin_unknown_sku", sku=typed_sku)  # clearly a change, of a SKU nobody has
+        return None
+    try:
+        done = await _adjust(ctx, user_id, found[1], change)
+    except typed_numbers.NotANumber as refusal:  # a SKU of ours and a sign: say what is wrong with the amount
+        return views.stock_bad_amount(lang, found[1], refusal.code, str(refusal.params.get("text", change))), None
+    return views.stock_done(lang, done, more=more)
+
+
+def _is_number(change: str) -> bool:
+    try:
+        typed_numbers.read_signed(change)
+    except typed_numbers.NotANumber:
+        return False
+    return True
+
+
 async def _stock_answer(
-    ctx: AppContext, user_id: int, lang: str, raw: str
-) -> tuple[bool, tuple[str, InlineKeyboardMarkup]]:
-    """(done, the answer) to `/stock <raw>` or the same typed in the Stock section: "SKU +5" changes the stock;
-    a SKU alone (any letter case) opens its stock screen; other words find products by name (done: False when
-    several match and the admin picks one). A SKU nobody has is named back with how to find the product."""
+    ctx: AppContext, user_id: int, lang: str, raw: str, *, more: bool = False
+) -> tuple[bool, StockAnswer]:
+    """(keep typing, the answer) to `/stock <raw>` or the same typed in the Stock section: "SKU +5" changes the
+    stock (the section stays open for the next change); a SKU alone (any letter case) opens its stock screen,
+    whose buttons take over; other words find products by name. A SKU nobody has is named back with how to find
+    the product."""
     await require_role(ctx, user_id, "admin")
     typed = " ".join(raw.split())
-    change = STOCK_INPUT.match(typed)
-    if change is not None:
-        sku, stock = await _adjust(ctx, user_id, *change.groups())
-        return True, views.stock_done(lang, sku, stock)
+    changed = await _typed_change(ctx, user_id, lang, typed, more=more)
+    if changed is not None:
+        return True, changed
     if SKU.match(typed):
         found = await stock_alerts.resolve_sku(ctx.db, typed)
         if found is not None:
             card = await stock_alerts.stock_card(ctx.db, found[0])
             if card is None:
                 raise DomainError("ops_product_gone")  # switched off: nothing to stock or alert about
-            return True, _card_screen(ctx, lang, card)
+            return False, _card_screen(ctx, lang, card)
     named = await stock_alerts.cards_named(ctx.db, typed, STOCK_LIST_SIZE)
     if len(named) == 1:
-        return True, _card_screen(ctx, lang, named[0])
+        return False, _card_screen(ctx, lang, named[0])
     if named:
-        return False, views.stock_matches(lang, typed, named)
+        return True, views.stock_matches(lang, typed, named)  # the admin picks one, or types again
     if SKU.match(typed):
         raise DomainError("admin_unknown_sku", sku=typed)
     raise DomainError("admin_bad_stock_input", sku=await _example_sku(ctx))
@@ -290,9 +339,11 @@ async def stock_cancel(message: Message, lang: str, state: FSMContext) -> None:
 async def stock_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
-    done, (text, markup) = await _stock_answer(ctx, message.from_user.id, lang, message.text or "")
-    if done:
-        await state.set_state(None)  # a list of matches leaves the section open for the next try
+    # After a change the section stays open: an admin doing a batch of changes types one after another until
+    # /cancel or a tap elsewhere (another section, a product's stock screen).
+    keep_typing, (text, markup) = await _stock_answer(ctx, message.from_user.id, lang, message.text or "", more=True)
+    if not keep_typing:
+        await state.set_state(None)  # a stock screen opened: its buttons take over
     await message.answer(text, reply_markup=markup)
 
 
@@ -320,8 +371,9 @@ def _start_of_today(ctx: AppContext) -> datetime:
 
 
 @routes.callback_query(AdminMenuCB.filter(F.section == "stats"))
-async def stats_section(query: CallbackQuery, ctx: AppContext, lang: str) -> None:
+async def stats_section(query: CallbackQuery, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await require_role(ctx, query.from_user.id, "admin")
+    await _leave_stock_typing(state)
     data = await orders.stats(ctx.db, _start_of_today(ctx))
     await query.answer()
     text, markup = views.stats(lang, data)

@@ -4,8 +4,6 @@ audited."""
 
 from __future__ import annotations
 
-import re
-
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
@@ -24,12 +22,10 @@ from bot.views import catalog as catalog_views
 from bot.views import ops as views
 from bot.views import stock_card as stock_views
 from dialogues.ops import OpsSG
-from store import catalog, stock_alerts
+from store import catalog, stock_alerts, typed_numbers
 from store.errors import DomainError
 
 routes = Routes("stock_alerts")
-
-AMOUNT = re.compile(r"^\s*\+?\s*(\d{1,9})\s*$")
 
 
 async def _restock(
@@ -117,9 +113,14 @@ async def restock_typed(
     """A number typed at a restock prompt: the one replied to, else the latest one."""
     if message.from_user is None:
         return
-    match = AMOUNT.match(message.text or "")
-    amount = int(match.group(1)) if match else 0
-    if not 0 < amount <= stock_alerts.MAX_RESTOCK:
+    try:
+        sign, amount = typed_numbers.read_signed(message.text or "")  # "1,000", "＋５" as people type them
+    except typed_numbers.NotANumber as refusal:
+        # What was wrong first, then what to type: the prompt stays open for another try.
+        reason = t(lang, f"errors.{refusal.code}", **refusal.params)
+        await message.answer(reason + " " + t(lang, "ops.restock_bad_number", max=stock_alerts.MAX_RESTOCK))
+        return
+    if sign == "-" or not 0 < amount <= stock_alerts.MAX_RESTOCK:
         await message.answer(t(lang, "ops.restock_bad_number", max=stock_alerts.MAX_RESTOCK))
         return
     await stock_prompts.forget(state, target.prompt_id)

@@ -4,7 +4,6 @@ number. Every tap re-checks the admin role; the store audits each change (who, b
 
 from __future__ import annotations
 
-import re
 from types import EllipsisType
 
 from aiogram import F, Router
@@ -23,12 +22,11 @@ from bot.telegram_utils import edit_or_answer
 from bot.views import stock_card as views
 from dialogues.checkout import AdminSG
 from dialogues.ops import RESTOCK_PRODUCT, OpsSG
-from store import stock_alerts
+from store import stock_alerts, typed_numbers
 from store.errors import DomainError
 
 routes = Routes("stock_card")
 
-NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 # The typed prompts around stock screens: "SKU +5", a restock amount, a threshold. Other conversations (a checkout
 # under way) are not this screen's to end.
 _STOCK_TYPING = {AdminSG.stock.state, OpsSG.restock_amount.state, OpsSG.stock_threshold.state}
@@ -77,6 +75,14 @@ async def open_card(
     await query.answer()
     text, markup = views.screen(lang, card, _default(ctx))
     await edit_or_answer(query, text, markup)
+
+
+@routes.callback_query(StockCB.filter(F.a == views.INERT_ACTION))
+async def inert_step(query: CallbackQuery, callback_data: StockCB, ctx: AppContext, lang: str) -> None:
+    """A "·" where a step has nowhere to go: answered with why (every tap is answered), nothing changes."""
+    await require_role(ctx, query.from_user.id, "admin")
+    key = "stock_card.step_at_max" if callback_data.v else "stock_card.step_at_zero"
+    await query.answer(t_plain(lang, key, max=stock_alerts.MAX_RESTOCK))
 
 
 @routes.callback_query(StockCB.filter(F.a == "thr"))
@@ -194,9 +200,13 @@ async def typed(message: Message, ctx: AppContext, lang: str, state: FSMContext,
     """A number typed at a threshold stepper: the one replied to, else the one opened last."""
     if message.from_user is None:
         return
-    match = NUMBER.match(message.text or "")
-    value = int(match.group(1)) if match else -1
-    if not 0 <= value <= stock_alerts.MAX_RESTOCK:
+    try:
+        value = typed_numbers.read_whole(message.text or "")  # "1,000", "１０" as people type them
+    except typed_numbers.NotANumber as refusal:
+        reason = t(lang, f"errors.{refusal.code}", **refusal.params)  # what was wrong, then what to type
+        await message.answer(reason + " " + t(lang, "stock_card.bad_number", max=stock_alerts.MAX_RESTOCK))
+        return
+    if value > stock_alerts.MAX_RESTOCK:
         await message.answer(t(lang, "stock_card.bad_number", max=stock_alerts.MAX_RESTOCK))
         return
     product_id = target.product_id

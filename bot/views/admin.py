@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -205,12 +206,36 @@ def stock_matches(lang: str, words: str, products: Sequence[StockCard]) -> tuple
     return t(lang, "admin.stock_matches", words=words), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def stock_done(lang: str, sku: str, stock: int) -> tuple[str, InlineKeyboardMarkup]:
+@dataclass(frozen=True)
+class StockChange:
+    """What a typed "SKU ±n" did: the stock now and the change made (0: nothing changed)."""
+
+    sku: str
+    stock: int
+    delta: int
+
+
+def stock_done(lang: str, done: StockChange, *, more: bool = False) -> tuple[str, InlineKeyboardMarkup]:
+    """Says exactly what was done (added or removed how many, from what), so a bare "SKU 5" cannot be mistaken
+    for "set to 5". `more`: the Stock section is still reading changes."""
+    before = done.stock - done.delta
+    if done.delta == 0:
+        text = t(lang, "admin.stock_unchanged", sku=done.sku, stock=done.stock)
+    else:
+        key = "admin.stock_done_added" if done.delta > 0 else "admin.stock_done_removed"
+        text = t(lang, key, sku=done.sku, stock=done.stock, n=abs(done.delta), before=before)
+    if more:
+        text += "\n" + t(lang, "admin.stock_more")
     rows = [
         [InlineKeyboardButton(text=t(lang, "admin.stock_again"), callback_data=AdminMenuCB(section="stock").pack())],
         [_menu_button(lang, "home")],
     ]
-    return t(lang, "admin.stock_done", sku=html.escape(sku), stock=stock), InlineKeyboardMarkup(inline_keyboard=rows)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def stock_bad_amount(lang: str, sku: str, code: str, typed: str) -> str:
+    """A change of a known SKU whose amount is not a whole number: what is wrong, then examples with that SKU."""
+    return t(lang, f"errors.{code}", text=typed) + " " + t(lang, "admin.stock_amount_example", sku=sku)
 
 
 def _amounts(values: dict[str, int]) -> str:

@@ -15,6 +15,8 @@ from bot.views.ops import restock_keyboard
 from store.stock_alerts import MAX_RESTOCK, StockCard
 
 STEPS = (-5, -1, 1, 5)
+INERT = "·"  # a step with nowhere to go, as in the group-buy wizard's steppers
+INERT_ACTION = "nop"  # StockCB.a of an inert step; v: 1 at the maximum, 0 at zero
 LIST_TITLE_CHARS = 28  # a product button stays one readable line on a phone
 
 
@@ -61,8 +63,9 @@ def _step_label(step: int) -> str:
 
 
 def stepper(lang: str, card: StockCard, value: int, default: int) -> tuple[str, InlineKeyboardMarkup]:
-    """`value`: the threshold shown (not saved until Save). A step that would not change it (at 0 or at the
-    maximum) has no button: tapping it would only redraw the same screen."""
+    """`value`: the threshold shown (not saved until Save). The steps keep their places whatever the value: a
+    step that would not change it (at 0 or at the maximum) is an inert "·" that says why, so the next tap in the
+    same spot never does the opposite of the last one."""
     current = card.own_threshold if card.own_threshold is not None else default
     shown = card.own_threshold if card.own_threshold is not None else -1
     text = t(
@@ -80,10 +83,13 @@ def stepper(lang: str, card: StockCard, value: int, default: int) -> tuple[str, 
         InlineKeyboardButton(
             text=_step_label(step), callback_data=StockCB(a="thr", p=card.product_id, v=clamp(value + step)).pack()
         )
-        for step in STEPS
         if clamp(value + step) != value
+        else InlineKeyboardButton(
+            text=INERT, callback_data=StockCB(a=INERT_ACTION, p=card.product_id, v=int(step > 0)).pack()
+        )
+        for step in STEPS
     ]
-    rows = [steps] if steps else []
+    rows = [steps]
     rows.append(
         [
             InlineKeyboardButton(

@@ -7,15 +7,21 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from store import typed_numbers
 from store.analytics import Period
 from store.errors import DomainError
 
 MAX_DAYS = 366  # a year (leap day included): longer reports belong in an export, not a chat caption
 PRESETS = ("today", "7d", "30d", "this_month", "last_month")
 
-# What a person types between two dates: spaces, "..", a dash with spaces, "to", "~", 至 / 到.
-_BETWEEN = re.compile(r"\s*(?:\.\.|~|–|—|\s-\s|\bto\b|至|到|\s)\s*", re.IGNORECASE)
-_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+# A day as people type it: 2026-12-01, 2026/12/1, 2026.12.1 or 2026年12月1日 (after typed_numbers.fold, which
+# turns full-width digits and punctuation into ASCII).
+_DAY = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+_DATE = re.compile(rf"^{_DAY}$")
+# Two days, and what a person types between them: spaces, "..", "~" (～ on a Chinese keyboard), a dash or a hyphen
+# (with or without spaces), "to", 至 / 到. A pattern for the whole text rather than a split on separators, so the
+# hyphens inside each date stay apart from one between them ("2026-12-01-2026-12-08").
+_TWO_DAYS = re.compile(rf"^({_DAY})\s*(?:\.\.|~|-|\bto\b|至|到)?\s*({_DAY})$", re.IGNORECASE)
 # Presets a person may also type instead of tapping (lower-cased, spaces squeezed).
 _TYPED_PRESETS = {
     "today": "today",
@@ -49,7 +55,7 @@ def preset(name: str, today: date, timezone: str) -> Period:
 
 
 def parse_day(text: str) -> date:
-    match = _DATE.match(text.strip())
+    match = _DATE.match(typed_numbers.fold(text))
     if match is None:
         raise DomainError("ops_period_format")
     try:
@@ -73,12 +79,12 @@ def between(start: str | date, end: str | date, today: date, timezone: str) -> P
 
 def parse(text: str, today: date, timezone: str) -> Period:
     """A typed period: a preset's words, one day, or two days separated by a space, "..", "to" or similar."""
-    cleaned = " ".join(text.strip().lower().split())
+    cleaned = typed_numbers.fold(text).lower()
     if cleaned in _TYPED_PRESETS:
         return preset(_TYPED_PRESETS[cleaned], today, timezone)
-    parts = [p for p in _BETWEEN.split(cleaned) if p]
-    if len(parts) == 1:
-        return between(parts[0], parts[0], today, timezone)
-    if len(parts) != 2:
-        raise DomainError("ops_period_format")
-    return between(parts[0], parts[1], today, timezone)
+    two = _TWO_DAYS.match(cleaned)
+    if two is not None:
+        return between(two.group(1), two.group(5), today, timezone)
+    if _DATE.match(cleaned):
+        return between(cleaned, cleaned, today, timezone)
+    raise DomainError("ops_period_format")
