@@ -177,6 +177,10 @@ async def admin_move(
 async def admin_refund_ask(query: CallbackQuery, callback_data: AdminOrderCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     order = await orders.get_order(ctx.db, callback_data.order_id)
+    if order.status == orders.REFUNDED:  # a stale card's second Refund: done already, said as such (tester)
+        await query.answer(t(lang, "admin.order_already_refunded", order_id=order.id))
+        await _show_order(query, ctx, lang, order, callback_data.q)
+        return
     if not orders.can_transition(order.status, orders.REFUNDED):
         raise DomainError("illegal_transition", from_status=order.status, to_status=orders.REFUNDED)
     await query.answer()
@@ -217,8 +221,15 @@ async def refund_action(query: CallbackQuery, callback_data: AdminRefundCB, ctx:
     if callback_data.action == "retry" and task.method == "stars" and task.charge_id:
         ok = await bot_payments.refund_stars(ctx, task.user_id, task.payment_id, task.charge_id)
     else:
-        ok = await payments.mark_refunded(ctx.db, task.payment_id, details=f"manual by {query.from_user.id}")
-    await query.answer(t(lang, "admin.refund_marked" if ok else "admin.refund_failed"), show_alert=not ok)
+        ok = await payments.mark_refunded(
+            ctx.db, task.payment_id, details=f"manual by {query.from_user.id}", admin_id=query.from_user.id
+        )
+    if not ok and await payments.refund_status(ctx.db, task.payment_id) == payments.REFUNDED:
+        # A double tap, or another admin a moment earlier: the refund is recorded, not failed (an alert saying
+        # it failed would have the admin refund the buyer a second time with the provider).
+        await query.answer(t(lang, "admin.refund_already_marked"))
+    else:
+        await query.answer(t(lang, "admin.refund_marked" if ok else "admin.refund_failed"), show_alert=not ok)
     text, markup = views.refund_queue(lang, await payments.pending_refunds(ctx.db))
     await edit_or_answer(query, text, markup)
 

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import delivery, notify, orders, scheduling
+from store import audit, delivery, notify, orders, scheduling
 from store.db import Database, rowcount
 from store.errors import DomainError, NotFound
 from store.models import Order, Payment, Role, utcnow
@@ -365,8 +365,12 @@ async def record_refund(db: Database, charge_id: str, actor: str = "telegram") -
         return RefundOutcome("refunded", payment.order_id)
 
 
-async def mark_refunded(db: Database, payment_id: int, details: str | None = None) -> bool:
-    """A refund went through (Stars refunded by the bot, or a card refund done by an admin)."""
+async def mark_refunded(
+    db: Database, payment_id: int, details: str | None = None, *, admin_id: int | None = None
+) -> bool:
+    """A refund went through (Stars refunded by the bot, or a card refund done by an admin: `admin_id`, who is
+    named in the audit log, as the step where the money moved). False when it was not waiting for a refund (a
+    second tap finds it refunded: `refund_status` tells the two apart)."""
     async with db.tx() as session:
         payment = await session.get(Payment, payment_id, with_for_update=True)
         if payment is None or payment.status != REFUND_PENDING:
@@ -375,7 +379,26 @@ async def mark_refunded(db: Database, payment_id: int, details: str | None = Non
         payment.refunded_at = utcnow()
         if details:
             payment.details = {**(payment.details or {}), "refund": details}
+        await audit.record(
+            session,
+            actor_id=admin_id,
+            actor_role="admin" if admin_id is not None else audit.SYSTEM,
+            action="payment.refunded",
+            target=f"payment:{payment_id}",
+            before={"status": REFUND_PENDING},
+            after={
+                "status": REFUNDED,
+                "order": payment.order_id,
+                "amount": payment.amount,
+                "currency": payment.currency,
+            },
+        )
         return True
+
+
+async def refund_status(db: Database, payment_id: int) -> str | None:
+    async with db.read() as session:
+        return await session.scalar(select(Payment.status).where(Payment.id == payment_id))
 
 
 # ---------------------------------------------------------------- admin refunds
