@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.emulator.client import MessageView, UserHandle
 from store.db import Database
 from store.models import Order, OutboxMessage, Product
+from tests.orders.helpers import fill_cart, make_product
 
 
 async def shopper(shop: Any, name: str = "Alice", lang: str = "en") -> UserHandle:
@@ -56,3 +57,16 @@ async def outbox_rows(db: Database, template: str | None = None) -> list[OutboxM
         if template is not None:
             query = query.where(OutboxMessage.template == template)
         return list((await session.execute(query)).scalars())
+
+
+async def paid_pickup_order(shop: Any, sku: str = "TEA-1") -> UserHandle:
+    """Alice, new to the bot, bought one tea (¥25.00) for pickup at Central Store and paid by card."""
+    tea = await make_product(shop.db, sku, price=2500, stock=5)
+    alice = await shopper(shop)
+    await fill_cart(shop.db, alice.id, {tea: 1})
+    await alice.send("/checkout")
+    await alice.tap("Pick up: Central Store")
+    await alice.tap("by card")
+    assert (await alice.pay())["status"] == "paid"
+    await bot_says(shop, alice, "Payment received")
+    return alice

@@ -15,9 +15,8 @@ from store import flashsale, scheduling
 from store.db import Database
 from store.models import OutboxMessage, User
 from tests.conftest import ADMIN_ID, settings_without_early_access
-from tests.delivery.helpers import bot_messages, bot_says, orders_of, outbox_rows, shopper, text_of
+from tests.delivery.helpers import bot_messages, bot_says, orders_of, outbox_rows, paid_pickup_order, shopper, text_of
 from tests.flashsale.helpers import make_product as make_flash_product
-from tests.orders.helpers import fill_cart, make_product
 
 
 @pytest.fixture
@@ -85,18 +84,6 @@ async def test_group_winner_who_never_started_the_bot_gets_payment_received(shop
     assert order.status == "paid"
 
 
-async def _paid_pickup_order(shop: Any) -> UserHandle:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
-    await alice.send("/checkout")
-    await alice.tap("Pick up: Central Store")
-    await alice.tap("by card")
-    assert (await alice.pay())["status"] == "paid"
-    await bot_says(shop, alice, "Payment received")
-    return alice
-
-
 async def _admin_hands_over(shop: Any) -> None:
     ada = await shop.client.user("Ada", id=ADMIN_ID)
     await ada.send("/admin")
@@ -108,7 +95,7 @@ async def _admin_hands_over(shop: Any) -> None:
 
 @pytest.mark.api_errors("bot was blocked by the user")  # how the bot learns it was blocked
 async def test_status_change_while_blocked_arrives_after_unblocking(shop: Any) -> None:
-    alice = await _paid_pickup_order(shop)
+    alice = await paid_pickup_order(shop)
     await alice.block_bot()
     assert await _unreachable(shop.db, alice.id)
     await _admin_hands_over(shop)

@@ -12,20 +12,12 @@ from sqlalchemy import select
 
 from store.models.ops import AuditEntry
 from tests.conftest import ADMIN_ID
-from tests.delivery.helpers import bot_says, shopper
-from tests.orders.helpers import fill_cart, make_product
+from tests.delivery.helpers import paid_pickup_order
 
 
 async def test_a_double_tap_on_refunded_is_not_a_failure_and_is_audited(shop: Any) -> None:
     await shop.client.set_flood_limits(False)
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
-    await alice.send("/checkout")
-    await alice.tap("Pick up: Central Store")
-    await alice.tap("by card")
-    assert (await alice.pay())["status"] == "paid"
-    await bot_says(shop, alice, "Payment received")
+    await paid_pickup_order(shop)
 
     ada = await shop.client.user("Ada", id=ADMIN_ID)
     await ada.send("/admin")

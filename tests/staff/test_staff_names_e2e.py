@@ -13,9 +13,8 @@ from bot.sandbox import Stack
 from store import groupbuy, users
 from store.db import Database
 from tests.conftest import ADMIN_ID
-from tests.delivery.helpers import bot_says, shopper, text_of
+from tests.delivery.helpers import paid_pickup_order, text_of
 from tests.groupbuy import helpers as gb
-from tests.orders.helpers import fill_cart, make_product
 
 UNKNOWN = 424242  # nobody the bot has met
 
@@ -57,14 +56,7 @@ async def test_chinese_leaders_section_has_back(shop: Stack) -> None:
 
 
 async def test_refund_screen_names_the_buyer(shop: Any) -> None:
-    tea = await make_product(shop.db, "TEA-1", price=2500, stock=5)
-    alice = await shopper(shop)
-    await fill_cart(shop.db, alice.id, {tea: 1})
-    await alice.send("/checkout")
-    await alice.tap("Pick up: Central Store")
-    await alice.tap("by card")
-    assert (await alice.pay())["status"] == "paid"
-    await bot_says(shop, alice, "Payment received")
+    alice = await paid_pickup_order(shop)
 
     ada = await shop.client.user("Ada", id=ADMIN_ID)
     await ada.send("/admin")
