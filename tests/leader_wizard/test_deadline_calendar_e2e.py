@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.emulator.client import UserHandle
-from store import users
-from tests.groupbuy.helpers import make_product
+from tests.leader_wizard.test_deadline_typed_e2e import leader_at_deadline
 from tests.shop_clock import shop_fixture_at
 from tests.staff.test_groupbuy_wizard_e2e import labels, text_of
 from tests.staff.test_wizard_buttons_e2e import alert_after, struck, struck_hour
@@ -25,14 +24,7 @@ CALENDAR = {"en": "Pick a day and hour", "zh": "选择日期和时间"}
 
 async def _calendar(shop: Any, name: str, lang: str) -> UserHandle:
     """A user the bot has never seen, made a leader, looking at the deadline calendar."""
-    await make_product(shop.db, stock=40, price=10000, sku="GB-TEA")
-    leader = await shop.client.user(name, lang=lang)
-    await leader.send("/start")
-    await users.grant_role(shop.db, leader.id, "leader")
-    group = await shop.client.group("Neighbours", members=[leader], bot_admin=True)
-    await leader.send("/groupbuy", chat=group)
-    for answer in ("GB-TEA", "3+ 10%", "2 - 1"):
-        await leader.send(answer)
+    leader = await leader_at_deadline(shop, name, lang)
     await leader.tap(CALENDAR[lang])
     return leader
 

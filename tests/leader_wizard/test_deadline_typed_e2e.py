@@ -15,7 +15,7 @@ from tests.groupbuy.helpers import make_product
 from tests.staff.test_groupbuy_wizard_e2e import text_of
 
 
-async def _leader_at_deadline(shop: Any, name: str, lang: str) -> UserHandle:
+async def leader_at_deadline(shop: Any, name: str, lang: str) -> UserHandle:
     """A user the bot has never seen, made a leader, at the deadline step (everything before it typed)."""
     await make_product(shop.db, stock=40, price=10000, sku="GB-TEA")
     leader = await shop.client.user(name, lang=lang)
@@ -34,7 +34,7 @@ async def _answer(leader: UserHandle, typed: str) -> str:
 
 
 async def test_english_leader_is_asked_about_m_and_refused_under_an_hour(shop: Any) -> None:
-    lena = await _leader_at_deadline(shop, "Lena", "en")
+    lena = await leader_at_deadline(shop, "Lena", "en")
     prompt = text_of(await lena.last_message())
     assert "90min" in prompt and "from 1 hour to 14 days" in prompt, prompt
 
@@ -57,7 +57,7 @@ async def test_english_leader_is_asked_about_m_and_refused_under_an_hour(shop: A
 
 
 async def test_chinese_leader_gets_the_same_in_chinese_and_3_days_is_taken(shop: Any) -> None:
-    li = await _leader_at_deadline(shop, "李雷", "zh")
+    li = await leader_at_deadline(shop, "李雷", "zh")
     prompt = text_of(await li.last_message())
     assert "2小时" in prompt and "1 小时到 14 天" in prompt, prompt
 
