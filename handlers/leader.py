@@ -157,8 +157,14 @@ async def leader_tap(
         # Minimum reached: the buy closes now, as at its deadline; the screen shows how it ended.
         repeat = not await tap_guard.first_tap(ctx, query, fsm_storage)  # a double tap: see _refused
         try:
-            outcome = await groupbuy.close_early(ctx.db, gid, uid, admin, policy(ctx.settings))
+            agreed = callback_data.v or None  # a Yes drawn before the price travelled with it: closes as before
+            outcome = await groupbuy.close_early(ctx.db, gid, uid, admin, policy(ctx.settings), agreed_price=agreed)
         except Conflict as exc:
+            if exc.code == "gb_price_moved":  # asked again with the buy as it is now
+                await tap_guard.release(ctx, query, fsm_storage)
+                await query.answer(t_plain(lang, "groupbuy.leader.close_price_moved"), show_alert=True)
+                await _show(query, views.confirm_close(lang, await groupbuy.manage_view(ctx.db, gid, uid, admin)))
+                return
             # Someone left, or it ended meanwhile: the question is gone, the buy as it is now says why.
             if not repeat:
                 await tap_guard.release(ctx, query, fsm_storage)  # nothing was done: a later Yes is a tap of its own

@@ -1039,7 +1039,8 @@ def confirm_cancel(lang: str, view: GroupBuyView) -> Screen:
 def confirm_close(lang: str, view: GroupBuyView) -> Screen:
     """Closing early makes the orders at the price reached and cannot be undone: asked first."""
     rows = [
-        [_button(t(lang, "groupbuy.btn.close_yes"), LeaderCB(a="close_yes", g=view.id).pack())],
+        # The price shown travels with Yes: a close at another price (someone joined or left) is asked again.
+        [_button(t(lang, "groupbuy.btn.close_yes"), LeaderCB(a="close_yes", g=view.id, v=view.current_price).pack())],
         [_button(t(lang, "groupbuy.btn.back"), LeaderCB(a="view", g=view.id).pack())],
     ]
     text = t(

@@ -298,11 +298,20 @@ async def set_tiers(
 
 
 async def close_early(
-    db: Database, group_buy_id: int, actor_id: int, is_admin: bool, policy: GroupBuyPolicy | None = None
+    db: Database,
+    group_buy_id: int,
+    actor_id: int,
+    is_admin: bool,
+    policy: GroupBuyPolicy | None = None,
+    *,
+    agreed_price: int | None = None,
 ) -> CloseOutcome:
     """The leader closes an open buy now that its minimum is reached: it closes at once, in this transaction,
     exactly as at its deadline (orders at the tier reached, participants and leader told), so the leader's
-    screen shows the finished buy right away. The deadline event is withdrawn."""
+    screen shows the finished buy right away. The deadline event is withdrawn.
+
+    `agreed_price`: the unit price the leader's confirmation showed; a join or leave since that moved the price
+    refuses the close (gb_price_moved) instead of closing at a price the leader never saw (outside tester)."""
     async with db.tx() as session:
         view = await managed(session, group_buy_id, actor_id, is_admin)
         now = utcnow()
@@ -321,6 +330,10 @@ async def close_early(
             if not view.is_open:
                 raise Conflict("gb_closed")
             raise Conflict("gb_below_minimum", minimum=view.min_participants, joined=view.joined)
+        if agreed_price is not None:
+            now_view = await load(session, group_buy_id)  # the row is locked: no join or leave can come between
+            if now_view.current_price != agreed_price:
+                raise Conflict("gb_price_moved", joined=now_view.joined)  # rolls the deadline back
         await scheduling.cancel(session, f"{DEADLINE_JOB}:{group_buy_id}")
         outcome = await close(session, group_buy_id, policy or GroupBuyPolicy())
         await _audit(

@@ -278,3 +278,36 @@ async def test_the_cards_counter_is_in_words_in_both_languages(shop: Stack) -> N
     chinese = await posted(shop, group, await groupbuy.publish(shop.db, lena.id, spec, POLICY))
     assert "📊 已参团 0 人 · 需 3 人成团 · 最多 20 人，" in text_of(chinese), text_of(chinese)
     await refresher(shop.app.ctx).idle()
+
+
+async def test_a_join_after_the_close_question_moves_the_price_and_the_leader_is_asked_again(shop: Stack) -> None:
+    """Outside tester: the question said "everyone pays ¥121.60", a fifth person joined, Yes closed the buy at
+    ¥115.20. The Yes carries the price it showed; a moved price asks again with the buy as it is now."""
+    product = await make_product(shop.db, stock=20, price=5000, sku="GB-MOVE")
+    alice, bob, carol = await started(shop, "Alice"), await started(shop, "Bob"), await started(shop, "Carol")
+    lena, group = await leader_and_group(shop, alice, bob, carol)
+    view = await publish(
+        shop.db, product, leader_id=lena.id, chat_id=group.id, minimum=2, tiers=(groupbuy.Tier(3, 4000),)
+    )
+    card = await posted(shop, group, view)
+    for person in (alice, bob):
+        await person.tap("Join", message=card, chat=group)
+    await lena.send("/leader")
+    await lena.tap(f"#{view.id}")
+    detail = await lena.last_message()
+    assert detail is not None
+    await lena.tap("Close now", message=detail)
+    assert "everyone pays ¥50.00 each" in text_of(await current(shop, lena, detail.message_id))
+
+    await carol.tap("Join", message=card, chat=group)  # the third: the ¥40.00 tier
+    tap = await lena.tap("Yes, close now", message=detail)
+    assert tap.toast is not None and tap.toast.show_alert and "price changed" in (tap.toast.text or "")
+    assert (await groupbuy.get(shop.db, view.id)).is_open, "not closed at a price the leader never saw"
+    asked = text_of(await current(shop, lena, detail.message_id))
+    assert "3 people have joined; everyone pays ¥40.00 each" in asked, asked
+
+    tap = await lena.tap("Yes, close now", message=detail)
+    assert tap.toast is not None and "Closed" in (tap.toast.text or "")
+    closed = await groupbuy.get(shop.db, view.id)
+    assert closed.status == groupbuy.SUCCEEDED and closed.final_price == 4000
+    await refresher(shop.app.ctx).idle()
