@@ -552,8 +552,15 @@ def price_edit_picker(group_buy_id: int) -> TierPicker:
 def tiers_prompt(
     lang: str, product: ProductView, presets: Sequence[Sequence[Tier]], picker: TierPicker = WIZARD_PICKER
 ) -> Screen:
-    """The price question, with examples worked out from the product's own price and presets as buttons."""
-    first = presets[0] if presets else ()
+    """The price question, with examples worked out from the product's own price and presets as buttons. A preset
+    with a tier more people than the stock can serve (one unit each) is not offered: the next step would only
+    refuse it (outside tester: "3+ · 10+" offered for 5 in stock, then flagged as not fitting)."""
+    offered = [
+        (index, preset)
+        for index, preset in enumerate(presets)
+        if all(tier.min_participants <= product.stock for tier in preset)
+    ]
+    first = offered[0][1] if offered else presets[0] if presets else ()
     example = _typed_amount(first[-1].unit_price, product.currency) if first else ""
     if picker.typed:
         text = t(
@@ -579,10 +586,10 @@ def tiers_prompt(
                 picker.data("tp", str(index)),
             )
         ]
-        for index, preset in enumerate(presets)
+        for index, preset in offered
     ]
-    if presets:
-        rows.append([_button(t(lang, "groupbuy.btn.adjust_tiers"), picker.data("ted", "0"))])
+    if offered:
+        rows.append([_button(t(lang, "groupbuy.btn.adjust_tiers"), picker.data("ted", str(offered[0][0])))])
     rows.append([picker.leave(lang)])
     return Screen(text, _markup(rows))
 

@@ -160,3 +160,21 @@ async def test_deadline_from_a_calendar_in_shop_time_refusing_past_and_too_far(l
     await lena.tap("Publish")
     card = [m for m in await group.messages() if m.from_bot][-1]
     assert "Ends 2026-12-30 21:00 UTC+8" in text_of(card)
+
+
+async def test_price_presets_that_need_more_people_than_the_stock_are_not_offered(shop: Any) -> None:
+    """Outside tester: 5 in stock, the first preset "3+ · 10+" was offered, and the next step flagged it as not
+    fitting (a tier of 10 people, at most 5 can join). Only presets the stock can serve are offered; the
+    editor opens on the first of them."""
+    await make_product(shop.db, stock=5, price=1690, sku="GB-DURIAN")
+    lena, group = await leader_in_group(shop)
+    await lena.send("/groupbuy", chat=group)
+    await lena.send("GB-DURIAN")
+    prompt = await lena.last_message()
+    assert prompt is not None
+    shown = labels(prompt)
+    assert not any("10+" in label for label in shown), shown
+    assert any(label.startswith("3+ ") and "5+ " in label for label in shown), shown
+    await lena.tap(shown[0], message=prompt)
+    counts = text_of(await lena.last_message())
+    assert "do not fit" not in counts, counts
