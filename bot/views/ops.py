@@ -3,11 +3,13 @@ back-in-stock messages."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -23,6 +25,7 @@ from bot.views.clock import zoned
 from bot.views.common import buyer_label
 from store import audit, broadcasts, stock_alerts
 from store.catalog import ProductView
+from store.money import Money
 from store.order_queues import Buyer
 from store.text_units import utf16_length
 
@@ -85,16 +88,38 @@ def render_back_in_stock(app: AppContext, lang: str, params: dict[str, Any]) -> 
 # ---------------------------------------------------------------- audit log
 
 
-def _change(entry: audit.Entry) -> str:
-    """`stock: 3 → 13` for the keys that changed; the full record is in the CSV export."""
+# Audit values in minor units (the store's money): shown as money in the entry's currency.
+_MONEY_KEYS = frozenset(
+    {"amount", "base_price", "delivery_fee", "final_price", "price", "subtotal", "total", "unit_price"}
+)
+
+
+def _change(entry: audit.Entry, timezone: str) -> str:
+    """`stock: 3 → 13` for the keys that changed, read as staff read them: money as money, times on the shop's
+    clock, a missing value as "—" (outside tester: "total: null → 6780", raw UTC with microseconds). The full
+    record, raw, is in the CSV export."""
     before = entry.before or {}
     after = entry.after or {}
+    currency = str(after.get("currency") or before.get("currency") or "")
     parts = []
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
         if old != new:
-            parts.append(f"{key}: {_short(old)} → {_short(new)}")
+            parts.append(f"{key}: {_shown(key, old, currency, timezone)} → {_shown(key, new, currency, timezone)}")
     return (" · " + "; ".join(parts)) if parts else ""
+
+
+def _shown(key: str, value: Any, currency: str, timezone: str) -> str:
+    if value is None:
+        return "—"
+    if key in _MONEY_KEYS and currency and isinstance(value, int) and not isinstance(value, bool):
+        return Money(value, currency).format()
+    if isinstance(value, str) and "T" in value:
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                return zoned(moment, timezone, "%m-%d %H:%M")
+    return _short(value)
 
 
 def _short(value: Any) -> str:
@@ -151,7 +176,7 @@ def audit_page(
                 role=e.actor_role,
                 action=e.action,
                 target=_target(lang, e.target, people),
-                change=_change(e),
+                change=_change(e, timezone),
             )
         )
     text = "\n".join(lines)
