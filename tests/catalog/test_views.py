@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import unquote
 
 from bot.views import cart as cart_views
 from bot.views import catalog as views
@@ -62,7 +63,11 @@ def test_group_card_has_no_picker_and_links_to_the_private_cart() -> None:
     texts = [b.text for row in screen.markup.inline_keyboard for b in row]
     assert "➕" not in texts and "🛒 Add to cart" in texts
     urls = [b.url for row in screen.markup.inline_keyboard for b in row if b.url]
-    assert urls == ["https://t.me/shop_bot?start=cart_open", f"https://t.me/shop_bot?start=p_{'A' * 32}"]
+    assert urls[0] == "https://t.me/shop_bot?start=cart_open"
+    # Share: Telegram's share dialog with the product link, no one's referral code (the whole group sees it).
+    shared = unquote(urls[1] or "")
+    assert shared.startswith("https://t.me/share/url?url=")
+    assert shared.split("url=", 1)[1].split("&text=", 1)[0] == f"https://t.me/shop_bot?start=p_{'A' * 32}"
 
 
 def test_list_page_buttons_fit_and_navigate_by_keyset() -> None:
