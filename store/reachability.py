@@ -180,10 +180,19 @@ async def blocked(db: Database, row_id: int, user_id: int, error: str, attempted
         return await _park_in(session, row_id, user_id, error, attempted_at)
 
 
-async def _park_in(session: AsyncSession, row_id: int, user_id: int, error: str, attempted_at: datetime | None) -> bool:
+async def locked_user(session: AsyncSession, user_id: int, refused_at: datetime | None) -> User | None:
+    """The user's row, locked for the caller's transaction. `refused_at`: Telegram answered 403 to a send that
+    started then, so the user is marked unreachable, unless they were seen since (their /start raced the send,
+    and sending again will do). Locking first means a concurrent return (`clear_in`) commits either before or
+    after: whatever the caller parks is found by it."""
     user = (await session.execute(select(User).where(User.id == user_id).with_for_update())).scalar_one_or_none()
-    if user is not None and attempted_at is not None and user.last_seen_at < attempted_at:
+    if user is not None and refused_at is not None and user.last_seen_at < refused_at:
         user.unreachable = True
+    return user
+
+
+async def _park_in(session: AsyncSession, row_id: int, user_id: int, error: str, attempted_at: datetime | None) -> bool:
+    user = await locked_user(session, user_id, attempted_at)
     parked = user is None or user.unreachable
     values: dict[str, object] = {"status": PARKED, "error": error[:2000]} if parked else {"status": "pending"}
     await session.execute(

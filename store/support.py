@@ -506,18 +506,13 @@ async def park_reply(
 ) -> bool:
     """Keep the reply for the ticket's shopper while they cannot be reached; False (nothing kept) when they can.
 
-    `attempted_at`: Telegram refused (403) a send that started then; the shopper is marked unreachable unless they
-    were seen since (their /start raced the send, and sending again will do). The user row is locked first, so a
-    return (store.reachability.clear_in) commits either before (nothing parks: the caller sends) or after (it
-    finds this row to deliver): no reply is stranded."""
+    `attempted_at`: Telegram refused (403) a send that started then (see `reachability.locked_user`). A return
+    commits either before (nothing parks: the caller sends) or after (it finds this row to deliver): no reply is
+    stranded."""
     async with db.tx() as session:
         ticket = await _row(session, ticket_id)
-        user = await session.scalar(select(User).where(User.id == ticket.user_id).with_for_update())
-        if user is None:
-            return False
-        if attempted_at is not None and user.last_seen_at < attempted_at:
-            user.unreachable = True
-        if not user.unreachable:
+        user = await reachability.locked_user(session, ticket.user_id, attempted_at)
+        if user is None or not user.unreachable:
             return False
         session.add(
             SupportWaitingReply(
@@ -545,7 +540,7 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 async def claim_waiting(db: Database, user_id: int, *, now: datetime | None = None) -> list[WaitingReply]:
     """The replies waiting for a shopper who can be reached again, oldest first, each handed out once: a second
-    return, or another process seeing the same return, gets nothing (conditional update, user row locked).
+    return, or another process seeing the same return, gets nothing (one conditional update, user row locked).
     The caller sends them and reports each with `reply_delivered`, `release_waiting` or `reply_failed`."""
     now = now or utcnow()
     async with db.read() as session:  # most returns have nothing waiting: no write for them
@@ -555,27 +550,31 @@ async def claim_waiting(db: Database, user_id: int, *, now: datetime | None = No
     if first is None:
         return []
     async with db.tx() as session:
-        user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+        user = await reachability.locked_user(session, user_id, None)
         if user is None or user.unreachable:
             return []  # blocked again meanwhile: the replies keep waiting
-        rows = await session.scalars(
-            select(SupportWaitingReply)
-            .where(SupportWaitingReply.user_id == user_id, _due(now))
-            .order_by(SupportWaitingReply.id)
+        mine = (SupportWaitingReply.user_id == user_id, _due(now))
+        await session.execute(
+            update(SupportWaitingReply)
+            .where(*mine, SupportWaitingReply.created_at < now - WAITING_KEEP)
+            .values(status=EXPIRED, claimed_at=now)
+            .execution_options(synchronize_session=False)
         )
-        claimed: list[WaitingReply] = []
-        for row in rows.all():
-            stale = row.created_at < now - WAITING_KEEP
-            result = await session.execute(
-                update(SupportWaitingReply)
-                .where(SupportWaitingReply.id == row.id, _due(now))
-                .values(status=EXPIRED if stale else SENDING, claimed_at=now)
-                .execution_options(synchronize_session=False)
+        w = SupportWaitingReply
+        rows = await session.execute(
+            update(w)
+            .where(*mine)
+            .values(status=SENDING, claimed_at=now)
+            .returning(w.id, w.ticket_id, w.agent_id, w.kind, w.text, w.html, w.from_chat_id, w.from_message_id)
+            .execution_options(synchronize_session=False)
+        )
+        # RETURNING does not promise an order; replies go out as the agent wrote them.
+        return [
+            WaitingReply(
+                r.id, r.ticket_id, r.agent_id, AgentReply(r.kind, r.text, r.html, r.from_chat_id, r.from_message_id)
             )
-            if rowcount(result) and not stale:
-                reply = AgentReply(row.kind, row.text, row.html, row.from_chat_id, row.from_message_id)
-                claimed.append(WaitingReply(row.id, row.ticket_id, row.agent_id, reply))
-        return claimed
+            for r in sorted(rows.all(), key=lambda r: r.id)
+        ]
 
 
 async def reply_delivered(db: Database, reply_id: int) -> None:
