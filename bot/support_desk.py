@@ -289,29 +289,52 @@ async def send_signed(ctx: AppContext, shopper_id: int, label: str, reply: suppo
     its formatting (cutting it in two would mean cutting through links and bold text, and the copy cannot be
     too long, since Telegram took it from the agent)."""
     if label and reply.kind == "text":
-        if views.fits_signed(label, reply.text, views.TEXT_LIMIT):
-            try:
-                return await ctx.bot.send_message(shopper_id, f"{label}\n{reply.html}")
-            except TelegramBadRequest as exc:
-                if not _too_long(exc):
-                    raise
-                log.warning("signed reply for %s counted as too long by Telegram; signature sent apart", shopper_id)
-        await ctx.bot.send_message(shopper_id, label)
-        return await _as_sent(ctx, shopper_id, reply)
+        return await _signed_or_apart(
+            ctx,
+            shopper_id,
+            label,
+            reply,
+            views.TEXT_LIMIT,
+            signed=lambda body: ctx.bot.send_message(shopper_id, body),
+            bare=lambda: _as_sent(ctx, shopper_id, reply),
+        )
     if label and reply.kind in CAPTIONED:
         if not reply.text:
             return await _copy(ctx, shopper_id, reply, caption=label)
-        if views.fits_signed(label, reply.text, views.CAPTION_LIMIT):
-            try:
-                return await _copy(ctx, shopper_id, reply, caption=f"{label}\n{reply.html}")
-            except TelegramBadRequest as exc:
-                if not _too_long(exc):
-                    raise
-                log.warning("signed caption for %s counted as too long by Telegram; signature sent apart", shopper_id)
-        await ctx.bot.send_message(shopper_id, label)
-        return await _copy(ctx, shopper_id, reply)
+        return await _signed_or_apart(
+            ctx,
+            shopper_id,
+            label,
+            reply,
+            views.CAPTION_LIMIT,
+            signed=lambda body: _copy(ctx, shopper_id, reply, caption=body),
+            bare=lambda: _copy(ctx, shopper_id, reply),
+        )
     # Stickers, locations, contacts take no caption: they go as they are (the conversation is already signed).
     return await _as_sent(ctx, shopper_id, reply)
+
+
+async def _signed_or_apart(
+    ctx: AppContext,
+    shopper_id: int,
+    label: str,
+    reply: support.AgentReply,
+    limit: int,
+    *,
+    signed: Callable[[str], Awaitable[Any]],
+    bare: Callable[[], Awaitable[Any]],
+) -> Any:
+    """`signed(label + reply)` when both fit in `limit`, else (or when Telegram counts it too long after all) the
+    label on its own and then `bare()`."""
+    if views.fits_signed(label, reply.text, limit):
+        try:
+            return await signed(f"{label}\n{reply.html}")
+        except TelegramBadRequest as exc:
+            if not _too_long(exc):
+                raise
+            log.warning("signed reply for %s counted as too long by Telegram; signature sent apart", shopper_id)
+    await ctx.bot.send_message(shopper_id, label)
+    return await bare()
 
 
 def _too_long(exc: TelegramBadRequest) -> bool:
@@ -362,7 +385,11 @@ async def deliver_waiting(ctx: AppContext, user_id: int) -> None:
     """The agents' replies that waited for this shopper, oldest first, each once (support.claim_waiting), signed as
     usual; the topic is told how many arrived. When their conversation was closed meanwhile (blocking the bot
     closes it), a last line says so, with the button to talk to a person again: what they write next goes to the
-    bot, not to the agent, and they should know that before answering the agent."""
+    bot, not to the agent, and they should know that before answering the agent.
+
+    Run on a return (the after-commit hook) and before each agent reply: the second is the net for a return whose
+    hook never ran (the process died between the commit and the hook), and costs one indexed read per message an
+    agent types, which is nothing next to the send that follows."""
     waiting = await support.claim_waiting(ctx.db, user_id)
     if not waiting:
         return
