@@ -218,17 +218,22 @@ async def refund_view(query: CallbackQuery, callback_data: AdminRefundCB, ctx: A
 async def refund_action(query: CallbackQuery, callback_data: AdminRefundCB, ctx: AppContext, lang: str) -> None:
     await require_role(ctx, query.from_user.id, "admin")
     task = await payments.refund_task(ctx.db, callback_data.payment_id)
+    outcome: payments.RefundMark
     if callback_data.action == "retry" and task.method == "stars" and task.charge_id:
-        ok = await bot_payments.refund_stars(ctx, task.user_id, task.payment_id, task.charge_id)
+        refunded = await bot_payments.refund_stars(ctx, task.user_id, task.payment_id, task.charge_id)
+        # Telegram refuses a second refund of one charge: the refund may have been done a moment earlier.
+        refunded_before = not refunded and await payments.refund_status(ctx.db, task.payment_id) == payments.REFUNDED
+        outcome = "marked" if refunded else "already" if refunded_before else "not_pending"
     else:
-        ok = await payments.mark_refunded(
+        outcome = await payments.mark_refunded(
             ctx.db, task.payment_id, details=f"manual by {query.from_user.id}", admin_id=query.from_user.id
         )
-    if not ok and await payments.refund_status(ctx.db, task.payment_id) == payments.REFUNDED:
+    if outcome == "already":
         # A double tap, or another admin a moment earlier: the refund is recorded, not failed (an alert saying
         # it failed would have the admin refund the buyer a second time with the provider).
         await query.answer(t(lang, "admin.refund_already_marked"))
     else:
+        ok = outcome == "marked"
         await query.answer(t(lang, "admin.refund_marked" if ok else "admin.refund_failed"), show_alert=not ok)
     text, markup = views.refund_queue(lang, await payments.pending_refunds(ctx.db))
     await edit_or_answer(query, text, markup)

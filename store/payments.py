@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -365,16 +365,20 @@ async def record_refund(db: Database, charge_id: str, actor: str = "telegram") -
         return RefundOutcome("refunded", payment.order_id)
 
 
+# What marking a refund found: recorded now, recorded before (a double tap, another admin a moment earlier), or
+# a payment not waiting for a refund at all.
+RefundMark = Literal["marked", "already", "not_pending"]
+
+
 async def mark_refunded(
     db: Database, payment_id: int, details: str | None = None, *, admin_id: int | None = None
-) -> bool:
+) -> RefundMark:
     """A refund went through (Stars refunded by the bot, or a card refund done by an admin: `admin_id`, who is
-    named in the audit log, as the step where the money moved). False when it was not waiting for a refund (a
-    second tap finds it refunded: `refund_status` tells the two apart)."""
+    named in the audit log, as the step where the money moved)."""
     async with db.tx() as session:
         payment = await session.get(Payment, payment_id, with_for_update=True)
         if payment is None or payment.status != REFUND_PENDING:
-            return False
+            return "already" if payment is not None and payment.status == REFUNDED else "not_pending"
         payment.status = REFUNDED
         payment.refunded_at = utcnow()
         if details:
@@ -393,7 +397,7 @@ async def mark_refunded(
                 "currency": payment.currency,
             },
         )
-        return True
+        return "marked"
 
 
 async def refund_status(db: Database, payment_id: int) -> str | None:

@@ -328,7 +328,8 @@ async def test_expiry_returns_stock_and_late_payment_is_flagged_for_refund(
     async with any_db.read() as session:
         templates = (await session.execute(select(OutboxMessage.template))).scalars().all()
     assert "payments.late_refund_card" in templates and "orders.status_changed" in templates
-    assert await payments.mark_refunded(any_db, refunds[0].payment_id) is True
+    assert await payments.mark_refunded(any_db, refunds[0].payment_id) == "marked"
+    assert await payments.mark_refunded(any_db, refunds[0].payment_id) == "already"
     assert await payments.pending_refunds(any_db) == []
 
 
