@@ -94,6 +94,11 @@ _MONEY_KEYS = frozenset(
 )
 
 
+def _is_time_key(key: str) -> bool:
+    """Audit values that are moments (ISO text in UTC): shown on the shop's clock."""
+    return key == "deadline" or key.endswith("_at")
+
+
 def _change(entry: audit.Entry, timezone: str) -> str:
     """`stock: 3 → 13` for the keys that changed, read as staff read them: money as money, times on the shop's
     clock, a missing value as "—" (outside tester: "total: null → 6780", raw UTC with microseconds). The full
@@ -114,7 +119,7 @@ def _shown(key: str, value: Any, currency: str, timezone: str) -> str:
         return "—"
     if key in _MONEY_KEYS and currency and isinstance(value, int) and not isinstance(value, bool):
         return Money(value, currency).format()
-    if isinstance(value, str) and "T" in value:
+    if _is_time_key(key) and isinstance(value, str):
         with contextlib.suppress(ValueError):
             moment = datetime.fromisoformat(value)
             if moment.tzinfo is not None:

@@ -32,3 +32,11 @@ def test_money_times_and_missing_values_read_as_staff_read_them() -> None:
 def test_counts_and_words_are_left_as_they_are() -> None:
     text = _page({"stock": 3}, {"stock": 13})
     assert "stock: 3 → 13" in text
+
+
+def test_a_word_that_reads_as_a_date_is_not_a_time_unless_its_field_is_one() -> None:
+    # A title or note may hold ISO-looking text; only the moments the store records (starts_at, deadline, ...)
+    # move to the shop's clock.
+    text = _page({"title": "Sale"}, {"title": "2026-12-08T12:00:00+00:00", "starts_at": "2026-12-08T12:00:00+00:00"})
+    assert "title: Sale → 2026-12-08T12:00:00+00:00" in text, text
+    assert "starts_at: — → 12-08 20:00 UTC+8" in text, text
