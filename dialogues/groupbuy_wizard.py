@@ -42,6 +42,19 @@ def next_state(current: State) -> State:
     return states[min(states.index(current) + 1, len(states) - 1)]
 
 
+# The steps whose question carries a «Back», and where it leads. Earlier steps have their own ways back (the
+# counts' «Back to the prices», the tier editor's presets).
+BACK_TO: dict[str, str] = {"deadline": "counts", "pickup": "deadline", "confirm": "pickup"}
+
+
+def previous_step(step: str, *, pickup_skipped: bool) -> str | None:
+    """The step a «Back» on `step` returns to, None when `step` has no such button. The preview goes back to the
+    deadline when the pickup question was never asked (the shop's only point, or none, was taken)."""
+    if step == "confirm" and pickup_skipped:
+        return "deadline"
+    return BACK_TO.get(step)
+
+
 # ---------------------------------------------------------------------------------------------- tier editor
 # The editor keeps tiers as (people, percent off) pairs in the FSM data under "tier_steps". Each button carries
 # the value it sets (not "+1"), so a double tap sets the same value twice instead of moving two steps.

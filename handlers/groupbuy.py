@@ -649,6 +649,31 @@ async def wizard_change_pickup(
     await _ask(query, ctx, lang, state, "pickup")
 
 
+@routes.callback_query(WizardCB.filter(F.a == "bk"))
+async def wizard_back(
+    query: CallbackQuery,
+    callback_data: WizardCB,
+    ctx: AppContext,
+    lang: str,
+    state: FSMContext,
+    fsm_storage: BaseStorage,
+) -> None:
+    """«Back» on the deadline, pickup or preview step: the step before it is asked again, with what was chosen so
+    far kept. Only the live question's Back acts (its step is the current one and it is the wizard's latest
+    message): one from a screen the wizard left, or from a stopped, published or restarted set-up, would
+    otherwise move whatever set-up runs now."""
+    if await tap_guard.repeated(ctx, query, fsm_storage):
+        return  # a double tap is one: the second is answered quietly, not told its (moved) screen is stale
+    data = await state.get_data()
+    back = wizard.previous_step(callback_data.v, pickup_skipped=bool(data.get("pickup_skipped")))
+    current = await state.get_state()
+    live = isinstance(query.message, Message) and query.message.message_id == data.get("prompt_id")
+    if back is None or not live or current != getattr(GroupBuyWizard, callback_data.v).state:
+        await wizard_stale(query, lang)
+        return
+    await _ask(query, ctx, lang, state, back)
+
+
 @routes.message(GroupBuyWizard.deadline, PRIVATE, ANSWER)
 async def wizard_deadline(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     await _typed(state)

@@ -20,7 +20,8 @@ class WizardCB(CallbackData, prefix="gbw"):
     """The leader's set-up wizard. a: prod (v product id) | cat (v category id) | cats (back to the first list) |
     tp (v preset) | ted/tn/td/ta/tr/tok/tps (tier editor) | cn (v "m|x|l.<value>": a count set by a stepper;
     x.0 = no maximum) | cok (counts done) | cpb (back to the prices) | dl (v preset) | cal/day/hr/dlb (calendar)
-    | pick (v point id, "-" none) | chp (change pickup) | pub | stop | nop (a label: explains its buttons)."""
+    | pick (v point id, "-" none) | chp (change pickup) | bk (v the step shown: back to the one before it) | pub
+    | stop | nop (a label: explains its buttons)."""
 
     a: str
     v: str = ""

@@ -654,6 +654,12 @@ def tier_editor(
     return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
 
 
+def wizard_back(lang: str, step: str) -> InlineKeyboardButton:
+    """«Back» on a wizard step's question. It names the step it is on, so a tap from a screen the wizard has
+    since left is recognised as stale instead of moving the set-up from wherever it is now."""
+    return _button(t(lang, "groupbuy.btn.back"), WizardCB(a="bk", v=step).pack())
+
+
 def deadline_prompt(
     lang: str, days: int, choices: Sequence[tuple[str, DeadlineChoice]], now: datetime, timezone: str
 ) -> Screen:
@@ -670,6 +676,7 @@ def deadline_prompt(
         at = zoned(choice.at, timezone, "%H:%M") if choice.at is not None else ""
         rows.append([_button(t(lang, f"groupbuy.wizard.preset_{key}", at=at), WizardCB(a="dl", v=key).pack())])
     rows.append([_button(t(lang, "groupbuy.btn.calendar"), WizardCB(a="cal").pack())])
+    rows.append([wizard_back(lang, "deadline")])
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     return Screen(text, _markup(rows))
 
@@ -745,6 +752,7 @@ def deadline_hours(lang: str, day: date, zone: str, open_hours: Collection[int])
 def pickup_prompt(lang: str, points: Sequence[PickupPoint]) -> Screen:
     rows = [[_button(_clip(point.name.get(lang), 60), WizardCB(a="pick", v=point.id).pack())] for point in points]
     rows.append([_button(t(lang, "groupbuy.btn.no_pickup"), WizardCB(a="pick", v="-").pack())])
+    rows.append([wizard_back(lang, "pickup")])
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     return Screen(t(lang, "groupbuy.wizard.pickup"), _markup(rows))
 
@@ -788,6 +796,7 @@ def wizard_summary(
     rows = [[_button(t(lang, "groupbuy.btn.publish"), WizardCB(a="pub").pack())]]
     if pickup_changeable:
         rows.append([_button(t(lang, "groupbuy.btn.change_pickup"), WizardCB(a="chp").pack())])
+    rows.append([wizard_back(lang, "confirm")])
     rows.append([_button(t(lang, "groupbuy.btn.stop"), WizardCB(a="stop").pack())])
     return Screen(_clip(text, TEXT_LIMIT), _markup(rows))
 
