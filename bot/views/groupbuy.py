@@ -362,7 +362,11 @@ def _panel_outcome(lang: str, view: GroupBuyView, part: ParticipantView, receive
             amount=_money(goods, view.currency),
         )
         charges = _charges(lang, view.currency, goods, total, part.order_delivery_fee)
-        return [order, *charges, t(lang, "groupbuy.panel_ended.see_orders"), receive]
+        lines = [order, *charges, t(lang, "groupbuy.panel_ended.see_orders"), receive]
+        if part.order_pickup_code and part.order_status in order_views.PICKUP_CODE_SHOWN:
+            # What the counter asks for: the notice had it, but the panel is where a participant looks again.
+            lines.append(t(lang, "orders.pickup_code", code=html.escape(part.order_pickup_code)))
+        return lines
     return [t(lang, "groupbuy.panel_ended.released", qty=part.quantity)]  # failed or cancelled
 
 

@@ -121,7 +121,8 @@ def total_line(lang: str, total: int, currency: str) -> str:
 PERSONAL_PREFIX = "my"
 PERSONAL_COMMANDS = ("orders", "mydata", "forgetme", "support")
 
-_PICKUP_CODE_SHOWN = frozenset({"confirmed", "paid", "delivered"})
+# An order whose pickup code the buyer is shown: confirmed to pay at the counter, or paid.
+PICKUP_CODE_SHOWN = frozenset({"confirmed", "paid", "delivered"})
 
 
 def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezone: str) -> str:
@@ -157,7 +158,7 @@ def detail_text(lang: str, order: OrderDetail, point: PickupPoint | None, timezo
     parts.append(total_line(lang, order.total, cur))
     parts.append(t(lang, "orders.payment_method", method=t(lang, f"orders.method.{order.payment_method}")))
     parts.append(_delivery(lang, order, point))
-    if order.pickup_code and order.status in _PICKUP_CODE_SHOWN:
+    if order.pickup_code and order.status in PICKUP_CODE_SHOWN:
         parts.append(t(lang, "orders.pickup_code", code=html.escape(order.pickup_code)))
     if order.note:
         parts.append(t(lang, "orders.note", note=html.escape(order.note)))

@@ -100,6 +100,7 @@ class ParticipantView:
     order_status: str | None
     order_total: int | None
     order_delivery_fee: int = 0  # part of order_total: the panel names it, as the order's detail does
+    order_pickup_code: str | None = None  # a pickup order's code, shown at the counter
 
 
 def view_of(row: GroupBuy, product: ProductView) -> GroupBuyView:
@@ -178,6 +179,7 @@ def _participant_view(part: GroupBuyParticipant, user: User, order: Order | None
         order_status=order.status if order is not None else None,
         order_total=order.total if order is not None else None,
         order_delivery_fee=order.delivery_fee if order is not None else 0,
+        order_pickup_code=order.pickup_code if order is not None else None,
     )
 
 
