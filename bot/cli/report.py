@@ -32,8 +32,9 @@ def register(sub: Any) -> None:
 def summary(report: analytics.Report) -> str:
     currency = report.currency or "CNY"
     return (
-        f"{report.period.start} – {report.period.end}: {report.paid_orders} paid orders of {report.orders_placed} "
-        f"placed, GMV {Money(report.gmv.get(currency, 0), currency).format()}, "
+        f"{report.period.start} – {report.period.end}: "
+        f"{_count(report.paid_orders, 'paid order')} of {report.orders_placed} placed, "
+        f"GMV {Money(report.gmv.get(currency, 0), currency).format()}, "
         f"AOV {Money(report.aov.get(currency, 0), currency).format()}, "
         f"repeat buyers {round(100 * report.repeat_rate, 1)}%"
         + _retention(report)
@@ -43,12 +44,16 @@ def summary(report: analytics.Report) -> str:
             else ""
         )
         + (
-            f"; paid in Telegram Stars (not in GMV): {report.stars.orders} orders, "
+            f"; paid in Telegram Stars (not in GMV): {_count(report.stars.orders, 'order')}, "
             f"{Money(report.stars.stars, STARS).format()}"
             if report.stars.orders
             else ""
         )
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _retention(report: analytics.Report) -> str:
