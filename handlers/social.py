@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import social
+from bot.callbacks.catalog import ProductCB
 from bot.callbacks.common import MenuCB
 from bot.callbacks.social import ForYouCB, WishCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
 from bot.i18n import has, t, t_plain
+from bot.product_cards import card_options, show_card, tapper_facts
 from bot.routes import Routes
 from bot.telegram_utils import edit_or_answer, is_not_modified
 from bot.views import social as views
@@ -143,6 +146,8 @@ async def heart(query: CallbackQuery, callback_data: WishCB, ctx: AppContext, la
     await query.answer(toast)
     if message.reply_markup is None:
         return
+    if await _redraw_card(query, ctx, lang, message.reply_markup, product_id):
+        return
     markup = views.with_heart(message.reply_markup, lang, product_id, wished=wished)
     if markup == message.reply_markup:
         return
@@ -151,6 +156,36 @@ async def heart(query: CallbackQuery, callback_data: WishCB, ctx: AppContext, la
     except TelegramBadRequest as exc:
         if not is_not_modified(exc):  # the card is gone or too old to edit: the toast said it all
             log.info("heart not redrawn on %s: %s", message.message_id, exc.message)
+
+
+async def _redraw_card(
+    query: CallbackQuery, ctx: AppContext, lang: str, markup: InlineKeyboardMarkup, product_id: int
+) -> bool:
+    """A product card's heart redraws the whole card, as its other buttons do: the cart count and stock it shows
+    may have moved since it was drawn (outside tester: "In your cart: 1" after the cart was cleared). False
+    when the message is not a product card (a wishlist or suggestion list): only its heart is redrawn."""
+    shown = _card_data(markup, product_id)
+    if shown is None:
+        return False
+    facts = await tapper_facts(ctx, query, product_id, group=False)
+    if facts is None or not facts.product.active:
+        return False
+    options = card_options(ctx, shown, group=False, quantity=max(1, shown.q))
+    await show_card(query, ctx, lang, facts.product, options, same=True, facts=facts)
+    return True
+
+
+def _card_data(markup: InlineKeyboardMarkup, product_id: int) -> ProductCB | None:
+    """The card's own buttons' data (where it was opened from, the quantity picked), read from its Add button."""
+    for row in markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data or ""
+            if data.startswith(ProductCB.__prefix__ + ":"):
+                with contextlib.suppress(ValueError, TypeError):
+                    card = ProductCB.unpack(data)
+                    if card.p == product_id and card.a == "add":
+                        return card
+    return None
 
 
 @routes.callback_query(WishCB.filter())
