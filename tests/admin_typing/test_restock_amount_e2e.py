@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.admin_typing.helpers import admin, reply
-from tests.orders.helpers import make_product, stock_of
+from bot.emulator.client import UserHandle
+from tests.admin_typing.helpers import apple_and_admin, reply
+from tests.orders.helpers import stock_of
 
 
-async def _other_amount(shop: Any, lang: str, label: str) -> Any:
-    ada = await admin(shop, lang)
+async def _other_amount(shop: Any, lang: str, label: str) -> tuple[int, UserHandle]:
+    """FRU-APPLE with 3 units, and the admin at its Restock "Other amount" prompt: the apple's id and the admin."""
+    apple, ada = await apple_and_admin(shop, 3, lang)
     await ada.send("/stock FRU-APPLE")
     await ada.tap(label)
-    return ada
+    return apple, ada
 
 
 async def test_a_thousands_comma_in_english(shop: Any) -> None:
-    apple = await make_product(shop.db, "FRU-APPLE", stock=3)
-    ada = await _other_amount(shop, "en", "✏️ Other amount")
+    apple, ada = await _other_amount(shop, "en", "✏️ Other amount")
     said = await reply(ada, "1.5")
     assert "“1.5” is not a whole number" in said and "whole number from 1 to 100000, e.g. 10 or 1,000" in said
     said = await reply(ada, "1,000")
@@ -27,8 +28,7 @@ async def test_a_thousands_comma_in_english(shop: Any) -> None:
 
 
 async def test_a_thousands_comma_in_chinese(shop: Any) -> None:
-    apple = await make_product(shop.db, "FRU-APPLE", stock=3)
-    li = await _other_amount(shop, "zh", "✏️ 其他数量")
+    apple, li = await _other_amount(shop, "zh", "✏️ 其他数量")
     said = await reply(li, "1,00")
     assert "“1,00”中的逗号位置不对" in said and "例如 10 或 1,000" in said
     assert "3 → 2003" in await reply(li, "２，０００")

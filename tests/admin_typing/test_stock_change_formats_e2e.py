@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.admin_typing.helpers import in_stock_section, reply
+from tests.admin_typing.helpers import apple_in_stock_section, in_stock_section, reply
 from tests.orders.helpers import make_product, stock_of
 
 
 async def test_number_formats_in_english(shop: Any) -> None:
-    apple = await make_product(shop.db, "FRU-APPLE", stock=40)
-    ada = await in_stock_section(shop)
+    apple, ada = await apple_in_stock_section(shop, 40)
 
     said = await reply(ada, "FRU-APPLE +1,000")
     assert "Stock of FRU-APPLE is now 1040. Added 1000 (it was 40)." in said
@@ -38,8 +37,7 @@ async def test_number_formats_in_english(shop: Any) -> None:
 
 
 async def test_number_formats_in_chinese(shop: Any) -> None:
-    apple = await make_product(shop.db, "FRU-APPLE", stock=40)
-    li = await in_stock_section(shop, "zh")
+    apple, li = await apple_in_stock_section(shop, 40, "zh")
 
     assert "FRU-APPLE 的库存现在是 1040。增加了 1000（原为 40）。" in await reply(li, "FRU-APPLE ＋1，000")
     assert "FRU-APPLE 的库存现在是 1035。减少了 5（原为 1040）。" in await reply(li, "FRU-APPLE －５")

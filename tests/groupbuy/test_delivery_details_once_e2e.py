@@ -11,12 +11,11 @@ import pytest
 from bot.emulator.client import UserHandle
 from bot.groupbuy_cards import refresher
 from bot.sandbox import Stack
-from store import groupbuy, orders, users
-from tests.groupbuy.helpers import make_product, publish
-from tests.groupbuy.test_groupbuy_e2e import fire_deadline, started
-from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import posted, text_of
+from store import groupbuy, orders
+from tests.groupbuy.scene import group_buy_scene
+from tests.groupbuy.test_groupbuy_e2e import fire_deadline
+from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import text_of
 
-TELEGRAM_LANG = {"en": "en", "zh": "zh-hans"}
 DETAILS = "Ann Lee, +86 138 0013 8000, 9 Garden Road"
 WORDS = {
     "en": {
@@ -47,16 +46,8 @@ async def _asked(user: UserHandle, ask: str) -> int:
 async def test_switching_back_to_delivery_asks_for_the_details_once(shop: Stack, lang: str) -> None:
     await shop.client.set_flood_limits(False)
     words = WORDS[lang]
-    product = await make_product(shop.db, stock=20, price=5000, sku="GB-SHIP")
-    lena = await started(shop, "Lena", lang=TELEGRAM_LANG[lang])
-    await users.grant_role(shop.db, lena.id, "leader")
-    ann = await started(shop, "Ann", lang=TELEGRAM_LANG[lang])
-    group = await shop.client.group("Street", members=[lena, ann], bot_admin=True)
-    view = await publish(
-        shop.db, product, leader_id=lena.id, chat_id=group.id, minimum=1, tiers=(groupbuy.Tier(2, 4000),)
-    )
-    card = await posted(shop, group, view)
-    await ann.tap("Join", message=card, chat=group)
+    scene = await group_buy_scene(shop, "GB-SHIP", ["Ann"], lang=lang, minimum=1)
+    (ann,), view = scene.shoppers, scene.view
 
     # Pickup, then delivery: asked once, answered.
     panel = await ann.last_message()

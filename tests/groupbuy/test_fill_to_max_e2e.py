@@ -14,12 +14,11 @@ import handlers.groupbuy as groupbuy_handlers
 from bot.emulator.client import MessageView, UserHandle
 from bot.groupbuy_cards import refresher
 from bot.sandbox import Stack
-from store import groupbuy, orders, users
-from tests.groupbuy.helpers import make_product, publish
-from tests.groupbuy.test_groupbuy_e2e import labels, started
-from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, posted, text_of
+from store import groupbuy, orders
+from tests.groupbuy.scene import group_buy_scene
+from tests.groupbuy.test_groupbuy_e2e import labels
+from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, text_of
 
-TELEGRAM_LANG = {"en": "en", "zh": "zh-hans"}
 # What each language's shopper must (and must never) read once the buy filled up.
 WORDS = {
     "en": {
@@ -79,20 +78,9 @@ async def _two_people_buy(
     """Amy (new to the bot) joined a buy of at most 2 people and has her panel; Zoe is about to take the last
     place. Lena, Amy, Zoe, the buy, its card and Amy's panel."""
     await shop.client.set_flood_limits(False)
-    product = await make_product(shop.db, stock=20, price=5000, sku="GB-FILL")
-    lena = await started(shop, "Lena", lang=TELEGRAM_LANG[lang])
-    await users.grant_role(shop.db, lena.id, "leader")
-    amy = await shop.client.user("Amy", lang=TELEGRAM_LANG[lang])  # never seen: first tap is in the group
-    if last_started:
-        zoe = await started(shop, "Zoe", lang=TELEGRAM_LANG[lang])
-    else:
-        zoe = await shop.client.user("Zoe", lang=TELEGRAM_LANG[lang])
-    group = await shop.client.group("Street", members=[lena, amy, zoe], bot_admin=True)
-    view = await publish(
-        shop.db, product, leader_id=lena.id, chat_id=group.id, minimum=2, maximum=2, tiers=(groupbuy.Tier(2, 4000),)
-    )
-    card = await posted(shop, group, view)
-    await amy.tap("Join", message=card, chat=group)
+    unseen = {"Amy"} if last_started else {"Amy", "Zoe"}  # never seen: their first tap is in the group
+    scene = await group_buy_scene(shop, "GB-FILL", ["Amy", "Zoe"], lang=lang, unseen=unseen, joined=1, maximum=2)
+    lena, (amy, zoe), view, card = scene.leader, scene.shoppers, scene.view, scene.card
     await amy.open_deeplink(f"g_{view.id}")  # Amy's panel of the open buy, as the join toast offered
     amy_panel = await amy.last_message()
     assert amy_panel is not None and labels(amy_panel), "Amy's panel of the open buy has its buttons"

@@ -13,6 +13,7 @@ from bot.sandbox import Stack
 from store import groupbuy, users
 from store.models import utcnow
 from tests.groupbuy.helpers import POLICY, make_product, publish
+from tests.groupbuy.scene import close_question, group_buy_scene
 from tests.groupbuy.test_groupbuy_e2e import bot_messages, fire_deadline, labels, started
 from tests.strict import StrictTelegram
 
@@ -43,19 +44,10 @@ async def posted(shop: Stack, group: ChatHandle, view: groupbuy.GroupBuyView) ->
 
 
 async def test_close_now_asks_first_and_the_leaders_screen_then_shows_the_finished_buy(shop: Stack) -> None:
-    product = await make_product(shop.db, stock=20, price=5000, sku="GB-ONE")
-    alice, bob = await started(shop, "Alice"), await started(shop, "Bob")
-    lena, group = await leader_and_group(shop, alice, bob)
-    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
-    card = await posted(shop, group, view)
-    for person in (alice, bob):
-        await person.tap("Join", message=card, chat=group)
+    scene = await group_buy_scene(shop, "GB-ONE", ["Alice", "Bob"], leader_first=False)
+    lena, view = scene.leader, scene.view
 
-    await lena.send("/leader")
-    await lena.tap(f"#{view.id}")
-    detail = await lena.last_message()
-    assert detail is not None
-    await lena.tap("Close now", message=detail)
+    detail = await close_question(lena, view)
     ask = await current(shop, lena, detail.message_id)
     assert "Close «Oolong tea» now? 2 people have joined; everyone pays ¥40.00 each" in text_of(ask), text_of(ask)
     assert labels(ask) == ["✅ Yes, close now", "⬅️ Back"]
@@ -283,20 +275,11 @@ async def test_the_cards_counter_is_in_words_in_both_languages(shop: Stack) -> N
 async def test_a_join_after_the_close_question_moves_the_price_and_the_leader_is_asked_again(shop: Stack) -> None:
     """Outside tester: the question said "everyone pays ¥121.60", a fifth person joined, Yes closed the buy at
     ¥115.20. The Yes carries the price it showed; a moved price asks again with the buy as it is now."""
-    product = await make_product(shop.db, stock=20, price=5000, sku="GB-MOVE")
-    alice, bob, carol = await started(shop, "Alice"), await started(shop, "Bob"), await started(shop, "Carol")
-    lena, group = await leader_and_group(shop, alice, bob, carol)
-    view = await publish(
-        shop.db, product, leader_id=lena.id, chat_id=group.id, minimum=2, tiers=(groupbuy.Tier(3, 4000),)
+    scene = await group_buy_scene(
+        shop, "GB-MOVE", ["Alice", "Bob", "Carol"], leader_first=False, joined=2, tiers=(groupbuy.Tier(3, 4000),)
     )
-    card = await posted(shop, group, view)
-    for person in (alice, bob):
-        await person.tap("Join", message=card, chat=group)
-    await lena.send("/leader")
-    await lena.tap(f"#{view.id}")
-    detail = await lena.last_message()
-    assert detail is not None
-    await lena.tap("Close now", message=detail)
+    lena, carol, view, card, group = scene.leader, scene.shoppers[2], scene.view, scene.card, scene.group
+    detail = await close_question(lena, view)
     assert "everyone pays ¥50.00 each" in text_of(await current(shop, lena, detail.message_id))
 
     await carol.tap("Join", message=card, chat=group)  # the third: the ¥40.00 tier

@@ -13,12 +13,11 @@ import pytest
 from bot.emulator.client import MessageView, UserHandle
 from bot.groupbuy_cards import refresher
 from bot.sandbox import Stack
-from store import groupbuy, orders, users
-from tests.groupbuy.helpers import make_product, publish
-from tests.groupbuy.test_groupbuy_e2e import fire_deadline, labels, started
-from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import posted, text_of
+from store import groupbuy, orders
+from tests.groupbuy.scene import group_buy_scene
+from tests.groupbuy.test_groupbuy_e2e import fire_deadline, labels
+from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import text_of
 
-TELEGRAM_LANG = {"en": "en", "zh": "zh-hans"}
 WORDS = {
     "en": {
         "pay_there": "📍 Pickup, pay there",
@@ -55,16 +54,8 @@ async def _order(shop: Stack, group_buy_id: int, user_id: int) -> orders.OrderDe
 async def test_a_pay_on_pickup_group_buy_notice_carries_the_pickup_code(shop: Stack, lang: str) -> None:
     await shop.client.set_flood_limits(False)
     words = WORDS[lang]
-    product = await make_product(shop.db, stock=20, price=5000, sku="GB-CODE")
-    lena = await started(shop, "Lena", lang=TELEGRAM_LANG[lang])
-    await users.grant_role(shop.db, lena.id, "leader")
-    ann = await started(shop, "Ann", lang=TELEGRAM_LANG[lang])
-    bo = await started(shop, "Bo", lang=TELEGRAM_LANG[lang])
-    group = await shop.client.group("Street", members=[lena, ann, bo], bot_admin=True)
-    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
-    card = await posted(shop, group, view)
-    for person in (ann, bo):
-        await person.tap("Join", message=card, chat=group)
+    scene = await group_buy_scene(shop, "GB-CODE", ["Ann", "Bo"], lang=lang)
+    (ann, bo), view = scene.shoppers, scene.view
     panel = await ann.last_message()
     assert panel is not None and words["pay_there"] in labels(panel), labels(panel)
     await ann.tap(words["pay_there"], message=panel)

@@ -10,12 +10,11 @@ import pytest
 from bot.emulator.client import MessageView, UserHandle
 from bot.groupbuy_cards import refresher
 from bot.sandbox import Stack
-from store import groupbuy, orders, users
-from tests.groupbuy.helpers import make_product, publish
-from tests.groupbuy.test_groupbuy_e2e import fire_deadline, labels, started
-from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, posted, text_of
+from store import groupbuy, orders
+from tests.groupbuy.scene import group_buy_scene
+from tests.groupbuy.test_groupbuy_e2e import fire_deadline, labels
+from tests.groupbuy.test_groupbuy_tester_d12_d15_e2e import current, text_of
 
-TELEGRAM_LANG = {"en": "en", "zh": "zh-hans"}
 WORDS = {
     "en": {"pay_there": "📍 Pickup, pay there", "code": "🔑 Pickup code: {code}", "code_word": "Pickup code"},
     "zh": {"pay_there": "📍 自提，到店付款", "code": "🔑 取货码：{code}", "code_word": "取货码"},
@@ -32,17 +31,10 @@ async def _order(shop: Stack, group_buy_id: int, user: UserHandle) -> orders.Ord
 async def test_the_finished_panel_of_a_pay_at_pickup_participant_shows_the_pickup_code(shop: Stack, lang: str) -> None:
     await shop.client.set_flood_limits(False)
     words = WORDS[lang]
-    product = await make_product(shop.db, stock=20, price=5000, sku="GB-PANEL-CODE")
-    lena = await started(shop, "Lena", lang=TELEGRAM_LANG[lang])
-    await users.grant_role(shop.db, lena.id, "leader")
-    ann = await started(shop, "Ann", lang=TELEGRAM_LANG[lang])
-    bo = await started(shop, "Bo", lang=TELEGRAM_LANG[lang])
-    group = await shop.client.group("Street", members=[lena, ann, bo], bot_admin=True)
-    view = await publish(shop.db, product, leader_id=lena.id, chat_id=group.id, tiers=(groupbuy.Tier(2, 4000),))
-    card = await posted(shop, group, view)
+    scene = await group_buy_scene(shop, "GB-PANEL-CODE", ["Ann", "Bo"], lang=lang, minimum=2)
+    (ann, bo), view = scene.shoppers, scene.view
     panels: dict[int, int] = {}
     for person in (ann, bo):
-        await person.tap("Join", message=card, chat=group)
         panel = await person.last_message()
         assert panel is not None
         panels[person.id] = panel.message_id

@@ -25,15 +25,36 @@ from tests.support.test_e2e import _card, _labels, _last, _open_ticket, _topic_m
 pytestmark = pytest.mark.demo_people
 
 
+async def _taken(desk: Any, shopper: UserHandle, ask: str) -> support.TicketInfo:
+    """A ticket the shopper opened (asking for a person) and Sam took over."""
+    ticket = await _open_ticket(desk, shopper, ask)
+    await desk.people["Sam"].tap("Take over", message=await _card(desk, ticket), chat=desk.chats["support"])
+    return ticket
+
+
 async def _closed_by_agent(desk: Any, shopper: UserHandle, ask: str) -> tuple[support.TicketInfo, MessageView]:
     """A ticket Sam took and closed; returns it with the rating prompt the shopper got."""
-    ticket = await _open_ticket(desk, shopper, ask)
-    sam, group = desk.people["Sam"], desk.chats["support"]
-    await sam.tap("Take over", message=await _card(desk, ticket), chat=group)
-    await sam.send("/close", chat=group, thread=ticket.thread_id)
+    ticket = await _taken(desk, shopper, ask)
+    await desk.people["Sam"].send("/close", chat=desk.chats["support"], thread=ticket.thread_id)
     prompt = await _last(shopper)
     assert _labels(prompt) == ["1⭐", "2⭐", "3⭐", "4⭐", "5⭐"]
     return ticket, prompt
+
+
+async def _rated(desk: Any, who: str, ask: str, stars: str) -> tuple[UserHandle, support.TicketInfo]:
+    """`who`'s ticket, taken and closed by Sam, rated with `stars` on the prompt: the shopper and the ticket."""
+    shopper = desk.people[who]
+    ticket, _prompt = await _closed_by_agent(desk, shopper, ask)
+    await shopper.tap(stars)
+    return shopper, ticket
+
+
+def _both_languages(en: str, zh: str) -> list[pytest.ParameterSet]:
+    """Alice asking for a person in English and 李雷 in Chinese, each with the test's own words."""
+    return [
+        pytest.param("Alice", "I want to talk to a human", "en", en, id="en"),
+        pytest.param("李雷", "人工客服", "zh", zh, id="zh"),
+    ]
 
 
 async def _comment(desk: Any, ticket_id: int) -> str | None:
@@ -59,9 +80,7 @@ QUESTIONS = [
 async def test_a_question_right_after_rating_is_answered_not_filed_as_the_comment(
     desk: Any, who: str, ask: str, lang: str, question: str, answer: str
 ) -> None:
-    shopper = desk.people[who]
-    ticket, _prompt = await _closed_by_agent(desk, shopper, ask)
-    await shopper.tap("4⭐")
+    shopper, ticket = await _rated(desk, who, ask, "4⭐")
     rated = await _last(shopper)
     assert rated.text == t_plain(lang, "support.ticket.rated")
     assert _labels(rated) == [t_plain(lang, "support.button.comment")]
@@ -75,20 +94,15 @@ async def test_a_question_right_after_rating_is_answered_not_filed_as_the_commen
     assert (await support.get_ticket(desk.db, ticket.id)).rating == 4
 
 
-FEEDBACK = [
-    # Worded like questions: only the tap says they are feedback.
-    pytest.param("Alice", "I want to talk to a human", "en", "How did Sam fix it so fast? Thank you!", id="en"),
-    pytest.param("李雷", "人工客服", "zh", "怎么这么快就解决了？谢谢！", id="zh"),
-]
+# Worded like questions: only the tap says they are feedback.
+FEEDBACK = _both_languages("How did Sam fix it so fast? Thank you!", "怎么这么快就解决了？谢谢！")
 
 
 @pytest.mark.parametrize(("who", "ask", "lang", "feedback"), FEEDBACK)
 async def test_after_add_a_comment_the_message_is_the_comment_however_it_reads(
     desk: Any, who: str, ask: str, lang: str, feedback: str
 ) -> None:
-    shopper = desk.people[who]
-    ticket, _prompt = await _closed_by_agent(desk, shopper, ask)
-    await shopper.tap("5⭐")
+    shopper, ticket = await _rated(desk, who, ask, "5⭐")
     await shopper.tap(t_plain(lang, "support.button.comment"))
     prompt = await _last(shopper)
     assert prompt.text == t_plain(lang, "support.ticket.comment_prompt")
@@ -106,29 +120,23 @@ async def test_after_add_a_comment_the_message_is_the_comment_however_it_reads(
     ids=["en", "zh"],
 )
 async def test_asking_for_a_person_after_rating_opens_a_ticket(desk: Any, who: str, ask: str, again: str) -> None:
-    shopper = desk.people[who]
-    ticket, _prompt = await _closed_by_agent(desk, shopper, ask)
-    await shopper.tap("5⭐")
+    shopper, ticket = await _rated(desk, who, ask, "5⭐")
     await shopper.send(again)
     second = await support.active_ticket(desk.db, shopper.id)
     assert second is not None and second.id != ticket.id, "the request was filed as a rating comment"
     assert await _comment(desk, ticket.id) is None
 
 
-OPEN_AGAIN = [
-    pytest.param("Alice", "I want to talk to a human", "en", "The new box is wet too", id="en"),
-    pytest.param("李雷", "人工客服", "zh", "新的箱子也湿了", id="zh"),
-]
+OPEN_AGAIN = _both_languages("The new box is wet too", "新的箱子也湿了")
 
 
 @pytest.mark.parametrize(("who", "ask", "lang", "message"), OPEN_AGAIN)
 async def test_stars_tapped_on_an_old_prompt_while_a_new_ticket_is_open_ask_for_no_comment(
     desk: Any, who: str, ask: str, lang: str, message: str
 ) -> None:
-    shopper, sam, group = desk.people[who], desk.people["Sam"], desk.chats["support"]
+    shopper = desk.people[who]
     first, prompt = await _closed_by_agent(desk, shopper, ask)
-    second = await _open_ticket(desk, shopper, ask)
-    await sam.tap("Take over", message=await _card(desk, second), chat=group)
+    second = await _taken(desk, shopper, ask)
 
     await shopper.tap("5⭐", message=prompt)
     rated = next(m for m in await shopper.messages() if m.message_id == prompt.message_id)
@@ -152,11 +160,8 @@ async def test_an_open_ticket_wins_over_a_comment_step_left_waiting(
 ) -> None:
     """However the step was left waiting (another device, a process that stopped mid-way), a shopper with an open
     ticket talks to its agent."""
-    shopper, sam, group = desk.people[who], desk.people["Sam"], desk.chats["support"]
-    first, _prompt = await _closed_by_agent(desk, shopper, ask)
-    await shopper.tap("2⭐")
-    second = await _open_ticket(desk, shopper, ask)  # a request for a person reads as one: a new ticket
-    await sam.tap("Take over", message=await _card(desk, second), chat=group)
+    shopper, first = await _rated(desk, who, ask, "2⭐")
+    second = await _taken(desk, shopper, ask)  # a request for a person reads as one: a new ticket
     seen = await _last(shopper)
     key = StorageKey(bot_id=desk.app.bot.id, chat_id=shopper.id, user_id=shopper.id)
     await desk.app.dp.storage.set_state(key, SupportChat.rating_comment)
@@ -175,12 +180,9 @@ async def test_an_open_ticket_wins_over_a_comment_step_left_waiting(
 async def test_add_a_comment_tapped_after_a_new_ticket_opened_offers_no_comment(
     desk: Any, who: str, ask: str, lang: str, message: str
 ) -> None:
-    shopper, sam, group = desk.people[who], desk.people["Sam"], desk.chats["support"]
-    first, _prompt = await _closed_by_agent(desk, shopper, ask)
-    await shopper.tap("3⭐")
+    shopper, first = await _rated(desk, who, ask, "3⭐")
     rated = await _last(shopper)
-    second = await _open_ticket(desk, shopper, ask)
-    await sam.tap("Take over", message=await _card(desk, second), chat=group)
+    second = await _taken(desk, shopper, ask)
 
     await shopper.tap(t_plain(lang, "support.button.comment"), message=rated)
     redrawn = next(m for m in await shopper.messages() if m.message_id == rated.message_id)
