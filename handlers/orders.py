@@ -243,7 +243,9 @@ async def forget_answer(
         user_context.forget(query.from_user.id)
     await support_desk.anonymise_topic(ctx, query.from_user.id)
     await query.answer()
-    done = t(lang, "privacy.forgotten", orders=erased.orders_anonymised)
+    # "…and 0 orders" reads as if something went wrong (outside tester): a shopper with no orders is not told of them.
+    count = erased.orders_anonymised
+    done = t(lang, "privacy.forgotten", orders=count) if count else t(lang, "privacy.forgotten_no_orders")
     if erased.orders_open:
         done += "\n\n" + t(lang, "privacy.open_orders_kept", orders=erased.orders_open)
     if erased.group_buys_open:

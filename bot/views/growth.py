@@ -53,7 +53,11 @@ def points_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """`reminder_at`: when the daily reminder comes, with its zone (`09:00 UTC+8`, bot.views.clock.daily_at)."""
     lines = [t(lang, "growth.points_title", balance=balance)]
-    lines.append(t(lang, "growth.tier_line", tier=tier.tier.name(lang), discount=f"{tier.tier.discount_percent:g}"))
+    discount = tier.tier.discount_percent
+    if discount:
+        lines.append(t(lang, "growth.tier_line", tier=tier.tier.name(lang), discount=f"{discount:g}"))
+    else:  # the entry tier: "(0% member discount)" reads as a perk that is not one (outside tester)
+        lines.append(t(lang, "growth.tier_line_plain", tier=tier.tier.name(lang)))
     if tier.next_tier is not None:
         lines.append(
             t(
