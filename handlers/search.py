@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks.common import MenuCB
 from bot.callbacks.search import PREFIX, SearchCB
+from bot.chat_language import group_language
 from bot.context import AppContext
 from bot.i18n import t
 from bot.routes import Routes
@@ -48,6 +49,11 @@ async def search_command(
     message: Message, command: CommandObject, ctx: AppContext, lang: str, state: FSMContext
 ) -> None:
     if command.args and command.args.strip():
+        if not is_private(message):
+            # Results in a group are a shared message whose product buttons open shared cards: drawn in the
+            # group's language, as those cards are (outside tester: Chinese results, an English card, Back to
+            # Chinese results in one message).
+            lang = await group_language(ctx, message.chat.id)
         await answer_search(message, ctx, lang, command.args)
         return
     if is_private(message):
@@ -85,6 +91,9 @@ async def search_button(query: CallbackQuery, callback_data: SearchCB, ctx: AppC
         await query.answer(t(lang, "search.expired"), show_alert=True)
         return
     await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is not None and not is_private(message):
+        lang = await group_language(ctx, message.chat.id)
     try:
         results = await run_search(ctx, target)
     except ValueError:  # words saved by an older version that this one parses differently
