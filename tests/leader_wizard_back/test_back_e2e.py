@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import tap_guard
-from bot.emulator.client import MessageView, UserHandle
+from bot.emulator.client import ChatHandle, MessageView, UserHandle
 from store import groupbuy, users
 from store.models import utcnow
 from tests.groupbuy.helpers import make_product
@@ -32,6 +32,26 @@ async def same_screen(user: UserHandle, before: MessageView | None) -> MessageVi
     return shown
 
 
+async def oolong_wizard(shop: Any) -> tuple[UserHandle, ChatHandle]:
+    """Lena, a leader in a group, has started a set-up from the group and picked the Oolong tea (40 in stock)."""
+    await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
+    lena, group = await leader_in_group(shop)
+    await lena.send("/groupbuy", chat=group)
+    await lena.send("oolong")
+    return lena, group
+
+
+async def chinese_wizard(shop: Any) -> UserHandle:
+    """李雷, a Chinese leader in the group 邻居, has started a set-up from the group (Oolong tea, 40 in stock)."""
+    await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
+    li = await shop.client.user("李雷", lang="zh-hans")
+    await li.send("/start")
+    await users.grant_role(shop.db, li.id, "leader")
+    group = await shop.client.group("邻居", members=[li], bot_admin=True)
+    await li.send("/groupbuy", chat=group)
+    return li
+
+
 async def a_person_reads_first() -> None:
     """The same button on the same message tapped again within a second is taken for a double tap (bot.tap_guard,
     on real time): a person reads the screen they came back to before tapping «Continue» again."""
@@ -47,10 +67,7 @@ async def test_back_from_the_deadline_to_the_counts_keeps_them_and_the_changed_c
     morning: Any,
 ) -> None:
     shop = morning
-    await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
-    lena, group = await leader_in_group(shop)
-    await lena.send("/groupbuy", chat=group)
-    await lena.send("oolong")
+    lena, _group = await oolong_wizard(shop)
     await lena.tap("3+ ¥15.21 · 10+ ¥13.52")
     await lena.tap(row=0, col=0)  # the minimum 3 -> 2
     await lena.tap("Continue")
@@ -81,10 +98,7 @@ async def test_back_from_the_preview_to_the_pickup_and_the_deadline_publishes_th
     morning: Any,
 ) -> None:
     shop = morning
-    await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
-    lena, group = await leader_in_group(shop)
-    await lena.send("/groupbuy", chat=group)
-    await lena.send("oolong")
+    lena, group = await oolong_wizard(shop)
     for label in ("3+ ¥15.21 · 10+ ¥13.52", "Continue", "48 h after publishing", "North Community Locker"):
         await lena.tap(label)
     summary = await lena.last_message()
@@ -124,12 +138,7 @@ async def test_chinese_leader_with_one_pickup_point_goes_back_from_the_preview_t
     one_point_shop: Any,
 ) -> None:
     shop = one_point_shop
-    await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
-    li = await shop.client.user("李雷", lang="zh-hans")
-    await li.send("/start")
-    await users.grant_role(shop.db, li.id, "leader")
-    group = await shop.client.group("邻居", members=[li], bot_admin=True)
-    await li.send("/groupbuy", chat=group)
+    li = await chinese_wizard(shop)
     for label in ("乌龙茶", "3+ ¥15.21 · 10+ ¥13.52", "继续"):
         await li.tap(label)
     deadline = await li.last_message()

@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.callbacks.groupbuy import WizardCB
 from bot.emulator.client import MessageView, UserHandle
-from store import groupbuy, users
+from store import groupbuy
 from tests.groupbuy.helpers import make_product
-from tests.leader_wizard_back.test_back_e2e import BACK
+from tests.leader_wizard_back.test_back_e2e import BACK, chinese_wizard
 from tests.staff.test_groupbuy_wizard_e2e import labels, leader_in_group, private, text_of
 from tests.staff.test_wizard_buttons_e2e import alert_after
 
@@ -78,12 +78,7 @@ async def test_back_on_a_restarted_set_ups_question_and_on_a_question_already_an
 
 
 async def test_back_after_the_set_up_was_stopped_is_stale_in_chinese(shop: Any) -> None:
-    await make_product(shop.db, stock=40, price=1690, sku="GB-TEA")
-    li = await shop.client.user("李雷", lang="zh-hans")
-    await li.send("/start")
-    await users.grant_role(shop.db, li.id, "leader")
-    group = await shop.client.group("邻居", members=[li], bot_admin=True)
-    await li.send("/groupbuy", chat=group)
+    li = await chinese_wizard(shop)
     for label in ("乌龙茶", "3+ ¥15.21 · 10+ ¥13.52", "继续", "发布后 48 小时"):
         await li.tap(label)
     pickup = await li.last_message()
