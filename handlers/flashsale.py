@@ -201,14 +201,16 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
     points = ctx.settings.shop.pickup_points
     if points and order.delivery_method in ("delivery", "pickup"):
         # Like a normal checkout, the winner picks delivery or a pick-up point first; that button sends the invoice.
-        # The buttons price the goods (the subtotal), delivery with its fee: what each choice will charge.
-        fee = delivery_fee(ctx.settings, order.subtotal)
-        text = t(lang, "flashsale.pickup.choose")
-        if fee:
-            note = views.fee_note(lang, fee, order.currency, ctx.settings.shop.free_delivery_over, pickup=True)
-            text = f"{text}\n{note}"
-        markup = views.receipt_markup(lang, order.id, order.subtotal, fee, order.currency, points)
-        await message.answer(text, reply_markup=markup)
+        text, markup = views.pay_prompt(ctx, lang, order.id, order.subtotal, order.currency)
+        sent = await message.answer(text, reply_markup=markup)
+        # Kept, so the buttons come off if the unit goes back unpaid (store.flashsale.pay_messages).
+        await flashsale.record_pay_prompt(
+            ctx.db,
+            message.from_user.id,
+            order.id,
+            sent.message_id,
+            {"subtotal": order.subtotal, "currency": order.currency},
+        )
         return
     order = await _with_delivery_fee(ctx, order, message.from_user.id)
     await send_order_invoice(ctx, message.from_user.id, order, lang)

@@ -132,7 +132,13 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     """A digital product with a Star price is offered in Stars only (Telegram's rule for digital goods, as at a
     checkout); anything else in the shop's currency, a physical one after its delivery or pick-up choice. Delivery
     costs the shop's delivery fee (free from its threshold, as at a checkout): the message says so and each button
-    names what it charges."""
+    names what it charges.
+
+    With `gone` (the order ended unpaid: store.flashsale.pay_messages) it is the edit of a message that offered to
+    pay, this one or the delivery or pick-up choice (`kind` "prompt"): the same text, a line saying the unit went
+    back, and no buttons."""
+    if params.get("gone"):
+        return _render_gone(app, lang, params)
     stars = params.get("stars") if app.settings.payments.stars_enabled else None
     currency = str(params["currency"])
     goods = int(params["price"])
@@ -146,7 +152,7 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
         price=price,
         order_id=params["order_id"],
         minutes=params["minutes"],
-        until=local_time(params["expires_at"], app.settings.shop.timezone),
+        until=local_time(params.get("offer_expires_at") or params["expires_at"], app.settings.shop.timezone),
     )
     points = app.settings.shop.pickup_points
     if fee:
@@ -159,6 +165,30 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     label = t(lang, "flashsale.pay_stars" if stars else "flashsale.pay", price=charged)
     pay = InlineKeyboardButton(text=label, callback_data=FlashPayCB(order_id=params["order_id"]).pack())
     return Outgoing(text=text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[pay]]))
+
+
+def _render_gone(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
+    if params.get("kind") == "prompt":
+        text, _ = pay_prompt(app, lang, int(params["order_id"]), int(params["subtotal"]), str(params["currency"]))
+    else:
+        text = render_won(app, lang, {**params, "gone": None}).text
+    why = "cancelled" if params["gone"] == "cancelled" else "expired"
+    note = t(lang, f"flashsale.gone.{why}", order_id=params["order_id"])
+    return Outgoing(text=f"{text}\n\n{note}", edit_message_id=int(params["edit_message_id"]))
+
+
+def pay_prompt(
+    app: AppContext, lang: str, order_id: int, subtotal: int, currency: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The delivery or pick-up choice `/start fsp_<order id>` answers with, as at a normal checkout: the buttons
+    price the goods (the subtotal), delivery with its fee, what each choice will charge."""
+    fee = delivery_fee(app.settings, subtotal)
+    text = t(lang, "flashsale.pickup.choose")
+    if fee:
+        note = fee_note(lang, fee, currency, app.settings.shop.free_delivery_over, pickup=True)
+        text = f"{text}\n{note}"
+    markup = receipt_markup(lang, order_id, subtotal, fee, currency, app.settings.shop.pickup_points)
+    return text, markup
 
 
 def fee_note(lang: str, fee: int, currency: str, free_over: int, *, pickup: bool) -> str:

@@ -57,6 +57,7 @@ from store.flashsale.lifecycle import (
     start_sale,
 )
 from store.flashsale.parsing import parse_groups, parse_time
+from store.flashsale.pay_messages import record_pay_prompt
 from store.flashsale.rules import (
     BUSY,
     CANCELLED,
@@ -74,6 +75,7 @@ from store.flashsale.rules import (
     MISSED,
     MISSED_TEMPLATE,
     NOT_STARTED,
+    PAY_PROMPT_TEMPLATE,
     PUBLIC_JOB,
     RETRY,
     SCHEDULED,
@@ -126,6 +128,7 @@ __all__ = [
     "MISSED",
     "MISSED_TEMPLATE",
     "NOT_STARTED",
+    "PAY_PROMPT_TEMPLATE",
     "PUBLIC_JOB",
     "RETRY",
     "SCHEDULED",
@@ -173,6 +176,7 @@ __all__ = [
     "price_for_stars",
     "products_on_sale",
     "public_key",
+    "record_pay_prompt",
     "redraw_count",
     "sale_by_key",
     "set_subscribed",

@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import notify, orders
+from store import orders
 from store.db import Database
 from store.errors import NotFound
-from store.flashsale.lifecycle import _edit_cards
+from store.flashsale.lifecycle import _edit_cards, _enqueue_many
 from store.flashsale.rules import (
     ENDED,
     ENDED_OUTCOME,
@@ -27,6 +27,7 @@ from store.flashsale.rules import (
     WON,
     WON_TEMPLATE,
     stars_price,
+    won_key,
 )
 from store.flashsale.views import _counted, _load
 from store.models import Product, User, utcnow
@@ -248,15 +249,18 @@ async def commit_claims(
         )
         minutes = max(1, int(payment_window.total_seconds() // 60))
         claim_orders: list[dict[str, Any]] = []
-        messages: list[tuple[int, str, dict[str, Any]]] = []
+        # Keyed by order: when the unit goes back unpaid, its Pay buttons are taken off (store.flashsale.pay_messages).
+        messages: list[dict[str, Any]] = []
         for (index, request), order in zip(won, created, strict=True):
             claim_orders.append({"id": recorded[index][0], "order_id": order.id})
             results[index] = ClaimResult(WON, order.id, contacts.get(request.user_id, (None, None))[1])
             messages.append(
-                (
-                    request.user_id,
-                    WON_TEMPLATE,
-                    {
+                {
+                    "chat_id": request.user_id,
+                    "user_id": request.user_id,
+                    "template": WON_TEMPLATE,
+                    "dedupe_key": won_key(order.id),
+                    "params": {
                         "order_id": order.id,
                         "sale_id": sale_id,
                         "title_en": view.title_en,
@@ -268,9 +272,9 @@ async def commit_claims(
                         "digital": product.is_digital,
                         "stars": stars,
                     },
-                )
+                }
             )
-        await notify.enqueue_many(session, messages)
+        await _enqueue_many(session, messages)
         if claim_orders:
             await session.execute(update(FlashClaim), claim_orders)
         if sold >= stock:

@@ -9,6 +9,7 @@ from sqlalchemy import SQLColumnExpression, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import order_hooks, orders, scheduling
+from store.flashsale import pay_messages
 from store.flashsale.lifecycle import _edit_cards
 from store.flashsale.rules import END_JOB, EXPIRED_TEMPLATE, LIVE, SOURCE, end_key
 from store.flashsale.stock import _give_to_product
@@ -23,7 +24,9 @@ async def _claim_of(session: AsyncSession, order_id: int) -> FlashClaim | None:
 
 
 async def unit_back(session: AsyncSession, change: order_hooks.Transition) -> None:
-    """An unpaid flash order ended: its unit goes back to the pool (or to the product if the sale is over)."""
+    """An unpaid flash order ended: its unit goes back to the pool (or to the product if the sale is over), and the
+    messages that offered to pay for it lose their Pay buttons (the notice of the end is queued with the transition:
+    expiry_notice)."""
     order = change.order
     if order.source != SOURCE or change.from_status not in orders.UNPAID or order.source_ref is None:
         return
@@ -32,6 +35,7 @@ async def unit_back(session: AsyncSession, change: order_hooks.Transition) -> No
         return
     claim.status = "returned"
     await _give_unit_back(session, order.source_ref)
+    await pay_messages.retire(session, order.id, change.to_status)
 
 
 async def _give_unit_back(session: AsyncSession, sale_id: int, **also: Any) -> None:

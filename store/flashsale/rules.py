@@ -29,8 +29,25 @@ SUMMARY_TEMPLATE = "flashsale.summary"  # to admins when a sale ends
 MISSED_TEMPLATE = "flashsale.missed_note"  # to admins when a start came too late
 # private: a won unit's order expired unpaid; replaces the generic "order expired" notice (hooks.unit_back)
 EXPIRED_TEMPLATE = "flashsale.expired"
+# private: the delivery or pick-up choice `/start fsp_<order id>` answered with (sent by the handler, not the outbox:
+# its row is written already sent, so the message id is known when the unit goes back; store.flashsale.pay_messages)
+PAY_PROMPT_TEMPLATE = "flashsale.pay_prompt"
 
 MAX_STOCK = 100_000
+
+
+def won_key(order_id: int) -> str:
+    """The outbox key of a winner's "you got one, pay within N minutes" message."""
+    return f"flashwon:{order_id}"
+
+
+PAY_PROMPTS_KEPT = 5
+
+
+def pay_prompt_keys(order_id: int) -> list[str]:
+    """The outbox keys under which the order's delivery or pick-up choices are kept (exact keys: the unique index
+    finds them; a LIKE prefix is not indexed under every collation)."""
+    return [f"flashprompt:{order_id}:{n}" for n in range(PAY_PROMPTS_KEPT)]
 
 
 def stars_price(regular: int, regular_stars: int, flash_price: int) -> int:
