@@ -9,9 +9,10 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
@@ -20,9 +21,9 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from bot import nlu_service
 from bot.access import has_role
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.views import support as views
-from bot.views.clock import zoned_hours
+from bot.views.clock import zoned, zoned_hours
 from store import reachability, support, users
 from store.errors import Forbidden
 from store.models import utcnow
@@ -171,7 +172,35 @@ async def open_ticket_for(
     intro = html.escape(nlu_service.faq_answer(ctx.settings, "human_agent", lang))
     if reason == "refund" and order_id is not None:
         intro = t(lang, "support.orders.refund_ticket", order_id=order_id) + intro
-    return t(lang, "support.ticket.opened", intro=intro), views.back_to_bot_markup(lang, ticket.id)
+    markup = views.back_to_bot_markup(lang, ticket.id)
+    offline = support_offline(ctx.settings.shop.hours, ctx.settings.shop.timezone, utcnow())
+    if offline is not None:
+        # Not "a person will reply here" at 05:56 (outside tester): the team is offline, the message is kept for
+        # them, and they answer from the next opening.
+        opens, day = offline
+        day_name = t_plain(lang, f"support.ticket.opens_{day}")
+        return t(lang, "support.ticket.opened_offline", intro=intro, opens=opens, day=day_name), markup
+    return t(lang, "support.ticket.opened", intro=intro), markup
+
+
+def support_offline(hours: str, timezone: str, now: datetime) -> tuple[str, str] | None:
+    """Outside the support hours (config shop.hours, e.g. "09:00-21:00", on the shop's clock): when the team is
+    back (`09:00 UTC+8`) and whether that is "today" or "tomorrow" (the locale key's suffix); None while the team
+    is in, or when the hours are written some other way (no claim about them either way)."""
+    try:
+        start_text, end_text = (part.strip() for part in hours.split("-", 1))
+        start = time.fromisoformat(start_text)
+        end = time.max if end_text in ("24:00", "23:59") else time.fromisoformat(end_text)
+    except ValueError:
+        return None
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    clock = local.time().replace(tzinfo=None)
+    if start <= clock < end or start == end:
+        return None
+    day = "today" if clock < start else "tomorrow"
+    opening = datetime.combine(local.date() + timedelta(days=day == "tomorrow"), start, zone)
+    return zoned(opening, timezone, "%H:%M"), day
 
 
 async def refresh_card(ctx: AppContext, ticket_id: int) -> None:

@@ -79,6 +79,27 @@ _ORDER_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# The answer to "I was charged twice": recorded under this name (the classifier has no such intent: its intents are
+# dialogues.nlu.INTENTS, and it reads these messages as payment_problem, whose answer says "please try again").
+DOUBLE_CHARGE = "payment_double_charge"
+# "charged twice", "double charged", "you took my money twice", "billed 2 times", "two charges", typos included.
+_TWICE = r"(?:\btwi[cs]e\b|\btwicw\b|\btwo times\b|\b2 times\b|\b2x\b|\bdouble\b)"
+_MONEY = r"\b(?:money|payment|cash|funds|amount|\$\d+|\d+ ?(?:yuan|rmb|cny|usd))"
+_DOUBLE_CHARGE_EN = re.compile(
+    rf"\b(?:ch?arg\w*|chrag\w*|cahrg\w*|bill\w*|paid|payed|debit\w*|deduct\w*)\b[^.?!]{{0,40}}?{_TWICE}"
+    rf"|\b(?:took|taken|take|withdr[ae]w\w*)\b[^.?!]{{0,20}}?{_MONEY}[^.?!]{{0,20}}?{_TWICE}"
+    rf"|{_MONEY}[^.?!]{{0,25}}?\b(?:took|taken|withdrawn|gone|went out)\b[^.?!]{{0,15}}?{_TWICE}"
+    r"|\bd(?:ou|uo|o)b(?:le|el|l|e)?[\s-]*(?:ch?arg\w*|chrag\w*|bill\w*|paid|payed|payment|debit\w*|deduct\w*)"
+    r"|\b(?:duplicate|double|two|2)\s+(?:charges|transactions|deductions|debits)\b"
+    r"|\bduplicate\s+(?:charge|payment|transaction)\b",
+    re.IGNORECASE,
+)
+# "我被重复扣款了", "扣了两次钱", "付了两次钱", "被扣了两遍", "多扣钱了", "收了我两次钱", "扣了两笔".
+_DOUBLE_CHARGE_ZH = re.compile(
+    r"重复(?:扣|付款|支付|收费|收款|交费)|多扣|多收|扣重|双重扣"
+    r"|(?:扣|收|付)(?:款|费|钱)?了?(?:我)?(?:两|2|二)(?:次|遍|回|笔)"
+    r"|(?:两|2)(?:次|笔)(?:扣|收)"
+)
 
 
 def reply_language(text: str, lang: str) -> str:
@@ -166,6 +187,11 @@ async def _answer_text(
         return
     if nlu_scope.is_small_talk(text):
         await _send(message, ctx, t(reply_lang, "nlu.smalltalk"), _human_markup(reply_lang), intent="small_talk")
+        return
+    if double_charge(text):
+        # Before the classifier: it reads "I was charged twice" as a failed payment, and that answer asks the
+        # shopper to pay again (outside tester).
+        await answer_intent(message, ctx, DOUBLE_CHARGE, reply_lang, text, turn_id)
         return
     result = await nlu_service.understand(ctx, text, text_lang)
     if not nlu_service.confident(ctx, result):
@@ -257,6 +283,8 @@ async def compose_answer(
     """The answer to `intent` (text and buttons), whether the classifier was sure or the shopper picked it."""
     if intent == "human_agent":
         return await open_ticket_for(ctx, user_id, lang)
+    if intent == DOUBLE_CHARGE or (intent in ("payment_problem", "refund_request") and double_charge(text)):
+        return await _double_charge(ctx, user_id, lang, text, turn_id)
     if intent == "track_order":
         reply, rows = await _track(ctx, user_id, lang, text)
     elif intent == "cancel_order":
@@ -387,6 +415,38 @@ async def _refund(
         has_orders = bool(await support.recent_orders(ctx.db, user_id, 1))
         problem = t(lang, "support.refund.none_refundable" if has_orders else "support.refund.no_orders")
     return problem, views.answer_markup(lang, text, turn_id, [[views.human_button(lang)]])
+
+
+def double_charge(text: str | None) -> bool:
+    """The message says the shopper was charged twice ("I was charged twice", "我被重复扣款了")."""
+    return bool(text) and bool(_DOUBLE_CHARGE_EN.search(text or "") or _DOUBLE_CHARGE_ZH.search(text or ""))
+
+
+async def _double_charge(
+    ctx: AppContext, user_id: int, lang: str, text: str | None, turn_id: int | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Charged twice: never "please try again". We say we will check it, ask which order (the shopper's paid
+    orders, as the refund picker shows them: a tap hands over with the order on the agent's card) and offer a
+    person first."""
+    intro = t(lang, "support.double_charge.intro")
+    rows = [[views.human_button(lang)]]
+    named = named_order(text)
+    problem = ""
+    if named is not None:
+        line = await support.order_of(ctx.db, user_id, named)  # another shopper's order is "not found" too
+        if line is not None:
+            if line.status in orders.PAID_STATUSES:
+                rows += views.order_picker(lang, [line], "rfd")
+            ask = t(lang, "support.double_charge.named", order_id=line.id)
+            return f"{intro}\n{ask}", views.answer_markup(lang, text, turn_id, rows)
+        problem = t(lang, "support.refund.unknown_order", order_id=named) + "\n"
+    paid = [o for o in await _recent(ctx, user_id) if o.status in orders.PAID_STATUSES and _is_recent(o)]
+    if paid:
+        rows += views.order_picker(lang, [_line(o) for o in paid], "rfd")
+        ask = t(lang, "support.double_charge.pick")
+    else:
+        ask = t(lang, "support.double_charge.no_orders")
+    return f"{intro}\n{problem}{ask}", views.answer_markup(lang, text, turn_id, rows)
 
 
 async def _past_return_window(ctx: AppContext, lang: str, line: support.OrderLine) -> str:
