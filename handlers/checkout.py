@@ -46,6 +46,7 @@ from dialogues.nlu import FALLBACK_INTENT, IntentResult
 from dialogues.nlu.builtin import has_enough_signal
 from store import checkout, orders, phones
 from store.errors import DomainError
+from store.growth import coupons
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -278,9 +279,10 @@ async def contact_chosen(
     await edit_or_answer(query, text, markup)
 
 
-async def _points_usable(ctx: AppContext, user_id: int, lang: str, data: dict[str, Any]) -> bool:
-    """Whether "Use my points" would take anything off this summary (no points, or none the cap lets in)."""
-    quote = await checkout.preview(
+async def _with_points(ctx: AppContext, user_id: int, lang: str, data: dict[str, Any]) -> checkout.Quote:
+    """This summary's quote with "Use my points" on: its points_spent is what the points would take off (none
+    when there are no points, the cap lets none in, or nothing is left to pay)."""
+    return await checkout.preview(
         ctx.db,
         user_id,
         data.get(keys.DELIVERY) or "delivery",
@@ -289,7 +291,6 @@ async def _points_usable(ctx: AppContext, user_id: int, lang: str, data: dict[st
         use_points=True,
         lang=lang,
     )
-    return quote.points_spent > 0
 
 
 @routes.callback_query(
@@ -302,11 +303,18 @@ async def summary_option(
     data = await _own_button(query, callback_data, state, lang)
     if data is None:
         return
-    turning_points_on = callback_data.action == "pts" and not data.get(keys.POINTS, False)
-    if turning_points_on and not await _points_usable(ctx, query.from_user.id, lang, data):
-        # Nothing would change on the summary: say why instead of flipping the button.
-        await query.answer(t(lang, "checkout.no_points"))
-        return
+    points_on = False
+    if callback_data.action == "pts":
+        with_points = await _with_points(ctx, query.from_user.id, lang, data)
+        # The button shows points in use only when they take something off (views.summary): a tap on it as shown
+        # turns them off; on "Use my points" it turns them on, or says why nothing would change.
+        shown_on = bool(data.get(keys.POINTS)) and with_points.points_spent > 0
+        points_on = not shown_on
+        if points_on and with_points.points_spent <= 0:
+            # Nothing would change on the summary: say why instead of flipping the button.
+            why = "checkout.points_not_needed" if with_points.total == 0 else "checkout.no_points"
+            await query.answer(t(lang, why))
+            return
     await query.answer()
     if callback_data.action == "coupon":
         await state.set_state(CheckoutSG.coupon)
@@ -316,7 +324,7 @@ async def summary_option(
     if callback_data.action == "nocoupon":
         await state.update_data({keys.COUPON: None})
     elif callback_data.action == "pts":
-        await state.update_data({keys.POINTS: not data.get(keys.POINTS, False)})
+        await state.update_data({keys.POINTS: points_on})
     text, markup = await _summary(ctx, query.from_user.id, lang, state)
     await edit_or_answer(query, text, markup)
 
@@ -376,6 +384,13 @@ async def pay_chosen(
             if exc.code == "checkout_in_progress":  # the other tap of a double tap is placing it right now
                 await query.answer(repeat)
                 return
+        if _kind_changed(exc, stars):
+            # The cart changed from digital only to mixed (or back) since this summary: it is no longer the right
+            # checkout (Stars or money, delivery or none), so it starts again from the cart as it is now.
+            text, markup = await _begin(ctx, query.from_user.id, lang, state)
+            await query.answer(t_plain(lang, "checkout.cart_changed"), show_alert=True)
+            await edit_or_answer(query, text, markup)
+            return
         if exc.code != "checkout_price_changed":
             raise
         text, markup = await _summary(ctx, query.from_user.id, lang, state)
@@ -411,6 +426,14 @@ async def pay_chosen(
         markup = views.order_button(lang, placed.order_id)
         markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
         text = t(lang, "checkout.placed_free", order_id=placed.order_id)
+        if choice.delivery_method == "pickup":
+            # The one confirmation of a free order (no "payment received" follows): where and what to show.
+            point = pickup_point(ctx, choice.pickup_point)
+            if point is not None:
+                text += "\n" + t(lang, "checkout.free_pickup_at", name=point.name.get(lang))
+            code = (await orders.get_order(ctx.db, placed.order_id)).pickup_code
+            if code:
+                text += "\n" + t(lang, "orders.pickup_code", code=code)
         await edit_or_answer(query, *_then_digital(lang, held, text, markup))
         return
     minutes = ctx.settings.orders.reservation_minutes
@@ -477,6 +500,14 @@ async def _answer_placed(ctx: AppContext, query: CallbackQuery, lang: str, order
             await message.edit_reply_markup(reply_markup=None)
 
 
+def _kind_changed(exc: DomainError, stars: bool) -> bool:
+    """A Pay refused because the cart is no longer the kind its summary was made for: a Stars summary whose cart
+    now holds physical products, or a money summary whose cart now holds digital products only."""
+    if stars:
+        return exc.code == "checkout_payment_unavailable"
+    return exc.code == "checkout_digital_stars_only"
+
+
 def _then_digital(
     lang: str, held: bool, text: str, markup: InlineKeyboardMarkup | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -499,7 +530,7 @@ async def stale_checkout_button(query: CallbackQuery, callback_data: CheckoutCB,
 
 @routes.message(Command("cancel"), StateFilter(CheckoutSG))
 @routes.message(
-    StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon),
+    StateFilter(CheckoutSG.name, CheckoutSG.phone, CheckoutSG.address, CheckoutSG.coupon, CheckoutSG.summary),
     F.text.in_({t(language, "checkout.cancel_text") for language in LANGUAGES}),
 )
 async def cancel_typed(message: Message, lang: str, state: FSMContext) -> None:
@@ -524,6 +555,22 @@ async def _answered_question(message: Message, ctx: AppContext, lang: str, state
     asked = text.endswith(("?", "？"))
     if not asked and not has_enough_signal(text):
         return False
+    answer = await _faq_answer(ctx, text, lang)
+    if not asked and (answer is None or (await state.get_data()).get(keys.ASKED) == text):
+        return False
+    await state.update_data({keys.ASKED: text})
+    what = t(lang, f"checkout.step.{step}")
+    lines = [answer or t(lang, "checkout.question_later"), "", t(lang, "checkout.expect_text", step=what)]
+    if not asked:
+        shown = text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"  # the reply stays within limits
+        lines.append(t(lang, "checkout.send_again", text=html.escape(shown), step=what))
+    await message.answer("\n".join(lines))
+    return True
+
+
+async def _faq_answer(ctx: AppContext, text: str, lang: str) -> str | None:
+    """The FAQ's answer (HTML) when the classifier reads `text` with high confidence as a question it has an
+    answer for; None otherwise."""
     try:
         result = await nlu_service.understand(ctx, text, lang)
     except Exception:  # the classifier's trouble must not block a checkout: the text is taken as typed
@@ -535,17 +582,20 @@ async def _answered_question(message: Message, ctx: AppContext, lang: str, state
         and result.intent not in NOT_QUESTIONS
         and nlu_service.has_response(result.intent)
     )
-    if not asked and (not faq or (await state.get_data()).get(keys.ASKED) == text):
-        return False
-    await state.update_data({keys.ASKED: text})
-    what = t(lang, f"checkout.step.{step}")
-    answer = html.escape(nlu_service.faq_answer(ctx.settings, result.intent, lang)) if faq else None
-    lines = [answer or t(lang, "checkout.question_later"), "", t(lang, "checkout.expect_text", step=what)]
-    if not asked:
-        shown = text if len(text) <= ECHO_MAX else text[: ECHO_MAX - 1] + "…"  # the reply stays within limits
-        lines.append(t(lang, "checkout.send_again", text=html.escape(shown), step=what))
+    return html.escape(nlu_service.faq_answer(ctx.settings, result.intent, lang)) if faq else None
+
+
+@routes.message(StateFilter(CheckoutSG.summary), F.chat.type == "private", ~F.text.startswith("/"))
+async def summary_typed(message: Message, ctx: AppContext, lang: str) -> None:
+    """Anything typed (or sent) at the summary, whose answer is a button: a question is answered as at the typed
+    steps, then the shopper is reminded to choose how to pay with the buttons (or /cancel). Nothing goes
+    unanswered, and the summary stays."""
+    text = " ".join((message.text or "").split())
+    asked = text.endswith(("?", "？"))
+    answer = await _faq_answer(ctx, text, lang) if asked or has_enough_signal(text) else None
+    lines = [answer or t(lang, "checkout.question_later"), ""] if asked or answer else []
+    lines.append(t(lang, "checkout.choose_with_buttons"))
     await message.answer("\n".join(lines))
-    return True
 
 
 @routes.message(StateFilter(CheckoutSG.name), ANSWER)
@@ -588,7 +638,13 @@ async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSM
 
 @routes.message(StateFilter(CheckoutSG.coupon), ANSWER)
 async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
-    if message.from_user is None or await _answered_question(message, ctx, lang, state, "coupon"):
+    if message.from_user is None:
+        return
+    # One word that is a coupon's code (in any case) is that code, tried as such (it may still not apply, and
+    # then says why); anything else may be a question.
+    words = (message.text or "").split()
+    known = len(words) == 1 and await coupons.exists(ctx.db, words[0])
+    if not known and await _answered_question(message, ctx, lang, state, "coupon"):
         return
     data = await state.get_data()
     try:

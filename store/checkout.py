@@ -32,6 +32,10 @@ from store.models import CartItem, Product, User, utcnow
 from store.money import STARS
 
 NAME_MIN, NAME_MAX = 2, 64
+# The payment choice of a summary whose discounts cover the whole total: the order is placed paid, nothing charged.
+FREE_CHOICE = "free"
+# How such an order is paid (orders.payment_method; shown as "covered by discounts", never as a card payment).
+COVERED_BY_DISCOUNTS = "discounts"
 ADDRESS_MIN, ADDRESS_MAX = 5, 300
 
 
@@ -366,6 +370,8 @@ def _check_payment_method(choice: CheckoutChoice, quote: Quote, policy: Checkout
         raise DomainError("checkout_digital_stars_only")
     if method == "card" and policy.card_enabled:
         return
+    if method == FREE_CHOICE:  # its total must come out 0 once the discounts are applied (place_order_in)
+        return
     if method == "pickup" and policy.pickup_payment_enabled and quote.delivery_method == "pickup":
         return
     raise DomainError("checkout_payment_unavailable")
@@ -436,7 +442,8 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
         choice.user_id,
         order_lines,
         currency=STARS if stars else quote.currency,
-        payment_method=choice.payment_method,
+        # A free choice is written as card until its discounts prove it free (then it reads COVERED_BY_DISCOUNTS).
+        payment_method="card" if choice.payment_method == FREE_CHOICE else choice.payment_method,
         delivery_method=quote.delivery_method,
         source="cart",
         expires_at=now + timedelta(minutes=hold) if hold > 0 else None,
@@ -466,6 +473,8 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
             points_spent=final.points_spent,
             coupon_code=final.coupon_code,
         )
+    if choice.payment_method == FREE_CHOICE and order.total != 0:
+        raise Conflict("checkout_price_changed")  # no longer free: the summary shows the new total and its ways to pay
     if choice.expected_total is not None and (
         order.total != choice.expected_total or (choice.expected_currency or order.currency) != order.currency
     ):
@@ -486,6 +495,9 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
             user.contact_name, user.phone, user.address = contact.name, contact.phone, contact.address
 
     if order.total == 0 and not pay_on_pickup:
-        # Fully covered by discounts: nothing to charge, Telegram cannot invoice zero.
-        await orders.transition(session, order.id, orders.PAID, "system")
+        # Fully covered by discounts: nothing to charge (Telegram cannot invoice zero), and nothing was paid by card.
+        # The checkout's own message confirms it ("fully covered by your discounts"): no "payment received" notice.
+        if not stars:
+            order.payment_method = COVERED_BY_DISCOUNTS
+        await orders.transition(session, order.id, orders.PAID, "system", notify_buyer=False)
     return PlacedOrder(order.id, order.status, order.total, order.currency, order.payment_method, order.expires_at)

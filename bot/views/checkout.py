@@ -21,10 +21,13 @@ from bot.config.sections import PickupPoint
 from bot.context import AppContext
 from bot.i18n import t, t_plain
 from bot.views.clock import zoned_hours
-from store.checkout import Quote
+from store.checkout import FREE_CHOICE, Quote
 from store.models import utcnow
 from store.money import STARS, Money
 from store.orders import Contact
+
+# The Pay button's value on a summary with nothing to pay (store.checkout.FREE_CHOICE).
+FREE = FREE_CHOICE
 
 
 def money(amount: int, currency: str) -> str:
@@ -184,8 +187,15 @@ def summary(
     if coupons_enabled:
         label = t(lang, "checkout.coupon_remove", code=coupon) if coupon else t(lang, "checkout.coupon_button")
         options.append(_button(label, "nocoupon" if coupon else "coupon", token))
-    options.append(_button(t(lang, "checkout.points_on" if use_points else "checkout.points_off"), "pts", token))
+    # "Using my points" only while they take something off: with nothing left to pay none are used.
+    points_used = use_points and quote.points_spent > 0
+    options.append(_button(t(lang, "checkout.points_on" if points_used else "checkout.points_off"), "pts", token))
     rows.append(options)
+    if quote.total == 0:
+        # Discounts cover it all: nothing to pay by card or at the counter, one button places the order.
+        rows.append([_button(t(lang, "checkout.pay_free"), "pay", token, FREE)])
+        rows.append(_cancel_row(lang, token))
+        return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
     if card:
         rows.append([_button(t(lang, "checkout.pay_card", amount=money(quote.total, cur)), "pay", token, "card")])
     if pay_on_pickup:
