@@ -23,13 +23,14 @@ from tests.conftest import USER_PACE_SECONDS, arm_strict, verify_strict
 
 @asynccontextmanager
 async def shop_at(
-    when: datetime, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+    when: datetime, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest, *, demo_people: bool = False
 ) -> AsyncIterator[Any]:
     with time_machine.travel(when, tick=True):
         stack = await start_stack(
             settings,
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
             emulator_config=EmulatorConfig(flood_limits=True, time_scale=1.0, user_pace_seconds=USER_PACE_SECONDS),
+            demo_people=demo_people,
         )
         arm_strict(stack, request)
         try:
@@ -39,12 +40,13 @@ async def shop_at(
             await stack.stop()
 
 
-def shop_fixture_at(when: datetime) -> Callable[..., Any]:
-    """A fixture (assign it to a name in the test module) giving the `shop` stack started on `when`."""
+def shop_fixture_at(when: datetime, *, demo_people: bool = False) -> Callable[..., Any]:
+    """A fixture (assign it to a name in the test module) giving the `shop` stack started on `when`; with
+    `demo_people`, the sandbox's demo people and support group too."""
 
     @pytest.fixture
     async def stack_at(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-        async with shop_at(when, settings, tmp_path, request) as stack:
+        async with shop_at(when, settings, tmp_path, request, demo_people=demo_people) as stack:
             yield stack
 
     return stack_at
