@@ -150,7 +150,7 @@ async def test_forgetme_says_an_open_group_buy_keeps_the_details(shop: Any, lang
     await alice.send("/forgetme")
     await alice.tap(t(lang, "privacy.forget_yes"))
     said = await wait_bot_says(shop.client, alice, t(lang, "privacy.open_group_buys_kept", buys=1))
-    assert t(lang, "privacy.forgotten", orders=0) in (said.text or "")
+    assert t(lang, "privacy.forgotten_no_orders") in (said.text or "")
     async with shop.db.read() as session:
         part = (
             await session.execute(select(GroupBuyParticipant).where(GroupBuyParticipant.user_id == alice.id))
