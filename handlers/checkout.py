@@ -415,9 +415,8 @@ async def pay_chosen(
     if placed.status == orders.CONFIRMED:
         point = pickup_point(ctx, choice.pickup_point)
         text = views.placed_pickup(lang, placed.order_id, placed.total, placed.currency, point)
-        code = (await orders.get_order(ctx.db, placed.order_id)).pickup_code
-        if code:  # what the counter asks for when it hands the order over
-            text += "\n" + t(lang, "orders.pickup_code", code=code)
+        if placed.pickup_code:
+            text += "\n" + t(lang, "orders.pickup_code", code=placed.pickup_code)
         markup = views.order_button(lang, placed.order_id)
         markup = await social.after_checkout(ctx, query.from_user.id, lang, placed.order_id, markup)
         await edit_or_answer(query, *_then_digital(lang, held, text, markup))
@@ -431,9 +430,8 @@ async def pay_chosen(
             point = pickup_point(ctx, choice.pickup_point)
             if point is not None:
                 text += "\n" + t(lang, "checkout.free_pickup_at", name=point.name.get(lang))
-            code = (await orders.get_order(ctx.db, placed.order_id)).pickup_code
-            if code:
-                text += "\n" + t(lang, "orders.pickup_code", code=code)
+            if placed.pickup_code:
+                text += "\n" + t(lang, "orders.pickup_code", code=placed.pickup_code)
         await edit_or_answer(query, *_then_digital(lang, held, text, markup))
         return
     minutes = ctx.settings.orders.reservation_minutes

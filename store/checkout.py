@@ -138,6 +138,7 @@ class PlacedOrder:
     currency: str
     payment_method: str
     expires_at: datetime | None
+    pickup_code: str | None = None  # what the counter asks for when it hands a pickup order over
 
 
 # ---------------------------------------------------------------- input rules (pure)
@@ -442,8 +443,8 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
         choice.user_id,
         order_lines,
         currency=STARS if stars else quote.currency,
-        # A free choice is written as card until its discounts prove it free (then it reads COVERED_BY_DISCOUNTS).
-        payment_method="card" if choice.payment_method == FREE_CHOICE else choice.payment_method,
+        # A free choice is paid by its discounts; the total must prove it (below).
+        payment_method=COVERED_BY_DISCOUNTS if choice.payment_method == FREE_CHOICE else choice.payment_method,
         delivery_method=quote.delivery_method,
         source="cart",
         expires_at=now + timedelta(minutes=hold) if hold > 0 else None,
@@ -473,8 +474,11 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
             points_spent=final.points_spent,
             coupon_code=final.coupon_code,
         )
-    if choice.payment_method == FREE_CHOICE and order.total != 0:
-        raise Conflict("checkout_price_changed")  # no longer free: the summary shows the new total and its ways to pay
+    covered = order.total == 0 and not pay_on_pickup and not stars
+    if covered != (choice.payment_method == FREE_CHOICE):
+        # No longer free, or now free: the summary shows the new total and its ways to pay (Telegram cannot invoice
+        # zero, and an order the discounts cover is never recorded as paid by card).
+        raise Conflict("checkout_price_changed")
     if choice.expected_total is not None and (
         order.total != choice.expected_total or (choice.expected_currency or order.currency) != order.currency
     ):
@@ -497,7 +501,13 @@ async def place_order_in(session: AsyncSession, choice: CheckoutChoice, policy: 
     if order.total == 0 and not pay_on_pickup:
         # Fully covered by discounts: nothing to charge (Telegram cannot invoice zero), and nothing was paid by card.
         # The checkout's own message confirms it ("fully covered by your discounts"): no "payment received" notice.
-        if not stars:
-            order.payment_method = COVERED_BY_DISCOUNTS
         await orders.transition(session, order.id, orders.PAID, "system", notify_buyer=False)
-    return PlacedOrder(order.id, order.status, order.total, order.currency, order.payment_method, order.expires_at)
+    return PlacedOrder(
+        order.id,
+        order.status,
+        order.total,
+        order.currency,
+        order.payment_method,
+        order.expires_at,
+        order.pickup_code,
+    )

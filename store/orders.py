@@ -66,7 +66,8 @@ STOCK_RELEASING_SOURCES = frozenset({"cart"})
 
 DELIVERY_METHODS = ("delivery", "pickup", "digital")
 STATUS_TEMPLATE = "orders.status_changed"
-PAYMENT_METHODS = ("card", "stars", "pickup")
+# "discounts": nothing was charged, the order's discounts cover its whole total (store.checkout.COVERED_BY_DISCOUNTS).
+PAYMENT_METHODS = ("card", "stars", "pickup", "discounts")
 
 
 def can_transition(from_status: str, to_status: str, *, delivery_method: str = "delivery") -> bool:

@@ -26,9 +26,6 @@ from store.models import utcnow
 from store.money import STARS, Money
 from store.orders import Contact
 
-# The Pay button's value on a summary with nothing to pay (store.checkout.FREE_CHOICE).
-FREE = FREE_CHOICE
-
 
 def money(amount: int, currency: str) -> str:
     return Money(amount, currency).format()
@@ -193,7 +190,7 @@ def summary(
     rows.append(options)
     if quote.total == 0:
         # Discounts cover it all: nothing to pay by card or at the counter, one button places the order.
-        rows.append([_button(t(lang, "checkout.pay_free"), "pay", token, FREE)])
+        rows.append([_button(t(lang, "checkout.pay_free"), "pay", token, FREE_CHOICE)])
         rows.append(_cancel_row(lang, token))
         return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
     if card:
