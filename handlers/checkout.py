@@ -46,7 +46,6 @@ from dialogues.nlu import FALLBACK_INTENT, IntentResult
 from dialogues.nlu.builtin import has_enough_signal
 from store import checkout, orders, phones
 from store.errors import DomainError
-from store.growth import coupons
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -638,12 +637,8 @@ async def address_typed(message: Message, ctx: AppContext, lang: str, state: FSM
 async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMContext) -> None:
     if message.from_user is None:
         return
-    # One word that is a coupon's code (in any case) is that code, tried as such (it may still not apply, and
-    # then says why); anything else may be a question.
-    words = (message.text or "").split()
-    known = len(words) == 1 and await coupons.exists(ctx.db, words[0])
-    if not known and await _answered_question(message, ctx, lang, state, "coupon"):
-        return
+    # The text is tried as a code first (any case; a code that exists but does not apply says why); only text that
+    # is no coupon's code may be a question.
     data = await state.get_data()
     try:
         code = checkout.clean_coupon(message.text or "")
@@ -661,6 +656,8 @@ async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMC
     except DomainError as exc:
         if not _about_the_coupon(exc):
             raise
+        if exc.code in _NOT_A_CODE and await _answered_question(message, ctx, lang, state, "coupon"):
+            return
         # Still at the coupon step: say why, and keep both ways on (another code, or back without one).
         text, markup = views.ask_coupon(lang, data[keys.TOKEN], refused=error_text(lang, exc))
         await message.answer(text, reply_markup=markup)
@@ -668,6 +665,10 @@ async def coupon_typed(message: Message, ctx: AppContext, lang: str, state: FSMC
     await state.update_data({keys.COUPON: code})
     text, markup = await _summary(ctx, message.from_user.id, lang, state)
     await message.answer(text, reply_markup=markup)
+
+
+# What the store says of text that is no coupon's code (not shaped like one, or no such coupon).
+_NOT_A_CODE = frozenset({"checkout_bad_coupon", "coupon_unknown"})
 
 
 def _about_the_coupon(exc: DomainError) -> bool:

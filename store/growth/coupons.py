@@ -229,13 +229,6 @@ async def find(session: AsyncSession, code: str) -> Coupon:
     return coupon
 
 
-async def exists(db: Database, code: str) -> bool:
-    """Whether a coupon has this code (matched as codes are: NFKC, any case), whatever its state."""
-    async with db.read() as session:
-        found = await session.execute(select(Coupon.id).where(Coupon.code == normalise(code)).limit(1))
-        return found.first() is not None
-
-
 async def automatic_promotions(session: AsyncSession) -> list[Coupon]:
     rows = await session.execute(select(Coupon).where(Coupon.automatic.is_(True), Coupon.active.is_(True)))
     return list(rows.scalars())
