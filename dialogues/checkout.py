@@ -29,6 +29,7 @@ PHONE = "ck_phone"
 ADDRESS = "ck_address"
 COUPON = "ck_coupon"
 POINTS = "ck_points"
+POINTS_TAKEN = "ck_points_taken"  # the last summary showed points taking something off (its button reads "on")
 EXPECTED_TOTAL = "ck_total"
 EXPECTED_CURRENCY = "ck_currency"
 ORDER_ID = "ck_order"

@@ -68,6 +68,7 @@ OWN_KEYS = (
     keys.ADDRESS,
     keys.COUPON,
     keys.POINTS,
+    keys.POINTS_TAKEN,
     keys.EXPECTED_TOTAL,
     keys.EXPECTED_CURRENCY,
     keys.ORDER_ID,
@@ -303,13 +304,13 @@ async def summary_option(
     if data is None:
         return
     points_on = False
-    if callback_data.action == "pts":
+    with_points: checkout.Quote | None = None
+    # The button shows points in use only when they take something off (views.summary): a tap on it as shown
+    # turns them off; on "Use my points" it turns them on, or says why nothing would change.
+    if callback_data.action == "pts" and not data.get(keys.POINTS_TAKEN):
         with_points = await _with_points(ctx, query.from_user.id, lang, data)
-        # The button shows points in use only when they take something off (views.summary): a tap on it as shown
-        # turns them off; on "Use my points" it turns them on, or says why nothing would change.
-        shown_on = bool(data.get(keys.POINTS)) and with_points.points_spent > 0
-        points_on = not shown_on
-        if points_on and with_points.points_spent <= 0:
+        points_on = True
+        if with_points.points_spent <= 0:
             # Nothing would change on the summary: say why instead of flipping the button.
             why = "checkout.points_not_needed" if with_points.total == 0 else "checkout.no_points"
             await query.answer(t(lang, why))
@@ -324,7 +325,7 @@ async def summary_option(
         await state.update_data({keys.COUPON: None})
     elif callback_data.action == "pts":
         await state.update_data({keys.POINTS: points_on})
-    text, markup = await _summary(ctx, query.from_user.id, lang, state)
+    text, markup = await _summary(ctx, query.from_user.id, lang, state, quote=with_points)
     await edit_or_answer(query, text, markup)
 
 
@@ -688,20 +689,25 @@ async def not_text(message: Message, state: FSMContext, _: Translator) -> None:
 # ---------------------------------------------------------------- summary
 
 
-async def _summary(ctx: AppContext, user_id: int, lang: str, state: FSMContext) -> tuple[str, InlineKeyboardMarkup]:
+async def _summary(
+    ctx: AppContext, user_id: int, lang: str, state: FSMContext, *, quote: checkout.Quote | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The summary of the checkout in `state`; `quote`: its preview when the caller has just made it (same
+    options), so it is not computed twice."""
     data = await state.get_data()
-    delivery = data.get(keys.DELIVERY) or "delivery"
-    quote = await checkout.preview(
-        ctx.db,
-        user_id,
-        delivery,
-        policy(ctx),
-        coupon_code=data.get(keys.COUPON),
-        use_points=bool(data.get(keys.POINTS)),
-        lang=lang,
-    )
+    if quote is None:
+        quote = await checkout.preview(
+            ctx.db,
+            user_id,
+            data.get(keys.DELIVERY) or "delivery",
+            policy(ctx),
+            coupon_code=data.get(keys.COUPON),
+            use_points=bool(data.get(keys.POINTS)),
+            lang=lang,
+        )
     await state.update_data(
         {
+            keys.POINTS_TAKEN: bool(data.get(keys.POINTS)) and quote.points_spent > 0,
             keys.EXPECTED_TOTAL: quote.total,
             keys.EXPECTED_CURRENCY: quote.currency,
             "ck_stars": quote.stars_total,
