@@ -14,7 +14,8 @@ knows is answered in any state, so one typed during a dialogue is not met with s
    "do you have green tea?" still go to the classifier (product_availability) and keep the search button.
 3. Otherwise the intent classifier (bot.nlu_service). At or above `nlu.threshold` the intent is answered:
    order-aware intents from the store (track_order, cancel_order, refund_request: a refund asks which order unless
-   the message names one or only one can be refunded), the shopper's own
+   the message names one or only one can be refunded; payment_double_charge, "I was charged twice": we will check
+   and refund the extra charge, which order is it, never the failed-payment "please try again"), the shopper's own
    points / check-in streak / referrals for the loyalty intents, a ticket for human_agent, and the FAQ text
    with the shop's values for everything else (for "contact", how to reach the shop, with a "Talk to a human"
    button rather than a ticket). Small talk ("how are you", "lol", bot.nlu_scope) gets a
@@ -34,7 +35,9 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -42,7 +45,6 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import nlu_scope, nlu_service, tap_guard
-from bot import payments as bot_payments
 from bot.callbacks.nlu import HUMAN_BUTTON, DidYouMeanCB
 from bot.callbacks.support import SupCB
 from bot.chat_language import follow_conversation, spoken_language
@@ -52,14 +54,18 @@ from bot.middlewares import UserContextMiddleware
 from bot.routes import Routes
 from bot.support_desk import RELAYED, agent_name, open_ticket_for
 from bot.telegram_utils import edit_or_answer
+from bot.views import orders as order_views
 from bot.views import support as views
-from bot.views.assistant import did_you_mean_markup
+from bot.views.assistant import did_you_mean_markup, stock_answer
 from bot.views.clock import zoned
 from dialogues.nlu import FALLBACK_INTENT, detect_language
 from dialogues.nlu.builtin import has_enough_signal
 from store import groupbuy, nlu_review, orders, support
 from store.models import utcnow
 from store.money import Money
+
+if TYPE_CHECKING:
+    from store.search import ResultItem
 
 log = logging.getLogger(__name__)
 routes = Routes("assistant")
@@ -79,26 +85,31 @@ _ORDER_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# The answer to "I was charged twice": recorded under this name (the classifier has no such intent: its intents are
-# dialogues.nlu.INTENTS, and it reads these messages as payment_problem, whose answer says "please try again").
-DOUBLE_CHARGE = "payment_double_charge"
-# "charged twice", "double charged", "you took my money twice", "billed 2 times", "two charges", typos included.
-_TWICE = r"(?:\btwi[cs]e\b|\btwicw\b|\btwo times\b|\b2 times\b|\b2x\b|\bdouble\b)"
-_MONEY = r"\b(?:money|payment|cash|funds|amount|\$\d+|\d+ ?(?:yuan|rmb|cny|usd))"
-_DOUBLE_CHARGE_EN = re.compile(
-    rf"\b(?:ch?arg\w*|chrag\w*|cahrg\w*|bill\w*|paid|payed|debit\w*|deduct\w*)\b[^.?!]{{0,40}}?{_TWICE}"
-    rf"|\b(?:took|taken|take|withdr[ae]w\w*)\b[^.?!]{{0,20}}?{_MONEY}[^.?!]{{0,20}}?{_TWICE}"
-    rf"|{_MONEY}[^.?!]{{0,25}}?\b(?:took|taken|withdrawn|gone|went out)\b[^.?!]{{0,15}}?{_TWICE}"
-    r"|\bd(?:ou|uo|o)b(?:le|el|l|e)?[\s-]*(?:ch?arg\w*|chrag\w*|bill\w*|paid|payed|payment|debit\w*|deduct\w*)"
-    r"|\b(?:duplicate|double|two|2)\s+(?:charges|transactions|deductions|debits)\b"
-    r"|\bduplicate\s+(?:charge|payment|transaction)\b",
-    re.IGNORECASE,
+# "is durian in stock?": the words around the product's name (English words; Chinese at either end of a run).
+AVAILABILITY_TEXT_MAX = 200
+AVAILABILITY_SHOWN = 3  # several matches: the top few with their stock
+FEW_LEFT = 10  # "only 3 left" below this many
+_AVAILABILITY_TOKEN = re.compile(r"[A-Za-z][A-Za-z\-]*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_EN_FILLER = frozenset(
+    {
+        *("a", "an", "the", "is", "are", "was", "were", "be", "been", "do", "does", "did", "you", "u", "ya", "your"),
+        *("we", "i", "me", "my", "have", "has", "had", "got", "get", "any", "some", "still", "in", "stock"),
+        *("instock", "stocked", "available", "availability", "sell", "sells", "selling", "sold", "out", "of"),
+        *("left", "there", "here", "can", "could", "would", "will", "buy", "carry", "currently", "now", "today"),
+        *("tomorrow", "please", "pls", "plz", "hi", "hello", "hey", "back", "anymore", "more", "again", "it", "its"),
+        *("them", "they", "this", "that", "these", "those", "item", "items", "product", "products", "thing"),
+        *("things", "stuff", "anything", "something", "everything", "what", "which", "when", "how", "many", "much"),
+        *("restock", "restocked", "restocking", "come", "coming", "s", "right", "yet", "for", "sale", "to", "on"),
+        *("at", "shop", "store", "whether", "if", "know", "want", "looking", "need", "and", "or", "with", "not"),
+        *("t", "don", "doesn", "isn", "aren", "ok", "okay", "also", "too", "by", "able", "find", "again", "ever"),
+    }
 )
-# "我被重复扣款了", "扣了两次钱", "付了两次钱", "被扣了两遍", "多扣钱了", "收了我两次钱", "扣了两笔".
-_DOUBLE_CHARGE_ZH = re.compile(
-    r"重复(?:扣|付款|支付|收费|收款|交费)|多扣|多收|扣重|双重扣"
-    r"|(?:扣|收|付)(?:款|费|钱)?了?(?:我)?(?:两|2|二)(?:次|遍|回|笔)"
-    r"|(?:两|2)(?:次|笔)(?:扣|收)"
+_ZH_LEAD = re.compile(
+    r"^(?:请问|你好|您好|你们|您们|你|您|这里|店里|现在|目前|还|有没有|有没|有卖|有(?!机)|在卖|卖|能买到|可以买到|买得到)+"
+)
+_ZH_TAIL = re.compile(
+    r"(?:现在|目前|还有|还剩|有没有|有货|现货|没货|缺货|库存|卖完|售罄|断货|补货|到货|什么时候|多少|几个|几件|没有|在卖"
+    r"|有|没|货|卖|吗|呢|啊|吧|么|嘛|了|的|呀|不|还)+$"
 )
 
 
@@ -187,11 +198,6 @@ async def _answer_text(
         return
     if nlu_scope.is_small_talk(text):
         await _send(message, ctx, t(reply_lang, "nlu.smalltalk"), _human_markup(reply_lang), intent="small_talk")
-        return
-    if double_charge(text):
-        # Before the classifier: it reads "I was charged twice" as a failed payment, and that answer asks the
-        # shopper to pay again (outside tester).
-        await answer_intent(message, ctx, DOUBLE_CHARGE, reply_lang, text, turn_id)
         return
     result = await nlu_service.understand(ctx, text, text_lang)
     if not nlu_service.confident(ctx, result):
@@ -283,12 +289,14 @@ async def compose_answer(
     """The answer to `intent` (text and buttons), whether the classifier was sure or the shopper picked it."""
     if intent == "human_agent":
         return await open_ticket_for(ctx, user_id, lang)
-    if intent == DOUBLE_CHARGE or (intent in ("payment_problem", "refund_request") and double_charge(text)):
+    if intent == "payment_double_charge":
         return await _double_charge(ctx, user_id, lang, text, turn_id)
     if intent == "track_order":
         reply, rows = await _track(ctx, user_id, lang, text)
     elif intent == "cancel_order":
         reply, rows = await _cancel(ctx, user_id, lang)
+    elif intent == "product_availability":
+        reply, rows = await _availability(ctx, user_id, lang, text)
     elif intent == "refund_request":
         return await _refund(ctx, user_id, lang, text, turn_id)
     elif intent in ("points_question", "checkin_question", "referral_question"):
@@ -312,7 +320,7 @@ async def _recent(ctx: AppContext, user_id: int) -> list[orders.OrderSummary]:
     return await orders.latest_orders(ctx.db, user_id, PICKER_SIZE)
 
 
-def _is_recent(order: orders.OrderSummary) -> bool:
+def _is_recent(order: orders.OrderSummary | support.OrderLine) -> bool:
     return order.created_at >= utcnow() - timedelta(days=RECENT_ORDER_DAYS)
 
 
@@ -374,6 +382,61 @@ async def _cancel(ctx: AppContext, user_id: int, lang: str) -> tuple[str, list[l
     return text, [[views.human_button(lang)]]
 
 
+async def _availability(
+    ctx: AppContext, user_id: int, lang: str, text: str | None
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """ "is durian in stock?", "榴莲有货吗": the live facts of the product the question names (in stock, how many
+    left when few, sold out with "Notify me"), a few matches with theirs, or that the shop does not sell it (outside
+    tester: the FAQ text answered every such question). A question that names no product keeps the FAQ text."""
+    words = product_words(text)
+    if not words:
+        return _faq(ctx, "product_availability", lang), []
+    try:
+        from bot.search_screens import run_search
+        from store.search import SearchTarget
+
+        results = await run_search(ctx, SearchTarget(words=words))
+    except Exception:  # search trouble must not cost the shopper their answer
+        log.exception("availability search failed for %r", words)
+        return _faq(ctx, "product_availability", lang), []
+    found = list(results.items) if not results.partial else []
+    if not found and results.suggestion:  # a typo: "durain"
+        found = list(results.suggested)
+    clear = _clear_match(found, words)
+    watching = False
+    if clear is not None and clear.stock <= 0:
+        from store import stock_alerts
+
+        watching = await stock_alerts.is_watching(ctx.db, user_id, clear.id)
+    shown = [clear] if clear is not None else found[:AVAILABILITY_SHOWN]
+    return stock_answer(lang, words, shown, few=FEW_LEFT, watching=watching)
+
+
+def _clear_match(found: Sequence[ResultItem], words: str) -> ResultItem | None:
+    """The one product the words name: the only match, or the one whose title is exactly the words."""
+    if len(found) == 1:
+        return found[0]
+    wanted = " ".join(words.casefold().split())
+    exact = [item for item in found if wanted in (item.title_en.casefold(), item.title_zh.casefold())]
+    return exact[0] if len(exact) == 1 else None
+
+
+def product_words(text: str | None) -> str:
+    """What names a product in an availability question: "is durian in stock?" -> "durian", "还有苹果吗" -> "苹果",
+    "do you have green tea" -> "green tea"; "" when nothing is left ("is it in stock?")."""
+    if not text or len(text) > AVAILABILITY_TEXT_MAX:
+        return ""
+    kept: list[str] = []
+    for token in _AVAILABILITY_TOKEN.findall(text):
+        if _CJK.match(token):
+            token = _ZH_TAIL.sub("", _ZH_LEAD.sub("", token))
+            if token:
+                kept.append(token)
+        elif token.casefold() not in _EN_FILLER:
+            kept.append(token)
+    return " ".join(kept)
+
+
 def named_order(text: str | None) -> int | None:
     """The order number a message names ("refund order 12", "#12", "订单12退款", "12号订单"), if any."""
     found = _ORDER_NUMBER.search(text or "")
@@ -417,17 +480,12 @@ async def _refund(
     return problem, views.answer_markup(lang, text, turn_id, [[views.human_button(lang)]])
 
 
-def double_charge(text: str | None) -> bool:
-    """The message says the shopper was charged twice ("I was charged twice", "我被重复扣款了")."""
-    return bool(text) and bool(_DOUBLE_CHARGE_EN.search(text or "") or _DOUBLE_CHARGE_ZH.search(text or ""))
-
-
 async def _double_charge(
     ctx: AppContext, user_id: int, lang: str, text: str | None, turn_id: int | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Charged twice: never "please try again". We say we will check it, ask which order (the shopper's paid
-    orders, as the refund picker shows them: a tap hands over with the order on the agent's card) and offer a
-    person first."""
+    """Charged twice (intent payment_double_charge): never "please try again", the failed-payment answer. We say we
+    will check it, ask which order (the shopper's recent orders a refund can be asked for, as the refund picker shows
+    them: a tap hands over with the order on the agent's card) and offer a person first."""
     intro = t(lang, "support.double_charge.intro")
     rows = [[views.human_button(lang)]]
     named = named_order(text)
@@ -440,9 +498,11 @@ async def _double_charge(
             ask = t(lang, "support.double_charge.named", order_id=line.id)
             return f"{intro}\n{ask}", views.answer_markup(lang, text, turn_id, rows)
         problem = t(lang, "support.refund.unknown_order", order_id=named) + "\n"
-    paid = [o for o in await _recent(ctx, user_id) if o.status in orders.PAID_STATUSES and _is_recent(o)]
+    # Paid orders of the last RECENT_ORDER_DAYS (a double charge is noticed on the statement within days), delivered
+    # ones too whatever the return window: an extra charge is not a return.
+    paid = [o for o in await support.refundable_orders(ctx.db, user_id, PICKER_SIZE) if _is_recent(o)]
     if paid:
-        rows += views.order_picker(lang, [_line(o) for o in paid], "rfd")
+        rows += views.order_picker(lang, paid, "rfd")
         ask = t(lang, "support.double_charge.pick")
     else:
         ask = t(lang, "support.double_charge.no_orders")
@@ -547,13 +607,21 @@ async def track_button(query: CallbackQuery, callback_data: SupCB, ctx: AppConte
     await edit_or_answer(query, text)
 
 
-@routes.callback_query(SupCB.filter(F.a == "cnlq"))
+@routes.callback_query(SupCB.filter(F.a.in_({"cnlq", "cnl"})))
 async def cancel_pick_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
-    text, detail = await order_status(ctx, query.from_user.id, callback_data.v, lang)
+    """An order picked from "cancel my order"'s picker (cnlq), or the "Cancel order #N" of an answer drawn before
+    the assistant asked first (cnl): the /orders question "Cancel order #N? Yes / No" (bot/views/orders.py), whose
+    buttons are handled by handlers/orders.py. A cancel gives the reserved stock back and loses a pickup hold, so
+    this tap never cancels (outside tester); a stale tap on a cancelled order is told so."""
+    # Ownership is checked by the orders store: another shopper's order is "not found".
+    detail = await orders.get_order(ctx.db, callback_data.v, query.from_user.id)
+    if detail.status == orders.CANCELLED:
+        await query.answer(t_plain(lang, "support.orders.already_cancelled", order_id=detail.id), show_alert=True)
+        return
     await query.answer()
     if detail.cancellable:
-        markup = InlineKeyboardMarkup(inline_keyboard=[[views.cancel_button(lang, detail.id)]])
-        await edit_or_answer(query, f"{text}\n{t(lang, 'support.orders.cancel_offer')}", markup)
+        text, markup = order_views.cancel_confirm(lang, detail)
+        await edit_or_answer(query, text, markup)
     else:
         status = views.status_name(lang, detail.status)
         await edit_or_answer(query, t(lang, "support.orders.cannot_cancel", order_id=detail.id, status=status))
@@ -585,15 +653,6 @@ async def refund_pick_button(
 async def refund_never_mind_button(query: CallbackQuery, _: Translator) -> None:
     await query.answer()
     await edit_or_answer(query, _("support.refund.dropped"))
-
-
-@routes.callback_query(SupCB.filter(F.a == "cnl"))
-async def cancel_button(query: CallbackQuery, callback_data: SupCB, ctx: AppContext, lang: str) -> None:
-    # Ownership and the state rule are checked by the orders store (another shopper's order is "not found").
-    detail = await orders.cancel_by_buyer(ctx.db, callback_data.v, query.from_user.id)
-    await query.answer()
-    await edit_or_answer(query, t(lang, "support.orders.cancelled", order_id=detail.id))
-    await bot_payments.withdraw_older_invoices(ctx, detail.id)  # a cancelled order's Pay buttons go with it
 
 
 @routes.callback_query(DidYouMeanCB.filter())

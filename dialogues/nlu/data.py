@@ -26,6 +26,7 @@ INTENTS: tuple[str, ...] = (
     "pickup_points",
     "payment_methods",
     "payment_problem",
+    "payment_double_charge",
     "invoice_request",
     "coupon_question",
     "promotions",
