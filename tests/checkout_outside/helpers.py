@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.emulator.client import MessageView, UserHandle
-from store.models import Category, Product
 from tests.orders.helpers import fill_cart, last_text, make_product
 
 LANG_CODES = {"en": "en", "zh": "zh-hans"}
@@ -27,28 +24,8 @@ async def shopper(shop: Any, name: str, lang: str) -> UserHandle:
 
 
 async def make_fruit(shop: Any, sku: str = "FRUIT-APPLE", price: int = 2000) -> int:
-    """A physical product in the category whose slug is "fruit"."""
-    async with shop.db.tx() as session:
-        category = (await session.execute(select(Category).where(Category.slug == "fruit"))).scalar_one_or_none()
-        if category is None:
-            category = Category(slug="fruit", name_en="Fruit", name_zh="水果")
-            session.add(category)
-            await session.flush()
-        product = Product(
-            sku=sku,
-            category_id=category.id,
-            title_en="Apple",
-            title_zh="苹果",
-            price=price,
-            currency="CNY",
-            is_digital=False,
-            stars_price=None,
-            stock=10,
-            active=True,
-        )
-        session.add(product)
-        await session.flush()
-        return product.id
+    """A physical product (an apple) in the category whose slug is "fruit"."""
+    return await make_product(shop.db, sku, price=price, category=("fruit", "Fruit", "水果"), titles=("Apple", "苹果"))
 
 
 async def at_summary(shop: Any, user: UserHandle, lang: str, items: dict[int, int]) -> MessageView:

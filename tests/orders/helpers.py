@@ -25,18 +25,24 @@ async def make_product(
     digital: bool = False,
     stars: int | None = None,
     active: bool = True,
+    category: tuple[str, str, str] = ("test", "Test", "测试"),
+    titles: tuple[str, str] | None = None,
 ) -> int:
+    """A product in the category of slug `category[0]` (created with its en/zh names when missing); `titles`:
+    its en/zh titles, else "Product <sku>" / "商品 <sku>"."""
+    slug, name_en, name_zh = category
+    title_en, title_zh = titles or (f"Product {sku}", f"商品 {sku}")
     async with db.tx() as session:
-        category = (await session.execute(select(Category).where(Category.slug == "test"))).scalar_one_or_none()
-        if category is None:
-            category = Category(slug="test", name_en="Test", name_zh="测试")
-            session.add(category)
+        found = (await session.execute(select(Category).where(Category.slug == slug))).scalar_one_or_none()
+        if found is None:
+            found = Category(slug=slug, name_en=name_en, name_zh=name_zh)
+            session.add(found)
             await session.flush()
         product = Product(
             sku=sku,
-            category_id=category.id,
-            title_en=f"Product {sku}",
-            title_zh=f"商品 {sku}",
+            category_id=found.id,
+            title_en=title_en,
+            title_zh=title_zh,
             price=price,
             currency="CNY",
             is_digital=digital,
