@@ -73,6 +73,9 @@ async def add(db: Database, user_id: int, product_id: int) -> bool:
         ).first()
         if row is None:
             raise NotFound("catalog_product_unavailable")
+        # One shopper's adds one at a time (their user row locked; SQLite writes are serial anyway): under READ
+        # COMMITTED two adds at once each counted only their own insert, and a full list took both.
+        await session.execute(select(User.id).where(User.id == user_id).with_for_update())
         product = product_from_row(row)
         price = product.paid_money.amount
         # Insert first, count after: a product already on the list is "already there" however full the list is

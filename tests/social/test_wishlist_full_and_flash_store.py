@@ -5,6 +5,7 @@ its products' live flash prices (a sale open to everyone with units left) in the
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, update
@@ -52,6 +53,36 @@ async def test_a_full_wishlist_refuses_only_what_it_does_not_hold(any_db: Databa
 
     assert await wishlist.remove(any_db, 1, pot) is True  # room for one: the new product goes in
     assert await wishlist.add(any_db, 1, tea) is True
+    assert await wished(any_db, 1) == wishlist.MAX_ITEMS
+
+
+async def test_the_last_free_place_goes_to_one_of_several_products_added_at_once(
+    any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten different products tapped at once (several devices, several processes) on a list with one free place:
+    one goes in, nine are refused as full, and the list never holds more than MAX_ITEMS (on PostgreSQL each
+    insert-then-count saw only its own insert and all ten went in)."""
+    skus = [f"NEW-{n}" for n in range(10)]
+    await add_products(any_db, *(product(sku) for sku in skus))
+    await make_user(any_db, 1)
+    await fill(any_db, 1)
+    assert await wishlist.remove(any_db, 1, await product_id(any_db, "FILL-0")) is True
+    ids = [await product_id(any_db, sku) for sku in skus]
+    real_insert = wishlist._insert_ignore
+
+    async def slow_insert(session: Any, row: Any) -> bool:
+        # Each add pauses between its insert and its count, so ten adds that can overlap do (deterministically).
+        added = await real_insert(session, row)
+        await asyncio.sleep(0.05)
+        return added
+
+    monkeypatch.setattr(wishlist, "_insert_ignore", slow_insert)
+
+    outcomes = await asyncio.gather(*(wishlist.add(any_db, 1, i) for i in ids), return_exceptions=True)
+
+    assert outcomes.count(True) == 1, outcomes
+    refused = [o for o in outcomes if o is not True]
+    assert len(refused) == 9 and all(isinstance(o, Conflict) and o.code == "wishlist_full" for o in refused), refused
     assert await wished(any_db, 1) == wishlist.MAX_ITEMS
 
 
