@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 routes = Routes("catalog")
 
 STALE_CODES = ("stale_button", "catalog_product_unavailable")
+# Refused for the stock left (checked live: a stock change does not make a card stale): the card's "N left" is
+# out of date, so it is redrawn as it is now after the reason.
+STOCK_CODES = ("cart_sold_out", "cart_no_more_stock", "cart_over_stock")
 TOAST_TITLE_MAX = 30
 
 
@@ -146,7 +149,8 @@ async def product_action(
         await draw_card(query, ctx, opened, below=data.o == "n")
         return
     if data.v != product.version:
-        # The product changed since this card was drawn (price, title, ...): show it as it is now.
+        # The product changed since this card was drawn (price, title, ...; not a mere stock change, which the add
+        # checks live): show it as it is now.
         await query.answer(t(lang, "catalog.stale"), show_alert=True)
         await show_card(query, ctx, lang, product, card_options(ctx, data, group=group), same=True, facts=facts)
         return
@@ -262,10 +266,15 @@ async def _refused(query: CallbackQuery, ctx: AppContext, lang: str, exc: Domain
             options = card_options(ctx, data, group=False)
             await show_card(query, ctx, lang, current.product, options, same=True, facts=current)
         return
+    group = in_group(query)
     if exc.code not in STALE_CODES:
         await query.answer(error_text(lang, exc), show_alert=True)
+        if exc.code in STOCK_CODES:
+            stocked = await tapper_facts(ctx, query, data.p, group=group)
+            if stocked is not None and stocked.product.active:
+                options = card_options(ctx, data, group=group)
+                await show_card(query, ctx, lang, stocked.product, options, same=True, facts=stocked)
         return
-    group = in_group(query)
     facts = await tapper_facts(ctx, query, data.p, group=group)
     product = facts.product if facts is not None else None
     if product is None or not product.active:

@@ -348,7 +348,7 @@ async def reserve(session: AsyncSession, lines: list[QuoteLine], lang: str) -> N
         result = await session.execute(
             update(Product)
             .where(Product.id == line.product_id, Product.stock >= line.quantity, Product.active.is_(True))
-            .values(stock=Product.stock - line.quantity, version=Product.version + 1)
+            .values(stock=Product.stock - line.quantity)
         )
         if rowcount(result) != 1:
             left = (await session.execute(select(Product.stock).where(Product.id == line.product_id))).scalar()

@@ -234,7 +234,7 @@ async def stock_to_codes_left(session: AsyncSession, shortages: list[Shortage]) 
         await session.execute(
             update(Product)
             .where(Product.id == short.product_id, Product.stock > short.left)
-            .values(stock=short.left, version=Product.version + 1)
+            .values(stock=short.left)
             .execution_options(synchronize_session=False)
         )
 

@@ -313,9 +313,7 @@ async def release_stock(session: AsyncSession, order_id: int, *, physical_only: 
     items = (await session.execute(query)).scalars().all()
     for item in sorted(items, key=lambda i: i.product_id):
         await session.execute(
-            update(Product)
-            .where(Product.id == item.product_id)
-            .values(stock=Product.stock + item.quantity, version=Product.version + 1)
+            update(Product).where(Product.id == item.product_id).values(stock=Product.stock + item.quantity)
         )
 
 

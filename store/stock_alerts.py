@@ -252,7 +252,7 @@ async def restock(
             await session.execute(
                 update(Product)
                 .where(Product.id == product_id)
-                .values(stock=Product.stock + amount, version=Product.version + 1, updated_at=utcnow())
+                .values(stock=Product.stock + amount, updated_at=utcnow())
                 .returning(Product.sku, Product.title_en, Product.title_zh, Product.stock)
                 .execution_options(synchronize_session=False)
             )

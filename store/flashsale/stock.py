@@ -12,9 +12,7 @@ from store.models import Product
 
 async def _take_from_product(session: AsyncSession, product_id: int, n: int) -> None:
     result = await session.execute(
-        update(Product)
-        .where(Product.id == product_id, Product.stock >= n)
-        .values(stock=Product.stock - n, version=Product.version + 1)
+        update(Product).where(Product.id == product_id, Product.stock >= n).values(stock=Product.stock - n)
     )
     if not rowcount(result):
         available = (await session.execute(select(Product.stock).where(Product.id == product_id))).scalar_one()
@@ -23,6 +21,4 @@ async def _take_from_product(session: AsyncSession, product_id: int, n: int) -> 
 
 async def _give_to_product(session: AsyncSession, product_id: int, n: int) -> None:
     if n > 0:
-        await session.execute(
-            update(Product).where(Product.id == product_id).values(stock=Product.stock + n, version=Product.version + 1)
-        )
+        await session.execute(update(Product).where(Product.id == product_id).values(stock=Product.stock + n))

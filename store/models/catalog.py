@@ -52,7 +52,10 @@ class Product(Base):
     photo_file_id: Mapped[str | None] = mapped_column(String(256))  # Telegram's cached file id after first send
     tags: Mapped[str] = mapped_column(Text, default="")  # space-separated, both languages
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on every change a shopper can see, so stale buttons are recognised.
+    # Bumped on every change to what a card shows of the product itself (title, price, Stars price, digital,
+    # shown/hidden...), so stale buttons are recognised. Not on a stock change: a purchase or a restock does not
+    # make every card of it stale; stock is checked live when something is added (its own "sold out" message),
+    # and `updated_at` (onupdate) tells the search index that the stock moved.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
