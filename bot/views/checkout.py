@@ -25,6 +25,7 @@ from store.checkout import FREE_CHOICE, Quote
 from store.models import utcnow
 from store.money import STARS, Money
 from store.orders import Contact
+from store.pricing_hooks import Adjustment
 
 
 def money(amount: int, currency: str) -> str:
@@ -166,8 +167,7 @@ def summary(
         else:
             lines.append(t(lang, "checkout.delivery_free"))
     for adj in quote.adjustments:
-        label = t(lang, adj.label_key, **adj.params)
-        lines.append(t(lang, "checkout.adjustment", label=label, amount=money(adj.amount, cur)))
+        lines += _adjustment_lines(lang, adj, cur)
     if coupon and not quote.coupon_code:
         lines.append(t(lang, "checkout.coupon_not_applied", code=html.escape(coupon)))
     lines.append(t(lang, "checkout.total", amount=money(quote.total, cur)))
@@ -199,6 +199,22 @@ def summary(
         rows.append([_button(t(lang, "checkout.pay_pickup", amount=money(quote.total, cur)), "pay", token, "pickup")])
     rows.append(_cancel_row(lang, token))
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _adjustment_lines(lang: str, adj: Adjustment, currency: str) -> list[str]:
+    """One discount's summary line; points say how many were used and, when the provider's cap let fewer in
+    than the shopper has, of how many and the share of an order points may pay."""
+    amount = money(adj.amount, currency)
+    if adj.kind != "points" or "balance" not in adj.params:
+        return [t(lang, "checkout.adjustment", label=t(lang, adj.label_key, **adj.params), amount=amount)]
+    used = adj.params.get("points", adj.points_spent)
+    if not adj.params.get("capped"):
+        return [t(lang, "checkout.adjustment", label=t(lang, "checkout.points_used", points=used), amount=amount)]
+    label = t(lang, "checkout.points_used_capped", points=used, balance=adj.params["balance"])
+    return [
+        t(lang, "checkout.adjustment", label=label, amount=amount),
+        t(lang, "checkout.points_cap_note", percent=adj.params.get("max_share_percent", "")),
+    ]
 
 
 def _stars_summary(lang: str, token: str, quote: Quote, stars: bool) -> tuple[str, InlineKeyboardMarkup]:

@@ -81,18 +81,23 @@ async def points_discount(session: AsyncSession, request: PricingRequest) -> lis
     if rules.point_value_minor <= 0:
         return []
     cap_minor = request.running_total * rules.max_points_share_percent // 100
-    usable = min(await points.balance_in(session, request.user_id), int(cap_minor // rules.point_value_minor))
+    balance = await points.balance_in(session, request.user_id)
+    cap_points = int(cap_minor // rules.point_value_minor)
+    usable = min(balance, cap_points)
     if usable <= 0:
         return []
     if request.consume:
         if request.order_id is None:
             raise ValueError("consuming points needs the order id")
         await points.spend(session, request.user_id, usable, f"order_points:{request.order_id}", kind="spend")
-    return [
-        Adjustment(
-            "points", usable * rules.point_value_minor, "growth.adj_points", {"points": usable}, points_spent=usable
-        )
-    ]
+    # The summary says why fewer points were used than the shopper has: the share of an order points may pay.
+    params: dict[str, str | int] = {
+        "points": usable,
+        "balance": balance,
+        "capped": int(balance > usable),
+        "max_share_percent": f"{rules.max_points_share_percent:g}",
+    }
+    return [Adjustment("points", usable * rules.point_value_minor, "growth.adj_points", params, points_spent=usable)]
 
 
 async def reward_paid_order(session: AsyncSession, transition: Transition) -> None:
