@@ -13,7 +13,10 @@ knows is answered in any state, so one typed during a dialogue is not met with s
    ("green tea" scores as a greeting), while that check is strict enough that questions such as
    "do you have green tea?" still go to the classifier (product_availability) and keep the search button.
 3. Otherwise the intent classifier (bot.nlu_service). At or above `nlu.threshold` the intent is answered:
-   order-aware intents from the store (track_order, cancel_order, refund_request: a refund asks which order unless
+   order-aware intents from the store (track_order; cancel_order, whose «Cancel order #N» and order picker ask
+   "Cancel order #N? Yes / No" first, the /orders question and handler; product_availability, "is durian in
+   stock?": the named product's live stock with «Open» (and «Notify me» when sold out), a few matches, or "we don't
+   sell it"; refund_request: a refund asks which order unless
    the message names one or only one can be refunded; payment_double_charge, "I was charged twice": we will check
    and refund the extra charge, which order is it, never the failed-payment "please try again"), the shopper's own
    points / check-in streak / referrals for the loyalty intents, a ticket for human_agent, and the FAQ text

@@ -108,7 +108,10 @@ async def order_open(query: CallbackQuery, callback_data: OrderCB, ctx: AppConte
 
 @routes.callback_query(OrderCB.filter(F.action == "cancel"))
 async def order_cancel_ask(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
+    """Asks "Cancel order #N?" (also the assistant's "Cancel order #N" button: one confirmation for both)."""
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
+    if await _already_cancelled(query, lang, order):
+        return
     if not order.cancellable:
         raise DomainError("order_not_cancellable", order_id=order.id)
     await query.answer()
@@ -119,12 +122,28 @@ async def order_cancel_ask(query: CallbackQuery, callback_data: OrderCB, ctx: Ap
 @routes.callback_query(OrderCB.filter(F.action == "cancel_yes"))
 async def order_cancel(query: CallbackQuery, callback_data: OrderCB, ctx: AppContext, lang: str) -> None:
     order = await orders.get_order(ctx.db, callback_data.order_id, user_id=query.from_user.id)
+    if await _already_cancelled(query, lang, order):
+        return
     if not order.cancellable:
         raise DomainError("order_not_cancellable", order_id=order.id)
-    order = await orders.cancel_by_buyer(ctx.db, order.id, query.from_user.id)
+    try:
+        order = await orders.cancel_by_buyer(ctx.db, order.id, query.from_user.id)
+    except DomainError:
+        # A double tap: the other tap cancelled it between the read above and this one.
+        if await _already_cancelled(query, lang, await orders.get_order(ctx.db, order.id, query.from_user.id)):
+            return
+        raise
     await query.answer(t(lang, "orders.cancelled_toast", order_id=order.id))
     await _render(query, ctx, lang, order)
     await bot_payments.withdraw_older_invoices(ctx, order.id)  # a cancelled order's Pay buttons go with it
+
+
+async def _already_cancelled(query: CallbackQuery, lang: str, order: orders.OrderDetail) -> bool:
+    """A stale or repeated tap on an order cancelled since (a second "Yes", an old "Cancel" button): it says so."""
+    if order.status != orders.CANCELLED:
+        return False
+    await query.answer(t_plain(lang, "support.orders.already_cancelled", order_id=order.id), show_alert=True)
+    return True
 
 
 @routes.callback_query(OrderCB.filter(F.action == "resend"))

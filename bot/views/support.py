@@ -15,6 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import outbox
 from bot.callbacks.admin import AdminMenuCB
+from bot.callbacks.orders import OrderCB
 from bot.callbacks.support import SupCB, SupStatsCB
 from bot.config import Settings
 from bot.context import AppContext
@@ -147,7 +148,10 @@ def never_mind_button(lang: str) -> InlineKeyboardButton:
 
 
 def cancel_button(lang: str, order_id: int) -> InlineKeyboardButton:
-    return _button(t(lang, "support.button.cancel_order", order_id=order_id), SupCB(a="cnl", v=order_id))
+    """The assistant's "Cancel order #N": the /orders Cancel button (handlers/orders.py), so it asks "Cancel order
+    #N?" first, like /orders; nothing is cancelled by this tap."""
+    label = t(lang, "support.button.cancel_order", order_id=order_id)
+    return InlineKeyboardButton(text=label, callback_data=OrderCB(action="cancel", order_id=order_id).pack())
 
 
 # --- shopper side of a ticket ---------------------------------------------------------------------------

@@ -132,6 +132,10 @@ async def test_cancel_it_offers_cancellation_when_allowed(desk: Any) -> None:
     offer = await _last(alice)
     assert f"❌ Cancel order #{order_id}" in _labels(offer)
     await alice.tap(f"Cancel order #{order_id}")
+    assert (await _text(alice)).startswith(f"Cancel order #{order_id}?"), "it asks first, as /orders does"
+    async with desk.db.read() as session:
+        assert (await session.get(Order, order_id)).status == "pending_payment"
+    await alice.tap("Yes, cancel it")
     assert f"#{order_id}" in (await _text(alice))
     async with desk.db.read() as session:
         assert (await session.get(Order, order_id)).status == "cancelled"
