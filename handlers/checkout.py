@@ -46,6 +46,7 @@ from dialogues.nlu import FALLBACK_INTENT, IntentResult
 from dialogues.nlu.builtin import has_enough_signal
 from store import checkout, orders, phones
 from store.errors import DomainError
+from store.growth import points
 from store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -312,8 +313,7 @@ async def summary_option(
         points_on = True
         if with_points.points_spent <= 0:
             # Nothing would change on the summary: say why instead of flipping the button.
-            why = "checkout.points_not_needed" if with_points.total == 0 else "checkout.no_points"
-            await query.answer(t(lang, why))
+            await query.answer(await _why_no_points(ctx, query.from_user.id, lang, with_points))
             return
     await query.answer()
     if callback_data.action == "coupon":
@@ -687,6 +687,16 @@ async def not_text(message: Message, state: FSMContext, _: Translator) -> None:
 
 
 # ---------------------------------------------------------------- summary
+
+
+async def _why_no_points(ctx: AppContext, user_id: int, lang: str, with_points: checkout.Quote) -> str:
+    """Why points take nothing off: nothing left to pay, no points, or an order too small for the share of an
+    order points may pay (outside tester: a shopper with points was told "You have no points")."""
+    if with_points.total == 0:
+        return t(lang, "checkout.points_not_needed")
+    if await points.balance(ctx.db, user_id) > 0:
+        return t(lang, "checkout.points_order_too_small", percent=f"{ctx.settings.loyalty.max_points_share_percent:g}")
+    return t(lang, "checkout.no_points")
 
 
 async def _summary(

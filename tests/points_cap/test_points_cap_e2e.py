@@ -76,3 +76,36 @@ async def test_points_that_all_fit_say_only_how_many_were_used(shop: Any, lang: 
     assert case["used"].format(used=50, amount=amount) in text, text
     assert case["of_your"] not in text, text
     assert case["rule"].format(percent=f"{rules.max_points_share_percent:g}") not in text, text
+
+
+TOO_SMALL = {
+    "en": "This order is too small for points: they can pay up to {percent}% of an order.",
+    "zh": "订单金额太小，无法使用积分：积分最多抵扣订单的 {percent}%。",
+}
+NO_POINTS = {"en": "You have no points to use yet.", "zh": "您还没有可用的积分。"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_an_order_too_small_for_points_says_so_to_a_shopper_who_has_them(shop: Any, lang: str) -> None:
+    """Points can pay a share of the order; on a ¥0.03 order that share is less than one point's worth, so the tap
+    changes nothing: the shopper with 100 points was told "You have no points"; now why nothing changed."""
+    case = CASES[lang]
+    rules = policy(shop.db)
+    price = 3
+    assert int(price * rules.max_points_share_percent // 100 // rules.point_value_minor) == 0
+    candy = await make_product(shop.db, f"CANDY-{lang}", price=price, stock=5)
+    rich = await shopper(shop, case["name"], lang)
+    async with shop.db.tx() as session:
+        await points.award(session, rich.id, 100, "admin", f"test:{rich.id}")
+    summary = await at_summary(shop, rich, lang, {candy: 1})
+
+    tapped = await rich.tap(case["points_off"], message=summary)
+
+    expected = TOO_SMALL[lang].format(percent=f"{rules.max_points_share_percent:g}")
+    assert tapped.toast is not None and tapped.toast.text == expected, tapped.toast
+    assert labels(await rich.last_message()) == labels(summary), "nothing changed on the summary"
+
+    poor = await shopper(shop, "Pat", lang)  # no points at all: told so, as before
+    summary = await at_summary(shop, poor, lang, {candy: 1})
+    tapped = await poor.tap(case["points_off"], message=summary)
+    assert tapped.toast is not None and tapped.toast.text == NO_POINTS[lang], tapped.toast

@@ -8,11 +8,11 @@ from typing import Any
 from bot.emulator.client import ChatHandle, MessageView, UserHandle
 from store import cart, catalog
 from store.catalog import ProductRow, upsert_products
+from tests.checkout_outside.helpers import shopper
 from tests.conftest import ADMIN_ID
 from tests.orders.helpers import fill_cart, make_product, stock_of
 
 SKU = "TEA-1"
-LANG_CODES = {"en": "en", "zh": "zh-hans"}
 TITLE = {"en": "Product TEA-1", "zh": "商品 TEA-1"}
 ADD_1 = {"en": "Add 1", "zh": "（1 件）"}  # the private card's "🛒 Add 1 to cart"
 ADD_GROUP = {"en": "Add to cart", "zh": "加入购物车"}
@@ -22,13 +22,6 @@ STALE = {"en": "This product changed in the meantime", "zh": "该商品信息已
 LEFT = {"en": "📦 {n} left", "zh": "📦 剩余 {n} 件"}
 SOLD_OUT_LINE = {"en": "❌ Sold out", "zh": "❌ 已售罄"}
 SOLD_OUT = {"en": "Sorry, this product is sold out.", "zh": "抱歉，该商品已售罄。"}
-
-
-async def shopper(shop: Any, name: str, lang: str) -> UserHandle:
-    await shop.client.set_flood_limits(False)  # the test taps faster than a person
-    user: UserHandle = await shop.client.user(name, lang=LANG_CODES[lang])
-    await user.send("/start")
-    return user
 
 
 async def tea(shop: Any, stock: int = 5) -> int:
