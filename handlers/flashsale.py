@@ -22,7 +22,7 @@ from bot.callbacks.catalog import ProductCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.context import AppContext
 from bot.deeplinks import start_link
-from bot.delivery_rules import delivery_fee, delivery_rule
+from bot.delivery_rules import delivery_rule
 from bot.i18n import t, t_plain
 from bot.payments import send_order_invoice
 from bot.product_cards import card_options, in_group, show_card, tapper_facts
@@ -33,6 +33,7 @@ from store import broadcasts, flashsale, orders
 from store.errors import DomainError
 from store.flashsale import AdmissionGate
 from store.flashsale.typed_price import typed_price_for_sku
+from store.growth import tiers
 from store.models import utcnow
 from store.money import STARS
 from store.users import NewUser
@@ -201,7 +202,9 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
     points = ctx.settings.shop.pickup_points
     if points and order.delivery_method in ("delivery", "pickup"):
         # Like a normal checkout, the winner picks delivery or a pick-up point first; that button sends the invoice.
-        text, markup = views.pay_prompt(ctx, lang, order.id, order.subtotal, order.currency)
+        # The winner's tier may give free delivery: the choice says what delivery will charge them.
+        perk = await tiers.delivery_perk(ctx.db, message.from_user.id)
+        text, markup = views.pay_prompt(ctx, lang, order.id, order.subtotal, order.currency, member_free_over=perk)
         sent = await message.answer(text, reply_markup=markup)
         # Kept, so the buttons come off if the unit goes back unpaid (store.flashsale.pay_messages).
         await flashsale.record_pay_prompt(
@@ -209,7 +212,7 @@ async def pay_link(message: Message, value: str, data: dict[str, object]) -> Non
             message.from_user.id,
             order.id,
             sent.message_id,
-            {"subtotal": order.subtotal, "currency": order.currency},
+            {"subtotal": order.subtotal, "currency": order.currency, "member_free_over": perk},
         )
         return
     order = await _with_delivery_fee(ctx, order, message.from_user.id)
@@ -253,7 +256,8 @@ async def _with_delivery_fee(ctx: AppContext, order: orders.OrderDetail, user_id
     the delivery fee, as the Delivery button's would. Written once: an order already carrying it is sent as it is."""
     if order.delivery_method != "delivery" or order.currency == STARS:
         return order
-    if order.delivery_fee == delivery_fee(ctx.settings, order.subtotal):
+    perk = await tiers.delivery_perk(ctx.db, user_id)  # the winner's tier may give free delivery
+    if order.delivery_fee == delivery_rule(ctx.settings).for_member(perk).fee_for("delivery", order.subtotal):
         return order
     return await flashsale.choose_receipt(ctx.db, order.id, user_id, None, (), rule=delivery_rule(ctx.settings))
 

@@ -979,7 +979,9 @@ async def delivery_tap(
         # The details are asked for in the panel's place, with what delivery adds and a Back to the panel.
         view = await groupbuy.get(ctx.db, callback_data.g)
         asking = await groupbuy.participant(ctx.db, view.id, query.from_user.id)
-        screen = views.contact_prompt(lang, view, asking.quantity if asking else 1, rules.delivery)
+        # What delivery adds for this participant: their tier may give free delivery (ParticipantView).
+        rule = rules.delivery.for_member(asking.member_free_over if asking else None)
+        screen = views.contact_prompt(lang, view, asking.quantity if asking else 1, rule)
         await state.set_state(ParticipantContact.contact)
         await state.update_data(gb_id=callback_data.g, prompt_id=None)
         await query.answer()

@@ -14,7 +14,7 @@ from bot.callbacks.admin import AdminMenuCB
 from bot.callbacks.flashsale import FlashAdminCB, FlashBuyCB, FlashPayCB, FlashReceiptCB
 from bot.config.sections import PickupPoint
 from bot.context import AppContext
-from bot.delivery_rules import delivery_fee
+from bot.delivery_rules import delivery_rule
 from bot.i18n import t, t_plain
 from bot.outbox import Outgoing
 from bot.views.clock import typed_example, zone_label, zoned, zoned_hours
@@ -144,7 +144,9 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     goods = int(params["price"])
     price = money(stars, STARS) if stars else money(goods, currency)
     physical = not params.get("digital", False)
-    fee = delivery_fee(app.settings, goods) if physical and not stars else 0
+    # The winner's tier may give free delivery (store.growth.tiers.shopper_rule): read when the unit was won.
+    rule = delivery_rule(app.settings).for_member(params.get("member_free_over"))
+    fee = rule.fee_for("delivery", goods) if physical and not stars else 0
     text = t(
         lang,
         "flashsale.won",
@@ -156,7 +158,7 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     )
     points = app.settings.shop.pickup_points
     if fee:
-        text = f"{text}\n{fee_note(lang, fee, currency, app.settings.shop.free_delivery_over, pickup=bool(points))}"
+        text = f"{text}\n{fee_note(lang, fee, currency, rule.free_from, pickup=bool(points))}"
     if points and physical:
         return Outgoing(
             text=text, reply_markup=receipt_markup(lang, int(params["order_id"]), goods, fee, currency, points)
@@ -169,7 +171,14 @@ def render_won(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
 
 def _render_gone(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing:
     if params.get("kind") == "prompt":
-        text, _ = pay_prompt(app, lang, int(params["order_id"]), int(params["subtotal"]), str(params["currency"]))
+        text, _ = pay_prompt(
+            app,
+            lang,
+            int(params["order_id"]),
+            int(params["subtotal"]),
+            str(params["currency"]),
+            member_free_over=params.get("member_free_over"),
+        )
     else:
         text = render_won(app, lang, {**params, "gone": None}).text
     why = "cancelled" if params["gone"] == "cancelled" else "expired"
@@ -178,22 +187,25 @@ def _render_gone(app: AppContext, lang: str, params: dict[str, Any]) -> Outgoing
 
 
 def pay_prompt(
-    app: AppContext, lang: str, order_id: int, subtotal: int, currency: str
+    app: AppContext, lang: str, order_id: int, subtotal: int, currency: str, *, member_free_over: int | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The delivery or pick-up choice `/start fsp_<order id>` answers with, as at a normal checkout: the buttons
-    price the goods (the subtotal), delivery with its fee, what each choice will charge."""
-    fee = delivery_fee(app.settings, subtotal)
+    price the goods (the subtotal), delivery with its fee, what each choice will charge. `member_free_over`: the
+    winner's free-delivery perk from their tier (store.growth.tiers.delivery_perk), which waives the fee as
+    store.flashsale.choose_receipt does."""
+    rule = delivery_rule(app.settings).for_member(member_free_over)
+    fee = rule.fee_for("delivery", subtotal)
     text = t(lang, "flashsale.pickup.choose")
     if fee:
-        note = fee_note(lang, fee, currency, app.settings.shop.free_delivery_over, pickup=True)
+        note = fee_note(lang, fee, currency, rule.free_from, pickup=True)
         text = f"{text}\n{note}"
     markup = receipt_markup(lang, order_id, subtotal, fee, currency, app.settings.shop.pickup_points)
     return text, markup
 
 
 def fee_note(lang: str, fee: int, currency: str, free_over: int, *, pickup: bool) -> str:
-    """The delivery fee a won unit's delivery adds, with the free-delivery threshold; `pickup`: pick-up points are
-    offered, and picking up costs nothing."""
+    """The delivery fee a won unit's delivery adds, with the free-delivery threshold (for this shopper:
+    DeliveryRule.free_from); `pickup`: pick-up points are offered, and picking up costs nothing."""
     hint = t(lang, "flashsale.fee.free_over", amount=money(free_over, currency)) if free_over else ""
     key = "flashsale.fee.with_pickup" if pickup else "flashsale.fee.delivery"
     return t(lang, key, fee=money(fee, currency), hint=hint)

@@ -280,7 +280,7 @@ def panel(
         return Screen(_clip("\n".join([body, "", *_panel_outcome(lang, view, part, receive)]), TEXT_LIMIT))
     lines = [body, "", t(lang, "groupbuy.you_joined", qty=part.quantity, limit=view.per_person_limit), receive]
     if receive_of(view, part) == "delivery":  # also a buy without pickup point before the address is given
-        lines.append(delivery_fee_line(lang, view, part.quantity, delivery))
+        lines.append(delivery_fee_line(lang, view, part.quantity, delivery.for_member(part.member_free_over)))
     lines.append(_pay_later(lang, view))
     text = "\n".join(lines)
     qty_row = []
@@ -312,10 +312,11 @@ def order_price(view: GroupBuyView) -> int:
 
 def delivery_fee_line(lang: str, view: GroupBuyView, quantity: int, delivery: DeliveryRule) -> str:
     """What delivery to the door adds to this participant's order at the price it would get now, worded as a
-    flash-sale winner's and a checkout's fee: the fee with the free-delivery threshold, or that it is free."""
+    flash-sale winner's and a checkout's fee: the fee with the free-delivery threshold, or that it is free.
+    `delivery`: the rule for this participant (DeliveryRule.for_member: their tier may give free delivery)."""
     fee = delivery.fee_for("delivery", order_price(view) * quantity)
     if fee:
-        return fee_note(lang, fee, view.currency, delivery.free_over, pickup=False)
+        return fee_note(lang, fee, view.currency, delivery.free_from, pickup=False)
     return t(lang, "checkout.delivery_free")
 
 
@@ -324,12 +325,13 @@ def receive_saved(lang: str, view: GroupBuyView, part: ParticipantView, delivery
     saved = t(lang, "groupbuy.receive_toast")
     if receive_of(view, part) != "delivery":  # pickup, or a digital product (nothing to receive)
         return saved
-    return f"{saved} {delivery_fee_line(lang, view, part.quantity, delivery)}"
+    return f"{saved} {delivery_fee_line(lang, view, part.quantity, delivery.for_member(part.member_free_over))}"
 
 
 def contact_prompt(lang: str, view: GroupBuyView, quantity: int, delivery: DeliveryRule) -> Screen:
-    """Delivery chosen without saved details: ask for them in the panel's place, with what delivery adds and the
-    way back to the panel (its buttons) without typing anything."""
+    """Delivery chosen without saved details: ask for them in the panel's place, with what delivery adds (`delivery`:
+    the rule for this participant, DeliveryRule.for_member) and the way back to the panel (its buttons) without
+    typing anything."""
     text = "\n".join([t(lang, "groupbuy.ask_contact"), delivery_fee_line(lang, view, quantity, delivery)])
     back = _button(t(lang, "groupbuy.btn.back"), GroupBuyCB(a="s", g=view.id).pack())
     return Screen(text, _markup([[back]]))

@@ -12,6 +12,7 @@ from store.db import Database, rowcount
 from store.delivery_fee import DEFAULT_RULE, DeliveryRule
 from store.errors import Conflict, DomainError
 from store.flashsale.rules import SOURCE, stars_price
+from store.growth import tiers
 from store.models import Order, OrderItem, Product, User
 from store.models.flashsale import FlashClaim, FlashSale
 from store.money import STARS
@@ -44,17 +45,21 @@ async def choose_receipt(
     trusted); its goods stay at the flash price. A pick-up gets its pickup code here, as a checkout's pickup order
     gets one when it is created.
 
-    Delivery adds the shop's delivery fee (`rule`: fee unless the goods reach the free-delivery threshold), a
-    pick-up none: the order's delivery fee and total are set from its goods, never added to what it holds, so
-    choosing delivery twice charges the fee once and switching back to a pick-up point takes it off. An invoice
-    sent for the other choice no longer matches the total and is refused at pre-checkout (store.payments)."""
+    Delivery adds the shop's delivery fee (`rule`: fee unless the goods reach the free-delivery threshold, or the
+    winner's tier gives free delivery: store.growth.tiers.shopper_rule), a pick-up none: the order's delivery fee
+    and total are set from its goods, never added to what it holds, so choosing delivery twice charges the fee
+    once and switching back to a pick-up point takes it off. An invoice sent for the other choice no longer
+    matches the total and is refused at pre-checkout (store.payments)."""
     if pickup_point is not None and pickup_point not in pickup_points:
         raise DomainError("checkout_bad_pickup_point")
     async with db.tx() as session:
         goods = (
             await session.execute(select(Order.subtotal).where(Order.id == order_id, Order.user_id == user_id))
         ).scalar()
-        fee = rule.fee_for("delivery", int(goods)) if pickup_point is None and goods is not None else 0
+        fee = 0
+        if pickup_point is None and goods is not None:
+            # The winner's tier may waive it (free delivery), as at a checkout: then the order charges no fee.
+            fee = await tiers.shopper_delivery_fee(session, user_id, rule, "delivery", int(goods))
         result = await session.execute(
             update(Order)
             .where(

@@ -30,6 +30,7 @@ from store.flashsale.rules import (
     won_key,
 )
 from store.flashsale.views import _counted, _load
+from store.growth import tiers
 from store.models import Product, User, utcnow
 from store.models.flashsale import FlashClaim, FlashSale
 from store.users import NewUser, create_users_in
@@ -248,6 +249,12 @@ async def commit_claims(
             else None
         )
         minutes = max(1, int(payment_window.total_seconds() // 60))
+        # What delivery would cost each winner depends on their tier (free delivery): read for all of them at once.
+        perks = (
+            await tiers.delivery_perks_in(session, [request.user_id for _index, request in won])
+            if delivery == "delivery"
+            else {}
+        )
         claim_orders: list[dict[str, Any]] = []
         # Keyed by order: when the unit goes back unpaid, its Pay buttons are taken off (store.flashsale.pay_messages).
         messages: list[dict[str, Any]] = []
@@ -271,6 +278,8 @@ async def commit_claims(
                         "expires_at": expires_at.isoformat(),
                         "digital": product.is_digital,
                         "stars": stars,
+                        # The winner's free-delivery perk (store.delivery_fee.DeliveryRule.member_free_over).
+                        "member_free_over": perks.get(request.user_id),
                     },
                 }
             )

@@ -35,6 +35,7 @@ from store.groupbuy.views import (
     refuse_digital,
     view_of,
 )
+from store.growth import tiers
 from store.models import utcnow
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 
@@ -173,12 +174,14 @@ async def _succeed(session: AsyncSession, view: GroupBuyView, policy: GroupBuyPo
     order_ids: list[int] = []
     # A digital product is handed over in the chat once paid: no address, no fee, nothing to pick up.
     digital = product.is_digital
+    # A tier with free delivery waives the fee (store.growth.tiers.shopper_rule): every participant's read at once.
+    perks = await tiers.delivery_perks_in(session, [] if digital else [part.user_id for part in rows])
     for part in rows:
         pickup = not digital and part.delivery_method == "pickup" and bool(view.pickup_point)
         pay_on_pickup = pickup and pays_on_pickup(part) and policy.pickup_payment_enabled
         subtotal = unit_price * part.quantity
         shipped = not (pickup or digital)
-        fee = policy.delivery.fee_for("delivery", subtotal) if shipped else 0
+        fee = policy.delivery.for_member(perks.get(part.user_id)).fee_for("delivery", subtotal) if shipped else 0
         hold = policy.pickup_hold_minutes if pay_on_pickup else policy.payment_window_minutes
         order = await orders.create_order(
             session,

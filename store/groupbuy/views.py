@@ -16,6 +16,7 @@ from store.catalog import PRODUCT_COLUMNS, ProductView, product_from_row
 from store.db import Database
 from store.errors import Conflict, NotFound
 from store.groupbuy.rules import OPEN, Tier, price_reached, standing
+from store.growth import tiers
 from store.models import Order, Product, User
 from store.models.groupbuy import GroupBuy, GroupBuyParticipant
 
@@ -101,6 +102,9 @@ class ParticipantView:
     order_total: int | None
     order_delivery_fee: int = 0  # part of order_total: the panel names it, as the order's detail does
     order_pickup_code: str | None = None  # a pickup order's code, shown at the counter
+    # The participant's free-delivery perk from their tier (store.growth.tiers.delivery_perks_in): what delivery
+    # would add to their order is the shop's fee waived by it (DeliveryRule.for_member), as the order will charge.
+    member_free_over: int | None = None
 
 
 def view_of(row: GroupBuy, product: ProductView) -> GroupBuyView:
@@ -159,10 +163,14 @@ async def participant_in(session: AsyncSession, group_buy_id: int, user_id: int)
             .execution_options(populate_existing=True)
         )
     ).first()
-    return _participant_view(*row) if row is not None else None
+    if row is None:
+        return None
+    return _participant_view(*row, (await tiers.delivery_perks_in(session, [user_id]))[user_id])
 
 
-def _participant_view(part: GroupBuyParticipant, user: User, order: Order | None) -> ParticipantView:
+def _participant_view(
+    part: GroupBuyParticipant, user: User, order: Order | None, member_free_over: int | None = None
+) -> ParticipantView:
     contact = contact_of(part)
     return ParticipantView(
         group_buy_id=part.group_buy_id,
@@ -180,6 +188,7 @@ def _participant_view(part: GroupBuyParticipant, user: User, order: Order | None
         order_total=order.total if order is not None else None,
         order_delivery_fee=order.delivery_fee if order is not None else 0,
         order_pickup_code=order.pickup_code if order is not None else None,
+        member_free_over=member_free_over,
     )
 
 
@@ -220,7 +229,8 @@ async def participants_in(session: AsyncSession, group_buy_id: int) -> list[Part
             .order_by(GroupBuyParticipant.id)
         )
     ).all()
-    return [_participant_view(*row) for row in rows]
+    perks = await tiers.delivery_perks_in(session, [row[0].user_id for row in rows])
+    return [_participant_view(*row, perks.get(row[0].user_id)) for row in rows]
 
 
 # Telegram sells digital goods for Telegram Stars only, and a group buy is paid by card or on pickup: a group

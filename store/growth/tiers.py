@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import notify
 from store.db import Database
+from store.delivery_fee import DeliveryRule
 from store.growth.policy import GrowthPolicy, TierRule
 from store.models import Order, utcnow
 from store.models.growth import MemberTier
@@ -34,18 +37,33 @@ def tier_for(spend: int, rules: GrowthPolicy) -> TierRule:
     return best
 
 
+def _spent() -> list[Any]:
+    """The orders that count towards a tier: paid in the last 12 months, not given back, not in Stars."""
+    return [
+        Order.paid_at.is_not(None),
+        Order.paid_at >= utcnow() - timedelta(days=365),
+        Order.status.not_in(NOT_SPENT),
+        Order.currency != "XTR",
+    ]
+
+
 async def spend_in(session: AsyncSession, user_id: int) -> int:
-    since = utcnow() - timedelta(days=365)
     total = await session.execute(
-        select(func.coalesce(func.sum(Order.total), 0)).where(
-            Order.user_id == user_id,
-            Order.paid_at.is_not(None),
-            Order.paid_at >= since,
-            Order.status.not_in(NOT_SPENT),
-            Order.currency != "XTR",
-        )
+        select(func.coalesce(func.sum(Order.total), 0)).where(Order.user_id == user_id, *_spent())
     )
     return int(total.scalar_one())
+
+
+async def spends_in(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, int]:
+    """spend_in for many users in one query (0 for those without a counted order)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Order.user_id, func.sum(Order.total)).where(Order.user_id.in_(wanted), *_spent()).group_by(Order.user_id)
+    )
+    spent = {int(user): int(total or 0) for user, total in rows.all()}
+    return {user: spent.get(user, 0) for user in wanted}
 
 
 async def status_in(session: AsyncSession, user_id: int) -> TierStatus:
@@ -82,6 +100,41 @@ async def refresh(session: AsyncSession, user_id: int) -> TierRule:
             discount=f"{current.discount_percent:g}",
         )
     return current
+
+
+# ---------------------------------------------------------------------------------------------- free delivery
+
+
+async def delivery_perks_in(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, int | None]:
+    """Each user's free-delivery perk from their tier (TierRule.free_delivery_over: None no perk, 0 always, N from
+    goods of N), in one query for them all; none asked when no tier has the perk."""
+    rules = policy(session)
+    wanted = set(user_ids)
+    if not any(t.free_delivery_over is not None for t in rules.tiers):
+        return dict.fromkeys(wanted)
+    spends = await spends_in(session, wanted)
+    return {user: tier_for(spend, rules).free_delivery_over for user, spend in spends.items()}
+
+
+async def shopper_rule(session: AsyncSession, user_id: int, rule: DeliveryRule) -> DeliveryRule:
+    """The shop's delivery rule for this shopper: waived as their tier's free delivery says. What a group buy's
+    or a flash sale's order charges them for delivery, and what the messages offering it say."""
+    return rule.for_member((await delivery_perks_in(session, [user_id]))[user_id])
+
+
+async def shopper_delivery_fee(
+    session: AsyncSession, user_id: int, rule: DeliveryRule, delivery_method: str, goods: int
+) -> int:
+    """What delivery adds for this shopper to goods costing `goods`: the shop's fee unless their tier waives it."""
+    if delivery_method != "delivery":
+        return 0
+    return (await shopper_rule(session, user_id, rule)).fee_for(delivery_method, goods)
+
+
+async def delivery_perk(db: Database, user_id: int) -> int | None:
+    """The user's free-delivery perk (delivery_perks_in), read on its own (for a message offering delivery)."""
+    async with db.read() as session:
+        return (await delivery_perks_in(session, [user_id]))[user_id]
 
 
 def max_early_access(rules: GrowthPolicy) -> timedelta:
