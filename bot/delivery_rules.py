@@ -10,7 +10,3 @@ from store.delivery_fee import DeliveryRule
 def delivery_rule(settings: Settings) -> DeliveryRule:
     return DeliveryRule(fee=settings.shop.delivery_fee, free_over=settings.shop.free_delivery_over)
 
-
-def delivery_fee(settings: Settings, goods: int) -> int:
-    """What delivery adds to a won unit whose goods cost `goods` (0 from the free-delivery threshold)."""
-    return delivery_rule(settings).fee_for("delivery", goods)
