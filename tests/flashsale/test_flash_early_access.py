@@ -12,27 +12,16 @@ from bot.config import Settings
 from bot.scheduler import Scheduler
 from store import flashsale, scheduling
 from store.db import Database
-from store.models import Order, utcnow
+from store.models import utcnow
 from tests.flashsale.helpers import make_product, make_users, scheduled_sale
 from tests.flashsale.test_flash_schedule import _ctx, _group, _job, _outbox
+from tests.tier_delivery.helpers import spent
 
 pytestmark = pytest.mark.early_access
 
 
 async def _make_gold(db: Database, user_id: int) -> None:
-    async with db.tx() as session:
-        session.add(
-            Order(
-                user_id=user_id,
-                status="paid",
-                currency="CNY",
-                subtotal=250_000,
-                total=250_000,
-                payment_method="card",
-                delivery_method="pickup",
-                paid_at=utcnow(),
-            )
-        )
+    await spent(db, user_id, 250_000)
 
 
 async def test_gold_members_buy_first_and_everyone_else_at_the_public_start(db: Database, settings: Settings) -> None:
