@@ -9,4 +9,3 @@ from store.delivery_fee import DeliveryRule
 
 def delivery_rule(settings: Settings) -> DeliveryRule:
     return DeliveryRule(fee=settings.shop.delivery_fee, free_over=settings.shop.free_delivery_over)
-
