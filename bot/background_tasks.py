@@ -21,3 +21,13 @@ async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
         current = asyncio.current_task()
         if current is not None and current.cancelling():
             raise
+
+
+def raise_if_cancelling(exc: BaseException) -> None:
+    """For the `except Exception` of a loop that runs until it is cancelled (a lease renewer): a client library that
+    turned this task's cancellation into an error of its own (a Redis or database call cut short) must not keep
+    the loop going, or whoever cancelled it waits forever. CI saw that as a 300 s hang of an update's lease
+    renewer."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError() from exc

@@ -16,7 +16,7 @@ from typing import Any
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
-from bot.background_tasks import cancel_and_wait
+from bot.background_tasks import cancel_and_wait, raise_if_cancelling
 from bot.context import AppContext
 from bot.i18n import t
 from store import broadcasts, outbox_rows, reachability, users
@@ -163,7 +163,8 @@ class OutboxSender:
             await asyncio.sleep(RENEW_EVERY_SECONDS)
             try:
                 await outbox_rows.renew(self.app.db, list(held), now=self._now())
-            except Exception:
+            except Exception as exc:
+                raise_if_cancelling(exc)
                 log.exception("renewing the outbox claims failed")
 
     async def _deliver(self, row: outbox_rows.DueMessage) -> None:

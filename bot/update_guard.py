@@ -34,7 +34,7 @@ from typing import Any, Protocol
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 
-from bot.background_tasks import cancel_and_wait
+from bot.background_tasks import cancel_and_wait, raise_if_cancelling
 from bot.middleware_order import register_outermost
 
 log = logging.getLogger(__name__)
@@ -196,6 +196,7 @@ class RedisLedger:
             try:
                 held = await self._renew(keys=[self.key(update_id)], args=[RUNNING + self.owner, self.lease_ms])
             except Exception as exc:  # Redis away for a moment: try again at the next beat, the lease still runs
+                raise_if_cancelling(exc)
                 log.info("update %s lease not renewed: %r", update_id, exc)
                 continue
             if not held:
